@@ -1,0 +1,316 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Top Makefile of cshell.  Modules plug in through M/module.mk files that
+# only set variables (protocol: docs/build.md); everything below turns those
+# variables into rules.  Start reading at "Module variables", then the
+# templates that expand one program / unit test / fuzz target each.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# ---------------------------------------------------------------- knobs
+
+CC ?= cc
+AR ?= ar
+FUZZ_CC ?= clang
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+WERROR ?=
+V ?=
+# Seconds of fuzzing for check-fuzz, split evenly across the targets.
+FUZZ_SECONDS ?= 60
+# Command put in front of build/bin/cshell by `make run` (hook for starting
+# it inside a sandbox later, e.g. RUN_WRAPPER='build/bin/cshell-sbx --').
+RUN_WRAPPER ?=
+RUN_ARGS ?=
+
+BUILD := build
+ABUILD := $(BUILD)/asan
+FBUILD := $(BUILD)/fuzz
+
+REQ_CFLAGS := -std=gnu11 -Wall -Wextra -I. -D_GNU_SOURCE
+ifeq ($(WERROR),1)
+REQ_CFLAGS += -Werror
+endif
+DEP_CFLAGS = -MMD -MP
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g -O1
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+# ---------------------------------------------------------------- modules
+
+# Module variables (docs/build.md).  LIBCSHELL_CFLAGS is an addition: flags
+# (e.g. pkg-config --cflags) every object needs because a library module's
+# public header includes a system header from a non-standard path.
+LIBCSHELL_SRCS :=
+LIBCSHELL_LDLIBS :=
+LIBCSHELL_CFLAGS :=
+PROGRAMS :=
+UNIT_TESTS :=
+FUZZ_TARGETS :=
+
+MODULE_MKS := $(sort $(wildcard */module.mk))
+include $(MODULE_MKS)
+
+ALL_CFLAGS = $(REQ_CFLAGS) $(LIBCSHELL_CFLAGS) $(CFLAGS)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+aobj = $(patsubst %.c,$(ABUILD)/obj/%.o,$(1))
+fobj = $(patsubst %.c,$(FBUILD)/obj/%.o,$(1))
+
+LIB_OBJS := $(call obj,$(LIBCSHELL_SRCS))
+LIB_AOBJS := $(call aobj,$(LIBCSHELL_SRCS))
+LIB_FOBJS := $(call fobj,$(LIBCSHELL_SRCS))
+
+BINS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+ABINS := $(addprefix $(ABUILD)/bin/,$(PROGRAMS))
+UNITS := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+AUNITS := $(addprefix $(ABUILD)/tests/,$(UNIT_TESTS))
+FUZZERS := $(addprefix $(FBUILD)/,$(FUZZ_TARGETS))
+
+# ---------------------------------------------------------------- flags stamps
+# Objects depend on a file holding the flags they were built with, so that
+# changing CFLAGS/CC rebuilds.  -Werror is left out on purpose (switching
+# between `make` and `make check` must not rebuild everything); instead an
+# object that compiled with warnings leaves a .warn file and is rebuilt when
+# WERROR=1, so `make check` never lets a warning through.
+
+FLAGS_KEY := $(CC) $(filter-out -Werror,$(ALL_CFLAGS))
+ASAN_FLAGS_KEY := $(FLAGS_KEY) $(ASAN_CFLAGS)
+# $(1) = stamp file, $(2) = name of the variable holding its wanted content.
+define write_stamp
+ifneq ($$(strip $$(file <$(1))),$$(strip $$($(2))))
+$$(shell mkdir -p $(dir $(1)))
+$$(file >$(1),$$($(2)))
+endif
+endef
+$(eval $(call write_stamp,$(BUILD)/obj/.flags,FLAGS_KEY))
+$(eval $(call write_stamp,$(ABUILD)/obj/.flags,ASAN_FLAGS_KEY))
+
+ifeq ($(WERROR),1)
+WARNED := $(patsubst %.warn,%,$(shell find $(BUILD) -name '*.o.warn' 2>/dev/null))
+$(WARNED): FORCE
+endif
+
+# Compile: $(1) extra flags; keeps a .warn file when the compiler complained.
+define compile
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(if $(filter 1,$(V)),$(info $(CC) $(ALL_CFLAGS) $(1) $(DEP_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@))
+	@rm -f $@.warn; \
+	$(CC) $(ALL_CFLAGS) $(1) $(DEP_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@ \
+		2>$@.warn; rc=$$?; cat $@.warn >&2; \
+	[ -s $@.warn ] || rm -f $@.warn; exit $$rc
+endef
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags
+	$(call compile,)
+
+$(ABUILD)/obj/%.o: %.c $(ABUILD)/obj/.flags
+	$(call compile,$(ASAN_CFLAGS))
+
+$(FBUILD)/obj/%.o: %.c
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		$(DEP_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+
+$(BUILD)/libcshell.a: $(LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(ABUILD)/libcshell.a: $(LIB_AOBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FBUILD)/libcshell.a: $(LIB_FOBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# ---------------------------------------------------------------- templates
+
+# $(1) = program name.  Link order: objects, libcshell.a, NAME_LDLIBS,
+# LIBCSHELL_LDLIBS.
+define program_rules
+$(call obj,$($(1)_SRCS)) $(call aobj,$($(1)_SRCS)): EXTRA_CFLAGS += $($(1)_CFLAGS)
+$(BUILD)/bin/$(1): $(call obj,$($(1)_SRCS)) $(BUILD)/libcshell.a
+	$$(call say,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+		$(BUILD)/libcshell.a $($(1)_LDLIBS) $$(LIBCSHELL_LDLIBS)
+$(ABUILD)/bin/$(1): $(call aobj,$($(1)_SRCS)) $(ABUILD)/libcshell.a
+	$$(call say,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ASAN_CFLAGS) $$(LDFLAGS) -o $$@ \
+		$$(filter %.o,$$^) $(ABUILD)/libcshell.a $($(1)_LDLIBS) \
+		$$(LIBCSHELL_LDLIBS)
+endef
+
+# $(1) = unit test name: tests/unit/NAME.c + NAME_SRCS + libcshell + cmocka.
+define unit_rules
+$(call obj,tests/unit/$(1).c $($(1)_SRCS)) $(call aobj,tests/unit/$(1).c $($(1)_SRCS)): EXTRA_CFLAGS += $($(1)_CFLAGS)
+$(BUILD)/tests/$(1): $(call obj,tests/unit/$(1).c $($(1)_SRCS)) $(BUILD)/libcshell.a
+	$$(call say,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+		$(BUILD)/libcshell.a $($(1)_LDLIBS) $$(LIBCSHELL_LDLIBS) -lcmocka
+$(ABUILD)/tests/$(1): $(call aobj,tests/unit/$(1).c $($(1)_SRCS)) $(ABUILD)/libcshell.a
+	$$(call say,LD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ASAN_CFLAGS) $$(LDFLAGS) -o $$@ \
+		$$(filter %.o,$$^) $(ABUILD)/libcshell.a $($(1)_LDLIBS) \
+		$$(LIBCSHELL_LDLIBS) -lcmocka
+endef
+
+# $(1) = fuzz target: tests/fuzz/NAME.c + NAME_SRCS, clang + libFuzzer.
+define fuzz_rules
+$(call fobj,tests/fuzz/$(1).c $($(1)_SRCS)): EXTRA_CFLAGS += $($(1)_CFLAGS)
+$(FBUILD)/$(1): $(call fobj,tests/fuzz/$(1).c $($(1)_SRCS)) $(FBUILD)/libcshell.a
+	$$(call say,FUZZLD,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(FUZZ_CC) $$(ALL_CFLAGS) $$(FUZZ_CFLAGS) -fsanitize=fuzzer \
+		$$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(FBUILD)/libcshell.a \
+		$($(1)_LDLIBS) $$(LIBCSHELL_LDLIBS)
+endef
+
+$(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
+$(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(f))))
+
+# ---------------------------------------------------------------- targets
+
+.PHONY: all asan unit unit-bins check check-build run bench hdr-check \
+	check-fuzz fuzz-bins check-format install uninstall clean deps FORCE
+
+all: $(BUILD)/libcshell.a $(BINS)
+
+asan: $(ABUILD)/libcshell.a $(ABINS) $(AUNITS)
+
+unit-bins: $(UNITS) $(AUNITS)
+
+# Build and run the unit tests only (normal, then ASan+UBSan).
+unit: unit-bins
+	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run --unit
+
+# Installs missing Debian packages (cheap dpkg check first).
+deps:
+	$(Q)scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+
+# Everything make check needs, built with -Werror.
+check-build: all unit-bins
+
+# The build step holds a lock so that two `make check` runs sharing one
+# tree (several people, or CI plus a person) do not write the same objects.
+BUILD_LOCK = mkdir -p $(BUILD) && flock $(BUILD)/.build.lock
+
+check:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory WERROR=1 check-build
+	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run
+
+run:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory all
+	$(Q)exec $(RUN_WRAPPER) $(BUILD)/bin/cshell $(RUN_ARGS)
+
+bench: all
+	$(Q)set -e; export CSHELL_BIN=$(CURDIR)/$(BUILD)/bin CSHELL_SRC=$(CURDIR); \
+	for b in $(sort $(wildcard tests/bench/*.sh)); do \
+		echo "== $$b"; bash "$$b"; \
+	done
+
+# Every module header compiles on its own.
+HEADERS := $(sort $(wildcard */*.h))
+hdr-check:
+	$(Q)fail=0; for h in $(HEADERS); do \
+		printf '  %-7s %s\n' HDR "$$h"; \
+		printf '#include "%s"\n' "$$h" | \
+			$(CC) $(ALL_CFLAGS) -Werror -fsyntax-only -x c - || fail=1; \
+	done; exit $$fail
+
+fuzz-bins: $(FUZZERS)
+
+check-fuzz: fuzz-bins
+	$(Q)set -u; targets="$(FUZZ_TARGETS)"; n=$(words $(FUZZ_TARGETS)); \
+	if [ $$n -eq 0 ]; then echo "SKIP: check-fuzz: no FUZZ_TARGETS"; exit 0; fi; \
+	per=$$(( $(FUZZ_SECONDS) / n )); [ $$per -ge 1 ] || per=1; fail=0; \
+	for t in $$targets; do \
+		corpus=$(FBUILD)/corpus/$$t; art=$(FBUILD)/artifacts/$$t/; \
+		mkdir -p $$corpus $$art; seeds=; \
+		[ -d tests/fuzz/$$t.corpus ] && seeds=tests/fuzz/$$t.corpus; \
+		echo "== fuzz $$t for $${per}s"; \
+		if $(FBUILD)/$$t -max_total_time=$$per -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$$art $$corpus $$seeds \
+			> $(FBUILD)/$$t.log 2>&1; then \
+			echo "PASS: fuzz $$t"; \
+		else \
+			tail -n 40 $(FBUILD)/$$t.log; \
+			echo "FAIL: fuzz $$t: crash, input saved under $$art"; fail=1; \
+		fi; \
+	done; exit $$fail
+
+# .clang-format on the lines changed since FORMAT_BASE (a commit).
+FORMAT_BASE ?= HEAD
+check-format:
+	$(Q)out=$$(git clang-format --diff --extensions c,h $(FORMAT_BASE) 2>&1); \
+	case "$$out" in \
+	"" | "no modified files to format" | \
+	"clang-format did not modify any files") echo "format: ok" ;; \
+	*) printf '%s\n' "$$out"; exit 1 ;; \
+	esac
+
+# ---------------------------------------------------------------- install
+
+BINDIR := $(PREFIX)/bin
+MANDIR := $(PREFIX)/share/man
+# bash-completion's own directory, recomputed for our PREFIX so that
+# PREFIX=/usr/local stays under /usr/local (bash-completion searches there).
+BASHCOMPDIR := $(strip $(or $(shell pkg-config \
+	--define-variable=prefix=$(PREFIX) \
+	--define-variable=datadir=$(PREFIX)/share \
+	--variable=completionsdir bash-completion 2>/dev/null), \
+	$(PREFIX)/share/bash-completion/completions))
+ZSHCOMPDIR := $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
+MAN1 := $(wildcard man/*.1)
+MAN5 := $(wildcard man/*.5)
+
+install: all
+	$(Q)install -d $(DESTDIR)$(BINDIR)
+	$(Q)$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/)
+	$(Q)$(if $(MAN1),install -d $(DESTDIR)$(MANDIR)/man1 && \
+		install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(Q)$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5 && \
+		install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(Q)$(if $(wildcard completions/cshell.bash),\
+		install -D -m 0644 completions/cshell.bash $(DESTDIR)$(BASHCOMPDIR)/cshell)
+	$(Q)$(if $(wildcard completions/_cshell),\
+		install -D -m 0644 completions/_cshell $(DESTDIR)$(ZSHCOMPDIR)/_cshell)
+	$(Q)$(if $(wildcard completions/cshell.fish),\
+		install -D -m 0644 completions/cshell.fish $(DESTDIR)$(FISHCOMPDIR)/cshell.fish)
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(DESTDIR)$(BASHCOMPDIR)/cshell $(DESTDIR)$(ZSHCOMPDIR)/_cshell \
+		$(DESTDIR)$(FISHCOMPDIR)/cshell.fish
+
+clean:
+	$(call say,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+FORCE:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
