@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bi_echo.c — `echo` as dash does it (XSI): -n as the first argument only,
+ * backslash escapes always interpreted, \c ends all output.  Also the
+ * escape decoder shared with printf's %b.
+ */
+#include <string.h>
+
+#include "shell/builtin_i.h"
+
+/* Writes s with XSI escapes decoded.  Returns false after \c. */
+bool sh_print_escaped(const char *s, bool octal_needs_zero)
+{
+	for (; *s; s++) {
+		if (*s != '\\' || !s[1]) {
+			putchar(*s);
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'a': putchar('\a'); break;
+		case 'b': putchar('\b'); break;
+		case 'c': return false;
+		case 'e': putchar(033); break;
+		case 'f': putchar('\f'); break;
+		case 'n': putchar('\n'); break;
+		case 'r': putchar('\r'); break;
+		case 't': putchar('\t'); break;
+		case 'v': putchar('\v'); break;
+		case '\\': putchar('\\'); break;
+		case '0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7': {
+			if (octal_needs_zero && *s != '0') {
+				putchar('\\');
+				putchar(*s);
+				break;
+			}
+			int v = 0, k = 0;
+			if (*s == '0')
+				s++;
+			while (k < 3 && *s >= '0' && *s <= '7') {
+				v = v * 8 + (*s++ - '0');
+				k++;
+			}
+			s--;
+			putchar(v & 0xff);
+			break;
+		}
+		default:
+			putchar('\\');
+			putchar(*s);
+			break;
+		}
+	}
+	return true;
+}
+
+int bi_echo(struct sh *sh, int argc, char **argv)
+{
+	int i = 1;
+	bool nl = true;
+
+	(void)sh;
+	if (argc > 1 && !strcmp(argv[1], "-n")) {
+		nl = false;
+		i++;
+	}
+	for (; i < argc; i++) {
+		if (!sh_print_escaped(argv[i], false))
+			return 0;
+		if (i + 1 < argc)
+			putchar(' ');
+	}
+	if (nl)
+		putchar('\n');
+	return 0;
+}

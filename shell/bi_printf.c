@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * bi_printf.c — `printf FORMAT [ARG…]` (XCU printf): conversions
+ * d i o u x X c s b e E f F g G a A and %%, flags, width and precision
+ * (also *), escapes in the format, the format reused while arguments
+ * remain, 'c / "c arguments as character codes.  A bad number is reported,
+ * printed as far as it goes, and makes the status 1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+
+#include "shell/builtin_i.h"
+
+
+struct pf {
+	struct sh *sh;
+	char **args;
+	int nargs, next;
+	int status;
+};
+
+static const char *take(struct pf *p)
+{
+	return p->next < p->nargs ? p->args[p->next++] : NULL;
+}
+
+/* The next argument as a number: like dash, strtoimax() for %d and
+ * widths (saturating, with an error), strtoumax() for %o %u %x. */
+static intmax_t take_int(struct pf *p, bool uns)
+{
+	const char *s = take(p);
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	if (s[0] == '\'' || s[0] == '"')
+		return (unsigned char)s[1];
+	errno = 0;
+	intmax_t v;
+	if (uns)
+		v = (intmax_t)strtoumax(s, &end, 0);
+	else
+		v = strtoimax(s, &end, 0);
+	if (*end || errno) {
+		if (errno == ERANGE)
+			sh_err(p->sh, "printf: %s: %s", s, strerror(ERANGE));
+		else if (end == s)
+			sh_err(p->sh, "printf: %s: expected numeric value", s);
+		else
+			sh_err(p->sh, "printf: %s: not completely converted", s);
+		p->status = 1;
+	}
+	return v;
+}
+
+static double take_float(struct pf *p)
+{
+	const char *s = take(p);
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	if (s[0] == '\'' || s[0] == '"')
+		return (unsigned char)s[1];
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end || errno) {
+		sh_err(p->sh, "printf: %s: %s", s,
+		       end == s ? "expected numeric value" :
+				  "not completely converted");
+		p->status = 1;
+	}
+	return v;
+}
+
+/* Decodes one backslash escape of the format at *f (after the '\'). */
+static const char *fmt_escape(const char *f)
+{
+	int v = 0, k = 0;
+
+	switch (*f) {
+	case 'a': putchar('\a'); return f + 1;
+	case 'b': putchar('\b'); return f + 1;
+	case 'e': putchar(033); return f + 1;
+	case 'f': putchar('\f'); return f + 1;
+	case 'n': putchar('\n'); return f + 1;
+	case 'r': putchar('\r'); return f + 1;
+	case 't': putchar('\t'); return f + 1;
+	case 'v': putchar('\v'); return f + 1;
+	case '\\': putchar('\\'); return f + 1;
+	case '"': putchar('"'); return f + 1;
+	case '\'': putchar('\''); return f + 1;
+	case '\0': putchar('\\'); return f;
+	}
+	if (*f >= '0' && *f <= '7') {
+		while (k < 3 && *f >= '0' && *f <= '7') {
+			v = v * 8 + (*f++ - '0');
+			k++;
+		}
+		putchar(v & 0xff);
+		return f;
+	}
+	putchar('\\');
+	putchar(*f);
+	return f + 1;
+}
+
+/* One pass over the format.  Returns false when output must stop (\c). */
+static bool one_pass(struct pf *p, const char *f)
+{
+	while (*f) {
+		if (*f == '\\') {
+			f = fmt_escape(f + 1);
+			continue;
+		}
+		if (*f != '%') {
+			putchar(*f++);
+			continue;
+		}
+		if (f[1] == '%') {
+			putchar('%');
+			f += 2;
+			continue;
+		}
+		/* collect the conversion spec */
+		char spec[64];
+		size_t n = 0;
+		const char *start = f++;
+		spec[n++] = '%';
+		while (*f && strchr("-+ #0", *f) && n < 40)
+			spec[n++] = *f++;
+		int ints[2], ni = 0;
+		for (int part = 0; part < 2; part++) {
+			if (part == 1) {
+				if (*f != '.')
+					break;
+				spec[n++] = *f++;
+			}
+			if (*f == '*') {
+				intmax_t w = take_int(p, false);
+				ints[ni++] = w > INT_MAX ? INT_MAX :
+					     w < -INT_MAX ? -INT_MAX : (int)w;
+				spec[n++] = '*';
+				f++;
+			} else {
+				while (*f >= '0' && *f <= '9' && n < 50)
+					spec[n++] = *f++;
+			}
+		}
+		char conv = *f;
+		if (!conv || !strchr("diouxXcsbeEfFgGaA", conv)) {
+			sh_err(p->sh, "printf: %.*s: invalid directive",
+			       (int)(f - start + (conv ? 1 : 0)), start);
+			p->status = 2;
+			return false;
+		}
+		f++;
+		switch (conv) {
+		case 'd':
+		case 'i': {
+			intmax_t v = take_int(p, false);
+			memcpy(spec + n, PRIdMAX, strlen(PRIdMAX) + 1);
+			if (ni == 2) printf(spec, ints[0], ints[1], v);
+			else if (ni == 1) printf(spec, ints[0], v);
+			else printf(spec, v);
+			break;
+		}
+		case 'o':
+		case 'u':
+		case 'x':
+		case 'X': {
+			uintmax_t v = (uintmax_t)take_int(p, true);
+			const char *m = conv == 'o' ? PRIoMAX : conv == 'u' ? PRIuMAX :
+					conv == 'x' ? PRIxMAX : PRIXMAX;
+			memcpy(spec + n, m, strlen(m) + 1);
+			if (ni == 2) printf(spec, ints[0], ints[1], v);
+			else if (ni == 1) printf(spec, ints[0], v);
+			else printf(spec, v);
+			break;
+		}
+		case 'c': {
+			const char *s = take(p);
+			spec[n++] = 'c';
+			spec[n] = 0;
+			int c = s ? (unsigned char)s[0] : 0;
+			if (!s || !*s) {
+				/* an empty argument prints nothing but the padding */
+				spec[n - 1] = 's';
+				if (ni == 1) printf(spec, ints[0], "");
+				else printf(spec, "");
+				break;
+			}
+			if (ni == 1) printf(spec, ints[0], c);
+			else printf(spec, c);
+			break;
+		}
+		case 's': {
+			const char *s = take(p);
+			spec[n++] = 's';
+			spec[n] = 0;
+			if (!s)
+				s = "";
+			if (ni == 2) printf(spec, ints[0], ints[1], s);
+			else if (ni == 1) printf(spec, ints[0], s);
+			else printf(spec, s);
+			break;
+		}
+		case 'b': {
+			const char *s = take(p);
+			if (!s)
+				s = "";
+			/* padding around %b: format into a buffer first */
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *mem = open_memstream(&buf, &len);
+			FILE *save = stdout;
+			bool go = true;
+			if (mem) {
+				stdout = mem;
+				go = sh_print_escaped(s, false);
+				fflush(mem);
+				stdout = save;
+				fclose(mem);
+			}
+			spec[n++] = 's';
+			spec[n] = 0;
+			if (ni == 2) printf(spec, ints[0], ints[1], buf ? buf : "");
+			else if (ni == 1) printf(spec, ints[0], buf ? buf : "");
+			else printf(spec, buf ? buf : "");
+			free(buf);
+			if (!go)
+				return false;
+			break;
+		}
+		default: {
+			double v = take_float(p);
+			spec[n++] = conv;
+			spec[n] = 0;
+			if (ni == 2) printf(spec, ints[0], ints[1], v);
+			else if (ni == 1) printf(spec, ints[0], v);
+			else printf(spec, v);
+			break;
+		}
+		}
+	}
+	return true;
+}
+
+static bool has_conversion(const char *f)
+{
+	for (; *f; f++) {
+		if (*f == '\\' && f[1]) {
+			f++;
+			continue;
+		}
+		if (*f == '%') {
+			if (f[1] == '%') {
+				f++;
+				continue;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+int bi_printf(struct sh *sh, int argc, char **argv)
+{
+	struct pf p = { .sh = sh };
+	int i = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "--"))
+		i++;
+	if (i >= argc) {
+		sh_err(sh, "printf: usage: printf FORMAT [ARGUMENT...]");
+		return 2;
+	}
+	const char *fmt = argv[i++];
+	p.args = argv + i;
+	p.nargs = argc - i;
+	do {
+		if (!one_pass(&p, fmt))
+			break;
+	} while (p.next < p.nargs && p.next > 0 && has_conversion(fmt));
+	return p.status;
+}

@@ -1,0 +1,905 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * eval.c — walks the AST (XCU 2.9).  sh_eval() dispatches on the node
+ * type; simple commands are expanded, looked up (special builtin, function,
+ * builtin, PATH) and run in the shell or in a forked child; pipelines,
+ * subshells, command substitutions and background lists fork.  A child
+ * that will exit anyway gets EV_EXIT and execs its last command directly.
+ *
+ * Control flow (break, continue, return) is sh->skip; errors that must
+ * leave the shell go through sh_raise(), which exits a non-interactive
+ * shell and longjmps to the prompt of an interactive one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "shell/shell_i.h"
+#include "shell/interactive_i.h"
+
+#define MAX_EVAL_DEPTH 10000
+#define CMDSUB_CAP (256u << 20)
+
+static char self_exe[4096];
+
+void sh_flush_std(struct sh *sh)
+{
+	(void)sh;
+	fflush(stdout);
+	fflush(stderr);
+}
+
+void __attribute__((noreturn)) sh_exit(struct sh *sh, int status)
+{
+	if (!sh->exiting) {
+		/* the EXIT trap sees $? = status; only its own `exit` changes
+		 * the status the shell ends with */
+		sh->exiting = true;
+		sh->status = status;
+		trap_run_exit(sh);
+	}
+	sh_flush_std(sh);
+	if (sh->subshell)
+		_exit(status);
+	sh_history_save(sh);
+	exit(status);
+}
+
+int sh_special_error(struct sh *sh, int status)
+{
+	if (sh->in_command)
+		return status;
+	sh_raise(sh, status);
+}
+
+void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
+{
+	if (!sh->opts[OPT_INTERACTIVE] || sh->subshell || !sh->jmp)
+		sh_exit(sh, status);
+	sh->status = status;
+	longjmp(*sh->jmp, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Processes */
+
+void sh_forked(struct sh *sh)
+{
+	sh->subshell = true;
+	trap_reset_for_child(sh);
+	while (sh->jobs) {
+		struct job *j = sh->jobs;
+		sh->jobs = j->next;
+		free(j->procs);
+		free(j->cmdtext);
+		free(j);
+	}
+}
+
+static pid_t sh_fork(struct sh *sh)
+{
+	pid_t pid;
+
+	sh_flush_std(sh);
+	pid = fork();
+	if (pid < 0) {
+		sh_err(sh, "cannot fork: %s", strerror(errno));
+		sh_raise(sh, 2);
+	}
+	if (pid == 0)
+		sh_forked(sh);
+	return pid;
+}
+
+/* ------------------------------------------------------------------ */
+/* Command search */
+
+void sh_hash_clear(struct sh *sh)
+{
+	for (int i = 0; i < sh->hash_n; i++) {
+		free(sh->hash_names[i]);
+		free(sh->hash_paths[i]);
+	}
+	sh->hash_n = 0;
+}
+
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
+/* Returns the path for name (pointer valid until the hash changes; for a
+ * PATH override, on sh->stack), or NULL. */
+char *sh_find_command(struct sh *sh, const char *name, const char *path)
+{
+	bool cache = !path;
+
+	if (strchr(name, '/'))
+		return (char *)name;
+	if (cache) {
+		for (int i = 0; i < sh->hash_n; i++)
+			if (!strcmp(sh->hash_names[i], name)) {
+				if (is_executable(sh->hash_paths[i]))
+					return sh->hash_paths[i];
+				break;
+			}
+		path = sh_getvar(sh, "PATH");
+		if (!path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+	}
+	size_t nl = strlen(name);
+	const char *p = path;
+	for (;;) {
+		const char *e = strchr(p, ':');
+		size_t dl = e ? (size_t)(e - p) : strlen(p);
+		char *full = arena_alloc(sh->stack, dl + nl + 3);
+		if (dl == 0)
+			memcpy(full, ".", 1), dl = 1;
+		else
+			memcpy(full, p, dl);
+		full[dl] = '/';
+		memcpy(full + dl + 1, name, nl + 1);
+		if (is_executable(full)) {
+			if (!cache)
+				return full;
+			if (sh->hash_n == sh->hash_alloc) {
+				sh->hash_alloc = sh->hash_alloc ? 2 * sh->hash_alloc : 32;
+				sh->hash_names = xrealloc(sh->hash_names,
+					sh->hash_alloc * sizeof(char *));
+				sh->hash_paths = xrealloc(sh->hash_paths,
+					sh->hash_alloc * sizeof(char *));
+			}
+			int i;
+			for (i = 0; i < sh->hash_n; i++)
+				if (!strcmp(sh->hash_names[i], name))
+					break;
+			if (i == sh->hash_n) {
+				sh->hash_names[i] = xstrdup(name);
+				sh->hash_n++;
+			} else {
+				free(sh->hash_paths[i]);
+			}
+			sh->hash_paths[i] = xstrdup(full);
+			return sh->hash_paths[i];
+		}
+		if (!e)
+			return NULL;
+		p = e + 1;
+	}
+}
+
+/* In a child: execs argv or exits 126/127 with a message. */
+static void __attribute__((noreturn)) exec_external(struct sh *sh,
+						     char **argv)
+{
+	char *path = sh_find_command(sh, argv[0], NULL);
+	char **envp;
+	int err;
+
+	if (!path) {
+		sh_err(sh, "%s: not found", argv[0]);
+		_exit(127);
+	}
+	envp = var_environ(sh, sh->stack);
+	sh_flush_std(sh);
+	execve(path, argv, envp);
+	err = errno;
+	if (err == ENOEXEC) {
+		/* a script without #!: run it with this shell */
+		int n = 0;
+		while (argv[n])
+			n++;
+		char **nv = arena_alloc(sh->stack, (n + 2) * sizeof(char *));
+		nv[0] = sh->progname;
+		nv[1] = path;
+		memcpy(nv + 2, argv + 1, n * sizeof(char *));
+		execve(self_exe, nv, envp);
+		err = errno;
+	}
+	if (err == ENOENT || err == ENOTDIR) {
+		sh_err(sh, "%s: not found", argv[0]);
+		_exit(127);
+	}
+	sh_err(sh, "%s: %s", argv[0], strerror(err));
+	_exit(126);
+}
+
+void sh_exec_replace(struct sh *sh, char **argv)
+{
+	exec_external(sh, argv);
+}
+
+/* Forks and runs an external command, waiting for it (used by `command`). */
+int sh_exec_external_wait(struct sh *sh, char **argv)
+{
+	pid_t pid = sh_fork(sh);
+
+	if (pid == 0)
+		exec_external(sh, argv);
+	struct job *j = job_new(sh, 1, argv[0]);
+	j->procs[0].pid = pid;
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Simple commands */
+
+struct tmpvar {
+	struct tmpvar *next;
+	char *name;
+	char *value;
+	int flags;
+	bool existed;
+};
+
+static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
+		   char **argv)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	const char *ps4 = sh_getvar(sh, "PS4");
+
+	if (ps4) {
+		struct wpart lit = { .type = WP_LIT };
+		(void)lit;
+		cs_buf_adds(&b, ps4);
+	}
+	for (int i = 0; assigns && i < assigns->n; i++) {
+		char *eq = strchr(assigns->v[i], '=');
+		cs_buf_add(&b, assigns->v[i], eq - assigns->v[i] + 1);
+		sh_quote(&b, eq + 1);
+		cs_buf_addc(&b, ' ');
+	}
+	for (int i = 0; i < argc; i++) {
+		sh_quote(&b, argv[i]);
+		if (i + 1 < argc)
+			cs_buf_addc(&b, ' ');
+	}
+	if (b.len && b.buf[b.len - 1] == ' ')
+		b.len--;
+	cs_buf_addc(&b, '\n');
+	fflush(stdout);
+	cs_write_all(2, b.buf, b.len);
+	cs_buf_release(&b);
+}
+
+/* Expands NAME=value words to "NAME=value" strings. */
+static void expand_assigns(struct sh *sh, struct word *w, struct strlist *out)
+{
+	for (; w; w = w->next) {
+		sh->lineno = w->lineno;
+		char *s = sh_expand_parts(sh, w->parts, EXP_TILDE | EXP_ASSIGN);
+		strlist_add(sh, out, s);
+	}
+}
+
+static int apply_assigns(struct sh *sh, struct strlist *a, int flags)
+{
+	for (int i = 0; i < a->n; i++)
+		if (var_setn(sh, a->v[i], flags) < 0)
+			return -1;
+	return 0;
+}
+
+static struct tmpvar *save_assigns(struct sh *sh, struct strlist *a)
+{
+	struct tmpvar *head = NULL;
+
+	for (int i = 0; i < a->n; i++) {
+		char *eq = strchr(a->v[i], '=');
+		struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
+		t->name = arena_strndup(sh->stack, a->v[i], eq - a->v[i]);
+		struct var *v = var_lookup(sh, t->name);
+		if (v) {
+			t->existed = true;
+			t->value = v->value ? arena_strdup(sh->stack, v->value) : NULL;
+			t->flags = v->flags;
+		}
+		t->next = head;
+		head = t;
+	}
+	return head;
+}
+
+static void restore_assigns(struct sh *sh, struct tmpvar *t)
+{
+	for (; t; t = t->next) {
+		struct var *v = var_lookup(sh, t->name);
+		if (v && (v->flags & SH_VAR_READONLY))
+			continue;
+		if (!t->existed || !t->value) {
+			sh_unsetvar(sh, t->name);
+			if (t->existed && t->flags)
+				var_set(sh, t->name, NULL, t->flags);
+			continue;
+		}
+		if (v)
+			v->flags = 0;
+		var_set(sh, t->name, t->value, t->flags);
+	}
+}
+
+static int eval_cmd(struct sh *sh, struct node *n, int flags)
+{
+	struct strlist args = { 0 }, assigns = { 0 };
+	const struct builtin *bi = NULL;
+	struct func *fn = NULL;
+	int status;
+
+	sh->lineno = n->lineno;
+	sh->cmdsub_status = 0;
+	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE, &args);
+
+	if (args.n == 0) {
+		/* assignments and redirections only: assigned left to right,
+		 * the status is that of the last command substitution */
+		struct savedfd *mark = sh->saved;
+		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			sh_redirect_undo(sh, mark);
+			return 2;
+		}
+		for (struct word *w = n->u.cmd.assigns; w; w = w->next) {
+			struct strlist one = { 0 };
+			sh->lineno = w->lineno;
+			strlist_add(sh, &one, sh_expand_parts(sh, w->parts,
+							      EXP_TILDE | EXP_ASSIGN));
+			if (sh->opts[OPT_XTRACE])
+				xtrace(sh, &one, 0, NULL);
+			if (apply_assigns(sh, &one, 0) < 0) {
+				sh_redirect_undo(sh, mark);
+				if (!sh->opts[OPT_INTERACTIVE])
+					sh_raise(sh, 2);
+				return 1;
+			}
+		}
+		status = sh->cmdsub_status;
+		sh_redirect_undo(sh, mark);
+		return status;
+	}
+
+	const char *name = args.v[0];
+	char *target = NULL;
+	bool explicit_host = false;
+	if (n->u.cmd.target) {
+		target = sh_expand_word(sh, n->u.cmd.target, 0) + 1;
+		if (!strcmp(target, "host")) {
+			target = NULL;
+			explicit_host = true;
+		}
+	}
+	if (!target && !strchr(name, '/')) {
+		bi = sh_find_builtin(name);
+		if (!bi || !bi->special) {
+			fn = sh_find_func(sh, name);
+			if (fn)
+				bi = NULL;
+		}
+	}
+	/* after `enter T`, external commands go to T; builtins and
+	 * functions stay in this shell, `@host cmd` stays on the host */
+	if (!target && !bi && !fn && !explicit_host && sh->entered)
+		target = sh->entered;
+	if (target) {
+		struct cs_error err = CS_ERROR_INIT;
+		if (sh_router->resolve(target, &err) < 0) {
+			sh_err(sh, "%s", err.msg);
+			cs_error_release(&err);
+			return 2;
+		}
+	}
+
+	if (!bi && !fn) {
+		/* external (or routed): fork unless this process ends anyway */
+		pid_t pid = 0;
+		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !target;
+		if (!direct)
+			pid = sh_fork(sh);
+		if (pid == 0) {
+			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
+				_exit(2);
+			expand_assigns(sh, n->u.cmd.assigns, &assigns);
+			if (sh->opts[OPT_XTRACE])
+				xtrace(sh, &assigns, args.n, args.v);
+			if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0)
+				_exit(1);
+			if (target) {
+				struct cs_error err = CS_ERROR_INIT;
+				if (sh_router->enter(target, args.v, &err) < 0) {
+					sh_err(sh, "%s", err.msg);
+					_exit(126);
+				}
+				/* joined: builtins and functions run there too */
+				bi = sh_find_builtin(name);
+				fn = bi && bi->special ? NULL : sh_find_func(sh, name);
+				if (fn)
+					sh_exit(sh, sh_call_func(sh, fn, args.n,
+								 args.v, 0));
+				if (bi)
+					sh_exit(sh, sh_run_builtin(sh, bi, args.n,
+								   args.v));
+			}
+			exec_external(sh, args.v);
+		}
+		struct job *j = job_new(sh, 1, name);
+		j->procs[0].pid = pid;
+		status = job_wait(sh, j);
+		job_free(sh, j);
+		return status;
+	}
+
+	/* builtin or function: in this shell */
+	struct savedfd *mark = sh->saved;
+	bool is_exec = bi && !strcmp(bi->name, "exec");
+	if (n->redirs && sh_redirect(sh, n->redirs, !is_exec) < 0) {
+		sh_redirect_undo(sh, mark);
+		if (bi && bi->special)
+			return sh_special_error(sh, 2);
+		return 2;
+	}
+	expand_assigns(sh, n->u.cmd.assigns, &assigns);
+	if (sh->opts[OPT_XTRACE])
+		xtrace(sh, &assigns, args.n, args.v);
+	struct tmpvar *saved = NULL;
+	if (bi && bi->special) {
+		if (apply_assigns(sh, &assigns, 0) < 0) {
+			sh_redirect_undo(sh, mark);
+			return sh_special_error(sh, 2);
+		}
+	} else if (assigns.n) {
+		saved = save_assigns(sh, &assigns);
+		if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0) {
+			restore_assigns(sh, saved);
+			sh_redirect_undo(sh, mark);
+			return 1;
+		}
+	}
+	if (fn)
+		status = sh_call_func(sh, fn, args.n, args.v, flags);
+	else
+		status = sh_run_builtin(sh, bi, args.n, args.v);
+	if (saved)
+		restore_assigns(sh, saved);
+	if (is_exec)
+		mark = sh->saved; /* exec's redirections stay */
+	sh_redirect_undo(sh, mark);
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Compound commands */
+
+static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
+{
+	int prev = -1;
+	struct job *j = job_new(sh, n->u.pipe.n, NULL);
+
+	for (int i = 0; i < n->u.pipe.n; i++) {
+		int pfd[2] = { -1, -1 };
+		if (i + 1 < n->u.pipe.n && pipe2(pfd, O_CLOEXEC) < 0) {
+			sh_err(sh, "cannot make a pipe: %s", strerror(errno));
+			if (prev >= 0)
+				close(prev);
+			j->nprocs = i;
+			job_wait(sh, j);
+			job_free(sh, j);
+			return 2;
+		}
+		pid_t pid = sh_fork(sh);
+		if (pid == 0) {
+			if (prev >= 0) {
+				dup2(prev, 0);
+				close(prev);
+			} else if (bg && !sh->opts[OPT_INTERACTIVE]) {
+				int fd = open("/dev/null", O_RDONLY);
+				if (fd > 0) {
+					dup2(fd, 0);
+					close(fd);
+				}
+			}
+			if (pfd[1] >= 0) {
+				dup2(pfd[1], 1);
+				close(pfd[1]);
+				close(pfd[0]);
+			}
+			int st = sh_eval(sh, n->u.pipe.cmds[i],
+					 EV_EXIT | (flags & EV_TESTED));
+			sh_exit(sh, st);
+		}
+		j->procs[i].pid = pid;
+		if (prev >= 0)
+			close(prev);
+		if (pfd[1] >= 0)
+			close(pfd[1]);
+		prev = pfd[0];
+	}
+	if (bg) {
+		j->background = true;
+		sh->lastbg = j->procs[j->nprocs - 1].pid;
+		return 0;
+	}
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	if (n->u.pipe.negate)
+		st = !st;
+	return st;
+}
+
+static int eval_subshell(struct sh *sh, struct node *n, int flags)
+{
+	if (flags & EV_EXIT) {
+		struct savedfd *mark = sh->saved;
+		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
+			return 1;
+		int st = sh_eval(sh, n->u.sub, flags);
+		sh_redirect_undo(sh, mark);
+		return st;
+	}
+	pid_t pid = sh_fork(sh);
+	if (pid == 0) {
+		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
+			_exit(1);
+		sh_exit(sh, sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
+	}
+	struct job *j = job_new(sh, 1, NULL);
+	j->procs[0].pid = pid;
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return st;
+}
+
+static int eval_bg(struct sh *sh, struct node *n)
+{
+	struct node *sub = n->u.sub;
+
+	if (sub->type == N_PIPE && !sub->u.pipe.negate)
+		return eval_pipe(sh, sub, 0, true);
+	pid_t pid = sh_fork(sh);
+	if (pid == 0) {
+		if (!sh->opts[OPT_INTERACTIVE]) {
+			signal(SIGINT, SIG_IGN);
+			signal(SIGQUIT, SIG_IGN);
+			int fd = open("/dev/null", O_RDONLY);
+			if (fd > 0) {
+				dup2(fd, 0);
+				close(fd);
+			}
+		}
+		sh_exit(sh, sh_eval(sh, sub, EV_EXIT));
+	}
+	struct job *j = job_new(sh, 1, NULL);
+	j->procs[0].pid = pid;
+	j->background = true;
+	sh->lastbg = pid;
+	return 0;
+}
+
+/* Handles break/continue at the end of one loop iteration.  Returns true
+ * when the loop must stop. */
+static bool loop_skip(struct sh *sh)
+{
+	if (sh->skip == SKIP_CONT && --sh->skipcount <= 0) {
+		sh->skip = SKIP_NONE;
+		return false;
+	}
+	if (sh->skip == SKIP_BREAK && --sh->skipcount <= 0)
+		sh->skip = SKIP_NONE;
+	return true;
+}
+
+static int eval_loop(struct sh *sh, struct node *n, int flags)
+{
+	int status = 0;
+	bool want = n->type == N_WHILE;
+
+	sh->loopdepth++;
+	for (;;) {
+		int c = sh_eval(sh, n->u.ifs.cond, EV_TESTED);
+		if (sh->skip) {
+			if (loop_skip(sh))
+				break;
+			continue;
+		}
+		if ((c == 0) != want)
+			break;
+		status = sh_eval(sh, n->u.ifs.then, flags & EV_TESTED);
+		if (sh->skip && loop_skip(sh))
+			break;
+	}
+	sh->loopdepth--;
+	return status;
+}
+
+static int eval_for(struct sh *sh, struct node *n, int flags)
+{
+	struct strlist items = { 0 };
+	int status = 0;
+
+	sh->lineno = n->lineno;
+	if (n->u.fors.have_in) {
+		sh_expand_words(sh, n->u.fors.list, EXP_FULL | EXP_TILDE, &items);
+	} else {
+		for (int i = 0; i < sh->params.n; i++)
+			strlist_add(sh, &items, sh->params.v[i]);
+	}
+	sh->loopdepth++;
+	for (int i = 0; i < items.n; i++) {
+		if (sh_setvar(sh, n->u.fors.var, items.v[i], 0) < 0) {
+			status = 1;
+			break;
+		}
+		status = sh_eval(sh, n->u.fors.body, flags & EV_TESTED);
+		if (sh->skip && loop_skip(sh))
+			break;
+	}
+	sh->loopdepth--;
+	return status;
+}
+
+static int eval_case(struct sh *sh, struct node *n, int flags)
+{
+	sh->lineno = n->lineno;
+	char *subject = sh_expand_word(sh, n->u.cases.subject, EXP_TILDE);
+
+	for (struct case_item *ci = n->u.cases.items; ci; ci = ci->next) {
+		for (struct word *w = ci->patterns; w; w = w->next) {
+			char *pat = sh_expand_parts(sh, w->parts,
+						    EXP_PATTERN | EXP_TILDE);
+			if (sh_pmatch(pat, subject))
+				return ci->body ? sh_eval(sh, ci->body, flags) : 0;
+		}
+	}
+	return 0;
+}
+
+static int eval_compound(struct sh *sh, struct node *n, int flags)
+{
+	switch (n->type) {
+	case N_GROUP:
+		return sh_eval(sh, n->u.sub, flags);
+	case N_IF: {
+		int c = sh_eval(sh, n->u.ifs.cond, EV_TESTED);
+		if (sh->skip)
+			return c;
+		if (c == 0)
+			return sh_eval(sh, n->u.ifs.then, flags);
+		if (n->u.ifs.els)
+			return sh_eval(sh, n->u.ifs.els, flags);
+		return 0;
+	}
+	case N_WHILE:
+	case N_UNTIL:
+		return eval_loop(sh, n, flags);
+	case N_FOR:
+		return eval_for(sh, n, flags);
+	case N_CASE:
+		return eval_case(sh, n, flags);
+	default:
+		return 0;
+	}
+}
+
+int sh_eval(struct sh *sh, struct node *n, int flags)
+{
+	int status = 0;
+	bool checkexit = false;
+	struct arena_mark mark;
+
+	if (!n)
+		return 0;
+	if (++sh->evaldepth > MAX_EVAL_DEPTH) {
+		sh->evaldepth = 0;
+		sh_err(sh, "evaluation nested too deeply (recursion?)");
+		sh_raise(sh, 2);
+	}
+	arena_mark(sh->stack, &mark);
+	switch (n->type) {
+	case N_CMD:
+		status = eval_cmd(sh, n, flags);
+		checkexit = true;
+		break;
+	case N_PIPE:
+		status = eval_pipe(sh, n, flags, false);
+		checkexit = !n->u.pipe.negate;
+		break;
+	case N_ANDOR:
+		status = sh_eval(sh, n->u.andor.cmds[0], EV_TESTED);
+		for (int i = 1; i < n->u.andor.n && !sh->skip; i++) {
+			char op = n->u.andor.ops[i - 1];
+			if ((op == '&') != (status == 0))
+				continue;
+			bool last = i == n->u.andor.n - 1;
+			status = sh_eval(sh, n->u.andor.cmds[i],
+					 last ? flags : EV_TESTED);
+		}
+		break;
+	case N_LIST:
+		for (int i = 0; i < n->u.list.n; i++) {
+			bool last = i == n->u.list.n - 1;
+			status = sh_eval(sh, n->u.list.cmds[i],
+					 last ? flags : flags & ~EV_EXIT);
+			if (sh->skip)
+				break;
+			if (sh->anypending)
+				trap_run_pending(sh);
+		}
+		break;
+	case N_BG:
+		status = eval_bg(sh, n);
+		break;
+	case N_NOT:
+		status = !sh_eval(sh, n->u.sub, EV_TESTED);
+		break;
+	case N_SUBSHELL:
+		status = eval_subshell(sh, n, flags);
+		checkexit = true;
+		break;
+	case N_FUNCDEF:
+		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
+		status = 0;
+		break;
+	default: {
+		struct savedfd *smark = sh->saved;
+		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			sh_redirect_undo(sh, smark);
+			status = 2;
+			break;
+		}
+		status = eval_compound(sh, n, flags & ~EV_EXIT);
+		sh_redirect_undo(sh, smark);
+		break;
+	}
+	}
+	arena_release(sh->stack, &mark);
+	sh->evaldepth--;
+	sh->status = status;
+	if (checkexit && status && sh->opts[OPT_ERREXIT] &&
+	    !(flags & EV_TESTED) && !sh->skip)
+		sh_exit(sh, status);
+	if ((flags & EV_EXIT) && !sh->skip)
+		sh_exit(sh, status);
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Command substitution */
+
+int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
+{
+	int pfd[2];
+
+	if (!n)
+		return 0;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		sh_err(sh, "cannot make a pipe: %s", strerror(errno));
+		sh_raise(sh, 2);
+	}
+	pid_t pid = sh_fork(sh);
+	if (pid == 0) {
+		close(pfd[0]);
+		if (pfd[1] != 1) {
+			dup2(pfd[1], 1);
+			close(pfd[1]);
+		}
+		sh_exit(sh, sh_eval(sh, n, EV_EXIT));
+	}
+	close(pfd[1]);
+	ssize_t r = cs_buf_read_fd(out, pfd[0]);
+	close(pfd[0]);
+	struct job *j = job_new(sh, 1, NULL);
+	j->procs[0].pid = pid;
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	if (r == -E2BIG) {
+		sh_err(sh, "command substitution output larger than %u bytes",
+		       CMDSUB_CAP);
+		sh_raise(sh, 2);
+	}
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running sources */
+
+int sh_run_source(struct sh *sh, bool toplevel)
+{
+	volatile int status = 0;
+	struct node *n;
+	struct arena *a;
+	jmp_buf jb, *savejmp = sh->jmp;
+	struct source *mysrc = sh->src;
+
+	if (toplevel && sh->opts[OPT_INTERACTIVE]) {
+		if (setjmp(jb)) {
+			/* an error in an interactive shell: back to the prompt */
+			sh_redirect_undo(sh, NULL);
+			while (sh->src && sh->src != mysrc)
+				src_pop(sh);
+			var_pop_locals(sh, NULL);
+			sh->skip = SKIP_NONE;
+			sh->loopdepth = sh->funcdepth = sh->evaldepth = 0;
+			status = sh->status;
+		}
+		sh->jmp = &jb;
+	}
+	for (;;) {
+		if (toplevel && sh->opts[OPT_INTERACTIVE])
+			jobs_notify(sh);
+		enum parse_result r = sh_parse_command(sh, &n, &a);
+		if (r == PARSE_EOF)
+			break;
+		if (r == PARSE_ERROR) {
+			status = 2;
+			sh->status = 2;
+			if (!sh->opts[OPT_INTERACTIVE])
+				sh_exit(sh, 2);
+			continue;
+		}
+		if (n && !sh->opts[OPT_NOEXEC]) {
+			sh->cur_arena = a;
+			status = sh_eval(sh, n, 0);
+			sh->cur_arena = NULL;
+		}
+		arena_unref(a);
+		if (sh->anypending)
+			trap_run_pending(sh);
+		if (sh->skip)
+			break;
+	}
+	sh->jmp = savejmp;
+	return status;
+}
+
+int sh_eval_string(struct sh *sh, const char *s, const char *name)
+{
+	struct source *mine;
+	int status = 0;
+
+	(void)name;
+	src_push_string(sh, s, strlen(s), sh->lineno);
+	mine = sh->src;
+	for (;;) {
+		struct node *n;
+		struct arena *a;
+		enum parse_result r = sh_parse_command(sh, &n, &a);
+		if (r == PARSE_EOF)
+			break;
+		if (r == PARSE_ERROR) {
+			status = 2;
+			while (sh->src && sh->src != mine)
+				src_pop(sh);
+			src_pop(sh);
+			if (!sh->opts[OPT_INTERACTIVE])
+				sh_raise(sh, 2);
+			return status;
+		}
+		if (n) {
+			struct arena *save = sh->cur_arena;
+			sh->cur_arena = a;
+			status = sh_eval(sh, n, 0);
+			sh->cur_arena = save;
+		}
+		arena_unref(a);
+		if (sh->skip)
+			break;
+	}
+	while (sh->src && sh->src != mine)
+		src_pop(sh);
+	if (sh->src == mine)
+		src_pop(sh);
+	return status;
+}
+
+void sh_init_self_exe(void)
+{
+	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n > 0)
+		self_exe[n] = 0;
+	else
+		strcpy(self_exe, "/bin/sh");
+}

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * expand.c — word expansion (XCU 2.6) in the standard order: tilde,
+ * parameter, command substitution and arithmetic expand a word's parts
+ * into one buffer in which every byte carries flags (quoted, produced by
+ * an unquoted expansion, a hard field break from "$@"); field splitting
+ * then reads those flags, pathname expansion uses glob(3) with quoted
+ * bytes escaped, and quote removal is simply dropping the flags.
+ *
+ * Results live on sh->stack and are released after the command.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <limits.h>
+#include <pwd.h>
+#include <string.h>
+
+#include "shell/shell_i.h"
+
+#define XCAP (256u << 20)
+
+enum {
+	F_QUOTED = 1 << 0, /* no glob meaning, never split */
+	F_SPLIT = 1 << 1,  /* from an unquoted expansion: IFS splits here */
+	F_HARD = 1 << 2,   /* a field break ("$@"); the byte joins otherwise */
+	F_MARK = 1 << 3,   /* zero-width: a field exists here even if empty */
+};
+
+struct xbuf {
+	struct cs_buf s;
+	struct cs_buf f;
+};
+
+static void xb_init(struct xbuf *x)
+{
+	cs_buf_init(&x->s, XCAP);
+	cs_buf_init(&x->f, XCAP);
+}
+
+static void xb_release(struct xbuf *x)
+{
+	cs_buf_release(&x->s);
+	cs_buf_release(&x->f);
+}
+
+static void xb_add(struct sh *sh, struct xbuf *x, const char *s, size_t n,
+		   int flags)
+{
+	if (cs_buf_add(&x->s, s, n) < 0) {
+		sh_err(sh, "expansion larger than %u bytes", XCAP);
+		sh_raise(sh, 2);
+	}
+	size_t at = x->f.len;
+	if (cs_buf_add(&x->f, s, n) < 0)
+		sh_raise(sh, 2);
+	memset(x->f.buf + at, flags, n);
+}
+
+static void xb_mark(struct sh *sh, struct xbuf *x, int flags, char c)
+{
+	xb_add(sh, x, &c, 1, flags);
+}
+
+void strlist_add(struct sh *sh, struct strlist *l, char *s)
+{
+	if (l->n + 1 >= l->alloc) {
+		int na = l->alloc ? l->alloc * 2 : 16;
+		char **v = arena_alloc(sh->stack, na * sizeof(*v));
+		if (l->n)
+			memcpy(v, l->v, l->n * sizeof(*v));
+		l->v = v;
+		l->alloc = na;
+	}
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+}
+
+static const char *ifs_value(struct sh *sh)
+{
+	const char *ifs = sh_getvar(sh, "IFS");
+	return ifs ? ifs : " \t\n";
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameters */
+
+/* The value of a single-valued parameter, NULL when unset.  *list is set
+ * for $@ and $*. */
+static const char *param_value(struct sh *sh, const char *name, bool *list,
+			       char *tmp, size_t tmpsz)
+{
+	*list = false;
+	if (name[1] == 0) {
+		switch (name[0]) {
+		case '@':
+		case '*':
+			*list = true;
+			return NULL;
+		case '#':
+			snprintf(tmp, tmpsz, "%d", sh->params.n);
+			return tmp;
+		case '?':
+			snprintf(tmp, tmpsz, "%d", sh->status);
+			return tmp;
+		case '$':
+			snprintf(tmp, tmpsz, "%ld", (long)sh->rootpid);
+			return tmp;
+		case '!':
+			if (!sh->lastbg)
+				return NULL;
+			snprintf(tmp, tmpsz, "%ld", (long)sh->lastbg);
+			return tmp;
+		case '-':
+			return sh_optflags(sh);
+		case '0':
+			return sh->arg0;
+		}
+	}
+	if (name[0] >= '0' && name[0] <= '9') {
+		long i = strtol(name, NULL, 10);
+		if (i >= 1 && i <= sh->params.n)
+			return sh->params.v[i - 1];
+		return NULL;
+	}
+	if (name[0] == 'L' && !strcmp(name, "LINENO")) {
+		snprintf(tmp, tmpsz, "%d", sh->lineno);
+		return tmp;
+	}
+	return sh_getvar(sh, name);
+}
+
+static bool param_isset(struct sh *sh, const char *name, bool colon)
+{
+	char tmp[32];
+	bool list;
+	const char *v = param_value(sh, name, &list, tmp, sizeof(tmp));
+
+	if (list) {
+		if (!colon)
+			return sh->params.n > 0;
+		/* "${@:-x}": null when there are no params or one empty one */
+		if (sh->params.n == 0)
+			return false;
+		if (sh->params.n == 1 && !sh->params.v[0][0])
+			return false;
+		return true;
+	}
+	if (!v)
+		return false;
+	return !colon || v[0];
+}
+
+static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
+			 int flags, bool inarg);
+
+/* Appends the positional parameters as "$@"/"$*" would expand. */
+static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
+{
+	const char *ifs = ifs_value(sh);
+	char sep = star ? ifs[0] : ' ';
+
+	if (star && quoted) {
+		xb_mark(sh, x, F_MARK, 0);
+		for (int i = 0; i < sh->params.n; i++) {
+			if (i && sep)
+				xb_add(sh, x, &sep, 1, F_QUOTED);
+			xb_add(sh, x, sh->params.v[i],
+			       strlen(sh->params.v[i]), F_QUOTED);
+		}
+		return;
+	}
+	for (int i = 0; i < sh->params.n; i++) {
+		if (i)
+			xb_mark(sh, x, F_HARD, sep ? sep : ' ');
+		if (quoted)
+			xb_mark(sh, x, F_MARK, 0);
+		xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
+		       quoted ? F_QUOTED : F_SPLIT);
+	}
+}
+
+/* Expands a word's parts to a plain string (no splitting). */
+char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
+{
+	struct xbuf x;
+	char *r;
+	size_t j = 0;
+
+	xb_init(&x);
+	expand_parts(sh, &x, p, flags & ~EXP_FULL, false);
+	r = arena_alloc(sh->stack, x.s.len * 2 + 1);
+	for (size_t i = 0; i < x.s.len; i++) {
+		int f = (unsigned char)x.f.buf[i];
+		char c = x.s.buf[i];
+		if (f & F_MARK)
+			continue;
+		if ((f & F_HARD) && !c)
+			continue;
+		if ((flags & EXP_PATTERN) && (f & F_QUOTED) &&
+		    strchr("*?[]\\", c))
+			r[j++] = '\\';
+		else if ((flags & EXP_PATTERN) && c == '\\' && !(f & F_QUOTED))
+			r[j++] = '\\'; /* a backslash from an expansion is literal */
+		r[j++] = c;
+	}
+	r[j] = 0;
+	xb_release(&x);
+	return r;
+}
+
+/* Removes the shortest/longest prefix/suffix matching pat. */
+static const char *strip_pattern(struct sh *sh, const char *v,
+				 const char *pat, enum param_op op)
+{
+	size_t n = strlen(v);
+	char *s = arena_strdup(sh->stack, v);
+
+	switch (op) {
+	case PO_LSHORT:
+	case PO_LLONG:
+		for (size_t k = 0; k <= n; k++) {
+			size_t len = op == PO_LSHORT ? k : n - k;
+			char save = s[len];
+			s[len] = 0;
+			bool m = fnmatch(pat, s, 0) == 0;
+			s[len] = save;
+			if (m)
+				return v + len;
+		}
+		return v;
+	case PO_RSHORT:
+	case PO_RLONG:
+		for (size_t k = 0; k <= n; k++) {
+			size_t start = op == PO_RSHORT ? n - k : k;
+			if (fnmatch(pat, s + start, 0) == 0)
+				return arena_strndup(sh->stack, v, start);
+		}
+		return v;
+	default:
+		return v;
+	}
+}
+
+static void __attribute__((noreturn)) unset_error(struct sh *sh,
+						  const char *name)
+{
+	sh_err(sh, "%s: parameter not set", name);
+	sh_raise(sh, 2);
+}
+
+static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
+			 int flags, bool inarg)
+{
+	const char *name = p->u.param.name;
+	enum param_op op = p->u.param.op;
+	bool quoted = p->quoted;
+	int vflags = quoted ? F_QUOTED : F_SPLIT;
+	char tmp[32];
+	bool list;
+	const char *v;
+
+	(void)inarg;
+	switch (op) {
+	case PO_MINUS:
+	case PO_ASSIGN:
+	case PO_QMARK:
+	case PO_PLUS: {
+		bool set = param_isset(sh, name, p->u.param.colon);
+		if (op == PO_PLUS) {
+			if (set)
+				expand_parts(sh, x, p->u.param.arg, flags,
+					     !quoted);
+			else if (quoted)
+				xb_mark(sh, x, F_MARK, 0);
+			return;
+		}
+		if (set)
+			break;
+		if (op == PO_MINUS) {
+			expand_parts(sh, x, p->u.param.arg, flags, !quoted);
+			if (quoted)
+				xb_mark(sh, x, F_MARK, 0);
+			return;
+		}
+		if (op == PO_QMARK) {
+			char *msg = p->u.param.arg ?
+				sh_expand_parts(sh, p->u.param.arg, 0) : NULL;
+			sh_err(sh, "%s: %s", name,
+			       msg && *msg ? msg : "parameter null or not set");
+			sh_raise(sh, 2);
+		}
+		/* PO_ASSIGN */
+		if (!sh_isname(name)) {
+			sh_err(sh, "%s: cannot assign in this way", name);
+			sh_raise(sh, 2);
+		}
+		char *val = sh_expand_parts(sh, p->u.param.arg, EXP_TILDE);
+		if (sh_setvar(sh, name, val, 0) < 0)
+			sh_raise(sh, 2);
+		xb_add(sh, x, val, strlen(val), vflags);
+		if (quoted)
+			xb_mark(sh, x, F_MARK, 0);
+		return;
+	}
+	default:
+		break;
+	}
+
+	v = param_value(sh, name, &list, tmp, sizeof(tmp));
+	if (list) {
+		if (op == PO_LEN) {
+			snprintf(tmp, sizeof(tmp), "%d", sh->params.n);
+			xb_add(sh, x, tmp, strlen(tmp), vflags);
+			return;
+		}
+		if (op >= PO_RSHORT) {
+			char *pat = sh_expand_parts(sh, p->u.param.arg,
+						    EXP_PATTERN);
+			bool star = name[0] == '*';
+			const char *ifs = ifs_value(sh);
+			char sep = star ? ifs[0] : ' ';
+			if (quoted)
+				xb_mark(sh, x, F_MARK, 0);
+			for (int i = 0; i < sh->params.n; i++) {
+				if (i) {
+					if (quoted && star) {
+						if (sep)
+							xb_add(sh, x, &sep, 1, F_QUOTED);
+					} else {
+						xb_mark(sh, x, F_HARD, sep ? sep : ' ');
+						if (quoted)
+							xb_mark(sh, x, F_MARK, 0);
+					}
+				}
+				const char *r = strip_pattern(sh, sh->params.v[i],
+							      pat, op);
+				xb_add(sh, x, r, strlen(r), vflags);
+			}
+			return;
+		}
+		add_params(sh, x, name[0] == '*', quoted);
+		return;
+	}
+	if (!v && sh->opts[OPT_NOUNSET] && op != PO_MINUS && op != PO_PLUS)
+		unset_error(sh, name);
+	if (op == PO_LEN) {
+		snprintf(tmp, sizeof(tmp), "%zu", v ? strlen(v) : 0);
+		xb_add(sh, x, tmp, strlen(tmp), vflags);
+		return;
+	}
+	if (!v)
+		v = "";
+	if (op >= PO_RSHORT) {
+		char *pat = sh_expand_parts(sh, p->u.param.arg, EXP_PATTERN);
+		v = strip_pattern(sh, v, pat, op);
+	}
+	xb_add(sh, x, v, strlen(v), vflags);
+	if (quoted)
+		xb_mark(sh, x, F_MARK, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tilde */
+
+static const char *tilde_home(struct sh *sh, const char *user)
+{
+	if (!*user) {
+		const char *h = sh_getvar(sh, "HOME");
+		if (h)
+			return h;
+		struct passwd *pw = getpwuid(getuid());
+		return pw ? pw->pw_dir : NULL;
+	}
+	struct passwd *pw = getpwnam(user);
+	return pw ? pw->pw_dir : NULL;
+}
+
+/* Appends an unquoted literal, doing tilde expansion where allowed.
+ * at_start: this literal begins the word. */
+static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
+			int flags, bool at_start, int litflags)
+{
+	const char *s = p->u.lit.text;
+	size_t n = p->u.lit.len;
+	size_t i = 0;
+	bool tilde_ok = at_start && (flags & EXP_TILDE) && !(flags & EXP_ASSIGN);
+	bool seen_eq = !at_start;
+
+	if (!(flags & (EXP_TILDE | EXP_ASSIGN)) || p->quoted) {
+		xb_add(sh, x, s, n, litflags);
+		return;
+	}
+	while (i < n) {
+		if (tilde_ok && s[i] == '~') {
+			size_t j = i + 1;
+			while (j < n && s[j] != '/' &&
+			       !((flags & EXP_ASSIGN) && s[j] == ':'))
+				j++;
+			/* the prefix must end inside this literal */
+			if (j < n || !p->next) {
+				char user[256];
+				size_t ul = j - i - 1;
+				if (ul < sizeof(user)) {
+					memcpy(user, s + i + 1, ul);
+					user[ul] = 0;
+					const char *h = tilde_home(sh, user);
+					if (h) {
+						xb_add(sh, x, h, strlen(h),
+						       F_QUOTED);
+						i = j;
+						tilde_ok = false;
+						continue;
+					}
+				}
+			}
+		}
+		tilde_ok = false;
+		xb_add(sh, x, s + i, 1, litflags);
+		if ((flags & EXP_ASSIGN) && s[i] == ':')
+			tilde_ok = true;
+		if ((flags & EXP_ASSIGN) && s[i] == '=' && !seen_eq) {
+			seen_eq = true;
+			tilde_ok = true;
+		}
+		i++;
+	}
+}
+
+static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
+			 int flags, bool inarg)
+{
+	bool first = true;
+
+	for (; p; p = p->next, first = false) {
+		switch (p->type) {
+		case WP_LIT: {
+			int lf = p->quoted ? F_QUOTED : (inarg ? F_SPLIT : 0);
+			if (p->quoted && !p->u.lit.len)
+				xb_mark(sh, x, F_MARK, 0);
+			else
+				add_literal(sh, x, p, flags & ~(inarg ? EXP_ASSIGN : 0),
+					    first, lf);
+			break;
+		}
+		case WP_PARAM:
+			expand_param(sh, x, p, flags, inarg);
+			break;
+		case WP_CMDSUB: {
+			struct cs_buf out = CS_BUF_INIT;
+			cs_buf_init(&out, XCAP);
+			sh->cmdsub_status = sh_cmdsub(sh, p->u.cmd, &out);
+			while (out.len && out.buf[out.len - 1] == '\n')
+				out.len--;
+			xb_add(sh, x, out.buf, out.len,
+			       p->quoted ? F_QUOTED : F_SPLIT);
+			if (p->quoted)
+				xb_mark(sh, x, F_MARK, 0);
+			cs_buf_release(&out);
+			break;
+		}
+		case WP_ARITH: {
+			char *e = sh_expand_parts(sh, p->u.arith, 0);
+			intmax_t v;
+			char num[32];
+			if (sh_arith(sh, e, &v) < 0)
+				sh_raise(sh, 2);
+			snprintf(num, sizeof(num), "%jd", v);
+			xb_add(sh, x, num, strlen(num),
+			       p->quoted ? F_QUOTED : F_SPLIT);
+			break;
+		}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Field splitting and pathname expansion */
+
+struct field {
+	char *s;
+	char *f;
+	size_t n;
+};
+
+/* Does the field hold an unquoted * ? or a [ closed by a later ]?  A lone
+ * "[" (the test command) is no pattern, so it costs no directory read. */
+static bool has_glob(const struct field *fl)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		if (fl->f[i] & F_QUOTED)
+			continue;
+		char c = fl->s[i];
+		if (c == '*' || c == '?')
+			return true;
+		if (c == '[') {
+			for (size_t j = i + 2; j < fl->n; j++)
+				if (fl->s[j] == ']')
+					return true;
+		}
+	}
+	return false;
+}
+
+static void emit_field(struct sh *sh, struct strlist *out,
+		       const struct field *fl, bool glob_ok)
+{
+	char *plain = arena_strndup(sh->stack, fl->s, fl->n);
+
+	if (!glob_ok || !has_glob(fl)) {
+		strlist_add(sh, out, plain);
+		return;
+	}
+	char *pat = arena_alloc(sh->stack, fl->n * 2 + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < fl->n; i++) {
+		char c = fl->s[i];
+		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\')
+			pat[j++] = '\\';
+		pat[j++] = c;
+	}
+	pat[j] = 0;
+	glob_t g;
+	int r = glob(pat, 0, NULL, &g);
+	if (r == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strlist_add(sh, out, arena_strdup(sh->stack, g.gl_pathv[i]));
+		globfree(&g);
+		return;
+	}
+	if (r != GLOB_NOMATCH)
+		globfree(&g);
+	strlist_add(sh, out, plain);
+}
+
+static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
+			 bool glob_ok)
+{
+	const char *ifs = ifs_value(sh);
+	struct field cur;
+	bool have = false;
+	char *s = x->s.buf, *f = x->f.buf;
+	size_t n = x->s.len;
+	struct cs_buf fs = CS_BUF_INIT, ff = CS_BUF_INIT;
+
+	cs_buf_init(&fs, XCAP);
+	cs_buf_init(&ff, XCAP);
+#define EMIT()                                                                 \
+	do {                                                                   \
+		cur.s = fs.buf;                                                \
+		cur.f = ff.buf;                                                \
+		cur.n = fs.len;                                                \
+		emit_field(sh, out, &cur, glob_ok);                            \
+		cs_buf_reset(&fs);                                             \
+		cs_buf_reset(&ff);                                             \
+		have = false;                                                  \
+	} while (0)
+#define ISWS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n')
+	for (size_t i = 0; i < n; i++) {
+		int fl = (unsigned char)f[i];
+		char c = s[i];
+		if (fl & F_HARD) {
+			if (have)
+				EMIT();
+			continue;
+		}
+		if (fl & F_MARK) {
+			have = true;
+			continue;
+		}
+		if ((fl & F_SPLIT) && c && strchr(ifs, c)) {
+			if (ISWS(c)) {
+				bool had = have;
+				if (have)
+					EMIT();
+				/* a run of IFS white space, optionally with
+				 * one non-white IFS char, is one delimiter */
+				while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
+				       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
+					i++;
+				if (i + 1 < n && (f[i + 1] & F_SPLIT) &&
+				    s[i + 1] && strchr(ifs, s[i + 1]) &&
+				    !ISWS(s[i + 1])) {
+					i++;
+					if (!had)
+						EMIT();
+					while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
+					       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
+						i++;
+				}
+				continue;
+			}
+			EMIT();
+			while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
+			       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
+				i++;
+			continue;
+		}
+		cs_buf_addc(&fs, c);
+		cs_buf_addc(&ff, fl);
+		have = true;
+	}
+	if (have)
+		EMIT();
+#undef EMIT
+#undef ISWS
+	cs_buf_release(&fs);
+	cs_buf_release(&ff);
+}
+
+/* A word that is one unquoted literal with nothing to expand. */
+static bool simple_literal(struct word *w)
+{
+	struct wpart *p = w->parts;
+
+	if (!p || p->next || p->type != WP_LIT || p->quoted)
+		return false;
+	const char *t = p->u.lit.text;
+	if (t[0] == '~')
+		return false;
+	for (const char *s = t; *s; s++)
+		if (*s == '*' || *s == '?' || (*s == '[' && s[1] && strchr(s + 2, ']')))
+			return false;
+	return true;
+}
+
+int sh_expand_words(struct sh *sh, struct word *w, int flags,
+		    struct strlist *out)
+{
+	for (; w; w = w->next) {
+		if (simple_literal(w)) {
+			strlist_add(sh, out, w->parts->u.lit.text);
+			continue;
+		}
+		struct xbuf x;
+		xb_init(&x);
+		sh->lineno = w->lineno ? w->lineno : sh->lineno;
+		expand_parts(sh, &x, w->parts, flags, false);
+		if (flags & EXP_FULL) {
+			split_fields(sh, &x, out, !sh->opts[OPT_NOGLOB]);
+		} else {
+			struct field fl = { x.s.buf, x.f.buf, x.s.len };
+			(void)fl;
+			char *r = arena_alloc(sh->stack, x.s.len + 1);
+			size_t j = 0;
+			for (size_t i = 0; i < x.s.len; i++) {
+				int f = (unsigned char)x.f.buf[i];
+				if ((f & F_MARK) || ((f & F_HARD) && !x.s.buf[i]))
+					continue;
+				r[j++] = x.s.buf[i];
+			}
+			r[j] = 0;
+			strlist_add(sh, out, r);
+		}
+		xb_release(&x);
+	}
+	if (!out->v) {
+		out->v = arena_alloc(sh->stack, sizeof(char *));
+		out->v[0] = NULL;
+	}
+	return 0;
+}
+
+char *sh_expand_word(struct sh *sh, struct word *w, int flags)
+{
+	if (simple_literal(w))
+		return w->parts->u.lit.text;
+	return sh_expand_parts(sh, w->parts, flags);
+}
+
+bool sh_pmatch(const char *pattern, const char *s)
+{
+	return fnmatch(pattern, s, 0) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+void sh_quote(struct cs_buf *b, const char *s)
+{
+	bool plain = *s != 0;
+
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("_-./=+:,%@^", *p)))
+			plain = false;
+	if (plain) {
+		cs_buf_adds(b, s);
+		return;
+	}
+	cs_buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			cs_buf_adds(b, "'\\''");
+		else
+			cs_buf_addc(b, *s);
+	}
+	cs_buf_addc(b, '\'');
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * interactive_i.h — the terminal front end (GNU readline): prompts,
+ * history and editing modes.  Private to shell/.
+ */
+#ifndef CSHELL_SHELL_INTERACTIVE_I_H
+#define CSHELL_SHELL_INTERACTIVE_I_H
+
+struct sh;
+
+/* Sets up readline and history for an interactive shell. */
+void sh_interactive_init(struct sh *sh);
+/* Reads one line with the PS1 (or PS2 while a command continues) prompt.
+ * Returns a malloc'd line ending in '\n', or NULL at end of input. */
+char *sh_readline(struct sh *sh);
+/* Writes the history file (no-op when not interactive). */
+void sh_history_save(struct sh *sh);
+/* `set -o vi` / `set -o emacs` switch the readline keymap. */
+void sh_editing_mode_changed(struct sh *sh);
+
+#endif

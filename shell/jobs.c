@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * jobs.c — the table of child processes: every fork the shell waits for
+ * is a job of one or more processes (a pipeline), foreground or
+ * background.  Foreground jobs are waited for by pid; background ones are
+ * reaped with WNOHANG and reported before the next prompt.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "shell/shell_i.h"
+
+#define MAX_DONE_JOBS 1024
+
+int sh_waitstatus(int ws)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	if (WIFSIGNALED(ws))
+		return 128 + WTERMSIG(ws);
+	if (WIFSTOPPED(ws))
+		return 128 + WSTOPSIG(ws);
+	return 1;
+}
+
+static void reap_old(struct sh *sh)
+{
+	int count = 0;
+
+	for (struct job *j = sh->jobs; j; j = j->next)
+		count++;
+	if (count < MAX_DONE_JOBS)
+		return;
+	jobs_reap(sh);
+	struct job **pp = &sh->jobs;
+	while (*pp) {
+		struct job *j = *pp;
+		bool done = true;
+		for (int i = 0; i < j->nprocs; i++)
+			done = done && j->procs[i].done;
+		if (done && j->background) {
+			*pp = j->next;
+			free(j->procs);
+			free(j->cmdtext);
+			free(j);
+			continue;
+		}
+		pp = &j->next;
+	}
+}
+
+struct job *job_new(struct sh *sh, int nprocs, const char *text)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	int id = 1;
+
+	if (!sh->opts[OPT_INTERACTIVE])
+		reap_old(sh);
+	for (struct job *o = sh->jobs; o; o = o->next)
+		if (o->id >= id)
+			id = o->id + 1;
+	j->id = id;
+	j->nprocs = nprocs;
+	j->procs = xcalloc(nprocs ? nprocs : 1, sizeof(*j->procs));
+	j->cmdtext = xstrdup(text ? text : "");
+	j->next = sh->jobs;
+	sh->jobs = j;
+	return j;
+}
+
+void job_free(struct sh *sh, struct job *j)
+{
+	for (struct job **pp = &sh->jobs; *pp; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	}
+	free(j->procs);
+	free(j->cmdtext);
+	free(j);
+}
+
+int job_status(struct sh *sh, struct job *j)
+{
+	if (!j->nprocs)
+		return 0;
+	if (sh->opts[OPT_PIPEFAIL]) {
+		for (int i = j->nprocs - 1; i >= 0; i--) {
+			int st = sh_waitstatus(j->procs[i].status);
+			if (st)
+				return st;
+		}
+		return 0;
+	}
+	return sh_waitstatus(j->procs[j->nprocs - 1].status);
+}
+
+int job_wait(struct sh *sh, struct job *j)
+{
+	for (int i = 0; i < j->nprocs; i++) {
+		struct proc *p = &j->procs[i];
+		while (!p->done) {
+			int ws;
+			pid_t r = waitpid(p->pid, &ws, 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				p->done = true;
+				p->status = 127 << 8;
+				break;
+			}
+			p->done = true;
+			p->status = ws;
+		}
+	}
+	return job_status(sh, j);
+}
+
+void jobs_reap(struct sh *sh)
+{
+	for (struct job *j = sh->jobs; j; j = j->next) {
+		for (int i = 0; i < j->nprocs; i++) {
+			struct proc *p = &j->procs[i];
+			int ws;
+			if (p->done)
+				continue;
+			pid_t r = waitpid(p->pid, &ws, WNOHANG);
+			if (r == p->pid || (r < 0 && errno == ECHILD)) {
+				p->done = true;
+				p->status = r < 0 ? 0 : ws;
+			}
+		}
+	}
+}
+
+static bool job_done(struct job *j)
+{
+	for (int i = 0; i < j->nprocs; i++)
+		if (!j->procs[i].done)
+			return false;
+	return true;
+}
+
+void jobs_notify(struct sh *sh)
+{
+	jobs_reap(sh);
+	struct job **pp = &sh->jobs;
+	while (*pp) {
+		struct job *j = *pp;
+		if (j->background && job_done(j)) {
+			int st = job_status(sh, j);
+			if (st)
+				fprintf(stderr, "[%d]  Done(%d)\t%s\n", j->id, st,
+					j->cmdtext);
+			else
+				fprintf(stderr, "[%d]  Done\t%s\n", j->id,
+					j->cmdtext);
+			*pp = j->next;
+			free(j->procs);
+			free(j->cmdtext);
+			free(j);
+			continue;
+		}
+		pp = &j->next;
+	}
+}
+
+struct job *job_find(struct sh *sh, const char *spec)
+{
+	if (spec[0] == '%') {
+		const char *s = spec + 1;
+		struct job *best = NULL;
+		if (!*s || !strcmp(s, "%") || !strcmp(s, "+"))
+			return sh->jobs;
+		if (!strcmp(s, "-"))
+			return sh->jobs ? sh->jobs->next : NULL;
+		char *end;
+		long id = strtol(s, &end, 10);
+		for (struct job *j = sh->jobs; j; j = j->next) {
+			if (!*end && j->id == id)
+				return j;
+			if (*end && !strncmp(j->cmdtext, s, strlen(s)) && !best)
+				best = j;
+		}
+		return best;
+	}
+	char *end;
+	long pid = strtol(spec, &end, 10);
+	if (*end || pid <= 0)
+		return NULL;
+	for (struct job *j = sh->jobs; j; j = j->next)
+		for (int i = 0; i < j->nprocs; i++)
+			if (j->procs[i].pid == pid)
+				return j;
+	return NULL;
+}
+
+/* Waits for any background child.  Returns 0 when one finished, 1 when
+ * none are left, or 128+sig when a trapped signal interrupted the wait. */
+int jobs_wait_any(struct sh *sh, bool block)
+{
+	for (;;) {
+		bool any = false;
+		for (struct job *j = sh->jobs; j; j = j->next)
+			if (!job_done(j))
+				any = true;
+		if (!any)
+			return 1;
+		/* a trapped signal that came in between two waits */
+		if (block && sh->anypending) {
+			for (int s = 1; s < NSIG_TRAP; s++)
+				if (sh->pending[s])
+					return 128 + s;
+		}
+		int ws;
+		pid_t r = waitpid(-1, &ws, block ? 0 : WNOHANG);
+		if (r < 0 && errno == EINTR) {
+			if (sh->anypending) {
+				for (int s = 1; s < NSIG_TRAP; s++)
+					if (sh->pending[s])
+						return 128 + s;
+			}
+			continue;
+		}
+		if (r <= 0)
+			return r < 0 ? 1 : 0;
+		for (struct job *j = sh->jobs; j; j = j->next)
+			for (int i = 0; i < j->nprocs; i++)
+				if (j->procs[i].pid == r) {
+					j->procs[i].done = true;
+					j->procs[i].status = ws;
+				}
+		return 0;
+	}
+}

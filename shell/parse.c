@@ -1,0 +1,1573 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * parse.c — lexer and recursive-descent parser for the Shell Command
+ * Language (XCU 2.3, 2.10), producing the AST of shell_i.h with source
+ * lines.  Words are split into parts here (quotes, $…, `…`), so the
+ * expander never re-scans source text; $(…) and `…` are parsed once, into
+ * the same arena.
+ *
+ * Read it top-down: sh_parse_command() → parse_list() → and_or →
+ * pipeline → command; the lexer (next_token, read_word) sits below.
+ * Errors longjmp back to sh_parse_command() with a "FILE:LINE: …" message.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "shell/shell_i.h"
+
+#define MAX_DEPTH 1000
+#define WORD_CAP (64u << 20)
+
+enum tok {
+	T_EOF,
+	T_NEWLINE,
+	T_WORD,
+	T_IONUM,
+	T_SEMI,
+	T_DSEMI,
+	T_AMP,
+	T_AND,
+	T_PIPE,
+	T_OR,
+	T_LPAREN,
+	T_RPAREN,
+	T_REDIR,
+};
+
+struct parser {
+	struct sh *sh;
+	struct arena *a;
+	jmp_buf jmp;
+
+	/* one token of lookahead */
+	bool have;
+	enum tok tok;
+	struct word *word;
+	char *text;         /* plain (unquoted, literal-only) word text */
+	int ionum;
+	enum redir_type rtype;
+	bool strip_tabs;
+	int lineno;
+
+	struct redir *hd_head, **hd_tail; /* here-docs waiting for a newline */
+	int depth;
+	/* growing buffers in use, released when a syntax error unwinds */
+	struct cs_buf *tmp[64];
+	int ntmp;
+	/* an alias whose text ends in a blank: the word after it is checked
+	 * for aliases too (XCU 2.3.1) */
+	struct alias *blank_alias;
+};
+
+static struct node *parse_list(struct parser *p, bool top);
+static struct node *parse_command(struct parser *p);
+static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
+				     bool *plain);
+static void read_heredocs(struct parser *p);
+
+/* ------------------------------------------------------------------ */
+/* Errors */
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+synerr(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	while (p->ntmp > 0)
+		cs_buf_release(p->tmp[--p->ntmp]);
+	fflush(stdout);
+	if (p->sh->script)
+		fprintf(stderr, "%s:%d: syntax error: %s\n", p->sh->progname,
+			src_lineno(p->sh), msg);
+	else
+		fprintf(stderr, "%s: syntax error: %s\n", p->sh->progname, msg);
+	longjmp(p->jmp, 1);
+}
+
+/* Buffers are registered while they grow, so an error can free them. */
+static void tmp_init(struct parser *p, struct cs_buf *b, size_t cap)
+{
+	if (p->ntmp == (int)CS_ARRAY_SIZE(p->tmp))
+		synerr(p, "nesting too deep");
+	cs_buf_init(b, cap);
+	p->tmp[p->ntmp++] = b;
+}
+
+static void tmp_release(struct parser *p, struct cs_buf *b)
+{
+	for (int i = p->ntmp - 1; i >= 0; i--) {
+		if (p->tmp[i] == b) {
+			memmove(p->tmp + i, p->tmp + i + 1,
+				(p->ntmp - i - 1) * sizeof(p->tmp[0]));
+			p->ntmp--;
+			break;
+		}
+	}
+	cs_buf_release(b);
+}
+
+static void enter(struct parser *p)
+{
+	if (++p->depth > MAX_DEPTH)
+		synerr(p, "nesting deeper than %d levels", MAX_DEPTH);
+}
+
+/* ------------------------------------------------------------------ */
+/* Characters */
+
+static int rawc(struct parser *p)
+{
+	int c = src_getc(p->sh);
+
+	if (c == 0)
+		synerr(p, "NUL byte in input");
+	return c;
+}
+
+/* getc with backslash-newline removed (XCU 2.2.1). */
+static int pgetc(struct parser *p)
+{
+	for (;;) {
+		int c = rawc(p);
+		if (c != '\\')
+			return c;
+		int d = rawc(p);
+		if (d != '\n') {
+			src_ungetc(p->sh, d);
+			return c;
+		}
+	}
+}
+
+static void ungetc_(struct parser *p, int c)
+{
+	src_ungetc(p->sh, c);
+}
+
+static bool is_meta(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '&' ||
+	       c == '|' || c == '<' || c == '>' || c == '(' || c == ')' ||
+	       c == EOF;
+}
+
+static bool is_name_start(int c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_name_char(int c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+/* ------------------------------------------------------------------ */
+/* Word parts */
+
+struct pbuild {
+	struct parser *p;
+	struct wpart *head, **tail;
+	struct cs_buf lit;
+	bool lit_quoted;
+	bool plain;
+};
+
+static void pb_init(struct pbuild *b, struct parser *p)
+{
+	b->p = p;
+	b->head = NULL;
+	b->tail = &b->head;
+	tmp_init(p, &b->lit, WORD_CAP);
+	b->lit_quoted = false;
+	b->plain = true;
+}
+
+static struct wpart *pb_new(struct pbuild *b, enum wp_type t, bool quoted)
+{
+	struct wpart *w = arena_zalloc(b->p->a, sizeof(*w));
+	w->type = t;
+	w->quoted = quoted;
+	*b->tail = w;
+	b->tail = &w->next;
+	return w;
+}
+
+static void pb_flush(struct pbuild *b)
+{
+	if (!b->lit.len)
+		return;
+	struct wpart *w = pb_new(b, WP_LIT, b->lit_quoted);
+	w->u.lit.text = arena_strndup(b->p->a, b->lit.buf, b->lit.len);
+	w->u.lit.len = b->lit.len;
+	cs_buf_reset(&b->lit);
+}
+
+static void pb_char(struct pbuild *b, int c, bool quoted)
+{
+	if (quoted != b->lit_quoted)
+		pb_flush(b);
+	b->lit_quoted = quoted;
+	if (quoted)
+		b->plain = false;
+	if (cs_buf_addc(&b->lit, c) < 0)
+		synerr(b->p, "word longer than %u bytes", WORD_CAP);
+}
+
+/* An empty quoted part: makes "" a field. */
+static void pb_empty_quoted(struct pbuild *b)
+{
+	pb_flush(b);
+	struct wpart *w = pb_new(b, WP_LIT, true);
+	w->u.lit.text = "";
+	b->plain = false;
+}
+
+static struct wpart *pb_finish(struct pbuild *b)
+{
+	pb_flush(b);
+	tmp_release(b->p, &b->lit);
+	return b->head;
+}
+
+/* Parses the inside of $( … ) or a backquoted string into a tree. */
+static struct node *parse_sub(struct parser *p, bool paren)
+{
+	struct redir *hh = p->hd_head, **ht = p->hd_tail;
+	bool have = p->have;
+	struct node *n;
+
+	if (have)
+		synerr(p, "internal: lookahead in substitution");
+	p->hd_head = NULL;
+	p->hd_tail = &p->hd_head;
+	enter(p);
+	n = parse_list(p, false);
+	if (paren) {
+		if (!p->have)
+			(void)0;
+		if (p->tok != T_RPAREN || !p->have) {
+			if (p->have && p->tok == T_EOF)
+				synerr(p, "unterminated '$(': missing ')'");
+			synerr(p, "expected ')' to close '$('");
+		}
+		p->have = false;
+	} else if (!p->have || p->tok != T_EOF) {
+		synerr(p, "unexpected text in backquoted command");
+	}
+	if (p->hd_head)
+		synerr(p, "here-document in substitution has no body");
+	p->depth--;
+	p->hd_head = hh;
+	p->hd_tail = ht;
+	p->have = false;
+	return n;
+}
+
+static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
+{
+	struct cs_buf s = CS_BUF_INIT;
+	int line = src_lineno(p->sh);
+	struct node *n;
+
+	tmp_init(p, &s, WORD_CAP);
+	for (;;) {
+		int c = pgetc(p);
+		if (c == EOF)
+			synerr(p, "unterminated '`' (opened on line %d)", line);
+		if (c == '`')
+			break;
+		if (c == '\\') {
+			int d = rawc(p);
+			if (d == '$' || d == '`' || d == '\\' || (dq && d == '"'))
+				c = d;
+			else
+				ungetc_(p, d);
+		}
+		if (cs_buf_addc(&s, c) < 0)
+			synerr(p, "command substitution too long");
+	}
+	/* parse the collected text as its own source */
+	char *text = arena_strndup(p->a, s.buf, s.len);
+	tmp_release(p, &s);
+	src_push_string(p->sh, text, strlen(text), line);
+	struct source *mine = p->sh->src;
+	n = parse_sub(p, false);
+	if (p->sh->src == mine)
+		src_pop(p->sh);
+	pb_flush(b);
+	struct wpart *w = pb_new(b, WP_CMDSUB, dq);
+	w->u.cmd = n;
+	b->plain = false;
+}
+
+/* After "$((": the expression up to the matching "))". */
+static void read_arith(struct parser *p, struct pbuild *b, bool dq)
+{
+	struct pbuild in;
+	int depth = 0;
+	int line = src_lineno(p->sh);
+
+	pb_init(&in, p);
+	enter(p);
+	for (;;) {
+		int c = pgetc(p);
+		if (c == EOF)
+			synerr(p, "unterminated '$((' (opened on line %d)",
+			       line);
+		if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (depth == 0) {
+				int d = pgetc(p);
+				if (d != ')')
+					synerr(p, "expected '))' to close '$(('");
+				break;
+			}
+			depth--;
+		} else if (c == '$' || c == '`' || c == '"' || c == '\\' ||
+			   c == '\'') {
+			ungetc_(p, c);
+			/* reuse the double-quote reader for one element */
+			struct wpart *w = read_word_parts(p, -2, true, NULL);
+			pb_flush(&in);
+			*in.tail = w;
+			while (*in.tail)
+				in.tail = &(*in.tail)->next;
+			continue;
+		}
+		pb_char(&in, c, true);
+	}
+	p->depth--;
+	pb_flush(b);
+	struct wpart *w = pb_new(b, WP_ARITH, dq);
+	w->u.arith = pb_finish(&in);
+	b->plain = false;
+}
+
+static char *read_param_name(struct parser *p, bool braced)
+{
+	struct cs_buf n = CS_BUF_INIT;
+	int c = pgetc(p);
+
+	tmp_init(p, &n, 4096);
+	if (is_name_start(c)) {
+		do {
+			if (cs_buf_addc(&n, c) < 0)
+				synerr(p, "variable name too long");
+			c = pgetc(p);
+		} while (is_name_char(c));
+		ungetc_(p, c);
+	} else if (isdigit(c)) {
+		cs_buf_addc(&n, c);
+		if (braced) {
+			while (isdigit(c = pgetc(p)))
+				cs_buf_addc(&n, c);
+			ungetc_(p, c);
+		}
+	} else if (c && strchr("@*#?-$!", c)) {
+		cs_buf_addc(&n, c);
+	} else {
+		ungetc_(p, c);
+		tmp_release(p, &n);
+		return NULL;
+	}
+	char *r = arena_strndup(p->a, n.buf, n.len);
+	tmp_release(p, &n);
+	return r;
+}
+
+/* After "${". */
+static void read_braced(struct parser *p, struct pbuild *b, bool dq)
+{
+	struct wpart *w;
+	char *name;
+	int c;
+	int line = src_lineno(p->sh);
+
+	enter(p);
+	pb_flush(b);
+	w = pb_new(b, WP_PARAM, dq);
+	b->plain = false;
+	c = pgetc(p);
+	if (c == '#') {
+		int d = pgetc(p);
+		ungetc_(p, d);
+		if (d == '}') {
+			name = "#";
+		} else if (is_name_char(d) || (d && strchr("@*#?-$!", d))) {
+			name = read_param_name(p, true);
+			w->u.param.op = PO_LEN;
+			if (!name || pgetc(p) != '}')
+				synerr(p, "bad substitution in '${#…}'");
+			w->u.param.name = name;
+			p->depth--;
+			return;
+		} else {
+			name = "#";
+		}
+	} else {
+		ungetc_(p, c);
+		name = read_param_name(p, true);
+		if (!name)
+			synerr(p, "bad substitution: '${' needs a parameter name");
+	}
+	w->u.param.name = name;
+	c = pgetc(p);
+	if (c == '}') {
+		p->depth--;
+		return;
+	}
+	if (c == ':') {
+		w->u.param.colon = true;
+		c = pgetc(p);
+		if (!strchr("-=?+", c) || c == 0)
+			synerr(p, "bad substitution: '${%s:' must be followed by one of - = ? +",
+			       name);
+	}
+	switch (c) {
+	case '-': w->u.param.op = PO_MINUS; break;
+	case '=': w->u.param.op = PO_ASSIGN; break;
+	case '?': w->u.param.op = PO_QMARK; break;
+	case '+': w->u.param.op = PO_PLUS; break;
+	case '%':
+		w->u.param.op = PO_RSHORT;
+		if ((c = pgetc(p)) == '%')
+			w->u.param.op = PO_RLONG;
+		else
+			ungetc_(p, c);
+		break;
+	case '#':
+		w->u.param.op = PO_LSHORT;
+		if ((c = pgetc(p)) == '#')
+			w->u.param.op = PO_LLONG;
+		else
+			ungetc_(p, c);
+		break;
+	case EOF:
+		synerr(p, "unterminated '${' (opened on line %d)", line);
+	default:
+		synerr(p, "bad substitution: unexpected '%c' after '${%s'", c,
+		       name);
+	}
+	/* the word: inside "…", for - = ? + its text is quoted; for the
+	 * pattern operators it is a pattern unless quoted itself */
+	bool pat = w->u.param.op >= PO_RSHORT;
+	w->u.param.arg = read_word_parts(p, '}', dq && !pat ? 1 : 0, NULL);
+	p->depth--;
+}
+
+/* Reads "$…" after the '$'. */
+static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
+{
+	int c = pgetc(p);
+
+	if (c == '{') {
+		read_braced(p, b, dq);
+	} else if (c == '(') {
+		int d = pgetc(p);
+		if (d == '(') {
+			read_arith(p, b, dq);
+		} else {
+			ungetc_(p, d);
+			struct node *n = parse_sub(p, true);
+			pb_flush(b);
+			struct wpart *w = pb_new(b, WP_CMDSUB, dq);
+			w->u.cmd = n;
+			b->plain = false;
+		}
+	} else {
+		ungetc_(p, c);
+		char *name = read_param_name(p, false);
+		if (!name) {
+			pb_char(b, '$', dq);
+			return;
+		}
+		pb_flush(b);
+		struct wpart *w = pb_new(b, WP_PARAM, dq);
+		w->u.param.name = name;
+		b->plain = false;
+	}
+}
+
+/*
+ * The word reader.  endc: -1 reads an ordinary word up to a metacharacter;
+ * '}' reads the word of ${x-word}; -2 reads exactly one quoted element or
+ * expansion (for arithmetic).  dq: 1 when inside double quotes (quote
+ * chars inside ${…} keep their meaning, but bare text is quoted).
+ */
+static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
+				     bool *plain)
+{
+	struct pbuild b;
+	int line = src_lineno(p->sh);
+	bool one = endc == -2;
+
+	pb_init(&b, p);
+	for (;;) {
+		int c = pgetc(p);
+		if (endc == -1 && is_meta(c)) {
+			ungetc_(p, c);
+			break;
+		}
+		if (endc == '}' && c == '}')
+			break;
+		if (c == EOF) {
+			if (endc == '}')
+				synerr(p, "unterminated '${' (opened on line %d)",
+				       line);
+			break;
+		}
+		switch (c) {
+		case '\'':
+			if (dq && endc == '}') {
+				pb_char(&b, c, true);
+				break;
+			}
+			{
+				int sline = src_lineno(p->sh);
+				bool any = false;
+				for (;;) {
+					int d = rawc(p);
+					if (d == EOF)
+						synerr(p, "unterminated single quote (opened on line %d)",
+						       sline);
+					if (d == '\'')
+						break;
+					pb_char(&b, d, true);
+					any = true;
+				}
+				if (!any)
+					pb_empty_quoted(&b);
+			}
+			break;
+		case '"': {
+			int sline = src_lineno(p->sh);
+			bool any = false;
+			for (;;) {
+				int d = pgetc(p);
+				if (d == EOF)
+					synerr(p, "unterminated double quote (opened on line %d)",
+					       sline);
+				if (d == '"')
+					break;
+				any = true;
+				if (d == '\\') {
+					int e = rawc(p);
+					if (e == '$' || e == '`' || e == '"' ||
+					    e == '\\') {
+						pb_char(&b, e, true);
+					} else {
+						ungetc_(p, e);
+						pb_char(&b, '\\', true);
+					}
+				} else if (d == '$') {
+					read_dollar(p, &b, true);
+				} else if (d == '`') {
+					read_backquote(p, &b, true);
+				} else {
+					pb_char(&b, d, true);
+				}
+			}
+			if (!any)
+				pb_empty_quoted(&b);
+			else
+				b.plain = false;
+			break;
+		}
+		case '\\': {
+			int d = rawc(p);
+			if (d == EOF) {
+				pb_char(&b, '\\', dq);
+				break;
+			}
+			if (dq && endc == '}' && !strchr("$`\"\\}", d)) {
+				pb_char(&b, '\\', true);
+				pb_char(&b, d, true);
+				break;
+			}
+			pb_char(&b, d, true);
+			break;
+		}
+		case '$':
+			read_dollar(p, &b, dq);
+			break;
+		case '`':
+			read_backquote(p, &b, dq);
+			break;
+		default:
+			pb_char(&b, c, dq);
+			break;
+		}
+		if (one)
+			break;
+	}
+	if (plain)
+		*plain = b.plain;
+	return pb_finish(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tokens */
+
+static enum tok next_token(struct parser *p)
+{
+	int c;
+
+	p->word = NULL;
+	p->text = NULL;
+	for (;;) {
+		c = pgetc(p);
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == '#') {
+			do
+				c = rawc(p);
+			while (c != '\n' && c != EOF);
+		}
+		break;
+	}
+	p->lineno = src_lineno(p->sh);
+	switch (c) {
+	case EOF:
+		return T_EOF;
+	case '\n':
+		p->lineno--;
+		if (p->hd_head)
+			read_heredocs(p);
+		return T_NEWLINE;
+	case ';':
+		if ((c = pgetc(p)) == ';')
+			return T_DSEMI;
+		ungetc_(p, c);
+		return T_SEMI;
+	case '&':
+		if ((c = pgetc(p)) == '&')
+			return T_AND;
+		ungetc_(p, c);
+		return T_AMP;
+	case '|':
+		if ((c = pgetc(p)) == '|')
+			return T_OR;
+		ungetc_(p, c);
+		return T_PIPE;
+	case '(':
+		return T_LPAREN;
+	case ')':
+		return T_RPAREN;
+	case '<':
+		p->ionum = 0;
+		c = pgetc(p);
+		if (c == '<') {
+			int d = pgetc(p);
+			p->rtype = R_HEREDOC;
+			p->strip_tabs = d == '-';
+			if (d != '-')
+				ungetc_(p, d);
+		} else if (c == '&') {
+			p->rtype = R_DUPIN;
+		} else if (c == '>') {
+			p->rtype = R_RDWR;
+		} else {
+			ungetc_(p, c);
+			p->rtype = R_IN;
+		}
+		return T_REDIR;
+	case '>':
+		p->ionum = 1;
+		c = pgetc(p);
+		if (c == '>')
+			p->rtype = R_APPEND;
+		else if (c == '&')
+			p->rtype = R_DUPOUT;
+		else if (c == '|')
+			p->rtype = R_CLOBBER;
+		else {
+			ungetc_(p, c);
+			p->rtype = R_OUT;
+		}
+		return T_REDIR;
+	}
+	ungetc_(p, c);
+	bool plain;
+	struct word *w = arena_zalloc(p->a, sizeof(*w));
+	w->lineno = p->lineno;
+	w->parts = read_word_parts(p, -1, false, &plain);
+	p->word = w;
+	if (plain && w->parts && !w->parts->next)
+		p->text = w->parts->u.lit.text;
+	/* IO_NUMBER: digits directly before < or > */
+	if (p->text) {
+		const char *s = p->text;
+		while (isdigit((unsigned char)*s))
+			s++;
+		if (!*s && s - p->text < 10) {
+			int d = pgetc(p);
+			ungetc_(p, d);
+			if (d == '<' || d == '>') {
+				int fd = atoi(p->text);
+				enum tok t = next_token(p);
+				p->ionum = fd;
+				return t;
+			}
+		}
+	}
+	return T_WORD;
+}
+
+/* Peeks at the next token.  In command position (cmdpos) a plain word
+ * that names an alias not already being expanded is replaced by its text. */
+static enum tok peek_tok(struct parser *p, bool cmdpos)
+{
+	for (;;) {
+		if (p->have)
+			return p->tok;
+		p->tok = next_token(p);
+		p->have = true;
+		bool check = cmdpos;
+		if (p->blank_alias && !p->blank_alias->in_use) {
+			check = check || p->tok == T_WORD;
+			p->blank_alias = NULL;
+		}
+		if (check && p->tok == T_WORD && p->text &&
+		    !sh_is_reserved(p->text)) {
+			struct alias *al = sh_find_alias(p->sh, p->text);
+			if (al && !al->in_use) {
+				size_t n = strlen(al->value);
+				p->have = false;
+				src_push_alias(p->sh, al);
+				if (n && (al->value[n - 1] == ' ' ||
+					  al->value[n - 1] == '\t'))
+					p->blank_alias = al;
+				continue;
+			}
+		}
+		return p->tok;
+	}
+}
+
+static void consume(struct parser *p)
+{
+	p->have = false;
+}
+
+static bool peek_word(struct parser *p, const char *kw)
+{
+	return peek_tok(p, false) == T_WORD && p->text &&
+	       !strcmp(p->text, kw);
+}
+
+static const char *tok_desc(struct parser *p)
+{
+	switch (p->tok) {
+	case T_EOF: return "end of file";
+	case T_NEWLINE: return "newline";
+	case T_SEMI: return "';'";
+	case T_DSEMI: return "';;'";
+	case T_AMP: return "'&'";
+	case T_AND: return "'&&'";
+	case T_PIPE: return "'|'";
+	case T_OR: return "'||'";
+	case T_LPAREN: return "'('";
+	case T_RPAREN: return "')'";
+	case T_REDIR: return "redirection";
+	case T_WORD:
+	case T_IONUM:
+		if (p->text) {
+			static char buf[64];
+			snprintf(buf, sizeof(buf), "'%.40s'", p->text);
+			return buf;
+		}
+		return "word";
+	}
+	return "token";
+}
+
+static void expect_word(struct parser *p, const char *kw, const char *ctx,
+			int line)
+{
+	if (!peek_word(p, kw)) {
+		if (p->tok == T_EOF)
+			synerr(p, "unexpected end of file: expected '%s' to close '%s' on line %d",
+			       kw, ctx, line);
+		synerr(p, "unexpected %s: expected '%s' (for '%s' on line %d)",
+		       tok_desc(p), kw, ctx, line);
+	}
+	consume(p);
+}
+
+static void skip_newlines(struct parser *p)
+{
+	while (peek_tok(p, true) == T_NEWLINE)
+		consume(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Here-documents */
+
+static void read_heredocs(struct parser *p)
+{
+	struct redir *r = p->hd_head;
+
+	p->hd_head = NULL;
+	p->hd_tail = &p->hd_head;
+	for (; r; r = r->hd_next) {
+		struct cs_buf body = CS_BUF_INIT;
+		struct cs_buf line = CS_BUF_INIT;
+		int start = src_lineno(p->sh);
+		bool done = false;
+
+		tmp_init(p, &body, WORD_CAP);
+		tmp_init(p, &line, WORD_CAP);
+		while (!done) {
+			int c;
+			cs_buf_reset(&line);
+			for (;;) {
+				c = rawc(p);
+				if (c == EOF || c == '\n')
+					break;
+				if (r->strip_tabs && c == '\t' && !line.len)
+					continue;
+				if (cs_buf_addc(&line, c) < 0)
+					synerr(p, "here-document too long");
+				/* an unquoted body joins backslash-newline */
+				if (c == '\\' && !r->body_quoted) {
+					int d = rawc(p);
+					if (d == '\n') {
+						cs_buf_truncate(&line, line.len - 1);
+						continue;
+					}
+					if (d == EOF)
+						break;
+					cs_buf_addc(&line, d);
+				}
+			}
+			if (!strcmp(line.buf, r->delim)) {
+				done = true;
+				break;
+			}
+			if (c == EOF) {
+				if (line.len) {
+					cs_buf_add(&body, line.buf, line.len);
+					cs_buf_addc(&body, '\n');
+				}
+				tmp_release(p, &line);
+				tmp_release(p, &body);
+				synerr(p, "here-document started on line %d ends at end of file; expected '%s'",
+				       start, r->delim);
+			}
+			if (cs_buf_add(&body, line.buf, line.len) < 0 ||
+			    cs_buf_addc(&body, '\n') < 0)
+				synerr(p, "here-document too long");
+		}
+		tmp_release(p, &line);
+		char *text = arena_strndup(p->a, body.buf, body.len);
+		size_t len = body.len;
+		tmp_release(p, &body);
+		if (r->body_quoted) {
+			struct wpart *w = arena_zalloc(p->a, sizeof(*w));
+			w->type = WP_LIT;
+			w->quoted = true;
+			w->u.lit.text = text;
+			w->u.lit.len = len;
+			r->body = w;
+			continue;
+		}
+		/* expand $, ` and \ ($ ` \ newline) like "…" but with " literal */
+		struct pbuild b;
+		pb_init(&b, p);
+		src_push_string(p->sh, text, len, start);
+		struct source *mine = p->sh->src;
+		for (;;) {
+			int c = rawc(p);
+			if (c == EOF)
+				break;
+			if (c == '\\') {
+				int d = rawc(p);
+				if (d == '$' || d == '`' || d == '\\')
+					pb_char(&b, d, true);
+				else {
+					ungetc_(p, d);
+					pb_char(&b, '\\', true);
+				}
+			} else if (c == '$') {
+				read_dollar(p, &b, true);
+			} else if (c == '`') {
+				read_backquote(p, &b, true);
+			} else {
+				pb_char(&b, c, true);
+			}
+		}
+		if (p->sh->src == mine)
+			src_pop(p->sh);
+		r->body = pb_finish(&b);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Grammar */
+
+static struct node *new_node(struct parser *p, enum node_type t)
+{
+	struct node *n = arena_zalloc(p->a, sizeof(*n));
+	n->type = t;
+	n->lineno = p->lineno;
+	return n;
+}
+
+/* Removes quotes from a here-doc delimiter word; reports if any. */
+static char *delim_text(struct parser *p, struct word *w, bool *quoted)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	tmp_init(p, &b, WORD_CAP);
+	*quoted = false;
+	for (struct wpart *x = w->parts; x; x = x->next) {
+		if (x->quoted)
+			*quoted = true;
+		if (x->type == WP_LIT) {
+			cs_buf_add(&b, x->u.lit.text, x->u.lit.len);
+		} else if (x->type == WP_PARAM) {
+			cs_buf_addc(&b, '$');
+			cs_buf_adds(&b, x->u.param.name);
+		} else {
+			synerr(p, "here-document delimiter must be a plain word");
+		}
+	}
+	char *r = arena_strndup(p->a, b.buf, b.len);
+	tmp_release(p, &b);
+	return r;
+}
+
+/* After a T_REDIR token has been peeked. */
+static struct redir *parse_redir(struct parser *p)
+{
+	struct redir *r = arena_zalloc(p->a, sizeof(*r));
+
+	r->type = p->rtype;
+	r->fd = p->ionum;
+	r->strip_tabs = p->strip_tabs;
+	consume(p);
+	if (peek_tok(p, false) != T_WORD)
+		synerr(p, "unexpected %s: a redirection needs a file name",
+		       tok_desc(p));
+	r->target = p->word;
+	consume(p);
+	if (r->type == R_HEREDOC) {
+		bool q;
+		r->delim = delim_text(p, r->target, &q);
+		r->body_quoted = q;
+		r->target = NULL;
+		*p->hd_tail = r;
+		p->hd_tail = &r->hd_next;
+	}
+	return r;
+}
+
+static void parse_redirs(struct parser *p, struct redir ***tail)
+{
+	while (peek_tok(p, false) == T_REDIR) {
+		struct redir *r = parse_redir(p);
+		**tail = r;
+		*tail = &r->next;
+	}
+}
+
+static bool is_assignment(struct word *w)
+{
+	struct wpart *x = w->parts;
+
+	if (!x || x->type != WP_LIT || x->quoted)
+		return false;
+	const char *s = x->u.lit.text;
+	if (!is_name_start((unsigned char)*s))
+		return false;
+	while (is_name_char((unsigned char)*s))
+		s++;
+	return *s == '=';
+}
+
+static struct node *parse_compound_list(struct parser *p)
+{
+	struct node *n;
+
+	skip_newlines(p);
+	n = parse_list(p, false);
+	return n;
+}
+
+static struct node *parse_brace(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_GROUP);
+
+	consume(p);
+	n->u.sub = parse_compound_list(p);
+	if (!n->u.sub)
+		synerr(p, "empty '{ }' group (line %d)", line);
+	expect_word(p, "}", "{", line);
+	return n;
+}
+
+static struct node *parse_subshell(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_SUBSHELL);
+
+	consume(p);
+	n->u.sub = parse_compound_list(p);
+	if (!n->u.sub)
+		synerr(p, "empty subshell '( )' (line %d)", line);
+	if (peek_tok(p, false) != T_RPAREN)
+		synerr(p, "unexpected %s: expected ')' to close '(' on line %d",
+		       tok_desc(p), line);
+	consume(p);
+	return n;
+}
+
+static struct node *parse_if(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_IF);
+	struct node *cur = n;
+
+	consume(p);
+	for (;;) {
+		cur->u.ifs.cond = parse_compound_list(p);
+		if (!cur->u.ifs.cond)
+			synerr(p, "'if' without a condition (line %d)", line);
+		expect_word(p, "then", "if", line);
+		cur->u.ifs.then = parse_compound_list(p);
+		if (!cur->u.ifs.then)
+			synerr(p, "empty 'then' (line %d)", line);
+		if (peek_word(p, "elif")) {
+			consume(p);
+			struct node *e = new_node(p, N_IF);
+			cur->u.ifs.els = e;
+			cur = e;
+			continue;
+		}
+		if (peek_word(p, "else")) {
+			consume(p);
+			cur->u.ifs.els = parse_compound_list(p);
+			if (!cur->u.ifs.els)
+				synerr(p, "empty 'else' (line %d)", line);
+		}
+		expect_word(p, "fi", "if", line);
+		return n;
+	}
+}
+
+static struct node *parse_loop(struct parser *p, enum node_type t)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, t);
+	const char *kw = t == N_WHILE ? "while" : "until";
+
+	consume(p);
+	n->u.ifs.cond = parse_compound_list(p);
+	if (!n->u.ifs.cond)
+		synerr(p, "'%s' without a condition (line %d)", kw, line);
+	expect_word(p, "do", kw, line);
+	n->u.ifs.then = parse_compound_list(p);
+	if (!n->u.ifs.then)
+		synerr(p, "empty loop body (line %d)", line);
+	expect_word(p, "done", "do", line);
+	return n;
+}
+
+static struct node *parse_for(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_FOR);
+
+	consume(p);
+	if (peek_tok(p, false) != T_WORD || !p->text)
+		synerr(p, "'for' needs a variable name (line %d)", line);
+	if (!sh_isname(p->text))
+		synerr(p, "'%s' is not a valid variable name for 'for'",
+		       p->text);
+	n->u.fors.var = p->text;
+	consume(p);
+	/* optional: newlines, then in word… ; */
+	while (peek_tok(p, false) == T_NEWLINE)
+		consume(p);
+	if (peek_word(p, "in")) {
+		struct word **tail = &n->u.fors.list;
+		consume(p);
+		n->u.fors.have_in = true;
+		while (peek_tok(p, false) == T_WORD) {
+			*tail = p->word;
+			tail = &p->word->next;
+			consume(p);
+		}
+		if (p->tok != T_SEMI && p->tok != T_NEWLINE)
+			synerr(p, "unexpected %s in 'for' word list (line %d)",
+			       tok_desc(p), line);
+		consume(p);
+	} else if (peek_tok(p, false) == T_SEMI) {
+		consume(p);
+	}
+	skip_newlines(p);
+	expect_word(p, "do", "for", line);
+	n->u.fors.body = parse_compound_list(p);
+	if (!n->u.fors.body)
+		synerr(p, "empty loop body (line %d)", line);
+	expect_word(p, "done", "do", line);
+	return n;
+}
+
+static struct node *parse_case(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_CASE);
+	struct case_item **tail = &n->u.cases.items;
+
+	consume(p);
+	if (peek_tok(p, false) != T_WORD)
+		synerr(p, "'case' needs a word (line %d)", line);
+	n->u.cases.subject = p->word;
+	consume(p);
+	while (peek_tok(p, false) == T_NEWLINE)
+		consume(p);
+	expect_word(p, "in", "case", line);
+	for (;;) {
+		while (peek_tok(p, false) == T_NEWLINE)
+			consume(p);
+		if (peek_word(p, "esac")) {
+			consume(p);
+			return n;
+		}
+		struct case_item *ci = arena_zalloc(p->a, sizeof(*ci));
+		struct word **wt = &ci->patterns;
+		if (peek_tok(p, false) == T_LPAREN)
+			consume(p);
+		for (;;) {
+			if (peek_tok(p, false) != T_WORD)
+				synerr(p, "unexpected %s: expected a case pattern (case on line %d)",
+				       tok_desc(p), line);
+			*wt = p->word;
+			wt = &p->word->next;
+			consume(p);
+			if (peek_tok(p, false) == T_PIPE) {
+				consume(p);
+				continue;
+			}
+			if (p->tok != T_RPAREN)
+				synerr(p, "unexpected %s: expected ')' after case pattern (case on line %d)",
+				       tok_desc(p), line);
+			consume(p);
+			break;
+		}
+		ci->body = parse_compound_list(p);
+		*tail = ci;
+		tail = &ci->next;
+		if (peek_tok(p, false) == T_DSEMI) {
+			consume(p);
+			continue;
+		}
+		while (peek_tok(p, false) == T_NEWLINE)
+			consume(p);
+		if (peek_word(p, "esac")) {
+			consume(p);
+			return n;
+		}
+		if (p->tok == T_EOF)
+			synerr(p, "unexpected end of file: expected 'esac' to close 'case' on line %d",
+			       line);
+		synerr(p, "unexpected %s: expected ';;' or 'esac' (case on line %d)",
+		       tok_desc(p), line);
+	}
+}
+
+static struct node *parse_funcdef(struct parser *p, char *name)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_FUNCDEF);
+
+	/* we are after "name (" */
+	if (peek_tok(p, false) != T_RPAREN)
+		synerr(p, "expected ')' after '%s(' to define a function", name);
+	consume(p);
+	skip_newlines(p);
+	struct node *body = parse_command(p);
+	if (!body || body->type == N_CMD || body->type == N_FUNCDEF)
+		synerr(p, "function '%s' (line %d) needs a compound command as its body",
+		       name, line);
+	n->u.func.name = name;
+	n->u.func.body = body;
+	return n;
+}
+
+static struct node *parse_simple(struct parser *p)
+{
+	struct node *n = new_node(p, N_CMD);
+	struct word **at = &n->u.cmd.assigns, **wt = &n->u.cmd.args;
+	struct redir **rt = &n->redirs;
+	bool any = false;
+
+	for (;;) {
+		enum tok t = peek_tok(p, !n->u.cmd.args && !any);
+		if (t == T_REDIR) {
+			struct redir *r = parse_redir(p);
+			*rt = r;
+			rt = &r->next;
+			any = true;
+			continue;
+		}
+		if (t != T_WORD)
+			break;
+		any = true;
+		struct word *w = p->word;
+		if (!n->u.cmd.args && is_assignment(w)) {
+			*at = w;
+			at = &w->next;
+			consume(p);
+			continue;
+		}
+		if (!n->u.cmd.args && !n->u.cmd.assigns && !n->u.cmd.target &&
+		    p->text && p->text[0] == '@' && p->text[1]) {
+			n->u.cmd.target = w;
+			consume(p);
+			continue;
+		}
+		consume(p);
+		if (!n->u.cmd.args && !n->u.cmd.assigns && !n->redirs &&
+		    p->text && sh_isname(p->text) &&
+		    peek_tok(p, false) == T_LPAREN) {
+			consume(p);
+			return parse_funcdef(p, w->parts->u.lit.text);
+		}
+		*wt = w;
+		wt = &w->next;
+	}
+	if (!any)
+		return NULL;
+	if (n->u.cmd.target && !n->u.cmd.args)
+		synerr(p, "'%s' must be followed by a command",
+		       n->u.cmd.target->parts->u.lit.text);
+	return n;
+}
+
+static struct node *parse_command(struct parser *p)
+{
+	struct node *n;
+	enum tok t;
+
+	enter(p);
+	t = peek_tok(p, true);
+	if (t == T_LPAREN) {
+		n = parse_subshell(p);
+	} else if (t == T_WORD && p->text) {
+		const char *s = p->text;
+		if (!strcmp(s, "{"))
+			n = parse_brace(p);
+		else if (!strcmp(s, "if"))
+			n = parse_if(p);
+		else if (!strcmp(s, "while"))
+			n = parse_loop(p, N_WHILE);
+		else if (!strcmp(s, "until"))
+			n = parse_loop(p, N_UNTIL);
+		else if (!strcmp(s, "for"))
+			n = parse_for(p);
+		else if (!strcmp(s, "case"))
+			n = parse_case(p);
+		else if (sh_is_reserved(s) && strcmp(s, "!"))
+			synerr(p, "unexpected '%s'", s);
+		else {
+			n = parse_simple(p);
+			p->depth--;
+			return n;
+		}
+	} else {
+		n = parse_simple(p);
+		p->depth--;
+		return n;
+	}
+	/* redirections after a compound command */
+	struct redir **rt = &n->redirs;
+	parse_redirs(p, &rt);
+	p->depth--;
+	return n;
+}
+
+static struct node *parse_pipeline(struct parser *p)
+{
+	bool negate = false;
+	struct node *cmds[64];
+	struct node **v = cmds;
+	int n = 0, alloc = 64;
+	int line;
+
+	while (peek_word(p, "!")) {
+		consume(p);
+		negate = !negate;
+	}
+	line = p->lineno;
+	for (;;) {
+		struct node *c = parse_command(p);
+		if (!c) {
+			peek_tok(p, false);
+			synerr(p, "unexpected %s: expected a command",
+			       tok_desc(p));
+		}
+		if (n == alloc) {
+			struct node **nv = arena_alloc(p->a, 2 * alloc * sizeof(*nv));
+			memcpy(nv, v, n * sizeof(*nv));
+			v = nv;
+			alloc *= 2;
+		}
+		v[n++] = c;
+		if (peek_tok(p, false) != T_PIPE)
+			break;
+		consume(p);
+		skip_newlines(p);
+	}
+	if (n == 1 && !negate)
+		return v[0];
+	struct node *pn = new_node(p, N_PIPE);
+	pn->lineno = line;
+	pn->u.pipe.cmds = arena_alloc(p->a, n * sizeof(*v));
+	memcpy(pn->u.pipe.cmds, v, n * sizeof(*v));
+	pn->u.pipe.n = n;
+	pn->u.pipe.negate = negate;
+	return pn;
+}
+
+struct nvec {
+	struct node **v;
+	char *ops;
+	int n, alloc;
+};
+
+static void nvec_add(struct parser *p, struct nvec *nv, struct node *n,
+		     char op)
+{
+	if (nv->n == nv->alloc) {
+		int na = nv->alloc ? nv->alloc * 2 : 8;
+		struct node **v = arena_alloc(p->a, na * sizeof(*v));
+		char *o = arena_alloc(p->a, na);
+		if (nv->n) {
+			memcpy(v, nv->v, nv->n * sizeof(*v));
+			memcpy(o, nv->ops, nv->n);
+		}
+		nv->v = v;
+		nv->ops = o;
+		nv->alloc = na;
+	}
+	nv->ops[nv->n] = op;
+	nv->v[nv->n++] = n;
+}
+
+static struct node *parse_andor(struct parser *p)
+{
+	struct nvec nv = { 0 };
+	int line;
+
+	peek_tok(p, true);
+	line = p->lineno;
+	nvec_add(p, &nv, parse_pipeline(p), 0);
+	for (;;) {
+		enum tok t = peek_tok(p, false);
+		if (t != T_AND && t != T_OR)
+			break;
+		consume(p);
+		skip_newlines(p);
+		nv.ops[nv.n - 1] = t == T_AND ? '&' : '|';
+		nvec_add(p, &nv, parse_pipeline(p), 0);
+	}
+	if (nv.n == 1)
+		return nv.v[0];
+	struct node *n = new_node(p, N_ANDOR);
+	n->lineno = line;
+	n->u.andor.cmds = nv.v;
+	n->u.andor.ops = nv.ops;
+	n->u.andor.n = nv.n;
+	return n;
+}
+
+/* Can this token start a command (in a list)? */
+static bool starts_command(struct parser *p)
+{
+	enum tok t = peek_tok(p, true);
+
+	if (t == T_WORD) {
+		if (!p->text)
+			return true;
+		static const char *const enders[] = {
+			"then", "else", "elif", "fi", "do", "done", "esac", "}",
+		};
+		for (size_t i = 0; i < CS_ARRAY_SIZE(enders); i++)
+			if (!strcmp(p->text, enders[i]))
+				return false;
+		return true;
+	}
+	return t == T_REDIR || t == T_LPAREN;
+}
+
+/* A list of and-or lists separated by ; & (and newlines unless top).
+ * At top level it stops after the first newline (one complete command). */
+static struct node *parse_list(struct parser *p, bool top)
+{
+	struct nvec nv = { 0 };
+
+	for (;;) {
+		if (!top)
+			skip_newlines(p);
+		if (!starts_command(p))
+			break;
+		struct node *n = parse_andor(p);
+		enum tok t = peek_tok(p, false);
+		if (t == T_AMP) {
+			struct node *bg = new_node(p, N_BG);
+			bg->lineno = n->lineno;
+			bg->u.sub = n;
+			n = bg;
+		}
+		nvec_add(p, &nv, n, 0);
+		if (t == T_AMP || t == T_SEMI) {
+			consume(p);
+			if (top && peek_tok(p, false) == T_NEWLINE)
+				break;
+			continue;
+		}
+		if (t == T_NEWLINE) {
+			if (top)
+				break;
+			continue;
+		}
+		break;
+	}
+	if (nv.n == 0)
+		return NULL;
+	if (nv.n == 1)
+		return nv.v[0];
+	struct node *n = new_node(p, N_LIST);
+	n->lineno = nv.v[0]->lineno;
+	n->u.list.cmds = nv.v;
+	n->u.list.n = nv.n;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points */
+
+static const char *const reserved[] = {
+	"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi",
+	"for", "if", "in", "then", "until", "while",
+};
+
+bool sh_is_reserved(const char *s)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(reserved); i++)
+		if (!strcmp(s, reserved[i]))
+			return true;
+	return false;
+}
+
+static void parser_init(struct parser *p, struct sh *sh, struct arena *a)
+{
+	memset(p, 0, sizeof(*p));
+	p->sh = sh;
+	p->a = a;
+	p->hd_tail = &p->hd_head;
+}
+
+/* Discards the rest of the current line after a syntax error. */
+static void skip_line(struct sh *sh)
+{
+	int c;
+
+	do
+		c = src_getc(sh);
+	while (c != '\n' && c != EOF);
+}
+
+enum parse_result sh_parse_command(struct sh *sh, struct node **out,
+				   struct arena **arena)
+{
+	struct parser p;
+	struct arena *a = arena_new();
+
+	parser_init(&p, sh, a);
+	sh->continuation = false;
+	*out = NULL;
+	*arena = NULL;
+	if (setjmp(p.jmp)) {
+		arena_unref(a);
+		sh->parse_errors++;
+		if (sh->opts[OPT_INTERACTIVE])
+			skip_line(sh);
+		return PARSE_ERROR;
+	}
+	enum tok t = peek_tok(&p, true);
+	if (t == T_EOF) {
+		arena_unref(a);
+		return PARSE_EOF;
+	}
+	if (t == T_NEWLINE) {
+		consume(&p);
+		*arena = a;
+		return PARSE_OK;
+	}
+	struct node *n = parse_list(&p, true);
+	t = peek_tok(&p, false);
+	if (t == T_NEWLINE) {
+		consume(&p);
+	} else if (t != T_EOF) {
+		synerr(&p, "unexpected %s", tok_desc(&p));
+	}
+	if (p.hd_head)
+		synerr(&p, "here-document '<<%s' has no body", p.hd_head->delim);
+	if (p.have && p.tok == T_EOF)
+		p.have = false;
+	*out = n;
+	*arena = a;
+	return PARSE_OK;
+}
+
+struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
+			     int lineno, bool *error)
+{
+	struct parser p;
+	struct source *mine;
+	struct nvec nv = { 0 };
+
+	parser_init(&p, sh, a);
+	*error = false;
+	src_push_string(sh, s, strlen(s), lineno);
+	mine = sh->src;
+	if (setjmp(p.jmp)) {
+		while (sh->src && sh->src != mine)
+			src_pop(sh);
+		src_pop(sh);
+		*error = true;
+		return NULL;
+	}
+	for (;;) {
+		skip_newlines(&p);
+		if (peek_tok(&p, true) == T_EOF)
+			break;
+		struct node *n = parse_list(&p, false);
+		if (!n || !(peek_tok(&p, false) == T_EOF ||
+			    p.tok == T_NEWLINE))
+			synerr(&p, "unexpected %s", tok_desc(&p));
+		nvec_add(&p, &nv, n, 0);
+	}
+	while (sh->src && sh->src != mine)
+		src_pop(sh);
+	src_pop(sh);
+	if (nv.n == 0)
+		return NULL;
+	if (nv.n == 1)
+		return nv.v[0];
+	struct node *n = arena_zalloc(a, sizeof(*n));
+	n->type = N_LIST;
+	n->lineno = nv.v[0]->lineno;
+	n->u.list.cmds = nv.v;
+	n->u.list.n = nv.n;
+	return n;
+}

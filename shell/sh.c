@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sh.c — start-up: the command line (`cshell [options] [-c STRING [NAME
+ * ARGS…] | FILE ARGS… | -s ARGS…]`, and `cshell BUILTIN ARGS…` for the
+ * cshell builtins), the initial state, and diagnostics.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "shell/interactive_i.h"
+#include "shell/shell_i.h"
+
+#ifndef CSHELL_VERSION
+#define CSHELL_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+/* cshell's own builtins that also work as `cshell NAME …` */
+static const char *const subcommands[] = {
+	"sandbox", "sb", "image", "host", "monitor", "up", "down",
+};
+
+void sh_err(struct sh *sh, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	if (sh->script && !sh->opts[OPT_INTERACTIVE])
+		fprintf(stderr, "%s:%d: %s\n", sh->progname, sh->lineno, msg);
+	else
+		fprintf(stderr, "%s: %s\n", sh->progname, msg);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
+		"       cshell [OPTIONS] FILE [ARG...]\n"
+		"       cshell [OPTIONS] -s [ARG...]\n"
+		"       cshell sandbox|image|host|monitor|up|down [ARG...]\n");
+}
+
+struct sh *sh_new(void)
+{
+	struct sh *sh = xcalloc(1, sizeof(*sh));
+
+	sh->stack = arena_new();
+	sh->rootpid = getpid();
+	sh->progname = "cshell";
+	sh->arg0 = "cshell";
+	sh_init_self_exe();
+	var_init(sh, environ);
+	return sh;
+}
+
+/* Kept reachable for the whole run (the shell exits from deep inside). */
+static struct sh *volatile the_sh;
+
+int sh_main(int argc, char **argv)
+{
+	struct sh *sh = the_sh = sh_new();
+	const char *cmdstr = NULL;
+	bool force_stdin = false, force_interactive = false;
+	bool dd;
+	int i;
+
+	sh->arg0 = argv[0] ? argv[0] : "cshell";
+	cs_log_set_prog("cshell");
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("cshell %s\n", CSHELL_VERSION);
+		return 0;
+	}
+	for (size_t k = 0; argc > 1 && k < CS_ARRAY_SIZE(subcommands); k++) {
+		if (!strcmp(argv[1], subcommands[k])) {
+			/* `cshell sandbox ls` runs the builtin with these words */
+			sh->arg0 = "cshell";
+			params_set(&sh->params, argc - 1, argv + 1);
+			sh->script = true;
+			trap_init(sh);
+			int st = sh_eval_string(sh, "\"$@\"", "cshell");
+			sh_exit(sh, st);
+		}
+	}
+
+	/* options: -c, -s, -i and those of set */
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((a[0] != '-' && a[0] != '+') || !a[1])
+			break;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] == '-') {
+			if (strchr(a, 'c'))
+				cmdstr = "";
+			if (strchr(a, 's'))
+				force_stdin = true;
+			if (strchr(a, 'i'))
+				force_interactive = true;
+		}
+		int r = sh_parse_set_options(sh, i + 1, argv, i, &dd, true);
+		if (r < 0) {
+			usage(stderr);
+			return 2;
+		}
+		i = r - 1;
+	}
+	if (cmdstr) {
+		if (i >= argc) {
+			fprintf(stderr, "cshell: -c requires an argument\n");
+			return 2;
+		}
+		cmdstr = argv[i++];
+		if (i < argc)
+			sh->arg0 = argv[i++];
+		params_set(&sh->params, argc - i, argv + i);
+		sh->script = true;
+		trap_init(sh);
+		src_push_string(sh, cmdstr, strlen(cmdstr), 1);
+	} else if (i < argc && !force_stdin) {
+		const char *file = argv[i++];
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+			fprintf(stderr, "cshell: cannot open '%s': %s\n", file,
+				strerror(e));
+			return e == ENOENT ? 127 : 126;
+		}
+		int hfd = sh_move_fd_high(fd);
+		if (hfd >= 0)
+			fd = hfd;
+		sh->arg0 = (char *)file;
+		sh->progname = (char *)file;
+		sh->script = true;
+		params_set(&sh->params, argc - i, argv + i);
+		trap_init(sh);
+		src_push_fd(sh, fd, false);
+	} else {
+		params_set(&sh->params, argc - i, argv + i);
+		if (force_interactive || (isatty(0) && isatty(2)))
+			sh->opts[OPT_INTERACTIVE] = true;
+		trap_init(sh);
+		if (sh->opts[OPT_INTERACTIVE]) {
+			sh_interactive_init(sh);
+			src_push_interactive(sh);
+			const char *env = sh_getvar(sh, "ENV");
+			if (env && *env) {
+				if (access(env, R_OK) == 0) {
+					char *cmd = xasprintf(". '%s'", env);
+					sh_eval_string(sh, cmd, "ENV");
+					free(cmd);
+				}
+			}
+		} else {
+			sh->script = true;
+			src_push_fd(sh, 0, true);
+		}
+	}
+	int st = sh_run_source(sh, true);
+	if (sh->skip == SKIP_FUNC)
+		st = sh->status;
+	sh_exit(sh, st);
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * shell_i.h — the interpreter's private types: arenas, input sources, the
+ * AST (every node keeps its source line), words as lists of parts, and the
+ * interpreter state struct sh.
+ *
+ * The phases follow dash's: input (input.c) → lexer and parser (parse.c) →
+ * expansion (expand.c) → evaluation (eval.c) with redirections and jobs
+ * (redir.c, jobs.c), variables (var.c) and builtins (builtins.c, bi_*.c).
+ */
+#ifndef CSHELL_SHELL_SHELL_I_H
+#define CSHELL_SHELL_SHELL_I_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/lib.h"
+#include "shell/builtin_i.h"
+#include "shell/shell.h"
+
+/* ------------------------------------------------------------------ */
+/* Arenas (arena.c).  A parse arena holds one top-level command's AST and
+ * is reference counted, because functions defined in it keep it alive.
+ * The expansion stack is one arena per shell with marks, released after
+ * every command (dash's stack marks). */
+
+struct ablock;
+struct arena {
+	struct ablock *head;
+	int refs;
+};
+struct arena_mark {
+	struct ablock *block;
+	size_t used;
+};
+
+struct arena *arena_new(void);
+void arena_ref(struct arena *a);
+void arena_unref(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);
+void *arena_zalloc(struct arena *a, size_t n);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+void arena_mark(struct arena *a, struct arena_mark *m);
+void arena_release(struct arena *a, const struct arena_mark *m);
+
+/* ------------------------------------------------------------------ */
+/* Words.  A word is a list of parts; quoting is a per-part flag, so the
+ * expander knows what is subject to field splitting and globbing. */
+
+enum wp_type {
+	WP_LIT,    /* text; quoted when from '…', "…" or \x */
+	WP_PARAM,  /* $name ${name op arg} */
+	WP_CMDSUB, /* $(…) and `…` */
+	WP_ARITH,  /* $((…)) */
+};
+
+enum param_op {
+	PO_NONE,
+	PO_MINUS,   /* - */
+	PO_ASSIGN,  /* = */
+	PO_QMARK,   /* ? */
+	PO_PLUS,    /* + */
+	PO_LEN,     /* ${#x} */
+	PO_RSHORT,  /* % */
+	PO_RLONG,   /* %% */
+	PO_LSHORT,  /* # */
+	PO_LLONG,   /* ## */
+};
+
+struct wpart {
+	struct wpart *next;
+	enum wp_type type;
+	bool quoted; /* inside "…" (or quoted literal) */
+	union {
+		struct {
+			char *text;
+			size_t len;
+		} lit;
+		struct {
+			char *name;
+			enum param_op op;
+			bool colon;
+			struct wpart *arg; /* the word after the operator */
+		} param;
+		struct node *cmd; /* WP_CMDSUB */
+		struct wpart *arith;
+	} u;
+};
+
+struct word {
+	struct word *next;
+	struct wpart *parts;
+	int lineno;
+};
+
+/* ------------------------------------------------------------------ */
+/* The AST */
+
+enum redir_type {
+	R_IN,       /* <  */
+	R_OUT,      /* >  */
+	R_APPEND,   /* >> */
+	R_CLOBBER,  /* >| */
+	R_RDWR,     /* <> */
+	R_DUPIN,    /* <& */
+	R_DUPOUT,   /* >& */
+	R_HEREDOC,  /* << and <<- */
+};
+
+struct redir {
+	struct redir *next;
+	enum redir_type type;
+	int fd;
+	struct word *target;      /* file, fd word, or NULL for here-docs */
+	struct wpart *body;       /* here-doc body (parts, expanded unless quoted) */
+	bool body_quoted;         /* delimiter was quoted: no expansion */
+	bool strip_tabs;          /* <<- */
+	char *delim;              /* here-doc delimiter after quote removal */
+	struct redir *hd_next;    /* pending here-doc list */
+};
+
+enum node_type {
+	N_CMD,
+	N_PIPE,
+	N_ANDOR,
+	N_LIST,
+	N_BG,
+	N_NOT,
+	N_SUBSHELL,
+	N_GROUP,
+	N_IF,
+	N_WHILE,
+	N_UNTIL,
+	N_FOR,
+	N_CASE,
+	N_FUNCDEF,
+};
+
+struct case_item {
+	struct case_item *next;
+	struct word *patterns;
+	struct node *body; /* may be NULL */
+};
+
+struct node {
+	enum node_type type;
+	int lineno;
+	struct redir *redirs; /* compound commands and simple commands */
+	union {
+		struct {
+			struct word *assigns;
+			struct word *args;
+			struct word *target; /* @T prefix, or NULL */
+		} cmd;
+		struct {
+			struct node **cmds;
+			char *ops; /* ops[i] joins cmds[i], cmds[i+1]: '&' or '|' */
+			int n;
+		} andor;
+		struct {
+			struct node **cmds;
+			int n;
+		} list; /* a ; b & c — background items are N_BG */
+		struct {
+			struct node **cmds;
+			int n;
+			bool negate;
+		} pipe;
+		struct node *sub; /* BG NOT SUBSHELL GROUP */
+		struct {
+			struct node *cond, *then, *els;
+		} ifs; /* IF WHILE UNTIL (els unused for loops) */
+		struct {
+			char *var;
+			struct word *list; /* NULL with have_in false: "$@" */
+			bool have_in;
+			struct node *body;
+		} fors;
+		struct {
+			struct word *subject;
+			struct case_item *items;
+		} cases;
+		struct {
+			char *name;
+			struct node *body;
+		} func;
+	} u;
+};
+
+/* ------------------------------------------------------------------ */
+/* Input (input.c).  A stack of sources: the script or terminal at the
+ * bottom, alias texts and strings being eval'ed above it. */
+
+struct alias;
+
+struct source {
+	struct source *prev;
+	char *buf;       /* owned unless borrowed */
+	size_t len, pos;
+	bool borrowed;
+	int fd;          /* >= 0: refill from this fd */
+	bool line_at_a_time; /* read byte by byte up to '\n' (shared stdin) */
+	bool interactive;    /* refill via readline */
+	bool eof;
+	struct alias *alias; /* in use while this source is on the stack */
+	int lineno;
+};
+
+/* ------------------------------------------------------------------ */
+/* Variables (var.c) */
+
+struct var {
+	struct var *next; /* hash chain */
+	char *name;
+	char *value;      /* NULL: unset (kept for export/readonly attrs) */
+	int flags;        /* enum sh_var_flags */
+};
+
+struct localsave {
+	struct localsave *next;
+	char *name;
+	char *value; /* saved value, NULL when it was unset */
+	int flags;
+	bool existed;
+};
+
+struct params {
+	int n;
+	char **v; /* v[0..n-1], malloc'd */
+};
+
+/* ------------------------------------------------------------------ */
+/* Functions and aliases */
+
+struct func {
+	struct func *next;
+	char *name;
+	struct node *body;
+	struct arena *arena;
+};
+
+struct alias {
+	struct alias *next;
+	char *name;
+	char *value;
+	bool in_use;
+};
+
+/* ------------------------------------------------------------------ */
+/* Jobs (jobs.c) */
+
+struct proc {
+	pid_t pid;
+	int status; /* wait status, valid when done */
+	bool done;
+	bool stopped;
+};
+
+struct job {
+	struct job *next;
+	int id;
+	pid_t pgid;
+	int nprocs;
+	struct proc *procs;
+	char *cmdtext;
+	bool background;
+	bool notified;
+};
+
+/* ------------------------------------------------------------------ */
+/* Options */
+
+enum sh_opt {
+	OPT_ERREXIT,   /* -e */
+	OPT_NOUNSET,   /* -u */
+	OPT_XTRACE,    /* -x */
+	OPT_NOGLOB,    /* -f */
+	OPT_NOEXEC,    /* -n */
+	OPT_NOCLOBBER, /* -C */
+	OPT_ALLEXPORT, /* -a */
+	OPT_VERBOSE,   /* -v */
+	OPT_INTERACTIVE, /* -i */
+	OPT_MONITOR,   /* -m */
+	OPT_PIPEFAIL,
+	OPT_IGNOREEOF,
+	OPT_VI,
+	OPT_EMACS,
+	OPT_NOLOG,
+	OPT__COUNT,
+};
+
+/* Non-local exits out of the evaluator. */
+enum skip {
+	SKIP_NONE,
+	SKIP_BREAK,
+	SKIP_CONT,
+	SKIP_FUNC, /* return */
+};
+
+#define EV_EXIT (1 << 0)   /* last command of this process: exec directly */
+#define EV_TESTED (1 << 1) /* exit status is tested: no set -e */
+
+#define VAR_HASH 256
+#define NSIG_TRAP 65
+
+struct savedfd {
+	struct savedfd *next;
+	int fd;
+	int saved; /* -1 when fd was closed before */
+};
+
+struct sh {
+	/* identity */
+	char *arg0;        /* $0 */
+	char *progname;    /* for diagnostics */
+	bool script;       /* commands from a file or -c: prefix with line */
+	pid_t rootpid;     /* $$ */
+	bool subshell;     /* a forked child of the shell */
+
+	bool opts[OPT__COUNT];
+	int status;        /* $? */
+	int cmdsub_status; /* status of the last command substitution */
+	pid_t lastbg;      /* $! (0: none) */
+	int lineno;        /* of the command being run */
+
+	struct var *vars[VAR_HASH];
+	struct localsave *locals; /* innermost function's saves */
+	int localdepth;
+	struct params params;
+	struct func *funcs;
+	struct alias *aliases;
+
+	/* evaluation control */
+	enum skip skip;
+	int skipcount;
+	int loopdepth;
+	int funcdepth;
+	int evaldepth;
+	bool exiting;
+	bool in_command; /* a special builtin run by `command`: errors return */
+	char *entered;   /* `enter T`: the default target, or NULL */
+
+	/* traps */
+	char *traps[NSIG_TRAP];
+	volatile sig_atomic_t pending[NSIG_TRAP];
+	volatile sig_atomic_t anypending;
+	bool intrap;
+	bool ignored_at_start[NSIG_TRAP];
+
+	/* jobs */
+	struct job *jobs;
+	int nextjob;
+
+	/* redirections to undo, innermost first */
+	struct savedfd *saved;
+
+	/* input */
+	struct source *src;
+	int parse_errors;
+	bool continuation; /* PS2: the command being read goes on */
+
+	/* per-command scratch */
+	struct arena *stack;
+	struct arena *cur_arena; /* the tree being run (functions keep it) */
+
+	/* command hash */
+	char **hash_names;
+	char **hash_paths;
+	int hash_n, hash_alloc;
+
+	/* error recovery for interactive shells */
+	jmp_buf *jmp;
+};
+
+/* ------------------------------------------------------------------ */
+/* sh.c */
+/* A fresh interpreter with the environment imported (for tests too). */
+struct sh *sh_new(void);
+
+/* input.c */
+void src_push_string(struct sh *sh, const char *s, size_t len, int lineno);
+void src_push_alias(struct sh *sh, struct alias *a);
+void src_push_fd(struct sh *sh, int fd, bool line_at_a_time);
+void src_push_interactive(struct sh *sh);
+void src_pop(struct sh *sh);
+int src_getc(struct sh *sh);
+void src_ungetc(struct sh *sh, int c);
+int src_lineno(struct sh *sh);
+
+/* parse.c */
+enum parse_result {
+	PARSE_OK,
+	PARSE_EOF,
+	PARSE_ERROR,
+};
+/* Parses one complete command from the current source into a new arena.
+ * On PARSE_OK *out is the tree (NULL for an empty line) and *arena holds
+ * a reference the caller drops after running it. */
+enum parse_result sh_parse_command(struct sh *sh, struct node **out,
+				   struct arena **arena);
+/* Parses a whole string (for $(…) at run time, eval, traps). */
+struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
+			     int lineno, bool *error);
+bool sh_is_reserved(const char *s);
+/* Turns a tree back into source text (for jobs and set -x of compounds). */
+void sh_node_text(const struct node *n, struct cs_buf *out);
+
+/* expand.c */
+struct strlist {
+	char **v;
+	int n, alloc;
+};
+enum {
+	EXP_FULL = 1 << 0,   /* field splitting and pathname expansion */
+	EXP_TILDE = 1 << 1,
+	EXP_ASSIGN = 1 << 2, /* tilde after : too */
+	EXP_PATTERN = 1 << 3,/* result is a pattern: escape quoted chars */
+	EXP_NOQUOTE = 1 << 4,/* here-doc body style */
+};
+/* Expands a list of words into fields (allocated on sh->stack).
+ * Returns 0, or -1 after a diagnostic (the caller fails the command). */
+int sh_expand_words(struct sh *sh, struct word *w, int flags,
+		    struct strlist *out);
+/* Expands one word to one string, no splitting or globbing. */
+char *sh_expand_word(struct sh *sh, struct word *w, int flags);
+char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags);
+/* Shell pattern match; pattern made by EXP_PATTERN. */
+bool sh_pmatch(const char *pattern, const char *s);
+void strlist_add(struct sh *sh, struct strlist *l, char *s);
+/* Quotes s for re-input (set, export -p, trap, set -x). */
+void sh_quote(struct cs_buf *b, const char *s);
+
+/* eval.c */
+int sh_eval(struct sh *sh, struct node *n, int flags);
+int sh_eval_string(struct sh *sh, const char *s, const char *name);
+/* Runs commands from the current source until EOF.  Returns status. */
+int sh_run_source(struct sh *sh, bool toplevel);
+void sh_exit(struct sh *sh, int status) __attribute__((noreturn));
+/* Raises a shell error: exits a non-interactive shell with status,
+ * returns to the prompt in an interactive one. */
+void sh_raise(struct sh *sh, int status) __attribute__((noreturn));
+/* An error in a special builtin: fatal (sh_raise) unless run through
+ * `command`, when it only returns status. */
+int sh_special_error(struct sh *sh, int status);
+int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out);
+void sh_forked(struct sh *sh); /* a child process: reset traps, jobs */
+char *sh_find_command(struct sh *sh, const char *name, const char *path);
+void sh_hash_clear(struct sh *sh);
+void sh_flush_std(struct sh *sh);
+int sh_exec_external_wait(struct sh *sh, char **argv);
+void sh_exec_replace(struct sh *sh, char **argv) __attribute__((noreturn));
+void sh_init_self_exe(void);
+int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
+			 bool *dashdash, bool cmdline);
+const char *sh_builtin_name(size_t i);
+
+/* redir.c */
+int sh_redirect(struct sh *sh, struct redir *r, bool save);
+void sh_redirect_undo(struct sh *sh, struct savedfd *upto);
+int sh_heredoc_fd(struct sh *sh, struct redir *r);
+int sh_move_fd_high(int fd);
+
+/* jobs.c */
+struct job *job_new(struct sh *sh, int nprocs, const char *text);
+int job_wait(struct sh *sh, struct job *j); /* returns its status */
+int job_status(struct sh *sh, struct job *j);
+void job_free(struct sh *sh, struct job *j);
+struct job *job_find(struct sh *sh, const char *spec);
+int jobs_wait_any(struct sh *sh, bool block);
+void jobs_reap(struct sh *sh);
+void jobs_notify(struct sh *sh);
+int sh_waitstatus(int ws);
+
+/* var.c */
+void var_init(struct sh *sh, char **environ);
+struct var *var_lookup(struct sh *sh, const char *name);
+int var_set(struct sh *sh, const char *name, const char *value, int flags);
+int var_setn(struct sh *sh, const char *assign, int flags); /* "N=V" */
+char **var_environ(struct sh *sh, struct arena *a);
+void var_local(struct sh *sh, const char *name);
+void var_local_options(struct sh *sh);
+void var_pop_locals(struct sh *sh, struct localsave *upto);
+void params_set(struct params *p, int n, char **v);
+void params_free(struct params *p);
+void var_list(struct sh *sh, int flag, const char *prefix);
+char *sh_optflags(struct sh *sh); /* $- (static buffer) */
+
+/* builtins.c */
+struct builtin {
+	const char *name;
+	sh_builtin_fn fn;
+	bool special;
+};
+const struct builtin *sh_find_builtin(const char *name);
+int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
+		   char **argv);
+struct func *sh_find_func(struct sh *sh, const char *name);
+void sh_define_func(struct sh *sh, const char *name, struct node *body,
+		    struct arena *a);
+int sh_call_func(struct sh *sh, struct func *f, int argc, char **argv,
+		 int flags);
+struct alias *sh_find_alias(struct sh *sh, const char *name);
+int sh_set_option_letter(struct sh *sh, int c, bool on);
+extern const char sh_opt_letters[OPT__COUNT];
+
+/* trap.c */
+void trap_init(struct sh *sh);
+int trap_signum(const char *name);
+const char *trap_signame(int sig);
+void trap_run_pending(struct sh *sh);
+void trap_run_exit(struct sh *sh);
+void trap_reset_for_child(struct sh *sh);
+int bi_trap(struct sh *sh, int argc, char **argv);
+int bi_kill(struct sh *sh, int argc, char **argv);
+
+
+#endif

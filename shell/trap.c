@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * trap.c — signals: `trap` actions run between commands (the handler only
+ * marks the signal pending), the EXIT trap on the way out, the reset of
+ * caught signals in subshells, and the `kill` builtin with its signal
+ * names.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "shell/shell_i.h"
+
+static struct sh *trap_sh;
+/* signals whose disposition the shell itself changed (interactive use) */
+static bool shell_owned[NSIG_TRAP];
+
+static const char *const signames[NSIG_TRAP] = {
+	[0] = "EXIT",     [SIGHUP] = "HUP",   [SIGINT] = "INT",
+	[SIGQUIT] = "QUIT", [SIGILL] = "ILL", [SIGTRAP] = "TRAP",
+	[SIGABRT] = "ABRT", [SIGBUS] = "BUS", [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL", [SIGUSR1] = "USR1", [SIGSEGV] = "SEGV",
+	[SIGUSR2] = "USR2", [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",
+	[SIGTERM] = "TERM", [SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD",
+	[SIGCONT] = "CONT", [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
+	[SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU", [SIGURG] = "URG",
+	[SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM",
+	[SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",
+	[SIGPWR] = "PWR",   [SIGSYS] = "SYS",
+};
+
+const char *trap_signame(int sig)
+{
+	if (sig >= 0 && sig < NSIG_TRAP && signames[sig])
+		return signames[sig];
+	return NULL;
+}
+
+int trap_signum(const char *name)
+{
+	char *end;
+	long n = strtol(name, &end, 10);
+
+	if (*name && !*end)
+		return n >= 0 && n < NSIG_TRAP ? (int)n : -1;
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (int i = 0; i < NSIG_TRAP; i++)
+		if (signames[i] && !strcasecmp(signames[i], name))
+			return i;
+	return -1;
+}
+
+static void on_signal(int sig)
+{
+	if (trap_sh && sig > 0 && sig < NSIG_TRAP) {
+		/* async-signal-safe: only flags */
+		trap_sh->pending[sig] = 1;
+		trap_sh->anypending = 1;
+	}
+}
+
+static void set_disposition(int sig, void (*h)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: `wait` must see EINTR */
+	sigaction(sig, &sa, NULL);
+}
+
+void trap_init(struct sh *sh)
+{
+	trap_sh = sh;
+	for (int s = 1; s < NSIG_TRAP; s++) {
+		struct sigaction old;
+		if (s == SIGKILL || s == SIGSTOP)
+			continue;
+		if (sigaction(s, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sh->ignored_at_start[s] = true;
+	}
+	/* a parent that ignored SIGCHLD would break waitpid */
+	signal(SIGCHLD, SIG_DFL);
+	if (sh->opts[OPT_INTERACTIVE]) {
+		set_disposition(SIGINT, on_signal);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		shell_owned[SIGINT] = shell_owned[SIGQUIT] = true;
+		shell_owned[SIGTERM] = true;
+	}
+}
+
+void trap_reset_for_child(struct sh *sh)
+{
+	for (int s = 1; s < NSIG_TRAP; s++) {
+		sh->pending[s] = 0;
+		if (sh->traps[s] && *sh->traps[s]) {
+			free(sh->traps[s]);
+			sh->traps[s] = NULL;
+			signal(s, SIG_DFL);
+		} else if (shell_owned[s] && !sh->traps[s]) {
+			signal(s, SIG_DFL);
+			shell_owned[s] = false;
+		}
+	}
+	sh->anypending = 0;
+	free(sh->traps[0]);
+	sh->traps[0] = NULL;
+}
+
+void trap_run_pending(struct sh *sh)
+{
+	if (sh->intrap)
+		return;
+	sh->anypending = 0;
+	for (int s = 1; s < NSIG_TRAP; s++) {
+		if (!sh->pending[s])
+			continue;
+		sh->pending[s] = 0;
+		if (!sh->traps[s]) {
+			/* an interactive shell's own SIGINT: nothing to do */
+			continue;
+		}
+		if (!*sh->traps[s])
+			continue;
+		int save = sh->status;
+		enum skip sk = sh->skip;
+		sh->intrap = true;
+		char *action = xstrdup(sh->traps[s]);
+		sh_eval_string(sh, action, "trap");
+		free(action);
+		sh->intrap = false;
+		if (sh->skip == SKIP_NONE)
+			sh->skip = sk;
+		sh->status = save;
+	}
+}
+
+void trap_run_exit(struct sh *sh)
+{
+	char *action = sh->traps[0];
+
+	if (!action)
+		return;
+	sh->traps[0] = NULL;
+	if (*action) {
+		sh->skip = SKIP_NONE;
+		sh_eval_string(sh, action, "trap");
+	}
+	free(action);
+}
+
+static void print_traps(struct sh *sh)
+{
+	for (int s = 0; s < NSIG_TRAP; s++) {
+		if (!sh->traps[s])
+			continue;
+		struct cs_buf b = CS_BUF_INIT;
+		sh_quote(&b, sh->traps[s]);
+		printf("trap -- %s %s\n", b.buf, signames[s]);
+		cs_buf_release(&b);
+	}
+}
+
+int bi_trap(struct sh *sh, int argc, char **argv)
+{
+	int i = 1, st = 0;
+	const char *action;
+
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc) {
+		print_traps(sh);
+		return 0;
+	}
+	if (!strcmp(argv[i], "-l")) {
+		for (int s = 1; s < NSIG_TRAP; s++)
+			if (signames[s])
+				printf("%d) SIG%s\n", s, signames[s]);
+		return 0;
+	}
+	/* "trap N…" with a number first resets those conditions */
+	char *end;
+	strtoul(argv[i], &end, 10);
+	if (*argv[i] && !*end) {
+		action = NULL;
+	} else {
+		action = argv[i++];
+		if (!strcmp(action, "-"))
+			action = NULL;
+	}
+	if (i >= argc) {
+		sh_err(sh, "trap: usage: trap [ACTION] CONDITION...");
+		return 2;
+	}
+	for (; i < argc; i++) {
+		int s = trap_signum(argv[i]);
+		if (s < 0 || !signames[s]) {
+			sh_err(sh, "trap: %s: bad trap", argv[i]);
+			st = 1;
+			continue;
+		}
+		if (s == SIGKILL || s == SIGSTOP) {
+			sh_err(sh, "trap: %s: cannot be trapped", argv[i]);
+			st = 1;
+			continue;
+		}
+		if (s && sh->ignored_at_start[s] && !sh->opts[OPT_INTERACTIVE])
+			continue; /* POSIX: ignored on entry stays ignored */
+		free(sh->traps[s]);
+		sh->traps[s] = action ? xstrdup(action) : NULL;
+		if (s == 0)
+			continue;
+		if (!action)
+			set_disposition(s, shell_owned[s] ?
+				(s == SIGINT ? on_signal : SIG_IGN) : SIG_DFL);
+		else if (!*action)
+			set_disposition(s, SIG_IGN);
+		else
+			set_disposition(s, on_signal);
+	}
+	return st;
+}
+
+int bi_kill(struct sh *sh, int argc, char **argv)
+{
+	int sig = SIGTERM, i = 1, st = 0;
+
+	if (argc < 2) {
+		sh_err(sh, "kill: usage: kill [-s SIGNAL | -SIGNAL] PID|%%JOB...  or  kill -l [STATUS]");
+		return 2;
+	}
+	if (!strcmp(argv[1], "-l") || !strcmp(argv[1], "-L")) {
+		if (argc == 2) {
+			for (int s = 1; s < NSIG_TRAP; s++)
+				if (signames[s])
+					printf("%s%s", signames[s],
+					       s == SIGSYS ? "\n" : " ");
+			return 0;
+		}
+		for (i = 2; i < argc; i++) {
+			int n = atoi(argv[i]);
+			if (n > 128)
+				n -= 128;
+			const char *name = trap_signame(n);
+			if (!name || n == 0) {
+				int s = trap_signum(argv[i]);
+				if (s > 0) {
+					printf("%d\n", s);
+					continue;
+				}
+				sh_err(sh, "kill: %s: invalid signal", argv[i]);
+				st = 1;
+				continue;
+			}
+			printf("%s\n", name);
+		}
+		return st;
+	}
+	if (!strcmp(argv[1], "-s") || !strcmp(argv[1], "-n")) {
+		if (argc < 3) {
+			sh_err(sh, "kill: %s needs a signal", argv[1]);
+			return 2;
+		}
+		sig = trap_signum(argv[2]);
+		i = 3;
+	} else if (argv[1][0] == '-' && argv[1][1] && strcmp(argv[1], "--")) {
+		sig = trap_signum(argv[1] + 1);
+		i = 2;
+	} else if (!strcmp(argv[1], "--")) {
+		i = 2;
+	}
+	if (sig < 0) {
+		sh_err(sh, "kill: invalid signal '%s'", argv[i - 1]);
+		return 2;
+	}
+	if (i >= argc) {
+		sh_err(sh, "kill: no process given");
+		return 2;
+	}
+	for (; i < argc; i++) {
+		pid_t pid;
+		if (argv[i][0] == '%') {
+			struct job *j = job_find(sh, argv[i]);
+			if (!j) {
+				sh_err(sh, "kill: %s: no such job", argv[i]);
+				st = 1;
+				continue;
+			}
+			pid = j->pgid ? -j->pgid : j->procs[0].pid;
+			if (!j->pgid) {
+				for (int k = 0; k < j->nprocs; k++)
+					if (!j->procs[k].done &&
+					    kill(j->procs[k].pid, sig) < 0)
+						st = 1;
+				continue;
+			}
+		} else {
+			char *end;
+			long n = strtol(argv[i], &end, 10);
+			if (!*argv[i] || *end) {
+				sh_err(sh, "kill: '%s': not a process id or job",
+				       argv[i]);
+				st = 1;
+				continue;
+			}
+			pid = (pid_t)n;
+		}
+		if (kill(pid, sig) < 0) {
+			sh_err(sh, "kill: %s: %s", argv[i], strerror(errno));
+			st = 1;
+		}
+	}
+	return st;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * test_sh_parse.c — the parser's trees: node kinds, word parts and their
+ * quoting, here-documents, line numbers, and syntax errors with locations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shell/shell_i.h"
+
+static struct sh *sh;
+static struct arena *ar;
+
+static struct node *parse(const char *s, bool *err)
+{
+	return sh_parse_string(sh, ar, s, 1, err);
+}
+
+static struct node *parse_ok(const char *s)
+{
+	bool err;
+	struct node *n = parse(s, &err);
+	assert_false(err);
+	return n;
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	sh = sh_new();
+	sh->script = true;
+	ar = arena_new();
+	return 0;
+}
+
+static void test_simple_command(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("FOO=1 echo a 'b c' >out");
+	assert_int_equal(n->type, N_CMD);
+	assert_non_null(n->u.cmd.assigns);
+	assert_string_equal(n->u.cmd.assigns->parts->u.lit.text, "FOO=1");
+	struct word *w = n->u.cmd.args;
+	assert_string_equal(w->parts->u.lit.text, "echo");
+	w = w->next->next;
+	assert_true(w->parts->quoted);
+	assert_string_equal(w->parts->u.lit.text, "b c");
+	assert_non_null(n->redirs);
+	assert_int_equal(n->redirs->type, R_OUT);
+	assert_int_equal(n->redirs->fd, 1);
+}
+
+static void test_lists_and_pipes(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("a | b && ! c || d; e &");
+	assert_int_equal(n->type, N_LIST);
+	assert_int_equal(n->u.list.n, 2);
+	struct node *ao = n->u.list.cmds[0];
+	assert_int_equal(ao->type, N_ANDOR);
+	assert_int_equal(ao->u.andor.n, 3);
+	assert_int_equal(ao->u.andor.ops[0], '&');
+	assert_int_equal(ao->u.andor.ops[1], '|');
+	assert_int_equal(ao->u.andor.cmds[0]->type, N_PIPE);
+	assert_true(ao->u.andor.cmds[1]->u.pipe.negate);
+	assert_int_equal(n->u.list.cmds[1]->type, N_BG);
+}
+
+static void test_long_andor_chain_is_flat(void **st)
+{
+	(void)st;
+	struct cs_buf b = CS_BUF_INIT;
+	cs_buf_adds(&b, "true");
+	for (int i = 0; i < 5000; i++)
+		cs_buf_adds(&b, " && true");
+	struct node *n = parse_ok(b.buf);
+	assert_int_equal(n->type, N_ANDOR);
+	assert_int_equal(n->u.andor.n, 5001);
+	cs_buf_release(&b);
+}
+
+static void test_compound(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("if a; then b; elif c; then d; else e; fi");
+	assert_int_equal(n->type, N_IF);
+	assert_int_equal(n->u.ifs.els->type, N_IF);
+	n = parse_ok("for x in 1 2 3; do echo $x; done");
+	assert_int_equal(n->type, N_FOR);
+	assert_string_equal(n->u.fors.var, "x");
+	assert_true(n->u.fors.have_in);
+	n = parse_ok("case $x in (a|b) one;; *) two;; esac");
+	assert_int_equal(n->type, N_CASE);
+	assert_non_null(n->u.cases.items->patterns->next);
+	n = parse_ok("f() { echo hi; }");
+	assert_int_equal(n->type, N_FUNCDEF);
+	assert_string_equal(n->u.func.name, "f");
+	n = parse_ok("while :; do :; done >log");
+	assert_int_equal(n->type, N_WHILE);
+	assert_non_null(n->redirs);
+}
+
+static void test_word_parts(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("echo \"a$x${y:-z}$(c)$((1+2))\"`d`");
+	struct wpart *p = n->u.cmd.args->next->parts;
+	assert_int_equal(p->type, WP_LIT);
+	assert_true(p->quoted);
+	p = p->next;
+	assert_int_equal(p->type, WP_PARAM);
+	assert_string_equal(p->u.param.name, "x");
+	p = p->next;
+	assert_int_equal(p->u.param.op, PO_MINUS);
+	assert_true(p->u.param.colon);
+	p = p->next;
+	assert_int_equal(p->type, WP_CMDSUB);
+	p = p->next;
+	assert_int_equal(p->type, WP_ARITH);
+	p = p->next;
+	assert_int_equal(p->type, WP_CMDSUB);
+	assert_false(p->quoted);
+}
+
+static void test_heredoc(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("cat <<A <<-'B'\nx $y\nA\n\tliteral $z\n\tB\n");
+	struct redir *r = n->redirs;
+	assert_int_equal(r->type, R_HEREDOC);
+	assert_false(r->body_quoted);
+	assert_int_equal(r->body->type, WP_LIT);
+	assert_int_equal(r->body->next->type, WP_PARAM);
+	r = r->next;
+	assert_true(r->body_quoted);
+	assert_true(r->strip_tabs);
+	assert_string_equal(r->body->u.lit.text, "literal $z\n");
+}
+
+static void test_line_numbers(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("a\n\nb\nc");
+	assert_int_equal(n->type, N_LIST);
+	assert_int_equal(n->u.list.cmds[0]->lineno, 1);
+	assert_int_equal(n->u.list.cmds[1]->lineno, 3);
+	assert_int_equal(n->u.list.cmds[2]->lineno, 4);
+}
+
+static void test_target_prefix(void **st)
+{
+	(void)st;
+	struct node *n = parse_ok("@dev make -j2 | tee log");
+	struct node *c = n->u.pipe.cmds[0];
+	assert_non_null(c->u.cmd.target);
+	assert_string_equal(c->u.cmd.target->parts->u.lit.text, "@dev");
+	assert_string_equal(c->u.cmd.args->parts->u.lit.text, "make");
+}
+
+static void test_syntax_errors(void **st)
+{
+	(void)st;
+	static const char *const bad[] = {
+		"echo 'unterminated", "echo \"unterminated", "echo $(true",
+		"echo ${x", "echo $((1+2)", "if true; then", "a |",
+		"case x in", "cat <<EOF\nbody", "for 1 in a; do :; done",
+		"f() echo", "echo `x", "( )", "fi", "a && || b", "@dev",
+	};
+	for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
+		bool err = false;
+		parse(bad[i], &err);
+		if (!err)
+			fail_msg("no syntax error for: %s", bad[i]);
+	}
+}
+
+static void test_deep_nesting_is_an_error(void **st)
+{
+	(void)st;
+	struct cs_buf b = CS_BUF_INIT;
+	for (int i = 0; i < 10000; i++)
+		cs_buf_addc(&b, '(');
+	cs_buf_adds(&b, "true");
+	for (int i = 0; i < 10000; i++)
+		cs_buf_addc(&b, ')');
+	bool err = false;
+	parse(b.buf, &err);
+	assert_true(err);
+	cs_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_simple_command),
+		cmocka_unit_test(test_lists_and_pipes),
+		cmocka_unit_test(test_long_andor_chain_is_flat),
+		cmocka_unit_test(test_compound),
+		cmocka_unit_test(test_word_parts),
+		cmocka_unit_test(test_heredoc),
+		cmocka_unit_test(test_line_numbers),
+		cmocka_unit_test(test_target_prefix),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_deep_nesting_is_an_error),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
