@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shell options (XCU 2.14 set): -u, -x (its trace goes to stderr, which is
+# not compared), -f, -C, -a, -n, -o pipefail, $- and set +o round trips.
+
+### nounset-unset-var-exits
+set -u
+echo before
+echo $nosuchvar 2>/dev/null
+echo no
+--- stdout
+before
+--- status 2
+
+### nounset-subshell-status
+set -u
+(echo $nosuchvar) 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
+
+### nounset-set-empty-ok
+set -u
+x=
+echo "<$x>"
+--- stdout
+<>
+
+### nounset-default-ok
+set -u
+echo ${nosuch:-default} ${nosuch-d2}
+--- stdout
+default d2
+
+### nounset-plus-ok
+set -u
+echo "<${nosuch+alt}>"
+--- stdout
+<>
+
+### nounset-at-and-star-ok
+set -u
+set --
+echo "<$@>" "<$*>" $#
+--- stdout
+<> <> 0
+
+### nounset-positional-unset-fails
+set -u
+set -- a
+(echo $2) 2>/dev/null || echo failed
+--- stdout
+failed
+
+### nounset-length-unset-fails
+set -u
+(echo ${#nosuch}) 2>/dev/null || echo failed
+--- stdout
+failed
+
+### nounset-arith-unset-fails
+set -u
+(echo $(($nosuch + 1))) 2>/dev/null || echo failed
+--- stdout
+failed
+
+### nounset-special-params-ok
+set -u
+echo $? $# > /dev/null
+echo ok
+--- stdout
+ok
+
+### nounset-plus-u-off
+set -u
+set +u
+echo "<$nosuch>"
+--- stdout
+<>
+
+### xtrace-stdout-clean
+set -x
+echo visible
+x=1
+: $x
+set +x
+echo done
+--- stdout
+visible
+done
+
+### xtrace-goes-to-stderr
+{ set -x; echo out; set +x; } 2>trace
+echo "---"
+grep -c 'echo out' trace
+--- stdout
+out
+---
+1
+
+### xtrace-ps4-prefix
+PS4='TRACE: '
+{ set -x; : hello; set +x; } 2>trace
+grep '^TRACE: : hello$' trace
+--- stdout
+TRACE: : hello
+
+### xtrace-before-command-redirections
+{ set -x; echo traced 2>/dev/null; set +x; } 2>trace
+grep -c 'echo traced' trace
+--- stdout
+traced
+1
+
+### xtrace-dollar-minus
+set -x
+case $- in *x*) echo has-x;; esac 2>/dev/null
+--- stdout
+has-x
+
+### noglob
+touch a b
+set -f
+echo * "[ab]"
+--- stdout
+* [ab]
+
+### noglob-in-for
+touch a
+set -f
+for f in *; do echo "$f"; done
+--- stdout
+*
+
+### noglob-re-enabled
+touch a
+set -f
+set +f
+echo *
+--- stdout
+a
+
+### noclobber-existing
+echo 1 > f
+set -C
+(echo 2 > f) 2>/dev/null || echo refused
+cat f
+--- stdout
+refused
+1
+
+### noclobber-force
+echo 1 > f
+set -C
+echo 2 >| f
+cat f
+--- stdout
+2
+
+### noclobber-off
+echo 1 > f
+set -C
+set +C
+echo 2 > f
+cat f
+--- stdout
+2
+
+### allexport
+set -a
+myvar=exported
+set +a
+sh -c 'echo "child sees $myvar"'
+--- stdout
+child sees exported
+
+### allexport-off-not-exported
+set -a
+set +a
+other=no
+sh -c 'echo "<$other>"'
+--- stdout
+<>
+
+### allexport-read
+set -a
+read rv <<EOF
+from-read
+EOF
+sh -c 'echo $rv'
+--- stdout
+from-read
+
+### noexec-stops-execution
+echo before
+set -n
+echo not-executed
+--- stdout
+before
+
+### noexec-parses-only
+set -n
+if true; then echo no; fi
+exit 5
+--- stdout
+
+### pipefail
+set -o pipefail
+false | true
+echo $?
+true | false | true
+echo $?
+(exit 3) | (exit 4) | true
+echo $?
+--- stdout
+1
+1
+4
+
+### pipefail-all-ok
+set -o pipefail
+true | true
+echo $?
+--- stdout
+0
+
+### pipefail-off
+false | true
+echo $?
+--- stdout
+0
+
+### dollar-minus-flags
+set -f -u -C
+case $- in *f*) echo f;; esac
+case $- in *u*) echo u;; esac
+case $- in *C*) echo C;; esac
+--- stdout
+f
+u
+C
+
+### dollar-minus-cleared
+set -f
+set +f
+case $- in *f*) echo still;; *) echo cleared;; esac
+--- stdout
+cleared
+
+### set-o-names
+set -o noglob -o nounset
+case $- in *f*u*|*u*f*) echo both;; esac
+--- stdout
+both
+
+### set-plus-o-roundtrip
+set -f -u
+set +o > saved
+set +f +u
+. ./saved
+case $- in *f*) echo f-restored;; esac
+case $- in *u*) echo u-restored;; esac
+--- stdout
+f-restored
+u-restored
+
+### set-invalid-option
+(set -o nosuchoption) 2>/dev/null
+[ $? -ne 0 ] && echo error
+--- stdout
+error
+
+### set-dashdash-positional
+set -- -x -y
+echo $# $1 $2
+case $- in *x*) echo traced;; esac
+--- stdout
+2 -x -y
+
+### set-dash-alone-clears-xv
+set -x
+set - a b
+echo $# $1
+case $- in *x*) echo traced;; *) echo untraced;; esac
+--- stdout
+2 a
+untraced
+
+### set-positional-no-dashdash
+set a b c
+echo $# $3
+--- stdout
+3 c
+
+### set-no-args-lists-vars
+myuniquevar=value1
+set | grep -c '^myuniquevar='
+--- stdout
+1
+
+### set-listing-quoted-reinput
+weird='a b$c'
+set | grep '^weird=' > saved
+unset weird
+. ./saved
+echo "$weird"
+--- stdout
+a b$c

@@ -1,0 +1,456 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Regular built-ins: cd pwd getopts umask wait command type alias unalias
+# kill true false (local is in 12-functions, test in 20-test).
+
+### cd-and-pwd
+mkdir d
+cd d
+case $(pwd) in */d) echo in-d;; esac
+--- stdout
+in-d
+
+### cd-updates-pwd-oldpwd
+start=$PWD
+mkdir d
+cd d
+[ "$OLDPWD" = "$start" ] && echo oldpwd
+[ "$PWD" = "$start/d" ] && echo pwd
+--- stdout
+oldpwd
+pwd
+
+### cd-dash
+start=$PWD
+mkdir d
+cd d
+cd - > "$start/out"
+[ "$PWD" = "$start" ] && echo back
+[ "$(cat out)" = "$start" ] && echo printed
+--- stdout
+back
+printed
+
+### cd-no-arg-home
+mkdir h
+HOME=$PWD/h
+cd
+[ "$PWD" = "$HOME" ] && echo home
+--- stdout
+home
+
+### cd-nonexistent-fails
+cd /nonexistent/dir 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
+
+### cd-dotdot-logical
+mkdir -p real/sub
+ln -s real/sub link
+cd link
+cd ..
+[ "$PWD" != "${PWD%/real}" ] && echo physical || echo logical
+--- stdout
+logical
+
+### cd-P-physical
+mkdir -p real/sub
+ln -s real/sub link
+cd -P link
+case $PWD in */real/sub) echo physical;; esac
+--- stdout
+physical
+
+### pwd-L-P
+mkdir real
+ln -s real link
+cd link
+case $(pwd -L) in */link) echo L-link;; esac
+case $(pwd -P) in */real) echo P-real;; esac
+--- stdout
+L-link
+P-real
+
+### cdpath
+mkdir -p base/target
+CDPATH=$PWD/base
+o=$PWD/out
+cd target > "$o"
+case $PWD in */base/target) echo via-cdpath;; esac
+[ "$(cat "$o")" = "$PWD" ] && echo printed
+--- stdout
+via-cdpath
+printed
+
+### cd-relative-dotdot
+mkdir -p a/b
+cd a/b
+cd ../..
+[ -d a ] && echo back-at-top
+--- stdout
+back-at-top
+
+### getopts-basic
+set -- -a -b arg file
+while getopts ab: opt; do
+	case $opt in
+	a) echo "flag a";;
+	b) echo "b=$OPTARG";;
+	esac
+done
+shift $((OPTIND - 1))
+echo "rest: $*"
+--- stdout
+flag a
+b=arg
+rest: file
+
+### getopts-combined
+set -- -ab val
+while getopts ab: opt; do echo "$opt ${OPTARG-}"; done
+--- stdout
+a 
+b val
+
+### getopts-arg-attached
+set -- -bvalue
+getopts b: opt
+echo "$opt $OPTARG"
+--- stdout
+b value
+
+### getopts-unknown-option
+set -- -z
+getopts ab opt 2>/dev/null
+echo "$opt"
+--- stdout
+?
+
+### getopts-silent-mode
+set -- -z -b
+getopts :ab: opt
+echo "$opt $OPTARG"
+getopts :ab: opt
+echo "$opt $OPTARG"
+--- stdout
+? z
+: b
+
+### getopts-missing-arg
+set -- -b
+getopts b: opt 2>/dev/null
+echo "$opt"
+--- stdout
+?
+
+### getopts-end-status
+set -- -a
+getopts a opt
+echo $?
+getopts a opt
+echo $? $OPTIND
+--- stdout
+0
+1 2
+
+### getopts-double-dash
+set -- -a -- -b
+while getopts ab opt; do echo $opt; done
+echo $OPTIND
+--- stdout
+a
+3
+
+### getopts-stops-at-nonoption
+set -- -a file -b
+while getopts ab opt; do echo $opt; done
+echo $OPTIND
+--- stdout
+a
+2
+
+### getopts-explicit-args
+getopts x: opt -x val
+echo "$opt $OPTARG"
+--- stdout
+x val
+
+### getopts-optind-reset
+set -- -a
+getopts a o; echo $o
+OPTIND=1
+getopts a o; echo $o
+--- stdout
+a
+a
+
+### umask-set-print
+umask 027
+umask
+--- stdout
+0027
+
+### umask-symbolic-print
+umask 022
+umask -S
+--- stdout
+u=rwx,g=rx,o=rx
+
+### umask-symbolic-set
+umask u=rwx,g=rx,o=
+umask
+--- stdout
+0027
+
+### umask-affects-files
+umask 077
+touch f
+ls -l f | cut -c1-10
+--- stdout
+-rw-------
+
+### wait-all
+(sleep 0.1; echo one) &
+(echo two > f) &
+wait
+echo done
+cat f
+--- stdout
+one
+done
+two
+
+### wait-pid-status
+(exit 3) &
+p=$!
+wait $p
+echo $?
+--- stdout
+3
+
+### wait-no-children
+wait
+echo $?
+--- stdout
+0
+
+### wait-unknown-pid
+wait 999999 2>/dev/null
+echo $?
+--- stdout
+127
+
+### wait-killed-status
+sleep 5 &
+p=$!
+kill $p
+wait $p
+echo $?
+--- stdout
+143
+
+### command-v-builtin
+command -v cd
+--- stdout
+cd
+
+### command-v-path
+command -v sh | grep -c '^/'
+--- stdout
+1
+
+### command-v-function
+f() { :; }
+command -v f
+--- stdout
+f
+
+### command-v-alias
+alias ll='ls -l'
+command -v ll
+--- stdout
+alias ll='ls -l'
+
+### command-v-not-found
+command -v no_such_cmd_xyz
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
+
+### command-skips-function
+true() { echo function-true; }
+command true && echo builtin-true
+--- stdout
+builtin-true
+
+### command-V-kinds
+f() { :; }
+command -V f | grep -c function
+command -V cd | grep -c builtin
+--- stdout
+1
+1
+
+### command-p-default-path
+PATH=/nonexistent
+command -p ls -d / 
+--- stdout
+/
+
+### command-pv-default-path
+PATH=/nonexistent
+command -p -v ls > /dev/null && echo found
+command -pv ls > out
+PATH=/usr/bin:/bin
+grep -c '/ls$' out
+--- stdout
+found
+1
+
+### type-kinds
+f() { :; }
+alias al=echo
+type f | grep -c function
+type cd | grep -c builtin
+type al | grep -c alias
+type if | grep -c keyword
+type sh | grep -c /
+--- stdout
+1
+1
+1
+1
+1
+
+### type-not-found-status
+type no_such_cmd_xyz > /dev/null 2>&1
+[ $? -ne 0 ] && echo not-found
+--- stdout
+not-found
+
+### alias-define-use
+alias hi='echo hello'
+hi world
+--- stdout
+hello world
+
+### alias-list
+alias a1='echo one'
+alias a1
+--- stdout
+a1='echo one'
+
+### alias-all-listing
+alias b='echo b' a='echo a'
+alias
+--- stdout
+a='echo a'
+b='echo b'
+
+### alias-trailing-space-chains
+alias run='echo '
+alias word=expanded
+run word
+--- stdout
+expanded
+
+### alias-not-in-same-line
+alias x='echo aliased'; x 2>/dev/null || echo not-yet
+x
+--- stdout
+not-yet
+aliased
+
+### alias-quoted-not-expanded
+alias x='echo aliased'
+'x' 2>/dev/null || echo quoted-skips
+--- stdout
+quoted-skips
+
+### unalias
+alias x='echo a'
+unalias x
+x 2>/dev/null || echo gone
+--- stdout
+gone
+
+### unalias-a
+alias x='echo a' y='echo b'
+unalias -a
+alias
+echo end
+--- stdout
+end
+
+### alias-undefined-status
+alias no_such_alias_xyz 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
+
+### kill-l-name
+kill -l 15
+kill -l 9
+--- stdout
+TERM
+KILL
+
+### kill-l-exit-status
+sh -c 'kill -s INT $$'
+kill -l $?
+--- stdout
+INT
+
+### kill-signal-forms
+sleep 5 &
+p=$!
+kill -s TERM $p
+wait $p
+echo $?
+sleep 5 &
+p=$!
+kill -9 $p
+wait $p
+echo $?
+sleep 5 &
+p=$!
+kill -KILL $p
+wait $p
+echo $?
+--- stdout
+143
+137
+137
+
+### kill-zero-exists
+sleep 5 &
+p=$!
+kill -0 $p && echo alive
+kill $p
+wait $p
+kill -0 $p 2>/dev/null || echo gone
+--- stdout
+alive
+gone
+
+### kill-bad-pid
+kill 999999 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
+
+### true-false-args
+true ignored args
+echo $?
+false ignored
+echo $?
+--- stdout
+0
+1
+
+### jobs-pid-bang
+sleep 0.1 &
+[ "$!" -gt 0 ] && echo has-pid
+wait
+--- stdout
+has-pid
