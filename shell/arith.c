@@ -89,8 +89,8 @@ static intmax_t var_value(struct ar *a, const char *name)
 	uintmax_t n;
 	bool neg = false, ovf;
 
-	if (!v)
-		return 0;
+	if (!v || a->noeval)
+		return 0; /* an unevaluated branch does not check values */
 	s = v;
 	while (isspace((unsigned char)*s))
 		s++;
@@ -100,15 +100,17 @@ static intmax_t var_value(struct ar *a, const char *name)
 		neg = *s++ == '-';
 	if (!parse_const(s, &end, &n, (uintmax_t)INTMAX_MAX + neg, &ovf) ||
 	    ovf) {
-		sh_err(a->sh, "arithmetic expression: %s: illegal number \"%s\"",
-		       name, v);
+		sh_err(a->sh,
+		       "arithmetic expression: %s: illegal number \"%s\"", name,
+		       v);
 		longjmp(a->jmp, 1);
 	}
 	while (isspace((unsigned char)*end))
 		end++;
 	if (*end) {
-		sh_err(a->sh, "arithmetic expression: %s: illegal number \"%s\"",
-		       name, v);
+		sh_err(a->sh,
+		       "arithmetic expression: %s: illegal number \"%s\"", name,
+		       v);
 		longjmp(a->jmp, 1);
 	}
 	return neg ? (intmax_t)(0 - n) : (intmax_t)n;
@@ -141,6 +143,12 @@ static bool read_name(struct ar *a, char *buf, size_t sz)
 	buf[n] = 0;
 	a->p += n;
 	return true;
+}
+
+/* v + 1 for '+', v - 1 for '-', wrapping. */
+static intmax_t step(intmax_t v, char sign)
+{
+	return (intmax_t)((uintmax_t)v + (sign == '+' ? 1 : (uintmax_t)-1));
 }
 
 static intmax_t binop(struct ar *a, const char *op, intmax_t x, intmax_t y)
@@ -208,15 +216,21 @@ static intmax_t parse_unary(struct ar *a)
 	}
 	if (incdec) {
 		v = var_value(a, name);
-		v = (intmax_t)((uintmax_t)v + (p[0] == '+' ? 1 : (uintmax_t)-1));
+		v = step(v, p[0]);
 		assign(a, name, v);
 	} else if (*p == '+' || *p == '-' || *p == '!' || *p == '~') {
 		a->p++;
 		v = parse_unary(a);
 		switch (*p) {
-		case '-': v = (intmax_t)(0 - (uintmax_t)v); break;
-		case '!': v = !v; break;
-		case '~': v = ~v; break;
+		case '-':
+			v = (intmax_t)(0 - (uintmax_t)v);
+			break;
+		case '!':
+			v = !v;
+			break;
+		case '~':
+			v = ~v;
+			break;
 		}
 	} else if (*p == '(') {
 		a->p++;
@@ -238,10 +252,9 @@ static intmax_t parse_unary(struct ar *a)
 		skip_ws(a);
 		if ((a->p[0] == '+' && a->p[1] == '+') ||
 		    (a->p[0] == '-' && a->p[1] == '-')) {
-			intmax_t nv = (intmax_t)((uintmax_t)v +
-				(a->p[0] == '+' ? 1 : (uintmax_t)-1));
+			char sign = a->p[0];
 			a->p += 2;
-			assign(a, name, nv);
+			assign(a, name, step(v, sign));
 		}
 	} else if (!*p) {
 		fail(a, "expecting primary");
@@ -257,6 +270,7 @@ static const struct {
 	const char *op;
 	int prec;
 } ops[] = {
+	/* clang-format off */
 	{ "*", 10 }, { "/", 10 }, { "%", 10 },
 	{ "+", 9 },  { "-", 9 },
 	{ "<<", 8 }, { ">>", 8 },
@@ -264,6 +278,7 @@ static const struct {
 	{ "==", 6 }, { "!=", 6 },
 	{ "&", 5 },  { "^", 4 },  { "|", 3 },
 	{ "&&", 2 }, { "||", 1 },
+	/* clang-format on */
 };
 
 /* The binary operator at the cursor (not an assignment), or NULL. */
@@ -359,8 +374,8 @@ static intmax_t parse_assign(struct ar *a)
 		skip_ws(a);
 		const char *p = a->p;
 		static const char *const aops[] = {
-			"<<=", ">>=", "*=", "/=", "%=", "+=", "-=", "&=",
-			"^=", "|=", "=",
+			"<<=", ">>=", "*=", "/=", "%=", "+=",
+			"-=",  "&=",  "^=", "|=", "=",
 		};
 		for (size_t i = 0; i < CS_ARRAY_SIZE(aops); i++) {
 			size_t n = strlen(aops[i]);

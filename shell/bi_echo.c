@@ -18,18 +18,43 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero)
 		}
 		s++;
 		switch (*s) {
-		case 'a': putchar('\a'); break;
-		case 'b': putchar('\b'); break;
-		case 'c': return false;
-		case 'e': putchar(033); break;
-		case 'f': putchar('\f'); break;
-		case 'n': putchar('\n'); break;
-		case 'r': putchar('\r'); break;
-		case 't': putchar('\t'); break;
-		case 'v': putchar('\v'); break;
-		case '\\': putchar('\\'); break;
-		case '0': case '1': case '2': case '3':
-		case '4': case '5': case '6': case '7': {
+		case 'a':
+			putchar('\a');
+			break;
+		case 'b':
+			putchar('\b');
+			break;
+		case 'c':
+			return false;
+		case 'e':
+			putchar(033);
+			break;
+		case 'f':
+			putchar('\f');
+			break;
+		case 'n':
+			putchar('\n');
+			break;
+		case 'r':
+			putchar('\r');
+			break;
+		case 't':
+			putchar('\t');
+			break;
+		case 'v':
+			putchar('\v');
+			break;
+		case '\\':
+			putchar('\\');
+			break;
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7': {
 			if (octal_needs_zero && *s != '0') {
 				putchar('\\');
 				putchar(*s);

@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bi_getopts.c — `getopts OPTSTRING NAME [ARG…]` (XCU getopts) over the
- * positional parameters or the given arguments, with OPTIND/OPTARG.  The
- * position inside a cluster like -abc is remembered here and forgotten
- * when the script sets OPTIND itself.
+ * positional parameters or the given arguments, with OPTIND/OPTARG as dash
+ * sets them.  OPTIND always names the next argument; the position inside a
+ * cluster like -abc is remembered here and forgotten when the script sets
+ * OPTIND to a value this file did not write (OPTIND=1 restarts parsing).
  */
 #include <string.h>
 
 #include "shell/builtin_i.h"
 
-static int cluster_pos;        /* next char within argv[optind-1] */
-static char last_optind[32];   /* OPTIND as we left it */
+static int cluster_pos;	     /* next char within args[optind - 2], 0: none */
+static char last_optind[32]; /* OPTIND as we left it */
 
-static void set_optind(struct sh *sh, int v)
+/* Sets NAME, OPTIND and OPTARG (unset when optarg is NULL). */
+static void finish(struct sh *sh, const char *name, const char *value,
+		   const char *optarg, int optind)
 {
-	snprintf(last_optind, sizeof(last_optind), "%d", v);
+	if (optarg)
+		sh_setvar(sh, "OPTARG", optarg, 0);
+	else
+		sh_unsetvar(sh, "OPTARG");
+	snprintf(last_optind, sizeof(last_optind), "%d", optind);
 	sh_setvar(sh, "OPTIND", last_optind, 0);
+	sh_setvar(sh, name, value, 0);
 }
 
 int bi_getopts(struct sh *sh, int argc, char **argv)
@@ -26,6 +34,10 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 	}
 	const char *optstring = argv[1];
 	const char *name = argv[2];
+	if (!sh_isname(name)) {
+		sh_err(sh, "getopts: %s: bad variable name", name);
+		return 2;
+	}
 	char **args;
 	int nargs;
 	if (argc > 3) {
@@ -40,12 +52,13 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 
 	const char *oi = sh_getvar(sh, "OPTIND");
 	int optind = oi ? atoi(oi) : 1;
-	if (!oi || strcmp(oi, last_optind) || optind < 1) {
-		cluster_pos = 0; /* the script reset OPTIND */
-		if (optind < 1)
-			optind = 1;
-	}
-	char optc[2] = { 0, 0 };
+	if (!oi || strcmp(oi, last_optind))
+		cluster_pos = 0; /* the script set OPTIND itself */
+	if (optind < 1)
+		optind = 1;
+	if (cluster_pos && (optind - 2 >= nargs || optind < 2 ||
+			    cluster_pos >= (int)strlen(args[optind - 2])))
+		cluster_pos = 0; /* the arguments changed under us */
 
 	if (cluster_pos == 0) {
 		if (optind > nargs)
@@ -53,70 +66,49 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 		const char *a = args[optind - 1];
 		if (a[0] != '-' || !a[1])
 			goto end;
-		if (!strcmp(a, "--")) {
-			optind++;
+		optind++;
+		if (!strcmp(a, "--"))
 			goto end;
-		}
 		cluster_pos = 1;
 	}
-	const char *a = args[optind - 1];
-	char c = a[cluster_pos++];
-	bool last_in_cluster = a[cluster_pos] == 0;
-	const char *spec = c != ':' ? strchr(optstring, c) : NULL;
-	optc[0] = c;
+	const char *a = args[optind - 2];
+	char optc[2] = { a[cluster_pos++], 0 };
+	if (!a[cluster_pos])
+		cluster_pos = 0;
+	const char *spec = optc[0] != ':' ? strchr(optstring, optc[0]) : NULL;
 	if (!spec) {
-		if (last_in_cluster) {
-			optind++;
-			cluster_pos = 0;
-		}
-		if (silent) {
-			sh_setvar(sh, "OPTARG", optc, 0);
-		} else {
-			sh_err(sh, "getopts: illegal option -%c", c);
-			sh_unsetvar(sh, "OPTARG");
-		}
-		sh_setvar(sh, name, "?", 0);
-		set_optind(sh, optind);
+		if (!silent)
+			sh_err(sh, "getopts: illegal option -%c", optc[0]);
+		finish(sh, name, "?", silent ? optc : NULL, optind);
 		return 0;
 	}
-	if (spec[1] == ':') {
-		const char *arg;
-		if (!last_in_cluster) {
-			arg = a + cluster_pos;
-			optind++;
-		} else if (optind < nargs) {
-			arg = args[optind];
-			optind += 2;
-		} else {
-			optind++;
-			cluster_pos = 0;
-			if (silent) {
-				sh_setvar(sh, "OPTARG", optc, 0);
-				sh_setvar(sh, name, ":", 0);
-			} else {
-				sh_err(sh, "getopts: option requires an argument -%c", c);
-				sh_unsetvar(sh, "OPTARG");
-				sh_setvar(sh, name, "?", 0);
-			}
-			set_optind(sh, optind);
-			return 0;
-		}
-		cluster_pos = 0;
-		sh_setvar(sh, "OPTARG", arg, 0);
-	} else {
-		if (last_in_cluster) {
-			optind++;
-			cluster_pos = 0;
-		}
-		sh_unsetvar(sh, "OPTARG");
+	if (spec[1] != ':') {
+		finish(sh, name, optc, "", optind);
+		return 0;
 	}
-	sh_setvar(sh, name, optc, 0);
-	set_optind(sh, optind);
+	if (cluster_pos) {
+		/* -barg: the rest of the cluster is the argument */
+		const char *arg = a + cluster_pos;
+		cluster_pos = 0;
+		finish(sh, name, optc, arg, optind);
+		return 0;
+	}
+	if (optind <= nargs) {
+		finish(sh, name, optc, args[optind - 1], optind + 1);
+		return 0;
+	}
+	if (silent) {
+		finish(sh, name, ":", optc, optind);
+	} else {
+		sh_err(sh, "getopts: option requires an argument -%c", optc[0]);
+		finish(sh, name, "?", NULL, optind);
+	}
 	return 0;
 end:
+	/* like dash, the end of the options leaves OPTARG alone */
 	cluster_pos = 0;
+	snprintf(last_optind, sizeof(last_optind), "%d", optind);
+	sh_setvar(sh, "OPTIND", last_optind, 0);
 	sh_setvar(sh, name, "?", 0);
-	sh_unsetvar(sh, "OPTARG");
-	set_optind(sh, optind);
 	return 1;
 }

@@ -13,7 +13,6 @@
 
 #include "shell/builtin_i.h"
 
-
 struct pf {
 	struct sh *sh;
 	char **args;
@@ -49,7 +48,8 @@ static intmax_t take_int(struct pf *p, bool uns)
 		else if (end == s)
 			sh_err(p->sh, "printf: %s: expected numeric value", s);
 		else
-			sh_err(p->sh, "printf: %s: not completely converted", s);
+			sh_err(p->sh, "printf: %s: not completely converted",
+			       s);
 		p->status = 1;
 	}
 	return v;
@@ -69,7 +69,8 @@ static double take_float(struct pf *p)
 	if (*end || errno) {
 		sh_err(p->sh, "printf: %s: %s", s,
 		       end == s ? "expected numeric value" :
-				  "not completely converted");
+		       *end	? "not completely converted" :
+				  strerror(ERANGE));
 		p->status = 1;
 	}
 	return v;
@@ -81,18 +82,42 @@ static const char *fmt_escape(const char *f)
 	int v = 0, k = 0;
 
 	switch (*f) {
-	case 'a': putchar('\a'); return f + 1;
-	case 'b': putchar('\b'); return f + 1;
-	case 'e': putchar(033); return f + 1;
-	case 'f': putchar('\f'); return f + 1;
-	case 'n': putchar('\n'); return f + 1;
-	case 'r': putchar('\r'); return f + 1;
-	case 't': putchar('\t'); return f + 1;
-	case 'v': putchar('\v'); return f + 1;
-	case '\\': putchar('\\'); return f + 1;
-	case '"': putchar('"'); return f + 1;
-	case '\'': putchar('\''); return f + 1;
-	case '\0': putchar('\\'); return f;
+	case 'a':
+		putchar('\a');
+		return f + 1;
+	case 'b':
+		putchar('\b');
+		return f + 1;
+	case 'e':
+		putchar(033);
+		return f + 1;
+	case 'f':
+		putchar('\f');
+		return f + 1;
+	case 'n':
+		putchar('\n');
+		return f + 1;
+	case 'r':
+		putchar('\r');
+		return f + 1;
+	case 't':
+		putchar('\t');
+		return f + 1;
+	case 'v':
+		putchar('\v');
+		return f + 1;
+	case '\\':
+		putchar('\\');
+		return f + 1;
+	case '"':
+		putchar('"');
+		return f + 1;
+	case '\'':
+		putchar('\'');
+		return f + 1;
+	case '\0':
+		putchar('\\');
+		return f;
 	}
 	if (*f >= '0' && *f <= '7') {
 		while (k < 3 && *f >= '0' && *f <= '7') {
@@ -106,6 +131,12 @@ static const char *fmt_escape(const char *f)
 	putchar(*f);
 	return f + 1;
 }
+
+/* printf of one conversion with the * width and precision taken so far */
+#define PRINT_SPEC(v)                                                          \
+	(ni == 2   ? printf(spec, ints[0], ints[1], v)                        \
+	 : ni == 1 ? printf(spec, ints[0], v)                                 \
+		   : printf(spec, v))
 
 /* One pass over the format.  Returns false when output must stop (\c). */
 static bool one_pass(struct pf *p, const char *f)
@@ -140,8 +171,9 @@ static bool one_pass(struct pf *p, const char *f)
 			}
 			if (*f == '*') {
 				intmax_t w = take_int(p, false);
-				ints[ni++] = w > INT_MAX ? INT_MAX :
-					     w < -INT_MAX ? -INT_MAX : (int)w;
+				ints[ni++] = w > INT_MAX  ? INT_MAX :
+					     w < -INT_MAX ? -INT_MAX :
+							    (int)w;
 				spec[n++] = '*';
 				f++;
 			} else {
@@ -162,9 +194,7 @@ static bool one_pass(struct pf *p, const char *f)
 		case 'i': {
 			intmax_t v = take_int(p, false);
 			memcpy(spec + n, PRIdMAX, strlen(PRIdMAX) + 1);
-			if (ni == 2) printf(spec, ints[0], ints[1], v);
-			else if (ni == 1) printf(spec, ints[0], v);
-			else printf(spec, v);
+			PRINT_SPEC(v);
 			break;
 		}
 		case 'o':
@@ -172,28 +202,21 @@ static bool one_pass(struct pf *p, const char *f)
 		case 'x':
 		case 'X': {
 			uintmax_t v = (uintmax_t)take_int(p, true);
-			const char *m = conv == 'o' ? PRIoMAX : conv == 'u' ? PRIuMAX :
-					conv == 'x' ? PRIxMAX : PRIXMAX;
+			const char *m = conv == 'o' ? PRIoMAX :
+					conv == 'u' ? PRIuMAX :
+					conv == 'x' ? PRIxMAX :
+						      PRIXMAX;
 			memcpy(spec + n, m, strlen(m) + 1);
-			if (ni == 2) printf(spec, ints[0], ints[1], v);
-			else if (ni == 1) printf(spec, ints[0], v);
-			else printf(spec, v);
+			PRINT_SPEC(v);
 			break;
 		}
 		case 'c': {
 			const char *s = take(p);
 			spec[n++] = 'c';
 			spec[n] = 0;
+			/* an empty or missing argument prints a NUL, as in dash */
 			int c = s ? (unsigned char)s[0] : 0;
-			if (!s || !*s) {
-				/* an empty argument prints nothing but the padding */
-				spec[n - 1] = 's';
-				if (ni == 1) printf(spec, ints[0], "");
-				else printf(spec, "");
-				break;
-			}
-			if (ni == 1) printf(spec, ints[0], c);
-			else printf(spec, c);
+			PRINT_SPEC(c);
 			break;
 		}
 		case 's': {
@@ -202,9 +225,7 @@ static bool one_pass(struct pf *p, const char *f)
 			spec[n] = 0;
 			if (!s)
 				s = "";
-			if (ni == 2) printf(spec, ints[0], ints[1], s);
-			else if (ni == 1) printf(spec, ints[0], s);
-			else printf(spec, s);
+			PRINT_SPEC(s);
 			break;
 		}
 		case 'b': {
@@ -226,9 +247,7 @@ static bool one_pass(struct pf *p, const char *f)
 			}
 			spec[n++] = 's';
 			spec[n] = 0;
-			if (ni == 2) printf(spec, ints[0], ints[1], buf ? buf : "");
-			else if (ni == 1) printf(spec, ints[0], buf ? buf : "");
-			else printf(spec, buf ? buf : "");
+			PRINT_SPEC(buf ? buf : "");
 			free(buf);
 			if (!go)
 				return false;
@@ -238,9 +257,7 @@ static bool one_pass(struct pf *p, const char *f)
 			double v = take_float(p);
 			spec[n++] = conv;
 			spec[n] = 0;
-			if (ni == 2) printf(spec, ints[0], ints[1], v);
-			else if (ni == 1) printf(spec, ints[0], v);
-			else printf(spec, v);
+			PRINT_SPEC(v);
 			break;
 		}
 		}

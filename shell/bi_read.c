@@ -74,7 +74,8 @@ int bi_read(struct sh *sh, int argc, char **argv)
 			quote = false;
 			if (c == '\n')
 				continue;
-			if (cs_buf_addc(&line, c) < 0 || cs_buf_addc(&esc, 1) < 0)
+			if (cs_buf_addc(&line, c) < 0 ||
+			    cs_buf_addc(&esc, 1) < 0)
 				goto toolong;
 			continue;
 		}
@@ -101,20 +102,23 @@ int bi_read(struct sh *sh, int argc, char **argv)
 	for (int k = 0; k < nnames; k++) {
 		size_t start = pos, end;
 		if (k == nnames - 1) {
-			/* the rest, less trailing IFS white space */
+			/* the rest, less trailing IFS white space (even
+			 * escaped, as dash and bash do) */
 			end = len;
-			while (end > start && ISWS(end - 1))
+			while (end > start && line.buf[end - 1] &&
+			       strchr(ifs, line.buf[end - 1]) &&
+			       strchr(" \t\n", line.buf[end - 1]))
 				end--;
-			/* "y:" is one field: a lone trailing delimiter goes */
+			/* "y:" and "y :" are one field: the delimiter that
+			 * ends it goes, as field splitting would drop it */
 			if (end > start && ISIFS(end - 1) && !ISWS(end - 1)) {
-				size_t q = start;
-				while (q < end - 1 && !ISIFS(q))
+				size_t e = end - 1, q = start;
+				while (e > start && ISWS(e - 1))
+					e--;
+				while (q < e && !ISIFS(q))
 					q++;
-				if (q == end - 1) {
-					end--;
-					while (end > start && ISWS(end - 1))
-						end--;
-				}
+				if (q == e)
+					end = e;
 			}
 			pos = len;
 		} else {
@@ -126,7 +130,8 @@ int bi_read(struct sh *sh, int argc, char **argv)
 				pos++;
 				while (pos < len && ISWS(pos))
 					pos++;
-				if (ws && pos < len && ISIFS(pos) && !ISWS(pos)) {
+				if (ws && pos < len && ISIFS(pos) &&
+				    !ISWS(pos)) {
 					pos++;
 					while (pos < len && ISWS(pos))
 						pos++;

@@ -17,11 +17,12 @@ struct tst {
 	struct sh *sh;
 	char **v;
 	int n, i;
+	int depth; /* of ( and ! nesting, capped: never a stack overflow */
 	jmp_buf jmp;
 };
 
-static void __attribute__((noreturn)) terr(struct tst *t, const char *fmt,
-					   const char *arg)
+static void __attribute__((noreturn))
+terr(struct tst *t, const char *fmt, const char *arg)
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), fmt, arg);
@@ -31,14 +32,15 @@ static void __attribute__((noreturn)) terr(struct tst *t, const char *fmt,
 
 static bool is_unary(const char *s)
 {
-	return s[0] == '-' && s[1] && !s[2] && strchr("bcdefghknprsStuwxzLOG", s[1]);
+	return s[0] == '-' && s[1] && !s[2] &&
+	       strchr("bcdefghknprsStuwxzLOG", s[1]);
 }
 
 static bool is_binary(const char *s)
 {
 	static const char *const b[] = {
-		"=", "!=", "<", ">", "-eq", "-ne", "-gt", "-ge", "-lt", "-le",
-		"-nt", "-ot", "-ef",
+		"=",   "!=",  "<",   ">",   "-eq", "-ne", "-gt",
+		"-ge", "-lt", "-le", "-nt", "-ot", "-ef",
 	};
 	for (size_t i = 0; i < CS_ARRAY_SIZE(b); i++)
 		if (!strcmp(s, b[i]))
@@ -67,31 +69,51 @@ static bool unary(struct tst *t, const char *op, const char *arg)
 	struct stat st;
 
 	switch (op[1]) {
-	case 'n': return *arg != 0;
-	case 'z': return *arg == 0;
-	case 't': return isatty((int)num(t, arg));
+	case 'n':
+		return *arg != 0;
+	case 'z':
+		return *arg == 0;
+	case 't':
+		return isatty((int)num(t, arg));
 	case 'h':
-	case 'L': return lstat(arg, &st) == 0 && S_ISLNK(st.st_mode);
-	case 'r': return access(arg, R_OK) == 0;
-	case 'w': return access(arg, W_OK) == 0;
-	case 'x': return access(arg, X_OK) == 0;
+	case 'L':
+		return lstat(arg, &st) == 0 && S_ISLNK(st.st_mode);
+	case 'r':
+		return access(arg, R_OK) == 0;
+	case 'w':
+		return access(arg, W_OK) == 0;
+	case 'x':
+		return access(arg, X_OK) == 0;
 	}
 	if (stat(arg, &st) < 0)
 		return false;
 	switch (op[1]) {
-	case 'b': return S_ISBLK(st.st_mode);
-	case 'c': return S_ISCHR(st.st_mode);
-	case 'd': return S_ISDIR(st.st_mode);
-	case 'e': return true;
-	case 'f': return S_ISREG(st.st_mode);
-	case 'g': return (st.st_mode & S_ISGID) != 0;
-	case 'k': return (st.st_mode & S_ISVTX) != 0;
-	case 'p': return S_ISFIFO(st.st_mode);
-	case 's': return st.st_size > 0;
-	case 'S': return S_ISSOCK(st.st_mode);
-	case 'u': return (st.st_mode & S_ISUID) != 0;
-	case 'O': return st.st_uid == geteuid();
-	case 'G': return st.st_gid == getegid();
+	case 'b':
+		return S_ISBLK(st.st_mode);
+	case 'c':
+		return S_ISCHR(st.st_mode);
+	case 'd':
+		return S_ISDIR(st.st_mode);
+	case 'e':
+		return true;
+	case 'f':
+		return S_ISREG(st.st_mode);
+	case 'g':
+		return (st.st_mode & S_ISGID) != 0;
+	case 'k':
+		return (st.st_mode & S_ISVTX) != 0;
+	case 'p':
+		return S_ISFIFO(st.st_mode);
+	case 's':
+		return st.st_size > 0;
+	case 'S':
+		return S_ISSOCK(st.st_mode);
+	case 'u':
+		return (st.st_mode & S_ISUID) != 0;
+	case 'O':
+		return st.st_uid == geteuid();
+	case 'G':
+		return st.st_gid == getegid();
 	}
 	return false;
 }
@@ -117,19 +139,26 @@ static bool binary(struct tst *t, const char *l, const char *op, const char *r)
 		struct stat a, b;
 		bool ha = stat(l, &a) == 0, hb = stat(r, &b) == 0;
 		if (!strcmp(op, "-ef"))
-			return ha && hb && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+			return ha && hb && a.st_dev == b.st_dev &&
+			       a.st_ino == b.st_ino;
 		if (!strcmp(op, "-nt"))
 			return ha && (!hb || newer(&a, &b));
 		if (!strcmp(op, "-ot"))
 			return hb && (!ha || newer(&b, &a));
 	}
 	intmax_t x = num(t, l), y = num(t, r);
-	if (!strcmp(op, "-eq")) return x == y;
-	if (!strcmp(op, "-ne")) return x != y;
-	if (!strcmp(op, "-gt")) return x > y;
-	if (!strcmp(op, "-ge")) return x >= y;
-	if (!strcmp(op, "-lt")) return x < y;
-	if (!strcmp(op, "-le")) return x <= y;
+	if (!strcmp(op, "-eq"))
+		return x == y;
+	if (!strcmp(op, "-ne"))
+		return x != y;
+	if (!strcmp(op, "-gt"))
+		return x > y;
+	if (!strcmp(op, "-ge"))
+		return x >= y;
+	if (!strcmp(op, "-lt"))
+		return x < y;
+	if (!strcmp(op, "-le"))
+		return x <= y;
 	terr(t, "%s: unknown operator", op);
 }
 
@@ -145,12 +174,17 @@ static const char *next(struct tst *t)
 	return t->v[t->i++];
 }
 
+#define MAX_DEPTH 1000
+
 static bool t_prim(struct tst *t)
 {
 	const char *a = next(t);
 
 	if (!strcmp(a, "(")) {
+		if (++t->depth > MAX_DEPTH)
+			terr(t, "%s", "expression nested too deeply");
 		bool r = t_or(t);
+		t->depth--;
 		if (t->i >= t->n || strcmp(t->v[t->i], ")"))
 			terr(t, "%s", "')' expected");
 		t->i++;
@@ -169,7 +203,11 @@ static bool t_not(struct tst *t)
 {
 	if (t->i < t->n && !strcmp(t->v[t->i], "!")) {
 		t->i++;
-		return !t_not(t);
+		if (++t->depth > MAX_DEPTH)
+			terr(t, "%s", "expression nested too deeply");
+		bool r = !t_not(t);
+		t->depth--;
+		return r;
 	}
 	return t_prim(t);
 }

@@ -16,7 +16,8 @@ static void print_symbolic(mode_t mask)
 	for (int i = 0; i < 3; i++) {
 		int bits = (allow >> (6 - 3 * i)) & 7;
 		printf("%c=%s%s%s%s", who[i], bits & 4 ? "r" : "",
-		       bits & 2 ? "w" : "", bits & 1 ? "x" : "", i < 2 ? "," : "\n");
+		       bits & 2 ? "w" : "", bits & 1 ? "x" : "",
+		       i < 2 ? "," : "\n");
 	}
 }
 
@@ -28,7 +29,10 @@ static int symbolic(const char *s, mode_t *allow)
 	while (*s) {
 		mode_t who = 0;
 		for (; *s && strchr("ugoa", *s); s++)
-			who |= *s == 'u' ? 0700 : *s == 'g' ? 0070 : *s == 'o' ? 0007 : 0777;
+			who |= *s == 'u' ? 0700 :
+			       *s == 'g' ? 0070 :
+			       *s == 'o' ? 0007 :
+					   0777;
 		if (!who)
 			who = 0777;
 		if (!*s || !strchr("+-=", *s))
@@ -36,10 +40,20 @@ static int symbolic(const char *s, mode_t *allow)
 		while (*s && strchr("+-=", *s)) {
 			char op = *s++;
 			mode_t perm = 0;
-			for (; *s && strchr("rwxXst", *s); s++) {
-				if (*s == 'r') perm |= 0444;
-				if (*s == 'w') perm |= 0222;
-				if (*s == 'x' || *s == 'X') perm |= 0111;
+			if (*s && strchr("ugo", *s)) {
+				/* g=u: copy another class's permissions */
+				int shift = *s == 'u' ? 6 : *s == 'g' ? 3 : 0;
+				perm = ((a >> shift) & 7) * 0111;
+				s++;
+			} else {
+				for (; *s && strchr("rwxXst", *s); s++) {
+					if (*s == 'r')
+						perm |= 0444;
+					if (*s == 'w')
+						perm |= 0222;
+					if (*s == 'x' || *s == 'X')
+						perm |= 0111;
+				}
 			}
 			perm &= who;
 			if (op == '+')
@@ -69,6 +83,8 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 		sym = true;
 		i++;
 	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
 	if (i >= argc) {
 		if (sym)
 			print_symbolic(mask);
@@ -77,20 +93,21 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 		return 0;
 	}
 	const char *m = argv[i];
-	if (m[0] >= '0' && m[0] <= '7') {
+	if (m[0] >= '0' && m[0] <= '9') {
+		/* like dash, bits above 0777 are accepted and dropped */
 		char *end;
 		long v = strtol(m, &end, 8);
-		if (*end || v < 0 || v > 0777) {
+		if (*end || v < 0 || v > 07777) {
 			sh_err(sh, "umask: '%s': invalid octal mode", m);
-			return 1;
+			return 2;
 		}
-		umask((mode_t)v);
+		umask((mode_t)v & 0777);
 		return 0;
 	}
 	mode_t allow = ~mask & 0777;
 	if (symbolic(m, &allow) < 0) {
 		sh_err(sh, "umask: '%s': invalid symbolic mode", m);
-		return 1;
+		return 2;
 	}
 	umask(~allow & 0777);
 	return 0;
