@@ -16,6 +16,9 @@
 #include "shell/interactive_i.h"
 
 
+/* `command -p`: a PATH that finds the standard utilities */
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
 /* ------------------------------------------------------------------ */
 /* helpers */
 
@@ -808,7 +811,8 @@ static int bi_unalias(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* command, type, hash */
 
-static int describe(struct sh *sh, const char *name, bool verbose)
+static int describe(struct sh *sh, const char *name, bool verbose,
+		    const char *path)
 {
 	if (sh_find_alias(sh, name)) {
 		struct alias *a = sh_find_alias(sh, name);
@@ -838,7 +842,7 @@ static int describe(struct sh *sh, const char *name, bool verbose)
 		printf(verbose ? "%s is a shell builtin\n" : "%s\n", name);
 		return 0;
 	}
-	char *p = sh_find_command(sh, name, NULL);
+	char *p = sh_find_command(sh, name, path);
 	if (p) {
 		if (verbose)
 			printf("%s is %s\n", name, p);
@@ -856,7 +860,7 @@ static int bi_type(struct sh *sh, int argc, char **argv)
 	int st = 0;
 
 	for (int i = 1; i < argc; i++)
-		if (describe(sh, argv[i], true))
+		if (describe(sh, argv[i], true, NULL))
 			st = 127;
 	return st;
 }
@@ -887,7 +891,8 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 	if (mode) {
 		int st = 0;
 		for (; i < argc; i++)
-			if (describe(sh, argv[i], mode == 'V'))
+			if (describe(sh, argv[i], mode == 'V',
+				     defpath ? DEFAULT_PATH : NULL))
 				st = 127;
 		return st;
 	}
@@ -900,7 +905,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 		return st;
 	}
 	if (defpath) {
-		char *p = sh_find_command(sh, argv[i], "/usr/bin:/bin:/usr/sbin:/sbin");
+		char *p = sh_find_command(sh, argv[i], DEFAULT_PATH);
 		if (p)
 			argv[i] = p;
 	}
@@ -984,18 +989,65 @@ static int bi_wait(struct sh *sh, int argc, char **argv)
 
 static int bi_jobs(struct sh *sh, int argc, char **argv)
 {
-	(void)argc, (void)argv;
+	bool pids = argc > 1 && !strcmp(argv[1], "-p");
+
 	jobs_reap(sh);
-	for (struct job *j = sh->jobs; j; j = j->next) {
+	struct job *cur = job_find(sh, "%+"), *prev = job_find(sh, "%-");
+	/* oldest first, as they were started */
+	int n = 0;
+	for (struct job *j = sh->jobs; j; j = j->next)
+		n++;
+	struct job **v = xcalloc(n ? n : 1, sizeof(*v));
+	n = 0;
+	for (struct job *j = sh->jobs; j; j = j->next)
+		v[n++] = j;
+	for (int i = n - 1; i >= 0; i--) {
+		struct job *j = v[i];
 		if (!j->background)
 			continue;
+		if (pids) {
+			printf("%ld\n", (long)(j->pgid ? j->pgid : j->procs[0].pid));
+			continue;
+		}
 		bool done = true;
 		for (int k = 0; k < j->nprocs; k++)
 			done = done && j->procs[k].done;
-		printf("[%d]  %s\t%s\n", j->id, done ? "Done" : "Running",
-		       j->cmdtext);
+		printf("[%d]%c  %-8s\t%s\n", j->id,
+		       j == cur ? '+' : j == prev ? '-' : ' ',
+		       j->stopped ? "Stopped" : done ? "Done" : "Running",
+		       j->cmdtext ? j->cmdtext : "");
 	}
+	free(v);
 	return 0;
+}
+
+static struct job *job_arg(struct sh *sh, int argc, char **argv)
+{
+	struct job *j = job_find(sh, argc > 1 ? argv[1] : "%+");
+	if (!j)
+		sh_err(sh, "%s: %s: no such job", argv[0],
+		       argc > 1 ? argv[1] : "current");
+	return j;
+}
+
+static int bi_fg(struct sh *sh, int argc, char **argv)
+{
+	if (!jobs_control_active(sh)) {
+		sh_err(sh, "fg: no job control in this shell");
+		return 1;
+	}
+	struct job *j = job_arg(sh, argc, argv);
+	return j ? jobs_fg(sh, j) : 1;
+}
+
+static int bi_bg(struct sh *sh, int argc, char **argv)
+{
+	if (!jobs_control_active(sh)) {
+		sh_err(sh, "bg: no job control in this shell");
+		return 1;
+	}
+	struct job *j = job_arg(sh, argc, argv);
+	return j ? jobs_bg(sh, j) : 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1043,6 +1095,7 @@ static int bi_leave(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* the table */
 
+int bi_help(struct sh *sh, int argc, char **argv);
 int bi_sandbox(struct sh *sh, int argc, char **argv);
 int bi_image(struct sh *sh, int argc, char **argv);
 
@@ -1052,6 +1105,7 @@ static const struct builtin builtins[] = {
 	{ ":", bi_colon, true },
 	{ "[", bi_test, false },
 	{ "alias", bi_alias, false },
+	{ "bg", bi_bg, false },
 	{ "break", bi_breakcont, true },
 	{ "cd", bi_cd, false },
 	{ "command", bi_command, false },
@@ -1063,8 +1117,11 @@ static const struct builtin builtins[] = {
 	{ "exit", bi_exit, true },
 	{ "export", bi_export, true },
 	{ "false", bi_false, false },
+	{ "fg", bi_fg, false },
 	{ "getopts", bi_getopts, false },
 	{ "hash", bi_hash, false },
+	{ "help", bi_help, false },
+	{ "image", bi_image, false },
 	{ "jobs", bi_jobs, false },
 	{ "kill", bi_kill, false },
 	{ "leave", bi_leave, false },

@@ -78,6 +78,7 @@ void sh_forked(struct sh *sh)
 	}
 }
 
+/* Forks a child that is not a job of its own (command substitution). */
 static pid_t sh_fork(struct sh *sh)
 {
 	pid_t pid;
@@ -90,6 +91,33 @@ static pid_t sh_fork(struct sh *sh)
 	}
 	if (pid == 0)
 		sh_forked(sh);
+	return pid;
+}
+
+/* Forks process idx of job j (job control: its own process group, which
+ * gets the terminal when fg).  Returns 0 in the child. */
+static pid_t fork_job(struct sh *sh, struct job *j, int idx, bool fg)
+{
+	bool jc = jobs_control_active(sh);
+	pid_t pid;
+
+	sh_flush_std(sh);
+	pid = fork();
+	if (pid < 0) {
+		sh_err(sh, "cannot fork: %s", strerror(errno));
+		sh_raise(sh, 2);
+	}
+	if (pid == 0) {
+		if (jc)
+			jobs_child_setup(sh, j, fg);
+		sh_forked(sh);
+		return 0;
+	}
+	j->procs[idx].pid = pid;
+	if (jc && !j->pgid)
+		j->pgid = pid;
+	if (jc)
+		setpgid(pid, j->pgid);
 	return pid;
 }
 
@@ -217,12 +245,11 @@ void sh_exec_replace(struct sh *sh, char **argv)
 /* Forks and runs an external command, waiting for it (used by `command`). */
 int sh_exec_external_wait(struct sh *sh, char **argv)
 {
-	pid_t pid = sh_fork(sh);
+	struct job *j = job_new(sh, 1, argv[0]);
+	pid_t pid = fork_job(sh, j, 0, true);
 
 	if (pid == 0)
 		exec_external(sh, argv);
-	struct job *j = job_new(sh, 1, argv[0]);
-	j->procs[0].pid = pid;
 	int st = job_wait(sh, j);
 	job_free(sh, j);
 	return st;
@@ -398,14 +425,19 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		/* external (or routed): fork unless this process ends anyway */
 		pid_t pid = 0;
 		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !target;
-		if (!direct)
-			pid = sh_fork(sh);
+		struct job *j = NULL;
+		if (!direct) {
+			j = job_new(sh, 1, NULL);
+			j->cmdtext = job_text_argv(args.n, args.v, target);
+			pid = fork_job(sh, j, 0, true);
+		}
 		if (pid == 0) {
-			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-				_exit(2);
+			/* the trace goes where stderr was before redirection */
 			expand_assigns(sh, n->u.cmd.assigns, &assigns);
 			if (sh->opts[OPT_XTRACE])
 				xtrace(sh, &assigns, args.n, args.v);
+			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
+				_exit(2);
 			if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0)
 				_exit(1);
 			if (target) {
@@ -426,8 +458,6 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			}
 			exec_external(sh, args.v);
 		}
-		struct job *j = job_new(sh, 1, name);
-		j->procs[0].pid = pid;
 		status = job_wait(sh, j);
 		job_free(sh, j);
 		return status;
@@ -436,15 +466,15 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	/* builtin or function: in this shell */
 	struct savedfd *mark = sh->saved;
 	bool is_exec = bi && !strcmp(bi->name, "exec");
+	expand_assigns(sh, n->u.cmd.assigns, &assigns);
+	if (sh->opts[OPT_XTRACE])
+		xtrace(sh, &assigns, args.n, args.v);
 	if (n->redirs && sh_redirect(sh, n->redirs, !is_exec) < 0) {
 		sh_redirect_undo(sh, mark);
 		if (bi && bi->special)
 			return sh_special_error(sh, 2);
 		return 2;
 	}
-	expand_assigns(sh, n->u.cmd.assigns, &assigns);
-	if (sh->opts[OPT_XTRACE])
-		xtrace(sh, &assigns, args.n, args.v);
 	struct tmpvar *saved = NULL;
 	if (bi && bi->special) {
 		if (apply_assigns(sh, &assigns, 0) < 0) {
@@ -459,10 +489,15 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			return 1;
 		}
 	}
-	if (fn)
+	if (fn) {
 		status = sh_call_func(sh, fn, args.n, args.v, flags);
-	else
+	} else {
+		/* eval and . run their commands in this command's context */
+		int save = sh->bi_flags;
+		sh->bi_flags = flags & EV_TESTED;
 		status = sh_run_builtin(sh, bi, args.n, args.v);
+		sh->bi_flags = save;
+	}
 	if (saved)
 		restore_assigns(sh, saved);
 	if (is_exec)
@@ -479,6 +514,8 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 	int prev = -1;
 	struct job *j = job_new(sh, n->u.pipe.n, NULL);
 
+	j->cmdtext = job_text_node(n);
+
 	for (int i = 0; i < n->u.pipe.n; i++) {
 		int pfd[2] = { -1, -1 };
 		if (i + 1 < n->u.pipe.n && pipe2(pfd, O_CLOEXEC) < 0) {
@@ -490,7 +527,7 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 			job_free(sh, j);
 			return 2;
 		}
-		pid_t pid = sh_fork(sh);
+		pid_t pid = fork_job(sh, j, i, !bg);
 		if (pid == 0) {
 			if (prev >= 0) {
 				dup2(prev, 0);
@@ -511,7 +548,6 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 					 EV_EXIT | (flags & EV_TESTED));
 			sh_exit(sh, st);
 		}
-		j->procs[i].pid = pid;
 		if (prev >= 0)
 			close(prev);
 		if (pfd[1] >= 0)
@@ -521,6 +557,8 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 	if (bg) {
 		j->background = true;
 		sh->lastbg = j->procs[j->nprocs - 1].pid;
+		if (jobs_control_active(sh))
+			fprintf(stderr, "[%d] %ld\n", j->id, (long)sh->lastbg);
 		return 0;
 	}
 	int st = job_wait(sh, j);
@@ -540,14 +578,14 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 		sh_redirect_undo(sh, mark);
 		return st;
 	}
-	pid_t pid = sh_fork(sh);
+	struct job *j = job_new(sh, 1, NULL);
+	j->cmdtext = job_text_node(n);
+	pid_t pid = fork_job(sh, j, 0, true);
 	if (pid == 0) {
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-			_exit(1);
+			_exit(2);
 		sh_exit(sh, sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
 	}
-	struct job *j = job_new(sh, 1, NULL);
-	j->procs[0].pid = pid;
 	int st = job_wait(sh, j);
 	job_free(sh, j);
 	return st;
@@ -559,7 +597,10 @@ static int eval_bg(struct sh *sh, struct node *n)
 
 	if (sub->type == N_PIPE && !sub->u.pipe.negate)
 		return eval_pipe(sh, sub, 0, true);
-	pid_t pid = sh_fork(sh);
+	struct job *j = job_new(sh, 1, NULL);
+	j->cmdtext = job_text_node(sub);
+	j->background = true;
+	pid_t pid = fork_job(sh, j, 0, false);
 	if (pid == 0) {
 		if (!sh->opts[OPT_INTERACTIVE]) {
 			signal(SIGINT, SIG_IGN);
@@ -572,10 +613,9 @@ static int eval_bg(struct sh *sh, struct node *n)
 		}
 		sh_exit(sh, sh_eval(sh, sub, EV_EXIT));
 	}
-	struct job *j = job_new(sh, 1, NULL);
-	j->procs[0].pid = pid;
-	j->background = true;
 	sh->lastbg = pid;
+	if (jobs_control_active(sh))
+		fprintf(stderr, "[%d] %ld\n", j->id, (long)pid);
 	return 0;
 }
 
@@ -831,6 +871,8 @@ int sh_run_source(struct sh *sh, bool toplevel)
 		if (toplevel && sh->opts[OPT_INTERACTIVE])
 			jobs_notify(sh);
 		enum parse_result r = sh_parse_command(sh, &n, &a);
+		if (toplevel && sh->opts[OPT_INTERACTIVE])
+			sh_history_commit(sh);
 		if (r == PARSE_EOF)
 			break;
 		if (r == PARSE_ERROR) {
@@ -841,9 +883,10 @@ int sh_run_source(struct sh *sh, bool toplevel)
 			continue;
 		}
 		if (n && !sh->opts[OPT_NOEXEC]) {
+			struct arena *save = sh->cur_arena;
 			sh->cur_arena = a;
-			status = sh_eval(sh, n, 0);
-			sh->cur_arena = NULL;
+			status = sh_eval(sh, n, toplevel ? 0 : sh->bi_flags);
+			sh->cur_arena = save;
 		}
 		arena_unref(a);
 		if (sh->anypending)
@@ -881,7 +924,7 @@ int sh_eval_string(struct sh *sh, const char *s, const char *name)
 		if (n) {
 			struct arena *save = sh->cur_arena;
 			sh->cur_arena = a;
-			status = sh_eval(sh, n, 0);
+			status = sh_eval(sh, n, sh->bi_flags);
 			sh->cur_arena = save;
 		}
 		arena_unref(a);

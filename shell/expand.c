@@ -172,7 +172,7 @@ static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 	}
 	for (int i = 0; i < sh->params.n; i++) {
 		if (i)
-			xb_mark(sh, x, F_HARD, sep ? sep : ' ');
+			xb_mark(sh, x, F_HARD, sep);
 		if (quoted)
 			xb_mark(sh, x, F_MARK, 0);
 		xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
@@ -624,10 +624,43 @@ static bool simple_literal(struct word *w)
 	return true;
 }
 
+/* Is w a literal NAME=… (an assignment word)? */
+static bool assignment_shaped(struct word *w)
+{
+	struct wpart *p = w->parts;
+
+	if (!p || p->type != WP_LIT || p->quoted)
+		return false;
+	const char *s = p->u.lit.text, *e = memchr(s, '=', p->u.lit.len);
+	if (!e || e == s)
+		return false;
+	char name[256];
+	if ((size_t)(e - s) >= sizeof(name))
+		return false;
+	memcpy(name, s, e - s);
+	name[e - s] = 0;
+	return sh_isname(name);
+}
+
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out)
 {
+	/* export, readonly and local take assignments as arguments
+	 * (declaration utilities): tilde after = and :, no splitting */
+	bool decl = false;
+	if ((flags & EXP_FULL) && w && w->parts && !w->parts->next &&
+	    w->parts->type == WP_LIT && !w->parts->quoted) {
+		const char *c = w->parts->u.lit.text;
+		decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
+		       !strcmp(c, "local");
+	}
 	for (; w; w = w->next) {
+		if (decl && assignment_shaped(w)) {
+			sh->lineno = w->lineno ? w->lineno : sh->lineno;
+			strlist_add(sh, out, sh_expand_parts(sh, w->parts,
+						EXP_TILDE | EXP_ASSIGN));
+			continue;
+		}
 		if (simple_literal(w)) {
 			strlist_add(sh, out, w->parts->u.lit.text);
 			continue;
@@ -666,6 +699,23 @@ char *sh_expand_word(struct sh *sh, struct word *w, int flags)
 	if (simple_literal(w))
 		return w->parts->u.lit.text;
 	return sh_expand_parts(sh, w->parts, flags);
+}
+
+char *sh_expand_string(struct sh *sh, const char *s)
+{
+	struct arena *a = arena_new();
+	struct arena_mark m;
+	bool err;
+	char *r = NULL;
+
+	struct wpart *p = sh_parse_dq(sh, a, s, &err);
+	if (!err) {
+		arena_mark(sh->stack, &m);
+		r = xstrdup(sh_expand_parts(sh, p, 0));
+		arena_release(sh->stack, &m);
+	}
+	arena_unref(a);
+	return r;
 }
 
 bool sh_pmatch(const char *pattern, const char *s)

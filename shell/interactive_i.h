@@ -6,6 +6,8 @@
 #ifndef CSHELL_SHELL_INTERACTIVE_I_H
 #define CSHELL_SHELL_INTERACTIVE_I_H
 
+#include <stdbool.h>
+
 struct sh;
 
 /* Sets up readline and history for an interactive shell. */
@@ -17,5 +19,15 @@ char *sh_readline(struct sh *sh);
 void sh_history_save(struct sh *sh);
 /* `set -o vi` / `set -o emacs` switch the readline keymap. */
 void sh_editing_mode_changed(struct sh *sh);
+/* Adds the command just parsed (all its lines) to the history. */
+void sh_history_commit(struct sh *sh);
+/* PS1 escapes (\u \h \w \W \$ \t \T …) then parameter expansion:
+ * malloc'd. */
+char *sh_expand_prompt(struct sh *sh, const char *ps);
+/* The start-up file ($CSHELL_CONFIG_DIR or the config root's cshellrc,
+ * unless norc) and then $ENV, for interactive shells. */
+void sh_run_rcfiles(struct sh *sh, bool norc);
+/* complete.c: installs the completion functions. */
+void sh_complete_init(struct sh *sh);
 
 #endif

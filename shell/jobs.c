@@ -6,6 +6,7 @@
  * reaped with WNOHANG and reported before the next prompt.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -63,7 +64,7 @@ struct job *job_new(struct sh *sh, int nprocs, const char *text)
 	j->id = id;
 	j->nprocs = nprocs;
 	j->procs = xcalloc(nprocs ? nprocs : 1, sizeof(*j->procs));
-	j->cmdtext = xstrdup(text ? text : "");
+	j->cmdtext = text ? xstrdup(text) : NULL;
 	j->next = sh->jobs;
 	sh->jobs = j;
 	return j;
@@ -71,6 +72,8 @@ struct job *job_new(struct sh *sh, int nprocs, const char *text)
 
 void job_free(struct sh *sh, struct job *j)
 {
+	if (j->stopped)
+		return; /* stays in the table until fg, bg or kill */
 	for (struct job **pp = &sh->jobs; *pp; pp = &(*pp)->next) {
 		if (*pp == j) {
 			*pp = j->next;
@@ -99,11 +102,14 @@ int job_status(struct sh *sh, struct job *j)
 
 int job_wait(struct sh *sh, struct job *j)
 {
+	bool jc = jobs_control_active(sh);
+	int stopsig = 0;
+
 	for (int i = 0; i < j->nprocs; i++) {
 		struct proc *p = &j->procs[i];
-		while (!p->done) {
+		while (!p->done && !p->stopped) {
 			int ws;
-			pid_t r = waitpid(p->pid, &ws, 0);
+			pid_t r = waitpid(p->pid, &ws, jc ? WUNTRACED : 0);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0) {
@@ -111,11 +117,114 @@ int job_wait(struct sh *sh, struct job *j)
 				p->status = 127 << 8;
 				break;
 			}
+			if (WIFSTOPPED(ws)) {
+				p->stopped = true;
+				stopsig = WSTOPSIG(ws);
+				break;
+			}
 			p->done = true;
 			p->status = ws;
 		}
 	}
+	if (jc) {
+		/* the terminal comes back to the shell, in its own modes */
+		tcsetpgrp(sh->ttyfd, sh->pgid);
+		if (stopsig && sh->have_tmodes)
+			tcsetattr(sh->ttyfd, TCSADRAIN, &sh->tmodes);
+	}
+	if (stopsig) {
+		j->stopped = true;
+		j->background = true;
+		fprintf(stderr, "\n[%d]+  Stopped\t%s\n", j->id,
+			j->cmdtext ? j->cmdtext : "");
+		return 128 + stopsig;
+	}
+	if (jc && j->nprocs) {
+		int ws = j->procs[j->nprocs - 1].status;
+		if (WIFSIGNALED(ws) && WTERMSIG(ws) != SIGINT &&
+		    WTERMSIG(ws) != SIGPIPE)
+			fprintf(stderr, "%s%s\n", strsignal(WTERMSIG(ws)),
+				WCOREDUMP(ws) ? " (core dumped)" : "");
+		else if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGINT)
+			fputc('\n', stderr);
+	}
 	return job_status(sh, j);
+}
+
+bool jobs_control_active(struct sh *sh)
+{
+	return sh->ttyfd >= 0 && sh->opts[OPT_MONITOR] && !sh->subshell;
+}
+
+void jobs_init_control(struct sh *sh)
+{
+	int fd = isatty(0) ? 0 : isatty(2) ? 2 : -1;
+	pid_t pg;
+
+	sh->ttyfd = -1;
+	if (fd < 0)
+		return;
+	/* wait until we are in the foreground */
+	while (tcgetpgrp(fd) != (pg = getpgrp()))
+		kill(-pg, SIGTTIN);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	trap_mark_shell_owned(SIGTSTP);
+	trap_mark_shell_owned(SIGTTIN);
+	trap_mark_shell_owned(SIGTTOU);
+	if (getpid() != getsid(0))
+		setpgid(0, 0);
+	sh->pgid = getpgrp();
+	sh->ttyfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	if (sh->ttyfd < 0)
+		return;
+	tcsetpgrp(sh->ttyfd, sh->pgid);
+	sh->have_tmodes = tcgetattr(sh->ttyfd, &sh->tmodes) == 0;
+	sh->opts[OPT_MONITOR] = true;
+}
+
+void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
+{
+	setpgid(0, j->pgid ? j->pgid : 0);
+	if (fg)
+		tcsetpgrp(sh->ttyfd, getpgrp());
+	signal(SIGTSTP, SIG_DFL);
+	signal(SIGTTIN, SIG_DFL);
+	signal(SIGTTOU, SIG_DFL);
+}
+
+int jobs_fg(struct sh *sh, struct job *j)
+{
+	fprintf(stderr, "%s\n", j->cmdtext ? j->cmdtext : "");
+	if (jobs_control_active(sh) && j->pgid)
+		tcsetpgrp(sh->ttyfd, j->pgid);
+	for (int i = 0; i < j->nprocs; i++)
+		j->procs[i].stopped = false;
+	j->stopped = false;
+	j->background = false;
+	if (j->pgid)
+		kill(-j->pgid, SIGCONT);
+	else
+		for (int i = 0; i < j->nprocs; i++)
+			if (!j->procs[i].done)
+				kill(j->procs[i].pid, SIGCONT);
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return st;
+}
+
+int jobs_bg(struct sh *sh, struct job *j)
+{
+	(void)sh;
+	for (int i = 0; i < j->nprocs; i++)
+		j->procs[i].stopped = false;
+	j->stopped = false;
+	j->background = true;
+	fprintf(stderr, "[%d] %s &\n", j->id, j->cmdtext ? j->cmdtext : "");
+	if (j->pgid)
+		kill(-j->pgid, SIGCONT);
+	return 0;
 }
 
 void jobs_reap(struct sh *sh)
@@ -153,10 +262,10 @@ void jobs_notify(struct sh *sh)
 			int st = job_status(sh, j);
 			if (st)
 				fprintf(stderr, "[%d]  Done(%d)\t%s\n", j->id, st,
-					j->cmdtext);
+					j->cmdtext ? j->cmdtext : "");
 			else
 				fprintf(stderr, "[%d]  Done\t%s\n", j->id,
-					j->cmdtext);
+					j->cmdtext ? j->cmdtext : "");
 			*pp = j->next;
 			free(j->procs);
 			free(j->cmdtext);
@@ -172,16 +281,27 @@ struct job *job_find(struct sh *sh, const char *spec)
 	if (spec[0] == '%') {
 		const char *s = spec + 1;
 		struct job *best = NULL;
+		/* current (+) and previous (-): the newest background jobs */
+		struct job *cur = NULL, *prev = NULL;
+		for (struct job *j = sh->jobs; j; j = j->next) {
+			if (!j->background)
+				continue;
+			if (!cur)
+				cur = j;
+			else if (!prev)
+				prev = j;
+		}
 		if (!*s || !strcmp(s, "%") || !strcmp(s, "+"))
-			return sh->jobs;
+			return cur;
 		if (!strcmp(s, "-"))
-			return sh->jobs ? sh->jobs->next : NULL;
+			return prev;
 		char *end;
 		long id = strtol(s, &end, 10);
 		for (struct job *j = sh->jobs; j; j = j->next) {
 			if (!*end && j->id == id)
 				return j;
-			if (*end && !strncmp(j->cmdtext, s, strlen(s)) && !best)
+			if (*end && j->cmdtext &&
+			    !strncmp(j->cmdtext, s, strlen(s)) && !best)
 				best = j;
 		}
 		return best;

@@ -808,6 +808,41 @@ static void skip_newlines(struct parser *p)
 /* ------------------------------------------------------------------ */
 /* Here-documents */
 
+/* Parses text as the body of an unquoted here-document: $, ` and \
+ * (before $ ` \) are special, everything else is quoted text. */
+static struct wpart *parse_dq_text(struct parser *p, const char *text,
+				   size_t len, int start)
+{
+	struct pbuild b;
+
+	pb_init(&b, p);
+	src_push_string(p->sh, text, len, start);
+	struct source *mine = p->sh->src;
+	for (;;) {
+		int c = rawc(p);
+		if (c == EOF)
+			break;
+		if (c == '\\') {
+			int d = rawc(p);
+			if (d == '$' || d == '`' || d == '\\')
+				pb_char(&b, d, true);
+			else {
+				ungetc_(p, d);
+				pb_char(&b, '\\', true);
+			}
+		} else if (c == '$') {
+			read_dollar(p, &b, true);
+		} else if (c == '`') {
+			read_backquote(p, &b, true);
+		} else {
+			pb_char(&b, c, true);
+		}
+	}
+	if (p->sh->src == mine)
+		src_pop(p->sh);
+	return pb_finish(&b);
+}
+
 static void read_heredocs(struct parser *p)
 {
 	struct redir *r = p->hd_head;
@@ -876,34 +911,7 @@ static void read_heredocs(struct parser *p)
 			r->body = w;
 			continue;
 		}
-		/* expand $, ` and \ ($ ` \ newline) like "…" but with " literal */
-		struct pbuild b;
-		pb_init(&b, p);
-		src_push_string(p->sh, text, len, start);
-		struct source *mine = p->sh->src;
-		for (;;) {
-			int c = rawc(p);
-			if (c == EOF)
-				break;
-			if (c == '\\') {
-				int d = rawc(p);
-				if (d == '$' || d == '`' || d == '\\')
-					pb_char(&b, d, true);
-				else {
-					ungetc_(p, d);
-					pb_char(&b, '\\', true);
-				}
-			} else if (c == '$') {
-				read_dollar(p, &b, true);
-			} else if (c == '`') {
-				read_backquote(p, &b, true);
-			} else {
-				pb_char(&b, c, true);
-			}
-		}
-		if (p->sh->src == mine)
-			src_pop(p->sh);
-		r->body = pb_finish(&b);
+		r->body = parse_dq_text(p, text, len, start);
 	}
 }
 
@@ -1527,6 +1535,23 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 	*out = n;
 	*arena = a;
 	return PARSE_OK;
+}
+
+struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
+			  bool *error)
+{
+	struct parser p;
+	struct source *mine = sh->src;
+
+	parser_init(&p, sh, a);
+	*error = false;
+	if (setjmp(p.jmp)) {
+		while (sh->src && sh->src != mine)
+			src_pop(sh);
+		*error = true;
+		return NULL;
+	}
+	return parse_dq_text(&p, s, strlen(s), 1);
 }
 
 struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,

@@ -51,6 +51,7 @@ struct sh *sh_new(void)
 	struct sh *sh = xcalloc(1, sizeof(*sh));
 
 	sh->stack = arena_new();
+	sh->ttyfd = -1;
 	sh->rootpid = getpid();
 	sh->progname = "cshell";
 	sh->arg0 = "cshell";
@@ -66,7 +67,7 @@ int sh_main(int argc, char **argv)
 {
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
-	bool force_stdin = false, force_interactive = false;
+	bool force_stdin = false, force_interactive = false, norc = false;
 	bool dd;
 	int i;
 
@@ -93,9 +94,13 @@ int sh_main(int argc, char **argv)
 		}
 	}
 
-	/* options: -c, -s, -i and those of set */
+	/* options: -c, -s, -i, --norc and those of set */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "--norc")) {
+			norc = true;
+			continue;
+		}
 		if ((a[0] != '-' && a[0] != '+') || !a[1])
 			break;
 		if (!strcmp(a, "--")) {
@@ -153,16 +158,12 @@ int sh_main(int argc, char **argv)
 			sh->opts[OPT_INTERACTIVE] = true;
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
+			jobs_init_control(sh);
+			if (!getenv("PS1"))
+				var_set(sh, "PS1", "\\T\\w \\$ ", 0);
 			sh_interactive_init(sh);
 			src_push_interactive(sh);
-			const char *env = sh_getvar(sh, "ENV");
-			if (env && *env) {
-				if (access(env, R_OK) == 0) {
-					char *cmd = xasprintf(". '%s'", env);
-					sh_eval_string(sh, cmd, "ENV");
-					free(cmd);
-				}
-			}
+			sh_run_rcfiles(sh, norc);
 		} else {
 			sh->script = true;
 			src_push_fd(sh, 0, true);

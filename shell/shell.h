@@ -28,6 +28,13 @@ int sh_main(int argc, char **argv);
 struct sh_router {
 	int (*resolve)(const char *target, struct cs_error *err);
 	int (*enter)(const char *target, char **argv, struct cs_error *err);
+	/* Names for completion: kind "target" (what @ accepts), "sandbox",
+	 * "image".  A malloc'd NULL-terminated array of malloc'd strings. */
+	char **(*names)(const char *kind);
+	/* The host path of a target's root filesystem and (malloc'd, in
+	 * *workdir) its working directory, for completing inside it; NULL
+	 * when the target cannot be browsed from here. */
+	char *(*rootfs)(const char *target, char **workdir);
 };
 
 /* The router in use (route.c); modules register targets there. */

@@ -13,6 +13,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <termios.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -267,6 +268,7 @@ struct job {
 	struct proc *procs;
 	char *cmdtext;
 	bool background;
+	bool stopped;
 	bool notified;
 };
 
@@ -342,6 +344,7 @@ struct sh {
 	bool exiting;
 	bool in_command; /* a special builtin run by `command`: errors return */
 	char *entered;   /* `enter T`: the default target, or NULL */
+	int bi_flags;    /* EV_TESTED while a builtin runs in a tested context */
 
 	/* traps */
 	char *traps[NSIG_TRAP];
@@ -353,6 +356,10 @@ struct sh {
 	/* jobs */
 	struct job *jobs;
 	int nextjob;
+	int ttyfd;          /* the controlling terminal (job control), or -1 */
+	pid_t pgid;         /* the shell's own process group */
+	bool have_tmodes;
+	struct termios tmodes;
 
 	/* redirections to undo, innermost first */
 	struct savedfd *saved;
@@ -405,6 +412,11 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
 			     int lineno, bool *error);
 bool sh_is_reserved(const char *s);
+/* Parses s like an unquoted here-document body ($, `, \ special). */
+struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
+			  bool *error);
+/* Expands s that way: a malloc'd string, or NULL after a syntax error. */
+char *sh_expand_string(struct sh *sh, const char *s);
 /* Turns a tree back into source text (for jobs and set -x of compounds). */
 void sh_node_text(const struct node *n, struct cs_buf *out);
 
@@ -465,6 +477,18 @@ int sh_move_fd_high(int fd);
 
 /* jobs.c */
 struct job *job_new(struct sh *sh, int nprocs, const char *text);
+/* Job control is on in an interactive shell with a terminal (set -m),
+ * never in its subshells. */
+bool jobs_control_active(struct sh *sh);
+void jobs_init_control(struct sh *sh);
+/* In a job's forked child: its process group, the terminal when fg,
+ * default job-control signals. */
+void jobs_child_setup(struct sh *sh, struct job *j, bool fg);
+/* Command text for `jobs`: malloc'd. */
+char *job_text_argv(int argc, char **argv, const char *target);
+char *job_text_node(const struct node *n);
+int jobs_fg(struct sh *sh, struct job *j);
+int jobs_bg(struct sh *sh, struct job *j);
 int job_wait(struct sh *sh, struct job *j); /* returns its status */
 int job_status(struct sh *sh, struct job *j);
 void job_free(struct sh *sh, struct job *j);
@@ -513,6 +537,7 @@ const char *trap_signame(int sig);
 void trap_run_pending(struct sh *sh);
 void trap_run_exit(struct sh *sh);
 void trap_reset_for_child(struct sh *sh);
+void trap_mark_shell_owned(int sig);
 int bi_trap(struct sh *sh, int argc, char **argv);
 int bi_kill(struct sh *sh, int argc, char **argv);
 

@@ -84,11 +84,19 @@ void trap_init(struct sh *sh)
 	signal(SIGCHLD, SIG_DFL);
 	if (sh->opts[OPT_INTERACTIVE]) {
 		set_disposition(SIGINT, on_signal);
+		set_disposition(SIGWINCH, on_signal);
+		shell_owned[SIGWINCH] = true;
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
 		shell_owned[SIGINT] = shell_owned[SIGQUIT] = true;
 		shell_owned[SIGTERM] = true;
 	}
+}
+
+void trap_mark_shell_owned(int sig)
+{
+	if (sig > 0 && sig < NSIG_TRAP)
+		shell_owned[sig] = true;
 }
 
 void trap_reset_for_child(struct sh *sh)
@@ -310,6 +318,15 @@ int bi_kill(struct sh *sh, int argc, char **argv)
 		if (kill(pid, sig) < 0) {
 			sh_err(sh, "kill: %s: %s", argv[i], strerror(errno));
 			st = 1;
+		} else if (argv[i][0] == '%' && sig != SIGCONT) {
+			/* a stopped job must run to see the signal */
+			struct job *j = job_find(sh, argv[i]);
+			if (j && j->stopped) {
+				kill(pid, SIGCONT);
+				j->stopped = false;
+				for (int k = 0; k < j->nprocs; k++)
+					j->procs[k].stopped = false;
+			}
 		}
 	}
 	return st;

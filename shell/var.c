@@ -326,9 +326,12 @@ void var_init(struct sh *sh, char **env)
 		free(name);
 	}
 	var_set(sh, "IFS", " \t\n", 0);
-	var_set(sh, "PS1", geteuid() == 0 ? "# " : "$ ", 0);
-	var_set(sh, "PS2", "> ", 0);
-	var_set(sh, "PS4", "+ ", 0);
+	if (!sh_getvar(sh, "PS1"))
+		var_set(sh, "PS1", geteuid() == 0 ? "# " : "$ ", 0);
+	if (!sh_getvar(sh, "PS2"))
+		var_set(sh, "PS2", "> ", 0);
+	if (!sh_getvar(sh, "PS4"))
+		var_set(sh, "PS4", "+ ", 0);
 	var_set(sh, "OPTIND", "1", 0);
 	char num[32];
 	snprintf(num, sizeof(num), "%ld", (long)getppid());

@@ -66,6 +66,14 @@ echo ~no_such_user_cshell_spec/x
 --- stdout
 ~no_such_user_cshell_spec/x
 
+### tilde-in-export-and-readonly-assignment
+HOME=/h
+export e=~/y
+readonly r=~/z:~
+echo $e $r
+--- stdout
+/h/y /h/z:/h
+
 ### tilde-in-default-word
 HOME=/h
 unset x

@@ -272,6 +272,18 @@ echo "$x"
 --- stdout
 a:b
 
+### star-unquoted-in-assignment-joins-with-ifs
+set -- a b
+IFS=-
+x=$*
+echo "$x"
+IFS=
+y=$*
+echo "$y"
+--- stdout
+a-b
+ab
+
 ### ifs-read-builtin-split
 IFS=: read a b c <<EOF
 1:2:3:4

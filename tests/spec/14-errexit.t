@@ -231,6 +231,18 @@ echo no
 --- stdout
 --- status 1
 
+### eval-in-or-list-ignores-errexit
+set -e
+eval 'false; echo ev' || echo no
+f() { eval 'false; echo fe'; }
+f && echo and
+echo end
+--- stdout
+ev
+fe
+and
+end
+
 ### test-failure
 set -e
 [ 1 = 2 ]

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * complete.c — Tab completion for the interactive shell.
+ *
+ * The line up to the cursor is split into the words of the current simple
+ * command (roughly: blanks and ; | & ( ) separate, quotes are respected).
+ * From that: a word starting with $ completes variables; in command
+ * position @… completes targets and anything else commands (builtins,
+ * functions, aliases, PATH); after `sandbox`, `image` or `host` come their
+ * subcommands, flags, and sandbox or image names; otherwise files.  In a
+ * target's context (`@dev …`, or after `enter dev`) commands come from
+ * that target's PATH and files from its root filesystem, never the host's.
+ */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <readline/readline.h>
+
+#include "shell/interactive_i.h"
+#include "shell/shell_i.h"
+
+static struct sh *csh;
+
+/* candidates for the generator */
+static char **cands;
+static size_t ncands, acands;
+
+static void cand_reset(void)
+{
+	for (size_t i = 0; i < ncands; i++)
+		free(cands[i]);
+	ncands = 0;
+}
+
+static void cand_add(const char *prefix, const char *s)
+{
+	if (strncmp(s, prefix, strlen(prefix)))
+		return;
+	for (size_t i = 0; i < ncands; i++)
+		if (!strcmp(cands[i], s))
+			return;
+	if (ncands == acands) {
+		acands = acands ? 2 * acands : 64;
+		cands = xrealloc(cands, acands * sizeof(*cands));
+	}
+	cands[ncands++] = xstrdup(s);
+}
+
+static char *gen(const char *text, int state)
+{
+	static size_t i;
+
+	(void)text;
+	if (!state)
+		i = 0;
+	return i < ncands ? xstrdup(cands[i++]) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* sources */
+
+static void add_names(const char *prefix, char **v, const char *pre)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++) {
+		char *s = xasprintf("%s%s", pre, *p);
+		cand_add(prefix, s);
+		free(s);
+		free(*p);
+	}
+	free(v);
+}
+
+static void add_executables(const char *prefix, const char *root,
+			    const char *path)
+{
+	const char *p = path;
+	size_t pl = strlen(prefix);
+
+	while (p && *p) {
+		const char *e = strchrnul(p, ':');
+		char *dir = xasprintf("%s%.*s", root ? root : "", (int)(e - p), p);
+		DIR *d = opendir(dir);
+		if (d) {
+			struct dirent *de;
+			while ((de = readdir(d))) {
+				if (de->d_name[0] == '.' ||
+				    strncmp(de->d_name, prefix, pl))
+					continue;
+				char *full = xasprintf("%s/%s", dir, de->d_name);
+				struct stat st;
+				if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+				    (st.st_mode & 0111))
+					cand_add(prefix, de->d_name);
+				free(full);
+			}
+			closedir(d);
+		}
+		free(dir);
+		p = *e ? e + 1 : e;
+	}
+}
+
+static void add_commands(const char *prefix, const char *root)
+{
+	for (size_t i = 0; sh_builtin_name(i); i++)
+		cand_add(prefix, sh_builtin_name(i));
+	static const char *const more[] = { "sandbox", "sb", "image", "host",
+					    "monitor", "up", "down", "help" };
+	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
+		cand_add(prefix, more[i]);
+	for (struct func *f = csh->funcs; f; f = f->next)
+		cand_add(prefix, f->name);
+	for (struct alias *a = csh->aliases; a; a = a->next)
+		if (a->name[0])
+			cand_add(prefix, a->name);
+	if (root)
+		add_executables(prefix, root,
+				"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	else
+		add_executables(prefix, NULL, sh_getvar(csh, "PATH"));
+}
+
+static void add_variables(const char *prefix)
+{
+	for (int i = 0; i < VAR_HASH; i++)
+		for (struct var *v = csh->vars[i]; v; v = v->next) {
+			char *s = xasprintf("$%s", v->name);
+			cand_add(prefix, s);
+			free(s);
+		}
+}
+
+/* Files inside a target's root: text is the path as the target sees it. */
+static void add_target_files(const char *text, const char *root,
+			     const char *workdir)
+{
+	const char *slash = strrchr(text, '/');
+	char *dirpart = slash ? xstrndup(text, slash - text + 1) : xstrdup("");
+	const char *base = slash ? slash + 1 : text;
+	char *hostdir;
+
+	if (text[0] == '/')
+		hostdir = xasprintf("%s%s", root, dirpart);
+	else
+		hostdir = xasprintf("%s%s/%s", root, workdir ? workdir : "/",
+				    dirpart);
+	DIR *d = opendir(hostdir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (de->d_name[0] == '.' && base[0] != '.')
+				continue;
+			if (strncmp(de->d_name, base, strlen(base)))
+				continue;
+			char *full = xasprintf("%s/%s", hostdir, de->d_name);
+			struct stat st;
+			bool dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+			char *c = xasprintf("%s%s%s", dirpart, de->d_name,
+					    dir ? "/" : "");
+			cand_add(text, c);
+			free(c);
+			free(full);
+		}
+		closedir(d);
+	}
+	free(hostdir);
+	free(dirpart);
+}
+
+/* ------------------------------------------------------------------ */
+/* the line */
+
+struct ctx {
+	char *words[64];
+	int nwords;     /* complete words of the current command before text */
+	char *target;   /* @T of the current command, or NULL */
+};
+
+static void ctx_release(struct ctx *c)
+{
+	for (int i = 0; i < c->nwords; i++)
+		free(c->words[i]);
+	free(c->target);
+}
+
+/* Splits line[0..end) into the words of the last simple command. */
+static void scan(const char *line, int end, struct ctx *c)
+{
+	struct cs_buf w = CS_BUF_INIT;
+	char q = 0;
+	bool inword = false;
+
+	memset(c, 0, sizeof(*c));
+	for (int i = 0; i < end; i++) {
+		char ch = line[i];
+		if (q) {
+			if (ch == q)
+				q = 0;
+			else
+				cs_buf_addc(&w, ch);
+			continue;
+		}
+		if (ch == '\'' || ch == '"') {
+			q = ch;
+			inword = true;
+			continue;
+		}
+		if (ch == '\\' && i + 1 < end) {
+			cs_buf_addc(&w, line[++i]);
+			inword = true;
+			continue;
+		}
+		bool sep = ch == ' ' || ch == '\t';
+		bool op = strchr(";|&()", ch) != NULL;
+		if (sep || op) {
+			if (inword) {
+				if (c->nwords == 0 && !c->target && w.buf[0] == '@')
+					c->target = xstrdup(w.buf + 1);
+				else if (c->nwords < 64)
+					c->words[c->nwords++] = xstrdup(w.buf);
+				cs_buf_reset(&w);
+				inword = false;
+			}
+			if (op) {
+				/* a new command starts */
+				for (int k = 0; k < c->nwords; k++)
+					free(c->words[k]);
+				c->nwords = 0;
+				free(c->target);
+				c->target = NULL;
+			}
+			continue;
+		}
+		cs_buf_addc(&w, ch);
+		inword = true;
+	}
+	cs_buf_release(&w);
+}
+
+static const char *const sandbox_subs[] = {
+	"create", "ls", "inspect", "stop", "start", "rm", "logs", "diff",
+	"commit", "run", NULL,
+};
+static const char *const sandbox_flags[] = {
+	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
+	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
+	"--cap-drop", "--seccomp", "--read-only", "--json", "--kernel",
+	"--on", "-f", NULL,
+};
+static const char *const image_subs[] = {
+	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",
+	"export", "build", NULL,
+};
+static const char *const image_flags[] = {
+	"--json", "--platform", "--insecure", "--quiet", NULL,
+};
+static const char *const host_subs[] = { "add", "rm", "ls", "probe", NULL };
+
+static void add_list(const char *prefix, const char *const *v)
+{
+	for (; *v; v++)
+		cand_add(prefix, *v);
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	struct ctx c;
+	char *root = NULL, *workdir = NULL;
+	char **m = NULL;
+
+	(void)end;
+	rl_attempted_completion_over = 1;
+	cand_reset();
+	scan(rl_line_buffer, start, &c);
+	const char *target = c.target ? c.target : csh->entered;
+	if (target && strcmp(target, "host"))
+		root = sh_router->rootfs(target, &workdir);
+
+	if (text[0] == '$') {
+		add_variables(text);
+	} else if (c.nwords == 0 && text[0] == '@') {
+		add_names(text, sh_router->names("target"), "@");
+	} else if (c.nwords == 0) {
+		add_commands(text, root);
+	} else {
+		const char *cmd = c.words[0];
+		const char *prev = c.words[c.nwords - 1];
+		bool sb = !strcmp(cmd, "sandbox") || !strcmp(cmd, "sb");
+		bool im = !strcmp(cmd, "image");
+		if (c.nwords == 1 && sb) {
+			add_list(text, sandbox_subs);
+		} else if (c.nwords == 1 && im) {
+			add_list(text, image_subs);
+		} else if (c.nwords == 1 && !strcmp(cmd, "host")) {
+			add_list(text, host_subs);
+		} else if (c.nwords == 1 && (!strcmp(cmd, "enter") ||
+					     !strcmp(cmd, "monitor"))) {
+			add_names(text, sh_router->names("target"), "");
+		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
+			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
+			add_names(text, sh_router->names("image"), "");
+		} else if (text[0] == '-' && sb) {
+			add_list(text, sandbox_flags);
+		} else if (text[0] == '-' && im) {
+			add_list(text, image_flags);
+		} else if (sb && c.nwords == 2 && strcmp(c.words[1], "create") &&
+			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
+			add_names(text, sh_router->names("sandbox"), "");
+		} else if (root) {
+			add_target_files(text, root, workdir);
+			rl_completion_suppress_append = ncands == 1 &&
+				cands[0][strlen(cands[0]) - 1] == '/';
+		} else {
+			rl_attempted_completion_over = 0; /* readline's files */
+		}
+	}
+	if (rl_attempted_completion_over) {
+		if (ncands)
+			m = rl_completion_matches(text, gen);
+	}
+	free(root);
+	free(workdir);
+	ctx_release(&c);
+	return m;
+}
+
+void sh_complete_init(struct sh *sh)
+{
+	csh = sh;
+	rl_attempted_completion_function = complete;
+	rl_completer_word_break_characters = " \t\n;|&()<>";
+	rl_completer_quote_characters = "'\"";
+}
