@@ -194,6 +194,7 @@ static int cmd_export(struct sh *sh, int argc, char **argv)
 struct flag_args {
 	int json;
 	int quiet;
+	int names;
 };
 
 static int flag_opt(int c, const char *arg, void *ud)
@@ -205,6 +206,8 @@ static int flag_opt(int c, const char *arg, void *ud)
 		a->json = 1;
 	else if (c == 'q')
 		a->quiet = 1;
+	else if (c == 'N')
+		a->names = 1;
 	else
 		return -1;
 	return 0;
@@ -213,6 +216,7 @@ static int flag_opt(int c, const char *arg, void *ud)
 static const struct option flag_lo[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "names", no_argument, NULL, 'N' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -249,10 +253,16 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	}
 	if (img_list(&l, &err) < 0)
 		return fail(sh, &err);
-	if (!a.quiet)
+	if (!a.quiet && !a.names)
 		printf("%-50s %-12s %6s %9s\n", "NAME", "ID", "LAYERS", "SIZE");
 	for (size_t k = 0; k < l.n; k++) {
 		struct img_info *m = &l.v[k];
+		if (a.names) {
+			/* one reference per line, for completion scripts */
+			for (size_t j = 0; j < m->n_names; j++)
+				printf("%s\n", m->names[j]);
+			continue;
+		}
 		const char *id = strlen(m->config) > 19 ? m->config + 7 : "";
 		char size[32];
 

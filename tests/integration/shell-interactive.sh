@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The interactive shell as a person uses it, driven through tmux
+# (send-keys to type, capture-pane to read the screen): the prompt, PS2,
+# history across sessions, Tab completion, Ctrl-C, Ctrl-Z with jobs/bg/fg.
+set -u
+BIN=${CSHELL_BIN:-$(cd "$(dirname "$0")/../../build/bin" && pwd)}
+CSH=$BIN/cshell
+T=$(mktemp -d)
+SOCK=$T/tmux.sock
+TM() { tmux -S "$SOCK" "$@"; }
+cleanup() {
+	TM kill-server 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if ! command -v tmux >/dev/null; then
+	echo "SKIP: shell-interactive: tmux is not installed"
+	exit 0
+fi
+pass() { echo "PASS: shell-interactive/$1"; }
+fail() {
+	echo "FAIL: shell-interactive/$1: $2"
+	TM capture-pane -p -t sh 2>/dev/null | grep -v '^ *$' | tail -15 | sed 's/^/    | /'
+}
+
+mkdir -p "$T/home/dir.d" "$T/config" "$T/state"
+touch "$T/home/unique-file.txt"
+start() {
+	TM kill-server 2>/dev/null
+	TM new-session -d -s sh -x 150 -y 40 -c "$T/home" \
+		"env -i HOME=$T/home TERM=xterm PATH=/usr/bin:/bin XDG_STATE_HOME=$T/state \
+		 CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run \
+		 PS1='cs% ' $CSH"
+	wait_for '^cs% *$' || true
+}
+screen() { TM capture-pane -p -t sh; }
+# wait_for REGEX: until the screen matches (5 s at most)
+wait_for() {
+	for _ in $(seq 50); do
+		screen | grep -Eq "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() { TM send-keys -t sh "$@"; sleep 0.15; }
+clear_screen() { keys C-l; TM clear-history -t sh; }
+
+# check NAME REGEX: the screen must match
+check() { if wait_for "$2"; then pass "$1"; else fail "$1" "screen does not match /$2/"; fi; }
+
+start
+check prompt '^cs% *$'
+
+keys 'for i in a b' Enter
+check ps2-prompt '^> *$'
+keys 'do echo "it=$i"; done' Enter
+check ps2-runs 'it=b'
+
+clear_screen
+keys 'echo one-line' Enter
+wait_for one-line
+keys 'exit' Enter
+sleep 0.3
+start
+keys Up Up
+check history-across-sessions 'cs% echo one-line'
+keys C-u
+keys Up Up Up Up
+check history-multiline-one-entry 'do echo "it=\$i"; done'
+keys C-c
+sleep 0.2
+
+clear_screen
+keys 'hel' Tab
+check tab-builtin 'cs% help *$'
+keys C-u
+keys 'sandbox cre' Tab
+check tab-subcommand 'cs% sandbox create *$'
+keys C-u
+keys 'ls unique-f' Tab
+check tab-file 'cs% ls unique-file.txt *$'
+keys C-u
+keys 'echo $HO' Tab
+check tab-variable 'cs% echo \$HOME *$'
+keys C-u
+
+clear_screen
+keys 'sleep 30' Enter
+sleep 0.3
+keys C-c
+check ctrl-c-running 'cs% *$'
+keys 'echo "st=$?"' Enter
+check ctrl-c-status 'st=130'
+
+clear_screen
+keys 'half typed line' C-c
+sleep 0.2
+keys 'echo after-cancel' Enter
+check ctrl-c-line 'after-cancel'
+
+clear_screen
+keys 'sleep 60' Enter
+sleep 0.3
+keys C-z
+check ctrl-z-stops 'Stopped[[:space:]]+sleep 60'
+keys 'jobs' Enter
+check jobs-lists '\[1\]\+ +Stopped +sleep 60'
+keys 'bg' Enter
+check bg-resumes '\[1\] sleep 60 &'
+keys 'jobs' Enter
+check jobs-running '\[1\]\+ +Running +sleep 60'
+keys 'fg' Enter
+sleep 0.3
+keys C-c
+keys 'echo "fg-st=$?"' Enter
+check fg-then-ctrl-c 'fg-st=130'
+
+keys 'exit' Enter
+exit 0
