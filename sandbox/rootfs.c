@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * rootfs.c — the mount namespace of a sandbox, set up by the cloned child
+ * before it becomes cshell-init.  Split by concern, in the order it runs:
+ * take what is needed from the host as detached mount fds (device nodes,
+ * /sys, the user's --mount sources), pivot_root into the rootfs and drop
+ * the host tree, lock the root down (nodev, nosuid, optionally read-only),
+ * then build /proc, /dev and /sys inside, attach the user's mounts, and
+ * mask what must not be read or written (DESIGN §7).
+ *
+ * Everything after pivot_root resolves paths inside the new root only, so
+ * a symlink in a layer cannot point a mount at the host.  Any failure is
+ * fatal: the sandbox never starts half set up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "sandbox/sandbox.h"
+#include "sandbox/sbx_i.h"
+
+static const char *const dev_nodes[] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
+
+/* Files masked with /dev/null and directories masked with an empty
+ * read-only tmpfs (Docker's list), then paths made read-only. */
+static const char *const masked_files[] = {
+	"/proc/kcore",	     "/proc/keys",	    "/proc/timer_list",
+	"/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats",
+	"/proc/kallsyms",    "/proc/kmsg",
+};
+static const char *const masked_dirs[] = {
+	"/proc/acpi",
+	"/proc/asound",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+	"/proc/driver",
+};
+static const char *const ro_paths[] = {
+	"/proc/bus",	       "/proc/fs", "/proc/irq", "/proc/sys",
+	"/proc/sysrq-trigger",
+};
+
+struct held {
+	int dev[CS_ARRAY_SIZE(dev_nodes)];
+	int sys;
+	int *user; /* one per spec mount */
+	int *user_dir;
+};
+
+static int clone_tree(const char *path, int recursive)
+{
+	int fd = open_tree(AT_FDCWD, path,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				   (recursive ? AT_RECURSIVE : 0));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int attach(int fd, const char *dst)
+{
+	if (move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+static int set_attr(const char *path, unsigned int flags, uint64_t set)
+{
+	struct mount_attr attr = { .attr_set = set };
+
+	if (mount_setattr(AT_FDCWD, path, flags, &attr, sizeof(attr)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Creates an empty file to bind a non-directory onto. */
+static int make_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return errno == EEXIST || errno == EISDIR ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+static int make_parent(const char *path)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int r;
+
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	r = cs_mkdir_p(dir, 0755);
+	return r == -EEXIST ? 0 : r;
+}
+
+static int take_host(const struct sbx_setup *s, struct held *h,
+		     struct cs_error *err)
+{
+	const struct sbx_spec *spec = s->spec;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(dev_nodes); i++) {
+		_cleanup_free_ char *p = xasprintf("/dev/%s", dev_nodes[i]);
+
+		h->dev[i] = clone_tree(p, 0);
+		if (h->dev[i] < 0)
+			return cs_error_set(err, -h->dev[i], "bind '%s'", p);
+	}
+	h->sys = clone_tree("/sys", 1);
+	if (h->sys < 0)
+		return cs_error_set(err, -h->sys, "bind '/sys'");
+	h->user = xcalloc(spec->nmounts + 1, sizeof(int));
+	h->user_dir = xcalloc(spec->nmounts + 1, sizeof(int));
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		struct stat st;
+
+		if (stat(spec->mounts[i].src, &st) < 0)
+			return cs_error_errno(err, "mount source '%s'",
+					      spec->mounts[i].src);
+		h->user_dir[i] = S_ISDIR(st.st_mode);
+		h->user[i] = clone_tree(spec->mounts[i].src, 1);
+		if (h->user[i] < 0)
+			return cs_error_set(err, -h->user[i],
+					    "bind mount source '%s'",
+					    spec->mounts[i].src);
+	}
+	return 0;
+}
+
+static int enter_root(const struct sbx_setup *s, struct cs_error *err)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return cs_error_errno(err, "make mounts private");
+	if (s->bind_from &&
+	    mount(s->bind_from, s->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cs_error_errno(err, "bind '%s' on '%s'", s->bind_from,
+				      s->rootfs);
+	if (chdir(s->rootfs) < 0)
+		return cs_error_errno(err, "chdir '%s'", s->rootfs);
+	/* the old root is stacked under the new one and detached at once:
+	 * no directory of the host stays reachable */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return cs_error_errno(err, "pivot_root into '%s'", s->rootfs);
+	if (umount2(".", MNT_DETACH) < 0)
+		return cs_error_errno(err, "detach the host root");
+	if (chdir("/") < 0)
+		return cs_error_errno(err, "chdir /");
+	return 0;
+}
+
+static int setup_dev(struct held *h, struct cs_error *err)
+{
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "/dev/fd" },
+		{ "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" },
+		{ "/proc/self/fd/2", "/dev/stderr" },
+		{ "pts/ptmx", "/dev/ptmx" },
+	};
+	int r;
+
+	if ((r = cs_mkdir_p("/dev", 0755)) < 0 && r != -EEXIST)
+		return cs_error_set(err, -r, "mkdir /dev");
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=65536k") < 0)
+		return cs_error_errno(err, "mount tmpfs on /dev");
+	for (size_t i = 0; i < CS_ARRAY_SIZE(dev_nodes); i++) {
+		_cleanup_free_ char *p = xasprintf("/dev/%s", dev_nodes[i]);
+
+		if ((r = make_file(p)) < 0 || (r = attach(h->dev[i], p)) < 0)
+			return cs_error_set(err, -r, "bind '%s'", p);
+	}
+	for (size_t i = 0; i < CS_ARRAY_SIZE(links); i++)
+		if (symlink(links[i][0], links[i][1]) < 0)
+			return cs_error_errno(err, "symlink '%s'", links[i][1]);
+	if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
+		return cs_error_errno(err, "mkdir /dev/pts");
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return cs_error_errno(err, "mount devpts on /dev/pts");
+	if (mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=1777,size=65536k") < 0)
+		return cs_error_errno(err, "mount tmpfs on /dev/shm");
+	return 0;
+}
+
+/* The host's cgroup tree came in with /sys: replace it with the sandbox's
+ * own view (a cgroup2 mount inside its cgroup namespace shows only its
+ * subtree; v1 hierarchies and their release_agent files disappear). */
+static int setup_cgroupfs(struct cs_error *err)
+{
+	const unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct stat st;
+
+	if (lstat("/sys/fs/cgroup", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", fl, NULL) == 0)
+		return 0;
+	if (mount("tmpfs", "/sys/fs/cgroup", "tmpfs", fl, "size=0,mode=0755") <
+	    0)
+		return cs_error_errno(err, "mask /sys/fs/cgroup");
+	return 0;
+}
+
+static int setup_user_mounts(const struct sbx_spec *spec, struct held *h,
+			     struct cs_error *err)
+{
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		const char *dst = spec->mounts[i].dst;
+		int r;
+
+		if (h->user_dir[i]) {
+			r = cs_mkdir_p(dst, 0755);
+			if (r == -EEXIST)
+				r = 0;
+		} else {
+			r = make_parent(dst);
+			if (!r)
+				r = make_file(dst);
+		}
+		if (!r)
+			r = attach(h->user[i], dst);
+		if (!r)
+			r = set_attr(dst, AT_RECURSIVE,
+				     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+					     (spec->mounts[i].ro ?
+						      MOUNT_ATTR_RDONLY :
+						      0));
+		if (r == -EROFS)
+			return cs_error_set(err, 0,
+					    "mount '%s' on '%s': the mount "
+					    "point does not exist and the "
+					    "sandbox is read-only (add it to "
+					    "a layer)",
+					    spec->mounts[i].src, dst);
+		if (r < 0)
+			return cs_error_set(err, -r, "mount '%s' on '%s'",
+					    spec->mounts[i].src, dst);
+	}
+	return 0;
+}
+
+static int mask_paths(const char *const *hide, struct cs_error *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(masked_files); i++) {
+		if (lstat(masked_files[i], &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (mount("/dev/null", masked_files[i], NULL, MS_BIND, NULL) <
+		    0)
+			return cs_error_errno(err, "mask '%s'",
+					      masked_files[i]);
+	}
+	for (size_t i = 0; i < CS_ARRAY_SIZE(masked_dirs); i++) {
+		if (lstat(masked_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", masked_dirs[i], "tmpfs", MS_RDONLY,
+			  "size=0") < 0)
+			return cs_error_errno(err, "mask '%s'", masked_dirs[i]);
+	}
+	for (size_t i = 0; i < CS_ARRAY_SIZE(ro_paths); i++) {
+		if (lstat(ro_paths[i], &st) < 0)
+			continue;
+		if (mount(ro_paths[i], ro_paths[i], NULL, MS_BIND | MS_REC,
+			  NULL) < 0 ||
+		    set_attr(ro_paths[i], AT_RECURSIVE,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) < 0)
+			return cs_error_errno(err, "make '%s' read-only",
+					      ro_paths[i]);
+	}
+	/* the host's cshell state (other sandboxes' records and layers)
+	 * shows through a host-root lower layer: hide it */
+	for (size_t i = 0; hide && hide[i]; i++) {
+		if (lstat(hide[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", hide[i], "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,mode=0755") < 0)
+			return cs_error_errno(err, "hide '%s'", hide[i]);
+	}
+	return 0;
+}
+
+static int loopback_up(struct cs_error *err)
+{
+	struct ifreq ifr;
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return cs_error_errno(err, "socket");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return cs_error_errno(err, "get flags of lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return cs_error_errno(err, "bring lo up");
+	return 0;
+}
+
+static void held_release(struct held *h, size_t nuser)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(dev_nodes); i++)
+		if (h->dev[i] >= 0)
+			close(h->dev[i]);
+	if (h->sys >= 0)
+		close(h->sys);
+	for (size_t i = 0; h->user && i < nuser; i++)
+		if (h->user[i] > 0)
+			close(h->user[i]);
+	free(h->user);
+	free(h->user_dir);
+}
+
+static int setup(const struct sbx_setup *s, struct held *h,
+		 struct cs_error *err)
+{
+	const struct sbx_spec *spec = s->spec;
+	const char *hn = spec->hostname ? spec->hostname : spec->name;
+	int r;
+
+	if (take_host(s, h, err) < 0 || enter_root(s, err) < 0)
+		return -1;
+	r = set_attr("/", AT_RECURSIVE,
+		     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+			     (spec->read_only ? MOUNT_ATTR_RDONLY : 0));
+	if (r < 0)
+		return cs_error_set(err, -r, "lock down the root");
+	if ((r = cs_mkdir_p("/proc", 0555)) < 0 && r != -EEXIST)
+		return cs_error_set(err, -r, "mkdir /proc");
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return cs_error_errno(err, "mount /proc");
+	if (setup_dev(h, err) < 0)
+		return -1;
+	if ((r = cs_mkdir_p("/sys", 0555)) < 0 && r != -EEXIST)
+		return cs_error_set(err, -r, "mkdir /sys");
+	if ((r = attach(h->sys, "/sys")) < 0 ||
+	    (r = set_attr("/sys", AT_RECURSIVE,
+			  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		return cs_error_set(err, -r, "mount /sys read-only");
+	if (setup_cgroupfs(err) < 0 || setup_user_mounts(spec, h, err) < 0 ||
+	    mask_paths(s->hide, err) < 0)
+		return -1;
+	if (spec->workdir && (r = cs_mkdir_p(spec->workdir, 0755)) < 0 &&
+	    r != -EEXIST)
+		return cs_error_set(err, -r, "create workdir '%s'",
+				    spec->workdir);
+	if (sethostname(hn, strlen(hn)) < 0)
+		return cs_error_errno(err, "set hostname '%s'", hn);
+	if (spec->net == SBX_NET_NONE && loopback_up(err) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_rootfs_setup(const struct sbx_setup *s, struct cs_error *err)
+{
+	struct held h;
+	int r;
+
+	memset(&h, 0xff, sizeof(h));
+	h.user = NULL;
+	h.user_dir = NULL;
+	r = setup(s, &h, err);
+	held_release(&h, s->spec->nmounts);
+	return r;
+}

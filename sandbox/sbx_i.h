@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sbx_i.h — private interfaces between the files of sandbox/: security
+ * (seccomp, capabilities), cgroups, rootfs/mount setup and small process
+ * helpers.  Never included outside sandbox/.
+ */
+#ifndef CSHELL_SANDBOX_SBX_I_H
+#define CSHELL_SANDBOX_SBX_I_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/lib.h"
+#include "sandbox/sandbox.h"
+
+/* spec.c */
+const char *sbx_net_name(enum sbx_net net);
+int sbx_cap_last(void);
+/* Deep copy into an uninitialised dst. */
+void sbx_spec_copy(struct sbx_spec *dst, const struct sbx_spec *src);
+
+/* Bump when the default filter's rules change: cached blobs are keyed on
+ * it. */
+#define SBX_SECCOMP_REVISION 2
+
+/* security.c: the seccomp filter is compiled with libseccomp once at
+ * create time and cached as a raw BPF program; joining loads the cache. */
+int sbx_seccomp_compile(const struct sbx_spec *spec, const char *path,
+			struct cs_error *err);
+/* profile.c: builds a libseccomp context (scmp_filter_ctx, returned in
+ * *ctx) from a Docker/OCI JSON profile; caps decide its conditional rules.
+ * 0 or -1 + err naming what is wrong. */
+int sbx_profile_build(const char *text, size_t len, uint64_t caps, void **ctx,
+		      struct cs_error *err);
+/* Reads the cached filter (path NULL: none, bpf stays empty) — before
+ * leaving the host's mount namespace.  Returns 0 or -errno. */
+int sbx_seccomp_read(const char *path, struct cs_buf *bpf);
+/* Sets no_new_privs and loads bpf (empty: no filter).  0 or -errno. */
+int sbx_seccomp_load(const struct cs_buf *bpf);
+/* Restricts the calling process: bounding set, ambient, uid/gid, then the
+ * capability sets.  Returns 0 or -errno. */
+int sbx_caps_apply(uint64_t caps, long uid, long gid);
+uint64_t sbx_spec_caps(const struct sbx_spec *spec);
+
+/* cgroup.c */
+struct sbx_cgroup {
+	char *v2; /* directory or NULL */
+	char *v1; /* ':'-separated directories or NULL */
+};
+/* Creates the cgroup(s) for name and writes the spec's limits.  Without
+ * rights, a warning and an empty cgroup (0 returned).  -1 + err when the
+ * user asked for limits that cannot be set and rights exist. */
+int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
+		      struct cs_error *err);
+/* Moves pid into every directory (0 = the caller).  0 or -errno. */
+int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
+/* Removes the directories (retrying briefly while they drain). */
+void sbx_cgroup_remove(const char *v2, const char *v1);
+void sbx_cgroup_release(struct sbx_cgroup *cg);
+
+/* rootfs.c: runs in the cloned child, inside its new mount namespace.
+ * Mounts everything and pivots into rootfs.  -1 + err. */
+struct sbx_setup {
+	const struct sbx_spec *spec;
+	const char *rootfs;    /* host path of the (mounted or bind) rootfs */
+	const char *bind_from; /* bind mode: the host dir to bind, else NULL */
+	const char *const *hide; /* host state roots to mask inside */
+	int userns;
+};
+int sbx_rootfs_setup(const struct sbx_setup *setup, struct cs_error *err);
+
+/* Cleanup helper for a struct sbx_info local (zero-initialise it). */
+static inline void sbx_info_releasep(struct sbx_info *info)
+{
+	sbx_info_release(info);
+}
+#define _cleanup_info_ __attribute__((cleanup(sbx_info_releasep)))
+
+/* idmap.c: writes the id maps of the rootless child pid (the caller as
+ * root, plus the /etc/subuid range via newuidmap when available; *ranges
+ * says so).  0 or -1 + err. */
+int sbx_idmap_write(pid_t pid, int *ranges, struct cs_error *err);
+
+/* proc helpers (sandbox.c) */
+/* Start time (field 22 of /proc/PID/stat), 0 when the process is gone or
+ * a zombie. */
+uint64_t sbx_proc_start(pid_t pid);
+
+#endif

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * bi_sandbox.c — the `sandbox` (alias `sb`) builtin: the command line over
+ * sandbox/sandbox.h.  One function per subcommand; create and run share
+ * parse_create_opts().  Usage errors return 2, failures 1, `run` and
+ * `exec` the command's own status.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "sandbox/sandbox.h"
+#include "shell/builtin_i.h"
+
+static const char usage_text[] =
+	"usage: sandbox create NAME [options]\n"
+	"       sandbox run [options] -- CMD [ARG...]\n"
+	"       sandbox exec NAME [--] CMD [ARG...]\n"
+	"       sandbox ls [--json]\n"
+	"       sandbox inspect NAME [--json]\n"
+	"       sandbox stop|start|logs|diff NAME\n"
+	"       sandbox rm [-f] NAME...\n"
+	"       sandbox commit NAME DIR\n"
+	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
+	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
+	"         --cpus N  --memory SIZE  --pids N  --net none|host|private\n"
+	"         --cap-add CAP  --cap-drop CAP\n"
+	"         --seccomp default|unconfined|FILE  --read-only\n";
+
+static int usage(struct sh *sh, const char *fmt, const char *arg)
+{
+	if (fmt) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+		sh_err(sh, "sandbox: %s", msg);
+	}
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int fail(struct sh *sh, struct cs_error *err)
+{
+	sh_err(sh, "%s", err->msg ? err->msg : "sandbox: failed");
+	cs_error_release(err);
+	return 1;
+}
+
+/* "--opt VAL" or "--opt=VAL": returns VAL or NULL (not this option). */
+static const char *optval(int argc, char **argv, int *i, const char *opt,
+			  int *missing)
+{
+	size_t len = strlen(opt);
+
+	if (strncmp(argv[*i], opt, len))
+		return NULL;
+	if (argv[*i][len] == '=')
+		return argv[*i] + len + 1;
+	if (argv[*i][len])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Parses create options from argv[*i] on; stops at "--" (consumed) or the
+ * first non-option.  Returns 0, 2 (usage, printed) or 1 (bad value,
+ * printed). */
+static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
+			     struct sbx_spec *spec)
+{
+	struct cs_error err = CS_ERROR_INIT;
+
+	for (; *i < argc; (*i)++) {
+		const char *a = argv[*i], *v;
+		int missing = 0, r = 0;
+		uint64_t mask;
+
+		if (!strcmp(a, "--")) {
+			(*i)++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "--read-only")) {
+			spec->read_only = 1;
+			continue;
+		}
+		if ((v = optval(argc, argv, i, "--layer", &missing))) {
+			sbx_spec_add_layer(spec, v);
+		} else if ((v = optval(argc, argv, i, "--mount", &missing))) {
+			r = sbx_parse_mount(spec, v, &err);
+		} else if ((v = optval(argc, argv, i, "--env", &missing))) {
+			if (!strchr(v, '=') || v[0] == '=')
+				return usage(sh, "invalid --env '%s' (use K=V)",
+					     v);
+			sbx_spec_add_env(spec, v);
+		} else if ((v = optval(argc, argv, i, "--workdir", &missing))) {
+			if (v[0] != '/')
+				return usage(sh,
+					     "--workdir '%s' must be an "
+					     "absolute path",
+					     v);
+			free(spec->workdir);
+			spec->workdir = xstrdup(v);
+		} else if ((v = optval(argc, argv, i, "--hostname",
+				       &missing))) {
+			if (!*v || strlen(v) > 64)
+				return usage(sh, "invalid --hostname '%s'", v);
+			free(spec->hostname);
+			spec->hostname = xstrdup(v);
+		} else if ((v = optval(argc, argv, i, "--user", &missing))) {
+			r = sbx_parse_user(v, &spec->uid, &spec->gid, &err);
+		} else if ((v = optval(argc, argv, i, "--cpus", &missing))) {
+			r = sbx_parse_cpus(v, &spec->cpus_milli, &err);
+		} else if ((v = optval(argc, argv, i, "--memory", &missing))) {
+			r = sbx_parse_size(v, &spec->memory, &err);
+			if (!r && spec->memory < (4 << 20))
+				return usage(sh,
+					     "--memory '%s' is too small "
+					     "(at least 4m)",
+					     v);
+		} else if ((v = optval(argc, argv, i, "--pids", &missing))) {
+			r = sbx_parse_size(v, &spec->pids, &err);
+			if (!r && !spec->pids)
+				return usage(sh, "--pids must be positive%s",
+					     "");
+		} else if ((v = optval(argc, argv, i, "--net", &missing))) {
+			r = sbx_parse_net(v, &spec->net, &err);
+		} else if ((v = optval(argc, argv, i, "--cap-add", &missing))) {
+			r = sbx_parse_cap(v, &mask, &err);
+			spec->cap_add |= r ? 0 : mask;
+			spec->cap_drop &= r ? ~0ULL : ~mask;
+		} else if ((v = optval(argc, argv, i, "--cap-drop",
+				       &missing))) {
+			r = sbx_parse_cap(v, &mask, &err);
+			spec->cap_drop |= r ? 0 : mask;
+		} else if ((v = optval(argc, argv, i, "--seccomp", &missing))) {
+			free(spec->seccomp_file);
+			spec->seccomp_file = NULL;
+			if (!strcmp(v, "default")) {
+				spec->seccomp = SBX_SECCOMP_DEFAULT;
+			} else if (!strcmp(v, "unconfined")) {
+				spec->seccomp = SBX_SECCOMP_UNCONFINED;
+			} else {
+				spec->seccomp = SBX_SECCOMP_FILE;
+				spec->seccomp_file = xstrdup(v);
+			}
+		} else if (missing) {
+			return usage(sh, "option '%s' needs a value", a);
+		} else {
+			return usage(sh, "unknown option '%s'", a);
+		}
+		if (missing)
+			return usage(sh, "option '%s' needs a value", a);
+		if (r < 0) {
+			sh_err(sh, "sandbox: %s", err.msg);
+			cs_error_release(&err);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int cmd_create(struct sh *sh, int argc, char **argv)
+{
+	struct sbx_spec spec;
+	struct cs_error err = CS_ERROR_INIT;
+	int i = 2, r;
+
+	if (argc < 3 || argv[2][0] == '-')
+		return usage(sh, "create: missing sandbox NAME%s", "");
+	sbx_spec_init(&spec);
+	spec.name = xstrdup(argv[2]);
+	i = 3;
+	r = parse_create_opts(sh, argc, argv, &i, &spec);
+	if (!r && i < argc)
+		r = usage(sh, "create: unexpected argument '%s'", argv[i]);
+	if (!r && sbx_check_name(spec.name, &err) < 0) {
+		sh_err(sh, "sandbox: %s", err.msg);
+		cs_error_release(&err);
+		r = 2;
+	}
+	if (!r && sbx_create(&spec, &err) < 0)
+		r = fail(sh, &err);
+	sbx_spec_release(&spec);
+	return r;
+}
+
+static int cmd_run(struct sh *sh, int argc, char **argv)
+{
+	struct sbx_spec spec;
+	struct cs_error err = CS_ERROR_INIT;
+	int i = 2, r;
+
+	sbx_spec_init(&spec);
+	r = parse_create_opts(sh, argc, argv, &i, &spec);
+	if (!r && i >= argc)
+		r = usage(sh, "run: missing command%s", "");
+	if (!r) {
+		fflush(NULL);
+		r = sbx_run(&spec, argv + i, &err);
+		if (r < 0) {
+			fail(sh, &err);
+			r = 125;
+		}
+	}
+	sbx_spec_release(&spec);
+	return r;
+}
+
+static int cmd_exec(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_info info;
+	int i = 3, status;
+	pid_t pid;
+
+	if (argc < 3)
+		return usage(sh, "exec: missing sandbox NAME%s", "");
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return usage(sh, "exec: missing command%s", "");
+	/* report "no such sandbox" before forking */
+	if (sbx_inspect(argv[2], &info, &err) < 0)
+		return fail(sh, &err);
+	sbx_info_release(&info);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		sh_err(sh, "sandbox: fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTSTP, SIG_DFL);
+		signal(SIGTTIN, SIG_DFL);
+		signal(SIGTTOU, SIG_DFL);
+		if (sbx_join(argv[2], &err) < 0) {
+			cs_error_print(&err, "cshell");
+			_exit(125);
+		}
+		execvp(argv[i], argv + i);
+		fprintf(stderr, "cshell: %s: %s\n", argv[i], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int want_json(int argc, char **argv, int from, const char **name)
+{
+	int json = 0;
+
+	*name = NULL;
+	for (int i = from; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] == '-')
+			return -1;
+		else if (!*name)
+			*name = argv[i];
+		else
+			return -1;
+	}
+	return json;
+}
+
+static int cmd_ls(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_info *list;
+	size_t n;
+	const char *extra;
+	int json = want_json(argc, argv, 2, &extra);
+
+	if (json < 0 || extra)
+		return usage(sh, "ls: unexpected argument%s", "");
+	if (sbx_list(&list, &n, &err) < 0)
+		return fail(sh, &err);
+	if (json) {
+		struct cs_buf b = CS_BUF_INIT;
+
+		cs_buf_addc(&b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				cs_buf_addc(&b, ',');
+			sbx_info_json(&list[i], &b);
+		}
+		cs_buf_adds(&b, "]\n");
+		fputs(b.buf, stdout);
+		cs_buf_release(&b);
+	} else {
+		printf("%-20s %-8s %-8s %-7s %s\n", "NAME", "STATE", "PID",
+		       "BACKEND", "LAYERS");
+		for (size_t i = 0; i < n; i++) {
+			const struct sbx_spec *s = &list[i].spec;
+
+			printf("%-20s %-8s %-8d %-7s ", s->name,
+			       sbx_state_name(list[i].state),
+			       (int)list[i].init_pid, "ns");
+			for (size_t l = 0; l < s->nlayers; l++)
+				printf("%s%s", l ? ":" : "", s->layers[l]);
+			printf("%s\n", list[i].spec.read_only ? " (ro)" : "");
+		}
+	}
+	sbx_info_list_free(list, n);
+	return 0;
+}
+
+static int cmd_inspect(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_info info;
+	struct cs_buf b = CS_BUF_INIT;
+	const char *name;
+	int json = want_json(argc, argv, 2, &name);
+
+	if (json < 0 || !name)
+		return usage(sh, "inspect: need one sandbox NAME%s", "");
+	if (sbx_inspect(name, &info, &err) < 0)
+		return fail(sh, &err);
+	sbx_info_json(&info, &b);
+	if (json) {
+		printf("%s\n", b.buf);
+	} else {
+		const struct sbx_spec *s = &info.spec;
+
+		printf("name:     %s\nstate:    %s\npid:      %d\n", s->name,
+		       sbx_state_name(info.state), (int)info.init_pid);
+		printf("rootfs:   %s (%s)\n", info.rootfs ? info.rootfs : "-",
+		       info.rootfs_mode ? info.rootfs_mode : "-");
+		for (size_t l = 0; l < s->nlayers; l++)
+			printf("layer:    %s\n", s->layers[l]);
+		printf("upper:    %s\n",
+		       info.upper ? info.upper : "(read-only)");
+		for (size_t m = 0; m < s->nmounts; m++)
+			printf("mount:    %s:%s%s\n", s->mounts[m].src,
+			       s->mounts[m].dst, s->mounts[m].ro ? ":ro" : "");
+		for (size_t e = 0; e < s->nenv; e++)
+			printf("env:      %s\n", s->env[e]);
+		printf("workdir:  %s\n", s->workdir ? s->workdir : "/");
+		printf("hostname: %s\n", s->hostname ? s->hostname : s->name);
+		printf("user:     %ld:%ld\n", s->uid < 0 ? 0 : s->uid,
+		       s->gid < 0 ? 0 : s->gid);
+		printf("net:      %s\n", s->net == SBX_NET_HOST	   ? "host" :
+					 s->net == SBX_NET_PRIVATE ? "private" :
+								     "none");
+		printf("limits:   cpus %" PRIu64 ".%03" PRIu64
+		       ", memory %" PRIu64 ", pids %" PRIu64
+		       " (0 = unlimited)\n",
+		       s->cpus_milli / 1000, s->cpus_milli % 1000, s->memory,
+		       s->pids);
+		printf("seccomp:  %s\n",
+		       s->seccomp == SBX_SECCOMP_UNCONFINED ? "unconfined" :
+		       s->seccomp == SBX_SECCOMP_FILE	    ? s->seccomp_file :
+							      "default");
+		printf("cgroup:   %s\n", info.cgroup_v2 ? info.cgroup_v2 : "-");
+	}
+	cs_buf_release(&b);
+	sbx_info_release(&info);
+	return 0;
+}
+
+static int cmd_simple(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	const char *sub = argv[1];
+
+	if (argc != 3 || argv[2][0] == '-')
+		return usage(sh, "%s: need one sandbox NAME", sub);
+	if (!strcmp(sub, "stop")) {
+		if (sbx_stop(argv[2], 5000, &err) < 0)
+			return fail(sh, &err);
+	} else if (!strcmp(sub, "start")) {
+		if (sbx_start(argv[2], &err) < 0)
+			return fail(sh, &err);
+	} else if (!strcmp(sub, "diff")) {
+		struct cs_buf b = CS_BUF_INIT;
+
+		if (sbx_diff(argv[2], &b, &err) < 0) {
+			cs_buf_release(&b);
+			return fail(sh, &err);
+		}
+		fputs(b.buf, stdout);
+		cs_buf_release(&b);
+	} else { /* logs */
+		char *path = sbx_log_path(argv[2], &err);
+		struct cs_buf b = CS_BUF_INIT;
+		struct sbx_info info;
+
+		if (!path || sbx_inspect(argv[2], &info, &err) < 0) {
+			free(path);
+			return fail(sh, &err);
+		}
+		sbx_info_release(&info);
+		if (cs_read_file(path, &b, 16 << 20, &err) < 0 &&
+		    err.code != ENOENT) {
+			free(path);
+			return fail(sh, &err);
+		}
+		cs_error_release(&err);
+		fputs(b.buf, stdout);
+		cs_buf_release(&b);
+		free(path);
+	}
+	return 0;
+}
+
+static int cmd_rm(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	int force = 0, i = 2, status = 0;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+			force = 1;
+		else
+			return usage(sh, "rm: unknown option '%s'", argv[i]);
+	}
+	if (i >= argc)
+		return usage(sh, "rm: missing sandbox NAME%s", "");
+	for (; i < argc; i++)
+		if (sbx_rm(argv[i], force, &err) < 0)
+			status = fail(sh, &err);
+	return status;
+}
+
+static int cmd_commit(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (argc != 4)
+		return usage(sh, "commit: need NAME and DIR%s", "");
+	if (sbx_commit(argv[2], argv[3], &err) < 0)
+		return fail(sh, &err);
+	return 0;
+}
+
+int bi_sandbox(struct sh *sh, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct sh *, int, char **);
+	} cmds[] = {
+		{ "create", cmd_create }, { "run", cmd_run },
+		{ "exec", cmd_exec },	  { "ls", cmd_ls },
+		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
+		{ "stop", cmd_simple },	  { "start", cmd_simple },
+		{ "logs", cmd_simple },	  { "diff", cmd_simple },
+		{ "rm", cmd_rm },	  { "commit", cmd_commit },
+	};
+
+	if (argc < 2)
+		return usage(sh, NULL, NULL);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(sh, argc, argv);
+	return usage(sh, "'%s' is not a sandbox command", argv[1]);
+}

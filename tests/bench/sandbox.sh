@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/bench/sandbox.sh — sandbox speed side by side with its peers (issue
+# 4), one run, ratios printed (< 1.0 means cshell is faster):
+#   (1) join a running sandbox and exec /bin/true  vs  nsenter -t PID -a
+#   (2) `sandbox run --read-only -- /bin/true` over the host root  vs  bwrap
+#   (3) a sandbox on 3 layers + upper, start+exit  vs  crun run
+# The cshell side is measured twice where it matters: from an already
+# running process (a loop calling sbx_join in forked children, what a
+# cshell script running many `@sb` commands does) and as one new front-end
+# process per run.  Usage: tests/bench/sandbox.sh [N] (default 200).
+
+. "$(dirname "$0")/../integration/sandbox-common.sh"
+trap sbx_cleanup EXIT
+n=${1:-200}
+
+if ! sbx_setup; then
+	echo "SKIP: bench-sandbox: $SBX_SKIP"
+	exit 0
+fi
+# the runtime root on tmpfs, as root's default /run/cshell is
+if [ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ]; then
+	rt=$(mktemp -d /run/cshell-bench.XXXXXX) && ln -s "$rt" "$work/rt" &&
+		export CSHELL_RUNTIME_DIR=$rt
+	trap 'sbx_cleanup; rm -rf "$rt"' EXIT
+fi
+
+now() { date +%s%N; }
+# per-run milliseconds of N runs of a command
+per_run() {
+	local t0 t1 i
+	t0=$(now)
+	for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1; done
+	t1=$(now)
+	echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+row() { printf '%-52s %9s ms %9s ms  %5sx\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+
+cat >"$work/loop.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "sandbox/sandbox.h"
+/* loop N NAME: fork + sbx_join + exec /bin/true, N times; prints ms/run */
+int main(int argc, char **argv)
+{
+	int n = atoi(argv[1]);
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			if (sbx_join(argv[2], NULL) < 0)
+				_exit(125);
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "run %d failed\n", i);
+			return 1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.3f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e6 / n);
+	return 0;
+}
+EOF
+srcs=$(ls "$sbx_repo"/lib/*.c "$sbx_repo"/sandbox/*.c | grep -v '/sandbox/init\.c$')
+# shellcheck disable=SC2086
+gcc -std=gnu11 -O2 -I"$sbx_repo" -D_GNU_SOURCE -w -o "$work/loop" "$work/loop.c" $srcs -lseccomp || exit 1
+
+echo "sandbox bench: $n runs each, per-run wall time (front end: $SBX_MODE)"
+printf '%-52s %12s %12s  %6s\n' case cshell peer ratio
+
+sbx create bench --read-only >/dev/null || exit 1
+pid=$(sed -n 's/^init_pid=//p' "$work/rt/sandboxes/bench/state")
+nsenter -t "$pid" -a /bin/true || echo "  (nsenter failed)"
+peer=$(per_run nsenter -t "$pid" -a /bin/true)
+mine=$("$work/loop" "$n" bench) || exit 1
+row "(1) join+exec /bin/true, running process" "$mine" "$peer"
+mine=$(per_run sbx exec bench -- /bin/true)
+row "(1) same, new front-end process per run" "$mine" "$peer"
+if [ "$SBX_MODE" = cshell ]; then
+	# what a user's script does: one cshell running many `@bench` commands
+	t0=$(now)
+	"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do @bench /bin/true; i=\$((i + 1)); done"
+	t1=$(now)
+	mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
+	row "(1) @bench /bin/true in one cshell script" "$mine" "$peer"
+fi
+sbx rm -f bench
+
+m=$((n / 4))
+[ $m -ge 10 ] || m=10
+n_save=$n
+n=$m
+if command -v bwrap >/dev/null; then
+	bwrap --ro-bind / / --proc /proc --dev /dev --unshare-all true || echo "  (bwrap failed)"
+	peer=$(per_run bwrap --ro-bind / / --proc /proc --dev /dev --unshare-all true)
+	mine=$(per_run sbx run --read-only -- /bin/true)
+	row "(2) run --read-only /bin/true over / ($n runs)" "$mine" "$peer"
+	if [ "$SBX_MODE" = cshell ]; then
+		t0=$(now)
+		"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do sandbox run --read-only -- /bin/true; i=\$((i + 1)); done"
+		t1=$(now)
+		mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
+		row "(2) same, in one cshell script" "$mine" "$peer"
+	fi
+else
+	echo "SKIP: (2): bwrap not installed"
+fi
+
+if command -v crun >/dev/null && [ "$SBX_FUSE" = 1 ] && command -v "$CSHELL_FS" >/dev/null; then
+	# three layers: a static true, then two with filler files; crun gets
+	# the same files merged in one directory
+	for l in 1 2 3; do mkdir -p "$work/l$l/etc" "$work/l$l/bin"; echo "$l" >"$work/l$l/etc/layer$l"; done
+	printf 'int main(void){return 0;}\n' >"$work/true.c"
+	gcc -static -O2 -o "$work/l1/bin/true" "$work/true.c"
+	mkdir -p "$work/bundle/rootfs"
+	cp -a "$work"/l3/. "$work"/l2/. "$work"/l1/. "$work/bundle/rootfs/"
+	(cd "$work/bundle" && crun spec >/dev/null 2>&1 &&
+		sed -i 's/"terminal": true/"terminal": false/; s|"sh"|"/bin/true"|' config.json)
+	mine=$(per_run sbx run --layer "$work/l1" --layer "$work/l2" --layer "$work/l3" -- /bin/true)
+	if err=$(crun --root "$work/crun" run --bundle "$work/bundle" "b$$" 2>&1); then
+		peer=$(per_run crun --root "$work/crun" run --bundle "$work/bundle" "b$$")
+		row "(3) 3 layers+upper start+exit ($n, $(basename "$CSHELL_FS"))" "$mine" "$peer"
+	else
+		printf '%-52s %9s ms  (crun fails here: %s)\n' \
+			"(3) 3 layers+upper start+exit ($n, $(basename "$CSHELL_FS"))" "$mine" "$err"
+	fi
+else
+	echo "SKIP: (3): crun, /dev/fuse or a layered fs program missing"
+fi
+n=$n_save
+exit 0

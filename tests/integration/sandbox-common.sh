@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/integration/sandbox-common.sh — shared setup of the sandbox-*.sh
+# tests.  Sourced, it defines sbx_setup (own state roots, the `sandbox`
+# front end, cshell-init and the layered-fs program), sbx (runs one
+# `sandbox …` command), the PASS/FAIL/SKIP printers and sbx_cleanup (kills,
+# unmounts and removes everything the test made, even after a failure).
+# Run on its own, it checks that the front end builds and parses its
+# command line.
+#
+# The front end is `cshell -c 'sandbox …'` when build/bin/cshell has the
+# builtin; until then a tiny driver around shell/bi_sandbox.c is compiled
+# into the test's temp dir.  The layered fs is $CSHELL_FS, else
+# build/bin/cshell-fs, else Debian's fuse-overlayfs.
+
+sbx_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+sbx_bin=${CSHELL_BIN:-$sbx_repo/build/bin}
+case $sbx_bin in /*) ;; *) sbx_bin=$sbx_repo/$sbx_bin ;; esac
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+skip() { echo "SKIP: $1: $2"; }
+# check NAME COMMAND...: PASS when the command succeeds
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
+}
+
+# Compiles the driver (C main around bi_sandbox) and cshell-init when the
+# build does not provide them.  Sets SBX_MODE=cshell|driver.
+sbx_build_frontend() {
+	local cf="-std=gnu11 -O1 -g -I$sbx_repo -D_GNU_SOURCE -w"
+	local srcs lib=$sbx_bin/../libcshell.a
+
+	if [ -x "$sbx_bin/cshell" ] &&
+		"$sbx_bin/cshell" -c 'sandbox help' >/dev/null 2>&1; then
+		SBX_MODE=cshell
+	else
+		SBX_MODE=driver
+		cat >"$work/driver.c" <<'EOF'
+#include <stdarg.h>
+#include <stdio.h>
+#include "lib/lib.h"
+struct sh;
+int bi_sandbox(struct sh *sh, int argc, char **argv);
+void sh_err(struct sh *sh, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)sh;
+	fputs("cshell: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+int main(int argc, char **argv)
+{
+	int r;
+
+	argv[0] = "sandbox";
+	r = bi_sandbox(NULL, argc, argv);
+	fflush(stdout);
+	return r;
+}
+EOF
+		# the built library when it is there and not older than the
+		# sources, else the sources themselves
+		if [ -f "$lib" ] && nm "$lib" 2>/dev/null | grep -q ' T sbx_join$' &&
+			[ -z "$(find "$sbx_repo/lib" "$sbx_repo/sandbox" -name '*.[ch]' -newer "$lib")" ]; then
+			srcs=$lib
+		else
+			srcs=$(ls "$sbx_repo"/lib/*.c "$sbx_repo"/sandbox/*.c |
+				grep -v '/sandbox/init\.c$')
+		fi
+		# shellcheck disable=SC2086
+		gcc $cf -o "$work/sandbox" "$work/driver.c" \
+			"$sbx_repo/shell/bi_sandbox.c" $srcs -lseccomp \
+			2>"$work/cc.log" || return 1
+	fi
+	if [ -x "$sbx_bin/cshell-init" ]; then
+		export CSHELL_INIT=$sbx_bin/cshell-init
+	else
+		# shellcheck disable=SC2046
+		gcc $cf -static -o "$work/cshell-init" "$sbx_repo/sandbox/init.c" \
+			$(ls "$sbx_repo"/lib/*.c) 2>>"$work/cc.log" || return 1
+		export CSHELL_INIT=$work/cshell-init
+	fi
+	return 0
+}
+
+# sbx ARGS...: one `sandbox ARGS…` command through the front end.
+sbx() {
+	if [ "$SBX_MODE" = cshell ]; then
+		"$sbx_bin/cshell" -c 'sandbox "$@"' cshell "$@"
+	else
+		"$work/sandbox" "$@"
+	fi
+}
+
+# Sets up the temp state roots and the tools; returns 1 (reason in
+# SBX_SKIP) when this machine cannot run sandboxes.
+sbx_setup() {
+	SBX_SKIP=
+	if [ "$(id -u)" != 0 ]; then
+		SBX_SKIP="needs root (the rootless path is not covered yet)"
+		return 1
+	fi
+	work=$(mktemp -d "${TMPDIR:-/tmp}/cshell-sbx.XXXXXX") || return 1
+	export CSHELL_RUNTIME_DIR=$work/rt CSHELL_DATA_DIR=$work/data
+	export CSHELL_CONFIG_DIR=$work/cfg
+	if ! sbx_build_frontend; then
+		SBX_SKIP="cannot build the sandbox front end: $(head -3 "$work/cc.log")"
+		return 1
+	fi
+	if [ -n "${CSHELL_FS:-}" ]; then
+		:
+	elif [ -x "$sbx_bin/cshell-fs" ]; then
+		export CSHELL_FS=$sbx_bin/cshell-fs
+	elif command -v fuse-overlayfs >/dev/null; then
+		export CSHELL_FS=fuse-overlayfs
+	else
+		export CSHELL_FS=/nonexistent/cshell-fs
+	fi
+	SBX_FUSE=1
+	[ -e /dev/fuse ] || SBX_FUSE=0
+	return 0
+}
+
+# Kills every init recorded under our runtime root, unmounts whatever is
+# mounted below $work, removes the cgroups and the temp dir.
+sbx_cleanup() {
+	local st pid cg m
+	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
+	for st in "$work"/rt/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		pid=$(sed -n 's/^init_pid=//p' "$st")
+		if [ -n "$pid" ] && [ "$pid" -gt 1 ] &&
+			grep -q cshell-init "/proc/$pid/cmdline" 2>/dev/null; then
+			kill -9 "$pid" 2>/dev/null
+		fi
+	done
+	sleep 0.1
+	awk -v w="$work" 'index($2, w) == 1 { print $2 }' /proc/mounts |
+		sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
+	done
+	for st in "$work"/rt/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		for cg in $(sed -n 's/^cgroup_v[12]=//p' "$st" | tr ':' ' '); do
+			case $cg in /sys/fs/cgroup/*cshell/*) rmdir "$cg" 2>/dev/null ;; esac
+		done
+	done
+	rm -rf "$work"
+}
+
+# Executed directly: a small self test of the front end.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	trap sbx_cleanup EXIT
+	if ! sbx_setup; then
+		skip sandbox-frontend "$SBX_SKIP"
+		exit 0
+	fi
+	sbx help >/dev/null 2>&1
+	check sandbox-help test $? = 0
+	sbx frobnicate >/dev/null 2>&1
+	check sandbox-usage-unknown-command test $? = 2
+	sbx create >/dev/null 2>&1
+	check sandbox-usage-missing-name test $? = 2
+	out=$(sbx create x --memory lots 2>&1)
+	rc=$?
+	if [ $rc = 2 ] && [[ $out == *"invalid size 'lots'"* ]]; then
+		pass sandbox-usage-bad-size
+	else
+		fail sandbox-usage-bad-size "status $rc, '$out'"
+	fi
+	out=$(sbx create 'bad/name' 2>&1)
+	rc=$?
+	if [ $rc = 2 ] && [[ $out == *"invalid sandbox name"* ]]; then
+		pass sandbox-usage-bad-name
+	else
+		fail sandbox-usage-bad-name "status $rc, '$out'"
+	fi
+	out=$(sbx inspect nosuch 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [[ $out == *"no such sandbox 'nosuch'"* ]]; then
+		pass sandbox-inspect-missing
+	else
+		fail sandbox-inspect-missing "status $rc, '$out'"
+	fi
+	out=$(sbx ls --json)
+	check sandbox-ls-json-empty test "$out" = "[]"
+	exit 0
+fi
