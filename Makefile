@@ -21,8 +21,8 @@ WERROR ?=
 V ?=
 # Seconds of fuzzing for check-fuzz, split evenly across the targets.
 FUZZ_SECONDS ?= 60
-# Command put in front of build/bin/cshell by `make run` (hook for starting
-# it inside a sandbox later, e.g. RUN_WRAPPER='build/bin/cshell-sbx --').
+# `make run` starts scripts/run.sh (cshell entered into the sandbox
+# "default" over the host root); RUN_WRAPPER goes in front of it.
 RUN_WRAPPER ?=
 RUN_ARGS ?=
 
@@ -153,8 +153,8 @@ $(ABUILD)/bin/$(1): $(call aobj,$($(1)_SRCS)) $(ABUILD)/libcshell.a
 	$$(call say,LD,$$@)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ASAN_CFLAGS) $$(LDFLAGS) -o $$@ \
-		$$(filter %.o,$$^) $(ABUILD)/libcshell.a $($(1)_LDLIBS) \
-		$$(LIBCSHELL_LDLIBS)
+		$$(filter %.o,$$^) $(ABUILD)/libcshell.a \
+		$(filter-out -static,$($(1)_LDLIBS)) $$(LIBCSHELL_LDLIBS)
 endef
 
 # $(1) = unit test name: tests/unit/NAME.c + NAME_SRCS + libcshell + cmocka.
@@ -222,7 +222,7 @@ check:
 run:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory all
-	$(Q)exec $(RUN_WRAPPER) $(BUILD)/bin/cshell $(RUN_ARGS)
+	$(Q)exec $(RUN_WRAPPER) scripts/run.sh $(BUILD)/bin $(RUN_ARGS)
 
 bench: all
 	$(Q)set -e; export CSHELL_BIN=$(CURDIR)/$(BUILD)/bin CSHELL_SRC=$(CURDIR); \

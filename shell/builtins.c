@@ -1131,6 +1131,8 @@ static const struct builtin builtins[] = {
 	{ "read", bi_read, false },
 	{ "readonly", bi_readonly, true },
 	{ "return", bi_return, true },
+	{ "sandbox", bi_sandbox, false },
+	{ "sb", bi_sandbox, false },
 	{ "set", bi_set, true },
 	{ "shift", bi_shift, true },
 	{ "test", bi_test, false },

@@ -442,10 +442,13 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 				_exit(1);
 			if (target) {
 				struct cs_error err = CS_ERROR_INIT;
-				if (sh_router->enter(target, args.v, &err) < 0) {
+				const char *const *env = NULL;
+				if (sh_router->enter(target, args.v, &env, &err) < 0) {
 					sh_err(sh, "%s", err.msg);
 					_exit(126);
 				}
+				for (; env && *env; env++)
+					var_setn(sh, *env, SH_VAR_EXPORT);
 				/* joined: builtins and functions run there too */
 				bi = sh_find_builtin(name);
 				fn = bi && bi->special ? NULL : sh_find_func(sh, name);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # shell/: the cshell program (docs/build.md explains these variables).
 PROGRAMS += cshell
-cshell_SRCS := $(filter-out shell/bi_sandbox.c,$(wildcard shell/*.c))
+cshell_SRCS := $(wildcard shell/*.c)
 cshell_LDLIBS := -lreadline
 
 -include shell/builtins.mk

@@ -1,40 +1,101 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * route.c — where `@T cmd` goes.  Targets are resolved here, in the one
- * module that knows every backend: local sandboxes, then remote hosts.
- * "host" always names the machine the shell runs on.
+ * module that knows every backend: "host" (this machine), then local
+ * sandboxes.  Remote hosts and VMs plug in here as their modules arrive:
+ * resolve() says whether a name is a target, enter() runs in the forked
+ * child right before exec and either joins the target or execs a relay.
  */
+#include <errno.h>
 #include <string.h>
 
+#include "image/image.h"
+#include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 
-static int no_resolve(const char *target, struct cs_error *err)
+static int resolve(const char *target, struct cs_error *err)
 {
-	return cs_error_set(err, 0, "unknown target '%s'", target);
+	struct cs_error e = CS_ERROR_INIT;
+
+	if (!strcmp(target, "host"))
+		return 0;
+	if (sbx_check_name(target, NULL) < 0 || sbx_resolve(target, &e) < 0) {
+		int code = e.code;
+		if (code != ENOENT && e.msg) {
+			cs_error_set(err, 0, "%s", e.msg);
+			cs_error_release(&e);
+			return -1;
+		}
+		cs_error_release(&e);
+		return cs_error_set(err, 0, "unknown target '%s' (no sandbox "
+				    "of that name; see 'sandbox ls')", target);
+	}
+	return 0;
 }
 
-static int no_enter(const char *target, char **argv, struct cs_error *err)
+static int enter(const char *target, char **argv, const char *const **env,
+		 struct cs_error *err)
 {
 	(void)argv;
-	return cs_error_set(err, 0, "unknown target '%s'", target);
+	*env = NULL;
+	if (!strcmp(target, "host"))
+		return 0;
+	if (sbx_join(target, err) < 0)
+		return cs_error_wrap(err, "cannot run in sandbox '%s'", target);
+	*env = sbx_joined_env();
+	return 0;
 }
 
-static char **only_host(const char *kind)
+static void push(char ***v, size_t *n, const char *s)
 {
-	char **v = xcalloc(2, sizeof(char *));
+	*v = xrealloc(*v, (*n + 2) * sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+static char **names(const char *kind)
+{
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!strcmp(kind, "image")) {
+		struct img_list l;
+		if (img_list(&l, NULL) == 0) {
+			for (size_t i = 0; i < l.n; i++)
+				for (size_t k = 0; k < l.v[i].n_names; k++)
+					push(&v, &n, l.v[i].names[k]);
+			img_list_release(&l);
+		}
+		return v;
+	}
 	if (!strcmp(kind, "target"))
-		v[0] = xstrdup("host");
+		push(&v, &n, "host");
+	struct sbx_info *list;
+	size_t count;
+	if (sbx_list(&list, &count, NULL) == 0) {
+		for (size_t i = 0; i < count; i++)
+			push(&v, &n, list[i].spec.name);
+		sbx_info_list_free(list, count);
+	}
 	return v;
 }
 
-static char *no_rootfs(const char *target, char **workdir)
+static char *rootfs(const char *target, char **workdir)
 {
-	(void)target;
+	struct sbx_info info;
+
 	*workdir = NULL;
-	return NULL;
+	if (sbx_check_name(target, NULL) < 0 || sbx_inspect(target, &info, NULL) < 0)
+		return NULL;
+	char *r = NULL;
+	if (info.state == SBX_STATE_RUNNING && info.rootfs) {
+		r = xstrdup(info.rootfs);
+		*workdir = xstrdup(info.spec.workdir ? info.spec.workdir : "/");
+	}
+	sbx_info_release(&info);
+	return r;
 }
 
-static const struct sh_router none = { no_resolve, no_enter, only_host,
-				       no_rootfs };
+static const struct sh_router router = { resolve, enter, names, rootfs };
 
-const struct sh_router *sh_router = &none;
+const struct sh_router *sh_router = &router;

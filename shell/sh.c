@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
+		"       cshell [--norc] [--enter TARGET]      (interactive)\n"
 		"       cshell sandbox|image|host|monitor|up|down [ARG...]\n");
 }
 
@@ -68,6 +69,7 @@ int sh_main(int argc, char **argv)
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
 	bool force_stdin = false, force_interactive = false, norc = false;
+	const char *enter_target = NULL;
 	bool dd;
 	int i;
 
@@ -99,6 +101,14 @@ int sh_main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "--norc")) {
 			norc = true;
+			continue;
+		}
+		if (!strcmp(a, "--enter")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "cshell: --enter requires a target\n");
+				return 2;
+			}
+			enter_target = argv[++i];
 			continue;
 		}
 		if ((a[0] != '-' && a[0] != '+') || !a[1])
@@ -164,6 +174,11 @@ int sh_main(int argc, char **argv)
 			sh_interactive_init(sh);
 			src_push_interactive(sh);
 			sh_run_rcfiles(sh, norc);
+			if (enter_target) {
+				char *cmd = xasprintf("enter '%s'", enter_target);
+				sh_eval_string(sh, cmd, "--enter");
+				free(cmd);
+			}
 		} else {
 			sh->script = true;
 			src_push_fd(sh, 0, true);

@@ -27,7 +27,10 @@ int sh_main(int argc, char **argv);
 
 struct sh_router {
 	int (*resolve)(const char *target, struct cs_error *err);
-	int (*enter)(const char *target, char **argv, struct cs_error *err);
+	/* *env: "K=V" entries the command gets on top of the shell's
+	 * exported variables (a sandbox's --env); NULL-terminated or NULL */
+	int (*enter)(const char *target, char **argv, const char *const **env,
+		     struct cs_error *err);
 	/* Names for completion: kind "target" (what @ accepts), "sandbox",
 	 * "image".  A malloc'd NULL-terminated array of malloc'd strings. */
 	char **(*names)(const char *kind);
