@@ -116,11 +116,8 @@ static void add_commands(const char *prefix, const char *root)
 	for (struct alias *a = csh->aliases; a; a = a->next)
 		if (a->name[0])
 			cand_add(prefix, a->name);
-	if (root)
-		add_executables(prefix, root,
-				"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	else
-		add_executables(prefix, NULL, sh_getvar(csh, "PATH"));
+	/* a target runs commands with the shell's PATH, inside its root */
+	add_executables(prefix, root, sh_getvar(csh, "PATH"));
 }
 
 static void add_variables(const char *prefix)

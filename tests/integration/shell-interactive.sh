@@ -12,6 +12,7 @@ SOCK=$T/tmux.sock
 TM() { tmux -S "$SOCK" "$@"; }
 cleanup() {
 	TM kill-server 2>/dev/null
+	[ -n "${SBX:-}" ] && "$CSH" sandbox rm -f "$SBX" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -27,12 +28,20 @@ fail() {
 }
 
 mkdir -p "$T/home/dir.d" "$T/config" "$T/state"
+export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
+# the layered fs for the sandbox cases: ours when built, else a stand-in
+if [ -x "$BIN/cshell-fs" ]; then
+	FS=$BIN/cshell-fs
+else
+	FS=$(command -v fuse-overlayfs)
+fi
 touch "$T/home/unique-file.txt"
 start() {
 	TM kill-server 2>/dev/null
 	TM new-session -d -s sh -x 150 -y 40 -c "$T/home" \
 		"env -i HOME=$T/home TERM=xterm PATH=/usr/bin:/bin XDG_STATE_HOME=$T/state \
 		 CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run \
+		 CSHELL_FS=$FS \
 		 PS1='cs% ' $CSH"
 	wait_for '^cs% *$' || true
 }
@@ -117,6 +126,36 @@ sleep 0.3
 keys C-c
 keys 'echo "fg-st=$?"' Enter
 check fg-then-ctrl-c 'fg-st=130'
+
+# targets: a sandbox with a command that exists only inside it
+SBX=tabsb$$
+if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c 'printf \"#!/bin/sh\\necho inside\\n\" >/usr/bin/only-in-sbx && chmod +x /usr/bin/only-in-sbx'" >"$T/sbx.log" 2>&1; then
+	clear_screen
+	keys "@${SBX:0:4}" Tab
+	check tab-target "cs% @$SBX *\$"
+	keys 'only-in' Tab
+	check tab-command-in-target "cs% @$SBX only-in-sbx *\$"
+	keys Enter
+	check run-in-target '^inside$'
+	clear_screen
+	keys 'only-in' Tab
+	sleep 0.3
+	if screen | grep -q 'only-in-sbx'; then
+		fail tab-host-does-not-see-target "completed a command that exists only in the sandbox"
+	else
+		pass tab-host-does-not-see-target
+	fi
+	keys C-u
+	keys "PS1='\\T% '" Enter
+	keys "enter $SBX" Enter
+	check prompt-shows-target "^\\[$SBX\\] % *\$"
+	keys 'only-in' Tab
+	check tab-command-after-enter "only-in-sbx *\$"
+	keys C-u
+	keys 'leave' Enter
+else
+	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
+fi
 
 keys 'exit' Enter
 exit 0
