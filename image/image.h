@@ -280,4 +280,9 @@ void img_resolved_release(struct img_resolved *r);
 int img_resolve_or_pull(const char *ref, const struct img_pull_opts *opts,
 			struct img_resolved *out, struct cs_error *err);
 
+/* The `image` command line (cli.c), argv[0] being "image": what
+ * `cshell image …` and the shell's image builtin run, as the cshell-image
+ * program.  Returns the exit status. */
+int img_cli(int argc, char **argv);
+
 #endif

@@ -941,6 +941,19 @@ int sh_eval_string(struct sh *sh, const char *s, const char *name)
 	return status;
 }
 
+char *sh_helper_path(struct sh *sh, const char *name)
+{
+	char *slash = strrchr(self_exe, '/');
+
+	if (slash) {
+		char *p = arena_alloc(sh->stack, (slash - self_exe) + strlen(name) + 2);
+		sprintf(p, "%.*s/%s", (int)(slash - self_exe), self_exe, name);
+		if (access(p, X_OK) == 0)
+			return p;
+	}
+	return (char *)name;
+}
+
 void sh_init_self_exe(void)
 {
 	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);

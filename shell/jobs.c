@@ -355,3 +355,47 @@ int jobs_wait_any(struct sh *sh, bool block)
 		return 0;
 	}
 }
+
+char **sh_output_lines(char *const argv[])
+{
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return v;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(pfd[1], 1);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return v;
+	}
+	struct cs_buf b = CS_BUF_INIT;
+	cs_buf_init(&b, 16u << 20);
+	cs_buf_read_fd(&b, pfd[0]);
+	close(pfd[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	for (char *line = b.buf, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl > line) {
+			v = xrealloc(v, (n + 2) * sizeof(char *));
+			v[n++] = xstrndup(line, nl - line);
+			v[n] = NULL;
+		}
+		if (!*nl)
+			break;
+	}
+	cs_buf_release(&b);
+	return v;
+}

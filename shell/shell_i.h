@@ -465,6 +465,12 @@ void sh_flush_std(struct sh *sh);
 int sh_exec_external_wait(struct sh *sh, char **argv);
 void sh_exec_replace(struct sh *sh, char **argv) __attribute__((noreturn));
 void sh_init_self_exe(void);
+/* A helper program (cshell-image, cshell-fs…): next to this cshell when
+ * it is there, else the bare name for a PATH search.  On sh->stack. */
+char *sh_helper_path(struct sh *sh, const char *name);
+/* Runs argv and returns its standard output split into lines: a malloc'd
+ * NULL-terminated array of malloc'd strings (empty on failure). */
+char **sh_output_lines(char *const argv[]);
 int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			 bool *dashdash, bool cmdline);
 const char *sh_builtin_name(size_t i);

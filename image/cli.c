@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli.c — the `image` command line over image/image.h (pull, push,
+ * import, export, ls, inspect, tag, rm, prune), run as the cshell-image
+ * program: the shell's `image` builtin execs it, so libcurl, libarchive
+ * and libcrypto are loaded only when images are used, never at every
+ * shell start.  Each subcommand is a small function that parses its
+ * options, calls the library and prints; img_cli() at the bottom
+ * dispatches.  Usage errors return 2.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <stdarg.h>
+
+#include "image/image.h"
+
+static const char usage_text[] =
+	"usage: image pull [--insecure] [--platform OS/ARCH[/VARIANT]] [-q] REF...\n"
+	"       image ls [--json] [-q]\n"
+	"       image inspect [--json] REF\n"
+	"       image push [--insecure] REF [DEST]\n"
+	"       image import [--name NAME] [--platform P] DIR[:TAG] | FILE.tar\n"
+	"       image export REF DIR[:TAG] | FILE.tar\n"
+	"       image tag REF NEWREF\n"
+	"       image rm REF...\n"
+	"       image prune\n";
+
+static void CS_PRINTF(1, 2) cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("cshell: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage(const char *msg)
+{
+	if (msg)
+		cli_err("image: %s", msg);
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int fail(struct cs_error *err)
+{
+	cli_err("%s", err->msg ? err->msg : "image: unknown error");
+	cs_error_release(err);
+	return 1;
+}
+
+/* Parses the long options of a subcommand; argv[0] is the subcommand.
+ * Returns the index of the first operand or -1 on a usage error. */
+static int parse_opts(int argc, char **argv,
+		      const struct option *lo, const char *so,
+		      int (*cb)(int c, const char *arg, void *ud), void *ud)
+{
+	int c;
+
+	optind = 0; /* glibc: full reinitialisation */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			cli_err(
+			       "image %s: unknown or incomplete option '%s'",
+			       argv[0], argv[optind - 1]);
+			return -1;
+		}
+		if (cb(c, optarg, ud) < 0)
+			return -1;
+	}
+	return optind;
+}
+
+struct pull_args {
+	struct img_pull_opts opts;
+};
+
+static int pull_opt(int c, const char *arg, void *ud)
+{
+	struct pull_args *a = ud;
+
+	switch (c) {
+	case 'k':
+		a->opts.flags |= IMG_PULL_INSECURE;
+		return 0;
+	case 'p':
+		a->opts.platform = arg;
+		return 0;
+	case 'q':
+		a->opts.flags |= IMG_PULL_QUIET;
+		return 0;
+	}
+	return -1;
+}
+
+static int cmd_pull(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pull_args a = { { 0 } };
+	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a), st = 0;
+
+	if (i < 0)
+		return usage(NULL);
+	if (i >= argc)
+		return usage("pull: missing image reference");
+	for (; i < argc; i++) {
+		struct cs_error err = CS_ERROR_INIT;
+		char digest[IMG_DIGEST_LEN];
+
+		if (img_pull(argv[i], &a.opts, digest, &err) < 0) {
+			fail(&err);
+			st = 1;
+			continue;
+		}
+		printf("%s: %s\n", argv[i], digest);
+	}
+	return st;
+}
+
+static int cmd_push(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pull_args a = { { 0 } };
+	struct cs_error err = CS_ERROR_INIT;
+	char digest[IMG_DIGEST_LEN];
+	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a);
+	const char *dst;
+
+	if (i < 0)
+		return usage(NULL);
+	if (i >= argc || argc - i > 2)
+		return usage("push: want an image and an optional "
+				 "destination");
+	dst = argc - i == 2 ? argv[i + 1] : NULL;
+	if (img_push(argv[i], dst, a.opts.flags, digest, &err) < 0)
+		return fail(&err);
+	printf("%s: %s\n", dst ? dst : argv[i], digest);
+	return 0;
+}
+
+struct import_args {
+	const char *name;
+	const char *platform;
+};
+
+static int import_opt(int c, const char *arg, void *ud)
+{
+	struct import_args *a = ud;
+
+	if (c == 'n')
+		a->name = arg;
+	else if (c == 'p')
+		a->platform = arg;
+	else
+		return -1;
+	return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	char digest[IMG_DIGEST_LEN];
+	int i = parse_opts(argc, argv, lo, "+", import_opt, &a);
+
+	if (i < 0)
+		return usage(NULL);
+	if (i + 1 != argc)
+		return usage("import: want one layout DIR[:TAG] or "
+				 "archive FILE.tar");
+	if (img_import(argv[i], a.name, a.platform, digest, &err) < 0)
+		return fail(&err);
+	printf("%s: %s\n", argv[i], digest);
+	return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (argc != 3)
+		return usage("export: want an image and a layout "
+				 "DIR[:TAG] or an archive FILE.tar");
+	if (img_export(argv[1], argv[2], &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
+struct flag_args {
+	int json;
+	int quiet;
+	int names;
+};
+
+static int flag_opt(int c, const char *arg, void *ud)
+{
+	struct flag_args *a = ud;
+
+	(void)arg;
+	if (c == 'j')
+		a->json = 1;
+	else if (c == 'q')
+		a->quiet = 1;
+	else if (c == 'N')
+		a->names = 1;
+	else
+		return -1;
+	return 0;
+}
+
+static const struct option flag_lo[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "names", no_argument, NULL, 'N' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1ull << 30))
+		snprintf(buf, len, "%.1fGB", n / 1073741824.0);
+	else if (n >= (1ull << 20))
+		snprintf(buf, len, "%.1fMB", n / 1048576.0);
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1fkB", n / 1024.0);
+	else
+		snprintf(buf, len, "%" PRIu64 "B", n);
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	struct flag_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	struct img_list l;
+	int i = parse_opts(argc, argv, flag_lo, "+q", flag_opt, &a);
+
+	if (i < 0)
+		return usage(NULL);
+	if (i < argc)
+		return usage("ls: takes no operands");
+	if (a.json) {
+		char *text = img_list_json(&err);
+		if (!text)
+			return fail(&err);
+		printf("%s\n", text);
+		free(text);
+		return 0;
+	}
+	if (img_list(&l, &err) < 0)
+		return fail(&err);
+	if (!a.quiet && !a.names)
+		printf("%-50s %-12s %6s %9s\n", "NAME", "ID", "LAYERS", "SIZE");
+	for (size_t k = 0; k < l.n; k++) {
+		struct img_info *m = &l.v[k];
+		if (a.names) {
+			/* one reference per line, for completion scripts */
+			for (size_t j = 0; j < m->n_names; j++)
+				printf("%s\n", m->names[j]);
+			continue;
+		}
+		const char *id = strlen(m->config) > 19 ? m->config + 7 : "";
+		char size[32];
+
+		if (a.quiet) {
+			printf("%.12s\n", id);
+			continue;
+		}
+		human_size(m->size, size, sizeof(size));
+		if (!m->n_names)
+			printf("%-50s %-12.12s %6zu %9s\n", "<none>", id,
+			       m->n_layers, size);
+		for (size_t j = 0; j < m->n_names; j++)
+			printf("%-50s %-12.12s %6zu %9s\n", m->names[j], id,
+			       m->n_layers, size);
+	}
+	img_list_release(&l);
+	return 0;
+}
+
+static void print_strv(const char *label, char **v)
+{
+	if (!v || !*v)
+		return;
+	printf("%-11s", label);
+	for (; *v; v++)
+		printf(" %s", *v);
+	putchar('\n');
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	struct flag_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	struct img_info info;
+	struct img_resolved r;
+	int i = parse_opts(argc, argv, flag_lo, "+", flag_opt, &a);
+	char size[32];
+
+	if (i < 0)
+		return usage(NULL);
+	if (i + 1 != argc)
+		return usage("inspect: want exactly one image");
+	if (a.json) {
+		char *text = img_inspect_json(argv[i], &err);
+		if (!text)
+			return fail(&err);
+		printf("%s\n", text);
+		free(text);
+		return 0;
+	}
+	if (img_find(argv[i], &info, &err) < 0)
+		return fail(&err);
+	if (img_resolve(argv[i], &r, &err) < 0) {
+		img_info_release(&info);
+		return fail(&err);
+	}
+	for (size_t k = 0; k < info.n_names; k++)
+		printf("%-11s %s\n", k ? "" : "Names:", info.names[k]);
+	printf("%-11s %s\n", "Digest:", info.digest);
+	printf("%-11s %s\n", "Config:", info.config);
+	printf("%-11s %s/%s\n", "Platform:", info.os, info.arch);
+	if (info.created)
+		printf("%-11s %s\n", "Created:", info.created);
+	human_size(info.size, size, sizeof(size));
+	printf("%-11s %s\n", "Size:", size);
+	print_strv("Env:", r.config.env);
+	print_strv("Entrypoint:", r.config.entrypoint);
+	print_strv("Cmd:", r.config.cmd);
+	if (r.config.workdir && *r.config.workdir)
+		printf("%-11s %s\n", "WorkingDir:", r.config.workdir);
+	if (r.config.user && *r.config.user)
+		printf("%-11s %s\n", "User:", r.config.user);
+	for (size_t k = 0; k < r.n_layers; k++)
+		printf("%-11s %s\n", k ? "" : "Layers:", r.layers[k]);
+	img_resolved_release(&r);
+	img_info_release(&info);
+	return 0;
+}
+
+static int cmd_tag(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (argc != 3)
+		return usage("tag: want an image and a new name");
+	if (img_tag(argv[1], argv[2], &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	int st = 0;
+
+	if (argc < 2)
+		return usage("rm: missing image");
+	for (int i = 1; i < argc; i++) {
+		struct cs_error err = CS_ERROR_INIT;
+
+		if (img_rm(argv[i], &err) < 0)
+			st = fail(&err);
+		else
+			printf("removed %s\n", argv[i]);
+	}
+	return st;
+}
+
+static int cmd_prune(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct img_prune_stats st;
+	char size[32];
+
+	(void)argv;
+	if (argc != 1)
+		return usage("prune: takes no operands");
+	if (img_prune(&st, &err) < 0)
+		return fail(&err);
+	human_size(st.bytes, size, sizeof(size));
+	printf("removed %zu blobs and %zu layers (%s)\n", st.blobs, st.layers,
+	       size);
+	return 0;
+}
+
+int img_cli(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "pull", cmd_pull },	  { "ls", cmd_ls },
+		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
+		{ "push", cmd_push },	  { "import", cmd_import },
+		{ "export", cmd_export }, { "tag", cmd_tag },
+		{ "rm", cmd_rm },	  { "prune", cmd_prune },
+	};
+
+	if (argc < 2)
+		return usage(NULL);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	cli_err("image: unknown command '%s'", argv[1]);
+	return usage(NULL);
+}
