@@ -28,6 +28,7 @@ fail() {
 }
 
 mkdir -p "$T/home/dir.d" "$T/config" "$T/state"
+echo "alias rcalias='echo from-the-rc-file'" >"$T/config/cshellrc"
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 # the layered fs for the sandbox cases: ours when built, else a stand-in
 if [ -x "$BIN/cshell-fs" ]; then
@@ -36,13 +37,17 @@ else
 	FS=$(command -v fuse-overlayfs)
 fi
 touch "$T/home/unique-file.txt"
+# start [ARGS...]: a fresh cshell in a fresh terminal
 start() {
 	TM kill-server 2>/dev/null
+	# let the old server go before a new one takes the socket
+	for _ in $(seq 20); do TM has-session 2>/dev/null || break; sleep 0.1; done
+	rm -f "$SOCK"
 	TM new-session -d -s sh -x 150 -y 40 -c "$T/home" \
 		"env -i HOME=$T/home TERM=xterm PATH=/usr/bin:/bin XDG_STATE_HOME=$T/state \
 		 CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run \
 		 CSHELL_FS=$FS \
-		 PS1='cs% ' $CSH"
+		 PS1='cs% ' $CSH $*"
 	wait_for '^cs% *$' || true
 }
 screen() { TM capture-pane -p -t sh; }
@@ -153,9 +158,30 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 	check tab-command-after-enter "only-in-sbx *\$"
 	keys C-u
 	keys 'leave' Enter
+	# job control reaches into the sandbox
+	clear_screen
+	keys "@$SBX sleep 60" Enter
+	sleep 0.5
+	keys C-z
+	check ctrl-z-in-target "Stopped[[:space:]]+@$SBX sleep 60"
+	keys 'fg' Enter
+	sleep 0.3
+	keys C-c
+	keys 'echo "target-fg-st=$?"' Enter
+	check fg-in-target-ctrl-c 'target-fg-st=130'
 else
 	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
 fi
+
+# the start-up file, and --norc
+start
+clear_screen
+keys 'rcalias' Enter
+check rcfile-read 'from-the-rc-file'
+start --norc
+clear_screen
+keys 'rcalias' Enter
+check norc-skips-rcfile 'rcalias: not found'
 
 keys 'exit' Enter
 exit 0
