@@ -173,6 +173,29 @@ else
 	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
 fi
 
+# editing modes and end of input
+start
+clear_screen
+keys 'set -o vi' Enter
+keys 'echo vi-one' Enter
+keys Escape
+keys k
+check vi-mode-history-k 'cs% echo vi-one *$'
+keys Enter
+keys 'set -o emacs' Enter
+clear_screen
+keys 'set -o ignoreeof' Enter
+keys C-d
+check ignoreeof-keeps-shell 'Use "exit" to leave the shell'
+keys 'set +o ignoreeof' Enter
+keys C-d
+sleep 0.3
+if TM has-session -t sh 2>/dev/null && screen | grep -q 'cs% *$'; then
+	fail ctrl-d-exits "the shell is still running"
+else
+	pass ctrl-d-exits
+fi
+
 # the start-up file, and --norc
 start
 clear_screen
