@@ -286,9 +286,12 @@ FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
 MAN1 := $(wildcard man/*.1)
 MAN5 := $(wildcard man/*.5)
 
+# TEST_PROGRAMS are built like PROGRAMS but never installed.
+INST_BINS = $(addprefix $(BUILD)/bin/,$(filter-out $(TEST_PROGRAMS),$(PROGRAMS)))
+
 install: all
 	$(Q)install -d $(DESTDIR)$(BINDIR)
-	$(Q)$(if $(BINS),install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/)
+	$(Q)$(if $(INST_BINS),install -m 0755 $(INST_BINS) $(DESTDIR)$(BINDIR)/)
 	$(Q)$(if $(MAN1),install -d $(DESTDIR)$(MANDIR)/man1 && \
 		install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(Q)$(if $(MAN5),install -d $(DESTDIR)$(MANDIR)/man5 && \
@@ -301,7 +304,7 @@ install: all
 		install -D -m 0644 completions/cshell.fish $(DESTDIR)$(FISHCOMPDIR)/cshell.fish)
 
 uninstall:
-	$(Q)rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS)) \
+	$(Q)rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(filter-out $(TEST_PROGRAMS),$(PROGRAMS))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(DESTDIR)$(BASHCOMPDIR)/cshell $(DESTDIR)$(ZSHCOMPDIR)/_cshell \

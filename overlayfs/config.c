@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * config.c — the command line of cshell-fs, compatible with fuse-overlayfs:
+ * "-o lowerdir=A:B,upperdir=U,workdir=W[,…] [-f] [-d] MOUNTPOINT".
+ * ovl_config_parse() splits one option string; ovl_config_from_args()
+ * walks argv.  Pure string work, so unit tests drive it directly.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "overlayfs/overlayfs.h"
+
+void ovl_config_init(struct ovl_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->default_permissions = true;
+	cfg->timeout = 1.0;
+	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
+}
+
+static void free_lowers(struct ovl_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlower; i++)
+		free(cfg->lowers[i]);
+	free(cfg->lowers);
+	cfg->lowers = NULL;
+	cfg->nlower = 0;
+}
+
+void ovl_config_release(struct ovl_config *cfg)
+{
+	free_lowers(cfg);
+	free(cfg->upper);
+	free(cfg->work);
+	free(cfg->fsname);
+	cs_buf_release(&cfg->fuse_opts);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Copies the next item of s up to an unescaped sep, removing the escaping
+ * backslashes; advances *s past the separator. */
+static char *next_item(const char **s, char sep)
+{
+	const char *p = *s;
+	char *out = xmalloc(strlen(p) + 1);
+	size_t n = 0;
+
+	while (*p && *p != sep) {
+		if (*p == '\\' && p[1])
+			p++;
+		out[n++] = *p++;
+	}
+	out[n] = 0;
+	*s = *p ? p + 1 : p;
+	return out;
+}
+
+static int parse_lowers(struct ovl_config *cfg, const char *val,
+			struct cs_error *err)
+{
+	free_lowers(cfg);
+	while (*val) {
+		char *item = next_item(&val, ':');
+
+		if (!*item) {
+			free(item);
+			continue;
+		}
+		if (cfg->nlower >= OVL_MAX_LOWER) {
+			free(item);
+			return cs_error_set(err, 0,
+					    "too many lower layers (at most %d)",
+					    OVL_MAX_LOWER);
+		}
+		cfg->lowers = xrealloc(cfg->lowers, (cfg->nlower + 1) *
+							    sizeof(char *));
+		cfg->lowers[cfg->nlower++] = item;
+	}
+	if (!cfg->nlower)
+		return cs_error_set(err, 0, "lowerdir= names no directory");
+	return 0;
+}
+
+/* fuse-overlayfs options that tune its own behaviour; we accept and ignore
+ * them so that existing command lines keep working. */
+static const char *const ignored_opts[] = {
+	"squash_to_root", "squash_to_uid", "squash_to_gid", "static_nlink",
+	"noacl", "threaded", "fsync", "fast_ino", "writeback", "noxattrs",
+	"plugins", "xattr_permissions", "volatile", "uidmapping", "gidmapping",
+	"redirect_dir", "index", "metacopy", "xino", "userxattr",
+};
+
+static bool ignored(const char *key)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(ignored_opts); i++)
+		if (!strcmp(key, ignored_opts[i]))
+			return true;
+	return false;
+}
+
+static int parse_one(struct ovl_config *cfg, const char *opt,
+		     struct cs_error *err)
+{
+	const char *eq = strchr(opt, '=');
+	_cleanup_free_ char *key =
+		eq ? xstrndup(opt, eq - opt) : xstrdup(opt);
+	const char *val = eq ? eq + 1 : NULL;
+
+	if (!strcmp(key, "lowerdir")) {
+		if (!val)
+			return cs_error_set(err, 0, "lowerdir needs a value");
+		return parse_lowers(cfg, val, err);
+	}
+	if (!strcmp(key, "upperdir") || !strcmp(key, "workdir") ||
+	    !strcmp(key, "fsname")) {
+		char **dst = key[0] == 'u' ? &cfg->upper :
+			     key[0] == 'w' ? &cfg->work : &cfg->fsname;
+		const char *p = val;
+
+		if (!val || !*val)
+			return cs_error_set(err, 0, "%s needs a value", key);
+		free(*dst);
+		*dst = next_item(&p, 0);
+		return 0;
+	}
+	if (!strcmp(key, "timeout")) {
+		char *end;
+
+		if (!val)
+			return cs_error_set(err, 0, "timeout needs a value");
+		errno = 0;
+		cfg->timeout = strtod(val, &end);
+		if (errno || *end || cfg->timeout < 0)
+			return cs_error_set(err, 0,
+					    "timeout '%s' is not a number of seconds",
+					    val);
+		return 0;
+	}
+	if (!strcmp(key, "whiteout")) {
+		if (val && !strcmp(val, "oci"))
+			cfg->oci_whiteouts = true;
+		else if (val && !strcmp(val, "kernel"))
+			cfg->oci_whiteouts = false;
+		else
+			return cs_error_set(err, 0,
+					    "whiteout= takes 'kernel' or 'oci'");
+		return 0;
+	}
+	if (!strcmp(key, "allow_other")) {
+		cfg->allow_other = true;
+		return 0;
+	}
+	if (!strcmp(key, "default_permissions")) {
+		cfg->default_permissions = true;
+		return 0;
+	}
+	if (ignored(key))
+		return 0;
+	/* Anything else is a mount option for the kernel (ro, nosuid, …). */
+	if (cfg->fuse_opts.len && cs_buf_addc(&cfg->fuse_opts, ',') < 0)
+		return cs_error_set(err, E2BIG, "mount options");
+	if (cs_buf_adds(&cfg->fuse_opts, opt) < 0)
+		return cs_error_set(err, E2BIG, "mount options");
+	return 0;
+}
+
+int ovl_config_parse(struct ovl_config *cfg, const char *opts,
+		     struct cs_error *err)
+{
+	const char *p = opts;
+
+	while (*p) {
+		_cleanup_free_ char *opt = NULL;
+		const char *start = p;
+
+		/* Split on unescaped commas but keep the escapes: the
+		 * per-option parser removes them. */
+		while (*p && *p != ',') {
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
+		}
+		opt = xstrndup(start, p - start);
+		if (*p)
+			p++;
+		if (!*opt)
+			continue;
+		if (parse_one(cfg, opt, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void ovl_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"usage: %s -o lowerdir=DIR[:DIR…][,upperdir=DIR,workdir=DIR][,OPT…] [-f] [-d] [-s] MOUNTPOINT\n"
+		"\n"
+		"Mounts the lower layers (top first) under a writable upper layer with\n"
+		"the semantics of the kernel overlayfs; lowerdir alone mounts read-only.\n"
+		"\n"
+		"  -o fsname=NAME        name shown by mount(8) (default cshell-fs)\n"
+		"  -o allow_other        let other users in (needs user_allow_other)\n"
+		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 1)\n"
+		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
+		"                        (default kernel: 0:0 devices, opaque xattr)\n"
+		"  -o ro,nosuid,nodev,…  passed to the kernel mount\n"
+		"  -f                    stay in the foreground\n"
+		"  -d                    trace every request (implies -f)\n"
+		"  -s                    serve requests on a single thread\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         the version\n",
+		prog);
+}
+
+int ovl_config_from_args(struct ovl_config *cfg, int argc, char **argv,
+			 char **mountpoint, struct cs_error *err)
+{
+	*mountpoint = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-o") || !strncmp(a, "-o", 2)) {
+			const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (!v)
+				return cs_error_set(err, 0, "option -o needs a value");
+			if (ovl_config_parse(cfg, v, err) < 0)
+				return -1;
+		} else if (!strcmp(a, "-f")) {
+			cfg->foreground = true;
+		} else if (!strcmp(a, "-d") || !strcmp(a, "--debug")) {
+			cfg->debug = cfg->foreground = true;
+		} else if (!strcmp(a, "-s")) {
+			cfg->singlethread = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			return 1;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			return 2;
+		} else if (a[0] == '-' && a[1]) {
+			return cs_error_set(err, 0,
+					    "unknown option '%s' (see --help)", a);
+		} else if (*mountpoint) {
+			return cs_error_set(err, 0,
+					    "more than one mount point ('%s', '%s')",
+					    *mountpoint, a);
+		} else {
+			*mountpoint = xstrdup(a);
+		}
+	}
+	if (!*mountpoint)
+		return cs_error_set(err, 0, "no mount point given (see --help)");
+	if (!cfg->nlower)
+		return cs_error_set(err, 0,
+				    "no lower layer: give -o lowerdir=DIR[:DIR…]");
+	if (!!cfg->upper != !!cfg->work)
+		return cs_error_set(err, 0,
+				    "upperdir and workdir go together: give both or neither");
+	return 0;
+}
+
+bool ovl_name_is_marker(const char *name)
+{
+	return !strncmp(name, OVL_WH_PREFIX, sizeof(OVL_WH_PREFIX) - 1);
+}
+
+const char *ovl_whiteout_target(const char *name)
+{
+	if (!ovl_name_is_marker(name) || !strcmp(name, OVL_WH_OPAQUE))
+		return NULL;
+	name += sizeof(OVL_WH_PREFIX) - 1;
+	return *name ? name : NULL;
+}

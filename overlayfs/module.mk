@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# overlayfs/ — cshell-fs, the layered FUSE filesystem (docs/overlayfs.md).
+# The daemon is its own program: its sources stay out of libcshell so that
+# nothing else links libfuse.
+
+OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
+	overlayfs/ops.c overlayfs/serve.c
+
+PROGRAMS += cshell-fs
+cshell-fs_SRCS := overlayfs/main.c $(OVL_SRCS)
+cshell-fs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
+cshell-fs_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+
+# the random-operation tester of tests/integration/fs-difftest.sh
+PROGRAMS += ovl-difftest
+TEST_PROGRAMS += ovl-difftest
+ovl-difftest_SRCS := overlayfs/tools/difftest.c
+ovl-difftest_LDLIBS :=
+ovl-difftest_CFLAGS :=
+
+UNIT_TESTS += test_ovl_config
+test_ovl_config_SRCS := overlayfs/config.c
+test_ovl_config_LDLIBS :=
+LIBCSHELL_CFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null)

@@ -1,0 +1,1310 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * ops.c — the FUSE low-level operations of cshell-fs.  Namespace
+ * operations take fs->lock, bring the nodes they touch up to date
+ * (ovl_node_refresh), do their work on the layers through the nodes' O_PATH
+ * fds and reply; data operations (read, write, fsync, …) work on the file
+ * descriptor kept in fi->fh and take no lock.  The order below follows a
+ * file's life: lookup and attributes, creation, removal and rename, open
+ * files, directories, xattrs, then the session setup (ovl_serve).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "overlayfs/ovl_i.h"
+
+static struct ovl_fs *FS(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct ovl_node *NODE(struct ovl_fs *fs, fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID ? fs->root : (struct ovl_node *)(uintptr_t)ino;
+}
+
+static void lock(struct ovl_fs *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+}
+
+static void unlock(struct ovl_fs *fs)
+{
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static struct ovl_lookup *lookup_new(void)
+{
+	struct ovl_lookup *lk = xmalloc(sizeof(*lk));
+
+	lk->nent = 0;
+	return lk;
+}
+
+static void lookup_free(struct ovl_lookup *lk)
+{
+	ovl_lookup_release(lk);
+	free(lk);
+}
+
+/* An open file.  A file opened read-only in a lower layer switches to the
+ * upper copy on its next read once someone copied it up, as the kernel's
+ * overlayfs does; the old fd stays open until release because another
+ * thread may still be reading through it. */
+struct ovl_file {
+	int fd;
+	int old_fd;
+	bool lower;
+	struct ovl_node *node; /* valid while open: the kernel holds it */
+};
+
+static struct ovl_file *file_new(int fd, struct ovl_node *n)
+{
+	struct ovl_file *f = xcalloc(1, sizeof(*f));
+
+	f->fd = fd;
+	f->old_fd = -1;
+	f->node = n;
+	f->lower = node_upper_fd(n) < 0;
+	return f;
+}
+
+static struct ovl_file *FILE_OF(struct fuse_file_info *fi)
+{
+	return (struct ovl_file *)(uintptr_t)fi->fh;
+}
+
+static int file_fd(struct fuse_file_info *fi)
+{
+	return __atomic_load_n(&FILE_OF(fi)->fd, __ATOMIC_ACQUIRE);
+}
+
+/* The fd to read through, following a copy-up since open. */
+static int file_read_fd(struct ovl_fs *fs, struct fuse_file_info *fi)
+{
+	struct ovl_file *f = FILE_OF(fi);
+	char path[64];
+	int fd;
+
+	if (!__atomic_load_n(&f->lower, __ATOMIC_ACQUIRE))
+		return file_fd(fi);
+	lock(fs);
+	if (f->lower && node_upper_fd(f->node) >= 0 && f->old_fd < 0) {
+		ovl_proc_path(node_upper_fd(f->node), path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			f->old_fd = f->fd;
+			__atomic_store_n(&f->fd, fd, __ATOMIC_RELEASE);
+			__atomic_store_n(&f->lower, false, __ATOMIC_RELEASE);
+		}
+	}
+	unlock(fs);
+	return file_fd(fi);
+}
+
+/* Fills e for a node the kernel now holds one more reference to. */
+static int fill_entry(struct ovl_fs *fs, struct ovl_node *n,
+		      struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = (uintptr_t)n;
+	e->attr_timeout = fs->timeout;
+	e->entry_timeout = fs->timeout;
+	return ovl_node_stat(fs, n, &e->attr);
+}
+
+/* Resolves name in dir and replies with an entry (or the error). */
+static void reply_lookup(fuse_req_t req, struct ovl_fs *fs,
+			 struct ovl_node *dir, const char *name)
+{
+	struct ovl_lookup *lk = lookup_new();
+	struct fuse_entry_param e;
+	struct ovl_node *n;
+	int r;
+
+	r = ovl_resolve(fs, dir, name, lk);
+	if (r < 0) {
+		lookup_free(lk);
+		unlock(fs);
+		if (r == -ENOENT) {
+			memset(&e, 0, sizeof(e));
+			e.entry_timeout = fs->timeout;
+			fuse_reply_entry(req, &e);
+		} else {
+			fuse_reply_err(req, -r);
+		}
+		return;
+	}
+	/* the resolution just stat'ed the object: no second stat */
+	memset(&e, 0, sizeof(e));
+	e.attr = lk->st;
+	n = ovl_node_get(fs, dir, name, lk);
+	lookup_free(lk);
+	ovl_node_fix_stat(n, &e.attr);
+	e.ino = (uintptr_t)n;
+	e.attr_timeout = fs->timeout;
+	e.entry_timeout = fs->timeout;
+	unlock(fs);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *dir = NODE(fs, parent);
+	int r;
+
+	lock(fs);
+	r = ovl_node_refresh(fs, dir);
+	if (r < 0) {
+		unlock(fs);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	reply_lookup(req, fs, dir, name);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct ovl_fs *fs = FS(req);
+
+	lock(fs);
+	ovl_node_forget(fs, NODE(fs, ino), nlookup);
+	unlock(fs);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	struct ovl_fs *fs = FS(req);
+
+	lock(fs);
+	for (size_t i = 0; i < count; i++)
+		ovl_node_forget(fs, NODE(fs, forgets[i].ino),
+				forgets[i].nlookup);
+	unlock(fs);
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	struct stat st;
+	int r;
+
+	(void)fi;
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r)
+		r = ovl_node_stat(fs, n, &st);
+	unlock(fs);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, fs->timeout);
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	bool trunc0 = (to_set & FUSE_SET_ATTR_SIZE) && attr->st_size == 0;
+	char path[64];
+	struct stat st;
+	int r, fd;
+
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r)
+		r = fs->ro ? -EROFS : ovl_copy_up(fs, n, !trunc0);
+	if (r < 0)
+		goto out;
+	fd = node_upper_fd(n);
+	ovl_proc_path(fd, path);
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		if (S_ISLNK(n->type))
+			r = -EOPNOTSUPP;
+		else if (chmod(path, attr->st_mode & 07777) < 0)
+			r = -errno;
+	}
+	if (!r && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
+		uid_t u = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
+		gid_t g = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
+
+		if (fchownat(fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+	}
+	if (!r && (to_set & FUSE_SET_ATTR_SIZE)) {
+		/* an open fd here was opened for writing, hence in upper */
+		if (fi ? ftruncate(file_fd(fi), attr->st_size) < 0 :
+			 truncate(path, attr->st_size) < 0)
+			r = -errno;
+	}
+	if (!r && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		else if (to_set & FUSE_SET_ATTR_ATIME)
+			ts[0] = attr->st_atim;
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		else if (to_set & FUSE_SET_ATTR_MTIME)
+			ts[1] = attr->st_mtim;
+		if (S_ISLNK(n->type) ? utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 :
+				       utimensat(AT_FDCWD, path, ts, 0) < 0)
+			r = -errno;
+	}
+	if (!r)
+		r = ovl_node_stat(fs, n, &st);
+out:
+	unlock(fs);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, fs->timeout);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	char buf[PATH_MAX + 1];
+	ssize_t r;
+
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r)
+		r = readlinkat(node_top_fd(n), "", buf, sizeof(buf) - 1);
+	if (r < 0)
+		r = -errno;
+	unlock(fs);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else {
+		buf[r] = 0;
+		fuse_reply_readlink(req, buf);
+	}
+}
+
+/* ---------------------------------------------------------- creation */
+
+enum mk_kind { MK_FILE, MK_DIR, MK_NOD, MK_SYMLINK, MK_LINK };
+
+struct mk_args {
+	enum mk_kind kind;
+	mode_t mode;
+	dev_t rdev;
+	const char *target;     /* symlink */
+	struct ovl_node *src;   /* link */
+	int flags;              /* create: open flags */
+	int fd;                 /* create: the opened file (out) */
+};
+
+/* Makes the object at dfd/name, owned by the caller. */
+static int mk_object(struct ovl_fs *fs, fuse_req_t req, int dfd,
+		     const char *name, struct mk_args *a, gid_t dir_gid,
+		     bool dir_sgid)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t gid = dir_sgid ? dir_gid : ctx->gid;
+	char path[64];
+	int r = 0;
+
+	(void)fs;
+	switch (a->kind) {
+	case MK_FILE:
+		a->fd = openat(dfd, name,
+			       (a->flags | O_CREAT | O_EXCL | O_CLOEXEC) &
+				       ~O_NOFOLLOW,
+			       a->mode & 07777);
+		r = a->fd < 0 ? -errno : 0;
+		break;
+	case MK_DIR:
+		r = mkdirat(dfd, name, a->mode & 07777) < 0 ? -errno : 0;
+		break;
+	case MK_NOD:
+		r = mknodat(dfd, name, a->mode, a->rdev) < 0 ? -errno : 0;
+		break;
+	case MK_SYMLINK:
+		r = symlinkat(a->target, dfd, name) < 0 ? -errno : 0;
+		break;
+	case MK_LINK:
+		ovl_proc_path(node_upper_fd(a->src), path);
+		r = linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) < 0 ?
+			    -errno : 0;
+		return r;
+	}
+	if (r < 0)
+		return r;
+	if (fchownat(dfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = -errno;
+		unlinkat(dfd, name, a->kind == MK_DIR ? AT_REMOVEDIR : 0);
+		if (a->kind == MK_FILE) {
+			close(a->fd);
+			a->fd = -1;
+		}
+	}
+	return r;
+}
+
+/* Makes the object in the work dir and swaps it in for the upper
+ * whiteout at pfd/name (a directory made there is opaque). */
+static int create_over_whiteout(struct ovl_fs *fs, fuse_req_t req, int pfd,
+				const char *name, struct mk_args *a,
+				const struct ovl_lookup *lk,
+				const struct stat *dst)
+{
+	_cleanup_free_ char *tmp = ovl_tmp_name(fs);
+	int r;
+
+	r = mk_object(fs, req, fs->work_fd, tmp, a, dst->st_gid,
+		      dst->st_mode & S_ISGID);
+	if (!r && a->kind == MK_DIR) {
+		int dfd = openat(fs->work_fd, tmp,
+				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		r = dfd < 0 ? -errno : ovl_set_opaque(fs, dfd);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (!r && lk->upper_oci_wh) {
+		char wh[NAME_MAX + 8];
+
+		if (renameat2(fs->work_fd, tmp, pfd, name,
+			      RENAME_NOREPLACE) < 0)
+			r = -errno;
+		snprintf(wh, sizeof(wh), OVL_WH_PREFIX "%s", name);
+		if (!r)
+			unlinkat(pfd, wh, 0);
+	} else if (!r) {
+		/* swap with the whiteout, then drop it: a directory
+		 * cannot simply be renamed over a device */
+		if (renameat2(fs->work_fd, tmp, pfd, name,
+			      RENAME_EXCHANGE) < 0)
+			r = -errno;
+		else
+			unlinkat(fs->work_fd, tmp, 0);
+	}
+	if (r < 0) {
+		if (a->fd >= 0)
+			close(a->fd);
+		a->fd = -1;
+		ovl_remove_tree(fs->work_fd, tmp);
+	}
+	return r;
+}
+
+/* Moves upper pfd/name into the work dir and deletes it there: for a
+ * directory that holds nothing but whiteouts. */
+static int remove_via_work(struct ovl_fs *fs, int pfd, const char *name)
+{
+	_cleanup_free_ char *tmp = ovl_tmp_name(fs);
+
+	if (renameat(pfd, name, fs->work_fd, tmp) < 0)
+		return -errno;
+	ovl_remove_tree(fs->work_fd, tmp);
+	return 0;
+}
+
+/* Creates name in dir for every creating operation: resolves, copies the
+ * directory up, builds the object (in the work dir when a whiteout has to
+ * be replaced atomically) and replies with its entry. */
+static void do_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      struct mk_args *a, struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *dir = NODE(fs, parent), *n = NULL;
+	struct ovl_lookup *lk = lookup_new();
+	struct fuse_entry_param e;
+	struct stat dst;
+	int r, pfd;
+
+	a->fd = -1;
+	lock(fs);
+	r = ovl_node_refresh(fs, dir);
+	if (!r && a->kind == MK_LINK)
+		r = ovl_node_refresh(fs, a->src);
+	if (r < 0)
+		goto out;
+	r = ovl_resolve(fs, dir, name, lk);
+	if (r == 0) {
+		r = -EEXIST;
+		goto out;
+	}
+	if (r != -ENOENT)
+		goto out;
+	if (fs->ro) {
+		r = -EROFS;
+		goto out;
+	}
+	if (ovl_name_is_marker(name)) {
+		/* would read back as a whiteout: refuse (docs/overlayfs.md) */
+		r = -EINVAL;
+		goto out;
+	}
+	r = ovl_copy_up(fs, dir, true);
+	if (!r && a->kind == MK_LINK)
+		r = ovl_copy_up(fs, a->src, true);
+	if (r < 0)
+		goto out;
+	pfd = node_upper_fd(dir);
+	if (fstat(pfd, &dst) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!lk->upper_wh) {
+		r = mk_object(fs, req, pfd, name, a, dst.st_gid,
+			      dst.st_mode & S_ISGID);
+	} else {
+		r = create_over_whiteout(fs, req, pfd, name, a, lk, &dst);
+	}
+	if (r < 0)
+		goto out;
+	/* A new object never merges with lower layers (nothing visible was
+	 * there, or it replaced a whiteout and is opaque): it is upper only. */
+	lk->ent[0].layer = 0;
+	lk->ent[0].fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (lk->ent[0].fd < 0 || fstat(lk->ent[0].fd, &lk->st) < 0) {
+		r = -errno;
+		if (lk->ent[0].fd >= 0)
+			close(lk->ent[0].fd);
+		goto out;
+	}
+	lk->nent = 1;
+	n = ovl_node_get(fs, dir, name, lk);
+	r = fill_entry(fs, n, &e);
+	if (r < 0)
+		ovl_node_forget(fs, n, 1);
+out:
+	lookup_free(lk);
+	unlock(fs);
+	if (r < 0) {
+		if (a->fd >= 0)
+			close(a->fd);
+		fuse_reply_err(req, -r);
+	} else if (fi) {
+		struct ovl_file *f = xcalloc(1, sizeof(*f));
+
+		f->fd = a->fd;
+		f->old_fd = -1;
+		f->node = n;
+		fi->fh = (uintptr_t)f;
+		fi->keep_cache = 1;
+		if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+			close(a->fd);
+			free(f);
+		}
+	} else {
+		fuse_reply_entry(req, &e);
+	}
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct mk_args a = { .kind = MK_NOD, .mode = mode, .rdev = rdev };
+
+	if (S_ISDIR(mode)) {
+		a.kind = MK_DIR;
+	} else if (S_ISREG(mode)) {
+		/* mknod of a regular file: make it and close it */
+		a.kind = MK_FILE;
+		a.flags = O_WRONLY;
+	}
+	do_create(req, parent, name, &a, NULL);
+	if (a.kind == MK_FILE && a.fd >= 0)
+		close(a.fd);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct mk_args a = { .kind = MK_DIR, .mode = mode };
+
+	do_create(req, parent, name, &a, NULL);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	struct mk_args a = { .kind = MK_SYMLINK, .target = link };
+
+	do_create(req, parent, name, &a, NULL);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	struct mk_args a = { .kind = MK_LINK, .src = NODE(FS(req), ino) };
+
+	do_create(req, newparent, newname, &a, NULL);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct mk_args a = { .kind = MK_FILE, .mode = mode, .flags = fi->flags };
+
+	do_create(req, parent, name, &a, fi);
+}
+
+/* ---------------------------------------------------------- removal */
+
+/* Whether the merged directory with entries ent is empty. */
+static int dir_is_empty(struct ovl_fs *fs, struct ovl_lookup *lk)
+{
+	struct ovl_node tmp = { .type = S_IFDIR, .nent = lk->nent,
+				.ent = lk->ent };
+	struct ovl_dirent *d;
+	size_t cnt;
+	int r = ovl_list_dir(fs, &tmp, &d, &cnt);
+
+	if (r < 0)
+		return r;
+	ovl_dirents_free(d, cnt);
+	return cnt == 0;
+}
+
+/* The upper object at pfd/name will be gone: forget its inode number when
+ * this was its last name, so that a reused inode gets a fresh one. */
+static void drop_number(struct ovl_fs *fs, int pfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (S_ISDIR(st.st_mode) || st.st_nlink <= 1))
+		ovl_imap_drop(fs, st.st_dev, st.st_ino);
+}
+
+/* Replaces upper pfd/name by a whiteout in one step. */
+static int whiteout_over(struct ovl_fs *fs, int pfd, const char *name,
+			 bool is_dir)
+{
+	_cleanup_free_ char *tmp = ovl_tmp_name(fs);
+	int r = ovl_make_whiteout(fs, fs->work_fd, tmp);
+
+	if (r < 0)
+		return r;
+	if (!fs->wh_mknod) {
+		/* OCI form: the whiteout is a name of its own */
+		unlinkat(fs->work_fd, tmp, 0);
+		if (is_dir) {
+			if (renameat(pfd, name, fs->work_fd, tmp) < 0)
+				return -errno;
+			ovl_remove_tree(fs->work_fd, tmp);
+		} else if (unlinkat(pfd, name, 0) < 0) {
+			return -errno;
+		}
+		return ovl_make_whiteout(fs, pfd, name);
+	}
+	if (renameat2(fs->work_fd, tmp, pfd, name, RENAME_EXCHANGE) < 0) {
+		r = -errno;
+		unlinkat(fs->work_fd, tmp, 0);
+		return r;
+	}
+	return ovl_remove_tree(fs->work_fd, tmp);
+}
+
+static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
+		     const char *name, bool rmdir)
+{
+	struct ovl_lookup *lk = lookup_new();
+	int r, pfd;
+
+	r = ovl_node_refresh(fs, dir);
+	if (!r)
+		r = ovl_resolve(fs, dir, name, lk);
+	if (r < 0)
+		goto out;
+	if (rmdir && !S_ISDIR(lk->st.st_mode)) {
+		r = -ENOTDIR;
+		goto out;
+	}
+	if (!rmdir && S_ISDIR(lk->st.st_mode)) {
+		r = -EISDIR;
+		goto out;
+	}
+	if (fs->ro) {
+		r = -EROFS;
+		goto out;
+	}
+	if (rmdir) {
+		r = dir_is_empty(fs, lk);
+		if (r <= 0) {
+			r = r < 0 ? r : -ENOTEMPTY;
+			goto out;
+		}
+	}
+	r = ovl_copy_up(fs, dir, true);
+	if (r < 0)
+		goto out;
+	pfd = node_upper_fd(dir);
+	if (lk->ent[0].layer != 0) {
+		r = ovl_make_whiteout(fs, pfd, name);
+		goto out;
+	}
+	drop_number(fs, pfd, name);
+	if (lk->lower_below) {
+		r = whiteout_over(fs, pfd, name, rmdir);
+	} else if (unlinkat(pfd, name, rmdir ? AT_REMOVEDIR : 0) < 0) {
+		r = -errno;
+		if (r == -ENOTEMPTY) /* only whiteouts inside */
+			r = remove_via_work(fs, pfd, name);
+	}
+out:
+	lookup_free(lk);
+	return r;
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct ovl_fs *fs = FS(req);
+	int r;
+
+	lock(fs);
+	r = do_remove(fs, NODE(fs, parent), name, false);
+	unlock(fs);
+	fuse_reply_err(req, -r);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct ovl_fs *fs = FS(req);
+	int r;
+
+	lock(fs);
+	r = do_remove(fs, NODE(fs, parent), name, true);
+	unlock(fs);
+	fuse_reply_err(req, -r);
+}
+
+/* ---------------------------------------------------------- rename */
+
+static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
+		     const char *sname, struct ovl_node *ddir,
+		     const char *dname, unsigned flags)
+{
+	struct ovl_lookup *slk = lookup_new(), *dlk = lookup_new();
+	struct ovl_node *s = NULL;
+	bool dexists, dupper, sdir_is;
+	int r, spfd, dpfd;
+
+	if (flags & ~RENAME_NOREPLACE) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = ovl_node_refresh(fs, sdir);
+	if (!r)
+		r = ovl_node_refresh(fs, ddir);
+	if (!r)
+		r = ovl_resolve(fs, sdir, sname, slk);
+	if (r < 0)
+		goto out;
+	if (ovl_name_is_marker(dname)) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = ovl_resolve(fs, ddir, dname, dlk);
+	if (r < 0 && r != -ENOENT)
+		goto out;
+	dexists = r == 0;
+	r = 0;
+	sdir_is = S_ISDIR(slk->st.st_mode);
+	if (dexists) {
+		if (flags & RENAME_NOREPLACE) {
+			r = -EEXIST;
+			goto out;
+		}
+		if (slk->st.st_dev == dlk->st.st_dev &&
+		    slk->st.st_ino == dlk->st.st_ino)
+			goto out; /* two names of one file: nothing to do */
+		if (sdir_is && !S_ISDIR(dlk->st.st_mode)) {
+			r = -ENOTDIR;
+			goto out;
+		}
+		if (!sdir_is && S_ISDIR(dlk->st.st_mode)) {
+			r = -EISDIR;
+			goto out;
+		}
+		if (S_ISDIR(dlk->st.st_mode)) {
+			r = dir_is_empty(fs, dlk);
+			if (r <= 0) {
+				r = r < 0 ? r : -ENOTEMPTY;
+				goto out;
+			}
+			r = 0;
+		}
+	}
+	if (fs->ro) {
+		r = -EROFS;
+		goto out;
+	}
+	/* The source as a node, to copy it up (a directory with lower
+	 * parts becomes a full upper copy: docs/overlayfs.md). */
+	s = ovl_node_get(fs, sdir, sname, slk);
+	if (sdir_is && (s->nent > 1 || s->ent[0].layer != 0))
+		r = ovl_copy_up_tree(fs, s);
+	else
+		r = ovl_copy_up(fs, s, true);
+	if (!r)
+		r = ovl_copy_up(fs, ddir, true);
+	if (r < 0)
+		goto out;
+	spfd = node_upper_fd(sdir);
+	dpfd = node_upper_fd(ddir);
+	dupper = dexists && dlk->ent[0].layer == 0;
+	/* A directory landing where lower layers have the name must not
+	 * merge with them. */
+	if (sdir_is && (dlk->lower_below || (dexists && !dupper) ||
+			dlk->upper_wh)) {
+		r = ovl_set_opaque(fs, node_upper_fd(s));
+		if (r < 0)
+			goto out;
+	}
+	if (dupper) {
+		drop_number(fs, dpfd, dname);
+		/* merged-empty, but may hold whiteouts */
+		if (S_ISDIR(dlk->st.st_mode)) {
+			r = remove_via_work(fs, dpfd, dname);
+			if (r < 0)
+				goto out;
+		}
+	} else if (dlk->upper_wh && !dlk->upper_oci_wh && sdir_is) {
+		unlinkat(dpfd, dname, 0); /* a directory cannot replace a device */
+	}
+	if (slk->lower_below && fs->wh_mknod &&
+	    renameat2(spfd, sname, dpfd, dname, RENAME_WHITEOUT) == 0) {
+		r = 0;
+	} else if (renameat(spfd, sname, dpfd, dname) < 0) {
+		r = -errno;
+		goto out;
+	} else if (slk->lower_below) {
+		r = ovl_make_whiteout(fs, spfd, sname);
+	}
+	if (dlk->upper_oci_wh) {
+		char wh[NAME_MAX + 8];
+
+		snprintf(wh, sizeof(wh), OVL_WH_PREFIX "%s", dname);
+		unlinkat(dpfd, wh, 0);
+	}
+	ovl_node_set_name(fs, s, ddir, dname);
+out:
+	if (s)
+		ovl_node_forget(fs, s, 1);
+	lookup_free(slk);
+	lookup_free(dlk);
+	return r;
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct ovl_fs *fs = FS(req);
+	int r;
+
+	lock(fs);
+	r = do_rename(fs, NODE(fs, parent), name, NODE(fs, newparent), newname,
+		      flags);
+	unlock(fs);
+	fuse_reply_err(req, -r);
+}
+
+/* ---------------------------------------------------------- open files */
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	char path[64];
+	int r, fd = -1, pfd = -1;
+
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r && wr)
+		r = fs->ro ? -EROFS : ovl_copy_up(fs, n, !(fi->flags & O_TRUNC));
+	/* Open outside the lock (a FIFO blocks until its other end opens),
+	 * through a private copy of the node's fd. */
+	if (!r && (pfd = dup(node_top_fd(n))) < 0)
+		r = -errno;
+	unlock(fs);
+	if (!r) {
+		ovl_proc_path(pfd, path);
+		fd = open(path, (fi->flags | O_CLOEXEC) &
+					~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW));
+		if (fd < 0)
+			r = -errno;
+		close(pfd);
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	lock(fs);
+	fi->fh = (uintptr_t)file_new(fd, n);
+	unlock(fs);
+	/* Every change to the file goes through this mount, which keeps the
+	 * page cache right; nothing else writes the layers. */
+	fi->keep_cache = 1;
+	if (fi->flags & O_DIRECT)
+		fi->direct_io = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		close(fd);
+		free(FILE_OF(fi));
+	}
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct ovl_file *f = FILE_OF(fi);
+
+	(void)ino;
+	close(f->fd);
+	if (f->old_fd >= 0)
+		close(f->old_fd);
+	free(f);
+	fuse_reply_err(req, 0);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int fd = dup(file_fd(fi));
+
+	(void)ino;
+	fuse_reply_err(req, fd < 0 || close(fd) < 0 ? errno : 0);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	int r = datasync ? fdatasync(file_fd(fi)) : fsync(file_fd(fi));
+
+	(void)ino;
+	fuse_reply_err(req, r < 0 ? errno : 0);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	(void)ino;
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = file_read_fd(FS(req), fi);
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_bufvec *in, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	ssize_t r;
+
+	(void)ino;
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = file_fd(fi);
+	out.buf[0].pos = off;
+	r = fuse_buf_copy(&out, in, 0);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, (size_t)r);
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t offset, off_t length, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(req, fallocate(file_fd(fi), mode, offset, length) < 0 ?
+				    errno : 0);
+}
+
+static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	off_t r = lseek(file_read_fd(FS(req), fi), off, whence);
+
+	(void)ino;
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ovl_fs *fs = FS(req);
+	struct statvfs sv;
+	int fd = fs->ro ? fs->layers[1].fd : fs->layers[0].fd;
+
+	(void)ino;
+	if (fstatvfs(fd, &sv) < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+/* ---------------------------------------------------------- directories */
+
+struct dir_handle {
+	struct ovl_dirent *d;
+	size_t count;
+	uint64_t self_ino, parent_ino;
+	struct ovl_node *node; /* valid while open: the kernel holds it */
+};
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	struct dir_handle *h = xcalloc(1, sizeof(*h));
+	int r;
+
+	/* The listing is read once: offsets stay valid for the life of the
+	 * handle, so telldir/seekdir work. */
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r)
+		r = ovl_list_dir(fs, n, &h->d, &h->count);
+	h->node = n;
+	h->self_ino = n->ino;
+	h->parent_ino = n->parent ? n->parent->ino : n->ino;
+	unlock(fs);
+	if (r < 0) {
+		free(h);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	/* changes all come through this mount, which drops the kernel's cached
+	 * listing: the kernel may keep it */
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		ovl_dirents_free(h->d, h->count);
+		free(h);
+	}
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	_cleanup_free_ char *buf = xmalloc(size);
+	size_t used = 0;
+
+	(void)ino;
+	for (size_t i = off; i < h->count + 2; i++) {
+		struct stat st = { 0 };
+		const char *name;
+		size_t len;
+
+		if (i == 0) {
+			name = ".";
+			st.st_ino = h->self_ino;
+			st.st_mode = S_IFDIR;
+		} else if (i == 1) {
+			name = "..";
+			st.st_ino = h->parent_ino;
+			st.st_mode = S_IFDIR;
+		} else {
+			name = h->d[i - 2].name;
+			st.st_ino = h->d[i - 2].ino;
+			st.st_mode = DTTOIF(h->d[i - 2].type);
+		}
+		len = fuse_add_direntry(req, buf + used, size - used, name,
+					&st, i + 1);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+/* readdir with the attributes: saves `ls -l` and find one lookup per
+ * entry.  Every entry handed out with a node counts as a lookup. */
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	struct ovl_fs *fs = FS(req);
+	_cleanup_free_ char *buf = xmalloc(size);
+	struct ovl_lookup *lk = lookup_new();
+	size_t used = 0;
+
+	(void)ino;
+	for (size_t i = off; i < h->count + 2; i++) {
+		struct fuse_entry_param e;
+		struct ovl_node *n = NULL;
+		const char *name;
+		size_t len;
+
+		memset(&e, 0, sizeof(e));
+		if (i < 2) {
+			name = i ? ".." : ".";
+			e.attr.st_ino = i ? h->parent_ino : h->self_ino;
+			e.attr.st_mode = S_IFDIR;
+		} else {
+			name = h->d[i - 2].name;
+			lock(fs);
+			if (ovl_node_refresh(fs, h->node) == 0 &&
+			    ovl_resolve(fs, h->node, name, lk) == 0) {
+				e.attr = lk->st;
+				n = ovl_node_get(fs, h->node, name, lk);
+				ovl_node_fix_stat(n, &e.attr);
+				e.ino = (uintptr_t)n;
+				e.attr_timeout = fs->timeout;
+				e.entry_timeout = fs->timeout;
+			}
+			ovl_lookup_release(lk);
+			unlock(fs);
+			if (!n) {
+				/* gone since opendir: a plain entry, no node */
+				memset(&e, 0, sizeof(e));
+				e.attr.st_ino = h->d[i - 2].ino;
+				e.attr.st_mode = DTTOIF(h->d[i - 2].type);
+			}
+		}
+		len = fuse_add_direntry_plus(req, buf + used, size - used, name,
+					     &e, i + 1);
+		if (len > size - used) {
+			if (n) {
+				lock(fs);
+				ovl_node_forget(fs, n, 1);
+				unlock(fs);
+			}
+			break;
+		}
+		used += len;
+	}
+	free(lk);
+	fuse_reply_buf(req, buf, used);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	ovl_dirents_free(h->d, h->count);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	char path[64];
+	int fd, r = 0;
+
+	(void)fi;
+	lock(fs);
+	ovl_proc_path(node_top_fd(n), path);
+	fd = node_upper_fd(n) >= 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	unlock(fs);
+	if (fd >= 0) {
+		r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
+		close(fd);
+	}
+	fuse_reply_err(req, r);
+}
+
+/* ---------------------------------------------------------- xattrs */
+
+static bool hidden_xattr(const char *name)
+{
+	return !strncmp(name, "trusted.overlay.", 16) ||
+	       !strncmp(name, "user.overlay.", 13);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	_cleanup_free_ char *buf = size ? xmalloc(size) : NULL;
+	char path[64];
+	ssize_t r;
+
+	if (hidden_xattr(name)) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r && S_ISLNK(n->type)) {
+		r = -ENODATA;
+	} else if (!r) {
+		ovl_proc_path(node_top_fd(n), path);
+		r = getxattr(path, name, buf, size);
+		if (r < 0)
+			r = -errno;
+	}
+	unlock(fs);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else if (!size)
+		fuse_reply_xattr(req, r);
+	else
+		fuse_reply_buf(req, buf, r);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	_cleanup_free_ char *buf = NULL;
+	char path[64];
+	ssize_t r, len = 0;
+
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r && !S_ISLNK(n->type)) {
+		ovl_proc_path(node_top_fd(n), path);
+		r = listxattr(path, NULL, 0);
+		if (r > 0) {
+			buf = xmalloc(r);
+			r = listxattr(path, buf, r);
+		}
+		if (r < 0)
+			r = -errno;
+	}
+	unlock(fs);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	/* drop our own markers, compacting in place */
+	for (ssize_t i = 0; i < r;) {
+		size_t l = strlen(buf + i) + 1;
+
+		if (!hidden_xattr(buf + i)) {
+			memmove(buf + len, buf + i, l);
+			len += l;
+		}
+		i += l;
+	}
+	if (!size)
+		fuse_reply_xattr(req, len);
+	else if ((size_t)len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, buf, len);
+}
+
+static void change_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 const char *value, size_t size, int flags, bool set)
+{
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	char path[64];
+	int r;
+
+	if (hidden_xattr(name)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r && S_ISLNK(n->type))
+		r = -EPERM;
+	if (!r && !set) {
+		/* removing an xattr that is not there must not copy up */
+		ovl_proc_path(node_top_fd(n), path);
+		if (getxattr(path, name, NULL, 0) < 0)
+			r = -errno;
+	}
+	if (!r)
+		r = fs->ro ? -EROFS : ovl_copy_up(fs, n, true);
+	if (!r) {
+		ovl_proc_path(node_upper_fd(n), path);
+		if ((set ? setxattr(path, name, value, size, flags) :
+			   removexattr(path, name)) < 0)
+			r = -errno;
+	}
+	unlock(fs);
+	fuse_reply_err(req, -r);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	change_xattr(req, ino, name, value, size, flags, true);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	change_xattr(req, ino, name, NULL, 0, 0, false);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	if (conn->capable & FUSE_CAP_SPLICE_READ)
+		conn->want |= FUSE_CAP_SPLICE_READ;
+	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
+		conn->want |= FUSE_CAP_SPLICE_MOVE;
+	/* locks stay in the kernel: the layers are ours alone */
+	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+}
+
+const struct fuse_lowlevel_ops ovl_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.symlink = op_symlink,
+	.link = op_link,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.rename = op_rename,
+	.create = op_create,
+	.open = op_open,
+	.release = op_release,
+	.flush = op_flush,
+	.fsync = op_fsync,
+	.read = op_read,
+	.write_buf = op_write_buf,
+	.fallocate = op_fallocate,
+	.lseek = op_lseek,
+	.statfs = op_statfs,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
+	.releasedir = op_releasedir,
+	.fsyncdir = op_fsyncdir,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+};

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * ovl_i.h — private to overlayfs/: the in-memory model of a mount.
+ *
+ * A struct ovl_node is one inode of the merged view (libfuse's
+ * passthrough_ll is the model): it holds O_PATH fds of the objects that
+ * make it up, topmost first — for a non-directory just the topmost one,
+ * for a directory every layer that merges into it, down to the first
+ * opaque one.  Nodes know their parent and name only so that copy-up can
+ * recreate the parent chain in the upper layer; no request resolves a path
+ * string.  One mutex (fs->lock) guards the namespace: every node field,
+ * the node and inode tables, and every change to the upper layer's
+ * directories.  Data I/O on open files runs without it.
+ */
+#ifndef CSHELL_OVL_I_H
+#define CSHELL_OVL_I_H
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "overlayfs/overlayfs.h"
+
+/* Layer 0 is the upper layer (absent on a read-only mount), 1..n lowers. */
+struct ovl_layer {
+	int fd;  /* O_PATH of the layer root */
+	dev_t dev;
+	char *path;
+};
+
+/* One object of a node in one layer. */
+struct ovl_ent {
+	int layer;
+	int fd; /* O_PATH | O_NOFOLLOW, owned */
+};
+
+struct ovl_node {
+	struct ovl_node *parent; /* counted reference; NULL for the root */
+	char *name;
+	uint64_t ino;    /* st_ino of the merged view, stable for the mount */
+	mode_t type;     /* S_IFMT bits */
+	int nent;
+	struct ovl_ent *ent; /* topmost first; ent[0].layer == 0: in upper */
+	dev_t kdev;      /* key of the topmost object (for the inode map) */
+	ino_t kino;
+	uint64_t nlookup; /* kernel references */
+	unsigned refs;   /* children pointing here */
+	uint64_t gen;    /* fs->gen when ent was resolved */
+	struct ovl_node *hnext; /* live-node hash chain (by ino) */
+};
+
+/* (dev, ino) of a backing object → merged inode number. */
+struct ovl_imap_ent {
+	dev_t dev;
+	ino_t ino;
+	uint64_t num;
+	struct ovl_imap_ent *next;
+};
+
+struct ovl_fs {
+	struct ovl_config *cfg;
+	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
+	struct ovl_layer *layers;
+	int work_fd;              /* O_PATH of <workdir>/cshell-work, or -1 */
+	bool ro;
+	bool priv_xattr;          /* trusted.* usable: root in init userns */
+	bool wh_mknod;            /* char 0:0 whiteouts can be made */
+	pthread_mutex_t lock;
+	struct ovl_node *root;
+	uint64_t gen;             /* bumped when cached layers may be stale */
+	uint64_t next_ino;
+	uint64_t tmp_seq;
+	/* live nodes by ino */
+	struct ovl_node **nodes;
+	size_t nodes_size, nodes_count;
+	/* inode numbers by backing object, kept for the mount's life */
+	struct ovl_imap_ent **imap;
+	size_t imap_size, imap_count;
+	double timeout;
+};
+
+static inline int node_upper_fd(const struct ovl_node *n)
+{
+	return n->nent && n->ent[0].layer == 0 ? n->ent[0].fd : -1;
+}
+
+static inline int node_top_fd(const struct ovl_node *n)
+{
+	return n->nent ? n->ent[0].fd : -1;
+}
+
+/* node.c: tables and layer resolution (fs->lock held) */
+uint64_t ovl_imap_get(struct ovl_fs *fs, dev_t dev, ino_t ino);
+void ovl_imap_set(struct ovl_fs *fs, dev_t dev, ino_t ino, uint64_t num);
+void ovl_imap_drop(struct ovl_fs *fs, dev_t dev, ino_t ino);
+struct ovl_node *ovl_node_find(struct ovl_fs *fs, uint64_t ino);
+void ovl_node_unref(struct ovl_fs *fs, struct ovl_node *n);
+void ovl_node_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t nl);
+void ovl_node_set_name(struct ovl_fs *fs, struct ovl_node *n,
+		       struct ovl_node *parent,
+		       const char *name);
+void ovl_ents_free(struct ovl_ent *ent, int nent);
+void ovl_node_renumber(struct ovl_fs *fs, struct ovl_node *n, uint64_t ino);
+uint64_t ovl_new_ino(struct ovl_fs *fs);
+
+/* The result of resolving one name in a directory node. */
+struct ovl_lookup {
+	int nent;
+	struct ovl_ent ent[1 + OVL_MAX_LOWER];
+	struct stat st;    /* of the topmost object */
+	bool upper_wh;     /* upper holds a whiteout for the name (any form) */
+	bool upper_oci_wh; /* … as a ".wh.NAME" file */
+	bool lower_below;  /* some lower layer holds the name (maybe hidden) */
+};
+int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		struct ovl_lookup *lk);
+void ovl_lookup_release(struct ovl_lookup *lk);
+/* Finds or creates the node for a resolved entry, taking lk's fds, and
+ * adds one kernel reference.  Never fails. */
+struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
+			      const char *name, struct ovl_lookup *lk);
+/* Re-resolves n (and its ancestors) when fs->gen moved.  0 or -errno. */
+int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n);
+int ovl_is_opaque_dir(int fd);
+int ovl_is_whiteout(const struct stat *st);
+/* Fills st for the merged view of n. 0 or -errno. */
+int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st);
+/* Turns the stat of n's topmost object into the merged view's. */
+void ovl_node_fix_stat(const struct ovl_node *n, struct stat *st);
+/* Reads the merged directory listing (names only, markers and whited-out
+ * names removed). */
+struct ovl_dirent {
+	char *name;
+	uint64_t ino;
+	unsigned char type;
+};
+int ovl_list_dir(struct ovl_fs *fs, struct ovl_node *dir,
+		 struct ovl_dirent **out, size_t *count);
+void ovl_dirents_free(struct ovl_dirent *d, size_t n);
+int ovl_proc_path(int fd, char buf[64]);
+
+/* copyup.c (fs->lock held) */
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data);
+int ovl_make_whiteout(struct ovl_fs *fs, int dirfd, const char *name);
+int ovl_set_opaque(struct ovl_fs *fs, int fd);
+char *ovl_tmp_name(struct ovl_fs *fs);
+int ovl_clean_work(struct ovl_fs *fs);
+int ovl_remove_tree(int dirfd, const char *name);
+int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
+
+/* ops.c */
+extern const struct fuse_lowlevel_ops ovl_ops;
+
+#endif

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * serve.c — from a struct ovl_config to a served mount: opens the layers,
+ * checks them, prepares the work directory, builds the root node, mounts
+ * through libfuse and runs the multithreaded request loop.  Teardown runs
+ * in the reverse order through goto labels named for what they undo.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "overlayfs/ovl_i.h"
+
+static int open_layer(struct ovl_layer *l, const char *path,
+		      struct cs_error *err)
+{
+	struct stat st;
+
+	l->path = xstrdup(path);
+	l->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l->fd < 0 || fstat(l->fd, &st) < 0)
+		return cs_error_errno(err, "cannot open layer '%s'", path);
+	l->dev = st.st_dev;
+	return 0;
+}
+
+static void fs_free(struct ovl_fs *fs)
+{
+	for (int i = 0; i < fs->nlayers; i++) {
+		if (fs->layers[i].fd >= 0)
+			close(fs->layers[i].fd);
+		free(fs->layers[i].path);
+	}
+	free(fs->layers);
+	if (fs->work_fd >= 0)
+		close(fs->work_fd);
+	if (fs->root) {
+		ovl_ents_free(fs->root->ent, fs->root->nent);
+		free(fs->root);
+	}
+	/* live nodes other than the root are gone after the kernel's final
+	 * forgets; what is left is freed with the tables */
+	for (size_t i = 0; i < fs->nodes_size; i++) {
+		struct ovl_node *n = fs->nodes[i], *next;
+
+		for (; n; n = next) {
+			next = n->hnext;
+			if (n == fs->root)
+				continue;
+			ovl_ents_free(n->ent, n->nent);
+			free(n->name);
+			free(n);
+		}
+	}
+	free(fs->nodes);
+	for (size_t i = 0; i < fs->imap_size; i++) {
+		struct ovl_imap_ent *e = fs->imap[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	}
+	free(fs->imap);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs);
+}
+
+static int setup_work(struct ovl_fs *fs, const char *work,
+		      struct cs_error *err)
+{
+	struct stat st;
+	int wfd = open(work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char path[64];
+
+	if (wfd < 0 || fstat(wfd, &st) < 0) {
+		if (wfd >= 0)
+			close(wfd);
+		return cs_error_errno(err, "cannot open workdir '%s'", work);
+	}
+	if (st.st_dev != fs->layers[0].dev) {
+		close(wfd);
+		return cs_error_set(err, 0,
+				    "workdir '%s' is not on the filesystem of upperdir '%s': put both on one filesystem",
+				    work, fs->layers[0].path);
+	}
+	if (mkdirat(wfd, "cshell-work", 0700) < 0 && errno != EEXIST) {
+		close(wfd);
+		return cs_error_errno(err, "cannot create '%s/cshell-work'",
+				      work);
+	}
+	fs->work_fd = openat(wfd, "cshell-work", O_PATH | O_DIRECTORY |
+							 O_CLOEXEC);
+	close(wfd);
+	if (fs->work_fd < 0)
+		return cs_error_errno(err, "cannot open '%s/cshell-work'", work);
+	/* leftovers of a daemon that died mid copy-up */
+	ovl_clean_work(fs);
+	/* which marker forms the upper filesystem takes from us */
+	fs->wh_mknod = !fs->cfg->oci_whiteouts &&
+		       mknodat(fs->work_fd, "probe", S_IFCHR, makedev(0, 0)) == 0;
+	unlinkat(fs->work_fd, "probe", 0);
+	ovl_proc_path(fs->work_fd, path);
+	fs->priv_xattr = setxattr(path, "trusted.overlay.probe", "y", 1, 0) == 0;
+	if (fs->priv_xattr)
+		removexattr(path, "trusted.overlay.probe");
+	return 0;
+}
+
+static struct ovl_fs *fs_new(struct ovl_config *cfg, struct cs_error *err)
+{
+	struct ovl_fs *fs = xcalloc(1, sizeof(*fs));
+	struct ovl_node *root;
+	struct stat st;
+
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->cfg = cfg;
+	fs->timeout = cfg->timeout;
+	fs->work_fd = -1;
+	fs->next_ino = 2;
+	fs->ro = !cfg->upper;
+	fs->nlayers = 1 + cfg->nlower;
+	fs->layers = xcalloc(fs->nlayers, sizeof(*fs->layers));
+	for (int i = 0; i < fs->nlayers; i++)
+		fs->layers[i].fd = -1;
+	if (cfg->upper && open_layer(&fs->layers[0], cfg->upper, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->nlower; i++)
+		if (open_layer(&fs->layers[i + 1], cfg->lowers[i], err) < 0)
+			goto fail;
+	if (cfg->upper && setup_work(fs, cfg->work, err) < 0)
+		goto fail;
+
+	root = xcalloc(1, sizeof(*root));
+	root->type = S_IFDIR;
+	root->ent = xcalloc(fs->nlayers, sizeof(*root->ent));
+	for (int i = fs->ro ? 1 : 0; i < fs->nlayers; i++) {
+		root->ent[root->nent].layer = i;
+		root->ent[root->nent].fd = dup(fs->layers[i].fd);
+		root->nent++;
+	}
+	fstat(root->ent[0].fd, &st);
+	root->ino = 1;
+	root->kdev = st.st_dev;
+	root->kino = st.st_ino;
+	root->nlookup = 1;
+	fs->root = root;
+	ovl_imap_set(fs, st.st_dev, st.st_ino, 1);
+	return fs;
+fail:
+	fs_free(fs);
+	return NULL;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
+	      struct cs_error *err)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	_cleanup_free_ char *opts = NULL;
+	struct fuse_loop_config *lc;
+	struct fuse_session *se;
+	struct ovl_fs *fs;
+	int ret = -1;
+
+	/* modes arrive with the caller's umask applied already */
+	umask(0);
+	raise_nofile();
+	fs = fs_new(cfg, err);
+	if (!fs)
+		return -1;
+	opts = xasprintf("fsname=%s,subtype=cshell-fs%s%s%s%s%s",
+			 cfg->fsname ? cfg->fsname : "cshell-fs",
+			 cfg->default_permissions ? ",default_permissions" : "",
+			 cfg->allow_other ? ",allow_other" : "",
+			 fs->ro ? ",ro" : "", cfg->fuse_opts.len ? "," : "",
+			 cfg->fuse_opts.buf);
+	if (fuse_opt_add_arg(&args, "cshell-fs") ||
+	    fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opts) ||
+	    (cfg->debug && fuse_opt_add_arg(&args, "-d"))) {
+		cs_error_set(err, ENOMEM, "cannot build mount options");
+		goto out_fs;
+	}
+	se = fuse_session_new(&args, &ovl_ops, sizeof(ovl_ops), fs);
+	if (!se) {
+		cs_error_set(err, 0, "cannot start a FUSE session (options '%s')",
+			     opts);
+		goto out_args;
+	}
+	if (fuse_set_signal_handlers(se) < 0) {
+		cs_error_set(err, 0, "cannot install signal handlers");
+		goto out_session;
+	}
+	if (fuse_session_mount(se, mountpoint) < 0) {
+		cs_error_set(err, 0,
+			     "cannot mount on '%s' (is /dev/fuse there and fusermount3 installed?)",
+			     mountpoint);
+		goto out_signals;
+	}
+	if (fuse_daemonize(cfg->foreground) < 0) {
+		cs_error_set(err, 0, "cannot go to the background");
+		goto out_unmount;
+	}
+	if (cfg->singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		lc = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(lc, 0);
+		fuse_loop_cfg_set_idle_threads(lc, 4);
+		ret = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	if (ret < 0)
+		cs_error_set(err, -ret, "serving '%s' failed", mountpoint);
+	else
+		ret = 0;
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_args:
+	fuse_opt_free_args(&args);
+out_fs:
+	fs_free(fs);
+	return ret < 0 ? -1 : 0;
+}

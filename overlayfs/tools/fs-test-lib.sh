@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# fs-test-lib.sh — shared by tests/integration/fs-*.sh and tests/bench/fs.sh:
+# a scratch directory, layer generators, cshell-fs and kernel overlayfs
+# mounts, and an EXIT trap that unmounts everything it mounted, also when a
+# test fails.  Source it; it sets T (the scratch dir) and FS (the daemon).
+
+set -u
+CSHELL_SRC=${CSHELL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+CSHELL_BIN=${CSHELL_BIN:-$CSHELL_SRC/build/bin}
+FS=$CSHELL_BIN/cshell-fs
+T=$(mktemp -d "${TMPDIR:-/tmp}/cshell-fs-test.XXXXXX")
+export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
+MOUNTED=()
+
+fs_cleanup() {
+	local m i
+	for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
+		m=${MOUNTED[i]}
+		mountpoint -q "$m" 2>/dev/null || continue
+		timeout 10 fusermount3 -u "$m" 2>/dev/null ||
+			timeout 10 umount "$m" 2>/dev/null ||
+			timeout 10 umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap fs_cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: $2"; }
+skip() { echo "SKIP: $1: $2"; }
+
+# can_fuse: whether FUSE mounts work here.
+can_fuse() {
+	[ -x "$FS" ] && [ -c /dev/fuse ] && command -v fusermount3 >/dev/null
+}
+
+# can_kovl: whether the kernel overlayfs can be mounted (root, module).
+can_kovl() {
+	[ "$(id -u)" = 0 ] && grep -qw overlay /proc/filesystems 2>/dev/null ||
+		{ [ "$(id -u)" = 0 ] && modprobe overlay 2>/dev/null; }
+}
+
+# fs_mount MNT LOWERS UPPER WORK [extra opts]: mounts cshell-fs.
+fs_mount() {
+	local mnt=$1 lowers=$2 upper=$3 work=$4 extra=${5:-} o
+	mkdir -p "$mnt"
+	o="lowerdir=$lowers"
+	[ -n "$upper" ] && o="$o,upperdir=$upper,workdir=$work"
+	[ -n "$extra" ] && o="$o,$extra"
+	MOUNTED+=("$mnt")
+	timeout 20 "$FS" -o "$o" "$mnt"
+}
+
+# kovl_mount MNT LOWERS UPPER WORK: mounts the kernel overlayfs.
+kovl_mount() {
+	local mnt=$1
+	mkdir -p "$mnt" "$4"
+	MOUNTED+=("$mnt")
+	timeout 20 mount -t overlay overlay \
+		-o "lowerdir=$2,upperdir=$3,workdir=$4,redirect_dir=on,index=off,metacopy=off" "$mnt"
+}
+
+fs_umount() {
+	timeout 10 fusermount3 -u "$1" 2>/dev/null || timeout 10 umount "$1"
+}
+
+# make_layers DIR: two lower layers in OCI form under DIR/oci/{l1,l2} and
+# the same converted to the kernel's form under DIR/kern/{l1,l2}.
+make_layers() {
+	local d=$1 l
+	mkdir -p "$d/oci/l1" "$d/oci/l2"
+	(
+		cd "$d/oci/l2" || exit 1
+		echo lower2-a >a; echo lower2-f >f; mkdir -p sub dir/sub x
+		echo x >sub/x; echo y >sub/y; echo dira >dir/a; echo dd >dir/sub/d
+		echo deep >x/e; ln -s a y; chmod 600 f; ln f fl
+		mkdir c; echo cc >c/c
+	)
+	(
+		cd "$d/oci/l1" || exit 1
+		echo lower1-b >b; : >.wh.a; mkdir -p sub dir e
+		: >sub/.wh.x; echo sub-c >sub/c
+		: >dir/.wh..wh..opq; echo dirb >dir/b
+		echo ef >e/f; ln -s b d
+		printf x | dd of=e/sparse bs=1 seek=300000 status=none
+	)
+	mkdir -p "$d/kern"
+	cp -a "$d/oci/l1" "$d/oci/l2" "$d/kern/"
+	convert_to_kernel "$d/kern"
+}
+
+# convert_to_kernel DIR: rewrites the OCI markers below DIR into the
+# kernel's forms (0:0 character devices, trusted.overlay.opaque).
+convert_to_kernel() {
+	python3 - "$1" <<'PY'
+import os, sys
+for root, dirs, files in os.walk(sys.argv[1]):
+    for f in files:
+        if f == ".wh..wh..opq":
+            os.unlink(os.path.join(root, f))
+            os.setxattr(root, "trusted.overlay.opaque", b"y")
+        elif f.startswith(".wh."):
+            os.unlink(os.path.join(root, f))
+            os.mknod(os.path.join(root, f[4:]), 0o600 | 0o020000, os.makedev(0, 0))
+PY
+}

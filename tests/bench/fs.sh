@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# tests/bench/fs.sh — cshell-fs against kernel overlayfs and fuse-overlayfs
+# over the same layers on the same filesystem, one run per row, printing
+# seconds and the ratio to the kernel.  Rows (issue 3): (a) untar a tree,
+# (b) cold and warm find+stat of the lower files, (c) cold and warm
+# sequential read of a big lower file, (d) create+write+fsync of many
+# files, (e) copy-up by appending one byte to many lower files.
+# Sizes: BENCH_READ_MB (1024), BENCH_FSYNC_FILES (10000),
+# BENCH_COPYUP_FILES (1000), BENCH_TREE (dirs to tar, default /usr/include
+# /usr/share/perl).  Needs root (kernel overlayfs, drop_caches).
+. "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
+
+READ_MB=${BENCH_READ_MB:-1024}
+NFSYNC=${BENCH_FSYNC_FILES:-10000}
+NCOPY=${BENCH_COPYUP_FILES:-1000}
+TREE=${BENCH_TREE:-"/usr/include /usr/share/perl"}
+
+if ! can_fuse || ! can_kovl; then
+	echo "SKIP: fs bench: needs root, FUSE and kernel overlayfs"; exit 0
+fi
+have_fo=0; command -v fuse-overlayfs >/dev/null && have_fo=1
+
+tar -cf "$T/tree.tar" $TREE 2>/dev/null
+L=$T/lower; mkdir -p "$L/copy"
+tar -xf "$T/tree.tar" -C "$L"
+dd if=/dev/urandom of="$L/big" bs=1M count="$READ_MB" status=none
+for i in $(seq 1 "$NCOPY"); do echo "$i" >"$L/copy/$i"; done
+
+# mount_impl IMPL N: fresh upper/work, mount IMPL on $T/mIMPL.N
+mount_impl() {
+	local m=$T/m$1.$2 u=$T/u$1.$2 w=$T/w$1.$2
+	mkdir -p "$m" "$u" "$w"
+	case $1 in
+	kernel) kovl_mount "$m" "$L" "$u" "$w" ;;
+	cshell) fs_mount "$m" "$L" "$u" "$w" ;;
+	fuse-overlayfs) MOUNTED+=("$m"); fuse-overlayfs -o "lowerdir=$L,upperdir=$u,workdir=$w" "$m" ;;
+	esac
+	echo "$m"
+}
+
+secs() { # COMMAND…: wall seconds
+	local s e
+	s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+	echo "$e - $s" | bc
+}
+drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+impls="kernel cshell"; [ $have_fo = 1 ] && impls="$impls fuse-overlayfs"
+declare -A R
+n=0
+for impl in $impls; do
+	n=$((n + 1))
+	m=$(mount_impl $impl $n)
+	R[$impl.untar]=$(secs tar -xf "$T/tree.tar" -C "$m/copy")
+	drop
+	R[$impl.find_cold]=$(secs bash -c "find '$m/usr' -exec stat -c %i {} + >/dev/null")
+	R[$impl.find_warm]=$(secs bash -c "find '$m/usr' -exec stat -c %i {} + >/dev/null")
+	drop
+	R[$impl.read_cold]=$(secs dd if="$m/big" of=/dev/null bs=1M)
+	R[$impl.read_warm]=$(secs dd if="$m/big" of=/dev/null bs=1M)
+	mkdir -p "$m/fs"
+	R[$impl.fsync]=$(secs python3 -c "
+import os
+for i in range($NFSYNC):
+    fd = os.open('$m/fs/%d' % i, os.O_CREAT | os.O_WRONLY, 0o644)
+    os.write(fd, b'x' * 100); os.fsync(fd); os.close(fd)")
+	R[$impl.copyup]=$(secs python3 -c "
+import os
+for i in range(1, $NCOPY + 1):
+    with open('$m/copy/%d' % i, 'a') as f: f.write('y')")
+	fs_umount "$m" 2>/dev/null || umount "$m"
+done
+printf '%-16s' row; for impl in $impls; do printf '%16s' "$impl"; done; echo
+for row in untar find_cold find_warm read_cold read_warm fsync copyup; do
+	printf '%-16s' $row
+	k=${R[kernel.$row]}
+	for impl in $impls; do
+		v=${R[$impl.$row]}
+		printf '%9.2fs %4.1fx' "$v" "$(echo "$v / $k" | bc -l)"
+	done
+	echo
+done
