@@ -247,7 +247,7 @@ else
 	chown 65534:65534 "$T/rootless"
 	if setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env CSHELL_DATA_DIR="$T/rootless" HOME=/nonexistent \
-		bash -c "$(declare -f img); IMG_MODE=$IMG_MODE IMG_BIN=$IMG_BIN T=$T; img pull -q --insecure '$R/busybox:test'" \
+		bash -c "$(declare -f img); IMG_BIN=$IMG_BIN T=$T; img pull -q --insecure '$R/busybox:test'" \
 		>/dev/null 2>"$T/err"; then
 		f=$(find "$T/rootless/layers" -name busybox -type f | head -n1)
 		if [ -n "$f" ] && [ "$(stat -c %u "$f")" = 65534 ] &&

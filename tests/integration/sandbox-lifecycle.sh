@@ -63,8 +63,8 @@ else
 fi
 out=$(sbx exec dev -- sh -c 'echo hello from dev' | tr a-z A-Z)
 check sandbox-pipe test "$out" = "HELLO FROM DEV"
-# the language: `@dev cmd` joins the sandbox (once cshell has it)
-if [ "$SBX_MODE" = cshell ]; then
+# the language: `@dev cmd` joins the sandbox
+{
 	out=$("$sbx_bin/cshell" -c '@dev hostname | tr a-z A-Z' 2>&1)
 	check sandbox-at-target-pipe test "$out" = HH
 	"$sbx_bin/cshell" -c '@dev sh -c "exit 5"' 2>/dev/null
@@ -82,9 +82,7 @@ $(hostname)"
 	else
 		fail sandbox-at-unknown-target "status $rc, '$out'"
 	fi
-else
-	skip sandbox-at-target "cshell has no sandbox builtin yet"
-fi
+}
 sbx exec dev -- /nonexistent/cmd 2>/dev/null
 check sandbox-not-found-127 test $? = 127
 
