@@ -25,7 +25,8 @@ static const char usage_text[] =
 	"       image export REF DIR[:TAG] | FILE.tar\n"
 	"       image tag REF NEWREF\n"
 	"       image rm REF...\n"
-	"       image prune\n";
+	"       image prune\n"
+	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n";
 
 static void CS_PRINTF(1, 2) cli_err(const char *fmt, ...)
 {
@@ -126,6 +127,50 @@ static int cmd_pull(int argc, char **argv)
 		printf("%s: %s\n", argv[i], digest);
 	}
 	return st;
+}
+
+/* Prints one "KEY VALUE" line per item, for `sandbox create --image`:
+ * layer (top first), env, workdir, user, and argv (entrypoint then cmd,
+ * one word a line).  Pulls the image when the store lacks it. */
+static void print_field(const char *key, const char *v)
+{
+	/* a value with a newline cannot be carried in this format */
+	if (v && !strchr(v, '\n'))
+		printf("%s %s\n", key, v);
+}
+
+static int cmd_resolve(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pull_args a = { { 0 } };
+	struct cs_error err = CS_ERROR_INIT;
+	struct img_resolved r;
+	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a);
+
+	if (i < 0)
+		return usage(NULL);
+	if (i + 1 != argc)
+		return usage("resolve: takes one image reference");
+	if (img_resolve_or_pull(argv[i], &a.opts, &r, &err) < 0)
+		return fail(&err);
+	for (size_t k = 0; k < r.n_layers; k++)
+		print_field("layer", r.layers[k]);
+	for (char **e = r.config.env; e && *e; e++)
+		print_field("env", *e);
+	print_field("workdir", r.config.workdir);
+	print_field("user", r.config.user && *r.config.user ? r.config.user : NULL);
+	for (char **e = r.config.entrypoint; e && *e; e++)
+		print_field("argv", *e);
+	for (char **e = r.config.cmd; e && *e; e++)
+		print_field("argv", *e);
+	print_field("digest", r.digest);
+	img_resolved_release(&r);
+	return 0;
 }
 
 static int cmd_push(int argc, char **argv)
@@ -413,6 +458,7 @@ int img_cli(int argc, char **argv)
 		{ "push", cmd_push },	  { "import", cmd_import },
 		{ "export", cmd_export }, { "tag", cmd_tag },
 		{ "rm", cmd_rm },	  { "prune", cmd_prune },
+		{ "resolve", cmd_resolve },
 	};
 
 	if (argc < 2)

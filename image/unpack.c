@@ -46,6 +46,7 @@ struct unpacker {
 	struct deferred_dir *dirs;
 	size_t n_dirs, alloc_dirs;
 	size_t skipped_devices;
+	size_t skipped_owners; /* entries owned by someone else, as non-root */
 	size_t skipped_xattrs;
 	size_t entries;
 };
@@ -342,6 +343,10 @@ static int extract_entry(struct unpacker *u, struct archive *a,
 
 	if (clean_path(name, "path", &path, err) < 0)
 		return -1;
+	/* as non-root every file is ours; root's files map to us, others'
+	 * ownership cannot be kept */
+	if (!u->is_root && (archive_entry_uid(e) || archive_entry_gid(e)))
+		u->skipped_owners++;
 	ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(e);
 	ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(e);
 	hl = archive_entry_hardlink(e);
@@ -565,6 +570,10 @@ int img_unpack(int fd, const char *dest, const struct img_unpack_opts *opts,
 		if (ret == 0 && u.skipped_xattrs)
 			cs_debug("%zu extended attribute(s) not restored",
 				 u.skipped_xattrs);
+		if (ret == 0 && u.skipped_owners)
+			cs_warn("%zu file(s) owned by other users unpacked as "
+				"yours: only root can keep their owners",
+				u.skipped_owners);
 		if (ret == 0 && u.skipped_devices)
 			cs_warn("%zu device node(s) skipped: only root can "
 				"create them",

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "sandbox/sandbox.h"
-#include "shell/builtin_i.h"
+#include "shell/shell_i.h"
 
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
@@ -72,7 +72,7 @@ static const char *optval(int argc, char **argv, int *i, const char *opt,
  * first non-option.  Returns 0, 2 (usage, printed) or 1 (bad value,
  * printed). */
 static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
-			     struct sbx_spec *spec)
+			     struct sbx_spec *spec, const char **image)
 {
 	struct cs_error err = CS_ERROR_INIT;
 
@@ -93,6 +93,10 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 		}
 		if ((v = optval(argc, argv, i, "--layer", &missing))) {
 			sbx_spec_add_layer(spec, v);
+		} else if ((v = optval(argc, argv, i, "--image", &missing))) {
+			if (*image)
+				return usage(sh, "only one --image%s", "");
+			*image = v;
 		} else if ((v = optval(argc, argv, i, "--mount", &missing))) {
 			r = sbx_parse_mount(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--env", &missing))) {
@@ -167,6 +171,81 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 	return 0;
 }
 
+/*
+ * --image REF: cshell-image resolves (and pulls when missing) the image
+ * and prints its layers and config.  The image's layers go below any
+ * --layer dirs, its Env before the --env entries (so those win), its
+ * WorkingDir and User apply unless given; *cmd gets its Entrypoint+Cmd.
+ */
+static int apply_image(struct sh *sh, const char *ref, struct sbx_spec *spec,
+		       char ***cmd)
+{
+	char *argv[] = { sh_helper_path(sh, "cshell-image"), "resolve", "-q",
+			 (char *)ref, NULL };
+	struct cs_buf out = CS_BUF_INIT;
+	char **env = NULL;
+	size_t nenv = 0, ncmd = 0;
+
+	cs_buf_init(&out, 1u << 20);
+	int st = sh_capture(sh, argv, &out);
+	if (st != 0) {
+		cs_buf_release(&out);
+		sh_err(sh, "sandbox: cannot use image '%s' (see above)", ref);
+		return 1;
+	}
+	for (char *line = out.buf, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		char *sp = memchr(line, ' ', nl - line);
+		if (sp) {
+			char *key = xstrndup(line, sp - line);
+			char *val = xstrndup(sp + 1, nl - sp - 1);
+			if (!strcmp(key, "layer")) {
+				sbx_spec_add_layer(spec, val);
+			} else if (!strcmp(key, "env")) {
+				env = xrealloc(env, (nenv + 2) * sizeof(char *));
+				env[nenv++] = xstrdup(val);
+				env[nenv] = NULL;
+			} else if (!strcmp(key, "workdir") && !spec->workdir) {
+				spec->workdir = xstrdup(val);
+			} else if (!strcmp(key, "user") && spec->uid < 0) {
+				struct cs_error err = CS_ERROR_INIT;
+				if (sbx_parse_user(val, &spec->uid, &spec->gid,
+						   &err) < 0) {
+					sh_err(sh, "sandbox: warning: image user '%s' "
+					       "is not numeric; running as root", val);
+					cs_error_release(&err);
+				}
+			} else if (!strcmp(key, "argv") && cmd) {
+				*cmd = xrealloc(*cmd, (ncmd + 2) * sizeof(char *));
+				(*cmd)[ncmd++] = xstrdup(val);
+				(*cmd)[ncmd] = NULL;
+			}
+			free(key);
+			free(val);
+		}
+		if (!*nl)
+			break;
+	}
+	cs_buf_release(&out);
+	/* the image's Env first, so --env entries override it */
+	for (size_t k = 0; k < spec->nenv; k++) {
+		env = xrealloc(env, (nenv + 2) * sizeof(char *));
+		env[nenv++] = spec->env[k];
+		env[nenv] = NULL;
+	}
+	free(spec->env);
+	spec->env = env;
+	spec->nenv = nenv;
+	return 0;
+}
+
+static void free_strv(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 static int cmd_create(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
@@ -178,9 +257,12 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	sbx_spec_init(&spec);
 	spec.name = xstrdup(argv[2]);
 	i = 3;
-	r = parse_create_opts(sh, argc, argv, &i, &spec);
+	const char *image = NULL;
+	r = parse_create_opts(sh, argc, argv, &i, &spec, &image);
 	if (!r && i < argc)
 		r = usage(sh, "create: unexpected argument '%s'", argv[i]);
+	if (!r && image)
+		r = apply_image(sh, image, &spec, NULL);
 	if (!r && sbx_check_name(spec.name, &err) < 0) {
 		sh_err(sh, "sandbox: %s", err.msg);
 		cs_error_release(&err);
@@ -199,17 +281,24 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	int i = 2, r;
 
 	sbx_spec_init(&spec);
-	r = parse_create_opts(sh, argc, argv, &i, &spec);
-	if (!r && i >= argc)
+	const char *image = NULL;
+	char **imgcmd = NULL;
+	r = parse_create_opts(sh, argc, argv, &i, &spec, &image);
+	if (!r && image)
+		r = apply_image(sh, image, &spec, &imgcmd);
+	/* no command: the image's Entrypoint and Cmd, as docker run does */
+	char **cmdv = i < argc ? argv + i : imgcmd;
+	if (!r && !cmdv)
 		r = usage(sh, "run: missing command%s", "");
 	if (!r) {
 		fflush(NULL);
-		r = sbx_run(&spec, argv + i, &err);
+		r = sbx_run(&spec, cmdv, &err);
 		if (r < 0) {
 			fail(sh, &err);
 			r = 125;
 		}
 	}
+	free_strv(imgcmd);
 	sbx_spec_release(&spec);
 	return r;
 }

@@ -846,6 +846,33 @@ int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
 	return st;
 }
 
+/* Runs argv (PATH searched) with its standard output into out; standard
+ * error stays the shell's.  Returns the exit status. */
+int sh_capture(struct sh *sh, char **argv, struct cs_buf *out)
+{
+	int pfd[2];
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		sh_err(sh, "cannot make a pipe: %s", strerror(errno));
+		return 2;
+	}
+	pid_t pid = sh_fork(sh);
+	if (pid == 0) {
+		close(pfd[0]);
+		dup2(pfd[1], 1);
+		close(pfd[1]);
+		exec_external(sh, argv);
+	}
+	close(pfd[1]);
+	ssize_t r = cs_buf_read_fd(out, pfd[0]);
+	close(pfd[0]);
+	struct job *j = job_new(sh, 1, NULL);
+	j->procs[0].pid = pid;
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return r < 0 && !st ? 1 : st;
+}
+
 /* ------------------------------------------------------------------ */
 /* Running sources */
 

@@ -458,6 +458,7 @@ void sh_raise(struct sh *sh, int status) __attribute__((noreturn));
  * `command`, when it only returns status. */
 int sh_special_error(struct sh *sh, int status);
 int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out);
+int sh_capture(struct sh *sh, char **argv, struct cs_buf *out);
 void sh_forked(struct sh *sh); /* a child process: reset traps, jobs */
 char *sh_find_command(struct sh *sh, const char *name, const char *path);
 void sh_hash_clear(struct sh *sh);
