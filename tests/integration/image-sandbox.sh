@@ -30,7 +30,7 @@ if ! reg_start main; then
 	skip image-sandbox "docker-registry did not start on 127.0.0.1"
 	exit 0
 fi
-R=127.0.0.1:$REG_PORT
+R=localhost:$REG_PORT
 echo "insecure $R" >"$CSHELL_CONFIG_DIR/registries"
 export CSHELL_FS=$IMG_BIN/cshell-fs
 
