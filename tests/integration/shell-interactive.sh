@@ -151,6 +151,9 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 		pass tab-host-does-not-see-target
 	fi
 	keys C-u
+	keys "sandbox stop ${SBX:0:4}" Tab
+	check tab-sandbox-name "cs% sandbox stop $SBX *\$"
+	keys C-u
 	keys "PS1='\\T% '" Enter
 	keys "enter $SBX" Enter
 	check prompt-shows-target "^\\[$SBX\\] % *\$"
