@@ -635,10 +635,11 @@ static int boot_with(struct sbx_info *info, const char *dir,
 
 	memset(&a, 0, sizeof(a));
 	a.init_fd = a.log_fd = -1;
-	if (spec->net == SBX_NET_PRIVATE)
+	if (spec->net == SBX_NET_PRIVATE && geteuid() != 0)
 		return cs_error_set(err, 0,
-				    "--net private is not implemented yet; "
-				    "use --net none or --net host");
+				    "--net private needs root here (rootless "
+				    "private networking is not available); use "
+				    "--net none or --net host");
 	info->userns = geteuid() != 0;
 	info->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 			 CLONE_NEWIPC | CLONE_NEWCGROUP |
@@ -704,6 +705,8 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		add_log_tail(log, err);
 		goto fail_running;
 	}
+	if (spec->net == SBX_NET_PRIVATE && sbx_net_setup(pid, err) < 0)
+		goto fail_running;
 	return 0;
 fail:
 	if (a.init_fd >= 0)

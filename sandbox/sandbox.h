@@ -34,7 +34,7 @@ enum sbx_backend {
 enum sbx_net {
 	SBX_NET_NONE,	 /* own network namespace, loopback only (default) */
 	SBX_NET_HOST,	 /* the host's network namespace */
-	SBX_NET_PRIVATE, /* own namespace + veth/NAT (not implemented yet) */
+	SBX_NET_PRIVATE, /* own namespace + veth to bridge cshbr0, NAT (root) */
 };
 
 enum sbx_seccomp {

@@ -86,4 +86,8 @@ int sbx_idmap_write(pid_t pid, int *ranges, struct cs_error *err);
  * a zombie. */
 uint64_t sbx_proc_start(pid_t pid);
 
+/* net.c: eth0 on the host bridge for --net private (root only); the
+ * lease and the host end of the veth go away with the sandbox's init. */
+int sbx_net_setup(pid_t pid, struct cs_error *err);
+
 #endif
