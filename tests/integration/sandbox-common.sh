@@ -46,6 +46,15 @@ sbx_build_frontend() {
 	echo "$sbx_bin/cshell-init is not built" >"$work/cc.log"
 	return 1
 }
+sbx_remove_bridge() {
+	trap - RETURN
+	[ "$SBX_HAD_BRIDGE" = 0 ] || return 0
+	ip link del cshbr0 2>/dev/null
+	iptables -t nat -D POSTROUTING -s 10.89.0.0/16 ! -o cshbr0 \
+		-j MASQUERADE 2>/dev/null
+	return 0
+}
+
 # sbx ARGS...: one `sandbox ARGS…` command through the front end.
 sbx() {
 	"$sbx_bin/cshell" -c 'sandbox "$@"' cshell "$@"
@@ -84,9 +93,15 @@ sbx_setup() {
 
 # Kills every init recorded under our runtime root, unmounts whatever is
 # mounted below $work, removes the cgroups and the temp dir.
+# --net private makes a host bridge and NAT rule: host state that a test
+# removes again when it was not there before
+SBX_HAD_BRIDGE=0
+ip link show cshbr0 >/dev/null 2>&1 && SBX_HAD_BRIDGE=1
+
 sbx_cleanup() {
 	local st pid cg m
 	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
+	trap 'sbx_remove_bridge' RETURN
 	for st in "$work"/rt/sandboxes/*/state; do
 		[ -f "$st" ] || continue
 		pid=$(sed -n 's/^init_pid=//p' "$st")
