@@ -79,43 +79,17 @@ static double take_float(struct pf *p)
 /* Decodes one backslash escape of the format at *f (after the '\'). */
 static const char *fmt_escape(const char *f)
 {
+	/* escape letter, then the byte it stands for */
+	static const char simple[] = "a\ab\be\033f\fn\nr\rt\tv\v\\\\\"\"''";
 	int v = 0, k = 0;
 
-	switch (*f) {
-	case 'a':
-		putchar('\a');
-		return f + 1;
-	case 'b':
-		putchar('\b');
-		return f + 1;
-	case 'e':
-		putchar(033);
-		return f + 1;
-	case 'f':
-		putchar('\f');
-		return f + 1;
-	case 'n':
-		putchar('\n');
-		return f + 1;
-	case 'r':
-		putchar('\r');
-		return f + 1;
-	case 't':
-		putchar('\t');
-		return f + 1;
-	case 'v':
-		putchar('\v');
-		return f + 1;
-	case '\\':
-		putchar('\\');
-		return f + 1;
-	case '"':
-		putchar('"');
-		return f + 1;
-	case '\'':
-		putchar('\'');
-		return f + 1;
-	case '\0':
+	for (const char *e = simple; *f && *e; e += 2) {
+		if (*e == *f) {
+			putchar(e[1]);
+			return f + 1;
+		}
+	}
+	if (!*f) {
 		putchar('\\');
 		return f;
 	}
