@@ -25,6 +25,16 @@ static const char *take(struct pf *p)
 	return p->next < p->nargs ? p->args[p->next++] : NULL;
 }
 
+/* Reports an argument that is not (completely) a number, like dash. */
+static void bad_number(struct pf *p, const char *s, const char *end)
+{
+	sh_err(p->sh, "printf: %s: %s", s,
+	       end == s ? "expected numeric value" :
+	       *end	? "not completely converted" :
+			  strerror(ERANGE));
+	p->status = 1;
+}
+
 /* The next argument as a number: like dash, strtoimax() for %d and
  * widths (saturating, with an error), strtoumax() for %o %u %x. */
 static intmax_t take_int(struct pf *p, bool uns)
@@ -42,16 +52,8 @@ static intmax_t take_int(struct pf *p, bool uns)
 		v = (intmax_t)strtoumax(s, &end, 0);
 	else
 		v = strtoimax(s, &end, 0);
-	if (*end || errno) {
-		if (errno == ERANGE)
-			sh_err(p->sh, "printf: %s: %s", s, strerror(ERANGE));
-		else if (end == s)
-			sh_err(p->sh, "printf: %s: expected numeric value", s);
-		else
-			sh_err(p->sh, "printf: %s: not completely converted",
-			       s);
-		p->status = 1;
-	}
+	if (*end || errno)
+		bad_number(p, s, end);
 	return v;
 }
 
@@ -66,13 +68,8 @@ static double take_float(struct pf *p)
 		return (unsigned char)s[1];
 	errno = 0;
 	double v = strtod(s, &end);
-	if (*end || errno) {
-		sh_err(p->sh, "printf: %s: %s", s,
-		       end == s ? "expected numeric value" :
-		       *end	? "not completely converted" :
-				  strerror(ERANGE));
-		p->status = 1;
-	}
+	if (*end || errno)
+		bad_number(p, s, end);
 	return v;
 }
 

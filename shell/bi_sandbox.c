@@ -187,7 +187,7 @@ static int apply_image(struct sh *sh, const char *ref, struct sbx_spec *spec,
 	size_t nenv = 0, ncmd = 0;
 
 	cs_buf_init(&out, 1u << 20);
-	int st = sh_capture(sh, argv, &out);
+	int st = sh_capture(sh, argv, &out, false);
 	if (st != 0) {
 		cs_buf_release(&out);
 		sh_err(sh, "sandbox: cannot use image '%s' (see above)", ref);

@@ -281,7 +281,7 @@ static char **complete(const char *text, int start, int end)
 	if (text[0] == '$') {
 		add_variables(text);
 	} else if (c.nwords == 0 && text[0] == '@') {
-		add_names(text, sh_router->names("target"), "@");
+		add_names(text, sh_router->names(csh, "target"), "@");
 	} else if (c.nwords == 0) {
 		add_commands(text, root);
 	} else {
@@ -297,17 +297,17 @@ static char **complete(const char *text, int start, int end)
 			add_list(text, host_subs);
 		} else if (c.nwords == 1 && (!strcmp(cmd, "enter") ||
 					     !strcmp(cmd, "monitor"))) {
-			add_names(text, sh_router->names("target"), "");
+			add_names(text, sh_router->names(csh, "target"), "");
 		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
 			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
-			add_names(text, sh_router->names("image"), "");
+			add_names(text, sh_router->names(csh, "image"), "");
 		} else if (text[0] == '-' && sb) {
 			add_list(text, sandbox_flags);
 		} else if (text[0] == '-' && im) {
 			add_list(text, image_flags);
 		} else if (sb && c.nwords == 2 && strcmp(c.words[1], "create") &&
 			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
-			add_names(text, sh_router->names("sandbox"), "");
+			add_names(text, sh_router->names(csh, "sandbox"), "");
 		} else if (root) {
 			add_target_files(text, root, workdir);
 			rl_completion_suppress_append = ncands == 1 &&

@@ -272,11 +272,8 @@ static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
 	struct cs_buf b = CS_BUF_INIT;
 	const char *ps4 = sh_getvar(sh, "PS4");
 
-	if (ps4) {
-		struct wpart lit = { .type = WP_LIT };
-		(void)lit;
+	if (ps4)
 		cs_buf_adds(&b, ps4);
-	}
 	for (int i = 0; assigns && i < assigns->n; i++) {
 		char *eq = strchr(assigns->v[i], '=');
 		cs_buf_add(&b, assigns->v[i], eq - assigns->v[i] + 1);
@@ -810,14 +807,25 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 }
 
 /* ------------------------------------------------------------------ */
-/* Command substitution */
+/* Capturing a child's output: command substitution, helper programs */
 
-int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
+static int wait_child(struct sh *sh, pid_t pid)
+{
+	struct job *j = job_new(sh, 1, NULL);
+	j->procs[0].pid = pid;
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return st;
+}
+
+/* Forks a child with its standard output on a pipe that is read into out
+ * (standard error to /dev/null when quiet); child() runs in it and does
+ * not return.  Returns the child's status; *rd gets the read result. */
+static int capture(struct sh *sh, void (*child)(struct sh *, void *),
+		   void *arg, struct cs_buf *out, bool quiet, ssize_t *rd)
 {
 	int pfd[2];
 
-	if (!n)
-		return 0;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		sh_err(sh, "cannot make a pipe: %s", strerror(errno));
 		sh_raise(sh, 2);
@@ -825,19 +833,38 @@ int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
 	pid_t pid = sh_fork(sh);
 	if (pid == 0) {
 		close(pfd[0]);
-		if (pfd[1] != 1) {
-			dup2(pfd[1], 1);
-			close(pfd[1]);
+		dup2(pfd[1], 1);
+		close(pfd[1]);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+			if (null >= 0)
+				dup2(null, 2);
 		}
-		sh_exit(sh, sh_eval(sh, n, EV_EXIT));
+		child(sh, arg);
 	}
 	close(pfd[1]);
-	ssize_t r = cs_buf_read_fd(out, pfd[0]);
+	*rd = cs_buf_read_fd(out, pfd[0]);
 	close(pfd[0]);
-	struct job *j = job_new(sh, 1, NULL);
-	j->procs[0].pid = pid;
-	int st = job_wait(sh, j);
-	job_free(sh, j);
+	return wait_child(sh, pid);
+}
+
+static void __attribute__((noreturn)) eval_child(struct sh *sh, void *n)
+{
+	sh_exit(sh, sh_eval(sh, n, EV_EXIT));
+}
+
+static void __attribute__((noreturn)) exec_child(struct sh *sh, void *argv)
+{
+	exec_external(sh, argv);
+}
+
+int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
+{
+	ssize_t r;
+
+	if (!n)
+		return 0;
+	int st = capture(sh, eval_child, n, out, false, &r);
 	if (r == -E2BIG) {
 		sh_err(sh, "command substitution output larger than %u bytes",
 		       CMDSUB_CAP);
@@ -846,30 +873,11 @@ int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
 	return st;
 }
 
-/* Runs argv (PATH searched) with its standard output into out; standard
- * error stays the shell's.  Returns the exit status. */
-int sh_capture(struct sh *sh, char **argv, struct cs_buf *out)
+int sh_capture(struct sh *sh, char **argv, struct cs_buf *out, bool quiet)
 {
-	int pfd[2];
+	ssize_t r;
+	int st = capture(sh, exec_child, argv, out, quiet, &r);
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		sh_err(sh, "cannot make a pipe: %s", strerror(errno));
-		return 2;
-	}
-	pid_t pid = sh_fork(sh);
-	if (pid == 0) {
-		close(pfd[0]);
-		dup2(pfd[1], 1);
-		close(pfd[1]);
-		exec_external(sh, argv);
-	}
-	close(pfd[1]);
-	ssize_t r = cs_buf_read_fd(out, pfd[0]);
-	close(pfd[0]);
-	struct job *j = job_new(sh, 1, NULL);
-	j->procs[0].pid = pid;
-	int st = job_wait(sh, j);
-	job_free(sh, j);
 	return r < 0 && !st ? 1 : st;
 }
 
@@ -978,7 +986,7 @@ char *sh_helper_path(struct sh *sh, const char *name)
 		if (access(p, X_OK) == 0)
 			return p;
 	}
-	return (char *)name;
+	return arena_strdup(sh->stack, name);
 }
 
 void sh_init_self_exe(void)

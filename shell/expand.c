@@ -181,30 +181,35 @@ static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 }
 
 /* Expands a word's parts to a plain string (no splitting). */
-char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
+/* The buffer as one string without splitting (on sh->stack): markers
+ * dropped, "$@" breaks joined; with EXP_PATTERN, quoted pattern
+ * characters and backslashes from expansions escaped for fnmatch. */
+static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 {
-	struct xbuf x;
-	char *r;
+	char *r = arena_alloc(sh->stack, x->s.len * 2 + 1);
 	size_t j = 0;
 
-	xb_init(&x);
-	expand_parts(sh, &x, p, flags & ~EXP_FULL, false);
-	r = arena_alloc(sh->stack, x.s.len * 2 + 1);
-	for (size_t i = 0; i < x.s.len; i++) {
-		int f = (unsigned char)x.f.buf[i];
-		char c = x.s.buf[i];
-		if (f & F_MARK)
+	for (size_t i = 0; i < x->s.len; i++) {
+		int f = (unsigned char)x->f.buf[i];
+		char c = x->s.buf[i];
+		if ((f & F_MARK) || ((f & F_HARD) && !c))
 			continue;
-		if ((f & F_HARD) && !c)
-			continue;
-		if ((flags & EXP_PATTERN) && (f & F_QUOTED) &&
-		    strchr("*?[]\\", c))
+		if ((flags & EXP_PATTERN) &&
+		    (((f & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\'))
 			r[j++] = '\\';
-		else if ((flags & EXP_PATTERN) && c == '\\' && !(f & F_QUOTED))
-			r[j++] = '\\'; /* a backslash from an expansion is literal */
 		r[j++] = c;
 	}
 	r[j] = 0;
+	return r;
+}
+
+char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
+{
+	struct xbuf x;
+
+	xb_init(&x);
+	expand_parts(sh, &x, p, flags & ~EXP_FULL, false);
+	char *r = xb_flatten(sh, &x, flags);
 	xb_release(&x);
 	return r;
 }
@@ -250,7 +255,7 @@ static void __attribute__((noreturn)) unset_error(struct sh *sh,
 }
 
 static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
-			 int flags, bool inarg)
+			 int flags)
 {
 	const char *name = p->u.param.name;
 	enum param_op op = p->u.param.op;
@@ -260,7 +265,6 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	bool list;
 	const char *v;
 
-	(void)inarg;
 	switch (op) {
 	case PO_MINUS:
 	case PO_ASSIGN:
@@ -444,7 +448,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			break;
 		}
 		case WP_PARAM:
-			expand_param(sh, x, p, flags, inarg);
+			expand_param(sh, x, p, flags);
 			break;
 		case WP_CMDSUB: {
 			struct cs_buf out = CS_BUF_INIT;
@@ -672,18 +676,7 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		if (flags & EXP_FULL) {
 			split_fields(sh, &x, out, !sh->opts[OPT_NOGLOB]);
 		} else {
-			struct field fl = { x.s.buf, x.f.buf, x.s.len };
-			(void)fl;
-			char *r = arena_alloc(sh->stack, x.s.len + 1);
-			size_t j = 0;
-			for (size_t i = 0; i < x.s.len; i++) {
-				int f = (unsigned char)x.f.buf[i];
-				if ((f & F_MARK) || ((f & F_HARD) && !x.s.buf[i]))
-					continue;
-				r[j++] = x.s.buf[i];
-			}
-			r[j] = 0;
-			strlist_add(sh, out, r);
+			strlist_add(sh, out, xb_flatten(sh, &x, 0));
 		}
 		xb_release(&x);
 	}

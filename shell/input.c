@@ -151,8 +151,6 @@ int src_getc(struct sh *sh)
 		}
 		if (s->alias) {
 			/* an alias text ends: continue in what lies beneath */
-			int ln = s->lineno;
-			(void)ln;
 			src_pop(sh);
 			s = sh->src;
 			continue;

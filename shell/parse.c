@@ -22,7 +22,6 @@ enum tok {
 	T_EOF,
 	T_NEWLINE,
 	T_WORD,
-	T_IONUM,
 	T_SEMI,
 	T_DSEMI,
 	T_AMP,
@@ -247,8 +246,6 @@ static struct node *parse_sub(struct parser *p, bool paren)
 	enter(p);
 	n = parse_list(p, false);
 	if (paren) {
-		if (!p->have)
-			(void)0;
 		if (p->tok != T_RPAREN || !p->have) {
 			if (p->have && p->tok == T_EOF)
 				synerr(p, "unterminated '$(': missing ')'");
@@ -775,7 +772,6 @@ static const char *tok_desc(struct parser *p)
 	case T_RPAREN: return "')'";
 	case T_REDIR: return "redirection";
 	case T_WORD:
-	case T_IONUM:
 		if (p->text) {
 			static char buf[64];
 			snprintf(buf, sizeof(buf), "'%.40s'", p->text);
@@ -1506,7 +1502,6 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 	*arena = NULL;
 	if (setjmp(p.jmp)) {
 		arena_unref(a);
-		sh->parse_errors++;
 		if (sh->opts[OPT_INTERACTIVE])
 			skip_line(sh);
 		return PARSE_ERROR;

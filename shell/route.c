@@ -45,23 +45,6 @@ static int enter(const char *target, char **argv, const char *const **env,
 	return 0;
 }
 
-static const char *image_helper(void)
-{
-	static char path[4096];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
-
-	if (n > 0) {
-		path[n] = 0;
-		char *slash = strrchr(path, '/');
-		if (slash) {
-			strcpy(slash + 1, "cshell-image");
-			if (access(path, X_OK) == 0)
-				return path;
-		}
-	}
-	return "cshell-image";
-}
-
 static void push(char ***v, size_t *n, const char *s)
 {
 	*v = xrealloc(*v, (*n + 2) * sizeof(char *));
@@ -69,19 +52,24 @@ static void push(char ***v, size_t *n, const char *s)
 	(*v)[*n] = NULL;
 }
 
-static char **names(const char *kind)
+static char **names(struct sh *sh, const char *kind)
 {
 	char **v = xcalloc(1, sizeof(char *));
 	size_t n = 0;
 
 	if (!strcmp(kind, "image")) {
-		free(v);
 		/* the image library lives in cshell-image (see bi_image.c) */
-		char *helper = xstrdup(image_helper());
-		char *argv[] = { helper, "ls", "--names", NULL };
-		char **r = sh_output_lines(argv);
-		free(helper);
-		return r;
+		char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls",
+				 "--names", NULL };
+		struct cs_buf out = CS_BUF_INIT;
+		cs_buf_init(&out, 16u << 20);
+		if (sh_capture(sh, argv, &out, true) == 0) {
+			for (char *line = strtok(out.buf, "\n"); line;
+			     line = strtok(NULL, "\n"))
+				push(&v, &n, line);
+		}
+		cs_buf_release(&out);
+		return v;
 	}
 	if (!strcmp(kind, "target"))
 		push(&v, &n, "host");

@@ -33,7 +33,7 @@ struct sh_router {
 		     struct cs_error *err);
 	/* Names for completion: kind "target" (what @ accepts), "sandbox",
 	 * "image".  A malloc'd NULL-terminated array of malloc'd strings. */
-	char **(*names)(const char *kind);
+	char **(*names)(struct sh *sh, const char *kind);
 	/* The host path of a target's root filesystem and (malloc'd, in
 	 * *workdir) its working directory, for completing inside it; NULL
 	 * when the target cannot be browsed from here. */

@@ -269,7 +269,6 @@ struct job {
 	char *cmdtext;
 	bool background;
 	bool stopped;
-	bool notified;
 };
 
 /* ------------------------------------------------------------------ */
@@ -355,7 +354,6 @@ struct sh {
 
 	/* jobs */
 	struct job *jobs;
-	int nextjob;
 	int ttyfd;          /* the controlling terminal (job control), or -1 */
 	pid_t pgid;         /* the shell's own process group */
 	bool have_tmodes;
@@ -366,7 +364,6 @@ struct sh {
 
 	/* input */
 	struct source *src;
-	int parse_errors;
 	bool continuation; /* PS2: the command being read goes on */
 
 	/* per-command scratch */
@@ -417,8 +414,7 @@ struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
 			  bool *error);
 /* Expands s that way: a malloc'd string, or NULL after a syntax error. */
 char *sh_expand_string(struct sh *sh, const char *s);
-/* Turns a tree back into source text (for jobs and set -x of compounds). */
-void sh_node_text(const struct node *n, struct cs_buf *out);
+
 
 /* expand.c */
 struct strlist {
@@ -430,7 +426,6 @@ enum {
 	EXP_TILDE = 1 << 1,
 	EXP_ASSIGN = 1 << 2, /* tilde after : too */
 	EXP_PATTERN = 1 << 3,/* result is a pattern: escape quoted chars */
-	EXP_NOQUOTE = 1 << 4,/* here-doc body style */
 };
 /* Expands a list of words into fields (allocated on sh->stack).
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */
@@ -458,7 +453,10 @@ void sh_raise(struct sh *sh, int status) __attribute__((noreturn));
  * `command`, when it only returns status. */
 int sh_special_error(struct sh *sh, int status);
 int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out);
-int sh_capture(struct sh *sh, char **argv, struct cs_buf *out);
+/* Runs argv (PATH searched) with its standard output into out; standard
+ * error stays the shell's, or goes to /dev/null when quiet.  Returns the
+ * exit status. */
+int sh_capture(struct sh *sh, char **argv, struct cs_buf *out, bool quiet);
 void sh_forked(struct sh *sh); /* a child process: reset traps, jobs */
 char *sh_find_command(struct sh *sh, const char *name, const char *path);
 void sh_hash_clear(struct sh *sh);
@@ -469,9 +467,7 @@ void sh_init_self_exe(void);
 /* A helper program (cshell-image, cshell-fs…): next to this cshell when
  * it is there, else the bare name for a PATH search.  On sh->stack. */
 char *sh_helper_path(struct sh *sh, const char *name);
-/* Runs argv and returns its standard output split into lines: a malloc'd
- * NULL-terminated array of malloc'd strings (empty on failure). */
-char **sh_output_lines(char *const argv[]);
+
 int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			 bool *dashdash, bool cmdline);
 const char *sh_builtin_name(size_t i);
