@@ -100,16 +100,18 @@ static int pull_opt(int c, const char *arg, void *ud)
 	return -1;
 }
 
+/* the options of pull, shared by resolve (which pulls when needed) */
+static const struct option pull_lo[] = {
+	{ "insecure", no_argument, NULL, 'k' },
+	{ "platform", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int cmd_pull(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "insecure", no_argument, NULL, 'k' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pull_args a = { { 0 } };
-	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a), st = 0;
+	int i = parse_opts(argc, argv, pull_lo, "+q", pull_opt, &a), st = 0;
 
 	if (i < 0)
 		return usage(NULL);
@@ -141,16 +143,10 @@ static void print_field(const char *key, const char *v)
 
 static int cmd_resolve(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "insecure", no_argument, NULL, 'k' },
-		{ "platform", required_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pull_args a = { { 0 } };
 	struct cs_error err = CS_ERROR_INIT;
 	struct img_resolved r;
-	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a);
+	int i = parse_opts(argc, argv, pull_lo, "+q", pull_opt, &a);
 
 	if (i < 0)
 		return usage(NULL);
