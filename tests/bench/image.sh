@@ -16,7 +16,7 @@ set -u
 for t in docker-registry skopeo python3; do
 	command -v $t >/dev/null || { echo "SKIP: bench image: $t not installed"; exit 0; }
 done
-img_find_cmd || { echo "SKIP: bench image: no cshell or libcshell.a"; exit 0; }
+img_find_cmd || { echo "bench image: $(cat "$T/cc.log")" >&2; exit 1; }
 reg_start bench || { echo "SKIP: bench image: registry did not start"; exit 0; }
 R=127.0.0.1:$REG_PORT
 MIB=${IMAGE_BENCH_MIB:-70}

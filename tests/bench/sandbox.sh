@@ -78,7 +78,7 @@ srcs=$(ls "$sbx_repo"/lib/*.c "$sbx_repo"/sandbox/*.c | grep -v '/sandbox/init\.
 # shellcheck disable=SC2086
 gcc -std=gnu11 -O2 -I"$sbx_repo" -D_GNU_SOURCE -w -o "$work/loop" "$work/loop.c" $srcs -lseccomp || exit 1
 
-echo "sandbox bench: $n runs each, per-run wall time (front end: $SBX_MODE)"
+echo "sandbox bench: $n runs each, per-run wall time"
 printf '%-52s %12s %12s  %6s\n' case cshell peer ratio
 
 sbx create bench --read-only >/dev/null || exit 1
@@ -89,14 +89,12 @@ mine=$("$work/loop" "$n" bench) || exit 1
 row "(1) join+exec /bin/true, running process" "$mine" "$peer"
 mine=$(per_run sbx exec bench -- /bin/true)
 row "(1) same, new front-end process per run" "$mine" "$peer"
-if [ "$SBX_MODE" = cshell ]; then
-	# what a user's script does: one cshell running many `@bench` commands
-	t0=$(now)
-	"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do @bench /bin/true; i=\$((i + 1)); done"
-	t1=$(now)
-	mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
-	row "(1) @bench /bin/true in one cshell script" "$mine" "$peer"
-fi
+# what a user's script does: one cshell running many `@bench` commands
+t0=$(now)
+"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do @bench /bin/true; i=\$((i + 1)); done"
+t1=$(now)
+mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
+row "(1) @bench /bin/true in one cshell script" "$mine" "$peer"
 sbx rm -f bench
 
 m=$((n / 4))
@@ -108,13 +106,11 @@ if command -v bwrap >/dev/null; then
 	peer=$(per_run bwrap --ro-bind / / --proc /proc --dev /dev --unshare-all true)
 	mine=$(per_run sbx run --read-only -- /bin/true)
 	row "(2) run --read-only /bin/true over / ($n runs)" "$mine" "$peer"
-	if [ "$SBX_MODE" = cshell ]; then
-		t0=$(now)
-		"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do sandbox run --read-only -- /bin/true; i=\$((i + 1)); done"
-		t1=$(now)
-		mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
-		row "(2) same, in one cshell script" "$mine" "$peer"
-	fi
+	t0=$(now)
+	"$sbx_bin/cshell" -c "i=0; while [ \$i -lt $n ]; do sandbox run --read-only -- /bin/true; i=\$((i + 1)); done"
+	t1=$(now)
+	mine=$(echo "scale=3; ($t1 - $t0) / 1000000 / $n" | bc)
+	row "(2) same, in one cshell script" "$mine" "$peer"
 else
 	echo "SKIP: (2): bwrap not installed"
 fi

@@ -11,17 +11,10 @@ set -u
 . "$(dirname "$0")/../registry/lib.sh"
 
 command -v python3 >/dev/null || { skip image-layout "python3 not installed"; exit 0; }
-img_find_cmd
-case $? in
-1)
-	skip image-layout "neither build/bin/cshell nor build/libcshell.a exists"
+if ! img_find_cmd; then
+	fail image-layout "$(head -c 300 "$T/cc.log")"
 	exit 0
-	;;
-2)
-	fail image-layout "the image driver does not link: $(head -c 300 "$T/cc.log")"
-	exit 0
-	;;
-esac
+fi
 
 mk() { python3 "$REG_DIR/mkimage.py" "$@"; }
 mkdir -p "$T/r1/bin" "$T/r2" "$T/escape"

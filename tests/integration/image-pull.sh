@@ -22,17 +22,10 @@ if [ -n "$missing" ]; then
 	skip image-pull "$missing not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
-img_find_cmd
-case $? in
-1)
-	skip image-pull "neither build/bin/cshell nor build/libcshell.a exists"
+if ! img_find_cmd; then
+	fail image-pull "$(head -c 300 "$T/cc.log")"
 	exit 0
-	;;
-2)
-	fail image-pull "the image driver does not link: $(head -c 300 "$T/cc.log")"
-	exit 0
-	;;
-esac
+fi
 if ! reg_start main; then
 	skip image-pull "docker-registry did not start on 127.0.0.1"
 	exit 0

@@ -32,10 +32,8 @@ check() {
 # sandbox's pid 1 is the built cshell-init.  Returns 1 (a failure, reason
 # in $work/cc.log) when either is missing.
 sbx_build_frontend() {
-	if [ -x "$sbx_bin/cshell" ] &&
-		"$sbx_bin/cshell" -c 'sandbox help' >/dev/null 2>&1; then
-		SBX_MODE=cshell
-	else
+	if ! [ -x "$sbx_bin/cshell" ] ||
+		! "$sbx_bin/cshell" -c 'sandbox help' >/dev/null 2>&1; then
 		echo "$sbx_bin/cshell has no working sandbox builtin" >"$work/cc.log"
 		return 1
 	fi
@@ -47,7 +45,6 @@ sbx_build_frontend() {
 	return 1
 }
 sbx_remove_bridge() {
-	trap - RETURN
 	[ "$SBX_HAD_BRIDGE" = 0 ] || return 0
 	ip link del cshbr0 2>/dev/null
 	iptables -t nat -D POSTROUTING -s 10.89.0.0/16 ! -o cshbr0 \
@@ -101,7 +98,6 @@ ip link show cshbr0 >/dev/null 2>&1 && SBX_HAD_BRIDGE=1
 sbx_cleanup() {
 	local st pid cg m
 	[ -n "${work:-}" ] && [ -d "$work" ] || return 0
-	trap 'sbx_remove_bridge' RETURN
 	for st in "$work"/rt/sandboxes/*/state; do
 		[ -f "$st" ] || continue
 		pid=$(sed -n 's/^init_pid=//p' "$st")
@@ -122,6 +118,7 @@ sbx_cleanup() {
 		done
 	done
 	rm -rf "$work"
+	sbx_remove_bridge
 }
 
 # Executed directly: a small self test of the front end.

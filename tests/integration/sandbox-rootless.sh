@@ -29,11 +29,7 @@ if ! command -v setpriv >/dev/null; then
 	skip sandbox-rootless "setpriv is not installed"
 	exit 0
 fi
-if [ "$SBX_MODE" != driver ]; then
-	front=$sbx_bin/cshell
-else
-	front=$work/sandbox
-fi
+front=$sbx_bin/cshell
 uid=65534
 chmod 755 "$work"
 mkdir -p "$work/u"
@@ -55,8 +51,7 @@ usbx() {
 		CSHELL_RUNTIME_DIR="$work/u/rt" CSHELL_DATA_DIR="$work/u/data" \
 		CSHELL_CONFIG_DIR="$work/u/cfg" CSHELL_INIT="$CSHELL_INIT" \
 		CSHELL_FS="$CSHELL_FS" \
-		bash -c 'if [ "$0" = cshell ]; then exec "$1" -c "sandbox \"\$@\"" cshell "${@:2}"; else exec "$1" "${@:2}"; fi' \
-		"$SBX_MODE" "$front" "$@"
+		"$front" -c 'sandbox "$@"' cshell "$@"
 }
 
 if ! out=$(usbx create rl --read-only --memory 64m 2>&1); then
