@@ -14,7 +14,8 @@ void ovl_config_init(struct ovl_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->default_permissions = true;
-	cfg->timeout = 1.0;
+	cfg->writeback = true;
+	cfg->timeout = OVL_DEFAULT_TIMEOUT;
 	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
 }
 
@@ -85,7 +86,7 @@ static int parse_lowers(struct ovl_config *cfg, const char *val,
  * them so that existing command lines keep working. */
 static const char *const ignored_opts[] = {
 	"squash_to_root", "squash_to_uid", "squash_to_gid", "static_nlink",
-	"noacl", "threaded", "fsync", "fast_ino", "writeback", "noxattrs",
+	"noacl", "threaded", "fsync", "fast_ino", "noxattrs",
 	"plugins", "xattr_permissions", "volatile", "uidmapping", "gidmapping",
 	"redirect_dir", "index", "metacopy", "xino", "userxattr",
 };
@@ -134,6 +135,12 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 			return cs_error_set(err, 0,
 					    "timeout '%s' is not a number of seconds",
 					    val);
+		return 0;
+	}
+	if (!strcmp(key, "writeback")) {
+		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+			return cs_error_set(err, 0, "writeback takes 0 or 1");
+		cfg->writeback = val[0] == '1';
 		return 0;
 	}
 	if (!strcmp(key, "whiteout")) {
@@ -201,7 +208,8 @@ void ovl_usage(FILE *out, const char *prog)
 		"\n"
 		"  -o fsname=NAME        name shown by mount(8) (default cshell-fs)\n"
 		"  -o allow_other        let other users in (needs user_allow_other)\n"
-		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 1)\n"
+		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 86400)\n"
+		"  -o writeback=0|1      the kernel's writeback cache (default 1)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"
 		"  -o ro,nosuid,nodev,…  passed to the kernel mount\n"

@@ -283,10 +283,15 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 	struct stat st, ust;
 	int r, pfd, ufd;
 
+	r = ovl_node_refresh(fs, n); /* its fds may have been evicted */
+	if (r < 0)
+		return r;
 	if (node_upper_fd(n) >= 0)
 		return 0;
 	if (fs->ro)
 		return -EROFS;
+	if (n->removed)
+		return -ENOENT; /* its name may be a whiteout or another file */
 	if (!n->parent)
 		return -EIO; /* the root always has an upper */
 	r = ovl_copy_up(fs, n->parent, true);

@@ -177,12 +177,65 @@ void ovl_ents_free(struct ovl_ent *ent, int nent)
 	free(ent);
 }
 
+static void lru_unlink(struct ovl_fs *fs, struct ovl_node *n)
+{
+	if (n->lru_prev)
+		n->lru_prev->lru_next = n->lru_next;
+	else if (fs->lru_head == n)
+		fs->lru_head = n->lru_next;
+	if (n->lru_next)
+		n->lru_next->lru_prev = n->lru_prev;
+	else if (fs->lru_tail == n)
+		fs->lru_tail = n->lru_prev;
+	n->lru_prev = n->lru_next = NULL;
+}
+
+static void lru_touch(struct ovl_fs *fs, struct ovl_node *n)
+{
+	if (n == fs->root || fs->lru_head == n)
+		return;
+	lru_unlink(fs, n);
+	n->lru_next = fs->lru_head;
+	if (fs->lru_head)
+		fs->lru_head->lru_prev = n;
+	fs->lru_head = n;
+	if (!fs->lru_tail)
+		fs->lru_tail = n;
+}
+
+static bool evictable(const struct ovl_fs *fs, const struct ovl_node *n)
+{
+	return n != fs->root && n->parent && n->name && !n->pinned &&
+	       !n->nopen && !n->evicted && n->nent > 0;
+}
+
+void ovl_evict(struct ovl_fs *fs)
+{
+	/* a quarter of the budget at a time, so that eviction is rare */
+	int want = fs->fd_high / 4 + 1;
+	struct ovl_node *n, *prev;
+
+	fs->evict_pending = false;
+	for (n = fs->lru_tail; n && want > 0; n = prev) {
+		prev = n->lru_prev;
+		if (!evictable(fs, n))
+			continue;
+		want -= n->nent;
+		ovl_ents_free(n->ent, n->nent);
+		n->ent = NULL;
+		n->nent = 0;
+		n->evicted = true;
+		lru_unlink(fs, n);
+	}
+}
+
 /* Frees n when neither the kernel nor a child refers to it any more. */
 static void node_maybe_free(struct ovl_fs *fs, struct ovl_node *n)
 {
 	while (n && !n->nlookup && !n->refs && n != fs->root) {
 		struct ovl_node *parent = n->parent;
 
+		lru_unlink(fs, n);
 		nodes_remove(fs, n);
 		ovl_ents_free(n->ent, n->nent);
 		free(n->name);
@@ -303,7 +356,13 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		int dfd = dir->ent[i].fd, layer = dir->ent[i].layer, fd;
 		struct stat st;
 
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* one walk of the name: open it, then look at what it is */
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
 			int e = errno;
 
 			if (e != ENOENT && e != ENOTDIR) {
@@ -322,26 +381,24 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		if (layer > 0)
 			lk->lower_below = true;
 		if (ovl_is_whiteout(&st)) {
+			close(fd);
 			if (layer == 0)
 				lk->upper_wh = true;
 			break;
 		}
 		/* Below a directory only directories merge. */
-		if (lk->nent && !S_ISDIR(st.st_mode))
+		if (lk->nent && !S_ISDIR(st.st_mode)) {
+			close(fd);
 			break;
-		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			int e = errno;
-
-			ovl_lookup_release(lk);
-			return -e;
 		}
 		if (!lk->nent)
 			lk->st = st;
 		lk->ent[lk->nent].layer = layer;
 		lk->ent[lk->nent].fd = fd;
 		lk->nent++;
-		if (!S_ISDIR(st.st_mode) || ovl_is_opaque_dir(fd))
+		/* opacity only matters with layers below to hide */
+		if (!S_ISDIR(st.st_mode) ||
+		    (i + 1 < dir->nent && ovl_is_opaque_dir(fd)))
 			break;
 	}
 	/* lower_below only matters to know whether removing the name needs
@@ -384,7 +441,15 @@ struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 	n->kdev = lk->st.st_dev;
 	n->kino = lk->st.st_ino;
 	n->gen = fs->gen;
+	n->evicted = false;
+	/* another name may be all that is left of it one day */
+	if (!S_ISDIR(lk->st.st_mode) && lk->st.st_nlink > 1)
+		n->pinned = true;
+	for (int i = 0; i < n->nent; i++)
+		if (n->ent[i].fd >= fs->fd_high)
+			fs->evict_pending = true;
 	ovl_node_set_name(fs, n, dir, name);
+	lru_touch(fs, n);
 	n->nlookup++;
 	return n;
 }
@@ -394,8 +459,10 @@ int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n)
 	struct ovl_lookup *lk;
 	int r;
 
-	if (n->gen == fs->gen || !n->parent) {
-		n->gen = fs->gen;
+	if (!n->parent)
+		return 0;
+	if (n->gen == fs->gen && !n->evicted) {
+		lru_touch(fs, n);
 		return 0;
 	}
 	r = ovl_node_refresh(fs, n->parent);
@@ -411,10 +478,17 @@ int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n)
 		lk->nent = 0;
 		n->kdev = lk->st.st_dev;
 		n->kino = lk->st.st_ino;
+		n->evicted = false;
+		for (int i = 0; i < n->nent; i++)
+			if (n->ent[i].fd >= fs->fd_high)
+				fs->evict_pending = true;
 	}
 	ovl_lookup_release(lk);
 	free(lk);
 	n->gen = fs->gen;
+	if (n->evicted)
+		return -ESTALE;
+	lru_touch(fs, n);
 	return 0;
 }
 

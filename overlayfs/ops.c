@@ -40,6 +40,9 @@ static void lock(struct ovl_fs *fs)
 
 static void unlock(struct ovl_fs *fs)
 {
+	/* here no request is half-way through nodes' fds */
+	if (fs->evict_pending)
+		ovl_evict(fs);
 	pthread_mutex_unlock(&fs->lock);
 }
 
@@ -68,6 +71,17 @@ struct ovl_file {
 	struct ovl_node *node; /* valid while open: the kernel holds it */
 };
 
+/* With the writeback cache the kernel writes whole pages, so it may read
+ * from a file opened write-only, and it does O_APPEND itself. */
+static int cache_flags(const struct ovl_fs *fs, int flags)
+{
+	if (!fs->writeback)
+		return flags;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags & ~O_APPEND;
+}
+
 static struct ovl_file *file_new(int fd, struct ovl_node *n)
 {
 	struct ovl_file *f = xcalloc(1, sizeof(*f));
@@ -76,6 +90,7 @@ static struct ovl_file *file_new(int fd, struct ovl_node *n)
 	f->old_fd = -1;
 	f->node = n;
 	f->lower = node_upper_fd(n) < 0;
+	n->nopen++;
 	return f;
 }
 
@@ -229,6 +244,12 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 	lock(fs);
 	r = ovl_node_refresh(fs, n);
+	/* ctime alone (the writeback cache sends it after a link count or
+	 * name change) cannot be set: no copy-up for it */
+	if (!r && !(to_set & ~FUSE_SET_ATTR_CTIME)) {
+		r = ovl_node_stat(fs, n, &st);
+		goto out;
+	}
 	if (!r)
 		r = fs->ro ? -EROFS : ovl_copy_up(fs, n, !trunc0);
 	if (r < 0)
@@ -498,14 +519,17 @@ out:
 			close(a->fd);
 		fuse_reply_err(req, -r);
 	} else if (fi) {
-		struct ovl_file *f = xcalloc(1, sizeof(*f));
+		struct ovl_file *f;
 
-		f->fd = a->fd;
-		f->old_fd = -1;
-		f->node = n;
+		lock(fs);
+		f = file_new(a->fd, n);
+		unlock(fs);
 		fi->fh = (uintptr_t)f;
 		fi->keep_cache = 1;
 		if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+			lock(fs);
+			n->nopen--;
+			unlock(fs);
 			close(a->fd);
 			free(f);
 		}
@@ -558,7 +582,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
-	struct mk_args a = { .kind = MK_FILE, .mode = mode, .flags = fi->flags };
+	struct mk_args a = { .kind = MK_FILE, .mode = mode,
+			     .flags = cache_flags(FS(req), fi->flags) };
 
 	do_create(req, parent, name, &a, fi);
 }
@@ -624,6 +649,7 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
 		     const char *name, bool rmdir)
 {
 	struct ovl_lookup *lk = lookup_new();
+	struct ovl_node *gone;
 	int r, pfd;
 
 	r = ovl_node_refresh(fs, dir);
@@ -654,6 +680,12 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
 	if (r < 0)
 		goto out;
 	pfd = node_upper_fd(dir);
+	/* a node of the name must not be looked for under it again */
+	gone = ovl_node_find(fs, ovl_imap_get(fs, lk->st.st_dev,
+					       lk->st.st_ino));
+	if (gone && gone->parent == dir && gone->name &&
+	    !strcmp(gone->name, name))
+		gone->pinned = gone->removed = true;
 	if (lk->ent[0].layer != 0) {
 		r = ovl_make_whiteout(fs, pfd, name);
 		goto out;
@@ -845,9 +877,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		r = -errno;
 	unlock(fs);
 	if (!r) {
+		int flags = (fi->flags | O_CLOEXEC) &
+			    ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+
 		ovl_proc_path(pfd, path);
-		fd = open(path, (fi->flags | O_CLOEXEC) &
-					~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW));
+		fd = open(path, cache_flags(fs, flags));
+		/* a write-only file we may not read: no read-modify-write */
+		if (fd < 0 && errno == EACCES && cache_flags(fs, flags) != flags)
+			fd = open(path, flags & ~O_APPEND);
 		if (fd < 0)
 			r = -errno;
 		close(pfd);
@@ -876,19 +913,14 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct ovl_file *f = FILE_OF(fi);
 
 	(void)ino;
+	lock(FS(req));
+	f->node->nopen--;
+	unlock(FS(req));
 	close(f->fd);
 	if (f->old_fd >= 0)
 		close(f->old_fd);
 	free(f);
 	fuse_reply_err(req, 0);
-}
-
-static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	int fd = dup(file_fd(fi));
-
-	(void)ino;
-	fuse_reply_err(req, fd < 0 || close(fd) < 0 ? errno : 0);
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -968,6 +1000,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 struct dir_handle {
 	struct ovl_dirent *d;
 	size_t count;
+	bool loaded; /* d holds the listing (read at the first readdir) */
 	uint64_t self_ino, parent_ino;
 	struct ovl_node *node; /* valid while open: the kernel holds it */
 };
@@ -980,12 +1013,11 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	struct dir_handle *h = xcalloc(1, sizeof(*h));
 	int r;
 
-	/* The listing is read once: offsets stay valid for the life of the
-	 * handle, so telldir/seekdir work. */
+	/* The listing is read at the first readdir (the kernel serves the
+	 * listings it cached without one) and kept: offsets stay valid for
+	 * the life of the handle, so telldir/seekdir work. */
 	lock(fs);
 	r = ovl_node_refresh(fs, n);
-	if (!r)
-		r = ovl_list_dir(fs, n, &h->d, &h->count);
 	h->node = n;
 	h->self_ino = n->ino;
 	h->parent_ino = n->parent ? n->parent->ino : n->ino;
@@ -1006,14 +1038,36 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	}
 }
 
+/* The handle's listing, read on first use.  0 or an errno. */
+static int dir_load(struct ovl_fs *fs, struct dir_handle *h)
+{
+	int r = 0;
+
+	if (h->loaded)
+		return 0;
+	lock(fs);
+	r = ovl_node_refresh(fs, h->node);
+	if (!r)
+		r = ovl_list_dir(fs, h->node, &h->d, &h->count);
+	h->loaded = !r;
+	unlock(fs);
+	return -r;
+}
+
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-	_cleanup_free_ char *buf = xmalloc(size);
+	_cleanup_free_ char *buf = NULL;
 	size_t used = 0;
+	int r = dir_load(FS(req), h);
 
 	(void)ino;
+	if (r) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	buf = xmalloc(size);
 	for (size_t i = off; i < h->count + 2; i++) {
 		struct stat st = { 0 };
 		const char *name;
@@ -1048,11 +1102,18 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
 	struct ovl_fs *fs = FS(req);
-	_cleanup_free_ char *buf = xmalloc(size);
-	struct ovl_lookup *lk = lookup_new();
+	_cleanup_free_ char *buf = NULL;
+	struct ovl_lookup *lk;
 	size_t used = 0;
+	int r = dir_load(fs, h);
 
 	(void)ino;
+	if (r) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	buf = xmalloc(size);
+	lk = lookup_new();
 	for (size_t i = off; i < h->count + 2; i++) {
 		struct fuse_entry_param e;
 		struct ovl_node *n = NULL;
@@ -1122,8 +1183,12 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	(void)fi;
 	lock(fs);
-	ovl_proc_path(node_top_fd(n), path);
-	fd = node_upper_fd(n) >= 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	fd = -1;
+	r = -ovl_node_refresh(fs, n);
+	if (!r && node_upper_fd(n) >= 0) {
+		ovl_proc_path(node_upper_fd(n), path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	unlock(fs);
 	if (fd >= 0) {
 		r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
@@ -1262,7 +1327,20 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct ovl_fs *fs = userdata;
+
+	/* Writes land in the page cache and reach us in big batches; the
+	 * kernel keeps size and times meanwhile.  Safe because nothing
+	 * else writes the layers. */
+	if (fs->cfg->writeback && !fs->ro &&
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = true;
+	} else {
+		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	}
+	/* bigger writes: fewer requests for big files */
+	conn->max_write = 1 << 20;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	if (conn->capable & FUSE_CAP_SPLICE_READ)
@@ -1291,7 +1369,6 @@ const struct fuse_lowlevel_ops ovl_ops = {
 	.create = op_create,
 	.open = op_open,
 	.release = op_release,
-	.flush = op_flush,
 	.fsync = op_fsync,
 	.read = op_read,
 	.write_buf = op_write_buf,

@@ -20,6 +20,10 @@
 
 /* Upper-bound on stacked lower layers (the kernel's overlayfs allows 500). */
 #define OVL_MAX_LOWER 500
+/* Kernel cache time of names and attributes: every change to the layers
+ * comes through the daemon, which answers with the new state, so the
+ * kernel may keep what it has (fuse-overlayfs does the same). */
+#define OVL_DEFAULT_TIMEOUT 86400.0
 
 /* What a mount is made of.  All strings are owned by the config. */
 struct ovl_config {
@@ -34,6 +38,7 @@ struct ovl_config {
 	bool debug;        /* -d: libfuse request tracing, implies -f */
 	bool singlethread; /* -s */
 	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
+	bool writeback;     /* writeback=1 (default): kernel write cache */
 	double timeout;    /* entry/attr cache seconds, default 1.0 */
 	struct cs_buf fuse_opts; /* options passed on to the kernel mount */
 };

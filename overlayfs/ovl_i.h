@@ -50,6 +50,13 @@ struct ovl_node {
 	unsigned refs;   /* children pointing here */
 	uint64_t gen;    /* fs->gen when ent was resolved */
 	struct ovl_node *hnext; /* live-node hash chain (by ino) */
+	/* fd budget: least recently used nodes lose their fds (nent 0,
+	 * evicted) and get them back by name on their next refresh */
+	struct ovl_node *lru_prev, *lru_next;
+	unsigned nopen;  /* open files: kept resolved while > 0 */
+	bool pinned;     /* cannot be found again by name: never evicted */
+	bool removed;    /* its name was removed: never copied up again */
+	bool evicted;
 };
 
 /* (dev, ino) of a backing object → merged inode number. */
@@ -68,6 +75,7 @@ struct ovl_fs {
 	bool ro;
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
+	bool writeback;           /* the kernel's writeback cache is on */
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -80,6 +88,10 @@ struct ovl_fs {
 	struct ovl_imap_ent **imap;
 	size_t imap_size, imap_count;
 	double timeout;
+	/* nodes by last use, most recent first (the root is not listed) */
+	struct ovl_node *lru_head, *lru_tail;
+	int fd_high;              /* an fd this high means: evict (unlock) */
+	bool evict_pending;
 };
 
 static inline int node_upper_fd(const struct ovl_node *n)
@@ -122,8 +134,13 @@ void ovl_lookup_release(struct ovl_lookup *lk);
  * adds one kernel reference.  Never fails. */
 struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 			      const char *name, struct ovl_lookup *lk);
-/* Re-resolves n (and its ancestors) when fs->gen moved.  0 or -errno. */
+/* Re-resolves n (and its ancestors) when fs->gen moved or its fds were
+ * evicted; marks it used.  0 or -errno (-ESTALE: evicted and its name now
+ * names something else). */
 int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n);
+/* Closes the fds of the least recently used nodes that can be found again
+ * by name; called by the unlocking side when fs->evict_pending. */
+void ovl_evict(struct ovl_fs *fs);
 int ovl_is_opaque_dir(int fd);
 int ovl_is_whiteout(const struct stat *st);
 /* Fills st for the merged view of n. 0 or -errno. */

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -156,14 +158,46 @@ fail:
 	return NULL;
 }
 
+/* Every inode the kernel holds keeps an O_PATH fd here, so a find over a
+ * big tree needs as many fds as it has names: take the most the system
+ * allows (fs.nr_open when privileged, else the hard limit). */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max) {
+		struct rlimit big = { nr_open, nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* Nodes' fds may grow up to here; the rest is for open files, listings
+ * and copy-ups. */
+static int fd_budget(void)
+{
+	struct rlimit rl;
+	rlim_t cur = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		cur = rl.rlim_cur;
+	if (cur > INT_MAX)
+		cur = INT_MAX;
+	return cur > 512 ? (int)(cur - cur / 8) : (int)(cur / 2);
 }
 
 int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
@@ -182,6 +216,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	fs = fs_new(cfg, err);
 	if (!fs)
 		return -1;
+	fs->fd_high = fd_budget();
 	opts = xasprintf("fsname=%s,subtype=cshell-fs%s%s%s%s%s",
 			 cfg->fsname ? cfg->fsname : "cshell-fs",
 			 cfg->default_permissions ? ",default_permissions" : "",
@@ -219,7 +254,9 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	} else {
 		lc = fuse_loop_cfg_create();
 		fuse_loop_cfg_set_clone_fd(lc, 0);
-		fuse_loop_cfg_set_idle_threads(lc, 4);
+		/* as many idle as at most busy: no thread churn under load */
+		fuse_loop_cfg_set_max_threads(lc, 8);
+		fuse_loop_cfg_set_idle_threads(lc, 8);
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}

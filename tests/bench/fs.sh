@@ -8,13 +8,15 @@
 # files, (e) copy-up by appending one byte to many lower files.
 # Sizes: BENCH_READ_MB (1024), BENCH_FSYNC_FILES (10000),
 # BENCH_COPYUP_FILES (1000), BENCH_TREE (dirs to tar, default /usr/include
-# /usr/share/perl).  Needs root (kernel overlayfs, drop_caches).
+# /usr/share/perl), BENCH_FIND_FILES (50000 small lower files added to the
+# tree for the find rows, in directories of 100).  Needs root (kernel overlayfs, drop_caches).
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 READ_MB=${BENCH_READ_MB:-1024}
 NFSYNC=${BENCH_FSYNC_FILES:-10000}
 NCOPY=${BENCH_COPYUP_FILES:-1000}
 TREE=${BENCH_TREE:-"/usr/include /usr/share/perl"}
+NFIND=${BENCH_FIND_FILES:-50000}
 
 if ! can_fuse || ! can_kovl; then
 	echo "SKIP: fs bench: needs root, FUSE and kernel overlayfs"; exit 0
@@ -26,6 +28,14 @@ L=$T/lower; mkdir -p "$L/copy"
 tar -xf "$T/tree.tar" -C "$L"
 dd if=/dev/urandom of="$L/big" bs=1M count="$READ_MB" status=none
 for i in $(seq 1 "$NCOPY"); do echo "$i" >"$L/copy/$i"; done
+python3 -c "
+import os
+for i in range($NFIND):
+    d = '$L/many/%d' % (i // 100)
+    if i % 100 == 0: os.makedirs(d)
+    with open('%s/%d' % (d, i), 'w') as f: f.write('x')"
+nlower=$(find "$L/usr" "$L/many" | wc -l)
+echo "lower: $nlower names under usr/ and many/ for the find rows; tar of $(du -m "$T/tree.tar" | cut -f1) MiB, $(tar -tf "$T/tree.tar" | wc -l) names"
 
 # mount_impl IMPL N: fresh upper/work, mount IMPL on $T/mIMPL.N
 mount_impl() {
@@ -54,8 +64,8 @@ for impl in $impls; do
 	m=$(mount_impl $impl $n)
 	R[$impl.untar]=$(secs tar -xf "$T/tree.tar" -C "$m/copy")
 	drop
-	R[$impl.find_cold]=$(secs bash -c "find '$m/usr' -exec stat -c %i {} + >/dev/null")
-	R[$impl.find_warm]=$(secs bash -c "find '$m/usr' -exec stat -c %i {} + >/dev/null")
+	R[$impl.find_cold]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
+	R[$impl.find_warm]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
 	drop
 	R[$impl.read_cold]=$(secs dd if="$m/big" of=/dev/null bs=1M)
 	R[$impl.read_warm]=$(secs dd if="$m/big" of=/dev/null bs=1M)
