@@ -15,6 +15,7 @@ void ovl_config_init(struct ovl_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->default_permissions = true;
 	cfg->writeback = true;
+	cfg->passthrough = true;
 	cfg->timeout = OVL_DEFAULT_TIMEOUT;
 	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
 }
@@ -137,10 +138,11 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 					    val);
 		return 0;
 	}
-	if (!strcmp(key, "writeback")) {
+	if (!strcmp(key, "writeback") || !strcmp(key, "passthrough")) {
 		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
-			return cs_error_set(err, 0, "writeback takes 0 or 1");
-		cfg->writeback = val[0] == '1';
+			return cs_error_set(err, 0, "%s takes 0 or 1", key);
+		*(key[0] == 'w' ? &cfg->writeback : &cfg->passthrough) =
+			val[0] == '1';
 		return 0;
 	}
 	if (!strcmp(key, "whiteout")) {
@@ -210,6 +212,7 @@ void ovl_usage(FILE *out, const char *prog)
 		"  -o allow_other        let other users in (needs user_allow_other)\n"
 		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 86400)\n"
 		"  -o writeback=0|1      the kernel's writeback cache (default 1)\n"
+		"  -o passthrough=0|1    kernel passthrough of upper files, when root (default 1)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"
 		"  -o ro,nosuid,nodev,…  passed to the kernel mount\n"

@@ -4,7 +4,7 @@
 # nothing else links libfuse.
 
 OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
-	overlayfs/ops.c overlayfs/serve.c
+	overlayfs/ops.c overlayfs/passthrough.c overlayfs/serve.c
 
 PROGRAMS += cshell-fs
 cshell-fs_SRCS := overlayfs/main.c $(OVL_SRCS)

@@ -69,6 +69,7 @@ struct ovl_file {
 	int old_fd;
 	bool lower;
 	struct ovl_node *node; /* valid while open: the kernel holds it */
+	int pt_id;             /* passthrough backing id, or 0 */
 };
 
 /* With the writeback cache the kernel writes whole pages, so it may read
@@ -82,7 +83,12 @@ static int cache_flags(const struct ovl_fs *fs, int flags)
 	return flags & ~O_APPEND;
 }
 
-static struct ovl_file *file_new(int fd, struct ovl_node *n)
+/* A new open file of n (fs->lock held).  It is a passthrough one when the
+ * kernel has passthrough, the file is in the upper layer (a lower file may
+ * be copied up while open, and the kernel cannot move an open file to
+ * another backing file) and no open of n uses the page cache (the kernel
+ * allows one mode per inode). */
+static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
 {
 	struct ovl_file *f = xcalloc(1, sizeof(*f));
 
@@ -91,7 +97,69 @@ static struct ovl_file *file_new(int fd, struct ovl_node *n)
 	f->node = n;
 	f->lower = node_upper_fd(n) < 0;
 	n->nopen++;
+	if (fs->passthrough && !f->lower && !n->cached_opens) {
+		if (!n->pt_id) {
+			int id = ovl_pt_open_backing(fs, fd);
+
+			if (id > 0)
+				n->pt_id = id;
+			else if (errno == EPERM || errno == ENOTTY ||
+				 errno == EOPNOTSUPP || errno == EINVAL)
+				fs->passthrough = false; /* never will */
+		}
+		if (n->pt_id) {
+			n->pt_opens++;
+			f->pt_id = n->pt_id;
+			return f;
+		}
+	}
+	n->cached_opens++;
 	return f;
+}
+
+/* Drops an open file of its node and frees it. */
+static void file_free(struct ovl_fs *fs, struct ovl_file *f)
+{
+	struct ovl_node *n = f->node;
+
+	lock(fs);
+	n->nopen--;
+	if (!f->pt_id) {
+		n->cached_opens--;
+	} else if (!--n->pt_opens) {
+		ovl_pt_close_backing(fs, n->pt_id);
+		n->pt_id = 0;
+	}
+	unlock(fs);
+	close(f->fd);
+	if (f->old_fd >= 0)
+		close(f->old_fd);
+	free(f);
+}
+
+/* Sends the reply to an open (e NULL) or a create for f; when the request
+ * was interrupted meanwhile, f is dropped again. */
+static void reply_file(fuse_req_t req, struct ovl_fs *fs,
+		       struct fuse_file_info *fi, struct ovl_file *f,
+		       const struct fuse_entry_param *e)
+{
+	int r;
+
+	fi->fh = (uintptr_t)f;
+	if (f->pt_id) {
+		r = e ? ovl_pt_reply_create(req, e, fi, f->pt_id) :
+			ovl_pt_reply_open(req, fi, f->pt_id);
+	} else {
+		/* Every change to the file goes through this mount, which
+		 * keeps the page cache right; nothing else writes the
+		 * layers. */
+		fi->keep_cache = 1;
+		if (fi->flags & O_DIRECT)
+			fi->direct_io = 1;
+		r = e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+	}
+	if (r == -ENOENT)
+		file_free(fs, f);
 }
 
 static struct ovl_file *FILE_OF(struct fuse_file_info *fi)
@@ -351,7 +419,7 @@ static int mk_object(struct ovl_fs *fs, fuse_req_t req, int dfd,
 	case MK_FILE:
 		a->fd = openat(dfd, name,
 			       (a->flags | O_CREAT | O_EXCL | O_CLOEXEC) &
-				       ~O_NOFOLLOW,
+				       ~(O_NOFOLLOW | O_DIRECT),
 			       a->mode & 07777);
 		r = a->fd < 0 ? -errno : 0;
 		break;
@@ -522,17 +590,9 @@ out:
 		struct ovl_file *f;
 
 		lock(fs);
-		f = file_new(a->fd, n);
+		f = file_new(fs, a->fd, n);
 		unlock(fs);
-		fi->fh = (uintptr_t)f;
-		fi->keep_cache = 1;
-		if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-			lock(fs);
-			n->nopen--;
-			unlock(fs);
-			close(a->fd);
-			free(f);
-		}
+		reply_file(req, fs, fi, f, &e);
 	} else {
 		fuse_reply_entry(req, &e);
 	}
@@ -865,6 +925,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ovl_node *n = NODE(fs, ino);
 	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	char path[64];
+	struct ovl_file *f;
 	int r, fd = -1, pfd = -1;
 
 	lock(fs);
@@ -877,8 +938,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		r = -errno;
 	unlock(fs);
 	if (!r) {
+		/* no O_DIRECT here: our buffers are not aligned for it; the
+		 * kernel opens passthrough files with the caller's flags
+		 * and sends the rest to us uncached (direct_io) */
 		int flags = (fi->flags | O_CLOEXEC) &
-			    ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+			    ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
 
 		ovl_proc_path(pfd, path);
 		fd = open(path, cache_flags(fs, flags));
@@ -894,32 +958,16 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	lock(fs);
-	fi->fh = (uintptr_t)file_new(fd, n);
+	f = file_new(fs, fd, n);
 	unlock(fs);
-	/* Every change to the file goes through this mount, which keeps the
-	 * page cache right; nothing else writes the layers. */
-	fi->keep_cache = 1;
-	if (fi->flags & O_DIRECT)
-		fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		close(fd);
-		free(FILE_OF(fi));
-	}
+	reply_file(req, fs, fi, f, NULL);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct ovl_file *f = FILE_OF(fi);
-
 	(void)ino;
-	lock(FS(req));
-	f->node->nopen--;
-	unlock(FS(req));
-	close(f->fd);
-	if (f->old_fd >= 0)
-		close(f->old_fd);
-	free(f);
+	file_free(FS(req), FILE_OF(fi));
 	fuse_reply_err(req, 0);
 }
 
@@ -941,7 +989,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = file_read_fd(FS(req), fi);
 	buf.buf[0].pos = off;
-	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	/* no FUSE_BUF_SPLICE_MOVE: the kernel cannot steal most page cache
+	 * pages, and logs a page dump each time it refuses */
+	fuse_reply_data(req, &buf, 0);
 }
 
 static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
@@ -1329,10 +1379,14 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ovl_fs *fs = userdata;
 
-	/* Writes land in the page cache and reach us in big batches; the
-	 * kernel keeps size and times meanwhile.  Safe because nothing
+	/* Passthrough (passthrough.c) when the kernel offers it: reads and
+	 * writes of upper files never reach us.  The kernel refuses it
+	 * together with the writeback cache. */
+	fs->passthrough = fs->pt_devfd >= 0 && fs->pt_kernel && !fs->ro;
+	/* Else writes land in the page cache and reach us in big batches;
+	 * the kernel keeps size and times meanwhile.  Safe because nothing
 	 * else writes the layers. */
-	if (fs->cfg->writeback && !fs->ro &&
+	if (fs->cfg->writeback && !fs->ro && !fs->passthrough &&
 	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 		fs->writeback = true;
@@ -1345,8 +1399,6 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	if (conn->capable & FUSE_CAP_SPLICE_READ)
 		conn->want |= FUSE_CAP_SPLICE_READ;
-	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
-		conn->want |= FUSE_CAP_SPLICE_MOVE;
 	/* locks stay in the kernel: the layers are ours alone */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }

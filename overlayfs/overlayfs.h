@@ -39,6 +39,7 @@ struct ovl_config {
 	bool singlethread; /* -s */
 	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
 	bool writeback;     /* writeback=1 (default): kernel write cache */
+	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
 	double timeout;    /* entry/attr cache seconds, default 1.0 */
 	struct cs_buf fuse_opts; /* options passed on to the kernel mount */
 };

@@ -56,6 +56,10 @@ struct ovl_node {
 	unsigned nopen;  /* open files: kept resolved while > 0 */
 	bool pinned;     /* cannot be found again by name: never evicted */
 	bool removed;    /* its name was removed: never copied up again */
+	/* open files in passthrough and in cached mode: the kernel allows
+	 * one mode per inode, and one backing file */
+	unsigned pt_opens, cached_opens;
+	int pt_id;       /* backing id while pt_opens > 0 */
 	bool evicted;
 };
 
@@ -76,6 +80,11 @@ struct ovl_fs {
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
 	bool writeback;           /* the kernel's writeback cache is on */
+	/* passthrough.c: FUSE passthrough of upper files */
+	bool pt_kernel;           /* the kernel offered it at INIT */
+	bool passthrough;         /* asked for; off again if the ioctl fails */
+	int pt_devfd;             /* the session's /dev/fuse fd, or -1 */
+	uint64_t pt_init_unique;  /* the INIT request, until answered */
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -170,5 +179,17 @@ int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops ovl_ops;
+
+/* passthrough.c */
+/* Routes the session's I/O through the hooks that ask for passthrough at
+ * INIT, when this process may use it (root in the initial namespace). */
+int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se);
+/* Registers an open fd as a backing file: its id, or -1 (errno set). */
+int ovl_pt_open_backing(struct ovl_fs *fs, int fd);
+void ovl_pt_close_backing(struct ovl_fs *fs, int id);
+int ovl_pt_reply_open(fuse_req_t req, const struct fuse_file_info *fi,
+		      int backing_id);
+int ovl_pt_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
+			const struct fuse_file_info *fi, int backing_id);
 
 #endif

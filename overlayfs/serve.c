@@ -123,6 +123,7 @@ static struct ovl_fs *fs_new(struct ovl_config *cfg, struct cs_error *err)
 	fs->cfg = cfg;
 	fs->timeout = cfg->timeout;
 	fs->work_fd = -1;
+	fs->pt_devfd = -1;
 	fs->next_ino = 2;
 	fs->ro = !cfg->upper;
 	fs->nlayers = 1 + cfg->nlower;
@@ -244,6 +245,10 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 			     "cannot mount on '%s' (is /dev/fuse there and fusermount3 installed?)",
 			     mountpoint);
 		goto out_signals;
+	}
+	if (cfg->passthrough && ovl_pt_setup(fs, se) < 0) {
+		cs_error_set(err, 0, "cannot set up the session's I/O");
+		goto out_unmount;
 	}
 	if (fuse_daemonize(cfg->foreground) < 0) {
 		cs_error_set(err, 0, "cannot go to the background");
