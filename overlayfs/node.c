@@ -237,6 +237,7 @@ static void node_maybe_free(struct ovl_fs *fs, struct ovl_node *n)
 
 		lru_unlink(fs, n);
 		nodes_remove(fs, n);
+		ovl_dirents_free(n->dl, n->dl_count);
 		ovl_ents_free(n->ent, n->nent);
 		free(n->name);
 		free(n);

@@ -580,6 +580,7 @@ static void do_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (r < 0)
 		ovl_node_forget(fs, n, 1);
 out:
+	ovl_dir_changed(dir);
 	lookup_free(lk);
 	unlock(fs);
 	if (r < 0) {
@@ -759,6 +760,7 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
 			r = remove_via_work(fs, pfd, name);
 	}
 out:
+	ovl_dir_changed(dir);
 	lookup_free(lk);
 	return r;
 }
@@ -896,6 +898,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 	}
 	ovl_node_set_name(fs, s, ddir, dname);
 out:
+	ovl_dir_changed(sdir);
+	ovl_dir_changed(ddir);
 	if (s)
 		ovl_node_forget(fs, s, 1);
 	lookup_free(slk);
@@ -1047,102 +1051,142 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 
 /* ---------------------------------------------------------- directories */
 
-struct dir_handle {
-	struct ovl_dirent *d;
-	size_t count;
-	bool loaded; /* d holds the listing (read at the first readdir) */
-	uint64_t self_ino, parent_ino;
-	struct ovl_node *node; /* valid while open: the kernel holds it */
-};
-
+/*
+ * Directories are read without opendir: the first OPENDIR is answered
+ * ENOSYS, after which the kernel sends no OPENDIR or RELEASEDIR at all and
+ * keeps the listings it read (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE is its
+ * default then; every change comes through this mount, which drops them).
+ * The merged listing is cached in the node until its directory changes.
+ * An entry's offset is a hash of its name (above 2: "." and ".." are 1 and
+ * 2) and listings are sorted by it, so an offset stays valid while the
+ * directory changes: telldir/seekdir work, and a reader never sees a
+ * name twice or misses one that stayed.
+ */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct ovl_fs *fs = FS(req);
-	struct ovl_node *n = NODE(fs, ino);
-	struct dir_handle *h = xcalloc(1, sizeof(*h));
-	int r;
-
-	/* The listing is read at the first readdir (the kernel serves the
-	 * listings it cached without one) and kept: offsets stay valid for
-	 * the life of the handle, so telldir/seekdir work. */
-	lock(fs);
-	r = ovl_node_refresh(fs, n);
-	h->node = n;
-	h->self_ino = n->ino;
-	h->parent_ino = n->parent ? n->parent->ino : n->ino;
-	unlock(fs);
-	if (r < 0) {
-		free(h);
-		fuse_reply_err(req, -r);
-		return;
-	}
-	fi->fh = (uintptr_t)h;
-	/* changes all come through this mount, which drops the kernel's cached
-	 * listing: the kernel may keep it */
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		ovl_dirents_free(h->d, h->count);
-		free(h);
-	}
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, ENOSYS);
 }
 
-/* The handle's listing, read on first use.  0 or an errno. */
-static int dir_load(struct ovl_fs *fs, struct dir_handle *h)
+static uint64_t name_cookie(const char *name)
 {
-	int r = 0;
+	uint64_t h = 0xcbf29ce484222325ULL;
 
-	if (h->loaded)
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return 3 + (h >> 2);
+}
+
+static int cookie_cmp(const void *a, const void *b)
+{
+	const struct ovl_dirent *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* n's merged listing, sorted by offset, read when missing or stale
+ * (fs->lock held).  0 or -errno. */
+static int dir_listing(struct ovl_fs *fs, struct ovl_node *n)
+{
+	int r;
+
+	if (n->dl_valid && n->dl_gen == fs->gen)
 		return 0;
-	lock(fs);
-	r = ovl_node_refresh(fs, h->node);
-	if (!r)
-		r = ovl_list_dir(fs, h->node, &h->d, &h->count);
-	h->loaded = !r;
-	unlock(fs);
-	return -r;
+	ovl_dirents_free(n->dl, n->dl_count);
+	n->dl = NULL;
+	n->dl_count = 0;
+	n->dl_valid = false;
+	r = ovl_list_dir(fs, n, &n->dl, &n->dl_count);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n->dl_count; i++)
+		n->dl[i].off = name_cookie(n->dl[i].name);
+	qsort(n->dl, n->dl_count, sizeof(*n->dl), cookie_cmp);
+	/* two names of one hash: the later one moves up (stays sorted) */
+	for (size_t i = 1; i < n->dl_count; i++)
+		if (n->dl[i].off <= n->dl[i - 1].off)
+			n->dl[i].off = n->dl[i - 1].off + 1;
+	n->dl_valid = true;
+	n->dl_gen = fs->gen;
+	return 0;
+}
+
+/* Index of the first entry after offset off. */
+static size_t dir_seek(const struct ovl_node *n, off_t off)
+{
+	size_t lo = 0, hi = n->dl_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (n->dl[mid].off <= (uint64_t)off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One entry of a listing reply: "." (i 0), ".." (i 1), n->dl[i - 2]. */
+static const char *dir_entry(const struct ovl_node *n, size_t i,
+			     struct stat *st, off_t *next)
+{
+	memset(st, 0, sizeof(*st));
+	if (i < 2) {
+		st->st_ino = i == 0 || !n->parent ? n->ino : n->parent->ino;
+		st->st_mode = S_IFDIR;
+		*next = (off_t)i + 1;
+		return i ? ".." : ".";
+	}
+	st->st_ino = n->dl[i - 2].ino;
+	st->st_mode = DTTOIF(n->dl[i - 2].type);
+	*next = (off_t)n->dl[i - 2].off;
+	return n->dl[i - 2].name;
+}
+
+/* First listing index (0 ".", 1 "..", 2 + k entries) after off. */
+static size_t dir_first(const struct ovl_node *n, off_t off)
+{
+	return off < 2 ? (size_t)off : 2 + dir_seek(n, off);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-	_cleanup_free_ char *buf = NULL;
+	struct ovl_fs *fs = FS(req);
+	struct ovl_node *n = NODE(fs, ino);
+	_cleanup_free_ char *buf = xmalloc(size);
 	size_t used = 0;
-	int r = dir_load(FS(req), h);
+	int r;
 
-	(void)ino;
-	if (r) {
-		fuse_reply_err(req, r);
-		return;
-	}
-	buf = xmalloc(size);
-	for (size_t i = off; i < h->count + 2; i++) {
-		struct stat st = { 0 };
-		const char *name;
-		size_t len;
+	(void)fi;
+	lock(fs);
+	r = ovl_node_refresh(fs, n);
+	if (!r)
+		r = dir_listing(fs, n);
+	for (size_t i = dir_first(n, off); !r && i < n->dl_count + 2; i++) {
+		struct stat st;
+		off_t next;
+		const char *name = dir_entry(n, i, &st, &next);
+		size_t len = fuse_add_direntry(req, buf + used, size - used,
+					       name, &st, next);
 
-		if (i == 0) {
-			name = ".";
-			st.st_ino = h->self_ino;
-			st.st_mode = S_IFDIR;
-		} else if (i == 1) {
-			name = "..";
-			st.st_ino = h->parent_ino;
-			st.st_mode = S_IFDIR;
-		} else {
-			name = h->d[i - 2].name;
-			st.st_ino = h->d[i - 2].ino;
-			st.st_mode = DTTOIF(h->d[i - 2].type);
-		}
-		len = fuse_add_direntry(req, buf + used, size - used, name,
-					&st, i + 1);
 		if (len > size - used)
 			break;
 		used += len;
 	}
-	fuse_reply_buf(req, buf, used);
+	unlock(fs);
+	if (r)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_buf(req, buf, used);
 }
 
 /* readdir with the attributes: saves `ls -l` and find one lookup per
@@ -1150,77 +1194,56 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
 	struct ovl_fs *fs = FS(req);
-	_cleanup_free_ char *buf = NULL;
-	struct ovl_lookup *lk;
+	struct ovl_node *dir = NODE(fs, ino);
+	_cleanup_free_ char *buf = xmalloc(size);
+	struct ovl_lookup *lk = lookup_new();
 	size_t used = 0;
-	int r = dir_load(fs, h);
+	int r;
 
-	(void)ino;
-	if (r) {
-		fuse_reply_err(req, r);
-		return;
-	}
-	buf = xmalloc(size);
-	lk = lookup_new();
-	for (size_t i = off; i < h->count + 2; i++) {
-		struct fuse_entry_param e;
+	(void)fi;
+	lock(fs);
+	r = ovl_node_refresh(fs, dir);
+	if (!r)
+		r = dir_listing(fs, dir);
+	/* held like an open file: the fd budget may be spent mid-batch, and
+	 * eviction must not take dir's fds meanwhile */
+	dir->nopen++;
+	for (size_t i = dir_first(dir, off); !r && i < dir->dl_count + 2; i++) {
+		struct fuse_entry_param e = { 0 };
 		struct ovl_node *n = NULL;
-		const char *name;
+		off_t next;
+		const char *name = dir_entry(dir, i, &e.attr, &next);
 		size_t len;
 
-		memset(&e, 0, sizeof(e));
-		if (i < 2) {
-			name = i ? ".." : ".";
-			e.attr.st_ino = i ? h->parent_ino : h->self_ino;
-			e.attr.st_mode = S_IFDIR;
-		} else {
-			name = h->d[i - 2].name;
-			lock(fs);
-			if (ovl_node_refresh(fs, h->node) == 0 &&
-			    ovl_resolve(fs, h->node, name, lk) == 0) {
-				e.attr = lk->st;
-				n = ovl_node_get(fs, h->node, name, lk);
-				ovl_node_fix_stat(n, &e.attr);
-				e.ino = (uintptr_t)n;
-				e.attr_timeout = fs->timeout;
-				e.entry_timeout = fs->timeout;
-			}
-			ovl_lookup_release(lk);
-			unlock(fs);
-			if (!n) {
-				/* gone since opendir: a plain entry, no node */
-				memset(&e, 0, sizeof(e));
-				e.attr.st_ino = h->d[i - 2].ino;
-				e.attr.st_mode = DTTOIF(h->d[i - 2].type);
-			}
+		if (i >= 2 && ovl_resolve(fs, dir, name, lk) == 0) {
+			e.attr = lk->st;
+			n = ovl_node_get(fs, dir, name, lk);
+			ovl_node_fix_stat(n, &e.attr);
+			e.ino = (uintptr_t)n;
+			e.attr_timeout = fs->timeout;
+			e.entry_timeout = fs->timeout;
 		}
+		ovl_lookup_release(lk);
+		if (fs->evict_pending)
+			ovl_evict(fs);
+		/* without a node (".", "..", gone meanwhile): a plain entry */
 		len = fuse_add_direntry_plus(req, buf + used, size - used, name,
-					     &e, i + 1);
+					     &e, next);
 		if (len > size - used) {
-			if (n) {
-				lock(fs);
+			if (n)
 				ovl_node_forget(fs, n, 1);
-				unlock(fs);
-			}
 			break;
 		}
 		used += len;
 	}
-	free(lk);
-	fuse_reply_buf(req, buf, used);
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
-			  struct fuse_file_info *fi)
-{
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-
-	(void)ino;
-	ovl_dirents_free(h->d, h->count);
-	free(h);
-	fuse_reply_err(req, 0);
+	dir->nopen--;
+	unlock(fs);
+	lookup_free(lk);
+	if (r)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_buf(req, buf, used);
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -1430,7 +1453,6 @@ const struct fuse_lowlevel_ops ovl_ops = {
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,
-	.releasedir = op_releasedir,
 	.fsyncdir = op_fsyncdir,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,

@@ -60,6 +60,12 @@ struct ovl_node {
 	 * one mode per inode, and one backing file */
 	unsigned pt_opens, cached_opens;
 	int pt_id;       /* backing id while pt_opens > 0 */
+	/* a directory's merged listing, sorted by offset (ops.c); valid
+	 * until the directory changes (ovl_dir_changed) or fs->gen moves */
+	struct ovl_dirent *dl;
+	size_t dl_count;
+	uint64_t dl_gen;
+	bool dl_valid;
 	bool evicted;
 };
 
@@ -124,6 +130,11 @@ void ovl_node_set_name(struct ovl_fs *fs, struct ovl_node *n,
 		       struct ovl_node *parent,
 		       const char *name);
 void ovl_ents_free(struct ovl_ent *ent, int nent);
+/* Names in directory node n changed: its cached listing is stale. */
+static inline void ovl_dir_changed(struct ovl_node *n)
+{
+	n->dl_valid = false;
+}
 void ovl_node_renumber(struct ovl_fs *fs, struct ovl_node *n, uint64_t ino);
 uint64_t ovl_new_ino(struct ovl_fs *fs);
 
@@ -161,6 +172,7 @@ void ovl_node_fix_stat(const struct ovl_node *n, struct stat *st);
 struct ovl_dirent {
 	char *name;
 	uint64_t ino;
+	uint64_t off;  /* readdir offset (ops.c) */
 	unsigned char type;
 };
 int ovl_list_dir(struct ovl_fs *fs, struct ovl_node *dir,

@@ -41,6 +41,7 @@ static void fs_free(struct ovl_fs *fs)
 	if (fs->work_fd >= 0)
 		close(fs->work_fd);
 	if (fs->root) {
+		ovl_dirents_free(fs->root->dl, fs->root->dl_count);
 		ovl_ents_free(fs->root->ent, fs->root->nent);
 		free(fs->root);
 	}
@@ -53,6 +54,7 @@ static void fs_free(struct ovl_fs *fs)
 			next = n->hnext;
 			if (n == fs->root)
 				continue;
+			ovl_dirents_free(n->dl, n->dl_count);
 			ovl_ents_free(n->ent, n->nent);
 			free(n->name);
 			free(n);
