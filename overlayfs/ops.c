@@ -84,10 +84,10 @@ static int cache_flags(const struct ovl_fs *fs, int flags)
 }
 
 /* A new open file of n (fs->lock held).  It is a passthrough one when the
- * kernel has passthrough, the file is in the upper layer (a lower file may
- * be copied up while open, and the kernel cannot move an open file to
- * another backing file) and no open of n uses the page cache (the kernel
- * allows one mode per inode). */
+ * kernel has passthrough, the file is in the upper layer or the mount is
+ * read-only (a lower file may be copied up while open, and the kernel
+ * cannot move an open file to another backing file) and no open of n uses
+ * the page cache (the kernel allows one mode per inode). */
 static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
 {
 	struct ovl_file *f = xcalloc(1, sizeof(*f));
@@ -97,7 +97,7 @@ static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
 	f->node = n;
 	f->lower = node_upper_fd(n) < 0;
 	n->nopen++;
-	if (fs->passthrough && !f->lower && !n->cached_opens) {
+	if (fs->passthrough && (!f->lower || fs->ro) && !n->cached_opens) {
 		if (!n->pt_id) {
 			int id = ovl_pt_open_backing(fs, fd);
 
@@ -1405,7 +1405,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	/* Passthrough (passthrough.c) when the kernel offers it: reads and
 	 * writes of upper files never reach us.  The kernel refuses it
 	 * together with the writeback cache. */
-	fs->passthrough = fs->pt_devfd >= 0 && fs->pt_kernel && !fs->ro;
+	fs->passthrough = fs->pt_devfd >= 0 && fs->pt_kernel;
 	/* Else writes land in the page cache and reach us in big batches;
 	 * the kernel keeps size and times meanwhile.  Safe because nothing
 	 * else writes the layers. */

@@ -5,7 +5,8 @@
 # kernel allows one mode per inode): readers and writers of one file see
 # each other's data whichever mode each got, a lower file open for reading
 # while a writer copies it up, O_DIRECT next to buffered opens, mmap, and
-# the same with passthrough=0 and writeback=0.
+# the same with passthrough=0 and writeback=0; a read-only mount, whose
+# lower files pass through.
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
@@ -88,3 +89,22 @@ for opts in "" passthrough=0 writeback=0,passthrough=0; do
 		fail "[${opts:-default}] lower untouched" "$(cat "$L/low")"
 	fs_umount "$T/m$n"
 done
+
+# a read-only mount (lowerdir only) passes its lower files through
+dd if=/dev/urandom of="$L/blob" bs=64k count=40 status=none
+if fs_mount "$T/ro" "$L" "" ""; then
+	[ "$(md5sum <"$T/ro/blob")" = "$(md5sum <"$L/blob")" ] &&
+		pass "read-only mount reads lower data" ||
+		fail "read-only mount reads lower data" "checksums differ"
+	got=$(python3 -c '
+import mmap, sys
+with open(sys.argv[1], "rb") as f:
+    m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+    print(m[65536:65540].hex())' "$T/ro/blob")
+	want=$(dd if="$L/blob" bs=1 skip=65536 count=4 status=none | od -An -tx1 | tr -d ' \n')
+	[ "$got" = "$want" ] && pass "read-only mount mmap" ||
+		fail "read-only mount mmap" "$got != $want"
+	fs_umount "$T/ro"
+else
+	fail "read-only mount" "cshell-fs did not mount"
+fi
