@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -716,14 +717,21 @@ static int check_layers(const struct sbx_spec *spec, struct cs_error *err)
 	return 0;
 }
 
+/* Unmounts the layered fs of info, if mounted.  In the host's mount
+ * namespace only that FUSE mount ever sits on rootfs (a bind rootfs is
+ * made inside the sandbox), so no statfs round trip to the daemon is
+ * needed first; only the fusermount3 fallback (rootless) checks. */
 static int unmount_rootfs(const struct sbx_info *info)
 {
 	struct statfs st;
 
-	if (!info->rootfs || statfs(info->rootfs, &st) < 0 ||
-	    st.f_type != FUSE_SUPER_MAGIC)
+	if (!info->rootfs || !info->rootfs_mode ||
+	    strcmp(info->rootfs_mode, "fuse"))
 		return 0;
-	if (umount2(info->rootfs, MNT_DETACH) == 0)
+	if (umount2(info->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 ||
+	    errno == EINVAL || errno == ENOENT)
+		return 0;
+	if (statfs(info->rootfs, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC)
 		return 0;
 	{
 		char *argv[] = { "fusermount3", "-u", "-z", info->rootfs,
@@ -757,12 +765,151 @@ static void add_log_tail(const char *log, struct cs_error *err)
 	cs_buf_release(&b);
 }
 
+/* fd moved to 10 or above (close-on-exec), or -1 */
+static int high_fd(int fd)
+{
+	int h;
+
+	if (fd < 0 || fd >= 10)
+		return fd;
+	h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return h;
+}
+
+struct fs_daemon {
+	char *const *argv;
+	int logfd, fusefd; /* both above 9: the dup2s cannot clobber them */
+	sigset_t mask;	   /* the caller's */
+	int err;
+};
+
+/* In a process sharing the caller's memory: starts the daemon in a
+ * session of its own and exits at once, so the daemon is nobody's child
+ * (it lives as long as the sandbox, not as long as the shell). */
+static int fs_daemon_main(void *arg)
+{
+	struct fs_daemon *d = arg;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all;
+	pid_t pid;
+
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, d->logfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, d->logfd, 2);
+	posix_spawn_file_actions_adddup2(&fa, d->fusefd, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+	posix_spawn_file_actions_addchdir_np(&fa, "/");
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+					      POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &d->mask);
+	posix_spawnattr_setsigdefault(&at, &all);
+	d->err = posix_spawn(&pid, d->argv[0], &fa, &at, d->argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return 0;
+}
+
+/* Root with cshell-fs: we mount the FUSE filesystem ourselves on an open
+ * /dev/fuse and hand the fd to the daemon (`-f … /dev/fd/3`, libfuse's
+ * pre-mounted fd).  Nothing waits for the daemon to start: the kernel
+ * holds the sandbox's first requests until it answers.  Should it die,
+ * its fd closes with it (ours is closed here) and those requests fail;
+ * the log then says why. */
+static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
+			 const char *opts, const char *log,
+			 struct cs_error *err)
+{
+	char *argv[] = { (char *)prog, "-f",	    "-o",
+			 (char *)opts, "/dev/fd/3", NULL };
+	struct fs_daemon d = { .argv = argv, .logfd = -1 };
+	_cleanup_close_ int fd = -1;
+	char mopts[128];
+	sigset_t all;
+	pid_t pid;
+	int status;
+
+	fd = high_fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
+	if (fd < 0)
+		return cs_error_errno(err,
+				      "mount layered fs on '%s': open "
+				      "/dev/fuse",
+				      info->rootfs);
+	snprintf(mopts, sizeof(mopts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+	if (mount("cshell-fs", info->rootfs, "fuse.cshell-fs",
+		  MS_NOSUID | MS_NODEV | (info->upper ? 0 : MS_RDONLY),
+		  mopts) < 0) {
+		return cs_error_errno(err, "mount layered fs on '%s'",
+				      info->rootfs);
+	}
+	d.fusefd = fd;
+	d.logfd = high_fd(
+		open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+	if (d.logfd < 0) {
+		cs_error_errno(err, "open '%s'", log);
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &d.mask);
+	pid = spawn_shared(fs_daemon_main, &d);
+	sigprocmask(SIG_SETMASK, &d.mask, NULL);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	close(d.logfd);
+	if (pid < 0 || d.err) {
+		cs_error_set(err, pid < 0 ? errno : d.err, "run '%s'", prog);
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	return 0;
+}
+
+/* The mount points the sandbox's setup makes when no layer has them
+ * (rootfs.c), made here in the upper layer before it is mounted: the
+ * same directories, without LOOKUP+MKDIR round trips through the layered
+ * fs.  Best effort: what fails here is made through the mount. */
+static void premake_mount_points(const struct sbx_info *info)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} dirs[] = { { "proc", 0555 }, { "dev", 0755 }, { "sys", 0555 } };
+	const struct sbx_spec *spec = &info->spec;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *up = NULL;
+		struct stat st;
+		size_t l;
+
+		for (l = 0; l < spec->nlayers; l++) {
+			_cleanup_free_ char *p = xasprintf(
+				"%s/%s", spec->layers[l], dirs[i].name);
+
+			if (lstat(p, &st) == 0 || errno != ENOENT)
+				break;
+		}
+		if (l < spec->nlayers)
+			continue;
+		up = xasprintf("%s/%s", info->upper, dirs[i].name);
+		mkdir(up, dirs[i].mode);
+	}
+}
+
 static int mount_layers(const struct sbx_info *info, const char *log,
 			struct cs_error *err)
 {
 	const struct sbx_spec *spec = &info->spec;
 	struct cs_buf opts = CS_BUF_INIT;
 	_cleanup_free_ char *prog = sbx_fs_program();
+	const char *base;
 	struct statfs st;
 	int r;
 
@@ -778,6 +925,14 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 	}
 	if (geteuid() == 0)
 		cs_buf_adds(&opts, ",allow_other");
+	if (geteuid() == 0 && info->upper)
+		premake_mount_points(info);
+	base = strrchr(prog, '/');
+	if (geteuid() == 0 && !strcmp(base ? base + 1 : prog, "cshell-fs")) {
+		r = mount_fuse_fd(info, prog, opts.buf, log, err);
+		cs_buf_release(&opts);
+		return r;
+	}
 	{
 		char *argv[] = { prog, "-o", opts.buf, info->rootfs, NULL };
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -844,6 +999,20 @@ static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
 		return cs_error_errno(err, "pipe");
 	a->go_fd = p[0];
 	a->go_wr = p[1];
+	return 0;
+}
+
+/* Whether a layer is the host's root directory (however spelt). */
+static int has_host_root(const struct sbx_spec *spec)
+{
+	struct stat root, st;
+
+	if (stat("/", &root) < 0)
+		return 1;
+	for (size_t i = 0; i < spec->nlayers; i++)
+		if (stat(spec->layers[i], &st) < 0 ||
+		    (st.st_dev == root.st_dev && st.st_ino == root.st_ino))
+			return 1;
 	return 0;
 }
 
@@ -924,11 +1093,19 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	a.info = info;
 	a.cg = &cg;
 	a.bind_from = bind ? spec->layers[0] : NULL;
-	a.hide[0] = rt_root;
-	a.hide[1] = p->data_root;
+	/* the host's state roots show only through the host root as a
+	 * layer (looking them up in other layers costs FUSE round trips) */
+	if (has_host_root(spec)) {
+		a.hide[0] = rt_root;
+		a.hide[1] = p->data_root;
+	}
 	pid = clone_init(&a, &info->init_start, err);
-	if (pid < 0)
+	if (pid < 0) {
+		/* a layered-fs daemon that died says why in the log */
+		if (mounted)
+			add_log_tail(log, err);
 		goto fail;
+	}
 	info->init_pid = pid;
 	info->state = SBX_STATE_RUNNING;
 	free(info->cgroup_v2);
