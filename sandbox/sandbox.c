@@ -113,7 +113,7 @@ char *sbx_log_path(const char *name, struct cs_error *err)
 
 /* ---------------------------------------------------------------- procs */
 
-uint64_t sbx_proc_start(pid_t pid)
+static uint64_t proc_start(pid_t pid, int zombie_ok)
 {
 	char path[64];
 	struct cs_buf b = CS_BUF_INIT;
@@ -127,7 +127,8 @@ uint64_t sbx_proc_start(pid_t pid)
 		goto out;
 	/* comm may hold spaces and ')': skip to the last ')' */
 	p = strrchr(b.buf, ')');
-	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
+	if (!p || !p[1] || !p[2] ||
+	    (!zombie_ok && (p[2] == 'Z' || p[2] == 'X')))
 		goto out;
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
@@ -136,6 +137,11 @@ uint64_t sbx_proc_start(pid_t pid)
 out:
 	cs_buf_release(&b);
 	return start;
+}
+
+uint64_t sbx_proc_start(pid_t pid)
+{
+	return proc_start(pid, 0);
 }
 
 /* Runs argv with stdin from /dev/null, stdout and stderr to errfd (-1:
@@ -613,9 +619,9 @@ static int helper_main(void *arg)
 		child_main(a);
 	}
 	h->child = c < 0 ? -errno : c;
-	/* read now: init may be gone by the time the caller looks (a `run`
-	 * command that ends at once) */
-	h->start = c > 0 ? sbx_proc_start(c) : 0;
+	/* read now, zombie or not: init may be gone by the time the caller
+	 * looks (a `run` command that ends at once) */
+	h->start = c > 0 ? proc_start(c, 1) : 0;
 	return 0;
 }
 
