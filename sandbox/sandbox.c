@@ -5,10 +5,13 @@
  * cshell-init), the record, join, stop, rm and run.
  *
  * Start reading at boot(): it mounts the rootfs, compiles the seccomp
- * filter, makes the cgroup, then clone_init() double-forks so init is not
- * our child (a sandbox outlives its shell), and the child reports any setup
- * error back through a close-on-exec pipe (EOF = exec succeeded).  Every
- * mutation of runtime/sandboxes/<name>/ holds its lock file.
+ * filter, makes the cgroup, then clone_init() goes through a helper (a
+ * vfork-like clone sharing our memory) so init is not our child (a sandbox
+ * outlives its shell), and the child reports any setup error back through
+ * a close-on-exec pipe (EOF = exec succeeded).  `run` is a boot whose
+ * first process also starts the command (run_main) and whose init reports
+ * the command's status (sbx_run).  Every mutation of
+ * runtime/sandboxes/<name>/ holds its lock file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -406,6 +409,15 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
  * child) or -1. */
 static pid_t spawn_shared(int (*fn)(void *), void *arg)
 {
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan cannot follow a process onto a borrowed stack: a fork (so
+	 * what fn reports must be in shared_new() memory) */
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
+#else
 	const size_t size = 256 << 10;
 	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -417,6 +429,18 @@ static pid_t spawn_shared(int (*fn)(void *), void *arg)
 		    arg);
 	munmap(stack, size);
 	return pid;
+#endif
+}
+
+/* Zeroed memory that a spawn_shared() process writes its results to,
+ * shared whether or not that process shares our address space; NULL
+ * when out of memory. */
+static void *shared_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 struct command_args {
@@ -633,54 +657,60 @@ static int helper_main(void *arg)
 static pid_t clone_init(struct child_args *a, uint64_t *start,
 			struct cs_error *err)
 {
-	struct helper h = { .a = a, .cgfd = -1, .syncp = { -1, -1 } };
+	struct helper *h = shared_new(sizeof(*h));
 	pid_t helper, child = -1;
 	sigset_t all;
 	struct cs_buf msg = CS_BUF_INIT;
 	int status;
 
-	h.flags = a->info->ns_flags & ~CLONE_NEWCGROUP;
-	if (pipe2(h.errp, O_CLOEXEC) < 0)
+	if (!h)
+		return cs_error_errno(err, "clone the sandbox's namespaces");
+	h->a = a;
+	h->cgfd = h->syncp[0] = h->syncp[1] = -1;
+	h->flags = a->info->ns_flags & ~CLONE_NEWCGROUP;
+	if (pipe2(h->errp, O_CLOEXEC) < 0) {
+		munmap(h, sizeof(*h));
 		return cs_error_errno(err, "pipe");
-	if (a->info->userns && pipe2(h.syncp, O_CLOEXEC) < 0) {
+	}
+	if (a->info->userns && pipe2(h->syncp, O_CLOEXEC) < 0) {
 		cs_error_errno(err, "pipe");
 		goto out;
 	}
 	if (a->cg->v2)
-		h.cgfd = open(a->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		h->cgfd = open(a->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* no handler of ours may run on the helper's borrowed memory */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
-	helper = spawn_shared(helper_main, &h);
+	helper = spawn_shared(helper_main, h);
 	if (helper < 0)
 		cs_error_errno(err, "fork");
 	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (h.cgfd >= 0)
-		close(h.cgfd);
-	close(h.errp[1]);
-	h.errp[1] = -1;
+	if (h->cgfd >= 0)
+		close(h->cgfd);
+	close(h->errp[1]);
+	h->errp[1] = -1;
 	if (helper < 0)
 		goto out;
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
-	if (h.child <= 0) {
-		cs_error_set(err, -h.child, "clone the sandbox's namespaces");
+	if (h->child <= 0) {
+		cs_error_set(err, -h->child, "clone the sandbox's namespaces");
 		goto out;
 	}
-	child = h.child;
-	*start = h.start;
+	child = h->child;
+	*start = h->start;
 	if (a->info->userns) {
 		int ranges;
 
 		if (sbx_idmap_write(child, &ranges, err) < 0)
 			goto fail;
-		if (write(h.syncp[1], "g", 1) != 1) {
+		if (write(h->syncp[1], "g", 1) != 1) {
 			cs_error_errno(err, "start init");
 			goto fail;
 		}
 	}
 	cs_buf_init(&msg, 4096);
-	if (cs_buf_read_fd(&msg, h.errp[0]) < 0 || msg.len) {
+	if (cs_buf_read_fd(&msg, h->errp[0]) < 0 || msg.len) {
 		cs_error_set(err, 0, "%s", msg.len ? msg.buf : "setup failed");
 		goto fail;
 	}
@@ -695,11 +725,12 @@ fail:
 out:
 	cs_buf_release(&msg);
 	for (int i = 0; i < 2; i++) {
-		if (h.syncp[i] >= 0)
-			close(h.syncp[i]);
-		if (h.errp[i] >= 0)
-			close(h.errp[i]);
+		if (h->syncp[i] >= 0)
+			close(h->syncp[i]);
+		if (h->errp[i] >= 0)
+			close(h->errp[i]);
 	}
+	munmap(h, sizeof(*h));
 	return child;
 }
 
@@ -833,12 +864,12 @@ static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
 {
 	char *argv[] = { (char *)prog, "-f",	    "-o",
 			 (char *)opts, "/dev/fd/3", NULL };
-	struct fs_daemon d = { .argv = argv, .logfd = -1 };
+	struct fs_daemon *d;
 	_cleanup_close_ int fd = -1;
 	char mopts[128];
 	sigset_t all;
 	pid_t pid;
-	int status;
+	int status, r;
 
 	fd = high_fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
 	if (fd < 0)
@@ -854,24 +885,36 @@ static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
 		return cs_error_errno(err, "mount layered fs on '%s'",
 				      info->rootfs);
 	}
-	d.fusefd = fd;
-	d.logfd = high_fd(
+	d = shared_new(sizeof(*d));
+	if (!d) {
+		cs_error_errno(err, "run '%s'", prog);
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	d->argv = argv;
+	d->fusefd = fd;
+	d->logfd = high_fd(
 		open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-	if (d.logfd < 0) {
+	if (d->logfd < 0) {
 		cs_error_errno(err, "open '%s'", log);
+		munmap(d, sizeof(*d));
 		umount2(info->rootfs, MNT_DETACH);
 		return -1;
 	}
 	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &d.mask);
-	pid = spawn_shared(fs_daemon_main, &d);
-	sigprocmask(SIG_SETMASK, &d.mask, NULL);
+	sigprocmask(SIG_SETMASK, &all, &d->mask);
+	pid = spawn_shared(fs_daemon_main, d);
+	r = pid < 0 ? errno : 0;
+	sigprocmask(SIG_SETMASK, &d->mask, NULL);
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-	close(d.logfd);
-	if (pid < 0 || d.err) {
-		cs_error_set(err, pid < 0 ? errno : d.err, "run '%s'", prog);
+	close(d->logfd);
+	if (!r)
+		r = d->err;
+	munmap(d, sizeof(*d));
+	if (r) {
+		cs_error_set(err, r, "run '%s'", prog);
 		umount2(info->rootfs, MNT_DETACH);
 		return -1;
 	}
@@ -1688,20 +1731,28 @@ fail:
 /* ---------------------------------------------------------------- run */
 
 /* What rm does to a run sandbox, without reading back the record it
- * wrote; init has ended.  A concurrent `sandbox rm` of it holds the lock
- * or has removed it already: then there is nothing left to do. */
+ * wrote; init has ended.  A concurrent `sandbox stop` of it is waited for;
+ * after a concurrent `sandbox rm` there is nothing left to do. */
 static int run_teardown(struct sbx_info *info, struct cs_error *err)
 {
 	static const char *const files[] = { "state", "log", "lock" };
 	_cleanup_free_ char *dir = rt_dir(info->spec.name, 0, NULL);
-	_cleanup_free_ char *state = NULL, *ddir = NULL;
+	_cleanup_free_ char *state = NULL, *ddir = NULL, *lpath = NULL;
 	_cleanup_close_ int lock = -1, dfd = -1;
 
-	if (!dir || (lock = lock_sandbox(dir, info->spec.name, NULL)) < 0)
+	if (!dir)
+		return 0;
+	lpath = xasprintf("%s/lock", dir);
+	lock = cs_lock_path(lpath, 1, 1, NULL);
+	if (lock < 0)
 		return 0;
 	state = xasprintf("%s/state", dir);
-	if (access(state, F_OK) < 0)
+	if (access(state, F_OK) < 0) {
+		/* removed meanwhile: only the lock file we just made */
+		unlink(lpath);
+		rmdir(dir);
 		return 0;
+	}
 	info->state = SBX_STATE_STOPPED;
 	halt(info, 0);
 	if (unmount_rootfs(info) < 0)
@@ -1724,9 +1775,9 @@ static int run_teardown(struct sbx_info *info, struct cs_error *err)
 }
 
 /* The command's wait status as init reported it, as a shell status.  No
- * report: init was killed (`sandbox stop`, `rm -f`), and with it the
- * command, as SIGKILL would. */
-static int run_status(int fd)
+ * report: init was killed (`sandbox stop`, `rm -f`) or could not run, and
+ * the command with it, as SIGKILL would; a warning says so. */
+static int run_status(int fd, const struct sbx_info *info)
 {
 	char buf[32];
 	ssize_t n;
@@ -1735,8 +1786,20 @@ static int run_status(int fd)
 	do
 		n = read(fd, buf, sizeof(buf) - 1);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n <= 0) {
+		struct cs_error e = CS_ERROR_INIT;
+		_cleanup_free_ char *log = sbx_log_path(info->spec.name, NULL);
+
+		cs_error_set(&e, 0,
+			     "sandbox '%s' ended before its command (stopped, "
+			     "or its init failed)",
+			     info->spec.name);
+		if (log)
+			add_log_tail(log, &e);
+		cs_warn("%s", e.msg);
+		cs_error_release(&e);
 		return 128 + SIGKILL;
+	}
 	buf[n] = 0;
 	st = atoi(buf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -1772,7 +1835,7 @@ int sbx_run(const struct sbx_spec *spec, char *const argv[],
 		sbx_spec_release(&s);
 		return -1;
 	}
-	status = run_status(run.status_fd);
+	status = run_status(run.status_fd, &run.info);
 	close(run.status_fd);
 	/* init stops the sandbox after the command: its cgroup can go once
 	 * it is gone */
