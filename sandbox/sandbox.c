@@ -878,7 +878,9 @@ static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
 				      "/dev/fuse",
 				      info->rootfs);
 	snprintf(mopts, sizeof(mopts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,"
+		 "default_permissions",
+		 fd);
 	if (mount("cshell-fs", info->rootfs, "fuse.cshell-fs",
 		  MS_NOSUID | MS_NODEV | (info->upper ? 0 : MS_RDONLY),
 		  mopts) < 0) {
