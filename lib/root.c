@@ -135,6 +135,10 @@ int cs_mkdir_p(const char *path, mode_t mode)
 
 	if (!path || !*path)
 		return -EINVAL;
+	/* the common case, the parent exists: one syscall */
+	r = mkdir_one(path, mode);
+	if (r != -ENOENT)
+		return r;
 	p = xstrdup(path);
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')

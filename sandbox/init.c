@@ -9,11 +9,16 @@
  * when sent from outside the sandbox.  All signals are taken
  * synchronously through signalfd, so there are no handler races.
  * sbx_create() runs it already restricted (seccomp, capabilities).
+ *
+ * `cshell-init NAME --main PID FD` is the init of `sandbox run`: PID (its
+ * child) is the command; when it ends, init writes its wait status to FD
+ * and stops the sandbox as on SIGTERM.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -23,10 +28,25 @@
 
 #include "lib/lib.h"
 
-static void reap(void)
+static pid_t main_pid;
+static int main_fd = -1;
+
+/* Reaps every exited child; 1 when it was the main command (its status
+ * then went to main_fd). */
+static int reap(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	int st, done = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid != main_pid)
+			continue;
+		dprintf(main_fd, "%d\n", st);
+		close(main_fd);
+		main_pid = 0;
+		done = 1;
+	}
+	return done;
 }
 
 static void shutdown_all(int sfd)
@@ -66,8 +86,14 @@ int main(int argc, char **argv)
 				"(it is started by 'sandbox create')\n");
 		return 2;
 	}
+	if (argc == 5 && !strcmp(argv[2], "--main")) {
+		main_pid = atoi(argv[3]);
+		main_fd = atoi(argv[4]);
+	}
 	/* nobody in the sandbox may ptrace or read the memory of pid 1 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* no terminal's job: its ^C is for the command, not for init */
+	setsid();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	sfd = signalfd(-1, &all, SFD_CLOEXEC);
@@ -77,6 +103,11 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "cshell-init: sandbox '%s' started\n",
 		argc > 1 ? argv[1] : "?");
+	/* the command may have ended before the signalfd existed */
+	if (main_pid > 0 && reap()) {
+		shutdown_all(sfd);
+		return 0;
+	}
 	for (;;) {
 		struct signalfd_siginfo si;
 		ssize_t n = read(sfd, &si, sizeof(si));
@@ -88,7 +119,10 @@ int main(int argc, char **argv)
 		}
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			reap();
+			if (reap()) {
+				shutdown_all(sfd);
+				return 0;
+			}
 			break;
 		case SIGTERM:
 		case SIGINT:

@@ -22,12 +22,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "sandbox/sandbox.h"
 #include "sandbox/sbx_i.h"
 
-static const char *const dev_nodes[] = {
-	"null", "zero", "full", "random", "urandom", "tty",
+static const struct {
+	const char *name;
+	unsigned int major, minor;
+} dev_nodes[] = {
+	{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
 /* Files masked with /dev/null and directories masked with an empty
@@ -111,8 +116,10 @@ static int take_host(const struct sbx_setup *s, struct held *h,
 {
 	const struct sbx_spec *spec = s->spec;
 
-	for (size_t i = 0; i < CS_ARRAY_SIZE(dev_nodes); i++) {
-		_cleanup_free_ char *p = xasprintf("/dev/%s", dev_nodes[i]);
+	/* in a user namespace device nodes cannot be made: bind the host's */
+	for (size_t i = 0; s->userns && i < CS_ARRAY_SIZE(dev_nodes); i++) {
+		_cleanup_free_ char *p =
+			xasprintf("/dev/%s", dev_nodes[i].name);
 
 		h->dev[i] = clone_tree(p, 0);
 		if (h->dev[i] < 0)
@@ -169,6 +176,7 @@ static int setup_dev(struct held *h, struct cs_error *err)
 		{ "/proc/self/fd/2", "/dev/stderr" },
 		{ "pts/ptmx", "/dev/ptmx" },
 	};
+	mode_t old_mask;
 	int r;
 
 	if ((r = cs_mkdir_p("/dev", 0755)) < 0 && r != -EEXIST)
@@ -176,12 +184,26 @@ static int setup_dev(struct held *h, struct cs_error *err)
 	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
 		  "mode=0755,size=65536k") < 0)
 		return cs_error_errno(err, "mount tmpfs on /dev");
+	/* root: the nodes themselves, one syscall and no mount each */
+	old_mask = umask(0);
 	for (size_t i = 0; i < CS_ARRAY_SIZE(dev_nodes); i++) {
-		_cleanup_free_ char *p = xasprintf("/dev/%s", dev_nodes[i]);
+		_cleanup_free_ char *p =
+			xasprintf("/dev/%s", dev_nodes[i].name);
 
-		if ((r = make_file(p)) < 0 || (r = attach(h->dev[i], p)) < 0)
-			return cs_error_set(err, -r, "bind '%s'", p);
+		if (h->dev[i] < 0)
+			r = mknod(p, S_IFCHR | 0666,
+				  makedev(dev_nodes[i].major,
+					  dev_nodes[i].minor)) < 0 ?
+				    -errno :
+				    0;
+		else if ((r = make_file(p)) == 0)
+			r = attach(h->dev[i], p);
+		if (r < 0) {
+			umask(old_mask);
+			return cs_error_set(err, -r, "make '%s'", p);
+		}
 	}
+	umask(old_mask);
 	for (size_t i = 0; i < CS_ARRAY_SIZE(links); i++)
 		if (symlink(links[i][0], links[i][1]) < 0)
 			return cs_error_errno(err, "symlink '%s'", links[i][1]);

@@ -5,10 +5,13 @@
  * cshell-init), the record, join, stop, rm and run.
  *
  * Start reading at boot(): it mounts the rootfs, compiles the seccomp
- * filter, makes the cgroup, then clone_init() double-forks so init is not
- * our child (a sandbox outlives its shell), and the child reports any setup
- * error back through a close-on-exec pipe (EOF = exec succeeded).  Every
- * mutation of runtime/sandboxes/<name>/ holds its lock file.
+ * filter, makes the cgroup, then clone_init() goes through a helper (a
+ * vfork-like clone sharing our memory) so init is not our child (a sandbox
+ * outlives its shell), and the child reports any setup error back through
+ * a close-on-exec pipe (EOF = exec succeeded).  `run` is a boot whose
+ * first process also starts the command (run_main) and whose init reports
+ * the command's status (sbx_run).  Every mutation of
+ * runtime/sandboxes/<name>/ holds its lock file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -112,7 +116,7 @@ char *sbx_log_path(const char *name, struct cs_error *err)
 
 /* ---------------------------------------------------------------- procs */
 
-uint64_t sbx_proc_start(pid_t pid)
+static uint64_t proc_start(pid_t pid, int zombie_ok)
 {
 	char path[64];
 	struct cs_buf b = CS_BUF_INIT;
@@ -126,7 +130,8 @@ uint64_t sbx_proc_start(pid_t pid)
 		goto out;
 	/* comm may hold spaces and ')': skip to the last ')' */
 	p = strrchr(b.buf, ')');
-	if (!p || !p[1] || !p[2] || p[2] == 'Z' || p[2] == 'X')
+	if (!p || !p[1] || !p[2] ||
+	    (!zombie_ok && (p[2] == 'Z' || p[2] == 'X')))
 		goto out;
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
@@ -135,6 +140,11 @@ uint64_t sbx_proc_start(pid_t pid)
 out:
 	cs_buf_release(&b);
 	return start;
+}
+
+uint64_t sbx_proc_start(pid_t pid)
+{
+	return proc_start(pid, 0);
 }
 
 /* Runs argv with stdin from /dev/null, stdout and stderr to errfd (-1:
@@ -270,12 +280,32 @@ static int lock_sandbox(const char *dir, const char *name, struct cs_error *err)
 
 /* ---------------------------------------------------------------- boot */
 
+/* What `run` adds to a boot: the command, forked by the sandbox's first
+ * process right before it becomes cshell-init. */
+struct run_cmd {
+	char *const *argv;
+	/* out: the read end on which init writes the command's wait status
+	 * when it ends; init as a pidfd (or -1), to wait for its end; the
+	 * record as written */
+	int status_fd, init_pidfd;
+	struct sbx_info info;
+};
+
 struct child_args {
 	const struct sbx_spec *spec;
 	const struct sbx_info *info;
+	const struct sbx_cgroup *cg;
 	const char *bind_from;
 	const char *hide[3];
-	int sync_fd, err_fd, log_fd, init_fd;
+	/* run: the command; the pipe on which init reports its status;
+	 * with --net private the one on which it waits for eth0 (else -1),
+	 * and the caller's ends of those two */
+	char *const *argv;
+	int status_fd, go_fd, status_rd, go_wr;
+	/* rootless: wait for the id maps on sync_fd (else -1) */
+	int sync_fd;
+	int err_fd, log_fd, init_fd, exec_fd, in_cg;
+	sigset_t sigmask; /* the caller's, restored in init */
 };
 
 static __attribute__((noreturn)) void child_fail(int fd,
@@ -306,6 +336,142 @@ static int sealed_copy(int fd)
 	return mfd;
 }
 
+/* A private read-only bind of cshell-init, detached from every mount
+ * namespace, to exec from: nothing can open /proc/1/exe for writing
+ * (runc's CVE-2019-5736) and it costs two syscalls where the memfd copy
+ * costs a copy of the whole file.  -1 where the mount API is refused
+ * (rootless): the child falls back to the copy. */
+static int init_ro_bind(const char *path)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV,
+	};
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* run: the command, pid 2 of the sandbox, as a joined process would be
+ * (sbx_join): workdir, --env, capabilities and ids, seccomp, only fds
+ * 0-2; its status reaches the caller through init. */
+static __attribute__((noreturn)) void run_main(struct child_args *a,
+					       const struct cs_buf *bpf)
+{
+	const struct sbx_spec *spec = a->spec;
+	const char *wd = spec->workdir ? spec->workdir : "/";
+	char go;
+	int r;
+
+	close(a->err_fd);
+	close(a->status_fd);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
+		_exit(125);
+	if (chdir(wd) < 0) {
+		fprintf(stderr, "%s: sandbox '%s': workdir '%s': %s\n",
+			cs_log_prog(), spec->name, wd, strerror(errno));
+		_exit(125);
+	}
+	for (size_t i = 0; i < spec->nenv; i++)
+		putenv(spec->env[i]);
+	/* the capability sets came from the sandbox's first process; a
+	 * --user needs them applied again, with the ids */
+	r = spec->uid > 0 || spec->gid > 0 ?
+		    sbx_caps_apply(a->info->caps, spec->uid, spec->gid) :
+		    0;
+	if (r == 0)
+		r = sbx_seccomp_load(bpf);
+	if (r < 0) {
+		fprintf(stderr,
+			"%s: apply the restrictions of sandbox '%s': %s\n",
+			cs_log_prog(), spec->name, strerror(-r));
+		_exit(125);
+	}
+	syscall(SYS_close_range, 3, ~0U, 0);
+	execvp(a->argv[0], a->argv);
+	r = errno;
+	fprintf(stderr, "%s: %s: %s\n", cs_log_prog(), a->argv[0], strerror(r));
+	_exit(r == ENOENT ? 127 : 126);
+}
+
+/* Runs fn(arg) in a new process that shares our memory on its own stack,
+ * vfork-like: we are suspended until it execs or exits, so it costs no
+ * copy of our address space.  Our signal handlers must not run there: the
+ * caller blocks signals or is a process of our own.  Returns its pid (our
+ * child) or -1. */
+static pid_t spawn_shared(int (*fn)(void *), void *arg)
+{
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan cannot follow a process onto a borrowed stack: a fork (so
+	 * what fn reports must be in shared_new() memory) */
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
+#else
+	const size_t size = 256 << 10;
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+
+	if (stack == MAP_FAILED)
+		return -1;
+	pid = clone(fn, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		    arg);
+	munmap(stack, size);
+	return pid;
+#endif
+}
+
+/* Zeroed memory that a spawn_shared() process writes its results to,
+ * shared whether or not that process shares our address space; NULL
+ * when out of memory. */
+static void *shared_new(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct command_args {
+	struct child_args *a;
+	const struct cs_buf *bpf;
+};
+
+static int command_main(void *arg)
+{
+	struct command_args *c = arg;
+
+	run_main(c->a, c->bpf);
+}
+
+/* Starts the command.  vfork-like when it need not wait for us (no copy
+ * of this process's memory; we go on once it has exec'd), a fork when it
+ * waits for --net private's eth0 (we must exec init first). */
+static pid_t fork_command(struct child_args *a, const struct cs_buf *bpf)
+{
+	struct command_args c = { a, bpf };
+	pid_t pid;
+
+	if (a->go_fd >= 0) {
+		pid = fork();
+		if (pid == 0)
+			run_main(a, bpf);
+		return pid;
+	}
+	return spawn_shared(command_main, &c);
+}
+
 static __attribute__((noreturn)) void child_main(struct child_args *a)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -317,25 +483,35 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		.userns = a->info->userns,
 	};
 	struct cs_buf bpf = CS_BUF_INIT;
-	char go;
-	int nul, mfd, r;
-	char *const argv[] = { "cshell-init", a->spec->name, NULL };
+	char go, mainpid[16] = "", statusfd[16] = "";
+	int nul, r;
+	pid_t cmd;
+	char *argv[] = { "cshell-init", a->spec->name, NULL, NULL, NULL, NULL };
 	char *const envp[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
 		"/sbin:/bin",
 		"container=cshell", NULL
 	};
 
-	if (read(a->sync_fd, &go, 1) != 1)
-		_exit(1);
-	close(a->sync_fd);
-	/* now in our cgroup: a cgroup namespace rooted there */
+	/* rootless: the parent writes our id maps first */
+	if (a->sync_fd >= 0) {
+		if (read(a->sync_fd, &go, 1) != 1)
+			_exit(1);
+		close(a->sync_fd);
+	}
+	/* the groups clone3 could not put us in (v1 limit groups; v2 on a
+	 * kernel without CLONE_INTO_CGROUP), then a cgroup namespace rooted
+	 * at our own group */
+	r = sbx_cgroup_enter(a->in_cg ? NULL : a->cg->v2, a->cg->v1, 0);
+	if (r < 0) {
+		cs_error_set(&err, -r, "move init into its cgroup");
+		child_fail(a->err_fd, &err);
+	}
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		cs_error_errno(&err, "unshare cgroup namespace");
 		child_fail(a->err_fd, &err);
 	}
-	mfd = sealed_copy(a->init_fd);
-	if (mfd < 0) {
+	if (a->exec_fd < 0 && (a->exec_fd = sealed_copy(a->init_fd)) < 0) {
 		cs_error_errno(&err, "copy cshell-init");
 		child_fail(a->err_fd, &err);
 	}
@@ -346,21 +522,43 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	}
 	if (sbx_rootfs_setup(&setup, &err) < 0)
 		child_fail(a->err_fd, &err);
+	/* once for init and the command (dropping a capability from the
+	 * bounding set is one syscall and one cred copy each) */
+	r = sbx_caps_apply(a->info->caps, 0, 0);
+	if (r < 0) {
+		cs_error_set(&err, -r, "restrict cshell-init");
+		child_fail(a->err_fd, &err);
+	}
+	if (a->argv) {
+		/* the caller's SIGCHLD may be ignored: init must see the
+		 * command's status */
+		signal(SIGCHLD, SIG_DFL);
+		cmd = fork_command(a, &bpf);
+		if (cmd < 0) {
+			cs_error_errno(&err, "fork the command");
+			child_fail(a->err_fd, &err);
+		}
+		snprintf(mainpid, sizeof(mainpid), "%d", (int)cmd);
+		snprintf(statusfd, sizeof(statusfd), "%d", a->status_fd);
+		argv[2] = "--main";
+		argv[3] = mainpid;
+		argv[4] = statusfd;
+	}
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
 	    dup2(a->log_fd, 2) < 0) {
 		cs_error_errno(&err, "set up init's stdio");
 		child_fail(a->err_fd, &err);
 	}
-	r = sbx_caps_apply(a->info->caps, 0, 0);
-	if (r == 0)
-		r = sbx_seccomp_load(&bpf);
+	r = sbx_seccomp_load(&bpf);
 	if (r < 0) {
 		cs_error_set(&err, -r, "restrict cshell-init");
 		child_fail(a->err_fd, &err);
 	}
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	fexecve(mfd, argv, envp);
+	if (a->status_fd >= 0)
+		fcntl(a->status_fd, F_SETFD, 0);
+	fexecve(a->exec_fd, argv, envp);
 	cs_error_errno(&err, "exec cshell-init");
 	child_fail(a->err_fd, &err);
 }
@@ -409,101 +607,130 @@ static pid_t clone_into(int flags, int cgfd, int *in_cg)
 			      NULL, NULL, NULL);
 }
 
-/* Clones the sandbox's first process and hands it over.  Returns its pid
- * or -1 + err. */
-static pid_t clone_init(struct child_args *a, const struct sbx_cgroup *cg,
+/* The helper between us and init: it shares our memory (vfork-like, we
+ * are suspended until it exits, so it costs no copy of our address
+ * space), clones init in its namespaces and reports in here. */
+struct helper {
+	struct child_args *a;
+	int flags, cgfd, syncp[2], errp[2];
+	pid_t child;	/* init, or -errno */
+	uint64_t start; /* init's start time */
+};
+
+static int helper_main(void *arg)
+{
+	struct helper *h = arg;
+	struct child_args *a = h->a;
+	int in_cg = 0;
+	pid_t c;
+
+	close(h->errp[0]);
+	if (h->syncp[1] >= 0)
+		close(h->syncp[1]);
+	/* the caller's ends of the run pipes: EOF must mean the caller is
+	 * gone */
+	if (a->go_wr >= 0)
+		close(a->go_wr);
+	if (a->status_rd >= 0)
+		close(a->status_rd);
+	c = clone_into(h->flags, h->cgfd, &in_cg);
+	if (c == 0) {
+		/* init, with its own copy of memory from here on */
+		sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
+		a->sync_fd = h->syncp[0];
+		a->err_fd = h->errp[1];
+		a->in_cg = in_cg;
+		child_main(a);
+	}
+	h->child = c < 0 ? -errno : c;
+	/* read now, zombie or not: init may be gone by the time the caller
+	 * looks (a `run` command that ends at once) */
+	h->start = c > 0 ? proc_start(c, 1) : 0;
+	return 0;
+}
+
+/* Clones the sandbox's first process through the helper, so init is not
+ * our child.  Only a rootless child waits for us (its id maps); otherwise
+ * it sets itself up while we wait for the verdict on errp: EOF when
+ * cshell-init was exec'd, else the error message.  Returns init's pid
+ * (*start: its start time) or -1 + err. */
+static pid_t clone_init(struct child_args *a, uint64_t *start,
 			struct cs_error *err)
 {
-	int syncp[2], errp[2], pidp[2];
+	struct helper *h = shared_new(sizeof(*h));
 	pid_t helper, child = -1;
-	int status, flags = a->info->ns_flags & ~CLONE_NEWCGROUP;
-	int in_cg = 0, cgfd = -1;
+	sigset_t all;
 	struct cs_buf msg = CS_BUF_INIT;
-	ssize_t n;
+	int status;
 
-	if (pipe2(syncp, O_CLOEXEC) < 0)
-		return cs_error_errno(err, "pipe");
-	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(pidp, O_CLOEXEC) < 0) {
-		close(syncp[0]);
-		close(syncp[1]);
+	if (!h)
+		return cs_error_errno(err, "clone the sandbox's namespaces");
+	h->a = a;
+	h->cgfd = h->syncp[0] = h->syncp[1] = -1;
+	h->flags = a->info->ns_flags & ~CLONE_NEWCGROUP;
+	if (pipe2(h->errp, O_CLOEXEC) < 0) {
+		munmap(h, sizeof(*h));
 		return cs_error_errno(err, "pipe");
 	}
-	if (cg->v2)
-		cgfd = open(cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	helper = fork();
-	if (helper == 0) {
-		pid_t c;
-
-		close(syncp[1]);
-		close(errp[0]);
-		close(pidp[0]);
-		c = clone_into(flags, cgfd, &in_cg);
-		if (c == 0) {
-			close(pidp[1]);
-			a->sync_fd = syncp[0];
-			a->err_fd = errp[1];
-			child_main(a);
-		}
-		if (c < 0)
-			c = -errno;
-		_exit(write(pidp[1], &c, sizeof(c)) == sizeof(c) &&
-				      write(pidp[1], &in_cg, sizeof(in_cg)) ==
-					      sizeof(in_cg) ?
-			      0 :
-			      1);
-	}
-	if (cgfd >= 0)
-		close(cgfd);
-	close(syncp[0]);
-	close(errp[1]);
-	close(pidp[1]);
-	if (helper < 0) {
-		cs_error_errno(err, "fork");
+	if (a->info->userns && pipe2(h->syncp, O_CLOEXEC) < 0) {
+		cs_error_errno(err, "pipe");
 		goto out;
 	}
-	n = read(pidp[0], &child, sizeof(child));
-	if (n == sizeof(child) &&
-	    read(pidp[0], &in_cg, sizeof(in_cg)) != sizeof(in_cg))
-		in_cg = 0;
+	if (a->cg->v2)
+		h->cgfd = open(a->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* no handler of ours may run on the helper's borrowed memory */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
+	helper = spawn_shared(helper_main, h);
+	if (helper < 0)
+		cs_error_errno(err, "fork");
+	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
+	if (h->cgfd >= 0)
+		close(h->cgfd);
+	close(h->errp[1]);
+	h->errp[1] = -1;
+	if (helper < 0)
+		goto out;
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n != sizeof(child) || child <= 0) {
-		cs_error_set(err, n == sizeof(child) ? -child : EIO,
-			     "clone the sandbox's namespaces");
-		child = -1;
+	if (h->child <= 0) {
+		cs_error_set(err, -h->child, "clone the sandbox's namespaces");
 		goto out;
 	}
+	child = h->child;
+	*start = h->start;
 	if (a->info->userns) {
 		int ranges;
 
 		if (sbx_idmap_write(child, &ranges, err) < 0)
 			goto fail;
-	}
-	if (sbx_cgroup_enter(in_cg ? NULL : cg->v2, cg->v1, child) < 0) {
-		cs_error_errno(err, "move init into its cgroup");
-		goto fail;
-	}
-	if (geteuid() == 0)
-		write_proc(child, "oom_score_adj", "-1000");
-	if (write(syncp[1], "g", 1) != 1) {
-		cs_error_errno(err, "start init");
-		goto fail;
+		if (write(h->syncp[1], "g", 1) != 1) {
+			cs_error_errno(err, "start init");
+			goto fail;
+		}
 	}
 	cs_buf_init(&msg, 4096);
-	if (cs_buf_read_fd(&msg, errp[0]) < 0 || msg.len) {
+	if (cs_buf_read_fd(&msg, h->errp[0]) < 0 || msg.len) {
 		cs_error_set(err, 0, "%s", msg.len ? msg.buf : "setup failed");
 		goto fail;
 	}
+	/* init is the last process the OOM killer should pick; it has
+	 * exec'd, so a run's command (forked before) keeps its score */
+	if (geteuid() == 0)
+		write_proc(child, "oom_score_adj", "-1000");
 	goto out;
 fail:
-	if (child > 0)
-		kill(child, SIGKILL);
+	kill(child, SIGKILL);
 	child = -1;
 out:
 	cs_buf_release(&msg);
-	close(syncp[1]);
-	close(errp[0]);
-	close(pidp[0]);
+	for (int i = 0; i < 2; i++) {
+		if (h->syncp[i] >= 0)
+			close(h->syncp[i]);
+		if (h->errp[i] >= 0)
+			close(h->errp[i]);
+	}
+	munmap(h, sizeof(*h));
 	return child;
 }
 
@@ -527,14 +754,21 @@ static int check_layers(const struct sbx_spec *spec, struct cs_error *err)
 	return 0;
 }
 
+/* Unmounts the layered fs of info, if mounted.  In the host's mount
+ * namespace only that FUSE mount ever sits on rootfs (a bind rootfs is
+ * made inside the sandbox), so no statfs round trip to the daemon is
+ * needed first; only the fusermount3 fallback (rootless) checks. */
 static int unmount_rootfs(const struct sbx_info *info)
 {
 	struct statfs st;
 
-	if (!info->rootfs || statfs(info->rootfs, &st) < 0 ||
-	    st.f_type != FUSE_SUPER_MAGIC)
+	if (!info->rootfs || !info->rootfs_mode ||
+	    strcmp(info->rootfs_mode, "fuse"))
 		return 0;
-	if (umount2(info->rootfs, MNT_DETACH) == 0)
+	if (umount2(info->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 ||
+	    errno == EINVAL || errno == ENOENT)
+		return 0;
+	if (statfs(info->rootfs, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC)
 		return 0;
 	{
 		char *argv[] = { "fusermount3", "-u", "-z", info->rootfs,
@@ -568,12 +802,165 @@ static void add_log_tail(const char *log, struct cs_error *err)
 	cs_buf_release(&b);
 }
 
+/* fd moved to 10 or above (close-on-exec), or -1 */
+static int high_fd(int fd)
+{
+	int h;
+
+	if (fd < 0 || fd >= 10)
+		return fd;
+	h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return h;
+}
+
+struct fs_daemon {
+	char *const *argv;
+	int logfd, fusefd; /* both above 9: the dup2s cannot clobber them */
+	sigset_t mask;	   /* the caller's */
+	int err;
+};
+
+/* In a process sharing the caller's memory: starts the daemon in a
+ * session of its own and exits at once, so the daemon is nobody's child
+ * (it lives as long as the sandbox, not as long as the shell). */
+static int fs_daemon_main(void *arg)
+{
+	struct fs_daemon *d = arg;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all;
+	pid_t pid;
+
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, d->logfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, d->logfd, 2);
+	posix_spawn_file_actions_adddup2(&fa, d->fusefd, 3);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+	posix_spawn_file_actions_addchdir_np(&fa, "/");
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+					      POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &d->mask);
+	posix_spawnattr_setsigdefault(&at, &all);
+	d->err = posix_spawn(&pid, d->argv[0], &fa, &at, d->argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return 0;
+}
+
+/* Root with cshell-fs: we mount the FUSE filesystem ourselves on an open
+ * /dev/fuse and hand the fd to the daemon (`-f … /dev/fd/3`, libfuse's
+ * pre-mounted fd).  Nothing waits for the daemon to start: the kernel
+ * holds the sandbox's first requests until it answers.  Should it die,
+ * its fd closes with it (ours is closed here) and those requests fail;
+ * the log then says why. */
+static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
+			 const char *opts, const char *log,
+			 struct cs_error *err)
+{
+	char *argv[] = { (char *)prog, "-f",	    "-o",
+			 (char *)opts, "/dev/fd/3", NULL };
+	struct fs_daemon *d;
+	_cleanup_close_ int fd = -1;
+	char mopts[128];
+	sigset_t all;
+	pid_t pid;
+	int status, r;
+
+	fd = high_fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
+	if (fd < 0)
+		return cs_error_errno(err,
+				      "mount layered fs on '%s': open "
+				      "/dev/fuse",
+				      info->rootfs);
+	snprintf(mopts, sizeof(mopts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,"
+		 "default_permissions",
+		 fd);
+	if (mount("cshell-fs", info->rootfs, "fuse.cshell-fs",
+		  MS_NOSUID | MS_NODEV | (info->upper ? 0 : MS_RDONLY),
+		  mopts) < 0) {
+		return cs_error_errno(err, "mount layered fs on '%s'",
+				      info->rootfs);
+	}
+	d = shared_new(sizeof(*d));
+	if (!d) {
+		cs_error_errno(err, "run '%s'", prog);
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	d->argv = argv;
+	d->fusefd = fd;
+	d->logfd = high_fd(
+		open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+	if (d->logfd < 0) {
+		cs_error_errno(err, "open '%s'", log);
+		munmap(d, sizeof(*d));
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &d->mask);
+	pid = spawn_shared(fs_daemon_main, d);
+	r = pid < 0 ? errno : 0;
+	sigprocmask(SIG_SETMASK, &d->mask, NULL);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	close(d->logfd);
+	if (!r)
+		r = d->err;
+	munmap(d, sizeof(*d));
+	if (r) {
+		cs_error_set(err, r, "run '%s'", prog);
+		umount2(info->rootfs, MNT_DETACH);
+		return -1;
+	}
+	return 0;
+}
+
+/* The mount points the sandbox's setup makes when no layer has them
+ * (rootfs.c), made here in the upper layer before it is mounted: the
+ * same directories, without LOOKUP+MKDIR round trips through the layered
+ * fs.  Best effort: what fails here is made through the mount. */
+static void premake_mount_points(const struct sbx_info *info)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} dirs[] = { { "proc", 0555 }, { "dev", 0755 }, { "sys", 0555 } };
+	const struct sbx_spec *spec = &info->spec;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *up = NULL;
+		struct stat st;
+		size_t l;
+
+		for (l = 0; l < spec->nlayers; l++) {
+			_cleanup_free_ char *p = xasprintf(
+				"%s/%s", spec->layers[l], dirs[i].name);
+
+			if (lstat(p, &st) == 0 || errno != ENOENT)
+				break;
+		}
+		if (l < spec->nlayers)
+			continue;
+		up = xasprintf("%s/%s", info->upper, dirs[i].name);
+		mkdir(up, dirs[i].mode);
+	}
+}
+
 static int mount_layers(const struct sbx_info *info, const char *log,
 			struct cs_error *err)
 {
 	const struct sbx_spec *spec = &info->spec;
 	struct cs_buf opts = CS_BUF_INIT;
 	_cleanup_free_ char *prog = sbx_fs_program();
+	const char *base;
 	struct statfs st;
 	int r;
 
@@ -589,6 +976,14 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 	}
 	if (geteuid() == 0)
 		cs_buf_adds(&opts, ",allow_other");
+	if (geteuid() == 0 && info->upper)
+		premake_mount_points(info);
+	base = strrchr(prog, '/');
+	if (geteuid() == 0 && !strcmp(base ? base + 1 : prog, "cshell-fs")) {
+		r = mount_fuse_fd(info, prog, opts.buf, log, err);
+		cs_buf_release(&opts);
+		return r;
+	}
 	{
 		char *argv[] = { prog, "-o", opts.buf, info->rootfs, NULL };
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -620,10 +1015,64 @@ struct boot_paths {
 	const char *rt_root, *data_root;
 };
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The fds boot_with() opens for the child, closed on every path. */
+static void child_args_close(struct child_args *a)
+{
+	close_fd(&a->init_fd);
+	close_fd(&a->exec_fd);
+	close_fd(&a->log_fd);
+	close_fd(&a->go_fd);
+	close_fd(&a->go_wr);
+	close_fd(&a->status_fd);
+}
+
+/* run: the pipe on which init reports the command's status and, with
+ * --net private, the one on which the command waits for eth0. */
+static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
+		     struct cs_error *err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cs_error_errno(err, "pipe");
+	a->status_rd = p[0];
+	a->status_fd = p[1];
+	if (spec->net != SBX_NET_PRIVATE)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cs_error_errno(err, "pipe");
+	a->go_fd = p[0];
+	a->go_wr = p[1];
+	return 0;
+}
+
+/* Whether a layer is the host's root directory (however spelt). */
+static int has_host_root(const struct sbx_spec *spec)
+{
+	struct stat root, st;
+
+	if (stat("/", &root) < 0)
+		return 1;
+	for (size_t i = 0; i < spec->nlayers; i++)
+		if (stat(spec->layers[i], &st) < 0 ||
+		    (st.st_dev == root.st_dev && st.st_ino == root.st_ino))
+			return 1;
+	return 0;
+}
+
 /* Brings info (spec, paths filled) to life; fills the runtime fields.
+ * With run, the command starts as pid 2 and run->status_fd is set.
  * Teardown of a failed start runs in reverse order at the labels. */
 static int boot_with(struct sbx_info *info, const char *dir,
-		     const struct boot_paths *p, struct cs_error *err)
+		     const struct boot_paths *p, struct run_cmd *run,
+		     struct cs_error *err)
 {
 	struct sbx_spec *spec = &info->spec;
 	struct sbx_cgroup cg = { NULL, NULL };
@@ -634,7 +1083,8 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	pid_t pid;
 
 	memset(&a, 0, sizeof(a));
-	a.init_fd = a.log_fd = -1;
+	a.init_fd = a.exec_fd = a.log_fd = a.sync_fd = a.go_fd = -1;
+	a.go_wr = a.status_fd = a.status_rd = -1;
 	if (spec->net == SBX_NET_PRIVATE && geteuid() != 0)
 		return cs_error_set(err, 0,
 				    "--net private needs root here (rootless "
@@ -678,47 +1128,77 @@ static int boot_with(struct sbx_info *info, const char *dir,
 			       init_path);
 		goto fail;
 	}
+	if (!info->userns)
+		a.exec_fd = init_ro_bind(init_path);
 	a.log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (a.log_fd < 0) {
 		cs_error_errno(err, "open '%s'", log);
 		goto fail;
 	}
+	if (run) {
+		a.argv = run->argv;
+		if (run_pipes(&a, spec, err) < 0)
+			goto fail;
+	}
 	a.spec = spec;
 	a.info = info;
+	a.cg = &cg;
 	a.bind_from = bind ? spec->layers[0] : NULL;
-	a.hide[0] = rt_root;
-	a.hide[1] = p->data_root;
-	pid = clone_init(&a, &cg, err);
-	if (pid < 0)
+	/* the host's state roots show only through the host root as a
+	 * layer (looking them up in other layers costs FUSE round trips) */
+	if (has_host_root(spec)) {
+		a.hide[0] = rt_root;
+		a.hide[1] = p->data_root;
+	}
+	pid = clone_init(&a, &info->init_start, err);
+	if (pid < 0) {
+		/* a layered-fs daemon that died says why in the log */
+		if (mounted)
+			add_log_tail(log, err);
 		goto fail;
+	}
 	info->init_pid = pid;
-	info->init_start = sbx_proc_start(pid);
 	info->state = SBX_STATE_RUNNING;
 	free(info->cgroup_v2);
 	free(info->cgroup_v1);
 	info->cgroup_v2 = steal_ptr(&cg.v2);
 	info->cgroup_v1 = steal_ptr(&cg.v1);
-	close(a.init_fd);
-	close(a.log_fd);
-	if (!info->init_start) {
+	/* (the init of a run ends with its command, maybe already) */
+	if (!info->init_start ||
+	    (!run && sbx_proc_start(pid) != info->init_start)) {
 		cs_error_set(err, 0, "cshell-init exited at once");
 		add_log_tail(log, err);
 		goto fail_running;
 	}
 	if (spec->net == SBX_NET_PRIVATE && sbx_net_setup(pid, err) < 0)
 		goto fail_running;
+	if (a.go_wr >= 0 && write(a.go_wr, "g", 1) != 1) {
+		cs_error_errno(err, "start the command");
+		goto fail_running;
+	}
+	child_args_close(&a);
+	if (run) {
+		run->status_fd = a.status_rd;
+		run->init_pidfd = pidfd_open(pid, 0);
+		/* the pidfd pins what it names: make sure that is still
+		 * our init (or its zombie), not a recycled pid */
+		uint64_t now = run->init_pidfd >= 0 ? sbx_proc_start(pid) : 0;
+
+		if (now && now != info->init_start)
+			close_fd(&run->init_pidfd);
+	}
 	return 0;
 fail:
-	if (a.init_fd >= 0)
-		close(a.init_fd);
-	if (a.log_fd >= 0)
-		close(a.log_fd);
+	child_args_close(&a);
+	close_fd(&a.status_rd);
 	sbx_cgroup_remove(cg.v2, cg.v1);
 	sbx_cgroup_release(&cg);
 	if (mounted)
 		unmount_rootfs(info);
 	return -1;
 fail_running:
+	child_args_close(&a);
+	close_fd(&a.status_rd);
 	if (info->init_pid > 0)
 		kill(info->init_pid, SIGKILL);
 	sbx_cgroup_remove(info->cgroup_v2, info->cgroup_v1);
@@ -727,7 +1207,8 @@ fail_running:
 	return -1;
 }
 
-static int boot(struct sbx_info *info, const char *dir, struct cs_error *err)
+static int boot(struct sbx_info *info, const char *dir, struct run_cmd *run,
+		struct cs_error *err)
 {
 	_cleanup_free_ char *init = find_program("CSHELL_INIT", "cshell-init");
 	_cleanup_free_ char *log = xasprintf("%s/log", dir);
@@ -735,7 +1216,7 @@ static int boot(struct sbx_info *info, const char *dir, struct cs_error *err)
 	_cleanup_free_ char *data_root = cs_root_path(CS_ROOT_DATA);
 	struct boot_paths p = { init, log, rt_root, data_root };
 
-	return boot_with(info, dir, &p, err);
+	return boot_with(info, dir, &p, run, err);
 }
 
 static int fill_paths(struct sbx_info *info, const char *dir,
@@ -771,7 +1252,7 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 static int rm_tree(const char *dir);
 
 static int create(const struct sbx_spec *spec, int ephemeral,
-		  struct cs_error *err)
+		  struct run_cmd *run, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *state = NULL, *ddir = NULL;
 	_cleanup_close_ int lock = -1;
@@ -806,8 +1287,12 @@ static int create(const struct sbx_spec *spec, int ephemeral,
 	info.state = SBX_STATE_STOPPED;
 	info.ephemeral = ephemeral;
 	info.created = (long long)time(NULL);
-	if (fill_paths(&info, dir, err) == 0 && boot(&info, dir, err) == 0)
+	if (fill_paths(&info, dir, err) == 0 && boot(&info, dir, run, err) == 0)
 		r = record_write(dir, &info, err);
+	if (r < 0 && run) {
+		close_fd(&run->status_fd);
+		close_fd(&run->init_pidfd);
+	}
 	if (r < 0 && info.state == SBX_STATE_RUNNING && info.init_pid > 0) {
 		kill(info.init_pid, SIGKILL);
 		sbx_cgroup_remove(info.cgroup_v2, info.cgroup_v1);
@@ -820,7 +1305,10 @@ static int create(const struct sbx_spec *spec, int ephemeral,
 			rm_tree(ddir);
 		rm_tree(dir);
 	}
-	sbx_info_release(&info);
+	if (r == 0 && run)
+		run->info = info;
+	else
+		sbx_info_release(&info);
 	return r;
 }
 
@@ -845,7 +1333,7 @@ static int rm_tree(const char *dir)
 
 int sbx_create(const struct sbx_spec *spec, struct cs_error *err)
 {
-	if (create(spec, 0, err) < 0)
+	if (create(spec, 0, NULL, err) < 0)
 		return cs_error_wrap(err, "cannot create sandbox '%s'",
 				     spec->name ? spec->name : "");
 	return 0;
@@ -1014,7 +1502,7 @@ static int start_locked(const char *name, struct cs_error *err)
 		return cs_error_set(err, 0, "it is already running");
 	if (info.state == SBX_STATE_DEAD)
 		halt(&info, 0);
-	if (fill_paths(&info, dir, err) < 0 || boot(&info, dir, err) < 0)
+	if (fill_paths(&info, dir, err) < 0 || boot(&info, dir, NULL, err) < 0)
 		return -1;
 	return record_write(dir, &info, err);
 }
@@ -1026,7 +1514,9 @@ int sbx_start(const char *name, struct cs_error *err)
 	return 0;
 }
 
-static int rm_locked(const char *name, int force, struct cs_error *err)
+/* quiet: the init of a `run` sandbox ends by itself, that is no news */
+static int rm_locked(const char *name, int force, int quiet,
+		     struct cs_error *err)
 {
 	_cleanup_info_ struct sbx_info info = { 0 };
 	_cleanup_free_ char *dir = NULL, *ddir = NULL;
@@ -1038,7 +1528,7 @@ static int rm_locked(const char *name, int force, struct cs_error *err)
 		return cs_error_set(err, 0,
 				    "it is running (stop it first, or use "
 				    "'sandbox rm -f')");
-	if (info.state == SBX_STATE_DEAD)
+	if (info.state == SBX_STATE_DEAD && !quiet)
 		cs_warn("sandbox '%s': its init (pid %d) had died; cleaning "
 			"up",
 			name, (int)info.init_pid);
@@ -1056,7 +1546,7 @@ static int rm_locked(const char *name, int force, struct cs_error *err)
 
 int sbx_rm(const char *name, int force, struct cs_error *err)
 {
-	if (rm_locked(name, force, err) < 0)
+	if (rm_locked(name, force, 0, err) < 0)
 		return cs_error_wrap(err, "cannot remove sandbox '%s'", name);
 	return 0;
 }
@@ -1242,15 +1732,91 @@ fail:
 
 /* ---------------------------------------------------------------- run */
 
+/* What rm does to a run sandbox, without reading back the record it
+ * wrote; init has ended.  A concurrent `sandbox stop` of it is waited for;
+ * after a concurrent `sandbox rm` there is nothing left to do. */
+static int run_teardown(struct sbx_info *info, struct cs_error *err)
+{
+	static const char *const files[] = { "state", "log", "lock" };
+	_cleanup_free_ char *dir = rt_dir(info->spec.name, 0, NULL);
+	_cleanup_free_ char *state = NULL, *ddir = NULL, *lpath = NULL;
+	_cleanup_close_ int lock = -1, dfd = -1;
+
+	if (!dir)
+		return 0;
+	lpath = xasprintf("%s/lock", dir);
+	lock = cs_lock_path(lpath, 1, 1, NULL);
+	if (lock < 0)
+		return 0;
+	state = xasprintf("%s/state", dir);
+	if (access(state, F_OK) < 0) {
+		/* removed meanwhile: only the lock file we just made */
+		unlink(lpath);
+		rmdir(dir);
+		return 0;
+	}
+	info->state = SBX_STATE_STOPPED;
+	halt(info, 0);
+	if (unmount_rootfs(info) < 0)
+		return cs_error_set(err, EBUSY, "unmount '%s'", info->rootfs);
+	if (info->upper) {
+		ddir = data_dir(info->spec.name, 0, NULL);
+		if (ddir && rm_tree(ddir) < 0)
+			cs_warn("cannot remove '%s' completely: %s", ddir,
+				strerror(errno));
+	}
+	/* the files a run leaves, else the whole tree */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; dfd >= 0 && i < CS_ARRAY_SIZE(files); i++)
+		unlinkat(dfd, files[i], 0);
+	if (dfd >= 0)
+		unlinkat(dfd, "rootfs", AT_REMOVEDIR);
+	if (rmdir(dir) < 0 && rm_tree(dir) < 0)
+		return cs_error_errno(err, "remove '%s'", dir);
+	return 0;
+}
+
+/* The command's wait status as init reported it, as a shell status.  No
+ * report: init was killed (`sandbox stop`, `rm -f`) or could not run, and
+ * the command with it, as SIGKILL would; a warning says so. */
+static int run_status(int fd, const struct sbx_info *info)
+{
+	char buf[32];
+	ssize_t n;
+	int st;
+
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		struct cs_error e = CS_ERROR_INIT;
+		_cleanup_free_ char *log = sbx_log_path(info->spec.name, NULL);
+
+		cs_error_set(&e, 0,
+			     "sandbox '%s' ended before its command (stopped, "
+			     "or its init failed)",
+			     info->spec.name);
+		if (log)
+			add_log_tail(log, &e);
+		cs_warn("%s", e.msg);
+		cs_error_release(&e);
+		return 128 + SIGKILL;
+	}
+	buf[n] = 0;
+	st = atoi(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int sbx_run(const struct sbx_spec *spec, char *const argv[],
 	    struct cs_error *err)
 {
 	struct sbx_spec s;
 	struct sigaction ign, old_int, old_quit;
-	int status = -1;
-	pid_t pid;
+	struct run_cmd run = { .argv = argv, .status_fd = -1 };
+	int status;
 	struct cs_error rmerr = CS_ERROR_INIT;
 
+	run.init_pidfd = -1;
 	sbx_spec_copy(&s, spec);
 	if (!s.name) {
 		static unsigned seq;
@@ -1258,44 +1824,35 @@ int sbx_run(const struct sbx_spec *spec, char *const argv[],
 		s.name = xasprintf("run-%d-%lx-%u", (int)getpid(),
 				   (unsigned long)time(NULL) & 0xfffff, seq++);
 	}
-	if (create(&s, 1, err) < 0) {
-		cs_error_wrap(err, "cannot run in a new sandbox");
-		sbx_spec_release(&s);
-		return -1;
-	}
+	/* the terminal's INT/QUIT are for the command: ignored here from
+	 * before it starts */
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	pid = fork();
-	if (pid == 0) {
-		struct cs_error e = CS_ERROR_INIT;
-
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		if (sbx_join(s.name, &e) < 0) {
-			cs_error_print(&e, cs_log_prog());
-			_exit(125);
-		}
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s: %s\n", cs_log_prog(), argv[0],
-			strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+	if (create(&s, 1, &run, err) < 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		cs_error_wrap(err, "cannot run in a new sandbox");
+		sbx_spec_release(&s);
+		return -1;
 	}
-	if (pid < 0) {
-		cs_error_errno(err, "fork");
-	} else {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		status = WIFEXITED(status) ? WEXITSTATUS(status) :
-					     128 + WTERMSIG(status);
+	status = run_status(run.status_fd, &run.info);
+	close(run.status_fd);
+	/* init stops the sandbox after the command: its cgroup can go once
+	 * it is gone */
+	if (run.init_pidfd >= 0) {
+		wait_pidfd(run.init_pidfd, 5000);
+		close(run.init_pidfd);
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-	if (sbx_rm(s.name, 1, &rmerr) < 0) {
+	if (run_teardown(&run.info, &rmerr) < 0) {
+		cs_error_wrap(&rmerr, "cannot remove sandbox '%s'", s.name);
 		cs_error_print(&rmerr, cs_log_prog());
 		cs_error_release(&rmerr);
 	}
+	sbx_info_release(&run.info);
 	sbx_spec_release(&s);
 	return status;
 }

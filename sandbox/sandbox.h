@@ -191,8 +191,13 @@ int sbx_start(const char *name, struct cs_error *err);
 int sbx_rm(const char *name, int force, struct cs_error *err);
 
 /* Creates an ephemeral sandbox from spec (the name may be NULL: one is
- * made up), runs argv in it, removes it.  Returns the command's exit
- * status (128+N on signal N), or -1 + err when it could not run. */
+ * made up), runs argv in it as its pid 2 (with the caller's stdio and
+ * environment plus the spec's, restricted as a joined process is), and
+ * removes it once argv has ended (the rest of the sandbox is stopped
+ * then).  SIGINT/SIGQUIT are ignored by the caller meanwhile.  Returns
+ * the command's exit status (128+N on signal N; 137, with a warning,
+ * when the sandbox's init ended without reporting it), or -1 + err when
+ * it could not run.  Not thread safe (it blocks signals and forks). */
 int sbx_run(const struct sbx_spec *spec, char *const argv[],
 	    struct cs_error *err);
 

@@ -321,4 +321,34 @@ if grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$out" && grep -q '^Seccomp:[[:space:]
 else
 	fail sandbox-restrictions-applied "$(tr '\n' ' ' <<<"$out")"
 fi
+
+# `sandbox run` starts its command from inside the sandbox, not through a
+# join: the same restrictions, and no fd of the caller's beyond 0-2
+out=$(sbx run --read-only --layer "$layer" -- /probe fds 2>&1 </dev/null 7<"$work/host-secret")
+rc=$?
+if [ $rc = 0 ]; then pass sandbox-escape-run-fds; else fail sandbox-escape-run-fds "status $rc: $out"; fi
+out=$(sbx run --read-only --layer "$layer" -- /probe caps 2>&1)
+if grep -q '^NoNewPrivs:[[:space:]]*1' <<<"$out" && grep -q '^Seccomp:[[:space:]]*2' <<<"$out" &&
+	grep -q '^CapEff:[[:space:]]*00000000a00405fb' <<<"$out"; then
+	pass sandbox-run-restrictions-applied
+else
+	fail sandbox-run-restrictions-applied "$(tr '\n' ' ' <<<"$out")"
+fi
+# the layered fs keeps file modes: a root-only file of a layer stays
+# closed to --user (the kernel checks them: default_permissions)
+if [ "$SBX_FUSE" = 1 ]; then
+	mkdir -p "$work/layer-secret"
+	echo secret >"$work/layer-secret/root-only"
+	chmod 600 "$work/layer-secret/root-only"
+	out=$(sbx run --layer "$work/layer-secret" --layer "$layer" --user 1000:1000 \
+		-- /probe host-file /root-only 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		pass sandbox-escape-layer-file-modes
+	else
+		fail sandbox-escape-layer-file-modes "status $rc: $out"
+	fi
+else
+	skip sandbox-escape-layer-file-modes "/dev/fuse is missing"
+fi
 exit 0
