@@ -829,6 +829,7 @@ struct xfer {
 };
 
 #define BLOB_ATTEMPTS 4
+#define BLOB_CHUNK (512L * 1024) /* CURLOPT_BUFFERSIZE of blob transfers */
 
 static void tee_close(struct img_fetch *f)
 {
@@ -962,6 +963,9 @@ static int xfer_start(struct img_registry *r, struct xfer *x,
 	curl_easy_setopt(x->h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, blob_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	/* big chunks: each one is hashed, written and teed to the unpacker
+	 * with a syscall each (curl's default is 16 KiB) */
+	curl_easy_setopt(x->h, CURLOPT_BUFFERSIZE, BLOB_CHUNK);
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
 	curl_multi_add_handle(m, x->h);
 	return 0;
@@ -1092,9 +1096,8 @@ static void show_progress(struct xfer *xs, size_t nx, size_t done_bytes,
 		total / 1048576.0, ndone, n);
 }
 
-int img_registry_fetch_blobs(struct img_registry *r, struct img_fetch *v,
-			     size_t n, unsigned parallel, int progress,
-			     struct cs_error *err)
+static int fetch_group(struct img_registry *r, struct img_fetch *v, size_t n,
+		       unsigned parallel, int progress, struct cs_error *err)
 {
 	CURLM *m = curl_multi_init();
 	struct xfer *xs;
@@ -1181,5 +1184,80 @@ out:
 	curl_multi_cleanup(m);
 	if (ret < 0 && progress)
 		fputc('\n', stderr);
+	return ret;
+}
+
+/* One curl multi loop runs in one thread, and hashing, writing and teeing
+ * every byte costs more CPU than receiving it: without a progress bar to
+ * draw, the blobs are split over up to one thread per CPU, each with its
+ * own loop. */
+struct fetch_part {
+	struct img_registry *r;
+	struct img_fetch *v;
+	size_t n;
+	unsigned parallel;
+	int ret;
+	struct cs_error err;
+	pthread_t tid;
+};
+
+static void *fetch_part_run(void *ud)
+{
+	struct fetch_part *p = ud;
+
+	p->ret = fetch_group(p->r, p->v, p->n, p->parallel, 0, &p->err);
+	return NULL;
+}
+
+int img_registry_fetch_blobs(struct img_registry *r, struct img_fetch *v,
+			     size_t n, unsigned parallel, int progress,
+			     struct cs_error *err)
+{
+	struct fetch_part parts[8];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t np = n, started = 0, at = 0;
+	int ret = 0;
+
+	if (!parallel)
+		parallel = 4;
+	if (np > (size_t)(ncpu > 1 ? ncpu : 1))
+		np = ncpu > 1 ? (size_t)ncpu : 1;
+	if (np > parallel)
+		np = parallel;
+	if (np > CS_ARRAY_SIZE(parts))
+		np = CS_ARRAY_SIZE(parts);
+	if (progress || np < 2)
+		return fetch_group(r, v, n, parallel, progress, err);
+	for (size_t i = 0; i < np; i++) {
+		size_t cnt = n / np + (i < n % np);
+
+		parts[i] = (struct fetch_part){ .r = r, .v = v + at, .n = cnt,
+						.parallel = (parallel + np - 1) / np,
+						.err = CS_ERROR_INIT };
+		at += cnt;
+	}
+	for (size_t i = 1; i < np; i++) {
+		if (pthread_create(&parts[i].tid, NULL, fetch_part_run,
+				   &parts[i]) != 0)
+			break;
+		started = i;
+	}
+	/* the parts no thread took run here, one after the other */
+	fetch_part_run(&parts[0]);
+	for (size_t i = started + 1; i < np; i++)
+		fetch_part_run(&parts[i]);
+	for (size_t i = 1; i <= started; i++)
+		pthread_join(parts[i].tid, NULL);
+	for (size_t i = 0; i < np; i++) {
+		if (parts[i].ret < 0 && !ret) {
+			ret = -1;
+			if (err) {
+				cs_error_release(err);
+				*err = parts[i].err;
+				continue;
+			}
+		}
+		cs_error_release(&parts[i].err);
+	}
 	return ret;
 }
