@@ -208,7 +208,8 @@ deps:
 	$(Q)scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
 
 # Everything make check needs, built with -Werror.
-check-build: all unit-bins
+# the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
+check-build: all unit-bins $(ABUILD)/bin/cshell-fs
 
 # The build step holds a lock so that two `make check` runs sharing one
 # tree (several people, or CI plus a person) do not write the same objects.

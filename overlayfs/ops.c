@@ -1108,7 +1108,8 @@ static int dir_listing(struct ovl_fs *fs, struct ovl_node *n)
 		return r;
 	for (size_t i = 0; i < n->dl_count; i++)
 		n->dl[i].off = name_cookie(n->dl[i].name);
-	qsort(n->dl, n->dl_count, sizeof(*n->dl), cookie_cmp);
+	if (n->dl_count > 1)
+		qsort(n->dl, n->dl_count, sizeof(*n->dl), cookie_cmp);
 	/* two names of one hash: the later one moves up (stays sorted) */
 	for (size_t i = 1; i < n->dl_count; i++)
 		if (n->dl[i].off <= n->dl[i - 1].off)

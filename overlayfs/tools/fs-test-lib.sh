@@ -2,12 +2,13 @@
 # fs-test-lib.sh — shared by tests/integration/fs-*.sh and tests/bench/fs.sh:
 # a scratch directory, layer generators, cshell-fs and kernel overlayfs
 # mounts, and an EXIT trap that unmounts everything it mounted, also when a
-# test fails.  Source it; it sets T (the scratch dir) and FS (the daemon).
+# test fails.  Source it; it sets T (the scratch dir) and FS (the daemon:
+# $CSHELL_FS_DAEMON when set, so a suite can run against another build).
 
 set -u
 CSHELL_SRC=${CSHELL_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CSHELL_BIN=${CSHELL_BIN:-$CSHELL_SRC/build/bin}
-FS=$CSHELL_BIN/cshell-fs
+FS=${CSHELL_FS_DAEMON:-$CSHELL_BIN/cshell-fs}
 T=$(mktemp -d "${TMPDIR:-/tmp}/cshell-fs-test.XXXXXX")
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 MOUNTED=()
