@@ -22,3 +22,7 @@ UNIT_TESTS += test_ovl_config
 test_ovl_config_SRCS := overlayfs/config.c
 test_ovl_config_LDLIBS :=
 LIBCSHELL_CFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null)
+
+FUZZ_TARGETS += fuzz_ovl_config
+fuzz_ovl_config_SRCS := overlayfs/config.c
+fuzz_ovl_config_LDLIBS :=

@@ -40,7 +40,7 @@ struct ovl_config {
 	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
 	bool writeback;     /* writeback=1 (default): kernel write cache */
 	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
-	double timeout;    /* entry/attr cache seconds, default 1.0 */
+	double timeout;    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
 	struct cs_buf fuse_opts; /* options passed on to the kernel mount */
 };
 
@@ -53,6 +53,7 @@ void ovl_config_release(struct ovl_config *cfg);
  * Parses one comma-separated option string as fuse-overlayfs takes it:
  * lowerdir=A:B (colons separate layers, "\:" and "\," escape), upperdir=,
  * workdir=, fsname=, allow_other, default_permissions, timeout=SECONDS,
+ * writeback=0|1, passthrough=0|1,
  * whiteout=kernel|oci (the marker form written to the upper layer);
  * ignores the fuse-overlayfs tuning options it does not need (squash_to_*,
  * noacl, threaded=, fast_ino=, …) and passes unknown ones to the kernel
