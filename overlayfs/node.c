@@ -422,11 +422,33 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 	return lk->nent ? 0 : -ENOENT;
 }
 
+/* The live node of number ino known under dir/name. */
+static struct ovl_node *node_find_named(struct ovl_fs *fs, uint64_t ino,
+					const struct ovl_node *dir,
+					const char *name)
+{
+	struct ovl_node *n;
+
+	if (!fs->nodes_size)
+		return NULL;
+	for (n = fs->nodes[mix(ino) & (fs->nodes_size - 1)]; n; n = n->hnext)
+		if (n->ino == ino && n->parent == dir && n->name &&
+		    !strcmp(n->name, name))
+			return n;
+	return NULL;
+}
+
 struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 			      const char *name, struct ovl_lookup *lk)
 {
 	uint64_t num = imap_number(fs, lk->st.st_dev, lk->st.st_ino);
-	struct ovl_node *n = ovl_node_find(fs, num);
+	/* Names of one lower file are separate inodes of the merged view
+	 * (with one st_ino), as in the kernel's overlayfs without index:
+	 * copying one of them up must leave the others as they are. */
+	bool per_name = !S_ISDIR(lk->st.st_mode) && lk->st.st_nlink > 1 &&
+			lk->ent[0].layer > 0;
+	struct ovl_node *n = per_name ? node_find_named(fs, num, dir, name) :
+					ovl_node_find(fs, num);
 
 	if (!n) {
 		n = xcalloc(1, sizeof(*n));

@@ -789,6 +789,54 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 /* ---------------------------------------------------------- rename */
 
+/* Copies n up whole: a directory with lower parts as a full upper tree
+ * (docs/overlayfs.md, "Directory rename"). */
+static int copy_up_whole(struct ovl_fs *fs, struct ovl_node *n)
+{
+	if (S_ISDIR(n->type) && (n->nent > 1 || n->ent[0].layer != 0))
+		return ovl_copy_up_tree(fs, n);
+	return ovl_copy_up(fs, n, true);
+}
+
+/* renameat2(RENAME_EXCHANGE): both copied up whole, then swapped in the
+ * upper layer in one step; a directory that lands on a name lower layers
+ * hold is made opaque so it does not merge with them. */
+static int exchange(struct ovl_fs *fs, struct ovl_node *sdir,
+		    const char *sname, struct ovl_lookup *slk,
+		    struct ovl_node *ddir, const char *dname,
+		    struct ovl_lookup *dlk)
+{
+	bool s_below = slk->lower_below, d_below = dlk->lower_below;
+	struct ovl_node *a = ovl_node_get(fs, sdir, sname, slk);
+	struct ovl_node *b = ovl_node_get(fs, ddir, dname, dlk);
+	int r = 0;
+
+	if (a != b) {
+		r = copy_up_whole(fs, a);
+		if (!r)
+			r = copy_up_whole(fs, b);
+		if (!r)
+			r = ovl_copy_up(fs, sdir, true);
+		if (!r)
+			r = ovl_copy_up(fs, ddir, true);
+		if (!r && S_ISDIR(a->type) && d_below)
+			r = ovl_set_opaque(fs, node_upper_fd(a));
+		if (!r && S_ISDIR(b->type) && s_below)
+			r = ovl_set_opaque(fs, node_upper_fd(b));
+		if (!r && renameat2(node_upper_fd(sdir), sname,
+				    node_upper_fd(ddir), dname,
+				    RENAME_EXCHANGE) < 0)
+			r = -errno;
+		if (!r) {
+			ovl_node_set_name(fs, a, ddir, dname);
+			ovl_node_set_name(fs, b, sdir, sname);
+		}
+	}
+	ovl_node_forget(fs, a, 1);
+	ovl_node_forget(fs, b, 1);
+	return r;
+}
+
 static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 		     const char *sname, struct ovl_node *ddir,
 		     const char *dname, unsigned flags)
@@ -798,7 +846,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 	bool dexists, dupper, sdir_is;
 	int r, spfd, dpfd;
 
-	if (flags & ~RENAME_NOREPLACE) {
+	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
 		r = -EINVAL;
 		goto out;
 	}
@@ -818,6 +867,11 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 		goto out;
 	dexists = r == 0;
 	r = 0;
+	if (flags & RENAME_EXCHANGE) {
+		r = !dexists ? -ENOENT : fs->ro ? -EROFS :
+			exchange(fs, sdir, sname, slk, ddir, dname, dlk);
+		goto out;
+	}
 	sdir_is = S_ISDIR(slk->st.st_mode);
 	if (dexists) {
 		if (flags & RENAME_NOREPLACE) {
@@ -851,10 +905,7 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 	/* The source as a node, to copy it up (a directory with lower
 	 * parts becomes a full upper copy: docs/overlayfs.md). */
 	s = ovl_node_get(fs, sdir, sname, slk);
-	if (sdir_is && (s->nent > 1 || s->ent[0].layer != 0))
-		r = ovl_copy_up_tree(fs, s);
-	else
-		r = ovl_copy_up(fs, s, true);
+	r = copy_up_whole(fs, s);
 	if (!r)
 		r = ovl_copy_up(fs, ddir, true);
 	if (r < 0)

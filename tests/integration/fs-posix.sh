@@ -70,6 +70,7 @@ both "fifo carries data" 'mkfifo ff && { echo through >ff & } && timeout 5 cat f
 both "mknod char" 'mknod cdev c 1 3 && stat -c "%F %t %T" cdev'
 both "symlink create" 'ln -s target sl && readlink sl'
 both "hard link lower file" 'ln b b2 && stat -c %h b b2 && cat b2'
+both "copy-up of a lower hard link" 'echo more >>f; cat f fl; stat -c "%h %s" f fl'
 both "link to dir" 'ln sub sub2'
 both "name 255 bytes" 'n=$(printf %0255d 0); echo z >$n && cat $n'
 both "name 256 bytes" 'n=$(printf %0256d 0); echo z >$n'
@@ -109,6 +110,26 @@ both "rename noreplace" 'python3 -c "
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 r = libc.renameat2(-100, b\"new\", -100, b\"d\", 1)
+print(r, os.strerror(ctypes.get_errno()) if r else \"\")"'
+both "exchange upper and lower file" 'python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b\"new\", -100, b\"fl\", 2)
+print(r, os.strerror(ctypes.get_errno()) if r else \"\")"; cat new fl f; ls -A'
+both "exchange file and merged dir" 'python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b\"c\", -100, b\"sub\", 2)
+print(r, os.strerror(ctypes.get_errno()) if r else \"\")"; ls c; cat sub; ls -A'
+both "exchange with a missing name" 'python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b\"b\", -100, b\"nothere\", 2)
+print(r, os.strerror(ctypes.get_errno()) if r else \"\")"'
+both "exchange and noreplace together" 'python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, b\"b\", -100, b\"f\", 3)
 print(r, os.strerror(ctypes.get_errno()) if r else \"\")"'
 
 # open files
