@@ -36,6 +36,8 @@ void ovl_config_release(struct ovl_config *cfg)
 	free(cfg->work);
 	free(cfg->fsname);
 	cs_buf_release(&cfg->fuse_opts);
+	free(cfg->uidmap);
+	free(cfg->gidmap);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -88,7 +90,7 @@ static int parse_lowers(struct ovl_config *cfg, const char *val,
 static const char *const ignored_opts[] = {
 	"squash_to_root", "squash_to_uid", "squash_to_gid", "static_nlink",
 	"noacl", "threaded", "fsync", "fast_ino", "noxattrs",
-	"plugins", "xattr_permissions", "volatile", "uidmapping", "gidmapping",
+	"plugins", "xattr_permissions", "volatile",
 	"redirect_dir", "index", "metacopy", "xino", "userxattr",
 };
 
@@ -98,6 +100,72 @@ static bool ignored(const char *key)
 		if (!strcmp(key, ignored_opts[i]))
 			return true;
 	return false;
+}
+
+/* "C:H:N[:C:H:N…]" into ranges. */
+static int parse_idmap(const char *key, const char *val,
+		       struct ovl_idmap **out, size_t *nout,
+		       struct cs_error *err)
+{
+	struct ovl_idmap *m = NULL;
+	size_t n = 0;
+	const char *p = val;
+
+	if (!val || !*val)
+		return cs_error_set(err, 0, "%s needs CONTAINER:HOST:COUNT", key);
+	while (*p) {
+		unsigned long long v[3];
+
+		for (int i = 0; i < 3; i++) {
+			char *end;
+
+			if (*p < '0' || *p > '9')
+				goto bad;
+			errno = 0;
+			v[i] = strtoull(p, &end, 10);
+			if (errno || v[i] > UINT32_MAX ||
+			    (*end != ':' && *end != 0) || (i < 2 && !*end))
+				goto bad;
+			p = *end ? end + 1 : end;
+		}
+		if (!v[2] || v[0] + v[2] - 1 > UINT32_MAX ||
+		    v[1] + v[2] - 1 > UINT32_MAX || n == OVL_MAX_IDMAP)
+			goto bad;
+		m = xrealloc(m, (n + 1) * sizeof(*m));
+		m[n++] = (struct ovl_idmap){ (uint32_t)v[0], (uint32_t)v[1],
+					     (uint32_t)v[2] };
+		if (p > val && p[-1] == ':' && !*p)
+			goto bad; /* a trailing colon */
+	}
+	free(*out);
+	*out = m;
+	*nout = n;
+	return 0;
+bad:
+	free(m);
+	return cs_error_set(err, 0,
+			    "%s '%s' is not CONTAINER:HOST:COUNT[:…] (ranges of 1 to 2^32 ids, at most %d)",
+			    key, val, OVL_MAX_IDMAP);
+}
+
+uint32_t ovl_id_to_container(const struct ovl_idmap *m, size_t n, uint32_t id)
+{
+	if (!n)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].host && id - m[i].host < m[i].count)
+			return m[i].container + (id - m[i].host);
+	return 65534;
+}
+
+uint32_t ovl_id_to_host(const struct ovl_idmap *m, size_t n, uint32_t id)
+{
+	if (!n)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container && id - m[i].container < m[i].count)
+			return m[i].host + (id - m[i].container);
+	return (uint32_t)-1;
 }
 
 static int parse_one(struct ovl_config *cfg, const char *opt,
@@ -163,6 +231,10 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 		cfg->default_permissions = true;
 		return 0;
 	}
+	if (!strcmp(key, "uidmapping"))
+		return parse_idmap(key, val, &cfg->uidmap, &cfg->nuidmap, err);
+	if (!strcmp(key, "gidmapping"))
+		return parse_idmap(key, val, &cfg->gidmap, &cfg->ngidmap, err);
 	if (ignored(key))
 		return 0;
 	/* Anything else is a mount option for the kernel (ro, nosuid, …). */
@@ -212,6 +284,7 @@ void ovl_usage(FILE *out, const char *prog)
 		"  -o allow_other        let other users in (needs user_allow_other)\n"
 		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 86400)\n"
 		"  -o writeback=0|1      the kernel's writeback cache (default 1)\n"
+		"  -o uidmapping=C:H:N[:...], gidmapping=...  container ids C.. are host ids H.. on disk\n"
 		"  -o passthrough=0|1    kernel passthrough of upper files, when root (default 1)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"

@@ -515,8 +515,13 @@ int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n)
 	return 0;
 }
 
-void ovl_node_fix_stat(const struct ovl_node *n, struct stat *st)
+void ovl_node_fix_stat(const struct ovl_fs *fs, const struct ovl_node *n,
+		       struct stat *st)
 {
+	const struct ovl_config *c = fs->cfg;
+
+	st->st_uid = ovl_id_to_container(c->uidmap, c->nuidmap, st->st_uid);
+	st->st_gid = ovl_id_to_container(c->gidmap, c->ngidmap, st->st_gid);
 	st->st_ino = n->ino;
 	if (S_ISDIR(st->st_mode) && n->nent > 1)
 		st->st_nlink = 1;
@@ -524,11 +529,10 @@ void ovl_node_fix_stat(const struct ovl_node *n, struct stat *st)
 
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 {
-	(void)fs;
 	if (fstatat(node_top_fd(n), "", st,
 		    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	ovl_node_fix_stat(n, st);
+	ovl_node_fix_stat(fs, n, st);
 	return 0;
 }
 

@@ -233,7 +233,7 @@ static void reply_lookup(fuse_req_t req, struct ovl_fs *fs,
 	e.attr = lk->st;
 	n = ovl_node_get(fs, dir, name, lk);
 	lookup_free(lk);
-	ovl_node_fix_stat(n, &e.attr);
+	ovl_node_fix_stat(fs, n, &e.attr);
 	e.ino = (uintptr_t)n;
 	e.attr_timeout = fs->timeout;
 	e.entry_timeout = fs->timeout;
@@ -331,10 +331,22 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			r = -errno;
 	}
 	if (!r && (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
-		uid_t u = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
-		gid_t g = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
+		const struct ovl_config *c = fs->cfg;
+		uid_t u = to_set & FUSE_SET_ATTR_UID ?
+				  ovl_id_to_host(c->uidmap, c->nuidmap,
+						 attr->st_uid) :
+				  (uid_t)-1;
+		gid_t g = to_set & FUSE_SET_ATTR_GID ?
+				  ovl_id_to_host(c->gidmap, c->ngidmap,
+						 attr->st_gid) :
+				  (gid_t)-1;
 
-		if (fchownat(fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		/* an id no range maps cannot be stored (chown(2): EINVAL) */
+		if (((to_set & FUSE_SET_ATTR_UID) && u == (uid_t)-1) ||
+		    ((to_set & FUSE_SET_ATTR_GID) && g == (gid_t)-1))
+			r = -EINVAL;
+		else if (fchownat(fd, "", u, g,
+				  AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			r = -errno;
 	}
 	if (!r && (to_set & FUSE_SET_ATTR_SIZE)) {
@@ -410,11 +422,16 @@ static int mk_object(struct ovl_fs *fs, fuse_req_t req, int dfd,
 		     bool dir_sgid)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	gid_t gid = dir_sgid ? dir_gid : ctx->gid;
+	const struct ovl_config *c = fs->cfg;
+	uid_t uid = ovl_id_to_host(c->uidmap, c->nuidmap, ctx->uid);
+	gid_t gid = dir_sgid ? dir_gid :
+			       ovl_id_to_host(c->gidmap, c->ngidmap, ctx->gid);
 	char path[64];
 	int r = 0;
 
-	(void)fs;
+	/* a caller outside the mappings has no id to own files with */
+	if (a->kind != MK_LINK && (uid == (uid_t)-1 || gid == (gid_t)-1))
+		return -EOVERFLOW;
 	switch (a->kind) {
 	case MK_FILE:
 		a->fd = openat(dfd, name,
@@ -440,7 +457,7 @@ static int mk_object(struct ovl_fs *fs, fuse_req_t req, int dfd,
 	}
 	if (r < 0)
 		return r;
-	if (fchownat(dfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = -errno;
 		unlinkat(dfd, name, a->kind == MK_DIR ? AT_REMOVEDIR : 0);
 		if (a->kind == MK_FILE) {
@@ -1271,7 +1288,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 		if (i >= 2 && ovl_resolve(fs, dir, name, lk) == 0) {
 			e.attr = lk->st;
 			n = ovl_node_get(fs, dir, name, lk);
-			ovl_node_fix_stat(n, &e.attr);
+			ovl_node_fix_stat(fs, n, &e.attr);
 			e.ino = (uintptr_t)n;
 			e.attr_timeout = fs->timeout;
 			e.entry_timeout = fs->timeout;

@@ -14,6 +14,7 @@
 #define CSHELL_OVERLAYFS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "lib/lib.h"
@@ -41,8 +42,26 @@ struct ovl_config {
 	bool writeback;     /* writeback=1 (default): kernel write cache */
 	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
 	double timeout;    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
+	/* uidmapping=/gidmapping= (fuse-overlayfs): ids on disk are "host",
+	 * ids shown by the mount "container" */
+	struct ovl_idmap *uidmap, *gidmap;
+	size_t nuidmap, ngidmap;
 	struct cs_buf fuse_opts; /* options passed on to the kernel mount */
 };
+
+/* One range of uidmapping=/gidmapping=: container ids
+ * [container, container + count) are host ids [host, host + count). */
+struct ovl_idmap {
+	uint32_t container, host, count;
+};
+#define OVL_MAX_IDMAP 340 /* ranges per option, as the kernel's uid_map */
+
+/* The container id of host id (overflow 65534 when no range holds it). */
+uint32_t ovl_id_to_container(const struct ovl_idmap *m, size_t n,
+			     uint32_t id);
+/* The host id of container id, or (uint32_t)-1 when no range holds it.
+ * Without ranges both are the identity. */
+uint32_t ovl_id_to_host(const struct ovl_idmap *m, size_t n, uint32_t id);
 
 /* Fills cfg with defaults (no layers). */
 void ovl_config_init(struct ovl_config *cfg);
@@ -53,7 +72,9 @@ void ovl_config_release(struct ovl_config *cfg);
  * Parses one comma-separated option string as fuse-overlayfs takes it:
  * lowerdir=A:B (colons separate layers, "\:" and "\," escape), upperdir=,
  * workdir=, fsname=, allow_other, default_permissions, timeout=SECONDS,
- * writeback=0|1, passthrough=0|1,
+ * writeback=0|1, passthrough=0|1, uidmapping=C:H:N[:C:H:N…] and
+ * gidmapping= (fuse-overlayfs: container ids C..C+N-1 are host ids on disk
+ * H..H+N-1),
  * whiteout=kernel|oci (the marker form written to the upper layer);
  * ignores the fuse-overlayfs tuning options it does not need (squash_to_*,
  * noacl, threaded=, fast_ino=, …) and passes unknown ones to the kernel

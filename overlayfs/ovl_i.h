@@ -165,8 +165,10 @@ int ovl_is_opaque_dir(int fd);
 int ovl_is_whiteout(const struct stat *st);
 /* Fills st for the merged view of n. 0 or -errno. */
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st);
-/* Turns the stat of n's topmost object into the merged view's. */
-void ovl_node_fix_stat(const struct ovl_node *n, struct stat *st);
+/* Turns the stat of n's topmost object into the merged view's (inode
+ * number, directory link count, ids through uidmapping/gidmapping). */
+void ovl_node_fix_stat(const struct ovl_fs *fs, const struct ovl_node *n,
+		       struct stat *st);
 /* Reads the merged directory listing (names only, markers and whited-out
  * names removed). */
 struct ovl_dirent {
