@@ -477,6 +477,26 @@ struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 	return n;
 }
 
+struct ovl_node *ovl_node_anon(struct ovl_fs *fs, int upper,
+			       const struct stat *st)
+{
+	struct ovl_node *n = xcalloc(1, sizeof(*n));
+
+	n->ino = imap_number(fs, st->st_dev, st->st_ino);
+	nodes_insert(fs, n);
+	n->ent = xmalloc(sizeof(*n->ent));
+	n->ent[0].layer = 0;
+	n->ent[0].fd = upper;
+	n->nent = 1;
+	n->type = st->st_mode & S_IFMT;
+	n->kdev = st->st_dev;
+	n->kino = st->st_ino;
+	n->gen = fs->gen;
+	n->pinned = true;
+	n->nlookup = 1;
+	return n;
+}
+
 int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n)
 {
 	struct ovl_lookup *lk;

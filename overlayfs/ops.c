@@ -666,6 +666,73 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	do_create(req, parent, name, &a, fi);
 }
 
+int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid,
+		uint32_t gid, uint32_t flags, uint32_t mode,
+		struct fuse_entry_param *e, struct fuse_file_info *fi,
+		int *backing_id)
+{
+	const struct ovl_config *c = fs->cfg;
+	struct ovl_node *dir = NODE(fs, nodeid), *n;
+	uid_t hu = ovl_id_to_host(c->uidmap, c->nuidmap, uid);
+	gid_t hg = ovl_id_to_host(c->gidmap, c->ngidmap, gid);
+	struct ovl_file *f;
+	char path[64];
+	struct stat st;
+	int r, fd = -1, pfd = -1;
+
+	if (hu == (uid_t)-1 || hg == (gid_t)-1)
+		return -EOVERFLOW;
+	lock(fs);
+	r = ovl_node_refresh(fs, dir);
+	if (!r)
+		r = fs->ro ? -EROFS : ovl_copy_up(fs, dir, true);
+	if (!r) {
+		/* the kernel answers EOPNOTSUPP where the upper fs cannot */
+		fd = openat(node_upper_fd(dir), ".",
+			    (cache_flags(fs, (int)flags) | O_TMPFILE |
+			     O_CLOEXEC) & ~(O_CREAT | O_EXCL | O_NOCTTY |
+					    O_NOFOLLOW | O_DIRECT),
+			    mode & 07777);
+		if (fd < 0)
+			r = errno == EISDIR ? -EOPNOTSUPP : -errno;
+	}
+	if (!r && (fchown(fd, hu, hg) < 0 || fstat(fd, &st) < 0))
+		r = -errno;
+	if (!r) {
+		ovl_proc_path(fd, path);
+		pfd = open(path, O_PATH | O_CLOEXEC);
+		if (pfd < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		unlock(fs);
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	n = ovl_node_anon(fs, pfd, &st);
+	memset(e, 0, sizeof(*e));
+	e->ino = (uintptr_t)n;
+	e->attr = st;
+	ovl_node_fix_stat(fs, n, &e->attr);
+	e->attr_timeout = fs->timeout;
+	e->entry_timeout = fs->timeout;
+	f = file_new(fs, fd, n);
+	fi->fh = (uintptr_t)f;
+	*backing_id = f->pt_id;
+	unlock(fs);
+	return 0;
+}
+
+void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
+		       const struct fuse_file_info *fi)
+{
+	file_free(fs, (struct ovl_file *)(uintptr_t)fi->fh);
+	lock(fs);
+	ovl_node_forget(fs, NODE(fs, e->ino), 1);
+	unlock(fs);
+}
+
 /* ---------------------------------------------------------- removal */
 
 /* Whether the merged directory with entries ent is empty. */
@@ -1489,8 +1556,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->max_write = 1 << 20;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE;
-	if (conn->capable & FUSE_CAP_SPLICE_READ)
-		conn->want |= FUSE_CAP_SPLICE_READ;
+	/* no FUSE_CAP_SPLICE_READ: requests are read by the session hook
+	 * (passthrough.c), which answers O_TMPFILE */
+	conn->want &= ~FUSE_CAP_SPLICE_READ;
 	/* locks stay in the kernel: the layers are ours alone */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }

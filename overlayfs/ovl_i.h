@@ -154,6 +154,10 @@ void ovl_lookup_release(struct ovl_lookup *lk);
  * adds one kernel reference.  Never fails. */
 struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 			      const char *name, struct ovl_lookup *lk);
+/* A node without a name (an O_TMPFILE file in the upper layer) for the
+ * O_PATH fd upper, with one kernel reference; it is never evicted. */
+struct ovl_node *ovl_node_anon(struct ovl_fs *fs, int upper,
+			       const struct stat *st);
 /* Re-resolves n (and its ancestors) when fs->gen moved or its fds were
  * evicted; marks it used.  0 or -errno (-ESTALE: evicted and its name now
  * names something else). */
@@ -193,6 +197,16 @@ int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops ovl_ops;
+
+/* O_TMPFILE in directory node nodeid for the caller uid/gid: the new
+ * node and open file, like a create (ops.c).  0 or -errno. */
+int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid,
+		uint32_t gid, uint32_t flags, uint32_t mode,
+		struct fuse_entry_param *e, struct fuse_file_info *fi,
+		int *backing_id);
+/* Undoes ovl_tmpfile() when its reply could not be sent. */
+void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
+		       const struct fuse_file_info *fi);
 
 /* passthrough.c */
 /* Routes the session's I/O through the hooks that ask for passthrough at

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * passthrough.c — the kernel's FUSE passthrough (Linux >= 6.9) with
- * libfuse 3.14, which predates it.
+ * passthrough.c — the kernel's FUSE passthrough (Linux >= 6.9) and
+ * O_TMPFILE with libfuse 3.14, which predates both.
  *
  * With passthrough the kernel reads and writes an open file's backing file
  * itself: no request per read or write and the backing filesystem's page
@@ -15,6 +15,9 @@
  *    passthrough opens;
  *  - open and create replies carrying the backing id are built here and
  *    sent with fuse_reply_buf().
+ * The same read hook answers FUSE_TMPFILE (O_TMPFILE, protocol 7.37),
+ * which libfuse 3.14 would answer ENOSYS, with ovl_tmpfile() in ops.c; for
+ * that the session's requests are read, never spliced.
  * The wire structures come from the kernel's include/uapi/linux/fuse.h
  * (protocol 7.40); Debian 12's headers stop at 7.38.
  */
@@ -31,6 +34,7 @@
 #define PT_INIT_OPCODE 26             /* FUSE_INIT */
 #define PT_FLAG2_PASSTHROUGH (1u << 5) /* FUSE_PASSTHROUGH >> 32 */
 #define PT_FOPEN_PASSTHROUGH (1u << 7)
+#define PT_FOPEN_KEEP_CACHE (1u << 1)
 #define PT_STACK_DEPTH 1 /* backing files sit on plain filesystems */
 
 struct pt_in_header {
@@ -87,12 +91,66 @@ struct pt_init_in {
 	uint32_t unused[11];
 };
 
-/* Notes the INIT request, and whether the kernel offers passthrough. */
+#define PT_TMPFILE_OPCODE 51 /* FUSE_TMPFILE, protocol 7.37 */
+
+struct pt_create_in {
+	uint32_t flags, mode, umask, open_flags;
+};
+
+static void fill_entry(struct pt_entry_out *o, const struct fuse_entry_param *e);
+
+/* Answers FUSE_TMPFILE, which libfuse 3.14 does not know: the reply is a
+ * create's (entry + open). */
+static void tmpfile_request(struct ovl_fs *fs, int fd, const void *buf,
+			    size_t len)
+{
+	const struct pt_in_header *h = buf;
+	const struct pt_create_in *in = (const void *)(h + 1);
+	struct pt_out_header oh = { .unique = h->unique };
+	struct {
+		struct pt_entry_out entry;
+		struct pt_open_out open;
+	} out;
+	struct iovec iov[2] = { { &oh, sizeof(oh) }, { &out, sizeof(out) } };
+	struct fuse_entry_param e;
+	struct fuse_file_info fi;
+	int backing_id = 0, r = -EPROTO;
+
+	memset(&out, 0, sizeof(out));
+	memset(&fi, 0, sizeof(fi));
+	if (len >= sizeof(*h) + sizeof(*in))
+		r = ovl_tmpfile(fs, h->nodeid, h->uid, h->gid, in->flags,
+				in->mode, &e, &fi, &backing_id);
+	if (r < 0) {
+		oh.error = r;
+		oh.len = sizeof(oh);
+		writev(fd, iov, 1);
+		return;
+	}
+	fill_entry(&out.entry, &e);
+	out.open.fh = fi.fh;
+	out.open.open_flags = backing_id ? PT_FOPEN_PASSTHROUGH :
+					   PT_FOPEN_KEEP_CACHE;
+	out.open.backing_id = backing_id;
+	oh.len = sizeof(oh) + sizeof(out);
+	if (writev(fd, iov, 2) < 0)
+		ovl_tmpfile_abort(fs, &e, &fi); /* interrupted meanwhile */
+}
+
+/* Notes the INIT request and whether the kernel offers passthrough, and
+ * answers FUSE_TMPFILE requests itself. */
 static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 {
 	struct ovl_fs *fs = userdata;
-	ssize_t r = read(fd, buf, len);
+	ssize_t r;
 	const struct pt_in_header *h = buf;
+
+	for (;;) {
+		r = read(fd, buf, len);
+		if (r < (ssize_t)sizeof(*h) || h->opcode != PT_TMPFILE_OPCODE)
+			break;
+		tmpfile_request(fs, fd, buf, (size_t)r);
+	}
 
 	if (r >= (ssize_t)(sizeof(*h) + offsetof(struct pt_init_in, unused)) &&
 	    h->opcode == PT_INIT_OPCODE) {
@@ -152,17 +210,17 @@ static bool pt_possible(void)
 
 int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 {
+	/* no splice_receive: requests are read, so the hook sees each */
 	static const struct fuse_custom_io io = {
 		.read = pt_read,
 		.writev = pt_writev,
-		.splice_receive = pt_splice,
 		.splice_send = pt_splice,
 	};
+	int fd = fuse_session_fd(se);
 
-	if (!pt_possible())
-		return 0;
-	fs->pt_devfd = fuse_session_fd(se);
-	return fuse_session_custom_io(se, &io, fs->pt_devfd);
+	if (fs->cfg->passthrough && pt_possible())
+		fs->pt_devfd = fd;
+	return fuse_session_custom_io(se, &io, fd);
 }
 
 int ovl_pt_open_backing(struct ovl_fs *fs, int fd)
@@ -205,6 +263,34 @@ static uint32_t nsec_of(double t)
 	return frac > 0 ? (uint32_t)(frac * 1e9) : 0;
 }
 
+static void fill_entry(struct pt_entry_out *o, const struct fuse_entry_param *e)
+{
+	const struct stat *st = &e->attr;
+
+	memset(o, 0, sizeof(*o));
+	o->nodeid = e->ino;
+	o->generation = e->generation;
+	o->entry_valid = (uint64_t)e->entry_timeout;
+	o->entry_valid_nsec = nsec_of(e->entry_timeout);
+	o->attr_valid = (uint64_t)e->attr_timeout;
+	o->attr_valid_nsec = nsec_of(e->attr_timeout);
+	o->attr.ino = st->st_ino;
+	o->attr.mode = st->st_mode;
+	o->attr.nlink = st->st_nlink;
+	o->attr.uid = st->st_uid;
+	o->attr.gid = st->st_gid;
+	o->attr.rdev = st->st_rdev;
+	o->attr.size = st->st_size;
+	o->attr.blksize = st->st_blksize;
+	o->attr.blocks = st->st_blocks;
+	o->attr.atime = st->st_atim.tv_sec;
+	o->attr.mtime = st->st_mtim.tv_sec;
+	o->attr.ctime = st->st_ctim.tv_sec;
+	o->attr.atimensec = st->st_atim.tv_nsec;
+	o->attr.mtimensec = st->st_mtim.tv_nsec;
+	o->attr.ctimensec = st->st_ctim.tv_nsec;
+}
+
 int ovl_pt_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 			const struct fuse_file_info *fi, int backing_id)
 {
@@ -212,30 +298,8 @@ int ovl_pt_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 		struct pt_entry_out entry;
 		struct pt_open_out open;
 	} out;
-	const struct stat *st = &e->attr;
 
-	memset(&out, 0, sizeof(out));
-	out.entry.nodeid = e->ino;
-	out.entry.generation = e->generation;
-	out.entry.entry_valid = (uint64_t)e->entry_timeout;
-	out.entry.entry_valid_nsec = nsec_of(e->entry_timeout);
-	out.entry.attr_valid = (uint64_t)e->attr_timeout;
-	out.entry.attr_valid_nsec = nsec_of(e->attr_timeout);
-	out.entry.attr.ino = st->st_ino;
-	out.entry.attr.mode = st->st_mode;
-	out.entry.attr.nlink = st->st_nlink;
-	out.entry.attr.uid = st->st_uid;
-	out.entry.attr.gid = st->st_gid;
-	out.entry.attr.rdev = st->st_rdev;
-	out.entry.attr.size = st->st_size;
-	out.entry.attr.blksize = st->st_blksize;
-	out.entry.attr.blocks = st->st_blocks;
-	out.entry.attr.atime = st->st_atim.tv_sec;
-	out.entry.attr.mtime = st->st_mtim.tv_sec;
-	out.entry.attr.ctime = st->st_ctim.tv_sec;
-	out.entry.attr.atimensec = st->st_atim.tv_nsec;
-	out.entry.attr.mtimensec = st->st_mtim.tv_nsec;
-	out.entry.attr.ctimensec = st->st_ctim.tv_nsec;
+	fill_entry(&out.entry, e);
 	fill_open(&out.open, fi, backing_id);
 	return fuse_reply_buf(req, (const char *)&out, sizeof(out));
 }

@@ -248,7 +248,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 			     mountpoint);
 		goto out_signals;
 	}
-	if (cfg->passthrough && ovl_pt_setup(fs, se) < 0) {
+	if (ovl_pt_setup(fs, se) < 0) {
 		cs_error_set(err, 0, "cannot set up the session's I/O");
 		goto out_unmount;
 	}

@@ -71,6 +71,17 @@ check('ftruncate', os.pread(a, 100, 0) == b'low')
 os.truncate(m + '/low2', 1)
 check('truncate by path seen by the open fd', os.pread(a, 100, 0) == b'l')
 os.close(a)
+# O_TMPFILE: written, re-read through a second open, linked
+import ctypes
+t = os.open(m, os.O_TMPFILE | os.O_RDWR, 0o600)
+os.write(t, b'tmp')
+t2 = os.open('/proc/self/fd/%d' % t, os.O_RDONLY)
+check('O_TMPFILE reopened through /proc', os.read(t2, 10) == b'tmp')
+libc = ctypes.CDLL(None, use_errno=True)
+check('O_TMPFILE linked', libc.linkat(t, b'', -100, (m + '/tmpl').encode(), 0x1000) == 0)
+os.close(t2); os.close(t)
+with open(m + '/tmpl', 'rb') as f:
+    check('O_TMPFILE data under its name', f.read() == b'tmp')
 EOF
 
 n=0

@@ -131,6 +131,24 @@ import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 r = libc.renameat2(-100, b\"b\", -100, b\"f\", 3)
 print(r, os.strerror(ctypes.get_errno()) if r else \"\")"'
+both "O_TMPFILE write, read, link" 'python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(\"sub3\", os.O_TMPFILE | os.O_RDWR, 0o640)
+os.write(fd, b\"tmp data\")
+st = os.fstat(fd)
+print(oct(st.st_mode), st.st_nlink, st.st_size, os.pread(fd, 100, 0))
+r = libc.linkat(fd, b\"\", -100, b\"sub3/tmp-linked\", 0x1000)
+print(r, os.strerror(ctypes.get_errno()) if r else \"\")
+os.close(fd)"; cat sub3/tmp-linked; stat -c "%a %h %s" sub3/tmp-linked; ls sub3'
+both "O_TMPFILE never linked leaves nothing" 'python3 -c "
+import os
+fd = os.open(\"c\", os.O_TMPFILE | os.O_WRONLY, 0o600)
+os.write(fd, b\"gone\")
+os.close(fd)"; ls -A c'
+both "O_TMPFILE on a file" 'python3 -c "
+import os
+os.open(\"fl\", os.O_TMPFILE | os.O_RDWR, 0o600)" 2>&1 | tail -1'
 
 # open files
 both "read fd follows copy-up" 'exec 3<b; echo more >>b; cat <&3'
