@@ -13,11 +13,17 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cshell-fs-test.XXXXXX")
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 MOUNTED=()
 
+# is_mounted DIR: whether DIR is in the mount table; unlike mountpoint(1)
+# it also says so for a FUSE mount whose daemon died (stat gives ENOTCONN).
+is_mounted() {
+	findmnt -rn --mountpoint "$1" >/dev/null 2>&1
+}
+
 fs_cleanup() {
 	local m i
 	for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
 		m=${MOUNTED[i]}
-		mountpoint -q "$m" 2>/dev/null || continue
+		is_mounted "$m" || continue
 		timeout 10 fusermount3 -u "$m" 2>/dev/null ||
 			timeout 10 umount "$m" 2>/dev/null ||
 			timeout 10 umount -l "$m" 2>/dev/null
