@@ -35,7 +35,7 @@ _cshell()
 		elif [ "$prev" = --image ]; then
 			COMPREPLY=($(compgen -W "$(_cshell_names image)" -- "$cur"))
 		elif [ "$prev" = --net ]; then
-			COMPREPLY=($(compgen -W 'none host private' -- "$cur"))
+			COMPREPLY=($(compgen -W 'none host private slirp' -- "$cur"))
 		elif [ "$prev" = --seccomp ]; then
 			COMPREPLY=($(compgen -W 'default unconfined' -- "$cur") $(compgen -f -- "$cur"))
 		elif [ "$prev" = --layer ]; then

@@ -29,7 +29,7 @@ complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l user -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l cpus -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l memory -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l pids -x
-complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l net -x -a 'none host private'
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l net -x -a 'none host private slirp'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l seccomp -r -a 'default unconfined'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l read-only
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l json

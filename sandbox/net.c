@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * net.c — `--net private`: the sandbox's network namespace gets eth0, one
- * end of a veth pair whose other end joins the host bridge cshbr0
- * (10.89.0.1/16), with a default route through it, IPv4 forwarding and
- * NAT out of the host — what docker0 gives a container.  Needs root; the
+ * net.c — `--net private`: as root, the sandbox's network namespace gets
+ * eth0, one end of a veth pair whose other end joins the host bridge
+ * cshbr0 (10.89.0.1/16), with a default route through it, IPv4 forwarding
+ * and NAT out of the host — what docker0 gives a container; the
  * configuration is done with iproute2's `ip` and `nsenter`, the NAT rule
- * with iptables when it is installed.
+ * with iptables when it is installed.  Without root, slirp4netns (below).
  *
  * Addresses are leased as files runtime/net/10.89.X.Y holding the init
  * pid of the sandbox that uses them; a lease whose process is gone is
@@ -14,9 +14,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sandbox/sbx_i.h"
 
@@ -133,7 +136,127 @@ static char *lease(const char *dir, pid_t pid, struct cs_error *err)
 	return NULL;
 }
 
-int sbx_net_setup(pid_t pid, struct cs_error *err)
+/*
+ * Rootless: slirp4netns (user-mode networking, as rootless podman) gives
+ * the namespace tap0 = 10.0.2.100/24 with a default route through
+ * 10.0.2.2 and NAT out of the host, the host's loopback not reachable.
+ * The caller owns the sandbox's user namespace, so it may join its
+ * network namespace without entering it.  A watcher, detached from the
+ * shell, ends slirp4netns when the sandbox's init ends (slirp4netns keeps
+ * the namespace alive through its tap device and would never notice).
+ */
+#define SLIRP_READY_TIMEOUT_MS 10000
+
+static void slirp_watch(pid_t init, int ready_wr, int log_fd)
+{
+	char pidstr[16], readyfd[32];
+	int ipfd = (int)syscall(SYS_pidfd_open, init, 0), spfd;
+	pid_t s;
+
+	snprintf(pidstr, sizeof(pidstr), "%ld", (long)init);
+	s = fork();
+	if (s == 0) {
+		/* stdin /dev/null, stdout+stderr the log, 3 the ready pipe */
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+		dup2(ready_wr, 3);
+		close_range(4, ~0U, 0);
+		snprintf(readyfd, sizeof(readyfd), "--ready-fd=3");
+		execlp("slirp4netns", "slirp4netns", "--configure",
+		       "--mtu=65520", "--disable-host-loopback", readyfd,
+		       pidstr, "tap0", (char *)NULL);
+		dprintf(2, "cannot run slirp4netns: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(ready_wr);
+	if (s < 0 || ipfd < 0) {
+		if (s > 0)
+			kill(s, SIGTERM);
+		_exit(1);
+	}
+	spfd = (int)syscall(SYS_pidfd_open, s, 0);
+	for (;;) {
+		struct pollfd p[2] = { { ipfd, POLLIN, 0 }, { spfd, POLLIN, 0 } };
+
+		if (poll(p, spfd >= 0 ? 2 : 1, -1) < 0 && errno == EINTR)
+			continue;
+		break; /* init or slirp4netns ended */
+	}
+	kill(s, SIGTERM);
+	waitpid(s, NULL, 0);
+	_exit(0);
+}
+
+static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
+{
+	_cleanup_free_ char *logp = xasprintf("%s/slirp-%ld.log", rt, (long)pid);
+	int ready[2], log_fd, st;
+	char buf[64];
+	ssize_t n = 0;
+	pid_t c;
+
+	log_fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (log_fd < 0)
+		return cs_error_errno(err, "create '%s'", logp);
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		close(log_fd);
+		return cs_error_errno(err, "pipe");
+	}
+	c = fork();
+	if (c == 0) {
+		/* the watcher: no terminal, no parent to wait for it, and none
+		 * of the shell's descriptors (a held pipe end would keep a
+		 * run's status from ever ending) */
+		int null = open("/dev/null", O_RDWR);
+
+		close(ready[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+		    dup2(null, 2) < 0 || dup2(ready[1], 3) < 0 ||
+		    dup2(log_fd, 4) < 0)
+			_exit(1);
+		close_range(5, ~0U, 0);
+		slirp_watch(pid, 3, 4);
+	}
+	close(ready[1]);
+	close(log_fd);
+	if (c < 0) {
+		close(ready[0]);
+		return cs_error_errno(err, "fork");
+	}
+	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+		;
+	struct pollfd p = { ready[0], POLLIN, 0 };
+	if (poll(&p, 1, SLIRP_READY_TIMEOUT_MS) > 0)
+		n = read(ready[0], buf, sizeof(buf));
+	close(ready[0]);
+	if (n > 0) {
+		unlink(logp);
+		return 0;
+	}
+	struct cs_buf log = CS_BUF_INIT;
+	cs_buf_init(&log, 4096);
+	cs_read_file(logp, &log, 4096, NULL);
+	while (log.len && log.buf[log.len - 1] == '\n')
+		log.buf[--log.len] = 0;
+	if (strstr(log.buf ? log.buf : "", "cannot run slirp4netns"))
+		cs_error_set(err, 0,
+			     "--net private without root needs slirp4netns "
+			     "(Debian: apt install slirp4netns)");
+	else
+		cs_error_set(err, 0, "slirp4netns did not start%s%s",
+			     log.len ? ": " : "", log.len ? log.buf : "");
+	cs_buf_release(&log);
+	unlink(logp);
+	return -1;
+}
+
+int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err)
 {
 	_cleanup_free_ char *rt = cs_root_subdir(CS_ROOT_RUNTIME, "net", 1, err);
 	_cleanup_free_ char *lockp = NULL, *ip = NULL;
@@ -142,10 +265,8 @@ int sbx_net_setup(pid_t pid, struct cs_error *err)
 
 	if (!rt)
 		return -1;
-	if (geteuid() != 0)
-		return cs_error_set(err, 0,
-				    "--net private needs root here (rootless "
-				    "private networking is not available)");
+	if (slirp || geteuid() != 0)
+		return slirp_setup(pid, rt, err);
 	lockp = xasprintf("%s/lock", rt);
 	lockfd = cs_lock_path(lockp, 1, 1, err);
 	if (lockfd < 0)

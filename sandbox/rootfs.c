@@ -348,6 +348,36 @@ static void held_release(struct held *h, size_t nuser)
 	free(h->user_dir);
 }
 
+/* With slirp4netns the name server is its forwarder at 10.0.2.3 (the
+ * host's own, often 127.0.0.53, is out of reach): a resolv.conf saying so
+ * is bound over the rootfs's, which stays untouched.  The file is made in
+ * the sandbox's /dev tmpfs and unlinked there once bound. */
+static int slirp_resolv(struct cs_error *err)
+{
+	static const char conf[] = "nameserver 10.0.2.3\n";
+	const char *tmp = "/dev/.cshell-resolv.conf";
+	struct stat st;
+	int fd;
+
+	if (stat("/etc/resolv.conf", &st) < 0 && lstat("/etc/resolv.conf", &st) < 0)
+		return 0; /* no file to replace (a minimal image): leave it */
+	if (!S_ISREG(st.st_mode))
+		return 0; /* a symlink to a file not there yet: leave it */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || cs_write_all(fd, conf, sizeof(conf) - 1) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return cs_error_errno(err, "write %s", tmp);
+	}
+	close(fd);
+	if (mount(tmp, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+		unlink(tmp);
+		return cs_error_errno(err, "bind /etc/resolv.conf");
+	}
+	unlink(tmp);
+	return 0;
+}
+
 static int setup(const struct sbx_setup *s, struct held *h,
 		 struct cs_error *err)
 {
@@ -386,6 +416,10 @@ static int setup(const struct sbx_setup *s, struct held *h,
 	if (sethostname(hn, strlen(hn)) < 0)
 		return cs_error_errno(err, "set hostname '%s'", hn);
 	if (spec->net == SBX_NET_NONE && loopback_up(err) < 0)
+		return -1;
+	if ((spec->net == SBX_NET_SLIRP ||
+	     (spec->net == SBX_NET_PRIVATE && s->userns)) &&
+	    slirp_resolv(err) < 0)
 		return -1;
 	return 0;
 }

@@ -1044,7 +1044,7 @@ static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
 		return cs_error_errno(err, "pipe");
 	a->status_rd = p[0];
 	a->status_fd = p[1];
-	if (spec->net != SBX_NET_PRIVATE)
+	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cs_error_errno(err, "pipe");
@@ -1085,11 +1085,6 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	memset(&a, 0, sizeof(a));
 	a.init_fd = a.exec_fd = a.log_fd = a.sync_fd = a.go_fd = -1;
 	a.go_wr = a.status_fd = a.status_rd = -1;
-	if (spec->net == SBX_NET_PRIVATE && geteuid() != 0)
-		return cs_error_set(err, 0,
-				    "--net private needs root here (rootless "
-				    "private networking is not available); use "
-				    "--net none or --net host");
 	info->userns = geteuid() != 0;
 	info->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 			 CLONE_NEWIPC | CLONE_NEWCGROUP |
@@ -1170,7 +1165,8 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		add_log_tail(log, err);
 		goto fail_running;
 	}
-	if (spec->net == SBX_NET_PRIVATE && sbx_net_setup(pid, err) < 0)
+	if ((spec->net == SBX_NET_PRIVATE || spec->net == SBX_NET_SLIRP) &&
+	    sbx_net_setup(pid, spec->net == SBX_NET_SLIRP, err) < 0)
 		goto fail_running;
 	if (a.go_wr >= 0 && write(a.go_wr, "g", 1) != 1) {
 		cs_error_errno(err, "start the command");

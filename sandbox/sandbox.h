@@ -34,7 +34,9 @@ enum sbx_backend {
 enum sbx_net {
 	SBX_NET_NONE,	 /* own network namespace, loopback only (default) */
 	SBX_NET_HOST,	 /* the host's network namespace */
-	SBX_NET_PRIVATE, /* own namespace + veth to bridge cshbr0, NAT (root) */
+	SBX_NET_PRIVATE, /* own namespace + veth to bridge cshbr0, NAT (root);
+			  * without root the same as SBX_NET_SLIRP */
+	SBX_NET_SLIRP,	 /* own namespace + slirp4netns user-mode NAT */
 };
 
 enum sbx_seccomp {

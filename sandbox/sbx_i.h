@@ -88,6 +88,8 @@ uint64_t sbx_proc_start(pid_t pid);
 
 /* net.c: eth0 on the host bridge for --net private (root only); the
  * lease and the host end of the veth go away with the sandbox's init. */
-int sbx_net_setup(pid_t pid, struct cs_error *err);
+/* The network of a sandbox whose init is pid: the bridge as root, else
+ * (or with slirp) slirp4netns.  0, or -1 with err set. */
+int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err);
 
 #endif

@@ -363,10 +363,12 @@ int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err)
 		*net = SBX_NET_HOST;
 	else if (!strcmp(s, "private"))
 		*net = SBX_NET_PRIVATE;
+	else if (!strcmp(s, "slirp"))
+		*net = SBX_NET_SLIRP;
 	else
 		return cs_error_set(err, 0,
-				    "invalid network mode '%s' (use none, host "
-				    "or private)",
+				    "invalid network mode '%s' (use none, host, "
+				    "private or slirp)",
 				    s);
 	return 0;
 }
@@ -378,6 +380,8 @@ const char *sbx_net_name(enum sbx_net net)
 		return "host";
 	case SBX_NET_PRIVATE:
 		return "private";
+	case SBX_NET_SLIRP:
+		return "slirp";
 	case SBX_NET_NONE:
 		break;
 	}

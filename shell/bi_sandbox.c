@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"       sandbox commit NAME DIR\n"
 	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N  --net none|host|private\n"
+	"         --cpus N  --memory SIZE  --pids N  --net none|host|private|slirp\n"
 	"         --cap-add CAP  --cap-drop CAP\n"
 	"         --seccomp default|unconfined|FILE  --read-only\n";
 
@@ -443,6 +443,7 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 		       s->gid < 0 ? 0 : s->gid);
 		printf("net:      %s\n", s->net == SBX_NET_HOST	   ? "host" :
 					 s->net == SBX_NET_PRIVATE ? "private" :
+					 s->net == SBX_NET_SLIRP   ? "slirp" :
 								     "none");
 		printf("limits:   cpus %" PRIu64 ".%03" PRIu64
 		       ", memory %" PRIu64 ", pids %" PRIu64

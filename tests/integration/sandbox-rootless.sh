@@ -96,6 +96,43 @@ else
 	fail sandbox-rootless-rm "sandbox still listed"
 fi
 
+# --net private without root: slirp4netns, ended with the sandbox
+slirps() { pgrep -u $uid -x slirp4netns | wc -l; }
+if ! command -v slirp4netns >/dev/null; then
+	skip sandbox-rootless-net-private "slirp4netns is not installed"
+elif ! setpriv --reuid=$uid --regid=$uid --clear-groups test -r /dev/net/tun -a -w /dev/net/tun; then
+	# the error a user gets then is checked instead
+	out=$(usbx run --read-only --net private -- true 2>&1)
+	if [ $? != 0 ] && grep -q 'slirp4netns did not start: .*/dev/net/tun' <<<"$out"; then
+		pass sandbox-rootless-net-private-clear-error
+	else
+		fail sandbox-rootless-net-private-clear-error "$out"
+	fi
+	skip sandbox-rootless-net-private "/dev/net/tun is not usable by uid $uid here"
+else
+	out=$(usbx run --read-only --net private -- sh -c \
+		'PATH=/usr/sbin:/sbin:$PATH; ip -4 addr show tap0; ip -4 route' 2>&1)
+	if grep -q "inet 10.0.2.100/24" <<<"$out" &&
+		grep -q "^default via 10.0.2.2 dev tap0" <<<"$out"; then
+		pass sandbox-rootless-net-private
+	else
+		fail sandbox-rootless-net-private "$(tr '\n' ' ' <<<"$out")"
+	fi
+	for _ in $(seq 1 50); do [ "$(slirps)" = 0 ] && break; sleep 0.1; done
+	[ "$(slirps)" = 0 ] && pass sandbox-rootless-net-private-run-cleanup ||
+		fail sandbox-rootless-net-private-run-cleanup "$(slirps) slirp4netns left after the run"
+	if out=$(usbx create rln --read-only --net private 2>&1) &&
+		[ "$(slirps)" = 1 ]; then
+		usbx rm -f rln >/dev/null 2>&1
+		for _ in $(seq 1 50); do [ "$(slirps)" = 0 ] && break; sleep 0.1; done
+		[ "$(slirps)" = 0 ] && pass sandbox-rootless-net-private-rm ||
+			fail sandbox-rootless-net-private-rm "slirp4netns still running after rm"
+	else
+		fail sandbox-rootless-net-private-rm "create: $out; $(slirps) slirp4netns"
+		usbx rm -f rln >/dev/null 2>&1
+	fi
+fi
+
 if setpriv --reuid=$uid --regid=$uid --clear-groups test -r /dev/fuse -a -w /dev/fuse; then
 	if out=$(usbx create rlw 2>&1) &&
 		out=$(usbx exec rlw -- sh -c 'echo hi > /etc/rl && cat /etc/rl' 2>&1) &&
