@@ -104,7 +104,8 @@ static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
 			if (id > 0)
 				n->pt_id = id;
 			else if (errno == EPERM || errno == ENOTTY ||
-				 errno == EOPNOTSUPP || errno == EINVAL)
+				 errno == EOPNOTSUPP || errno == EINVAL ||
+				 errno == ELOOP) /* upper on a stacked fs */
 				fs->passthrough = false; /* never will */
 		}
 		if (n->pt_id) {
