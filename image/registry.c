@@ -1231,9 +1231,13 @@ int img_registry_fetch_blobs(struct img_registry *r, struct img_fetch *v,
 	for (size_t i = 0; i < np; i++) {
 		size_t cnt = n / np + (i < n % np);
 
-		parts[i] = (struct fetch_part){ .r = r, .v = v + at, .n = cnt,
-						.parallel = (parallel + np - 1) / np,
-						.err = CS_ERROR_INIT };
+		parts[i] =
+			(struct fetch_part){ .r = r,
+					     .v = v + at,
+					     .n = cnt,
+					     .parallel =
+						     (parallel + np - 1) / np,
+					     .err = CS_ERROR_INIT };
 		at += cnt;
 	}
 	for (size_t i = 1; i < np; i++) {

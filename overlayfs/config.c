@@ -88,10 +88,23 @@ static int parse_lowers(struct ovl_config *cfg, const char *val,
 /* fuse-overlayfs options that tune its own behaviour; we accept and ignore
  * them so that existing command lines keep working. */
 static const char *const ignored_opts[] = {
-	"squash_to_root", "squash_to_uid", "squash_to_gid", "static_nlink",
-	"noacl", "threaded", "fsync", "fast_ino", "noxattrs",
-	"plugins", "xattr_permissions", "volatile",
-	"redirect_dir", "index", "metacopy", "xino", "userxattr",
+	"squash_to_root",
+	"squash_to_uid",
+	"squash_to_gid",
+	"static_nlink",
+	"noacl",
+	"threaded",
+	"fsync",
+	"fast_ino",
+	"noxattrs",
+	"plugins",
+	"xattr_permissions",
+	"volatile",
+	"redirect_dir",
+	"index",
+	"metacopy",
+	"xino",
+	"userxattr",
 };
 
 static bool ignored(const char *key)
@@ -103,16 +116,16 @@ static bool ignored(const char *key)
 }
 
 /* "C:H:N[:C:H:N…]" into ranges. */
-static int parse_idmap(const char *key, const char *val,
-		       struct ovl_idmap **out, size_t *nout,
-		       struct cs_error *err)
+static int parse_idmap(const char *key, const char *val, struct ovl_idmap **out,
+		       size_t *nout, struct cs_error *err)
 {
 	struct ovl_idmap *m = NULL;
 	size_t n = 0;
 	const char *p = val;
 
 	if (!val || !*val)
-		return cs_error_set(err, 0, "%s needs CONTAINER:HOST:COUNT", key);
+		return cs_error_set(err, 0, "%s needs CONTAINER:HOST:COUNT",
+				    key);
 	while (*p) {
 		unsigned long long v[3];
 
@@ -143,9 +156,10 @@ static int parse_idmap(const char *key, const char *val,
 	return 0;
 bad:
 	free(m);
-	return cs_error_set(err, 0,
-			    "%s '%s' is not CONTAINER:HOST:COUNT[:…] (ranges of 1 to 2^32 ids, at most %d)",
-			    key, val, OVL_MAX_IDMAP);
+	return cs_error_set(
+		err, 0,
+		"%s '%s' is not CONTAINER:HOST:COUNT[:…] (ranges of 1 to 2^32 ids, at most %d)",
+		key, val, OVL_MAX_IDMAP);
 }
 
 uint32_t ovl_id_to_container(const struct ovl_idmap *m, size_t n, uint32_t id)

@@ -69,7 +69,7 @@ struct ovl_file {
 	int old_fd;
 	bool lower;
 	struct ovl_node *node; /* valid while open: the kernel holds it */
-	int pt_id;             /* passthrough backing id, or 0 */
+	int pt_id;	       /* passthrough backing id, or 0 */
 };
 
 /* With the writeback cache the kernel writes whole pages, so it may read
@@ -157,7 +157,8 @@ static void reply_file(fuse_req_t req, struct ovl_fs *fs,
 		fi->keep_cache = 1;
 		if (fi->flags & O_DIRECT)
 			fi->direct_io = 1;
-		r = e ? fuse_reply_create(req, e, fi) : fuse_reply_open(req, fi);
+		r = e ? fuse_reply_create(req, e, fi) :
+			fuse_reply_open(req, fi);
 	}
 	if (r == -ENOENT)
 		file_free(fs, f);
@@ -661,16 +662,16 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
-	struct mk_args a = { .kind = MK_FILE, .mode = mode,
+	struct mk_args a = { .kind = MK_FILE,
+			     .mode = mode,
 			     .flags = cache_flags(FS(req), fi->flags) };
 
 	do_create(req, parent, name, &a, fi);
 }
 
-int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid,
-		uint32_t gid, uint32_t flags, uint32_t mode,
-		struct fuse_entry_param *e, struct fuse_file_info *fi,
-		int *backing_id)
+int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
+		uint32_t flags, uint32_t mode, struct fuse_entry_param *e,
+		struct fuse_file_info *fi, int *backing_id)
 {
 	const struct ovl_config *c = fs->cfg;
 	struct ovl_node *dir = NODE(fs, nodeid), *n;
@@ -689,11 +690,12 @@ int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid,
 		r = fs->ro ? -EROFS : ovl_copy_up(fs, dir, true);
 	if (!r) {
 		/* the kernel answers EOPNOTSUPP where the upper fs cannot */
-		fd = openat(node_upper_fd(dir), ".",
-			    (cache_flags(fs, (int)flags) | O_TMPFILE |
-			     O_CLOEXEC) & ~(O_CREAT | O_EXCL | O_NOCTTY |
-					    O_NOFOLLOW | O_DIRECT),
-			    mode & 07777);
+		fd = openat(
+			node_upper_fd(dir), ".",
+			(cache_flags(fs, (int)flags) | O_TMPFILE | O_CLOEXEC) &
+				~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW |
+				  O_DIRECT),
+			mode & 07777);
 		if (fd < 0)
 			r = errno == EISDIR ? -EOPNOTSUPP : -errno;
 	}
@@ -827,8 +829,8 @@ static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
 		goto out;
 	pfd = node_upper_fd(dir);
 	/* a node of the name must not be looked for under it again */
-	gone = ovl_node_find(fs, ovl_imap_get(fs, lk->st.st_dev,
-					       lk->st.st_ino));
+	gone = ovl_node_find(fs,
+			     ovl_imap_get(fs, lk->st.st_dev, lk->st.st_ino));
 	if (gone && gone->parent == dir && gone->name &&
 	    !strcmp(gone->name, name))
 		gone->pinned = gone->removed = true;
@@ -886,10 +888,9 @@ static int copy_up_whole(struct ovl_fs *fs, struct ovl_node *n)
 /* renameat2(RENAME_EXCHANGE): both copied up whole, then swapped in the
  * upper layer in one step; a directory that lands on a name lower layers
  * hold is made opaque so it does not merge with them. */
-static int exchange(struct ovl_fs *fs, struct ovl_node *sdir,
-		    const char *sname, struct ovl_lookup *slk,
-		    struct ovl_node *ddir, const char *dname,
-		    struct ovl_lookup *dlk)
+static int exchange(struct ovl_fs *fs, struct ovl_node *sdir, const char *sname,
+		    struct ovl_lookup *slk, struct ovl_node *ddir,
+		    const char *dname, struct ovl_lookup *dlk)
 {
 	bool s_below = slk->lower_below, d_below = dlk->lower_below;
 	struct ovl_node *a = ovl_node_get(fs, sdir, sname, slk);
@@ -908,9 +909,9 @@ static int exchange(struct ovl_fs *fs, struct ovl_node *sdir,
 			r = ovl_set_opaque(fs, node_upper_fd(a));
 		if (!r && S_ISDIR(b->type) && s_below)
 			r = ovl_set_opaque(fs, node_upper_fd(b));
-		if (!r && renameat2(node_upper_fd(sdir), sname,
-				    node_upper_fd(ddir), dname,
-				    RENAME_EXCHANGE) < 0)
+		if (!r &&
+		    renameat2(node_upper_fd(sdir), sname, node_upper_fd(ddir),
+			      dname, RENAME_EXCHANGE) < 0)
 			r = -errno;
 		if (!r) {
 			ovl_node_set_name(fs, a, ddir, dname);
@@ -953,8 +954,9 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 	dexists = r == 0;
 	r = 0;
 	if (flags & RENAME_EXCHANGE) {
-		r = !dexists ? -ENOENT : fs->ro ? -EROFS :
-			exchange(fs, sdir, sname, slk, ddir, dname, dlk);
+		r = !dexists ? -ENOENT :
+		    fs->ro   ? -EROFS :
+			       exchange(fs, sdir, sname, slk, ddir, dname, dlk);
 		goto out;
 	}
 	sdir_is = S_ISDIR(slk->st.st_mode);
@@ -1081,13 +1083,15 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		/* no O_DIRECT here: our buffers are not aligned for it; the
 		 * kernel opens passthrough files with the caller's flags
 		 * and sends the rest to us uncached (direct_io) */
-		int flags = (fi->flags | O_CLOEXEC) &
-			    ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
+		int flags =
+			(fi->flags | O_CLOEXEC) &
+			~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
 
 		ovl_proc_path(pfd, path);
 		fd = open(path, cache_flags(fs, flags));
 		/* a write-only file we may not read: no read-modify-write */
-		if (fd < 0 && errno == EACCES && cache_flags(fs, flags) != flags)
+		if (fd < 0 && errno == EACCES &&
+		    cache_flags(fs, flags) != flags)
 			fd = open(path, flags & ~O_APPEND);
 		if (fd < 0)
 			r = -errno;

@@ -39,9 +39,9 @@ struct ovl_config {
 	bool debug;        /* -d: libfuse request tracing, implies -f */
 	bool singlethread; /* -s */
 	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
-	bool writeback;     /* writeback=1 (default): kernel write cache */
+	bool writeback;	    /* writeback=1 (default): kernel write cache */
 	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
-	double timeout;    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
+	double timeout;	    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
 	/* uidmapping=/gidmapping= (fuse-overlayfs): ids on disk are "host",
 	 * ids shown by the mount "container" */
 	struct ovl_idmap *uidmap, *gidmap;
@@ -57,8 +57,7 @@ struct ovl_idmap {
 #define OVL_MAX_IDMAP 340 /* ranges per option, as the kernel's uid_map */
 
 /* The container id of host id (overflow 65534 when no range holds it). */
-uint32_t ovl_id_to_container(const struct ovl_idmap *m, size_t n,
-			     uint32_t id);
+uint32_t ovl_id_to_container(const struct ovl_idmap *m, size_t n, uint32_t id);
 /* The host id of container id, or (uint32_t)-1 when no range holds it.
  * Without ranges both are the identity. */
 uint32_t ovl_id_to_host(const struct ovl_idmap *m, size_t n, uint32_t id);

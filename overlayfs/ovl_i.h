@@ -53,13 +53,13 @@ struct ovl_node {
 	/* fd budget: least recently used nodes lose their fds (nent 0,
 	 * evicted) and get them back by name on their next refresh */
 	struct ovl_node *lru_prev, *lru_next;
-	unsigned nopen;  /* open files: kept resolved while > 0 */
-	bool pinned;     /* cannot be found again by name: never evicted */
-	bool removed;    /* its name was removed: never copied up again */
+	unsigned nopen; /* open files: kept resolved while > 0 */
+	bool pinned;	/* cannot be found again by name: never evicted */
+	bool removed;	/* its name was removed: never copied up again */
 	/* open files in passthrough and in cached mode: the kernel allows
 	 * one mode per inode, and one backing file */
 	unsigned pt_opens, cached_opens;
-	int pt_id;       /* backing id while pt_opens > 0 */
+	int pt_id; /* backing id while pt_opens > 0 */
 	/* a directory's merged listing, sorted by offset (ops.c); valid
 	 * until the directory changes (ovl_dir_changed) or fs->gen moves */
 	struct ovl_dirent *dl;
@@ -85,12 +85,12 @@ struct ovl_fs {
 	bool ro;
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
-	bool writeback;           /* the kernel's writeback cache is on */
+	bool writeback;		  /* the kernel's writeback cache is on */
 	/* passthrough.c: FUSE passthrough of upper files */
-	bool pt_kernel;           /* the kernel offered it at INIT */
-	bool passthrough;         /* asked for; off again if the ioctl fails */
-	int pt_devfd;             /* the session's /dev/fuse fd, or -1 */
-	uint64_t pt_init_unique;  /* the INIT request, until answered */
+	bool pt_kernel;		 /* the kernel offered it at INIT */
+	bool passthrough;	 /* asked for; off again if the ioctl fails */
+	int pt_devfd;		 /* the session's /dev/fuse fd, or -1 */
+	uint64_t pt_init_unique; /* the INIT request, until answered */
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -105,7 +105,7 @@ struct ovl_fs {
 	double timeout;
 	/* nodes by last use, most recent first (the root is not listed) */
 	struct ovl_node *lru_head, *lru_tail;
-	int fd_high;              /* an fd this high means: evict (unlock) */
+	int fd_high; /* an fd this high means: evict (unlock) */
 	bool evict_pending;
 };
 
@@ -178,7 +178,7 @@ void ovl_node_fix_stat(const struct ovl_fs *fs, const struct ovl_node *n,
 struct ovl_dirent {
 	char *name;
 	uint64_t ino;
-	uint64_t off;  /* readdir offset (ops.c) */
+	uint64_t off; /* readdir offset (ops.c) */
 	unsigned char type;
 };
 int ovl_list_dir(struct ovl_fs *fs, struct ovl_node *dir,
@@ -200,10 +200,9 @@ extern const struct fuse_lowlevel_ops ovl_ops;
 
 /* O_TMPFILE in directory node nodeid for the caller uid/gid: the new
  * node and open file, like a create (ops.c).  0 or -errno. */
-int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid,
-		uint32_t gid, uint32_t flags, uint32_t mode,
-		struct fuse_entry_param *e, struct fuse_file_info *fi,
-		int *backing_id);
+int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
+		uint32_t flags, uint32_t mode, struct fuse_entry_param *e,
+		struct fuse_file_info *fi, int *backing_id);
 /* Undoes ovl_tmpfile() when its reply could not be sent. */
 void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 		       const struct fuse_file_info *fi);

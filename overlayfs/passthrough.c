@@ -31,7 +31,7 @@
 
 #include "overlayfs/ovl_i.h"
 
-#define PT_INIT_OPCODE 26             /* FUSE_INIT */
+#define PT_INIT_OPCODE 26	       /* FUSE_INIT */
 #define PT_FLAG2_PASSTHROUGH (1u << 5) /* FUSE_PASSTHROUGH >> 32 */
 #define PT_FOPEN_PASSTHROUGH (1u << 7)
 #define PT_FOPEN_KEEP_CACHE (1u << 1)
@@ -97,7 +97,8 @@ struct pt_create_in {
 	uint32_t flags, mode, umask, open_flags;
 };
 
-static void fill_entry(struct pt_entry_out *o, const struct fuse_entry_param *e);
+static void fill_entry(struct pt_entry_out *o,
+		       const struct fuse_entry_param *e);
 
 /* Answers FUSE_TMPFILE, which libfuse 3.14 does not know: the reply is a
  * create's (entry + open). */
@@ -129,8 +130,8 @@ static void tmpfile_request(struct ovl_fs *fs, int fd, const void *buf,
 	}
 	fill_entry(&out.entry, &e);
 	out.open.fh = fi.fh;
-	out.open.open_flags = backing_id ? PT_FOPEN_PASSTHROUGH :
-					   PT_FOPEN_KEEP_CACHE;
+	out.open.open_flags =
+		backing_id ? PT_FOPEN_PASSTHROUGH : PT_FOPEN_KEEP_CACHE;
 	out.open.backing_id = backing_id;
 	oh.len = sizeof(oh) + sizeof(out);
 	if (writev(fd, iov, 2) < 0)

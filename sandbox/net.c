@@ -179,7 +179,8 @@ static void slirp_watch(pid_t init, int ready_wr, int log_fd)
 	}
 	spfd = (int)syscall(SYS_pidfd_open, s, 0);
 	for (;;) {
-		struct pollfd p[2] = { { ipfd, POLLIN, 0 }, { spfd, POLLIN, 0 } };
+		struct pollfd p[2] = { { ipfd, POLLIN, 0 },
+				       { spfd, POLLIN, 0 } };
 
 		if (poll(p, spfd >= 0 ? 2 : 1, -1) < 0 && errno == EINTR)
 			continue;
@@ -192,7 +193,8 @@ static void slirp_watch(pid_t init, int ready_wr, int log_fd)
 
 static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 {
-	_cleanup_free_ char *logp = xasprintf("%s/slirp-%ld.log", rt, (long)pid);
+	_cleanup_free_ char *logp =
+		xasprintf("%s/slirp-%ld.log", rt, (long)pid);
 	int ready[2], log_fd, st;
 	char buf[64];
 	ssize_t n = 0;

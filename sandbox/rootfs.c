@@ -359,7 +359,8 @@ static int slirp_resolv(struct cs_error *err)
 	struct stat st;
 	int fd;
 
-	if (stat("/etc/resolv.conf", &st) < 0 && lstat("/etc/resolv.conf", &st) < 0)
+	if (stat("/etc/resolv.conf", &st) < 0 &&
+	    lstat("/etc/resolv.conf", &st) < 0)
 		return 0; /* no file to replace (a minimal image): leave it */
 	if (!S_ISREG(st.st_mode))
 		return 0; /* a symlink to a file not there yet: leave it */

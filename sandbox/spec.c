@@ -366,10 +366,11 @@ int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err)
 	else if (!strcmp(s, "slirp"))
 		*net = SBX_NET_SLIRP;
 	else
-		return cs_error_set(err, 0,
-				    "invalid network mode '%s' (use none, host, "
-				    "private or slirp)",
-				    s);
+		return cs_error_set(
+			err, 0,
+			"invalid network mode '%s' (use none, host, "
+			"private or slirp)",
+			s);
 	return 0;
 }
 

@@ -62,13 +62,23 @@ static char **list(int dfd, size_t *count);
 
 enum op { OP_CREATE, OP_WRITE, OP_TRUNC, OP_MKDIR, OP_RMDIR, OP_UNLINK,
 	  OP_RENAME, OP_LINK, OP_SYMLINK, OP_CHMOD, OP_CHOWN, OP_UTIMES,
-	  OP_SETXATTR, OP_RMXATTR, OP_READ, OP_STAT, OP_LIST, OP_MMAP,
-	  OP_EXCHANGE, OP_TMPFILE, OP_COUNT };
+	  OP_SETXATTR,
+	  OP_RMXATTR,
+	  OP_READ,
+	  OP_STAT,
+	  OP_LIST,
+	  OP_MMAP,
+	  OP_EXCHANGE,
+	  OP_TMPFILE,
+	  OP_COUNT
+};
 
-static const char *const op_names[] = { "create", "write", "truncate",
-	"mkdir", "rmdir", "unlink", "rename", "link", "symlink", "chmod",
-	"chown", "utimes", "setxattr", "removexattr", "read", "stat",
-	"list", "mmap-write", "exchange", "tmpfile+link" };
+static const char *const op_names[] = {
+	"create", "write",  "truncate",	  "mkdir",	 "rmdir",
+	"unlink", "rename", "link",	  "symlink",	 "chmod",
+	"chown",  "utimes", "setxattr",	  "removexattr", "read",
+	"stat",	  "list",   "mmap-write", "exchange",	 "tmpfile+link"
+};
 
 struct args {
 	enum op op;
@@ -136,8 +146,10 @@ static int run(int root, const struct args *a, uint64_t *sum)
 	case OP_RENAME:
 		return renameat(root, a->p1, root, a->p2) < 0 ? errno : 0;
 	case OP_EXCHANGE:
-		return renameat2(root, a->p1, root, a->p2, RENAME_EXCHANGE) < 0 ?
-			       errno : 0;
+		return renameat2(root, a->p1, root, a->p2, RENAME_EXCHANGE) <
+				       0 ?
+			       errno :
+			       0;
 	case OP_TMPFILE: {
 		/* an O_TMPFILE file in directory p1, written, named p2 */
 		char buf[512];

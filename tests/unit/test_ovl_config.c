@@ -130,24 +130,33 @@ static void test_idmap(void **state)
 
 	(void)state;
 	ovl_config_init(&c);
-	assert_int_equal(ovl_config_parse(&c, "lowerdir=/l,uidmapping=0:1000:1:1:100000:65536,gidmapping=0:5:10", &err), 0);
+	assert_int_equal(
+		ovl_config_parse(
+			&c,
+			"lowerdir=/l,uidmapping=0:1000:1:1:100000:65536,gidmapping=0:5:10",
+			&err),
+		0);
 	assert_int_equal(c.nuidmap, 2);
 	assert_int_equal(c.ngidmap, 1);
 	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 1000), 0);
 	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 100000), 1);
-	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 165535), 65536);
-	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 165536), 65534);
+	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 165535),
+			 65536);
+	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 165536),
+			 65534);
 	assert_int_equal(ovl_id_to_container(c.uidmap, c.nuidmap, 0), 65534);
 	assert_int_equal(ovl_id_to_host(c.uidmap, c.nuidmap, 0), 1000);
 	assert_int_equal(ovl_id_to_host(c.uidmap, c.nuidmap, 65536), 165535);
-	assert_int_equal(ovl_id_to_host(c.uidmap, c.nuidmap, 65537), (uint32_t)-1);
+	assert_int_equal(ovl_id_to_host(c.uidmap, c.nuidmap, 65537),
+			 (uint32_t)-1);
 	assert_int_equal(ovl_id_to_host(c.gidmap, c.ngidmap, 9), 14);
 	/* no mapping: the identity */
 	assert_int_equal(ovl_id_to_host(NULL, 0, 42), 42);
 	assert_int_equal(ovl_id_to_container(NULL, 0, 42), 42);
-	const char *bad[] = { "uidmapping=", "uidmapping=0:1000", "uidmapping=0:1:0",
-			      "uidmapping=0:1:2:", "uidmapping=a:b:c",
-			      "uidmapping=0:4294967295:2", "gidmapping=-1:0:1" };
+	const char *bad[] = { "uidmapping=",	  "uidmapping=0:1000",
+			      "uidmapping=0:1:0", "uidmapping=0:1:2:",
+			      "uidmapping=a:b:c", "uidmapping=0:4294967295:2",
+			      "gidmapping=-1:0:1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(ovl_config_parse(&c, bad[i], &err), -1);
 		assert_non_null(err.msg);
