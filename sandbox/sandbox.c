@@ -291,6 +291,51 @@ struct run_cmd {
 	struct sbx_info info;
 };
 
+/* Where a command starts inside the sandbox: when the caller's directory
+ * lies in one of its --mount sources (the longest), the same place under
+ * the mount's destination — `--mount .:/src` then `@dev make` builds here,
+ * as docker users get with -v "$PWD:/src" -w /src; else NULL (the
+ * workdir).  Computed on the host side, before entering. */
+static char *mapped_cwd(const struct sbx_spec *spec)
+{
+	char cwd[PATH_MAX], real[PATH_MAX];
+	size_t best = 0;
+	char *out = NULL;
+
+	if (!spec->nmounts || !getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		const char *src = realpath(spec->mounts[i].src, real) ?
+					  real :
+					  spec->mounts[i].src;
+		const char *dst = spec->mounts[i].dst;
+		size_t n = strlen(src), d = strlen(dst);
+
+		while (n > 1 && src[n - 1] == '/')
+			n--;
+		while (d > 1 && dst[d - 1] == '/')
+			d--;
+		if (n == 1 && src[0] == '/')
+			n = 0; /* the host root: every directory is in it */
+		if (strncmp(cwd, src, n) || (cwd[n] && cwd[n] != '/') ||
+		    (out && n <= best))
+			continue;
+		best = n;
+		free(out);
+		out = d == 1 && cwd[n] ?
+			      xstrdup(cwd + n) :
+			      xasprintf("%.*s%s", (int)d, dst, cwd + n);
+	}
+	return out;
+}
+
+char *sbx_start_dir(const struct sbx_spec *spec)
+{
+	char *m = mapped_cwd(spec);
+
+	return m ? m : xstrdup(spec->workdir ? spec->workdir : "/");
+}
+
 struct child_args {
 	const struct sbx_spec *spec;
 	const struct sbx_info *info;
@@ -304,6 +349,8 @@ struct child_args {
 	int status_fd, go_fd, status_rd, go_wr;
 	/* rootless: wait for the id maps on sync_fd (else -1) */
 	int sync_fd;
+	char cwd[PATH_MAX]; /* run: mapped_cwd(), else "" (in a, whose
+			     * lifetime the command child relies on anyway) */
 	int err_fd, log_fd, init_fd, exec_fd, in_cg;
 	sigset_t sigmask; /* the caller's, restored in init */
 };
@@ -375,7 +422,9 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
 	signal(SIGQUIT, SIG_DFL);
 	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
 		_exit(125);
-	if (chdir(wd) < 0) {
+	if (a->cwd[0] && chdir(a->cwd) == 0)
+		wd = NULL;
+	if (wd && chdir(wd) < 0) {
 		fprintf(stderr, "%s: sandbox '%s': workdir '%s': %s\n",
 			cs_log_prog(), spec->name, wd, strerror(errno));
 		_exit(125);
@@ -1084,6 +1133,12 @@ static int boot_with(struct sbx_info *info, const char *dir,
 
 	memset(&a, 0, sizeof(a));
 	a.init_fd = a.exec_fd = a.log_fd = a.sync_fd = a.go_fd = -1;
+	if (run) {
+		_cleanup_free_ char *mwd = mapped_cwd(spec);
+
+		if (mwd && strlen(mwd) < sizeof(a.cwd))
+			strcpy(a.cwd, mwd);
+	}
 	a.go_wr = a.status_fd = a.status_rd = -1;
 	info->userns = geteuid() != 0;
 	info->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
@@ -1622,6 +1677,7 @@ int sbx_join(const char *name, struct cs_error *err)
 	int pidfd = -1, cgfd = -1, procsfd = -1, in_cg, r;
 	pid_t pid;
 	const char *wd;
+	_cleanup_free_ char *mwd = NULL;
 
 	if (record_read(name, &info, err) < 0)
 		goto fail;
@@ -1632,6 +1688,7 @@ int sbx_join(const char *name, struct cs_error *err)
 			     name, sbx_state_name(info.state), name);
 		goto fail;
 	}
+	mwd = mapped_cwd(&info.spec); /* while the host's paths are ours */
 	pidfd = pidfd_open(info.init_pid, 0);
 	/* the pidfd pins the process: check it is still the recorded one */
 	if (pidfd < 0 || sbx_proc_start(info.init_pid) != info.init_start) {
@@ -1692,7 +1749,9 @@ int sbx_join(const char *name, struct cs_error *err)
 		goto fail;
 	}
 	wd = info.spec.workdir ? info.spec.workdir : "/";
-	if (chdir(wd) < 0) {
+	if (mwd && chdir(mwd) == 0)
+		wd = NULL;
+	if (wd && chdir(wd) < 0) {
 		cs_error_errno(err, "sandbox '%s': workdir '%s'", name, wd);
 		goto fail;
 	}

@@ -163,6 +163,10 @@ int sbx_create(const struct sbx_spec *spec, struct cs_error *err);
  * the error is "no such sandbox" or "not running").
  */
 int sbx_join(const char *name, struct cs_error *err);
+/* Where a command of the sandbox with spec starts, seen from the caller's
+ * current directory: under a --mount destination when the directory lies
+ * in that mount's source, else the workdir ("/" by default).  Malloc'd. */
+char *sbx_start_dir(const struct sbx_spec *spec);
 /* After a successful sbx_join: the sandbox's --env entries ("K=V", NULL
  * terminated, never NULL), for a caller that execs with its own envp
  * instead of environ.  Owned by the library; valid until exec. */

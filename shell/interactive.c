@@ -146,9 +146,21 @@ char *sh_expand_prompt(struct sh *sh, const char *ps)
 				*strchr(host, '.') = 0;
 			cs_buf_adds(&b, host);
 			break;
-		case 'w':
-			add_home_tilde(sh, &b, pwd);
+		case 'w': {
+			char *wd = NULL, *root = NULL;
+
+			/* entered: where its commands run (`--mount .:/src`
+			 * shows /src), as DESIGN's session shows it */
+			if (sh->entered && sh_router && sh_router->rootfs)
+				root = sh_router->rootfs(sh->entered, &wd);
+			if (root && wd)
+				cs_buf_adds(&b, wd);
+			else
+				add_home_tilde(sh, &b, pwd);
+			free(root);
+			free(wd);
 			break;
+		}
 		case 'W': {
 			const char *home = sh_getvar(sh, "HOME");
 			const char *s = strrchr(pwd, '/');

@@ -93,7 +93,7 @@ static char *rootfs(const char *target, char **workdir)
 	char *r = NULL;
 	if (info.state == SBX_STATE_RUNNING && info.rootfs) {
 		r = xstrdup(info.rootfs);
-		*workdir = xstrdup(info.spec.workdir ? info.spec.workdir : "/");
+		*workdir = sbx_start_dir(&info.spec);
 	}
 	sbx_info_release(&info);
 	return r;

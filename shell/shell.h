@@ -35,7 +35,8 @@ struct sh_router {
 	 * "image".  A malloc'd NULL-terminated array of malloc'd strings. */
 	char **(*names)(struct sh *sh, const char *kind);
 	/* The host path of a target's root filesystem and (malloc'd, in
-	 * *workdir) its working directory, for completing inside it; NULL
+	 * *workdir) the directory its commands start in from the shell's
+	 * current one, for completing inside it and for the prompt; NULL
 	 * when the target cannot be browsed from here. */
 	char *(*rootfs)(const char *target, char **workdir);
 };

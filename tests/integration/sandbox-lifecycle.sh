@@ -75,6 +75,17 @@ check sandbox-pipe test "$out" = "HELLO FROM DEV"
 	check sandbox-enter-leave test "$out" = "hh
 $(hostname)
 $(hostname)"
+	# DESIGN's session: `sandbox create dev --mount .:/src` in a project,
+	# `@dev make | tee build.log` builds there, from a subdirectory too
+	mkdir -p "$work/proj/sub"
+	printf 'all:\n\t@echo "built in $$(pwd) on $$(hostname)"\n' >"$work/proj/Makefile"
+	out=$(cd "$work/proj" && "$sbx_bin/cshell" -c 'sandbox create proj --mount .:/src >/dev/null &&
+		@proj make -j2 | tee build.log >/dev/null; cat build.log; cd sub && @proj pwd; cd /; @proj pwd
+		enter proj; cd '"$work"'/proj; make; leave; sandbox rm -f proj' 2>&1)
+	check sandbox-design-session test "$out" = "built in /src on proj
+/src/sub
+/
+built in /src on proj"
 	out=$("$sbx_bin/cshell" -c '@nosuch true' 2>&1)
 	rc=$?
 	if [ $rc = 2 ] && [[ $out == *"unknown target 'nosuch'"* ]]; then

@@ -161,6 +161,11 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 	check tab-command-after-enter "only-in-sbx *\$"
 	keys C-u
 	keys 'leave' Enter
+	# \w after enter: where the sandbox's commands run (its workdir here)
+	keys "PS1='\T\w% '" Enter
+	keys "enter $SBX" Enter
+	check prompt-shows-target-dir "^\[$SBX\] /% *\$"
+	keys 'leave' Enter
 	# job control reaches into the sandbox
 	clear_screen
 	keys "@$SBX sleep 60" Enter
