@@ -79,7 +79,9 @@ $(hostname)"
 	# `@dev make | tee build.log` builds there, from a subdirectory too
 	mkdir -p "$work/proj/sub"
 	printf 'all:\n\t@echo "built in $$(pwd) on $$(hostname)"\n' >"$work/proj/Makefile"
-	out=$(cd "$work/proj" && "$sbx_bin/cshell" -c 'sandbox create proj --mount .:/src >/dev/null &&
+	# (env -u: under make check the outer make's jobserver would leak in)
+	out=$(cd "$work/proj" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		"$sbx_bin/cshell" -c 'sandbox create proj --mount .:/src >/dev/null &&
 		@proj make -j2 | tee build.log >/dev/null; cat build.log; cd sub && @proj pwd; cd /; @proj pwd
 		enter proj; cd '"$work"'/proj; make; leave; sandbox rm -f proj' 2>&1)
 	check sandbox-design-session test "$out" = "built in /src on proj
