@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -88,7 +90,98 @@ static int cache_flags(const struct ovl_fs *fs, int flags)
  * read-only (a lower file may be copied up while open, and the kernel
  * cannot move an open file to another backing file) and no open of n uses
  * the page cache (the kernel allows one mode per inode). */
-static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
+/* ---------------------------------------------- setuid and setgid bits */
+
+/* Whether the caller's group is gid, or one of its supplementary ones. */
+static bool caller_in_group(fuse_req_t req, gid_t gid)
+{
+	gid_t list[256];
+	int n;
+
+	if (fuse_req_ctx(req)->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 256, list);
+	for (int i = 0; i < n && i < 256; i++)
+		if (list[i] == gid)
+			return true;
+	return false;
+}
+
+/* The mode bits a write by this caller clears when it lacks CAP_FSETID:
+ * setuid; setgid when group-executable or when the caller is not in the
+ * file's group (the kernel's setattr_should_drop_suidgid).  st is the
+ * merged view's. */
+static mode_t bits_dropped(fuse_req_t req, const struct stat *st)
+{
+	mode_t m = st->st_mode, drop = m & S_ISUID;
+
+	if (!S_ISREG(m))
+		return 0;
+	if ((m & S_ISGID) &&
+	    ((m & S_IXGRP) || !caller_in_group(req, st->st_gid)))
+		drop |= S_ISGID;
+	return drop;
+}
+
+/* Whether the caller has CAP_FSETID in our user namespace, which is the
+ * initial one whenever passthrough is on.  Read from /proc, and asked only
+ * about setuid/setgid files. */
+static bool caller_has_fsetid(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	char path[64], line[256], ns[64], mine[64];
+	unsigned long long eff = 0;
+	bool found = false;
+	ssize_t a, b;
+	FILE *f;
+
+	if (!c->pid)
+		return false; /* not visible from here: assume not */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c->pid);
+	a = readlink(path, ns, sizeof(ns));
+	b = readlink("/proc/self/ns/user", mine, sizeof(mine));
+	if (a <= 0 || a != b || memcmp(ns, mine, (size_t)a))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff & (1ULL << CAP_FSETID));
+}
+
+/* handle_killpriv_v2: what the kernel's file_remove_privs would do for a
+ * write by a caller without CAP_FSETID (bits_dropped) on n's upper file;
+ * security.capability goes by itself, the upper filesystem drops it on any
+ * write.  With notify the kernel's cached mode is dropped too.  0 or
+ * -errno. */
+static int kill_suidgid(fuse_req_t req, struct ovl_fs *fs, struct ovl_node *n,
+			bool notify)
+{
+	int fd = node_upper_fd(n);
+	char path[64];
+	struct stat st;
+	mode_t drop;
+
+	if (fd < 0 || ovl_node_stat(fs, n, &st) < 0)
+		return 0;
+	drop = bits_dropped(req, &st);
+	if (!drop)
+		return 0;
+	ovl_proc_path(fd, path);
+	if (chmod(path, st.st_mode & 07777 & ~drop) < 0)
+		return -errno;
+	if (notify && fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, (uintptr_t)n, -1, 0);
+	return 0;
+}
+
+/* An open file of node n on fd; passthrough when the kernel has it and
+ * the node's other opens allow, unless cached (then its writes reach us). */
+static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n,
+				 bool cached)
 {
 	struct ovl_file *f = xcalloc(1, sizeof(*f));
 
@@ -97,7 +190,8 @@ static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n)
 	f->node = n;
 	f->lower = node_upper_fd(n) < 0;
 	n->nopen++;
-	if (fs->passthrough && (!f->lower || fs->ro) && !n->cached_opens) {
+	if (fs->passthrough && (!f->lower || fs->ro) && !n->cached_opens &&
+	    !(cached && !n->pt_opens)) {
 		if (!n->pt_id) {
 			int id = ovl_pt_open_backing(fs, fd);
 
@@ -356,6 +450,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		if (fi ? ftruncate(file_fd(fi), attr->st_size) < 0 :
 			 truncate(path, attr->st_size) < 0)
 			r = -errno;
+		/* handle_killpriv_v2: FATTR_KILL_SUIDGID (libfuse's KILL_SUID) */
+		else if (fs->killpriv && (to_set & FUSE_SET_ATTR_KILL_SUID))
+			r = kill_suidgid(req, fs, n, false);
 	}
 	if (!r && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
 		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
@@ -609,8 +706,13 @@ out:
 	} else if (fi) {
 		struct ovl_file *f;
 
+		/* a setuid file written by a caller without CAP_FSETID loses
+		 * the bit on that write: its writes must reach us */
+		bool cached = fs->killpriv && bits_dropped(req, &e.attr) &&
+			      !caller_has_fsetid(req);
+
 		lock(fs);
-		f = file_new(fs, a->fd, n);
+		f = file_new(fs, a->fd, n, cached);
 		unlock(fs);
 		reply_file(req, fs, fi, f, &e);
 	} else {
@@ -720,7 +822,7 @@ int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
 	ovl_node_fix_stat(fs, n, &e->attr);
 	e->attr_timeout = fs->timeout;
 	e->entry_timeout = fs->timeout;
-	f = file_new(fs, fd, n);
+	f = file_new(fs, fd, n, false);
 	fi->fh = (uintptr_t)f;
 	*backing_id = f->pt_id;
 	unlock(fs);
@@ -1066,6 +1168,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ovl_fs *fs = FS(req);
 	struct ovl_node *n = NODE(fs, ino);
 	bool wr = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	bool kill = ovl_req_kill_suidgid, cached = false;
 	char path[64];
 	struct ovl_file *f;
 	int r, fd = -1, pfd = -1;
@@ -1102,8 +1205,22 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	lock(fs);
-	f = file_new(fs, fd, n);
+	if (wr && fs->killpriv) {
+		struct stat st;
+
+		if (kill)
+			r = kill_suidgid(req, fs, n, true); /* O_TRUNC */
+		else if (ovl_node_stat(fs, n, &st) == 0 &&
+			 bits_dropped(req, &st) && !caller_has_fsetid(req))
+			cached = true;
+		/* writes through passthrough never reach us: clear the bits
+		 * now, as a write would */
+		if (cached && n->pt_opens)
+			r = kill_suidgid(req, fs, n, true);
+	}
+	f = file_new(fs, fd, n, cached);
 	unlock(fs);
+	(void)r; /* like the kernel's, a failed kill does not fail the open */
 	reply_file(req, fs, fi, f, NULL);
 }
 
@@ -1145,7 +1262,17 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
 	ssize_t r;
 
-	(void)ino;
+	if (ovl_req_kill_suidgid) {
+		struct ovl_fs *fs = FS(req);
+
+		lock(fs);
+		r = kill_suidgid(req, fs, NODE(fs, ino), true);
+		unlock(fs);
+		if (r < 0) {
+			fuse_reply_err(req, (int)-r);
+			return;
+		}
+	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = file_fd(fi);
 	out.buf[0].pos = off;

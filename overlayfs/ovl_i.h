@@ -91,6 +91,11 @@ struct ovl_fs {
 	bool passthrough;	 /* asked for; off again if the ioctl fails */
 	int pt_devfd;		 /* the session's /dev/fuse fd, or -1 */
 	uint64_t pt_init_unique; /* the INIT request, until answered */
+	/* handle_killpriv_v2: the kernel offered it / we took it; then we
+	 * clear setuid and setgid bits on writes, truncates and opens with
+	 * O_TRUNC by callers without CAP_FSETID (ops.c) */
+	bool kp2_kernel, killpriv;
+	struct fuse_session *se;
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -208,6 +213,9 @@ void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 		       const struct fuse_file_info *fi);
 
 /* passthrough.c */
+/* Set while a thread handles an open or write whose caller the kernel
+ * found without CAP_FSETID (handle_killpriv_v2). */
+extern __thread bool ovl_req_kill_suidgid;
 /* Routes the session's I/O through the hooks that ask for passthrough at
  * INIT, when this process may use it (root in the initial namespace). */
 int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se);

@@ -36,6 +36,13 @@
 #define PT_FOPEN_PASSTHROUGH (1u << 7)
 #define PT_FOPEN_KEEP_CACHE (1u << 1)
 #define PT_STACK_DEPTH 1 /* backing files sit on plain filesystems */
+#define PT_KILLPRIV_V2 (1u << 28) /* FUSE_HANDLE_KILLPRIV_V2, init flags */
+#define PT_OPEN_OPCODE 14
+#define PT_WRITE_OPCODE 16
+#define PT_OPEN_KILL_SUIDGID (1u << 0)	/* fuse_open_in.open_flags */
+#define PT_WRITE_KILL_SUIDGID (1u << 2) /* fuse_write_in.write_flags */
+
+__thread bool ovl_req_kill_suidgid;
 
 struct pt_in_header {
 	uint32_t len, opcode;
@@ -57,6 +64,15 @@ struct pt_init_out {
 	uint16_t max_pages, map_alignment;
 	uint32_t flags2, max_stack_depth;
 	uint32_t unused[6];
+};
+
+struct pt_open_in {
+	uint32_t flags, open_flags;
+};
+
+struct pt_write_in {
+	uint64_t fh, offset;
+	uint32_t size, write_flags;
 };
 
 struct pt_backing_map {
@@ -138,8 +154,10 @@ static void tmpfile_request(struct ovl_fs *fs, int fd, const void *buf,
 		ovl_tmpfile_abort(fs, &e, &fi); /* interrupted meanwhile */
 }
 
-/* Notes the INIT request and whether the kernel offers passthrough, and
- * answers FUSE_TMPFILE requests itself. */
+/* Notes the INIT request and what the kernel offers, answers FUSE_TMPFILE
+ * requests itself, and tells the thread about to handle an open or write
+ * whether the kernel asks it to clear the setuid and setgid bits (the
+ * handle_killpriv_v2 flags, which libfuse 3.14 drops). */
 static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 {
 	struct ovl_fs *fs = userdata;
@@ -152,6 +170,18 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 			break;
 		tmpfile_request(fs, fd, buf, (size_t)r);
 	}
+	ovl_req_kill_suidgid = false;
+	if (r >= (ssize_t)(sizeof(*h) + sizeof(struct pt_open_in)) &&
+	    h->opcode == PT_OPEN_OPCODE) {
+		const struct pt_open_in *in = (const void *)(h + 1);
+
+		ovl_req_kill_suidgid = in->open_flags & PT_OPEN_KILL_SUIDGID;
+	} else if (r >= (ssize_t)(sizeof(*h) + sizeof(struct pt_write_in)) &&
+		   h->opcode == PT_WRITE_OPCODE) {
+		const struct pt_write_in *in = (const void *)(h + 1);
+
+		ovl_req_kill_suidgid = in->write_flags & PT_WRITE_KILL_SUIDGID;
+	}
 
 	if (r >= (ssize_t)(sizeof(*h) + offsetof(struct pt_init_in, unused)) &&
 	    h->opcode == PT_INIT_OPCODE) {
@@ -159,6 +189,8 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 
 		fs->pt_kernel = in->major == 7 && in->minor >= 40 &&
 				(in->flags2 & PT_FLAG2_PASSTHROUGH);
+		fs->kp2_kernel = in->major == 7 && in->minor >= 33 &&
+				 (in->flags & PT_KILLPRIV_V2);
 		__atomic_store_n(&fs->pt_init_unique, h->unique,
 				 __ATOMIC_RELEASE);
 	}
@@ -170,15 +202,24 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	struct ovl_fs *fs = userdata;
 	uint64_t init = __atomic_load_n(&fs->pt_init_unique, __ATOMIC_ACQUIRE);
 
-	if (init && fs->passthrough && count >= 2 &&
+	if (init && count >= 2 &&
 	    iov[0].iov_len == sizeof(struct pt_out_header) &&
 	    ((struct pt_out_header *)iov[0].iov_base)->unique == init &&
 	    ((struct pt_out_header *)iov[0].iov_base)->error == 0 &&
 	    iov[1].iov_len >= offsetof(struct pt_init_out, unused)) {
 		struct pt_init_out *o = iov[1].iov_base;
 
-		o->flags2 |= PT_FLAG2_PASSTHROUGH;
-		o->max_stack_depth = PT_STACK_DEPTH;
+		if (fs->passthrough) {
+			o->flags2 |= PT_FLAG2_PASSTHROUGH;
+			o->max_stack_depth = PT_STACK_DEPTH;
+		}
+		/* We clear setuid/setgid ourselves (ops.c, kill_suidgid): the
+		 * kernel then stops asking for security.capability before
+		 * every write and for the mode before every chown. */
+		if (fs->kp2_kernel) {
+			o->flags |= PT_KILLPRIV_V2;
+			fs->killpriv = true;
+		}
 		fs->pt_init_unique = 0;
 	}
 	return writev(fd, iov, count);
@@ -219,6 +260,7 @@ int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 	};
 	int fd = fuse_session_fd(se);
 
+	fs->se = se;
 	if (fs->cfg->passthrough && pt_possible())
 		fs->pt_devfd = fd;
 	return fuse_session_custom_io(se, &io, fd);
