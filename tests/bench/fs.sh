@@ -62,6 +62,8 @@ n=0
 for impl in $impls; do
 	n=$((n + 1))
 	m=$(mount_impl $impl $n)
+	# each row starts with nothing of an earlier one left to write back
+	sync
 	R[$impl.untar]=$(secs tar -xf "$T/tree.tar" -C "$m/copy")
 	drop
 	R[$impl.find_cold]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
@@ -70,11 +72,13 @@ for impl in $impls; do
 	R[$impl.read_cold]=$(secs dd if="$m/big" of=/dev/null bs=1M)
 	R[$impl.read_warm]=$(secs dd if="$m/big" of=/dev/null bs=1M)
 	mkdir -p "$m/fs"
+	sync
 	R[$impl.fsync]=$(secs python3 -c "
 import os
 for i in range($NFSYNC):
     fd = os.open('$m/fs/%d' % i, os.O_CREAT | os.O_WRONLY, 0o644)
     os.write(fd, b'x' * 100); os.fsync(fd); os.close(fd)")
+	sync
 	R[$impl.copyup]=$(secs python3 -c "
 import os
 for i in range(1, $NCOPY + 1):
