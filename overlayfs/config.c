@@ -88,23 +88,11 @@ static int parse_lowers(struct ovl_config *cfg, const char *val,
 /* fuse-overlayfs options that tune its own behaviour; we accept and ignore
  * them so that existing command lines keep working. */
 static const char *const ignored_opts[] = {
-	"squash_to_root",
-	"squash_to_uid",
-	"squash_to_gid",
-	"static_nlink",
-	"noacl",
-	"threaded",
-	"fsync",
-	"fast_ino",
-	"noxattrs",
-	"plugins",
-	"xattr_permissions",
-	"volatile",
-	"redirect_dir",
-	"index",
-	"metacopy",
-	"xino",
-	"userxattr",
+	"squash_to_root",    "squash_to_uid", "squash_to_gid",
+	"static_nlink",	     "noacl",	      "threaded",
+	"fast_ino",	     "noxattrs",      "plugins",
+	"xattr_permissions", "redirect_dir",  "index",
+	"metacopy",	     "xino",	      "userxattr",
 };
 
 static bool ignored(const char *key)
@@ -227,6 +215,20 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 			val[0] == '1';
 		return 0;
 	}
+	/* fuse-overlayfs's fsync=0 and the kernel's volatile: no sync of
+	 * the upper layer, neither at copy-up nor on request */
+	if (!strcmp(key, "fsync")) {
+		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+			return cs_error_set(err, 0, "fsync takes 0 or 1");
+		cfg->nosync = val[0] == '0';
+		return 0;
+	}
+	if (!strcmp(key, "volatile")) {
+		if (val)
+			return cs_error_set(err, 0, "volatile takes no value");
+		cfg->nosync = true;
+		return 0;
+	}
 	if (!strcmp(key, "whiteout")) {
 		if (val && !strcmp(val, "oci"))
 			cfg->oci_whiteouts = true;
@@ -300,6 +302,8 @@ void ovl_usage(FILE *out, const char *prog)
 		"  -o writeback=0|1      the kernel's writeback cache (default 1)\n"
 		"  -o uidmapping=C:H:N[:...], gidmapping=...  container ids C.. are host ids H.. on disk\n"
 		"  -o passthrough=0|1    kernel passthrough of upper files, when root (default 1)\n"
+		"  -o fsync=0, volatile  never sync the upper layer (faster; a machine\n"
+		"                        crash may leave half-written files in it)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"
 		"  -o ro,nosuid,nodev,…  passed to the kernel mount\n"

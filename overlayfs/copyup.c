@@ -270,7 +270,9 @@ static int build_copy(struct ovl_fs *fs, int src, const struct stat *st,
 		r = -errno;
 	if (!r && utimensat(AT_FDCWD, dpath, ts, 0) < 0)
 		r = -errno;
-	if (!r && S_ISREG(st->st_mode) && data && fsync(dfd) < 0)
+	/* durable before it takes its name, as the kernel's copy-up */
+	if (!r && S_ISREG(st->st_mode) && data && !fs->cfg->nosync &&
+	    fsync(dfd) < 0)
 		r = -errno;
 out:
 	close(dfd);

@@ -1235,7 +1235,9 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	int r = datasync ? fdatasync(file_fd(fi)) : fsync(file_fd(fi));
+	int r = FS(req)->cfg->nosync ? 0 :
+		datasync	     ? fdatasync(file_fd(fi)) :
+				       fsync(file_fd(fi));
 
 	(void)ino;
 	fuse_reply_err(req, r < 0 ? errno : 0);
@@ -1532,7 +1534,9 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	}
 	unlock(fs);
 	if (fd >= 0) {
-		r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0;
+		if (!fs->cfg->nosync)
+			r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno :
+									 0;
 		close(fd);
 	}
 	fuse_reply_err(req, r);

@@ -86,6 +86,7 @@ struct ovl_fs {
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
 	bool writeback;		  /* the kernel's writeback cache is on */
+	bool volatile_marked; /* fsync=0/volatile marker written (serve.c) */
 	/* passthrough.c: FUSE passthrough of upper files */
 	bool pt_kernel;		 /* the kernel offered it at INIT */
 	bool passthrough;	 /* asked for; off again if the ioctl fails */

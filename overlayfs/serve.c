@@ -30,8 +30,108 @@ static int open_layer(struct ovl_layer *l, const char *path,
 	return 0;
 }
 
+/* fsync=0 and volatile leave changes unsynced; a marker in the work
+ * directory holding the boot id says so until the daemon exits cleanly
+ * (which syncs).  A marker of another boot means the machine went down
+ * meanwhile: the upper layer may hold half-written files, and we refuse
+ * it, as the kernel's overlayfs refuses a work dir after a volatile mount
+ * (docs/overlayfs.md). */
+#define VOLATILE_MARK "volatile"
+
+static void boot_id(char buf[64])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, 63) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+static int sync_upper(struct ovl_fs *fs)
+{
+	char path[64];
+	int fd, r = 0;
+
+	ovl_proc_path(fs->layers[0].fd, path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int check_volatile(struct ovl_fs *fs, const char *work,
+			  struct cs_error *err)
+{
+	char now[64], was[64];
+	int fd = openat(fs->work_fd, VOLATILE_MARK, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, was, sizeof(was) - 1);
+	close(fd);
+	was[n > 0 ? n : 0] = 0;
+	boot_id(now);
+	if (!*now || strcmp(was, now))
+		return cs_error_set(
+			err, 0,
+			"upperdir '%s' was mounted with fsync=0 or volatile and the machine restarted before that mount ended: its files may be half-written; check them (or start from an empty upperdir), then remove '%s/cshell-work/" VOLATILE_MARK
+			"' to mount it again",
+			fs->layers[0].path, work);
+	/* the same boot: a daemon that died; its writes are all in the page
+	 * cache, so one sync makes them as durable as ever */
+	if (!fs->cfg->nosync && sync_upper(fs) < 0)
+		return cs_error_errno(err, "cannot sync upperdir '%s'",
+				      fs->layers[0].path);
+	return 0;
+}
+
+static int mark_volatile(struct ovl_fs *fs, const char *work,
+			 struct cs_error *err)
+{
+	char now[64], path[64];
+	int fd = openat(fs->work_fd, VOLATILE_MARK,
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t len;
+	int dfd;
+
+	boot_id(now);
+	len = strlen(now);
+	if (fd < 0 || write(fd, now, len) != (ssize_t)len || fsync(fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return cs_error_errno(
+			err, "cannot write '%s/cshell-work/" VOLATILE_MARK "'",
+			work);
+	}
+	close(fd);
+	/* the marker's name must last too */
+	ovl_proc_path(fs->work_fd, path);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	fs->volatile_marked = true;
+	return 0;
+}
+
+/* A volatile mount that ends cleanly syncs once, then drops its marker;
+ * when the sync fails the marker stays and says why. */
+static void end_volatile(struct ovl_fs *fs)
+{
+	if (fs->volatile_marked && sync_upper(fs) == 0)
+		unlinkat(fs->work_fd, VOLATILE_MARK, 0);
+	fs->volatile_marked = false;
+}
+
 static void fs_free(struct ovl_fs *fs)
 {
+	end_volatile(fs);
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd >= 0)
 			close(fs->layers[i].fd);
@@ -102,8 +202,12 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 	close(wfd);
 	if (fs->work_fd < 0)
 		return cs_error_errno(err, "cannot open '%s/cshell-work'", work);
+	if (check_volatile(fs, work, err) < 0)
+		return -1;
 	/* leftovers of a daemon that died mid copy-up */
 	ovl_clean_work(fs);
+	if (fs->cfg->nosync && mark_volatile(fs, work, err) < 0)
+		return -1;
 	/* which marker forms the upper filesystem takes from us */
 	fs->wh_mknod = !fs->cfg->oci_whiteouts &&
 		       mknodat(fs->work_fd, "probe", S_IFCHR, makedev(0, 0)) == 0;
@@ -267,6 +371,8 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	/* while our signal handlers still turn SIGTERM into a clean end */
+	end_volatile(fs);
 	if (ret < 0)
 		cs_error_set(err, -ret, "serving '%s' failed", mountpoint);
 	else

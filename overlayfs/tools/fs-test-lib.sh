@@ -58,6 +58,20 @@ fs_mount() {
 	timeout 20 "$FS" -o "$o" "$mnt"
 }
 
+# fs_start_fg MNT OPTS: cshell-fs in the foreground as our child (pid in
+# PID, stderr in $T/fs.err), back once MNT is mounted or the daemon died.
+fs_start_fg() {
+	MOUNTED+=("$1")
+	"$FS" -f -o "$2" "$1" 2>"$T/fs.err" &
+	PID=$!
+	for _ in $(seq 1 100); do
+		mountpoint -q "$1" && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # kovl_mount MNT LOWERS UPPER WORK: mounts the kernel overlayfs.
 kovl_mount() {
 	local mnt=$1

@@ -13,17 +13,7 @@ PID=
 kill_daemon() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=; }
 trap 'kill_daemon; fs_cleanup' EXIT
 
-# start_fg: the daemon in the foreground, as a child we can kill by pid.
-start_fg() {
-	MOUNTED+=("$M")
-	"$FS" -f -o "lowerdir=$L,upperdir=$T/u,workdir=$T/w" "$M" 2>"$T/fs.err" &
-	PID=$!
-	for _ in $(seq 1 100); do
-		mountpoint -q "$M" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+start_fg() { fs_start_fg "$M" "lowerdir=$L,upperdir=$T/u,workdir=$T/w"; }
 
 L=$T/l M=$T/m
 mkdir -p "$L" "$T/u" "$T/w" "$M"

@@ -73,6 +73,30 @@ static void test_other_options(void **state)
 	ovl_config_release(&c);
 }
 
+/* fuse-overlayfs's fsync=0 and the kernel's volatile turn syncing off. */
+static void test_nosync(void **state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct ovl_config c;
+
+	(void)state;
+	ovl_config_init(&c);
+	assert_false(c.nosync);
+	assert_int_equal(ovl_config_parse(&c, "lowerdir=/l,fsync=0", &err), 0);
+	assert_true(c.nosync);
+	assert_int_equal(ovl_config_parse(&c, "fsync=1", &err), 0);
+	assert_false(c.nosync);
+	assert_int_equal(ovl_config_parse(&c, "volatile", &err), 0);
+	assert_true(c.nosync);
+	assert_int_equal(c.fuse_opts.len, 0); /* neither reaches the kernel */
+	assert_int_equal(ovl_config_parse(&c, "fsync=no", &err), -1);
+	assert_non_null(strstr(err.msg, "fsync"));
+	cs_error_release(&err);
+	assert_int_equal(ovl_config_parse(&c, "volatile=1", &err), -1);
+	cs_error_release(&err);
+	ovl_config_release(&c);
+}
+
 static int args(const char *const *v, int n, struct ovl_config *c, char **mnt,
 		struct cs_error *err)
 {
@@ -184,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_escaped_comma),
 		cmocka_unit_test(test_other_options),
+		cmocka_unit_test(test_nosync),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_whiteout_names),
 		cmocka_unit_test(test_idmap),
