@@ -670,6 +670,11 @@ static int helper_main(void *arg)
 {
 	struct helper *h = arg;
 	struct child_args *a = h->a;
+	/* h is shared with the caller, which resets errp[1] as soon as we
+	 * exit: init takes the pipe ends from this snapshot, not from h (it
+	 * once read -1 there under load, and the command then held the
+	 * error pipe open while the caller waited for its EOF) */
+	const int sync_fd = h->syncp[0], err_fd = h->errp[1];
 	int in_cg = 0;
 	pid_t c;
 
@@ -686,8 +691,8 @@ static int helper_main(void *arg)
 	if (c == 0) {
 		/* init, with its own copy of memory from here on */
 		sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-		a->sync_fd = h->syncp[0];
-		a->err_fd = h->errp[1];
+		a->sync_fd = sync_fd;
+		a->err_fd = err_fd;
 		a->in_cg = in_cg;
 		child_main(a);
 	}
