@@ -341,18 +341,28 @@ void ovl_lookup_release(struct ovl_lookup *lk)
 	lk->nent = 0;
 }
 
-int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
-		struct ovl_lookup *lk)
+/* What no lookup of name in dir can get past: 0 or -errno. */
+static int check_name(const struct ovl_node *dir, const char *name)
 {
-	(void)fs;
-	lk->nent = 0;
-	lk->upper_wh = lk->upper_oci_wh = lk->lower_below = false;
 	if (!S_ISDIR(dir->type))
 		return -ENOTDIR;
 	if (strlen(name) > NAME_MAX)
 		return -ENAMETOOLONG;
 	if (ovl_name_is_marker(name))
 		return -ENOENT;
+	return 0;
+}
+
+int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		struct ovl_lookup *lk)
+{
+	int r = check_name(dir, name);
+
+	(void)fs;
+	lk->nent = 0;
+	lk->upper_wh = lk->upper_oci_wh = lk->lower_below = false;
+	if (r < 0)
+		return r;
 	for (int i = 0; i < dir->nent; i++) {
 		int dfd = dir->ent[i].fd, layer = dir->ent[i].layer, fd;
 		struct stat st;
@@ -420,6 +430,59 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		}
 	}
 	return lk->nent ? 0 : -ENOENT;
+}
+
+int ovl_resolve_attr(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		     struct stat *st)
+{
+	int r = check_name(dir, name);
+
+	(void)fs;
+	if (r < 0)
+		return r;
+	for (int i = 0; i < dir->nent; i++) {
+		int dfd = dir->ent[i].fd;
+
+		if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT && errno != ENOTDIR)
+				return -errno;
+			if (has_oci_whiteout(dfd, name))
+				return -ENOENT;
+			continue;
+		}
+		if (ovl_is_whiteout(st))
+			return -ENOENT;
+		/* directories merge; a lower file with several names gets a
+		 * node per name (ovl_node_get) */
+		if (S_ISDIR(st->st_mode) ||
+		    (st->st_nlink > 1 && dir->ent[i].layer > 0))
+			return 1;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct ovl_node *ovl_node_get_attr(struct ovl_fs *fs, struct ovl_node *dir,
+				   const char *name, const struct stat *st)
+{
+	uint64_t num = imap_number(fs, st->st_dev, st->st_ino);
+	struct ovl_node *n = ovl_node_find(fs, num);
+
+	if (!n) {
+		/* no fds until it is used: ovl_node_refresh() finds it again
+		 * by name, as after an eviction */
+		n = xcalloc(1, sizeof(*n));
+		n->ino = num;
+		nodes_insert(fs, n);
+		n->type = st->st_mode & S_IFMT;
+		n->kdev = st->st_dev;
+		n->kino = st->st_ino;
+		n->gen = fs->gen;
+		n->evicted = true;
+	}
+	ovl_node_set_name(fs, n, dir, name);
+	n->nlookup++;
+	return n;
 }
 
 /* The live node of number ino known under dir/name. */

@@ -1486,9 +1486,18 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 		const char *name = dir_entry(dir, i, &e.attr, &next);
 		size_t len;
 
-		if (i >= 2 && ovl_resolve(fs, dir, name, lk) == 0) {
+		/* a plain file needs no fds to be listed: one fstatat */
+		struct stat ast;
+		int q = i >= 2 ? ovl_resolve_attr(fs, dir, name, &ast) : -1;
+
+		if (q == 0) {
+			e.attr = ast;
+			n = ovl_node_get_attr(fs, dir, name, &ast);
+		} else if (q == 1 && ovl_resolve(fs, dir, name, lk) == 0) {
 			e.attr = lk->st;
 			n = ovl_node_get(fs, dir, name, lk);
+		}
+		if (n) {
 			ovl_node_fix_stat(fs, n, &e.attr);
 			e.ino = (uintptr_t)n;
 			e.attr_timeout = fs->timeout;

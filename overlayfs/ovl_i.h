@@ -160,6 +160,17 @@ void ovl_lookup_release(struct ovl_lookup *lk);
  * adds one kernel reference.  Never fails. */
 struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 			      const char *name, struct ovl_lookup *lk);
+/* For a listing: the merged attributes of dir/name without opening it.
+ * 0 for a plain non-directory (st filled; ovl_node_get_attr() makes its
+ * node), 1 when it needs ovl_resolve() (a directory, a lower file with
+ * several names), or -errno. */
+int ovl_resolve_attr(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		     struct stat *st);
+/* The node of a plain non-directory resolved by ovl_resolve_attr(): the
+ * live one of its number, else a new one without fds (resolved by name at
+ * its first use); adds one kernel reference. */
+struct ovl_node *ovl_node_get_attr(struct ovl_fs *fs, struct ovl_node *dir,
+				   const char *name, const struct stat *st);
 /* A node without a name (an O_TMPFILE file in the upper layer) for the
  * O_PATH fd upper, with one kernel reference; it is never evicted. */
 struct ovl_node *ovl_node_anon(struct ovl_fs *fs, int upper,
