@@ -10,6 +10,8 @@
 # BENCH_COPYUP_FILES (1000), BENCH_TREE (dirs to tar, default /usr/include
 # /usr/share/perl), BENCH_FIND_FILES (50000 small lower files added to the
 # tree for the find rows, in directories of 100).  Needs root (kernel overlayfs, drop_caches).
+# "Cold" drops the guest's caches; in a VM the host may still hold the
+# disk's blocks, so the first implementation of a cold row can pay more.
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 READ_MB=${BENCH_READ_MB:-1024}
@@ -37,7 +39,9 @@ for i in range($NFIND):
 nlower=$(find "$L/usr" "$L/many" | wc -l)
 echo "lower: $nlower names under usr/ and many/ for the find rows; tar of $(du -m "$T/tree.tar" | cut -f1) MiB, $(tar -tf "$T/tree.tar" | wc -l) names"
 
-# mount_impl IMPL N: fresh upper/work, mount IMPL on $T/mIMPL.N
+# mount_impl IMPL N: fresh upper/work, mount IMPL on $T/mIMPL.N, the path
+# in M[IMPL] (not in a subshell: the cleanup must know the mount)
+declare -A M
 mount_impl() {
 	local m=$T/m$1.$2 u=$T/u$1.$2 w=$T/w$1.$2
 	mkdir -p "$m" "$u" "$w"
@@ -46,7 +50,7 @@ mount_impl() {
 	cshell) fs_mount "$m" "$L" "$u" "$w" ;;
 	fuse-overlayfs) MOUNTED+=("$m"); fuse-overlayfs -o "lowerdir=$L,upperdir=$u,workdir=$w" "$m" ;;
 	esac
-	echo "$m"
+	M[$1]=$m
 }
 
 secs() { # COMMAND…: wall seconds
@@ -58,19 +62,34 @@ drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
 impls="kernel cshell"; [ $have_fo = 1 ] && impls="$impls fuse-overlayfs"
 declare -A R
+# All three mounted at once and each row run for each in turn, so that a
+# change in the machine's load during the run (this kind of machine has
+# them) falls on every implementation of a row alike.
 n=0
 for impl in $impls; do
 	n=$((n + 1))
-	m=$(mount_impl $impl $n)
-	# each row starts with nothing of an earlier one left to write back
+	mount_impl $impl $n
+done
+# each write row starts with nothing of an earlier one left to write back
+for impl in $impls; do
+	m=${M[$impl]}
 	sync
 	R[$impl.untar]=$(secs tar -xf "$T/tree.tar" -C "$m/copy")
+done
+for impl in $impls; do
+	m=${M[$impl]}
 	drop
 	R[$impl.find_cold]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
 	R[$impl.find_warm]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
+done
+for impl in $impls; do
+	m=${M[$impl]}
 	drop
 	R[$impl.read_cold]=$(secs dd if="$m/big" of=/dev/null bs=1M)
 	R[$impl.read_warm]=$(secs dd if="$m/big" of=/dev/null bs=1M)
+done
+for impl in $impls; do
+	m=${M[$impl]}
 	mkdir -p "$m/fs"
 	sync
 	R[$impl.fsync]=$(secs python3 -c "
@@ -78,12 +97,17 @@ import os
 for i in range($NFSYNC):
     fd = os.open('$m/fs/%d' % i, os.O_CREAT | os.O_WRONLY, 0o644)
     os.write(fd, b'x' * 100); os.fsync(fd); os.close(fd)")
+done
+for impl in $impls; do
+	m=${M[$impl]}
 	sync
 	R[$impl.copyup]=$(secs python3 -c "
 import os
 for i in range(1, $NCOPY + 1):
     with open('$m/copy/%d' % i, 'a') as f: f.write('y')")
-	fs_umount "$m" 2>/dev/null || umount "$m"
+done
+for impl in $impls; do
+	fs_umount "${M[$impl]}" 2>/dev/null || umount "${M[$impl]}"
 done
 printf '%-16s' row; for impl in $impls; do printf '%16s' "$impl"; done; echo
 for row in untar find_cold find_warm read_cold read_warm fsync copyup; do
