@@ -53,9 +53,14 @@ mount_impl() {
 	M[$1]=$m
 }
 
-secs() { # COMMAND…: wall seconds
-	local s e
-	s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+secs() { # COMMAND…: wall seconds, or "fail" when the command failed
+	local s e rc
+	s=$(date +%s.%N); "$@" >/dev/null 2>"$T/row.err"; rc=$?; e=$(date +%s.%N)
+	if [ $rc != 0 ]; then
+		echo "row command failed ($rc): $* — $(head -c 300 "$T/row.err")" >&2
+		echo fail
+		return
+	fi
 	echo "$e - $s" | bc
 }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -115,7 +120,11 @@ for row in untar find_cold find_warm read_cold read_warm fsync copyup; do
 	k=${R[kernel.$row]}
 	for impl in $impls; do
 		v=${R[$impl.$row]}
-		printf '%9.2fs %4.1fx' "$v" "$(echo "$v / $k" | bc -l)"
+		if [ "$v" = fail ] || [ "$k" = fail ]; then
+			printf '%16s' "${v/#fail/failed}"
+		else
+			printf '%9.2fs %4.1fx' "$v" "$(echo "$v / $k" | bc -l)"
+		fi
 	done
 	echo
 done
