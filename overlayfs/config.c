@@ -16,6 +16,7 @@ void ovl_config_init(struct ovl_config *cfg)
 	cfg->default_permissions = true;
 	cfg->writeback = true;
 	cfg->passthrough = true;
+	cfg->fsync = true;
 	cfg->timeout = OVL_DEFAULT_TIMEOUT;
 	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
 }
@@ -208,25 +209,22 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 					    val);
 		return 0;
 	}
-	if (!strcmp(key, "writeback") || !strcmp(key, "passthrough")) {
+	/* fsync=0 (fuse-overlayfs) and volatile (the kernel's): no sync of
+	 * the upper layer, neither at copy-up nor on request */
+	bool *flag = !strcmp(key, "writeback")	 ? &cfg->writeback :
+		     !strcmp(key, "passthrough") ? &cfg->passthrough :
+		     !strcmp(key, "fsync")	 ? &cfg->fsync :
+						   NULL;
+	if (flag) {
 		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
 			return cs_error_set(err, 0, "%s takes 0 or 1", key);
-		*(key[0] == 'w' ? &cfg->writeback : &cfg->passthrough) =
-			val[0] == '1';
-		return 0;
-	}
-	/* fuse-overlayfs's fsync=0 and the kernel's volatile: no sync of
-	 * the upper layer, neither at copy-up nor on request */
-	if (!strcmp(key, "fsync")) {
-		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
-			return cs_error_set(err, 0, "fsync takes 0 or 1");
-		cfg->nosync = val[0] == '0';
+		*flag = val[0] == '1';
 		return 0;
 	}
 	if (!strcmp(key, "volatile")) {
 		if (val)
 			return cs_error_set(err, 0, "volatile takes no value");
-		cfg->nosync = true;
+		cfg->fsync = false;
 		return 0;
 	}
 	if (!strcmp(key, "whiteout")) {

@@ -271,9 +271,8 @@ static int build_copy(struct ovl_fs *fs, int src, const struct stat *st,
 	if (!r && utimensat(AT_FDCWD, dpath, ts, 0) < 0)
 		r = -errno;
 	/* durable before it takes its name, as the kernel's copy-up */
-	if (!r && S_ISREG(st->st_mode) && data && !fs->cfg->nosync &&
-	    fsync(dfd) < 0)
-		r = -errno;
+	if (!r && S_ISREG(st->st_mode) && data)
+		r = ovl_sync_fd(fs, dfd, false);
 out:
 	close(dfd);
 	return r;

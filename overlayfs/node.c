@@ -462,6 +462,21 @@ int ovl_resolve_attr(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 	return -ENOENT;
 }
 
+/* A new live node of number num for the object st, with no fds yet. */
+static struct ovl_node *node_new(struct ovl_fs *fs, uint64_t num,
+				 const struct stat *st)
+{
+	struct ovl_node *n = xcalloc(1, sizeof(*n));
+
+	n->ino = num;
+	nodes_insert(fs, n);
+	n->type = st->st_mode & S_IFMT;
+	n->kdev = st->st_dev;
+	n->kino = st->st_ino;
+	n->gen = fs->gen;
+	return n;
+}
+
 struct ovl_node *ovl_node_get_attr(struct ovl_fs *fs, struct ovl_node *dir,
 				   const char *name, const struct stat *st)
 {
@@ -471,13 +486,7 @@ struct ovl_node *ovl_node_get_attr(struct ovl_fs *fs, struct ovl_node *dir,
 	if (!n) {
 		/* no fds until it is used: ovl_node_refresh() finds it again
 		 * by name, as after an eviction */
-		n = xcalloc(1, sizeof(*n));
-		n->ino = num;
-		nodes_insert(fs, n);
-		n->type = st->st_mode & S_IFMT;
-		n->kdev = st->st_dev;
-		n->kino = st->st_ino;
-		n->gen = fs->gen;
+		n = node_new(fs, num, st);
 		n->evicted = true;
 	}
 	ovl_node_set_name(fs, n, dir, name);
@@ -513,11 +522,8 @@ struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 	struct ovl_node *n = per_name ? node_find_named(fs, num, dir, name) :
 					ovl_node_find(fs, num);
 
-	if (!n) {
-		n = xcalloc(1, sizeof(*n));
-		n->ino = num;
-		nodes_insert(fs, n);
-	}
+	if (!n)
+		n = node_new(fs, num, &lk->st);
 	ovl_ents_free(n->ent, n->nent);
 	n->ent = xmalloc(lk->nent * sizeof(*n->ent));
 	memcpy(n->ent, lk->ent, lk->nent * sizeof(*n->ent));
@@ -543,18 +549,13 @@ struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 struct ovl_node *ovl_node_anon(struct ovl_fs *fs, int upper,
 			       const struct stat *st)
 {
-	struct ovl_node *n = xcalloc(1, sizeof(*n));
+	struct ovl_node *n =
+		node_new(fs, imap_number(fs, st->st_dev, st->st_ino), st);
 
-	n->ino = imap_number(fs, st->st_dev, st->st_ino);
-	nodes_insert(fs, n);
 	n->ent = xmalloc(sizeof(*n->ent));
 	n->ent[0].layer = 0;
 	n->ent[0].fd = upper;
 	n->nent = 1;
-	n->type = st->st_mode & S_IFMT;
-	n->kdev = st->st_dev;
-	n->kino = st->st_ino;
-	n->gen = fs->gen;
 	n->pinned = true;
 	n->nlookup = 1;
 	return n;

@@ -178,6 +178,15 @@ static int kill_suidgid(fuse_req_t req, struct ovl_fs *fs, struct ovl_node *n,
 	return 0;
 }
 
+/* Whether an open for writing of a file with the merged attributes st must
+ * skip passthrough: a write by this caller clears bits (kill_suidgid) and
+ * passthrough writes never reach us. */
+static bool writes_must_reach_us(fuse_req_t req, const struct ovl_fs *fs,
+				 const struct stat *st)
+{
+	return fs->killpriv && bits_dropped(req, st) && !caller_has_fsetid(req);
+}
+
 /* An open file of node n on fd; passthrough when the kernel has it and
  * the node's other opens allow, unless cached (then its writes reach us). */
 static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n,
@@ -706,10 +715,7 @@ out:
 	} else if (fi) {
 		struct ovl_file *f;
 
-		/* a setuid file written by a caller without CAP_FSETID loses
-		 * the bit on that write: its writes must reach us */
-		bool cached = fs->killpriv && bits_dropped(req, &e.attr) &&
-			      !caller_has_fsetid(req);
+		bool cached = writes_must_reach_us(req, fs, &e.attr);
 
 		lock(fs);
 		f = file_new(fs, a->fd, n, cached);
@@ -1208,19 +1214,21 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (wr && fs->killpriv) {
 		struct stat st;
 
-		if (kill)
-			r = kill_suidgid(req, fs, n, true); /* O_TRUNC */
-		else if (ovl_node_stat(fs, n, &st) == 0 &&
-			 bits_dropped(req, &st) && !caller_has_fsetid(req))
-			cached = true;
-		/* writes through passthrough never reach us: clear the bits
-		 * now, as a write would */
-		if (cached && n->pt_opens)
+		cached = !kill && ovl_node_stat(fs, n, &st) == 0 &&
+			 writes_must_reach_us(req, fs, &st);
+		/* O_TRUNC clears the bits now, as the kernel's truncate does;
+		 * so does a file already in passthrough (one mode per inode),
+		 * whose writes would never reach us */
+		if (kill || (cached && n->pt_opens))
 			r = kill_suidgid(req, fs, n, true);
 	}
-	f = file_new(fs, fd, n, cached);
+	f = r < 0 ? NULL : file_new(fs, fd, n, cached);
 	unlock(fs);
-	(void)r; /* like the kernel's, a failed kill does not fail the open */
+	if (!f) {
+		close(fd);
+		fuse_reply_err(req, -r);
+		return;
+	}
 	reply_file(req, fs, fi, f, NULL);
 }
 
@@ -1235,12 +1243,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
-	int r = FS(req)->cfg->nosync ? 0 :
-		datasync	     ? fdatasync(file_fd(fi)) :
-				       fsync(file_fd(fi));
-
 	(void)ino;
-	fuse_reply_err(req, r < 0 ? errno : 0);
+	fuse_reply_err(req, -ovl_sync_fd(FS(req), file_fd(fi), datasync));
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -1543,9 +1547,7 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	}
 	unlock(fs);
 	if (fd >= 0) {
-		if (!fs->cfg->nosync)
-			r = (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno :
-									 0;
+		r = -ovl_sync_fd(fs, fd, datasync);
 		close(fd);
 	}
 	fuse_reply_err(req, r);

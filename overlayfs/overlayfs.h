@@ -41,7 +41,7 @@ struct ovl_config {
 	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
 	bool writeback;	    /* writeback=1 (default): kernel write cache */
 	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
-	bool nosync;	    /* fsync=0 or volatile: nothing is synced */
+	bool fsync; /* fsync=1 (default); fsync=0 or volatile: no sync */
 	double timeout;	    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
 	/* uidmapping=/gidmapping= (fuse-overlayfs): ids on disk are "host",
 	 * ids shown by the mount "container" */

@@ -17,10 +17,12 @@
 
 #define FUSE_USE_VERSION 312
 
+#include <errno.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "overlayfs/overlayfs.h"
 
@@ -96,7 +98,7 @@ struct ovl_fs {
 	 * clear setuid and setgid bits on writes, truncates and opens with
 	 * O_TRUNC by callers without CAP_FSETID (ops.c) */
 	bool kp2_kernel, killpriv;
-	struct fuse_session *se;
+	struct fuse_session *se; /* serve.c */
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -114,6 +116,15 @@ struct ovl_fs {
 	int fd_high; /* an fd this high means: evict (unlock) */
 	bool evict_pending;
 };
+
+/* fsync or fdatasync of an upper-layer fd, unless the mount syncs nothing
+ * (fsync=0, volatile).  0 or -errno. */
+static inline int ovl_sync_fd(const struct ovl_fs *fs, int fd, bool datasync)
+{
+	if (!fs->cfg->fsync)
+		return 0;
+	return (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0;
+}
 
 static inline int node_upper_fd(const struct ovl_node *n)
 {

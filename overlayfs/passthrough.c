@@ -260,7 +260,6 @@ int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 	};
 	int fd = fuse_session_fd(se);
 
-	fs->se = se;
 	if (fs->cfg->passthrough && pt_possible())
 		fs->pt_devfd = fd;
 	return fuse_session_custom_io(se, &io, fd);

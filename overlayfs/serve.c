@@ -38,15 +38,15 @@ static int open_layer(struct ovl_layer *l, const char *path,
  * (docs/overlayfs.md). */
 #define VOLATILE_MARK "volatile"
 
-static void boot_id(char buf[64])
+/* The boot id into out ("" when /proc cannot tell). */
+static void boot_id(struct cs_buf *out)
 {
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, 63) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	buf[strcspn(buf, "\n")] = 0;
+	cs_buf_init(out, 64);
+	if (cs_read_file("/proc/sys/kernel/random/boot_id", out, 64, NULL) < 0)
+		out->len = 0;
+	while (out->len && out->buf[out->len - 1] == '\n')
+		out->len--;
+	cs_buf_addc(out, 0);
 }
 
 static int sync_upper(struct ovl_fs *fs)
@@ -63,61 +63,52 @@ static int sync_upper(struct ovl_fs *fs)
 	return r;
 }
 
+/* Before the work directory is emptied: a marker of another boot refuses
+ * the mount; one of this boot (a daemon that died, every write still in
+ * the page cache) is synced if this mount syncs. */
 static int check_volatile(struct ovl_fs *fs, const char *work,
 			  struct cs_error *err)
 {
-	char now[64], was[64];
-	int fd = openat(fs->work_fd, VOLATILE_MARK, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	_cleanup_free_ char *mark =
+		xasprintf("%s/cshell-work/" VOLATILE_MARK, work);
+	struct cs_buf was = CS_BUF_INIT, now = CS_BUF_INIT;
+	int r = 0;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, was, sizeof(was) - 1);
-	close(fd);
-	was[n > 0 ? n : 0] = 0;
-	boot_id(now);
-	if (!*now || strcmp(was, now))
-		return cs_error_set(
+	cs_buf_init(&was, 64);
+	if (cs_read_file(mark, &was, 64, NULL) < 0) {
+		cs_buf_release(&was);
+		return 0; /* none */
+	}
+	cs_buf_addc(&was, 0);
+	boot_id(&now);
+	if (!now.buf[0] || strcmp(was.buf, now.buf))
+		r = cs_error_set(
 			err, 0,
-			"upperdir '%s' was mounted with fsync=0 or volatile and the machine restarted before that mount ended: its files may be half-written; check them (or start from an empty upperdir), then remove '%s/cshell-work/" VOLATILE_MARK
-			"' to mount it again",
-			fs->layers[0].path, work);
-	/* the same boot: a daemon that died; its writes are all in the page
-	 * cache, so one sync makes them as durable as ever */
-	if (!fs->cfg->nosync && sync_upper(fs) < 0)
-		return cs_error_errno(err, "cannot sync upperdir '%s'",
-				      fs->layers[0].path);
-	return 0;
+			"upperdir '%s' was mounted with fsync=0 or volatile and the machine restarted before that mount ended: its files may be half-written; check them (or start from an empty upperdir), then remove '%s' to mount it again",
+			fs->layers[0].path, mark);
+	else if (fs->cfg->fsync && sync_upper(fs) < 0)
+		r = cs_error_errno(err, "cannot sync upperdir '%s'",
+				   fs->layers[0].path);
+	cs_buf_release(&was);
+	cs_buf_release(&now);
+	return r;
 }
 
 static int mark_volatile(struct ovl_fs *fs, const char *work,
 			 struct cs_error *err)
 {
-	char now[64], path[64];
-	int fd = openat(fs->work_fd, VOLATILE_MARK,
-			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t len;
-	int dfd;
+	_cleanup_free_ char *mark =
+		xasprintf("%s/cshell-work/" VOLATILE_MARK, work);
+	struct cs_buf now = CS_BUF_INIT;
+	int r;
 
-	boot_id(now);
-	len = strlen(now);
-	if (fd < 0 || write(fd, now, len) != (ssize_t)len || fsync(fd) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return cs_error_errno(
-			err, "cannot write '%s/cshell-work/" VOLATILE_MARK "'",
-			work);
-	}
-	close(fd);
-	/* the marker's name must last too */
-	ovl_proc_path(fs->work_fd, path);
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	fs->volatile_marked = true;
-	return 0;
+	boot_id(&now);
+	/* synced, with its directory: the marker must outlast a crash */
+	r = cs_write_file_atomic(mark, now.buf, strlen(now.buf), 0600, err);
+	cs_buf_release(&now);
+	if (r == 0)
+		fs->volatile_marked = true;
+	return r;
 }
 
 /* A volatile mount that ends cleanly syncs once, then drops its marker;
@@ -206,7 +197,7 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 		return -1;
 	/* leftovers of a daemon that died mid copy-up */
 	ovl_clean_work(fs);
-	if (fs->cfg->nosync && mark_volatile(fs, work, err) < 0)
+	if (!fs->cfg->fsync && mark_volatile(fs, work, err) < 0)
 		return -1;
 	/* which marker forms the upper filesystem takes from us */
 	fs->wh_mknod = !fs->cfg->oci_whiteouts &&
@@ -342,6 +333,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 			     opts);
 		goto out_args;
 	}
+	fs->se = se; /* for notifications from request handlers */
 	if (fuse_set_signal_handlers(se) < 0) {
 		cs_error_set(err, 0, "cannot install signal handlers");
 		goto out_session;

@@ -81,13 +81,13 @@ static void test_nosync(void **state)
 
 	(void)state;
 	ovl_config_init(&c);
-	assert_false(c.nosync);
+	assert_true(c.fsync);
 	assert_int_equal(ovl_config_parse(&c, "lowerdir=/l,fsync=0", &err), 0);
-	assert_true(c.nosync);
+	assert_false(c.fsync);
 	assert_int_equal(ovl_config_parse(&c, "fsync=1", &err), 0);
-	assert_false(c.nosync);
+	assert_true(c.fsync);
 	assert_int_equal(ovl_config_parse(&c, "volatile", &err), 0);
-	assert_true(c.nosync);
+	assert_false(c.fsync);
 	assert_int_equal(c.fuse_opts.len, 0); /* neither reaches the kernel */
 	assert_int_equal(ovl_config_parse(&c, "fsync=no", &err), -1);
 	assert_non_null(strstr(err.msg, "fsync"));
