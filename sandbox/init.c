@@ -13,6 +13,17 @@
  * `cshell-init NAME --main PID FD` is the init of `sandbox run`: PID (its
  * child) is the command; when it ends, init writes its wait status to FD
  * and stops the sandbox as on SIGTERM.
+ *
+ * `cshell-init --exec FILE ARG0 ARGS…` is not an init: it is the last step
+ * of every command joined into a sandbox (join.c).  The joining process is
+ * a copy of the user's shell; a command exec'd from it could find the
+ * host's cshell as /proc/self/exe (a `#!/proc/self/exe` script re-runs it
+ * inside, runc's CVE-2019-5736).  It execs this program instead, from an
+ * image nothing can write to, and this execs the command.  With
+ * `--exec-tty` it also leads the session of the sandbox's pty: the command
+ * runs in a process group of its own in the foreground (the pty's ^Z is
+ * ignored by an orphaned group), and when it stops this process stops too,
+ * which the relay on the host side passes on to the user's shell.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,8 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/types.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,12 +88,106 @@ static void shutdown_all(int sfd)
 	}
 }
 
+/* Execs the command of --exec; on failure, says so as a shell would. */
+static __attribute__((noreturn)) void exec_command(const char *file,
+						   char *const argv[])
+{
+	int e;
+
+	if (strchr(file, '/'))
+		execv(file, argv);
+	else
+		execvp(file, argv);
+	e = errno;
+	if (e == ENOEXEC) {
+		/* a script without #!: sh runs it, as POSIX execvp does */
+		size_t n = 0;
+		char **v;
+
+		while (argv[n])
+			n++;
+		v = calloc(n + 2, sizeof(*v));
+		if (v) {
+			v[0] = "sh";
+			v[1] = (char *)file;
+			memcpy(v + 2, argv + 1, n * sizeof(*v));
+			execv("/bin/sh", v);
+		}
+	}
+	if (e == ENOENT || e == ENOTDIR)
+		fprintf(stderr, "cshell: %s: not found\n", argv[0]);
+	else
+		fprintf(stderr, "cshell: %s: %s\n", argv[0], strerror(e));
+	_exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
+}
+
+static pid_t command_pgrp;
+
+static void forward_to_command(int sig)
+{
+	if (command_pgrp > 0)
+		kill(-command_pgrp, sig);
+}
+
+static __attribute__((noreturn)) void exec_tty(const char *file,
+					      char *const argv[])
+{
+	static const int fwd[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+				   SIGUSR1, SIGUSR2, SIGALRM };
+	int tty = isatty(0) ? 0 : isatty(1) ? 1 : 2, st;
+	pid_t pid;
+
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "cshell: fork: %s\n", strerror(errno));
+		_exit(126);
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		tcsetpgrp(tty, getpid());
+		signal(SIGTTOU, SIG_DFL);
+		signal(SIGTTIN, SIG_DFL);
+		signal(SIGTSTP, SIG_DFL);
+		exec_command(file, argv);
+	}
+	setpgid(pid, pid);
+	tcsetpgrp(tty, pid);
+	command_pgrp = pid;
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		signal(fwd[i], forward_to_command);
+	for (;;) {
+		if (waitpid(pid, &st, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(127);
+		}
+		if (!WIFSTOPPED(st))
+			break;
+		tcsetpgrp(tty, getpgrp());
+		raise(SIGSTOP);
+		tcsetpgrp(tty, pid);
+		kill(-pid, SIGCONT);
+	}
+	if (WIFEXITED(st))
+		_exit(WEXITSTATUS(st));
+	signal(WTERMSIG(st), SIG_DFL);
+	raise(WTERMSIG(st));
+	_exit(128 + WTERMSIG(st));
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t all;
 	int sfd;
 
 	cs_log_set_prog("cshell-init");
+	if (argc >= 4 && !strcmp(argv[1], "--exec"))
+		exec_command(argv[2], argv + 3);
+	if (argc >= 4 && !strcmp(argv[1], "--exec-tty"))
+		exec_tty(argv[2], argv + 3);
 	if (getpid() != 1) {
 		fprintf(stderr, "cshell-init: must run as pid 1 of a sandbox "
 				"(it is started by 'sandbox create')\n");
@@ -110,8 +217,25 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		/* a run's caller that is gone (killed, even by SIGKILL)
+		 * closes its end of our status pipe: nobody waits for the
+		 * command any more, so the sandbox ends (the next `sandbox
+		 * ls`, `rm` or `run` removes what is left) */
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = main_pid > 0 ? main_fd : -1 } };
+		ssize_t n;
 
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[1].revents & (POLLERR | POLLHUP)) {
+			fprintf(stderr, "cshell-init: the caller of the "
+					"command is gone; stopping\n");
+			shutdown_all(sfd);
+			return 0;
+		}
+		if (!(p[0].revents & POLLIN))
+			continue;
+		n = read(sfd, &si, sizeof(si));
 		if (n != sizeof(si)) {
 			if (n < 0 && errno == EINTR)
 				continue;

@@ -44,14 +44,14 @@ extern char **environ;
 
 /* ---------------------------------------------------------------- paths */
 
-static char *rt_dir(const char *name, int create, struct cs_error *err)
+char *sbx_rt_dir(const char *name, int create, struct cs_error *err)
 {
 	_cleanup_free_ char *sub = xasprintf("sandboxes/%s", name);
 
 	return cs_root_subdir(CS_ROOT_RUNTIME, sub, create, err);
 }
 
-static char *data_dir(const char *name, int create, struct cs_error *err)
+char *sbx_data_dir(const char *name, int create, struct cs_error *err)
 {
 	_cleanup_free_ char *sub = xasprintf("sandboxes/%s", name);
 
@@ -104,13 +104,18 @@ char *sbx_fs_program(void)
 	return find_program("CSHELL_FS", "cshell-fs");
 }
 
+char *sbx_init_program(void)
+{
+	return find_program("CSHELL_INIT", "cshell-init");
+}
+
 char *sbx_log_path(const char *name, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL;
 
 	if (sbx_check_name(name, err) < 0)
 		return NULL;
-	dir = rt_dir(name, 0, err);
+	dir = sbx_rt_dir(name, 0, err);
 	return dir ? xasprintf("%s/log", dir) : NULL;
 }
 
@@ -214,7 +219,7 @@ static int record_write(const char *dir, const struct sbx_info *info,
 	return r < 0 ? -1 : 0;
 }
 
-static int record_read(const char *name, struct sbx_info *info,
+int sbx_record_read(const char *name, struct sbx_info *info,
 		       struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
@@ -225,7 +230,7 @@ static int record_read(const char *name, struct sbx_info *info,
 	sbx_spec_init(&info->spec);
 	if (sbx_check_name(name, err) < 0)
 		return -1;
-	dir = rt_dir(name, 0, err);
+	dir = sbx_rt_dir(name, 0, err);
 	if (!dir)
 		return -1;
 	path = xasprintf("%s/state", dir);
@@ -280,23 +285,12 @@ static int lock_sandbox(const char *dir, const char *name, struct cs_error *err)
 
 /* ---------------------------------------------------------------- boot */
 
-/* What `run` adds to a boot: the command, forked by the sandbox's first
- * process right before it becomes cshell-init. */
-struct run_cmd {
-	char *const *argv;
-	/* out: the read end on which init writes the command's wait status
-	 * when it ends; init as a pidfd (or -1), to wait for its end; the
-	 * record as written */
-	int status_fd, init_pidfd;
-	struct sbx_info info;
-};
-
 /* Where a command starts inside the sandbox: when the caller's directory
  * lies in one of its --mount sources (the longest), the same place under
  * the mount's destination — `--mount .:/src` then `@dev make` builds here,
  * as docker users get with -v "$PWD:/src" -w /src; else NULL (the
  * workdir).  Computed on the host side, before entering. */
-static char *mapped_cwd(const struct sbx_spec *spec)
+char *sbx_mapped_cwd(const struct sbx_spec *spec)
 {
 	char cwd[PATH_MAX], real[PATH_MAX];
 	size_t best = 0;
@@ -331,7 +325,7 @@ static char *mapped_cwd(const struct sbx_spec *spec)
 
 char *sbx_start_dir(const struct sbx_spec *spec)
 {
-	char *m = mapped_cwd(spec);
+	char *m = sbx_mapped_cwd(spec);
 
 	return m ? m : xstrdup(spec->workdir ? spec->workdir : "/");
 }
@@ -349,7 +343,7 @@ struct child_args {
 	int status_fd, go_fd, status_rd, go_wr;
 	/* rootless: wait for the id maps on sync_fd (else -1) */
 	int sync_fd;
-	char cwd[PATH_MAX]; /* run: mapped_cwd(), else "" (in a, whose
+	char cwd[PATH_MAX]; /* run: sbx_mapped_cwd(), else "" (in a, whose
 			     * lifetime the command child relies on anyway) */
 	int err_fd, log_fd, init_fd, exec_fd, in_cg;
 	sigset_t sigmask; /* the caller's, restored in init */
@@ -366,7 +360,7 @@ static __attribute__((noreturn)) void child_fail(int fd,
 }
 
 /* The memfd copy keeps init's /proc/1/exe away from the host binary. */
-static int sealed_copy(int fd)
+int sbx_sealed_copy(int fd)
 {
 	struct stat st;
 	int mfd = memfd_create("cshell-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -388,7 +382,7 @@ static int sealed_copy(int fd)
  * (runc's CVE-2019-5736) and it costs two syscalls where the memfd copy
  * costs a copy of the whole file.  -1 where the mount API is refused
  * (rootless): the child falls back to the copy. */
-static int init_ro_bind(const char *path)
+int sbx_ro_bind(const char *path)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
@@ -560,7 +554,7 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		cs_error_errno(&err, "unshare cgroup namespace");
 		child_fail(a->err_fd, &err);
 	}
-	if (a->exec_fd < 0 && (a->exec_fd = sealed_copy(a->init_fd)) < 0) {
+	if (a->exec_fd < 0 && (a->exec_fd = sbx_sealed_copy(a->init_fd)) < 0) {
 		cs_error_errno(&err, "copy cshell-init");
 		child_fail(a->err_fd, &err);
 	}
@@ -635,7 +629,7 @@ struct clone3_args {
 /* Fork-like clone with namespace flags, born in the v2 cgroup cgfd when
  * the kernel can (moving a process later costs an RCU grace period,
  * milliseconds); *in_cg says whether it did. */
-static pid_t clone_into(int flags, int cgfd, int *in_cg)
+pid_t sbx_clone_into(int flags, int cgfd, int *in_cg)
 {
 	struct clone3_args ca;
 	long r;
@@ -687,7 +681,7 @@ static int helper_main(void *arg)
 		close(a->go_wr);
 	if (a->status_rd >= 0)
 		close(a->status_rd);
-	c = clone_into(h->flags, h->cgfd, &in_cg);
+	c = sbx_clone_into(h->flags, h->cgfd, &in_cg);
 	if (c == 0) {
 		/* init, with its own copy of memory from here on */
 		sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
@@ -812,7 +806,7 @@ static int check_layers(const struct sbx_spec *spec, struct cs_error *err)
  * namespace only that FUSE mount ever sits on rootfs (a bind rootfs is
  * made inside the sandbox), so no statfs round trip to the daemon is
  * needed first; only the fusermount3 fallback (rootless) checks. */
-static int unmount_rootfs(const struct sbx_info *info)
+int sbx_unmount_rootfs(const struct sbx_info *info)
 {
 	struct statfs st;
 
@@ -833,7 +827,7 @@ static int unmount_rootfs(const struct sbx_info *info)
 }
 
 /* Appends the last line the program wrote to log to err's message. */
-static void add_log_tail(const char *log, struct cs_error *err)
+void sbx_add_log_tail(const char *log, struct cs_error *err)
 {
 	struct cs_buf b = CS_BUF_INIT;
 	char *line;
@@ -1049,7 +1043,7 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 	}
 	cs_buf_release(&opts);
 	if (r < 0)
-		add_log_tail(log, err);
+		sbx_add_log_tail(log, err);
 	if (r < 0)
 		return cs_error_wrap(err,
 				     "mount layered fs on '%s' (set CSHELL_FS "
@@ -1139,7 +1133,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	memset(&a, 0, sizeof(a));
 	a.init_fd = a.exec_fd = a.log_fd = a.sync_fd = a.go_fd = -1;
 	if (run) {
-		_cleanup_free_ char *mwd = mapped_cwd(spec);
+		_cleanup_free_ char *mwd = sbx_mapped_cwd(spec);
 
 		if (mwd && strlen(mwd) < sizeof(a.cwd))
 			strcpy(a.cwd, mwd);
@@ -1184,7 +1178,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		goto fail;
 	}
 	if (!info->userns)
-		a.exec_fd = init_ro_bind(init_path);
+		a.exec_fd = sbx_ro_bind(init_path);
 	a.log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (a.log_fd < 0) {
 		cs_error_errno(err, "open '%s'", log);
@@ -1209,7 +1203,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	if (pid < 0) {
 		/* a layered-fs daemon that died says why in the log */
 		if (mounted)
-			add_log_tail(log, err);
+			sbx_add_log_tail(log, err);
 		goto fail;
 	}
 	info->init_pid = pid;
@@ -1222,7 +1216,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	if (!info->init_start ||
 	    (!run && sbx_proc_start(pid) != info->init_start)) {
 		cs_error_set(err, 0, "cshell-init exited at once");
-		add_log_tail(log, err);
+		sbx_add_log_tail(log, err);
 		goto fail_running;
 	}
 	if ((spec->net == SBX_NET_PRIVATE || spec->net == SBX_NET_SLIRP) &&
@@ -1250,7 +1244,7 @@ fail:
 	sbx_cgroup_remove(cg.v2, cg.v1);
 	sbx_cgroup_release(&cg);
 	if (mounted)
-		unmount_rootfs(info);
+		sbx_unmount_rootfs(info);
 	return -1;
 fail_running:
 	child_args_close(&a);
@@ -1258,7 +1252,7 @@ fail_running:
 	if (info->init_pid > 0)
 		kill(info->init_pid, SIGKILL);
 	sbx_cgroup_remove(info->cgroup_v2, info->cgroup_v1);
-	unmount_rootfs(info);
+	sbx_unmount_rootfs(info);
 	info->state = SBX_STATE_STOPPED;
 	return -1;
 }
@@ -1266,7 +1260,7 @@ fail_running:
 static int boot(struct sbx_info *info, const char *dir, struct run_cmd *run,
 		struct cs_error *err)
 {
-	_cleanup_free_ char *init = find_program("CSHELL_INIT", "cshell-init");
+	_cleanup_free_ char *init = sbx_init_program();
 	_cleanup_free_ char *log = xasprintf("%s/log", dir);
 	_cleanup_free_ char *rt_root = cs_root_path(CS_ROOT_RUNTIME);
 	_cleanup_free_ char *data_root = cs_root_path(CS_ROOT_DATA);
@@ -1291,7 +1285,7 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 	free(info->upper);
 	info->upper = NULL;
 	if (!spec->read_only) {
-		_cleanup_free_ char *ddir = data_dir(spec->name, 1, err);
+		_cleanup_free_ char *ddir = sbx_data_dir(spec->name, 1, err);
 		_cleanup_free_ char *work = NULL;
 
 		if (!ddir)
@@ -1305,9 +1299,7 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 	return 0;
 }
 
-static int rm_tree(const char *dir);
-
-static int create(const struct sbx_spec *spec, int ephemeral,
+int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
 		  struct run_cmd *run, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *state = NULL, *ddir = NULL;
@@ -1324,7 +1316,7 @@ static int create(const struct sbx_spec *spec, int ephemeral,
 		return -1;
 	if (spec->seccomp == SBX_SECCOMP_FILE && !spec->seccomp_file)
 		return cs_error_set(err, 0, "no seccomp profile file given");
-	dir = rt_dir(spec->name, 1, err);
+	dir = sbx_rt_dir(spec->name, 1, err);
 	if (!dir)
 		return -1;
 	lock = lock_sandbox(dir, spec->name, err);
@@ -1336,7 +1328,7 @@ static int create(const struct sbx_spec *spec, int ephemeral,
 				    "sandbox '%s' already exists (use "
 				    "'sandbox start' or 'sandbox rm')",
 				    spec->name);
-	ddir = data_dir(spec->name, 0, NULL);
+	ddir = sbx_data_dir(spec->name, 0, NULL);
 	had_data = ddir && access(ddir, F_OK) == 0;
 	memset(&info, 0, sizeof(info));
 	sbx_spec_copy(&info.spec, spec);
@@ -1352,14 +1344,14 @@ static int create(const struct sbx_spec *spec, int ephemeral,
 	if (r < 0 && info.state == SBX_STATE_RUNNING && info.init_pid > 0) {
 		kill(info.init_pid, SIGKILL);
 		sbx_cgroup_remove(info.cgroup_v2, info.cgroup_v1);
-		unmount_rootfs(&info);
+		sbx_unmount_rootfs(&info);
 	}
 	if (r < 0) {
 		/* leave no half-made sandbox behind (a persistent upper
 		 * layer of a named sandbox stays) */
 		if (ddir && (ephemeral || !had_data))
-			rm_tree(ddir);
-		rm_tree(dir);
+			sbx_rm_tree(ddir);
+		sbx_rm_tree(dir);
 	}
 	if (r == 0 && run)
 		run->info = info;
@@ -1380,7 +1372,7 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-static int rm_tree(const char *dir)
+int sbx_rm_tree(const char *dir)
 {
 	if (access(dir, F_OK) < 0)
 		return 0;
@@ -1389,7 +1381,7 @@ static int rm_tree(const char *dir)
 
 int sbx_create(const struct sbx_spec *spec, struct cs_error *err)
 {
-	if (create(spec, 0, NULL, err) < 0)
+	if (sbx_boot_new(spec, 0, NULL, err) < 0)
 		return cs_error_wrap(err, "cannot create sandbox '%s'",
 				     spec->name ? spec->name : "");
 	return 0;
@@ -1399,7 +1391,7 @@ int sbx_create(const struct sbx_spec *spec, struct cs_error *err)
 
 int sbx_inspect(const char *name, struct sbx_info *info, struct cs_error *err)
 {
-	return record_read(name, info, err);
+	return sbx_record_read(name, info, err);
 }
 
 int sbx_resolve(const char *name, struct cs_error *err)
@@ -1412,7 +1404,7 @@ int sbx_resolve(const char *name, struct cs_error *err)
 			err->code = ENOENT;
 		return -1;
 	}
-	if (record_read(name, &info, err) < 0)
+	if (sbx_record_read(name, &info, err) < 0)
 		return -1;
 	if (info.state != SBX_STATE_RUNNING)
 		return cs_error_set(err, 0,
@@ -1453,9 +1445,13 @@ int sbx_list(struct sbx_info **out, size_t *n, struct cs_error *err)
 		if (access(state, F_OK) < 0)
 			continue;
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
-		if (record_read(de->d_name, &(*out)[*n], &e) < 0) {
+		if (sbx_record_read(de->d_name, &(*out)[*n], &e) < 0) {
 			cs_warn("%s", e.msg);
 			cs_error_release(&e);
+			sbx_info_release(&(*out)[*n]);
+			continue;
+		}
+		if (sbx_run_sweep(&(*out)[*n])) {
 			sbx_info_release(&(*out)[*n]);
 			continue;
 		}
@@ -1476,7 +1472,7 @@ void sbx_info_list_free(struct sbx_info *list, size_t n)
 
 /* ---------------------------------------------------------------- stop */
 
-static int wait_pidfd(int pidfd, int ms)
+int sbx_wait_pidfd(int pidfd, int ms)
 {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
@@ -1485,7 +1481,7 @@ static int wait_pidfd(int pidfd, int ms)
 
 /* Ends init (if alive) and releases everything the running sandbox held;
  * the caller holds the lock. */
-static void halt(struct sbx_info *info, int timeout_ms)
+void sbx_halt(struct sbx_info *info, int timeout_ms)
 {
 	if (info->state == SBX_STATE_RUNNING) {
 		int pidfd = pidfd_open(info->init_pid, 0);
@@ -1493,16 +1489,16 @@ static void halt(struct sbx_info *info, int timeout_ms)
 		if (pidfd >= 0 &&
 		    sbx_proc_start(info->init_pid) == info->init_start) {
 			pidfd_send_signal(pidfd, SIGTERM, NULL, 0);
-			if (!wait_pidfd(pidfd, timeout_ms)) {
+			if (!sbx_wait_pidfd(pidfd, timeout_ms)) {
 				pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-				wait_pidfd(pidfd, 5000);
+				sbx_wait_pidfd(pidfd, 5000);
 			}
 		}
 		if (pidfd >= 0)
 			close(pidfd);
 	}
 	sbx_cgroup_remove(info->cgroup_v2, info->cgroup_v1);
-	unmount_rootfs(info);
+	sbx_unmount_rootfs(info);
 	info->state = SBX_STATE_STOPPED;
 	info->init_pid = 0;
 	info->init_start = 0;
@@ -1513,16 +1509,16 @@ static void halt(struct sbx_info *info, int timeout_ms)
 static int open_locked(const char *name, struct sbx_info *info, char **dir,
 		       int *lock, struct cs_error *err)
 {
-	if (record_read(name, info, err) < 0)
+	if (sbx_record_read(name, info, err) < 0)
 		return -1;
 	sbx_info_release(info);
-	*dir = rt_dir(name, 0, err);
+	*dir = sbx_rt_dir(name, 0, err);
 	if (!*dir)
 		return -1;
 	*lock = lock_sandbox(*dir, name, err);
 	if (*lock < 0)
 		return -1;
-	return record_read(name, info, err);
+	return sbx_record_read(name, info, err);
 }
 
 static int stop_locked(const char *name, int timeout_ms, struct cs_error *err)
@@ -1535,7 +1531,7 @@ static int stop_locked(const char *name, int timeout_ms, struct cs_error *err)
 		return -1;
 	if (info.state == SBX_STATE_STOPPED)
 		return 0;
-	halt(&info, timeout_ms);
+	sbx_halt(&info, timeout_ms);
 	return record_write(dir, &info, err);
 }
 
@@ -1557,7 +1553,7 @@ static int start_locked(const char *name, struct cs_error *err)
 	if (info.state == SBX_STATE_RUNNING)
 		return cs_error_set(err, 0, "it is already running");
 	if (info.state == SBX_STATE_DEAD)
-		halt(&info, 0);
+		sbx_halt(&info, 0);
 	if (fill_paths(&info, dir, err) < 0 || boot(&info, dir, NULL, err) < 0)
 		return -1;
 	return record_write(dir, &info, err);
@@ -1588,14 +1584,14 @@ static int rm_locked(const char *name, int force, int quiet,
 		cs_warn("sandbox '%s': its init (pid %d) had died; cleaning "
 			"up",
 			name, (int)info.init_pid);
-	halt(&info, 2000);
-	if (unmount_rootfs(&info) < 0)
+	sbx_halt(&info, 2000);
+	if (sbx_unmount_rootfs(&info) < 0)
 		return cs_error_set(err, EBUSY, "unmount '%s'", info.rootfs);
-	ddir = data_dir(name, 0, NULL);
-	if (ddir && rm_tree(ddir) < 0)
+	ddir = sbx_data_dir(name, 0, NULL);
+	if (ddir && sbx_rm_tree(ddir) < 0)
 		cs_warn("cannot remove '%s' completely: %s", ddir,
 			strerror(errno));
-	if (rm_tree(dir) < 0)
+	if (sbx_rm_tree(dir) < 0)
 		return cs_error_errno(err, "remove '%s'", dir);
 	return 0;
 }
@@ -1605,314 +1601,4 @@ int sbx_rm(const char *name, int force, struct cs_error *err)
 	if (rm_locked(name, force, 0, err) < 0)
 		return cs_error_wrap(err, "cannot remove sandbox '%s'", name);
 	return 0;
-}
-
-/* ---------------------------------------------------------------- join */
-
-static volatile sig_atomic_t inner_pid;
-
-static void forward(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	/* the terminal sends INT/QUIT to the whole process group, the inner
-	 * process included (si_code SI_KERNEL): pass on only what a process
-	 * sent to us (kill, si_code <= 0) */
-	if ((sig == SIGINT || sig == SIGQUIT) && si && si->si_code > 0)
-		return;
-	if (inner_pid > 0)
-		kill((pid_t)inner_pid, sig);
-}
-
-static __attribute__((noreturn)) void relay(pid_t pid)
-{
-	static const int fwd[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
-				   SIGALRM, SIGINT, SIGQUIT };
-	struct sigaction sa;
-	struct rlimit nocore = { 0, 0 };
-	int status;
-
-	inner_pid = pid;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (size_t i = 0; i < CS_ARRAY_SIZE(fwd); i++)
-		sigaction(fwd[i], &sa, NULL);
-	setrlimit(RLIMIT_CORE, &nocore);
-	for (;;) {
-		if (waitpid(pid, &status, WUNTRACED) < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(127);
-		}
-		if (WIFSTOPPED(status)) {
-			/* let job control see us stopped too */
-			raise(SIGSTOP);
-			kill(pid, SIGCONT);
-			continue;
-		}
-		break;
-	}
-	if (WIFEXITED(status))
-		_exit(WEXITSTATUS(status));
-	signal(WTERMSIG(status), SIG_DFL);
-	{
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigaddset(&all, WTERMSIG(status));
-		sigprocmask(SIG_UNBLOCK, &all, NULL);
-	}
-	raise(WTERMSIG(status));
-	_exit(128 + WTERMSIG(status));
-}
-
-static char **joined_env;
-
-const char *const *sbx_joined_env(void)
-{
-	static const char *const none[] = { NULL };
-
-	return joined_env ? (const char *const *)joined_env : none;
-}
-
-int sbx_join(const char *name, struct cs_error *err)
-{
-	struct sbx_info info;
-	struct cs_buf bpf = CS_BUF_INIT;
-	int pidfd = -1, cgfd = -1, procsfd = -1, in_cg, r;
-	pid_t pid;
-	const char *wd;
-	_cleanup_free_ char *mwd = NULL;
-
-	if (record_read(name, &info, err) < 0)
-		goto fail;
-	if (info.state != SBX_STATE_RUNNING) {
-		cs_error_set(err, 0,
-			     "sandbox '%s' is %s (start it with "
-			     "'sandbox start %s')",
-			     name, sbx_state_name(info.state), name);
-		goto fail;
-	}
-	mwd = mapped_cwd(&info.spec); /* while the host's paths are ours */
-	pidfd = pidfd_open(info.init_pid, 0);
-	/* the pidfd pins the process: check it is still the recorded one */
-	if (pidfd < 0 || sbx_proc_start(info.init_pid) != info.init_start) {
-		cs_error_set(err, 0, "sandbox '%s' stopped meanwhile", name);
-		goto fail;
-	}
-	if ((r = sbx_seccomp_read(info.seccomp_bpf, &bpf)) < 0) {
-		cs_error_set(err, -r, "read '%s'", info.seccomp_bpf);
-		goto fail;
-	}
-	/* v1 limit groups: the joiner (and so its relay) enters them now;
-	 * the v2 group: the inner process is born in it (clone_into) */
-	if ((r = sbx_cgroup_enter(NULL, info.cgroup_v1, 0)) < 0) {
-		cs_error_set(err, -r, "enter the cgroup of sandbox '%s'", name);
-		goto fail;
-	}
-	if (info.cgroup_v2) {
-		_cleanup_free_ char *procs =
-			xasprintf("%s/cgroup.procs", info.cgroup_v2);
-
-		cgfd = open(info.cgroup_v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		procsfd = open(procs, O_WRONLY | O_CLOEXEC);
-		if (cgfd < 0 || procsfd < 0) {
-			cs_error_errno(err, "enter the cgroup of sandbox '%s'",
-				       name);
-			goto fail;
-		}
-	}
-	/* the cgroup namespace last, from inside the cgroup: a process
-	 * outside a cgroup namespace's root cannot be cloned into it */
-	if (setns(pidfd, info.ns_flags & ~CLONE_NEWCGROUP) < 0) {
-		cs_error_errno(err, "enter the namespaces of sandbox '%s'",
-			       name);
-		goto fail;
-	}
-	pid = clone_into(0, cgfd, &in_cg);
-	if (pid < 0) {
-		cs_error_errno(err, "fork into sandbox '%s'", name);
-		goto fail;
-	}
-	if (pid > 0) {
-		close(pidfd);
-		if (cgfd >= 0)
-			close(cgfd);
-		if (procsfd >= 0)
-			close(procsfd);
-		relay(pid);
-	}
-	if (!in_cg && procsfd >= 0 && write(procsfd, "0", 1) < 0) {
-		cs_error_errno(err, "enter the cgroup of sandbox '%s'", name);
-		goto fail;
-	}
-	if ((info.ns_flags & CLONE_NEWCGROUP) &&
-	    setns(pidfd, CLONE_NEWCGROUP) < 0) {
-		cs_error_errno(err,
-			       "enter the cgroup namespace of sandbox '%s'",
-			       name);
-		goto fail;
-	}
-	wd = info.spec.workdir ? info.spec.workdir : "/";
-	if (mwd && chdir(mwd) == 0)
-		wd = NULL;
-	if (wd && chdir(wd) < 0) {
-		cs_error_errno(err, "sandbox '%s': workdir '%s'", name, wd);
-		goto fail;
-	}
-	for (size_t i = 0; i < info.spec.nenv; i++)
-		putenv(xstrdup(info.spec.env[i]));
-	/* kept for callers that build their own envp (the shell) */
-	joined_env = info.spec.env;
-	info.spec.env = NULL;
-	info.spec.nenv = 0;
-	r = sbx_caps_apply(info.caps, info.spec.uid, info.spec.gid);
-	if (r == 0)
-		r = sbx_seccomp_load(&bpf);
-	if (r < 0) {
-		cs_error_set(err, -r, "apply the restrictions of sandbox '%s'",
-			     name);
-		goto fail;
-	}
-	syscall(SYS_close_range, 3, ~0U, 0);
-	cs_buf_release(&bpf);
-	sbx_info_release(&info);
-	return 0;
-fail:
-	if (pidfd >= 0)
-		close(pidfd);
-	if (cgfd >= 0)
-		close(cgfd);
-	if (procsfd >= 0)
-		close(procsfd);
-	cs_buf_release(&bpf);
-	sbx_info_release(&info);
-	return -1;
-}
-
-/* ---------------------------------------------------------------- run */
-
-/* What rm does to a run sandbox, without reading back the record it
- * wrote; init has ended.  A concurrent `sandbox stop` of it is waited for;
- * after a concurrent `sandbox rm` there is nothing left to do. */
-static int run_teardown(struct sbx_info *info, struct cs_error *err)
-{
-	static const char *const files[] = { "state", "log", "lock" };
-	_cleanup_free_ char *dir = rt_dir(info->spec.name, 0, NULL);
-	_cleanup_free_ char *state = NULL, *ddir = NULL, *lpath = NULL;
-	_cleanup_close_ int lock = -1, dfd = -1;
-
-	if (!dir)
-		return 0;
-	lpath = xasprintf("%s/lock", dir);
-	lock = cs_lock_path(lpath, 1, 1, NULL);
-	if (lock < 0)
-		return 0;
-	state = xasprintf("%s/state", dir);
-	if (access(state, F_OK) < 0) {
-		/* removed meanwhile: only the lock file we just made */
-		unlink(lpath);
-		rmdir(dir);
-		return 0;
-	}
-	info->state = SBX_STATE_STOPPED;
-	halt(info, 0);
-	if (unmount_rootfs(info) < 0)
-		return cs_error_set(err, EBUSY, "unmount '%s'", info->rootfs);
-	if (info->upper) {
-		ddir = data_dir(info->spec.name, 0, NULL);
-		if (ddir && rm_tree(ddir) < 0)
-			cs_warn("cannot remove '%s' completely: %s", ddir,
-				strerror(errno));
-	}
-	/* the files a run leaves, else the whole tree */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (size_t i = 0; dfd >= 0 && i < CS_ARRAY_SIZE(files); i++)
-		unlinkat(dfd, files[i], 0);
-	if (dfd >= 0)
-		unlinkat(dfd, "rootfs", AT_REMOVEDIR);
-	if (rmdir(dir) < 0 && rm_tree(dir) < 0)
-		return cs_error_errno(err, "remove '%s'", dir);
-	return 0;
-}
-
-/* The command's wait status as init reported it, as a shell status.  No
- * report: init was killed (`sandbox stop`, `rm -f`) or could not run, and
- * the command with it, as SIGKILL would; a warning says so. */
-static int run_status(int fd, const struct sbx_info *info)
-{
-	char buf[32];
-	ssize_t n;
-	int st;
-
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		struct cs_error e = CS_ERROR_INIT;
-		_cleanup_free_ char *log = sbx_log_path(info->spec.name, NULL);
-
-		cs_error_set(&e, 0,
-			     "sandbox '%s' ended before its command (stopped, "
-			     "or its init failed)",
-			     info->spec.name);
-		if (log)
-			add_log_tail(log, &e);
-		cs_warn("%s", e.msg);
-		cs_error_release(&e);
-		return 128 + SIGKILL;
-	}
-	buf[n] = 0;
-	st = atoi(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-int sbx_run(const struct sbx_spec *spec, char *const argv[],
-	    struct cs_error *err)
-{
-	struct sbx_spec s;
-	struct sigaction ign, old_int, old_quit;
-	struct run_cmd run = { .argv = argv, .status_fd = -1 };
-	int status;
-	struct cs_error rmerr = CS_ERROR_INIT;
-
-	run.init_pidfd = -1;
-	sbx_spec_copy(&s, spec);
-	if (!s.name) {
-		static unsigned seq;
-
-		s.name = xasprintf("run-%d-%lx-%u", (int)getpid(),
-				   (unsigned long)time(NULL) & 0xfffff, seq++);
-	}
-	/* the terminal's INT/QUIT are for the command: ignored here from
-	 * before it starts */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	if (create(&s, 1, &run, err) < 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		cs_error_wrap(err, "cannot run in a new sandbox");
-		sbx_spec_release(&s);
-		return -1;
-	}
-	status = run_status(run.status_fd, &run.info);
-	close(run.status_fd);
-	/* init stops the sandbox after the command: its cgroup can go once
-	 * it is gone */
-	if (run.init_pidfd >= 0) {
-		wait_pidfd(run.init_pidfd, 5000);
-		close(run.init_pidfd);
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	if (run_teardown(&run.info, &rmerr) < 0) {
-		cs_error_wrap(&rmerr, "cannot remove sandbox '%s'", s.name);
-		cs_error_print(&rmerr, cs_log_prog());
-		cs_error_release(&rmerr);
-	}
-	sbx_info_release(&run.info);
-	sbx_spec_release(&s);
-	return status;
 }

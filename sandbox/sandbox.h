@@ -171,6 +171,13 @@ char *sbx_start_dir(const struct sbx_spec *spec);
  * terminated, never NULL), for a caller that execs with its own envp
  * instead of environ.  Owned by the library; valid until exec. */
 const char *const *sbx_joined_env(void);
+/* Execs file (searched in envp's PATH when it has no '/') with argv and
+ * envp.  After sbx_join() this goes through cshell-init's read-only image
+ * (and, on a terminal, its pty session), never straight from the calling
+ * binary; elsewhere it is a plain execve.  Returns only on failure: -errno
+ * (a joined command that is not found is reported, with status 127, by
+ * cshell-init itself). */
+int sbx_exec(const char *file, char *const argv[], char *const envp[]);
 
 /* For `@NAME` routing, before anything is forked: 0 when NAME is a
  * running local sandbox; -1 + err otherwise, err->code ENOENT when there

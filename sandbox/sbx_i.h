@@ -81,6 +81,60 @@ static inline void sbx_info_releasep(struct sbx_info *info)
  * says so).  0 or -1 + err. */
 int sbx_idmap_write(pid_t pid, int *ranges, struct cs_error *err);
 
+/* sandbox.c: the pieces that join.c and run.c share with the lifecycle */
+/* runtime/sandboxes/<name> and data/sandboxes/<name> (malloc'd), made
+ * when create is set; NULL + err. */
+char *sbx_rt_dir(const char *name, int create, struct cs_error *err);
+char *sbx_data_dir(const char *name, int create, struct cs_error *err);
+/* The cshell-init program: $CSHELL_INIT, next to our binary, or PATH. */
+char *sbx_init_program(void);
+/* Reads a record, its liveness computed (a running record whose init is
+ * gone reads as dead).  0 or -1 + err (err->code ENOENT: none). */
+int sbx_record_read(const char *name, struct sbx_info *info,
+		    struct cs_error *err);
+/* sbx_start_dir() when the caller's directory lies in a --mount source,
+ * else NULL. */
+char *sbx_mapped_cwd(const struct sbx_spec *spec);
+/* Fork-like clone, born in the v2 cgroup cgfd when the kernel can;
+ * *in_cg says whether it was. */
+pid_t sbx_clone_into(int flags, int cgfd, int *in_cg);
+/* An fd to exec cshell-init from that no process can write through:
+ * sbx_ro_bind() is a private read-only bind detached from every mount
+ * namespace (-1 where the mount API is refused: rootless), and
+ * sbx_sealed_copy() a sealed memfd copy of the open file fd.  Both
+ * close-on-exec; -1 + errno on failure. */
+int sbx_ro_bind(const char *path);
+int sbx_sealed_copy(int fd);
+int sbx_unmount_rootfs(const struct sbx_info *info);
+/* Adds the last lines of the log file to err's message. */
+void sbx_add_log_tail(const char *log, struct cs_error *err);
+int sbx_rm_tree(const char *dir);
+/* 1 when the process of pidfd ended within ms milliseconds. */
+int sbx_wait_pidfd(int pidfd, int ms);
+/* Ends init (if alive), removes the cgroup, unmounts; the caller holds
+ * the lock. */
+void sbx_halt(struct sbx_info *info, int timeout_ms);
+
+/* What `run` adds to a boot: the command, forked by the sandbox's first
+ * process right before it becomes cshell-init. */
+struct run_cmd {
+	char *const *argv;
+	/* out: the read end on which init writes the command's wait status
+	 * when it ends; init as a pidfd (or -1), to wait for its end; the
+	 * record as written */
+	int status_fd, init_pidfd;
+	struct sbx_info info;
+};
+
+/* Creates and boots a sandbox (ephemeral: a `run`, with run's command).
+ * 0 or -1 + err, everything undone. */
+int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
+		 struct run_cmd *run, struct cs_error *err);
+
+/* run.c: removes a `run` sandbox whose caller was killed before it could
+ * (ephemeral and dead); 1 when it did, 0 when info is not one. */
+int sbx_run_sweep(struct sbx_info *info);
+
 /* proc helpers (sandbox.c) */
 /* Start time (field 22 of /proc/PID/stat), 0 when the process is gone or
  * a zombie. */

@@ -336,7 +336,7 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 			cs_error_print(&err, "cshell");
 			_exit(125);
 		}
-		execvp(argv[i], argv + i);
+		errno = -sbx_exec(argv[i], argv + i, environ);
 		fprintf(stderr, "cshell: %s: %s\n", argv[i], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 #include "shell/interactive_i.h"
 
@@ -215,8 +216,9 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh,
 	}
 	envp = var_environ(sh, sh->stack);
 	sh_flush_std(sh);
-	execve(path, argv, envp);
-	err = errno;
+	/* in a joined sandbox this goes through cshell-init's image (a
+	 * script without #! is then run by the sandbox's sh) */
+	err = -sbx_exec(path, argv, envp);
 	if (err == ENOEXEC) {
 		/* a script without #!: run it with this shell */
 		int n = 0;
