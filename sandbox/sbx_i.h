@@ -38,7 +38,7 @@ int sbx_seccomp_read(const char *path, struct cs_buf *bpf);
 /* Sets no_new_privs and loads bpf (empty: no filter).  0 or -errno. */
 int sbx_seccomp_load(const struct cs_buf *bpf);
 /* Restricts the calling process: bounding set, ambient, uid/gid, then the
- * capability sets.  Returns 0 or -errno. */
+ * capability sets (inheritable left empty).  Returns 0 or -errno. */
 int sbx_caps_apply(uint64_t caps, long uid, long gid);
 uint64_t sbx_spec_caps(const struct sbx_spec *spec);
 

@@ -333,12 +333,13 @@ int sbx_caps_apply(uint64_t caps, long uid, long gid)
 	}
 	if (uid > 0 && setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
 		return -errno;
+	/* the inheritable set stays empty (as Docker since CVE-2022-24769):
+	 * with it, exec of a file with inheritable file capabilities would
+	 * hand those to a process that was never given them */
 	memset(data, 0, sizeof(data));
 	if (uid <= 0) {
-		data[0].effective = data[0].permitted = data[0].inheritable =
-			(uint32_t)caps;
-		data[1].effective = data[1].permitted = data[1].inheritable =
-			(uint32_t)(caps >> 32);
+		data[0].effective = data[0].permitted = (uint32_t)caps;
+		data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
