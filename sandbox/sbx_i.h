@@ -21,7 +21,7 @@ void sbx_spec_copy(struct sbx_spec *dst, const struct sbx_spec *src);
 
 /* Bump when the default filter's rules change: cached blobs are keyed on
  * it. */
-#define SBX_SECCOMP_REVISION 2
+#define SBX_SECCOMP_REVISION 3
 
 /* security.c: the seccomp filter is compiled with libseccomp once at
  * create time and cached as a raw BPF program; joining loads the cache. */
@@ -38,7 +38,7 @@ int sbx_seccomp_read(const char *path, struct cs_buf *bpf);
 /* Sets no_new_privs and loads bpf (empty: no filter).  0 or -errno. */
 int sbx_seccomp_load(const struct cs_buf *bpf);
 /* Restricts the calling process: bounding set, ambient, uid/gid, then the
- * capability sets.  Returns 0 or -errno. */
+ * capability sets (inheritable left empty).  Returns 0 or -errno. */
 int sbx_caps_apply(uint64_t caps, long uid, long gid);
 uint64_t sbx_spec_caps(const struct sbx_spec *spec);
 
