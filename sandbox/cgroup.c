@@ -9,6 +9,11 @@
  * sandbox its identity (eBPF keys on the v2 cgroup id).  <id> is the
  * sandbox name plus a hash of the runtime root, so two state roots (tests,
  * users) never share a cgroup.  Without rights: a warning, no limits.
+ *
+ * Every sandbox gets pids.max SBX_PIDS_DEFAULT unless it asks otherwise
+ * (spec.c): a fork bomb inside must not take the host's pid space.  That
+ * default is silent where it cannot be set (no rights, no pids
+ * controller); a limit the user asked for is not.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,11 +75,17 @@ static void v1_append(char **list, const char *dir)
 	*list = n;
 }
 
+/* Whether the user asked for the pids limit (not just the default). */
+static int pids_asked(const struct sbx_spec *spec)
+{
+	return spec->pids && spec->pids != SBX_PIDS_DEFAULT;
+}
+
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err)
 {
 	_cleanup_free_ char *id = cg_id(spec->name);
-	int want = spec->memory || spec->pids || spec->cpus_milli;
+	int want = spec->memory || pids_asked(spec) || spec->cpus_milli;
 	int v2only = is_cgroup2(CG_ROOT);
 	char num[64];
 	int r;
@@ -93,10 +104,14 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		cg->v2 = xasprintf(CG_ROOT "/cshell/%s", id);
 		if (make_dir(CG_ROOT "/cshell", err) < 0)
 			return -1;
-		write_str(CG_ROOT, "cgroup.subtree_control",
-			  "+memory +pids +cpu");
-		write_str(CG_ROOT "/cshell", "cgroup.subtree_control",
-			  "+memory +pids +cpu");
+		/* one controller at a time: one the host lacks must not keep
+		 * the others from being enabled */
+		static const char *const on[] = { "+memory", "+pids", "+cpu" };
+		for (size_t i = 0; i < CS_ARRAY_SIZE(on); i++) {
+			write_str(CG_ROOT, "cgroup.subtree_control", on[i]);
+			write_str(CG_ROOT "/cshell", "cgroup.subtree_control",
+				  on[i]);
+		}
 		if (make_dir(cg->v2, err) < 0)
 			return -1;
 		r = 0;
@@ -108,6 +123,9 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		if (!r && spec->pids) {
 			snprintf(num, sizeof(num), "%" PRIu64, spec->pids);
 			r = write_str(cg->v2, "pids.max", num);
+			/* no pids controller here: only the default is lost */
+			if (r == -ENOENT && !pids_asked(spec))
+				r = 0;
 		}
 		if (!r && spec->cpus_milli) {
 			snprintf(num, sizeof(num), "%" PRIu64 " 100000",
@@ -137,6 +155,8 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		if (!wanted[i])
 			continue;
 		if (access(base, W_OK) < 0) {
+			if (i == 1 && !pids_asked(spec))
+				continue;
 			cs_warn("cgroup controller '%s' is not "
 				"available: sandbox '%s' runs without "
 				"that limit",

@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"       sandbox commit NAME DIR\n"
 	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N  --net none|host|private|slirp\n"
+	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
+	"         --net none|host|private|slirp\n"
 	"         --cap-add CAP  --cap-drop CAP\n"
 	"         --seccomp default|unconfined|FILE  --read-only\n";
 
@@ -130,10 +131,7 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 					     "(at least 4m)",
 					     v);
 		} else if ((v = optval(argc, argv, i, "--pids", &missing))) {
-			r = sbx_parse_size(v, &spec->pids, &err);
-			if (!r && !spec->pids)
-				return usage(sh, "--pids must be positive%s",
-					     "");
+			r = sbx_parse_pids(v, &spec->pids, &err);
 		} else if ((v = optval(argc, argv, i, "--net", &missing))) {
 			r = sbx_parse_net(v, &spec->net, &err);
 		} else if ((v = optval(argc, argv, i, "--cap-add", &missing))) {

@@ -150,6 +150,28 @@ static void test_net_and_name(void **state)
 			NULL) < 0);
 }
 
+static void test_pids(void **state)
+{
+	struct sbx_spec spec;
+	uint64_t v = 7;
+
+	(void)state;
+	sbx_spec_init(&spec);
+	assert_int_equal(spec.pids, SBX_PIDS_DEFAULT);
+	assert_int_equal(sbx_parse_pids("50", &v, NULL), 0);
+	assert_int_equal(v, 50);
+	assert_int_equal(sbx_parse_pids("0", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	v = 7;
+	assert_int_equal(sbx_parse_pids("max", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	assert_true(sbx_parse_pids("", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("-1", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("10k", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("99999999999", &v, NULL) < 0);
+	sbx_spec_release(&spec);
+}
+
 static void test_env_replace(void **state)
 {
 	struct sbx_spec spec;
@@ -177,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_mount),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_net_and_name),
+		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_env_replace),
 	};
 
