@@ -111,6 +111,30 @@ static int make_parent(const char *path)
 	return r == -EEXIST ? 0 : r;
 }
 
+/*
+ * A sysfs of our own, detached, read-only: a clone of the host's /sys
+ * would bring its submounts (debugfs, tracefs, bpffs, securityfs, the v1
+ * cgroup trees), and its network part would be the host's (sysfs shows
+ * the network namespace of whoever mounts it: ours, so /sys/class/net
+ * lists the sandbox's interfaces).  Made before pivot_root: in a user
+ * namespace the kernel allows a new sysfs only while a full one is
+ * visible in the mount namespace.  Returns the mount fd or -errno.
+ */
+static int fresh_sysfs(void)
+{
+	_cleanup_close_ int fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs < 0)
+		return -errno;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	fd = fsmount(fs, FSMOUNT_CLOEXEC,
+		     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			     MOUNT_ATTR_NOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 static int take_host(const struct sbx_setup *s, struct held *h,
 		     struct cs_error *err)
 {
@@ -125,9 +149,19 @@ static int take_host(const struct sbx_setup *s, struct held *h,
 		if (h->dev[i] < 0)
 			return cs_error_set(err, -h->dev[i], "bind '%s'", p);
 	}
-	h->sys = clone_tree("/sys", 1);
+	h->sys = fresh_sysfs();
+	if (h->sys == -EPERM || h->sys == -ENOSYS) {
+		/* only a user namespace that owns the network namespace may
+		 * mount sysfs (rootless with --net host does not): the host's
+		 * /sys without its submounts, or, where the kernel refuses to
+		 * reveal what those submounts cover (EINVAL, they are locked
+		 * in a user namespace), with them as before */
+		h->sys = clone_tree("/sys", 0);
+		if (h->sys == -EINVAL)
+			h->sys = clone_tree("/sys", 1);
+	}
 	if (h->sys < 0)
-		return cs_error_set(err, -h->sys, "bind '/sys'");
+		return cs_error_set(err, -h->sys, "mount sysfs");
 	h->user = xcalloc(spec->nmounts + 1, sizeof(int));
 	h->user_dir = xcalloc(spec->nmounts + 1, sizeof(int));
 	for (size_t i = 0; i < spec->nmounts; i++) {
@@ -393,6 +427,19 @@ static int setup(const struct sbx_setup *s, struct held *h,
 			     (spec->read_only ? MOUNT_ATTR_RDONLY : 0));
 	if (r < 0)
 		return cs_error_set(err, -r, "lock down the root");
+	/* a bind of the host root brought the host's /proc, /dev and /sys
+	 * trees (debugfs, tracefs, bpffs, cgroup v1…): ours would only
+	 * cover them, still listed in mountinfo and one umount away.  In a
+	 * user namespace they are locked to us (and /proc must stay for
+	 * the kernel to allow a new one) */
+	for (size_t i = 0; s->bind_from && !s->userns && i < 3; i++) {
+		static const char *const trees[] = { "/proc", "/dev", "/sys" };
+
+		if (umount2(trees[i], MNT_DETACH) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return cs_error_errno(err, "detach the host's '%s'",
+					      trees[i]);
+	}
 	if ((r = cs_mkdir_p("/proc", 0555)) < 0 && r != -EEXIST)
 		return cs_error_set(err, -r, "mkdir /proc");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
