@@ -530,6 +530,7 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		.bind_from = a->bind_from,
 		.hide = a->hide,
 		.userns = a->info->userns,
+		.host_root = a->hide[0] != NULL,
 	};
 	struct cs_buf bpf = CS_BUF_INIT;
 	char go, mainpid[16] = "", statusfd[16] = "";

@@ -66,6 +66,9 @@ struct sbx_setup {
 	const char *bind_from; /* bind mode: the host dir to bind, else NULL */
 	const char *const *hide; /* host state roots to mask inside */
 	int userns;
+	/* a layer is the host root: mask the host's secrets (rootfs.c) and,
+	 * with bind_from, cover its socket trees */
+	int host_root;
 };
 int sbx_rootfs_setup(const struct sbx_setup *setup, struct cs_error *err);
 

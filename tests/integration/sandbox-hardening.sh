@@ -19,11 +19,13 @@
 # away at exit.
 
 . "$(dirname "$0")/sandbox-common.sh"
-HOMEDIR= SOCKPID= FAKEKEY=
+HOMEDIR= OTHERDIR= SOCKPID= FAKEKEY= runsock=
 hard_cleanup() {
 	[ -n "$SOCKPID" ] && kill "$SOCKPID" 2>/dev/null && wait "$SOCKPID" 2>/dev/null
 	[ -n "$HOMEDIR" ] && rm -rf "$HOMEDIR"
+	[ -n "$OTHERDIR" ] && rm -rf "$OTHERDIR"
 	[ -n "$FAKEKEY" ] && rm -f "$FAKEKEY"
+	[ -n "$runsock" ] && rm -f "$runsock"
 	sbx_cleanup
 }
 trap hard_cleanup EXIT
@@ -86,3 +88,167 @@ for m in $modes; do
 		fail "sandbox-sys-masks-kept-$m" "$(tr '\n' ' ' <<<"$out")"
 	fi
 done
+
+# --- host secrets with the host root as a layer ------------------------
+# another user's home (a throwaway dir owned by an unused uid), the
+# caller's own home with credentials and a project, a fake ssh host key
+HOMEDIR=$(mktemp -d /home/cshell-own-XXXXXX) || { fail sandbox-hardening "cannot make a dir under /home"; exit 0; }
+OTHERDIR=$(mktemp -d /home/cshell-other-XXXXXX) || { fail sandbox-hardening "cannot make a dir under /home"; exit 0; }
+other=$OTHERDIR own=$HOMEDIR
+mkdir -p "$other" "$own/.ssh" "$own/.aws" "$own/.config/gcloud" "$own/proj"
+echo secret >"$other/notes"
+chown -R 61234:61234 "$other"
+chmod 700 "$other"
+echo PRIVATE-KEY >"$own/.ssh/id_ed25519"
+echo aws-secret >"$own/.aws/credentials"
+echo gcloud-secret >"$own/.config/gcloud/token"
+echo "machine x password netrc-secret" >"$own/.netrc"
+echo project-file >"$own/proj/Makefile"
+mkdir -p "$own/.local/share/cshell/sandboxes"
+echo state >"$own/.local/share/cshell/sandboxes/rec"
+if [ -d /etc/ssh ] && ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
+	FAKEKEY=/etc/ssh/ssh_host_cshelltest_key
+	echo HOST-PRIVATE-KEY >"$FAKEKEY"
+	chmod 600 "$FAKEKEY"
+fi
+chmod 755 "$own"
+
+cat >"$work/secrets.sh" <<'S'
+printf 'shadow:%s\n' "$(cat /etc/shadow 2>&1 | wc -c)"
+for f in /etc/gshadow /etc/shadow- /etc/gshadow- /etc/ssh/ssh_host_*_key; do
+	[ -e "$f" ] && printf 'file:%s:%s\n' "$f" "$(cat "$f" 2>&1 | wc -c)"
+done
+printf 'other:%s\n' "$(ls -A "$O" 2>&1 | wc -l)"
+printf 'ssh:%s\n' "$(ls -A "$H/.ssh" 2>&1 | wc -l)"
+printf 'aws:%s\n' "$(ls -A "$H/.aws" 2>&1 | wc -l)"
+printf 'gcloud:%s\n' "$(ls -A "$H/.config/gcloud" 2>&1 | wc -l)"
+printf 'netrc:%s\n' "$(cat "$H/.netrc" 2>&1 | wc -c)"
+printf 'state:%s\n' "$(ls -A "$H/.local/share/cshell" 2>&1 | wc -l)"
+printf 'project:%s\n' "$(cat "$H/proj/Makefile" 2>&1)"
+printf 'shadow-write:%s\n' "$( (echo x >>/etc/shadow) 2>&1 | grep -c 'Read-only')"
+for d in /run/cshell /var/lib/cshell /etc/cshell; do
+	[ -d "$d" ] && printf 'root:%s:%s\n' "$d" "$(ls -A "$d" | wc -l)"
+done
+S
+for m in $modes; do
+	out=$(timeout 30 env HOME="$own" "$sbx_bin/cshell" -c \
+		"sandbox run $(mopt $m) --env H=$own --env O=$other -- sh -s" <"$work/secrets.sh" 2>&1)
+	bad=
+	grep -q '^shadow:0$' <<<"$out" || bad+="shadow "
+	grep '^file:' <<<"$out" | grep -vq ':0$' && bad+="files "
+	[ -n "$FAKEKEY" ] && ! grep -q "^file:$FAKEKEY:0$" <<<"$out" && bad+="hostkey "
+	grep -q '^other:0$' <<<"$out" || bad+="other-home "
+	grep -q '^ssh:0$' <<<"$out" || bad+=".ssh "
+	grep -q '^aws:0$' <<<"$out" || bad+=".aws "
+	grep -q '^gcloud:0$' <<<"$out" || bad+=".config/gcloud "
+	grep -q '^netrc:0$' <<<"$out" || bad+=".netrc "
+	grep -q '^state:0$' <<<"$out" || bad+="own-cshell-state "
+	grep -q '^project:project-file$' <<<"$out" || bad+="project-not-shared "
+	grep -q '^shadow-write:1$' <<<"$out" || bad+="shadow-writable "
+	grep '^root:' <<<"$out" | grep -vq ':0$' && bad+="state-roots "
+	if [ -z "$bad" ]; then
+		pass "sandbox-host-secrets-masked-$m"
+	else
+		fail "sandbox-host-secrets-masked-$m" "$bad: $(tr '\n' ' ' <<<"$out")"
+	fi
+done
+
+# under sudo the invoking user's home is shared too (a passwd user with
+# a home under /home, if there is one)
+sudo_uid= sudo_home=
+while IFS=: read -r _ _ u _ _ h _; do
+	if [ "$u" -ge 1000 ] && [ "$u" -lt 60000 ] && [ -d "$h" ] &&
+		[ -n "$(ls -A "$h" 2>/dev/null)" ]; then
+		case $h in /home/?*) sudo_uid=$u sudo_home=$h; break ;; esac
+	fi
+done </etc/passwd
+if [ -z "$sudo_uid" ]; then
+	skip sandbox-host-home-sudo "no user with a non-empty home under /home"
+else
+	m=${modes%% *}
+	n=$(timeout 30 env HOME="$own" "$sbx_bin/cshell" -c "sandbox run $(mopt $m) -- ls -A $sudo_home" 2>&1 | wc -l)
+	ns=$(timeout 30 env HOME="$own" SUDO_UID=$sudo_uid "$sbx_bin/cshell" -c "sandbox run $(mopt $m) -- ls -A $sudo_home" 2>&1 | wc -l)
+	if [ "$n" = 0 ] && [ "$ns" -gt 0 ]; then
+		pass sandbox-host-home-sudo
+	else
+		fail sandbox-host-home-sudo "$sudo_home: $n entries without SUDO_UID (want 0), $ns with"
+	fi
+fi
+
+# a layer that is not the host root keeps its files (nothing masked)
+mkdir -p "$work/layer/etc" "$work/layer/bin" "$work/layer/proc" "$work/layer/dev" "$work/layer/sys"
+echo layer-shadow >"$work/layer/etc/shadow"
+if cp "$(command -v busybox 2>/dev/null || echo /nonexistent)" "$work/layer/bin/sh" 2>/dev/null; then
+	out=$(timeout 30 "$sbx_bin/cshell" -c "sandbox run --read-only --layer $work/layer -- /bin/sh -c 'cat /etc/shadow'" 2>&1)
+	check sandbox-host-secrets-layer-untouched test "$out" = layer-shadow
+fi
+
+# --- host unix sockets --------------------------------------------------
+# a listener on the host: path sockets under /tmp ($work) and /run, and
+# an abstract one; it answers "hello" to whoever connects (bounded)
+cat >"$work/listen.py" <<'PY'
+import socket, sys, threading, time
+def serve(s):
+    while True:
+        try:
+            c, _ = s.accept()
+            c.sendall(b"hello\n")
+            c.close()
+        except OSError:
+            return
+for a in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(a.replace("@", "\0", 1) if a.startswith("@") else a)
+    s.listen(16)
+    threading.Thread(target=serve, args=(s,), daemon=True).start()
+print("ready", flush=True)
+time.sleep(300)
+PY
+cat >"$work/connect.py" <<'PY'
+import errno, socket, sys
+for a in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    try:
+        s.connect(a.replace("@", "\0", 1) if a.startswith("@") else a)
+        r = s.recv(16).decode().strip() or "empty"
+    except OSError as e:
+        r = errno.errorcode.get(e.errno, str(e))
+    print("%s=%s" % (a, r))
+PY
+runsock=/run/cshell-test-$$.sock
+abstract=@cshell-test-$$
+timeout 300 python3 "$work/listen.py" "$work/host.sock" "$runsock" "$abstract" >"$work/listen.out" 2>&1 &
+SOCKPID=$!
+for _ in $(seq 50); do grep -q ready "$work/listen.out" 2>/dev/null && break; sleep 0.1; done
+hostview=$(python3 "$work/connect.py" "$work/host.sock" "$runsock" "$abstract" | tr '\n' ' ')
+if [ "$hostview" != "$work/host.sock=hello $runsock=hello $abstract=hello " ]; then
+	fail sandbox-host-sockets "the test listener does not answer on the host: $hostview"
+else
+	# connect.py goes in on stdin: /tmp may be covered in there
+	for m in $modes; do
+		for net in none host; do
+			out=$(timeout 30 "$sbx_bin/cshell" -c "sandbox run $(mopt $m) --net $net -- python3 - $work/host.sock $runsock $abstract" <"$work/connect.py" 2>&1)
+			bad=
+			grep -q "^$work/host.sock=hello" <<<"$out" && bad+="/tmp "
+			grep -q "^$runsock=hello" <<<"$out" && bad+="/run "
+			grep -q "^$work/host.sock=E" <<<"$out" || bad+="no-answer "
+			if [ -z "$bad" ]; then
+				pass "sandbox-host-path-sockets-unreachable-$m-net-$net"
+			else
+				fail "sandbox-host-path-sockets-unreachable-$m-net-$net" "$bad: $(tr '\n' ' ' <<<"$out")"
+			fi
+			# the abstract namespace belongs to the network namespace
+			if [ $net = host ]; then
+				want=hello
+			else
+				want=ECONNREFUSED
+			fi
+			check "sandbox-host-abstract-socket-$m-net-$net" grep -q "^$abstract=$want$" <<<"$out"
+		done
+	done
+	# with --read-only over the host root, /tmp and /run are fresh and
+	# writable
+	out=$(run --read-only <<<'echo x >/tmp/f && echo x >/var/tmp/f && echo x >/run/f && ls -A /tmp /run | wc -l')
+	check sandbox-read-only-fresh-tmp-run test "$out" = 5
+fi
