@@ -613,16 +613,6 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	child_fail(a->err_fd, &err);
 }
 
-static int write_proc(pid_t pid, const char *file, const char *text)
-{
-	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	return cs_write_all(fd, text, strlen(text));
-}
-
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
@@ -772,7 +762,7 @@ static pid_t clone_init(struct child_args *a, uint64_t *start,
 	/* init is the last process the OOM killer should pick; it has
 	 * exec'd, so a run's command (forked before) keeps its score */
 	if (geteuid() == 0)
-		write_proc(child, "oom_score_adj", "-1000");
+		sbx_oom_protect(child);
 	goto out;
 fail:
 	kill(child, SIGKILL);
@@ -1099,7 +1089,9 @@ static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
 		return cs_error_errno(err, "pipe");
 	a->status_rd = p[0];
 	a->status_fd = p[1];
-	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP)
+	/* as root the command also waits for init's oom_score_adj */
+	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP &&
+	    geteuid() != 0)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cs_error_errno(err, "pipe");

@@ -57,6 +57,8 @@ int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
 /* Removes the directories (retrying briefly while they drain). */
 void sbx_cgroup_remove(const char *v2, const char *v1);
 void sbx_cgroup_release(struct sbx_cgroup *cg);
+/* Sets pid's oom_score_adj to -1000, or as low as the host allows. */
+void sbx_oom_protect(pid_t pid);
 
 /* rootfs.c: runs in the cloned child, inside its new mount namespace.
  * Mounts everything and pivots into rootfs.  -1 + err. */

@@ -252,3 +252,39 @@ else
 	out=$(run --read-only <<<'echo x >/tmp/f && echo x >/var/tmp/f && echo x >/run/f && ls -A /tmp /run | wc -l')
 	check sandbox-read-only-fresh-tmp-run test "$out" = 5
 fi
+
+# --- init's oom_score_adj -----------------------------------------------
+# the caller runs at 500 (raising needs no privilege): init must end up
+# at -1000, or as low as this host lets root go (without CAP_SYS_RESOURCE,
+# in a container, no lower than the score a privileged writer once set);
+# a run's command keeps the caller's score
+floor=$(sh -c 'echo 500 >/proc/self/oom_score_adj
+	for v in -1000 -999 -500 -1 0; do
+		echo $v >/proc/self/oom_score_adj 2>/dev/null && { echo $v; exit; }
+	done; echo 500')
+at500() { sh -c 'echo 500 >/proc/self/oom_score_adj && exec "$@"' sh "$@"; }
+if [ "$floor" = 500 ]; then
+	skip sandbox-init-oom-score "this host lets no process lower its oom_score_adj"
+else
+	m=${modes%% *}
+	if out=$(at500 timeout 30 "$sbx_bin/cshell" -c "sandbox create oom $(mopt $m)" 2>&1); then
+		pid=$(sed -n 's/^init_pid=//p' "$work/rt/sandboxes/oom/state")
+		v=$(cat "/proc/$pid/oom_score_adj" 2>&1)
+		if [ "$v" -le "$floor" ] 2>/dev/null; then
+			pass sandbox-init-oom-score-create
+		else
+			fail sandbox-init-oom-score-create "init has '$v', want <= $floor"
+		fi
+		sbx rm -f oom >/dev/null 2>&1
+	else
+		fail sandbox-init-oom-score-create "$out"
+	fi
+	out=$(at500 timeout 30 "$sbx_bin/cshell" -c "sandbox run $(mopt $m) -- cat /proc/1/oom_score_adj /proc/self/oom_score_adj" 2>&1)
+	set -- $out
+	if [ "$1" -le "$floor" ] 2>/dev/null && [ "$2" = 500 ]; then
+		pass sandbox-init-oom-score-run
+	else
+		fail sandbox-init-oom-score-run "init, command: '$out' (want <= $floor, 500)"
+	fi
+fi
+exit 0
