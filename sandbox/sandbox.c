@@ -1219,7 +1219,8 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		goto fail_running;
 	}
 	if ((spec->net == SBX_NET_PRIVATE || spec->net == SBX_NET_SLIRP) &&
-	    sbx_net_setup(pid, spec->net == SBX_NET_SLIRP, err) < 0)
+	    sbx_net_setup(pid, spec->net == SBX_NET_SLIRP,
+			  spec->net_host_access, err) < 0)
 		goto fail_running;
 	if (a.go_wr >= 0 && write(a.go_wr, "g", 1) != 1) {
 		cs_error_errno(err, "start the command");

@@ -77,6 +77,8 @@ struct sbx_spec {
 	uint64_t memory;     /* bytes; 0 = unlimited */
 	uint64_t pids;	     /* 0 = unlimited; SBX_PIDS_DEFAULT at init */
 	enum sbx_net net;
+	int net_host_access; /* --net private:host: the host's own addresses
+			      * reachable over the bridge (else refused) */
 	uint64_t cap_add;  /* bit n = capability n */
 	uint64_t cap_drop; /* applied after cap_add */
 	enum sbx_seccomp seccomp;
@@ -105,6 +107,9 @@ int sbx_parse_mount(struct sbx_spec *spec, const char *s, struct cs_error *err);
 /* "NET_ADMIN", "CAP_NET_ADMIN" (any case) or "ALL" -> bit mask. */
 int sbx_parse_cap(const char *s, uint64_t *mask, struct cs_error *err);
 int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err);
+/* --net: a mode of sbx_parse_net, or "private:host" (net_host_access). */
+int sbx_parse_net_opt(struct sbx_spec *spec, const char *s,
+		      struct cs_error *err);
 /* A sandbox name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}.  0 or -1 + err. */
 int sbx_check_name(const char *name, struct cs_error *err);
 

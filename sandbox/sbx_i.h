@@ -95,6 +95,10 @@ uint64_t sbx_proc_start(pid_t pid);
  * lease and the host end of the veth go away with the sandbox's init. */
 /* The network of a sandbox whose init is pid: the bridge as root, else
  * (or with slirp) slirp4netns.  0, or -1 with err set. */
-int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err);
+/* host_access: the sandbox may reach the host's own addresses through
+ * the bridge (--net private:host); otherwise new connections from it to
+ * the host are refused by an iptables rule. */
+int sbx_net_setup(pid_t pid, int slirp, int host_access,
+		  struct cs_error *err);
 
 #endif

@@ -395,6 +395,23 @@ int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err)
 	return 0;
 }
 
+int sbx_parse_net_opt(struct sbx_spec *spec, const char *s,
+		      struct cs_error *err)
+{
+	if (!strcmp(s, "private:host")) {
+		spec->net = SBX_NET_PRIVATE;
+		spec->net_host_access = 1;
+		return 0;
+	}
+	if (sbx_parse_net(s, &spec->net, NULL) < 0)
+		return cs_error_set(err, 0,
+				    "invalid network mode '%s' (use none, "
+				    "host, private, private:host or slirp)",
+				    s);
+	spec->net_host_access = 0;
+	return 0;
+}
+
 const char *sbx_net_name(enum sbx_net net)
 {
 	switch (net) {

@@ -136,6 +136,19 @@ static void test_net_and_name(void **state)
 	assert_int_equal(sbx_parse_net("host", &n, NULL), 0);
 	assert_int_equal(n, SBX_NET_HOST);
 	assert_true(sbx_parse_net("bridge", &n, NULL) < 0);
+	{
+		struct sbx_spec spec;
+
+		sbx_spec_init(&spec);
+		assert_int_equal(sbx_parse_net_opt(&spec, "private:host", NULL),
+				 0);
+		assert_int_equal(spec.net, SBX_NET_PRIVATE);
+		assert_int_equal(spec.net_host_access, 1);
+		assert_int_equal(sbx_parse_net_opt(&spec, "private", NULL), 0);
+		assert_int_equal(spec.net_host_access, 0);
+		assert_true(sbx_parse_net_opt(&spec, "host:private", NULL) < 0);
+		sbx_spec_release(&spec);
+	}
 	assert_int_equal(sbx_check_name("dev", NULL), 0);
 	assert_int_equal(sbx_check_name("a1_b.c-d", NULL), 0);
 	assert_true(sbx_check_name("", NULL) < 0);
