@@ -226,7 +226,8 @@ static void other_homes(const char *dir, char *const *own, size_t nown,
 		    (!e->d_name[1] || !strcmp(e->d_name, "..")))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		/* a home that is a link is masked where it leads */
+		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
 		for (i = 0; i < nown && !same_file(&st, own[i]); i++)
 			;
@@ -250,7 +251,7 @@ static size_t own_homes(const struct sbx_setup *s, char **own, size_t max)
 		own[n++] = xstrdup(home);
 	if (s->userns)
 		return n;
-	if (n < max)
+	if (n < max && !(n && !strcmp(own[0], "/root")))
 		own[n++] = xstrdup("/root");
 	if (sudo && *sudo && strcmp(sudo, "0") && n < max) {
 		char *end;

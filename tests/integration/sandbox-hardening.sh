@@ -226,8 +226,10 @@ if [ "$hostview" != "$work/host.sock=hello $runsock=hello $abstract=hello " ]; t
 	fail sandbox-host-sockets "the test listener does not answer on the host: $hostview"
 else
 	# connect.py goes in on stdin: /tmp may be covered in there
+	nets="none host"
+	command -v slirp4netns >/dev/null && [ -c /dev/net/tun ] && nets+=" slirp"
 	for m in $modes; do
-		for net in none host; do
+		for net in $nets; do
 			out=$(timeout 30 "$sbx_bin/cshell" -c "sandbox run $(mopt $m) --net $net -- python3 - $work/host.sock $runsock $abstract" <"$work/connect.py" 2>&1)
 			bad=
 			grep -q "^$work/host.sock=hello" <<<"$out" && bad+="/tmp "
