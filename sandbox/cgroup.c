@@ -9,10 +9,16 @@
  * sandbox its identity (eBPF keys on the v2 cgroup id).  <id> is the
  * sandbox name plus a hash of the runtime root, so two state roots (tests,
  * users) never share a cgroup.  Without rights: a warning, no limits.
+ *
+ * Every sandbox gets pids.max SBX_PIDS_DEFAULT unless it asks otherwise
+ * (spec.c): a fork bomb inside must not take the host's pid space.  That
+ * default is silent where it cannot be set (no rights, no pids
+ * controller); a limit the user asked for is not.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -70,11 +76,17 @@ static void v1_append(char **list, const char *dir)
 	*list = n;
 }
 
+/* Whether the user asked for the pids limit (not just the default). */
+static int pids_asked(const struct sbx_spec *spec)
+{
+	return spec->pids && spec->pids != SBX_PIDS_DEFAULT;
+}
+
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err)
 {
 	_cleanup_free_ char *id = cg_id(spec->name);
-	int want = spec->memory || spec->pids || spec->cpus_milli;
+	int want = spec->memory || pids_asked(spec) || spec->cpus_milli;
 	int v2only = is_cgroup2(CG_ROOT);
 	char num[64];
 	int r;
@@ -93,10 +105,14 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		cg->v2 = xasprintf(CG_ROOT "/cshell/%s", id);
 		if (make_dir(CG_ROOT "/cshell", err) < 0)
 			return -1;
-		write_str(CG_ROOT, "cgroup.subtree_control",
-			  "+memory +pids +cpu");
-		write_str(CG_ROOT "/cshell", "cgroup.subtree_control",
-			  "+memory +pids +cpu");
+		/* one controller at a time: one the host lacks must not keep
+		 * the others from being enabled */
+		static const char *const on[] = { "+memory", "+pids", "+cpu" };
+		for (size_t i = 0; i < CS_ARRAY_SIZE(on); i++) {
+			write_str(CG_ROOT, "cgroup.subtree_control", on[i]);
+			write_str(CG_ROOT "/cshell", "cgroup.subtree_control",
+				  on[i]);
+		}
 		if (make_dir(cg->v2, err) < 0)
 			return -1;
 		r = 0;
@@ -108,6 +124,9 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		if (!r && spec->pids) {
 			snprintf(num, sizeof(num), "%" PRIu64, spec->pids);
 			r = write_str(cg->v2, "pids.max", num);
+			/* no pids controller here: only the default is lost */
+			if (r == -ENOENT && !pids_asked(spec))
+				r = 0;
 		}
 		if (!r && spec->cpus_milli) {
 			snprintf(num, sizeof(num), "%" PRIu64 " 100000",
@@ -137,6 +156,8 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		if (!wanted[i])
 			continue;
 		if (access(base, W_OK) < 0) {
+			if (i == 1 && !pids_asked(spec))
+				continue;
 			cs_warn("cgroup controller '%s' is not "
 				"available: sandbox '%s' runs without "
 				"that limit",
@@ -217,6 +238,52 @@ void sbx_cgroup_remove(const char *v2, const char *v1)
 		rmdir_retry(dir);
 		p += len + (p[len] ? 1 : 0);
 	}
+}
+
+static int oom_write(const char *path, int v)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", v);
+	return write_str("/proc", path, num);
+}
+
+/*
+ * init is the last process the OOM killer should pick: -1000.  Lowering a
+ * score takes CAP_SYS_RESOURCE, which root inside a container often lacks;
+ * then the lowest value the kernel still allows (no lower than the score
+ * it was once set to by a privileged writer), found by bisection between
+ * -1000 and init's current score: a dozen writes, only on such hosts.
+ */
+void sbx_oom_protect(pid_t pid)
+{
+	_cleanup_free_ char *rel = xasprintf("%d/oom_score_adj", (int)pid);
+	_cleanup_free_ char *abs = xasprintf("/proc/%s", rel);
+	struct cs_buf cur = CS_BUF_INIT;
+	int lo = -1000, hi, r;
+
+	r = oom_write(rel, lo);
+	if (r != -EACCES && r != -EPERM)
+		return;
+	cs_buf_init(&cur, 32);
+	if (cs_read_file(abs, &cur, 32, NULL) < 0) {
+		cs_buf_release(&cur);
+		return;
+	}
+	hi = atoi(cur.buf); /* allowed: it is the score now */
+	cs_buf_release(&cur);
+	while (hi - lo > 1) {
+		int mid = lo + (hi - lo) / 2;
+
+		r = oom_write(rel, mid);
+		if (r == 0)
+			hi = mid;
+		else if (r == -EACCES || r == -EPERM)
+			lo = mid;
+		else
+			return;
+	}
+	/* the last write that worked set hi */
 }
 
 void sbx_cgroup_release(struct sbx_cgroup *cg)

@@ -10,6 +10,15 @@
  * Addresses are leased as files runtime/net/10.89.X.Y holding the init
  * pid of the sandbox that uses them; a lease whose process is gone is
  * free again, so stop and rm need no hook.
+ *
+ * The host itself is out of reach: one iptables rule in INPUT refuses new
+ * connections that arrive from the bridge (a service on the host's
+ * 0.0.0.0 would answer on 10.89.0.1 or on any other of its addresses),
+ * replies to the host's own connections pass.  `--net private:host`
+ * sandboxes take their address from the upper half, HOST_RANGE, which the
+ * rule lets through: a static rule, nothing to undo when a sandbox ends.
+ * IPv6 is off on the bridge and the host ends, so the host has no
+ * link-local address there either.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +35,9 @@
 #define BRIDGE "cshbr0"
 #define SUBNET "10.89.0.0/16"
 #define GATEWAY "10.89.0.1"
+/* leases of --net private:host sandboxes: 10.89.128.0 up */
+#define HOST_RANGE "10.89.128.0/17"
+#define HOST_FIRST (128 * 256)
 
 /* Runs argv quietly; on failure err says what ran and what it printed. */
 static int run(struct cs_error *err, const char *const argv[])
@@ -109,10 +121,49 @@ static void ensure_nat(void)
 	cs_error_release(&err);
 }
 
-/* Leases a free address for pid; returns it malloc'd, or NULL + err. */
-static char *lease(const char *dir, pid_t pid, struct cs_error *err)
+/* The INPUT rule that keeps private sandboxes off the host (see top);
+ * without it, no private network at all: a sandbox would reach every
+ * service of the host. */
+static int ensure_host_block(struct cs_error *err)
 {
-	for (int n = 2; n < 65534; n++) {
+	const char *rule[] = { "iptables", "-w", "-C", "INPUT", "-i", BRIDGE,
+			       "!", "-s", HOST_RANGE, "-m", "conntrack",
+			       "--ctstate", "NEW", "-j", "REJECT", NULL };
+
+	if (run(NULL, rule) == 0)
+		return 0;
+	rule[2] = "-I"; /* first: before a host firewall's ACCEPTs */
+	if (run(err, rule) < 0)
+		return cs_error_wrap(err,
+				     "keep --net private sandboxes from the "
+				     "host's services (install iptables, or "
+				     "use --net private:host)");
+	return 0;
+}
+
+/* No IPv6 address of the host on the bridge (a link-local one would let
+ * a sandbox reach services on the host's [::]). */
+static void no_ipv6(const char *ifname)
+{
+	_cleanup_free_ char *p =
+		xasprintf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return; /* no IPv6 on this host */
+	cs_write_all(fd, "1\n", 2);
+	close(fd);
+}
+
+/* Leases a free address for pid; returns it malloc'd, or NULL + err.
+ * host_access: from HOST_RANGE, else below it. */
+static char *lease(const char *dir, pid_t pid, int host_access,
+		   struct cs_error *err)
+{
+	int first = host_access ? HOST_FIRST : 2,
+	    last = host_access ? 65534 : HOST_FIRST;
+
+	for (int n = first; n < last; n++) {
 		char ip[32], path[4096], buf[32];
 		snprintf(ip, sizeof(ip), "10.89.%d.%d", n / 256, n % 256);
 		if (n % 256 == 0 || n % 256 == 255)
@@ -258,7 +309,8 @@ static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 	return -1;
 }
 
-int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err)
+int sbx_net_setup(pid_t pid, int slirp, int host_access,
+		  struct cs_error *err)
 {
 	_cleanup_free_ char *rt = cs_root_subdir(CS_ROOT_RUNTIME, "net", 1, err);
 	_cleanup_free_ char *lockp = NULL, *ip = NULL;
@@ -274,10 +326,11 @@ int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err)
 	if (lockfd < 0)
 		return -1;
 	int r = -1;
-	if (ensure_bridge(err) < 0)
+	if (ensure_bridge(err) < 0 || ensure_host_block(err) < 0)
 		goto out;
+	no_ipv6(BRIDGE);
 	ensure_nat();
-	ip = lease(rt, pid, err);
+	ip = lease(rt, pid, host_access, err);
 	if (!ip)
 		goto out;
 	snprintf(host_if, sizeof(host_if), "cshv%ld", (long)pid % 100000000);
@@ -295,8 +348,13 @@ int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err)
 			     "set", "lo", "up", NULL };
 	const char *route[] = { "nsenter", "-t", pidstr, "-n", "ip", "route",
 				"add", "default", "via", GATEWAY, NULL };
-	if (run(err, veth) < 0 || run(err, master) < 0 || run(err, addr) < 0 ||
-	    run(err, up) < 0 || run(err, lo) < 0 || run(err, route) < 0) {
+	if (run(err, veth) < 0) {
+		cs_error_wrap(err, "set up the private network");
+		goto out;
+	}
+	no_ipv6(host_if);
+	if (run(err, master) < 0 || run(err, addr) < 0 || run(err, up) < 0 ||
+	    run(err, lo) < 0 || run(err, route) < 0) {
 		cs_error_wrap(err, "set up the private network");
 		goto out;
 	}

@@ -129,6 +129,7 @@ int sbx_info_format(const struct sbx_info *info, struct cs_buf *out)
 	putu(out, "memory", s->memory);
 	putu(out, "pids", s->pids);
 	put(out, "net", sbx_net_name(s->net));
+	puti(out, "net_host_access", s->net_host_access);
 	putu(out, "cap_add", s->cap_add);
 	putu(out, "cap_drop", s->cap_drop);
 	put(out, "seccomp", seccomp_name(s));
@@ -234,6 +235,7 @@ static int apply(struct sbx_info *info, const char *key, char *val,
 	UINT("cap_add", s->cap_add);
 	UINT("cap_drop", s->cap_drop);
 	INT("read_only", s->read_only);
+	INT("net_host_access", s->net_host_access);
 #undef STR
 #undef INT
 #undef UINT
@@ -436,6 +438,8 @@ void sbx_info_json(const struct sbx_info *info, struct cs_buf *out)
 	cs_buf_addf(out, "%" PRIu64, s->pids);
 	json_key(out, "net");
 	json_str(out, sbx_net_name(s->net));
+	json_key(out, "net_host_access");
+	cs_buf_adds(out, s->net_host_access ? "true" : "false");
 	json_key(out, "capabilities");
 	json_caps(out, info->caps);
 	json_key(out, "seccomp");

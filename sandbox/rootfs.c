@@ -12,9 +12,12 @@
  * a symlink in a layer cannot point a mount at the host.  Any failure is
  * fatal: the sandbox never starts half set up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -23,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "sandbox/sandbox.h"
 #include "sandbox/sbx_i.h"
@@ -55,12 +60,77 @@ static const char *const ro_paths[] = {
 	"/proc/sysrq-trigger",
 };
 
+/*
+ * With the host root as a layer the sandbox would see the host as it is:
+ * its password hashes, ssh host keys, every user's home and every cshell
+ * state root.  What is masked then: host_files read empty (an empty
+ * read-only file), the directories an empty read-only tmpfs.  The caller's own
+ * home stays (a project under it is what `make run` works on), but for
+ * the credentials below it (cred_dirs, cred_files).
+ */
+static const char *const host_files[] = {
+	"/etc/shadow",
+	"/etc/gshadow",
+	"/etc/shadow-",
+	"/etc/gshadow-",
+};
+static const char *const state_roots[] = {
+	"/run/cshell",
+	"/var/lib/cshell",
+	"/etc/cshell",
+};
+static const char *const cred_dirs[] = {
+	".ssh",		      ".gnupg",	     ".aws",
+	".azure",	      ".config/gcloud", ".docker",
+	".kube",	      ".password-store", ".local/share/keyrings",
+	".config/gh",	      ".local/share/cshell", ".config/cshell",
+};
+static const char *const cred_files[] = {
+	".netrc",	  ".git-credentials",	    ".pgpass",
+	".pypirc",	  ".cargo/credentials",	    ".cargo/credentials.toml",
+};
+/* The trees where host unix sockets live (tmux, ssh-agent, D-Bus,
+ * container APIs): a bind of the host root would let connect(2) reach
+ * them, so they get a fresh tmpfs each (a path through cshell-fs is no
+ * socket).  Writable: a read-only root's only scratch space. */
+static const struct {
+	const char *path, *opts;
+} socket_trees[] = {
+	{ "/tmp", "mode=1777" },
+	{ "/var/tmp", "mode=1777" },
+	{ "/run", "mode=0755" },
+	{ "/var/run", "mode=0755" },
+};
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
 struct held {
 	int dev[CS_ARRAY_SIZE(dev_nodes)];
 	int sys;
 	int *user; /* one per spec mount */
 	int *user_dir;
+	/* host root as a layer: paths to mask, found before leaving the
+	 * host (listing /home through the layered fs costs round trips) */
+	struct strv null_files, empty_dirs, scratch;
 };
+
+static void strv_add(struct strv *sv, char *owned)
+{
+	sv->v = xrealloc(sv->v, (sv->n + 1) * sizeof(*sv->v));
+	sv->v[sv->n++] = owned;
+}
+
+static void strv_free(struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
 
 static int clone_tree(const char *path, int recursive)
 {
@@ -111,6 +181,199 @@ static int make_parent(const char *path)
 	return r == -EEXIST ? 0 : r;
 }
 
+/* The home directory of uid in /etc/passwd (no NSS: this runs in the
+ * sandbox's first process), malloc'd, or NULL. */
+static char *passwd_home(uid_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	char *home = NULL;
+
+	if (!f)
+		return NULL;
+	while ((pw = fgetpwent(f)))
+		if (pw->pw_uid == uid && pw->pw_dir && pw->pw_dir[0] == '/') {
+			home = xstrdup(pw->pw_dir);
+			break;
+		}
+	fclose(f);
+	return home;
+}
+
+static int same_file(const struct stat *a, const char *path)
+{
+	struct stat b;
+
+	return stat(path, &b) == 0 && a->st_dev == b.st_dev &&
+	       a->st_ino == b.st_ino;
+}
+
+/* Adds every directory in dir (but for the caller's own homes) to out. */
+static void other_homes(const char *dir, char *const *own, size_t nown,
+			struct strv *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct stat st;
+		size_t i;
+
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		/* a home that is a link is masked where it leads */
+		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		for (i = 0; i < nown && !same_file(&st, own[i]); i++)
+			;
+		if (i == nown)
+			strv_add(out, steal_ptr(&p));
+	}
+	closedir(d);
+}
+
+/*
+ * The caller's own homes, shared with the sandbox: $HOME; as root also
+ * /root and, under sudo, the home of the user who ran sudo (SUDO_UID: the
+ * project is there).  In a user namespace (rootless) $HOME only.
+ */
+static size_t own_homes(const struct sbx_setup *s, char **own, size_t max)
+{
+	const char *home = getenv("HOME"), *sudo = getenv("SUDO_UID");
+	size_t n = 0;
+
+	if (home && home[0] == '/' && home[1] && n < max)
+		own[n++] = xstrdup(home);
+	if (s->userns)
+		return n;
+	if (n < max && !(n && !strcmp(own[0], "/root")))
+		own[n++] = xstrdup("/root");
+	if (sudo && *sudo && strcmp(sudo, "0") && n < max) {
+		char *end;
+		unsigned long uid = strtoul(sudo, &end, 10);
+
+		if (!*end && (own[n] = passwd_home((uid_t)uid)))
+			n++;
+	}
+	return n;
+}
+
+/* Collects what to mask with the host root as a layer (host paths, the
+ * same inside). */
+static void find_host_secrets(const struct sbx_setup *s, struct held *h)
+{
+	char *own[3] = { NULL, NULL, NULL };
+	size_t nown = own_homes(s, own, CS_ARRAY_SIZE(own));
+	glob_t g;
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(host_files); i++)
+		if (lstat(host_files[i], &st) == 0)
+			strv_add(&h->null_files, xstrdup(host_files[i]));
+	if (glob("/etc/ssh/ssh_host_*_key", GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			strv_add(&h->null_files, xstrdup(g.gl_pathv[i]));
+		globfree(&g);
+	}
+	/* a bind of / also needs the socket trees covered; below them
+	 * nothing else has to be masked then */
+	for (size_t i = 0; s->bind_from && i < CS_ARRAY_SIZE(socket_trees);
+	     i++)
+		if (lstat(socket_trees[i].path, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			strv_add(&h->scratch, xstrdup(socket_trees[i].path));
+	if (s->bind_from) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+		if (xdg && xdg[0] == '/' && strncmp(xdg, "/run/", 5) &&
+		    strncmp(xdg, "/tmp/", 5) && lstat(xdg, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
+			strv_add(&h->scratch, xstrdup(xdg));
+	}
+	/* every user's cshell state: the system roots, runtime roots under
+	 * /run/user and /tmp (rootless without XDG_RUNTIME_DIR) */
+	for (size_t i = 0; i < CS_ARRAY_SIZE(state_roots); i++)
+		strv_add(&h->empty_dirs, xstrdup(state_roots[i]));
+	if (!s->bind_from && (d = opendir("/run/user"))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				strv_add(&h->empty_dirs,
+					 xasprintf("/run/user/%s/cshell",
+						   e->d_name));
+		closedir(d);
+	}
+	if (!s->bind_from && (d = opendir("/tmp"))) {
+		while ((e = readdir(d)))
+			if (!strncmp(e->d_name, "cshell-", 7) &&
+			    e->d_name[7] &&
+			    strspn(e->d_name + 7, "0123456789") ==
+				    strlen(e->d_name + 7))
+				strv_add(&h->empty_dirs,
+					 xasprintf("/tmp/%s", e->d_name));
+		closedir(d);
+	}
+	/* other users' homes, whole; the caller's credentials */
+	other_homes("/home", own, nown, &h->empty_dirs);
+	if (lstat("/root", &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t i;
+
+		for (i = 0; i < nown && !same_file(&st, own[i]); i++)
+			;
+		if (i == nown)
+			strv_add(&h->empty_dirs, xstrdup("/root"));
+	}
+	for (size_t o = 0; o < nown; o++) {
+		for (size_t i = 0; i < CS_ARRAY_SIZE(cred_dirs); i++) {
+			char *p = xasprintf("%s/%s", own[o], cred_dirs[i]);
+
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				strv_add(&h->empty_dirs, p);
+			else
+				free(p);
+		}
+		for (size_t i = 0; i < CS_ARRAY_SIZE(cred_files); i++) {
+			char *p = xasprintf("%s/%s", own[o], cred_files[i]);
+
+			if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode))
+				strv_add(&h->null_files, p);
+			else
+				free(p);
+		}
+		free(own[o]);
+	}
+}
+
+/*
+ * A sysfs of our own, detached, read-only: a clone of the host's /sys
+ * would bring its submounts (debugfs, tracefs, bpffs, securityfs, the v1
+ * cgroup trees), and its network part would be the host's (sysfs shows
+ * the network namespace of whoever mounts it: ours, so /sys/class/net
+ * lists the sandbox's interfaces).  Made before pivot_root: in a user
+ * namespace the kernel allows a new sysfs only while a full one is
+ * visible in the mount namespace.  Returns the mount fd or -errno.
+ */
+static int fresh_sysfs(void)
+{
+	_cleanup_close_ int fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fs < 0)
+		return -errno;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	fd = fsmount(fs, FSMOUNT_CLOEXEC,
+		     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			     MOUNT_ATTR_NOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 static int take_host(const struct sbx_setup *s, struct held *h,
 		     struct cs_error *err)
 {
@@ -125,9 +388,21 @@ static int take_host(const struct sbx_setup *s, struct held *h,
 		if (h->dev[i] < 0)
 			return cs_error_set(err, -h->dev[i], "bind '%s'", p);
 	}
-	h->sys = clone_tree("/sys", 1);
+	h->sys = fresh_sysfs();
+	if (h->sys == -EPERM || h->sys == -ENOSYS) {
+		/* only a user namespace that owns the network namespace may
+		 * mount sysfs (rootless with --net host does not): the host's
+		 * /sys without its submounts, or, where the kernel refuses to
+		 * reveal what those submounts cover (EINVAL, they are locked
+		 * in a user namespace), with them as before */
+		h->sys = clone_tree("/sys", 0);
+		if (h->sys == -EINVAL)
+			h->sys = clone_tree("/sys", 1);
+	}
 	if (h->sys < 0)
-		return cs_error_set(err, -h->sys, "bind '/sys'");
+		return cs_error_set(err, -h->sys, "mount sysfs");
+	if (s->host_root)
+		find_host_secrets(s, h);
 	h->user = xcalloc(spec->nmounts + 1, sizeof(int));
 	h->user_dir = xcalloc(spec->nmounts + 1, sizeof(int));
 	for (size_t i = 0; i < spec->nmounts; i++) {
@@ -317,6 +592,65 @@ static int mask_paths(const char *const *hide, struct cs_error *err)
 	return 0;
 }
 
+/*
+ * Masks what find_host_secrets() found, now inside the sandbox: the
+ * socket trees first (what lies below them is gone then and skipped),
+ * then the files and directories.  Paths are looked up again here (a
+ * layer above the host root may differ); symlinks are followed inside
+ * the new root, so a ~/.ssh that is a link masks what it points to.
+ */
+static int mask_host(struct held *h, struct cs_error *err)
+{
+	const unsigned long fl = MS_NOSUID | MS_NODEV;
+	const char *empty = "/dev/.cshell-empty";
+	struct stat st;
+	int r;
+
+	for (size_t i = 0; i < h->scratch.n; i++) {
+		const char *p = h->scratch.v[i], *opts = "mode=0700";
+
+		for (size_t t = 0; t < CS_ARRAY_SIZE(socket_trees); t++)
+			if (!strcmp(p, socket_trees[t].path))
+				opts = socket_trees[t].opts;
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", p, "tmpfs", fl, opts) < 0)
+			return cs_error_errno(err, "cover '%s'", p);
+	}
+	/* an empty regular file, not /dev/null: writes to a device node
+	 * succeed on a read-only mount, and `echo >>/etc/shadow` must fail
+	 * rather than vanish.  Made in our /dev tmpfs, unlinked once bound */
+	if (h->null_files.n && (r = make_file(empty)) < 0)
+		return cs_error_set(err, -r, "create '%s'", empty);
+	for (size_t i = 0; i < h->null_files.n; i++) {
+		const char *p = h->null_files.v[i];
+
+		if (stat(p, &st) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		if (mount(empty, p, NULL, MS_BIND, NULL) < 0 ||
+		    set_attr(p, 0,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				     MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC) <
+			    0) {
+			r = -errno;
+			unlink(empty);
+			return cs_error_set(err, -r, "mask '%s'", p);
+		}
+	}
+	if (h->null_files.n)
+		unlink(empty);
+	for (size_t i = 0; i < h->empty_dirs.n; i++) {
+		const char *p = h->empty_dirs.v[i];
+
+		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY | fl | MS_NOEXEC,
+			  "size=0,mode=0755") < 0)
+			return cs_error_errno(err, "hide '%s'", p);
+	}
+	return 0;
+}
+
 static int loopback_up(struct cs_error *err)
 {
 	struct ifreq ifr;
@@ -346,6 +680,9 @@ static void held_release(struct held *h, size_t nuser)
 			close(h->user[i]);
 	free(h->user);
 	free(h->user_dir);
+	strv_free(&h->null_files);
+	strv_free(&h->empty_dirs);
+	strv_free(&h->scratch);
 }
 
 /* With slirp4netns the name server is its forwarder at 10.0.2.3 (the
@@ -393,6 +730,19 @@ static int setup(const struct sbx_setup *s, struct held *h,
 			     (spec->read_only ? MOUNT_ATTR_RDONLY : 0));
 	if (r < 0)
 		return cs_error_set(err, -r, "lock down the root");
+	/* a bind of the host root brought the host's /proc, /dev and /sys
+	 * trees (debugfs, tracefs, bpffs, cgroup v1…): ours would only
+	 * cover them, still listed in mountinfo and one umount away.  In a
+	 * user namespace they are locked to us (and /proc must stay for
+	 * the kernel to allow a new one) */
+	for (size_t i = 0; s->bind_from && !s->userns && i < 3; i++) {
+		static const char *const trees[] = { "/proc", "/dev", "/sys" };
+
+		if (umount2(trees[i], MNT_DETACH) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			return cs_error_errno(err, "detach the host's '%s'",
+					      trees[i]);
+	}
 	if ((r = cs_mkdir_p("/proc", 0555)) < 0 && r != -EEXIST)
 		return cs_error_set(err, -r, "mkdir /proc");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -407,8 +757,10 @@ static int setup(const struct sbx_setup *s, struct held *h,
 			  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 				  MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
 		return cs_error_set(err, -r, "mount /sys read-only");
-	if (setup_cgroupfs(err) < 0 || setup_user_mounts(spec, h, err) < 0 ||
-	    mask_paths(s->hide, err) < 0)
+	/* the host's secrets before the user's mounts: a --mount of the
+	 * caller's ~/.ssh is a deliberate choice and stays visible */
+	if (setup_cgroupfs(err) < 0 || mask_host(h, err) < 0 ||
+	    setup_user_mounts(spec, h, err) < 0 || mask_paths(s->hide, err) < 0)
 		return -1;
 	if (spec->workdir && (r = cs_mkdir_p(spec->workdir, 0755)) < 0 &&
 	    r != -EEXIST)
@@ -433,6 +785,9 @@ int sbx_rootfs_setup(const struct sbx_setup *s, struct cs_error *err)
 	memset(&h, 0xff, sizeof(h));
 	h.user = NULL;
 	h.user_dir = NULL;
+	memset(&h.null_files, 0, sizeof(h.null_files));
+	memset(&h.empty_dirs, 0, sizeof(h.empty_dirs));
+	memset(&h.scratch, 0, sizeof(h.scratch));
 	r = setup(s, &h, err);
 	held_release(&h, s->spec->nmounts);
 	return r;

@@ -524,6 +524,7 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		.bind_from = a->bind_from,
 		.hide = a->hide,
 		.userns = a->info->userns,
+		.host_root = a->hide[0] != NULL,
 	};
 	struct cs_buf bpf = CS_BUF_INIT;
 	char go, mainpid[16] = "", statusfd[16] = "";
@@ -604,16 +605,6 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	fexecve(a->exec_fd, argv, envp);
 	cs_error_errno(&err, "exec cshell-init");
 	child_fail(a->err_fd, &err);
-}
-
-static int write_proc(pid_t pid, const char *file, const char *text)
-{
-	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	return cs_write_all(fd, text, strlen(text));
 }
 
 #ifndef CLONE_INTO_CGROUP
@@ -765,7 +756,7 @@ static pid_t clone_init(struct child_args *a, uint64_t *start,
 	/* init is the last process the OOM killer should pick; it has
 	 * exec'd, so a run's command (forked before) keeps its score */
 	if (geteuid() == 0)
-		write_proc(child, "oom_score_adj", "-1000");
+		sbx_oom_protect(child);
 	goto out;
 fail:
 	kill(child, SIGKILL);
@@ -1092,7 +1083,9 @@ static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
 		return cs_error_errno(err, "pipe");
 	a->status_rd = p[0];
 	a->status_fd = p[1];
-	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP)
+	/* as root the command also waits for init's oom_score_adj */
+	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP &&
+	    geteuid() != 0)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return cs_error_errno(err, "pipe");
@@ -1220,7 +1213,8 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		goto fail_running;
 	}
 	if ((spec->net == SBX_NET_PRIVATE || spec->net == SBX_NET_SLIRP) &&
-	    sbx_net_setup(pid, spec->net == SBX_NET_SLIRP, err) < 0)
+	    sbx_net_setup(pid, spec->net == SBX_NET_SLIRP,
+			  spec->net_host_access, err) < 0)
 		goto fail_running;
 	if (a.go_wr >= 0 && write(a.go_wr, "g", 1) != 1) {
 		cs_error_errno(err, "start the command");

@@ -51,11 +51,16 @@ struct sbx_mount {
 	int ro;
 };
 
+/* The pids limit sbx_spec_init() gives every sandbox: a fork bomb inside
+ * stops there instead of exhausting the host's pids; a build's -j jobs
+ * stay far below it. */
+#define SBX_PIDS_DEFAULT 2048
+
 /*
  * What a sandbox is.  Every string and array is owned by the spec and freed
  * by sbx_spec_release().  Zero values mean "default": no layers = the host
  * root read-only as the only lower layer; 0 limits = unlimited; uid/gid -1
- * = root of the sandbox.
+ * = root of the sandbox.  sbx_spec_init() sets pids to SBX_PIDS_DEFAULT.
  */
 struct sbx_spec {
 	char *name;
@@ -70,8 +75,10 @@ struct sbx_spec {
 	long uid, gid;	     /* -1: 0 */
 	uint64_t cpus_milli; /* 1500 = 1.5 cpus; 0 = unlimited */
 	uint64_t memory;     /* bytes; 0 = unlimited */
-	uint64_t pids;	     /* 0 = unlimited */
+	uint64_t pids;	     /* 0 = unlimited; SBX_PIDS_DEFAULT at init */
 	enum sbx_net net;
+	int net_host_access; /* --net private:host: the host's own addresses
+			      * reachable over the bridge (else refused) */
 	uint64_t cap_add;  /* bit n = capability n */
 	uint64_t cap_drop; /* applied after cap_add */
 	enum sbx_seccomp seccomp;
@@ -93,11 +100,16 @@ void sbx_spec_add_mount(struct sbx_spec *spec, const char *src, const char *dst,
 int sbx_parse_size(const char *s, uint64_t *out, struct cs_error *err);
 int sbx_parse_cpus(const char *s, uint64_t *milli, struct cs_error *err);
 int sbx_parse_user(const char *s, long *uid, long *gid, struct cs_error *err);
+/* --pids: a positive count, or 0 / "max" for no limit (*out 0). */
+int sbx_parse_pids(const char *s, uint64_t *out, struct cs_error *err);
 /* "SRC:DST[:ro|:rw]" -> spec; a relative SRC is made absolute. */
 int sbx_parse_mount(struct sbx_spec *spec, const char *s, struct cs_error *err);
 /* "NET_ADMIN", "CAP_NET_ADMIN" (any case) or "ALL" -> bit mask. */
 int sbx_parse_cap(const char *s, uint64_t *mask, struct cs_error *err);
 int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err);
+/* --net: a mode of sbx_parse_net, or "private:host" (net_host_access). */
+int sbx_parse_net_opt(struct sbx_spec *spec, const char *s,
+		      struct cs_error *err);
 /* A sandbox name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}.  0 or -1 + err. */
 int sbx_check_name(const char *name, struct cs_error *err);
 

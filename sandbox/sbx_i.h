@@ -57,6 +57,8 @@ int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
 /* Removes the directories (retrying briefly while they drain). */
 void sbx_cgroup_remove(const char *v2, const char *v1);
 void sbx_cgroup_release(struct sbx_cgroup *cg);
+/* Sets pid's oom_score_adj to -1000, or as low as the host allows. */
+void sbx_oom_protect(pid_t pid);
 
 /* rootfs.c: runs in the cloned child, inside its new mount namespace.
  * Mounts everything and pivots into rootfs.  -1 + err. */
@@ -66,6 +68,9 @@ struct sbx_setup {
 	const char *bind_from; /* bind mode: the host dir to bind, else NULL */
 	const char *const *hide; /* host state roots to mask inside */
 	int userns;
+	/* a layer is the host root: mask the host's secrets (rootfs.c) and,
+	 * with bind_from, cover its socket trees */
+	int host_root;
 };
 int sbx_rootfs_setup(const struct sbx_setup *setup, struct cs_error *err);
 
@@ -144,6 +149,10 @@ uint64_t sbx_proc_start(pid_t pid);
  * lease and the host end of the veth go away with the sandbox's init. */
 /* The network of a sandbox whose init is pid: the bridge as root, else
  * (or with slirp) slirp4netns.  0, or -1 with err set. */
-int sbx_net_setup(pid_t pid, int slirp, struct cs_error *err);
+/* host_access: the sandbox may reach the host's own addresses through
+ * the bridge (--net private:host); otherwise new connections from it to
+ * the host are refused by an iptables rule. */
+int sbx_net_setup(pid_t pid, int slirp, int host_access,
+		  struct cs_error *err);
 
 #endif

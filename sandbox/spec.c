@@ -21,6 +21,7 @@ void sbx_spec_init(struct sbx_spec *spec)
 	spec->uid = -1;
 	spec->gid = -1;
 	spec->net = SBX_NET_NONE;
+	spec->pids = SBX_PIDS_DEFAULT;
 	spec->seccomp = SBX_SECCOMP_DEFAULT;
 	spec->backend = SBX_BACKEND_NS;
 }
@@ -175,6 +176,26 @@ bad:
 			    "invalid cpu count '%s' (use a positive number "
 			    "such as 2 or 0.5)",
 			    s);
+}
+
+int sbx_parse_pids(const char *s, uint64_t *out, struct cs_error *err)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!strcmp(s, "max")) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v > INT32_MAX)
+		return cs_error_set(err, 0,
+				    "invalid pids limit '%s' (use a number of "
+				    "processes, or 0 or max for no limit)",
+				    s);
+	*out = v;
+	return 0;
 }
 
 static int parse_id(const char *s, size_t len, long *out)
@@ -371,6 +392,23 @@ int sbx_parse_net(const char *s, enum sbx_net *net, struct cs_error *err)
 			"invalid network mode '%s' (use none, host, "
 			"private or slirp)",
 			s);
+	return 0;
+}
+
+int sbx_parse_net_opt(struct sbx_spec *spec, const char *s,
+		      struct cs_error *err)
+{
+	if (!strcmp(s, "private:host")) {
+		spec->net = SBX_NET_PRIVATE;
+		spec->net_host_access = 1;
+		return 0;
+	}
+	if (sbx_parse_net(s, &spec->net, NULL) < 0)
+		return cs_error_set(err, 0,
+				    "invalid network mode '%s' (use none, "
+				    "host, private, private:host or slirp)",
+				    s);
+	spec->net_host_access = 0;
 	return 0;
 }
 

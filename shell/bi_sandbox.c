@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"       sandbox commit NAME DIR\n"
 	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N  --net none|host|private|slirp\n"
+	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
+	"         --net none|host|private|private:host|slirp\n"
 	"         --cap-add CAP  --cap-drop CAP\n"
 	"         --seccomp default|unconfined|FILE  --read-only\n";
 
@@ -130,12 +131,9 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 					     "(at least 4m)",
 					     v);
 		} else if ((v = optval(argc, argv, i, "--pids", &missing))) {
-			r = sbx_parse_size(v, &spec->pids, &err);
-			if (!r && !spec->pids)
-				return usage(sh, "--pids must be positive%s",
-					     "");
+			r = sbx_parse_pids(v, &spec->pids, &err);
 		} else if ((v = optval(argc, argv, i, "--net", &missing))) {
-			r = sbx_parse_net(v, &spec->net, &err);
+			r = sbx_parse_net_opt(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--cap-add", &missing))) {
 			r = sbx_parse_cap(v, &mask, &err);
 			spec->cap_add |= r ? 0 : mask;
@@ -441,10 +439,11 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 		printf("hostname: %s\n", s->hostname ? s->hostname : s->name);
 		printf("user:     %ld:%ld\n", s->uid < 0 ? 0 : s->uid,
 		       s->gid < 0 ? 0 : s->gid);
-		printf("net:      %s\n", s->net == SBX_NET_HOST	   ? "host" :
+		printf("net:      %s%s\n", s->net == SBX_NET_HOST	   ? "host" :
 					 s->net == SBX_NET_PRIVATE ? "private" :
 					 s->net == SBX_NET_SLIRP   ? "slirp" :
-								     "none");
+								     "none",
+		       s->net_host_access ? " (host reachable)" : "");
 		printf("limits:   cpus %" PRIu64 ".%03" PRIu64
 		       ", memory %" PRIu64 ", pids %" PRIu64
 		       " (0 = unlimited)\n",

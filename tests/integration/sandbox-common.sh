@@ -44,7 +44,15 @@ sbx_build_frontend() {
 	echo "$sbx_bin/cshell-init is not built" >"$work/cc.log"
 	return 1
 }
+# the INPUT rule that keeps --net private sandboxes off the host (net.c)
+sbx_host_block_rule() {
+	iptables -w "$1" INPUT -i cshbr0 ! -s 10.89.128.0/17 -m conntrack \
+		--ctstate NEW -j REJECT 2>/dev/null
+}
 sbx_remove_bridge() {
+	if [ "$SBX_HAD_HOST_BLOCK" = 0 ]; then
+		while sbx_host_block_rule -D; do :; done
+	fi
 	[ "$SBX_HAD_BRIDGE" = 0 ] || return 0
 	ip link del cshbr0 2>/dev/null
 	iptables -t nat -D POSTROUTING -s 10.89.0.0/16 ! -o cshbr0 \
@@ -94,6 +102,8 @@ sbx_setup() {
 # removes again when it was not there before
 SBX_HAD_BRIDGE=0
 ip link show cshbr0 >/dev/null 2>&1 && SBX_HAD_BRIDGE=1
+SBX_HAD_HOST_BLOCK=1
+command -v iptables >/dev/null && ! sbx_host_block_rule -C && SBX_HAD_HOST_BLOCK=0
 
 sbx_cleanup() {
 	local st pid cg m

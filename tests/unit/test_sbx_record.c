@@ -32,6 +32,7 @@ static void fill(struct sbx_info *info)
 	info->spec.pids = 64;
 	info->spec.cpus_milli = 1500;
 	info->spec.net = SBX_NET_HOST;
+	info->spec.net_host_access = 1;
 	info->spec.seccomp = SBX_SECCOMP_UNCONFINED;
 	info->spec.read_only = 1;
 	info->state = SBX_STATE_RUNNING;
@@ -72,6 +73,8 @@ static void test_roundtrip(void **state)
 	assert_int_equal(b.spec.memory, 1ULL << 33);
 	assert_int_equal(b.spec.cpus_milli, 1500);
 	assert_int_equal(b.spec.net, SBX_NET_HOST);
+	assert_int_equal(b.spec.net_host_access, 1);
+	assert_int_equal(b.spec.pids, 64);
 	assert_int_equal(b.spec.seccomp, SBX_SECCOMP_UNCONFINED);
 	assert_int_equal(b.spec.read_only, 1);
 	assert_int_equal(b.init_pid, 4242);

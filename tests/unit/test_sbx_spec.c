@@ -136,6 +136,19 @@ static void test_net_and_name(void **state)
 	assert_int_equal(sbx_parse_net("host", &n, NULL), 0);
 	assert_int_equal(n, SBX_NET_HOST);
 	assert_true(sbx_parse_net("bridge", &n, NULL) < 0);
+	{
+		struct sbx_spec spec;
+
+		sbx_spec_init(&spec);
+		assert_int_equal(sbx_parse_net_opt(&spec, "private:host", NULL),
+				 0);
+		assert_int_equal(spec.net, SBX_NET_PRIVATE);
+		assert_int_equal(spec.net_host_access, 1);
+		assert_int_equal(sbx_parse_net_opt(&spec, "private", NULL), 0);
+		assert_int_equal(spec.net_host_access, 0);
+		assert_true(sbx_parse_net_opt(&spec, "host:private", NULL) < 0);
+		sbx_spec_release(&spec);
+	}
 	assert_int_equal(sbx_check_name("dev", NULL), 0);
 	assert_int_equal(sbx_check_name("a1_b.c-d", NULL), 0);
 	assert_true(sbx_check_name("", NULL) < 0);
@@ -148,6 +161,28 @@ static void test_net_and_name(void **state)
 			"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 			"aaaaaaaaaaaaa",
 			NULL) < 0);
+}
+
+static void test_pids(void **state)
+{
+	struct sbx_spec spec;
+	uint64_t v = 7;
+
+	(void)state;
+	sbx_spec_init(&spec);
+	assert_int_equal(spec.pids, SBX_PIDS_DEFAULT);
+	assert_int_equal(sbx_parse_pids("50", &v, NULL), 0);
+	assert_int_equal(v, 50);
+	assert_int_equal(sbx_parse_pids("0", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	v = 7;
+	assert_int_equal(sbx_parse_pids("max", &v, NULL), 0);
+	assert_int_equal(v, 0);
+	assert_true(sbx_parse_pids("", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("-1", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("10k", &v, NULL) < 0);
+	assert_true(sbx_parse_pids("99999999999", &v, NULL) < 0);
+	sbx_spec_release(&spec);
 }
 
 static void test_env_replace(void **state)
@@ -177,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_mount),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_net_and_name),
+		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_env_replace),
 	};
 
