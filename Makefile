@@ -59,6 +59,10 @@ LIBCSHELL_CFLAGS :=
 PROGRAMS :=
 UNIT_TESTS :=
 FUZZ_TARGETS :=
+# eBPF programs (see "generated sources" below): BPF_SRCS lists M/NAME.bpf.c
+# files, BPF_SKEL_USERS the user-side .c files that include their skeletons.
+BPF_SRCS :=
+BPF_SKEL_USERS :=
 
 MODULE_MKS := $(sort $(wildcard */module.mk))
 include $(MODULE_MKS)
@@ -137,6 +141,52 @@ $(ABUILD)/libcshell.a: $(LIB_AOBJS)
 $(FBUILD)/libcshell.a: $(LIB_FOBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# ---------------------------------------------------------------- generated sources
+# libbpf-bootstrap's pipeline: the running kernel's BTF -> $(GEN)/vmlinux.h;
+# M/NAME.bpf.c -> clang -target bpf -> $(GEN)/M/NAME.bpf.o (debug info
+# stripped, BTF kept for CO-RE) -> bpftool gen skeleton -> $(GEN)/M/NAME.skel.h,
+# included as "M/NAME.skel.h" by the BPF_SKEL_USERS only, so no header under
+# a module folder ever needs a generated one (hdr-check stays plain).
+
+GEN := $(BUILD)/gen
+BPFTOOL ?= bpftool
+BPF_CC ?= clang
+LLVM_STRIP ?= llvm-strip
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+BPF_SKELS := $(patsubst %.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+
+$(GEN)/vmlinux.h:
+	$(call say,GEN,$@)
+	@if ! [ -r $(VMLINUX_BTF) ]; then \
+		echo "cannot build the eBPF programs: this kernel has no BTF at $(VMLINUX_BTF) (it needs CONFIG_DEBUG_INFO_BTF=y; or set VMLINUX_BTF=FILE)" >&2; \
+		exit 1; fi
+	@command -v $(BPFTOOL) >/dev/null || { echo "cannot build the eBPF programs: '$(BPFTOOL)' not found (make deps installs the Debian package bpftool)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$@.tmp && mv $@.tmp $@
+
+$(GEN)/%.bpf.o: %.bpf.c $(GEN)/vmlinux.h
+	$(call say,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(BPF_CC) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(GEN) -I. \
+		-Wall -MMD -MP -MT $@ -MF $@.d -c $< -o $@.tmp && \
+		$(LLVM_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(call say,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
+
+# kept for inspection (llvm-objdump -S) instead of deleted as intermediates
+.SECONDARY: $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS)) $(GEN)/vmlinux.h
+
+ifneq ($(strip $(BPF_SKEL_USERS)),)
+BPF_USER_OBJS := $(call obj,$(BPF_SKEL_USERS)) $(call aobj,$(BPF_SKEL_USERS)) \
+	$(call fobj,$(BPF_SKEL_USERS))
+$(BPF_USER_OBJS): EXTRA_CFLAGS += -I$(GEN)
+$(BPF_USER_OBJS): $(BPF_SKELS)
+endif
 
 # ---------------------------------------------------------------- templates
 
