@@ -55,10 +55,11 @@ int mon_parse_events(const char *s, unsigned *flags, struct cs_error *err)
 		else if (n == 7 && !strncmp(s, "connect", 7))
 			out |= MON_CONNECT;
 		else if (n)
-			return cs_error_set(err, 0,
-					    "unknown event '%.*s' (known: exec, "
-					    "exit, open, connect, all)",
-					    (int)n, s);
+			return cs_error_set(
+				err, 0,
+				"unknown event '%.*s' (known: exec, "
+				"exit, open, connect, all)",
+				(int)n, s);
 		s += n;
 		if (*s)
 			s++;
@@ -71,8 +72,8 @@ int mon_parse_events(const char *s, unsigned *flags, struct cs_error *err)
 
 /* Copies at most srcmax bytes of a string the kernel wrote (len says how
  * many it claims), always NUL-terminated in dst. */
-static void copy_str(char *dst, size_t dstsize, const char *src,
-		     size_t srcmax, size_t len)
+static void copy_str(char *dst, size_t dstsize, const char *src, size_t srcmax,
+		     size_t len)
 {
 	size_t n = len < srcmax ? len : srcmax;
 
@@ -107,7 +108,8 @@ static void split_args(struct mon_event *ev, const struct mon_wire_exec *w)
 static void decode_sockaddr(struct mon_event *ev,
 			    const struct mon_wire_connect *w)
 {
-	size_t len = w->sa_len < MON_WIRE_SOCKADDR ? w->sa_len : MON_WIRE_SOCKADDR;
+	size_t len =
+		w->sa_len < MON_WIRE_SOCKADDR ? w->sa_len : MON_WIRE_SOCKADDR;
 	sa_family_t family;
 
 	ev->connect.family = -1;
@@ -272,13 +274,13 @@ static const struct {
 	unsigned flag;
 	const char *name;
 } open_flags[] = {
-	{ O_CREAT, "O_CREAT" },	    { O_EXCL, "O_EXCL" },
-	{ O_NOCTTY, "O_NOCTTY" },   { O_TRUNC, "O_TRUNC" },
-	{ O_APPEND, "O_APPEND" },   { O_NONBLOCK, "O_NONBLOCK" },
-	{ O_DSYNC, "O_DSYNC" },	    { O_DIRECT, "O_DIRECT" },
+	{ O_CREAT, "O_CREAT" },		{ O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" },	{ O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" },	{ O_NONBLOCK, "O_NONBLOCK" },
+	{ O_DSYNC, "O_DSYNC" },		{ O_DIRECT, "O_DIRECT" },
 	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
-	{ O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" },
-	{ O_PATH, "O_PATH" },	    { __O_TMPFILE, "O_TMPFILE" },
+	{ O_NOATIME, "O_NOATIME" },	{ O_CLOEXEC, "O_CLOEXEC" },
+	{ O_PATH, "O_PATH" },		{ __O_TMPFILE, "O_TMPFILE" },
 };
 
 static void flags_str(struct cs_buf *out, unsigned flags)
@@ -334,8 +336,7 @@ int mon_event_json(const struct mon_event *ev, int64_t realtime_offset_ns,
 	size_t start = out->len;
 	struct cs_buf tmp = CS_BUF_INIT;
 
-	cs_buf_addf(out,
-		    "{\"type\":\"%s\",\"ts\":%" PRIu64 ".%06" PRIu64,
+	cs_buf_addf(out, "{\"type\":\"%s\",\"ts\":%" PRIu64 ".%06" PRIu64,
 		    mon_event_type_name(ev->type), ts / 1000000000,
 		    (ts % 1000000000) / 1000);
 	json_key_str(out, "sandbox", ev->label);
@@ -375,8 +376,7 @@ int mon_event_json(const struct mon_event *ev, int64_t realtime_offset_ns,
 		else
 			cs_buf_addf(out, ",\"exit_code\":null,\"signal\":%d",
 				    WTERMSIG(st));
-		cs_buf_addf(out,
-			    ",\"core_dumped\":%s,\"runtime_ns\":%" PRIu64,
+		cs_buf_addf(out, ",\"core_dumped\":%s,\"runtime_ns\":%" PRIu64,
 			    WCOREDUMP(st) ? "true" : "false",
 			    ev->exit.runtime_ns);
 		break;
@@ -393,7 +393,8 @@ int mon_event_json(const struct mon_event *ev, int64_t realtime_offset_ns,
 		cs_buf_addf(out, ",\"fd\":%d", ev->connect.fd);
 		json_key_str(out, "family", family_name(ev->connect.family));
 		json_key_str(out, "addr",
-			     ev->connect.family == -1 ? NULL : ev->connect.addr);
+			     ev->connect.family == -1 ? NULL :
+							ev->connect.addr);
 		if (ev->connect.family == AF_INET ||
 		    ev->connect.family == AF_INET6)
 			cs_buf_addf(out, ",\"port\":%u", ev->connect.port);
@@ -425,7 +426,8 @@ int mon_event_text(const struct mon_event *ev, struct cs_buf *out)
 	switch (ev->type) {
 	case MON_EV_EXEC:
 		for (int i = 0; i < ev->exec.argc; i++)
-			cs_buf_addf(out, "%s%s", i ? " " : "", ev->exec.argv[i]);
+			cs_buf_addf(out, "%s%s", i ? " " : "",
+				    ev->exec.argv[i]);
 		if (!ev->exec.argc)
 			cs_buf_adds(out, ev->exec.filename);
 		if (ev->exec.truncated)
@@ -433,9 +435,11 @@ int mon_event_text(const struct mon_event *ev, struct cs_buf *out)
 		break;
 	case MON_EV_EXIT:
 		if (WIFEXITED(ev->exit.status))
-			cs_buf_addf(out, "status %d", WEXITSTATUS(ev->exit.status));
+			cs_buf_addf(out, "status %d",
+				    WEXITSTATUS(ev->exit.status));
 		else
-			cs_buf_addf(out, "signal %d", WTERMSIG(ev->exit.status));
+			cs_buf_addf(out, "signal %d",
+				    WTERMSIG(ev->exit.status));
 		cs_buf_addf(out, " after %.3fs", ev->exit.runtime_ns / 1e9);
 		break;
 	case MON_EV_OPEN:
@@ -448,9 +452,11 @@ int mon_event_text(const struct mon_event *ev, struct cs_buf *out)
 		break;
 	case MON_EV_CONNECT:
 		if (ev->connect.family == AF_INET6)
-			cs_buf_addf(out, "[%s]:%u", ev->connect.addr, ev->connect.port);
+			cs_buf_addf(out, "[%s]:%u", ev->connect.addr,
+				    ev->connect.port);
 		else if (ev->connect.family == AF_INET)
-			cs_buf_addf(out, "%s:%u", ev->connect.addr, ev->connect.port);
+			cs_buf_addf(out, "%s:%u", ev->connect.addr,
+				    ev->connect.port);
 		else
 			cs_buf_addf(out, "%s", ev->connect.addr);
 		if (errname(ev->connect.result))

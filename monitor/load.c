@@ -74,8 +74,9 @@ static int why_not_loaded(int e, struct cs_error *err)
 		return cs_error_set(err, 0,
 				    "monitoring needs root or the capabilities "
 				    "CAP_BPF and CAP_PERFMON");
-	return cs_error_set(err, e, "cannot load the eBPF monitor "
-				    "(CSHELL_LOG=debug shows libbpf's reasons)");
+	return cs_error_set(err, e,
+			    "cannot load the eBPF monitor "
+			    "(CSHELL_LOG=debug shows libbpf's reasons)");
 }
 
 static struct mon_cgroup *find_id(struct mon *mon, uint64_t id)
@@ -147,8 +148,10 @@ struct mon *mon_open(const struct mon_opts *opts, struct cs_error *err)
 	skel->rodata->wake_bytes = o.ring_bytes / 4;
 	bpf_map__set_max_entries(skel->maps.events, o.ring_bytes);
 	/* programs for events nobody asked for are not even loaded */
-	bpf_program__set_autoload(skel->progs.mon_exec, !!(o.events & MON_EXEC));
-	bpf_program__set_autoload(skel->progs.mon_exit, !!(o.events & MON_EXIT));
+	bpf_program__set_autoload(skel->progs.mon_exec,
+				  !!(o.events & MON_EXEC));
+	bpf_program__set_autoload(skel->progs.mon_exit,
+				  !!(o.events & MON_EXIT));
 	if (!(o.events & (MON_OPEN | MON_CONNECT))) {
 		bpf_program__set_autoload(skel->progs.mon_sys_enter, false);
 		bpf_program__set_autoload(skel->progs.mon_sys_exit, false);
@@ -172,8 +175,9 @@ struct mon *mon_open(const struct mon_opts *opts, struct cs_error *err)
 	if (!mon->rb) {
 		rc = errno;
 		mon_close(mon);
-		return cs_error_set(err, rc, "cannot open the monitor's ring "
-					     "buffer"),
+		return cs_error_set(err, rc,
+				    "cannot open the monitor's ring "
+				    "buffer"),
 		       NULL;
 	}
 	return mon;
@@ -264,10 +268,11 @@ int mon_add_cgroup(struct mon *mon, const char *path, const char *label,
 
 	if (mon_cgroup_id(path, &id, err) < 0)
 		return -1;
-	if (pidns_pid > 0 && mon_pidns_level(pidns_pid, &val.pidns_level,
-					     err) < 0)
-		return cs_error_wrap(err, "cannot find the pid namespace of "
-					  "cgroup '%s'",
+	if (pidns_pid > 0 &&
+	    mon_pidns_level(pidns_pid, &val.pidns_level, err) < 0)
+		return cs_error_wrap(err,
+				     "cannot find the pid namespace of "
+				     "cgroup '%s'",
 				     path);
 	if (bpf_map__update_elem(mon->skel->maps.monitored, &id, sizeof(id),
 				 &val, sizeof(val), BPF_ANY) < 0)
@@ -289,8 +294,8 @@ int mon_add_cgroup(struct mon *mon, const char *path, const char *label,
 
 static void forget(struct mon *mon, struct mon_cgroup *cg)
 {
-	bpf_map__delete_elem(mon->skel->maps.monitored, &cg->id,
-			     sizeof(cg->id), 0);
+	bpf_map__delete_elem(mon->skel->maps.monitored, &cg->id, sizeof(cg->id),
+			     0);
 	cg->gone = 1;
 }
 
@@ -379,7 +384,8 @@ int mon_poll(struct mon *mon, int timeout_ms, mon_event_fn fn, void *arg,
 	mon->delivered = 0;
 	mon->cb_rc = 0;
 	for (;;) {
-		int wait = left < 0 || left > mon->wake_ms ? mon->wake_ms : left;
+		int wait =
+			left < 0 || left > mon->wake_ms ? mon->wake_ms : left;
 
 		/* looked at before draining: every record its tasks wrote
 		 * before the cgroup went is then in the ring already (sized

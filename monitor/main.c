@@ -133,10 +133,12 @@ static int print_stats(struct target *t, int n, int json)
 				cs_buf_addf(&out, ", memory %.1f MiB",
 					    st.memory_current / 1048576.0);
 			if (st.have & MON_STAT_PIDS)
-				cs_buf_addf(&out, ", %llu pids",
-					    (unsigned long long)st.pids_current);
+				cs_buf_addf(
+					&out, ", %llu pids",
+					(unsigned long long)st.pids_current);
 			if (st.have & MON_STAT_IO)
-				cs_buf_addf(&out, ", io read %llu written %llu bytes",
+				cs_buf_addf(&out,
+					    ", io read %llu written %llu bytes",
 					    (unsigned long long)st.io_rbytes,
 					    (unsigned long long)st.io_wbytes);
 			cs_buf_addc(&out, '\n');
@@ -211,8 +213,9 @@ int main(int argc, char **argv)
 		case 'd':
 			duration = strtod(optarg, &p);
 			if (*p || p == optarg || duration <= 0) {
-				fprintf(stderr, "cshell-monitor: invalid duration '%s' "
-						"(seconds, e.g. 2.5)\n",
+				fprintf(stderr,
+					"cshell-monitor: invalid duration '%s' "
+					"(seconds, e.g. 2.5)\n",
 					optarg);
 				return 2;
 			}
@@ -305,14 +308,16 @@ int main(int argc, char **argv)
 		if (lost > lost_seen) {
 			if (run.json) {
 				json_head(&run, "lost");
-				cs_buf_addf(&run.line,
-					    ",\"count\":%llu,\"total\":%llu}\n",
-					    (unsigned long long)(lost - lost_seen),
-					    (unsigned long long)lost);
+				cs_buf_addf(
+					&run.line,
+					",\"count\":%llu,\"total\":%llu}\n",
+					(unsigned long long)(lost - lost_seen),
+					(unsigned long long)lost);
 				fwrite(run.line.buf, 1, run.line.len, stdout);
 			} else {
-				fprintf(stderr, "cshell-monitor: %llu events lost "
-						"(the ring buffer was full)\n",
+				fprintf(stderr,
+					"cshell-monitor: %llu events lost "
+					"(the ring buffer was full)\n",
 					(unsigned long long)(lost - lost_seen));
 			}
 			lost_seen = lost;
@@ -336,7 +341,8 @@ int main(int argc, char **argv)
 		fwrite(run.line.buf, 1, run.line.len, stdout);
 	} else {
 		fprintf(stderr, "cshell-monitor: %llu events, %llu lost\n",
-			(unsigned long long)run.events, (unsigned long long)lost);
+			(unsigned long long)run.events,
+			(unsigned long long)lost);
 	}
 	fflush(stdout);
 	mon_close(mon);

@@ -161,8 +161,8 @@ static __always_inline void fill_hdr(struct mon_wire_hdr *h, __u32 type,
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	h->ns_pid = pid_at(BPF_CORE_READ(t, group_leader, thread_pid),
-			   pidns_level);
+	h->ns_pid =
+		pid_at(BPF_CORE_READ(t, group_leader, thread_pid), pidns_level);
 	h->ns_tid = pid_at(BPF_CORE_READ(t, thread_pid), pidns_level);
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
@@ -227,8 +227,8 @@ int BPF_PROG(mon_exit, struct task_struct *p)
 	e->hdr.ns_tid = e->hdr.ns_pid;
 	/* do_group_exit() hands every thread the group's code */
 	e->exit_code = BPF_CORE_READ(p, exit_code);
-	e->runtime_ns = bpf_ktime_get_ns() -
-			BPF_CORE_READ(p, group_leader, start_time);
+	e->runtime_ns =
+		bpf_ktime_get_ns() - BPF_CORE_READ(p, group_leader, start_time);
 	e->pad = 0;
 	submit(e);
 	return 0;
@@ -286,8 +286,7 @@ static __always_inline void finish_open(struct mon_wire_pending *pe, long ret)
 		bpf_probe_read_user(&flags, sizeof(flags), (void *)pe->ptr2);
 		e->flags = flags;
 	}
-	n = bpf_probe_read_user_str(e->path, sizeof(e->path),
-				    (void *)pe->ptr);
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)pe->ptr);
 	e->path_len = n > 0 ? n : 0;
 	e->pad = 0;
 	submit(e);

@@ -89,7 +89,7 @@ struct mon_event {
 			int64_t result;		 /* fd or -errno */
 		} open;
 		struct {
-			int family; /* AF_INET, AF_INET6, AF_UNIX, other, or
+			int family;	/* AF_INET, AF_INET6, AF_UNIX, other, or
 				     * -1 when the address was unreadable */
 			char addr[108]; /* numeric address or unix path
 					 * ('@' first: abstract) */
@@ -132,9 +132,9 @@ int64_t mon_realtime_offset(void);
 struct mon;
 
 struct mon_opts {
-	unsigned events;       /* enum mon_event_flags; 0 = MON_ALL */
-	size_t ring_bytes;     /* ring buffer size, power of 2; 0 = 1 MiB */
-	int wake_ms;	       /* latency bound: the poll timeout used
+	unsigned events;   /* enum mon_event_flags; 0 = MON_ALL */
+	size_t ring_bytes; /* ring buffer size, power of 2; 0 = 1 MiB */
+	int wake_ms;	   /* latency bound: the poll timeout used
 				* while records wait; 0 = 100 */
 };
 

@@ -15,8 +15,7 @@
 #include "monitor/monitor.h"
 
 /* Reads a small cgroup file into buf; 0 or -1 (missing or unreadable). */
-static int read_small(const char *dir, const char *name, char *buf,
-		      size_t size)
+static int read_small(const char *dir, const char *name, char *buf, size_t size)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
@@ -157,7 +156,8 @@ int mon_stats_read(const char *cgroup_v2, const char *cgroup_v1,
 	if (cgroup_v2 && access(cgroup_v2, F_OK) == 0) {
 		found = 1;
 		v2_cpu(cgroup_v2, st);
-		if (read_u64(cgroup_v2, "memory.current", &st->memory_current) == 0)
+		if (read_u64(cgroup_v2, "memory.current",
+			     &st->memory_current) == 0)
 			st->have |= MON_STAT_MEMORY;
 		if (read_u64(cgroup_v2, "pids.current", &st->pids_current) == 0)
 			st->have |= MON_STAT_PIDS;

@@ -15,8 +15,8 @@
 #endif
 
 #define MON_WIRE_COMM 16
-#define MON_WIRE_PATH 256 /* filename of exec, path of open */
-#define MON_WIRE_ARGS 256 /* first bytes of argv, NUL separated */
+#define MON_WIRE_PATH 256     /* filename of exec, path of open */
+#define MON_WIRE_ARGS 256     /* first bytes of argv, NUL separated */
 #define MON_WIRE_SOCKADDR 128 /* sizeof(struct sockaddr_storage) */
 /* Deepest cgroup level whose ancestors are checked (levels below it are
  * still caught through a monitored ancestor above). */
@@ -38,10 +38,10 @@ struct mon_wire_cg {
 };
 
 struct mon_wire_hdr {
-	__u32 type; /* enum mon_wire_type */
-	__u32 pid;  /* host tgid */
-	__u32 tid;  /* host tid */
-	__u32 ppid; /* host tgid of the real parent */
+	__u32 type;   /* enum mon_wire_type */
+	__u32 pid;    /* host tgid */
+	__u32 tid;    /* host tid */
+	__u32 ppid;   /* host tgid of the real parent */
 	__u32 ns_pid; /* tgid at the chosen pid-ns level, 0 if not visible */
 	__u32 ns_tid;
 	__u32 uid;
@@ -91,12 +91,12 @@ struct mon_wire_connect {
 
 /* A syscall seen at sys_enter, finished at sys_exit (the "pending" map). */
 struct mon_wire_pending {
-	__u64 ptr;    /* user pointer: path, or sockaddr */
-	__u64 ptr2;   /* openat2: struct open_how */
+	__u64 ptr;  /* user pointer: path, or sockaddr */
+	__u64 ptr2; /* openat2: struct open_how */
 	__u64 cgroup_id;
-	__u32 nr;     /* syscall number */
-	__s32 arg;    /* dfd or fd */
-	__u32 flags;  /* open flags, or addrlen */
+	__u32 nr;    /* syscall number */
+	__s32 arg;   /* dfd or fd */
+	__u32 flags; /* open flags, or addrlen */
 	__u32 pidns_level;
 };
 
