@@ -19,6 +19,7 @@
 
 #include "shell/interactive_i.h"
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 
 static struct sh *csh;
 
@@ -258,6 +259,28 @@ static const char *const image_flags[] = {
 };
 static const char *const host_subs[] = { "add", "rm", "ls", "probe", NULL };
 
+/* Image names: the image library lives in cshell-image (bi_image.c). */
+static char **image_names(struct sh *sh)
+{
+	char **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls", "--names",
+			 NULL };
+	struct cs_buf out = CS_BUF_INIT;
+
+	cs_buf_init(&out, 16u << 20);
+	if (sh_capture(sh, argv, &out, true) == 0) {
+		for (char *line = strtok(out.buf, "\n"); line;
+		     line = strtok(NULL, "\n")) {
+			v = xrealloc(v, (n + 2) * sizeof(*v));
+			v[n++] = xstrdup(line);
+			v[n] = NULL;
+		}
+	}
+	cs_buf_release(&out);
+	return v;
+}
+
 static void add_list(const char *prefix, const char *const *v)
 {
 	for (; *v; v++)
@@ -275,13 +298,13 @@ static char **complete(const char *text, int start, int end)
 	cand_reset();
 	scan(rl_line_buffer, start, &c);
 	const char *target = c.target ? c.target : csh->entered;
-	if (target && strcmp(target, "host"))
-		root = sh_router->rootfs(target, &workdir);
+	if (target)
+		root = sh_target_rootfs(target, &workdir);
 
 	if (text[0] == '$') {
 		add_variables(text);
 	} else if (c.nwords == 0 && text[0] == '@') {
-		add_names(text, sh_router->names(csh, "target"), "@");
+		add_names(text, sh_target_names(), "@");
 	} else if (c.nwords == 0) {
 		add_commands(text, root);
 	} else {
@@ -297,17 +320,17 @@ static char **complete(const char *text, int start, int end)
 			add_list(text, host_subs);
 		} else if (c.nwords == 1 && (!strcmp(cmd, "enter") ||
 					     !strcmp(cmd, "monitor"))) {
-			add_names(text, sh_router->names(csh, "target"), "");
+			add_names(text, sh_target_names(), "");
 		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
 			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
-			add_names(text, sh_router->names(csh, "image"), "");
+			add_names(text, image_names(csh), "");
 		} else if (text[0] == '-' && sb) {
 			add_list(text, sandbox_flags);
 		} else if (text[0] == '-' && im) {
 			add_list(text, image_flags);
 		} else if (sb && c.nwords == 2 && strcmp(c.words[1], "create") &&
 			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
-			add_names(text, sh_router->names(csh, "sandbox"), "");
+			add_names(text, sh_backend_sandbox.names(), "");
 		} else if (root) {
 			add_target_files(text, root, workdir);
 			rl_completion_suppress_append = ncands == 1 &&
