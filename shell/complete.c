@@ -108,8 +108,7 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "host",
-					    "monitor", "up", "down", "help" };
+	static const char *const more[] = { "sandbox", "sb", "image", "help" };
 	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
 		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
@@ -241,23 +240,21 @@ static void scan(const char *line, int end, struct ctx *c)
 }
 
 static const char *const sandbox_subs[] = {
-	"create", "ls", "inspect", "stop", "start", "rm", "logs", "diff",
-	"commit", "run", NULL,
+	"create", "ls", "inspect", "exec", "stop", "start", "rm", "logs",
+	"diff", "commit", "run", NULL,
 };
 static const char *const sandbox_flags[] = {
 	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
 	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
-	"--cap-drop", "--seccomp", "--read-only", "--json", "--kernel",
-	"--on", "-f", NULL,
+	"--cap-drop", "--seccomp", "--read-only", "--json", "-f", NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",
-	"export", "build", NULL,
+	"export", NULL,
 };
 static const char *const image_flags[] = {
 	"--json", "--platform", "--insecure", "--quiet", NULL,
 };
-static const char *const host_subs[] = { "add", "rm", "ls", "probe", NULL };
 
 /* Image names: the image library lives in cshell-image (bi_image.c). */
 static char **image_names(struct sh *sh)
@@ -316,10 +313,7 @@ static char **complete(const char *text, int start, int end)
 			add_list(text, sandbox_subs);
 		} else if (c.nwords == 1 && im) {
 			add_list(text, image_subs);
-		} else if (c.nwords == 1 && !strcmp(cmd, "host")) {
-			add_list(text, host_subs);
-		} else if (c.nwords == 1 && (!strcmp(cmd, "enter") ||
-					     !strcmp(cmd, "monitor"))) {
+		} else if (c.nwords == 1 && !strcmp(cmd, "enter")) {
 			add_names(text, sh_target_names(), "");
 		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
 			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
