@@ -124,7 +124,7 @@ int cs_buf_vaddf(struct cs_buf *b, const char *fmt, va_list ap);
 ssize_t cs_buf_read_fd(struct cs_buf *b, int fd);
 
 /* ------------------------------------------------------------------ */
-/* State roots (DESIGN §3).
+/* State roots (docs/design.md §3).
  *
  * CS_ROOT_CONFIG:  $CSHELL_CONFIG_DIR, else $XDG_CONFIG_HOME/cshell
  *                  (~/.config/cshell), or /etc/cshell for root.

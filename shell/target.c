@@ -9,8 +9,8 @@
 
 #include "shell/target_i.h"
 
-/* Resolution order (DESIGN §4): "host" first, so no sandbox can take the
- * name; then local sandboxes. */
+/* Resolution order (docs/design.md §4): "host" first, so no sandbox can
+ * take the name; then local sandboxes. */
 static const struct sh_backend *const backends[] = {
 	&sh_backend_host,
 	&sh_backend_sandbox,

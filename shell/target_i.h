@@ -3,8 +3,8 @@
  * target_i.h — where `@T cmd` runs: a table of target backends (crun's
  * cgroup managers are the model).  Each backend lives in its own file and
  * exports one `const struct sh_backend`; target.c lists them in resolution
- * order (DESIGN §4: this machine's name "host", local sandboxes, then
- * what the hosts module adds) and knows nothing of any of them.  A new
+ * order (docs/design.md §4: this machine's name "host", local sandboxes,
+ * then what the hosts module adds) and knows nothing of any of them.  A new
  * backend is its file, one line in that table and its module.mk.
  *
  * A target word is a name or a glob (`dev`, `sb*`), and a target spec a
