@@ -259,8 +259,7 @@ static const char *const image_flags[] = {
 /* Image names: the image library lives in cshell-image (bi_image.c). */
 static char **image_names(struct sh *sh)
 {
-	char **v = xcalloc(1, sizeof(*v));
-	size_t n = 0;
+	struct cs_strvec v = CS_STRVEC_INIT;
 	char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls", "--names",
 			 NULL };
 	struct cs_buf out = CS_BUF_INIT;
@@ -268,14 +267,11 @@ static char **image_names(struct sh *sh)
 	cs_buf_init(&out, 16u << 20);
 	if (sh_capture(sh, argv, &out, true) == 0) {
 		for (char *line = strtok(out.buf, "\n"); line;
-		     line = strtok(NULL, "\n")) {
-			v = xrealloc(v, (n + 2) * sizeof(*v));
-			v[n++] = xstrdup(line);
-			v[n] = NULL;
-		}
+		     line = strtok(NULL, "\n"))
+			cs_strvec_push(&v, line);
 	}
 	cs_buf_release(&out);
-	return v;
+	return cs_strvec_detach(&v);
 }
 
 static void add_list(const char *prefix, const char *const *v)

@@ -102,20 +102,16 @@ int sh_targets_resolve(const char *spec, struct sh_targets *out,
 
 char **sh_target_names(void)
 {
-	char **v = xcalloc(1, sizeof(*v));
-	size_t n = 0;
+	struct cs_strvec v = CS_STRVEC_INIT;
 
 	for (size_t i = 0; i < CS_ARRAY_SIZE(backends); i++) {
 		char **some = backends[i]->names ? backends[i]->names() : NULL;
 
-		for (size_t j = 0; some && some[j]; j++) {
-			v = xrealloc(v, (n + 2) * sizeof(*v));
-			v[n++] = some[j];
-			v[n] = NULL;
-		}
+		for (size_t j = 0; some && some[j]; j++)
+			cs_strvec_push_take(&v, some[j]);
 		free(some);
 	}
-	return v;
+	return cs_strvec_detach(&v);
 }
 
 char *sh_target_rootfs(const char *spec, char **workdir)
@@ -155,10 +151,10 @@ static int host_enter(const struct sh_target *t, char **argv,
 
 static char **host_names(void)
 {
-	char **v = xcalloc(2, sizeof(*v));
+	struct cs_strvec v = CS_STRVEC_INIT;
 
-	v[0] = xstrdup("host");
-	return v;
+	cs_strvec_push(&v, "host");
+	return cs_strvec_detach(&v);
 }
 
 const struct sh_backend sh_backend_host = {

@@ -61,17 +61,16 @@ static int sandbox_enter(const struct sh_target *t, char **argv,
 
 static char **sandbox_names(void)
 {
+	struct cs_strvec v = CS_STRVEC_INIT;
 	struct sbx_info *list;
 	size_t n;
-	char **v;
 
 	if (sbx_list(&list, &n, NULL) < 0)
 		return NULL;
-	v = xcalloc(n + 1, sizeof(*v));
 	for (size_t i = 0; i < n; i++)
-		v[i] = xstrdup(list[i].spec.name);
+		cs_strvec_push(&v, list[i].spec.name);
 	sbx_info_list_free(list, n);
-	return v;
+	return cs_strvec_detach(&v);
 }
 
 static char *sandbox_rootfs(const struct sh_target *t, char **workdir)
