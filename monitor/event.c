@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "monitor/mon_i.h"
 #include "monitor/monitor.h"
 #include "monitor/wire_i.h"
 
@@ -239,7 +240,7 @@ int64_t mon_realtime_offset(void)
 /* ------------------------------------------------------------------ */
 /* JSON */
 
-static void json_str(struct cs_buf *out, const char *s)
+void mon_json_str(struct cs_buf *out, const char *s)
 {
 	cs_buf_addc(out, '"');
 	for (; *s; s++) {
@@ -265,7 +266,7 @@ static void json_key_str(struct cs_buf *out, const char *key, const char *s)
 {
 	cs_buf_addf(out, ",\"%s\":", key);
 	if (s)
-		json_str(out, s);
+		mon_json_str(out, s);
 	else
 		cs_buf_adds(out, "null");
 }
@@ -361,7 +362,7 @@ int mon_event_json(const struct mon_event *ev, int64_t realtime_offset_ns,
 		for (int i = 0; i < ev->exec.argc; i++) {
 			if (i)
 				cs_buf_addc(out, ',');
-			json_str(out, ev->exec.argv[i]);
+			mon_json_str(out, ev->exec.argv[i]);
 		}
 		cs_buf_addf(out, "],\"argv_truncated\":%s",
 			    ev->exec.truncated ? "true" : "false");

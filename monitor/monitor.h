@@ -20,6 +20,7 @@
 #ifndef CSHELL_MONITOR_H
 #define CSHELL_MONITOR_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -190,6 +191,42 @@ int mon_cgroup_id(const char *path, uint64_t *id, struct cs_error *err);
 /* The pid-namespace level of pid's namespace (0 = the initial one).
  * 0 or -1 + err. */
 int mon_pidns_level(pid_t pid, unsigned *level, struct cs_error *err);
+
+/* ------------------------------------------------------------------ */
+/* A whole run, for front ends (cshell-monitor, the shell's `monitor`). */
+
+/* What to watch: a v2 cgroup, and what mon_add_cgroup() takes for it;
+ * cgroup_v1 (':'-separated, may be NULL) is for mon_stream_stats(). */
+struct mon_target {
+	const char *cgroup_v2;
+	const char *cgroup_v1;
+	const char *label; /* the sandbox's name, or NULL */
+	pid_t pidns_pid;   /* the sandbox's init, or 0 */
+};
+
+struct mon_stream_opts {
+	unsigned events; /* enum mon_event_flags; 0 = MON_ALL */
+	int json;	 /* JSON lines (docs/monitor.md) instead of text */
+	double duration; /* seconds; 0 = until stopped or all gone */
+	/* set non-zero (by a signal handler) to end the run */
+	const volatile sig_atomic_t *stop;
+};
+
+/*
+ * Monitors the targets and writes their events to out until the
+ * duration ends, *stop becomes non-zero or every target is gone; then
+ * the rest of the buffered events and, with json, a "summary" line
+ * (without json a "N events, N lost" line on stderr).  Lost events are
+ * reported as soon as they are seen.  Returns 0, or -1 + err (nothing
+ * could be monitored, or reading failed).
+ */
+int mon_stream(const struct mon_stream_opts *opts,
+	       const struct mon_target *targets, size_t n, FILE *out,
+	       struct cs_error *err);
+/* Writes the figures of each target (mon_stats_read()), one line each,
+ * JSON or text.  0, or -1 + err for the first target that has none. */
+int mon_stream_stats(const struct mon_target *targets, size_t n, int json,
+		     FILE *out, struct cs_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Resource figures of a sandbox from its cgroup files. */
