@@ -15,6 +15,9 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 
+/* bi_monitor.c: the figures of sandboxes (monitor/) */
+int bi_sandbox_stats(struct sh *sh, int argc, char **argv);
+
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
@@ -24,6 +27,7 @@ static const char usage_text[] =
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR\n"
+	"       sandbox stats [NAME...] [--json]\n"
 	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
 	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
@@ -541,12 +545,19 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct sh *, int, char **);
 	} cmds[] = {
-		{ "create", cmd_create }, { "run", cmd_run },
-		{ "exec", cmd_exec },	  { "ls", cmd_ls },
-		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
-		{ "stop", cmd_simple },	  { "start", cmd_simple },
-		{ "logs", cmd_simple },	  { "diff", cmd_simple },
-		{ "rm", cmd_rm },	  { "commit", cmd_commit },
+		{ "create", cmd_create },
+		{ "run", cmd_run },
+		{ "exec", cmd_exec },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "stop", cmd_simple },
+		{ "start", cmd_simple },
+		{ "logs", cmd_simple },
+		{ "diff", cmd_simple },
+		{ "rm", cmd_rm },
+		{ "commit", cmd_commit },
+		{ "stats", bi_sandbox_stats },
 	};
 
 	if (argc < 2)

@@ -1102,6 +1102,7 @@ static int bi_leave(struct sh *sh, int argc, char **argv)
 int bi_help(struct sh *sh, int argc, char **argv);
 int bi_sandbox(struct sh *sh, int argc, char **argv);
 int bi_image(struct sh *sh, int argc, char **argv);
+int bi_monitor(struct sh *sh, int argc, char **argv); /* bi_monitor.c */
 
 static const struct builtin builtins[] = {
 	/* sorted by name for bsearch */
@@ -1130,6 +1131,7 @@ static const struct builtin builtins[] = {
 	{ "kill", bi_kill, false },
 	{ "leave", bi_leave, false },
 	{ "local", bi_local, false },
+	{ "monitor", bi_monitor, false },
 	{ "printf", bi_printf, false },
 	{ "pwd", bi_pwd, false },
 	{ "read", bi_read, false },

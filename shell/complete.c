@@ -108,7 +108,8 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "help" };
+	static const char *const more[] = { "sandbox", "sb", "image", "monitor",
+					    "help" };
 	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
 		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
@@ -240,8 +241,8 @@ static void scan(const char *line, int end, struct ctx *c)
 }
 
 static const char *const sandbox_subs[] = {
-	"create", "ls", "inspect", "exec", "stop", "start", "rm", "logs",
-	"diff", "commit", "run", NULL,
+	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
+	"logs",	  "diff", "commit",  "run",  "stats", NULL,
 };
 static const char *const sandbox_flags[] = {
 	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
