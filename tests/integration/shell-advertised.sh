@@ -10,8 +10,7 @@ set -u
 bin=${CSHELL_BIN:-$(cd "$(dirname "$0")/../../build/bin" && pwd)}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 csh=$bin/cshell
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
+. "$repo/tests/lib.sh"
 
 bad=
 for name in $("$csh" -c help | sed -n 's/^  \([^ @][^ ]*\) .*/\1/p'); do
