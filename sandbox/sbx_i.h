@@ -52,7 +52,8 @@ struct sbx_cgroup {
  * user asked for limits that cannot be set and rights exist. */
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err);
-/* Moves pid into every directory (0 = the caller).  0 or -errno. */
+/* Moves pid into every directory (0 = the caller, which must then be
+ * single-threaded).  0 or -errno. */
 int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
 /* Removes the directories (retrying briefly while they drain). */
 void sbx_cgroup_remove(const char *v2, const char *v1);
