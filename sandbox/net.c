@@ -5,7 +5,8 @@
  * cshbr0 (10.89.0.1/16), with a default route through it, IPv4 forwarding
  * and NAT out of the host — what docker0 gives a container; the
  * configuration is done with iproute2's `ip` and `nsenter`, the NAT rule
- * with iptables when it is installed.  Without root, slirp4netns (below).
+ * with iptables (required: without it there is no way out, and no
+ * keeping the sandbox off the host).  Without root, slirp4netns (below).
  *
  * Addresses are leased as files runtime/net/10.89.X.Y holding the init
  * pid of the sandbox that uses them; a lease whose process is gone is
@@ -101,8 +102,35 @@ static int ensure_bridge(struct cs_error *err)
 	return 0;
 }
 
-/* Forwarding and NAT out of the host; without iptables, a warning. */
-static void ensure_nat(void)
+/* IPv4 forwarding, without which eth0 reaches the bridge and no
+ * further.  Written in place: a file of /proc cannot be replaced by a
+ * rename (an atomic write fails there). */
+static int ensure_forwarding(struct cs_error *err)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+	struct cs_buf b = CS_BUF_INIT;
+	int on, fd, r;
+
+	on = cs_read_file(path, &b, 64, NULL) == 0 && b.len && b.buf[0] == '1';
+	cs_buf_release(&b);
+	if (on)
+		return 0; /* also where /proc/sys is read-only but it is on */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : cs_write_all(fd, "1\n", 2);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		return cs_error_set(err, -r,
+				    "switch on IPv4 forwarding for --net "
+				    "private (write 1 to %s, or use --net "
+				    "slirp)",
+				    path);
+	return 0;
+}
+
+/* Forwarding and NAT out of the host: without either a private sandbox
+ * has no way out, so a failure is an error, not a warning. */
+static int ensure_nat(struct cs_error *err)
 {
 	const char *check[] = { "iptables", "-t", "nat", "-C", "POSTROUTING",
 				"-s", SUBNET, "!", "-o", BRIDGE, "-j",
@@ -110,15 +138,16 @@ static void ensure_nat(void)
 	const char *add[] = { "iptables", "-t", "nat", "-A", "POSTROUTING",
 			      "-s", SUBNET, "!", "-o", BRIDGE, "-j",
 			      "MASQUERADE", NULL };
-	struct cs_error err = CS_ERROR_INIT;
 
-	cs_write_file_atomic("/proc/sys/net/ipv4/ip_forward", "1\n", 2, 0644,
-			     NULL);
+	if (ensure_forwarding(err) < 0)
+		return -1;
 	if (run(NULL, check) == 0)
-		return;
-	if (run(&err, add) < 0)
-		cs_warn("sandbox network: no NAT to the outside: %s", err.msg);
-	cs_error_release(&err);
+		return 0;
+	if (run(err, add) < 0)
+		return cs_error_wrap(err, "give --net private sandboxes NAT to "
+					  "the outside (install iptables, or "
+					  "use --net slirp)");
+	return 0;
 }
 
 /* The INPUT rule that keeps private sandboxes off the host (see top);
@@ -329,7 +358,8 @@ int sbx_net_setup(pid_t pid, int slirp, int host_access,
 	if (ensure_bridge(err) < 0 || ensure_host_block(err) < 0)
 		goto out;
 	no_ipv6(BRIDGE);
-	ensure_nat();
+	if (ensure_nat(err) < 0)
+		goto out;
 	ip = lease(rt, pid, host_access, err);
 	if (!ip)
 		goto out;
