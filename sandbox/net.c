@@ -271,6 +271,49 @@ static void slirp_watch(pid_t init, int ready_wr, int log_fd)
 	_exit(0);
 }
 
+/* slirp4netns's log as a sentence: its lines without the "child
+ * failed(1)" that only says its child exited, and for the usual cause,
+ * /dev/net/tun out of the user's reach, what to do. */
+static void slirp_error(const char *log, struct cs_error *err)
+{
+	struct cs_buf why = CS_BUF_INIT;
+	const char *tun = strstr(log, "/dev/net/tun");
+
+	if (strstr(log, "cannot run slirp4netns")) {
+		cs_error_set(err, 0,
+			     "--net private without root needs slirp4netns "
+			     "(Debian: apt install slirp4netns)");
+		return;
+	}
+	if (tun) {
+		const char *eol = strchrnul(tun, '\n');
+		const char *colon = memchr(tun, ':', (size_t)(eol - tun));
+
+		while (colon && *++colon == ' ')
+			;
+		cs_error_set(err, 0,
+			     "slirp4netns did not start: it cannot open "
+			     "/dev/net/tun%s%.*s%s: give this user read-write "
+			     "access to it, or use --net none or --net host",
+			     colon && colon < eol ? " (" : "",
+			     colon && colon < eol ? (int)(eol - colon) : 0,
+			     colon && colon < eol ? colon : "",
+			     colon && colon < eol ? ")" : "");
+		return;
+	}
+	cs_buf_adds(&why, "");
+	for (const char *l = log, *e; *l; l = *e ? e + 1 : e) {
+		e = strchrnul(l, '\n');
+		if (e == l || !strncmp(l, "child failed(", 13))
+			continue;
+		cs_buf_addf(&why, "%s%.*s", why.len ? "; " : "", (int)(e - l),
+			    l);
+	}
+	cs_error_set(err, 0, "slirp4netns did not start%s%s",
+		     why.len ? ": " : " (it said nothing)", why.buf);
+	cs_buf_release(&why);
+}
+
 static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 {
 	_cleanup_free_ char *logp =
@@ -326,13 +369,7 @@ static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 	cs_read_file(logp, &log, 4096, NULL);
 	while (log.len && log.buf[log.len - 1] == '\n')
 		log.buf[--log.len] = 0;
-	if (strstr(log.buf ? log.buf : "", "cannot run slirp4netns"))
-		cs_error_set(err, 0,
-			     "--net private without root needs slirp4netns "
-			     "(Debian: apt install slirp4netns)");
-	else
-		cs_error_set(err, 0, "slirp4netns did not start%s%s",
-			     log.len ? ": " : "", log.len ? log.buf : "");
+	slirp_error(log.buf ? log.buf : "", err);
 	cs_buf_release(&log);
 	unlink(logp);
 	return -1;
