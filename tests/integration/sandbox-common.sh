@@ -135,6 +135,18 @@ sbx_cleanup() {
 	sbx_remove_bridge
 }
 
+# sbx_cleanup after killing the inits of an unprivileged user's sandboxes,
+# whose state roots the rootless tests keep in $work/u
+sbx_rootless_cleanup() {
+	local st pid
+	for st in "$work"/u/rt/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		pid=$(sed -n 's/^init_pid=//p' "$st")
+		[ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -9 "$pid" 2>/dev/null
+	done
+	sbx_cleanup
+}
+
 # Executed directly: a small self test of the front end.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	trap sbx_cleanup EXIT
