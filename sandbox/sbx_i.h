@@ -74,6 +74,12 @@ struct sbx_setup {
 	int host_root;
 };
 int sbx_rootfs_setup(const struct sbx_setup *setup, struct cs_error *err);
+/* With the host root as a layer: 1 when the host directory path is
+ * masked or covered inside (a state root, one in hide, another user's
+ * home, the caller's credentials, with bind the socket trees), so a
+ * command cannot start there.  userns: rootless.  Host side. */
+int sbx_host_hidden(const char *path, const char *const *hide, int userns,
+		    int bind);
 
 /* Cleanup helper for a struct sbx_info local (zero-initialise it). */
 static inline void sbx_info_releasep(struct sbx_info *info)
