@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
-	"       sandbox ls [--json]\n"
+	"       sandbox ls [--json|--names]\n"
 	"       sandbox inspect NAME [--json]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
@@ -425,14 +425,22 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	struct cs_error err = CS_ERROR_INIT;
 	struct sbx_info *list;
 	size_t n;
-	const char *extra;
-	int json = want_json(argc, argv, 2, &extra);
+	const char *extra = NULL;
+	int json = 0, names = 0;
 
+	/* --names: one name a line, for completion scripts (as image ls) */
+	if (argc == 3 && !strcmp(argv[2], "--names"))
+		names = 1;
+	else
+		json = want_json(argc, argv, 2, &extra);
 	if (json < 0 || extra)
 		return usage(sh, "ls: unexpected argument%s", "");
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
-	if (json) {
+	if (names) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].spec.name);
+	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
 		cs_buf_addc(&b, '[');
