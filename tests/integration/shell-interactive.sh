@@ -184,6 +184,17 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX --mount $T/proj:
 	keys C-c
 	keys 'echo "target-fg-st=$?"' Enter
 	check fg-in-target-ctrl-c 'target-fg-st=130'
+	# `sandbox run` is a job like any command: ^Z, fg, ^C
+	clear_screen
+	keys "sandbox run --read-only -- sleep 60" Enter
+	sleep 1.5
+	keys C-z
+	check ctrl-z-run "Stopped[[:space:]]+sandbox run --read-only -- sleep 60"
+	keys 'fg' Enter
+	sleep 0.5
+	keys C-c
+	keys 'echo "run-fg-st=$?"' Enter
+	check fg-run-ctrl-c '^run-fg-st=130'
 else
 	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
 fi
