@@ -8,6 +8,10 @@
 # say why and start cshell on the host instead.
 bin=${1:?usage: scripts/run.sh BINDIR [ARGS...]}
 shift
+# make's own variables are not the user's: a `make` in the shell would
+# print "Entering directory" and inherit -j and friends
+unset MAKELEVEL MAKEFLAGS MFLAGS MAKEOVERRIDES MAKE_TERMOUT MAKE_TERMERR \
+	MAKE_JOBSERVER_AUTH
 cshell=$bin/cshell
 if ! "$cshell" sandbox inspect default >/dev/null 2>&1; then
 	"$cshell" sandbox create default || fail=1
