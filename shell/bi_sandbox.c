@@ -15,6 +15,32 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 
+#define OPTIONS_TEXT                                                           \
+	"options: --image REF  --layer DIR (repeatable, top first)\n"          \
+	"         --mount SRC:DST[:ro]\n"                                     \
+	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"    \
+	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
+	"         --net none|host|private|private:host|slirp\n"                \
+	"         --cap-add CAP  --cap-drop CAP\n"                             \
+	"         --seccomp default|unconfined|FILE  --read-only\n"
+
+/* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
+static const struct {
+	const char *name, *text;
+} sub_usage[] = {
+	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT },
+	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
+	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
+	{ "ls", "usage: sandbox ls [--json|--names]\n" },
+	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
+	{ "stop", "usage: sandbox stop NAME\n" },
+	{ "start", "usage: sandbox start NAME\n" },
+	{ "logs", "usage: sandbox logs NAME\n" },
+	{ "diff", "usage: sandbox diff NAME\n" },
+	{ "rm", "usage: sandbox rm [-f] NAME...\n" },
+	{ "commit", "usage: sandbox commit NAME DIR\n" },
+};
+
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
@@ -24,12 +50,7 @@ static const char usage_text[] =
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR\n"
-	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
-	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
-	"         --net none|host|private|private:host|slirp\n"
-	"         --cap-add CAP  --cap-drop CAP\n"
-	"         --seccomp default|unconfined|FILE  --read-only\n";
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -649,6 +670,16 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 	    !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		for (size_t i = 0; i < CS_ARRAY_SIZE(sub_usage); i++) {
+			if (!strcmp(argv[1], sub_usage[i].name) ||
+			    (!strcmp(argv[1], "list") &&
+			     !strcmp(sub_usage[i].name, "ls"))) {
+				fputs(sub_usage[i].text, stdout);
+				return 0;
+			}
+		}
 	}
 	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))
