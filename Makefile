@@ -30,15 +30,20 @@ BUILD := build
 ABUILD := $(BUILD)/asan
 FBUILD := $(BUILD)/fuzz
 
-REQ_CFLAGS := -std=gnu11 -Wall -Wextra -I. -D_GNU_SOURCE
+# bubblewrap's warning set on top of -Wall -Wextra: errors even without
+# WERROR, since the tree is clean of them
+REQ_CFLAGS := -std=gnu11 -Wall -Wextra -I. -D_GNU_SOURCE \
+	-Werror=shadow -Werror=missing-prototypes -Werror=strict-prototypes \
+	-Werror=vla -Werror=pointer-arith
 ifeq ($(WERROR),1)
 REQ_CFLAGS += -Werror
 endif
 DEP_CFLAGS = -MMD -MP
 ASAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+# (libFuzzer's entry point comes with no header to declare it)
 FUZZ_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -g -O1
+	-fno-omit-frame-pointer -g -O1 -Wno-missing-prototypes
 
 ifeq ($(V),1)
 Q :=
@@ -118,7 +123,21 @@ define compile
 	[ -s $@.warn ] || rm -f $@.warn; exit $$rc
 endef
 
-$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags
+# A plain `make` on a machine without the build dependencies says what to
+# install instead of dying on a missing header (checked once; the stamp is
+# redone when a deps.txt changes).
+$(BUILD)/.deps-ok: $(wildcard */deps.txt)
+	@mkdir -p $(@D)
+	$(Q)if command -v dpkg-query >/dev/null && \
+		! out=$$(scripts/deps.sh --runtime --check 2>&1); then \
+		echo "cshell: build dependencies are missing: $${out#*missing: }" >&2; \
+		echo "  install them with 'make deps' as root, or run:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends $${out#*missing: }" >&2; \
+		exit 1; \
+	fi
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags | $(BUILD)/.deps-ok
 	$(call compile,)
 
 $(ABUILD)/obj/%.o: %.c $(ABUILD)/obj/.flags
@@ -241,7 +260,8 @@ $(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(f))))
 # ---------------------------------------------------------------- targets
 
 .PHONY: all asan unit unit-bins check check-build run bench hdr-check \
-	check-fuzz fuzz-bins check-format install uninstall clean deps FORCE
+	check-fuzz fuzz-bins check-format install uninstall clean deps \
+	deps-runtime FORCE
 
 all: $(BUILD)/libcshell.a $(BINS)
 
@@ -253,9 +273,13 @@ unit-bins: $(UNITS) $(AUNITS)
 unit: unit-bins
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run --unit
 
-# Installs missing Debian packages (cheap dpkg check first).
+# Installs missing Debian packages (cheap dpkg check first): everything
+# make check needs, or (deps-runtime) what building and running needs.
 deps:
 	$(Q)scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+deps-runtime:
+	$(Q)scripts/deps.sh --runtime --check >/dev/null 2>&1 || \
+		scripts/deps.sh --runtime
 
 # Everything make check needs, built with -Werror.
 # the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
@@ -271,7 +295,7 @@ check:
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run
 
 run:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory deps-runtime
 	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory all
 	$(Q)exec $(RUN_WRAPPER) scripts/run.sh $(BUILD)/bin $(RUN_ARGS)
 
@@ -281,14 +305,16 @@ bench: all
 		echo "== $$b"; bash "$$b"; \
 	done
 
-# Every module header compiles on its own.
+# Every module header compiles on its own, with the flags its module
+# gives its headers (M_HDR_CFLAGS in M/module.mk: a system include path).
 HEADERS := $(sort $(wildcard */*.h))
+hdr_flags = $($(firstword $(subst /, ,$(1)))_HDR_CFLAGS)
 hdr-check:
-	$(Q)fail=0; for h in $(HEADERS); do \
-		printf '  %-7s %s\n' HDR "$$h"; \
-		printf '#include "%s"\n' "$$h" | \
-			$(CC) $(ALL_CFLAGS) -Werror -fsyntax-only -x c - || fail=1; \
-	done; exit $$fail
+	$(Q)fail=0; $(foreach h,$(HEADERS), \
+		printf '  %-7s %s\n' HDR "$(h)"; \
+		printf '#include "%s"\n' "$(h)" | $(CC) $(ALL_CFLAGS) \
+			$(call hdr_flags,$(h)) -Werror -fsyntax-only -x c - || \
+			fail=1;) exit $$fail
 
 fuzz-bins: $(FUZZERS)
 

@@ -1099,10 +1099,6 @@ static int bi_leave(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* the table */
 
-int bi_help(struct sh *sh, int argc, char **argv);
-int bi_sandbox(struct sh *sh, int argc, char **argv);
-int bi_image(struct sh *sh, int argc, char **argv);
-int bi_monitor(struct sh *sh, int argc, char **argv); /* bi_monitor.c */
 
 static const struct builtin builtins[] = {
 	/* sorted by name for bsearch */
