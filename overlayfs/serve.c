@@ -315,6 +315,11 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	if (!fs)
 		return -1;
 	fs->fd_high = fd_budget();
+	/* as fuse-overlayfs does: a root mount serves every user (the
+	 * kernel's overlayfs has no such limit), and default_permissions
+	 * keeps the kernel checking modes for them */
+	if (geteuid() == 0)
+		cfg->allow_other = true;
 	opts = xasprintf("fsname=%s,subtype=cshell-fs%s%s%s%s%s",
 			 cfg->fsname ? cfg->fsname : "cshell-fs",
 			 cfg->default_permissions ? ",default_permissions" : "",
