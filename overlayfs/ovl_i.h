@@ -255,6 +255,14 @@ int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
 void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 		       const struct fuse_file_info *fi);
 
+/* harden.c: the empty root, the capability drop, no_new_privs and the
+ * seccomp filter, after setup and before serving (unless nosandbox).
+ * 0, or -1 with err set. */
+int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
+/* Keeps only the capabilities of the mask keep (1 << CAP_…): effective,
+ * permitted and bounding; clears the inheritable and ambient sets. */
+int ovl_drop_caps(uint64_t keep, struct cs_error *err);
+
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel
  * found without CAP_FSETID (handle_killpriv_v2). */
@@ -262,6 +270,8 @@ extern __thread bool ovl_req_kill_suidgid;
 /* Routes the session's I/O through the hooks that ask for passthrough at
  * INIT, when this process may use it (root in the initial namespace). */
 int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se);
+/* The ioctl requests of the two calls below (harden.c allows these). */
+extern const unsigned long ovl_pt_ioctls[2];
 /* Registers an open fd as a backing file: its id, or -1 (errno set). */
 int ovl_pt_open_backing(struct ovl_fs *fs, int fd);
 void ovl_pt_close_backing(struct ovl_fs *fs, int id);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
@@ -521,6 +522,10 @@ static int start_unmounter(const char *mountpoint)
 	if (dup2(sp[1], 3) < 0)
 		_exit(1);
 	close_range(4, ~0U, 0);
+	/* all it may still do is unmount */
+	if (ovl_drop_caps(1ULL << CAP_SYS_ADMIN, NULL) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(1);
 	/* the caller's cwd: mountpoint may be relative */
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
@@ -617,6 +622,10 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		cs_error_set(err, 0, "cannot go to the background");
 		goto out_unmount;
 	}
+	/* single-threaded still: capabilities and the filter are per thread
+	 * and the workers inherit them */
+	if (ovl_harden(fs, err) < 0)
+		goto out_unmount;
 	if (cfg->singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
