@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -513,6 +514,12 @@ static int start_unmounter(const char *mountpoint)
 	 * no caller's pipe (a reader would wait for us) */
 	setsid();
 	prctl(PR_SET_NAME, "cshell-fs-umount");
+	/* not libfuse's handlers, inherited from the daemon: a signal meant
+	 * for the daemon must not end the one that unmounts after it; the
+	 * daemon's end (its socket closing) ends this one */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
