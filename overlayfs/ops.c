@@ -72,6 +72,9 @@ struct ovl_file {
 	bool lower;
 	struct ovl_node *node; /* valid while open: the kernel holds it */
 	int pt_id;	       /* passthrough backing id, or 0 */
+	/* in fs->open_files (under fs->lock): what is still open when the
+	 * daemon ends (a lazy unmount never sends RELEASE) is freed then */
+	struct ovl_file *prev, *next;
 };
 
 /* With the writeback cache the kernel writes whole pages, so it may read
@@ -197,6 +200,10 @@ static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n,
 	f->fd = fd;
 	f->old_fd = -1;
 	f->node = n;
+	f->next = fs->open_files;
+	if (f->next)
+		f->next->prev = f;
+	fs->open_files = f;
 	f->lower = node_upper_fd(n) < 0;
 	n->nopen++;
 	if (fs->passthrough && (!f->lower || fs->ro) && !n->cached_opens &&
@@ -227,6 +234,12 @@ static void file_free(struct ovl_fs *fs, struct ovl_file *f)
 	struct ovl_node *n = f->node;
 
 	lock(fs);
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		fs->open_files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
 	n->nopen--;
 	if (!f->pt_id) {
 		n->cached_opens--;
@@ -263,8 +276,26 @@ static void reply_file(fuse_req_t req, struct ovl_fs *fs,
 		r = e ? fuse_reply_create(req, e, fi) :
 			fuse_reply_open(req, fi);
 	}
-	if (r == -ENOENT)
+	/* interrupted (ENOENT), or the connection is gone: the kernel
+	 * never got f, so no RELEASE will come for it */
+	if (r < 0)
 		file_free(fs, f);
+}
+
+void ovl_files_free_all(struct ovl_fs *fs)
+{
+	struct ovl_file *f, *next;
+
+	/* the session is gone: nothing to tell the kernel (no backing ids
+	 * to close), the nodes are freed next */
+	for (f = fs->open_files; f; f = next) {
+		next = f->next;
+		close(f->fd);
+		if (f->old_fd >= 0)
+			close(f->old_fd);
+		free(f);
+	}
+	fs->open_files = NULL;
 }
 
 static struct ovl_file *FILE_OF(struct fuse_file_info *fi)

@@ -79,6 +79,8 @@ struct ovl_imap_ent {
 	struct ovl_imap_ent *next;
 };
 
+struct ovl_file;
+
 struct ovl_fs {
 	struct ovl_config *cfg;
 	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
@@ -109,6 +111,7 @@ struct ovl_fs {
 	 * any cshell-fs mount, its own included (serve.c); otherwise lookups
 	 * refuse entries on the devices of the cshell-fs mounts it saw */
 	bool isolated;
+	struct ovl_file *open_files; /* ops.c; under lock */
 	dev_t *fuse_devs;
 	size_t nfuse_devs;
 	pthread_mutex_t lock;
@@ -252,6 +255,9 @@ int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
 		uint32_t flags, uint32_t mode, struct fuse_entry_param *e,
 		struct fuse_file_info *fi, int *backing_id);
 /* Undoes ovl_tmpfile() when its reply could not be sent. */
+/* Frees every file still open (the daemon is ending: a lazy unmount
+ * sends no RELEASE for them). */
+void ovl_files_free_all(struct ovl_fs *fs);
 void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 		       const struct fuse_file_info *fi);
 

@@ -129,6 +129,8 @@ static void end_volatile(struct ovl_fs *fs)
 
 static void fs_free(struct ovl_fs *fs)
 {
+	/* files first: they point at nodes and may hold passthrough ids */
+	ovl_files_free_all(fs);
 	end_volatile(fs);
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd >= 0)
