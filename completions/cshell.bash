@@ -15,7 +15,7 @@ _cshell()
 	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
 	local subcommands='sandbox sb image host monitor up down'
 	local sb_subs='create ls inspect stop start rm logs diff commit run'
-	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --kernel --on --json -f'
+	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --kernel --on --json -f'
 	local img_subs='pull ls inspect tag rm prune push import export'
 	local img_flags='--json --platform --insecure --quiet --names'
 	local host_subs='add rm ls probe'

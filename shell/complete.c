@@ -245,10 +245,11 @@ static const char *const sandbox_subs[] = {
 	"commit", "run", NULL,
 };
 static const char *const sandbox_flags[] = {
-	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
-	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
-	"--cap-drop", "--seccomp", "--read-only", "--json", "--kernel",
-	"--on", "-f", NULL,
+	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
+	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
+	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
+	"--insecure", "--json",	   "--kernel",	 "--on",      "-f",
+	NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",
