@@ -56,7 +56,10 @@ fi
 sk() { skopeo "$1" --tls-verify=false "${@:2}"; }
 want_digest=$(sk inspect --raw "docker://$R/busybox:test" | sha256sum | cut -d' ' -f1)
 
-# 1: https unless marked insecure, and the error says what to do.
+# 1: https unless marked insecure, and the error says what to do.  A
+# loopback registry such as this one is insecure by default (as with
+# docker): a "secure" line makes it https-only for this case.
+echo "secure $R" >"$CSHELL_CONFIG_DIR/registries"
 if img pull -q "$R/busybox:test" >/dev/null 2>"$T/err"; then
 	fail image-https-default "pulled over plain http without --insecure"
 elif grep -q "insecure" "$T/err"; then
@@ -64,6 +67,7 @@ elif grep -q "insecure" "$T/err"; then
 else
 	fail image-https-default "error does not mention marking it insecure"
 fi
+rm "$CSHELL_CONFIG_DIR/registries"
 if [ "$(img ls -q)" = "" ]; then
 	pass image-failed-pull-not-listed
 else

@@ -79,9 +79,11 @@ reg_start() {
 	return 1
 }
 
-# fake_start LAYOUT [FAULT] — starts fakereg.py; sets FAKE_PORT.
+# fake_start LAYOUT [FAULT] — starts fakereg.py; sets FAKE_PORT, and
+# FAKE_PF to its port file (the Range log is "$FAKE_PF.ranges").
 fake_start() {
 	local pf=$T/fake.port.$RANDOM
+	FAKE_PF=$pf
 	python3 "$REG_DIR/fakereg.py" "$1" "$pf" ${2:+--fault "$2"} \
 		>"$pf.log" 2>&1 &
 	IMG_PIDS+=("$!")
