@@ -23,18 +23,8 @@ fh_cleanup() {
 SANDBOXES=
 trap fh_cleanup EXIT
 
-for t in docker-registry skopeo python3 jq curl script; do
-	command -v "$t" >/dev/null || { skip image-first-hour "$t not installed"; exit 0; }
-done
-[ -x /bin/busybox ] || { skip image-first-hour "busybox-static not installed"; exit 0; }
-if ! img_find_cmd; then
-	fail image-first-hour "$(head -c 300 "$T/cc.log")"
+img_prereqs image-first-hour docker-registry skopeo python3 jq curl script ||
 	exit 0
-fi
-if ! reg_start main; then
-	skip image-first-hour "docker-registry did not start on 127.0.0.1"
-	exit 0
-fi
 R=127.0.0.1:$REG_PORT
 export CSHELL_FS=$IMG_BIN/cshell-fs
 if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ]; then

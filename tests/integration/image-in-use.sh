@@ -15,20 +15,9 @@ iu_cleanup() {
 }
 trap iu_cleanup EXIT
 
-for t in docker-registry skopeo python3; do
-	command -v "$t" >/dev/null || { skip image-in-use "$t not installed"; exit 0; }
-done
-[ -x /bin/busybox ] || { skip image-in-use "busybox-static not installed"; exit 0; }
 [ "$(id -u)" = 0 ] || { skip image-in-use "needs root for sandboxes here"; exit 0; }
 [ -e /dev/fuse ] || { skip image-in-use "no /dev/fuse"; exit 0; }
-if ! img_find_cmd; then
-	fail image-in-use "$(head -c 300 "$T/cc.log")"
-	exit 0
-fi
-if ! reg_start main; then
-	skip image-in-use "docker-registry did not start on 127.0.0.1"
-	exit 0
-fi
+img_prereqs image-in-use docker-registry skopeo python3 || exit 0
 R=127.0.0.1:$REG_PORT
 echo "insecure $R" >"$CSHELL_CONFIG_DIR/registries"
 export CSHELL_FS=$IMG_BIN/cshell-fs
