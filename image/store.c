@@ -293,7 +293,14 @@ int img_store_unpack_tmp(struct img_store *s, int fd, const char *blob_digest,
 	if (!mkdtemp(tmp))
 		return cs_error_errno(err, "create '%s'", tmp);
 	if (img_unpack(fd, tmp, &opts, got, err) < 0) {
+		int e = err ? err->code : 0;
+
 		img_rm_tree(tmp);
+		/* the entry's name alone does not say which disk is full */
+		if (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS)
+			return cs_error_wrap(err,
+					     "layer %.19s, unpacked in '%s'",
+					     blob_digest, s->layers);
 		return cs_error_wrap(err, "layer %.19s", blob_digest);
 	}
 	*tmp_out = steal_ptr(&tmp);
