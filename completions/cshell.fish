@@ -32,6 +32,7 @@ complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l pids -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l net -x -a 'none host private private:host slirp'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l seccomp -r -a 'default unconfined'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l read-only
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l insecure
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l json
 
 set -l img_subs pull ls inspect tag rm prune push import export

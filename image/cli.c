@@ -8,11 +8,12 @@
  * options, calls the library and prints; img_cli() at the bottom
  * dispatches.  Usage errors return 2.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <string.h>
-
+#include <signal.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "image/image.h"
 
@@ -24,9 +25,10 @@ static const char usage_text[] =
 	"       image import [--name NAME] [--platform P] DIR[:TAG] | FILE.tar\n"
 	"       image export REF DIR[:TAG] | FILE.tar\n"
 	"       image tag REF NEWREF\n"
-	"       image rm REF...\n"
+	"       image rm [-f] REF...\n"
 	"       image prune\n"
-	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n";
+	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n"
+	"'image COMMAND --help' tells more about one command.\n";
 
 static void CS_PRINTF(1, 2) cli_err(const char *fmt, ...)
 {
@@ -53,6 +55,124 @@ static int fail(struct cs_error *err)
 	cli_err("%s", err->msg ? err->msg : "image: unknown error");
 	cs_error_release(err);
 	return 1;
+}
+
+/* `image pull --help` and friends; "%1$s" is the registries config file,
+ * which depends on the user and $CSHELL_CONFIG_DIR. */
+static const struct {
+	const char *name;
+	const char *text;
+} help_texts[] = {
+	{ "pull",
+	  "usage: image pull [--insecure] [--platform OS/ARCH[/VARIANT]] [-q] "
+	  "REF...\n"
+	  "Downloads images into the store (verified by sha256), with a "
+	  "progress bar on a\n"
+	  "terminal.  An interrupted pull (Ctrl-C) keeps what it downloaded: "
+	  "pulling again\n"
+	  "resumes it; 'image prune' deletes it.\n"
+	  "  --insecure    plain http for this registry\n"
+	  "  --platform P  the image for P from a multi-platform index (default: "
+	  "the host's)\n"
+	  "  -q, --quiet   no progress bar\n"
+	  "Registries are spoken to over https, except loopback ones "
+	  "(127.0.0.0/8, ::1,\n"
+	  "localhost), which use plain http, as docker does.  The registries "
+	  "config file\n"
+	  "  %1$s\n"
+	  "changes that per registry, one line each:\n"
+	  "  insecure HOST[:PORT]    plain http\n"
+	  "  secure HOST[:PORT]      https, also for a loopback registry\n"
+	  "Credentials: $REGISTRY_AUTH_FILE, "
+	  "$XDG_RUNTIME_DIR/containers/auth.json or\n"
+	  "~/.docker/config.json.\n" },
+	{ "push",
+	  "usage: image push [--insecure] REF [DEST]\n"
+	  "Sends a stored image to DEST (default: its own name).  Insecure "
+	  "registries as\n"
+	  "for pull (registries config: %1$s).\n" },
+	{ "resolve",
+	  "usage: image resolve [--insecure] [--platform P] [-q] REF\n"
+	  "Prints the layer directories and config of an image for `sandbox "
+	  "--image`,\n"
+	  "pulling it first when the store lacks it (see 'image pull --help'; "
+	  "registries\n"
+	  "config: %1$s).\n" },
+	{ "import",
+	  "usage: image import [--name NAME] [--platform P] DIR[:TAG] | "
+	  "FILE.tar\n"
+	  "Loads an OCI layout or a docker-archive.  --name is kept as given "
+	  "(plus :latest\n"
+	  "without a tag): 'imported/bb' stays 'imported/bb:latest'.\n" },
+	{ "rm",
+	  "usage: image rm [-f] REF...\n"
+	  "Removes a name; an image left without names is deleted with the "
+	  "blobs and\n"
+	  "layers nothing else uses.  An image a sandbox uses is not deleted: "
+	  "rm refuses,\n"
+	  "naming the sandboxes; -f removes the name only (the image stays, "
+	  "nameless,\n"
+	  "until no sandbox uses it).\n" },
+	{ "prune",
+	  "usage: image prune\n"
+	  "Deletes nameless images no sandbox uses, and every blob, layer and "
+	  "partial\n"
+	  "download no image references; layers a sandbox uses are kept.\n" },
+};
+
+/* Prints the help of a subcommand (the usage lines when it has none). */
+static int sub_help(const char *name)
+{
+	_cleanup_free_ char *conf = img_registries_config_path();
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(help_texts); i++)
+		if (!strcmp(help_texts[i].name, name)) {
+			printf(help_texts[i].text, conf);
+			return 0;
+		}
+	fputs(usage_text, stdout);
+	return 0;
+}
+
+/* SIGINT (Ctrl-C), SIGTERM, SIGHUP during a pull: the pull stops at its
+ * next step and fails with EINTR, keeping its partial downloads, so the
+ * user gets a message saying so; a second signal kills at once. */
+static void on_signal(int sig)
+{
+	if (img_interrupted()) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	img_interrupt();
+}
+
+static void catch_interrupts(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < CS_ARRAY_SIZE(sigs); i++) {
+		/* ignored, as in a background job: stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* The status of a failed pull: 130 (as a shell reports SIGINT) when it
+ * was interrupted, with a message saying what is left. */
+static int pull_failed(const char *ref, struct cs_error *err)
+{
+	if (!img_interrupted())
+		return fail(err);
+	cs_error_release(err);
+	cli_err("image: pull of '%s' interrupted; the downloaded part is "
+		"kept: pull again to resume, or 'image prune' to delete it",
+		ref);
+	return 130;
 }
 
 /* Parses the long options of a subcommand; argv[0] is the subcommand.
@@ -117,13 +237,15 @@ static int cmd_pull(int argc, char **argv)
 		return usage(NULL);
 	if (i >= argc)
 		return usage("pull: missing image reference");
+	catch_interrupts();
 	for (; i < argc; i++) {
 		struct cs_error err = CS_ERROR_INIT;
 		char digest[IMG_DIGEST_LEN];
 
 		if (img_pull(argv[i], &a.opts, digest, &err) < 0) {
-			fail(&err);
-			st = 1;
+			st = pull_failed(argv[i], &err);
+			if (st == 130)
+				return st;
 			continue;
 		}
 		printf("%s: %s\n", argv[i], digest);
@@ -152,8 +274,9 @@ static int cmd_resolve(int argc, char **argv)
 		return usage(NULL);
 	if (i + 1 != argc)
 		return usage("resolve: takes one image reference");
+	catch_interrupts();
 	if (img_resolve_or_pull(argv[i], &a.opts, &r, &err) < 0)
-		return fail(&err);
+		return pull_failed(argv[i], &err);
 	for (size_t k = 0; k < r.n_layers; k++)
 		print_field("layer", r.layers[k]);
 	for (char **e = r.config.env; e && *e; e++)
@@ -409,16 +532,32 @@ static int cmd_tag(int argc, char **argv)
 	return 0;
 }
 
+static int rm_opt(int c, const char *arg, void *ud)
+{
+	(void)arg;
+	if (c != 'f')
+		return -1;
+	*(int *)ud = 1;
+	return 0;
+}
+
 static int cmd_rm(int argc, char **argv)
 {
-	int st = 0;
+	static const struct option lo[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int force = 0, st = 0;
+	int i = parse_opts(argc, argv, lo, "+f", rm_opt, &force);
 
-	if (argc < 2)
+	if (i < 0)
+		return usage(NULL);
+	if (i >= argc)
 		return usage("rm: missing image");
-	for (int i = 1; i < argc; i++) {
+	for (; i < argc; i++) {
 		struct cs_error err = CS_ERROR_INIT;
 
-		if (img_rm(argv[i], &err) < 0)
+		if (img_rm(argv[i], force, &err) < 0)
 			st = fail(&err);
 		else
 			printf("removed %s\n", argv[i]);
@@ -463,9 +602,15 @@ int img_cli(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		for (int k = 2; k < argc && strcmp(argv[k], "--"); k++)
+			if (!strcmp(argv[k], "--help") ||
+			    !strcmp(argv[k], "-h"))
+				return sub_help(cmds[i].name);
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	cli_err("image: unknown command '%s'", argv[1]);
 	return usage(NULL);
 }

@@ -53,6 +53,11 @@ void img_ref_release(struct img_ref *ref);
 /* Returns the malloc'd canonical name "registry/repo:tag" (or
  * "registry/repo@digest" without a tag). */
 char *img_ref_name(const struct img_ref *ref);
+/* The name of a local image as the user gave it ("imported/bb" ->
+ * "imported/bb:latest", no docker.io/ or library/ added), for `image
+ * import --name`; the canonical name when s names a registry or a
+ * digest.  NULL with err set when s is not a valid reference. */
+char *img_ref_given_name(const char *s, struct cs_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Digests */
@@ -179,6 +184,23 @@ struct img_pull_opts {
 int img_pull(const char *ref, const struct img_pull_opts *opts,
 	     char digest[IMG_DIGEST_LEN], struct cs_error *err);
 
+/* Asks running pulls to stop; async-signal-safe (for a SIGINT handler).
+ * They then fail with err->code EINTR, keeping what they downloaded in
+ * the store's partial/ directory for the next pull of the same blobs to
+ * resume. */
+void img_interrupt(void);
+/* Nonzero once img_interrupt() was called. */
+int img_interrupted(void);
+
+/* The malloc'd path of the registries config file,
+ * <config root>/registries: lines "insecure HOST[:PORT]" (plain http)
+ * and "secure HOST[:PORT]" (https even for a loopback registry). */
+char *img_registries_config_path(void);
+/* True when registry ("HOST[:PORT]") is a loopback address, literally
+ * (127.0.0.0/8, ::1) or "localhost": plain http by default, as docker
+ * does; no DNS lookup is made. */
+int img_registry_loopback(const char *registry);
+
 /* Pushes the stored image src to dst (NULL: src's own name): each blob
  * the registry lacks is mounted from another repository of the same
  * registry holding it (another name of the image) or uploaded, then the
@@ -246,9 +268,12 @@ char *img_inspect_json(const char *ref, struct cs_error *err);
 /* Adds name dst to the image src names; dst moves off any other image. */
 int img_tag(const char *src, const char *dst, struct cs_error *err);
 /* Removes one name (or, given an id/digest, the whole image).  An image
- * left without names is dropped and its unshared blobs and layers freed.
- * Returns 0 or -1 with err set. */
-int img_rm(const char *ref, struct cs_error *err);
+ * left without names is dropped and its unshared blobs and layers freed
+ * -- unless a sandbox uses it (all its layer directories are among a
+ * sandbox record's layers, sandbox/sandbox.h): then this fails with code
+ * EBUSY naming the sandboxes, or with force removes the name(s) only and
+ * keeps the image, nameless.  Returns 0 or -1 with err set. */
+int img_rm(const char *ref, int force, struct cs_error *err);
 
 struct img_prune_stats {
 	size_t blobs;
@@ -256,8 +281,10 @@ struct img_prune_stats {
 	uint64_t bytes;
 };
 
-/* Deletes blobs, unpacked layers and leftovers of interrupted pulls that
- * no image references.  Waits for pulls in progress. */
+/* Drops nameless images no sandbox uses, then deletes blobs, unpacked
+ * layers and leftovers of interrupted pulls (partial downloads too)
+ * that no image references; layer directories a sandbox record names
+ * are always kept.  Waits for pulls in progress. */
 int img_prune(struct img_prune_stats *st, struct cs_error *err);
 
 /* ------------------------------------------------------------------ */

@@ -40,7 +40,10 @@ struct img_registry {
 	int insecure;
 };
 
-/* Returns 1 when <config>/registries marks registry insecure. */
+/* Returns 1 when registry is spoken to over plain http: a loopback one
+ * (img_registry_loopback()) unless a line "secure HOST[:PORT]" in the
+ * registries config says otherwise, or one a line "insecure HOST[:PORT]"
+ * names (the last line naming it wins). */
 int img_registry_insecure_configured(const char *registry);
 int img_registry_init(struct img_registry *r, const struct img_ref *ref,
 		      int insecure, struct cs_error *err);
@@ -73,8 +76,13 @@ struct img_fetch {
 	 * zero, so the reader sees EOF; the bytes sent are unverified. */
 	int tee;
 	int tee_broken; /* the tee stopped before the end of the blob */
+	/* NULL, or where the download is kept when the pull stops (the
+	 * store's partial/sha256/<hex>): the next pull resumes it */
+	const char *partial;
 	int done;	/* verified and renamed to dest */
 	char *tmp;	/* the fetcher's: verified, awaiting the rename */
+	int tmp_fd;	/* the fetcher's: tmp, open (and locked) till then */
+	int resumable;	/* the fetcher's: tmp is partial */
 };
 
 /* Downloads the blobs, up to parallel at once, each verified by size and
@@ -92,6 +100,7 @@ struct img_store {
 	char *root;	/* <data>/ */
 	char *blobs;	/* <data>/blobs/sha256 */
 	char *layers;	/* <data>/layers/sha256 */
+	char *partial;	/* <data>/partial/sha256: downloads to resume */
 	int store_lock; /* flock on <data>/store.lock, -1 when not held */
 	int db_lock;	/* flock on <data>/images.lock */
 };
@@ -105,6 +114,7 @@ int img_store_db_lock(struct img_store *s, int exclusive, struct cs_error *err);
 void img_store_db_unlock(struct img_store *s);
 char *img_store_blob_path(const struct img_store *s, const char *digest);
 char *img_store_layer_path(const struct img_store *s, const char *diffid);
+char *img_store_partial_path(const struct img_store *s, const char *digest);
 /* Loads images.json (an empty record when absent).  Caller holds the db
  * lock. */
 json_t *img_store_db_load(struct img_store *s, struct cs_error *err);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "image/image_i.h"
+#include "sandbox/sandbox.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
@@ -65,13 +66,19 @@ static int not_found(struct cs_error *err, const char *ref, const char *hint)
 	return -1;
 }
 
+/* Finds ref in db's images; *by_name tells whether it matched a name (as
+ * opposed to an id or digest), *matched (may be NULL) gets that name,
+ * malloc'd.  A name matches as given (a local image named so by
+ * `import --name`) or in its canonical form. */
 static int db_find(json_t *db, const char *ref, size_t *idx, int *by_name,
-		   struct cs_error *err)
+		   char **matched, struct cs_error *err)
 {
 	json_t *images = json_object_get(db, "images"), *img;
 	const char *hex = ref;
 	size_t i, found = (size_t)-1;
 
+	if (matched)
+		*matched = NULL;
 	if (!strncmp(hex, "sha256:", 7))
 		hex += 7;
 	if (is_hex_prefix(hex)) {
@@ -95,22 +102,32 @@ static int db_find(json_t *db, const char *ref, size_t *idx, int *by_name,
 	}
 	{
 		struct img_ref r;
-		_cleanup_free_ char *name = NULL;
+		char *names[2];
 
 		if (img_ref_parse(&r, ref, NULL) < 0)
 			return not_found(err, ref, "");
-		name = img_ref_name(&r);
-		json_array_foreach(images, i, img)
-		{
-			if (r.digest ? !strcmp(jstr(img, "digest"), r.digest) :
-				       has_name(img, name)) {
+		names[0] = img_ref_given_name(ref, NULL);
+		names[1] = img_ref_name(&r);
+		for (int n = 0; n < 2; n++) {
+			json_array_foreach(images, i, img)
+			{
+				if (r.digest ? strcmp(jstr(img, "digest"),
+						      r.digest) :
+					       !has_name(img, names[n]))
+					continue;
 				*idx = i;
 				*by_name = !r.digest;
+				if (matched)
+					*matched = xstrdup(names[n]);
 				img_ref_release(&r);
+				free(names[0]);
+				free(names[1]);
 				return 0;
 			}
 		}
 		img_ref_release(&r);
+		free(names[0]);
+		free(names[1]);
 	}
 	return not_found(err, ref, " (pull it first)");
 }
@@ -243,7 +260,7 @@ int img_find(const char *ref, struct img_info *info, struct cs_error *err)
 
 	if (!db)
 		return -1;
-	ret = db_find(db, ref, &idx, &by_name, err);
+	ret = db_find(db, ref, &idx, &by_name, NULL, err);
 	if (ret == 0)
 		info_fill(info,
 			  json_array_get(json_object_get(db, "images"), idx));
@@ -272,7 +289,7 @@ char *img_inspect_json(const char *ref, struct cs_error *err)
 
 	if (!db)
 		return NULL;
-	if (db_find(db, ref, &idx, &by_name, err) < 0) {
+	if (db_find(db, ref, &idx, &by_name, NULL, err) < 0) {
 		json_decref(db);
 		img_store_close(&s);
 		return NULL;
@@ -327,7 +344,7 @@ int img_tag(const char *src, const char *dst, struct cs_error *err)
 	db = open_db(&s, 1, err);
 	if (!db)
 		return -1;
-	ret = db_find(db, src, &idx, &by_name, err);
+	ret = db_find(db, src, &idx, &by_name, NULL, err);
 	if (ret == 0) {
 		json_array_foreach(json_object_get(db, "images"), i, img)
 		{
@@ -351,6 +368,130 @@ int img_tag(const char *src, const char *dst, struct cs_error *err)
 	json_decref(db);
 	img_store_close(&s);
 	return ret < 0 ? -1 : 0;
+}
+
+/*
+ * Sandboxes and the store.  A sandbox record names its lower layers as
+ * directories (sandbox/'s public API, sbx_list(): spec.layers); image/
+ * reads them itself rather than having the shell pass them, so every
+ * caller of img_rm()/img_prune() is covered.  An image is in use by a
+ * sandbox when all of its layer directories are among the sandbox's
+ * layers; garbage collection keeps every layer directory any sandbox
+ * names, whatever happens to the images.
+ */
+struct sbx_use {
+	char **names;  /* sandbox names */
+	json_t **dirs; /* per sandbox: {canonical layer dir: true} */
+	size_t n;
+};
+
+/* A directory's canonical path (realpath when it exists), malloc'd. */
+static char *canon(const char *p)
+{
+	char *r = realpath(p, NULL);
+
+	return r ? r : xstrdup(p);
+}
+
+static int sbx_use_load(struct sbx_use *u, struct cs_error *err)
+{
+	struct sbx_info *list;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (sbx_list(&list, &n, err) < 0)
+		return cs_error_wrap(err, "cannot tell which sandboxes use "
+					  "images");
+	u->names = xcalloc(n + 1, sizeof(*u->names));
+	u->dirs = xcalloc(n + 1, sizeof(*u->dirs));
+	for (size_t i = 0; i < n; i++) {
+		u->names[i] = xstrdup(list[i].spec.name);
+		u->dirs[i] = json_object();
+		for (size_t l = 0; l < list[i].spec.nlayers; l++) {
+			_cleanup_free_ char *c = canon(list[i].spec.layers[l]);
+
+			json_object_set_new(u->dirs[i], c, json_true());
+		}
+	}
+	u->n = n;
+	sbx_info_list_free(list, n);
+	return 0;
+}
+
+static void sbx_use_release(struct sbx_use *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		free(u->names[i]);
+		json_decref(u->dirs[i]);
+	}
+	free(u->names);
+	free(u->dirs);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The sandboxes using img ("a, b"), malloc'd, or NULL when none does. */
+static char *users_of(struct img_store *s, const struct sbx_use *u, json_t *img)
+{
+	json_t *layers = json_object_get(img, "layers"), *l;
+	struct cs_buf b = CS_BUF_INIT;
+	size_t k;
+
+	if (!json_array_size(layers))
+		return NULL;
+	for (size_t i = 0; i < u->n; i++) {
+		int all = 1;
+
+		json_array_foreach(layers, k, l)
+		{
+			const char *d = jstr(l, "diff_id");
+			_cleanup_free_ char *p = NULL, *c = NULL;
+
+			if (!img_digest_valid(d)) {
+				all = 0;
+				break;
+			}
+			p = img_store_layer_path(s, d);
+			c = canon(p);
+			if (!json_object_get(u->dirs[i], c)) {
+				all = 0;
+				break;
+			}
+		}
+		if (!all)
+			continue;
+		if (b.len)
+			cs_buf_adds(&b, ", ");
+		cs_buf_adds(&b, u->names[i]);
+	}
+	if (!b.len) {
+		cs_buf_release(&b);
+		return NULL;
+	}
+	return b.buf;
+}
+
+/* Adds the diff ids of the store's layer directories that sandboxes
+ * name to keep. */
+static void keep_sandbox_layers(struct img_store *s, const struct sbx_use *u,
+				json_t *keep)
+{
+	_cleanup_free_ char *root = canon(s->layers);
+	size_t len = strlen(root);
+
+	for (size_t i = 0; i < u->n; i++) {
+		const char *dir;
+		json_t *v;
+
+		json_object_foreach(u->dirs[i], dir, v)
+		{
+			if (strncmp(dir, root, len) || dir[len] != '/' ||
+			    strchr(dir + len + 1, '/'))
+				continue;
+			_cleanup_free_ char *d =
+				xasprintf("sha256:%s", dir + len + 1);
+			json_object_set_new(keep, d, json_true());
+		}
+	}
 }
 
 /* Adds every digest and diff id that images reference to keep. */
@@ -423,6 +564,7 @@ static int gc(struct img_store *s, int wait, struct img_prune_stats *st,
 	      int drop_dangling, struct cs_error *err)
 {
 	json_t *db, *keep, *img;
+	struct sbx_use use;
 	size_t i;
 	int ret = 0;
 
@@ -430,70 +572,115 @@ static int gc(struct img_store *s, int wait, struct img_prune_stats *st,
 		return -1;
 	if (img_store_db_lock(s, 1, err) < 0)
 		return -1;
-	db = img_store_db_load(s, err);
-	if (!db)
+	/* without knowing what sandboxes use, nothing is safe to delete */
+	if (sbx_use_load(&use, err) < 0)
 		return -1;
+	db = img_store_db_load(s, err);
+	if (!db) {
+		sbx_use_release(&use);
+		return -1;
+	}
 	if (drop_dangling) {
 		json_t *images = json_object_get(db, "images");
 		int changed = 0;
 
 		for (i = json_array_size(images); i-- > 0;) {
+			_cleanup_free_ char *users = NULL;
+
 			img = json_array_get(images, i);
-			if (json_array_size(json_object_get(img, "names")) ==
-			    0) {
-				json_array_remove(images, i);
-				changed = 1;
-			}
+			if (json_array_size(json_object_get(img, "names")))
+				continue;
+			/* a nameless image a sandbox uses stays listed, so
+			 * `image ls` still shows what holds the space */
+			users = users_of(s, &use, img);
+			if (users)
+				continue;
+			json_array_remove(images, i);
+			changed = 1;
 		}
 		if (changed)
 			ret = img_store_db_save(s, db, err);
 	}
 	keep = referenced(db);
+	keep_sandbox_layers(s, &use, keep);
+	sbx_use_release(&use);
 	if (ret == 0) {
 		sweep(s->blobs, keep, &st->blobs, &st->bytes);
 		sweep(s->layers, keep, &st->layers, &st->bytes);
+	}
+	/* downloads kept for resuming go only on prune: `rm` after an
+	 * interrupted pull must not throw them away */
+	if (ret == 0 && drop_dangling) {
+		json_t *none = json_object();
+
+		sweep(s->partial, none, &st->blobs, &st->bytes);
+		json_decref(none);
 	}
 	json_decref(keep);
 	json_decref(db);
 	return ret;
 }
 
-int img_rm(const char *ref, struct cs_error *err)
+int img_rm(const char *ref, int force, struct cs_error *err)
 {
 	struct img_store s;
 	struct img_prune_stats st = { 0 };
 	struct cs_error gcerr = CS_ERROR_INIT;
 	json_t *db = open_db(&s, 1, err), *img, *names;
+	_cleanup_free_ char *matched = NULL;
 	size_t idx, k;
 	int by_name, ret;
 	json_t *v;
 
 	if (!db)
 		return -1;
-	ret = db_find(db, ref, &idx, &by_name, err);
+	ret = db_find(db, ref, &idx, &by_name, &matched, err);
 	if (ret == 0) {
 		json_t *images = json_object_get(db, "images");
+		int last;
+
 		img = json_array_get(images, idx);
 		names = json_object_get(img, "names");
-		if (by_name) {
-			struct img_ref r;
-			_cleanup_free_ char *name = NULL;
+		last = !by_name || json_array_size(names) <= 1;
+		/* Dropping the image would free the layers a sandbox runs
+		 * on: refuse (docker's "image is in use by container");
+		 * forced, only the names go and the image stays,
+		 * nameless, until no sandbox uses it. */
+		_cleanup_free_ char *users = NULL;
+		if (last) {
+			struct sbx_use use;
 
-			img_ref_parse(&r, ref, NULL);
-			name = img_ref_name(&r);
-			img_ref_release(&r);
+			ret = sbx_use_load(&use, err);
+			if (ret == 0) {
+				users = users_of(&s, &use, img);
+				sbx_use_release(&use);
+			}
+		}
+		if (ret == 0 && users && !force)
+			ret = cs_error_set(
+				err, EBUSY,
+				"image '%s' is in use by sandbox %s: "
+				"remove the sandbox first (sandbox "
+				"rm), or untag the image with "
+				"'image rm -f' (its layers stay "
+				"until no sandbox uses them)",
+				ref, users);
+		if (ret == 0 && by_name) {
 			json_array_foreach(
 				names, k,
 				v) if (!strcmp(json_string_value(v) ?: "",
-					       name))
+					       matched))
 			{
 				json_array_remove(names, k);
 				break;
 			}
 		}
-		if (!by_name || json_array_size(names) == 0)
+		if (ret == 0 && users)
+			json_array_clear(names);
+		else if (ret == 0 && (!by_name || json_array_size(names) == 0))
 			json_array_remove(images, idx);
-		ret = img_store_db_save(&s, db, err);
+		if (ret == 0)
+			ret = img_store_db_save(&s, db, err);
 	}
 	json_decref(db);
 	img_store_db_unlock(&s);
@@ -535,7 +722,7 @@ int img_resolve(const char *ref, struct img_resolved *out, struct cs_error *err)
 	db = open_db(&s, 0, err);
 	if (!db)
 		return -1;
-	if (db_find(db, ref, &idx, &by_name, err) < 0) {
+	if (db_find(db, ref, &idx, &by_name, NULL, err) < 0) {
 		json_decref(db);
 		img_store_close(&s);
 		return -1;

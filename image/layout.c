@@ -191,12 +191,10 @@ static int import(struct img_store *s, const char *dir, const char *tag,
 	if (!final_name)
 		goto out;
 	if (name) {
-		struct img_ref r;
-		if (img_ref_parse(&r, name, err) < 0)
-			goto out;
 		free(final_name);
-		final_name = img_ref_name(&r);
-		img_ref_release(&r);
+		final_name = img_ref_given_name(name, err);
+		if (!final_name)
+			goto out;
 	}
 	for (i = 0; i <= m.n_layers; i++) {
 		const struct img_descriptor *d =
@@ -419,13 +417,8 @@ static int import_archive(struct img_store *s, const char *path,
 			img_ref_release(&ref);
 		}
 	} else if (r == 0) {
-		struct img_ref ref;
-
-		r = img_ref_parse(&ref, name, err);
-		if (r == 0) {
-			fname = img_ref_name(&ref);
-			img_ref_release(&ref);
-		}
+		fname = img_ref_given_name(name, err);
+		r = fname ? 0 : -1;
 	}
 	if (r == 0)
 		r = archive_manifest(s, tmp, e, &mtext, err);

@@ -11,11 +11,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 
 #include "image/image_i.h"
+
+static volatile sig_atomic_t interrupted;
+
+void img_interrupt(void)
+{
+	interrupted = 1;
+}
+
+int img_interrupted(void)
+{
+	return interrupted;
+}
 
 static int fetch_manifest(struct img_registry *r, const char *reference,
 			  const char *want_digest, struct img_manifest *m,
@@ -142,9 +155,13 @@ static void *unpack_worker(void *ud)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->m->n_layers)
 			return NULL;
-		if (img_store_unpack_layer(j->s, j->m->layers[i].digest,
-					   j->c->diff_ids[i], &err) == 0)
+		if (img_interrupted()) {
+			cs_error_set(&err, EINTR, "interrupted");
+		} else if (img_store_unpack_layer(j->s, j->m->layers[i].digest,
+						  j->c->diff_ids[i],
+						  &err) == 0) {
 			continue;
+		}
 		pthread_mutex_lock(&j->lock);
 		if (!j->failed) {
 			j->failed = 1;
@@ -195,9 +212,11 @@ static int fetch_config(struct img_store *s, struct img_registry *r,
 			struct cs_error *err)
 {
 	_cleanup_free_ char *p = img_store_blob_path(s, m->config.digest);
+	_cleanup_free_ char *part = img_store_partial_path(s, m->config.digest);
 	struct img_fetch f = { .digest = m->config.digest,
 			       .size = m->config.size,
 			       .dest = p,
+			       .partial = part,
 			       .tee = -1 };
 	struct cs_buf cfg = CS_BUF_INIT;
 	int ret = 0;
@@ -270,6 +289,7 @@ static int fetch_layers(struct img_store *s, struct img_registry *r,
 {
 	struct img_fetch *fetch = xcalloc(m->n_layers + 1, sizeof(*fetch));
 	char **paths = xcalloc(m->n_layers + 1, sizeof(*paths));
+	char **parts = xcalloc(m->n_layers + 1, sizeof(*parts));
 	struct stream streams[MAX_STREAMS];
 	size_t i, k, nf = 0, ns = 0;
 	int ret = 0, synced = 0;
@@ -286,16 +306,18 @@ static int fetch_layers(struct img_store *s, struct img_registry *r,
 			continue;
 		}
 		paths[nf] = p;
+		parts[nf] = img_store_partial_path(s, d->digest);
 		fetch[nf] = (struct img_fetch){ .digest = d->digest,
 						.size = d->size,
 						.dest = p,
+						.partial = parts[nf],
 						.tee = -1 };
 		layer = img_store_layer_path(s, c->diff_ids[i]);
 		if (ns < MAX_STREAMS && access(layer, F_OK) < 0) {
-			streams[ns] =
-				(struct stream){ .s = s,
-						 .digest = d->digest,
-						 .diffid = c->diff_ids[i] };
+			streams[ns] = (struct stream){ .s = s,
+						       .digest = d->digest,
+						       .diffid = c->diff_ids[i],
+						       .fetch = nf };
 			if (stream_start(&streams[ns], &fetch[nf]) == 0)
 				ns++;
 		}
@@ -338,9 +360,12 @@ static int fetch_layers(struct img_store *s, struct img_registry *r,
 		cs_error_release(&cerr);
 		free(st->tmp);
 	}
-	for (k = 0; k < nf; k++)
+	for (k = 0; k < nf; k++) {
 		free(paths[k]);
+		free(parts[k]);
+	}
 	free(paths);
+	free(parts);
 	free(fetch);
 	return ret;
 }

@@ -161,3 +161,25 @@ char *img_ref_name(const struct img_ref *ref)
 				 ref->tag);
 	return xasprintf("%s/%s@%s", ref->registry, ref->repo, ref->digest);
 }
+
+char *img_ref_given_name(const char *s, struct cs_error *err)
+{
+	struct img_ref r;
+	const char *slash = strchr(s, '/'), *last = strrchr(s, '/');
+	char *ret;
+
+	if (img_ref_parse(&r, s, err) < 0)
+		return NULL;
+	/* the registry is named or a digest pins it: nothing to keep that
+	 * the canonical form lacks */
+	if (r.digest ||
+	    (slash && (memchr(s, '.', slash - s) || memchr(s, ':', slash - s) ||
+		       (slash - s == 9 && !strncmp(s, "localhost", 9)))))
+		ret = img_ref_name(&r);
+	else if (strchr(last ? last : s, ':'))
+		ret = xstrdup(s);
+	else
+		ret = xasprintf("%s:latest", s);
+	img_ref_release(&r);
+	return ret;
+}

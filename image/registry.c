@@ -18,6 +18,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,24 +43,68 @@ static void curl_init_once(void)
 /* ------------------------------------------------------------------ */
 /* Configuration: insecure registries and credentials */
 
-int img_registry_insecure_configured(const char *registry)
+char *img_registries_config_path(void)
 {
 	_cleanup_free_ char *dir = cs_root_path(CS_ROOT_CONFIG);
-	_cleanup_free_ char *path = xasprintf("%s/registries", dir);
+
+	return xasprintf("%s/registries", dir);
+}
+
+/* The host part of "HOST[:PORT]" or "[V6]:PORT", malloc'd. */
+static char *registry_host(const char *registry)
+{
+	const char *end;
+
+	if (registry[0] == '[') {
+		end = strchr(registry, ']');
+		return end ? xstrndup(registry + 1, end - registry - 1) :
+			     xstrdup(registry);
+	}
+	end = strrchr(registry, ':');
+	return end ? xstrndup(registry, end - registry) : xstrdup(registry);
+}
+
+int img_registry_loopback(const char *registry)
+{
+	_cleanup_free_ char *host = registry_host(registry);
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	/* As docker does (127.0.0.0/8 and ::1), but without a DNS lookup:
+	 * only literal addresses and "localhost", which never leave the
+	 * machine, so plain http to them is not sent over a network. */
+	if (!strcasecmp(host, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+int img_registry_insecure_configured(const char *registry)
+{
+	_cleanup_free_ char *path = img_registries_config_path();
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	char line[512];
+	int v = img_registry_loopback(registry);
 
 	if (!f)
-		return 0;
+		return v;
+	/* the last line naming the registry wins over the default */
 	while (fgets(line, sizeof(line), f)) {
 		char *save = NULL, *kw = strtok_r(line, " \t\r\n", &save);
 		char *host = strtok_r(NULL, " \t\r\n", &save);
 
-		if (kw && host && !strcmp(kw, "insecure") &&
-		    !strcmp(host, registry))
-			return 1;
+		if (!kw || !host || strcmp(host, registry))
+			continue;
+		if (!strcmp(kw, "insecure"))
+			v = 1;
+		else if (!strcmp(kw, "secure"))
+			v = 0;
 	}
-	return 0;
+	return v;
 }
 
 static char *auth_file_path(void)
@@ -239,6 +286,18 @@ static size_t header_cb(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+/* Aborts a transfer once the pull was interrupted. */
+static int xferinfo_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	(void)ud;
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return img_interrupted();
+}
+
 static void setup_easy(struct img_registry *r, CURL *h, const char *url,
 		       struct curl_slist **hdrs, const char *accept,
 		       int send_auth)
@@ -253,6 +312,8 @@ static void setup_easy(struct img_registry *r, CURL *h, const char *url,
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	if (accept)
 		*hdrs = curl_slist_append(*hdrs, accept);
 	if (send_auth && r->token) {
@@ -271,17 +332,26 @@ static int transport_error(struct img_registry *r, CURLcode c, const char *ebuf,
 			   struct cs_error *err)
 {
 	const char *why = *ebuf ? ebuf : curl_easy_strerror(c);
+	_cleanup_free_ char *conf = img_registries_config_path();
 
+	if (img_interrupted())
+		return cs_error_set(err, EINTR, "interrupted");
 	if (!r->insecure &&
 	    (c == CURLE_SSL_CONNECT_ERROR ||
 	     c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_RECV_ERROR))
 		return cs_error_set(err, 0,
 				    "cannot reach registry '%s' over https: "
 				    "%s (a registry serving plain http must "
-				    "be marked insecure: --insecure, or "
-				    "'insecure %s' in the registries config "
-				    "file)",
-				    r->registry, why, r->registry);
+				    "be marked insecure: --insecure, or a line "
+				    "'insecure %s' in %s)",
+				    r->registry, why, r->registry, conf);
+	if (c == CURLE_COULDNT_RESOLVE_HOST || c == CURLE_COULDNT_CONNECT)
+		return cs_error_set(err, 0,
+				    "cannot reach registry '%s' over %s: %s "
+				    "(check the name and port; registries "
+				    "are configured in %s)",
+				    r->registry, r->insecure ? "http" : "https",
+				    why, conf);
 	return cs_error_set(err, 0, "cannot reach registry '%s': %s",
 			    r->registry, why);
 }
@@ -819,6 +889,9 @@ struct xfer {
 	struct curl_slist *hdrs;
 	int fd;
 	char *tmp;
+	int resumable; /* tmp is f->partial: kept when the pull stops */
+	int bad;       /* its bytes are wrong: never kept */
+	int werr;      /* errno of a failed write */
 	struct img_hash hash;
 	int64_t got;
 	int too_big;
@@ -904,8 +977,11 @@ static size_t blob_cb(char *p, size_t sz, size_t n, void *ud)
 		return 0;
 	}
 	img_hash_update(&x->hash, p, len);
-	if (cs_write_all(x->fd, p, len) < 0)
+	int r = cs_write_all(x->fd, p, len);
+	if (r < 0) {
+		x->werr = -r;
 		return 0;
+	}
 	x->got += len;
 	if (x->f->tee >= 0 && send_all(x->f->tee, p, len) < 0) {
 		tee_close(x->f);
@@ -925,13 +1001,73 @@ static void xfer_release(struct xfer *x, CURLM *m)
 	curl_slist_free_all(x->hdrs);
 	if (x->fd >= 0)
 		close(x->fd);
-	if (x->tmp) {
+	/* a partial download of good bytes stays for the next pull */
+	if (x->tmp && (!x->resumable || x->bad || x->got == 0))
 		unlink(x->tmp);
-		free(x->tmp);
-	}
+	free(x->tmp);
 	img_hash_release(&x->hash);
 	memset(x, 0, sizeof(*x));
 	x->fd = -1;
+}
+
+/* Opens f->partial, the blob's download kept from an earlier pull, so
+ * the transfer resumes after the bytes it holds; they are hashed again
+ * (the digest is checked over the whole blob at the end).  Locked, so
+ * two pulls never write one file; a file that is locked, or was renamed
+ * away by the pull that just finished it, is not used.  Returns the fd
+ * with x->got set, or -1 (the caller then downloads into a temp file). */
+static int partial_open(struct xfer *x, struct img_fetch *f)
+{
+	static const size_t bufsz = 1u << 20;
+	struct stat st, st2;
+	int64_t keep;
+	char *buf;
+	int fd;
+
+	fd = open(f->partial, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 ||
+	    stat(f->partial, &st2) < 0 || st.st_ino != st2.st_ino ||
+	    st.st_dev != st2.st_dev || !S_ISREG(st.st_mode))
+		goto fail;
+	keep = st.st_size;
+	if (keep > f->size)
+		keep = 0;
+	/* all of it: fetch the last byte again, so the usual path verifies
+	 * and stores it (a Range from the end would be unsatisfiable) */
+	if (keep == f->size && keep > 0)
+		keep--;
+	if (ftruncate(fd, keep) < 0)
+		goto fail;
+	buf = xmalloc(bufsz);
+	for (int64_t off = 0; off < keep;) {
+		size_t want = keep - off < (int64_t)bufsz ?
+				      (size_t)(keep - off) :
+				      bufsz;
+		ssize_t n = pread(fd, buf, want, off);
+
+		if (n <= 0) {
+			free(buf);
+			goto fail;
+		}
+		img_hash_update(&x->hash, buf, n);
+		off += n;
+	}
+	free(buf);
+	if (lseek(fd, keep, SEEK_SET) < 0)
+		goto fail;
+	x->got = keep;
+	if (keep)
+		cs_debug("blob %s: resuming after %lld bytes", f->digest,
+			 (long long)keep);
+	return fd;
+fail:
+	close(fd);
+	img_hash_release(&x->hash);
+	img_hash_init(&x->hash);
+	x->got = 0;
+	return -1;
 }
 
 static int xfer_start(struct img_registry *r, struct xfer *x,
@@ -939,25 +1075,41 @@ static int xfer_start(struct img_registry *r, struct xfer *x,
 {
 	_cleanup_free_ char *url =
 		xasprintf("%s/v2/%s/blobs/%s", r->base, r->repo, f->digest);
+	char range[48];
 
 	memset(x, 0, sizeof(*x));
 	x->f = f;
-	x->tmp = xasprintf("%s.tmp-XXXXXX", f->dest);
-	x->fd = mkostemp(x->tmp, O_CLOEXEC);
+	img_hash_init(&x->hash);
+	x->fd = f->partial ? partial_open(x, f) : -1;
+	if (x->fd >= 0) {
+		x->tmp = xstrdup(f->partial);
+		x->resumable = 1;
+	} else {
+		x->tmp = xasprintf("%s.tmp-XXXXXX", f->dest);
+		x->fd = mkostemp(x->tmp, O_CLOEXEC);
+	}
 	if (x->fd < 0) {
 		int e = errno;
 		free(x->tmp);
 		x->tmp = NULL;
-		return cs_error_set(err, e, "create temp file for blob %s",
+		return cs_error_set(err, e, "create a file for blob %s",
 				    f->digest);
 	}
-	img_hash_init(&x->hash);
+	/* the unpacker reading along must see the blob from its start: it
+	 * stops, and the layer is unpacked from the verified blob instead */
+	if (x->got && f->tee >= 0) {
+		f->tee_broken = 1;
+		tee_close(f);
+	}
 	x->h = curl_easy_init();
 	if (!x->h)
 		return cs_error_set(err, ENOMEM, "start a transfer");
 	x->attempts = 1;
 	x->range_got = -1;
 	setup_easy(r, x->h, url, &x->hdrs, NULL, 1);
+	snprintf(range, sizeof(range), "%lld-", (long long)x->got);
+	if (x->got)
+		curl_easy_setopt(x->h, CURLOPT_RANGE, range);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->ebuf);
 	curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, blob_header_cb);
 	curl_easy_setopt(x->h, CURLOPT_HEADERDATA, x);
@@ -1006,6 +1158,13 @@ static int xfer_finish(struct img_registry *r, struct xfer *x, CURLcode c,
 	long code = 0;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+	if (img_interrupted())
+		return cs_error_set(err, EINTR, "interrupted");
+	if (x->werr)
+		return cs_error_set(err, x->werr,
+				    "cannot write blob %s to '%s'",
+				    x->f->digest, x->tmp);
+	x->bad = x->too_big;
 	if (x->too_big)
 		return cs_error_set(err, 0,
 				    "blob %s is larger than the %lld bytes "
@@ -1036,15 +1195,20 @@ static int xfer_finish(struct img_registry *r, struct xfer *x, CURLcode c,
 			err, 0, "blob %s truncated: got %lld of %lld bytes",
 			x->f->digest, (long long)x->got, (long long)x->f->size);
 	img_hash_final(&x->hash, got);
-	if (strcmp(got, x->f->digest))
+	x->bad = strcmp(got, x->f->digest) != 0;
+	if (x->bad)
 		return cs_error_set(err, 0,
 				    "blob digest mismatch: expected %s, got "
 				    "%s; nothing was stored",
 				    x->f->digest, got);
 	if (fchmod(x->fd, 0444) < 0)
 		return cs_error_errno(err, "write blob %s", x->f->digest);
-	/* Renamed by commit_blobs() after one syncfs for all. */
+	/* Renamed by commit_blobs() after one syncfs for all; the fd (and
+	 * with it the lock on a partial file) is held until then. */
 	x->f->tmp = steal_ptr(&x->tmp);
+	x->f->tmp_fd = x->fd;
+	x->f->resumable = x->resumable;
+	x->fd = -1;
 	return 0;
 }
 
@@ -1059,17 +1223,20 @@ static int commit_blobs(struct img_fetch *v, size_t n, struct cs_error *err)
 			continue;
 		fd = open(v[i].tmp, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || syncfs(fd) < 0)
-			return cs_error_errno(err, "sync blob %s", v[i].digest);
+			return cs_error_errno(err, "sync blob %s in '%s'",
+					      v[i].digest, v[i].tmp);
 		break;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].tmp)
 			continue;
 		if (rename(v[i].tmp, v[i].dest) < 0)
-			return cs_error_errno(err, "store blob %s",
-					      v[i].digest);
+			return cs_error_errno(err, "store blob %s as '%s'",
+					      v[i].digest, v[i].dest);
 		free(v[i].tmp);
 		v[i].tmp = NULL;
+		close(v[i].tmp_fd);
+		v[i].tmp_fd = -1;
 		v[i].done = 1;
 	}
 	return 0;
@@ -1113,8 +1280,10 @@ static int fetch_group(struct img_registry *r, struct img_fetch *v, size_t n,
 	xs = xcalloc(nx + 1, sizeof(*xs));
 	for (size_t i = 0; i < nx; i++)
 		xs[i].fd = -1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		total += v[i].size;
+		v[i].tmp_fd = -1;
+	}
 	for (size_t i = 0; i < nx; i++)
 		if (xfer_start(r, &xs[i], &v[next++], m, err) < 0) {
 			ret = -1;
@@ -1124,6 +1293,10 @@ static int fetch_group(struct img_registry *r, struct img_fetch *v, size_t n,
 		CURLMsg *msg;
 		int left;
 
+		if (img_interrupted()) {
+			ret = cs_error_set(err, EINTR, "interrupted");
+			goto out;
+		}
 		if (curl_multi_perform(m, &running) != CURLM_OK) {
 			ret = cs_error_set(err, 0, "transfer failed");
 			goto out;
@@ -1175,10 +1348,15 @@ out:
 	for (size_t i = 0; i < n; i++) {
 		tee_close(&v[i]);
 		if (v[i].tmp) {
-			unlink(v[i].tmp);
+			/* verified: a partial one is resumed from its end */
+			if (!v[i].resumable)
+				unlink(v[i].tmp);
 			free(v[i].tmp);
 			v[i].tmp = NULL;
 		}
+		if (v[i].tmp_fd >= 0)
+			close(v[i].tmp_fd);
+		v[i].tmp_fd = -1;
 	}
 	free(xs);
 	curl_multi_cleanup(m);

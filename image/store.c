@@ -31,7 +31,9 @@ int img_store_open(struct img_store *s, struct cs_error *err)
 		return cs_error_wrap(err, "open image store");
 	s->blobs = xasprintf("%s/blobs/sha256", s->root);
 	s->layers = xasprintf("%s/layers/sha256", s->root);
-	if (cs_mkdir_p(s->blobs, 0755) < 0 || cs_mkdir_p(s->layers, 0755) < 0) {
+	s->partial = xasprintf("%s/partial/sha256", s->root);
+	if (cs_mkdir_p(s->blobs, 0755) < 0 || cs_mkdir_p(s->layers, 0755) < 0 ||
+	    cs_mkdir_p(s->partial, 0755) < 0) {
 		int e = errno;
 		img_store_close(s);
 		return cs_error_set(err, e ? e : EIO,
@@ -48,6 +50,7 @@ void img_store_close(struct img_store *s)
 	free(s->root);
 	free(s->blobs);
 	free(s->layers);
+	free(s->partial);
 	memset(s, 0, sizeof(*s));
 	s->store_lock = s->db_lock = -1;
 }
@@ -84,6 +87,11 @@ char *img_store_blob_path(const struct img_store *s, const char *digest)
 char *img_store_layer_path(const struct img_store *s, const char *diffid)
 {
 	return xasprintf("%s/%s", s->layers, img_digest_hex(diffid));
+}
+
+char *img_store_partial_path(const struct img_store *s, const char *digest)
+{
+	return xasprintf("%s/%s", s->partial, img_digest_hex(digest));
 }
 
 json_t *img_store_db_load(struct img_store *s, struct cs_error *err)
@@ -285,7 +293,14 @@ int img_store_unpack_tmp(struct img_store *s, int fd, const char *blob_digest,
 	if (!mkdtemp(tmp))
 		return cs_error_errno(err, "create '%s'", tmp);
 	if (img_unpack(fd, tmp, &opts, got, err) < 0) {
+		int e = err ? err->code : 0;
+
 		img_rm_tree(tmp);
+		/* the entry's name alone does not say which disk is full */
+		if (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS)
+			return cs_error_wrap(err,
+					     "layer %.19s, unpacked in '%s'",
+					     blob_digest, s->layers);
 		return cs_error_wrap(err, "layer %.19s", blob_digest);
 	}
 	*tmp_out = steal_ptr(&tmp);

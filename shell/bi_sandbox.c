@@ -16,8 +16,8 @@
 #include "shell/shell_i.h"
 
 #define OPTIONS_TEXT                                                           \
-	"options: --image REF  --layer DIR (repeatable, top first)\n"          \
-	"         --mount SRC:DST[:ro]\n"                                     \
+	"options: --image REF  --insecure (pull REF over plain http)\n"       \
+	"         --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n" \
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"    \
 	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
 	"         --net none|host|private|private:host|slirp\n"                \
@@ -92,11 +92,17 @@ static const char *optval(int argc, char **argv, int *i, const char *opt,
 	return argv[++*i];
 }
 
+/* --image REF and how to pull it */
+struct image_opt {
+	const char *ref;
+	int insecure; /* --insecure: plain http for REF's registry */
+};
+
 /* Parses create options from argv[*i] on; stops at "--" (consumed) or the
  * first non-option.  Returns 0, 2 (usage, printed) or 1 (bad value,
  * printed). */
 static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
-			     struct sbx_spec *spec, const char **image)
+			     struct sbx_spec *spec, struct image_opt *image)
 {
 	struct cs_error err = CS_ERROR_INIT;
 
@@ -115,12 +121,16 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 			spec->read_only = 1;
 			continue;
 		}
+		if (!strcmp(a, "--insecure")) {
+			image->insecure = 1;
+			continue;
+		}
 		if ((v = optval(argc, argv, i, "--layer", &missing))) {
 			r = sbx_parse_layer(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--image", &missing))) {
-			if (*image)
+			if (image->ref)
 				return usage(sh, "only one --image%s", "");
-			*image = v;
+			image->ref = v;
 		} else if ((v = optval(argc, argv, i, "--mount", &missing))) {
 			r = sbx_parse_mount(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--env", &missing))) {
@@ -194,26 +204,52 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 
 /*
  * --image REF: cshell-image resolves (and pulls when missing) the image
- * and prints its layers and config.  The image's layers go below any
- * --layer dirs, its Env before the --env entries (so those win), its
- * WorkingDir and User apply unless given; *cmd gets its Entrypoint+Cmd.
+ * and prints its layers and config on stdout; its stderr stays ours, so
+ * a pull shows its progress bar on a terminal and its errors, as `image
+ * pull` does.  The image's layers go below any --layer dirs, its Env
+ * before the --env entries (so those win), its WorkingDir and User apply
+ * unless given; *cmd gets its Entrypoint+Cmd.
  */
-static int apply_image(struct sh *sh, const char *ref, struct sbx_spec *spec,
-		       char ***cmd)
+static int apply_image(struct sh *sh, const struct image_opt *image,
+		       struct sbx_spec *spec, char ***cmd)
 {
-	char *argv[] = { sh_helper_path(sh, "cshell-image"), "resolve", "-q",
-			 (char *)ref, NULL };
+	const char *ref = image->ref;
+	char *argv[6];
 	struct cs_buf out = CS_BUF_INIT;
 	char **env = NULL;
 	size_t nenv = 0, ncmd = 0;
+	int n = 0;
 
 	free(spec->image);
 	spec->image = xstrdup(ref); /* what ls and inspect show */
+	argv[n++] = sh_helper_path(sh, "cshell-image");
+	argv[n++] = "resolve";
+	if (image->insecure)
+		argv[n++] = "--insecure";
+	argv[n++] = "--";
+	argv[n++] = (char *)ref;
+	argv[n] = NULL;
 	cs_buf_init(&out, 1u << 20);
 	int st = sh_capture(sh, argv, &out, false);
 	if (st != 0) {
 		cs_buf_release(&out);
-		sh_err(sh, "sandbox: cannot use image '%s' (see above)", ref);
+		/* 130: cshell-image said the pull was interrupted; another
+		 * signal status: it was killed and could say nothing */
+		if (st == 130)
+			sh_err(sh,
+			       "sandbox: not %s: the pull of image '%s' "
+			       "was interrupted",
+			       cmd ? "run" : "created", ref);
+		else if (st > 128)
+			sh_err(sh,
+			       "sandbox: cannot use image '%s': "
+			       "cshell-image was killed by signal %d",
+			       ref, st - 128);
+		else
+			sh_err(sh,
+			       "sandbox: cannot use image '%s' (see the "
+			       "error above)",
+			       ref);
 		return 1;
 	}
 	for (char *line = out.buf, *nl; *line; line = nl + 1) {
@@ -280,12 +316,14 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	sbx_spec_init(&spec);
 	spec.name = xstrdup(argv[2]);
 	i = 3;
-	const char *image = NULL;
+	struct image_opt image = { 0 };
 	r = parse_create_opts(sh, argc, argv, &i, &spec, &image);
 	if (!r && i < argc)
 		r = usage(sh, "create: unexpected argument '%s'", argv[i]);
-	if (!r && image)
-		r = apply_image(sh, image, &spec, NULL);
+	if (!r && image.insecure && !image.ref)
+		r = usage(sh, "create: --insecure needs --image%s", "");
+	if (!r && image.ref)
+		r = apply_image(sh, &image, &spec, NULL);
 	if (!r && sbx_check_name(spec.name, &err) < 0) {
 		sh_err(sh, "sandbox: %s", err.msg);
 		cs_error_release(&err);
@@ -330,11 +368,13 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	int i = 2, r;
 
 	sbx_spec_init(&spec);
-	const char *image = NULL;
+	struct image_opt image = { 0 };
 	char **imgcmd = NULL;
 	r = parse_create_opts(sh, argc, argv, &i, &spec, &image);
-	if (!r && image)
-		r = apply_image(sh, image, &spec, &imgcmd);
+	if (!r && image.insecure && !image.ref)
+		r = usage(sh, "run: --insecure needs --image%s", "");
+	if (!r && image.ref)
+		r = apply_image(sh, &image, &spec, &imgcmd);
 	/* no command: the image's Entrypoint and Cmd, as docker run does */
 	char **cmdv = i < argc ? argv + i : imgcmd;
 	if (!r && !cmdv)

@@ -249,7 +249,8 @@ static const char *const sandbox_subs[] = {
 static const char *const sandbox_flags[] = {
 	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
 	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
-	"--cap-drop", "--seccomp", "--read-only", "--json", "-f", NULL,
+	"--cap-drop", "--seccomp", "--read-only", "--insecure", "--json",
+	"-f", NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",

@@ -56,7 +56,10 @@ fi
 sk() { skopeo "$1" --tls-verify=false "${@:2}"; }
 want_digest=$(sk inspect --raw "docker://$R/busybox:test" | sha256sum | cut -d' ' -f1)
 
-# 1: https unless marked insecure, and the error says what to do.
+# 1: https unless marked insecure, and the error says what to do.  A
+# loopback registry such as this one is insecure by default (as with
+# docker): a "secure" line makes it https-only for this case.
+echo "secure $R" >"$CSHELL_CONFIG_DIR/registries"
 if img pull -q "$R/busybox:test" >/dev/null 2>"$T/err"; then
 	fail image-https-default "pulled over plain http without --insecure"
 elif grep -q "insecure" "$T/err"; then
@@ -64,6 +67,7 @@ elif grep -q "insecure" "$T/err"; then
 else
 	fail image-https-default "error does not mention marking it insecure"
 fi
+rm "$CSHELL_CONFIG_DIR/registries"
 if [ "$(img ls -q)" = "" ]; then
 	pass image-failed-pull-not-listed
 else
@@ -231,16 +235,23 @@ else
 fi
 
 # 5d: as an unprivileged user (no root-only features): the pull works,
-# files belong to the user, setuid bits are dropped.
+# files belong to the user, setuid bits are dropped.  The build may lie
+# under a directory that user cannot enter (a checkout in /root, 0700):
+# copies of the two programs it runs are staged in $T.
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	skip image-pull-rootless "needs root to switch to an unprivileged user"
 else
-	mkdir -p "$T/rootless"
-	chmod 755 "$T"
+	asuser() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			env CSHELL_DATA_DIR="$T/rootless" HOME=/nonexistent "$@"
+	}
+	mkdir -p "$T/rootless" "$T/rootless-bin"
+	cp "$IMG_BIN/cshell" "$IMG_BIN/cshell-image" "$T/rootless-bin/"
+	chmod 755 "$T" "$T/rootless-bin"
 	chown 65534:65534 "$T/rootless"
-	if setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env CSHELL_DATA_DIR="$T/rootless" HOME=/nonexistent \
-		bash -c "$(declare -f img); IMG_BIN=$IMG_BIN T=$T; img pull -q --insecure '$R/busybox:test'" \
+	if ! asuser test -x "$T/rootless-bin/cshell"; then
+		skip image-pull-rootless "uid 65534 cannot reach $T (TMPDIR=${TMPDIR:-/tmp})"
+	elif asuser bash -c "$(declare -f img); IMG_BIN=$T/rootless-bin; img pull -q --insecure '$R/busybox:test'" \
 		>/dev/null 2>"$T/err"; then
 		f=$(find "$T/rootless/layers" -name busybox -type f | head -n1)
 		if [ -n "$f" ] && [ "$(stat -c %u "$f")" = 65534 ] &&

@@ -15,6 +15,10 @@ PORTFILE).  Faults:
                  Range requests are answered (206), so a resume succeeds
   norange        the same break, but Range is ignored (a full 200 again),
                  so the client must start the blob over
+  stall          the first request of each layer blob sends half of it
+                 and then stalls (60 s) before closing, so a test can
+                 interrupt the pull mid-blob; Range requests are answered
+                 (206) and logged in PORTFILE.ranges, as with flaky
   big-manifest   manifests are padded to 5 MiB
   bearer         requires "Authorization: Bearer good-token", handed out
                  by GET /token (anonymous) after a 401 challenge
@@ -24,6 +28,7 @@ import http.server
 import json
 import os
 import sys
+import time
 
 LAYOUT = sys.argv[1]
 PORTFILE = sys.argv[2]
@@ -110,7 +115,7 @@ class H(http.server.BaseHTTPRequestHandler):
             if FAULT == "wrong-digest" and not is_json:
                 body = body[:-1] + bytes([body[-1] ^ 1])
             rng = self.headers.get("Range", "")
-            if FAULT == "flaky" and not is_json and rng.startswith("bytes="):
+            if FAULT in ("flaky", "stall") and not is_json and rng.startswith("bytes="):
                 start = int(rng[6:].split("-")[0])
                 RANGES.append(start)
                 part = body[start:]
@@ -127,13 +132,19 @@ class H(http.server.BaseHTTPRequestHandler):
                 if ref in SEEN:
                     return self.send(200, body, "application/octet-stream")
                 SEEN.add(ref)
-            if (FAULT in ("truncate", "flaky", "norange")) and not is_json:
+            if FAULT == "stall" and not is_json:
+                if ref in SEEN:
+                    return self.send(200, body, "application/octet-stream")
+                SEEN.add(ref)
+            if (FAULT in ("truncate", "flaky", "norange", "stall")) and not is_json:
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
+                if FAULT == "stall":
+                    time.sleep(60)
                 self.close_connection = True
                 return
             return self.send(200, body, "application/octet-stream")

@@ -46,6 +46,29 @@ img() {
 	"$IMG_BIN/cshell" -c "image$q"
 }
 
+# img_prereqs NAME TOOL... — checks the tools, busybox-static and the
+# image command, and starts the main docker-registry (REG_PORT); on a
+# miss prints SKIP (or FAIL: the command does not run) for NAME and
+# returns 1.
+img_prereqs() {
+	local name=$1 t
+	shift
+	for t in "$@"; do
+		command -v "$t" >/dev/null ||
+			{ skip "$name" "$t not installed"; return 1; }
+	done
+	[ -x /bin/busybox ] ||
+		{ skip "$name" "busybox-static not installed"; return 1; }
+	if ! img_find_cmd; then
+		fail "$name" "$(head -c 300 "$T/cc.log")"
+		return 1
+	fi
+	if ! reg_start main; then
+		skip "$name" "docker-registry did not start on 127.0.0.1"
+		return 1
+	fi
+}
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -79,9 +102,11 @@ reg_start() {
 	return 1
 }
 
-# fake_start LAYOUT [FAULT] — starts fakereg.py; sets FAKE_PORT.
+# fake_start LAYOUT [FAULT] — starts fakereg.py; sets FAKE_PORT, and
+# FAKE_PF to its port file (the Range log is "$FAKE_PF.ranges").
 fake_start() {
 	local pf=$T/fake.port.$RANDOM
+	FAKE_PF=$pf
 	python3 "$REG_DIR/fakereg.py" "$1" "$pf" ${2:+--fault "$2"} \
 		>"$pf.log" 2>&1 &
 	IMG_PIDS+=("$!")

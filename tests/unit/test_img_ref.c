@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * test_img_ref.c — unit tests of image reference parsing: docker.io
- * normalisation, registries with ports, tags, digests, canonical names
- * and the rejection of malformed references.
+ * normalisation, registries with ports, tags, digests, canonical names,
+ * names kept as given, loopback registries and the rejection of
+ * malformed references.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +118,53 @@ static void test_digest_valid(void **state)
 	assert_false(img_digest_valid(NULL));
 }
 
+static void given(const char *in, const char *want)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	char *n = img_ref_given_name(in, &err);
+
+	if (!want) {
+		assert_null(n);
+		cs_error_release(&err);
+		return;
+	}
+	assert_non_null(n);
+	assert_string_equal(n, want);
+	free(n);
+}
+
+/* `import --name`: kept as given, only ":latest" added */
+static void test_given_name(void **state)
+{
+	(void)state;
+	given("imported/bb", "imported/bb:latest");
+	given("bb", "bb:latest");
+	given("imported/bb:v1", "imported/bb:v1");
+	given("localhost/x", "localhost/x:latest");
+	given("reg.io:5000/a/b", "reg.io:5000/a/b:latest");
+	given("docker.io/x", "docker.io/library/x:latest");
+	given("x@sha256:" HEX64, "docker.io/library/x@sha256:" HEX64);
+	given("Bad/Name", NULL);
+}
+
+/* loopback registries are plain http by default, literally only */
+static void test_loopback(void **state)
+{
+	(void)state;
+	assert_true(img_registry_loopback("127.0.0.1:5000"));
+	assert_true(img_registry_loopback("127.1.2.3"));
+	assert_true(img_registry_loopback("localhost:5000"));
+	assert_true(img_registry_loopback("localhost"));
+	assert_true(img_registry_loopback("[::1]:5000"));
+	assert_true(img_registry_loopback("[::ffff:127.0.0.1]:80"));
+	assert_false(img_registry_loopback("128.0.0.1:5000"));
+	assert_false(img_registry_loopback("10.0.0.1"));
+	assert_false(img_registry_loopback("127.example.com:5000"));
+	assert_false(img_registry_loopback("localhost.example.com"));
+	assert_false(img_registry_loopback("[::2]:5000"));
+	assert_false(img_registry_loopback("docker.io"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +173,8 @@ int main(void)
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_digest_valid),
+		cmocka_unit_test(test_given_name),
+		cmocka_unit_test(test_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
