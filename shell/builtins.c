@@ -380,9 +380,12 @@ static int bi_set(struct sh *sh, int argc, char **argv)
 		var_list(sh, 0, NULL);
 		return 0;
 	}
+	bool monitor = sh->opts[OPT_MONITOR];
 	int i = sh_parse_set_options(sh, argc, argv, 1, &dd, false);
 	if (i < 0)
 		return sh_special_error(sh, 2);
+	if (sh->opts[OPT_MONITOR] && !monitor)
+		jobs_monitor_on(sh);
 	if (i < argc || dd) {
 		params_free(&sh->params);
 		params_set(&sh->params, argc - i, argv + i);

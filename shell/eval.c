@@ -559,7 +559,7 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 	if (bg) {
 		j->background = true;
 		sh->lastbg = j->procs[j->nprocs - 1].pid;
-		if (jobs_control_active(sh))
+		if (jobs_control_active(sh) && sh->opts[OPT_INTERACTIVE])
 			fprintf(stderr, "[%d] %ld\n", j->id, (long)sh->lastbg);
 		return 0;
 	}
@@ -616,7 +616,7 @@ static int eval_bg(struct sh *sh, struct node *n)
 		sh_exit(sh, sh_eval(sh, sub, EV_EXIT));
 	}
 	sh->lastbg = pid;
-	if (jobs_control_active(sh))
+	if (jobs_control_active(sh) && sh->opts[OPT_INTERACTIVE])
 		fprintf(stderr, "[%d] %ld\n", j->id, (long)pid);
 	return 0;
 }
@@ -767,6 +767,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 					 last ? flags : flags & ~EV_EXIT);
 			if (sh->skip)
 				break;
+			jobs_reap_pending(sh);
 			if (sh->anypending)
 				trap_run_pending(sh);
 		}
@@ -929,6 +930,7 @@ int sh_run_source(struct sh *sh, bool toplevel)
 			sh->cur_arena = save;
 		}
 		arena_unref(a);
+		jobs_reap_pending(sh);
 		if (sh->anypending)
 			trap_run_pending(sh);
 		if (sh->skip)

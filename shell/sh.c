@@ -61,6 +61,18 @@ struct sh *sh_new(void)
 	return sh;
 }
 
+/* -c STRING or FILE: -i makes the shell interactive all the same (errors
+ * do not end it, -m is on); -m alone gives its jobs process groups. */
+static void script_job_control(struct sh *sh)
+{
+	if (sh->opts[OPT_INTERACTIVE]) {
+		jobs_init_control(sh);
+		sh->opts[OPT_MONITOR] = true;
+	} else if (sh->opts[OPT_MONITOR]) {
+		jobs_monitor_on(sh);
+	}
+}
+
 /* Kept reachable for the whole run (the shell exits from deep inside). */
 static struct sh *volatile the_sh;
 
@@ -132,6 +144,8 @@ int sh_main(int argc, char **argv)
 		}
 		i = r - 1;
 	}
+	if (force_interactive)
+		sh->opts[OPT_INTERACTIVE] = true;
 	if (cmdstr) {
 		if (i >= argc) {
 			fprintf(stderr, "cshell: -c requires an argument\n");
@@ -144,6 +158,7 @@ int sh_main(int argc, char **argv)
 		sh->script = true;
 		trap_init(sh);
 		src_push_string(sh, cmdstr, strlen(cmdstr), 1);
+		script_job_control(sh);
 	} else if (i < argc && !force_stdin) {
 		const char *file = argv[i++];
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -162,6 +177,7 @@ int sh_main(int argc, char **argv)
 		params_set(&sh->params, argc - i, argv + i);
 		trap_init(sh);
 		src_push_fd(sh, fd, false);
+		script_job_control(sh);
 	} else {
 		params_set(&sh->params, argc - i, argv + i);
 		if (force_interactive || (isatty(0) && isatty(2)))
@@ -169,6 +185,8 @@ int sh_main(int argc, char **argv)
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
 			jobs_init_control(sh);
+			if (force_interactive)
+				sh->opts[OPT_MONITOR] = true;
 			if (!getenv("PS1"))
 				var_set(sh, "PS1", "\\T\\w \\$ ", 0);
 			sh_interactive_init(sh);

@@ -351,6 +351,8 @@ struct sh {
 	volatile sig_atomic_t anypending;
 	bool intrap;
 	bool ignored_at_start[NSIG_TRAP];
+	/* SIGCHLD came in: reap finished background jobs at a safe point */
+	volatile sig_atomic_t gotchld;
 
 	/* jobs */
 	struct job *jobs;
@@ -480,10 +482,15 @@ int sh_move_fd_high(int fd);
 
 /* jobs.c */
 struct job *job_new(struct sh *sh, int nprocs, const char *text);
-/* Job control is on in an interactive shell with a terminal (set -m),
- * never in its subshells. */
+/* Job control (set -m): jobs in their own process groups and stops
+ * noticed, never in subshells.  The terminal is handed to foreground
+ * jobs only when there is one (sh->ttyfd >= 0). */
 bool jobs_control_active(struct sh *sh);
 void jobs_init_control(struct sh *sh);
+/* set -m in a non-interactive shell. */
+void jobs_monitor_on(struct sh *sh);
+/* Reaps finished jobs when SIGCHLD has come in (a safe point). */
+void jobs_reap_pending(struct sh *sh);
 /* In a job's forked child: its process group, the terminal when fg,
  * default job-control signals. */
 void jobs_child_setup(struct sh *sh, struct job *j, bool fg);
