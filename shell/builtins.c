@@ -84,7 +84,9 @@ static int bi_return(struct sh *sh, int argc, char **argv)
 	}
 	sh->skip = SKIP_FUNC;
 	sh->skipcount = 0;
-	return (int)(n & 0xff);
+	/* the function's status from here on: enclosing commands (`!`, a
+	 * loop condition) leave it alone while the return is under way */
+	return sh->status = (int)(n & 0xff);
 }
 
 static int bi_exit(struct sh *sh, int argc, char **argv)
@@ -111,7 +113,7 @@ static int bi_eval(struct sh *sh, int argc, char **argv)
 	}
 	char *s = arena_strndup(sh->stack, b.buf, b.len);
 	cs_buf_release(&b);
-	sh->status = 0;
+	/* $? stays that of the command before eval (XCU 2.15) */
 	return sh_eval_string(sh, s, "eval");
 }
 
@@ -167,7 +169,6 @@ static int bi_dot(struct sh *sh, int argc, char **argv)
 	int saveline = sh->lineno;
 	src_push_string(sh, text, strlen(text), 1);
 	struct source *mine = sh->src;
-	sh->status = 0;
 	int funcdepth = sh->funcdepth;
 	int st = sh_run_source(sh, false);
 	while (sh->src && sh->src != mine)
@@ -212,8 +213,10 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 			st = 1;
 			continue;
 		}
+		/* a readonly variable: an error of a special builtin, which
+		 * ends a non-interactive shell (XCU 2.8.1) */
 		if (var_set(sh, name, eq ? eq + 1 : NULL, flag) < 0)
-			st = 1;
+			st = sh_special_error(sh, 2);
 	}
 	return st;
 }
@@ -260,7 +263,7 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 			continue;
 		}
 		if (sh_unsetvar(sh, argv[i]) < 0)
-			st = 1;
+			st = sh_special_error(sh, 2);
 	}
 	return st;
 }

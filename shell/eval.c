@@ -268,7 +268,17 @@ struct tmpvar {
 	bool existed;
 };
 
-static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
+/* The shell's standard error before the redirections made since mark:
+ * set -x traces a command there. */
+static int stderr_before(struct sh *sh, struct savedfd *mark)
+{
+	for (struct savedfd *s = sh->saved; s && s != mark; s = s->next)
+		if (s->fd == 2)
+			return s->saved;
+	return 2;
+}
+
+static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 		   char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -291,46 +301,62 @@ static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
 		b.len--;
 	cs_buf_addc(&b, '\n');
 	fflush(stdout);
-	cs_write_all(2, b.buf, b.len);
+	if (fd >= 0)
+		cs_write_all(fd, b.buf, b.len);
 	cs_buf_release(&b);
 }
 
-/* Expands NAME=value words to "NAME=value" strings. */
-static void expand_assigns(struct sh *sh, struct word *w, struct strlist *out)
+static void save_assign(struct sh *sh, const char *assign,
+			struct tmpvar **head)
+{
+	char *eq = strchr(assign, '=');
+	struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
+
+	t->name = arena_strndup(sh->stack, assign, eq - assign);
+	struct var *v = var_lookup(sh, t->name);
+	if (v) {
+		t->existed = true;
+		t->value = v->value ? arena_strdup(sh->stack, v->value) : NULL;
+		t->flags = v->flags;
+	}
+	t->next = *head;
+	*head = t;
+}
+
+/* Expands and assigns the NAME=value words one by one, left to right, so
+ * that each sees the ones before it (x=5 y=$((x+2)) cmd).  With saved,
+ * the old values are kept there for restore_assigns.  The expanded words
+ * are added to out (for set -x).  Returns -1 when a variable is readonly. */
+static int assign_words(struct sh *sh, struct word *w, int flags,
+			struct tmpvar **saved, struct strlist *out)
 {
 	for (; w; w = w->next) {
 		sh->lineno = w->lineno;
 		char *s = sh_expand_parts(sh, w->parts, EXP_TILDE | EXP_ASSIGN);
 		strlist_add(sh, out, s);
-	}
-}
-
-static int apply_assigns(struct sh *sh, struct strlist *a, int flags)
-{
-	for (int i = 0; i < a->n; i++)
-		if (var_setn(sh, a->v[i], flags) < 0)
+		if (saved)
+			save_assign(sh, s, saved);
+		if (var_setn(sh, s, flags) < 0)
 			return -1;
+	}
 	return 0;
 }
 
-static struct tmpvar *save_assigns(struct sh *sh, struct strlist *a)
+/* The name of an assignment word (its first part starts "NAME="). */
+static bool assigns_readonly(struct sh *sh, struct word *w)
 {
-	struct tmpvar *head = NULL;
-
-	for (int i = 0; i < a->n; i++) {
-		char *eq = strchr(a->v[i], '=');
-		struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
-		t->name = arena_strndup(sh->stack, a->v[i], eq - a->v[i]);
-		struct var *v = var_lookup(sh, t->name);
-		if (v) {
-			t->existed = true;
-			t->value = v->value ? arena_strdup(sh->stack, v->value) : NULL;
-			t->flags = v->flags;
+	for (; w; w = w->next) {
+		const char *s = w->parts->u.lit.text;
+		size_t n = strcspn(s, "=");
+		char *name = arena_strndup(sh->stack, s, n);
+		struct var *v = var_lookup(sh, name);
+		if (v && (v->flags & SH_VAR_READONLY)) {
+			sh->lineno = w->lineno;
+			sh_err(sh, "%s: is read only", name);
+			return true;
 		}
-		t->next = head;
-		head = t;
 	}
-	return head;
+	return false;
 }
 
 static void restore_assigns(struct sh *sh, struct tmpvar *t)
@@ -349,6 +375,25 @@ static void restore_assigns(struct sh *sh, struct tmpvar *t)
 			v->flags = 0;
 		var_set(sh, t->name, t->value, t->flags);
 	}
+}
+
+/* Is this `exec`, or `exec` run through `command` (options -p, --)?
+ * Its redirections then stay in the shell. */
+static bool runs_exec(struct strlist *args)
+{
+	int i = 0;
+
+	while (i < args->n && !strcmp(args->v[i], "command")) {
+		for (i++; i < args->n && args->v[i][0] == '-'; i++) {
+			if (!strcmp(args->v[i], "--")) {
+				i++;
+				break;
+			}
+			if (strspn(args->v[i] + 1, "p") != strlen(args->v[i] + 1))
+				return false; /* -v, -V: only describes */
+		}
+	}
+	return i < args->n && !strcmp(args->v[i], "exec");
 }
 
 static int eval_cmd(struct sh *sh, struct node *n, int flags)
@@ -372,12 +417,12 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 		for (struct word *w = n->u.cmd.assigns; w; w = w->next) {
 			struct strlist one = { 0 };
-			sh->lineno = w->lineno;
-			strlist_add(sh, &one, sh_expand_parts(sh, w->parts,
-							      EXP_TILDE | EXP_ASSIGN));
+			struct word save = *w;
+			save.next = NULL;
+			int r = assign_words(sh, &save, 0, NULL, &one);
 			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, &one, 0, NULL);
-			if (apply_assigns(sh, &one, 0) < 0) {
+				xtrace(sh, 2, &one, 0, NULL);
+			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])
 					sh_raise(sh, 2);
@@ -425,6 +470,10 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		pid_t pid = 0;
 		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !target;
 		struct job *j = NULL;
+		/* a readonly variable: an assignment error, fatal (XCU 2.8.1);
+		 * checked here, the child would only fail itself */
+		if (assigns_readonly(sh, n->u.cmd.assigns))
+			sh_raise(sh, 2);
 		if (!direct) {
 			j = job_new(sh, 1, NULL);
 			j->cmdtext = job_text_argv(args.n, args.v, target);
@@ -432,13 +481,13 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 		if (pid == 0) {
 			/* the trace goes where stderr was before redirection */
-			expand_assigns(sh, n->u.cmd.assigns, &assigns);
+			if (assign_words(sh, n->u.cmd.assigns, SH_VAR_EXPORT,
+					 NULL, &assigns) < 0)
+				_exit(2);
 			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, &assigns, args.n, args.v);
+				xtrace(sh, 2, &assigns, args.n, args.v);
 			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
 				_exit(2);
-			if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0)
-				_exit(1);
 			if (target) {
 				struct cs_error err = CS_ERROR_INIT;
 				const char *const *env = NULL;
@@ -467,30 +516,30 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 
 	/* builtin or function: in this shell */
 	struct savedfd *mark = sh->saved;
-	bool is_exec = bi && !strcmp(bi->name, "exec");
-	expand_assigns(sh, n->u.cmd.assigns, &assigns);
-	if (sh->opts[OPT_XTRACE])
-		xtrace(sh, &assigns, args.n, args.v);
+	bool is_exec = bi && runs_exec(&args);
+	bool special = bi && bi->special;
+	struct tmpvar *saved = NULL;
 	if (n->redirs && sh_redirect(sh, n->redirs, !is_exec) < 0) {
 		sh_redirect_undo(sh, mark);
-		if (bi && bi->special)
+		if (special)
 			return sh_special_error(sh, 2);
 		return 2;
 	}
-	struct tmpvar *saved = NULL;
-	if (bi && bi->special) {
-		if (apply_assigns(sh, &assigns, 0) < 0) {
-			sh_redirect_undo(sh, mark);
-			return sh_special_error(sh, 2);
-		}
-	} else if (assigns.n) {
-		saved = save_assigns(sh, &assigns);
-		if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0) {
-			restore_assigns(sh, saved);
-			sh_redirect_undo(sh, mark);
-			return 1;
-		}
+	/* before a special builtin they stay (exported when exec runs a
+	 * command: it must see them); before others they are undone */
+	int r = assign_words(sh, n->u.cmd.assigns,
+			     special ? (is_exec && args.n > 1 ? SH_VAR_EXPORT : 0)
+				     : SH_VAR_EXPORT,
+			     special ? NULL : &saved, &assigns);
+	if (r < 0) {
+		/* an assignment error ends a non-interactive shell, whatever
+		 * the command (XCU 2.8.1) */
+		restore_assigns(sh, saved);
+		sh_redirect_undo(sh, mark);
+		sh_raise(sh, 2);
 	}
+	if (sh->opts[OPT_XTRACE])
+		xtrace(sh, stderr_before(sh, mark), &assigns, args.n, args.v);
 	if (fn) {
 		status = sh_call_func(sh, fn, args.n, args.v, flags);
 	} else {
@@ -514,6 +563,14 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 {
 	int prev = -1;
+
+	if (n->u.pipe.n == 1 && !bg) {
+		/* `! cmd`: cmd runs in this shell (assignments, cd, return,
+		 * exit, break act here); set -e ignores it */
+		int st = sh_eval(sh, n->u.pipe.cmds[0],
+				 (flags & ~EV_EXIT) | EV_TESTED);
+		return n->u.pipe.negate ? !st : st;
+	}
 	struct job *j = job_new(sh, n->u.pipe.n, NULL);
 
 	j->cmdtext = job_text_node(n);
@@ -800,7 +857,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	}
 	arena_release(sh->stack, &mark);
 	sh->evaldepth--;
-	sh->status = status;
+	if (sh->skip == SKIP_FUNC)
+		status = sh->status; /* set by return */
+	else
+		sh->status = status;
 	if (checkexit && status && sh->opts[OPT_ERREXIT] &&
 	    !(flags & EV_TESTED) && !sh->skip)
 		sh_exit(sh, status);
