@@ -56,6 +56,8 @@ struct parser {
 	/* an alias whose text ends in a blank: the word after it is checked
 	 * for aliases too (XCU 2.3.1) */
 	struct alias *blank_alias;
+	/* the lookahead token has been checked for an alias already */
+	bool alias_checked;
 };
 
 static struct node *parse_list(struct parser *p, bool top);
@@ -720,17 +722,21 @@ static enum tok next_token(struct parser *p)
 static enum tok peek_tok(struct parser *p, bool cmdpos)
 {
 	for (;;) {
-		if (p->have)
-			return p->tok;
-		p->tok = next_token(p);
-		p->have = true;
-		bool check = cmdpos;
-		if (p->blank_alias && !p->blank_alias->in_use) {
-			check = check || p->tok == T_WORD;
-			p->blank_alias = NULL;
+		if (!p->have) {
+			p->tok = next_token(p);
+			p->have = true;
+			p->alias_checked = false;
+			if (p->blank_alias && !p->blank_alias->in_use) {
+				cmdpos = cmdpos || p->tok == T_WORD;
+				p->blank_alias = NULL;
+			}
 		}
-		if (check && p->tok == T_WORD && p->text &&
-		    !sh_is_reserved(p->text)) {
+		/* a token peeked before it was known to start a command (after
+		 * ; && | or an assignment) is checked when that is known */
+		if (!cmdpos || p->alias_checked)
+			return p->tok;
+		p->alias_checked = true;
+		if (p->tok == T_WORD && p->text && !sh_is_reserved(p->text)) {
 			struct alias *al = sh_find_alias(p->sh, p->text);
 			if (al && !al->in_use) {
 				size_t n = strlen(al->value);
@@ -1214,7 +1220,8 @@ static struct node *parse_simple(struct parser *p)
 	bool any = false;
 
 	for (;;) {
-		enum tok t = peek_tok(p, !n->u.cmd.args && !any);
+		/* the command name may follow assignments and redirections */
+		enum tok t = peek_tok(p, !n->u.cmd.args);
 		if (t == T_REDIR) {
 			struct redir *r = parse_redir(p);
 			*rt = r;

@@ -454,3 +454,44 @@ sleep 0.1 &
 wait
 --- stdout
 has-pid
+
+### alias-after-semicolon
+alias say='echo said'
+eval 'true; say one'
+--- stdout
+said one
+
+### alias-after-and-or-pipe
+alias say='echo said'
+eval 'true && say a
+false || say b
+say c | cat'
+--- stdout
+said a
+said b
+said c
+
+### alias-after-assignment-prefix
+alias show='sh -c "echo \$v"'
+eval 'v=x show'
+--- stdout
+x
+
+### alias-after-redirection
+alias say='echo said'
+eval '>out say r'
+cat out
+--- stdout
+said r
+
+### alias-after-blank-ending-alias
+alias run='env ' say='echo said'
+eval 'run say x'
+--- stdout
+said x
+
+### alias-not-for-arguments
+alias say='echo said'
+eval 'echo say'
+--- stdout
+say
