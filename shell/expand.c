@@ -320,7 +320,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 		}
 		if (op >= PO_RSHORT) {
 			char *pat = sh_expand_parts(sh, p->u.param.arg,
-						    EXP_PATTERN);
+						    EXP_PATTERN | EXP_TILDE);
 			bool star = name[0] == '*';
 			const char *ifs = ifs_value(sh);
 			char sep = star ? ifs[0] : ' ';
@@ -356,7 +356,9 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	if (!v)
 		v = "";
 	if (op >= PO_RSHORT) {
-		char *pat = sh_expand_parts(sh, p->u.param.arg, EXP_PATTERN);
+		/* the word is tilde-expanded too (XCU 2.6.2) */
+		char *pat = sh_expand_parts(sh, p->u.param.arg,
+					    EXP_PATTERN | EXP_TILDE);
 		v = strip_pattern(sh, v, pat, op);
 	}
 	xb_add(sh, x, v, strlen(v), vflags);
