@@ -144,6 +144,14 @@ static bool param_isset(struct sh *sh, const char *name, bool colon)
 			return false;
 		if (sh->params.n == 1 && !sh->params.v[0][0])
 			return false;
+		/* $*: null when "$*" is, i.e. all empty and joined by an
+		 * empty IFS (POSIX.1-2024 XCU 2.6.2) */
+		if (name[0] == '*' && !ifs_value(sh)[0]) {
+			for (int i = 0; i < sh->params.n; i++)
+				if (sh->params.v[i][0])
+					return true;
+			return false;
+		}
 		return true;
 	}
 	if (!v)
@@ -195,7 +203,7 @@ static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 		if ((f & F_MARK) || ((f & F_HARD) && !c))
 			continue;
 		if ((flags & EXP_PATTERN) &&
-		    (((f & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\'))
+		    (((f & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\'))
 			r[j++] = '\\';
 		r[j++] = c;
 	}
@@ -521,7 +529,7 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	size_t j = 0;
 	for (size_t i = 0; i < fl->n; i++) {
 		char c = fl->s[i];
-		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\')
+		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\')
 			pat[j++] = '\\';
 		pat[j++] = c;
 	}
