@@ -137,7 +137,10 @@ int sh_main(int argc, char **argv)
 			if (strchr(a, 'i'))
 				force_interactive = true;
 		}
-		int r = sh_parse_set_options(sh, i + 1, argv, i, &dd, true);
+		/* one word at a time (-c and -s are looked at above), with
+		 * the operand of -o OPTION */
+		int lim = strchr(a + 1, 'o') && i + 1 < argc ? i + 2 : i + 1;
+		int r = sh_parse_set_options(sh, lim, argv, i, &dd, true);
 		if (r < 0) {
 			usage(stderr);
 			return 2;

@@ -305,3 +305,14 @@ unset weird
 echo "$weird"
 --- stdout
 a b$c
+
+### command-line-o-option
+self=$(readlink /proc/$$/exe)
+"$self" -o errexit -c 'false; echo no'
+echo "status $?"
+"$self" -o noglob -c 'echo /*' x
+"$self" -eo nounset -c 'echo "$-" | grep -q u && echo nounset' x
+--- stdout
+status 1
+/*
+nounset

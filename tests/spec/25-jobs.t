@@ -60,3 +60,12 @@ echo "bg $?"
 --- stdout
 fg 129
 bg 129
+
+### dash-i-file-jobs-own-process-group
+self=$(readlink /proc/$$/exe)
+echo 'sh -c "kill -s HUP 0"; echo "alive $?"' >f
+"$self" -i f 2>/dev/null
+echo "status $?"
+--- stdout
+alive 129
+status 0
