@@ -316,3 +316,13 @@ echo "status $?"
 status 1
 /*
 nounset
+
+### interactive-prompts-to-stderr
+self=$(readlink /proc/$$/exe)
+printf 'echo hi\nif true\nthen echo there; fi\n' |
+	PS1='P1> ' PS2='P2> ' "$self" -i 2>err
+grep -q 'P1> ' err && echo prompt-on-stderr
+--- stdout
+hi
+there
+prompt-on-stderr
