@@ -459,12 +459,105 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 	p->depth--;
 }
 
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The escape after a backslash in $'…'; -1: not one of them (the
+ * backslash stays).  POSIX.1-2024 XCU 2.2.4. */
+static int dsq_escape(struct parser *p, int c)
+{
+	static const char from[] = "\"'\\abefnrtv", to[] = "\"'\\\a\b\033\f\n\r\t\v";
+	const char *k = c > 0 ? strchr(from, c) : NULL;
+	int v = 0, n, d;
+
+	if (k)
+		return to[k - from];
+	if (c == 'c') {
+		d = rawc(p);
+		if (d == '\\') {
+			d = rawc(p);
+			if (d != '\\') {
+				ungetc_(p, d);
+				d = '\\';
+			}
+		}
+		if (d == '?')
+			return 0x7f;
+		return d == EOF ? -1 : (toupper(d) & 0x1f);
+	}
+	if (c == 'x') {
+		for (n = 0; n < 2 && hexval(d = rawc(p)) >= 0; n++)
+			v = v * 16 + hexval(d);
+		if (n < 2)
+			ungetc_(p, d);
+		return n ? v : -1;
+	}
+	if (c >= '0' && c <= '7') {
+		v = c - '0';
+		for (n = 1; n < 3 && (d = rawc(p)) >= '0' && d <= '7'; n++)
+			v = v * 8 + d - '0';
+		if (n < 3)
+			ungetc_(p, d);
+		return v & 0xff;
+	}
+	return -1;
+}
+
+/* $'…' (dollar-single-quote): the text is quoted, backslash escapes are
+ * decoded; a NUL byte ends the string (the rest up to the quote goes). */
+static void read_dsq(struct parser *p, struct pbuild *b)
+{
+	int sline = src_lineno(p->sh);
+	bool any = false, cut = false;
+
+	for (;;) {
+		int c = rawc(p);
+		if (c == EOF)
+			synerr(p, "unterminated $' (opened on line %d)", sline);
+		if (c == '\'')
+			break;
+		if (c == '\\') {
+			int d = rawc(p);
+			if (d == EOF)
+				continue;
+			int v = dsq_escape(p, d);
+			if (v < 0) {
+				if (!cut) {
+					pb_char(b, '\\', true);
+					pb_char(b, d, true);
+					any = true;
+				}
+				continue;
+			}
+			if (v == 0)
+				cut = true;
+			c = v;
+		}
+		if (cut)
+			continue;
+		pb_char(b, c, true);
+		any = true;
+	}
+	if (!any)
+		pb_empty_quoted(b);
+}
+
 /* Reads "$…" after the '$'. */
 static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 {
 	int c = pgetc(p);
 
-	if (c == '{') {
+	if (c == '\'' && !dq) {
+		read_dsq(p, b);
+	} else if (c == '{') {
 		read_braced(p, b, dq);
 	} else if (c == '(') {
 		int d = pgetc(p);
