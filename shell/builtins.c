@@ -568,7 +568,7 @@ static int bi_cd(struct sh *sh, int argc, char **argv)
 		free(cwd);
 	}
 	if (oldpwd)
-		var_set(sh, "OLDPWD", oldpwd, 0);
+		var_set(sh, "OLDPWD", oldpwd, SH_VAR_EXPORT); /* as dash, bash */
 	var_set(sh, "PWD", newpwd, 0);
 	if (print)
 		printf("%s\n", newpwd);
@@ -595,6 +595,11 @@ static int bi_pwd(struct sh *sh, int argc, char **argv)
 		return 0;
 	}
 	char *cwd = getcwd(NULL, 0);
+	if (!cwd && errno == ENOENT && !physical && pwd && pwd[0] == '/') {
+		/* the directory was removed: $PWD is still where we are */
+		printf("%s\n", pwd);
+		return 0;
+	}
 	if (!cwd) {
 		sh_err(sh, "pwd: %s", strerror(errno));
 		return 1;

@@ -69,6 +69,8 @@ void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 void sh_forked(struct sh *sh)
 {
 	sh->subshell = true;
+	/* a subshell of an EXIT trap action runs its own EXIT trap */
+	sh->exiting = false;
 	trap_reset_for_child(sh);
 	while (sh->jobs) {
 		struct job *j = sh->jobs;
@@ -474,6 +476,9 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		 * checked here, the child would only fail itself */
 		if (assigns_readonly(sh, n->u.cmd.assigns))
 			sh_raise(sh, 2);
+		/* searched here, not in the child, so that `hash` remembers */
+		if (!target)
+			sh_find_command(sh, name, NULL);
 		if (!direct) {
 			j = job_new(sh, 1, NULL);
 			j->cmdtext = job_text_argv(args.n, args.v, target);
@@ -790,6 +795,9 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	struct arena_mark mark;
 
 	if (!n)
+		return 0;
+	/* set -n: read commands, run none (an interactive shell ignores it) */
+	if (sh->opts[OPT_NOEXEC] && !sh->opts[OPT_INTERACTIVE])
 		return 0;
 	if (++sh->evaldepth > MAX_EVAL_DEPTH) {
 		sh->evaldepth = 0;

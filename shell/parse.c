@@ -1021,26 +1021,58 @@ static struct node *new_node(struct parser *p, enum node_type t)
 	return n;
 }
 
-/* Removes quotes from a here-doc delimiter word; reports if any. */
-static char *delim_text(struct parser *p, struct word *w, bool *quoted)
+/* Reads the here-doc delimiter word from the source as written, with
+ * quote removal only: `<<${a}` ends at a line "${a}", `<<'E'F` at "EF"
+ * (XCU 2.7.4).  *quoted: some part of it was quoted. */
+static char *read_delim(struct parser *p, bool *quoted)
 {
 	struct cs_buf b = CS_BUF_INIT;
+	int c, depth = 0;
 
 	tmp_init(p, &b, WORD_CAP);
 	*quoted = false;
-	for (struct wpart *x = w->parts; x; x = x->next) {
-		if (x->quoted)
+	while ((c = pgetc(p)) == ' ' || c == '\t')
+		;
+	for (;; c = pgetc(p)) {
+		if (!depth && is_meta(c)) {
+			ungetc_(p, c);
+			break;
+		}
+		if (c == EOF)
+			break;
+		if (c == '\'') {
 			*quoted = true;
-		if (x->type == WP_LIT) {
-			cs_buf_add(&b, x->u.lit.text, x->u.lit.len);
-		} else if (x->type == WP_PARAM) {
-			cs_buf_addc(&b, '$');
-			cs_buf_adds(&b, x->u.param.name);
+			while ((c = rawc(p)) != '\'' && c != EOF)
+				cs_buf_addc(&b, c);
+		} else if (c == '"') {
+			*quoted = true;
+			while ((c = pgetc(p)) != '"' && c != EOF) {
+				if (c == '\\') {
+					int d = rawc(p);
+					if (!strchr("$`\"\\", d))
+						cs_buf_addc(&b, c);
+					c = d;
+				}
+				cs_buf_addc(&b, c);
+			}
+		} else if (c == '\\') {
+			*quoted = true;
+			if ((c = rawc(p)) != EOF)
+				cs_buf_addc(&b, c);
 		} else {
-			synerr(p, "here-document delimiter must be a plain word");
+			/* ${…} and $(…) may hold blanks: kept whole */
+			if ((c == '{' || c == '(') && b.len &&
+			    (b.buf[b.len - 1] == '$' || depth))
+				depth++;
+			else if ((c == '}' || c == ')') && depth)
+				depth--;
+			cs_buf_addc(&b, c);
 		}
 	}
-	char *r = arena_strndup(p->a, b.buf, b.len);
+	if (!b.len && !*quoted)
+		synerr(p, "unexpected %s: a here-document needs a delimiter",
+		       c == '\n' ? "newline" : c == EOF ? "end of file" : "operator");
+	char *r = arena_strndup(p->a, b.buf ? b.buf : "", b.len);
 	tmp_release(p, &b);
 	return r;
 }
@@ -1054,19 +1086,19 @@ static struct redir *parse_redir(struct parser *p)
 	r->fd = p->ionum;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
+	if (r->type == R_HEREDOC) {
+		bool q;
+		r->delim = read_delim(p, &q);
+		r->body_quoted = q;
+		*p->hd_tail = r;
+		p->hd_tail = &r->hd_next;
+		return r;
+	}
 	if (peek_tok(p, false) != T_WORD)
 		synerr(p, "unexpected %s: a redirection needs a file name",
 		       tok_desc(p));
 	r->target = p->word;
 	consume(p);
-	if (r->type == R_HEREDOC) {
-		bool q;
-		r->delim = delim_text(p, r->target, &q);
-		r->body_quoted = q;
-		r->target = NULL;
-		*p->hd_tail = r;
-		p->hd_tail = &r->hd_next;
-	}
 	return r;
 }
 

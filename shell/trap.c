@@ -237,8 +237,8 @@ int bi_trap(struct sh *sh, int argc, char **argv)
 			continue;
 		}
 		if (s == SIGKILL || s == SIGSTOP) {
+			/* said, but not an error: dash and bash return 0 */
 			sh_err(sh, "trap: %s: cannot be trapped", argv[i]);
-			st = 1;
 			continue;
 		}
 		if (s && sh->ignored_at_start[s] && !sh->opts[OPT_INTERACTIVE])

@@ -326,3 +326,8 @@ grep -q 'P1> ' err && echo prompt-on-stderr
 hi
 there
 prompt-on-stderr
+
+### set-n-same-line
+set -n; echo not-run
+echo not-run-either
+--- stdout

@@ -495,3 +495,44 @@ alias say='echo said'
 eval 'echo say'
 --- stdout
 say
+
+### pwd-after-directory-removed
+mkdir gone
+cd gone
+rmdir ../gone
+case $(pwd 2>/dev/null) in */gone) echo logical ;; *) echo other ;; esac
+--- stdout
+logical
+
+### cd-exports-oldpwd
+start=$PWD
+mkdir d
+cd d
+env | grep -q "^OLDPWD=$start\$" && echo exported
+--- stdout
+exported
+
+### getopts-flag-unsets-optarg
+OPTARG=stale
+set -- -a -b val
+getopts ab: o
+echo "$o ${OPTARG-unset}"
+getopts ab: o
+echo "$o ${OPTARG-unset}"
+--- stdout
+a unset
+b val
+
+### hash-lists-used-commands
+hash -r
+ls >/dev/null
+hash | grep -c '/ls$'
+--- stdout
+1
+
+### read-from-directory-fails
+mkdir d
+read -r x <d 2>/dev/null
+[ $? -gt 0 ] && echo failed
+--- stdout
+failed
