@@ -56,6 +56,7 @@ int bi_printf(struct sh *sh, int argc, char **argv);
 int bi_read(struct sh *sh, int argc, char **argv);
 int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
+int bi_ulimit(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal

@@ -1151,6 +1151,7 @@ static const struct builtin builtins[] = {
 	{ "trap", bi_trap, true },
 	{ "true", bi_colon, false },
 	{ "type", bi_type, false },
+	{ "ulimit", bi_ulimit, false },
 	{ "umask", bi_umask, false },
 	{ "unalias", bi_unalias, false },
 	{ "unset", bi_unset, true },

@@ -536,3 +536,33 @@ read -r x <d 2>/dev/null
 [ $? -gt 0 ] && echo failed
 --- stdout
 failed
+
+### ulimit-set-and-report
+ulimit -f 1000
+ulimit -f
+ulimit -f 900
+ulimit
+--- stdout
+1000
+900
+
+### ulimit-inherited-by-children
+(ulimit -n 64; sh -c 'ulimit -n')
+--- stdout
+64
+
+### ulimit-soft-only
+ulimit -Sf 8
+ulimit -Sf
+[ "$(ulimit -Hf)" != 8 ] && echo hard-unchanged
+--- stdout
+8
+hard-unchanged
+
+### ulimit-all-and-options
+ulimit -a >/dev/null && echo a
+for o in c d f n s t v; do ulimit -$o >/dev/null || echo "no -$o"; done
+ulimit -f bad 2>/dev/null || echo bad-limit
+--- stdout
+a
+bad-limit
