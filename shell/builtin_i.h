@@ -63,6 +63,10 @@ int bi_echo(struct sh *sh, int argc, char **argv);
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
 bool sh_print_escaped(const char *s, bool octal_needs_zero);
 
+/* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
+ * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
+bool sh_extensions(struct sh *sh);
+
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */
 

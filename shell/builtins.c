@@ -277,7 +277,8 @@ static const struct {
 	{ "monitor", OPT_MONITOR },     { "noclobber", OPT_NOCLOBBER },
 	{ "noexec", OPT_NOEXEC },       { "noglob", OPT_NOGLOB },
 	{ "nolog", OPT_NOLOG },         { "nounset", OPT_NOUNSET },
-	{ "pipefail", OPT_PIPEFAIL },   { "verbose", OPT_VERBOSE },
+	{ "pipefail", OPT_PIPEFAIL },   { "posix", OPT_POSIX },
+	{ "verbose", OPT_VERBOSE },
 	{ "vi", OPT_VI },               { "emacs", OPT_EMACS },
 	{ "xtrace", OPT_XTRACE },
 };
@@ -840,7 +841,7 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 			printf("%s\n", name);
 		return 0;
 	}
-	const struct builtin *b = sh_find_builtin(name);
+	const struct builtin *b = sh_builtin(sh, name);
 	if (b && b->special) {
 		printf(verbose ? "%s is a special shell builtin\n" : "%s\n", name);
 		return 0;
@@ -907,7 +908,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 				st = 127;
 		return st;
 	}
-	const struct builtin *b = sh_find_builtin(argv[i]);
+	const struct builtin *b = sh_builtin(sh, argv[i]);
 	if (b) {
 		bool save = sh->in_command;
 		sh->in_command = true;
@@ -1146,6 +1147,7 @@ static const struct builtin builtins[] = {
 	{ "sb", bi_sandbox, false },
 	{ "set", bi_set, true },
 	{ "shift", bi_shift, true },
+	{ "source", bi_dot, false },
 	{ "test", bi_test, false },
 	{ "times", bi_times, true },
 	{ "trap", bi_trap, true },
@@ -1167,6 +1169,16 @@ const struct builtin *sh_find_builtin(const char *name)
 {
 	return bsearch(name, builtins, CS_ARRAY_SIZE(builtins),
 		       sizeof(builtins[0]), cmp_builtin);
+}
+
+const struct builtin *sh_builtin(struct sh *sh, const char *name)
+{
+	const struct builtin *b = sh_find_builtin(name);
+
+	/* `source` is bash's name for `.`: an extension */
+	if (b && !sh_extensions(sh) && !strcmp(name, "source"))
+		return NULL;
+	return b;
 }
 
 const char *sh_builtin_name(size_t i)

@@ -447,7 +447,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 	}
 	if (!target && !strchr(name, '/')) {
-		bi = sh_find_builtin(name);
+		bi = sh_builtin(sh, name);
 		if (!bi || !bi->special) {
 			fn = sh_find_func(sh, name);
 			if (fn)
@@ -565,6 +565,29 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 /* ------------------------------------------------------------------ */
 /* Compound commands */
 
+/* $PIPESTATUS (an extension): the statuses of the last pipeline's
+ * commands, space-separated as cshell has no arrays. */
+static void set_pipestatus(struct sh *sh, const struct job *j, int status)
+{
+	char buf[64];
+	struct cs_buf b = CS_BUF_INIT;
+
+	if (!sh_extensions(sh))
+		return;
+	if (!j) {
+		snprintf(buf, sizeof(buf), "%d", status);
+		var_set(sh, "PIPESTATUS", buf, 0);
+		return;
+	}
+	for (int i = 0; i < j->nprocs; i++) {
+		snprintf(buf, sizeof(buf), "%s%d", i ? " " : "",
+			 sh_waitstatus(j->procs[i].status));
+		cs_buf_adds(&b, buf);
+	}
+	var_set(sh, "PIPESTATUS", b.buf ? b.buf : "", 0);
+	cs_buf_release(&b);
+}
+
 static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 {
 	int prev = -1;
@@ -626,6 +649,7 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 		return 0;
 	}
 	int st = job_wait(sh, j);
+	set_pipestatus(sh, j, st);
 	job_free(sh, j);
 	if (n->u.pipe.negate)
 		st = !st;
@@ -808,6 +832,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	switch (n->type) {
 	case N_CMD:
 		status = eval_cmd(sh, n, flags);
+		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
 	case N_PIPE:
@@ -845,6 +870,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		break;
 	case N_SUBSHELL:
 		status = eval_subshell(sh, n, flags);
+		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
 	case N_FUNCDEF:

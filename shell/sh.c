@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
-		"       cshell [--norc] [--enter TARGET]      (interactive)\n"
+		"       cshell [--norc] [--posix] [--enter TARGET]      (interactive)\n"
 		"       cshell sandbox|image|host|monitor|up|down [ARG...]\n");
 }
 
@@ -81,6 +81,7 @@ int sh_main(int argc, char **argv)
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
 	bool force_stdin = false, force_interactive = false, norc = false;
+	bool posix_given = false;
 	const char *enter_target = NULL;
 	bool dd;
 	int i;
@@ -115,6 +116,10 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if (!strcmp(a, "--posix")) {
+			sh->opts[OPT_POSIX] = posix_given = true;
+			continue;
+		}
 		if (!strcmp(a, "--enter")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "cshell: --enter requires a target\n");
@@ -140,6 +145,8 @@ int sh_main(int argc, char **argv)
 		/* one word at a time (-c and -s are looked at above), with
 		 * the operand of -o OPTION */
 		int lim = strchr(a + 1, 'o') && i + 1 < argc ? i + 2 : i + 1;
+		if (lim == i + 2 && !strcmp(argv[i + 1], "posix"))
+			posix_given = true;
 		int r = sh_parse_set_options(sh, lim, argv, i, &dd, true);
 		if (r < 0) {
 			usage(stderr);
@@ -149,6 +156,10 @@ int sh_main(int argc, char **argv)
 	}
 	if (force_interactive)
 		sh->opts[OPT_INTERACTIVE] = true;
+	/* the extensions (docs/shell.md) are on in interactive shells;
+	 * scripts are POSIX unless they `set +o posix` */
+	if (!posix_given)
+		sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
 	if (cmdstr) {
 		if (i >= argc) {
 			fprintf(stderr, "cshell: -c requires an argument\n");
@@ -185,6 +196,8 @@ int sh_main(int argc, char **argv)
 		params_set(&sh->params, argc - i, argv + i);
 		if (force_interactive || (isatty(0) && isatty(2)))
 			sh->opts[OPT_INTERACTIVE] = true;
+		if (!posix_given)
+			sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
 			jobs_init_control(sh);

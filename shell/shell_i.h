@@ -290,6 +290,7 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
+	OPT_POSIX,     /* --posix: the interactive extensions are off */
 	OPT__COUNT,
 };
 
@@ -529,6 +530,8 @@ struct builtin {
 	bool special;
 };
 const struct builtin *sh_find_builtin(const char *name);
+/* The builtin as this shell sees it: extensions hidden by set -o posix. */
+const struct builtin *sh_builtin(struct sh *sh, const char *name);
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
 		   char **argv);
 struct func *sh_find_func(struct sh *sh, const char *name);

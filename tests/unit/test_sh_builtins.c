@@ -109,6 +109,24 @@ static void test_echo(void **st)
 	assert_out("\\q\\x\n");
 }
 
+/* With the extensions: -n -e -E and clusters of them, as bash. */
+static void test_echo_extensions(void **st)
+{
+	(void)st;
+	stub_set_extensions(sh, true);
+	run(bi_echo, "echo", "-E", "a\\tb", NULL);
+	assert_out("a\\tb\n");
+	run(bi_echo, "echo", "-e", "a\\tb", NULL);
+	assert_out("a\tb\n");
+	run(bi_echo, "echo", "-nE", "-e", "a\\tb", NULL);
+	assert_out("a\tb");
+	run(bi_echo, "echo", "-nx", "a", NULL);
+	assert_out("-nx a\n");
+	run(bi_echo, "echo", "-", "a", NULL);
+	assert_out("- a\n");
+	stub_set_extensions(sh, false);
+}
+
 /* -------------------------------------------------------------- printf */
 
 static void test_printf_conversions(void **st)
@@ -636,6 +654,7 @@ int main(void)
 #define U(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		U(test_echo),
+		U(test_echo_extensions),
 		U(test_printf_conversions),
 		U(test_printf_args),
 		U(test_printf_escapes),
