@@ -1430,20 +1430,34 @@ static struct node *parse_command(struct parser *p)
 	return n;
 }
 
+static bool starts_command(struct parser *p);
+
 static struct node *parse_pipeline(struct parser *p)
 {
-	bool negate = false;
+	bool negate = false, timed = false, time_posix = false;
 	struct node *cmds[64];
 	struct node **v = cmds;
 	int n = 0, alloc = 64;
-	int line;
+	int line = p->lineno;
 
+	/* `time [-p] pipeline` is a reserved word of the extensions */
+	if (sh_extensions(p->sh) && peek_word(p, "time")) {
+		consume(p);
+		timed = true;
+		if (peek_word(p, "-p")) {
+			consume(p);
+			time_posix = true;
+		}
+	}
 	while (peek_word(p, "!")) {
 		consume(p);
 		negate = !negate;
 	}
-	line = p->lineno;
+	if (!timed)
+		line = p->lineno;
 	for (;;) {
+		if (timed && !n && !negate && !starts_command(p))
+			break; /* `time` alone */
 		struct node *c = parse_command(p);
 		if (!c) {
 			peek_tok(p, false);
@@ -1462,14 +1476,16 @@ static struct node *parse_pipeline(struct parser *p)
 		consume(p);
 		skip_newlines(p);
 	}
-	if (n == 1 && !negate)
+	if (n == 1 && !negate && !timed)
 		return v[0];
 	struct node *pn = new_node(p, N_PIPE);
 	pn->lineno = line;
-	pn->u.pipe.cmds = arena_alloc(p->a, n * sizeof(*v));
+	pn->u.pipe.cmds = arena_alloc(p->a, (n ? n : 1) * sizeof(*v));
 	memcpy(pn->u.pipe.cmds, v, n * sizeof(*v));
 	pn->u.pipe.n = n;
 	pn->u.pipe.negate = negate;
+	pn->u.pipe.timed = timed;
+	pn->u.pipe.time_posix = time_posix;
 	return pn;
 }
 

@@ -167,8 +167,10 @@ struct node {
 		} list; /* a ; b & c — background items are N_BG */
 		struct {
 			struct node **cmds;
-			int n;
+			int n; /* 0: `time` alone */
 			bool negate;
+			bool timed;      /* `time` (an extension) */
+			bool time_posix; /* `time -p` */
 		} pipe;
 		struct node *sub; /* BG NOT SUBSHELL GROUP */
 		struct {

@@ -62,6 +62,8 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		words_text(n->u.cmd.args, b);
 		break;
 	case N_PIPE:
+		if (n->u.pipe.timed)
+			cs_buf_adds(b, n->u.pipe.time_posix ? "time -p " : "time ");
 		if (n->u.pipe.negate)
 			cs_buf_adds(b, "! ");
 		for (int i = 0; i < n->u.pipe.n; i++) {

@@ -52,3 +52,44 @@ echo -E x
 --- stdout
 no-source
 -E x
+
+### time-pipeline
+set +o posix
+{ time sleep 0 | false; } 2>err
+echo "status $?"
+grep -c '^real	0m0\.[0-9][0-9][0-9]s$' err
+grep -c '^user	' err
+grep -c '^sys	' err
+--- stdout
+status 1
+1
+1
+1
+
+### time-p-posix-format
+set +o posix
+{ time -p true; } 2>err
+sed 's/[0-9]/N/g' err
+--- stdout
+real N.NN
+user N.NN
+sys N.NN
+
+### time-alone-and-in-current-shell
+set +o posix
+{ time; } 2>err
+grep -c real err
+{ time x=1; } 2>/dev/null
+echo "x=$x"
+{ time ! false; } 2>/dev/null
+echo "status $?"
+--- stdout
+1
+x=1
+status 0
+
+### time-not-reserved-in-posix-mode
+time() { echo "function $*"; }
+time -p x
+--- stdout
+function -p x
