@@ -656,6 +656,19 @@ static bool assignment_shaped(struct word *w)
 	return sh_isname(name);
 }
 
+static struct word *next_word(struct word *w, struct word **rest,
+			      bool *in_brace)
+{
+	struct word *n = w->next;
+
+	if (!n && *in_brace) {
+		n = *rest;
+		*rest = NULL;
+		*in_brace = false;
+	}
+	return n;
+}
+
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out)
 {
@@ -668,12 +681,22 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
 		       !strcmp(c, "local");
 	}
-	for (; w; w = w->next) {
+	bool braces = (flags & EXP_FULL) && sh_extensions(sh);
+	bool in_brace = false;    /* w is one of a brace expansion's words */
+	struct word *rest = NULL; /* and these come after them */
+	for (; w; w = next_word(w, &rest, &in_brace)) {
 		if (decl && assignment_shaped(w)) {
 			sh->lineno = w->lineno ? w->lineno : sh->lineno;
 			strlist_add(sh, out, sh_expand_parts(sh, w->parts,
 						EXP_TILDE | EXP_ASSIGN));
 			continue;
+		}
+		struct word *bw;
+		if (braces && !in_brace && (bw = sh_brace_expand(sh, w))) {
+			/* the expanded words, then on after w */
+			rest = w->next;
+			in_brace = true;
+			w = bw;
 		}
 		if (simple_literal(w)) {
 			strlist_add(sh, out, w->parts->u.lit.text);

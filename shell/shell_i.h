@@ -436,6 +436,9 @@ enum {
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out);
+/* brace.c: the words of w after brace expansion (an extension), or NULL
+ * when it has none (on sh->stack). */
+struct word *sh_brace_expand(struct sh *sh, struct word *w);
 /* Expands one word to one string, no splitting or globbing. */
 char *sh_expand_word(struct sh *sh, struct word *w, int flags);
 char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags);

@@ -93,3 +93,34 @@ time() { echo "function $*"; }
 time -p x
 --- stdout
 function -p x
+
+### brace-lists
+set +o posix
+echo {a,b}c a{b,c{d,e}}f a{,b} pre{x,y}{1,2}
+--- stdout
+ac bc abf acdf acef a ab prex1 prex2 prey1 prey2
+
+### brace-sequences
+set +o posix
+echo {1..3} {3..1} {1..10..4} {01..3} {a..c} {c..a}
+--- stdout
+1 2 3 3 2 1 1 5 9 01 02 03 a b c c b a
+
+### brace-literal-cases
+set +o posix
+x=X
+echo {a} {} "{a,b}" \{a,b\} {a..} $x{1,2} {$x,y}
+--- stdout
+{a} {} {a,b} {a,b} {a..} X1 X2 X y
+
+### brace-not-in-assignments
+set +o posix
+v={a,b}
+echo "$v"
+--- stdout
+{a,b}
+
+### brace-off-in-posix-mode
+echo {a,b} {1..2}
+--- stdout
+{a,b} {1..2}
