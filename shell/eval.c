@@ -941,6 +941,19 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
 		status = 0;
 		break;
+	case N_DBRACKET: {
+		struct savedfd *smark = sh->saved;
+		sh->lineno = n->lineno;
+		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			sh_redirect_undo(sh, smark);
+			status = 2;
+			break;
+		}
+		status = sh_eval_dbracket(sh, n);
+		sh_redirect_undo(sh, smark);
+		checkexit = true;
+		break;
+	}
 	default: {
 		struct savedfd *smark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {

@@ -205,6 +205,9 @@ static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 		if ((flags & EXP_PATTERN) &&
 		    (((f & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\'))
 			r[j++] = '\\';
+		else if ((flags & EXP_REGEX) && (f & F_QUOTED) && c &&
+			 strchr(".[]\\*^$+?(){}|", c))
+			r[j++] = '\\';
 		r[j++] = c;
 	}
 	r[j] = 0;

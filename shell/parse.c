@@ -1388,6 +1388,129 @@ static struct node *parse_simple(struct parser *p)
 	return n;
 }
 
+/* The word after =~ in [[ ]]: ( ) and | belong to the regular
+ * expression, only a blank (or ; & < > newline) outside parentheses ends
+ * it.  Quoted parts match literally. */
+static struct word *read_regex_word(struct parser *p)
+{
+	struct word *w = arena_zalloc(p->a, sizeof(*w));
+	struct pbuild b;
+	int c, depth = 0;
+
+	w->lineno = src_lineno(p->sh);
+	pb_init(&b, p);
+	while ((c = pgetc(p)) == ' ' || c == '\t')
+		;
+	for (;; c = pgetc(p)) {
+		if (c == EOF || c == '\n' ||
+		    (!depth && strchr(" \t;&<>", c))) {
+			ungetc_(p, c);
+			break;
+		}
+		if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (!depth) {
+				ungetc_(p, c);
+				break;
+			}
+			depth--;
+		} else if (c == '\'') {
+			bool any = false;
+			while ((c = rawc(p)) != '\'' && c != EOF) {
+				pb_char(&b, c, true);
+				any = true;
+			}
+			if (!any)
+				pb_empty_quoted(&b);
+			continue;
+		} else if (c == '"') {
+			while ((c = pgetc(p)) != '"' && c != EOF) {
+				if (c == '$') {
+					read_dollar(p, &b, true);
+				} else if (c == '\\') {
+					int d = rawc(p);
+					if (d == EOF || !strchr("$`\"\\", d))
+						pb_char(&b, '\\', true);
+					if (d != EOF)
+						pb_char(&b, d, true);
+				} else {
+					pb_char(&b, c, true);
+				}
+			}
+			pb_empty_quoted(&b);
+			continue;
+		} else if (c == '\\') {
+			c = rawc(p);
+			if (c != EOF)
+				pb_char(&b, c, true);
+			continue;
+		} else if (c == '$') {
+			read_dollar(p, &b, false);
+			continue;
+		}
+		pb_char(&b, c, false);
+	}
+	w->parts = pb_finish(&b);
+	if (!w->parts)
+		synerr(p, "[[: =~ needs a regular expression");
+	return w;
+}
+
+/* [[ expression ]] (an extension): kept as its tokens; dbracket.c
+ * evaluates them. */
+static struct node *parse_dbracket(struct parser *p)
+{
+	struct node *n = new_node(p, N_DBRACKET);
+	int line = p->lineno, alloc = 0;
+
+	consume(p);
+	for (;;) {
+		enum tok t = peek_tok(p, false);
+		struct dbtok d = { DB_WORD, NULL, NULL, false };
+		if (t == T_NEWLINE) {
+			consume(p);
+			continue;
+		}
+		if (t == T_WORD && p->text && !strcmp(p->text, "]]")) {
+			consume(p);
+			break;
+		}
+		if (t == T_EOF)
+			synerr(p, "'[[' on line %d has no ']]'", line);
+		if (t == T_AND)
+			d.kind = DB_AND;
+		else if (t == T_OR)
+			d.kind = DB_OR;
+		else if (t == T_LPAREN)
+			d.kind = DB_LPAREN;
+		else if (t == T_RPAREN)
+			d.kind = DB_RPAREN;
+		else if (t == T_REDIR && (p->rtype == R_IN || p->rtype == R_OUT))
+			d.kind = p->rtype == R_IN ? DB_LT : DB_GT;
+		else if (t != T_WORD)
+			synerr(p, "unexpected %s in '[['", tok_desc(p));
+		d.w = p->word;
+		d.op = p->text;
+		consume(p);
+		if (n->u.dbr.n + 2 > alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			struct dbtok *v = arena_alloc(p->a, alloc * sizeof(*v));
+			if (n->u.dbr.n)
+				memcpy(v, n->u.dbr.v, n->u.dbr.n * sizeof(*v));
+			n->u.dbr.v = v;
+		}
+		n->u.dbr.v[n->u.dbr.n++] = d;
+		if (d.op && !strcmp(d.op, "=~")) {
+			struct dbtok r = { DB_WORD, read_regex_word(p), NULL, true };
+			n->u.dbr.v[n->u.dbr.n++] = r;
+		}
+	}
+	if (!n->u.dbr.n)
+		synerr(p, "'[[ ]]' needs an expression");
+	return n;
+}
+
 static struct node *parse_command(struct parser *p)
 {
 	struct node *n;
@@ -1411,6 +1534,8 @@ static struct node *parse_command(struct parser *p)
 			n = parse_for(p);
 		else if (!strcmp(s, "case"))
 			n = parse_case(p);
+		else if (!strcmp(s, "[[") && sh_extensions(p->sh))
+			n = parse_dbracket(p);
 		else if (sh_is_reserved(s) && strcmp(s, "!"))
 			synerr(p, "unexpected '%s'", s);
 		else {

@@ -138,6 +138,17 @@ enum node_type {
 	N_FOR,
 	N_CASE,
 	N_FUNCDEF,
+	N_DBRACKET, /* [[ … ]] (an extension) */
+};
+
+/* One token of [[ … ]]: a word (op: its text when a plain word, for the
+ * operators) or one of && || ( ) < >. */
+enum db_kind { DB_WORD, DB_AND, DB_OR, DB_LPAREN, DB_RPAREN, DB_LT, DB_GT };
+struct dbtok {
+	enum db_kind kind;
+	struct word *w;
+	const char *op;
+	bool regex; /* the word after =~ */
 };
 
 struct case_item {
@@ -190,6 +201,10 @@ struct node {
 			char *name;
 			struct node *body;
 		} func;
+		struct {
+			struct dbtok *v;
+			int n;
+		} dbr;
 	} u;
 };
 
@@ -431,6 +446,7 @@ enum {
 	EXP_TILDE = 1 << 1,
 	EXP_ASSIGN = 1 << 2, /* tilde after : too */
 	EXP_PATTERN = 1 << 3,/* result is a pattern: escape quoted chars */
+	EXP_REGEX = 1 << 4,  /* result is an ERE: escape quoted chars */
 };
 /* Expands a list of words into fields (allocated on sh->stack).
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */
@@ -447,6 +463,9 @@ bool sh_pmatch(const char *pattern, const char *s);
 void strlist_add(struct sh *sh, struct strlist *l, char *s);
 /* Quotes s for re-input (set, export -p, trap, set -x). */
 void sh_quote(struct cs_buf *b, const char *s);
+
+/* dbracket.c: runs [[ … ]], returns 0, 1 or 2 (error). */
+int sh_eval_dbracket(struct sh *sh, struct node *n);
 
 /* eval.c */
 int sh_eval(struct sh *sh, struct node *n, int flags);

@@ -124,3 +124,68 @@ echo "$v"
 echo {a,b} {1..2}
 --- stdout
 {a,b} {1..2}
+
+### dbracket-patterns
+set +o posix
+x='hello world'
+[[ $x == hello* ]] && echo glob
+[[ $x == "hello*" ]] || echo quoted-literal
+[[ $x != h?llo* ]] || echo not-equal
+[[ $x = *" "* ]] && echo no-splitting
+--- stdout
+glob
+quoted-literal
+not-equal
+no-splitting
+
+### dbracket-regex
+set +o posix
+[[ abc =~ ^a(b|c)+$ ]] && echo "match $BASH_REMATCH $BASH_REMATCH_1"
+[[ a.c =~ a"."c ]] && echo quoted-dot
+[[ abc =~ a"."c ]] || echo quoted-dot-literal
+[[ x =~ y ]] || echo "no match [${BASH_REMATCH-unset}]"
+[[ x =~ "(" ]]
+echo "status $?"
+--- stdout
+match abc c
+quoted-dot
+quoted-dot-literal
+no match [unset]
+status 1
+
+### dbracket-logic-and-tests
+set +o posix
+[[ -n x && -z "" ]] && echo and
+[[ ! -f /nonexistent ]] && echo not
+[[ ( a < b ) && ! ( b < a ) ]] && echo parens-lt
+[[ 10 -gt 9 ]] && echo numeric
+[[ a == b || -d / ]] && echo or
+y=
+[[ $y ]] || echo empty
+[[ -d / || $(echo evaluated >&2) ]] 2>err && [ ! -s err ] && echo short-circuit
+--- stdout
+and
+not
+parens-lt
+numeric
+or
+empty
+short-circuit
+
+### dbracket-errors-and-errexit
+set +o posix
+[[ a b ]] 2>/dev/null
+echo "status $?"
+set -e
+if [[ a == b ]]; then :; fi
+[[ a == b ]]
+echo not-reached
+--- stdout
+status 2
+--- status 1
+
+### dbracket-not-reserved-in-posix-mode
+[[ 2>/dev/null
+echo "status $?"
+--- stdout
+status 127
