@@ -78,8 +78,10 @@ static void set_chld_default(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigchld;
 	sigemptyset(&sa.sa_mask);
-	/* restarted: a read or a foreground wait is no reason to stop */
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	/* restarted: a read or a foreground wait is no reason to stop.
+	 * Not SA_NOCLDSTOP: a forked child keeps the flag, and the
+	 * sandbox join relay in it must hear of its command's stops */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
