@@ -234,6 +234,13 @@ struct word *sh_brace_expand(struct sh *sh, struct word *w)
 	size_t cap = 0;
 	bool any = false;
 
+	/* most words have no brace: nothing to build */
+	for (struct wpart *p = w->parts; p && !any; p = p->next)
+		any = p->type == WP_LIT && !p->quoted &&
+		      memchr(p->u.lit.text, '{', p->u.lit.len);
+	if (!any)
+		return NULL;
+	any = false;
 	for (struct wpart *p = w->parts; p; p = p->next) {
 		if (p->type == WP_LIT && !p->quoted) {
 			for (size_t i = 0; i < p->u.lit.len; i++) {

@@ -247,3 +247,10 @@ printf '%s|' $'ab\0cd'e $''x
 echo
 --- stdout
 abe|x|
+
+### dollar-single-quote-not-in-heredoc
+cat <<END
+$'a\tb'
+END
+--- stdout
+$'a\tb'
