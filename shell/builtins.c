@@ -326,8 +326,8 @@ static void list_options(struct sh *sh, bool reinput)
 
 /* Option parsing shared by `set` and the command line.  Returns the index
  * of the first operand, or -1 after a diagnostic.  *dashdash is set when
- * "--" or "-" ended the options (positional parameters are then set even
- * when none follow). */
+ * "--" ended the options (positional parameters are then set even when
+ * none follow). */
 int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			 bool *dashdash, bool cmdline)
 {
@@ -335,12 +335,13 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if ((a[0] != '-' && a[0] != '+') || !a[1]) {
-			if (!strcmp(a, "-")) {
-				/* dash: turns off -x and -v, ends options */
+			/* a lone - or + ends the options, and leaves the
+			 * positional parameters alone unless operands follow
+			 * (dash, bash); - also turns off -x and -v (dash) */
+			if (!strcmp(a, "-"))
 				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] = false;
-				*dashdash = true;
+			if (!strcmp(a, "-") || !strcmp(a, "+"))
 				i++;
-			}
 			break;
 		}
 		if (!strcmp(a, "--")) {

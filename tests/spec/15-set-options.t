@@ -331,3 +331,16 @@ prompt-on-stderr
 set -n; echo not-run
 echo not-run-either
 --- stdout
+
+### set-lone-plus-and-minus-keep-params
+set -- a b
+set +
+echo "$# $*"
+set -
+echo "$# $*"
+set + z
+echo "$# $*"
+--- stdout
+2 a b
+2 a b
+1 z
