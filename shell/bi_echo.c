@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bi_echo.c — `echo` as dash does it (XSI): -n as the first argument only,
- * backslash escapes always interpreted, \c ends all output.  Also the
- * escape decoder shared with printf's %b.
+ * backslash escapes always interpreted, \c ends all output.  With the
+ * extensions on (not --posix), leading -n -e -E words (and clusters of
+ * them, as in bash) are options: -E turns the escapes off, -e back on.
+ * Also the escape decoder shared with printf's %b.
  */
 #include <string.h>
 
@@ -83,15 +85,28 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero)
 int bi_echo(struct sh *sh, int argc, char **argv)
 {
 	int i = 1;
-	bool nl = true;
+	bool nl = true, esc = true;
 
-	(void)sh;
-	if (argc > 1 && !strcmp(argv[1], "-n")) {
-		nl = false;
-		i++;
+	if (!sh_extensions(sh)) {
+		if (argc > 1 && !strcmp(argv[1], "-n")) {
+			nl = false;
+			i++;
+		}
+	} else {
+		for (; i < argc && argv[i][0] == '-' && argv[i][1] &&
+		       !argv[i][strspn(argv[i] + 1, "neE") + 1]; i++) {
+			for (const char *c = argv[i] + 1; *c; c++) {
+				if (*c == 'n')
+					nl = false;
+				else
+					esc = *c == 'e';
+			}
+		}
 	}
 	for (; i < argc; i++) {
-		if (!sh_print_escaped(argv[i], false))
+		if (!esc)
+			fputs(argv[i], stdout);
+		else if (!sh_print_escaped(argv[i], false))
 			return 0;
 		if (i + 1 < argc)
 			putchar(' ');

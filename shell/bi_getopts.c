@@ -83,7 +83,8 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 		return 0;
 	}
 	if (spec[1] != ':') {
-		finish(sh, name, optc, "", oind);
+		/* no option-argument: OPTARG unset (POSIX; dash sets "") */
+		finish(sh, name, optc, NULL, oind);
 		return 0;
 	}
 	if (cluster_pos) {

@@ -56,6 +56,7 @@ int bi_printf(struct sh *sh, int argc, char **argv);
 int bi_read(struct sh *sh, int argc, char **argv);
 int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
+int bi_ulimit(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
 /* The builtins of other modules' commands (help.c, bi_sandbox.c,
  * bi_image.c, bi_monitor.c). */
@@ -68,6 +69,10 @@ int bi_sandbox_stats(struct sh *sh, int argc, char **argv); /* sandbox stats */
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
 bool sh_print_escaped(const char *s, bool octal_needs_zero);
+
+/* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
+ * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
+bool sh_extensions(struct sh *sh);
 
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */

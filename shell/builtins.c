@@ -85,7 +85,9 @@ static int bi_return(struct sh *sh, int argc, char **argv)
 	}
 	sh->skip = SKIP_FUNC;
 	sh->skipcount = 0;
-	return (int)(n & 0xff);
+	/* the function's status from here on: enclosing commands (`!`, a
+	 * loop condition) leave it alone while the return is under way */
+	return sh->status = (int)(n & 0xff);
 }
 
 static int bi_exit(struct sh *sh, int argc, char **argv)
@@ -112,7 +114,7 @@ static int bi_eval(struct sh *sh, int argc, char **argv)
 	}
 	char *s = arena_strndup(sh->stack, b.buf, b.len);
 	cs_buf_release(&b);
-	sh->status = 0;
+	/* $? stays that of the command before eval (XCU 2.15) */
 	return sh_eval_string(sh, s, "eval");
 }
 
@@ -168,7 +170,6 @@ static int bi_dot(struct sh *sh, int argc, char **argv)
 	int saveline = sh->lineno;
 	src_push_string(sh, text, strlen(text), 1);
 	struct source *mine = sh->src;
-	sh->status = 0;
 	int funcdepth = sh->funcdepth;
 	int st = sh_run_source(sh, false);
 	while (sh->src && sh->src != mine)
@@ -213,8 +214,10 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 			st = 1;
 			continue;
 		}
+		/* a readonly variable: an error of a special builtin, which
+		 * ends a non-interactive shell (XCU 2.8.1) */
 		if (var_set(sh, name, eq ? eq + 1 : NULL, flag) < 0)
-			st = 1;
+			st = sh_special_error(sh, 2);
 	}
 	return st;
 }
@@ -261,7 +264,7 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 			continue;
 		}
 		if (sh_unsetvar(sh, argv[i]) < 0)
-			st = 1;
+			st = sh_special_error(sh, 2);
 	}
 	return st;
 }
@@ -275,7 +278,8 @@ static const struct {
 	{ "monitor", OPT_MONITOR },     { "noclobber", OPT_NOCLOBBER },
 	{ "noexec", OPT_NOEXEC },       { "noglob", OPT_NOGLOB },
 	{ "nolog", OPT_NOLOG },         { "nounset", OPT_NOUNSET },
-	{ "pipefail", OPT_PIPEFAIL },   { "verbose", OPT_VERBOSE },
+	{ "pipefail", OPT_PIPEFAIL },   { "posix", OPT_POSIX },
+	{ "verbose", OPT_VERBOSE },
 	{ "vi", OPT_VI },               { "emacs", OPT_EMACS },
 	{ "xtrace", OPT_XTRACE },
 };
@@ -323,8 +327,8 @@ static void list_options(struct sh *sh, bool reinput)
 
 /* Option parsing shared by `set` and the command line.  Returns the index
  * of the first operand, or -1 after a diagnostic.  *dashdash is set when
- * "--" or "-" ended the options (positional parameters are then set even
- * when none follow). */
+ * "--" ended the options (positional parameters are then set even when
+ * none follow). */
 int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			 bool *dashdash, bool cmdline)
 {
@@ -332,12 +336,13 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if ((a[0] != '-' && a[0] != '+') || !a[1]) {
-			if (!strcmp(a, "-")) {
-				/* dash: turns off -x and -v, ends options */
+			/* a lone - or + ends the options, and leaves the
+			 * positional parameters alone unless operands follow
+			 * (dash, bash); - also turns off -x and -v (dash) */
+			if (!strcmp(a, "-"))
 				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] = false;
-				*dashdash = true;
+			if (!strcmp(a, "-") || !strcmp(a, "+"))
 				i++;
-			}
 			break;
 		}
 		if (!strcmp(a, "--")) {
@@ -381,9 +386,12 @@ static int bi_set(struct sh *sh, int argc, char **argv)
 		var_list(sh, 0, NULL);
 		return 0;
 	}
+	bool monitor = sh->opts[OPT_MONITOR];
 	int i = sh_parse_set_options(sh, argc, argv, 1, &dd, false);
 	if (i < 0)
 		return sh_special_error(sh, 2);
+	if (sh->opts[OPT_MONITOR] && !monitor)
+		jobs_monitor_on(sh);
 	if (i < argc || dd) {
 		params_free(&sh->params);
 		params_set(&sh->params, argc - i, argv + i);
@@ -563,7 +571,7 @@ static int bi_cd(struct sh *sh, int argc, char **argv)
 		free(cwd);
 	}
 	if (oldpwd)
-		var_set(sh, "OLDPWD", oldpwd, 0);
+		var_set(sh, "OLDPWD", oldpwd, SH_VAR_EXPORT); /* as dash, bash */
 	var_set(sh, "PWD", newpwd, 0);
 	if (print)
 		printf("%s\n", newpwd);
@@ -590,6 +598,11 @@ static int bi_pwd(struct sh *sh, int argc, char **argv)
 		return 0;
 	}
 	char *cwd = getcwd(NULL, 0);
+	if (!cwd && errno == ENOENT && !physical && pwd && pwd[0] == '/') {
+		/* the directory was removed: $PWD is still where we are */
+		printf("%s\n", pwd);
+		return 0;
+	}
 	if (!cwd) {
 		sh_err(sh, "pwd: %s", strerror(errno));
 		return 1;
@@ -830,7 +843,7 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 			printf("%s\n", name);
 		return 0;
 	}
-	const struct builtin *b = sh_find_builtin(name);
+	const struct builtin *b = sh_builtin(sh, name);
 	if (b && b->special) {
 		printf(verbose ? "%s is a special shell builtin\n" : "%s\n", name);
 		return 0;
@@ -897,7 +910,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 				st = 127;
 		return st;
 	}
-	const struct builtin *b = sh_find_builtin(argv[i]);
+	const struct builtin *b = sh_builtin(sh, argv[i]);
 	if (b) {
 		bool save = sh->in_command;
 		sh->in_command = true;
@@ -1137,11 +1150,13 @@ static const struct builtin builtins[] = {
 	{ "sb", bi_sandbox, false },
 	{ "set", bi_set, true },
 	{ "shift", bi_shift, true },
+	{ "source", bi_dot, false },
 	{ "test", bi_test, false },
 	{ "times", bi_times, true },
 	{ "trap", bi_trap, true },
 	{ "true", bi_colon, false },
 	{ "type", bi_type, false },
+	{ "ulimit", bi_ulimit, false },
 	{ "umask", bi_umask, false },
 	{ "unalias", bi_unalias, false },
 	{ "unset", bi_unset, true },
@@ -1157,6 +1172,16 @@ const struct builtin *sh_find_builtin(const char *name)
 {
 	return bsearch(name, builtins, CS_ARRAY_SIZE(builtins),
 		       sizeof(builtins[0]), cmp_builtin);
+}
+
+const struct builtin *sh_builtin(struct sh *sh, const char *name)
+{
+	const struct builtin *b = sh_find_builtin(name);
+
+	/* `source` is bash's name for `.`: an extension */
+	if (b && !sh_extensions(sh) && !strcmp(name, "source"))
+		return NULL;
+	return b;
 }
 
 const char *sh_builtin_name(size_t i)

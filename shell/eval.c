@@ -13,8 +13,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
@@ -70,6 +73,8 @@ void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 void sh_forked(struct sh *sh)
 {
 	sh->subshell = true;
+	/* a subshell of an EXIT trap action runs its own EXIT trap */
+	sh->exiting = false;
 	trap_reset_for_child(sh);
 	while (sh->jobs) {
 		struct job *j = sh->jobs;
@@ -254,7 +259,7 @@ void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
 	for (; env && *env; env++)
 		var_setn(sh, *env, SH_VAR_EXPORT);
 	/* joined: builtins and functions run there too */
-	bi = sh_find_builtin(argv[0]);
+	bi = sh_builtin(sh, argv[0]);
 	fn = bi && bi->special ? NULL : sh_find_func(sh, argv[0]);
 	if (fn) {
 		int argc = 0;
@@ -321,7 +326,17 @@ struct tmpvar {
 	bool existed;
 };
 
-static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
+/* The shell's standard error before the redirections made since mark:
+ * set -x traces a command there. */
+static int stderr_before(struct sh *sh, struct savedfd *mark)
+{
+	for (struct savedfd *s = sh->saved; s && s != mark; s = s->next)
+		if (s->fd == 2)
+			return s->saved;
+	return 2;
+}
+
+static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 		   char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -344,46 +359,62 @@ static void xtrace(struct sh *sh, struct strlist *assigns, int argc,
 		b.len--;
 	cs_buf_addc(&b, '\n');
 	fflush(stdout);
-	cs_write_all(2, b.buf, b.len);
+	if (fd >= 0)
+		cs_write_all(fd, b.buf, b.len);
 	cs_buf_release(&b);
 }
 
-/* Expands NAME=value words to "NAME=value" strings. */
-static void expand_assigns(struct sh *sh, struct word *w, struct strlist *out)
+static void save_assign(struct sh *sh, const char *assign,
+			struct tmpvar **head)
+{
+	char *eq = strchr(assign, '=');
+	struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
+
+	t->name = arena_strndup(sh->stack, assign, eq - assign);
+	struct var *v = var_lookup(sh, t->name);
+	if (v) {
+		t->existed = true;
+		t->value = v->value ? arena_strdup(sh->stack, v->value) : NULL;
+		t->flags = v->flags;
+	}
+	t->next = *head;
+	*head = t;
+}
+
+/* Expands and assigns the NAME=value words one by one, left to right, so
+ * that each sees the ones before it (x=5 y=$((x+2)) cmd).  With saved,
+ * the old values are kept there for restore_assigns.  The expanded words
+ * are added to out (for set -x).  Returns -1 when a variable is readonly. */
+static int assign_words(struct sh *sh, struct word *w, int flags,
+			struct tmpvar **saved, struct strlist *out)
 {
 	for (; w; w = w->next) {
 		sh->lineno = w->lineno;
 		char *s = sh_expand_parts(sh, w->parts, EXP_TILDE | EXP_ASSIGN);
 		strlist_add(sh, out, s);
-	}
-}
-
-static int apply_assigns(struct sh *sh, struct strlist *a, int flags)
-{
-	for (int i = 0; i < a->n; i++)
-		if (var_setn(sh, a->v[i], flags) < 0)
+		if (saved)
+			save_assign(sh, s, saved);
+		if (var_setn(sh, s, flags) < 0)
 			return -1;
+	}
 	return 0;
 }
 
-static struct tmpvar *save_assigns(struct sh *sh, struct strlist *a)
+/* The name of an assignment word (its first part starts "NAME="). */
+static bool assigns_readonly(struct sh *sh, struct word *w)
 {
-	struct tmpvar *head = NULL;
-
-	for (int i = 0; i < a->n; i++) {
-		char *eq = strchr(a->v[i], '=');
-		struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
-		t->name = arena_strndup(sh->stack, a->v[i], eq - a->v[i]);
-		struct var *v = var_lookup(sh, t->name);
-		if (v) {
-			t->existed = true;
-			t->value = v->value ? arena_strdup(sh->stack, v->value) : NULL;
-			t->flags = v->flags;
+	for (; w; w = w->next) {
+		const char *s = w->parts->u.lit.text;
+		size_t n = strcspn(s, "=");
+		char *name = arena_strndup(sh->stack, s, n);
+		struct var *v = var_lookup(sh, name);
+		if (v && (v->flags & SH_VAR_READONLY)) {
+			sh->lineno = w->lineno;
+			sh_err(sh, "%s: is read only", name);
+			return true;
 		}
-		t->next = head;
-		head = t;
 	}
-	return head;
+	return false;
 }
 
 static void restore_assigns(struct sh *sh, struct tmpvar *t)
@@ -402,6 +433,25 @@ static void restore_assigns(struct sh *sh, struct tmpvar *t)
 			v->flags = 0;
 		var_set(sh, t->name, t->value, t->flags);
 	}
+}
+
+/* Is this `exec`, or `exec` run through `command` (options -p, --)?
+ * Its redirections then stay in the shell. */
+static bool runs_exec(struct strlist *args)
+{
+	int i = 0;
+
+	while (i < args->n && !strcmp(args->v[i], "command")) {
+		for (i++; i < args->n && args->v[i][0] == '-'; i++) {
+			if (!strcmp(args->v[i], "--")) {
+				i++;
+				break;
+			}
+			if (strspn(args->v[i] + 1, "p") != strlen(args->v[i] + 1))
+				return false; /* -v, -V: only describes */
+		}
+	}
+	return i < args->n && !strcmp(args->v[i], "exec");
 }
 
 static int eval_cmd(struct sh *sh, struct node *n, int flags)
@@ -425,12 +475,12 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 		for (struct word *w = n->u.cmd.assigns; w; w = w->next) {
 			struct strlist one = { 0 };
-			sh->lineno = w->lineno;
-			strlist_add(sh, &one, sh_expand_parts(sh, w->parts,
-							      EXP_TILDE | EXP_ASSIGN));
+			struct word save = *w;
+			save.next = NULL;
+			int r = assign_words(sh, &save, 0, NULL, &one);
 			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, &one, 0, NULL);
-			if (apply_assigns(sh, &one, 0) < 0) {
+				xtrace(sh, 2, &one, 0, NULL);
+			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])
 					sh_raise(sh, 2);
@@ -461,7 +511,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 	}
 	if (!targets.n && !strchr(name, '/')) {
-		bi = sh_find_builtin(name);
+		bi = sh_builtin(sh, name);
 		if (!bi || !bi->special) {
 			fn = sh_find_func(sh, name);
 			if (fn)
@@ -487,6 +537,13 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !targets.n;
 		struct job *j = NULL;
 		int statusp[2] = { -1, -1 };
+		/* a readonly variable: an assignment error, fatal (XCU 2.8.1);
+		 * checked here, the child would only fail itself */
+		if (assigns_readonly(sh, n->u.cmd.assigns))
+			sh_raise(sh, 2);
+		/* searched here, not in the child, so that `hash` remembers */
+		if (!targets.n)
+			sh_find_command(sh, name, NULL);
 		if (targets.n > 1 && pipe2(statusp, O_CLOEXEC) < 0)
 			statusp[0] = statusp[1] = -1;
 		if (!direct) {
@@ -496,13 +553,13 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 		if (pid == 0) {
 			/* the trace goes where stderr was before redirection */
-			expand_assigns(sh, n->u.cmd.assigns, &assigns);
+			if (assign_words(sh, n->u.cmd.assigns, SH_VAR_EXPORT,
+					 NULL, &assigns) < 0)
+				_exit(2);
 			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, &assigns, args.n, args.v);
+				xtrace(sh, 2, &assigns, args.n, args.v);
 			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
 				_exit(2);
-			if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0)
-				_exit(1);
 			if (targets.n > 1)
 				sh_fanout(sh, &targets, args.v, statusp[1]);
 			if (targets.n == 1)
@@ -523,30 +580,30 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 
 	/* builtin or function: in this shell */
 	struct savedfd *mark = sh->saved;
-	bool is_exec = bi && !strcmp(bi->name, "exec");
-	expand_assigns(sh, n->u.cmd.assigns, &assigns);
-	if (sh->opts[OPT_XTRACE])
-		xtrace(sh, &assigns, args.n, args.v);
+	bool is_exec = bi && runs_exec(&args);
+	bool special = bi && bi->special;
+	struct tmpvar *saved = NULL;
 	if (n->redirs && sh_redirect(sh, n->redirs, !is_exec) < 0) {
 		sh_redirect_undo(sh, mark);
-		if (bi && bi->special)
+		if (special)
 			return sh_special_error(sh, 2);
 		return 2;
 	}
-	struct tmpvar *saved = NULL;
-	if (bi && bi->special) {
-		if (apply_assigns(sh, &assigns, 0) < 0) {
-			sh_redirect_undo(sh, mark);
-			return sh_special_error(sh, 2);
-		}
-	} else if (assigns.n) {
-		saved = save_assigns(sh, &assigns);
-		if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0) {
-			restore_assigns(sh, saved);
-			sh_redirect_undo(sh, mark);
-			return 1;
-		}
+	/* before a special builtin they stay (exported when exec runs a
+	 * command: it must see them); before others they are undone */
+	int r = assign_words(sh, n->u.cmd.assigns,
+			     special ? (is_exec && args.n > 1 ? SH_VAR_EXPORT : 0)
+				     : SH_VAR_EXPORT,
+			     special ? NULL : &saved, &assigns);
+	if (r < 0) {
+		/* an assignment error ends a non-interactive shell, whatever
+		 * the command (XCU 2.8.1) */
+		restore_assigns(sh, saved);
+		sh_redirect_undo(sh, mark);
+		sh_raise(sh, 2);
 	}
+	if (sh->opts[OPT_XTRACE])
+		xtrace(sh, stderr_before(sh, mark), &assigns, args.n, args.v);
 	if (fn) {
 		status = sh_call_func(sh, fn, args.n, args.v, flags);
 	} else {
@@ -567,9 +624,42 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 /* ------------------------------------------------------------------ */
 /* Compound commands */
 
-static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
+/* $PIPESTATUS (an extension): the statuses of the last pipeline's
+ * commands, space-separated as cshell has no arrays. */
+static void set_pipestatus(struct sh *sh, const struct job *j, int status)
+{
+	char buf[64];
+	struct cs_buf b = CS_BUF_INIT;
+
+	if (!sh_extensions(sh))
+		return;
+	if (!j) {
+		snprintf(buf, sizeof(buf), "%d", status);
+		var_set(sh, "PIPESTATUS", buf, 0);
+		return;
+	}
+	for (int i = 0; i < j->nprocs; i++) {
+		snprintf(buf, sizeof(buf), "%s%d", i ? " " : "",
+			 sh_waitstatus(j->procs[i].status));
+		cs_buf_adds(&b, buf);
+	}
+	var_set(sh, "PIPESTATUS", b.buf ? b.buf : "", 0);
+	cs_buf_release(&b);
+}
+
+static int run_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 {
 	int prev = -1;
+
+	if (n->u.pipe.n == 0)
+		return 0; /* `time` alone */
+	if (n->u.pipe.n == 1 && !bg) {
+		/* `! cmd`: cmd runs in this shell (assignments, cd, return,
+		 * exit, break act here); set -e ignores it */
+		int st = sh_eval(sh, n->u.pipe.cmds[0],
+				 (flags & ~EV_EXIT) | EV_TESTED);
+		return n->u.pipe.negate ? !st : st;
+	}
 	struct job *j = job_new(sh, n->u.pipe.n, NULL);
 
 	j->cmdtext = job_text_node(n);
@@ -615,14 +705,74 @@ static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
 	if (bg) {
 		j->background = true;
 		sh->lastbg = j->procs[j->nprocs - 1].pid;
-		if (jobs_control_active(sh))
+		if (jobs_control_active(sh) && sh->opts[OPT_INTERACTIVE])
 			fprintf(stderr, "[%d] %ld\n", j->id, (long)sh->lastbg);
 		return 0;
 	}
 	int st = job_wait(sh, j);
+	set_pipestatus(sh, j, st);
 	job_free(sh, j);
 	if (n->u.pipe.negate)
 		st = !st;
+	return st;
+}
+
+static double tv_sec(struct timeval tv)
+{
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* CPU seconds of the shell and its waited-for children. */
+static void cpu_times(double *user, double *sys)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	*user = tv_sec(self.ru_utime) + tv_sec(kids.ru_utime);
+	*sys = tv_sec(self.ru_stime) + tv_sec(kids.ru_stime);
+}
+
+static void print_duration(struct cs_buf *b, const char *name, double s)
+{
+	char tmp[64];
+	int m = (int)(s / 60);
+
+	snprintf(tmp, sizeof(tmp), "%s\t%dm%.3fs\n", name, m, s - m * 60);
+	cs_buf_adds(b, tmp);
+}
+
+/* `time [-p] pipeline` (an extension): real, user and system time of the
+ * pipeline on the shell's standard error, as bash prints them; -p in the
+ * format of POSIX time(1). */
+static int eval_pipe(struct sh *sh, struct node *n, int flags, bool bg)
+{
+	struct timespec t0, t1;
+	double u0, s0, u1, s1;
+	struct cs_buf b = CS_BUF_INIT;
+	char tmp[128];
+
+	if (!n->u.pipe.timed || bg)
+		return run_pipe(sh, n, flags, bg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cpu_times(&u0, &s0);
+	int st = run_pipe(sh, n, flags & ~EV_EXIT, bg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cpu_times(&u1, &s1);
+	double real = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (n->u.pipe.time_posix) {
+		snprintf(tmp, sizeof(tmp), "real %.2f\nuser %.2f\nsys %.2f\n",
+			 real, u1 - u0, s1 - s0);
+		cs_buf_adds(&b, tmp);
+	} else {
+		cs_buf_addc(&b, '\n');
+		print_duration(&b, "real", real);
+		print_duration(&b, "user", u1 - u0);
+		print_duration(&b, "sys", s1 - s0);
+	}
+	fflush(stdout);
+	cs_write_all(2, b.buf, b.len);
+	cs_buf_release(&b);
 	return st;
 }
 
@@ -653,7 +803,7 @@ static int eval_bg(struct sh *sh, struct node *n)
 {
 	struct node *sub = n->u.sub;
 
-	if (sub->type == N_PIPE && !sub->u.pipe.negate)
+	if (sub->type == N_PIPE && !sub->u.pipe.negate && !sub->u.pipe.timed)
 		return eval_pipe(sh, sub, 0, true);
 	struct job *j = job_new(sh, 1, NULL);
 	j->cmdtext = job_text_node(sub);
@@ -672,7 +822,7 @@ static int eval_bg(struct sh *sh, struct node *n)
 		sh_exit(sh, sh_eval(sh, sub, EV_EXIT));
 	}
 	sh->lastbg = pid;
-	if (jobs_control_active(sh))
+	if (jobs_control_active(sh) && sh->opts[OPT_INTERACTIVE])
 		fprintf(stderr, "[%d] %ld\n", j->id, (long)pid);
 	return 0;
 }
@@ -790,6 +940,9 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 
 	if (!n)
 		return 0;
+	/* set -n: read commands, run none (an interactive shell ignores it) */
+	if (sh->opts[OPT_NOEXEC] && !sh->opts[OPT_INTERACTIVE])
+		return 0;
 	if (++sh->evaldepth > MAX_EVAL_DEPTH) {
 		sh->evaldepth = 0;
 		sh_err(sh, "evaluation nested too deeply (recursion?)");
@@ -799,6 +952,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	switch (n->type) {
 	case N_CMD:
 		status = eval_cmd(sh, n, flags);
+		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
 	case N_PIPE:
@@ -823,6 +977,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 					 last ? flags : flags & ~EV_EXIT);
 			if (sh->skip)
 				break;
+			jobs_reap_pending(sh);
 			if (sh->anypending)
 				trap_run_pending(sh);
 		}
@@ -835,12 +990,26 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		break;
 	case N_SUBSHELL:
 		status = eval_subshell(sh, n, flags);
+		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
 	case N_FUNCDEF:
 		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
 		status = 0;
 		break;
+	case N_DBRACKET: {
+		struct savedfd *smark = sh->saved;
+		sh->lineno = n->lineno;
+		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			sh_redirect_undo(sh, smark);
+			status = 2;
+			break;
+		}
+		status = sh_eval_dbracket(sh, n);
+		sh_redirect_undo(sh, smark);
+		checkexit = true;
+		break;
+	}
 	default: {
 		struct savedfd *smark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
@@ -855,7 +1024,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	}
 	arena_release(sh->stack, &mark);
 	sh->evaldepth--;
-	sh->status = status;
+	if (sh->skip == SKIP_FUNC)
+		status = sh->status; /* set by return */
+	else
+		sh->status = status;
 	if (checkexit && status && sh->opts[OPT_ERREXIT] &&
 	    !(flags & EV_TESTED) && !sh->skip)
 		sh_exit(sh, status);
@@ -985,6 +1157,7 @@ int sh_run_source(struct sh *sh, bool toplevel)
 			sh->cur_arena = save;
 		}
 		arena_unref(a);
+		jobs_reap_pending(sh);
 		if (sh->anypending)
 			trap_run_pending(sh);
 		if (sh->skip)

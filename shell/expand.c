@@ -144,6 +144,14 @@ static bool param_isset(struct sh *sh, const char *name, bool colon)
 			return false;
 		if (sh->params.n == 1 && !sh->params.v[0][0])
 			return false;
+		/* $*: null when "$*" is, i.e. all empty and joined by an
+		 * empty IFS (POSIX.1-2024 XCU 2.6.2) */
+		if (name[0] == '*' && !ifs_value(sh)[0]) {
+			for (int i = 0; i < sh->params.n; i++)
+				if (sh->params.v[i][0])
+					return true;
+			return false;
+		}
 		return true;
 	}
 	if (!v)
@@ -195,7 +203,10 @@ static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 		if ((f & F_MARK) || ((f & F_HARD) && !c))
 			continue;
 		if ((flags & EXP_PATTERN) &&
-		    (((f & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\'))
+		    (((f & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\'))
+			r[j++] = '\\';
+		else if ((flags & EXP_REGEX) && (f & F_QUOTED) && c &&
+			 strchr(".[]\\*^$+?(){}|", c))
 			r[j++] = '\\';
 		r[j++] = c;
 	}
@@ -320,7 +331,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 		}
 		if (op >= PO_RSHORT) {
 			char *pat = sh_expand_parts(sh, p->u.param.arg,
-						    EXP_PATTERN);
+						    EXP_PATTERN | EXP_TILDE);
 			bool star = name[0] == '*';
 			const char *ifs = ifs_value(sh);
 			char sep = star ? ifs[0] : ' ';
@@ -356,7 +367,9 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	if (!v)
 		v = "";
 	if (op >= PO_RSHORT) {
-		char *pat = sh_expand_parts(sh, p->u.param.arg, EXP_PATTERN);
+		/* the word is tilde-expanded too (XCU 2.6.2) */
+		char *pat = sh_expand_parts(sh, p->u.param.arg,
+					    EXP_PATTERN | EXP_TILDE);
 		v = strip_pattern(sh, v, pat, op);
 	}
 	xb_add(sh, x, v, strlen(v), vflags);
@@ -519,7 +532,7 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	size_t j = 0;
 	for (size_t i = 0; i < fl->n; i++) {
 		char c = fl->s[i];
-		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\", c)) || c == '\\')
+		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\')
 			pat[j++] = '\\';
 		pat[j++] = c;
 	}
@@ -646,6 +659,19 @@ static bool assignment_shaped(struct word *w)
 	return sh_isname(name);
 }
 
+static struct word *next_word(struct word *w, struct word **rest,
+			      bool *in_brace)
+{
+	struct word *n = w->next;
+
+	if (!n && *in_brace) {
+		n = *rest;
+		*rest = NULL;
+		*in_brace = false;
+	}
+	return n;
+}
+
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out)
 {
@@ -658,12 +684,22 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
 		       !strcmp(c, "local");
 	}
-	for (; w; w = w->next) {
+	bool braces = (flags & EXP_FULL) && sh_extensions(sh);
+	bool in_brace = false;    /* w is one of a brace expansion's words */
+	struct word *rest = NULL; /* and these come after them */
+	for (; w; w = next_word(w, &rest, &in_brace)) {
 		if (decl && assignment_shaped(w)) {
 			sh->lineno = w->lineno ? w->lineno : sh->lineno;
 			strlist_add(sh, out, sh_expand_parts(sh, w->parts,
 						EXP_TILDE | EXP_ASSIGN));
 			continue;
+		}
+		struct word *bw;
+		if (braces && !in_brace && (bw = sh_brace_expand(sh, w))) {
+			/* the expanded words, then on after w */
+			rest = w->next;
+			in_brace = true;
+			w = bw;
 		}
 		if (simple_literal(w)) {
 			strlist_add(sh, out, w->parts->u.lit.text);

@@ -232,6 +232,10 @@ void sh_interactive_init(struct sh *sh)
 	rl_readline_name = "cshell";
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
+	/* prompts (and the echo of lines when stdin is no terminal) go to
+	 * standard error, as POSIX says of PS1 and PS2: stdout stays the
+	 * commands' own */
+	rl_outstream = stderr;
 	sh_complete_init(sh);
 	using_history();
 	/* timestamps in the file let a multi-line command come back as the

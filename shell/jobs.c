@@ -25,6 +25,14 @@ int sh_waitstatus(int ws)
 	return 1;
 }
 
+static bool job_has_pid(const struct job *j, pid_t pid)
+{
+	for (int i = 0; i < j->nprocs; i++)
+		if (j->procs[i].pid == pid)
+			return true;
+	return false;
+}
+
 static void reap_old(struct sh *sh)
 {
 	int count = 0;
@@ -40,7 +48,8 @@ static void reap_old(struct sh *sh)
 		bool done = true;
 		for (int i = 0; i < j->nprocs; i++)
 			done = done && j->procs[i].done;
-		if (done && j->background) {
+		/* $!'s job stays: `wait $!` must still find its status */
+		if (done && j->background && !job_has_pid(j, sh->lastbg)) {
 			*pp = j->next;
 			free(j->procs);
 			free(j->cmdtext);
@@ -56,6 +65,7 @@ struct job *job_new(struct sh *sh, int nprocs, const char *text)
 	struct job *j = xcalloc(1, sizeof(*j));
 	int id = 1;
 
+	jobs_reap_pending(sh);
 	if (!sh->opts[OPT_INTERACTIVE])
 		reap_old(sh);
 	for (struct job *o = sh->jobs; o; o = o->next)
@@ -103,6 +113,7 @@ int job_status(struct sh *sh, struct job *j)
 int job_wait(struct sh *sh, struct job *j)
 {
 	bool jc = jobs_control_active(sh);
+	bool tty = jc && sh->ttyfd >= 0;
 	int stopsig = 0;
 
 	for (int i = 0; i < j->nprocs; i++) {
@@ -126,7 +137,7 @@ int job_wait(struct sh *sh, struct job *j)
 			p->status = ws;
 		}
 	}
-	if (jc) {
+	if (tty) {
 		/* the terminal comes back to the shell, in its own modes */
 		tcsetpgrp(sh->ttyfd, sh->pgid);
 		if (stopsig && sh->have_tmodes)
@@ -139,7 +150,7 @@ int job_wait(struct sh *sh, struct job *j)
 			j->cmdtext ? j->cmdtext : "");
 		return 128 + stopsig;
 	}
-	if (jc && j->nprocs) {
+	if (tty && j->nprocs) {
 		int ws = j->procs[j->nprocs - 1].status;
 		if (WIFSIGNALED(ws) && WTERMSIG(ws) != SIGINT &&
 		    WTERMSIG(ws) != SIGPIPE)
@@ -153,7 +164,7 @@ int job_wait(struct sh *sh, struct job *j)
 
 bool jobs_control_active(struct sh *sh)
 {
-	return sh->ttyfd >= 0 && sh->opts[OPT_MONITOR] && !sh->subshell;
+	return sh->opts[OPT_MONITOR] && !sh->subshell;
 }
 
 void jobs_init_control(struct sh *sh)
@@ -184,10 +195,27 @@ void jobs_init_control(struct sh *sh)
 	sh->opts[OPT_MONITOR] = true;
 }
 
+void jobs_monitor_on(struct sh *sh)
+{
+	int fd = isatty(0) ? 0 : isatty(2) ? 2 : -1;
+
+	if (sh->opts[OPT_INTERACTIVE] || sh->subshell || sh->ttyfd >= 0)
+		return;
+	/* a script with set -m: its jobs get process groups of their own
+	 * (fork_job); the terminal is lent to foreground jobs only when
+	 * the shell has it, and the shell stays in its caller's group */
+	if (fd < 0 || tcgetpgrp(fd) != getpgrp())
+		return;
+	signal(SIGTTOU, SIG_IGN);
+	trap_mark_shell_owned(SIGTTOU);
+	sh->pgid = getpgrp();
+	sh->ttyfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
 void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
 {
 	setpgid(0, j->pgid ? j->pgid : 0);
-	if (fg)
+	if (fg && sh->ttyfd >= 0)
 		tcsetpgrp(sh->ttyfd, getpgrp());
 	signal(SIGTSTP, SIG_DFL);
 	signal(SIGTTIN, SIG_DFL);
@@ -197,7 +225,7 @@ void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
 int jobs_fg(struct sh *sh, struct job *j)
 {
 	fprintf(stderr, "%s\n", j->cmdtext ? j->cmdtext : "");
-	if (jobs_control_active(sh) && j->pgid)
+	if (jobs_control_active(sh) && sh->ttyfd >= 0 && j->pgid)
 		tcsetpgrp(sh->ttyfd, j->pgid);
 	for (int i = 0; i < j->nprocs; i++)
 		j->procs[i].stopped = false;
@@ -242,6 +270,14 @@ void jobs_reap(struct sh *sh)
 			}
 		}
 	}
+}
+
+void jobs_reap_pending(struct sh *sh)
+{
+	if (!sh->gotchld)
+		return;
+	sh->gotchld = 0;
+	jobs_reap(sh);
 }
 
 static bool job_done(struct job *j)

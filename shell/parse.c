@@ -56,6 +56,8 @@ struct parser {
 	/* an alias whose text ends in a blank: the word after it is checked
 	 * for aliases too (XCU 2.3.1) */
 	struct alias *blank_alias;
+	/* the lookahead token has been checked for an alias already */
+	bool alias_checked;
 };
 
 static struct node *parse_list(struct parser *p, bool top);
@@ -457,12 +459,105 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 	p->depth--;
 }
 
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The escape after a backslash in $'…'; -1: not one of them (the
+ * backslash stays).  POSIX.1-2024 XCU 2.2.4. */
+static int dsq_escape(struct parser *p, int c)
+{
+	static const char from[] = "\"'\\abefnrtv", to[] = "\"'\\\a\b\033\f\n\r\t\v";
+	const char *k = c > 0 ? strchr(from, c) : NULL;
+	int v = 0, n, d;
+
+	if (k)
+		return to[k - from];
+	if (c == 'c') {
+		d = rawc(p);
+		if (d == '\\') {
+			d = rawc(p);
+			if (d != '\\') {
+				ungetc_(p, d);
+				d = '\\';
+			}
+		}
+		if (d == '?')
+			return 0x7f;
+		return d == EOF ? -1 : (toupper(d) & 0x1f);
+	}
+	if (c == 'x') {
+		for (n = 0; n < 2 && hexval(d = rawc(p)) >= 0; n++)
+			v = v * 16 + hexval(d);
+		if (n < 2)
+			ungetc_(p, d);
+		return n ? v : -1;
+	}
+	if (c >= '0' && c <= '7') {
+		v = c - '0';
+		for (n = 1; n < 3 && (d = rawc(p)) >= '0' && d <= '7'; n++)
+			v = v * 8 + d - '0';
+		if (n < 3)
+			ungetc_(p, d);
+		return v & 0xff;
+	}
+	return -1;
+}
+
+/* $'…' (dollar-single-quote): the text is quoted, backslash escapes are
+ * decoded; a NUL byte ends the string (the rest up to the quote goes). */
+static void read_dsq(struct parser *p, struct pbuild *b)
+{
+	int sline = src_lineno(p->sh);
+	bool any = false, cut = false;
+
+	for (;;) {
+		int c = rawc(p);
+		if (c == EOF)
+			synerr(p, "unterminated $' (opened on line %d)", sline);
+		if (c == '\'')
+			break;
+		if (c == '\\') {
+			int d = rawc(p);
+			if (d == EOF)
+				continue;
+			int v = dsq_escape(p, d);
+			if (v < 0) {
+				if (!cut) {
+					pb_char(b, '\\', true);
+					pb_char(b, d, true);
+					any = true;
+				}
+				continue;
+			}
+			if (v == 0)
+				cut = true;
+			c = v;
+		}
+		if (cut)
+			continue;
+		pb_char(b, c, true);
+		any = true;
+	}
+	if (!any)
+		pb_empty_quoted(b);
+}
+
 /* Reads "$…" after the '$'. */
 static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 {
 	int c = pgetc(p);
 
-	if (c == '{') {
+	if (c == '\'' && !dq) {
+		read_dsq(p, b);
+	} else if (c == '{') {
 		read_braced(p, b, dq);
 	} else if (c == '(') {
 		int d = pgetc(p);
@@ -720,17 +815,21 @@ static enum tok next_token(struct parser *p)
 static enum tok peek_tok(struct parser *p, bool cmdpos)
 {
 	for (;;) {
-		if (p->have)
-			return p->tok;
-		p->tok = next_token(p);
-		p->have = true;
-		bool check = cmdpos;
-		if (p->blank_alias && !p->blank_alias->in_use) {
-			check = check || p->tok == T_WORD;
-			p->blank_alias = NULL;
+		if (!p->have) {
+			p->tok = next_token(p);
+			p->have = true;
+			p->alias_checked = false;
+			if (p->blank_alias && !p->blank_alias->in_use) {
+				cmdpos = cmdpos || p->tok == T_WORD;
+				p->blank_alias = NULL;
+			}
 		}
-		if (check && p->tok == T_WORD && p->text &&
-		    !sh_is_reserved(p->text)) {
+		/* a token peeked before it was known to start a command (after
+		 * ; && | or an assignment) is checked when that is known */
+		if (!cmdpos || p->alias_checked)
+			return p->tok;
+		p->alias_checked = true;
+		if (p->tok == T_WORD && p->text && !sh_is_reserved(p->text)) {
 			struct alias *al = sh_find_alias(p->sh, p->text);
 			if (al && !al->in_use) {
 				size_t n = strlen(al->value);
@@ -922,26 +1021,58 @@ static struct node *new_node(struct parser *p, enum node_type t)
 	return n;
 }
 
-/* Removes quotes from a here-doc delimiter word; reports if any. */
-static char *delim_text(struct parser *p, struct word *w, bool *quoted)
+/* Reads the here-doc delimiter word from the source as written, with
+ * quote removal only: `<<${a}` ends at a line "${a}", `<<'E'F` at "EF"
+ * (XCU 2.7.4).  *quoted: some part of it was quoted. */
+static char *read_delim(struct parser *p, bool *quoted)
 {
 	struct cs_buf b = CS_BUF_INIT;
+	int c, depth = 0;
 
 	tmp_init(p, &b, WORD_CAP);
 	*quoted = false;
-	for (struct wpart *x = w->parts; x; x = x->next) {
-		if (x->quoted)
+	while ((c = pgetc(p)) == ' ' || c == '\t')
+		;
+	for (;; c = pgetc(p)) {
+		if (!depth && is_meta(c)) {
+			ungetc_(p, c);
+			break;
+		}
+		if (c == EOF)
+			break;
+		if (c == '\'') {
 			*quoted = true;
-		if (x->type == WP_LIT) {
-			cs_buf_add(&b, x->u.lit.text, x->u.lit.len);
-		} else if (x->type == WP_PARAM) {
-			cs_buf_addc(&b, '$');
-			cs_buf_adds(&b, x->u.param.name);
+			while ((c = rawc(p)) != '\'' && c != EOF)
+				cs_buf_addc(&b, c);
+		} else if (c == '"') {
+			*quoted = true;
+			while ((c = pgetc(p)) != '"' && c != EOF) {
+				if (c == '\\') {
+					int d = rawc(p);
+					if (!strchr("$`\"\\", d))
+						cs_buf_addc(&b, c);
+					c = d;
+				}
+				cs_buf_addc(&b, c);
+			}
+		} else if (c == '\\') {
+			*quoted = true;
+			if ((c = rawc(p)) != EOF)
+				cs_buf_addc(&b, c);
 		} else {
-			synerr(p, "here-document delimiter must be a plain word");
+			/* ${…} and $(…) may hold blanks: kept whole */
+			if ((c == '{' || c == '(') && b.len &&
+			    (b.buf[b.len - 1] == '$' || depth))
+				depth++;
+			else if ((c == '}' || c == ')') && depth)
+				depth--;
+			cs_buf_addc(&b, c);
 		}
 	}
-	char *r = arena_strndup(p->a, b.buf, b.len);
+	if (!b.len && !*quoted)
+		synerr(p, "unexpected %s: a here-document needs a delimiter",
+		       c == '\n' ? "newline" : c == EOF ? "end of file" : "operator");
+	char *r = arena_strndup(p->a, b.buf ? b.buf : "", b.len);
 	tmp_release(p, &b);
 	return r;
 }
@@ -955,19 +1086,19 @@ static struct redir *parse_redir(struct parser *p)
 	r->fd = p->ionum;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
+	if (r->type == R_HEREDOC) {
+		bool q;
+		r->delim = read_delim(p, &q);
+		r->body_quoted = q;
+		*p->hd_tail = r;
+		p->hd_tail = &r->hd_next;
+		return r;
+	}
 	if (peek_tok(p, false) != T_WORD)
 		synerr(p, "unexpected %s: a redirection needs a file name",
 		       tok_desc(p));
 	r->target = p->word;
 	consume(p);
-	if (r->type == R_HEREDOC) {
-		bool q;
-		r->delim = delim_text(p, r->target, &q);
-		r->body_quoted = q;
-		r->target = NULL;
-		*p->hd_tail = r;
-		p->hd_tail = &r->hd_next;
-	}
 	return r;
 }
 
@@ -1214,7 +1345,8 @@ static struct node *parse_simple(struct parser *p)
 	bool any = false;
 
 	for (;;) {
-		enum tok t = peek_tok(p, !n->u.cmd.args && !any);
+		/* the command name may follow assignments and redirections */
+		enum tok t = peek_tok(p, !n->u.cmd.args);
 		if (t == T_REDIR) {
 			struct redir *r = parse_redir(p);
 			*rt = r;
@@ -1256,6 +1388,129 @@ static struct node *parse_simple(struct parser *p)
 	return n;
 }
 
+/* The word after =~ in [[ ]]: ( ) and | belong to the regular
+ * expression, only a blank (or ; & < > newline) outside parentheses ends
+ * it.  Quoted parts match literally. */
+static struct word *read_regex_word(struct parser *p)
+{
+	struct word *w = arena_zalloc(p->a, sizeof(*w));
+	struct pbuild b;
+	int c, depth = 0;
+
+	w->lineno = src_lineno(p->sh);
+	pb_init(&b, p);
+	while ((c = pgetc(p)) == ' ' || c == '\t')
+		;
+	for (;; c = pgetc(p)) {
+		if (c == EOF || c == '\n' ||
+		    (!depth && strchr(" \t;&<>", c))) {
+			ungetc_(p, c);
+			break;
+		}
+		if (c == '(') {
+			depth++;
+		} else if (c == ')') {
+			if (!depth) {
+				ungetc_(p, c);
+				break;
+			}
+			depth--;
+		} else if (c == '\'') {
+			bool any = false;
+			while ((c = rawc(p)) != '\'' && c != EOF) {
+				pb_char(&b, c, true);
+				any = true;
+			}
+			if (!any)
+				pb_empty_quoted(&b);
+			continue;
+		} else if (c == '"') {
+			while ((c = pgetc(p)) != '"' && c != EOF) {
+				if (c == '$') {
+					read_dollar(p, &b, true);
+				} else if (c == '\\') {
+					int d = rawc(p);
+					if (d == EOF || !strchr("$`\"\\", d))
+						pb_char(&b, '\\', true);
+					if (d != EOF)
+						pb_char(&b, d, true);
+				} else {
+					pb_char(&b, c, true);
+				}
+			}
+			pb_empty_quoted(&b);
+			continue;
+		} else if (c == '\\') {
+			c = rawc(p);
+			if (c != EOF)
+				pb_char(&b, c, true);
+			continue;
+		} else if (c == '$') {
+			read_dollar(p, &b, false);
+			continue;
+		}
+		pb_char(&b, c, false);
+	}
+	w->parts = pb_finish(&b);
+	if (!w->parts)
+		synerr(p, "[[: =~ needs a regular expression");
+	return w;
+}
+
+/* [[ expression ]] (an extension): kept as its tokens; dbracket.c
+ * evaluates them. */
+static struct node *parse_dbracket(struct parser *p)
+{
+	struct node *n = new_node(p, N_DBRACKET);
+	int line = p->lineno, alloc = 0;
+
+	consume(p);
+	for (;;) {
+		enum tok t = peek_tok(p, false);
+		struct dbtok d = { DB_WORD, NULL, NULL, false };
+		if (t == T_NEWLINE) {
+			consume(p);
+			continue;
+		}
+		if (t == T_WORD && p->text && !strcmp(p->text, "]]")) {
+			consume(p);
+			break;
+		}
+		if (t == T_EOF)
+			synerr(p, "'[[' on line %d has no ']]'", line);
+		if (t == T_AND)
+			d.kind = DB_AND;
+		else if (t == T_OR)
+			d.kind = DB_OR;
+		else if (t == T_LPAREN)
+			d.kind = DB_LPAREN;
+		else if (t == T_RPAREN)
+			d.kind = DB_RPAREN;
+		else if (t == T_REDIR && (p->rtype == R_IN || p->rtype == R_OUT))
+			d.kind = p->rtype == R_IN ? DB_LT : DB_GT;
+		else if (t != T_WORD)
+			synerr(p, "unexpected %s in '[['", tok_desc(p));
+		d.w = p->word;
+		d.op = p->text;
+		consume(p);
+		if (n->u.dbr.n + 2 > alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			struct dbtok *v = arena_alloc(p->a, alloc * sizeof(*v));
+			if (n->u.dbr.n)
+				memcpy(v, n->u.dbr.v, n->u.dbr.n * sizeof(*v));
+			n->u.dbr.v = v;
+		}
+		n->u.dbr.v[n->u.dbr.n++] = d;
+		if (d.op && !strcmp(d.op, "=~")) {
+			struct dbtok r = { DB_WORD, read_regex_word(p), NULL, true };
+			n->u.dbr.v[n->u.dbr.n++] = r;
+		}
+	}
+	if (!n->u.dbr.n)
+		synerr(p, "'[[ ]]' needs an expression");
+	return n;
+}
+
 static struct node *parse_command(struct parser *p)
 {
 	struct node *n;
@@ -1279,6 +1534,8 @@ static struct node *parse_command(struct parser *p)
 			n = parse_for(p);
 		else if (!strcmp(s, "case"))
 			n = parse_case(p);
+		else if (!strcmp(s, "[[") && sh_extensions(p->sh))
+			n = parse_dbracket(p);
 		else if (sh_is_reserved(s) && strcmp(s, "!"))
 			synerr(p, "unexpected '%s'", s);
 		else {
@@ -1298,20 +1555,34 @@ static struct node *parse_command(struct parser *p)
 	return n;
 }
 
+static bool starts_command(struct parser *p);
+
 static struct node *parse_pipeline(struct parser *p)
 {
-	bool negate = false;
+	bool negate = false, timed = false, time_posix = false;
 	struct node *cmds[64];
 	struct node **v = cmds;
 	int n = 0, alloc = 64;
-	int line;
+	int line = p->lineno;
 
+	/* `time [-p] pipeline` is a reserved word of the extensions */
+	if (sh_extensions(p->sh) && peek_word(p, "time")) {
+		consume(p);
+		timed = true;
+		if (peek_word(p, "-p")) {
+			consume(p);
+			time_posix = true;
+		}
+	}
 	while (peek_word(p, "!")) {
 		consume(p);
 		negate = !negate;
 	}
-	line = p->lineno;
+	if (!timed)
+		line = p->lineno;
 	for (;;) {
+		if (timed && !n && !negate && !starts_command(p))
+			break; /* `time` alone */
 		struct node *c = parse_command(p);
 		if (!c) {
 			peek_tok(p, false);
@@ -1330,14 +1601,16 @@ static struct node *parse_pipeline(struct parser *p)
 		consume(p);
 		skip_newlines(p);
 	}
-	if (n == 1 && !negate)
+	if (n == 1 && !negate && !timed)
 		return v[0];
 	struct node *pn = new_node(p, N_PIPE);
 	pn->lineno = line;
-	pn->u.pipe.cmds = arena_alloc(p->a, n * sizeof(*v));
+	pn->u.pipe.cmds = arena_alloc(p->a, (n ? n : 1) * sizeof(*v));
 	memcpy(pn->u.pipe.cmds, v, n * sizeof(*v));
 	pn->u.pipe.n = n;
 	pn->u.pipe.negate = negate;
+	pn->u.pipe.timed = timed;
+	pn->u.pipe.time_posix = time_posix;
 	return pn;
 }
 

@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
-		"       cshell [--norc] [--enter TARGET] [...]  (runs in TARGET)\n"
+		"       cshell [--norc] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
 		"       cshell sandbox|image [ARG...]\n");
 }
 
@@ -62,6 +62,18 @@ struct sh *sh_new(void)
 	return sh;
 }
 
+/* -c STRING or FILE: -i makes the shell interactive all the same (errors
+ * do not end it, -m is on); -m alone gives its jobs process groups. */
+static void script_job_control(struct sh *sh)
+{
+	if (sh->opts[OPT_INTERACTIVE]) {
+		jobs_init_control(sh);
+		sh->opts[OPT_MONITOR] = true;
+	} else if (sh->opts[OPT_MONITOR]) {
+		jobs_monitor_on(sh);
+	}
+}
+
 /* Kept reachable for the whole run (the shell exits from deep inside). */
 static struct sh *volatile the_sh;
 
@@ -70,6 +82,7 @@ int sh_main(int argc, char **argv)
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
 	bool force_stdin = false, force_interactive = false, norc = false;
+	bool posix_given = false;
 	const char *enter_target = NULL;
 	bool dd;
 	int i;
@@ -104,6 +117,10 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if (!strcmp(a, "--posix")) {
+			sh->opts[OPT_POSIX] = posix_given = true;
+			continue;
+		}
 		if (!strcmp(a, "--enter")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "cshell: --enter requires a target\n");
@@ -126,13 +143,24 @@ int sh_main(int argc, char **argv)
 			if (strchr(a, 'i'))
 				force_interactive = true;
 		}
-		int r = sh_parse_set_options(sh, i + 1, argv, i, &dd, true);
+		/* one word at a time (-c and -s are looked at above), with
+		 * the operand of -o OPTION */
+		int lim = strchr(a + 1, 'o') && i + 1 < argc ? i + 2 : i + 1;
+		if (lim == i + 2 && !strcmp(argv[i + 1], "posix"))
+			posix_given = true;
+		int r = sh_parse_set_options(sh, lim, argv, i, &dd, true);
 		if (r < 0) {
 			usage(stderr);
 			return 2;
 		}
 		i = r - 1;
 	}
+	if (force_interactive)
+		sh->opts[OPT_INTERACTIVE] = true;
+	/* the extensions (docs/shell.md) are on in interactive shells;
+	 * scripts are POSIX unless they `set +o posix` */
+	if (!posix_given)
+		sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
 	if (cmdstr) {
 		if (i >= argc) {
 			fprintf(stderr, "cshell: -c requires an argument\n");
@@ -145,6 +173,7 @@ int sh_main(int argc, char **argv)
 		sh->script = true;
 		trap_init(sh);
 		src_push_string(sh, cmdstr, strlen(cmdstr), 1);
+		script_job_control(sh);
 	} else if (i < argc && !force_stdin) {
 		const char *file = argv[i++];
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -163,13 +192,18 @@ int sh_main(int argc, char **argv)
 		params_set(&sh->params, argc - i, argv + i);
 		trap_init(sh);
 		src_push_fd(sh, fd, false);
+		script_job_control(sh);
 	} else {
 		params_set(&sh->params, argc - i, argv + i);
 		if (force_interactive || (isatty(0) && isatty(2)))
 			sh->opts[OPT_INTERACTIVE] = true;
+		if (!posix_given)
+			sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
 			jobs_init_control(sh);
+			if (force_interactive)
+				sh->opts[OPT_MONITOR] = true;
 			if (!getenv("PS1"))
 				var_set(sh, "PS1", "\\T\\w \\$ ", 0);
 			sh_interactive_init(sh);

@@ -138,6 +138,17 @@ enum node_type {
 	N_FOR,
 	N_CASE,
 	N_FUNCDEF,
+	N_DBRACKET, /* [[ … ]] (an extension) */
+};
+
+/* One token of [[ … ]]: a word (op: its text when a plain word, for the
+ * operators) or one of && || ( ) < >. */
+enum db_kind { DB_WORD, DB_AND, DB_OR, DB_LPAREN, DB_RPAREN, DB_LT, DB_GT };
+struct dbtok {
+	enum db_kind kind;
+	struct word *w;
+	const char *op;
+	bool regex; /* the word after =~ */
 };
 
 struct case_item {
@@ -167,8 +178,10 @@ struct node {
 		} list; /* a ; b & c — background items are N_BG */
 		struct {
 			struct node **cmds;
-			int n;
+			int n; /* 0: `time` alone */
 			bool negate;
+			bool timed;      /* `time` (an extension) */
+			bool time_posix; /* `time -p` */
 		} pipe;
 		struct node *sub; /* BG NOT SUBSHELL GROUP */
 		struct {
@@ -188,6 +201,10 @@ struct node {
 			char *name;
 			struct node *body;
 		} func;
+		struct {
+			struct dbtok *v;
+			int n;
+		} dbr;
 	} u;
 };
 
@@ -290,6 +307,7 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
+	OPT_POSIX,     /* --posix: the interactive extensions are off */
 	OPT__COUNT,
 };
 
@@ -351,6 +369,8 @@ struct sh {
 	volatile sig_atomic_t anypending;
 	bool intrap;
 	bool ignored_at_start[NSIG_TRAP];
+	/* SIGCHLD came in: reap finished background jobs at a safe point */
+	volatile sig_atomic_t gotchld;
 
 	/* jobs */
 	struct job *jobs;
@@ -426,11 +446,15 @@ enum {
 	EXP_TILDE = 1 << 1,
 	EXP_ASSIGN = 1 << 2, /* tilde after : too */
 	EXP_PATTERN = 1 << 3,/* result is a pattern: escape quoted chars */
+	EXP_REGEX = 1 << 4,  /* result is an ERE: escape quoted chars */
 };
 /* Expands a list of words into fields (allocated on sh->stack).
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out);
+/* brace.c: the words of w after brace expansion (an extension), or NULL
+ * when it has none (on sh->stack). */
+struct word *sh_brace_expand(struct sh *sh, struct word *w);
 /* Expands one word to one string, no splitting or globbing. */
 char *sh_expand_word(struct sh *sh, struct word *w, int flags);
 char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags);
@@ -439,6 +463,9 @@ bool sh_pmatch(const char *pattern, const char *s);
 void strlist_add(struct sh *sh, struct strlist *l, char *s);
 /* Quotes s for re-input (set, export -p, trap, set -x). */
 void sh_quote(struct cs_buf *b, const char *s);
+
+/* dbracket.c: runs [[ … ]], returns 0, 1 or 2 (error). */
+int sh_eval_dbracket(struct sh *sh, struct node *n);
 
 /* eval.c */
 int sh_eval(struct sh *sh, struct node *n, int flags);
@@ -499,10 +526,15 @@ int sh_move_fd_high(int fd);
 
 /* jobs.c */
 struct job *job_new(struct sh *sh, int nprocs, const char *text);
-/* Job control is on in an interactive shell with a terminal (set -m),
- * never in its subshells. */
+/* Job control (set -m): jobs in their own process groups and stops
+ * noticed, never in subshells.  The terminal is handed to foreground
+ * jobs only when there is one (sh->ttyfd >= 0). */
 bool jobs_control_active(struct sh *sh);
 void jobs_init_control(struct sh *sh);
+/* set -m in a non-interactive shell. */
+void jobs_monitor_on(struct sh *sh);
+/* Reaps finished jobs when SIGCHLD has come in (a safe point). */
+void jobs_reap_pending(struct sh *sh);
 /* In a job's forked child: its process group, the terminal when fg,
  * default job-control signals. */
 void jobs_child_setup(struct sh *sh, struct job *j, bool fg);
@@ -541,6 +573,8 @@ struct builtin {
 	bool special;
 };
 const struct builtin *sh_find_builtin(const char *name);
+/* The builtin as this shell sees it: extensions hidden by set -o posix. */
+const struct builtin *sh_builtin(struct sh *sh, const char *name);
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
 		   char **argv);
 struct func *sh_find_func(struct sh *sh, const char *name);

@@ -62,6 +62,8 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		words_text(n->u.cmd.args, b);
 		break;
 	case N_PIPE:
+		if (n->u.pipe.timed)
+			cs_buf_adds(b, n->u.pipe.time_posix ? "time -p " : "time ");
 		if (n->u.pipe.negate)
 			cs_buf_adds(b, "! ");
 		for (int i = 0; i < n->u.pipe.n; i++) {
@@ -70,6 +72,23 @@ static void node_text(const struct node *n, struct cs_buf *b)
 			node_text(n->u.pipe.cmds[i], b);
 		}
 		break;
+	case N_DBRACKET: {
+		static const char *const ops[] = {
+			[DB_AND] = " &&", [DB_OR] = " ||", [DB_LPAREN] = " (",
+			[DB_RPAREN] = " )", [DB_LT] = " <", [DB_GT] = " >",
+		};
+		cs_buf_adds(b, "[[");
+		for (int i = 0; i < n->u.dbr.n; i++) {
+			if (n->u.dbr.v[i].kind != DB_WORD) {
+				cs_buf_adds(b, ops[n->u.dbr.v[i].kind]);
+				continue;
+			}
+			cs_buf_addc(b, ' ');
+			parts_text(n->u.dbr.v[i].w->parts, b);
+		}
+		cs_buf_adds(b, " ]]");
+		break;
+	}
 	case N_ANDOR:
 		for (int i = 0; i < n->u.andor.n; i++) {
 			if (i)

@@ -56,7 +56,33 @@ static void on_signal(int sig)
 		/* async-signal-safe: only flags */
 		trap_sh->pending[sig] = 1;
 		trap_sh->anypending = 1;
+		if (sig == SIGCHLD)
+			trap_sh->gotchld = 1;
 	}
+}
+
+/* Without a CHLD trap: only notes that a child changed state, so that
+ * background jobs are reaped between commands instead of staying zombies
+ * until `wait`. */
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	if (trap_sh)
+		trap_sh->gotchld = 1;
+}
+
+static void set_chld_default(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	/* restarted: a read or a foreground wait is no reason to stop.
+	 * Not SA_NOCLDSTOP: a forked child keeps the flag, and the
+	 * sandbox join relay in it must hear of its command's stops */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 static void set_disposition(int sig, void (*h)(int))
@@ -81,7 +107,7 @@ void trap_init(struct sh *sh)
 			sh->ignored_at_start[s] = true;
 	}
 	/* a parent that ignored SIGCHLD would break waitpid */
-	signal(SIGCHLD, SIG_DFL);
+	set_chld_default();
 	if (sh->opts[OPT_INTERACTIVE]) {
 		set_disposition(SIGINT, on_signal);
 		set_disposition(SIGWINCH, on_signal);
@@ -106,7 +132,10 @@ void trap_reset_for_child(struct sh *sh)
 		if (sh->traps[s] && *sh->traps[s]) {
 			free(sh->traps[s]);
 			sh->traps[s] = NULL;
-			signal(s, SIG_DFL);
+			if (s == SIGCHLD)
+				set_chld_default();
+			else
+				signal(s, SIG_DFL);
 		} else if (shell_owned[s] && !sh->traps[s]) {
 			signal(s, SIG_DFL);
 			shell_owned[s] = false;
@@ -210,8 +239,8 @@ int bi_trap(struct sh *sh, int argc, char **argv)
 			continue;
 		}
 		if (s == SIGKILL || s == SIGSTOP) {
+			/* said, but not an error: dash and bash return 0 */
 			sh_err(sh, "trap: %s: cannot be trapped", argv[i]);
-			st = 1;
 			continue;
 		}
 		if (s && sh->ignored_at_start[s] && !sh->opts[OPT_INTERACTIVE])
@@ -220,9 +249,13 @@ int bi_trap(struct sh *sh, int argc, char **argv)
 		sh->traps[s] = action ? xstrdup(action) : NULL;
 		if (s == 0)
 			continue;
-		if (!action)
+		if (!action && s == SIGCHLD)
+			set_chld_default();
+		else if (!action)
 			set_disposition(s, shell_owned[s] ?
 				(s == SIGINT ? on_signal : SIG_IGN) : SIG_DFL);
+		else if (!*action && s == SIGCHLD)
+			set_chld_default(); /* ignoring it would lose statuses */
 		else if (!*action)
 			set_disposition(s, SIG_IGN);
 		else

@@ -257,6 +257,11 @@ const char sh_opt_letters[OPT__COUNT] = {
 	[OPT_MONITOR] = 'm',
 };
 
+bool sh_extensions(struct sh *sh)
+{
+	return !sh->opts[OPT_POSIX];
+}
+
 char *sh_optflags(struct sh *sh)
 {
 	static char buf[OPT__COUNT + 2];

@@ -224,3 +224,33 @@ a\nb
 echo for if then done
 --- stdout
 for if then done
+
+### dollar-single-quote-escapes
+printf '%s|' $'a\tb' $'q\'x' $'\x41\101\cA' $'s\\' | od -An -c | tr -s ' '
+--- stdout
+ a \t b | q ' x | A A 001 | s \ |
+
+### dollar-single-quote-is-quoted
+x=$'a b *'
+set -- $'a b *'
+echo "$# $x"
+--- stdout
+1 a b *
+
+### dollar-single-quote-not-in-double-quotes
+echo "$'no'"
+--- stdout
+$'no'
+
+### dollar-single-quote-nul-ends-string
+printf '%s|' $'ab\0cd'e $''x
+echo
+--- stdout
+abe|x|
+
+### dollar-single-quote-not-in-heredoc
+cat <<END
+$'a\tb'
+END
+--- stdout
+$'a\tb'

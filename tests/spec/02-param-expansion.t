@@ -434,3 +434,16 @@ readonly r=
 echo $?
 --- stdout
 2
+
+### star-colon-minus-empty-ifs-no-params
+IFS=
+echo ${*:-w} "${*:-w}"
+--- stdout
+w w
+
+### star-colon-minus-empty-ifs-empty-params
+IFS=
+set -- "" ""
+echo "[${*:-w}]"
+--- stdout
+[w]

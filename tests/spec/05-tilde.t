@@ -128,3 +128,17 @@ cd ~
 [ "$PWD" = "$HOME" ] && echo ok
 --- stdout
 ok
+
+### tilde-in-prefix-removal-word
+HOME=/home/u
+x=/home/u/a
+echo ${x#~} "${x#~}" ${x##~/}
+--- stdout
+/a /a a
+
+### tilde-in-suffix-removal-word
+HOME=/h
+x=/h/a/h
+echo ${x%~} "[${x%%~/*}]" ${x%/~}
+--- stdout
+/h/a [] /h/a/h

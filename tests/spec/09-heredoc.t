@@ -329,3 +329,24 @@ ${u:-def}
 EOF
 --- stdout
 def
+
+### delimiter-with-dollar-brace-literal
+a=zz
+cat <<${a}
+text $a
+zz
+${a}
+echo after
+--- stdout
+text zz
+zz
+after
+
+### delimiter-with-dollar-name-literal
+cat <<$x
+body
+$x
+echo after
+--- stdout
+body
+after

@@ -208,3 +208,27 @@ case x in x) echo a
 esac
 --- stdout
 a
+
+### bracket-escaped-dash-literal
+for c in - C D B; do
+	case $c in [C\-D]) echo "$c in" ;; *) echo "$c out" ;; esac
+done
+--- stdout
+- in
+C in
+D in
+B out
+
+### bracket-quoted-dash-literal
+case - in ["C-D"]) echo in ;; *) echo out ;; esac
+case B in [A"-"C]) echo in ;; *) echo out ;; esac
+--- stdout
+in
+out
+
+### bracket-quoted-bang-literal
+case ! in [\!a]) echo in ;; *) echo out ;; esac
+case b in [\!a]) echo in ;; *) echo out ;; esac
+--- stdout
+in
+out

@@ -373,3 +373,69 @@ until [ $i = 2 ]; do i=$((i + 1)); done
 echo $?
 --- stdout
 0
+
+### not-assignment-in-current-shell
+! x=1
+echo "x=$x"
+--- stdout
+x=1
+
+### not-cd-in-current-shell
+mkdir d
+! cd d
+case $PWD in */d) echo moved ;; esac
+--- stdout
+moved
+
+### not-continue
+for i in 1 2; do
+	if ! continue; then echo no; fi
+	echo no2
+done
+echo ok
+--- stdout
+ok
+
+### not-break
+for i in 1 2; do
+	! break
+	echo no
+done
+echo "ok $i"
+--- stdout
+ok 1
+
+### not-exit
+f() { ! exit 3; }
+f
+echo no
+--- stdout
+--- status 3
+
+### not-return-status
+f() { ! return 4; }
+f
+echo $?
+--- stdout
+4
+
+### while-condition-return-status
+f() { while return 7; do :; done; }
+f
+echo $?
+--- stdout
+7
+
+### until-condition-return-status
+f() { until return 6; do :; done; }
+f
+echo $?
+--- stdout
+6
+
+### if-condition-return-status
+f() { if return 5; then :; fi; }
+f
+echo $?
+--- stdout
+5

@@ -273,3 +273,41 @@ echo after
 --- stdout
 term
 after
+
+### trap-kill-stop-not-trapped-status
+trap '' KILL 2>/dev/null
+echo "kill $?"
+trap 'echo x' STOP 2>/dev/null
+echo "stop $?"
+--- stdout
+kill 0
+stop 0
+
+### trap-dash-dash-minus-resets
+trap 'echo trapped' EXIT
+trap -- - EXIT
+trap
+echo done
+--- stdout
+done
+
+### trap-numeric-condition-resets
+trap 'echo trapped' EXIT
+trap 0
+echo done
+--- stdout
+done
+
+### exit-trap-subshell-exit-trap-fires
+trap '(trap "echo inner" EXIT; :)' EXIT
+echo outer
+--- stdout
+outer
+inner
+
+### exit-trap-nested-in-subshell
+(trap '(trap "echo inner" EXIT; exit 0)' EXIT)
+echo after
+--- stdout
+inner
+after

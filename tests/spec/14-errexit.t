@@ -294,3 +294,19 @@ no_such_command_xyz 2>/dev/null
 echo no
 --- stdout
 --- status 127
+
+### errexit-not-return-zero
+set -e
+f() { ! return 0; }
+f
+echo ok
+--- stdout
+ok
+
+### errexit-not-builtin-no-subshell
+set -e
+! x=1
+! false
+echo "ok $x"
+--- stdout
+ok 1

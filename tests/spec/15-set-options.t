@@ -305,3 +305,42 @@ unset weird
 echo "$weird"
 --- stdout
 a b$c
+
+### command-line-o-option
+self=$(readlink /proc/$$/exe)
+"$self" -o errexit -c 'false; echo no'
+echo "status $?"
+"$self" -o noglob -c 'echo /*' x
+"$self" -eo nounset -c 'echo "$-" | grep -q u && echo nounset' x
+--- stdout
+status 1
+/*
+nounset
+
+### interactive-prompts-to-stderr
+self=$(readlink /proc/$$/exe)
+printf 'echo hi\nif true\nthen echo there; fi\n' |
+	PS1='P1> ' PS2='P2> ' "$self" -i 2>err
+grep -q 'P1> ' err && echo prompt-on-stderr
+--- stdout
+hi
+there
+prompt-on-stderr
+
+### set-n-same-line
+set -n; echo not-run
+echo not-run-either
+--- stdout
+
+### set-lone-plus-and-minus-keep-params
+set -- a b
+set +
+echo "$# $*"
+set -
+echo "$# $*"
+set + z
+echo "$# $*"
+--- stdout
+2 a b
+2 a b
+1 z

@@ -381,3 +381,95 @@ echo 'echo cwd-file' > localinc
 (. localinc) 2>/dev/null || echo not-in-path
 --- stdout
 not-in-path
+
+### command-exec-keeps-redirection
+echo hello >f
+command exec 8<f
+read -r x <&8
+echo "got $x"
+--- stdout
+got hello
+
+### command-exec-keeps-stdout-redirection
+command exec 3>&1 >out
+echo hidden
+exec >&3
+echo "shown $(cat out)"
+--- stdout
+shown hidden
+
+### command-exec-redirection-error-not-fatal
+command exec 9<nonexistent 2>/dev/null
+echo "survived $?"
+--- stdout
+survived 2
+
+### eval-keeps-status
+false
+eval 'echo $?'
+--- stdout
+1
+
+### dot-keeps-status
+echo 'echo $?' >inc
+false
+. ./inc
+--- stdout
+1
+
+### prefix-assignments-in-order-special
+x=5 y=$((x + 2)) :
+echo "$x $y"
+--- stdout
+5 7
+
+### prefix-assignments-in-order-external
+x=5 y=$((x + 2)) env | grep '^y='
+--- stdout
+y=7
+
+### prefix-assignments-in-order-function
+f() { echo "$y"; }
+x=5 y=$((x + 2)) f
+--- stdout
+7
+
+### prefix-assignment-exec-exports
+x=1 exec sh -c 'echo "x=$x"'
+--- stdout
+x=1
+
+### export-readonly-exits-shell
+readonly a
+export a=c 2>/dev/null
+echo survived
+--- stdout
+--- status 2
+
+### unset-readonly-exits-shell
+readonly a=1
+unset a 2>/dev/null
+echo survived
+--- stdout
+--- status 2
+
+### readonly-prefix-regular-builtin-exits
+readonly a=1
+a=2 true 2>/dev/null
+echo survived
+--- stdout
+--- status 2
+
+### readonly-prefix-external-exits
+readonly a=1
+a=2 env 2>/dev/null
+echo survived
+--- stdout
+--- status 2
+
+### command-export-readonly-not-fatal
+readonly a=1
+command export a=2 2>/dev/null
+[ $? -ne 0 ] && echo survived
+--- stdout
+survived

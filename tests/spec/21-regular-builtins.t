@@ -454,3 +454,115 @@ sleep 0.1 &
 wait
 --- stdout
 has-pid
+
+### alias-after-semicolon
+alias say='echo said'
+eval 'true; say one'
+--- stdout
+said one
+
+### alias-after-and-or-pipe
+alias say='echo said'
+eval 'true && say a
+false || say b
+say c | cat'
+--- stdout
+said a
+said b
+said c
+
+### alias-after-assignment-prefix
+alias show='sh -c "echo \$v"'
+eval 'v=x show'
+--- stdout
+x
+
+### alias-after-redirection
+alias say='echo said'
+eval '>out say r'
+cat out
+--- stdout
+said r
+
+### alias-after-blank-ending-alias
+alias run='env ' say='echo said'
+eval 'run say x'
+--- stdout
+said x
+
+### alias-not-for-arguments
+alias say='echo said'
+eval 'echo say'
+--- stdout
+say
+
+### pwd-after-directory-removed
+mkdir gone
+cd gone
+rmdir ../gone
+case $(pwd 2>/dev/null) in */gone) echo logical ;; *) echo other ;; esac
+--- stdout
+logical
+
+### cd-exports-oldpwd
+start=$PWD
+mkdir d
+cd d
+env | grep -q "^OLDPWD=$start\$" && echo exported
+--- stdout
+exported
+
+### getopts-flag-unsets-optarg
+OPTARG=stale
+set -- -a -b val
+getopts ab: o
+echo "$o ${OPTARG-unset}"
+getopts ab: o
+echo "$o ${OPTARG-unset}"
+--- stdout
+a unset
+b val
+
+### hash-lists-used-commands
+hash -r
+ls >/dev/null
+hash | grep -c '/ls$'
+--- stdout
+1
+
+### read-from-directory-fails
+mkdir d
+read -r x <d 2>/dev/null
+[ $? -gt 0 ] && echo failed
+--- stdout
+failed
+
+### ulimit-set-and-report
+ulimit -f 1000
+ulimit -f
+ulimit -f 900
+ulimit
+--- stdout
+1000
+900
+
+### ulimit-inherited-by-children
+(ulimit -n 64; sh -c 'ulimit -n')
+--- stdout
+64
+
+### ulimit-soft-only
+ulimit -Sf 8
+ulimit -Sf
+[ "$(ulimit -Hf)" != 8 ] && echo hard-unchanged
+--- stdout
+8
+hard-unchanged
+
+### ulimit-all-and-options
+ulimit -a >/dev/null && echo a
+for o in c d f n s t v; do ulimit -$o >/dev/null || echo "no -$o"; done
+ulimit -f bad 2>/dev/null || echo bad-limit
+--- stdout
+a
+bad-limit

@@ -25,6 +25,7 @@ struct sh {
 	int npos;
 	char lasterr[1024];
 	int nerr;
+	bool extensions;
 };
 
 struct sh *stub_sh_new(void)
@@ -131,10 +132,20 @@ int sh_isname(const char *name)
 	return 1;
 }
 
+bool sh_extensions(struct sh *sh)
+{
+	return sh->extensions;
+}
+
 int sh_posparams(struct sh *sh, char ***argv)
 {
 	*argv = sh->pos;
 	return sh->npos;
+}
+
+void stub_set_extensions(struct sh *sh, bool on)
+{
+	sh->extensions = on;
 }
 
 void stub_set_readonly(struct sh *sh, const char *name)

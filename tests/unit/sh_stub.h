@@ -15,6 +15,8 @@ struct sh *stub_sh_new(void);
 void stub_sh_free(struct sh *sh);
 /* Marks a (set) variable read-only. */
 void stub_set_readonly(struct sh *sh, const char *name);
+/* sh_extensions(): off (as --posix) until turned on */
+void stub_set_extensions(struct sh *sh, bool on);
 /* Sets the positional parameters ($1..) to a copy of v[0..n-1]. */
 void stub_set_posparams(struct sh *sh, int n, char **v);
 /* The last diagnostic sh_err() got ("" when none) and how many so far. */

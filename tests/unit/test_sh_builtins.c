@@ -109,6 +109,24 @@ static void test_echo(void **st)
 	assert_out("\\q\\x\n");
 }
 
+/* With the extensions: -n -e -E and clusters of them, as bash. */
+static void test_echo_extensions(void **st)
+{
+	(void)st;
+	stub_set_extensions(sh, true);
+	run(bi_echo, "echo", "-E", "a\\tb", NULL);
+	assert_out("a\\tb\n");
+	run(bi_echo, "echo", "-e", "a\\tb", NULL);
+	assert_out("a\tb\n");
+	run(bi_echo, "echo", "-nE", "-e", "a\\tb", NULL);
+	assert_out("a\tb");
+	run(bi_echo, "echo", "-nx", "a", NULL);
+	assert_out("-nx a\n");
+	run(bi_echo, "echo", "-", "a", NULL);
+	assert_out("- a\n");
+	stub_set_extensions(sh, false);
+}
+
 /* -------------------------------------------------------------- printf */
 
 static void test_printf_conversions(void **st)
@@ -475,20 +493,21 @@ static char *getopts_all(const char *optstring, char **args, int n)
 	return log;
 }
 
+/* An option without argument leaves OPTARG unset (POSIX; dash sets ""). */
 static void test_getopts(void **st)
 {
 	(void)st;
 	char *a1[] = { "-a", "-b", "arg", "-c", "rest" };
 	assert_string_equal(getopts_all("ab:c", a1, 5),
-			    "a::2 b:arg:4 c::5 end:?::5 ");
+			    "a:(unset):2 b:arg:4 c:(unset):5 end:?:(unset):5 ");
 	sh_unsetvar(sh, "OPTIND");
 	char *a2[] = { "-ab", "arg", "-c" };
 	assert_string_equal(getopts_all("ab:c", a2, 3),
-			    "a::2 b:arg:3 c::4 end:?::4 ");
+			    "a:(unset):2 b:arg:3 c:(unset):4 end:?:(unset):4 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a3[] = { "-abarg", "x" };
 	assert_string_equal(getopts_all("ab:c", a3, 2),
-			    "a::2 b:arg:2 end:?:arg:2 ");
+			    "a:(unset):2 b:arg:2 end:?:arg:2 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a4[] = { "-x", "-b" };
 	assert_string_equal(getopts_all("ab:", a4, 2),
@@ -498,10 +517,10 @@ static void test_getopts(void **st)
 			    "?:x:2 ::b:3 end:?:b:3 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a5[] = { "-a", "--", "-b" };
-	assert_string_equal(getopts_all("ab", a5, 3), "a::2 end:?::3 ");
+	assert_string_equal(getopts_all("ab", a5, 3), "a:(unset):2 end:?:(unset):3 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a6[] = { "-a", "-", "-b" };
-	assert_string_equal(getopts_all("ab", a6, 3), "a::2 end:?::2 ");
+	assert_string_equal(getopts_all("ab", a6, 3), "a:(unset):2 end:?:(unset):2 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a7[] = { "-:" };
 	assert_string_equal(getopts_all("a:", a7, 1),
@@ -635,6 +654,7 @@ int main(void)
 #define U(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		U(test_echo),
+		U(test_echo_extensions),
 		U(test_printf_conversions),
 		U(test_printf_args),
 		U(test_printf_escapes),
