@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# scheduler/ — SSH hosts: inventory, connections, probes, placement and
+# fan-out (docs/hosts.md), and cshell-hosts, the command line the shell's
+# `host` and `fanout` builtins exec.  Like image/, the library stays out of
+# libcshell so that jansson is loaded only where hosts are used; a program
+# that wants it lists $(SCHED_SRCS) and $(SCHED_LDLIBS).
+SCHED_SRCS := $(filter-out scheduler/main.c,$(wildcard scheduler/*.c))
+SCHED_LDLIBS := -ljansson
+
+PROGRAMS += cshell-hosts
+cshell-hosts_SRCS := $(SCHED_SRCS) scheduler/main.c
+cshell-hosts_LDLIBS := $(SCHED_LDLIBS)
+
