@@ -11,3 +11,14 @@ PROGRAMS += cshell-hosts
 cshell-hosts_SRCS := $(SCHED_SRCS) scheduler/main.c
 cshell-hosts_LDLIBS := $(SCHED_LDLIBS)
 
+UNIT_TESTS += test_sch_inventory test_sch_place test_sch_fanout
+test_sch_inventory_SRCS := $(SCHED_SRCS)
+test_sch_inventory_LDLIBS := $(SCHED_LDLIBS)
+test_sch_place_SRCS := $(SCHED_SRCS)
+test_sch_place_LDLIBS := $(SCHED_LDLIBS)
+test_sch_fanout_SRCS := $(SCHED_SRCS)
+test_sch_fanout_LDLIBS := $(SCHED_LDLIBS)
+
+FUZZ_TARGETS += fuzz_sch_inventory
+fuzz_sch_inventory_SRCS := $(SCHED_SRCS)
+fuzz_sch_inventory_LDLIBS := $(SCHED_LDLIBS)
