@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
-	"       sandbox ls [--json]\n"
+	"       sandbox ls [--json|--names]\n"
 	"       sandbox inspect NAME [--json]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
@@ -93,7 +93,7 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 			continue;
 		}
 		if ((v = optval(argc, argv, i, "--layer", &missing))) {
-			sbx_spec_add_layer(spec, v);
+			r = sbx_parse_layer(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--image", &missing))) {
 			if (*image)
 				return usage(sh, "only one --image%s", "");
@@ -184,6 +184,8 @@ static int apply_image(struct sh *sh, const char *ref, struct sbx_spec *spec,
 	char **env = NULL;
 	size_t nenv = 0, ncmd = 0;
 
+	free(spec->image);
+	spec->image = xstrdup(ref); /* what ls and inspect show */
 	cs_buf_init(&out, 1u << 20);
 	int st = sh_capture(sh, argv, &out, false);
 	if (st != 0) {
@@ -362,19 +364,83 @@ static int want_json(int argc, char **argv, int from, const char **name)
 	return json;
 }
 
+/* What the LAYERS column says: the image a sandbox was made from (its
+ * layers are digests nobody recognises), else the layer directories. */
+static void layers_text(const struct sbx_spec *s, struct cs_buf *out)
+{
+	if (s->image) {
+		cs_buf_adds(out, s->image);
+	} else {
+		for (size_t l = 0; l < s->nlayers; l++)
+			cs_buf_addf(out, "%s%s", l ? ":" : "", s->layers[l]);
+	}
+	if (s->read_only)
+		cs_buf_adds(out, " (ro)");
+}
+
+/* The `ls` table, each column as wide as its longest entry (a long name
+ * must not shift the columns after it); the reason of each dead sandbox
+ * after it, on stderr, with what to do. */
+static void print_table(const struct sbx_info *list, size_t n)
+{
+	int wname = 4, wstate = 5, wpid = 3;
+	char pid[24];
+
+	for (size_t i = 0; i < n; i++) {
+		int l = (int)strlen(list[i].spec.name);
+
+		wname = l > wname ? l : wname;
+		l = (int)strlen(sbx_state_name(list[i].state));
+		wstate = l > wstate ? l : wstate;
+		l = snprintf(pid, sizeof(pid), "%d", (int)list[i].init_pid);
+		wpid = l > wpid ? l : wpid;
+	}
+	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wname, "NAME", wstate, "STATE",
+	       wpid, "PID", "BACKEND", "LAYERS");
+	for (size_t i = 0; i < n; i++) {
+		const struct sbx_spec *s = &list[i].spec;
+		struct cs_buf b = CS_BUF_INIT;
+
+		cs_buf_adds(&b, "");
+		layers_text(s, &b);
+		printf("%-*s  %-*s  %-*d  %-7s  %s\n", wname, s->name, wstate,
+		       sbx_state_name(list[i].state), wpid,
+		       (int)list[i].init_pid, sbx_backend_name(s->backend),
+		       b.buf);
+		cs_buf_release(&b);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++)
+		if (list[i].dead_reason)
+			fprintf(stderr,
+				"sandbox '%s' is dead: %s ('sandbox start %s' "
+				"starts it again, 'sandbox rm %s' removes "
+				"it)\n",
+				list[i].spec.name, list[i].dead_reason,
+				list[i].spec.name, list[i].spec.name);
+}
+
 static int cmd_ls(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	struct sbx_info *list;
 	size_t n;
-	const char *extra;
-	int json = want_json(argc, argv, 2, &extra);
+	const char *extra = NULL;
+	int json = 0, names = 0;
 
+	/* --names: one name a line, for completion scripts (as image ls) */
+	if (argc == 3 && !strcmp(argv[2], "--names"))
+		names = 1;
+	else
+		json = want_json(argc, argv, 2, &extra);
 	if (json < 0 || extra)
 		return usage(sh, "ls: unexpected argument%s", "");
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
-	if (json) {
+	if (names) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].spec.name);
+	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
 		cs_buf_addc(&b, '[');
@@ -387,18 +453,7 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 		fputs(b.buf, stdout);
 		cs_buf_release(&b);
 	} else {
-		printf("%-20s %-8s %-8s %-7s %s\n", "NAME", "STATE", "PID",
-		       "BACKEND", "LAYERS");
-		for (size_t i = 0; i < n; i++) {
-			const struct sbx_spec *s = &list[i].spec;
-
-			printf("%-20s %-8s %-8d %-7s ", s->name,
-			       sbx_state_name(list[i].state),
-			       (int)list[i].init_pid, "ns");
-			for (size_t l = 0; l < s->nlayers; l++)
-				printf("%s%s", l ? ":" : "", s->layers[l]);
-			printf("%s\n", list[i].spec.read_only ? " (ro)" : "");
-		}
+		print_table(list, n);
 	}
 	sbx_info_list_free(list, n);
 	return 0;
@@ -422,8 +477,14 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	} else {
 		const struct sbx_spec *s = &info.spec;
 
-		printf("name:     %s\nstate:    %s\npid:      %d\n", s->name,
-		       sbx_state_name(info.state), (int)info.init_pid);
+		printf("name:     %s\nstate:    %s", s->name,
+		       sbx_state_name(info.state));
+		if (info.dead_reason)
+			printf(" (%s; 'sandbox start %s' starts it again)",
+			       info.dead_reason, s->name);
+		printf("\npid:      %d\n", (int)info.init_pid);
+		if (s->image)
+			printf("image:    %s\n", s->image);
 		printf("rootfs:   %s (%s)\n", info.rootfs ? info.rootfs : "-",
 		       info.rootfs_mode ? info.rootfs_mode : "-");
 		for (size_t l = 0; l < s->nlayers; l++)

@@ -4,29 +4,20 @@
 # tests/integration/sandbox-common.sh — shared setup of the sandbox-*.sh
 # tests.  Sourced, it defines sbx_setup (own state roots, the `sandbox`
 # front end, cshell-init and the layered-fs program), sbx (runs one
-# `sandbox …` command), the PASS/FAIL/SKIP printers and sbx_cleanup (kills,
-# unmounts and removes everything the test made, even after a failure).
-# Run on its own, it checks that the front end builds and parses its
-# command line.
+# `sandbox …` command), the PASS/FAIL/SKIP printers (tests/lib.sh) and
+# sbx_cleanup (kills, unmounts and removes everything the test made, even
+# after a failure).  Run on its own, it checks the front end's usage
+# errors.
 #
-# The front end is `cshell -c 'sandbox …'` when build/bin/cshell has the
-# builtin; until then a tiny driver around shell/bi_sandbox.c is compiled
-# into the test's temp dir.  The layered fs is $CSHELL_FS, else
-# build/bin/cshell-fs, else Debian's fuse-overlayfs.
+# The front end is `cshell -c 'sandbox …'`; a cshell or cshell-init that is
+# not built is a failure, never a skip.  The layered fs is $CSHELL_FS,
+# else build/bin/cshell-fs, else Debian's fuse-overlayfs.
 
 sbx_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 sbx_bin=${CSHELL_BIN:-$sbx_repo/build/bin}
 case $sbx_bin in /*) ;; *) sbx_bin=$sbx_repo/$sbx_bin ;; esac
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
-# check NAME COMMAND...: PASS when the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
-}
+. "$sbx_repo/tests/lib.sh"
 
 # The front end is the shell's builtin (`cshell -c 'sandbox …'`); the
 # sandbox's pid 1 is the built cshell-init.  Returns 1 (a failure, reason
@@ -54,6 +45,9 @@ sbx_remove_bridge() {
 		while sbx_host_block_rule -D; do :; done
 	fi
 	[ "$SBX_HAD_BRIDGE" = 0 ] || return 0
+	# --net private switched forwarding on for the bridge it made
+	[ -n "$SBX_IP_FORWARD" ] &&
+		echo "$SBX_IP_FORWARD" >/proc/sys/net/ipv4/ip_forward 2>/dev/null
 	ip link del cshbr0 2>/dev/null
 	iptables -t nat -D POSTROUTING -s 10.89.0.0/16 ! -o cshbr0 \
 		-j MASQUERADE 2>/dev/null
@@ -102,6 +96,7 @@ sbx_setup() {
 # removes again when it was not there before
 SBX_HAD_BRIDGE=0
 ip link show cshbr0 >/dev/null 2>&1 && SBX_HAD_BRIDGE=1
+SBX_IP_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)
 SBX_HAD_HOST_BLOCK=1
 command -v iptables >/dev/null && ! sbx_host_block_rule -C && SBX_HAD_HOST_BLOCK=0
 
@@ -129,6 +124,18 @@ sbx_cleanup() {
 	done
 	rm -rf "$work"
 	sbx_remove_bridge
+}
+
+# sbx_cleanup after killing the inits of an unprivileged user's sandboxes,
+# whose state roots the rootless tests keep in $work/u
+sbx_rootless_cleanup() {
+	local st pid
+	for st in "$work"/u/rt/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		pid=$(sed -n 's/^init_pid=//p' "$st")
+		[ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -9 "$pid" 2>/dev/null
+	done
+	sbx_cleanup
 }
 
 # Executed directly: a small self test of the front end.
