@@ -172,7 +172,7 @@ bad:
 			    SCH_LABEL_MAX, label, SCH_LABEL_MAX);
 }
 
-static void host_release(struct sch_host *h)
+void sch_host_release(struct sch_host *h)
 {
 	free(h->name);
 	free(h->dest);
@@ -182,10 +182,20 @@ static void host_release(struct sch_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
+void sch_host_copy(struct sch_host *dst, const struct sch_host *src)
+{
+	dst->name = xstrdup(src->name);
+	dst->dest = xstrdup(src->dest);
+	dst->nlabels = src->nlabels;
+	dst->labels = xcalloc(src->nlabels + 1, sizeof(char *));
+	for (size_t i = 0; i < src->nlabels; i++)
+		dst->labels[i] = xstrdup(src->labels[i]);
+}
+
 void sch_inventory_release(struct sch_inventory *inv)
 {
 	for (size_t i = 0; i < inv->n; i++)
-		host_release(&inv->hosts[i]);
+		sch_host_release(&inv->hosts[i]);
 	free(inv->hosts);
 	inv->hosts = NULL;
 	inv->n = 0;
@@ -243,12 +253,8 @@ static int inventory_append(struct sch_inventory *inv, const char *name,
 	}
 	inv->hosts = xrealloc(inv->hosts, (inv->n + 1) * sizeof(*inv->hosts));
 	h = &inv->hosts[inv->n++];
-	h->name = xstrdup(name);
-	h->dest = xstrdup(dest);
-	h->nlabels = nlabels;
-	h->labels = xcalloc(nlabels + 1, sizeof(char *));
-	for (size_t i = 0; i < nlabels; i++)
-		h->labels[i] = xstrdup(labels[i]);
+	sch_host_copy(h, &(struct sch_host){ (char *)name, (char *)dest,
+					     (char **)labels, nlabels });
 	return 0;
 }
 
@@ -428,7 +434,7 @@ static int rm_fn(struct sch_inventory *inv, void *p, struct cs_error *err)
 				    (const char *)p);
 	sch_disconnect(h);
 	i = h - inv->hosts;
-	host_release(h);
+	sch_host_release(h);
 	memmove(&inv->hosts[i], &inv->hosts[i + 1],
 		(inv->n - i - 1) * sizeof(*h));
 	inv->n--;

@@ -19,7 +19,8 @@ static const char usage_text[] =
 	"       cshell-hosts ls [--json] [SPEC]\n"
 	"       cshell-hosts probe [--json] [-t SECONDS] [SPEC]\n"
 	"       cshell-hosts fanout [-f WIDTH] [-t SECONDS] [-r RETRIES] [--gather]\n"
-	"                           [--summary] [--status-json FILE] SPEC\n"
+	"                           [--summary] [--status-json FILE]\n"
+	"                           [--status-file FILE] SPEC\n"
 	"                           (-c COMMAND | [--] ARGV...)\n"
 	"       cshell-hosts run HOST (-c COMMAND | [--] ARGV...)\n"
 	"       cshell-hosts place [--arch A] [--kernel K] [--label K=V]... [--cpus N]\n"
@@ -325,6 +326,23 @@ static int write_status_json(const char *path, const struct sch_host_status *st,
 	return r;
 }
 
+/* "name=status" lines: what the shell keeps in TARGET_STATUS */
+static int write_status_pairs(const char *path,
+			      const struct sch_host_status *st, size_t n)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf b = CS_BUF_INIT;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		cs_buf_addf(&b, "%s=%d\n", st[i].host->name, st[i].status);
+	r = cs_write_file_atomic(path, b.buf, b.len, 0600, &err);
+	cs_buf_release(&b);
+	if (r < 0)
+		fail(&err);
+	return r;
+}
+
 static int cmd_fanout(int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -332,7 +350,7 @@ static int cmd_fanout(int argc, char **argv)
 	struct sch_inventory inv;
 	struct sch_host_status *st;
 	const struct sch_host **h;
-	const char *cmdline = NULL, *status_json = NULL;
+	const char *cmdline = NULL, *status_json = NULL, *status_file = NULL;
 	char *cmd;
 	int summary = 0, n, c, worst, any_failed = 0;
 	static const struct option lo[] = {
@@ -342,6 +360,7 @@ static int cmd_fanout(int argc, char **argv)
 		{ "gather", no_argument, NULL, 'g' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "status-json", required_argument, NULL, 'S' },
+		{ "status-file", required_argument, NULL, 'F' },
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "command", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
@@ -375,6 +394,9 @@ static int cmd_fanout(int argc, char **argv)
 		case 'S':
 			status_json = optarg;
 			break;
+		case 'F':
+			status_file = optarg;
+			break;
 		case 'c':
 			cmdline = optarg;
 			break;
@@ -407,6 +429,9 @@ static int cmd_fanout(int argc, char **argv)
 		if (summary || any_failed)
 			sch_summary_print(2, st, n);
 		if (status_json && write_status_json(status_json, st, n) < 0 &&
+		    !worst)
+			worst = 1;
+		if (status_file && write_status_pairs(status_file, st, n) < 0 &&
 		    !worst)
 			worst = 1;
 	}

@@ -6,6 +6,8 @@
 # that wants it lists $(SCHED_SRCS) and $(SCHED_LDLIBS).
 SCHED_SRCS := $(filter-out scheduler/main.c,$(wildcard scheduler/*.c))
 SCHED_LDLIBS := -ljansson
+# what the shell links for @host targets: no jansson, no engine
+SCHED_CORE_SRCS := scheduler/inventory.c scheduler/ssh.c
 
 PROGRAMS += cshell-hosts
 cshell-hosts_SRCS := $(SCHED_SRCS) scheduler/main.c

@@ -70,6 +70,9 @@ void sch_inventory_release(struct sch_inventory *inv);
 /* NULL when absent. */
 const struct sch_host *sch_inventory_find(const struct sch_inventory *inv,
 					  const char *name);
+/* A deep copy of src (release it with sch_host_release()). */
+void sch_host_copy(struct sch_host *dst, const struct sch_host *src);
+void sch_host_release(struct sch_host *h);
 /* The value of label key of h, or NULL. */
 const char *sch_host_label(const struct sch_host *h, const char *key);
 
@@ -108,7 +111,15 @@ struct sch_ssh_opts {
 	int no_master;	     /* do not use a ControlMaster socket */
 	int watchdog;	     /* wrap the command so that it dies with the
 			      * connection (its stdin becomes /dev/null) */
+	int tty;	     /* ssh -tt: a remote terminal (interactive use;
+			      * stderr joins stdout) */
 };
+
+/* For a process about to exec ssh with a watchdog whose stdin would reach
+ * EOF at once (/dev/null): makes stdin a pipe whose write end a small
+ * child holds until this process (then ssh) dies, so that the remote
+ * command ends with the connection and not before.  0 or -1 with err. */
+int sch_hold_stdin(struct cs_error *err);
 
 /* Builds the ssh argv (NULL-terminated, every string malloc'd) running
  * the sh command line cmd on h.  Free with sch_argv_free(). */

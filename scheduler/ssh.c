@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -195,7 +196,7 @@ char **sch_ssh_argv(const struct sch_host *h, const char *cmd,
 		}
 	}
 	common_opts(&a, h, o, control, user, port);
-	push(&a, xstrdup("-T"));
+	push(&a, xstrdup(o && o->tty ? "-tt" : "-T"));
 	push(&a, xstrdup("--"));
 	push(&a, xstrdup(host));
 	/* the remote login shell reads this line; /bin/sh runs the command
@@ -241,6 +242,49 @@ pid_t sch_spawn(char *const *argv, const int fds[3], struct cs_error *err)
 		_exit(127);
 	}
 	return pid;
+}
+
+int sch_hold_stdin(struct cs_error *err)
+{
+	pid_t parent = getpid(), pid;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cs_error_errno(err, "cannot create a pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cs_error_errno(err, "cannot fork");
+	}
+	if (pid == 0) {
+		/* ssh closes every descriptor above 2 when it starts, so the
+		 * write end must live in another process: this one, until
+		 * its parent is gone */
+		int keep, null;
+
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		/* nothing else: a caller waiting for EOF on our stdout must
+		 * not wait for us */
+		keep = fcntl(p[1], F_DUPFD, 10);
+		null = open("/dev/null", O_RDWR);
+		for (int i = 0; i < 3; i++)
+			dup2(null, i);
+		close_range(3, 9, 0);
+		close_range(keep + 1, ~0U, 0);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (dup2(p[0], 0) < 0) {
+		close(p[0]);
+		return cs_error_errno(err, "cannot redirect stdin");
+	}
+	close(p[0]);
+	return 0;
 }
 
 /* Runs an ssh control command (-O check/exit) quietly; returns its

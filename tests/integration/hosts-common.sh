@@ -24,14 +24,7 @@ hb_bin=${CSHELL_BIN:-$hb_repo/build/bin}
 case $hb_bin in /*) ;; *) hb_bin=$hb_repo/$hb_bin ;; esac
 HOSTS=$hb_bin/cshell-hosts
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
-}
+. "$hb_repo/tests/lib.sh"
 
 HB_N=0
 HB_PIDS=()
@@ -91,10 +84,13 @@ MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
 EOF
-	# not a job of this shell: bash would report its death when killed
-	HB_PIDS[$i]=$(ip netns exec "$ns" /usr/sbin/sshd -D -e \
-		-f "$hb_work/sshd$i.conf" </dev/null >/dev/null \
-		2>>"$hb_work/sshd$i.log" & echo $!)
+	# not a job of this shell: bash would report its death when killed.
+	# The login shell sshd starts reads the user's dotfiles; an empty home
+	# in a mount namespace of its own keeps this machine's out of the test
+	HB_PIDS[$i]=$(ip netns exec "$ns" unshare -m --propagation private \
+		/bin/sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
+		sh "$hb_work/home" "$hb_home" "$hb_work/sshd$i.conf" \
+		</dev/null >/dev/null 2>>"$hb_work/sshd$i.log" & echo $!)
 }
 
 # hb_setup N: N namespaces with sshd, the client config, and the hosts
@@ -120,6 +116,8 @@ hb_setup() {
 	ip link set "${hb_tag}b" up
 	ssh-keygen -q -t ed25519 -N '' -f "$hb_work/host_key" -C cshell-test-host || return 1
 	ssh-keygen -q -t ed25519 -N '' -f "$hb_work/id" -C cshell-test || return 1
+	mkdir -m 700 "$hb_work/home"
+	hb_home=$(getent passwd "$(id -un)" | cut -d: -f6)
 	# sshd's privilege separation directory (Debian's unit creates it)
 	mkdir -p /run/sshd
 	: >"$hb_work/known_hosts"
