@@ -119,7 +119,21 @@ define compile
 	[ -s $@.warn ] || rm -f $@.warn; exit $$rc
 endef
 
-$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags
+# A plain `make` on a machine without the build dependencies says what to
+# install instead of dying on a missing header (checked once; the stamp is
+# redone when a deps.txt changes).
+$(BUILD)/.deps-ok: $(wildcard */deps.txt)
+	@mkdir -p $(@D)
+	$(Q)if command -v dpkg-query >/dev/null && \
+		! out=$$(scripts/deps.sh --runtime --check 2>&1); then \
+		echo "cshell: build dependencies are missing: $${out#*missing: }" >&2; \
+		echo "  install them with 'make deps' as root, or run:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends $${out#*missing: }" >&2; \
+		exit 1; \
+	fi
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags | $(BUILD)/.deps-ok
 	$(call compile,)
 
 $(ABUILD)/obj/%.o: %.c $(ABUILD)/obj/.flags
@@ -196,7 +210,8 @@ $(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(f))))
 # ---------------------------------------------------------------- targets
 
 .PHONY: all asan unit unit-bins check check-build run bench hdr-check \
-	check-fuzz fuzz-bins check-format install uninstall clean deps FORCE
+	check-fuzz fuzz-bins check-format install uninstall clean deps \
+	deps-runtime FORCE
 
 all: $(BUILD)/libcshell.a $(BINS)
 
@@ -208,9 +223,13 @@ unit-bins: $(UNITS) $(AUNITS)
 unit: unit-bins
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run --unit
 
-# Installs missing Debian packages (cheap dpkg check first).
+# Installs missing Debian packages (cheap dpkg check first): everything
+# make check needs, or (deps-runtime) what building and running needs.
 deps:
 	$(Q)scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+deps-runtime:
+	$(Q)scripts/deps.sh --runtime --check >/dev/null 2>&1 || \
+		scripts/deps.sh --runtime
 
 # Everything make check needs, built with -Werror.
 # the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
@@ -226,7 +245,7 @@ check:
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run
 
 run:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory deps-runtime
 	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory all
 	$(Q)exec $(RUN_WRAPPER) scripts/run.sh $(BUILD)/bin $(RUN_ARGS)
 

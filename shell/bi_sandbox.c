@@ -15,6 +15,32 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 
+#define OPTIONS_TEXT                                                           \
+	"options: --image REF  --layer DIR (repeatable, top first)\n"          \
+	"         --mount SRC:DST[:ro]\n"                                     \
+	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"    \
+	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
+	"         --net none|host|private|private:host|slirp\n"                \
+	"         --cap-add CAP  --cap-drop CAP\n"                             \
+	"         --seccomp default|unconfined|FILE  --read-only\n"
+
+/* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
+static const struct {
+	const char *name, *text;
+} sub_usage[] = {
+	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT },
+	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
+	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
+	{ "ls", "usage: sandbox ls [--json|--names]\n" },
+	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
+	{ "stop", "usage: sandbox stop NAME\n" },
+	{ "start", "usage: sandbox start NAME\n" },
+	{ "logs", "usage: sandbox logs NAME\n" },
+	{ "diff", "usage: sandbox diff NAME\n" },
+	{ "rm", "usage: sandbox rm [-f] NAME...\n" },
+	{ "commit", "usage: sandbox commit NAME DIR\n" },
+};
+
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
@@ -24,12 +50,7 @@ static const char usage_text[] =
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR\n"
-	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
-	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
-	"         --net none|host|private|private:host|slirp\n"
-	"         --cap-add CAP  --cap-drop CAP\n"
-	"         --seccomp default|unconfined|FILE  --read-only\n";
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -274,10 +295,36 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+struct run_job {
+	struct sh *sh;
+	const struct sbx_spec *spec;
+	char **argv;
+	int forked; /* in a job's child of its own */
+};
+
+static int run_job_main(void *arg)
+{
+	struct run_job *rj = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	int r = sbx_run(rj->spec, rj->argv, &err);
+
+	if (r < 0) {
+		fail(rj->sh, &err);
+		r = 125;
+	}
+	/* the command died of a signal: so does the job, and the shell
+	 * reports it as for any command (the newline after ^C) */
+	if (rj->forked && r > 128 && r < 128 + NSIG) {
+		fflush(NULL);
+		signal(r - 128, SIG_DFL);
+		raise(r - 128);
+	}
+	return r;
+}
+
 static int cmd_run(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
-	struct cs_error err = CS_ERROR_INIT;
 	int i = 2, r;
 
 	sbx_spec_init(&spec);
@@ -291,11 +338,19 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	if (!r && !cmdv)
 		r = usage(sh, "run: missing command%s", "");
 	if (!r) {
-		fflush(NULL);
-		r = sbx_run(&spec, cmdv, &err);
-		if (r < 0) {
-			fail(sh, &err);
-			r = 125;
+		/* a job of its own: the command is in its process group, so
+		 * ^Z stops it and `fg` resumes it, as for `@dev cmd` */
+		struct run_job rj = { sh, &spec, cmdv, 0 };
+		_cleanup_free_ char *text = job_text_argv(argc, argv,
+							  NULL);
+
+		/* without job control (a script) in this process, so that
+		 * a TERM to the shell ends and removes the sandbox */
+		if (jobs_control_active(sh)) {
+			rj.forked = 1;
+			r = sh_run_as_job(sh, text, run_job_main, &rj);
+		} else {
+			r = run_job_main(&rj);
 		}
 	}
 	free_strv(imgcmd);
@@ -303,12 +358,31 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+struct exec_job {
+	const char *name;
+	char **argv;
+};
+
+/* In the job's child: join, then exec through the sandbox's image. */
+static int exec_job_main(void *arg)
+{
+	struct exec_job *ej = arg;
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (sbx_join(ej->name, &err) < 0) {
+		cs_error_print(&err, "cshell");
+		return 125;
+	}
+	errno = -sbx_exec(ej->argv[0], ej->argv, environ);
+	fprintf(stderr, "cshell: %s: %s\n", ej->argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
 static int cmd_exec(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	struct sbx_info info;
-	int i = 3, status;
-	pid_t pid;
+	int i = 3;
 
 	if (argc < 3)
 		return usage(sh, "exec: missing sandbox NAME%s", "");
@@ -320,30 +394,10 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 	if (sbx_inspect(argv[2], &info, &err) < 0)
 		return fail(sh, &err);
 	sbx_info_release(&info);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		sh_err(sh, "sandbox: fork: %s", strerror(errno));
-		return 1;
-	}
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGTSTP, SIG_DFL);
-		signal(SIGTTIN, SIG_DFL);
-		signal(SIGTTOU, SIG_DFL);
-		if (sbx_join(argv[2], &err) < 0) {
-			cs_error_print(&err, "cshell");
-			_exit(125);
-		}
-		errno = -sbx_exec(argv[i], argv + i, environ);
-		fprintf(stderr, "cshell: %s: %s\n", argv[i], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct exec_job ej = { argv[2], argv + i };
+	_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
+
+	return sh_run_as_job(sh, text, exec_job_main, &ej);
 }
 
 static int want_json(int argc, char **argv, int from, const char **name)
@@ -616,6 +670,16 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 	    !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		for (size_t i = 0; i < CS_ARRAY_SIZE(sub_usage); i++) {
+			if (!strcmp(argv[1], sub_usage[i].name) ||
+			    (!strcmp(argv[1], "list") &&
+			     !strcmp(sub_usage[i].name, "ls"))) {
+				fputs(sub_usage[i].text, stdout);
+				return 0;
+			}
+		}
 	}
 	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))
