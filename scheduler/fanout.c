@@ -23,11 +23,15 @@
 #define LINE_MAX_BYTES (64u << 10) /* a longer line is cut into pieces */
 #define GATHER_MAX (16u << 20)	   /* stdout kept per host with gather */
 #define REASON_MAX 200
-#define KILL_GRACE_MS 2000	   /* SIGTERM, then SIGKILL */
-#define PIPE_GRACE_MS 1000	   /* exited client, pipes still open */
-#define TICK_MS 100		   /* how often the cancel flag is seen */
+#define KILL_GRACE_MS 2000 /* SIGTERM, then SIGKILL */
+#define PIPE_GRACE_MS 1000 /* exited client, pipes still open */
+#define TICK_MS 100	   /* how often the cancel flag is seen */
 
-enum job_state { JOB_WAITING, JOB_RUNNING, JOB_DONE };
+enum job_state {
+	JOB_WAITING,
+	JOB_RUNNING,
+	JOB_DONE
+};
 
 struct stream {
 	int fd;
@@ -90,7 +94,8 @@ static void emit(struct job *j, struct stream *s, const char *p, size_t n)
 		struct sch_host_status *st = &j->f->st[j->i];
 
 		if (st->output_len + n + 1 <= GATHER_MAX) {
-			st->output = xrealloc(st->output, st->output_len + n + 2);
+			st->output =
+				xrealloc(st->output, st->output_len + n + 2);
 			memcpy(st->output + st->output_len, p, n);
 			st->output_len += n;
 			st->output[st->output_len++] = '\n';
@@ -220,8 +225,8 @@ static void job_kill(struct job *j)
 	/* ssh passes nothing on, but closing the channel wakes the remote
 	 * watchdog, which kills the command's whole session */
 	kill(j->pid, SIGTERM);
-	j->kill_timer = sch_loop_add_timer(j->f->loop, KILL_GRACE_MS, on_kill,
-					   j);
+	j->kill_timer =
+		sch_loop_add_timer(j->f->loop, KILL_GRACE_MS, on_kill, j);
 }
 
 static int64_t on_timeout(struct sch_loop *l, int64_t id, void *data)
@@ -331,9 +336,8 @@ static int job_start(struct job *j, struct cs_error *err)
 		sch_loop_add_fd(j->f->loop, j->pidfd, on_pidfd, j);
 	}
 	if (o->timeout > 0)
-		j->timer = sch_loop_add_timer(j->f->loop,
-					      (int64_t)o->timeout * 1000,
-					      on_timeout, j);
+		j->timer = sch_loop_add_timer(
+			j->f->loop, (int64_t)o->timeout * 1000, on_timeout, j);
 	return 0;
 fail:
 	sch_argv_free(argv);
@@ -391,9 +395,9 @@ static int job_result(struct job *j)
 
 	st->attempts++;
 	st->ms = sch_now_ms() - j->start;
-	st->status = WIFEXITED(ws)	   ? WEXITSTATUS(ws)
-		     : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws)
-				       : SCH_STATUS_TRANSPORT;
+	st->status = WIFEXITED(ws)   ? WEXITSTATUS(ws) :
+		     WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) :
+				       SCH_STATUS_TRANSPORT;
 	free(st->reason);
 	st->reason = NULL;
 	if (j->cancelled) {
@@ -408,8 +412,9 @@ static int job_result(struct job *j)
 		st->result = SCH_OK;
 	} else if (st->status == SCH_STATUS_TRANSPORT) {
 		st->result = SCH_TRANSPORT;
-		set_reason(st, "%s", j->last_err ? j->last_err
-						 : "ssh failed (status 255)");
+		set_reason(st, "%s",
+			   j->last_err ? j->last_err :
+					 "ssh failed (status 255)");
 		/* only when nothing ran: a command that printed may have done
 		 * its work, and running it twice is worse than a failure */
 		if (st->attempts <= o->retries && !j->out_bytes &&
@@ -434,8 +439,8 @@ static void job_maybe_done(struct job *j)
 		return;
 	if (j->out.fd >= 0 || j->err.fd >= 0) {
 		if (!j->pipe_timer)
-			j->pipe_timer = sch_loop_add_timer(f->loop, PIPE_GRACE_MS,
-							   on_pipe_grace, j);
+			j->pipe_timer = sch_loop_add_timer(
+				f->loop, PIPE_GRACE_MS, on_pipe_grace, j);
 		return;
 	}
 	if (j->timer)
@@ -501,9 +506,9 @@ void sch_fanout_opts_init(struct sch_fanout_opts *o)
 	o->err_fd = 2;
 }
 
-int sch_fanout(const struct sch_host *const *hosts, size_t n,
-	       const char *cmd, const struct sch_fanout_opts *o,
-	       struct sch_host_status *st, struct cs_error *err)
+int sch_fanout(const struct sch_host *const *hosts, size_t n, const char *cmd,
+	       const struct sch_fanout_opts *o, struct sch_host_status *st,
+	       struct cs_error *err)
 {
 	struct fanout f = { 0 };
 	int worst = 0;
@@ -521,8 +526,9 @@ int sch_fanout(const struct sch_host *const *hosts, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		memset(&st[i], 0, sizeof(st[i]));
 		st[i].host = hosts[i];
-		f.jobs[i] = (struct job){ .f = &f, .i = i, .pid = -1,
-					  .pidfd = -1, .stdin_fd = -1 };
+		f.jobs[i] = (struct job){
+			.f = &f, .i = i, .pid = -1, .pidfd = -1, .stdin_fd = -1
+		};
 		f.jobs[i].out.fd = f.jobs[i].err.fd = -1;
 	}
 	/* a remote command that exits while we write must not kill us */

@@ -29,11 +29,13 @@ int sch_check_name(const char *name, struct cs_error *err)
 	if (n > SCH_NAME_MAX)
 		return cs_error_set(err, 0,
 				    "host name '%.20s…' is longer than %d "
-				    "characters", name, SCH_NAME_MAX);
+				    "characters",
+				    name, SCH_NAME_MAX);
 	if (!isascii(name[0]) || !isalnum((unsigned char)name[0]))
 		return cs_error_set(err, 0,
 				    "host name '%s' must start with a letter "
-				    "or digit", name);
+				    "or digit",
+				    name);
 	for (size_t i = 0; i < n; i++)
 		if (!name_char((unsigned char)name[i]))
 			return cs_error_set(err, 0,
@@ -123,7 +125,8 @@ int sch_dest_split(const char *dest, char **user, char **host, int *port,
 		if (*e || errno || p < 1 || p > 65535)
 			return cs_error_set(err, 0,
 					    "destination '%s' has a bad port "
-					    "(1 to 65535)", dest);
+					    "(1 to 65535)",
+					    dest);
 	}
 	*user = at ? xstrndup(dest, at - dest) : NULL;
 	*host = xstrndup(h, hn);
@@ -132,7 +135,8 @@ int sch_dest_split(const char *dest, char **user, char **host, int *port,
 bad:
 	return cs_error_set(err, 0,
 			    "destination '%s' is not [user@]host[:port] or an "
-			    "ssh config alias", dest);
+			    "ssh config alias",
+			    dest);
 }
 
 int sch_check_dest(const char *dest, struct cs_error *err)
@@ -231,11 +235,15 @@ static int inventory_append(struct sch_inventory *inv, const char *name,
 	if (sch_check_name(name, err) < 0 || sch_check_dest(dest, err) < 0)
 		return -1;
 	if (sch_inventory_find(inv, name))
-		return cs_error_set(err, 0, "host '%s' is already in the "
-				    "inventory", name);
+		return cs_error_set(err, 0,
+				    "host '%s' is already in the "
+				    "inventory",
+				    name);
 	if (inv->n >= SCH_MAX_HOSTS)
-		return cs_error_set(err, 0, "the inventory holds at most %d "
-				    "hosts", SCH_MAX_HOSTS);
+		return cs_error_set(err, 0,
+				    "the inventory holds at most %d "
+				    "hosts",
+				    SCH_MAX_HOSTS);
 	if (nlabels > SCH_MAX_LABELS)
 		return cs_error_set(err, 0, "host '%s' has more than %d labels",
 				    name, SCH_MAX_LABELS);
@@ -248,8 +256,8 @@ static int inventory_append(struct sch_inventory *inv, const char *name,
 			if (!strncmp(labels[j], labels[i], kn + 1))
 				return cs_error_set(err, 0,
 						    "label '%.*s' is given "
-						    "twice", (int)kn,
-						    labels[i]);
+						    "twice",
+						    (int)kn, labels[i]);
 	}
 	inv->hosts = xrealloc(inv->hosts, (inv->n + 1) * sizeof(*inv->hosts));
 	h = &inv->hosts[inv->n++];
@@ -258,8 +266,8 @@ static int inventory_append(struct sch_inventory *inv, const char *name,
 	return 0;
 }
 
-int sch_inventory_parse(struct sch_inventory *inv, const char *text,
-			size_t len, struct cs_error *err)
+int sch_inventory_parse(struct sch_inventory *inv, const char *text, size_t len,
+			struct cs_error *err)
 {
 	const char *p = text, *end = text + len;
 	unsigned lineno = 0;
@@ -267,12 +275,15 @@ int sch_inventory_parse(struct sch_inventory *inv, const char *text,
 	inv->hosts = NULL;
 	inv->n = 0;
 	if (len > SCH_INVENTORY_MAX)
-		return cs_error_set(err, 0, "the inventory is larger than %u "
-				    "bytes", SCH_INVENTORY_MAX);
+		return cs_error_set(err, 0,
+				    "the inventory is larger than %u "
+				    "bytes",
+				    SCH_INVENTORY_MAX);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = xstrndup(p, n), *save = NULL, *f[2 + SCH_MAX_LABELS + 1];
+		char *line = xstrndup(p, n), *save = NULL,
+		     *f[2 + SCH_MAX_LABELS + 1];
 		size_t nf = 0;
 		int r = 0;
 
@@ -280,7 +291,8 @@ int sch_inventory_parse(struct sch_inventory *inv, const char *text,
 		p += n + (nl ? 1 : 0);
 		if (strlen(line) != n) {
 			free(line);
-			cs_error_set(err, 0, "line %u holds a NUL byte", lineno);
+			cs_error_set(err, 0, "line %u holds a NUL byte",
+				     lineno);
 			goto fail;
 		}
 		for (char *t = strtok_r(line, " \t\r", &save); t;
@@ -294,10 +306,12 @@ int sch_inventory_parse(struct sch_inventory *inv, const char *text,
 			f[nf++] = t;
 		}
 		if (!r && nf == 1)
-			r = cs_error_set(err, 0, "host '%.*s' has no destination",
+			r = cs_error_set(err, 0,
+					 "host '%.*s' has no destination",
 					 SCH_NAME_MAX, f[0]);
 		if (!r && nf >= 2)
-			r = inventory_append(inv, f[0], f[1], f + 2, nf - 2, err);
+			r = inventory_append(inv, f[0], f[1], f + 2, nf - 2,
+					     err);
 		free(line);
 		if (r < 0) {
 			cs_error_wrap(err, "line %u", lineno);
@@ -329,8 +343,8 @@ char *sch_inventory_format(const struct sch_inventory *inv)
 
 static char *inventory_path(int create, struct cs_error *err)
 {
-	_cleanup_free_ char *dir = cs_root_subdir(CS_ROOT_CONFIG, "", create,
-						  err);
+	_cleanup_free_ char *dir =
+		cs_root_subdir(CS_ROOT_CONFIG, "", create, err);
 
 	return dir ? xasprintf("%s/hosts", dir) : NULL;
 }
@@ -489,8 +503,8 @@ static int item_matches(const struct sch_host *h, const char *item)
 	return !fnmatch(item, h->name, 0);
 }
 
-int sch_match(const struct sch_inventory *inv, const char *spec,
-	      size_t **idx, struct cs_error *err)
+int sch_match(const struct sch_inventory *inv, const char *spec, size_t **idx,
+	      struct cs_error *err)
 {
 	_cleanup_free_ char *copy = xstrdup(spec);
 	_cleanup_free_ char *hit = NULL;
@@ -499,9 +513,11 @@ int sch_match(const struct sch_inventory *inv, const char *spec,
 
 	*idx = NULL;
 	if (!sch_spec_valid(spec))
-		return cs_error_set(err, 0, "'%s' is not a host spec (names, "
+		return cs_error_set(err, 0,
+				    "'%s' is not a host spec (names, "
 				    "globs, key=value or all, separated by "
-				    "commas)", spec);
+				    "commas)",
+				    spec);
 	hit = xcalloc(inv->n + 1, 1);
 	for (char *it = strtok_r(copy, ",", &save); it;
 	     it = strtok_r(NULL, ",", &save)) {
@@ -512,13 +528,18 @@ int sch_match(const struct sch_inventory *inv, const char *spec,
 				hit[i] = any = 1;
 		if (!any) {
 			if (!strcmp(it, "all"))
-				return cs_error_set(err, 0, "the inventory is "
+				return cs_error_set(err, 0,
+						    "the inventory is "
 						    "empty (see 'host add')");
 			if (strpbrk(it, "*?[="))
-				return cs_error_set(err, 0, "no host matches "
-						    "'%s'", it);
-			return cs_error_set(err, 0, "unknown host '%s' (see "
-					    "'host ls')", it);
+				return cs_error_set(err, 0,
+						    "no host matches "
+						    "'%s'",
+						    it);
+			return cs_error_set(err, 0,
+					    "unknown host '%s' (see "
+					    "'host ls')",
+					    it);
 		}
 	}
 	*idx = xcalloc(inv->n + 1, sizeof(size_t));

@@ -83,7 +83,8 @@ int64_t sch_loop_add_timer(struct sch_loop *l, int64_t ms, sch_timer_fn fn,
 {
 	if (l->ntimers == l->atimers) {
 		l->atimers = l->atimers ? 2 * l->atimers : 16;
-		l->timers = xrealloc(l->timers, l->atimers * sizeof(*l->timers));
+		l->timers =
+			xrealloc(l->timers, l->atimers * sizeof(*l->timers));
 	}
 	l->timers[l->ntimers++] =
 		(struct timer){ l->next_id, sch_now_ms() + ms, fn, data };

@@ -87,11 +87,13 @@ static int parse_size_kb(const char *s, int64_t *kb)
 
 	if (e == s || v < 0)
 		return -1;
-	switch (*e) {
-	case 'k': case 'K': mul = 1; e++; break;
-	case 'm': case 'M': mul = 1024; e++; break;
-	case 'g': case 'G': mul = 1024.0 * 1024; e++; break;
-	case 't': case 'T': mul = 1024.0 * 1024 * 1024; e++; break;
+	/* K, M, G, T: powers of 1024 of KiB (none: bytes) */
+	if (*e && strchr("kKmMgGtT", *e)) {
+		for (int p = (int)(strchr("kKmMgGtT", *e) - "kKmMgGtT") / 2;
+		     p > 0; p--)
+			mul *= 1024;
+		mul *= 1024;
+		e++;
 	}
 	if (*e == 'i' || *e == 'B')
 		e++;
@@ -173,18 +175,21 @@ static int cmd_ls(int argc, char **argv)
 				size_t kn = strcspn(h[k]->labels[j], "=");
 				char *key = xstrndup(h[k]->labels[j], kn);
 
-				json_object_set_new(l, key,
+				json_object_set_new(
+					l, key,
 					json_string(h[k]->labels[j] + kn + 1));
 				free(key);
 			}
 			json_array_append_new(a, json_pack("{s:s,s:s,s:o}",
-				"name", h[k]->name, "dest", h[k]->dest,
-				"labels", l));
+							   "name", h[k]->name,
+							   "dest", h[k]->dest,
+							   "labels", l));
 		}
 		print_json(a);
 	} else {
 		if (n)
-			printf("%-16s %-32s %s\n", "NAME", "DESTINATION", "LABELS");
+			printf("%-16s %-32s %s\n", "NAME", "DESTINATION",
+			       "LABELS");
 		for (int k = 0; k < n; k++) {
 			printf("%-16s %-32s", h[k]->name, h[k]->dest);
 			for (size_t j = 0; j < h[k]->nlabels; j++)
@@ -224,7 +229,8 @@ static void print_probe(const struct sch_probe *p, size_t n)
 			continue;
 		}
 		printf("%-16s %4d %7lldM/%7lldM %4.2f/%4.2f/%4.2f %-24s %-8s "
-		       "%8lldM %s\n", p[i].host, p[i].cpus,
+		       "%8lldM %s\n",
+		       p[i].host, p[i].cpus,
 		       (long long)p[i].mem_avail_kb / 1024,
 		       (long long)p[i].mem_total_kb / 1024, p[i].load1,
 		       p[i].load5, p[i].load15, p[i].kernel, p[i].arch,
@@ -312,11 +318,13 @@ static int write_status_json(const char *path, const struct sch_host_status *st,
 	int r;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:i,s:i,s:I,s:s?}",
-			"host", st[i].host->name,
-			"result", sch_result_name(st[i].result),
-			"status", st[i].status, "attempts", st[i].attempts,
-			"ms", (json_int_t)st[i].ms, "reason", st[i].reason));
+		json_array_append_new(
+			a, json_pack("{s:s,s:s,s:i,s:i,s:I,s:s?}", "host",
+				     st[i].host->name, "result",
+				     sch_result_name(st[i].result), "status",
+				     st[i].status, "attempts", st[i].attempts,
+				     "ms", (json_int_t)st[i].ms, "reason",
+				     st[i].reason));
 	s = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);
 	r = cs_write_file_atomic(path, s, strlen(s), 0644, &err);
@@ -383,7 +391,8 @@ static int cmd_fanout(int argc, char **argv)
 			bad = parse_int(optarg, 0, 100, &o.retries);
 			break;
 		case 'C':
-			bad = parse_int(optarg, 1, 3600, &o.ssh.connect_timeout);
+			bad = parse_int(optarg, 1, 3600,
+					&o.ssh.connect_timeout);
 			break;
 		case 'g':
 			o.gather = 1;
@@ -519,7 +528,8 @@ static int cmd_place(int argc, char **argv)
 			break;
 		case 'l':
 			bad = sch_check_label(optarg, &err) < 0;
-			labels = xrealloc(labels, (w.nlabels + 1) * sizeof(char *));
+			labels = xrealloc(labels,
+					  (w.nlabels + 1) * sizeof(char *));
 			labels[w.nlabels++] = optarg;
 			break;
 		case 'c':
@@ -539,7 +549,8 @@ static int cmd_place(int argc, char **argv)
 			w.strategy = SCH_BINPACK;
 			break;
 		case 'p':
-			placed = xrealloc(placed, (nplaced + 1) * sizeof(char *));
+			placed = xrealloc(placed,
+					  (nplaced + 1) * sizeof(char *));
 			placed[nplaced++] = optarg;
 			bad = !strchr(optarg, '=');
 			break;
@@ -582,10 +593,12 @@ static int cmd_place(int argc, char **argv)
 		json_t *a = json_array();
 
 		for (int i = 0; i < n; i++)
-			json_array_append_new(a, json_pack("{s:s,s:b,s:f,s:s?}",
-				"host", cand[out[i].index].host->name,
-				"fits", !out[i].reason, "score", out[i].score,
-				"reason", out[i].reason));
+			json_array_append_new(
+				a,
+				json_pack("{s:s,s:b,s:f,s:s?}", "host",
+					  cand[out[i].index].host->name, "fits",
+					  !out[i].reason, "score", out[i].score,
+					  "reason", out[i].reason));
 		print_json(a);
 	} else {
 		for (int i = 0; i < n; i++)
@@ -631,7 +644,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage(NULL);
 	if (!strcmp(argv[1], "clean")) {
-		printf("%d stale control sockets removed\n", sch_clean_sockets());
+		printf("%d stale control sockets removed\n",
+		       sch_clean_sockets());
 		return 0;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -39,7 +39,8 @@ static double free_share(const struct sch_probe *p)
 {
 	double cpu = p->cpus > 0 ? free_cpus(p) / p->cpus : 0;
 	double mem = p->mem_total_kb > 0 ?
-			     (double)p->mem_avail_kb / p->mem_total_kb : 0;
+			     (double)p->mem_avail_kb / p->mem_total_kb :
+			     0;
 
 	if (cpu > 1)
 		cpu = 1;
@@ -56,9 +57,10 @@ static char *filter(const struct sch_candidate *c, const struct sch_want *w)
 		return xstrdup("never probed (see 'host probe')");
 	if (!p->reachable)
 		return xasprintf("unreachable at the last probe%s%s",
-				 p->error ? ": " : "", p->error ? p->error : "");
-	if (w->arch && (!p->arch ||
-			strcmp(arch_norm(w->arch), arch_norm(p->arch))))
+				 p->error ? ": " : "",
+				 p->error ? p->error : "");
+	if (w->arch &&
+	    (!p->arch || strcmp(arch_norm(w->arch), arch_norm(p->arch))))
 		return xasprintf("arch %s, not %s", p->arch ? p->arch : "?",
 				 w->arch);
 	for (size_t i = 0; i < w->nlabels; i++) {
@@ -66,12 +68,13 @@ static char *filter(const struct sch_candidate *c, const struct sch_want *w)
 		_cleanup_free_ char *key = xstrndup(w->labels[i], kn);
 		const char *v = sch_host_label(c->host, key);
 
-		if (!v || strcmp(v, w->labels[i] + kn + (w->labels[i][kn] ? 1 : 0)))
+		if (!v ||
+		    strcmp(v, w->labels[i] + kn + (w->labels[i][kn] ? 1 : 0)))
 			return xasprintf("no label %s", w->labels[i]);
 	}
 	if (w->kernel && (!p->kernel || !kernel_match(w->kernel, p->kernel)))
-		return xasprintf("kernel %s, not %s", p->kernel ? p->kernel : "?",
-				 w->kernel);
+		return xasprintf("kernel %s, not %s",
+				 p->kernel ? p->kernel : "?", w->kernel);
 	if (w->cpus > 0 && free_cpus(p) < w->cpus)
 		return xasprintf("%.1f cpus free, %.1f wanted", free_cpus(p),
 				 w->cpus);

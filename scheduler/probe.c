@@ -91,7 +91,8 @@ int sch_probe_parse(struct sch_probe *p, const char *out, size_t len,
 			free(p->cshell), p->cshell = xstrdup(val);
 	}
 	if (p->cpus < 1 || !p->kernel || !p->arch)
-		return cs_error_set(err, 0, "the probe's answer lacks cpus, "
+		return cs_error_set(err, 0,
+				    "the probe's answer lacks cpus, "
 				    "kernel or arch");
 	return 0;
 }
@@ -113,8 +114,8 @@ static json_t *probe_to_json(const struct sch_probe *p)
 	json_object_set_new(o, "cpus", json_integer(p->cpus));
 	json_object_set_new(o, "mem_total_kb", json_integer(p->mem_total_kb));
 	json_object_set_new(o, "mem_avail_kb", json_integer(p->mem_avail_kb));
-	json_object_set_new(o, "load", json_pack("[f,f,f]", p->load1, p->load5,
-						 p->load15));
+	json_object_set_new(
+		o, "load", json_pack("[f,f,f]", p->load1, p->load5, p->load15));
 	json_object_set_new(o, "kernel", json_string(p->kernel));
 	json_object_set_new(o, "arch", json_string(p->arch));
 	json_object_set_new(o, "disk_free_kb", json_integer(p->disk_free_kb));
@@ -164,7 +165,8 @@ int sch_probe_from_json(const char *text, size_t len, struct sch_probe **out,
 	*nout = 0;
 	if (!a || !json_is_array(a)) {
 		json_decref(a);
-		return cs_error_set(err, 0, "probe cache is not a JSON array%s%s",
+		return cs_error_set(err, 0,
+				    "probe cache is not a JSON array%s%s",
 				    a ? "" : ": ", a ? "" : je.text);
 	}
 	p = xcalloc(json_array_size(a) + 1, sizeof(*p));
@@ -203,7 +205,8 @@ int sch_probe_from_json(const char *text, size_t len, struct sch_probe **out,
 
 static char *cache_path(int create, struct cs_error *err)
 {
-	_cleanup_free_ char *dir = cs_root_subdir(CS_ROOT_DATA, "", create, err);
+	_cleanup_free_ char *dir =
+		cs_root_subdir(CS_ROOT_DATA, "", create, err);
 
 	return dir ? xasprintf("%s/" PROBE_CACHE, dir) : NULL;
 }
@@ -308,8 +311,8 @@ int sch_probe_hosts(const struct sch_host *const *hosts, size_t n,
 		p[i].host = xstrdup(hosts[i]->name);
 		p[i].time = (int64_t)time(NULL);
 		if (st[i].result != SCH_OK) {
-			p[i].error = xstrdup(st[i].reason ? st[i].reason
-							  : "probe failed");
+			p[i].error = xstrdup(st[i].reason ? st[i].reason :
+							    "probe failed");
 			continue;
 		}
 		if (sch_probe_parse(&p[i], st[i].output ? st[i].output : "",

@@ -24,11 +24,11 @@
 
 #include "lib/lib.h"
 
-#define SCH_NAME_MAX 63	     /* a host name */
-#define SCH_DEST_MAX 255     /* an ssh destination */
-#define SCH_MAX_LABELS 32    /* labels of one host */
-#define SCH_LABEL_MAX 127    /* "key=value" */
-#define SCH_MAX_HOSTS 4096   /* hosts in the inventory */
+#define SCH_NAME_MAX 63		     /* a host name */
+#define SCH_DEST_MAX 255	     /* an ssh destination */
+#define SCH_MAX_LABELS 32	     /* labels of one host */
+#define SCH_LABEL_MAX 127	     /* "key=value" */
+#define SCH_MAX_HOSTS 4096	     /* hosts in the inventory */
 #define SCH_INVENTORY_MAX (1u << 20) /* bytes of $CONFIG/hosts */
 
 #define SCH_DEFAULT_WIDTH 32
@@ -62,8 +62,8 @@ int sch_dest_split(const char *dest, char **user, char **host, int *port,
 
 /* Parses the text of an inventory (len bytes, NUL not needed).  Errors
  * name the line.  Returns 0 or -1 (inv then holds nothing). */
-int sch_inventory_parse(struct sch_inventory *inv, const char *text,
-			size_t len, struct cs_error *err);
+int sch_inventory_parse(struct sch_inventory *inv, const char *text, size_t len,
+			struct cs_error *err);
 /* Returns the malloc'd text of the inventory; parsing it gives it back. */
 char *sch_inventory_format(const struct sch_inventory *inv);
 void sch_inventory_release(struct sch_inventory *inv);
@@ -90,8 +90,8 @@ int sch_host_rm(const char *name, struct cs_error *err);
  * result lists indexes into inv->hosts, in inventory order, each once.
  * An item that matches no host is an error.  Returns the count (>= 1), or
  * -1 with err set; *idx is malloc'd. */
-int sch_match(const struct sch_inventory *inv, const char *spec,
-	      size_t **idx, struct cs_error *err);
+int sch_match(const struct sch_inventory *inv, const char *spec, size_t **idx,
+	      struct cs_error *err);
 /* True when spec is syntactically a host spec (what `@spec` may hold). */
 int sch_spec_valid(const char *spec);
 
@@ -149,11 +149,11 @@ enum sch_result {
 struct sch_host_status {
 	const struct sch_host *host;
 	enum sch_result result;
-	int status;	  /* sh-style: 0-255, 128+N for a signal */
-	int attempts;	  /* 1 + retries used */
-	int64_t ms;	  /* wall time of the last attempt */
-	char *reason;	  /* malloc'd, NULL when ok */
-	char *output;	  /* with gather: stdout, malloc'd */
+	int status;   /* sh-style: 0-255, 128+N for a signal */
+	int attempts; /* 1 + retries used */
+	int64_t ms;   /* wall time of the last attempt */
+	char *reason; /* malloc'd, NULL when ok */
+	char *output; /* with gather: stdout, malloc'd */
 	size_t output_len;
 };
 
@@ -177,9 +177,9 @@ const char *sch_result_name(enum sch_result r);
 /* Runs the sh command line cmd on hosts[0..n).  Fills st[i] for each.
  * Returns the worst status (0 only if all succeeded, 255 when a transport
  * failed), or -1 with err set when nothing could be started. */
-int sch_fanout(const struct sch_host *const *hosts, size_t n,
-	       const char *cmd, const struct sch_fanout_opts *o,
-	       struct sch_host_status *st, struct cs_error *err);
+int sch_fanout(const struct sch_host *const *hosts, size_t n, const char *cmd,
+	       const struct sch_fanout_opts *o, struct sch_host_status *st,
+	       struct cs_error *err);
 void sch_status_release(struct sch_host_status *st, size_t n);
 /* Writes the dshbak -c style folding of the gathered outputs to fd. */
 void sch_gather_print(int fd, const struct sch_host_status *st, size_t n);
@@ -192,17 +192,17 @@ char *sch_hostlist(const char *const *names, size_t n);
 /* Probes: one ssh round trip per host. */
 
 struct sch_probe {
-	char *host;	   /* inventory name */
-	int reachable;	   /* 0 when the probe failed (error says why) */
+	char *host;    /* inventory name */
+	int reachable; /* 0 when the probe failed (error says why) */
 	char *error;
-	int64_t time;	   /* unix seconds of the probe */
+	int64_t time; /* unix seconds of the probe */
 	int cpus;
 	int64_t mem_total_kb, mem_avail_kb;
 	double load1, load5, load15;
-	char *kernel;	   /* uname -r */
-	char *arch;	   /* uname -m */
+	char *kernel;	      /* uname -r */
+	char *arch;	      /* uname -m */
 	int64_t disk_free_kb; /* of / */
-	char *cshell;	   /* cshell --version, NULL when not installed */
+	char *cshell;	      /* cshell --version, NULL when not installed */
 };
 
 /* The command line a probe runs (POSIX sh, one round trip). */
@@ -217,8 +217,7 @@ int sch_probe_hosts(const struct sch_host *const *hosts, size_t n,
 		    const struct sch_fanout_opts *o, struct sch_probe *p,
 		    struct cs_error *err);
 /* Loads the cached probes (absent file: none).  *p malloc'd. */
-int sch_probe_cache_load(struct sch_probe **p, size_t *n,
-			 struct cs_error *err);
+int sch_probe_cache_load(struct sch_probe **p, size_t *n, struct cs_error *err);
 /* JSON text of probes (malloc'd), the cache file's format. */
 char *sch_probe_json(const struct sch_probe *p, size_t n);
 int sch_probe_from_json(const char *text, size_t len, struct sch_probe **p,
@@ -234,13 +233,13 @@ enum sch_strategy {
 };
 
 struct sch_want {
-	const char *arch;	/* NULL: any; amd64 = x86_64, arm64 = aarch64 */
-	const char *kernel;	/* NULL: any; a release prefix: "6.1" */
-	char *const *labels;	/* "key=value" every host must carry */
+	const char *arch;    /* NULL: any; amd64 = x86_64, arm64 = aarch64 */
+	const char *kernel;  /* NULL: any; a release prefix: "6.1" */
+	char *const *labels; /* "key=value" every host must carry */
 	size_t nlabels;
-	double cpus;		/* free cpus needed: cpus - load1 */
-	int64_t mem_kb;		/* available memory needed */
-	int64_t disk_kb;	/* free disk needed */
+	double cpus;	 /* free cpus needed: cpus - load1 */
+	int64_t mem_kb;	 /* available memory needed */
+	int64_t disk_kb; /* free disk needed */
 	enum sch_strategy strategy;
 };
 
@@ -251,9 +250,9 @@ struct sch_candidate {
 };
 
 struct sch_placement {
-	size_t index;	/* into the candidates */
-	double score;	/* higher is better */
-	char *reason;	/* malloc'd: why it was filtered; NULL if it fits */
+	size_t index; /* into the candidates */
+	double score; /* higher is better */
+	char *reason; /* malloc'd: why it was filtered; NULL if it fits */
 };
 
 /* Ranks the candidates: out[0..n) gets every candidate, the ones that

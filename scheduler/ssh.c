@@ -102,8 +102,8 @@ char *sch_quote_argv(char *const *argv)
 
 char *sch_control_path(const char *name, struct cs_error *err)
 {
-	_cleanup_free_ char *dir = cs_root_subdir(CS_ROOT_RUNTIME, "ssh", 1,
-						  err);
+	_cleanup_free_ char *dir =
+		cs_root_subdir(CS_ROOT_RUNTIME, "ssh", 1, err);
 	char *p;
 
 	if (!dir)
@@ -112,9 +112,10 @@ char *sch_control_path(const char *name, struct cs_error *err)
 	if (strlen(p) <= CONTROL_PATH_MAX && !strchr(p, '%'))
 		return p;
 	free(p);
-	cs_error_set(err, 0, "the runtime directory '%s' is too long for a "
-		     "control socket (at most %zu bytes)", dir,
-		     CONTROL_PATH_MAX);
+	cs_error_set(err, 0,
+		     "the runtime directory '%s' is too long for a "
+		     "control socket (at most %zu bytes)",
+		     dir, CONTROL_PATH_MAX);
 	return NULL;
 }
 
@@ -144,7 +145,8 @@ static void common_opts(struct argv_b *a, const struct sch_host *h,
 			const struct sch_ssh_opts *o, const char *control,
 			const char *user, int port)
 {
-	const char *cfg = o && o->config ? o->config : getenv("CSHELL_SSH_CONFIG");
+	const char *cfg =
+		o && o->config ? o->config : getenv("CSHELL_SSH_CONFIG");
 	int ct = o && o->connect_timeout > 0 ? o->connect_timeout : 10;
 
 	(void)h;
@@ -344,8 +346,8 @@ void sch_disconnect(const struct sch_host *h)
 
 int sch_clean_sockets(void)
 {
-	_cleanup_free_ char *dir = cs_root_subdir(CS_ROOT_RUNTIME, "ssh", 0,
-						  NULL);
+	_cleanup_free_ char *dir =
+		cs_root_subdir(CS_ROOT_RUNTIME, "ssh", 0, NULL);
 	DIR *d;
 	struct dirent *de;
 	int n = 0;

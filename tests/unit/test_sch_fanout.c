@@ -92,7 +92,8 @@ static void test_prefix_status(void **state)
 
 	(void)state;
 	sch_fanout_opts_init(&o);
-	assert_int_equal(run(2, "echo hi; printf 'no newline'", &o, st, &out), 0);
+	assert_int_equal(run(2, "echo hi; printf 'no newline'", &o, st, &out),
+			 0);
 	assert_non_null(strstr(out.buf, "h1: hi\n"));
 	assert_non_null(strstr(out.buf, "h2: hi\n"));
 	assert_non_null(strstr(out.buf, "h2: no newline\n"));

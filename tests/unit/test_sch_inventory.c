@@ -52,17 +52,34 @@ static int teardown_dirs(void **state)
 static void test_check_fields(void **state)
 {
 	static const char *good_dest[] = {
-		"h",	    "user@host",	 "u@h:22",	   "10.0.0.1",
-		"[::1]:2222", "fe80::1",	 "my-alias.example", "a_b@x.y-z:65535",
+		"h",
+		"user@host",
+		"u@h:22",
+		"10.0.0.1",
+		"[::1]:2222",
+		"fe80::1",
+		"my-alias.example",
+		"a_b@x.y-z:65535",
 	};
 	static const char *bad_dest[] = {
-		"",	     "-oProxyCommand=x", "u@-h",	 "h:0",
-		"h:65536", "h:2x",		 "a b",		 "h;rm",
-		"[::1",	     "[zz]:1",		 "@h",		 ".h",
-		"u@",	     "h:",		 "$(x)",	 "h\n",
+		"",	   "-oProxyCommand=x",
+		"u@-h",	   "h:0",
+		"h:65536", "h:2x",
+		"a b",	   "h;rm",
+		"[::1",	   "[zz]:1",
+		"@h",	   ".h",
+		"u@",	   "h:",
+		"$(x)",	   "h\n",
 	};
 	static const char *bad_name[] = {
-		"", "-a", ".a", "a b", "a/b", "all", "host", "a*",
+		"",
+		"-a",
+		".a",
+		"a b",
+		"a/b",
+		"all",
+		"host",
+		"a*",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
 	struct cs_error err = CS_ERROR_INIT;
@@ -91,7 +108,8 @@ static void test_dest_split(void **state)
 	int p;
 
 	(void)state;
-	assert_int_equal(sch_dest_split("deploy@10.0.0.1:2200", &u, &h, &p, NULL), 0);
+	assert_int_equal(
+		sch_dest_split("deploy@10.0.0.1:2200", &u, &h, &p, NULL), 0);
 	assert_string_equal(u, "deploy");
 	assert_string_equal(h, "10.0.0.1");
 	assert_int_equal(p, 2200);
@@ -111,17 +129,19 @@ static void test_dest_split(void **state)
 
 static void test_parse(void **state)
 {
-	static const char text[] = "# comment\n"
-				   "\n"
-				   "web1 deploy@10.0.0.11 role=web dc=fra\n"
-				   "  web2\tdeploy@10.0.0.12:2222   role=web # trailing\n"
-				   "db1 dbalias role=db";
+	static const char text[] =
+		"# comment\n"
+		"\n"
+		"web1 deploy@10.0.0.11 role=web dc=fra\n"
+		"  web2\tdeploy@10.0.0.12:2222   role=web # trailing\n"
+		"db1 dbalias role=db";
 	struct sch_inventory inv, inv2;
 	struct cs_error err = CS_ERROR_INIT;
 	char *out;
 
 	(void)state;
-	assert_int_equal(sch_inventory_parse(&inv, text, strlen(text), &err), 0);
+	assert_int_equal(sch_inventory_parse(&inv, text, strlen(text), &err),
+			 0);
 	assert_int_equal(inv.n, 3);
 	assert_string_equal(inv.hosts[1].name, "web2");
 	assert_string_equal(inv.hosts[1].dest, "deploy@10.0.0.12:2222");
@@ -164,14 +184,16 @@ static void test_add_rm(void **state)
 	(void)state;
 	assert_int_equal(sch_inventory_load(&inv, NULL), 0); /* no file yet */
 	assert_int_equal(inv.n, 0);
-	assert_int_equal(sch_host_add("web1", "u@10.0.0.1", labels, 1, &err), 0);
+	assert_int_equal(sch_host_add("web1", "u@10.0.0.1", labels, 1, &err),
+			 0);
 	assert_int_equal(sch_host_add("web2", "u@10.0.0.2", NULL, 0, &err), 0);
 	assert_int_equal(cs_read_file(path, &before, 0, NULL), 0);
 
 	assert_true(sch_host_add("web1", "u@10.0.0.3", NULL, 0, &err) < 0);
 	assert_string_equal(err.msg, "host 'web1' is already in the inventory");
 	cs_error_release(&err);
-	assert_true(sch_host_add("web3", "-oProxyCommand=sh", NULL, 0, &err) < 0);
+	assert_true(sch_host_add("web3", "-oProxyCommand=sh", NULL, 0, &err) <
+		    0);
 	cs_error_release(&err);
 	assert_true(sch_host_rm("nope", &err) < 0);
 	assert_string_equal(err.msg, "no host 'nope' in the inventory");
@@ -201,7 +223,8 @@ static void test_match(void **state)
 	size_t *idx;
 
 	(void)state;
-	assert_int_equal(sch_inventory_parse(&inv, text, strlen(text), NULL), 0);
+	assert_int_equal(sch_inventory_parse(&inv, text, strlen(text), NULL),
+			 0);
 	assert_int_equal(sch_match(&inv, "all", &idx, NULL), 4);
 	free(idx);
 	assert_int_equal(sch_match(&inv, "web*", &idx, NULL), 3);

@@ -24,20 +24,42 @@ static struct sch_host hosts[] = {
 	{ "e", "e", l_web, 1 }, /* old kernel, half busy */
 };
 static struct sch_probe probes[] = {
-	{ .host = "a", .reachable = 1, .cpus = 4, .load1 = 3.0,
-	  .mem_total_kb = 8 << 20, .mem_avail_kb = 1 << 20,
-	  .kernel = "6.1.0-13-amd64", .arch = "x86_64",
+	{ .host = "a",
+	  .reachable = 1,
+	  .cpus = 4,
+	  .load1 = 3.0,
+	  .mem_total_kb = 8 << 20,
+	  .mem_avail_kb = 1 << 20,
+	  .kernel = "6.1.0-13-amd64",
+	  .arch = "x86_64",
 	  .disk_free_kb = 10 << 20 },
-	{ .host = "b", .reachable = 1, .cpus = 8, .load1 = 0.5,
-	  .mem_total_kb = 16 << 20, .mem_avail_kb = 15 << 20,
-	  .kernel = "6.10.2", .arch = "x86_64", .disk_free_kb = 100 << 20 },
-	{ .host = "c", .reachable = 1, .cpus = 4, .load1 = 0,
-	  .mem_total_kb = 4 << 20, .mem_avail_kb = 4 << 20,
-	  .kernel = "6.1.0", .arch = "aarch64", .disk_free_kb = 1 << 20 },
+	{ .host = "b",
+	  .reachable = 1,
+	  .cpus = 8,
+	  .load1 = 0.5,
+	  .mem_total_kb = 16 << 20,
+	  .mem_avail_kb = 15 << 20,
+	  .kernel = "6.10.2",
+	  .arch = "x86_64",
+	  .disk_free_kb = 100 << 20 },
+	{ .host = "c",
+	  .reachable = 1,
+	  .cpus = 4,
+	  .load1 = 0,
+	  .mem_total_kb = 4 << 20,
+	  .mem_avail_kb = 4 << 20,
+	  .kernel = "6.1.0",
+	  .arch = "aarch64",
+	  .disk_free_kb = 1 << 20 },
 	{ .host = "d", .reachable = 0, .error = "connection refused" },
-	{ .host = "e", .reachable = 1, .cpus = 2, .load1 = 1.0,
-	  .mem_total_kb = 4 << 20, .mem_avail_kb = 2 << 20,
-	  .kernel = "5.10.0-28-amd64", .arch = "x86_64",
+	{ .host = "e",
+	  .reachable = 1,
+	  .cpus = 2,
+	  .load1 = 1.0,
+	  .mem_total_kb = 4 << 20,
+	  .mem_avail_kb = 2 << 20,
+	  .kernel = "5.10.0-28-amd64",
+	  .arch = "x86_64",
 	  .disk_free_kb = 50 << 20 },
 };
 
@@ -177,9 +199,10 @@ static void test_ties_stable(void **state)
 
 static void test_probe_parse_json(void **state)
 {
-	static const char out[] = "cpus=4\nmem_total_kb=8000\nmem_avail_kb=6000\n"
-				  "load=0.50 0.25 0.10\nkernel=6.1.0-13-amd64\n"
-				  "arch=x86_64\ndisk_free_kb=123456\njunk\n";
+	static const char out[] =
+		"cpus=4\nmem_total_kb=8000\nmem_avail_kb=6000\n"
+		"load=0.50 0.25 0.10\nkernel=6.1.0-13-amd64\n"
+		"arch=x86_64\ndisk_free_kb=123456\njunk\n";
 	struct sch_probe p = { 0 }, *q;
 	struct cs_error err = CS_ERROR_INIT;
 	char *js;
@@ -222,7 +245,9 @@ static void test_probe_parse_json(void **state)
 
 static void test_hostlist(void **state)
 {
-	const char *a[] = { "web3", "web1", "db", "web2", "web5", "x01", "x02" };
+	const char *a[] = {
+		"web3", "web1", "db", "web2", "web5", "x01", "x02"
+	};
 	char *s;
 
 	(void)state;
