@@ -47,9 +47,10 @@ hb_clean_leftovers() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep '^csht[0-9]*b$'); do
+	# bridges (csht<pid>b) and host ends of veths (csht<pid>h<i>)
+	for br in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^csht[0-9]+(b|h[0-9]+)$'); do
 		pid=${br#csht}
-		pid=${pid%b}
+		pid=${pid%%[bh]*}
 		[ -d "/proc/$pid" ] || ip link del "$br" 2>/dev/null
 	done
 }
@@ -189,6 +190,9 @@ hb_cleanup() {
 	done
 	for i in $(seq 1 "$HB_N"); do
 		for p in $(ip netns pids "$(hb_ns "$i")" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		# a veth outlives a namespace that an orphaned TCP socket (a
+		# cut link) keeps alive for minutes: delete it by its host end
+		ip link del "$(hb_veth "$i")" 2>/dev/null
 		ip netns del "$(hb_ns "$i")" 2>/dev/null
 	done
 	ip link del "${hb_tag}b" 2>/dev/null
