@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # shell/: the cshell program (docs/build.md explains these variables).
 PROGRAMS += cshell
-cshell_SRCS := $(wildcard shell/*.c)
+# the hosts inventory and the ssh command line for @host targets (no
+# jansson: the rest of scheduler/ runs as cshell-hosts)
+cshell_SRCS := $(wildcard shell/*.c) $(SCHED_CORE_SRCS)
 cshell_LDLIBS := -lreadline
 
 include shell/builtins.mk

@@ -14,6 +14,7 @@
 static const struct sh_backend *const backends[] = {
 	&sh_backend_host,
 	&sh_backend_sandbox,
+	&sh_backend_ssh,
 };
 
 bool sh_target_is_glob(const char *word)
