@@ -58,6 +58,21 @@ int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
 int bi_ulimit(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
+/* Builtins that live with what they drive (cd.c, alias.c, options.c,
+ * jobs.c, target.c). */
+int bi_cd(struct sh *sh, int argc, char **argv);
+int bi_pwd(struct sh *sh, int argc, char **argv);
+int bi_alias(struct sh *sh, int argc, char **argv);
+int bi_unalias(struct sh *sh, int argc, char **argv);
+int bi_set(struct sh *sh, int argc, char **argv);
+int bi_wait(struct sh *sh, int argc, char **argv);
+int bi_jobs(struct sh *sh, int argc, char **argv);
+int bi_fg(struct sh *sh, int argc, char **argv);
+int bi_bg(struct sh *sh, int argc, char **argv);
+int bi_enter(struct sh *sh, int argc, char **argv);
+int bi_leave(struct sh *sh, int argc, char **argv);
+/* A usage error of a builtin: the message (fmt with arg), status 2. */
+int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg);
 /* The builtins of other modules' commands (help.c, bi_sandbox.c,
  * bi_image.c, bi_monitor.c, bi_host.c). */
 int bi_help(struct sh *sh, int argc, char **argv);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * builtins.c — the builtin table and the builtins that live inside the
- * interpreter (control flow, variables, options, cd, functions, aliases,
- * command lookup, wait).  Self-contained ones (test, printf, read,
- * getopts, umask, echo) are in bi_*.c; trap and kill in trap.c; the
- * sandbox and image front ends in their own files.
+ * builtins.c — the builtin table and the builtins of the interpreter's
+ * core (control flow, variables, functions, command lookup).  The others
+ * live with what they drive: cd and pwd in cd.c, alias in alias.c, set
+ * and the options in options.c, wait/jobs/fg/bg in jobs.c, enter and
+ * leave in target.c, trap and kill in trap.c; self-contained ones (test,
+ * printf, read, getopts, umask, echo, ulimit) in bi_*.c; the sandbox,
+ * image, host and monitor front ends in their own bi_*.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -37,7 +39,7 @@ static bool parse_int(const char *s, long *out)
 	return true;
 }
 
-static int usage(struct sh *sh, const char *fmt, const char *arg)
+int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg)
 {
 	sh_err(sh, fmt, arg);
 	return 2;
@@ -247,7 +249,7 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			funcs = false;
 		else
-			return usage(sh, "unset: unknown option '%s'", argv[i]);
+			return sh_bi_usage(sh, "unset: unknown option '%s'", argv[i]);
 	}
 	for (; i < argc; i++) {
 		if (funcs) {
@@ -267,136 +269,6 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 			st = sh_special_error(sh, 2);
 	}
 	return st;
-}
-
-static const struct {
-	const char *name;
-	enum sh_opt opt;
-} long_opts[] = {
-	{ "allexport", OPT_ALLEXPORT }, { "errexit", OPT_ERREXIT },
-	{ "ignoreeof", OPT_IGNOREEOF }, { "interactive", OPT_INTERACTIVE },
-	{ "monitor", OPT_MONITOR },     { "noclobber", OPT_NOCLOBBER },
-	{ "noexec", OPT_NOEXEC },       { "noglob", OPT_NOGLOB },
-	{ "nolog", OPT_NOLOG },         { "nounset", OPT_NOUNSET },
-	{ "pipefail", OPT_PIPEFAIL },   { "posix", OPT_POSIX },
-	{ "verbose", OPT_VERBOSE },
-	{ "vi", OPT_VI },               { "emacs", OPT_EMACS },
-	{ "xtrace", OPT_XTRACE },
-};
-
-int sh_set_option_letter(struct sh *sh, int c, bool on)
-{
-	for (int i = 0; i < OPT__COUNT; i++) {
-		if (sh_opt_letters[i] == c) {
-			if (i == OPT_INTERACTIVE)
-				return -1;
-			sh->opts[i] = on;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int set_long_option(struct sh *sh, const char *name, bool on)
-{
-	for (size_t i = 0; i < CS_ARRAY_SIZE(long_opts); i++) {
-		if (!strcmp(long_opts[i].name, name)) {
-			enum sh_opt o = long_opts[i].opt;
-			sh->opts[o] = on;
-			if (o == OPT_VI && on)
-				sh->opts[OPT_EMACS] = false;
-			if (o == OPT_EMACS && on)
-				sh->opts[OPT_VI] = false;
-			sh_editing_mode_changed(sh);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static void list_options(struct sh *sh, bool reinput)
-{
-	for (size_t i = 0; i < CS_ARRAY_SIZE(long_opts); i++) {
-		bool on = sh->opts[long_opts[i].opt];
-		if (reinput)
-			printf("set %co %s\n", on ? '-' : '+', long_opts[i].name);
-		else
-			printf("%-16s%s\n", long_opts[i].name, on ? "on" : "off");
-	}
-}
-
-/* Option parsing shared by `set` and the command line.  Returns the index
- * of the first operand, or -1 after a diagnostic.  *dashdash is set when
- * "--" ended the options (positional parameters are then set even when
- * none follow). */
-int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
-			 bool *dashdash, bool cmdline)
-{
-	*dashdash = false;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if ((a[0] != '-' && a[0] != '+') || !a[1]) {
-			/* a lone - or + ends the options, and leaves the
-			 * positional parameters alone unless operands follow
-			 * (dash, bash); - also turns off -x and -v (dash) */
-			if (!strcmp(a, "-"))
-				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] = false;
-			if (!strcmp(a, "-") || !strcmp(a, "+"))
-				i++;
-			break;
-		}
-		if (!strcmp(a, "--")) {
-			*dashdash = true;
-			i++;
-			break;
-		}
-		bool on = a[0] == '-';
-		for (const char *c = a + 1; *c; c++) {
-			if (*c == 'o') {
-				if (i + 1 >= argc || argv[i + 1][0] == '-' ||
-				    argv[i + 1][0] == '+') {
-					if (cmdline)
-						return -1;
-					list_options(sh, !on);
-					continue;
-				}
-				if (set_long_option(sh, argv[++i], on) < 0) {
-					sh_err(sh, "set: unknown option name '%s'",
-					       argv[i]);
-					return -1;
-				}
-				break;
-			}
-			if (cmdline && (*c == 'c' || *c == 's' || *c == 'i'))
-				continue;
-			if (sh_set_option_letter(sh, *c, on) < 0) {
-				sh_err(sh, "set: unknown option '%c%c'", a[0], *c);
-				return -1;
-			}
-		}
-	}
-	return i;
-}
-
-static int bi_set(struct sh *sh, int argc, char **argv)
-{
-	bool dd;
-
-	if (argc == 1) {
-		var_list(sh, 0, NULL);
-		return 0;
-	}
-	bool monitor = sh->opts[OPT_MONITOR];
-	int i = sh_parse_set_options(sh, argc, argv, 1, &dd, false);
-	if (i < 0)
-		return sh_special_error(sh, 2);
-	if (sh->opts[OPT_MONITOR] && !monitor)
-		jobs_monitor_on(sh);
-	if (i < argc || dd) {
-		params_free(&sh->params);
-		params_set(&sh->params, argc - i, argv + i);
-	}
-	return 0;
 }
 
 static int bi_shift(struct sh *sh, int argc, char **argv)
@@ -441,174 +313,6 @@ static int bi_times(struct sh *sh, int argc, char **argv)
 	putchar(' ');
 	print_time(t.tms_cstime, hz);
 	putchar('\n');
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* cd and pwd */
-
-/* Canonicalises an absolute path textually: removes ., .., // */
-static char *canon(struct sh *sh, const char *path)
-{
-	size_t n = strlen(path);
-	char *out = arena_alloc(sh->stack, n + 2);
-	size_t o = 0;
-	const char *p = path;
-
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *e = strchrnul(p, '/');
-		size_t len = e - p;
-		if (len == 0)
-			break;
-		if (len == 1 && p[0] == '.') {
-			/* skip */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			out[o++] = '/';
-			memcpy(out + o, p, len);
-			o += len;
-		}
-		p = e;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = 0;
-	return out;
-}
-
-static int bi_cd(struct sh *sh, int argc, char **argv)
-{
-	bool physical = false, print = false;
-	int i = 1;
-
-	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(argv[i], "-P"))
-			physical = true;
-		else if (!strcmp(argv[i], "-L"))
-			physical = false;
-		else
-			return usage(sh, "cd: unknown option '%s'", argv[i]);
-	}
-	const char *dir = i < argc ? argv[i] : NULL;
-	if (i + 1 < argc)
-		return usage(sh, "cd: too many arguments%s", "");
-	if (!dir) {
-		dir = sh_getvar(sh, "HOME");
-		if (!dir || !*dir) {
-			sh_err(sh, "cd: HOME not set");
-			return 1;
-		}
-	} else if (!strcmp(dir, "-")) {
-		dir = sh_getvar(sh, "OLDPWD");
-		if (!dir) {
-			sh_err(sh, "cd: OLDPWD not set");
-			return 1;
-		}
-		print = true;
-	}
-	const char *pwd = sh_getvar(sh, "PWD");
-	char *oldpwd = pwd ? arena_strdup(sh->stack, pwd) : NULL;
-	char *tried = NULL;
-
-	/* CDPATH */
-	const char *cdpath = sh_getvar(sh, "CDPATH");
-	bool rel = dir[0] != '/' && strncmp(dir, "./", 2) && strcmp(dir, ".") &&
-		   strncmp(dir, "../", 3) && strcmp(dir, "..");
-	if (cdpath && rel) {
-		for (const char *p = cdpath;;) {
-			const char *e = strchrnul(p, ':');
-			size_t dl = e - p;
-			char *cand = dl ? xasprintf("%.*s/%s", (int)dl, p, dir)
-					: xasprintf("%s", dir);
-			struct stat st;
-			if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
-				tried = arena_strdup(sh->stack, cand);
-				if (dl)
-					print = true;
-				free(cand);
-				break;
-			}
-			free(cand);
-			if (!*e)
-				break;
-			p = e + 1;
-		}
-	}
-	const char *target = tried ? tried : dir;
-	char *newpwd = NULL;
-	if (!physical) {
-		char *abs;
-		if (target[0] == '/')
-			abs = arena_strdup(sh->stack, target);
-		else {
-			const char *base = oldpwd ? oldpwd : ".";
-			abs = arena_alloc(sh->stack, strlen(base) + strlen(target) + 2);
-			sprintf(abs, "%s/%s", base, target);
-		}
-		if (abs[0] == '/') {
-			char *c = canon(sh, abs);
-			if (chdir(c) == 0)
-				newpwd = c;
-		}
-	}
-	if (!newpwd) {
-		if (chdir(target) < 0) {
-			sh_err(sh, "cd: can't cd to '%s': %s", dir, strerror(errno));
-			return 2;
-		}
-		char *cwd = getcwd(NULL, 0);
-		newpwd = arena_strdup(sh->stack, cwd ? cwd : target);
-		free(cwd);
-	}
-	if (oldpwd)
-		var_set(sh, "OLDPWD", oldpwd, SH_VAR_EXPORT); /* as dash, bash */
-	var_set(sh, "PWD", newpwd, 0);
-	if (print)
-		printf("%s\n", newpwd);
-	return 0;
-}
-
-static int bi_pwd(struct sh *sh, int argc, char **argv)
-{
-	bool physical = false;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-P"))
-			physical = true;
-		else if (!strcmp(argv[i], "-L"))
-			physical = false;
-		else
-			return usage(sh, "pwd: unknown option '%s'", argv[i]);
-	}
-	const char *pwd = sh_getvar(sh, "PWD");
-	struct stat a, b;
-	if (!physical && pwd && pwd[0] == '/' && stat(pwd, &a) == 0 &&
-	    stat(".", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-		printf("%s\n", pwd);
-		return 0;
-	}
-	char *cwd = getcwd(NULL, 0);
-	if (!cwd && errno == ENOENT && !physical && pwd && pwd[0] == '/') {
-		/* the directory was removed: $PWD is still where we are */
-		printf("%s\n", pwd);
-		return 0;
-	}
-	if (!cwd) {
-		sh_err(sh, "pwd: %s", strerror(errno));
-		return 1;
-	}
-	printf("%s\n", cwd);
-	free(cwd);
 	return 0;
 }
 
@@ -711,118 +415,6 @@ static int bi_local(struct sh *sh, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* aliases */
-
-struct alias *sh_find_alias(struct sh *sh, const char *name)
-{
-	for (struct alias *a = sh->aliases; a; a = a->next)
-		if (a->name[0] && !strcmp(a->name, name))
-			return a;
-	return NULL;
-}
-
-/* Unlinks an alias; one whose text is being read stays allocated until
- * the input source lets go of it (its name is blanked meanwhile). */
-static void alias_remove(struct sh *sh, struct alias *a)
-{
-	for (struct alias **pp = &sh->aliases; *pp; pp = &(*pp)->next) {
-		if (*pp != a)
-			continue;
-		if (a->in_use) {
-			a->name[0] = 0;
-			return;
-		}
-		*pp = a->next;
-		free(a->name);
-		free(a->value);
-		free(a);
-		return;
-	}
-}
-
-static void print_alias(struct alias *a)
-{
-	struct cs_buf b = CS_BUF_INIT;
-	cs_buf_addc(&b, '\'');
-	for (const char *s = a->value; *s; s++)
-		if (*s == '\'')
-			cs_buf_adds(&b, "'\\''");
-		else
-			cs_buf_addc(&b, *s);
-	cs_buf_addc(&b, '\'');
-	printf("%s=%s\n", a->name, b.buf);
-	cs_buf_release(&b);
-}
-
-static int bi_alias(struct sh *sh, int argc, char **argv)
-{
-	int st = 0;
-
-	if (argc == 1) {
-		for (struct alias *a = sh->aliases; a; a = a->next)
-			if (a->name[0])
-				print_alias(a);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		if (!eq) {
-			struct alias *a = sh_find_alias(sh, argv[i]);
-			if (a) {
-				print_alias(a);
-			} else {
-				sh_err(sh, "alias: %s: not found", argv[i]);
-				st = 1;
-			}
-			continue;
-		}
-		char *name = xstrndup(argv[i], eq - argv[i]);
-		struct alias *a = sh_find_alias(sh, name);
-		if (a) {
-			if (a->in_use) {
-				/* being expanded right now: keep the old text alive */
-				alias_remove(sh, a);
-				a = NULL;
-			} else {
-				free(a->value);
-				a->value = xstrdup(eq + 1);
-				free(name);
-				continue;
-			}
-		}
-		a = xcalloc(1, sizeof(*a));
-		a->name = name;
-		a->value = xstrdup(eq + 1);
-		a->next = sh->aliases;
-		sh->aliases = a;
-	}
-	return st;
-}
-
-static int bi_unalias(struct sh *sh, int argc, char **argv)
-{
-	int st = 0;
-
-	if (argc > 1 && !strcmp(argv[1], "-a")) {
-		while (sh->aliases && !sh->aliases->in_use)
-			alias_remove(sh, sh->aliases);
-		for (struct alias *a = sh->aliases; a; a = a->next)
-			a->name[0] = 0;
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		struct alias *a = sh_find_alias(sh, argv[i]);
-		if (!a) {
-			sh_err(sh, "unalias: %s: not found", argv[i]);
-			st = 1;
-			continue;
-		}
-		alias_remove(sh, a);
-	}
-	return st;
-}
-
-/* ------------------------------------------------------------------ */
 /* command, type, hash */
 
 static int describe(struct sh *sh, const char *name, bool verbose,
@@ -896,7 +488,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 			else if (*c == 'p')
 				defpath = true;
 			else
-				return usage(sh, "command: unknown option '%s'",
+				return sh_bi_usage(sh, "command: unknown option '%s'",
 					     argv[i]);
 		}
 	}
@@ -942,171 +534,6 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 		for (int i = 0; i < sh->hash_n; i++)
 			printf("%s\n", sh->hash_paths[i]);
 	return st;
-}
-
-/* ------------------------------------------------------------------ */
-/* wait, jobs */
-
-static int bi_wait(struct sh *sh, int argc, char **argv)
-{
-	if (argc == 1) {
-		for (;;) {
-			int r = jobs_wait_any(sh, true);
-			if (r == 1)
-				break;
-			if (r > 128)
-				return r;
-		}
-		/* forget finished background jobs */
-		struct job **pp = &sh->jobs;
-		while (*pp) {
-			struct job *j = *pp;
-			if (j->background) {
-				*pp = j->next;
-				free(j->procs);
-				free(j->cmdtext);
-				free(j);
-				continue;
-			}
-			pp = &j->next;
-		}
-		return 0;
-	}
-	int st = 127;
-	for (int i = 1; i < argc; i++) {
-		struct job *j = job_find(sh, argv[i]);
-		if (!j) {
-			if (argv[i][0] == '%') {
-				sh_err(sh, "wait: %s: no such job", argv[i]);
-			}
-			st = 127;
-			continue;
-		}
-		/* wait, but let a trapped signal interrupt */
-		for (;;) {
-			bool done = true;
-			for (int k = 0; k < j->nprocs; k++)
-				done = done && j->procs[k].done;
-			if (done)
-				break;
-			int r = jobs_wait_any(sh, true);
-			if (r > 128)
-				return r;
-			if (r == 1)
-				break;
-		}
-		st = job_status(sh, j);
-		job_free(sh, j);
-	}
-	return st;
-}
-
-static int bi_jobs(struct sh *sh, int argc, char **argv)
-{
-	bool pids = argc > 1 && !strcmp(argv[1], "-p");
-
-	jobs_reap(sh);
-	struct job *cur = job_find(sh, "%+"), *prev = job_find(sh, "%-");
-	/* oldest first, as they were started */
-	int n = 0;
-	for (struct job *j = sh->jobs; j; j = j->next)
-		n++;
-	struct job **v = xcalloc(n ? n : 1, sizeof(*v));
-	n = 0;
-	for (struct job *j = sh->jobs; j; j = j->next)
-		v[n++] = j;
-	for (int i = n - 1; i >= 0; i--) {
-		struct job *j = v[i];
-		if (!j->background)
-			continue;
-		if (pids) {
-			printf("%ld\n", (long)(j->pgid ? j->pgid : j->procs[0].pid));
-			continue;
-		}
-		bool done = true;
-		for (int k = 0; k < j->nprocs; k++)
-			done = done && j->procs[k].done;
-		printf("[%d]%c  %-8s\t%s\n", j->id,
-		       j == cur ? '+' : j == prev ? '-' : ' ',
-		       j->stopped ? "Stopped" : done ? "Done" : "Running",
-		       j->cmdtext ? j->cmdtext : "");
-	}
-	free(v);
-	return 0;
-}
-
-static struct job *job_arg(struct sh *sh, int argc, char **argv)
-{
-	struct job *j = job_find(sh, argc > 1 ? argv[1] : "%+");
-	if (!j)
-		sh_err(sh, "%s: %s: no such job", argv[0],
-		       argc > 1 ? argv[1] : "current");
-	return j;
-}
-
-static int bi_fg(struct sh *sh, int argc, char **argv)
-{
-	if (!jobs_control_active(sh)) {
-		sh_err(sh, "fg: no job control in this shell");
-		return 1;
-	}
-	struct job *j = job_arg(sh, argc, argv);
-	return j ? jobs_fg(sh, j) : 1;
-}
-
-static int bi_bg(struct sh *sh, int argc, char **argv)
-{
-	if (!jobs_control_active(sh)) {
-		sh_err(sh, "bg: no job control in this shell");
-		return 1;
-	}
-	struct job *j = job_arg(sh, argc, argv);
-	return j ? jobs_bg(sh, j) : 1;
-}
-
-/* ------------------------------------------------------------------ */
-/* enter, leave */
-
-static int bi_enter(struct sh *sh, int argc, char **argv)
-{
-	struct cs_error err = CS_ERROR_INIT;
-
-	if (argc == 1) {
-		if (sh->entered)
-			printf("%s\n", sh->entered);
-		return 0;
-	}
-	if (argc > 2)
-		return usage(sh, "enter: usage: enter TARGET%s", "");
-	const char *t = argv[1][0] == '@' ? argv[1] + 1 : argv[1];
-	struct sh_targets ts = { 0 };
-	if (sh_targets_resolve(t, &ts, &err) < 0) {
-		sh_err(sh, "enter: %s", err.msg);
-		cs_error_release(&err);
-		return 2;
-	}
-	if (ts.n != 1) {
-		sh_err(sh, "enter: '%s' names %zu targets; enter takes one", t,
-		       ts.n);
-		sh_targets_release(&ts);
-		return 2;
-	}
-	free(sh->entered);
-	sh->entered = ts.v[0].be->local ? NULL : xstrdup(ts.v[0].name);
-	sh_targets_release(&ts);
-	return 0;
-}
-
-static int bi_leave(struct sh *sh, int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	if (!sh->entered) {
-		sh_err(sh, "leave: not entered into any target");
-		return 1;
-	}
-	free(sh->entered);
-	sh->entered = NULL;
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -391,3 +391,123 @@ int jobs_wait_any(struct sh *sh, bool block)
 		return 0;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* the job builtins: wait, jobs, fg, bg */
+
+int bi_wait(struct sh *sh, int argc, char **argv)
+{
+	if (argc == 1) {
+		for (;;) {
+			int r = jobs_wait_any(sh, true);
+			if (r == 1)
+				break;
+			if (r > 128)
+				return r;
+		}
+		/* forget finished background jobs */
+		struct job **pp = &sh->jobs;
+		while (*pp) {
+			struct job *j = *pp;
+			if (j->background) {
+				*pp = j->next;
+				free(j->procs);
+				free(j->cmdtext);
+				free(j);
+				continue;
+			}
+			pp = &j->next;
+		}
+		return 0;
+	}
+	int st = 127;
+	for (int i = 1; i < argc; i++) {
+		struct job *j = job_find(sh, argv[i]);
+		if (!j) {
+			if (argv[i][0] == '%') {
+				sh_err(sh, "wait: %s: no such job", argv[i]);
+			}
+			st = 127;
+			continue;
+		}
+		/* wait, but let a trapped signal interrupt */
+		for (;;) {
+			bool done = true;
+			for (int k = 0; k < j->nprocs; k++)
+				done = done && j->procs[k].done;
+			if (done)
+				break;
+			int r = jobs_wait_any(sh, true);
+			if (r > 128)
+				return r;
+			if (r == 1)
+				break;
+		}
+		st = job_status(sh, j);
+		job_free(sh, j);
+	}
+	return st;
+}
+
+int bi_jobs(struct sh *sh, int argc, char **argv)
+{
+	bool pids = argc > 1 && !strcmp(argv[1], "-p");
+
+	jobs_reap(sh);
+	struct job *cur = job_find(sh, "%+"), *prev = job_find(sh, "%-");
+	/* oldest first, as they were started */
+	int n = 0;
+	for (struct job *j = sh->jobs; j; j = j->next)
+		n++;
+	struct job **v = xcalloc(n ? n : 1, sizeof(*v));
+	n = 0;
+	for (struct job *j = sh->jobs; j; j = j->next)
+		v[n++] = j;
+	for (int i = n - 1; i >= 0; i--) {
+		struct job *j = v[i];
+		if (!j->background)
+			continue;
+		if (pids) {
+			printf("%ld\n", (long)(j->pgid ? j->pgid : j->procs[0].pid));
+			continue;
+		}
+		bool done = true;
+		for (int k = 0; k < j->nprocs; k++)
+			done = done && j->procs[k].done;
+		printf("[%d]%c  %-8s\t%s\n", j->id,
+		       j == cur ? '+' : j == prev ? '-' : ' ',
+		       j->stopped ? "Stopped" : done ? "Done" : "Running",
+		       j->cmdtext ? j->cmdtext : "");
+	}
+	free(v);
+	return 0;
+}
+
+static struct job *job_arg(struct sh *sh, int argc, char **argv)
+{
+	struct job *j = job_find(sh, argc > 1 ? argv[1] : "%+");
+	if (!j)
+		sh_err(sh, "%s: %s: no such job", argv[0],
+		       argc > 1 ? argv[1] : "current");
+	return j;
+}
+
+int bi_fg(struct sh *sh, int argc, char **argv)
+{
+	if (!jobs_control_active(sh)) {
+		sh_err(sh, "fg: no job control in this shell");
+		return 1;
+	}
+	struct job *j = job_arg(sh, argc, argv);
+	return j ? jobs_fg(sh, j) : 1;
+}
+
+int bi_bg(struct sh *sh, int argc, char **argv)
+{
+	if (!jobs_control_active(sh)) {
+		sh_err(sh, "bg: no job control in this shell");
+		return 1;
+	}
+	struct job *j = job_arg(sh, argc, argv);
+	return j ? jobs_bg(sh, j) : 1;
+}

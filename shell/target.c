@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "shell/shell_i.h"
 #include "shell/target_i.h"
 
 /* Resolution order (docs/design.md §4): "host" first, so no sandbox can
@@ -177,3 +178,47 @@ const struct sh_backend sh_backend_host = {
 	.enter = host_enter,
 	.names = host_names,
 };
+
+/* ---------------------------------------------------------------- enter */
+
+int bi_enter(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (argc == 1) {
+		if (sh->entered)
+			printf("%s\n", sh->entered);
+		return 0;
+	}
+	if (argc > 2)
+		return sh_bi_usage(sh, "enter: usage: enter TARGET%s", "");
+	const char *t = argv[1][0] == '@' ? argv[1] + 1 : argv[1];
+	struct sh_targets ts = { 0 };
+	if (sh_targets_resolve(t, &ts, &err) < 0) {
+		sh_err(sh, "enter: %s", err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	if (ts.n != 1) {
+		sh_err(sh, "enter: '%s' names %zu targets; enter takes one", t,
+		       ts.n);
+		sh_targets_release(&ts);
+		return 2;
+	}
+	free(sh->entered);
+	sh->entered = ts.v[0].be->local ? NULL : xstrdup(ts.v[0].name);
+	sh_targets_release(&ts);
+	return 0;
+}
+
+int bi_leave(struct sh *sh, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	if (!sh->entered) {
+		sh_err(sh, "leave: not entered into any target");
+		return 1;
+	}
+	free(sh->entered);
+	sh->entered = NULL;
+	return 0;
+}
