@@ -624,7 +624,7 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		return cs_error_errno(err, "cannot read kernel %s", file);
 	if (sha256_file(file, hex, err) < 0)
 		return -1;
-	kroot = cs_root_subdir(CS_ROOT_DATA, "vm/kernels", 1, err);
+	kroot = cs_root_subdir(CS_ROOT_DATA, "vm/kernels", 0, err);
 	if (!kroot)
 		return -1;
 	cache = xasprintf("%s/%.32s", kroot, hex);
