@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # bash completion for cshell: options, the builtin subcommands usable from
-# outside (cshell sandbox|image|host …), their flags, and live sandbox and
+# outside (cshell sandbox|image …), their flags, and live sandbox and
 # image names from `cshell sandbox ls --names` / `cshell image ls --names`.
 
 _cshell_names()
@@ -13,12 +13,11 @@ _cshell()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-} sub=${COMP_WORDS[2]-}
 	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
-	local subcommands='sandbox sb image host monitor up down'
-	local sb_subs='create ls inspect stop start rm logs diff commit run'
-	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --kernel --on --json -f'
+	local subcommands='sandbox sb image'
+	local sb_subs='create ls inspect exec stop start rm logs diff commit run'
+	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --json -f'
 	local img_subs='pull ls inspect tag rm prune push import export'
 	local img_flags='--json --platform --insecure --quiet --names'
-	local host_subs='add rm ls probe'
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -35,7 +34,7 @@ _cshell()
 		elif [ "$prev" = --image ]; then
 			COMPREPLY=($(compgen -W "$(_cshell_names image)" -- "$cur"))
 		elif [ "$prev" = --net ]; then
-			COMPREPLY=($(compgen -W 'none host private slirp' -- "$cur"))
+			COMPREPLY=($(compgen -W 'none host private private:host slirp' -- "$cur"))
 		elif [ "$prev" = --seccomp ]; then
 			COMPREPLY=($(compgen -W 'default unconfined' -- "$cur") $(compgen -f -- "$cur"))
 		elif [ "$prev" = --layer ]; then
@@ -60,12 +59,6 @@ _cshell()
 			inspect | rm | tag | push | export) COMPREPLY=($(compgen -W "$(_cshell_names image)" -- "$cur")) ;;
 			esac
 		fi
-		;;
-	host)
-		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$host_subs" -- "$cur"))
-		;;
-	monitor)
-		COMPREPLY=($(compgen -W "--json $(_cshell_names sandbox)" -- "$cur"))
 		;;
 	*)
 		COMPREPLY=($(compgen -f -- "$cur"))

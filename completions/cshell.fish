@@ -6,7 +6,7 @@ function __cshell_names
     cshell $argv[1] ls --names 2>/dev/null
 end
 
-set -l subcommands sandbox sb image host monitor up down
+set -l subcommands sandbox sb image
 complete -c cshell -n "not __fish_seen_subcommand_from $subcommands" -a "$subcommands" -d 'cshell command'
 complete -c cshell -s c -d 'run the command string' -r
 complete -c cshell -s i -d 'interactive'
@@ -16,9 +16,9 @@ complete -c cshell -l norc -d 'skip the start-up file'
 complete -c cshell -l help -d 'usage'
 complete -c cshell -l version -d 'version'
 
-set -l sb_subs create ls inspect stop start rm logs diff commit run
+set -l sb_subs create ls inspect exec stop start rm logs diff commit run
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb; and not __fish_seen_subcommand_from $sb_subs" -f -a "$sb_subs"
-complete -c cshell -n "__fish_seen_subcommand_from inspect stop start rm logs diff commit; and __fish_seen_subcommand_from sandbox sb" -f -a "(__cshell_names sandbox)"
+complete -c cshell -n "__fish_seen_subcommand_from inspect exec stop start rm logs diff commit; and __fish_seen_subcommand_from sandbox sb" -f -a "(__cshell_names sandbox)"
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l image -x -a "(__cshell_names image)" -d 'image reference'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l layer -r -d 'layer directory'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l mount -r -d 'SRC:DST[:ro]'
@@ -29,7 +29,7 @@ complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l user -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l cpus -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l memory -x
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l pids -x
-complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l net -x -a 'none host private slirp'
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l net -x -a 'none host private private:host slirp'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l seccomp -r -a 'default unconfined'
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l read-only
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l json
@@ -40,5 +40,3 @@ complete -c cshell -n "__fish_seen_subcommand_from image; and __fish_seen_subcom
 complete -c cshell -n "__fish_seen_subcommand_from image" -l json
 complete -c cshell -n "__fish_seen_subcommand_from image" -l insecure
 
-set -l host_subs add rm ls probe
-complete -c cshell -n "__fish_seen_subcommand_from host; and not __fish_seen_subcommand_from $host_subs" -f -a "$host_subs"

@@ -3,7 +3,7 @@
  * image.h — OCI images: references, the registry client, the
  * content-addressed store and safe layer unpacking.
  *
- * The store lives under the data root (DESIGN §3): blobs/sha256/<hex>
+ * The store lives under the data root (docs/design.md §3): blobs/sha256/<hex>
  * holds every verified blob, layers/sha256/<diffid-hex>/ each layer
  * unpacked once (OCI whiteouts kept as regular files for cshell-fs), and
  * images.json the list of complete images.  Other modules use

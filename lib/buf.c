@@ -2,7 +2,8 @@
 /*
  * buf.c — struct cs_buf, a NUL-terminated growable buffer with an optional
  * cap.  Every appender first checks the cap, then reserves, then copies, so
- * a refused append leaves the buffer exactly as it was.
+ * a refused append leaves the buffer exactly as it was.  Also struct
+ * cs_strvec, the NULL-terminated string vector.
  */
 #include "lib/lib.h"
 
@@ -194,4 +195,37 @@ ssize_t cs_buf_read_fd(struct cs_buf *b, int fd)
 		}
 	}
 	return (ssize_t)(b->len - start);
+}
+
+void cs_strvec_push_take(struct cs_strvec *sv, char *s)
+{
+	if (sv->n + 2 > sv->alloc) {
+		sv->alloc = sv->alloc ? sv->alloc * 2 : 8;
+		sv->v = xrealloc(sv->v, sv->alloc * sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+void cs_strvec_push(struct cs_strvec *sv, const char *s)
+{
+	cs_strvec_push_take(sv, xstrdup(s));
+}
+
+void cs_strvec_release(struct cs_strvec *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+}
+
+char **cs_strvec_detach(struct cs_strvec *sv)
+{
+	char **v = sv->v ? sv->v : xcalloc(1, sizeof(*v));
+
+	sv->v = NULL;
+	sv->n = sv->alloc = 0;
+	return v;
 }

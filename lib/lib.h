@@ -123,8 +123,27 @@ int cs_buf_vaddf(struct cs_buf *b, const char *fmt, va_list ap);
  * -errno / -E2BIG.  EINTR is retried. */
 ssize_t cs_buf_read_fd(struct cs_buf *b, int fd);
 
+/*
+ * A growing NULL-terminated vector of malloc'd strings (git's strvec):
+ * v[n] is NULL once anything was pushed; an empty vector has v NULL.
+ * The vector owns its strings; cs_strvec_detach() hands them out.
+ */
+struct cs_strvec {
+	char **v;
+	size_t n, alloc;
+};
+#define CS_STRVEC_INIT { NULL, 0, 0 }
+/* Appends a copy of s. */
+void cs_strvec_push(struct cs_strvec *sv, const char *s);
+/* Appends s itself (malloc'd; the vector frees it). */
+void cs_strvec_push_take(struct cs_strvec *sv, char *s);
+void cs_strvec_release(struct cs_strvec *sv);
+/* The NULL-terminated array (never NULL), now the caller's; sv is left
+ * empty. */
+char **cs_strvec_detach(struct cs_strvec *sv);
+
 /* ------------------------------------------------------------------ */
-/* State roots (DESIGN §3).
+/* State roots (docs/design.md §3).
  *
  * CS_ROOT_CONFIG:  $CSHELL_CONFIG_DIR, else $XDG_CONFIG_HOME/cshell
  *                  (~/.config/cshell), or /etc/cshell for root.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * root.c — where cshell keeps its state (DESIGN §3): the config, data and
- * runtime roots, chosen from the override variables, then the system paths
- * for root, then the XDG variables and $HOME.  Also mkdir -p.
+ * root.c — where cshell keeps its state (docs/design.md §3): the config,
+ * data and runtime roots, chosen from the override variables, then the
+ * system paths for root, then the XDG variables and $HOME.  Also mkdir -p.
  */
 #include "lib/lib.h"
 

@@ -9,7 +9,7 @@ OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
 PROGRAMS += cshell-fs
 cshell-fs_SRCS := overlayfs/main.c $(OVL_SRCS)
 cshell-fs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
-cshell-fs_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+cshell-fs_CFLAGS = $(OVL_FUSE_CFLAGS)
 
 # the random-operation tester of tests/integration/fs-difftest.sh
 PROGRAMS += ovl-difftest
@@ -18,11 +18,16 @@ ovl-difftest_SRCS := overlayfs/tools/difftest.c
 ovl-difftest_LDLIBS :=
 ovl-difftest_CFLAGS :=
 
+# libfuse's include path only where fuse headers are read
+OVL_FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+overlayfs_HDR_CFLAGS := $(OVL_FUSE_CFLAGS)
+
 UNIT_TESTS += test_ovl_config
 test_ovl_config_SRCS := overlayfs/config.c
 test_ovl_config_LDLIBS :=
-LIBCSHELL_CFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null)
+test_ovl_config_CFLAGS := $(OVL_FUSE_CFLAGS)
 
 FUZZ_TARGETS += fuzz_ovl_config
 fuzz_ovl_config_SRCS := overlayfs/config.c
 fuzz_ovl_config_LDLIBS :=
+fuzz_ovl_config_CFLAGS := $(OVL_FUSE_CFLAGS)

@@ -493,7 +493,7 @@ int sbx_join(const char *name, struct cs_error *err)
 	/* from here on, root in the sandbox cannot open our /proc files
 	 * (fds, exe, memory): runc's CVE-2016-9962 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (sbx_record_read(name, &info, err) < 0)
+	if (sbx_record_read(name, &info, err) < 0 || sbx_ns_only(&info, err) < 0)
 		goto out;
 	if (info.state != SBX_STATE_RUNNING) {
 		cs_error_set(err, 0,

@@ -63,7 +63,7 @@ static void puti(struct cs_buf *out, const char *key, long long v)
 	put(out, key, num);
 }
 
-static const char *backend_name(enum sbx_backend b)
+const char *sbx_backend_name(enum sbx_backend b)
 {
 	switch (b) {
 	case SBX_BACKEND_VM:
@@ -95,7 +95,7 @@ int sbx_info_format(const struct sbx_info *info, struct cs_buf *out)
 
 	puti(out, "version", SBX_RECORD_VERSION);
 	put(out, "name", s->name);
-	put(out, "backend", backend_name(s->backend));
+	put(out, "backend", sbx_backend_name(s->backend));
 	put(out, "state",
 	    sbx_state_name(info->state == SBX_STATE_DEAD ? SBX_STATE_RUNNING :
 							   info->state));
@@ -256,9 +256,18 @@ static int apply(struct sbx_info *info, const char *key, char *val,
 		}
 		s->mounts[s->nmounts - 1].ro = isnum && n;
 	} else if (!strcmp(key, "backend")) {
-		s->backend = !strcmp(val, "vm")	    ? SBX_BACKEND_VM :
-			     !strcmp(val, "remote") ? SBX_BACKEND_REMOTE :
-						      SBX_BACKEND_NS;
+		/* an unknown backend is never taken for a namespace sandbox:
+		 * joining or stopping it as one would act on the wrong thing */
+		if (!strcmp(val, "ns"))
+			s->backend = SBX_BACKEND_NS;
+		else if (!strcmp(val, "vm"))
+			s->backend = SBX_BACKEND_VM;
+		else if (!strcmp(val, "remote"))
+			s->backend = SBX_BACKEND_REMOTE;
+		else {
+			free(val);
+			return -2;
+		}
 	} else if (!strcmp(key, "state")) {
 		info->state = !strcmp(val, "running") ? SBX_STATE_RUNNING :
 							SBX_STATE_STOPPED;
@@ -281,7 +290,7 @@ int sbx_info_parse(struct sbx_info *info, const char *text,
 		   struct cs_error *err)
 {
 	long long version = -1;
-	int lineno = 0;
+	int lineno = 0, r;
 
 	sbx_spec_init(&info->spec);
 	for (const char *p = text; *p;) {
@@ -297,9 +306,17 @@ int sbx_info_parse(struct sbx_info *info, const char *text,
 						    "malformed record line %d",
 						    lineno);
 			key = xstrndup(p, (size_t)(eq - p));
-			if (apply(info, key,
+			r = apply(info, key,
 				  unescape(eq + 1, len - (size_t)(eq - p) - 1),
-				  &version) < 0)
+				  &version);
+			if (r == -2)
+				return cs_error_set(err, 0,
+						    "unknown backend '%.*s' "
+						    "(written by a newer "
+						    "cshell?)",
+						    (int)(len - (size_t)(eq - p) - 1),
+						    eq + 1);
+			if (r < 0)
 				return cs_error_set(err, 0,
 						    "malformed record line %d "
 						    "('%s')",
@@ -390,7 +407,7 @@ void sbx_info_json(const struct sbx_info *info, struct cs_buf *out)
 	json_key(out, "name");
 	json_str(out, s->name);
 	json_key(out, "backend");
-	json_str(out, backend_name(s->backend));
+	json_str(out, sbx_backend_name(s->backend));
 	json_key(out, "state");
 	json_str(out, sbx_state_name(info->state));
 	json_key(out, "pid");

@@ -6,7 +6,7 @@
  * /sys, the user's --mount sources), pivot_root into the rootfs and drop
  * the host tree, lock the root down (nodev, nosuid, optionally read-only),
  * then build /proc, /dev and /sys inside, attach the user's mounts, and
- * mask what must not be read or written (DESIGN §7).
+ * mask what must not be read or written (docs/design.md §7).
  *
  * Everything after pivot_root resolves paths inside the new root only, so
  * a symlink in a layer cannot point a mount at the host.  Any failure is

@@ -1500,10 +1500,21 @@ void sbx_halt(struct sbx_info *info, int timeout_ms)
 
 /* Reads the record, takes the lock, and reads it again under the lock
  * (the first read gives "no such sandbox" before a lock file is made). */
+int sbx_ns_only(const struct sbx_info *info, struct cs_error *err)
+{
+	if (info->spec.backend == SBX_BACKEND_NS)
+		return 0;
+	return cs_error_set(err, 0,
+			    "sandbox '%s' has backend '%s', which this cshell "
+			    "cannot drive here",
+			    info->spec.name,
+			    sbx_backend_name(info->spec.backend));
+}
+
 static int open_locked(const char *name, struct sbx_info *info, char **dir,
 		       int *lock, struct cs_error *err)
 {
-	if (sbx_record_read(name, info, err) < 0)
+	if (sbx_record_read(name, info, err) < 0 || sbx_ns_only(info, err) < 0)
 		return -1;
 	sbx_info_release(info);
 	*dir = sbx_rt_dir(name, 0, err);

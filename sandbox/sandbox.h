@@ -126,6 +126,8 @@ enum sbx_state {
 };
 
 const char *sbx_state_name(enum sbx_state state);
+/* "ns", "vm", "remote". */
+const char *sbx_backend_name(enum sbx_backend b);
 
 /* What the record holds, plus the liveness computed when it was read. */
 struct sbx_info {

@@ -131,6 +131,9 @@ struct run_cmd {
 	struct sbx_info info;
 };
 
+/* 0 for a namespace sandbox; -1 + err naming the backend otherwise
+ * (vm/ and scheduler/ drive theirs; see docs/sandbox.md). */
+int sbx_ns_only(const struct sbx_info *info, struct cs_error *err);
 /* Creates and boots a sandbox (ephemeral: a `run`, with run's command).
  * 0 or -1 + err, everything undone. */
 int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,

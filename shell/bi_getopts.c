@@ -10,18 +10,18 @@
 
 #include "shell/builtin_i.h"
 
-static int cluster_pos;	     /* next char within args[optind - 2], 0: none */
+static int cluster_pos;	     /* next char within args[oind - 2], 0: none */
 static char last_optind[32]; /* OPTIND as we left it */
 
-/* Sets NAME, OPTIND and OPTARG (unset when optarg is NULL). */
+/* Sets NAME, OPTIND and OPTARG (unset when oarg is NULL). */
 static void finish(struct sh *sh, const char *name, const char *value,
-		   const char *optarg, int optind)
+		   const char *oarg, int oind)
 {
-	if (optarg)
-		sh_setvar(sh, "OPTARG", optarg, 0);
+	if (oarg)
+		sh_setvar(sh, "OPTARG", oarg, 0);
 	else
 		sh_unsetvar(sh, "OPTARG");
-	snprintf(last_optind, sizeof(last_optind), "%d", optind);
+	snprintf(last_optind, sizeof(last_optind), "%d", oind);
 	sh_setvar(sh, "OPTIND", last_optind, 0);
 	sh_setvar(sh, name, value, 0);
 }
@@ -51,27 +51,27 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 		optstring++;
 
 	const char *oi = sh_getvar(sh, "OPTIND");
-	int optind = oi ? atoi(oi) : 1;
+	int oind = oi ? atoi(oi) : 1;
 	if (!oi || strcmp(oi, last_optind))
 		cluster_pos = 0; /* the script set OPTIND itself */
-	if (optind < 1)
-		optind = 1;
-	if (cluster_pos && (optind - 2 >= nargs || optind < 2 ||
-			    cluster_pos >= (int)strlen(args[optind - 2])))
+	if (oind < 1)
+		oind = 1;
+	if (cluster_pos && (oind - 2 >= nargs || oind < 2 ||
+			    cluster_pos >= (int)strlen(args[oind - 2])))
 		cluster_pos = 0; /* the arguments changed under us */
 
 	if (cluster_pos == 0) {
-		if (optind > nargs)
+		if (oind > nargs)
 			goto end;
-		const char *a = args[optind - 1];
+		const char *a = args[oind - 1];
 		if (a[0] != '-' || !a[1])
 			goto end;
-		optind++;
+		oind++;
 		if (!strcmp(a, "--"))
 			goto end;
 		cluster_pos = 1;
 	}
-	const char *a = args[optind - 2];
+	const char *a = args[oind - 2];
 	char optc[2] = { a[cluster_pos++], 0 };
 	if (!a[cluster_pos])
 		cluster_pos = 0;
@@ -79,35 +79,35 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 	if (!spec) {
 		if (!silent)
 			sh_err(sh, "getopts: illegal option -%c", optc[0]);
-		finish(sh, name, "?", silent ? optc : NULL, optind);
+		finish(sh, name, "?", silent ? optc : NULL, oind);
 		return 0;
 	}
 	if (spec[1] != ':') {
-		finish(sh, name, optc, "", optind);
+		finish(sh, name, optc, "", oind);
 		return 0;
 	}
 	if (cluster_pos) {
 		/* -barg: the rest of the cluster is the argument */
 		const char *arg = a + cluster_pos;
 		cluster_pos = 0;
-		finish(sh, name, optc, arg, optind);
+		finish(sh, name, optc, arg, oind);
 		return 0;
 	}
-	if (optind <= nargs) {
-		finish(sh, name, optc, args[optind - 1], optind + 1);
+	if (oind <= nargs) {
+		finish(sh, name, optc, args[oind - 1], oind + 1);
 		return 0;
 	}
 	if (silent) {
-		finish(sh, name, ":", optc, optind);
+		finish(sh, name, ":", optc, oind);
 	} else {
 		sh_err(sh, "getopts: option requires an argument -%c", optc[0]);
-		finish(sh, name, "?", NULL, optind);
+		finish(sh, name, "?", NULL, oind);
 	}
 	return 0;
 end:
 	/* like dash, the end of the options leaves OPTARG alone */
 	cluster_pos = 0;
-	snprintf(last_optind, sizeof(last_optind), "%d", optind);
+	snprintf(last_optind, sizeof(last_optind), "%d", oind);
 	sh_setvar(sh, "OPTIND", last_optind, 0);
 	sh_setvar(sh, name, "?", 0);
 	return 1;

@@ -57,6 +57,11 @@ int bi_read(struct sh *sh, int argc, char **argv);
 int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
+/* The builtins of other modules' commands (help.c, bi_sandbox.c,
+ * bi_image.c). */
+int bi_help(struct sh *sh, int argc, char **argv);
+int bi_sandbox(struct sh *sh, int argc, char **argv);
+int bi_image(struct sh *sh, int argc, char **argv);
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */

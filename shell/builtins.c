@@ -13,6 +13,7 @@
 #include <sys/times.h>
 
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 #include "shell/interactive_i.h"
 
 
@@ -1065,18 +1066,21 @@ static int bi_enter(struct sh *sh, int argc, char **argv)
 	if (argc > 2)
 		return usage(sh, "enter: usage: enter TARGET%s", "");
 	const char *t = argv[1][0] == '@' ? argv[1] + 1 : argv[1];
-	if (!strcmp(t, "host")) {
-		free(sh->entered);
-		sh->entered = NULL;
-		return 0;
-	}
-	if (sh_router->resolve(t, &err) < 0) {
+	struct sh_targets ts = { 0 };
+	if (sh_targets_resolve(t, &ts, &err) < 0) {
 		sh_err(sh, "enter: %s", err.msg);
 		cs_error_release(&err);
 		return 2;
 	}
+	if (ts.n != 1) {
+		sh_err(sh, "enter: '%s' names %zu targets; enter takes one", t,
+		       ts.n);
+		sh_targets_release(&ts);
+		return 2;
+	}
 	free(sh->entered);
-	sh->entered = xstrdup(t);
+	sh->entered = ts.v[0].be->local ? NULL : xstrdup(ts.v[0].name);
+	sh_targets_release(&ts);
 	return 0;
 }
 
@@ -1095,9 +1099,6 @@ static int bi_leave(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* the table */
 
-int bi_help(struct sh *sh, int argc, char **argv);
-int bi_sandbox(struct sh *sh, int argc, char **argv);
-int bi_image(struct sh *sh, int argc, char **argv);
 
 static const struct builtin builtins[] = {
 	/* sorted by name for bsearch */

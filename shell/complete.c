@@ -19,6 +19,7 @@
 
 #include "shell/interactive_i.h"
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 
 static struct sh *csh;
 
@@ -107,8 +108,7 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "host",
-					    "monitor", "up", "down", "help" };
+	static const char *const more[] = { "sandbox", "sb", "image", "help" };
 	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
 		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
@@ -240,23 +240,39 @@ static void scan(const char *line, int end, struct ctx *c)
 }
 
 static const char *const sandbox_subs[] = {
-	"create", "ls", "inspect", "stop", "start", "rm", "logs", "diff",
-	"commit", "run", NULL,
+	"create", "ls", "inspect", "exec", "stop", "start", "rm", "logs",
+	"diff", "commit", "run", NULL,
 };
 static const char *const sandbox_flags[] = {
 	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
 	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
-	"--cap-drop", "--seccomp", "--read-only", "--json", "--kernel",
-	"--on", "-f", NULL,
+	"--cap-drop", "--seccomp", "--read-only", "--json", "-f", NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",
-	"export", "build", NULL,
+	"export", NULL,
 };
 static const char *const image_flags[] = {
 	"--json", "--platform", "--insecure", "--quiet", NULL,
 };
-static const char *const host_subs[] = { "add", "rm", "ls", "probe", NULL };
+
+/* Image names: the image library lives in cshell-image (bi_image.c). */
+static char **image_names(struct sh *sh)
+{
+	struct cs_strvec v = CS_STRVEC_INIT;
+	char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls", "--names",
+			 NULL };
+	struct cs_buf out = CS_BUF_INIT;
+
+	cs_buf_init(&out, 16u << 20);
+	if (sh_capture(sh, argv, &out, true) == 0) {
+		for (char *line = strtok(out.buf, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			cs_strvec_push(&v, line);
+	}
+	cs_buf_release(&out);
+	return cs_strvec_detach(&v);
+}
 
 static void add_list(const char *prefix, const char *const *v)
 {
@@ -275,13 +291,13 @@ static char **complete(const char *text, int start, int end)
 	cand_reset();
 	scan(rl_line_buffer, start, &c);
 	const char *target = c.target ? c.target : csh->entered;
-	if (target && strcmp(target, "host"))
-		root = sh_router->rootfs(target, &workdir);
+	if (target)
+		root = sh_target_rootfs(target, &workdir);
 
 	if (text[0] == '$') {
 		add_variables(text);
 	} else if (c.nwords == 0 && text[0] == '@') {
-		add_names(text, sh_router->names(csh, "target"), "@");
+		add_names(text, sh_target_names(), "@");
 	} else if (c.nwords == 0) {
 		add_commands(text, root);
 	} else {
@@ -293,21 +309,18 @@ static char **complete(const char *text, int start, int end)
 			add_list(text, sandbox_subs);
 		} else if (c.nwords == 1 && im) {
 			add_list(text, image_subs);
-		} else if (c.nwords == 1 && !strcmp(cmd, "host")) {
-			add_list(text, host_subs);
-		} else if (c.nwords == 1 && (!strcmp(cmd, "enter") ||
-					     !strcmp(cmd, "monitor"))) {
-			add_names(text, sh_router->names(csh, "target"), "");
+		} else if (c.nwords == 1 && !strcmp(cmd, "enter")) {
+			add_names(text, sh_target_names(), "");
 		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
 			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
-			add_names(text, sh_router->names(csh, "image"), "");
+			add_names(text, image_names(csh), "");
 		} else if (text[0] == '-' && sb) {
 			add_list(text, sandbox_flags);
 		} else if (text[0] == '-' && im) {
 			add_list(text, image_flags);
 		} else if (sb && c.nwords == 2 && strcmp(c.words[1], "create") &&
 			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
-			add_names(text, sh_router->names(csh, "sandbox"), "");
+			add_names(text, sh_backend_sandbox.names(), "");
 		} else if (root) {
 			add_target_files(text, root, workdir);
 			rl_completion_suppress_append = ncands == 1 &&

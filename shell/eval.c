@@ -18,6 +18,7 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 #include "shell/interactive_i.h"
 
 #define MAX_EVAL_DEPTH 10000
@@ -239,6 +240,39 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh,
 	_exit(126);
 }
 
+void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	const char *const *env = NULL;
+	const struct builtin *bi;
+	struct func *fn;
+
+	if (t->be->enter(t, argv, &env, &err) < 0) {
+		sh_err(sh, "%s", err.msg);
+		_exit(126);
+	}
+	for (; env && *env; env++)
+		var_setn(sh, *env, SH_VAR_EXPORT);
+	/* joined: builtins and functions run there too */
+	bi = sh_find_builtin(argv[0]);
+	fn = bi && bi->special ? NULL : sh_find_func(sh, argv[0]);
+	if (fn) {
+		int argc = 0;
+
+		while (argv[argc])
+			argc++;
+		sh_exit(sh, sh_call_func(sh, fn, argc, argv, 0));
+	}
+	if (bi) {
+		int argc = 0;
+
+		while (argv[argc])
+			argc++;
+		sh_exit(sh, sh_run_builtin(sh, bi, argc, argv));
+	}
+	exec_external(sh, argv);
+}
+
 void sh_exec_replace(struct sh *sh, char **argv)
 {
 	exec_external(sh, argv);
@@ -390,16 +424,24 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	}
 
 	const char *name = args.v[0];
-	char *target = NULL;
+	const char *spec = NULL; /* what the targets were named by */
+	struct sh_targets targets = { 0 };
 	bool explicit_host = false;
 	if (n->u.cmd.target) {
-		target = sh_expand_word(sh, n->u.cmd.target, 0) + 1;
-		if (!strcmp(target, "host")) {
-			target = NULL;
+		struct cs_error err = CS_ERROR_INIT;
+		spec = sh_expand_word(sh, n->u.cmd.target, 0) + 1;
+		if (sh_targets_resolve(spec, &targets, &err) < 0) {
+			sh_err(sh, "%s", err.msg);
+			cs_error_release(&err);
+			return 2;
+		}
+		/* `@host cmd`: here, as if no target were named */
+		if (targets.n == 1 && targets.v[0].be->local) {
+			sh_targets_release(&targets);
 			explicit_host = true;
 		}
 	}
-	if (!target && !strchr(name, '/')) {
+	if (!targets.n && !strchr(name, '/')) {
 		bi = sh_find_builtin(name);
 		if (!bi || !bi->special) {
 			fn = sh_find_func(sh, name);
@@ -409,12 +451,12 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	}
 	/* after `enter T`, external commands go to T; builtins and
 	 * functions stay in this shell, `@host cmd` stays on the host */
-	if (!target && !bi && !fn && !explicit_host && sh->entered)
-		target = sh->entered;
-	if (target) {
+	if (!targets.n && !bi && !fn && !explicit_host && sh->entered) {
 		struct cs_error err = CS_ERROR_INIT;
-		if (sh_router->resolve(target, &err) < 0) {
-			sh_err(sh, "%s", err.msg);
+		spec = sh->entered;
+		if (sh_targets_resolve(spec, &targets, &err) < 0) {
+			sh_err(sh, "%s (entered; 'leave' goes back to the host)",
+			       err.msg);
 			cs_error_release(&err);
 			return 2;
 		}
@@ -423,11 +465,14 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	if (!bi && !fn) {
 		/* external (or routed): fork unless this process ends anyway */
 		pid_t pid = 0;
-		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !target;
+		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !targets.n;
 		struct job *j = NULL;
+		int statusp[2] = { -1, -1 };
+		if (targets.n > 1 && pipe2(statusp, O_CLOEXEC) < 0)
+			statusp[0] = statusp[1] = -1;
 		if (!direct) {
 			j = job_new(sh, 1, NULL);
-			j->cmdtext = job_text_argv(args.n, args.v, target);
+			j->cmdtext = job_text_argv(args.n, args.v, spec);
 			pid = fork_job(sh, j, 0, true);
 		}
 		if (pid == 0) {
@@ -439,29 +484,21 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 				_exit(2);
 			if (apply_assigns(sh, &assigns, SH_VAR_EXPORT) < 0)
 				_exit(1);
-			if (target) {
-				struct cs_error err = CS_ERROR_INIT;
-				const char *const *env = NULL;
-				if (sh_router->enter(target, args.v, &env, &err) < 0) {
-					sh_err(sh, "%s", err.msg);
-					_exit(126);
-				}
-				for (; env && *env; env++)
-					var_setn(sh, *env, SH_VAR_EXPORT);
-				/* joined: builtins and functions run there too */
-				bi = sh_find_builtin(name);
-				fn = bi && bi->special ? NULL : sh_find_func(sh, name);
-				if (fn)
-					sh_exit(sh, sh_call_func(sh, fn, args.n,
-								 args.v, 0));
-				if (bi)
-					sh_exit(sh, sh_run_builtin(sh, bi, args.n,
-								   args.v));
-			}
+			if (targets.n > 1)
+				sh_fanout(sh, &targets, args.v, statusp[1]);
+			if (targets.n == 1)
+				sh_run_routed(sh, &targets.v[0], args.v);
 			exec_external(sh, args.v);
 		}
+		if (statusp[1] >= 0)
+			close(statusp[1]);
 		status = job_wait(sh, j);
+		if (statusp[0] >= 0) {
+			sh_fanout_statuses(sh, statusp[0], j);
+			close(statusp[0]);
+		}
 		job_free(sh, j);
+		sh_targets_release(&targets);
 		return status;
 	}
 

@@ -19,7 +19,6 @@ static const struct {
 	{ "cd", "cd [-L|-P] [DIR|-]", "change the working directory" },
 	{ "command", "command [-p] [-v|-V] NAME [ARG...]", "run or describe NAME, skipping functions" },
 	{ "continue", "continue [N]", "next iteration of the Nth enclosing loop" },
-	{ "down", "down", "leave and stop the environment of 'up'" },
 	{ "echo", "echo [-n] [ARG...]", "print arguments (backslash escapes are interpreted)" },
 	{ "enter", "enter [TARGET]", "run the following commands in TARGET; 'enter host' or 'leave' returns" },
 	{ "eval", "eval [ARG...]", "run the arguments as a command" },
@@ -31,19 +30,17 @@ static const struct {
 	{ "getopts", "getopts OPTSTRING NAME [ARG...]", "parse options" },
 	{ "hash", "hash [-r] [NAME...]", "remember or forget command locations" },
 	{ "help", "help [NAME]", "this text" },
-	{ "host", "host add|rm|ls|probe ...", "the inventory of SSH hosts" },
 	{ "image", "image pull|ls|inspect|tag|rm|prune|push|import|export ...", "OCI images" },
 	{ "jobs", "jobs [-p]", "list the jobs" },
 	{ "kill", "kill [-s SIG|-SIG] PID|%JOB...  |  kill -l [N]", "send a signal" },
 	{ "leave", "leave", "return to the host after 'enter'" },
 	{ "local", "local NAME[=VALUE]... | local -", "variables (or options) restored when the function returns" },
-	{ "monitor", "monitor [TARGET] [--json]", "live eBPF events and resource use" },
 	{ "printf", "printf FORMAT [ARG...]", "formatted output" },
 	{ "pwd", "pwd [-L|-P]", "print the working directory" },
 	{ "read", "read [-r] [-p PROMPT] NAME...", "read a line into variables" },
 	{ "readonly", "readonly [-p] NAME[=VALUE]...", "make variables read-only" },
 	{ "return", "return [N]", "return from a function or . file" },
-	{ "sandbox", "sandbox create|ls|inspect|stop|start|rm|logs|diff|commit|run ...", "namespaced sandboxes (alias sb)" },
+	{ "sandbox", "sandbox create|ls|inspect|exec|stop|start|rm|logs|diff|commit|run ...", "namespaced sandboxes (alias sb)" },
 	{ "set", "set [-eufxnCav] [-o OPTION] [--] [ARG...]", "shell options and positional parameters" },
 	{ "shift", "shift [N]", "drop the first N positional parameters" },
 	{ "test", "test EXPRESSION", "evaluate a condition" },
@@ -54,7 +51,6 @@ static const struct {
 	{ "umask", "umask [-S] [MODE]", "the file mode creation mask" },
 	{ "unalias", "unalias -a | NAME...", "remove aliases" },
 	{ "unset", "unset [-f|-v] NAME...", "remove variables or functions" },
-	{ "up", "up [DIR] [--locked]", "build and enter the environment of a Cshellfile" },
 	{ "wait", "wait [PID|%JOB...]", "wait for background jobs" },
 };
 
@@ -62,7 +58,8 @@ int bi_help(struct sh *sh, int argc, char **argv)
 {
 	if (argc == 1) {
 		printf("cshell: POSIX sh in which @TARGET says where a command runs.\n"
-		       "  @T cmd        run cmd in sandbox or host T (@host: here)\n"
+		       "  @T cmd        run cmd in sandbox T (@host: here)\n"
+		       "  @T1,T2 cmd    run it in each (also @sb*), lines prefixed\n"
 		       "  enter T       make T the default target; leave returns\n"
 		       "Builtins (help NAME for one; man cshell for all):\n");
 		for (size_t i = 0; i < CS_ARRAY_SIZE(topics); i++)

@@ -23,6 +23,7 @@
 
 #include "shell/interactive_i.h"
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 
 #define DEFAULT_HISTSIZE 1000
 
@@ -151,8 +152,8 @@ char *sh_expand_prompt(struct sh *sh, const char *ps)
 
 			/* entered: where its commands run (`--mount .:/src`
 			 * shows /src), as DESIGN's session shows it */
-			if (sh->entered && sh_router && sh_router->rootfs)
-				root = sh_router->rootfs(sh->entered, &wd);
+			if (sh->entered)
+				root = sh_target_rootfs(sh->entered, &wd);
 			if (root && wd)
 				cs_buf_adds(&b, wd);
 			else

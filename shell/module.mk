@@ -4,7 +4,7 @@ PROGRAMS += cshell
 cshell_SRCS := $(wildcard shell/*.c)
 cshell_LDLIBS := -lreadline
 
--include shell/builtins.mk
+include shell/builtins.mk
 # everything of the interpreter but main(), for tests and fuzzing
 SHELL_LIB_SRCS := $(filter-out shell/main.c,$(cshell_SRCS))
 UNIT_TESTS += test_sh_parse

@@ -463,6 +463,20 @@ void sh_hash_clear(struct sh *sh);
 void sh_flush_std(struct sh *sh);
 int sh_exec_external_wait(struct sh *sh, char **argv);
 void sh_exec_replace(struct sh *sh, char **argv) __attribute__((noreturn));
+struct sh_target;
+struct sh_targets;
+/* In a forked child: enters target t (target_i.h) and runs argv there, a
+ * builtin or function of this shell included.  Never returns. */
+void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
+	__attribute__((noreturn));
+/* fanout.c: in a job's forked child, runs argv on every target of t with
+ * its output prefixed per target; writes "name=status" lines to status_fd
+ * (-1: none) and exits with the worst status.  Never returns. */
+void sh_fanout(struct sh *sh, const struct sh_targets *t, char **argv,
+	       int status_fd) __attribute__((noreturn));
+/* After the fan-out job j: sets TARGET_STATUS from what it reported on
+ * fd (nothing when it is stopped). */
+void sh_fanout_statuses(struct sh *sh, int fd, const struct job *j);
 void sh_init_self_exe(void);
 /* A helper program (cshell-image, cshell-fs…): next to this cshell when
  * it is there, else the bare name for a PATH search.  On sh->stack. */

@@ -50,6 +50,7 @@ cat >"$work/loop.c" <<'EOF'
 #include <time.h>
 #include <unistd.h>
 #include "sandbox/sandbox.h"
+extern char **environ;
 /* loop N NAME: fork + sbx_join + exec /bin/true, N times; prints ms/run */
 int main(int argc, char **argv)
 {
@@ -62,9 +63,12 @@ int main(int argc, char **argv)
 		int st;
 
 		if (pid == 0) {
+			char *const av[] = { "true", NULL };
+
 			if (sbx_join(argv[2], NULL) < 0)
 				_exit(125);
-			execl("/bin/true", "true", (char *)NULL);
+			/* as the shell does: through cshell-init's image */
+			sbx_exec("/bin/true", av, environ);
 			_exit(127);
 		}
 		waitpid(pid, &st, 0);

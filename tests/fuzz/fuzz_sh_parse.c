@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fuzz_sh_parse.c — libFuzzer target for the shell parser: any bytes must
- * parse or fail with a syntax error, never crash, hang or leak.
+ * parse or fail with a syntax error, never crash, hang or leak, through
+ * both entry points: sh_parse_command() reading a script, and
+ * sh_parse_string() as eval does.
  */
 #include <string.h>
 
@@ -22,6 +24,27 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char *s = xstrndup((const char *)data, size);
 	struct arena *a = arena_new();
 	bool err;
+
+	/* as a script is read: the production entry point, one complete
+	 * command at a time until the end (after an error the rest of a
+	 * script is not parsed either) */
+	src_push_string(sh, s, strlen(s), 1);
+	struct source *mine = sh->src;
+	for (int i = 0; i < 100000; i++) {
+		struct node *n;
+		struct arena *ca;
+		enum parse_result r = sh_parse_command(sh, &n, &ca);
+
+		if (ca)
+			arena_unref(ca);
+		if (r != PARSE_OK)
+			break;
+	}
+	while (sh->src && sh->src != mine)
+		src_pop(sh);
+	if (sh->src == mine)
+		src_pop(sh);
+	/* and as eval and $(…) parse a whole string */
 	sh_parse_string(sh, a, s, 1, &err);
 	arena_unref(a);
 	free(s);

@@ -4,29 +4,20 @@
 # tests/integration/sandbox-common.sh — shared setup of the sandbox-*.sh
 # tests.  Sourced, it defines sbx_setup (own state roots, the `sandbox`
 # front end, cshell-init and the layered-fs program), sbx (runs one
-# `sandbox …` command), the PASS/FAIL/SKIP printers and sbx_cleanup (kills,
-# unmounts and removes everything the test made, even after a failure).
-# Run on its own, it checks that the front end builds and parses its
-# command line.
+# `sandbox …` command), the PASS/FAIL/SKIP printers (tests/lib.sh) and
+# sbx_cleanup (kills, unmounts and removes everything the test made, even
+# after a failure).  Run on its own, it checks the front end's usage
+# errors.
 #
-# The front end is `cshell -c 'sandbox …'` when build/bin/cshell has the
-# builtin; until then a tiny driver around shell/bi_sandbox.c is compiled
-# into the test's temp dir.  The layered fs is $CSHELL_FS, else
-# build/bin/cshell-fs, else Debian's fuse-overlayfs.
+# The front end is `cshell -c 'sandbox …'`; a cshell or cshell-init that is
+# not built is a failure, never a skip.  The layered fs is $CSHELL_FS,
+# else build/bin/cshell-fs, else Debian's fuse-overlayfs.
 
 sbx_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 sbx_bin=${CSHELL_BIN:-$sbx_repo/build/bin}
 case $sbx_bin in /*) ;; *) sbx_bin=$sbx_repo/$sbx_bin ;; esac
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
-# check NAME COMMAND...: PASS when the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
-}
+. "$sbx_repo/tests/lib.sh"
 
 # The front end is the shell's builtin (`cshell -c 'sandbox …'`); the
 # sandbox's pid 1 is the built cshell-init.  Returns 1 (a failure, reason

@@ -13,8 +13,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 
-pass() { echo "PASS: shell-cli/$1"; }
-fail() { echo "FAIL: shell-cli/$1: $2"; }
+TEST_PREFIX=shell-cli/
+. "$(dirname "$0")/../lib.sh"
 
 # check NAME EXPECTED_STATUS EXPECTED_STDOUT -- command...
 check() {

@@ -11,8 +11,8 @@ trap 'rm -rf "$T"' EXIT
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 export PATH=$BIN:$PATH
 
-pass() { echo "PASS: shell-completions/$1"; }
-fail() { echo "FAIL: shell-completions/$1: $2"; }
+TEST_PREFIX=shell-completions/
+. "$(dirname "$0")/../lib.sh"
 expect() { # NAME OUTPUT WORD
 	if grep -qx -- "$3" <<<"$2"; then pass "$1"; else fail "$1" "no '$3' in: $(echo $2 | head -c 200)"; fi
 }

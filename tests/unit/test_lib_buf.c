@@ -259,6 +259,41 @@ static void test_read_fd_cap(void **state)
 	cs_buf_release(&b);
 }
 
+static void test_strvec(void **state)
+{
+	struct cs_strvec sv = CS_STRVEC_INIT;
+	char **v;
+
+	(void)state;
+	v = cs_strvec_detach(&sv); /* empty: still a terminated array */
+	assert_non_null(v);
+	assert_null(v[0]);
+	free(v);
+	for (int i = 0; i < 20; i++) {
+		char num[8];
+
+		snprintf(num, sizeof(num), "%d", i);
+		cs_strvec_push(&sv, num);
+		assert_int_equal(sv.n, (size_t)i + 1);
+		assert_null(sv.v[sv.n]);
+	}
+	cs_strvec_push_take(&sv, xstrdup("taken"));
+	assert_string_equal(sv.v[0], "0");
+	assert_string_equal(sv.v[19], "19");
+	assert_string_equal(sv.v[20], "taken");
+	v = cs_strvec_detach(&sv);
+	assert_null(sv.v);
+	assert_int_equal(sv.n, 0);
+	assert_string_equal(v[20], "taken");
+	assert_null(v[21]);
+	for (int i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+	cs_strvec_push(&sv, "x");
+	cs_strvec_release(&sv);
+	assert_null(sv.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_read_fd),
 		cmocka_unit_test(test_read_fd_cap),
+		cmocka_unit_test(test_strvec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

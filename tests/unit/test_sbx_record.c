@@ -114,6 +114,12 @@ static void test_refused(void **state)
 	assert_true(sbx_info_parse(&b, "version=1\nname=x\nmount_dst=/a\n",
 				   &err) < 0);
 	sbx_info_release(&b);
+	/* an unknown backend is named, never read as a namespace one */
+	cs_error_release(&err);
+	assert_true(sbx_info_parse(&b, "version=1\nname=x\nbackend=zone\n",
+				   &err) < 0);
+	assert_non_null(strstr(err.msg, "unknown backend 'zone'"));
+	sbx_info_release(&b);
 	/* unknown keys from a newer minor writer are fine */
 	assert_int_equal(sbx_info_parse(&b,
 					"version=1\nname=x\nfuture=1\n"

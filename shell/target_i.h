@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * target_i.h — where `@T cmd` runs: a table of target backends (crun's
+ * cgroup managers are the model).  Each backend lives in its own file and
+ * exports one `const struct sh_backend`; target.c lists them in resolution
+ * order (docs/design.md §4: this machine's name "host", local sandboxes,
+ * then what the hosts module adds) and knows nothing of any of them.  A new
+ * backend is its file, one line in that table and its module.mk.
+ *
+ * A target word is a name or a glob (`dev`, `sb*`), and a target spec a
+ * comma-separated list of words (`@a,b`): resolving it fills a vector of
+ * targets, each with its backend's handle, so nothing is looked up twice
+ * between resolve and enter.
+ */
+#ifndef CSHELL_SHELL_TARGET_I_H
+#define CSHELL_SHELL_TARGET_I_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/lib.h"
+
+struct sh_backend;
+
+struct sh_target {
+	const struct sh_backend *be;
+	char *name;   /* the target's own name ("dev", "host") */
+	void *handle; /* the backend's, freed by its release() */
+};
+
+struct sh_targets {
+	struct sh_target *v;
+	size_t n;
+};
+
+struct sh_backend {
+	const char *name; /* "host", "sandbox", …: for messages */
+	/* the shell's own machine: commands run here, builtins and
+	 * functions in this shell */
+	bool local;
+	/*
+	 * Adds to out the targets that word names (a glob matches many).
+	 * Returns how many were added (>= 1), 0 when the word is none of
+	 * this backend's (the next backend is asked), -1 + err when it is
+	 * but cannot be used now (a stopped sandbox).
+	 */
+	int (*resolve)(const char *word, struct sh_targets *out,
+		       struct cs_error *err);
+	/*
+	 * In the forked child right before exec: either execs something
+	 * itself (a relay) and never returns, or prepares this process (joins
+	 * a sandbox) and returns 0, with *env set to "K=V" entries the
+	 * command gets on top of the shell's exports (NULL-terminated, or
+	 * NULL).  -1 + err fails the command with status 126.
+	 */
+	int (*enter)(const struct sh_target *t, char **argv,
+		     const char *const **env, struct cs_error *err);
+	/* Names @ completes to: a malloc'd NULL-terminated vector of
+	 * malloc'd strings (NULL: none). */
+	char **(*names)(void);
+	/* The host path of t's root filesystem (malloc'd) and, in *workdir,
+	 * the directory its commands start in from the shell's current one;
+	 * NULL when t cannot be browsed from here.  May be NULL. */
+	char *(*rootfs)(const struct sh_target *t, char **workdir);
+	/* Frees t->handle.  May be NULL. */
+	void (*release)(struct sh_target *t);
+};
+
+/* The backends (their own files). */
+extern const struct sh_backend sh_backend_host;
+extern const struct sh_backend sh_backend_sandbox;
+
+/* Adds a target (name copied, handle owned) to out. */
+void sh_targets_add(struct sh_targets *out, const struct sh_backend *be,
+		    const char *name, void *handle);
+/* Resolves a spec ("a,b", "sb*") into out, which must be empty.  0, or -1
+ * + err naming the first word no backend takes (out then empty). */
+int sh_targets_resolve(const char *spec, struct sh_targets *out,
+		       struct cs_error *err);
+void sh_targets_release(struct sh_targets *t);
+/* Every name @ completes to, from every backend (malloc'd vector). */
+char **sh_target_names(void);
+/* t's root filesystem as the backend's rootfs() says; NULL when none. */
+char *sh_target_rootfs(const char *spec, char **workdir);
+/* Whether a word is a glob (then it may match none or many). */
+bool sh_target_is_glob(const char *word);
+
+#endif

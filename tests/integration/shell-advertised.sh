@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/integration/shell-advertised.sh — nothing is offered that does not
+# exist: every builtin `help` lists is one, every subcommand and sandbox
+# flag the completion scripts offer is accepted (not "not found" or
+# "unknown option").  A module adds its own entries when it lands.
+
+set -u
+bin=${CSHELL_BIN:-$(cd "$(dirname "$0")/../../build/bin" && pwd)}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+csh=$bin/cshell
+. "$repo/tests/lib.sh"
+
+bad=
+for name in $("$csh" -c help | sed -n 's/^  \([^ @][^ ]*\) .*/\1/p'); do
+	"$csh" -c "command -v $name" >/dev/null 2>&1 || bad="$bad $name"
+done
+[ -z "$bad" ] && pass advertised-help-builtins ||
+	fail advertised-help-builtins "help lists what is no builtin:$bad"
+
+subs=$(sed -n "s/^[[:space:]]*local subcommands='\(.*\)'/\1/p" "$repo/completions/cshell.bash")
+bad=
+for sub in $subs; do
+	out=$("$csh" "$sub" help 2>&1 </dev/null)
+	[ $? = 127 ] || [[ $out == *"not found"* ]] && bad="$bad $sub"
+done
+[ -n "$subs" ] && [ -z "$bad" ] && pass advertised-subcommands ||
+	fail advertised-subcommands "offered but missing:$bad (list: '$subs')"
+
+flags=$(sed -n "s/^[[:space:]]*local sb_flags='\(.*\)'/\1/p" "$repo/completions/cshell.bash")
+bad=
+for f in $flags; do
+	out=$("$csh" sandbox create "$f" 2>&1 </dev/null)
+	[[ $out == *"unknown option"* ]] && bad="$bad $f"
+done
+[ -n "$flags" ] && [ -z "$bad" ] && pass advertised-sandbox-flags ||
+	fail advertised-sandbox-flags "offered but unknown:$bad"
