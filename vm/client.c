@@ -5,6 +5,7 @@
  * relay of stdio, signals and window size), ping and stop.  The shell
  * links this from libcshell; booting lives in boot.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -104,6 +105,43 @@ int vm_ctl_connect(const char *name, struct cs_error *err)
 		return cs_error_set(err, e, "cannot reach VM %s", name);
 	}
 	return fd;
+}
+
+int vm_exists(const char *name)
+{
+	int fd = vm_ctl_connect(name, NULL);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **vm_names(void)
+{
+	_cleanup_free_ char *root = cs_root_subdir(CS_ROOT_RUNTIME, "vm", 0,
+						   NULL);
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	DIR *d = root ? opendir(root) : NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || vm_check_name(e->d_name, NULL) < 0)
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n++] = xstrdup(e->d_name);
+		v[n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	qsort(v, n, sizeof(char *), cmp_str);
+	return v;
 }
 
 /* Waits for the next frame (timeout_ms < 0: forever).  1, 0 on EOF or

@@ -4,9 +4,11 @@
  * kernel by hand (the shell reaches the same library through `sandbox
  * create --kernel` and `@NAME`):
  *
- *   cshell-vm boot NAME --kernel K [--root DIR] [--ro] [--mount S:D[:ro]]
- *             [--env K=V] [--workdir D] [--cpus N] [--memory MIB]
- *             [--timeout S]
+ *   cshell-vm boot NAME --kernel K [--root DIR] [--ro|--read-only]
+ *             [--mount S:D[:ro]] [--env K=V] [--workdir D] [--hostname H]
+ *             [--cpus N] [--memory SIZE] [--timeout S] [--vm]
+ * (the options `sandbox create --kernel` takes, so the shell hands them
+ * over as they are)
  *   cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]
  *   cshell-vm stop NAME [--timeout MS]
  *   cshell-vm ping NAME
@@ -16,15 +18,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "sandbox/sandbox.h"
 #include "vm/vm.h"
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cshell-vm boot NAME --kernel K [--root DIR] [--ro] "
-		"[--mount S:D[:ro]] [--env K=V]\n"
-		"                 [--workdir D] [--cpus N] [--memory MIB] "
-		"[--timeout S]\n"
+		"usage: cshell-vm boot NAME --kernel K [--root DIR] [--read-only] "
+		"[--mount S:D[:ro]]\n"
+		"                 [--env K=V] [--workdir D] [--hostname H] "
+		"[--cpus N] [--memory SIZE]\n"
+		"                 [--timeout S]\n"
 		"       cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]\n"
 		"       cshell-vm stop NAME [--timeout MS]\n"
 		"       cshell-vm ping NAME\n"
@@ -46,20 +50,22 @@ static int boot(int argc, char **argv, struct cs_error *err)
 	struct vm_config cfg;
 	char *reason = NULL;
 	double t0 = now();
-	int r;
+	int r = 0, quiet = getenv("CSHELL_VM_QUIET") != NULL;
 
 	vm_config_init(&cfg);
 	cfg.name = xstrdup(argv[0]);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(o, "--ro")) {
+		if (!strcmp(o, "--ro") || !strcmp(o, "--read-only")) {
 			cfg.root_ro = 1;
 			continue;
 		}
-		if (!v) {
-			vm_config_release(&cfg);
-			return usage();
+		if (!strcmp(o, "--vm"))
+			continue;
+		if (!v || o[0] != '-') {
+			r = cs_error_set(err, 0, "'%s' needs a value", o);
+			goto out;
 		}
 		i++;
 		if (!strcmp(o, "--kernel"))
@@ -68,42 +74,56 @@ static int boot(int argc, char **argv, struct cs_error *err)
 			free(cfg.root), cfg.root = xstrdup(v);
 		else if (!strcmp(o, "--workdir"))
 			free(cfg.workdir), cfg.workdir = xstrdup(v);
+		else if (!strcmp(o, "--hostname"))
+			free(cfg.hostname), cfg.hostname = xstrdup(v);
 		else if (!strcmp(o, "--env"))
 			vm_config_add_env(&cfg, v);
-		else if (!strcmp(o, "--cpus"))
-			cfg.cpus = (unsigned)atoi(v);
-		else if (!strcmp(o, "--memory"))
-			cfg.memory = strtoull(v, NULL, 10) << 20;
 		else if (!strcmp(o, "--timeout"))
 			cfg.boot_timeout = atoi(v);
-		else if (!strcmp(o, "--mount")) {
-			char *s = xstrdup(v), *d = strchr(s, ':'), *ro;
+		else if (!strcmp(o, "--cpus")) {
+			uint64_t milli;
 
-			if (!d) {
-				free(s);
-				vm_config_release(&cfg);
-				return usage();
-			}
-			*d++ = 0;
-			ro = strchr(d, ':');
-			if (ro)
-				*ro++ = 0;
-			vm_config_add_mount(&cfg, s, d, ro && !strcmp(ro, "ro"));
-			free(s);
+			if ((r = sbx_parse_cpus(v, &milli, err)) < 0)
+				goto out;
+			cfg.cpus = (unsigned)((milli + 999) / 1000);
+		} else if (!strcmp(o, "--memory")) {
+			if ((r = sbx_parse_size(v, &cfg.memory, err)) < 0)
+				goto out;
+		} else if (!strcmp(o, "--mount")) {
+			/* the sandbox's own parser: same syntax, relative
+			 * sources made absolute */
+			struct sbx_spec spec;
+
+			sbx_spec_init(&spec);
+			r = sbx_parse_mount(&spec, v, err);
+			if (r == 0)
+				vm_config_add_mount(&cfg, spec.mounts[0].src,
+						    spec.mounts[0].dst,
+						    spec.mounts[0].ro);
+			sbx_spec_release(&spec);
+			if (r < 0)
+				goto out;
 		} else {
-			vm_config_release(&cfg);
-			return usage();
+			r = cs_error_set(err, 0,
+					 "option '%s' is not supported for a VM",
+					 o);
+			goto out;
 		}
+	}
+	if (!cfg.kernel) {
+		r = cs_error_set(err, 0, "no --kernel given");
+		goto out;
 	}
 	if (!cfg.root)
 		cfg.root = xstrdup("/");
 	r = vm_boot(&cfg, err);
-	if (r == 0) {
+	if (r == 0 && !quiet) {
 		enum vm_accel a = vm_accel_detect(&reason);
 
 		printf("%s booted in %.2f s (%s: %s)\n", cfg.name, now() - t0,
 		       a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
 	}
+out:
 	free(reason);
 	vm_config_release(&cfg);
 	return r < 0 ? 1 : 0;

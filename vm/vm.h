@@ -109,6 +109,13 @@ int vm_stop(const char *name, int timeout_ms, struct cs_error *err);
 int vm_ping(const char *name, int timeout_ms, long *rtt_us,
 	    struct cs_error *err);
 
+/* 1 when NAME has a supervisor taking connections (cheap: no ping),
+ * else 0. */
+int vm_exists(const char *name);
+/* The names of the VMs with state here, sorted (malloc'd vector of
+ * malloc'd strings, NULL terminated; never NULL). */
+char **vm_names(void);
+
 /* The kernel release the agent reported at boot (malloc'd) or NULL. */
 char *vm_guest_release(const char *name, struct cs_error *err);
 
