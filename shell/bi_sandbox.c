@@ -14,6 +14,7 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "vm/vm.h"
 
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
@@ -29,7 +30,9 @@ static const char usage_text[] =
 	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
 	"         --net none|host|private|private:host|slirp\n"
 	"         --cap-add CAP  --cap-drop CAP\n"
-	"         --seccomp default|unconfined|FILE  --read-only\n";
+	"         --seccomp default|unconfined|FILE  --read-only\n"
+	"         --kernel VERSION|PATH|DEB (a VM: --mount --env --workdir\n"
+	"         --hostname --cpus --memory --read-only apply)\n";
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -244,6 +247,26 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/* --kernel: a VM (vm/).  Booting needs libarchive and libcrypto, so like
+ * images it runs in a helper program, cshell-vm, which takes the same
+ * options (and names the ones a VM does not support). */
+static int create_vm(struct sh *sh, int argc, char **argv)
+{
+	char **v = arena_alloc(sh->stack, (argc + 1) * sizeof(char *));
+	struct sbx_info info;
+
+	if (sbx_inspect(argv[2], &info, NULL) == 0) {
+		sbx_info_release(&info);
+		sh_err(sh, "sandbox: sandbox '%s' already exists", argv[2]);
+		return 1;
+	}
+	v[0] = sh_helper_path(sh, "cshell-vm");
+	v[1] = "boot";
+	for (int i = 2; i <= argc; i++)
+		v[i] = argv[i];
+	return sh_exec_external_wait(sh, v);
+}
+
 static int cmd_create(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
@@ -252,6 +275,13 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 
 	if (argc < 3 || argv[2][0] == '-')
 		return usage(sh, "create: missing sandbox NAME%s", "");
+	for (i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--vm"))
+			return create_vm(sh, argc, argv);
+	if (vm_exists(argv[2])) {
+		sh_err(sh, "sandbox: a VM '%s' already exists", argv[2]);
+		return 1;
+	}
 	sbx_spec_init(&spec);
 	spec.name = xstrdup(argv[2]);
 	i = 3;
@@ -468,8 +498,14 @@ static int cmd_simple(struct sh *sh, int argc, char **argv)
 	if (argc != 3 || argv[2][0] == '-')
 		return usage(sh, "%s: need one sandbox NAME", sub);
 	if (!strcmp(sub, "stop")) {
-		if (sbx_stop(argv[2], 5000, &err) < 0)
+		if (sbx_stop(argv[2], 5000, &err) < 0 && err.code == ENOENT &&
+		    vm_exists(argv[2])) {
+			cs_error_release(&err);
+			if (vm_stop(argv[2], 10000, &err) < 0)
+				return fail(sh, &err);
+		} else if (err.msg) {
 			return fail(sh, &err);
+		}
 	} else if (!strcmp(sub, "start")) {
 		if (sbx_start(argv[2], &err) < 0)
 			return fail(sh, &err);
@@ -518,9 +554,22 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage(sh, "rm: missing sandbox NAME%s", "");
-	for (; i < argc; i++)
-		if (sbx_rm(argv[i], force, &err) < 0)
+	for (; i < argc; i++) {
+		/* a VM keeps no state once stopped: rm stops it */
+		if (sbx_rm(argv[i], force, &err) < 0 && err.code == ENOENT &&
+		    vm_exists(argv[i])) {
+			cs_error_release(&err);
+			if (!force) {
+				sh_err(sh, "sandbox: VM '%s' is running "
+				       "(stop it, or rm -f)", argv[i]);
+				status = 1;
+			} else if (vm_stop(argv[i], 10000, &err) < 0) {
+				status = fail(sh, &err);
+			}
+		} else if (err.msg) {
 			status = fail(sh, &err);
+		}
+	}
 	return status;
 }
 

@@ -10,10 +10,11 @@
 #include "shell/target_i.h"
 
 /* Resolution order (docs/design.md §4): "host" first, so no sandbox can
- * take the name; then local sandboxes. */
+ * take the name; then local sandboxes; then local VMs. */
 static const struct sh_backend *const backends[] = {
 	&sh_backend_host,
 	&sh_backend_sandbox,
+	&sh_backend_vm,
 };
 
 bool sh_target_is_glob(const char *word)

@@ -69,6 +69,7 @@ struct sh_backend {
 /* The backends (their own files). */
 extern const struct sh_backend sh_backend_host;
 extern const struct sh_backend sh_backend_sandbox;
+extern const struct sh_backend sh_backend_vm;
 
 /* Adds a target (name copied, handle owned) to out. */
 void sh_targets_add(struct sh_targets *out, const struct sh_backend *be,

@@ -19,10 +19,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${CSHELL_BIN:-$repo/build/bin}
 case $bin in /*) ;; *) bin=$repo/$bin ;; esac
 vm=$bin/cshell-vm
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
+csh=$bin/cshell
+. "$repo/tests/lib.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cshell-vm.XXXXXX") || exit 1
 export CSHELL_RUNTIME_DIR=$work/rt CSHELL_DATA_DIR=$work/data
@@ -200,6 +198,20 @@ t1=$(date +%s%N)
 for _ in 1 2 3 4 5; do x true; done
 echo "    exec round trip: $(((($(date +%s%N) - t1) / 5) / 1000000)) ms"
 
+# the shell: `@main` goes through the vm target backend
+if [ -x "$csh" ]; then
+	out=$(timeout 30 "$csh" -c '@main uname -r; @main sh -c "exit 3"; echo st=$?; seq 5 | @main wc -l; @main seq 3 | tac' 2>&1)
+	exp=$(printf '%s\nst=3\n5\n3\n2\n1' "$(x uname -r)")
+	[ "$out" = "$exp" ] && pass vm-shell-route || fail vm-shell-route "printed '$out'"
+	out=$(timeout 30 "$csh" -c '@ma* hostname' 2>&1)
+	[ "$out" = main ] && pass vm-shell-glob || fail vm-shell-glob "printed '$out'"
+	out=$(timeout 30 "$csh" -c 'sandbox create main' 2>&1)
+	[[ $out == *"already exists"* ]] && pass vm-shell-name-taken ||
+		fail vm-shell-name-taken "printed '$out'"
+else
+	skip vm-shell-route "cshell is not built"
+fi
+
 # a hung guest: QEMU stopped, the agent cannot answer
 qpid=$(cat "$CSHELL_RUNTIME_DIR/vm/main/qemu.pid")
 if timeout 10 "$vm" ping main >/dev/null; then
@@ -257,7 +269,8 @@ else
 	fail vm-boot-panic "status $rc: $out"
 fi
 
-if timeout 90 "$vm" boot dead --kernel "$deb" --ro --timeout 60 >/dev/null 2>&1; then
+# booted through the shell's `sandbox create --kernel`
+if timeout 90 "$csh" -c "sandbox create dead --kernel '$deb' --read-only" >/dev/null 2>&1; then
 	"$vm" exec dead sleep 30 >/dev/null 2>&1 &
 	bgpid=$!
 	sleep 0.5
@@ -268,16 +281,19 @@ if timeout 90 "$vm" boot dead --kernel "$deb" --ro --timeout 60 >/dev/null 2>&1;
 	bgpid=
 	for _ in $(seq 50); do [ -e "$CSHELL_RUNTIME_DIR/vm/dead" ] || break; sleep 0.1; done
 	out=$(timeout 10 "$vm" exec dead true 2>&1)
+	sh_out=$(timeout 10 "$csh" -c '@dead true' 2>&1)
 	if [ $rc != 255 ]; then
 		fail vm-qemu-killed "the running exec ended with $rc, not 255"
 	elif [ -e "$CSHELL_RUNTIME_DIR/vm/dead" ]; then
 		fail vm-qemu-killed "state left behind"
 	elif [[ $out != *"not running"* ]]; then
 		fail vm-qemu-killed "a new exec said '$out'"
+	elif [[ $sh_out != *"unknown target"* ]]; then
+		fail vm-qemu-killed "the shell said '$sh_out'"
 	else
 		pass vm-qemu-killed
 	fi
 else
-	fail vm-qemu-killed "second VM did not boot"
+	fail vm-qemu-killed "sandbox create --kernel did not boot a VM"
 fi
 exit 0
