@@ -127,17 +127,22 @@ static void load_module(const char *path)
 
 /* Mounts a shared directory, retrying while its device is still being
  * probed (the transport registers its tags asynchronously). */
+/* Mounts a shared directory, retrying while its device is still being
+ * probed (the transport registers its tags asynchronously).  The root
+ * is the VM's own (nobody else writes it): cached loosely, which saves
+ * a round trip through 9p for every lookup; a --mount is a live host
+ * directory the user edits there too: mmap caching only. */
 static int mount_share(const char *fs, const char *tag, const char *dst,
-		       int ro)
+		       int ro, int own)
 {
 	unsigned long fl = ro ? MS_RDONLY : 0;
 	const char *opts = NULL;
 
 	if (!strcmp(fs, "9p"))
-		opts = ro ? "trans=virtio,version=9p2000.L,msize=262144,"
-			    "cache=loose" :
-			    "trans=virtio,version=9p2000.L,msize=262144,"
-			    "cache=mmap";
+		opts = own ? "trans=virtio,version=9p2000.L,msize=262144,"
+			     "cache=loose" :
+			     "trans=virtio,version=9p2000.L,msize=262144,"
+			     "cache=mmap";
 	else
 		fs = "virtiofs";
 	for (int i = 0; i < 200; i++) {
@@ -154,7 +159,7 @@ static int mount_share(const char *fs, const char *tag, const char *dst,
 static void setup(void)
 {
 	char line[4096], root_fs[16] = "9p", root_tag[256] = "cshroot";
-	struct cs_buf mounts = CS_BUF_INIT;
+	struct cs_buf mounts = CS_BUF_INIT, hide = CS_BUF_INIT;
 	int root_ro = 0;
 	FILE *f;
 
@@ -182,6 +187,8 @@ static void setup(void)
 			root_ro = atoi(v);
 		else if (!strcmp(line, "mount")) /* tag \t dst \t ro */
 			cs_buf_addf(&mounts, "%s\n", v);
+		else if (!strcmp(line, "hide"))
+			cs_buf_addf(&hide, "%s\n", v);
 		else if (!strcmp(line, "hostname"))
 			sethostname(v, strlen(v));
 		else if (!strcmp(line, "workdir"))
@@ -195,7 +202,7 @@ static void setup(void)
 	}
 	fclose(f);
 
-	if (mount_share(root_fs, root_tag, "/newroot", root_ro) < 0)
+	if (mount_share(root_fs, root_tag, "/newroot", root_ro, 1) < 0)
 		die("cannot mount the root");
 	for (char *l = mounts.buf, *nl; *l; l = nl + 1) {
 		char *dst, *ro, path[4096];
@@ -210,7 +217,7 @@ static void setup(void)
 		*ro++ = 0;
 		snprintf(path, sizeof(path), "/newroot%s", dst);
 		mkdir_p(path);
-		mount_share(root_fs, l, path, atoi(ro));
+		mount_share(root_fs, l, path, atoi(ro), 0);
 	}
 	cs_buf_release(&mounts);
 
@@ -228,6 +235,19 @@ static void setup(void)
 		mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 		mnt("tmpfs", "/run", "tmpfs", 0, "mode=0755");
 	}
+	/* after /tmp and /run: a state root may lie below them */
+	for (char *l = hide.buf, *nl; *l; l = nl + 1) {
+		struct stat st;
+
+		nl = strchr(l, '\n');
+		*nl = 0;
+		if (stat(l, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    mount("tmpfs", l, "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,mode=0755") < 0)
+			say("hide %s: %s", l, strerror(errno));
+	}
+	cs_buf_release(&hide);
 }
 
 /* The port's device: /dev/vportNpM whose sysfs name is cshell.agent. */

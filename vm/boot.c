@@ -22,11 +22,13 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "sandbox/sandbox.h"
 #include "vm/vm_i.h"
 
 #define PING_EVERY_MS 5000
@@ -47,6 +49,9 @@ void vm_config_release(struct vm_config *cfg)
 	free(cfg->name);
 	free(cfg->kernel);
 	free(cfg->root);
+	for (size_t i = 0; i < cfg->nlayers; i++)
+		free(cfg->layers[i]);
+	free(cfg->layers);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		free(cfg->mounts[i].src);
 		free(cfg->mounts[i].dst);
@@ -69,6 +74,14 @@ void vm_config_add_mount(struct vm_config *cfg, const char *src,
 	cfg->mounts[cfg->nmounts].src = xstrdup(src);
 	cfg->mounts[cfg->nmounts].dst = xstrdup(dst);
 	cfg->mounts[cfg->nmounts++].ro = ro;
+}
+
+void vm_config_add_layer(struct vm_config *cfg, const char *dir)
+{
+	cfg->layers = xrealloc(cfg->layers,
+			       (cfg->nlayers + 2) * sizeof(char *));
+	cfg->layers[cfg->nlayers++] = xstrdup(dir);
+	cfg->layers[cfg->nlayers] = NULL;
 }
 
 void vm_config_add_env(struct vm_config *cfg, const char *kv)
@@ -598,6 +611,106 @@ static void serve(struct sup *s, int pidfd, const char *release)
 	}
 }
 
+/* The --mounts as "SRC\tDST" lines, for vm_exec's start directory. */
+static int write_mounts(const struct vm_config *cfg, const char *dir,
+			struct cs_error *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/mounts", dir);
+	struct cs_buf b = CS_BUF_INIT;
+	int r;
+
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		if (!strpbrk(cfg->mounts[i].src, "\t\n") &&
+		    !strpbrk(cfg->mounts[i].dst, "\t\n"))
+			cs_buf_addf(&b, "%s\t%s\n", cfg->mounts[i].src,
+				    cfg->mounts[i].dst);
+	r = cs_write_file_atomic(p, b.buf, b.len, 0644, err);
+	cs_buf_release(&b);
+	return r;
+}
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+/*
+ * The layered root: the sandbox module's layered-fs program (cshell-fs,
+ * or $CSHELL_FS) over the layers with an upper layer in data/vm/<name>/,
+ * mounted on <dir>/rootfs, which QEMU then shares.  The program
+ * daemonises once mounted.  *root gets the mount point.
+ */
+static int mount_layers(const struct vm_config *cfg, const char *dir,
+			char **root, struct cs_error *err)
+{
+	_cleanup_free_ char *prog = sbx_fs_program(), *mnt = NULL,
+			   *data = NULL, *sub = NULL, *log = NULL;
+	struct cs_buf opts = CS_BUF_INIT;
+	struct statfs st;
+	int status, logfd;
+	pid_t pid;
+
+	cs_buf_adds(&opts, "lowerdir=");
+	for (size_t i = 0; i < cfg->nlayers; i++) {
+		if (strpbrk(cfg->layers[i], ":,")) {
+			cs_buf_release(&opts);
+			return cs_error_set(err, 0,
+					    "layer %s: a ':' or ',' in its "
+					    "path cannot be passed on",
+					    cfg->layers[i]);
+		}
+		cs_buf_addf(&opts, "%s%s", i ? ":" : "", cfg->layers[i]);
+	}
+	if (!cfg->root_ro) {
+		sub = xasprintf("vm/%s", cfg->name);
+		data = cs_root_subdir(CS_ROOT_DATA, sub, 1, err);
+		if (!data) {
+			cs_buf_release(&opts);
+			return -1;
+		}
+		free(sub);
+		sub = xasprintf("%s/upper", data);
+		mkdir(sub, 0755);
+		cs_buf_addf(&opts, ",upperdir=%s", sub);
+		free(sub);
+		sub = xasprintf("%s/work", data);
+		mkdir(sub, 0755);
+		cs_buf_addf(&opts, ",workdir=%s", sub);
+	}
+	mnt = xasprintf("%s/rootfs", dir);
+	mkdir(mnt, 0755);
+	log = xasprintf("%s/console.log", dir);
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		dup2(null, 0);
+		/* a daemon must not hold the caller's stdout */
+		dup2(logfd >= 0 ? logfd : null, 1);
+		dup2(logfd >= 0 ? logfd : null, 2);
+		execlp(prog, prog, "-o", opts.buf, mnt, (char *)NULL);
+		_exit(127);
+	}
+	if (logfd >= 0)
+		close(logfd);
+	cs_buf_release(&opts);
+	if (pid < 0)
+		return cs_error_errno(err, "fork");
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    statfs(mnt, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC) {
+		char *tail = log_tail(log, 3);
+
+		cs_error_set(err, 0,
+			     "cannot mount the layered root of VM %s with "
+			     "%s:\n%s",
+			     cfg->name, prog, tail);
+		free(tail);
+		return -1;
+	}
+	*root = steal_ptr(&mnt);
+	return 0;
+}
+
 static int connect_agent(const char *dir)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -774,7 +887,7 @@ fail:
 int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *qemu = NULL, *initrd = NULL,
-			   *reason = NULL, *lock = NULL;
+			   *reason = NULL, *lock = NULL, *root = NULL;
 	struct vm_kernel k = { 0 };
 	struct vm_config c = *cfg;
 	struct cs_buf st = CS_BUF_INIT;
@@ -787,9 +900,15 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 
 	if (vm_check_name(cfg->name, err) < 0)
 		return -1;
-	if (!cfg->root || stat(cfg->root, &sb) < 0 || !S_ISDIR(sb.st_mode))
+	if (!cfg->root && !cfg->nlayers)
+		return cs_error_set(err, 0, "VM %s has no root", cfg->name);
+	if (cfg->root && (stat(cfg->root, &sb) < 0 || !S_ISDIR(sb.st_mode)))
 		return cs_error_set(err, 0, "root %s of VM %s is not a directory",
-				    cfg->root ? cfg->root : "(none)", cfg->name);
+				    cfg->root, cfg->name);
+	for (size_t i = 0; i < cfg->nlayers; i++)
+		if (stat(cfg->layers[i], &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return cs_error_set(err, 0, "layer %s is not a directory",
+					    cfg->layers[i]);
 	for (size_t i = 0; i < cfg->nmounts; i++)
 		if (stat(cfg->mounts[i].src, &sb) < 0 || !S_ISDIR(sb.st_mode))
 			return cs_error_set(err, 0,
@@ -818,6 +937,15 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	/* what a dead VM of this name left behind */
 	vm_state_remove(dir, 0);
 	made = 1;
+	if (cfg->root)
+		root = xstrdup(cfg->root);
+	else if (cfg->nlayers == 1 && cfg->root_ro)
+		root = xstrdup(cfg->layers[0]); /* no need for a layered fs */
+	else if (mount_layers(cfg, dir, &root, err) < 0)
+		goto out;
+	c.root = root;
+	if (write_mounts(cfg, dir, err) < 0)
+		goto out;
 	initrd = xasprintf("%s/initramfs", dir);
 	if (vm_initramfs_build(initrd, &k, cfg, "cshroot", "9p", err) < 0)
 		goto out;

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -249,12 +250,67 @@ static pid_t read_pid(const char *dir, const char *file)
 	return v > 1 ? (pid_t)v : 0;
 }
 
+void vm_rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *p;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = xasprintf("%s/%s", path, e->d_name);
+		if (e->d_type == DT_DIR)
+			vm_rm_rf(p);
+		else
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+/* The layered root, when there is one: unmounted lazily (QEMU may still
+ * be going away), and its upper layer removed: a VM's writes live as long
+ * as the VM. */
+static void remove_rootfs(const char *dir)
+{
+	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", dir), *data = NULL;
+	const char *name = strrchr(dir, '/');
+	struct stat st;
+
+	if (stat(mnt, &st) < 0)
+		return;
+	if (umount2(mnt, MNT_DETACH) < 0 && errno == EPERM) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execlp("fusermount3", "fusermount3", "-u", "-z", mnt,
+			       (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	rmdir(mnt);
+	data = xasprintf("vm/%s", name ? name + 1 : dir);
+	free(mnt);
+	mnt = cs_root_subdir(CS_ROOT_DATA, data, 0, NULL);
+	if (mnt)
+		vm_rm_rf(mnt);
+}
+
 void vm_state_remove(const char *dir, int all)
 {
 	static const char *const files[] = {
 		"ctl.sock", "agent.sock", "console.log", "initramfs",
 		"initramfs.tmp", "qemu.pid", "supervisor.pid", "release",
-		"qemu.log", "lock",
+		"qemu.log", "mounts", "lock",
 	};
 
 	for (size_t i = 0; i < CS_ARRAY_SIZE(files) - !all; i++) {
@@ -263,6 +319,7 @@ void vm_state_remove(const char *dir, int all)
 		unlink(p);
 		free(p);
 	}
+	remove_rootfs(dir);
 	if (all)
 		rmdir(dir);
 }
@@ -339,9 +396,53 @@ static void put_winsize(struct vm_conn *c, int fd)
 			      (uint32_t)ws.ws_row | (uint32_t)ws.ws_col << 16);
 }
 
+/* Where a command starts, seen from the caller's directory: under a
+ * --mount destination when it lies in that mount's source (the longest
+ * such), else "" (the VM's workdir).  Malloc'd. */
+static char *start_dir(const char *name)
+{
+	_cleanup_free_ char *dir = vm_state_dir(name, 0, NULL), *p = NULL;
+	struct cs_buf b = CS_BUF_INIT;
+	char cwd[4096], *best = NULL;
+	size_t best_len = 0;
+
+	if (!dir || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup("");
+	p = xasprintf("%s/mounts", dir);
+	if (cs_read_file(p, &b, 1 << 20, NULL) < 0) {
+		cs_buf_release(&b);
+		return xstrdup("");
+	}
+	for (char *l = b.buf, *nl; *l; l = nl + 1) {
+		char *dst;
+		size_t n;
+
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		dst = strchr(l, '\t');
+		if (!dst)
+			continue;
+		*dst++ = 0;
+		n = strlen(l);
+		while (n > 1 && l[n - 1] == '/')
+			n--;
+		if (n <= best_len || strncmp(cwd, l, n) ||
+		    (cwd[n] != '/' && cwd[n] != 0 && n > 1))
+			continue;
+		free(best);
+		best = xasprintf("%s%s", dst, n > 1 ? cwd + n : cwd);
+		best_len = n;
+	}
+	cs_buf_release(&b);
+	return best ? best : xstrdup("");
+}
+
 int vm_exec(const char *name, const struct vm_exec_opts *o,
 	    struct cs_error *err)
 {
+	_cleanup_free_ char *cwd = o->cwd ? xstrdup(o->cwd) : start_dir(name);
 	struct sigaction sa = { .sa_handler = on_signal }, old[7];
 	struct termios saved;
 	struct winsize ws = { 0 };
@@ -358,7 +459,7 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	if (tty)
 		ioctl(o->in, TIOCGWINSZ, &ws);
 	vm_exec_encode(&msg, tty ? VM_EXEC_TTY : 0, ws.ws_row, ws.ws_col,
-		       o->cwd ? o->cwd : "", o->argv,
+		       cwd, o->argv,
 		       o->env ? o->env : environ);
 	if (msg.len > VM_MAX_PAYLOAD) {
 		cs_buf_release(&msg);

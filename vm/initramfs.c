@@ -349,6 +349,20 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 		    !strchr(cfg->mounts[i].dst, '\t'))
 			cs_buf_addf(&conf, "mount=m%zu\t%s\t%d\n", i,
 				    cfg->mounts[i].dst, cfg->mounts[i].ro);
+	/* over the host root the guest would see cshell's own state, among
+	 * it the layered root's mount point (a lookup there would loop
+	 * through the layered fs into itself): hidden as in a sandbox */
+	int host_root = cfg->root && !strcmp(cfg->root, "/");
+
+	for (size_t i = 0; i < cfg->nlayers; i++)
+		host_root |= !strcmp(cfg->layers[i], "/");
+	for (int rt = CS_ROOT_CONFIG; host_root && rt <= CS_ROOT_RUNTIME;
+	     rt++) {
+		char *p = cs_root_path((enum cs_root)rt);
+
+		conf_put(&conf, "hide", p);
+		free(p);
+	}
 	conf_put(&conf, "hostname", cfg->hostname ? cfg->hostname : cfg->name);
 	conf_put(&conf, "workdir", cfg->workdir);
 	for (size_t i = 0; i < cfg->nenv; i++)

@@ -157,31 +157,6 @@ static char *bzimage_release(const uint8_t *p, size_t n)
 				   strcspn(s, " "));
 }
 
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		p = xasprintf("%s/%s", path, e->d_name);
-		if (e->d_type == DT_DIR)
-			rm_rf(p);
-		else
-			unlink(p);
-		free(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static int is_dir(const char *p)
 {
 	struct stat st;
@@ -470,7 +445,7 @@ static int kernel_deb(const char *file, const char *cache,
 		want_mod(&d, find_mod(&d, deb_wanted[i], strlen(deb_wanted[i])));
 
 	stage = xasprintf("%s.tmp-%d", cache, (int)getpid());
-	rm_rf(stage);
+	vm_rm_rf(stage);
 	moddir = xasprintf("%s/modules/%s", stage, d.release);
 	if (cs_mkdir_p(moddir, 0755) < 0) {
 		cs_error_errno(err, "cannot create %s", moddir);
@@ -539,7 +514,7 @@ done:
 	r = 0;
 out:
 	if (r < 0 && stage)
-		rm_rf(stage);
+		vm_rm_rf(stage);
 	free(stage);
 	free(moddir);
 	free(p);

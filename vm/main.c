@@ -4,7 +4,8 @@
  * kernel by hand (the shell reaches the same library through `sandbox
  * create --kernel` and `@NAME`):
  *
- *   cshell-vm boot NAME --kernel K [--root DIR] [--ro|--read-only]
+ *   cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...]
+ *             [--ro|--read-only]
  *             [--mount S:D[:ro]] [--env K=V] [--workdir D] [--hostname H]
  *             [--cpus N] [--memory SIZE] [--timeout S] [--vm]
  * (the options `sandbox create --kernel` takes, so the shell hands them
@@ -24,8 +25,9 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: cshell-vm boot NAME --kernel K [--root DIR] [--read-only] "
-		"[--mount S:D[:ro]]\n"
+		"usage: cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...] "
+		"[--read-only]\n"
+		"                 [--mount S:D[:ro]]\n"
 		"                 [--env K=V] [--workdir D] [--hostname H] "
 		"[--cpus N] [--memory SIZE]\n"
 		"                 [--timeout S]\n"
@@ -70,6 +72,8 @@ static int boot(int argc, char **argv, struct cs_error *err)
 		i++;
 		if (!strcmp(o, "--kernel"))
 			free(cfg.kernel), cfg.kernel = xstrdup(v);
+		else if (!strcmp(o, "--layer"))
+			vm_config_add_layer(&cfg, v);
 		else if (!strcmp(o, "--root"))
 			free(cfg.root), cfg.root = xstrdup(v);
 		else if (!strcmp(o, "--workdir"))
@@ -114,8 +118,9 @@ static int boot(int argc, char **argv, struct cs_error *err)
 		r = cs_error_set(err, 0, "no --kernel given");
 		goto out;
 	}
-	if (!cfg.root)
-		cfg.root = xstrdup("/");
+	/* as a sandbox: no layers is the host root as the only one */
+	if (!cfg.root && !cfg.nlayers)
+		vm_config_add_layer(&cfg, "/");
 	r = vm_boot(&cfg, err);
 	if (r == 0 && !quiet) {
 		enum vm_accel a = vm_accel_detect(&reason);

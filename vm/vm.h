@@ -72,8 +72,12 @@ struct vm_mount {
 struct vm_config {
 	char *name;	/* [A-Za-z0-9][A-Za-z0-9_.-]* */
 	char *kernel;	/* a --kernel spec (vm_kernel_resolve) */
-	char *root;	/* host directory shared as the guest's / */
-	int root_ro;	/* root shared read-only */
+	char *root;	/* host directory shared as the guest's /, or NULL: */
+	char **layers;	/* layered root: these dirs, top first (NULL
+			 * terminated), under an upper layer in
+			 * data/vm/<name>/ that lives as long as the VM */
+	size_t nlayers;
+	int root_ro;	/* root shared read-only (layers: no upper) */
 	struct vm_mount *mounts;
 	size_t nmounts;
 	char **env; /* "K=V" for every exec, NULL terminated or NULL */
@@ -92,6 +96,7 @@ void vm_config_release(struct vm_config *cfg);
 void vm_config_add_mount(struct vm_config *cfg, const char *src,
 			 const char *dst, int ro);
 void vm_config_add_env(struct vm_config *cfg, const char *kv);
+void vm_config_add_layer(struct vm_config *cfg, const char *dir);
 
 /* Boots the VM and returns once its agent answered (or failed: the error
  * quotes the console's last lines; nothing is left running).  The
@@ -128,7 +133,9 @@ char *vm_console_path(const char *name, struct cs_error *err);
 struct vm_exec_opts {
 	char *const *argv; /* argv[0] searched in the guest's PATH */
 	char *const *env;  /* NULL: the guest's defaults + cfg env */
-	const char *cwd;   /* NULL: the VM's workdir */
+	const char *cwd;   /* NULL: under a --mount's destination when the
+			    * caller's directory lies in its source, else
+			    * the VM's workdir */
 	int tty;	   /* -1: when stdin is a terminal; 0/1 forced */
 	int in, out, errfd; /* host fds relayed (normally 0, 1, 2) */
 };

@@ -159,7 +159,10 @@ char *vm_agent_program(struct cs_error *err);
 /* runtime/vm/<name>[/<file>], created when create. */
 char *vm_state_dir(const char *name, int create, struct cs_error *err);
 int vm_check_name(const char *name, struct cs_error *err);
-/* Removes the state files of a VM (all: also its lock and directory). */
+/* rm -rf, not crossing into anything it cannot remove. */
+void vm_rm_rf(const char *path);
+/* Removes the state files of a VM and its layered root with the upper
+ * layer (all: also its lock and directory). */
 void vm_state_remove(const char *dir, int all);
 
 /* supervisor.c */
