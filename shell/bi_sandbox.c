@@ -249,22 +249,56 @@ static void free_strv(char **v)
 
 /* --kernel: a VM (vm/).  Booting needs libarchive and libcrypto, so like
  * images it runs in a helper program, cshell-vm, which takes the same
- * options (and names the ones a VM does not support). */
+ * options (and names the ones a VM does not support).  --image is
+ * resolved here, as for a sandbox, and handed over as its layers, Env and
+ * WorkingDir. */
 static int create_vm(struct sh *sh, int argc, char **argv)
 {
-	char **v = arena_alloc(sh->stack, (argc + 1) * sizeof(char *));
+	char **v;
+	struct sbx_spec img;
 	struct sbx_info info;
+	int n = 0, r = 0;
 
 	if (sbx_inspect(argv[2], &info, NULL) == 0) {
 		sbx_info_release(&info);
 		sh_err(sh, "sandbox: sandbox '%s' already exists", argv[2]);
 		return 1;
 	}
-	v[0] = sh_helper_path(sh, "cshell-vm");
-	v[1] = "boot";
-	for (int i = 2; i <= argc; i++)
-		v[i] = argv[i];
-	return sh_exec_external_wait(sh, v);
+	sbx_spec_init(&img);
+	for (int i = 3; i < argc && !r; i++)
+		if (!strcmp(argv[i], "--image") && i + 1 < argc)
+			r = apply_image(sh, argv[++i], &img, NULL);
+		else if (!strncmp(argv[i], "--image=", 8))
+			r = apply_image(sh, argv[i] + 8, &img, NULL);
+	v = arena_alloc(sh->stack, (argc + 6 + 2 * (img.nenv + img.nlayers)) *
+					   sizeof(char *));
+	v[n++] = sh_helper_path(sh, "cshell-vm");
+	v[n++] = "boot";
+	v[n++] = argv[2];
+	/* the image's Env and WorkingDir first: later options win */
+	for (size_t i = 0; !r && i < img.nenv; i++) {
+		v[n++] = "--env";
+		v[n++] = img.env[i];
+	}
+	if (!r && img.workdir) {
+		v[n++] = "--workdir";
+		v[n++] = img.workdir;
+	}
+	for (int i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "--image"))
+			i++;
+		else if (strncmp(argv[i], "--image=", 8))
+			v[n++] = argv[i];
+	/* its layers below any --layer */
+	for (size_t i = 0; !r && i < img.nlayers; i++) {
+		v[n++] = "--layer";
+		v[n++] = img.layers[i];
+	}
+	v[n] = NULL;
+	if (!r)
+		r = sh_exec_external_wait(sh, v);
+	sbx_spec_release(&img);
+	return r;
 }
 
 static int cmd_create(struct sh *sh, int argc, char **argv)
