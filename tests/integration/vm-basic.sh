@@ -43,6 +43,9 @@ cleanup() {
 		kill_vm "$n"
 	done
 	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
+	for m in "$CSHELL_RUNTIME_DIR"/vm/*/rootfs; do
+		mountpoint -q "$m" 2>/dev/null && umount -l "$m"
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -122,8 +125,12 @@ fi
 
 # ---------------------------------------------------------------- one VM
 
-t0=$(date +%s.%N)
-out=$(timeout 90 "$vm" boot main --kernel "$deb" --ro --timeout 60 --env CSHELL_VM_TEST=1 2>&1)
+# a writable layered root: a layer of our own over the host root, and a
+# --mount
+mkdir -p "$work/layer/etc" "$work/share"
+echo top >"$work/layer/etc/cshell-layer-test"
+out=$(timeout 90 "$vm" boot main --kernel "$deb" --layer "$work/layer" --layer / \
+	--mount "$work/share:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1)
 rc=$?
 if [ $rc != 0 ]; then
 	fail vm-boot "$out"
@@ -170,6 +177,24 @@ fi
 
 out=$(FOO=bar x -C /tmp sh -c 'echo $PWD $FOO $CSHELL_VM_TEST $(hostname)')
 [ "$out" = "/tmp bar 1 main" ] && pass vm-cwd-env || fail vm-cwd-env "printed '$out'"
+
+out=$(x sh -c 'cat /etc/cshell-layer-test; echo w >/etc/cshell-vm-written; cat /etc/cshell-vm-written')
+if [ "$out" = "$(printf 'top\nw')" ] && ! [ -e /etc/cshell-vm-written ] &&
+	[ -f "$CSHELL_DATA_DIR/vm/main/upper/etc/cshell-vm-written" ]; then
+	pass vm-layered-root
+else
+	fail vm-layered-root "printed '$out', or the write reached the host or missed the upper layer"
+fi
+
+out=$(cd "$work/share" && x sh -c 'pwd; echo m >f')
+if [ "$out" = /share ] && [ "$(cat "$work/share/f" 2>/dev/null)" = m ]; then
+	pass vm-mount-cwd
+else
+	fail vm-mount-cwd "pwd '$out', host file '$(cat "$work/share/f" 2>/dev/null)'"
+fi
+
+out=$(x sh -c "ls -A '$CSHELL_RUNTIME_DIR' '$CSHELL_DATA_DIR' | grep -v :; true")
+[ -z "$out" ] && pass vm-state-hidden || fail vm-state-hidden "the guest sees '$out'"
 
 out=$(x -t tty </dev/null)
 [[ $out == /dev/pts/* ]] && pass vm-tty || fail vm-tty "printed '$out'"
@@ -233,8 +258,10 @@ sup=$(cat "$CSHELL_RUNTIME_DIR/vm/main/supervisor.pid")
 if timeout 20 "$vm" stop main; then
 	if kill -0 "$qpid" 2>/dev/null || kill -0 "$sup" 2>/dev/null; then
 		fail vm-stop "qemu or the supervisor still runs"
-	elif [ -e "$CSHELL_RUNTIME_DIR/vm/main" ]; then
-		fail vm-stop "state left in $CSHELL_RUNTIME_DIR/vm/main"
+	elif [ -e "$CSHELL_RUNTIME_DIR/vm/main" ] || [ -e "$CSHELL_DATA_DIR/vm/main" ]; then
+		fail vm-stop "state left in $CSHELL_RUNTIME_DIR/vm/main or the data root"
+	elif grep -q "$CSHELL_RUNTIME_DIR" /proc/mounts; then
+		fail vm-stop "the layered root is still mounted"
 	else
 		pass vm-stop
 	fi
