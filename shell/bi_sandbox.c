@@ -463,6 +463,19 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 				printf("%s%s", l ? ":" : "", s->layers[l]);
 			printf("%s\n", list[i].spec.read_only ? " (ro)" : "");
 		}
+		/* VMs (vm/) keep their own state: listed by name */
+		char **vms = vm_names();
+		for (char **p = vms; *p; p++) {
+			char *rel = vm_exists(*p) ? vm_guest_release(*p, NULL) :
+						    NULL;
+
+			printf("%-20s %-8s %-8s %-7s kernel %s\n", *p,
+			       rel ? "running" : "dead", "-", "vm",
+			       rel ? rel : "?");
+			free(rel);
+			free(*p);
+		}
+		free(vms);
 	}
 	sbx_info_list_free(list, n);
 	return 0;
