@@ -185,7 +185,7 @@ static void setup(void)
 			snprintf(root_tag, sizeof(root_tag), "%s", v);
 		else if (!strcmp(line, "root_ro"))
 			root_ro = atoi(v);
-		else if (!strcmp(line, "mount")) /* tag \t dst \t ro */
+		else if (!strcmp(line, "mount")) /* tag \t dst \t ro \t fs */
 			cs_buf_addf(&mounts, "%s\n", v);
 		else if (!strcmp(line, "hide"))
 			cs_buf_addf(&hide, "%s\n", v);
@@ -205,19 +205,21 @@ static void setup(void)
 	if (mount_share(root_fs, root_tag, "/newroot", root_ro, 1) < 0)
 		die("cannot mount the root");
 	for (char *l = mounts.buf, *nl; *l; l = nl + 1) {
-		char *dst, *ro, path[4096];
+		char *dst, *ro, *fs, path[4096];
 
 		nl = strchr(l, '\n');
 		*nl = 0;
 		dst = strchr(l, '\t');
 		ro = dst ? strchr(dst + 1, '\t') : NULL;
-		if (!ro)
+		fs = ro ? strchr(ro + 1, '\t') : NULL;
+		if (!fs)
 			continue;
 		*dst++ = 0;
 		*ro++ = 0;
+		*fs++ = 0;
 		snprintf(path, sizeof(path), "/newroot%s", dst);
 		mkdir_p(path);
-		mount_share(root_fs, l, path, atoi(ro), 0);
+		mount_share(fs, l, path, atoi(ro), 0);
 	}
 	cs_buf_release(&mounts);
 

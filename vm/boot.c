@@ -232,6 +232,105 @@ static void add(char ***argv, size_t *n, char *s)
 	(*argv)[*n] = NULL;
 }
 
+/* One shared directory: virtiofs (its virtiofsd listening on
+ * <dir>/fs-<tag>.sock) when writable and asked for, else 9p. */
+static void share(char ***a, size_t *n, const struct vm_config *cfg,
+		  const char *tag, const char *path, int ro, const char *dir,
+		  const char *sec)
+{
+	if (cfg->virtiofs && !ro) {
+		add(a, n, xstrdup("-chardev"));
+		add(a, n, xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag,
+				    dir, tag));
+		add(a, n, xstrdup("-device"));
+		add(a, n, xasprintf("vhost-user-fs-device,chardev=fs%s,tag=%s",
+				    tag, tag));
+		return;
+	}
+	add(a, n, xstrdup("-fsdev"));
+	add(a, n, xasprintf("local,id=%s,path=%s,security_model=%s,"
+			    "multidevs=remap%s",
+			    tag, path, sec, ro ? ",readonly=on" : ""));
+	add(a, n, xstrdup("-device"));
+	add(a, n, xasprintf("virtio-9p-device,fsdev=%s,mount_tag=%s", tag, tag));
+}
+
+/* $CSHELL_VIRTIOFSD, else QEMU's own (Debian 12: qemu-system-common);
+ * NULL when there is none. */
+static char *find_virtiofsd(void)
+{
+	const char *env = getenv("CSHELL_VIRTIOFSD");
+	static const char *const paths[] = { "/usr/lib/qemu/virtiofsd",
+					     "/usr/libexec/virtiofsd" };
+
+	if (env && *env)
+		return access(env, X_OK) ? NULL : xstrdup(env);
+	for (size_t i = 0; i < CS_ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return xstrdup(paths[i]);
+	return NULL;
+}
+
+/* Starts a virtiofsd per writable share and waits for their sockets.
+ * They die with us (PR_SET_PDEATHSIG).  0 or -1. */
+static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
+			   pid_t *pids, size_t *npids)
+{
+	_cleanup_free_ char *prog = find_virtiofsd();
+	long end = now_ms() + 5000;
+
+	for (size_t i = 0; i <= cfg->nmounts; i++) {
+		const char *src = i ? cfg->mounts[i - 1].src : cfg->root;
+		int ro = i ? cfg->mounts[i - 1].ro : cfg->root_ro;
+		char *tag = i ? xasprintf("m%zu", i - 1) : xstrdup("cshroot");
+		char *sock = xasprintf("%s/fs-%s.sock", dir, tag);
+		char *srcopt = xasprintf("source=%s", src);
+		pid_t pid;
+
+		free(tag);
+		if (ro) {
+			free(sock);
+			free(srcopt);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			char *log = xasprintf("%s/qemu.log", dir);
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND |
+						   O_CLOEXEC,
+				      0644);
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			/* the root is the VM's own: cached; a --mount is
+			 * edited on the host too */
+			execl(prog, prog, xasprintf("--socket-path=%s", sock),
+			      "-o", srcopt, "-o",
+			      i ? "cache=auto" : "cache=always",
+			      (char *)NULL);
+			_exit(127);
+		}
+		free(srcopt);
+		if (pid < 0) {
+			free(sock);
+			return -1;
+		}
+		pids[(*npids)++] = pid;
+		while (access(sock, F_OK) < 0 && now_ms() < end &&
+		       waitpid(pid, NULL, WNOHANG) == 0)
+			usleep(10000);
+		if (access(sock, F_OK) < 0) {
+			free(sock);
+			return -1;
+		}
+		free(sock);
+	}
+	return 0;
+}
+
 static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 			const struct vm_kernel *k, const char *dir,
 			enum vm_accel accel)
@@ -243,7 +342,20 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 
 	add(&a, &n, xstrdup(qemu));
 	add(&a, &n, xstrdup("-M"));
-	add(&a, &n, xstrdup("microvm,x-option-roms=off"));
+	/* vhost-user-fs needs the guest's memory shareable with virtiofsd */
+	add(&a, &n, xstrdup(cfg->virtiofs ?
+				    "microvm,x-option-roms=off,memory-backend=mem" :
+				    "microvm,x-option-roms=off"));
+	/* modern virtio-mmio (QEMU's default is the legacy v1 interface,
+	 * which vhost-user devices refuse) */
+	add(&a, &n, xstrdup("-global"));
+	add(&a, &n, xstrdup("virtio-mmio.force-legacy=off"));
+	if (cfg->virtiofs) {
+		add(&a, &n, xstrdup("-object"));
+		add(&a, &n, xasprintf("memory-backend-memfd,id=mem,size=%llum,"
+				      "share=on",
+				      (unsigned long long)(cfg->memory >> 20)));
+	}
 	add(&a, &n, xstrdup("-accel"));
 	add(&a, &n, xstrdup(accel == VM_ACCEL_KVM ? "kvm" : "tcg"));
 	add(&a, &n, xstrdup("-cpu"));
@@ -287,21 +399,13 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 			      dir));
 	add(&a, &n, xstrdup("-device"));
 	add(&a, &n, xstrdup("virtserialport,chardev=agent,name=cshell.agent"));
-	add(&a, &n, xstrdup("-fsdev"));
-	add(&a, &n, xasprintf("local,id=cshroot,path=%s,security_model=%s,"
-			      "multidevs=remap%s",
-			      cfg->root, sec, cfg->root_ro ? ",readonly=on" : ""));
-	add(&a, &n, xstrdup("-device"));
-	add(&a, &n, xstrdup("virtio-9p-device,fsdev=cshroot,mount_tag=cshroot"));
+	share(&a, &n, cfg, "cshroot", cfg->root, cfg->root_ro, dir, sec);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
-		add(&a, &n, xstrdup("-fsdev"));
-		add(&a, &n, xasprintf("local,id=m%zu,path=%s,security_model=%s,"
-				      "multidevs=remap%s",
-				      i, cfg->mounts[i].src, sec,
-				      cfg->mounts[i].ro ? ",readonly=on" : ""));
-		add(&a, &n, xstrdup("-device"));
-		add(&a, &n, xasprintf("virtio-9p-device,fsdev=m%zu,mount_tag=m%zu",
-				      i, i));
+		char *tag = xasprintf("m%zu", i);
+
+		share(&a, &n, cfg, tag, cfg->mounts[i].src, cfg->mounts[i].ro,
+		      dir, sec);
+		free(tag);
 	}
 	return a;
 }
@@ -738,6 +842,8 @@ static void supervise(const struct vm_config *cfg, char **argv,
 		      const char *dir, int status_fd)
 {
 	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
+	pid_t fsd[1 + 64];
+	size_t nfsd = 0;
 	char *p, *release = NULL, *msg;
 	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd;
@@ -757,8 +863,19 @@ static void supervise(const struct vm_config *cfg, char **argv,
 	free(msg);
 
 	p = xasprintf("%s/qemu.log", dir);
-	logfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	logfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		     0644);
 	free(p);
+	if (cfg->virtiofs && start_virtiofsd(cfg, dir, fsd, &nfsd) < 0) {
+		p = xasprintf("%s/qemu.log", dir);
+		msg = log_tail(p, 5);
+		free(p);
+		p = msg;
+		msg = xasprintf("virtiofsd of VM %s did not start:\n%s",
+				cfg->name, p);
+		free(p);
+		goto kill_fail;
+	}
 	s.qemu = fork();
 	if (s.qemu == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -848,6 +965,8 @@ static void supervise(const struct vm_config *cfg, char **argv,
 	for (size_t i = 0; i < s.ncl; i++)
 		vm_conn_release(&s.cl[i]->c);
 	close(s.lfd);
+	for (size_t i = 0; i < nfsd; i++)
+		kill(fsd[i], SIGKILL);
 	vm_state_remove(dir, 1);
 	_exit(0);
 
@@ -875,8 +994,12 @@ died:
 	}
 	free(p);
 kill_fail:
-	kill(s.qemu, SIGKILL);
-	waitpid(s.qemu, NULL, 0);
+	if (s.qemu > 0) {
+		kill(s.qemu, SIGKILL);
+		waitpid(s.qemu, NULL, 0);
+	}
+	for (size_t i = 0; i < nfsd; i++)
+		kill(fsd[i], SIGKILL);
 	report(status_fd, msg);
 	_exit(1);
 fail:
@@ -944,10 +1067,23 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	else if (mount_layers(cfg, dir, &root, err) < 0)
 		goto out;
 	c.root = root;
+	/* virtiofsd needs root (it sandboxes itself in namespaces) */
+	if (c.virtiofs) {
+		char *fsd = find_virtiofsd();
+
+		if (!fsd || geteuid() != 0 || c.nmounts > 64) {
+			cs_info("VM %s: no virtiofs (%s), 9p instead", c.name,
+				fsd ? "needs root" : "no virtiofsd");
+			c.virtiofs = 0;
+		}
+		free(fsd);
+	}
 	if (write_mounts(cfg, dir, err) < 0)
 		goto out;
 	initrd = xasprintf("%s/initramfs", dir);
-	if (vm_initramfs_build(initrd, &k, cfg, "cshroot", "9p", err) < 0)
+	if (vm_initramfs_build(initrd, &k, &c, "cshroot",
+			       c.virtiofs && !c.root_ro ? "virtiofs" : "9p",
+			       err) < 0)
 		goto out;
 	if (!c.hostname)
 		c.hostname = c.name;

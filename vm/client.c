@@ -319,6 +319,19 @@ void vm_state_remove(const char *dir, int all)
 		unlink(p);
 		free(p);
 	}
+	/* virtiofsd sockets, one per writable share */
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "fs-", 3)) {
+			char *p = xasprintf("%s/%s", dir, e->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
 	remove_rootfs(dir);
 	if (all)
 		rmdir(dir);

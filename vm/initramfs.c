@@ -122,9 +122,11 @@ static void order(struct dep *d, size_t n, struct dep *m, struct cs_buf *out,
 static int module_list(const struct vm_kernel *k, int virtiofs,
 		       struct cs_buf *out, struct cs_error *err)
 {
+	/* virtiofs serves the writable shares only: read-only ones stay on
+	 * 9p, whose readonly=on QEMU enforces (virtiofsd cannot) */
 	const char *want[] = { "virtio_mmio", "virtio_console",
-			       virtiofs ? "virtiofs" : "9pnet_virtio",
-			       virtiofs ? NULL : "9p" };
+			       "9pnet_virtio", "9p",
+			       virtiofs ? "virtiofs" : NULL };
 	struct cs_buf text = CS_BUF_INIT, builtin = CS_BUF_INIT;
 	struct dep *d = NULL;
 	size_t n = 0;
@@ -347,8 +349,11 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 	for (size_t i = 0; i < cfg->nmounts; i++)
 		if (!strchr(cfg->mounts[i].dst, '\n') &&
 		    !strchr(cfg->mounts[i].dst, '\t'))
-			cs_buf_addf(&conf, "mount=m%zu\t%s\t%d\n", i,
-				    cfg->mounts[i].dst, cfg->mounts[i].ro);
+			cs_buf_addf(&conf, "mount=m%zu\t%s\t%d\t%s\n", i,
+				    cfg->mounts[i].dst, cfg->mounts[i].ro,
+				    cfg->virtiofs && !cfg->mounts[i].ro ?
+					    "virtiofs" :
+					    "9p");
 	/* over the host root the guest would see cshell's own state, among
 	 * it the layered root's mount point (a lookup there would loop
 	 * through the layered fs into itself): hidden as in a sandbox */

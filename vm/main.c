@@ -7,7 +7,7 @@
  *   cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...]
  *             [--ro|--read-only]
  *             [--mount S:D[:ro]] [--env K=V] [--workdir D] [--hostname H]
- *             [--cpus N] [--memory SIZE] [--timeout S] [--vm]
+ *             [--cpus N] [--memory SIZE] [--timeout S] [--virtiofs] [--vm]
  * (the options `sandbox create --kernel` takes, so the shell hands them
  * over as they are)
  *   cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]
@@ -30,7 +30,7 @@ static int usage(void)
 		"                 [--mount S:D[:ro]]\n"
 		"                 [--env K=V] [--workdir D] [--hostname H] "
 		"[--cpus N] [--memory SIZE]\n"
-		"                 [--timeout S]\n"
+		"                 [--timeout S] [--virtiofs]\n"
 		"       cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]\n"
 		"       cshell-vm stop NAME [--timeout MS]\n"
 		"       cshell-vm ping NAME\n"
@@ -65,6 +65,10 @@ static int boot(int argc, char **argv, struct cs_error *err)
 		}
 		if (!strcmp(o, "--vm"))
 			continue;
+		if (!strcmp(o, "--virtiofs")) {
+			cfg.virtiofs = 1;
+			continue;
+		}
 		if (!v || o[0] != '-') {
 			r = cs_error_set(err, 0, "'%s' needs a value", o);
 			goto out;

@@ -37,7 +37,7 @@ kill_vm() {
 }
 cleanup() {
 	local n
-	for n in main dead bad late; do
+	for n in main dead bad late vfs; do
 		[ -d "$CSHELL_RUNTIME_DIR/vm/$n" ] || continue
 		timeout 15 "$vm" stop "$n" --timeout 3000 >/dev/null 2>&1
 		kill_vm "$n"
@@ -322,5 +322,27 @@ if timeout 90 "$csh" -c "sandbox create dead --kernel '$deb' --read-only" >/dev/
 	fi
 else
 	fail vm-qemu-killed "sandbox create --kernel did not boot a VM"
+fi
+
+# virtiofs for the writable shares, when QEMU's virtiofsd is there
+if ! [ -x /usr/lib/qemu/virtiofsd ]; then
+	skip vm-virtiofs "no /usr/lib/qemu/virtiofsd"
+elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/share:/share" \
+	--timeout 60 >"$work/vfs.log" 2>&1; then
+	out=$(timeout 30 "$vm" exec vfs sh -c 'grep -c " virtiofs " /proc/mounts; echo v >/share/v; uname -r')
+	fsd=$(pgrep -f "fs-cshroot.sock" | wc -l)
+	timeout 20 "$vm" stop vfs
+	sleep 0.5
+	if [[ $out != "2"$'\n'6.1.* ]]; then
+		fail vm-virtiofs "printed '$out'"
+	elif [ "$(cat "$work/share/v" 2>/dev/null)" != v ]; then
+		fail vm-virtiofs "a write to the virtiofs --mount did not reach the host"
+	elif [ "$fsd" = 0 ] || pgrep -f "$CSHELL_RUNTIME_DIR/vm/vfs" >/dev/null; then
+		fail vm-virtiofs "virtiofsd not running while booted, or left after stop"
+	else
+		pass vm-virtiofs
+	fi
+else
+	fail vm-virtiofs "boot failed: $(cat "$work/vfs.log")"
 fi
 exit 0
