@@ -607,8 +607,10 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 		    vm_exists(argv[i])) {
 			cs_error_release(&err);
 			if (!force) {
-				sh_err(sh, "sandbox: VM '%s' is running "
-				       "(stop it, or rm -f)", argv[i]);
+				sh_err(sh,
+				       "sandbox: VM '%s' is running "
+				       "(stop it, or rm -f)",
+				       argv[i]);
 				status = 1;
 			} else if (vm_stop(argv[i], 10000, &err) < 0) {
 				status = fail(sh, &err);

@@ -45,7 +45,11 @@ static int vm_enter(const struct sh_target *t, char **argv,
 		    const char *const **env, struct cs_error *err)
 {
 	struct vm_exec_opts o = {
-		.argv = argv, .tty = -1, .in = 0, .out = 1, .errfd = 2,
+		.argv = argv,
+		.tty = -1,
+		.in = 0,
+		.out = 1,
+		.errfd = 2,
 	};
 	int st;
 

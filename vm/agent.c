@@ -36,8 +36,8 @@ struct exec {
 	uint32_t id;
 	pid_t pid;
 	int tty;
-	int in;	     /* stdin pipe / pty master (not owned when tty) */
-	int out[3];  /* [1] stdout, [2] stderr (pty master in [1]) */
+	int in;	    /* stdin pipe / pty master (not owned when tty) */
+	int out[3]; /* [1] stdout, [2] stderr (pty master in [1]) */
 	uint32_t credit[3];
 	struct cs_buf inq; /* stdin bytes not yet written */
 	int in_eof;	   /* close in once inq drained */
@@ -116,7 +116,7 @@ static void load_module(const char *path)
 		int sfd = open(signed_path, O_RDONLY | O_CLOEXEC);
 
 		if (sfd < 0 || (syscall(SYS_finit_module, sfd, "", 0) < 0 &&
-				 errno != EEXIST))
+				errno != EEXIST))
 			say("load %s: %s", path, strerror(errno));
 		if (sfd >= 0)
 			close(sfd);
@@ -132,8 +132,8 @@ static void load_module(const char *path)
  * is the VM's own (nobody else writes it): cached loosely, which saves
  * a round trip through 9p for every lookup; a --mount is a live host
  * directory the user edits there too: mmap caching only. */
-static int mount_share(const char *fs, const char *tag, const char *dst,
-		       int ro, int own)
+static int mount_share(const char *fs, const char *tag, const char *dst, int ro,
+		       int own)
 {
 	unsigned long fl = ro ? MS_RDONLY : 0;
 	const char *opts = NULL;
@@ -288,8 +288,8 @@ static int open_port(void)
 	return -1;
 }
 
-static void send_frame(uint8_t type, uint8_t stream, uint32_t id,
-		       const void *p, size_t n)
+static void send_frame(uint8_t type, uint8_t stream, uint32_t id, const void *p,
+		       size_t n)
 {
 	vm_frame_put(&port.out, type, stream, id, p, n);
 }
@@ -627,12 +627,12 @@ static void handle(const struct vm_hdr *h, const uint8_t *p)
 		break;
 	case VM_MSG_WINDOW:
 		if (e && h->len == 4 && h->stream != VM_STDIN) {
-			uint64_t c = (uint64_t)e->credit[h->stream] +
-				     vm_get_u32(p);
+			uint64_t c =
+				(uint64_t)e->credit[h->stream] + vm_get_u32(p);
 
-			e->credit[h->stream] =
-				c > 16 * VM_WINDOW ? 16 * VM_WINDOW :
-						     (uint32_t)c;
+			e->credit[h->stream] = c > 16 * VM_WINDOW ?
+						       16 * VM_WINDOW :
+						       (uint32_t)c;
 		}
 		break;
 	case VM_MSG_SIGNAL:
@@ -684,11 +684,12 @@ static void serve(void)
 		who[n++] = NULL;
 		pf[n] = (struct pollfd){
 			.fd = port_hup ? -1 : port.fd,
-			.events = POLLIN | (vm_conn_pending(&port) ? POLLOUT : 0)
+			.events =
+				POLLIN | (vm_conn_pending(&port) ? POLLOUT : 0)
 		};
 		who[n++] = NULL;
-		for (struct exec *e = execs; e && n + 3 <= (int)CS_ARRAY_SIZE(pf);
-		     e = e->next) {
+		for (struct exec *e = execs;
+		     e && n + 3 <= (int)CS_ARRAY_SIZE(pf); e = e->next) {
 			if (e->in >= 0 && e->inq.len && !e->tty) {
 				pf[n] = (struct pollfd){ .fd = e->in,
 							 .events = POLLOUT };
@@ -699,10 +700,11 @@ static void serve(void)
 				if (e->out[s] >= 0 && e->credit[s]) {
 					pf[n] = (struct pollfd){
 						.fd = e->out[s],
-						.events = POLLIN |
-							  (e->tty && e->inq.len ?
-								   POLLOUT :
-								   0)
+						.events =
+							POLLIN |
+							(e->tty && e->inq.len ?
+								 POLLOUT :
+								 0)
 					};
 					who[n] = e;
 					what[n++] = s;
@@ -720,8 +722,8 @@ static void serve(void)
 		port_hup = 0;
 		if (pf[1].revents & POLLIN) {
 			r = (int)vm_conn_fill(&port);
-			while (r > 0 && (r = vm_conn_next(&port, &h, &p,
-							  &err)) == 1)
+			while (r > 0 &&
+			       (r = vm_conn_next(&port, &h, &p, &err)) == 1)
 				handle(&h, p);
 			if (r < 0 && r != -EAGAIN) {
 				/* a garbled stream cannot be resynced: drop

@@ -78,8 +78,8 @@ void vm_config_add_mount(struct vm_config *cfg, const char *src,
 
 void vm_config_add_layer(struct vm_config *cfg, const char *dir)
 {
-	cfg->layers = xrealloc(cfg->layers,
-			       (cfg->nlayers + 2) * sizeof(char *));
+	cfg->layers =
+		xrealloc(cfg->layers, (cfg->nlayers + 2) * sizeof(char *));
 	cfg->layers[cfg->nlayers++] = xstrdup(dir);
 	cfg->layers[cfg->nlayers] = NULL;
 }
@@ -240,19 +240,23 @@ static void share(char ***a, size_t *n, const struct vm_config *cfg,
 {
 	if (cfg->virtiofs && !ro) {
 		add(a, n, xstrdup("-chardev"));
-		add(a, n, xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag,
-				    dir, tag));
+		add(a, n,
+		    xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag, dir,
+			      tag));
 		add(a, n, xstrdup("-device"));
-		add(a, n, xasprintf("vhost-user-fs-device,chardev=fs%s,tag=%s",
-				    tag, tag));
+		add(a, n,
+		    xasprintf("vhost-user-fs-device,chardev=fs%s,tag=%s", tag,
+			      tag));
 		return;
 	}
 	add(a, n, xstrdup("-fsdev"));
-	add(a, n, xasprintf("local,id=%s,path=%s,security_model=%s,"
-			    "multidevs=remap%s",
-			    tag, path, sec, ro ? ",readonly=on" : ""));
+	add(a, n,
+	    xasprintf("local,id=%s,path=%s,security_model=%s,"
+		      "multidevs=remap%s",
+		      tag, path, sec, ro ? ",readonly=on" : ""));
 	add(a, n, xstrdup("-device"));
-	add(a, n, xasprintf("virtio-9p-device,fsdev=%s,mount_tag=%s", tag, tag));
+	add(a, n,
+	    xasprintf("virtio-9p-device,fsdev=%s,mount_tag=%s", tag, tag));
 }
 
 /* $CSHELL_VIRTIOFSD, else QEMU's own (Debian 12: qemu-system-common);
@@ -296,8 +300,8 @@ static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
 		pid = fork();
 		if (pid == 0) {
 			char *log = xasprintf("%s/qemu.log", dir);
-			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND |
-						   O_CLOEXEC,
+			int fd = open(log,
+				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 				      0644);
 
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -309,8 +313,7 @@ static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
 			 * edited on the host too */
 			execl(prog, prog, xasprintf("--socket-path=%s", sock),
 			      "-o", srcopt, "-o",
-			      i ? "cache=auto" : "cache=always",
-			      (char *)NULL);
+			      i ? "cache=auto" : "cache=always", (char *)NULL);
 			_exit(127);
 		}
 		free(srcopt);
@@ -343,18 +346,20 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xstrdup(qemu));
 	add(&a, &n, xstrdup("-M"));
 	/* vhost-user-fs needs the guest's memory shareable with virtiofsd */
-	add(&a, &n, xstrdup(cfg->virtiofs ?
-				    "microvm,x-option-roms=off,memory-backend=mem" :
-				    "microvm,x-option-roms=off"));
+	add(&a, &n,
+	    xstrdup(cfg->virtiofs ?
+			    "microvm,x-option-roms=off,memory-backend=mem" :
+			    "microvm,x-option-roms=off"));
 	/* modern virtio-mmio (QEMU's default is the legacy v1 interface,
 	 * which vhost-user devices refuse) */
 	add(&a, &n, xstrdup("-global"));
 	add(&a, &n, xstrdup("virtio-mmio.force-legacy=off"));
 	if (cfg->virtiofs) {
 		add(&a, &n, xstrdup("-object"));
-		add(&a, &n, xasprintf("memory-backend-memfd,id=mem,size=%llum,"
-				      "share=on",
-				      (unsigned long long)(cfg->memory >> 20)));
+		add(&a, &n,
+		    xasprintf("memory-backend-memfd,id=mem,size=%llum,"
+			      "share=on",
+			      (unsigned long long)(cfg->memory >> 20)));
 	}
 	add(&a, &n, xstrdup("-accel"));
 	add(&a, &n, xstrdup(accel == VM_ACCEL_KVM ? "kvm" : "tcg"));
@@ -363,7 +368,8 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xstrdup("-smp"));
 	add(&a, &n, xasprintf("%u", cfg->cpus ? cfg->cpus : 1));
 	add(&a, &n, xstrdup("-m"));
-	add(&a, &n, xasprintf("%llum", (unsigned long long)(cfg->memory >> 20)));
+	add(&a, &n,
+	    xasprintf("%llum", (unsigned long long)(cfg->memory >> 20)));
 	add(&a, &n, xstrdup("-nodefaults"));
 	add(&a, &n, xstrdup("-no-user-config"));
 	add(&a, &n, xstrdup("-no-reboot"));
@@ -381,22 +387,25 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	 * -no-reboot turns into QEMU's exit on any machine type */
 	/* TCG: the TSC calibration would spin without tsc_early_khz, and the
 	 * clocksource watchdog costs seconds before it distrusts the TSC */
-	tsc = accel == VM_ACCEL_TCG ? xasprintf(" tsc_early_khz=%lu tsc=reliable",
-						tsc_khz()) :
-				      xstrdup("");
+	tsc = accel == VM_ACCEL_TCG ?
+		      xasprintf(" tsc_early_khz=%lu tsc=reliable", tsc_khz()) :
+		      xstrdup("");
 	/* $CSHELL_VM_CMDLINE: more kernel options, for debugging a boot */
-	add(&a, &n, xasprintf("console=ttyS0 reboot=t panic=-1 quiet "
-			      "loglevel=4 8250.nr_uarts=1%s %s",
-			      tsc, getenv("CSHELL_VM_CMDLINE") ?
-					   getenv("CSHELL_VM_CMDLINE") :
-					   ""));
+	add(&a, &n,
+	    xasprintf("console=ttyS0 reboot=t panic=-1 quiet "
+		      "loglevel=4 8250.nr_uarts=1%s %s",
+		      tsc,
+		      getenv("CSHELL_VM_CMDLINE") ?
+			      getenv("CSHELL_VM_CMDLINE") :
+			      ""));
 	free(tsc);
 	add(&a, &n, xstrdup("-device"));
 	add(&a, &n, xstrdup("virtio-serial-device"));
 	add(&a, &n, xstrdup("-chardev"));
-	add(&a, &n, xasprintf("socket,id=agent,path=%s/agent.sock,server=on,"
-			      "wait=off",
-			      dir));
+	add(&a, &n,
+	    xasprintf("socket,id=agent,path=%s/agent.sock,server=on,"
+		      "wait=off",
+		      dir));
 	add(&a, &n, xstrdup("-device"));
 	add(&a, &n, xstrdup("virtserialport,chardev=agent,name=cshell.agent"));
 	share(&a, &n, cfg, "cshroot", cfg->root, cfg->root_ro, dir, sec);
@@ -445,8 +454,7 @@ static struct chan *chan_by_gid(struct sup *s, uint32_t gid)
 	return NULL;
 }
 
-static struct chan *chan_by_lid(struct sup *s, struct client *cl,
-				uint32_t lid)
+static struct chan *chan_by_lid(struct sup *s, struct client *cl, uint32_t lid)
 {
 	for (size_t i = 0; i < s->nch; i++)
 		if (s->ch[i].cl == cl && s->ch[i].lid == lid)
@@ -500,8 +508,7 @@ static void from_client(struct sup *s, struct client *cl,
 		to_agent(s, h, c->gid, p);
 }
 
-static void from_agent(struct sup *s, const struct vm_hdr *h,
-		       const uint8_t *p)
+static void from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 {
 	struct chan *c;
 
@@ -614,10 +621,10 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		     i++) {
 			pf[n] = (struct pollfd){
 				.fd = s->cl[i]->c.fd,
-				.events = POLLIN | (vm_conn_pending(
-							    &s->cl[i]->c) ?
-							    POLLOUT :
-							    0)
+				.events = POLLIN |
+					  (vm_conn_pending(&s->cl[i]->c) ?
+						   POLLOUT :
+						   0)
 			};
 			who[n++] = s->cl[i];
 		}
@@ -676,8 +683,8 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				vm_conn_init(&cl->c, fd);
 				vm_u32_str_frame(&cl->c.out, VM_MSG_HELLO, 0,
 						 VM_PROTO_VERSION, release);
-				s->cl = xrealloc(s->cl, (s->ncl + 1) *
-								sizeof(*s->cl));
+				s->cl = xrealloc(s->cl,
+						 (s->ncl + 1) * sizeof(*s->cl));
 				s->cl[s->ncl++] = cl;
 			}
 		}
@@ -744,8 +751,8 @@ static int write_mounts(const struct vm_config *cfg, const char *dir,
 static int mount_layers(const struct vm_config *cfg, const char *dir,
 			char **root, struct cs_error *err)
 {
-	_cleanup_free_ char *prog = sbx_fs_program(), *mnt = NULL,
-			   *data = NULL, *sub = NULL, *log = NULL;
+	_cleanup_free_ char *prog = sbx_fs_program(), *mnt = NULL, *data = NULL,
+			    *sub = NULL, *log = NULL;
 	struct cs_buf opts = CS_BUF_INIT;
 	struct statfs st;
 	int status, logfd;
@@ -838,8 +845,8 @@ static void report(int fd, const char *msg)
 }
 
 /* Runs in the daemonised grandchild; never returns. */
-static void supervise(const struct vm_config *cfg, char **argv,
-		      const char *dir, int status_fd)
+static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
+		      int status_fd)
 {
 	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
 	pid_t fsd[1 + 64];
@@ -911,9 +918,8 @@ static void supervise(const struct vm_config *cfg, char **argv,
 	for (;;) {
 		struct pollfd pf[2] = {
 			{ .fd = s.agent.fd,
-			  .events = POLLIN | (vm_conn_pending(&s.agent) ?
-						      POLLOUT :
-						      0) },
+			  .events = POLLIN |
+				    (vm_conn_pending(&s.agent) ? POLLOUT : 0) },
 			{ .fd = pidfd, .events = POLLIN },
 		};
 		struct vm_hdr h;
@@ -936,8 +942,8 @@ static void supervise(const struct vm_config *cfg, char **argv,
 		    h.type == VM_MSG_HELLO) {
 			uint32_t ver;
 
-			if (vm_u32_str_decode(pl, h.len, &ver, &release,
-					      NULL) < 0 ||
+			if (vm_u32_str_decode(pl, h.len, &ver, &release, NULL) <
+				    0 ||
 			    ver != VM_PROTO_VERSION) {
 				msg = xasprintf("the agent of VM %s speaks "
 						"another protocol",
@@ -985,9 +991,10 @@ died:
 		char *con = log_tail(p, 15), *q = xasprintf("%s/qemu.log", dir),
 		     *ql = log_tail(q, 5);
 
-		msg = xasprintf("QEMU of VM %s exited while booting; qemu:\n%s\n"
-				"console:\n%s",
-				cfg->name, ql, con);
+		msg = xasprintf(
+			"QEMU of VM %s exited while booting; qemu:\n%s\n"
+			"console:\n%s",
+			cfg->name, ql, con);
 		free(con);
 		free(q);
 		free(ql);
@@ -1010,7 +1017,7 @@ fail:
 int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *qemu = NULL, *initrd = NULL,
-			   *reason = NULL, *lock = NULL, *root = NULL;
+			    *reason = NULL, *lock = NULL, *root = NULL;
 	struct vm_kernel k = { 0 };
 	struct vm_config c = *cfg;
 	struct cs_buf st = CS_BUF_INIT;
@@ -1026,17 +1033,19 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	if (!cfg->root && !cfg->nlayers)
 		return cs_error_set(err, 0, "VM %s has no root", cfg->name);
 	if (cfg->root && (stat(cfg->root, &sb) < 0 || !S_ISDIR(sb.st_mode)))
-		return cs_error_set(err, 0, "root %s of VM %s is not a directory",
+		return cs_error_set(err, 0,
+				    "root %s of VM %s is not a directory",
 				    cfg->root, cfg->name);
 	for (size_t i = 0; i < cfg->nlayers; i++)
 		if (stat(cfg->layers[i], &sb) < 0 || !S_ISDIR(sb.st_mode))
-			return cs_error_set(err, 0, "layer %s is not a directory",
+			return cs_error_set(err, 0,
+					    "layer %s is not a directory",
 					    cfg->layers[i]);
 	for (size_t i = 0; i < cfg->nmounts; i++)
 		if (stat(cfg->mounts[i].src, &sb) < 0 || !S_ISDIR(sb.st_mode))
-			return cs_error_set(err, 0,
-					    "mount source %s is not a directory",
-					    cfg->mounts[i].src);
+			return cs_error_set(
+				err, 0, "mount source %s is not a directory",
+				cfg->mounts[i].src);
 	qemu = find_qemu(cfg);
 	if (!qemu)
 		return cs_error_set(err, ENOENT,
@@ -1054,7 +1063,8 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	lock = xasprintf("%s/lock", dir);
 	lockfd = cs_lock_path(lock, 1, 0, err);
 	if (lockfd < 0) {
-		cs_error_wrap(err, "VM %s is being booted or stopped", cfg->name);
+		cs_error_wrap(err, "VM %s is being booted or stopped",
+			      cfg->name);
 		goto out;
 	}
 	/* what a dead VM of this name left behind */
@@ -1112,8 +1122,8 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 		r = 0;
 		made = 0;
 	} else {
-		cs_error_set(err, 0, "%s", st.len ? st.buf :
-					     "the VM supervisor died");
+		cs_error_set(err, 0, "%s",
+			     st.len ? st.buf : "the VM supervisor died");
 	}
 out:
 	if (r < 0 && made)

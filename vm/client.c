@@ -28,9 +28,10 @@ int vm_check_name(const char *name, struct cs_error *err)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > 64 || !strchr("abcdefghijklmnopqrstuvwxyz"
-					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-					 name[0]))
+	if (n == 0 || n > 64 ||
+	    !strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+		    name[0]))
 		goto bad;
 	for (size_t i = 0; i < n; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -101,8 +102,8 @@ int vm_ctl_connect(const char *name, struct cs_error *err)
 
 		close(fd);
 		if (e == ENOENT || e == ECONNREFUSED)
-			return cs_error_set(err, ENOENT,
-					    "VM %s is not running", name);
+			return cs_error_set(err, ENOENT, "VM %s is not running",
+					    name);
 		return cs_error_set(err, e, "cannot reach VM %s", name);
 	}
 	return fd;
@@ -125,8 +126,8 @@ static int cmp_str(const void *a, const void *b)
 
 char **vm_names(void)
 {
-	_cleanup_free_ char *root = cs_root_subdir(CS_ROOT_RUNTIME, "vm", 0,
-						   NULL);
+	_cleanup_free_ char *root =
+		cs_root_subdir(CS_ROOT_RUNTIME, "vm", 0, NULL);
 	char **v = xcalloc(1, sizeof(char *));
 	size_t n = 0;
 	DIR *d = root ? opendir(root) : NULL;
@@ -147,8 +148,8 @@ char **vm_names(void)
 
 /* Waits for the next frame (timeout_ms < 0: forever).  1, 0 on EOF or
  * timeout (err says which), -1 + err. */
-static int next_frame(struct vm_conn *c, struct vm_hdr *h,
-		      const uint8_t **p, int timeout_ms, struct cs_error *err)
+static int next_frame(struct vm_conn *c, struct vm_hdr *h, const uint8_t **p,
+		      int timeout_ms, struct cs_error *err)
 {
 	long end = now_ms() + timeout_ms;
 
@@ -308,9 +309,9 @@ static void remove_rootfs(const char *dir)
 void vm_state_remove(const char *dir, int all)
 {
 	static const char *const files[] = {
-		"ctl.sock", "agent.sock", "console.log", "initramfs",
-		"initramfs.tmp", "qemu.pid", "supervisor.pid", "release",
-		"qemu.log", "mounts", "lock",
+		"ctl.sock",	 "agent.sock", "console.log",	 "initramfs",
+		"initramfs.tmp", "qemu.pid",   "supervisor.pid", "release",
+		"qemu.log",	 "mounts",     "lock",
 	};
 
 	for (size_t i = 0; i < CS_ARRAY_SIZE(files) - !all; i++) {
@@ -388,7 +389,7 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-static const int fwd_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+static const int fwd_sigs[] = { SIGINT,	 SIGTERM, SIGHUP,  SIGQUIT,
 				SIGUSR1, SIGUSR2, SIGWINCH };
 
 static void put_u32_frame(struct vm_conn *c, uint8_t type, uint8_t stream,
@@ -471,9 +472,8 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	tty = o->tty >= 0 ? o->tty : isatty(o->in) && isatty(o->out);
 	if (tty)
 		ioctl(o->in, TIOCGWINSZ, &ws);
-	vm_exec_encode(&msg, tty ? VM_EXEC_TTY : 0, ws.ws_row, ws.ws_col,
-		       cwd, o->argv,
-		       o->env ? o->env : environ);
+	vm_exec_encode(&msg, tty ? VM_EXEC_TTY : 0, ws.ws_row, ws.ws_col, cwd,
+		       o->argv, o->env ? o->env : environ);
 	if (msg.len > VM_MAX_PAYLOAD) {
 		cs_buf_release(&msg);
 		vm_conn_release(&c);
@@ -533,8 +533,8 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 				credit -= (uint32_t)n;
 				vm_frame_put(&c.out, VM_MSG_DATA, VM_STDIN, 1,
 					     buf, (size_t)n);
-			} else if (n == 0 || (errno != EINTR &&
-					      errno != EAGAIN)) {
+			} else if (n == 0 ||
+				   (errno != EINTR && errno != EAGAIN)) {
 				vm_frame_put(&c.out, VM_MSG_DATA, VM_STDIN, 1,
 					     NULL, 0);
 				in_open = 0;
@@ -576,16 +576,22 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 				break;
 			case VM_MSG_EXIT:
 				if (h.len == 8)
-					status = vm_get_u32(p) ?
-							 128 + (int)(vm_get_u32(p + 4) & 127) :
-							 (int)(vm_get_u32(p + 4) & 255);
+					status =
+						vm_get_u32(p) ?
+							128 + (int)(vm_get_u32(
+									    p +
+									    4) &
+								    127) :
+							(int)(vm_get_u32(p +
+									 4) &
+							      255);
 				break;
 			case VM_MSG_ERROR: {
 				uint32_t e;
 				char *m;
 
-				if (vm_u32_str_decode(p, h.len, &e, &m,
-						      NULL) < 0)
+				if (vm_u32_str_decode(p, h.len, &e, &m, NULL) <
+				    0)
 					e = EIO, m = xstrdup("bad error");
 				if (raw)
 					tcsetattr(o->in, TCSADRAIN, &saved),

@@ -124,9 +124,8 @@ static int module_list(const struct vm_kernel *k, int virtiofs,
 {
 	/* virtiofs serves the writable shares only: read-only ones stay on
 	 * 9p, whose readonly=on QEMU enforces (virtiofsd cannot) */
-	const char *want[] = { "virtio_mmio", "virtio_console",
-			       "9pnet_virtio", "9p",
-			       virtiofs ? "virtiofs" : NULL };
+	const char *want[] = { "virtio_mmio", "virtio_console", "9pnet_virtio",
+			       "9p", virtiofs ? "virtiofs" : NULL };
 	struct cs_buf text = CS_BUF_INIT, builtin = CS_BUF_INIT;
 	struct dep *d = NULL;
 	size_t n = 0;
@@ -162,8 +161,8 @@ static int module_list(const struct vm_kernel *k, int virtiofs,
 		d[n].name = vm_module_name(l);
 		for (tok = strtok_r(colon + 1, " ", &save); tok;
 		     tok = strtok_r(NULL, " ", &save)) {
-			d[n].deps = xrealloc(d[n].deps, (d[n].ndeps + 1) *
-							       sizeof(char *));
+			d[n].deps = xrealloc(d[n].deps,
+					     (d[n].ndeps + 1) * sizeof(char *));
 			d[n].deps[d[n].ndeps++] = xstrdup(tok);
 		}
 		n++;
@@ -190,10 +189,11 @@ static int module_list(const struct vm_kernel *k, int virtiofs,
 			char *p2 = xasprintf("/%s.ko", want[i]);
 
 			if (!strstr(builtin.buf, p2))
-				r = cs_error_set(err, 0,
-						 "kernel %s has no %s module "
-						 "(neither loadable nor built in)",
-						 k->release, want[i]);
+				r = cs_error_set(
+					err, 0,
+					"kernel %s has no %s module "
+					"(neither loadable nor built in)",
+					k->release, want[i]);
 			free(p2);
 		}
 		free(pat);
@@ -330,8 +330,9 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 			cs_buf_add(&plain, data.buf, data.len);
 		}
 		/* flat names: the agent only needs to open them */
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(
-			strrchr(l, '/') ? strrchr(l, '/') + 1 : l, "."),
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)strcspn(strrchr(l, '/') ? strrchr(l, '/') + 1 : l,
+				      "."),
 			 strrchr(l, '/') ? strrchr(l, '/') + 1 : l);
 		dst = xasprintf("m/%s.ko", name);
 		vm_cpio_file(&c, dst, 0644, plain.buf, unsigned_len(&plain));

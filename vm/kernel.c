@@ -75,8 +75,8 @@ static int elf_ok(const uint8_t *p, size_t n)
 	       shoff + (uint64_t)shnum * shentsize <= n;
 }
 
-int vm_decompress(const void *data, size_t len, struct cs_buf *out,
-		  size_t cap, struct cs_error *err)
+int vm_decompress(const void *data, size_t len, struct cs_buf *out, size_t cap,
+		  struct cs_error *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -90,9 +90,9 @@ int vm_decompress(const void *data, size_t len, struct cs_buf *out,
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(a, &e);
 	if (r != ARCHIVE_OK) {
-		cs_error_set(err, 0, "%s", archive_error_string(a) ?
-						  archive_error_string(a) :
-						  "unreadable data");
+		cs_error_set(err, 0, "%s",
+			     archive_error_string(a) ? archive_error_string(a) :
+						       "unreadable data");
 		archive_read_free(a);
 		return -1;
 	}
@@ -102,8 +102,7 @@ int vm_decompress(const void *data, size_t len, struct cs_buf *out,
 		if (cap && out->len + (size_t)n > cap) {
 			archive_read_free(a);
 			return cs_error_set(err, E2BIG, "decompressed data");
-		}
-		else
+		} else
 			cs_buf_add(out, buf, (size_t)n);
 	archive_read_free(a);
 	return out->len ? 0 : cs_error_set(err, EINVAL, "no data");
@@ -116,12 +115,14 @@ static int extract_vmlinux(const uint8_t *p, size_t n, struct cs_buf *out)
 		const char *magic;
 		size_t len;
 	} magics[] = {
-		{ "\x1f\x8b\x08", 3 },		   /* gzip */
-		{ "\xfd" "7zXZ\0", 6 },		   /* xz */
-		{ "\x28\xb5\x2f\xfd", 4 },	   /* zstd */
-		{ "\x5d\0\0\0", 4 },		   /* lzma */
-		{ "BZh", 3 },			   /* bzip2 */
-		{ "\x02\x21\x4c\x18", 4 },	   /* lz4 legacy */
+		{ "\x1f\x8b\x08", 3 }, /* gzip */
+		{ "\xfd"
+		  "7zXZ\0",
+		  6 },			   /* xz */
+		{ "\x28\xb5\x2f\xfd", 4 }, /* zstd */
+		{ "\x5d\0\0\0", 4 },	   /* lzma */
+		{ "BZh", 3 },		   /* bzip2 */
+		{ "\x02\x21\x4c\x18", 4 }, /* lz4 legacy */
 	};
 
 	for (size_t m = 0; m < CS_ARRAY_SIZE(magics); m++) {
@@ -152,9 +153,8 @@ static char *bzimage_release(const uint8_t *p, size_t n)
 	if (off >= n - 64)
 		return NULL;
 	s = (const char *)p + off;
-	return xstrndup(s, strnlen(s, 64) < strcspn(s, " ") ?
-				   strnlen(s, 64) :
-				   strcspn(s, " "));
+	return xstrndup(s, strnlen(s, 64) < strcspn(s, " ") ? strnlen(s, 64) :
+							      strcspn(s, " "));
 }
 
 static int is_dir(const char *p)
@@ -194,7 +194,8 @@ static int kernel_file(const char *file, const char *cache, char **vmlinux,
 	}
 	if (extract_vmlinux((uint8_t *)data.buf, data.len, &out) < 0) {
 		cs_error_set(err, 0,
-			     "cannot find a compressed vmlinux inside %s", file);
+			     "cannot find a compressed vmlinux inside %s",
+			     file);
 		free(path);
 		goto out;
 	}
@@ -308,9 +309,11 @@ static int deb_entry(struct deb *d, struct archive *a, const char *name)
 		m->rel = xstrdup(rel);
 		m->want = 0;
 		dep = memmem(plain.buf, plain.len, "\0depends=", 9);
-		m->deps = dep ? xstrndup(dep + 9, strnlen(dep + 9,
-						plain.len - (size_t)(dep + 9 -
-								     plain.buf))) :
+		m->deps = dep ? xstrndup(dep + 9,
+					 strnlen(dep + 9,
+						 plain.len -
+							 (size_t)(dep + 9 -
+								  plain.buf))) :
 				xstrdup("");
 		cs_buf_release(&data);
 		cs_buf_release(&plain);
@@ -422,8 +425,8 @@ static const char *const deb_wanted[] = {
 	"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "virtiofs",
 };
 
-static int kernel_deb(const char *file, const char *cache,
-		      struct vm_kernel *k, struct cs_error *err)
+static int kernel_deb(const char *file, const char *cache, struct vm_kernel *k,
+		      struct cs_error *err)
 {
 	struct deb d = { .pass = 1, .err = err };
 	struct cs_buf dep = CS_BUF_INIT;
@@ -442,7 +445,8 @@ static int kernel_deb(const char *file, const char *cache,
 		goto out;
 	}
 	for (size_t i = 0; i < CS_ARRAY_SIZE(deb_wanted); i++)
-		want_mod(&d, find_mod(&d, deb_wanted[i], strlen(deb_wanted[i])));
+		want_mod(&d,
+			 find_mod(&d, deb_wanted[i], strlen(deb_wanted[i])));
 
 	stage = xasprintf("%s.tmp-%d", cache, (int)getpid());
 	vm_rm_rf(stage);
@@ -570,7 +574,7 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		      struct cs_error *err)
 {
 	_cleanup_free_ char *file = NULL, *moddir = NULL, *kroot = NULL,
-			   *cache = NULL, *ver = NULL;
+			    *cache = NULL, *ver = NULL;
 	char hex[65];
 	const char *colon;
 	int r;

@@ -112,9 +112,9 @@ static int boot(int argc, char **argv, struct cs_error *err)
 			if (r < 0)
 				goto out;
 		} else {
-			r = cs_error_set(err, 0,
-					 "option '%s' is not supported for a VM",
-					 o);
+			r = cs_error_set(
+				err, 0, "option '%s' is not supported for a VM",
+				o);
 			goto out;
 		}
 	}
@@ -200,7 +200,8 @@ int main(int argc, char **argv)
 
 		r = vm_ping(argv[2], 5000, &us, &err) < 0;
 		if (!r)
-			printf("%s answered in %.3f ms\n", argv[2], us / 1000.0);
+			printf("%s answered in %.3f ms\n", argv[2],
+			       us / 1000.0);
 	} else if (!strcmp(cmd, "kernel")) {
 		struct vm_kernel k;
 

@@ -96,8 +96,8 @@ int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 	return 1;
 }
 
-void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream,
-		  uint32_t id, const void *payload, size_t len)
+void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
+		  const void *payload, size_t len)
 {
 	uint8_t h[VM_HDR_LEN];
 
@@ -178,8 +178,7 @@ int vm_exec_decode(const uint8_t *p, size_t len, struct vm_exec_msg *m,
 	/* every string needs at least its 4 length bytes: the arena never
 	 * needs more than len bytes (each string's NUL replaces its length) */
 	m->buf = xmalloc(len + 1);
-	if (get_str(p, len, &off, m->buf, &aoff, &m->cwd) < 0 ||
-	    len - off < 8)
+	if (get_str(p, len, &off, m->buf, &aoff, &m->cwd) < 0 || len - off < 8)
 		goto bad;
 	argc = vm_get_u32(p + off);
 	envc = vm_get_u32(p + off + 4);
@@ -224,8 +223,8 @@ int vm_u32_str_decode(const uint8_t *p, size_t len, uint32_t *v, char **s,
 	return 0;
 }
 
-void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id,
-		      uint32_t v, const char *s)
+void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id, uint32_t v,
+		      const char *s)
 {
 	struct cs_buf b = CS_BUF_INIT;
 	size_t n = strlen(s);
@@ -332,8 +331,8 @@ int vm_conn_flush_wait(struct vm_conn *c, int timeout_ms)
 	}
 }
 
-int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr,
-		 const uint8_t **payload, struct cs_error *err)
+int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
+		 struct cs_error *err)
 {
 	size_t used;
 	int r;

@@ -70,14 +70,15 @@ struct vm_mount {
 };
 
 struct vm_config {
-	char *name;	/* [A-Za-z0-9][A-Za-z0-9_.-]* */
-	char *kernel;	/* a --kernel spec (vm_kernel_resolve) */
-	char *root;	/* host directory shared as the guest's /, or NULL: */
-	char **layers;	/* layered root: these dirs, top first (NULL
-			 * terminated), under an upper layer in
-			 * data/vm/<name>/ that lives as long as the VM */
+	char *name;    /* [A-Za-z0-9][A-Za-z0-9_.-]* */
+	char *kernel;  /* a --kernel spec (vm_kernel_resolve) */
+	/* the guest's /: a host directory shared as it is, or (root NULL)
+	 * a layered root of these dirs, top first, NULL terminated, under an
+	 * upper layer in data/vm/<name>/ that lives as long as the VM */
+	char *root;
+	char **layers;
 	size_t nlayers;
-	int root_ro;	/* root shared read-only (layers: no upper) */
+	int root_ro; /* root shared read-only (layers: no upper) */
 	struct vm_mount *mounts;
 	size_t nmounts;
 	char **env; /* "K=V" for every exec, NULL terminated or NULL */
@@ -88,7 +89,8 @@ struct vm_config {
 	uint64_t memory;  /* bytes, default 512 MiB */
 	int boot_timeout; /* seconds, default 30 */
 	char *qemu;	  /* default $CSHELL_QEMU or qemu-system-x86_64 */
-	int virtiofs;	  /* 1: virtiofs via virtiofsd (when present) */
+	int virtiofs;	  /* writable shares over virtiofs (needs root and
+			   * virtiofsd; else 9p) */
 };
 
 void vm_config_init(struct vm_config *cfg);
@@ -131,12 +133,12 @@ char *vm_console_path(const char *name, struct cs_error *err);
 /* Exec: the host side of `@NAME cmd` */
 
 struct vm_exec_opts {
-	char *const *argv; /* argv[0] searched in the guest's PATH */
-	char *const *env;  /* NULL: the guest's defaults + cfg env */
-	const char *cwd;   /* NULL: under a --mount's destination when the
-			    * caller's directory lies in its source, else
-			    * the VM's workdir */
-	int tty;	   /* -1: when stdin is a terminal; 0/1 forced */
+	char *const *argv;  /* argv[0] searched in the guest's PATH */
+	char *const *env;   /* NULL: the guest's defaults + cfg env */
+	/* NULL: under a --mount's destination when the caller's directory
+	 * lies in its source, else the VM's workdir */
+	const char *cwd;
+	int tty;	    /* -1: when stdin is a terminal; 0/1 forced */
 	int in, out, errfd; /* host fds relayed (normally 0, 1, 2) */
 };
 

@@ -25,18 +25,18 @@
 #define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)
 
 enum vm_msg_type {
-	VM_MSG_HELLO = 1,    /* u32 version, str info */
-	VM_MSG_EXEC = 2,     /* see struct vm_exec_msg */
-	VM_MSG_STARTED = 3,  /* u32 pid */
-	VM_MSG_DATA = 4,     /* stream in hdr; bytes; empty = EOF */
-	VM_MSG_WINDOW = 5,   /* stream in hdr; u32 more bytes allowed */
-	VM_MSG_SIGNAL = 6,   /* u32 signo */
-	VM_MSG_WINSIZE = 7,  /* u16 rows, u16 cols */
-	VM_MSG_EXIT = 8,     /* u32 kind (0 exit, 1 signal), u32 value */
-	VM_MSG_PING = 9,     /* u64 cookie */
-	VM_MSG_PONG = 10,    /* u64 cookie */
+	VM_MSG_HELLO = 1,     /* u32 version, str info */
+	VM_MSG_EXEC = 2,      /* see struct vm_exec_msg */
+	VM_MSG_STARTED = 3,   /* u32 pid */
+	VM_MSG_DATA = 4,      /* stream in hdr; bytes; empty = EOF */
+	VM_MSG_WINDOW = 5,    /* stream in hdr; u32 more bytes allowed */
+	VM_MSG_SIGNAL = 6,    /* u32 signo */
+	VM_MSG_WINSIZE = 7,   /* u16 rows, u16 cols */
+	VM_MSG_EXIT = 8,      /* u32 kind (0 exit, 1 signal), u32 value */
+	VM_MSG_PING = 9,      /* u64 cookie */
+	VM_MSG_PONG = 10,     /* u64 cookie */
 	VM_MSG_POWEROFF = 11, /* no payload */
-	VM_MSG_ERROR = 12,   /* u32 errno, str message */
+	VM_MSG_ERROR = 12,    /* u32 errno, str message */
 	VM_MSG_MAX = VM_MSG_ERROR,
 };
 
@@ -73,8 +73,8 @@ struct vm_exec_msg {
 int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 		   const uint8_t **payload, size_t *used, struct cs_error *err);
 /* Appends a frame to out. */
-void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream,
-		  uint32_t id, const void *payload, size_t len);
+void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
+		  const void *payload, size_t len);
 
 /* Payload helpers (little endian). */
 void vm_put_u16(struct cs_buf *b, uint16_t v);
@@ -95,8 +95,8 @@ void vm_exec_msg_release(struct vm_exec_msg *m);
  * NUL-free; malloc'd in *s). */
 int vm_u32_str_decode(const uint8_t *p, size_t len, uint32_t *v, char **s,
 		      struct cs_error *err);
-void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id,
-		      uint32_t v, const char *s);
+void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id, uint32_t v,
+		      const char *s);
 
 /* A length-framed byte stream over a nonblocking fd: bytes read are
  * gathered in in; frames queued in out are written when the fd takes
@@ -120,8 +120,8 @@ int vm_conn_flush(struct vm_conn *c);
 int vm_conn_pending(const struct vm_conn *c);
 /* Takes the next whole frame out of in: 1, 0 (need more), -1 + err.
  * *payload stays valid until the next vm_conn_* call on c. */
-int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr,
-		 const uint8_t **payload, struct cs_error *err);
+int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
+		 struct cs_error *err);
 /* Writes all queued bytes, blocking (poll) up to timeout_ms. */
 int vm_conn_flush_wait(struct vm_conn *c, int timeout_ms);
 
@@ -149,8 +149,8 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 /* The module name of a path: basename without extensions, '-' as '_'. */
 char *vm_module_name(const char *path);
 /* Decompresses a whole .xz/.zst/.gz buffer (or copies a plain one). */
-int vm_decompress(const void *data, size_t len, struct cs_buf *out,
-		  size_t cap, struct cs_error *err);
+int vm_decompress(const void *data, size_t len, struct cs_buf *out, size_t cap,
+		  struct cs_error *err);
 
 /* The agent program: $CSHELL_AGENT, else cshell-agent next to
  * /proc/self/exe, else in PATH.  Malloc'd or NULL + err. */

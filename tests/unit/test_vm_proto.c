@@ -27,9 +27,9 @@ static void test_frame_split(void **state)
 		assert_int_equal(vm_frame_parse((uint8_t *)b.buf, n, &h, &p,
 						&used, NULL),
 				 0);
-	assert_int_equal(vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used,
-					NULL),
-			 1);
+	assert_int_equal(
+		vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used, NULL),
+		1);
 	assert_int_equal(h.type, VM_MSG_DATA);
 	assert_int_equal(h.stream, VM_STDOUT);
 	assert_int_equal(h.id, 7);
@@ -123,9 +123,9 @@ static void test_u32_str(void **state)
 
 	(void)state;
 	vm_u32_str_frame(&b, VM_MSG_HELLO, 0, 1, "6.1.0");
-	assert_int_equal(vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used,
-					NULL),
-			 1);
+	assert_int_equal(
+		vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used, NULL),
+		1);
 	assert_int_equal(vm_u32_str_decode(p, h.len, &v, &s, NULL), 0);
 	assert_int_equal(v, 1);
 	assert_string_equal(s, "6.1.0");
