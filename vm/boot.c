@@ -1122,8 +1122,12 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 		r = 0;
 		made = 0;
 	} else {
-		cs_error_set(err, 0, "%s",
-			     st.len ? st.buf : "the VM supervisor died");
+		cs_error_set(err, 0, "%s%s",
+			     st.len ? st.buf : "the VM supervisor died",
+			     k.modules ? "" :
+					 "\n(the kernel came without modules: if "
+					 "virtio-mmio, virtio-console or 9p are "
+					 "not built in, give --kernel PATH:MODDIR)");
 	}
 out:
 	if (r < 0 && made)
