@@ -64,6 +64,10 @@ LIBCSHELL_CFLAGS :=
 PROGRAMS :=
 UNIT_TESTS :=
 FUZZ_TARGETS :=
+# eBPF programs (see "generated sources" below): BPF_SRCS lists M/NAME.bpf.c
+# files, BPF_SKEL_USERS the user-side .c files that include their skeletons.
+BPF_SRCS :=
+BPF_SKEL_USERS :=
 
 MODULE_MKS := $(sort $(wildcard */module.mk))
 include $(MODULE_MKS)
@@ -119,7 +123,21 @@ define compile
 	[ -s $@.warn ] || rm -f $@.warn; exit $$rc
 endef
 
-$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags
+# A plain `make` on a machine without the build dependencies says what to
+# install instead of dying on a missing header (checked once; the stamp is
+# redone when a deps.txt changes).
+$(BUILD)/.deps-ok: $(wildcard */deps.txt)
+	@mkdir -p $(@D)
+	$(Q)if command -v dpkg-query >/dev/null && \
+		! out=$$(scripts/deps.sh --runtime --check 2>&1); then \
+		echo "cshell: build dependencies are missing: $${out#*missing: }" >&2; \
+		echo "  install them with 'make deps' as root, or run:" >&2; \
+		echo "  sudo apt-get install --no-install-recommends $${out#*missing: }" >&2; \
+		exit 1; \
+	fi
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/obj/.flags | $(BUILD)/.deps-ok
 	$(call compile,)
 
 $(ABUILD)/obj/%.o: %.c $(ABUILD)/obj/.flags
@@ -142,6 +160,52 @@ $(ABUILD)/libcshell.a: $(LIB_AOBJS)
 $(FBUILD)/libcshell.a: $(LIB_FOBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# ---------------------------------------------------------------- generated sources
+# libbpf-bootstrap's pipeline: the running kernel's BTF -> $(GEN)/vmlinux.h;
+# M/NAME.bpf.c -> clang -target bpf -> $(GEN)/M/NAME.bpf.o (debug info
+# stripped, BTF kept for CO-RE) -> bpftool gen skeleton -> $(GEN)/M/NAME.skel.h,
+# included as "M/NAME.skel.h" by the BPF_SKEL_USERS only, so no header under
+# a module folder ever needs a generated one (hdr-check stays plain).
+
+GEN := $(BUILD)/gen
+BPFTOOL ?= bpftool
+BPF_CC ?= clang
+LLVM_STRIP ?= llvm-strip
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+BPF_SKELS := $(patsubst %.bpf.c,$(GEN)/%.skel.h,$(BPF_SRCS))
+
+$(GEN)/vmlinux.h:
+	$(call say,GEN,$@)
+	@if ! [ -r $(VMLINUX_BTF) ]; then \
+		echo "cannot build the eBPF programs: this kernel has no BTF at $(VMLINUX_BTF) (it needs CONFIG_DEBUG_INFO_BTF=y; or set VMLINUX_BTF=FILE)" >&2; \
+		exit 1; fi
+	@command -v $(BPFTOOL) >/dev/null || { echo "cannot build the eBPF programs: '$(BPFTOOL)' not found (make deps installs the Debian package bpftool)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c >$@.tmp && mv $@.tmp $@
+
+$(GEN)/%.bpf.o: %.bpf.c $(GEN)/vmlinux.h
+	$(call say,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(BPF_CC) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(GEN) -I. \
+		-Wall -MMD -MP -MT $@ -MF $@.d -c $< -o $@.tmp && \
+		$(LLVM_STRIP) -g $@.tmp && mv $@.tmp $@
+
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(call say,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< >$@.tmp && mv $@.tmp $@
+
+# kept for inspection (llvm-objdump -S) instead of deleted as intermediates
+.SECONDARY: $(patsubst %.skel.h,%.bpf.o,$(BPF_SKELS)) $(GEN)/vmlinux.h
+
+ifneq ($(strip $(BPF_SKEL_USERS)),)
+BPF_USER_OBJS := $(call obj,$(BPF_SKEL_USERS)) $(call aobj,$(BPF_SKEL_USERS)) \
+	$(call fobj,$(BPF_SKEL_USERS))
+$(BPF_USER_OBJS): EXTRA_CFLAGS += -I$(GEN)
+$(BPF_USER_OBJS): $(BPF_SKELS)
+endif
 
 # ---------------------------------------------------------------- templates
 
@@ -196,7 +260,8 @@ $(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(f))))
 # ---------------------------------------------------------------- targets
 
 .PHONY: all asan unit unit-bins check check-build run bench hdr-check \
-	check-fuzz fuzz-bins check-format install uninstall clean deps FORCE
+	check-fuzz fuzz-bins check-format install uninstall clean deps \
+	deps-runtime FORCE
 
 all: $(BUILD)/libcshell.a $(BINS)
 
@@ -208,9 +273,13 @@ unit-bins: $(UNITS) $(AUNITS)
 unit: unit-bins
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run --unit
 
-# Installs missing Debian packages (cheap dpkg check first).
+# Installs missing Debian packages (cheap dpkg check first): everything
+# make check needs, or (deps-runtime) what building and running needs.
 deps:
 	$(Q)scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+deps-runtime:
+	$(Q)scripts/deps.sh --runtime --check >/dev/null 2>&1 || \
+		scripts/deps.sh --runtime
 
 # Everything make check needs, built with -Werror.
 # the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
@@ -226,7 +295,7 @@ check:
 	$(Q)CSHELL_BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" tests/run
 
 run:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory deps-runtime
 	$(Q)$(BUILD_LOCK) $(MAKE) --no-print-directory all
 	$(Q)exec $(RUN_WRAPPER) scripts/run.sh $(BUILD)/bin $(RUN_ARGS)
 

@@ -13,8 +13,8 @@ _cshell()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-} sub=${COMP_WORDS[2]-}
 	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
-	local subcommands='sandbox sb image'
-	local sb_subs='create ls inspect exec stop start rm logs diff commit run'
+	local subcommands='sandbox sb image monitor'
+	local sb_subs='create ls inspect exec stop start rm logs diff commit run stats'
 	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --json -f'
 	local img_subs='pull ls inspect tag rm prune push import export'
 	local img_flags='--json --platform --insecure --quiet --names'

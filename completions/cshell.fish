@@ -6,7 +6,7 @@ function __cshell_names
     cshell $argv[1] ls --names 2>/dev/null
 end
 
-set -l subcommands sandbox sb image
+set -l subcommands sandbox sb image monitor
 complete -c cshell -n "not __fish_seen_subcommand_from $subcommands" -a "$subcommands" -d 'cshell command'
 complete -c cshell -s c -d 'run the command string' -r
 complete -c cshell -s i -d 'interactive'
@@ -16,7 +16,7 @@ complete -c cshell -l norc -d 'skip the start-up file'
 complete -c cshell -l help -d 'usage'
 complete -c cshell -l version -d 'version'
 
-set -l sb_subs create ls inspect exec stop start rm logs diff commit run
+set -l sb_subs create ls inspect exec stop start rm logs diff commit run stats
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb; and not __fish_seen_subcommand_from $sb_subs" -f -a "$sb_subs"
 complete -c cshell -n "__fish_seen_subcommand_from inspect exec stop start rm logs diff commit; and __fish_seen_subcommand_from sandbox sb" -f -a "(__cshell_names sandbox)"
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l image -x -a "(__cshell_names image)" -d 'image reference'

@@ -17,6 +17,7 @@ void ovl_config_init(struct ovl_config *cfg)
 	cfg->writeback = true;
 	cfg->passthrough = true;
 	cfg->fsync = true;
+	cfg->sandbox = true;
 	cfg->timeout = OVL_DEFAULT_TIMEOUT;
 	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
 }
@@ -237,6 +238,10 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 					    "whiteout= takes 'kernel' or 'oci'");
 		return 0;
 	}
+	if (!strcmp(key, "nosandbox")) {
+		cfg->sandbox = false;
+		return 0;
+	}
 	if (!strcmp(key, "allow_other")) {
 		cfg->allow_other = true;
 		return 0;
@@ -295,7 +300,8 @@ void ovl_usage(FILE *out, const char *prog)
 		"the semantics of the kernel overlayfs; lowerdir alone mounts read-only.\n"
 		"\n"
 		"  -o fsname=NAME        name shown by mount(8) (default cshell-fs)\n"
-		"  -o allow_other        let other users in (needs user_allow_other)\n"
+		"  -o allow_other        let other users in (default for root; others\n"
+		"                        need user_allow_other)\n"
 		"  -o timeout=SECONDS    kernel entry/attribute cache time (default 86400)\n"
 		"  -o writeback=0|1      the kernel's writeback cache (default 1)\n"
 		"  -o uidmapping=C:H:N[:...], gidmapping=...  container ids C.. are host ids H.. on disk\n"
@@ -304,6 +310,7 @@ void ovl_usage(FILE *out, const char *prog)
 		"                        crash may leave half-written files in it)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"
+		"  -o nosandbox          serve without dropping privileges (debugging)\n"
 		"  -o ro,nosuid,nodev,…  passed to the kernel mount\n"
 		"  -f                    stay in the foreground\n"
 		"  -d                    trace every request (implies -f)\n"

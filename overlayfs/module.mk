@@ -4,11 +4,13 @@
 # nothing else links libfuse.
 
 OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
-	overlayfs/ops.c overlayfs/passthrough.c overlayfs/serve.c
+	overlayfs/ops.c overlayfs/passthrough.c overlayfs/serve.c \
+	overlayfs/harden.c
 
 PROGRAMS += cshell-fs
 cshell-fs_SRCS := overlayfs/main.c $(OVL_SRCS)
-cshell-fs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
+cshell-fs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread) \
+	-lseccomp
 cshell-fs_CFLAGS = $(OVL_FUSE_CFLAGS)
 
 # the random-operation tester of tests/integration/fs-difftest.sh

@@ -341,6 +341,37 @@ void ovl_lookup_release(struct ovl_lookup *lk)
 	lk->nent = 0;
 }
 
+int ovl_check_mount(const struct ovl_fs *fs, int dfd, const char *name,
+		    int flags)
+{
+	struct statx stx;
+	dev_t dev;
+
+	if (fs->isolated || !fs->nfuse_devs)
+		return 0;
+	/* DONT_SYNC: a FUSE inode answers from its cache, so this never
+	 * waits on a daemon, ourselves included; st_dev is always known */
+	if (statx(dfd, name, flags | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  0, &stx) < 0)
+		return 0; /* the stat that follows reports it */
+	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	for (size_t i = 0; i < fs->nfuse_devs; i++)
+		if (fs->fuse_devs[i] == dev)
+			return -ELOOP;
+	return 0;
+}
+
+int ovl_check_trap(const struct ovl_fs *fs, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode))
+		return 0;
+	for (int i = 0; i < fs->ntrap; i++)
+		if (st->st_dev == fs->trap_dev[i] &&
+		    st->st_ino == fs->trap_ino[i])
+			return -ELOOP;
+	return 0;
+}
+
 /* What no lookup of name in dir can get past: 0 or -errno. */
 static int check_name(const struct ovl_node *dir, const char *name)
 {
@@ -358,7 +389,6 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 {
 	int r = check_name(dir, name);
 
-	(void)fs;
 	lk->nent = 0;
 	lk->upper_wh = lk->upper_oci_wh = lk->lower_below = false;
 	if (r < 0)
@@ -367,8 +397,16 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		int dfd = dir->ent[i].fd, layer = dir->ent[i].layer, fd;
 		struct stat st;
 
-		/* one walk of the name: open it, then look at what it is */
+		/* one walk of the name: open it, then look at what it is
+		 * (an O_PATH open crosses into a mount without a request to
+		 * its daemon; a stat may not) */
 		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && layer > 0 &&
+		    (r = ovl_check_mount(fs, fd, "", AT_EMPTY_PATH)) < 0) {
+			close(fd);
+			ovl_lookup_release(lk);
+			return r;
+		}
 		if (fd >= 0 && fstat(fd, &st) < 0) {
 			close(fd);
 			fd = -1;
@@ -397,6 +435,11 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 				lk->upper_wh = true;
 			break;
 		}
+		if (layer > 0 && (r = ovl_check_trap(fs, &st)) < 0) {
+			close(fd);
+			ovl_lookup_release(lk);
+			return r;
+		}
 		/* Below a directory only directories merge. */
 		if (lk->nent && !S_ISDIR(st.st_mode)) {
 			close(fd);
@@ -418,7 +461,8 @@ int ovl_resolve(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		for (int i = 0; i < dir->nent; i++) {
 			struct stat st;
 
-			if (dir->ent[i].layer == 0)
+			if (dir->ent[i].layer == 0 ||
+			    ovl_check_mount(fs, dir->ent[i].fd, name, 0) < 0)
 				continue;
 			if (fstatat(dir->ent[i].fd, name, &st,
 				    AT_SYMLINK_NOFOLLOW) == 0) {
@@ -437,12 +481,13 @@ int ovl_resolve_attr(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 {
 	int r = check_name(dir, name);
 
-	(void)fs;
 	if (r < 0)
 		return r;
 	for (int i = 0; i < dir->nent; i++) {
-		int dfd = dir->ent[i].fd;
+		int dfd = dir->ent[i].fd, layer = dir->ent[i].layer;
 
+		if (layer > 0 && (r = ovl_check_mount(fs, dfd, name, 0)) < 0)
+			return r;
 		if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT && errno != ENOTDIR)
 				return -errno;
@@ -452,6 +497,8 @@ int ovl_resolve_attr(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		}
 		if (ovl_is_whiteout(st))
 			return -ENOENT;
+		if (layer > 0 && (r = ovl_check_trap(fs, st)) < 0)
+			return r;
 		/* directories merge; a lower file with several names gets a
 		 * node per name (ovl_node_get) */
 		if (S_ISDIR(st->st_mode) ||
@@ -737,8 +784,12 @@ int ovl_list_dir(struct ovl_fs *fs, struct ovl_node *dir,
 			if (de->d_type == DT_CHR || de->d_type == DT_UNKNOWN) {
 				struct stat st;
 
-				if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    ovl_is_whiteout(&st)) {
+				int r = ovl_check_mount(fs, fd, nm, 0);
+
+				if (!r)
+					r = fstatat(fd, nm, &st,
+						    AT_SYMLINK_NOFOLLOW);
+				if (!r && ovl_is_whiteout(&st)) {
 					nameset_add(&wh, nm);
 					continue;
 				}

@@ -731,6 +731,12 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct mk_args a = { .kind = MK_NOD, .mode = mode, .rdev = rdev };
 
+	/* a 0:0 device would read back as a whiteout, hiding the name it was
+	 * made under and every lower one: the kernel's overlayfs refuses it */
+	if (S_ISCHR(mode) && rdev == makedev(0, 0)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
 	if (S_ISDIR(mode)) {
 		a.kind = MK_DIR;
 	} else if (S_ISREG(mode)) {

@@ -42,6 +42,8 @@ struct ovl_config {
 	bool writeback;	    /* writeback=1 (default): kernel write cache */
 	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
 	bool fsync; /* fsync=1 (default); fsync=0 or volatile: no sync */
+	bool sandbox; /* default; nosandbox: serve without the hardening of
+		       * harden.c (for debugging) */
 	double timeout;	    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
 	/* uidmapping=/gidmapping= (fuse-overlayfs): ids on disk are "host",
 	 * ids shown by the mount "container" */

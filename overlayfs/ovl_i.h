@@ -99,6 +99,18 @@ struct ovl_fs {
 	 * O_TRUNC by callers without CAP_FSETID (ops.c) */
 	bool kp2_kernel, killpriv;
 	struct fuse_session *se; /* serve.c */
+	/* the upper root and the work directory as seen through a lower
+	 * layer that contains them: a lookup reaching one gets ELOOP, like
+	 * the kernel's overlayfs "traps" (node.c) */
+	dev_t trap_dev[2];
+	ino_t trap_ino[2];
+	int ntrap;
+	/* true when the daemon runs in a mount namespace of its own without
+	 * any cshell-fs mount, its own included (serve.c); otherwise lookups
+	 * refuse entries on the devices of the cshell-fs mounts it saw */
+	bool isolated;
+	dev_t *fuse_devs;
+	size_t nfuse_devs;
 	pthread_mutex_t lock;
 	struct ovl_node *root;
 	uint64_t gen;             /* bumped when cached layers may be stale */
@@ -194,6 +206,14 @@ int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n);
  * by name; called by the unlocking side when fs->evict_pending. */
 void ovl_evict(struct ovl_fs *fs);
 int ovl_is_opaque_dir(int fd);
+/* -ELOOP for a lower entry the daemon must not enter: a trap (the upper
+ * or work directory) or, when not isolated, a cshell-fs mount; else 0.
+ * ovl_check_mount() looks at dfd/name without asking a FUSE daemon (call
+ * it before any stat that could cross into such a mount);
+ * ovl_check_trap() at the stat of a lower entry. */
+int ovl_check_mount(const struct ovl_fs *fs, int dfd, const char *name,
+		    int flags);
+int ovl_check_trap(const struct ovl_fs *fs, const struct stat *st);
 int ovl_is_whiteout(const struct stat *st);
 /* Fills st for the merged view of n. 0 or -errno. */
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st);
@@ -235,6 +255,14 @@ int ovl_tmpfile(struct ovl_fs *fs, uint64_t nodeid, uint32_t uid, uint32_t gid,
 void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 		       const struct fuse_file_info *fi);
 
+/* harden.c: the empty root, the capability drop, no_new_privs and the
+ * seccomp filter, after setup and before serving (unless nosandbox).
+ * 0, or -1 with err set. */
+int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
+/* Keeps only the capabilities of the mask keep (1 << CAP_…): effective,
+ * permitted and bounding; clears the inheritable and ambient sets. */
+int ovl_drop_caps(uint64_t keep, struct cs_error *err);
+
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel
  * found without CAP_FSETID (handle_killpriv_v2). */
@@ -242,6 +270,8 @@ extern __thread bool ovl_req_kill_suidgid;
 /* Routes the session's I/O through the hooks that ask for passthrough at
  * INIT, when this process may use it (root in the initial namespace). */
 int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se);
+/* The ioctl requests of the two calls below (harden.c allows these). */
+extern const unsigned long ovl_pt_ioctls[2];
 /* Registers an open fd as a backing file: its id, or -1 (errno set). */
 int ovl_pt_open_backing(struct ovl_fs *fs, int fd);
 void ovl_pt_close_backing(struct ovl_fs *fs, int id);

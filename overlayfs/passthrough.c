@@ -84,6 +84,9 @@ struct pt_backing_map {
 #define PT_IOC_BACKING_OPEN _IOW(229, 1, struct pt_backing_map)
 #define PT_IOC_BACKING_CLOSE _IOW(229, 2, uint32_t)
 
+const unsigned long ovl_pt_ioctls[2] = { PT_IOC_BACKING_OPEN,
+					 PT_IOC_BACKING_CLOSE };
+
 struct pt_open_out {
 	uint64_t fh;
 	uint32_t open_flags;

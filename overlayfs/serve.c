@@ -8,9 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -161,6 +168,7 @@ static void fs_free(struct ovl_fs *fs)
 		}
 	}
 	free(fs->imap);
+	free(fs->fuse_devs);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
@@ -177,6 +185,8 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 			close(wfd);
 		return cs_error_errno(err, "cannot open workdir '%s'", work);
 	}
+	fs->trap_dev[fs->ntrap] = st.st_dev;
+	fs->trap_ino[fs->ntrap++] = st.st_ino;
 	if (st.st_dev != fs->layers[0].dev) {
 		close(wfd);
 		return cs_error_set(err, 0,
@@ -210,11 +220,11 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 	return 0;
 }
 
-static struct ovl_fs *fs_new(struct ovl_config *cfg, struct cs_error *err)
+/* The daemon's state without layers: the FUSE session needs it before
+ * the mount, and the layers are opened only after isolate(). */
+static struct ovl_fs *fs_alloc(struct ovl_config *cfg)
 {
 	struct ovl_fs *fs = xcalloc(1, sizeof(*fs));
-	struct ovl_node *root;
-	struct stat st;
 
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->cfg = cfg;
@@ -227,13 +237,27 @@ static struct ovl_fs *fs_new(struct ovl_config *cfg, struct cs_error *err)
 	fs->layers = xcalloc(fs->nlayers, sizeof(*fs->layers));
 	for (int i = 0; i < fs->nlayers; i++)
 		fs->layers[i].fd = -1;
+	return fs;
+}
+
+static int fs_open(struct ovl_fs *fs, struct cs_error *err)
+{
+	struct ovl_config *cfg = fs->cfg;
+	struct ovl_node *root;
+	struct stat st;
+
 	if (cfg->upper && open_layer(&fs->layers[0], cfg->upper, err) < 0)
-		goto fail;
+		return -1;
 	for (size_t i = 0; i < cfg->nlower; i++)
 		if (open_layer(&fs->layers[i + 1], cfg->lowers[i], err) < 0)
-			goto fail;
+			return -1;
 	if (cfg->upper && setup_work(fs, cfg->work, err) < 0)
-		goto fail;
+		return -1;
+	/* a lower layer that contains them must not lead into them */
+	if (cfg->upper && fstat(fs->layers[0].fd, &st) == 0) {
+		fs->trap_dev[fs->ntrap] = st.st_dev;
+		fs->trap_ino[fs->ntrap++] = st.st_ino;
+	}
 
 	root = xcalloc(1, sizeof(*root));
 	root->type = S_IFDIR;
@@ -250,10 +274,7 @@ static struct ovl_fs *fs_new(struct ovl_config *cfg, struct cs_error *err)
 	root->nlookup = 1;
 	fs->root = root;
 	ovl_imap_set(fs, st.st_dev, st.st_ino, 1);
-	return fs;
-fail:
-	fs_free(fs);
-	return NULL;
+	return 0;
 }
 
 /* Every inode the kernel holds keeps an O_PATH fd here, so a find over a
@@ -298,23 +319,269 @@ static int fd_budget(void)
 	return cur > 512 ? (int)(cur - cur / 8) : (int)(cur / 2);
 }
 
+/* Layers, upper and work directory are opened once before the mount,
+ * only to fail with a clear message and no mount left behind; their
+ * devices are the cshell-fs mounts isolate() keeps.  The daemon opens
+ * them again after isolate(), in the namespace it serves from. */
+static int check_paths(const struct ovl_config *cfg, dev_t **devs, size_t *n,
+		       struct cs_error *err)
+{
+	const char *what[] = { "upperdir", "workdir" };
+	const char *path[] = { cfg->upper, cfg->work };
+	struct stat st;
+
+	*devs = xcalloc(cfg->nlower + 2, sizeof(**devs));
+	*n = 0;
+	for (size_t i = 0; i < cfg->nlower + 2; i++) {
+		const char *p = i < cfg->nlower ? cfg->lowers[i] :
+						  path[i - cfg->nlower];
+		int fd;
+
+		if (!p)
+			continue;
+		fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			if (i < cfg->nlower)
+				return cs_error_errno(
+					err, "cannot open layer '%s'", p);
+			return cs_error_errno(err, "cannot open %s '%s'",
+					      what[i - cfg->nlower], p);
+		}
+		close(fd);
+		(*devs)[(*n)++] = st.st_dev;
+	}
+	return 0;
+}
+
+/* Undoes the octal escapes (\040 for a space, …) of a mountinfo field. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+struct cs_mounts {
+	char **path;
+	dev_t *dev;
+	size_t n;
+};
+
+/* The fuse.cshell-fs mounts of /proc/self/mountinfo in its order, which
+ * puts a mount before those below it. */
+static void cshell_mounts(struct cs_mounts *m)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned int maj, min;
+		char mnt[4096], type[256];
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep + 3, "%255s", type) != 1 ||
+		    strcmp(type, "fuse.cshell-fs"))
+			continue;
+		/* id parent major:minor root mount-point … - type … */
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mnt) <
+		    3)
+			continue;
+		unescape(mnt);
+		m->path = xrealloc(m->path, (m->n + 1) * sizeof(*m->path));
+		m->dev = xrealloc(m->dev, (m->n + 1) * sizeof(*m->dev));
+		m->path[m->n] = xstrdup(mnt);
+		m->dev[m->n++] = makedev(maj, min);
+	}
+	free(line);
+	fclose(f);
+}
+
+static bool has_dev(const dev_t *devs, size_t n, dev_t dev)
+{
+	for (size_t i = 0; i < n; i++)
+		if (devs[i] == dev)
+			return true;
+	return false;
+}
+
+/*
+ * A lower layer may contain the mount point: the host root as a layer
+ * always does (the sandbox's rootfs lies in it).  A request that crosses
+ * into our own mount asks us and waits on itself; every worker, then
+ * every caller, is stuck in D state.  So, with the FUSE fd in hand and
+ * before any layer is opened (an fd opened earlier would still walk the
+ * caller's mount tree), the daemon takes a mount namespace of its own,
+ * private so that nothing propagates back, and detaches there every
+ * cshell-fs mount: ours and others (whose daemons may be waiting on us
+ * in turn), except those a layer lives on.  Without CAP_SYS_ADMIN it
+ * keeps their devices instead, and lookups refuse entries on them
+ * (ovl_check_mount()).
+ */
+static void isolate(struct ovl_fs *fs, const dev_t *keep, size_t nkeep)
+{
+	struct cs_mounts m;
+	size_t ngone = 0;
+	char **gone;
+
+	cshell_mounts(&m);
+	gone = xcalloc(m.n + 1, sizeof(*gone));
+	if (unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+		fs->isolated = true;
+		for (size_t i = 0; i < m.n; i++) {
+			char *p = m.path[i];
+			bool below = false;
+
+			for (size_t g = 0; g < ngone && !below; g++) {
+				size_t l = strlen(gone[g]);
+
+				below = !strncmp(p, gone[g], l) &&
+					(p[l] == '/' || l == 1);
+			}
+			/* what is below a detached mount went with it; a
+			 * path through it could lead into our own mount */
+			if (below || !strcmp(p, "/") ||
+			    has_dev(keep, nkeep, m.dev[i]))
+				continue;
+			if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+				cs_warn("cannot detach '%s' from the daemon's view: %s",
+					p, strerror(errno));
+			else
+				gone[ngone++] = p;
+		}
+	} else {
+		/* a new namespace still shared with the caller's must not
+		 * have anything detached: it would propagate */
+		fs->fuse_devs = m.dev;
+		fs->nfuse_devs = m.n;
+		m.dev = NULL;
+	}
+	free(gone);
+	for (size_t i = 0; i < m.n; i++)
+		free(m.path[i]);
+	free(m.path);
+	free(m.dev);
+}
+
+/* A mount handed over as /dev/fd/N (the sandbox mounts it itself). */
+static bool fd_mount(const char *mountpoint)
+{
+	return !strncmp(mountpoint, "/dev/fd/", 8);
+}
+
+/*
+ * In its own namespace the daemon can no longer unmount its mount when a
+ * signal ends it (libfuse's unmount then runs there), so a child left in
+ * the caller's namespace does it when told: it holds nothing but one end
+ * of a socket pair, and on "u" detaches the mount point and answers.  It
+ * exits when the daemon's end closes.  Returns that end, or -1.
+ */
+static int start_unmounter(const char *mountpoint)
+{
+	int sp[2], null;
+	char c = 0;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(sp[1]);
+		return sp[0];
+	}
+	/* no FUSE fd here (it would keep a dead daemon's mount alive), and
+	 * no caller's pipe (a reader would wait for us) */
+	setsid();
+	prctl(PR_SET_NAME, "cshell-fs-umount");
+	/* not libfuse's handlers, inherited from the daemon: a signal meant
+	 * for the daemon must not end the one that unmounts after it; the
+	 * daemon's end (its socket closing) ends this one */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	if (dup2(sp[1], 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	/* all it may still do is unmount */
+	if (ovl_drop_caps(1ULL << CAP_SYS_ADMIN, NULL) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(1);
+	/* the caller's cwd: mountpoint may be relative */
+	while (read(3, &c, 1) < 0 && errno == EINTR)
+		;
+	if (c == 'u') {
+		umount2(mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW);
+		if (write(3, "k", 1) < 0)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* A clean end of a daemon whose mount is still there: the unmounter
+ * detaches it, and we wait until it has. */
+static void unmount_by_helper(struct fuse_session *se, int sock)
+{
+	struct pollfd p = { .fd = fuse_session_fd(se), .events = 0 };
+	char c = 0;
+
+	/* as libfuse: a connection the kernel ended was unmounted already */
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		return;
+	if (write(sock, "u", 1) == 1)
+		while (read(sock, &c, 1) < 0 && errno == EINTR)
+			;
+}
+
 int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	      struct cs_error *err)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	_cleanup_free_ char *opts = NULL;
+	_cleanup_free_ dev_t *keep = NULL;
 	struct fuse_loop_config *lc;
 	struct fuse_session *se;
 	struct ovl_fs *fs;
-	int ret = -1;
+	int ret = -1, unmounter = -1;
+	size_t nkeep;
 
 	/* modes arrive with the caller's umask applied already */
 	umask(0);
 	raise_nofile();
-	fs = fs_new(cfg, err);
-	if (!fs)
+	if (check_paths(cfg, &keep, &nkeep, err) < 0)
 		return -1;
-	fs->fd_high = fd_budget();
+	fs = fs_alloc(cfg);
+	/* as fuse-overlayfs does: a root mount serves every user (the
+	 * kernel's overlayfs has no such limit), and default_permissions
+	 * keeps the kernel checking modes for them */
+	if (geteuid() == 0)
+		cfg->allow_other = true;
 	opts = xasprintf("fsname=%s,subtype=cshell-fs%s%s%s%s%s",
 			 cfg->fsname ? cfg->fsname : "cshell-fs",
 			 cfg->default_permissions ? ",default_permissions" : "",
@@ -344,6 +611,16 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 			     mountpoint);
 		goto out_signals;
 	}
+	if (!fd_mount(mountpoint) && geteuid() == 0)
+		unmounter = start_unmounter(mountpoint);
+	isolate(fs, keep, nkeep);
+	if (!fs->isolated && unmounter >= 0) {
+		close(unmounter);
+		unmounter = -1;
+	}
+	if (fs_open(fs, err) < 0)
+		goto out_unmount;
+	fs->fd_high = fd_budget();
 	if (ovl_pt_setup(fs, se) < 0) {
 		cs_error_set(err, 0, "cannot set up the session's I/O");
 		goto out_unmount;
@@ -352,6 +629,10 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		cs_error_set(err, 0, "cannot go to the background");
 		goto out_unmount;
 	}
+	/* single-threaded still: capabilities and the filter are per thread
+	 * and the workers inherit them */
+	if (ovl_harden(fs, err) < 0)
+		goto out_unmount;
 	if (cfg->singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
@@ -370,6 +651,10 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	else
 		ret = 0;
 out_unmount:
+	if (unmounter >= 0) {
+		unmount_by_helper(se, unmounter);
+		close(unmounter);
+	}
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

@@ -33,6 +33,36 @@ static int in_lower(const struct sbx_spec *spec, const char *rel)
 	return 0;
 }
 
+/* 2 when rel is a mount point the sandbox's setup makes (/proc, /dev,
+ * /sys, the workdir, a --mount destination), 1 when it is a directory on
+ * the way to one, else 0. */
+static int runtime_point(const struct sbx_spec *spec, const char *rel)
+{
+	static const char *const fixed[] = { "/proc", "/dev", "/sys" };
+	size_t n = strlen(rel);
+	int r = 0;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(fixed); i++)
+		if (!strcmp(rel, fixed[i]))
+			return 2;
+	for (size_t i = 0; i <= spec->nmounts; i++) {
+		const char *p = i < spec->nmounts ? spec->mounts[i].dst :
+						    spec->workdir;
+		size_t l;
+
+		if (!p)
+			continue;
+		l = strlen(p);
+		while (l > 1 && p[l - 1] == '/')
+			l--;
+		if (l == n && !strncmp(p, rel, n))
+			return 2;
+		if (l > n && !strncmp(p, rel, n) && p[n] == '/')
+			r = 1;
+	}
+	return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -88,6 +118,23 @@ static int walk(const struct sbx_spec *spec, const char *upper, const char *rel,
 			continue;
 		}
 		lower = lower_exists && in_lower(spec, child);
+		if (!lower && runtime_point(spec, child) &&
+		    (S_ISDIR(st.st_mode) ||
+		     (S_ISREG(st.st_mode) && !st.st_size &&
+		      runtime_point(spec, child) == 2))) {
+			/* made by the setup to mount on, not by anything in
+			 * the sandbox: shown only with something in it */
+			struct cs_buf sub = CS_BUF_INIT;
+
+			cs_buf_adds(&sub, "");
+			if (S_ISDIR(st.st_mode))
+				r = walk(spec, upper, child, 0, &sub,
+					 depth + 1, err);
+			if (sub.len)
+				cs_buf_addf(out, "A %s\n%s", child, sub.buf);
+			cs_buf_release(&sub);
+			continue;
+		}
 		cs_buf_addf(out, "%c %s\n", lower ? 'C' : 'A', child);
 		if (S_ISDIR(st.st_mode))
 			r = walk(spec, upper, child, lower, out, depth + 1,

@@ -181,6 +181,24 @@ static __attribute__((noreturn)) void exit_like(int status)
 	_exit(128 + WTERMSIG(status));
 }
 
+/* A stop waitpid() reports may be stale: the terminal's ^Z stops the
+ * whole job, us with it, and `fg` continues the whole job before we read
+ * the stop.  Stopping ourselves then would leave the job stopped for good.
+ * 1 when the inner process has been continued (or has ended) since. */
+static int stale_stop(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si,
+		   WCONTINUED | WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    si.si_pid != pid)
+		return 0;
+	if (si.si_code == CLD_CONTINUED) /* consume that one */
+		waitid(P_PID, (id_t)pid, &si, WCONTINUED | WNOHANG);
+	return 1;
+}
+
 static volatile sig_atomic_t inner_pid;
 
 static void forward(int sig, siginfo_t *si, void *ctx)
@@ -219,8 +237,10 @@ static __attribute__((noreturn)) void relay(pid_t pid)
 		}
 		if (WIFSTOPPED(status)) {
 			/* let job control see us stopped too */
-			raise(SIGSTOP);
-			kill(pid, SIGCONT);
+			if (!stale_stop(pid)) {
+				raise(SIGSTOP);
+				kill(pid, SIGCONT);
+			}
 			continue;
 		}
 		break;
@@ -319,6 +339,8 @@ static int relay_signals(struct pty_relay *r, int sfd, pid_t pid,
 				/* the command stopped (^Z inside): stop as
 				 * a job of the caller's shell, resume it when
 				 * we are continued */
+				if (stale_stop(pid))
+					continue;
 				set_cooked(r);
 				raise(SIGSTOP);
 				set_raw(r);

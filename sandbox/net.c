@@ -5,7 +5,8 @@
  * cshbr0 (10.89.0.1/16), with a default route through it, IPv4 forwarding
  * and NAT out of the host — what docker0 gives a container; the
  * configuration is done with iproute2's `ip` and `nsenter`, the NAT rule
- * with iptables when it is installed.  Without root, slirp4netns (below).
+ * with iptables (required: without it there is no way out, and no
+ * keeping the sandbox off the host).  Without root, slirp4netns (below).
  *
  * Addresses are leased as files runtime/net/10.89.X.Y holding the init
  * pid of the sandbox that uses them; a lease whose process is gone is
@@ -101,8 +102,35 @@ static int ensure_bridge(struct cs_error *err)
 	return 0;
 }
 
-/* Forwarding and NAT out of the host; without iptables, a warning. */
-static void ensure_nat(void)
+/* IPv4 forwarding, without which eth0 reaches the bridge and no
+ * further.  Written in place: a file of /proc cannot be replaced by a
+ * rename (an atomic write fails there). */
+static int ensure_forwarding(struct cs_error *err)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+	struct cs_buf b = CS_BUF_INIT;
+	int on, fd, r;
+
+	on = cs_read_file(path, &b, 64, NULL) == 0 && b.len && b.buf[0] == '1';
+	cs_buf_release(&b);
+	if (on)
+		return 0; /* also where /proc/sys is read-only but it is on */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : cs_write_all(fd, "1\n", 2);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		return cs_error_set(err, -r,
+				    "switch on IPv4 forwarding for --net "
+				    "private (write 1 to %s, or use --net "
+				    "slirp)",
+				    path);
+	return 0;
+}
+
+/* Forwarding and NAT out of the host: without either a private sandbox
+ * has no way out, so a failure is an error, not a warning. */
+static int ensure_nat(struct cs_error *err)
 {
 	const char *check[] = { "iptables", "-t", "nat", "-C", "POSTROUTING",
 				"-s", SUBNET, "!", "-o", BRIDGE, "-j",
@@ -110,15 +138,16 @@ static void ensure_nat(void)
 	const char *add[] = { "iptables", "-t", "nat", "-A", "POSTROUTING",
 			      "-s", SUBNET, "!", "-o", BRIDGE, "-j",
 			      "MASQUERADE", NULL };
-	struct cs_error err = CS_ERROR_INIT;
 
-	cs_write_file_atomic("/proc/sys/net/ipv4/ip_forward", "1\n", 2, 0644,
-			     NULL);
+	if (ensure_forwarding(err) < 0)
+		return -1;
 	if (run(NULL, check) == 0)
-		return;
-	if (run(&err, add) < 0)
-		cs_warn("sandbox network: no NAT to the outside: %s", err.msg);
-	cs_error_release(&err);
+		return 0;
+	if (run(err, add) < 0)
+		return cs_error_wrap(err, "give --net private sandboxes NAT to "
+					  "the outside (install iptables, or "
+					  "use --net slirp)");
+	return 0;
 }
 
 /* The INPUT rule that keeps private sandboxes off the host (see top);
@@ -242,6 +271,49 @@ static void slirp_watch(pid_t init, int ready_wr, int log_fd)
 	_exit(0);
 }
 
+/* slirp4netns's log as a sentence: its lines without the "child
+ * failed(1)" that only says its child exited, and for the usual cause,
+ * /dev/net/tun out of the user's reach, what to do. */
+static void slirp_error(const char *log, struct cs_error *err)
+{
+	struct cs_buf why = CS_BUF_INIT;
+	const char *tun = strstr(log, "/dev/net/tun");
+
+	if (strstr(log, "cannot run slirp4netns")) {
+		cs_error_set(err, 0,
+			     "--net private without root needs slirp4netns "
+			     "(Debian: apt install slirp4netns)");
+		return;
+	}
+	if (tun) {
+		const char *eol = strchrnul(tun, '\n');
+		const char *colon = memchr(tun, ':', (size_t)(eol - tun));
+
+		while (colon && *++colon == ' ')
+			;
+		cs_error_set(err, 0,
+			     "slirp4netns did not start: it cannot open "
+			     "/dev/net/tun%s%.*s%s: give this user read-write "
+			     "access to it, or use --net none or --net host",
+			     colon && colon < eol ? " (" : "",
+			     colon && colon < eol ? (int)(eol - colon) : 0,
+			     colon && colon < eol ? colon : "",
+			     colon && colon < eol ? ")" : "");
+		return;
+	}
+	cs_buf_adds(&why, "");
+	for (const char *l = log, *e; *l; l = *e ? e + 1 : e) {
+		e = strchrnul(l, '\n');
+		if (e == l || !strncmp(l, "child failed(", 13))
+			continue;
+		cs_buf_addf(&why, "%s%.*s", why.len ? "; " : "", (int)(e - l),
+			    l);
+	}
+	cs_error_set(err, 0, "slirp4netns did not start%s%s",
+		     why.len ? ": " : " (it said nothing)", why.buf);
+	cs_buf_release(&why);
+}
+
 static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 {
 	_cleanup_free_ char *logp =
@@ -297,13 +369,7 @@ static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 	cs_read_file(logp, &log, 4096, NULL);
 	while (log.len && log.buf[log.len - 1] == '\n')
 		log.buf[--log.len] = 0;
-	if (strstr(log.buf ? log.buf : "", "cannot run slirp4netns"))
-		cs_error_set(err, 0,
-			     "--net private without root needs slirp4netns "
-			     "(Debian: apt install slirp4netns)");
-	else
-		cs_error_set(err, 0, "slirp4netns did not start%s%s",
-			     log.len ? ": " : "", log.len ? log.buf : "");
+	slirp_error(log.buf ? log.buf : "", err);
 	cs_buf_release(&log);
 	unlink(logp);
 	return -1;
@@ -329,7 +395,8 @@ int sbx_net_setup(pid_t pid, int slirp, int host_access,
 	if (ensure_bridge(err) < 0 || ensure_host_block(err) < 0)
 		goto out;
 	no_ipv6(BRIDGE);
-	ensure_nat();
+	if (ensure_nat(err) < 0)
+		goto out;
 	ip = lease(rt, pid, host_access, err);
 	if (!ip)
 		goto out;

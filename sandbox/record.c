@@ -101,6 +101,8 @@ int sbx_info_format(const struct sbx_info *info, struct cs_buf *out)
 							   info->state));
 	puti(out, "init_pid", info->init_pid);
 	putu(out, "init_start", info->init_start);
+	puti(out, "fs_pid", info->fs_pid);
+	putu(out, "fs_start", info->fs_start);
 	puti(out, "userns", info->userns);
 	puti(out, "ns_flags", info->ns_flags);
 	putu(out, "caps", info->caps);
@@ -135,6 +137,7 @@ int sbx_info_format(const struct sbx_info *info, struct cs_buf *out)
 	put(out, "seccomp", seccomp_name(s));
 	put(out, "seccomp_file", s->seccomp_file);
 	puti(out, "read_only", s->read_only);
+	put(out, "image", s->image);
 	return 0;
 }
 
@@ -220,8 +223,11 @@ static int apply(struct sbx_info *info, const char *key, char *val,
 	STR("workdir", s->workdir);
 	STR("hostname", s->hostname);
 	STR("seccomp_file", s->seccomp_file);
+	STR("image", s->image);
 	INT("init_pid", info->init_pid);
 	UINT("init_start", info->init_start);
+	INT("fs_pid", info->fs_pid);
+	UINT("fs_start", info->fs_start);
 	INT("userns", info->userns);
 	INT("ns_flags", info->ns_flags);
 	UINT("caps", info->caps);
@@ -410,12 +416,18 @@ void sbx_info_json(const struct sbx_info *info, struct cs_buf *out)
 	json_str(out, sbx_backend_name(s->backend));
 	json_key(out, "state");
 	json_str(out, sbx_state_name(info->state));
+	if (info->dead_reason) {
+		json_key(out, "dead_reason");
+		json_str(out, info->dead_reason);
+	}
 	json_key(out, "pid");
 	cs_buf_addf(out, "%d", (int)info->init_pid);
 	json_key(out, "created");
 	cs_buf_addf(out, "%lld", info->created);
 	json_key(out, "ephemeral");
 	cs_buf_adds(out, info->ephemeral ? "true" : "false");
+	json_key(out, "image");
+	json_str(out, s->image);
 	json_key(out, "layers");
 	json_strv(out, s->layers, s->nlayers);
 	json_key(out, "rootfs");

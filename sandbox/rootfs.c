@@ -350,6 +350,77 @@ static void find_host_secrets(const struct sbx_setup *s, struct held *h)
 	}
 }
 
+/* Whether path is dir or below it. */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+int sbx_host_hidden(const char *path, const char *const *hide, int userns,
+		    int bind)
+{
+	struct sbx_setup s = { .userns = userns };
+	char *own[3] = { NULL, NULL, NULL };
+	size_t nown;
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *p;
+	struct stat st;
+	int hidden = 0;
+
+	for (size_t i = 0; hide && hide[i]; i++)
+		if (under(path, hide[i]))
+			return 1;
+	for (size_t i = 0; i < CS_ARRAY_SIZE(state_roots); i++)
+		if (under(path, state_roots[i]))
+			return 1;
+	for (size_t i = 0; bind && i < CS_ARRAY_SIZE(socket_trees); i++)
+		if (under(path, socket_trees[i].path))
+			return 1;
+	if (bind && xdg && xdg[0] == '/' && under(path, xdg))
+		return 1;
+	/* /run/user/UID/cshell, /tmp/cshell-UID */
+	if (!strncmp(path, "/run/user/", 10) && (p = strchr(path + 10, '/')) &&
+	    under(p, "/cshell"))
+		return 1;
+	if (!strncmp(path, "/tmp/cshell-", 12) && path[12] &&
+	    strspn(path + 12, "0123456789") == strcspn(path + 12, "/"))
+		return 1;
+	nown = own_homes(&s, own, CS_ARRAY_SIZE(own));
+	if (!strncmp(path, "/home/", 6) && path[6]) {
+		_cleanup_free_ char *home =
+			xasprintf("/home/%.*s", (int)strcspn(path + 6, "/"),
+				  path + 6);
+		size_t i;
+
+		if (stat(home, &st) == 0 && S_ISDIR(st.st_mode)) {
+			for (i = 0; i < nown && !same_file(&st, own[i]); i++)
+				;
+			hidden = i == nown;
+		}
+	}
+	if (!hidden && under(path, "/root") && stat("/root", &st) == 0) {
+		size_t i;
+
+		for (i = 0; i < nown && !same_file(&st, own[i]); i++)
+			;
+		hidden = i == nown;
+	}
+	for (size_t o = 0; o < nown; o++) {
+		for (size_t i = 0; !hidden && i < CS_ARRAY_SIZE(cred_dirs);
+		     i++) {
+			_cleanup_free_ char *c =
+				xasprintf("%s/%s", own[o], cred_dirs[i]);
+
+			hidden = under(path, c);
+		}
+		free(own[o]);
+	}
+	return hidden;
+}
+
 /*
  * A sysfs of our own, detached, read-only: a clone of the host's /sys
  * would bring its submounts (debugfs, tracefs, bpffs, securityfs, the v1

@@ -86,6 +86,11 @@ int sbx_run_sweep(struct sbx_info *info)
 
 	if (!info->ephemeral || info->state != SBX_STATE_DEAD)
 		return 0;
+	/* only its layered fs died: the caller still waits for init and
+	 * removes the sandbox itself */
+	if (info->init_pid > 0 &&
+	    sbx_proc_start(info->init_pid) == info->init_start)
+		return 0;
 	if (run_teardown(info, &e) < 0) {
 		cs_warn("cannot remove sandbox '%s': %s", info->spec.name,
 			e.msg);

@@ -246,23 +246,49 @@ int sbx_record_read(const char *name, struct sbx_info *info,
 	cs_buf_release(&b);
 	if (r < 0)
 		return cs_error_wrap(err, "read record of sandbox '%s'", name);
-	if (info->state == SBX_STATE_RUNNING &&
-	    (info->init_pid <= 0 ||
-	     sbx_proc_start(info->init_pid) != info->init_start))
+	if (info->state != SBX_STATE_RUNNING)
+		return 0;
+	if (info->init_pid <= 0 ||
+	    sbx_proc_start(info->init_pid) != info->init_start) {
 		info->state = SBX_STATE_DEAD;
+		info->dead_reason = "its init has died";
+	} else if (info->fs_pid > 0 &&
+		   sbx_proc_start(info->fs_pid) != info->fs_start) {
+		/* every path inside would fail with "Transport endpoint is
+		 * not connected": not running in any useful sense */
+		info->state = SBX_STATE_DEAD;
+		info->dead_reason = "its layered-fs daemon has died";
+	}
 	return 0;
 }
 
-/* Takes the sandbox's lock without waiting.  The lock file can be removed
- * by rm while we wait for it: then retry on the new one. */
-static int lock_sandbox(const char *dir, const char *name, struct cs_error *err)
+/* How long `rm -f` waits for a concurrent change of the same sandbox: a
+ * stop takes 2 s at most before SIGKILL, then the unmount */
+#define RM_LOCK_WAIT_MS 20000
+
+/* Takes the sandbox's lock, waiting up to wait_ms for another process
+ * that holds it (0: not at all).  The lock file can be removed by rm
+ * while we wait for it: then retry on the new one. */
+static int lock_sandbox(const char *dir, const char *name, int wait_ms,
+			struct cs_error *err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/lock", dir);
+	int waited = 0;
 
 	for (int i = 0; i < 10; i++) {
 		struct stat st;
 		int fd = cs_lock_path(path, 1, 0, err);
 
+		if (fd < 0 && err && err->code == EWOULDBLOCK &&
+		    waited < wait_ms) {
+			/* polled, not a blocking flock: the wait stays
+			 * bounded without a timer signal */
+			cs_error_release(err);
+			usleep(20000);
+			waited += 20;
+			i--;
+			continue;
+		}
 		if (fd < 0) {
 			if (err && err->code == EWOULDBLOCK) {
 				cs_error_release(err);
@@ -285,10 +311,34 @@ static int lock_sandbox(const char *dir, const char *name, struct cs_error *err)
 
 /* ---------------------------------------------------------------- boot */
 
+static int has_host_root(const struct sbx_spec *spec);
+
+/* With the host root as a layer the caller's directory is there under
+ * the same path: start in it (make run's default sandbox works on the
+ * project the shell is in), unless it is masked inside.  An explicit
+ * --workdir is a choice and wins.  NULL if not. */
+static char *host_root_cwd(const struct sbx_spec *spec, const char *cwd)
+{
+	_cleanup_free_ char *rt = NULL, *data = NULL;
+	const char *hide[3] = { NULL, NULL, NULL };
+
+	if (spec->workdir || !has_host_root(spec))
+		return NULL;
+	rt = cs_root_path(CS_ROOT_RUNTIME);
+	data = cs_root_path(CS_ROOT_DATA);
+	hide[0] = rt;
+	hide[1] = data;
+	if (sbx_host_hidden(cwd, hide, geteuid() != 0,
+			    spec->read_only && spec->nlayers == 1))
+		return NULL;
+	return xstrdup(cwd);
+}
+
 /* Where a command starts inside the sandbox: when the caller's directory
  * lies in one of its --mount sources (the longest), the same place under
  * the mount's destination — `--mount .:/src` then `@dev make` builds here,
- * as docker users get with -v "$PWD:/src" -w /src; else NULL (the
+ * as docker users get with -v "$PWD:/src" -w /src; else, with the host
+ * root as a layer, the same directory (host_root_cwd); else NULL (the
  * workdir).  Computed on the host side, before entering. */
 char *sbx_mapped_cwd(const struct sbx_spec *spec)
 {
@@ -296,7 +346,7 @@ char *sbx_mapped_cwd(const struct sbx_spec *spec)
 	size_t best = 0;
 	char *out = NULL;
 
-	if (!spec->nmounts || !getcwd(cwd, sizeof(cwd)))
+	if (!getcwd(cwd, sizeof(cwd)))
 		return NULL;
 	for (size_t i = 0; i < spec->nmounts; i++) {
 		const char *src = realpath(spec->mounts[i].src, real) ?
@@ -320,7 +370,7 @@ char *sbx_mapped_cwd(const struct sbx_spec *spec)
 			      xstrdup(cwd + n) :
 			      xasprintf("%.*s%s", (int)d, dst, cwd + n);
 	}
-	return out;
+	return out ? out : host_root_cwd(spec, cwd);
 }
 
 char *sbx_start_dir(const struct sbx_spec *spec)
@@ -858,6 +908,7 @@ struct fs_daemon {
 	int logfd, fusefd; /* both above 9: the dup2s cannot clobber them */
 	sigset_t mask;	   /* the caller's */
 	int err;
+	pid_t pid; /* the daemon */
 };
 
 /* In a process sharing the caller's memory: starts the daemon in a
@@ -886,6 +937,7 @@ static int fs_daemon_main(void *arg)
 	posix_spawnattr_setsigmask(&at, &d->mask);
 	posix_spawnattr_setsigdefault(&at, &all);
 	d->err = posix_spawn(&pid, d->argv[0], &fa, &at, d->argv, environ);
+	d->pid = d->err ? 0 : pid;
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	return 0;
@@ -897,7 +949,7 @@ static int fs_daemon_main(void *arg)
  * holds the sandbox's first requests until it answers.  Should it die,
  * its fd closes with it (ours is closed here) and those requests fail;
  * the log then says why. */
-static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
+static int mount_fuse_fd(struct sbx_info *info, const char *prog,
 			 const char *opts, const char *log,
 			 struct cs_error *err)
 {
@@ -953,6 +1005,7 @@ static int mount_fuse_fd(const struct sbx_info *info, const char *prog,
 	close(d->logfd);
 	if (!r)
 		r = d->err;
+	info->fs_pid = r ? 0 : d->pid;
 	munmap(d, sizeof(*d));
 	if (r) {
 		cs_error_set(err, r, "run '%s'", prog);
@@ -993,7 +1046,124 @@ static void premake_mount_points(const struct sbx_info *info)
 	}
 }
 
-static int mount_layers(const struct sbx_info *info, const char *log,
+/* Rootless: whether this user may open /dev/fuse.  libfuse's own report
+ * of that ("failed to open /dev/fuse") is not the last line of the
+ * daemon's log, and the daemon's guess (fusermount3 missing) is wrong
+ * then: say what is missing and what works without it. */
+static int fuse_usable(struct cs_error *err)
+{
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return cs_error_set(err, 0,
+			    "failed to open /dev/fuse: %s (the layered fs "
+			    "needs it: give this user read-write access to "
+			    "/dev/fuse, or use --read-only with a single "
+			    "layer or none, which works rootless without "
+			    "FUSE)",
+			    strerror(errno));
+}
+
+/* The pid of the daemon that serves the FUSE mount on rootfs, for a
+ * program that daemonized itself: the process whose last argument is the
+ * mount point (libfuse keeps its argv).  0 when none is found. */
+static pid_t find_fs_daemon(const char *rootfs)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char path[300];
+		struct cs_buf b = CS_BUF_INIT;
+		char *last;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.32s/cmdline", e->d_name);
+		if (cs_read_file(path, &b, 1 << 16, NULL) == 0 && b.len > 1) {
+			/* NUL-separated, NUL-terminated */
+			last = b.buf + b.len - 1;
+			while (last > b.buf && last[-1])
+				last--;
+			if (!strcmp(last, rootfs))
+				found = (pid_t)atoi(e->d_name);
+		}
+		cs_buf_release(&b);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Whether no layer has rel ("/proc"). */
+static int in_no_layer(const struct sbx_spec *spec, const char *rel)
+{
+	struct stat st;
+
+	for (size_t l = 0; l < spec->nlayers; l++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", spec->layers[l], rel);
+
+		if (lstat(p, &st) == 0 || errno != ENOENT)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A read-only sandbox cannot make the mount points its setup needs
+ * (/proc, /dev, /sys, the workdir, --mount destinations) when no layer
+ * has them: an image or a --layer without /proc ("mkdir /proc:
+ * Read-only file system").  They go into a "shadow" layer of their own
+ * under the runtime dir, empty directories (files for file mounts) put
+ * below the others: the sandbox stays read-only, with no upper layer to
+ * write.  With make unset, says whether one is needed; else makes it in
+ * dir and returns 1 when it has anything.
+ */
+static int shadow_points(const struct sbx_spec *spec, const char *dir,
+			 int make)
+{
+	static const char *const fixed[] = { "/proc", "/dev", "/sys" };
+	size_t n = CS_ARRAY_SIZE(fixed) + 1 + spec->nmounts;
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = i < 3  ? fixed[i] :
+				i == 3 ? spec->workdir :
+					 spec->mounts[i - 4].dst;
+		_cleanup_free_ char *path = NULL;
+		struct stat st;
+		int file;
+
+		if (!p || !strcmp(p, "/") || !in_no_layer(spec, p))
+			continue;
+		if (!make)
+			return 1;
+		file = i > 3 && stat(spec->mounts[i - 4].src, &st) == 0 &&
+		       !S_ISDIR(st.st_mode);
+		path = xasprintf("%s%s", dir, p);
+		if (file) {
+			int fd;
+
+			*strrchr(path, '/') = 0;
+			cs_mkdir_p(path, 0755);
+			path[strlen(path)] = '/';
+			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			cs_mkdir_p(path, 0755);
+		}
+		any = 1;
+	}
+	return any;
+}
+
+static int mount_layers(struct sbx_info *info, const char *log,
 			struct cs_error *err)
 {
 	const struct sbx_spec *spec = &info->spec;
@@ -1006,6 +1176,14 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 	cs_buf_adds(&opts, "lowerdir=");
 	for (size_t i = 0; i < spec->nlayers; i++)
 		cs_buf_addf(&opts, "%s%s", i ? ":" : "", spec->layers[i]);
+	if (!info->upper) {
+		_cleanup_free_ char *shadow = xstrdup(info->rootfs);
+
+		strcpy(shadow + strlen(shadow) - strlen("rootfs"), "shadow");
+		sbx_rm_tree(shadow);
+		if (shadow_points(spec, shadow, 1))
+			cs_buf_addf(&opts, ":%s", shadow);
+	}
 	if (info->upper) {
 		_cleanup_free_ char *work = xstrdup(info->upper);
 
@@ -1018,8 +1196,17 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 	if (geteuid() == 0 && info->upper)
 		premake_mount_points(info);
 	base = strrchr(prog, '/');
+	info->fs_pid = 0;
+	info->fs_start = 0;
 	if (geteuid() == 0 && !strcmp(base ? base + 1 : prog, "cshell-fs")) {
 		r = mount_fuse_fd(info, prog, opts.buf, log, err);
+		cs_buf_release(&opts);
+		/* read now: the daemon is no child of ours to wait for */
+		if (r == 0 && info->fs_pid > 0)
+			info->fs_start = proc_start(info->fs_pid, 0);
+		return r;
+	}
+	if (geteuid() != 0 && (r = fuse_usable(err)) < 0) {
 		cs_buf_release(&opts);
 		return r;
 	}
@@ -1045,6 +1232,9 @@ static int mount_layers(const struct sbx_info *info, const char *log,
 				    "mount layered fs on '%s': '%s' exited "
 				    "without mounting",
 				    info->rootfs, prog);
+	info->fs_pid = find_fs_daemon(info->rootfs);
+	if (info->fs_pid > 0)
+		info->fs_start = proc_start(info->fs_pid, 0);
 	return 0;
 }
 
@@ -1274,8 +1464,11 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 	free(info->rootfs);
 	info->rootfs = xasprintf("%s/rootfs", dir);
 	free(info->rootfs_mode);
-	info->rootfs_mode = xstrdup(
-		spec->read_only && spec->nlayers == 1 ? "bind" : "fuse");
+	/* a plain bind only where the layer has the mount points */
+	info->rootfs_mode = xstrdup(spec->read_only && spec->nlayers == 1 &&
+						    !shadow_points(spec, NULL, 0) ?
+					    "bind" :
+					    "fuse");
 	free(info->upper);
 	info->upper = NULL;
 	if (!spec->read_only) {
@@ -1303,6 +1496,13 @@ int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
 
 	if (sbx_check_name(spec->name ? spec->name : "", err) < 0)
 		return -1;
+	/* `@host` is the host itself and is resolved before any sandbox:
+	 * a sandbox of that name could never be reached */
+	if (!strcmp(spec->name, "host"))
+		return cs_error_set(err, 0,
+				    "the name 'host' is reserved ('@host' "
+				    "runs on the host itself); choose another "
+				    "name");
 	if (spec->backend != SBX_BACKEND_NS)
 		return cs_error_set(err, 0,
 				    "this backend is not available here");
@@ -1313,7 +1513,7 @@ int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
 	dir = sbx_rt_dir(spec->name, 1, err);
 	if (!dir)
 		return -1;
-	lock = lock_sandbox(dir, spec->name, err);
+	lock = lock_sandbox(dir, spec->name, 0, err);
 	if (lock < 0)
 		return -1;
 	state = xasprintf("%s/state", dir);
@@ -1477,7 +1677,9 @@ int sbx_wait_pidfd(int pidfd, int ms)
  * the caller holds the lock. */
 void sbx_halt(struct sbx_info *info, int timeout_ms)
 {
-	if (info->state == SBX_STATE_RUNNING) {
+	/* dead may mean only the layered fs is gone: init is ended then as
+	 * well (the start-time check skips a gone or recycled pid) */
+	if (info->state != SBX_STATE_STOPPED && info->init_pid > 0) {
 		int pidfd = pidfd_open(info->init_pid, 0);
 
 		if (pidfd >= 0 &&
@@ -1496,6 +1698,9 @@ void sbx_halt(struct sbx_info *info, int timeout_ms)
 	info->state = SBX_STATE_STOPPED;
 	info->init_pid = 0;
 	info->init_start = 0;
+	info->fs_pid = 0;
+	info->fs_start = 0;
+	info->dead_reason = NULL;
 }
 
 /* Reads the record, takes the lock, and reads it again under the lock
@@ -1512,7 +1717,7 @@ int sbx_ns_only(const struct sbx_info *info, struct cs_error *err)
 }
 
 static int open_locked(const char *name, struct sbx_info *info, char **dir,
-		       int *lock, struct cs_error *err)
+		       int *lock, int wait_ms, struct cs_error *err)
 {
 	if (sbx_record_read(name, info, err) < 0 || sbx_ns_only(info, err) < 0)
 		return -1;
@@ -1520,7 +1725,7 @@ static int open_locked(const char *name, struct sbx_info *info, char **dir,
 	*dir = sbx_rt_dir(name, 0, err);
 	if (!*dir)
 		return -1;
-	*lock = lock_sandbox(*dir, name, err);
+	*lock = lock_sandbox(*dir, name, wait_ms, err);
 	if (*lock < 0)
 		return -1;
 	return sbx_record_read(name, info, err);
@@ -1532,7 +1737,7 @@ static int stop_locked(const char *name, int timeout_ms, struct cs_error *err)
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int lock = -1;
 
-	if (open_locked(name, &info, &dir, &lock, err) < 0)
+	if (open_locked(name, &info, &dir, &lock, 0, err) < 0)
 		return -1;
 	if (info.state == SBX_STATE_STOPPED)
 		return 0;
@@ -1553,7 +1758,7 @@ static int start_locked(const char *name, struct cs_error *err)
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int lock = -1;
 
-	if (open_locked(name, &info, &dir, &lock, err) < 0)
+	if (open_locked(name, &info, &dir, &lock, 0, err) < 0)
 		return -1;
 	if (info.state == SBX_STATE_RUNNING)
 		return cs_error_set(err, 0, "it is already running");
@@ -1579,8 +1784,32 @@ static int rm_locked(const char *name, int force, int quiet,
 	_cleanup_free_ char *dir = NULL, *ddir = NULL;
 	_cleanup_close_ int lock = -1;
 
-	if (open_locked(name, &info, &dir, &lock, err) < 0)
-		return -1;
+	struct cs_error e = CS_ERROR_INIT;
+
+	/* -f waits for a concurrent change (another rm -f, a stop) and
+	 * takes "gone" for success, as rm -f does */
+	if (open_locked(name, &info, &dir, &lock, force ? RM_LOCK_WAIT_MS : 0,
+			&e) < 0) {
+		if (!force || e.code != ENOENT) {
+			if (err) {
+				cs_error_release(err);
+				*err = e;
+			} else {
+				cs_error_release(&e);
+			}
+			return -1;
+		}
+		cs_error_release(&e);
+		if (lock >= 0) {
+			/* the winner removed the directory; waiting for its
+			 * lock made it again */
+			_cleanup_free_ char *lp = xasprintf("%s/lock", dir);
+
+			unlink(lp);
+			rmdir(dir);
+		}
+		return 0;
+	}
 	if (info.state == SBX_STATE_RUNNING && !force)
 		return cs_error_set(err, 0,
 				    "it is running (stop it first, or use "

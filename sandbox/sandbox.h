@@ -85,6 +85,8 @@ struct sbx_spec {
 	char *seccomp_file;
 	int read_only;
 	enum sbx_backend backend;
+	char *image; /* the --image reference the layers came from (shown by
+		      * ls and inspect), or NULL */
 };
 
 void sbx_spec_init(struct sbx_spec *spec);
@@ -102,6 +104,9 @@ int sbx_parse_cpus(const char *s, uint64_t *milli, struct cs_error *err);
 int sbx_parse_user(const char *s, long *uid, long *gid, struct cs_error *err);
 /* --pids: a positive count, or 0 / "max" for no limit (*out 0). */
 int sbx_parse_pids(const char *s, uint64_t *out, struct cs_error *err);
+/* --layer DIR -> spec; a relative DIR is made absolute (against the
+ * current directory), as a --mount source is. */
+int sbx_parse_layer(struct sbx_spec *spec, const char *s, struct cs_error *err);
 /* "SRC:DST[:ro|:rw]" -> spec; a relative SRC is made absolute. */
 int sbx_parse_mount(struct sbx_spec *spec, const char *s, struct cs_error *err);
 /* "NET_ADMIN", "CAP_NET_ADMIN" (any case) or "ALL" -> bit mask. */
@@ -122,7 +127,8 @@ const char *sbx_cap_name(int n);
 enum sbx_state {
 	SBX_STATE_RUNNING,
 	SBX_STATE_STOPPED,
-	SBX_STATE_DEAD, /* record says running, its init is gone (stale) */
+	SBX_STATE_DEAD, /* record says running, but its init or its
+			 * layered-fs daemon is gone (dead_reason says) */
 };
 
 const char *sbx_state_name(enum sbx_state state);
@@ -135,6 +141,11 @@ struct sbx_info {
 	enum sbx_state state;
 	pid_t init_pid;	     /* host pid of cshell-init, 0 when stopped */
 	uint64_t init_start; /* its start time (clock ticks), for pid reuse */
+	pid_t fs_pid;	     /* host pid of the layered-fs daemon, 0: none
+			      * or unknown */
+	uint64_t fs_start;   /* its start time */
+	const char *dead_reason; /* why the state is dead (static text),
+				  * computed when read; NULL otherwise */
 	int userns;	     /* 1 when the sandbox has its own user ns */
 	int ns_flags;	     /* CLONE_NEW* flags of its namespaces */
 	uint64_t caps;	     /* effective capability set */

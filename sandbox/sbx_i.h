@@ -52,7 +52,8 @@ struct sbx_cgroup {
  * user asked for limits that cannot be set and rights exist. */
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err);
-/* Moves pid into every directory (0 = the caller).  0 or -errno. */
+/* Moves pid into every directory (0 = the caller, which must then be
+ * single-threaded).  0 or -errno. */
 int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
 /* Removes the directories (retrying briefly while they drain). */
 void sbx_cgroup_remove(const char *v2, const char *v1);
@@ -73,6 +74,12 @@ struct sbx_setup {
 	int host_root;
 };
 int sbx_rootfs_setup(const struct sbx_setup *setup, struct cs_error *err);
+/* With the host root as a layer: 1 when the host directory path is
+ * masked or covered inside (a state root, one in hide, another user's
+ * home, the caller's credentials, with bind the socket trees), so a
+ * command cannot start there.  userns: rootless.  Host side. */
+int sbx_host_hidden(const char *path, const char *const *hide, int userns,
+		    int bind);
 
 /* Cleanup helper for a struct sbx_info local (zero-initialise it). */
 static inline void sbx_info_releasep(struct sbx_info *info)

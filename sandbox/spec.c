@@ -46,6 +46,7 @@ void sbx_spec_release(struct sbx_spec *spec)
 	free(spec->workdir);
 	free(spec->hostname);
 	free(spec->seccomp_file);
+	free(spec->image);
 	sbx_spec_init(spec);
 }
 
@@ -231,6 +232,38 @@ int sbx_parse_user(const char *s, long *uid, long *gid, struct cs_error *err)
 	return 0;
 }
 
+/* path made absolute against the current directory (malloc'd), NULL
+ * when that cannot be read: a relative path given on the command line
+ * means the caller's directory, not the one the record is read from
+ * later (`sandbox start` in another directory) */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (!strcmp(path, "."))
+		return xstrdup(cwd);
+	return xasprintf("%s/%s", cwd,
+			 !strncmp(path, "./", 2) ? path + 2 : path);
+}
+
+int sbx_parse_layer(struct sbx_spec *spec, const char *s, struct cs_error *err)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!*s)
+		return cs_error_set(err, 0,
+				    "invalid layer '' (use a directory)");
+	dir = absolute(s);
+	if (!dir)
+		return cs_error_errno(err, "invalid layer '%s': getcwd", s);
+	sbx_spec_add_layer(spec, dir);
+	return 0;
+}
+
 int sbx_parse_mount(struct sbx_spec *spec, const char *s, struct cs_error *err)
 {
 	_cleanup_free_ char *copy = xstrdup(s);
@@ -255,17 +288,9 @@ int sbx_parse_mount(struct sbx_spec *spec, const char *s, struct cs_error *err)
 				    "invalid mount '%s': the destination must "
 				    "be an absolute path",
 				    s);
-	if (copy[0] == '/') {
-		src = xstrdup(copy);
-	} else {
-		char cwd[PATH_MAX];
-
-		if (!getcwd(cwd, sizeof(cwd)))
-			return cs_error_errno(err, "invalid mount '%s': getcwd",
-					      s);
-		src = !strcmp(copy, ".") ? xstrdup(cwd) :
-					   xasprintf("%s/%s", cwd, copy);
-	}
+	src = absolute(copy);
+	if (!src)
+		return cs_error_errno(err, "invalid mount '%s': getcwd", s);
 	sbx_spec_add_mount(spec, src, dst, ro);
 	return 0;
 bad:
@@ -482,4 +507,5 @@ void sbx_spec_copy(struct sbx_spec *dst, const struct sbx_spec *src)
 	dst->hostname = src->hostname ? xstrdup(src->hostname) : NULL;
 	dst->seccomp_file =
 		src->seccomp_file ? xstrdup(src->seccomp_file) : NULL;
+	dst->image = src->image ? xstrdup(src->image) : NULL;
 }

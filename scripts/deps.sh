@@ -6,30 +6,39 @@
 # Packages already installed are skipped; as root the rest is installed
 # with apt-get, otherwise the exact apt-get line is printed.
 #
-# usage: scripts/deps.sh [--check | --list]
-#   --check  only report; exit 1 when something is missing
-#   --list   print the wanted package names
+# usage: scripts/deps.sh [--runtime] [--check | --list]
+#   --runtime  only what building and running cshell needs (*/deps.txt
+#              but tests/deps.txt: make run); default: everything
+#   --check    only report; exit 1 when something is missing
+#   --list     print the wanted package names
 
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mode=install
-case "${1:-}" in
---check) mode=check ;;
---list) mode=list ;;
-"") ;;
--h | --help)
-	sed -n '/^# usage:/,/^$/s/^# \{0,1\}//p' "$0"
-	exit 0
-	;;
-*)
-	echo "deps.sh: unknown option '$1' (try --help)" >&2
-	exit 2
-	;;
-esac
+runtime=0
+for arg in "$@"; do
+	case "$arg" in
+	--check) mode=check ;;
+	--list) mode=list ;;
+	--runtime) runtime=1 ;;
+	-h | --help)
+		sed -n '/^# usage:/,/^$/s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*)
+		echo "deps.sh: unknown option '$arg' (try --help)" >&2
+		exit 2
+		;;
+	esac
+done
 
 shopt -s nullglob
-lists=("$repo"/*/deps.txt "$repo"/tests/deps.txt)
+lists=()
+for f in "$repo"/*/deps.txt; do
+	[ "$runtime" = 1 ] && [ "$f" = "$repo/tests/deps.txt" ] && continue
+	lists+=("$f")
+done
 # Strip comments and blanks, one name per line, unique.
 mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]\+/\n/g' "${lists[@]}" |
 	grep -v '^$' | sort -u)

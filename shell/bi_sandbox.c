@@ -16,23 +16,50 @@
 #include "shell/shell_i.h"
 #include "vm/vm.h"
 
+#define OPTIONS_TEXT                                                           \
+	"options: --image REF  --layer DIR (repeatable, top first)\n"          \
+	"         --mount SRC:DST[:ro]\n"                                     \
+	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"    \
+	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
+	"         --net none|host|private|private:host|slirp\n"                \
+	"         --cap-add CAP  --cap-drop CAP\n"                             \
+	"         --seccomp default|unconfined|FILE  --read-only\n"
+
+#define KERNEL_TEXT                                                            \
+	"         --kernel VERSION|PATH|DEB  a VM with that kernel (--image,\n" \
+	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"   \
+	"         --memory and --read-only apply)\n"
+
+/* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
+static const struct {
+	const char *name, *text;
+} sub_usage[] = {
+	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT
+		    KERNEL_TEXT },
+	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
+	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
+	{ "ls", "usage: sandbox ls [--json|--names]\n" },
+	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
+	{ "stop", "usage: sandbox stop NAME\n" },
+	{ "start", "usage: sandbox start NAME\n" },
+	{ "logs", "usage: sandbox logs NAME\n" },
+	{ "diff", "usage: sandbox diff NAME\n" },
+	{ "rm", "usage: sandbox rm [-f] NAME...\n" },
+	{ "commit", "usage: sandbox commit NAME DIR\n" },
+	{ "stats", "usage: sandbox stats [NAME...] [--json]\n" },
+};
+
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
-	"       sandbox ls [--json]\n"
+	"       sandbox ls [--json|--names]\n"
 	"       sandbox inspect NAME [--json]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR\n"
-	"options: --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n"
-	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"
-	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"
-	"         --net none|host|private|private:host|slirp\n"
-	"         --cap-add CAP  --cap-drop CAP\n"
-	"         --seccomp default|unconfined|FILE  --read-only\n"
-	"         --kernel VERSION|PATH|DEB (a VM: --mount --env --workdir\n"
-	"         --hostname --cpus --memory --read-only apply)\n";
+	"       sandbox stats [NAME...] [--json]\n"
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -96,7 +123,7 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 			continue;
 		}
 		if ((v = optval(argc, argv, i, "--layer", &missing))) {
-			sbx_spec_add_layer(spec, v);
+			r = sbx_parse_layer(spec, v, &err);
 		} else if ((v = optval(argc, argv, i, "--image", &missing))) {
 			if (*image)
 				return usage(sh, "only one --image%s", "");
@@ -187,6 +214,8 @@ static int apply_image(struct sh *sh, const char *ref, struct sbx_spec *spec,
 	char **env = NULL;
 	size_t nenv = 0, ncmd = 0;
 
+	free(spec->image);
+	spec->image = xstrdup(ref); /* what ls and inspect show */
 	cs_buf_init(&out, 1u << 20);
 	int st = sh_capture(sh, argv, &out, false);
 	if (st != 0) {
@@ -336,10 +365,36 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+struct run_job {
+	struct sh *sh;
+	const struct sbx_spec *spec;
+	char **argv;
+	int forked; /* in a job's child of its own */
+};
+
+static int run_job_main(void *arg)
+{
+	struct run_job *rj = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	int r = sbx_run(rj->spec, rj->argv, &err);
+
+	if (r < 0) {
+		fail(rj->sh, &err);
+		r = 125;
+	}
+	/* the command died of a signal: so does the job, and the shell
+	 * reports it as for any command (the newline after ^C) */
+	if (rj->forked && r > 128 && r < 128 + NSIG) {
+		fflush(NULL);
+		signal(r - 128, SIG_DFL);
+		raise(r - 128);
+	}
+	return r;
+}
+
 static int cmd_run(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
-	struct cs_error err = CS_ERROR_INIT;
 	int i = 2, r;
 
 	sbx_spec_init(&spec);
@@ -353,11 +408,19 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	if (!r && !cmdv)
 		r = usage(sh, "run: missing command%s", "");
 	if (!r) {
-		fflush(NULL);
-		r = sbx_run(&spec, cmdv, &err);
-		if (r < 0) {
-			fail(sh, &err);
-			r = 125;
+		/* a job of its own: the command is in its process group, so
+		 * ^Z stops it and `fg` resumes it, as for `@dev cmd` */
+		struct run_job rj = { sh, &spec, cmdv, 0 };
+		_cleanup_free_ char *text = job_text_argv(argc, argv,
+							  NULL);
+
+		/* without job control (a script) in this process, so that
+		 * a TERM to the shell ends and removes the sandbox */
+		if (jobs_control_active(sh)) {
+			rj.forked = 1;
+			r = sh_run_as_job(sh, text, run_job_main, &rj);
+		} else {
+			r = run_job_main(&rj);
 		}
 	}
 	free_strv(imgcmd);
@@ -365,12 +428,31 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+struct exec_job {
+	const char *name;
+	char **argv;
+};
+
+/* In the job's child: join, then exec through the sandbox's image. */
+static int exec_job_main(void *arg)
+{
+	struct exec_job *ej = arg;
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (sbx_join(ej->name, &err) < 0) {
+		cs_error_print(&err, "cshell");
+		return 125;
+	}
+	errno = -sbx_exec(ej->argv[0], ej->argv, environ);
+	fprintf(stderr, "cshell: %s: %s\n", ej->argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
 static int cmd_exec(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	struct sbx_info info;
-	int i = 3, status;
-	pid_t pid;
+	int i = 3;
 
 	if (argc < 3)
 		return usage(sh, "exec: missing sandbox NAME%s", "");
@@ -382,30 +464,10 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 	if (sbx_inspect(argv[2], &info, &err) < 0)
 		return fail(sh, &err);
 	sbx_info_release(&info);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		sh_err(sh, "sandbox: fork: %s", strerror(errno));
-		return 1;
-	}
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGTSTP, SIG_DFL);
-		signal(SIGTTIN, SIG_DFL);
-		signal(SIGTTOU, SIG_DFL);
-		if (sbx_join(argv[2], &err) < 0) {
-			cs_error_print(&err, "cshell");
-			_exit(125);
-		}
-		errno = -sbx_exec(argv[i], argv + i, environ);
-		fprintf(stderr, "cshell: %s: %s\n", argv[i], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct exec_job ej = { argv[2], argv + i };
+	_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
+
+	return sh_run_as_job(sh, text, exec_job_main, &ej);
 }
 
 static int want_json(int argc, char **argv, int from, const char **name)
@@ -426,19 +488,107 @@ static int want_json(int argc, char **argv, int from, const char **name)
 	return json;
 }
 
+/* What the LAYERS column says: the image a sandbox was made from (its
+ * layers are digests nobody recognises), else the layer directories. */
+static void layers_text(const struct sbx_spec *s, struct cs_buf *out)
+{
+	if (s->image) {
+		cs_buf_adds(out, s->image);
+	} else {
+		for (size_t l = 0; l < s->nlayers; l++)
+			cs_buf_addf(out, "%s%s", l ? ":" : "", s->layers[l]);
+	}
+	if (s->read_only)
+		cs_buf_adds(out, " (ro)");
+}
+
+/* The `ls` table, each column as wide as its longest entry (a long name
+ * must not shift the columns after it); the reason of each dead sandbox
+ * after it, on stderr, with what to do. */
+static void print_table(const struct sbx_info *list, size_t n)
+{
+	int wname = 4, wstate = 5, wpid = 3;
+	char pid[24];
+
+	for (size_t i = 0; i < n; i++) {
+		int l = (int)strlen(list[i].spec.name);
+
+		wname = l > wname ? l : wname;
+		l = (int)strlen(sbx_state_name(list[i].state));
+		wstate = l > wstate ? l : wstate;
+		l = snprintf(pid, sizeof(pid), "%d", (int)list[i].init_pid);
+		wpid = l > wpid ? l : wpid;
+	}
+	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wname, "NAME", wstate, "STATE",
+	       wpid, "PID", "BACKEND", "LAYERS");
+	for (size_t i = 0; i < n; i++) {
+		const struct sbx_spec *s = &list[i].spec;
+		struct cs_buf b = CS_BUF_INIT;
+
+		cs_buf_adds(&b, "");
+		layers_text(s, &b);
+		printf("%-*s  %-*s  %-*d  %-7s  %s\n", wname, s->name, wstate,
+		       sbx_state_name(list[i].state), wpid,
+		       (int)list[i].init_pid, sbx_backend_name(s->backend),
+		       b.buf);
+		cs_buf_release(&b);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++)
+		if (list[i].dead_reason)
+			fprintf(stderr,
+				"sandbox '%s' is dead: %s ('sandbox start %s' "
+				"starts it again, 'sandbox rm %s' removes "
+				"it)\n",
+				list[i].spec.name, list[i].dead_reason,
+				list[i].spec.name, list[i].spec.name);
+}
+
+/* VMs (vm/) keep their own state, not a sandbox record: listed after
+ * the sandboxes with their kernel release. */
+static void print_vms(void)
+{
+	char **vms = vm_names();
+
+	for (char **p = vms; *p; p++) {
+		char *rel = vm_exists(*p) ? vm_guest_release(*p, NULL) : NULL;
+
+		printf("%s  %s  -  vm  kernel %s\n", *p,
+		       rel ? "running" : "dead", rel ? rel : "?");
+		free(rel);
+		free(*p);
+	}
+	free(vms);
+}
+
 static int cmd_ls(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	struct sbx_info *list;
 	size_t n;
-	const char *extra;
-	int json = want_json(argc, argv, 2, &extra);
+	const char *extra = NULL;
+	int json = 0, names = 0;
 
+	/* --names: one name a line, for completion scripts (as image ls) */
+	if (argc == 3 && !strcmp(argv[2], "--names"))
+		names = 1;
+	else
+		json = want_json(argc, argv, 2, &extra);
 	if (json < 0 || extra)
 		return usage(sh, "ls: unexpected argument%s", "");
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
-	if (json) {
+	if (names) {
+		char **vms = vm_names();
+
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].spec.name);
+		for (char **p = vms; *p; p++) {
+			printf("%s\n", *p);
+			free(*p);
+		}
+		free(vms);
+	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
 		cs_buf_addc(&b, '[');
@@ -451,31 +601,8 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 		fputs(b.buf, stdout);
 		cs_buf_release(&b);
 	} else {
-		printf("%-20s %-8s %-8s %-7s %s\n", "NAME", "STATE", "PID",
-		       "BACKEND", "LAYERS");
-		for (size_t i = 0; i < n; i++) {
-			const struct sbx_spec *s = &list[i].spec;
-
-			printf("%-20s %-8s %-8d %-7s ", s->name,
-			       sbx_state_name(list[i].state),
-			       (int)list[i].init_pid, "ns");
-			for (size_t l = 0; l < s->nlayers; l++)
-				printf("%s%s", l ? ":" : "", s->layers[l]);
-			printf("%s\n", list[i].spec.read_only ? " (ro)" : "");
-		}
-		/* VMs (vm/) keep their own state: listed by name */
-		char **vms = vm_names();
-		for (char **p = vms; *p; p++) {
-			char *rel = vm_exists(*p) ? vm_guest_release(*p, NULL) :
-						    NULL;
-
-			printf("%-20s %-8s %-8s %-7s kernel %s\n", *p,
-			       rel ? "running" : "dead", "-", "vm",
-			       rel ? rel : "?");
-			free(rel);
-			free(*p);
-		}
-		free(vms);
+		print_table(list, n);
+		print_vms();
 	}
 	sbx_info_list_free(list, n);
 	return 0;
@@ -499,8 +626,14 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	} else {
 		const struct sbx_spec *s = &info.spec;
 
-		printf("name:     %s\nstate:    %s\npid:      %d\n", s->name,
-		       sbx_state_name(info.state), (int)info.init_pid);
+		printf("name:     %s\nstate:    %s", s->name,
+		       sbx_state_name(info.state));
+		if (info.dead_reason)
+			printf(" (%s; 'sandbox start %s' starts it again)",
+			       info.dead_reason, s->name);
+		printf("\npid:      %d\n", (int)info.init_pid);
+		if (s->image)
+			printf("image:    %s\n", s->image);
 		printf("rootfs:   %s (%s)\n", info.rootfs ? info.rootfs : "-",
 		       info.rootfs_mode ? info.rootfs_mode : "-");
 		for (size_t l = 0; l < s->nlayers; l++)
@@ -639,12 +772,19 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct sh *, int, char **);
 	} cmds[] = {
-		{ "create", cmd_create }, { "run", cmd_run },
-		{ "exec", cmd_exec },	  { "ls", cmd_ls },
-		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
-		{ "stop", cmd_simple },	  { "start", cmd_simple },
-		{ "logs", cmd_simple },	  { "diff", cmd_simple },
-		{ "rm", cmd_rm },	  { "commit", cmd_commit },
+		{ "create", cmd_create },
+		{ "run", cmd_run },
+		{ "exec", cmd_exec },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "stop", cmd_simple },
+		{ "start", cmd_simple },
+		{ "logs", cmd_simple },
+		{ "diff", cmd_simple },
+		{ "rm", cmd_rm },
+		{ "commit", cmd_commit },
+		{ "stats", bi_sandbox_stats },
 	};
 
 	if (argc < 2)
@@ -653,6 +793,16 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 	    !strcmp(argv[1], "help")) {
 		fputs(usage_text, stdout);
 		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		for (size_t i = 0; i < CS_ARRAY_SIZE(sub_usage); i++) {
+			if (!strcmp(argv[1], sub_usage[i].name) ||
+			    (!strcmp(argv[1], "list") &&
+			     !strcmp(sub_usage[i].name, "ls"))) {
+				fputs(sub_usage[i].text, stdout);
+				return 0;
+			}
+		}
 	}
 	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
 		if (!strcmp(argv[1], cmds[i].name))

@@ -58,10 +58,12 @@ int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
 /* The builtins of other modules' commands (help.c, bi_sandbox.c,
- * bi_image.c). */
+ * bi_image.c, bi_monitor.c). */
 int bi_help(struct sh *sh, int argc, char **argv);
 int bi_sandbox(struct sh *sh, int argc, char **argv);
 int bi_image(struct sh *sh, int argc, char **argv);
+int bi_monitor(struct sh *sh, int argc, char **argv);
+int bi_sandbox_stats(struct sh *sh, int argc, char **argv); /* sandbox stats */
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */

@@ -1127,6 +1127,7 @@ static const struct builtin builtins[] = {
 	{ "kill", bi_kill, false },
 	{ "leave", bi_leave, false },
 	{ "local", bi_local, false },
+	{ "monitor", bi_monitor, false },
 	{ "printf", bi_printf, false },
 	{ "pwd", bi_pwd, false },
 	{ "read", bi_read, false },

@@ -108,7 +108,8 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "help" };
+	static const char *const more[] = { "sandbox", "sb", "image", "monitor",
+					    "help" };
 	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
 		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
@@ -130,21 +131,23 @@ static void add_variables(const char *prefix)
 		}
 }
 
-/* Files inside a target's root: text is the path as the target sees it. */
-static void add_target_files(const char *text, const char *root,
+/* Files inside a target: text is the path as the target sees it (below a
+ * --mount destination: the mount's source). */
+static void add_target_files(const char *text, const char *target,
 			     const char *workdir)
 {
 	const char *slash = strrchr(text, '/');
 	char *dirpart = slash ? xstrndup(text, slash - text + 1) : xstrdup("");
 	const char *base = slash ? slash + 1 : text;
-	char *hostdir;
+	char *inside, *hostdir;
 
 	if (text[0] == '/')
-		hostdir = xasprintf("%s%s", root, dirpart);
+		inside = xstrdup(dirpart);
 	else
-		hostdir = xasprintf("%s%s/%s", root, workdir ? workdir : "/",
-				    dirpart);
-	DIR *d = opendir(hostdir);
+		inside = xasprintf("%s/%s", workdir ? workdir : "", dirpart);
+	hostdir = sh_target_host_path(target, inside);
+	free(inside);
+	DIR *d = hostdir ? opendir(hostdir) : NULL;
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d))) {
@@ -240,8 +243,8 @@ static void scan(const char *line, int end, struct ctx *c)
 }
 
 static const char *const sandbox_subs[] = {
-	"create", "ls", "inspect", "exec", "stop", "start", "rm", "logs",
-	"diff", "commit", "run", NULL,
+	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
+	"logs",	  "diff", "commit",  "run",  "stats", NULL,
 };
 static const char *const sandbox_flags[] = {
 	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
@@ -322,7 +325,7 @@ static char **complete(const char *text, int start, int end)
 			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
 			add_names(text, sh_backend_sandbox.names(), "");
 		} else if (root) {
-			add_target_files(text, root, workdir);
+			add_target_files(text, target, workdir);
 			rl_completion_suppress_append = ncands == 1 &&
 				cands[0][strlen(cands[0]) - 1] == '/';
 		} else {

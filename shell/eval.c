@@ -291,6 +291,25 @@ int sh_exec_external_wait(struct sh *sh, char **argv)
 	return st;
 }
 
+int sh_run_as_job(struct sh *sh, const char *text, int (*fn)(void *),
+		  void *arg)
+{
+	struct job *j = job_new(sh, 1, text);
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork_job(sh, j, 0, true);
+	if (pid == 0) {
+		int st = fn(arg);
+
+		fflush(NULL);
+		_exit(st);
+	}
+	int st = job_wait(sh, j);
+	job_free(sh, j);
+	return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* Simple commands */
 

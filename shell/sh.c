@@ -31,7 +31,8 @@ void sh_err(struct sh *sh, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fflush(stdout);
-	if (sh->script && !sh->opts[OPT_INTERACTIVE])
+	/* a line only where there is one (not before the script starts) */
+	if (sh->script && !sh->opts[OPT_INTERACTIVE] && sh->lineno > 0)
 		fprintf(stderr, "%s:%d: %s\n", sh->progname, sh->lineno, msg);
 	else
 		fprintf(stderr, "%s: %s\n", sh->progname, msg);
@@ -43,8 +44,8 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
-		"       cshell [--norc] [--enter TARGET]      (interactive)\n"
-		"       cshell sandbox|image|host|monitor|up|down [ARG...]\n");
+		"       cshell [--norc] [--enter TARGET] [...]  (runs in TARGET)\n"
+		"       cshell sandbox|image [ARG...]\n");
 }
 
 struct sh *sh_new(void)
@@ -174,15 +175,25 @@ int sh_main(int argc, char **argv)
 			sh_interactive_init(sh);
 			src_push_interactive(sh);
 			sh_run_rcfiles(sh, norc);
-			if (enter_target) {
-				char *cmd = xasprintf("enter '%s'", enter_target);
-				sh_eval_string(sh, cmd, "--enter");
-				free(cmd);
-			}
 		} else {
 			sh->script = true;
 			src_push_fd(sh, 0, true);
 		}
+	}
+	/* -c, a script, stdin, or a terminal: all run in the target; one
+	 * that cannot be entered ends a non-interactive shell before it
+	 * runs anything on the host */
+	if (enter_target) {
+		char *cmd = strchr(enter_target, '\'') ?
+				    NULL :
+				    xasprintf("enter '%s'", enter_target);
+		int r = cmd ? sh_eval_string(sh, cmd, "--enter") : 2;
+
+		if (!cmd)
+			fprintf(stderr, "cshell: --enter: bad target name\n");
+		free(cmd);
+		if (r != 0 && !sh->opts[OPT_INTERACTIVE])
+			return 2;
 	}
 	int st = sh_run_source(sh, true);
 	if (sh->skip == SKIP_FUNC)

@@ -469,6 +469,11 @@ struct sh_targets;
  * builtin or function of this shell included.  Never returns. */
 void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
 	__attribute__((noreturn));
+/* Runs fn(arg) in a forked child that is a foreground job of its own
+ * (process group, terminal: ^C and ^Z reach what it starts), and returns
+ * its status as a shell status.  text names it in `jobs`. */
+int sh_run_as_job(struct sh *sh, const char *text, int (*fn)(void *),
+		  void *arg);
 /* fanout.c: in a job's forked child, runs argv on every target of t with
  * its output prefixed per target; writes "name=status" lines to status_fd
  * (-1: none) and exits with the worst status.  Never returns. */

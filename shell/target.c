@@ -128,6 +128,18 @@ char *sh_target_rootfs(const char *spec, char **workdir)
 	return root;
 }
 
+char *sh_target_host_path(const char *spec, const char *path)
+{
+	struct sh_targets t = { 0 };
+	char *p = NULL;
+
+	if (sh_targets_resolve(spec, &t, NULL) == 0 && t.n == 1 &&
+	    t.v[0].be->host_path)
+		p = t.v[0].be->host_path(&t.v[0], path);
+	sh_targets_release(&t);
+	return p;
+}
+
 /* ---------------------------------------------------------------- host */
 
 /* "host": this machine, the shell's own.  Commands routed here run as

@@ -62,6 +62,11 @@ struct sh_backend {
 	 * the directory its commands start in from the shell's current one;
 	 * NULL when t cannot be browsed from here.  May be NULL. */
 	char *(*rootfs)(const struct sh_target *t, char **workdir);
+	/* The host path at which t's file path (absolute, as t sees it)
+	 * can be read — under a mount's source when a mount holds it —
+	 * malloc'd; NULL when t cannot be browsed from here.  May be
+	 * NULL. */
+	char *(*host_path)(const struct sh_target *t, const char *path);
 	/* Frees t->handle.  May be NULL. */
 	void (*release)(struct sh_target *t);
 };
@@ -83,6 +88,9 @@ void sh_targets_release(struct sh_targets *t);
 char **sh_target_names(void);
 /* t's root filesystem as the backend's rootfs() says; NULL when none. */
 char *sh_target_rootfs(const char *spec, char **workdir);
+/* t's file path as the host sees it (the backend's host_path()); NULL
+ * when none. */
+char *sh_target_host_path(const char *spec, const char *path);
 /* Whether a word is a glob (then it may match none or many). */
 bool sh_target_is_glob(const char *word);
 

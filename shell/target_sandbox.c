@@ -89,10 +89,43 @@ static char *sandbox_rootfs(const struct sh_target *t, char **workdir)
 	return r;
 }
 
+/* Inside the sandbox, a --mount destination shows its source (the
+ * longest destination that holds path wins); anything else is in the
+ * rootfs. */
+static char *sandbox_host_path(const struct sh_target *t, const char *path)
+{
+	struct sbx_info info;
+	const struct sbx_mount *best = NULL;
+	size_t best_len = 0;
+	char *r = NULL;
+
+	if (sbx_inspect(t->name, &info, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < info.spec.nmounts; i++) {
+		const struct sbx_mount *m = &info.spec.mounts[i];
+		size_t len = strlen(m->dst);
+
+		while (len > 1 && m->dst[len - 1] == '/')
+			len--;
+		if (len < 2 || strncmp(path, m->dst, len) ||
+		    (path[len] && path[len] != '/') || len < best_len)
+			continue;
+		best = m;
+		best_len = len;
+	}
+	if (best)
+		r = xasprintf("%s%s", best->src, path + best_len);
+	else if (info.state == SBX_STATE_RUNNING && info.rootfs)
+		r = xasprintf("%s%s", info.rootfs, path);
+	sbx_info_release(&info);
+	return r;
+}
+
 const struct sh_backend sh_backend_sandbox = {
 	.name = "sandbox",
 	.resolve = sandbox_resolve,
 	.enter = sandbox_enter,
 	.names = sandbox_names,
 	.rootfs = sandbox_rootfs,
+	.host_path = sandbox_host_path,
 };

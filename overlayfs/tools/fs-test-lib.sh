@@ -32,13 +32,17 @@ fs_cleanup() {
 }
 trap fs_cleanup EXIT
 
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
+. "$CSHELL_SRC/tests/lib.sh"
 
-# can_fuse: whether FUSE mounts work here.
+# can_fuse: whether FUSE mounts work here.  A cshell-fs that is not built
+# is a broken build, not a limit of this machine: a failure (the caller's
+# skip line follows it).
 can_fuse() {
-	[ -x "$FS" ] && [ -c /dev/fuse ] && command -v fusermount3 >/dev/null
+	if [ ! -f "$FS" ] || [ ! -x "$FS" ]; then
+		fail "$(basename "$0" .sh)-build" "'$FS' is not built"
+		return 1
+	fi
+	[ -c /dev/fuse ] && command -v fusermount3 >/dev/null
 }
 
 # can_kovl: whether the kernel overlayfs can be mounted (root, module).

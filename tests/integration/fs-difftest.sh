@@ -15,7 +15,7 @@ forms=${FS_DIFF_FORMS:-"kernel oci"}
 tester=$CSHELL_BIN/ovl-difftest
 
 if ! can_fuse; then
-	skip "fs-difftest" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-difftest" "no FUSE here"; exit 0
 fi
 if ! can_kovl; then
 	skip "fs-difftest" "kernel overlayfs cannot be mounted here (needs root)"; exit 0

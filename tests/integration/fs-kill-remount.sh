@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
-	skip "fs-kill-remount" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-kill-remount" "no FUSE here"; exit 0
 fi
 PID=
 kill_daemon() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=; }

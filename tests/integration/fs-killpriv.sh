@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
-	skip "fs-killpriv" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-killpriv" "no FUSE here"; exit 0
 fi
 if ! can_kovl; then
 	skip "fs-killpriv" "kernel overlayfs unavailable for reference"; exit 0

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
-	skip "fs-posix" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-posix" "no FUSE here"; exit 0
 fi
 make_layers "$T"
 mkdir -p "$T/u" "$T/w" "$T/ku" "$T/kw"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
-	skip "fs-volatile" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-volatile" "no FUSE here"; exit 0
 fi
 if ! command -v strace >/dev/null; then
 	skip "fs-volatile" "strace missing"; exit 0

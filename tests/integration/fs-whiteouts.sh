@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../../overlayfs/tools/fs-test-lib.sh"
 
 if ! can_fuse; then
-	skip "fs-whiteouts" "no FUSE here (or cshell-fs not built)"; exit 0
+	skip "fs-whiteouts" "no FUSE here"; exit 0
 fi
 
 # tree DIR: a listing with types, sizes and contents to compare views.

@@ -75,6 +75,22 @@ out=$(csh "image ls --names")
 if [ "$out" = "$R/busybox:test" ]; then pass image-sandbox-image-listed; else
 	fail image-sandbox-image-listed "image ls --names: '$out'"; fi
 
+# ls and inspect name the image, not its layers' digests
+out=$(csh "sandbox ls")
+if grep -q "^$SB  *running  *[0-9]*  *ns  *$R/busybox:test\$" <<<"$out"; then
+	pass image-sandbox-ls-shows-image; else
+	fail image-sandbox-ls-shows-image "$(tr '\n' '|' <<<"$out")"; fi
+out=$(csh "sandbox inspect $SB")
+if grep -qx "image: *$R/busybox:test" <<<"$out"; then
+	pass image-sandbox-inspect-shows-image; else
+	fail image-sandbox-inspect-shows-image "$(grep -v env <<<"$out" | tr '\n' '|')"; fi
+
+# --read-only on an image without /proc, /dev, /sys, as docker runs it
+out=$(csh "sandbox run --read-only --image $R/busybox:test -- busybox sh -c 'cat /etc/hello; ls /proc/self/fd >/dev/null && echo proc'")
+if [ "$out" = "hello
+proc" ]; then pass image-sandbox-run-read-only; else
+	fail image-sandbox-run-read-only "got '$out': $(head -c 200 "$T/err")"; fi
+
 # run: ephemeral, with an explicit command
 out=$(csh "sandbox run --image $R/busybox:test -- busybox echo run-ok")
 if [ "$out" = run-ok ]; then pass image-sandbox-run; else

@@ -45,6 +45,9 @@ sbx_remove_bridge() {
 		while sbx_host_block_rule -D; do :; done
 	fi
 	[ "$SBX_HAD_BRIDGE" = 0 ] || return 0
+	# --net private switched forwarding on for the bridge it made
+	[ -n "$SBX_IP_FORWARD" ] &&
+		echo "$SBX_IP_FORWARD" >/proc/sys/net/ipv4/ip_forward 2>/dev/null
 	ip link del cshbr0 2>/dev/null
 	iptables -t nat -D POSTROUTING -s 10.89.0.0/16 ! -o cshbr0 \
 		-j MASQUERADE 2>/dev/null
@@ -93,6 +96,7 @@ sbx_setup() {
 # removes again when it was not there before
 SBX_HAD_BRIDGE=0
 ip link show cshbr0 >/dev/null 2>&1 && SBX_HAD_BRIDGE=1
+SBX_IP_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)
 SBX_HAD_HOST_BLOCK=1
 command -v iptables >/dev/null && ! sbx_host_block_rule -C && SBX_HAD_HOST_BLOCK=0
 
@@ -120,6 +124,18 @@ sbx_cleanup() {
 	done
 	rm -rf "$work"
 	sbx_remove_bridge
+}
+
+# sbx_cleanup after killing the inits of an unprivileged user's sandboxes,
+# whose state roots the rootless tests keep in $work/u
+sbx_rootless_cleanup() {
+	local st pid
+	for st in "$work"/u/rt/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		pid=$(sed -n 's/^init_pid=//p' "$st")
+		[ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -9 "$pid" 2>/dev/null
+	done
+	sbx_cleanup
 }
 
 # Executed directly: a small self test of the front end.

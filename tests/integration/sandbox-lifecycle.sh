@@ -258,7 +258,7 @@ cat >"$work/profile.json" <<'EOF'
 	]
 }
 EOF
-out=$(sbx run --read-only --seccomp "$work/profile.json" -- sh -c 'uname; /bin/pwd' 2>&1)
+out=$(sbx run --read-only --seccomp "$work/profile.json" -- sh -c 'uname; cd / && /bin/pwd' 2>&1)
 if grep -q "Operation not permitted" <<<"$out" && grep -qx / <<<"$out"; then
 	pass sandbox-seccomp-json
 else

@@ -8,18 +8,7 @@
 # usable by that user.
 
 . "$(dirname "$0")/sandbox-common.sh"
-# sandbox-common.sh's cleanup knows root's state dirs; the user's inits
-# are killed here first
-rootless_cleanup() {
-	local st pid
-	for st in "$work"/u/rt/sandboxes/*/state; do
-		[ -f "$st" ] || continue
-		pid=$(sed -n 's/^init_pid=//p' "$st")
-		[ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -9 "$pid" 2>/dev/null
-	done
-	sbx_cleanup
-}
-trap rootless_cleanup EXIT
+trap sbx_rootless_cleanup EXIT
 
 if ! sbx_setup; then
 	skip sandbox-rootless "$SBX_SKIP"

@@ -36,3 +36,15 @@ for f in $flags; do
 done
 [ -n "$flags" ] && [ -z "$bad" ] && pass advertised-sandbox-flags ||
 	fail advertised-sandbox-flags "offered but unknown:$bad"
+
+# every sandbox subcommand has its own --help (status 0, its usage)
+bad=
+for sub in create run exec ls inspect stop start logs diff rm commit; do
+	out=$("$csh" sandbox "$sub" --help 2>&1)
+	[ $? = 0 ] && [[ $out == "usage: sandbox $sub"* ]] || bad="$bad $sub"
+done
+[ -z "$bad" ] && pass advertised-sandbox-sub-help ||
+	fail advertised-sandbox-sub-help "no usage for:$bad"
+out=$("$csh" sandbox --help 2>&1)
+[[ $out == *"--image REF"* ]]
+check advertised-sandbox-help-image test $? = 0

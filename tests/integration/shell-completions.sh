@@ -7,7 +7,7 @@ set -u
 SRC=${CSHELL_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${CSHELL_BIN:-$SRC/build/bin}
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap 'CSHELL_RUNTIME_DIR=$T/rt CSHELL_DATA_DIR=$T/data "$BIN/cshell" sandbox rm -f compsb >/dev/null 2>&1; rm -rf "$T"' EXIT
 export CSHELL_CONFIG_DIR=$T/config CSHELL_DATA_DIR=$T/data CSHELL_RUNTIME_DIR=$T/run
 export PATH=$BIN:$PATH
 
@@ -45,5 +45,19 @@ if command -v fish >/dev/null; then
 	expect fish-subcommand "$out" image
 else
 	echo "SKIP: shell-completions/fish: fish is not installed"
+fi
+
+# live names come from `cshell sandbox ls --names`
+if [ "$(id -u)" = 0 ]; then
+	export CSHELL_RUNTIME_DIR=$T/rt CSHELL_DATA_DIR=$T/data CSHELL_CONFIG_DIR=$T/cfg
+	if cshell sandbox create compsb --read-only >/dev/null 2>&1; then
+		out=$(bash --norc -c "source '$SRC/completions/cshell.bash' && COMP_WORDS=(cshell sandbox stop comp) COMP_CWORD=3 && _cshell && printf '%s\n' \"\${COMPREPLY[@]}\"" 2>&1)
+		expect bash-sandbox-names "$out" compsb
+		cshell sandbox rm -f compsb >/dev/null 2>&1
+	else
+		fail bash-sandbox-names "cannot create a sandbox"
+	fi
+else
+	skip bash-sandbox-names "needs root to create a sandbox"
 fi
 exit 0

@@ -134,7 +134,8 @@ check fg-then-ctrl-c 'fg-st=130'
 
 # targets: a sandbox with a command that exists only inside it
 SBX=tabsb$$
-if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c 'printf \"#!/bin/sh\\necho inside\\n\" >/usr/bin/only-in-sbx && chmod +x /usr/bin/only-in-sbx'" >"$T/sbx.log" 2>&1; then
+mkdir -p "$T/proj" && touch "$T/proj/unique-src-file.c"
+if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX --mount $T/proj:/src && @$SBX sh -c 'printf \"#!/bin/sh\\necho inside\\n\" >/usr/bin/only-in-sbx && chmod +x /usr/bin/only-in-sbx'" >"$T/sbx.log" 2>&1; then
 	clear_screen
 	keys "@${SBX:0:4}" Tab
 	check tab-target "cs% @$SBX *\$"
@@ -142,6 +143,11 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 	check tab-command-in-target "cs% @$SBX only-in-sbx *\$"
 	keys Enter
 	check run-in-target '^inside$'
+	# below a --mount destination: the mount's source
+	clear_screen
+	keys "@$SBX cat /src/uniq" Tab
+	check tab-file-under-mount "cs% @$SBX cat /src/unique-src-file.c *\$"
+	keys C-u
 	clear_screen
 	keys 'only-in' Tab
 	sleep 0.3
@@ -161,10 +167,11 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 	check tab-command-after-enter "only-in-sbx *\$"
 	keys C-u
 	keys 'leave' Enter
-	# \w after enter: where the sandbox's commands run (its workdir here)
+	# \w after enter: where the sandbox's commands run (over the host
+	# root: the shell's own directory)
 	keys "PS1='\T\w% '" Enter
 	keys "enter $SBX" Enter
-	check prompt-shows-target-dir "^\[$SBX\] /% *\$"
+	check prompt-shows-target-dir "^\[$SBX\] $T/home% *\$"
 	keys 'leave' Enter
 	# job control reaches into the sandbox
 	clear_screen
@@ -177,6 +184,17 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX && @$SBX sh -c '
 	keys C-c
 	keys 'echo "target-fg-st=$?"' Enter
 	check fg-in-target-ctrl-c 'target-fg-st=130'
+	# `sandbox run` is a job like any command: ^Z, fg, ^C
+	clear_screen
+	keys "sandbox run --read-only -- sleep 60" Enter
+	sleep 1.5
+	keys C-z
+	check ctrl-z-run "Stopped[[:space:]]+sandbox run --read-only -- sleep 60"
+	keys 'fg' Enter
+	sleep 0.5
+	keys C-c
+	keys 'echo "run-fg-st=$?"' Enter
+	check fg-run-ctrl-c '^run-fg-st=130'
 else
 	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
 fi

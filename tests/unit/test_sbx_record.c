@@ -38,6 +38,9 @@ static void fill(struct sbx_info *info)
 	info->state = SBX_STATE_RUNNING;
 	info->init_pid = 4242;
 	info->init_start = 123456789012ULL;
+	info->fs_pid = 4243;
+	info->fs_start = 123456789013ULL;
+	info->spec.image = xstrdup("localhost:5000/busybox:1");
 	info->ns_flags = 0x7e020000;
 	info->caps = sbx_default_caps();
 	info->rootfs = xstrdup("/run/cshell/sandboxes/dev/rootfs");
@@ -79,6 +82,9 @@ static void test_roundtrip(void **state)
 	assert_int_equal(b.spec.read_only, 1);
 	assert_int_equal(b.init_pid, 4242);
 	assert_int_equal(b.init_start, 123456789012ULL);
+	assert_int_equal(b.fs_pid, 4243);
+	assert_int_equal(b.fs_start, 123456789013ULL);
+	assert_string_equal(b.spec.image, "localhost:5000/busybox:1");
 	assert_int_equal(b.ns_flags, 0x7e020000);
 	assert_int_equal(b.caps, sbx_default_caps());
 	assert_string_equal(b.cgroup_v1, a.cgroup_v1);

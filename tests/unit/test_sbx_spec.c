@@ -4,11 +4,13 @@
  * counts, users, mounts, capability names, network modes and sandbox
  * names, including the values each must refuse.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -99,6 +101,31 @@ static void test_mount(void **state)
 	assert_true(sbx_parse_mount(&spec, "/a:b", &err) < 0);
 	assert_non_null(strstr(err.msg, "absolute"));
 	assert_int_equal(spec.nmounts, 3);
+	cs_error_release(&err);
+	sbx_spec_release(&spec);
+}
+
+static void test_layer(void **state)
+{
+	struct sbx_spec spec;
+	struct cs_error err = CS_ERROR_INIT;
+	char cwd[PATH_MAX];
+	_cleanup_free_ char *want = NULL;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	want = xasprintf("%s/l1", cwd);
+	sbx_spec_init(&spec);
+	assert_int_equal(sbx_parse_layer(&spec, "/abs", &err), 0);
+	assert_int_equal(sbx_parse_layer(&spec, "l1", &err), 0);
+	assert_int_equal(sbx_parse_layer(&spec, "./l1", &err), 0);
+	assert_int_equal(sbx_parse_layer(&spec, ".", &err), 0);
+	assert_int_equal(spec.nlayers, 4);
+	assert_string_equal(spec.layers[0], "/abs");
+	assert_string_equal(spec.layers[1], want);
+	assert_string_equal(spec.layers[2], want);
+	assert_string_equal(spec.layers[3], cwd);
+	assert_true(sbx_parse_layer(&spec, "", &err) < 0);
 	cs_error_release(&err);
 	sbx_spec_release(&spec);
 }
@@ -210,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_mount),
+		cmocka_unit_test(test_layer),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_net_and_name),
 		cmocka_unit_test(test_pids),

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# monitor/ — eBPF monitoring of sandboxes: library in libcshell (+ the
+# kernel side monitor.bpf.c, built into a skeleton) and cshell-monitor, its
+# test driver (docs/build.md explains these variables; docs/monitor.md the
+# design).
+
+LIBCSHELL_SRCS += $(filter-out monitor/main.c %.bpf.c,$(wildcard monitor/*.c))
+LIBCSHELL_LDLIBS += -lbpf
+BPF_SRCS += monitor/monitor.bpf.c
+BPF_SKEL_USERS += monitor/load.c
+
+PROGRAMS += cshell-monitor
+cshell-monitor_SRCS := monitor/main.c
+
+UNIT_TESTS += test_mon_event
+test_mon_event_SRCS :=
+
+FUZZ_TARGETS += fuzz_mon_event
+fuzz_mon_event_SRCS :=
