@@ -670,6 +670,20 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
+/* NAME is a running VM (vm/) and no sandbox record has that name. */
+static bool is_vm(const char *name)
+{
+	struct sbx_info info;
+
+	if (!vm_exists(name))
+		return false;
+	if (sbx_inspect(name, &info, NULL) == 0) {
+		sbx_info_release(&info);
+		return false;
+	}
+	return true;
+}
+
 static int cmd_simple(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -678,12 +692,10 @@ static int cmd_simple(struct sh *sh, int argc, char **argv)
 	if (argc != 3 || argv[2][0] == '-')
 		return usage(sh, "%s: need one sandbox NAME", sub);
 	if (!strcmp(sub, "stop")) {
-		if (sbx_stop(argv[2], 5000, &err) < 0 && err.code == ENOENT &&
-		    vm_exists(argv[2])) {
-			cs_error_release(&err);
+		if (is_vm(argv[2])) {
 			if (vm_stop(argv[2], 10000, &err) < 0)
 				return fail(sh, &err);
-		} else if (err.msg) {
+		} else if (sbx_stop(argv[2], 5000, &err) < 0) {
 			return fail(sh, &err);
 		}
 	} else if (!strcmp(sub, "start")) {
@@ -736,19 +748,14 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 		return usage(sh, "rm: missing sandbox NAME%s", "");
 	for (; i < argc; i++) {
 		/* a VM keeps no state once stopped: rm stops it */
-		if (sbx_rm(argv[i], force, &err) < 0 && err.code == ENOENT &&
-		    vm_exists(argv[i])) {
-			cs_error_release(&err);
-			if (!force) {
-				sh_err(sh,
-				       "sandbox: VM '%s' is running "
-				       "(stop it, or rm -f)",
-				       argv[i]);
-				status = 1;
-			} else if (vm_stop(argv[i], 10000, &err) < 0) {
+		if (!is_vm(argv[i])) {
+			if (sbx_rm(argv[i], force, &err) < 0)
 				status = fail(sh, &err);
-			}
-		} else if (err.msg) {
+		} else if (!force) {
+			sh_err(sh, "sandbox: VM '%s' is running (stop it, or rm -f)",
+			       argv[i]);
+			status = 1;
+		} else if (vm_stop(argv[i], 10000, &err) < 0) {
 			status = fail(sh, &err);
 		}
 	}

@@ -259,7 +259,14 @@ else
 fi
 
 sup=$(cat "$CSHELL_RUNTIME_DIR/vm/main/supervisor.pid")
-if timeout 20 "$vm" stop main; then
+out=$(timeout 20 "$csh" -c 'sandbox rm main' 2>&1)
+if [[ $out == *"is running"* ]] && timeout 10 "$vm" ping main >/dev/null; then
+	pass vm-shell-rm-running
+else
+	fail vm-shell-rm-running "printed '$out', or the VM went down"
+fi
+# stopped through the shell: sandbox rm -f
+if timeout 20 "$csh" -c 'sandbox rm -f main'; then
 	if kill -0 "$qpid" 2>/dev/null || kill -0 "$sup" 2>/dev/null; then
 		fail vm-stop "qemu or the supervisor still runs"
 	elif [ -e "$CSHELL_RUNTIME_DIR/vm/main" ] || [ -e "$CSHELL_DATA_DIR/vm/main" ]; then
@@ -335,7 +342,7 @@ elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/share:/
 	--timeout 60 >"$work/vfs.log" 2>&1; then
 	out=$(timeout 30 "$vm" exec vfs sh -c 'grep -c " virtiofs " /proc/mounts; echo v >/share/v; uname -r')
 	fsd=$(pgrep -f "fs-cshroot.sock" | wc -l)
-	timeout 20 "$vm" stop vfs
+	timeout 20 "$csh" -c 'sandbox stop vfs'
 	sleep 0.5
 	if [[ $out != "2"$'\n'6.1.* ]]; then
 		fail vm-virtiofs "printed '$out'"
