@@ -14,6 +14,7 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "vm/vm.h"
 
 #define OPTIONS_TEXT                                                           \
 	"options: --image REF  --insecure (pull REF over plain http)\n"       \
@@ -24,11 +25,17 @@
 	"         --cap-add CAP  --cap-drop CAP\n"                             \
 	"         --seccomp default|unconfined|FILE  --read-only\n"
 
+#define KERNEL_TEXT                                                            \
+	"         --kernel VERSION|PATH|DEB  a VM with that kernel (--image,\n" \
+	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"   \
+	"         --memory and --read-only apply)\n"
+
 /* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
 static const struct {
 	const char *name, *text;
 } sub_usage[] = {
-	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT },
+	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT
+		    KERNEL_TEXT },
 	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
 	{ "ls", "usage: sandbox ls [--json|--names]\n" },
@@ -52,7 +59,7 @@ static const char usage_text[] =
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR\n"
 	"       sandbox stats [NAME...] [--json]\n"
-	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT;
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -305,6 +312,67 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/* --kernel: a VM (vm/).  Booting needs libarchive and libcrypto, so like
+ * images it runs in a helper program, cshell-vm, which takes the same
+ * options (and names the ones a VM does not support).  --image is
+ * resolved here, as for a sandbox, and handed over as its layers, Env and
+ * WorkingDir. */
+static int create_vm(struct sh *sh, int argc, char **argv)
+{
+	char **v;
+	struct sbx_spec img;
+	struct sbx_info info;
+	int n = 0, r = 0;
+
+	if (sbx_inspect(argv[2], &info, NULL) == 0) {
+		sbx_info_release(&info);
+		sh_err(sh, "sandbox: sandbox '%s' already exists", argv[2]);
+		return 1;
+	}
+	sbx_spec_init(&img);
+	struct image_opt image = { 0 };
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--image") && i + 1 < argc)
+			image.ref = argv[++i];
+		else if (!strncmp(argv[i], "--image=", 8))
+			image.ref = argv[i] + 8;
+		else if (!strcmp(argv[i], "--insecure"))
+			image.insecure = 1;
+	}
+	if (image.ref)
+		r = apply_image(sh, &image, &img, NULL);
+	v = arena_alloc(sh->stack, (argc + 6 + 2 * (img.nenv + img.nlayers)) *
+					   sizeof(char *));
+	v[n++] = sh_helper_path(sh, "cshell-vm");
+	v[n++] = "boot";
+	v[n++] = argv[2];
+	/* the image's Env and WorkingDir first: later options win */
+	for (size_t i = 0; !r && i < img.nenv; i++) {
+		v[n++] = "--env";
+		v[n++] = img.env[i];
+	}
+	if (!r && img.workdir) {
+		v[n++] = "--workdir";
+		v[n++] = img.workdir;
+	}
+	for (int i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "--image"))
+			i++;
+		else if (strncmp(argv[i], "--image=", 8) &&
+			 strcmp(argv[i], "--insecure"))
+			v[n++] = argv[i];
+	/* its layers below any --layer */
+	for (size_t i = 0; !r && i < img.nlayers; i++) {
+		v[n++] = "--layer";
+		v[n++] = img.layers[i];
+	}
+	v[n] = NULL;
+	if (!r)
+		r = sh_exec_external_wait(sh, v);
+	sbx_spec_release(&img);
+	return r;
+}
+
 static int cmd_create(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
@@ -313,6 +381,13 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 
 	if (argc < 3 || argv[2][0] == '-')
 		return usage(sh, "create: missing sandbox NAME%s", "");
+	for (i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--vm"))
+			return create_vm(sh, argc, argv);
+	if (vm_exists(argv[2])) {
+		sh_err(sh, "sandbox: a VM '%s' already exists", argv[2]);
+		return 1;
+	}
 	sbx_spec_init(&spec);
 	spec.name = xstrdup(argv[2]);
 	i = 3;
@@ -516,6 +591,23 @@ static void print_table(const struct sbx_info *list, size_t n)
 				list[i].spec.name, list[i].spec.name);
 }
 
+/* VMs (vm/) keep their own state, not a sandbox record: listed after
+ * the sandboxes with their kernel release. */
+static void print_vms(void)
+{
+	char **vms = vm_names();
+
+	for (char **p = vms; *p; p++) {
+		char *rel = vm_exists(*p) ? vm_guest_release(*p, NULL) : NULL;
+
+		printf("%s  %s  -  vm  kernel %s\n", *p,
+		       rel ? "running" : "dead", rel ? rel : "?");
+		free(rel);
+		free(*p);
+	}
+	free(vms);
+}
+
 static int cmd_ls(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -534,8 +626,15 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
 	if (names) {
+		char **vms = vm_names();
+
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", list[i].spec.name);
+		for (char **p = vms; *p; p++) {
+			printf("%s\n", *p);
+			free(*p);
+		}
+		free(vms);
 	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
@@ -550,6 +649,7 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 		cs_buf_release(&b);
 	} else {
 		print_table(list, n);
+		print_vms();
 	}
 	sbx_info_list_free(list, n);
 	return 0;
@@ -617,6 +717,20 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
+/* NAME is a running VM (vm/) and no sandbox record has that name. */
+static bool is_vm(const char *name)
+{
+	struct sbx_info info;
+
+	if (!vm_exists(name))
+		return false;
+	if (sbx_inspect(name, &info, NULL) == 0) {
+		sbx_info_release(&info);
+		return false;
+	}
+	return true;
+}
+
 static int cmd_simple(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -625,8 +739,12 @@ static int cmd_simple(struct sh *sh, int argc, char **argv)
 	if (argc != 3 || argv[2][0] == '-')
 		return usage(sh, "%s: need one sandbox NAME", sub);
 	if (!strcmp(sub, "stop")) {
-		if (sbx_stop(argv[2], 5000, &err) < 0)
+		if (is_vm(argv[2])) {
+			if (vm_stop(argv[2], 10000, &err) < 0)
+				return fail(sh, &err);
+		} else if (sbx_stop(argv[2], 5000, &err) < 0) {
 			return fail(sh, &err);
+		}
 	} else if (!strcmp(sub, "start")) {
 		if (sbx_start(argv[2], &err) < 0)
 			return fail(sh, &err);
@@ -675,9 +793,19 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 	}
 	if (i >= argc)
 		return usage(sh, "rm: missing sandbox NAME%s", "");
-	for (; i < argc; i++)
-		if (sbx_rm(argv[i], force, &err) < 0)
+	for (; i < argc; i++) {
+		/* a VM keeps no state once stopped: rm stops it */
+		if (!is_vm(argv[i])) {
+			if (sbx_rm(argv[i], force, &err) < 0)
+				status = fail(sh, &err);
+		} else if (!force) {
+			sh_err(sh, "sandbox: VM '%s' is running (stop it, or rm -f)",
+			       argv[i]);
+			status = 1;
+		} else if (vm_stop(argv[i], 10000, &err) < 0) {
 			status = fail(sh, &err);
+		}
+	}
 	return status;
 }
 

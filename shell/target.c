@@ -11,10 +11,11 @@
 #include "shell/target_i.h"
 
 /* Resolution order (docs/design.md §4): "host" first, so no sandbox can
- * take the name; then local sandboxes. */
+ * take the name; then local sandboxes, local VMs, SSH hosts. */
 static const struct sh_backend *const backends[] = {
 	&sh_backend_host,
 	&sh_backend_sandbox,
+	&sh_backend_vm,
 	&sh_backend_ssh,
 };
 

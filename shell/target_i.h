@@ -74,6 +74,7 @@ struct sh_backend {
 /* The backends (their own files). */
 extern const struct sh_backend sh_backend_host;
 extern const struct sh_backend sh_backend_sandbox;
+extern const struct sh_backend sh_backend_vm;
 extern const struct sh_backend sh_backend_ssh;
 
 /* Adds a target (name copied, handle owned) to out. */

@@ -1,0 +1,359 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/integration/vm-basic.sh — the VM backend through its driver
+# build/bin/cshell-vm: bad input fails in one sentence leaving nothing
+# behind; Debian's 6.1 kernel (from its .deb, never installed) boots under
+# whatever accelerator is usable (TCG here); one booted VM then serves
+# every exec case (uname, statuses, signals, stdin/stdout flow control,
+# concurrent execs, tty, cwd/env); a hung guest fails a ping, stop powers
+# off, a kernel that cannot boot in time fails with the console's tail,
+# and a killed QEMU is noticed.
+#
+# The .deb comes from apt's cache (`apt-get install --download-only`, as
+# root, when missing); the kernel cache (decompressed vmlinux + modules)
+# is kept across runs in ${CSHELL_TEST_CACHE:-/var/tmp/cshell-test-cache}
+# so only the first run pays the unpacking.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${CSHELL_BIN:-$repo/build/bin}
+case $bin in /*) ;; *) bin=$repo/$bin ;; esac
+vm=$bin/cshell-vm
+csh=$bin/cshell
+. "$repo/tests/lib.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cshell-vm.XXXXXX") || exit 1
+export CSHELL_RUNTIME_DIR=$work/rt CSHELL_DATA_DIR=$work/data
+export CSHELL_CONFIG_DIR=$work/cfg
+export CSHELL_AGENT=$bin/cshell-agent
+
+# Kills what a VM of ours left running, by the pids it recorded.
+kill_vm() {
+	local d=$CSHELL_RUNTIME_DIR/vm/$1 f pid
+	for f in qemu.pid supervisor.pid; do
+		pid=$(cat "$d/$f" 2>/dev/null) || continue
+		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	done
+}
+cleanup() {
+	local n
+	for n in main dead bad late vfs; do
+		[ -d "$CSHELL_RUNTIME_DIR/vm/$n" ] || continue
+		timeout 15 "$vm" stop "$n" --timeout 3000 >/dev/null 2>&1
+		kill_vm "$n"
+	done
+	[ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null
+	for m in "$CSHELL_RUNTIME_DIR"/vm/*/rootfs; do
+		mountpoint -q "$m" 2>/dev/null && umount -l "$m"
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip vm-basic "needs root (9p passthrough, the layered root; the rootless path is not covered yet)"
+	exit 0
+fi
+if ! [ -x "$vm" ] || ! [ -x "$bin/cshell-agent" ]; then
+	fail vm-build "cshell-vm or cshell-agent is not built"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- input
+
+run_fail() { # NAME EXPECTED-SUBSTRING VMNAME ARGS... : fails, one line, no state
+	local name=$1 want=$2 vname=$3 out rc
+	shift 3
+	out=$(timeout 60 "$vm" boot "$vname" "$@" 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
+		fail "$name" "booted: $out"
+	elif [[ $out != *"$want"* ]]; then
+		fail "$name" "message '$out' lacks '$want'"
+	elif [ "$(printf '%s\n' "$out" | wc -l)" != 1 ]; then
+		fail "$name" "not one line: $out"
+	elif [ -e "$CSHELL_RUNTIME_DIR/vm/$vname" ]; then
+		fail "$name" "left $CSHELL_RUNTIME_DIR/vm/$vname behind"
+	else
+		pass "$name"
+	fi
+}
+
+a=$("$vm" accel)
+case $a in
+kvm:* | tcg:*) pass "vm-accel ($a)" ;;
+*) fail vm-accel "printed '$a'" ;;
+esac
+
+run_fail vm-not-a-kernel "not a Linux kernel" bad --kernel /etc/passwd
+run_fail vm-unknown-version "no installed kernel matches" bad --kernel 9.9.9
+run_fail vm-missing-kernel-file "cannot read kernel" bad --kernel /nonexistent/vmlinuz
+mkdir -p "$work/fakedeb/pkg/DEBIAN" "$work/fakedeb/pkg/usr/share/doc/x"
+printf 'Package: fake-kernel\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: no kernel\n' \
+	>"$work/fakedeb/pkg/DEBIAN/control"
+echo x >"$work/fakedeb/pkg/usr/share/doc/x/README"
+if dpkg-deb -Zxz --build "$work/fakedeb/pkg" "$work/fakedeb/fake.deb" >/dev/null 2>&1; then
+	run_fail vm-deb-without-kernel "holds no kernel" bad --kernel "$work/fakedeb/fake.deb"
+else
+	skip vm-deb-without-kernel "dpkg-deb cannot build a package"
+fi
+
+# ---------------------------------------------------------------- kernel
+
+deb=$(ls /var/cache/apt/archives/linux-image-6.1*-amd64_*.deb 2>/dev/null | sort -V | tail -1)
+if [ -z "$deb" ] && [ "$(id -u)" = 0 ]; then
+	timeout 300 apt-get install -y -qq --download-only --no-install-recommends \
+		linux-image-amd64 >/dev/null 2>&1
+	deb=$(ls /var/cache/apt/archives/linux-image-6.1*-amd64_*.deb 2>/dev/null | sort -V | tail -1)
+fi
+if [ -z "$deb" ]; then
+	skip vm-boot "no linux-image-6.1 .deb in apt's cache and none downloadable"
+	exit 0
+fi
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip vm-boot "qemu-system-x86_64 is not installed (qemu-system-x86)"
+	exit 0
+fi
+CSHELL_QEMU=/nonexistent/qemu run_fail vm-missing-qemu "qemu-system-x86_64 not found" bad --kernel "$deb"
+
+cache=${CSHELL_TEST_CACHE:-/var/tmp/cshell-test-cache}/vm-kernels
+mkdir -p "$cache" "$CSHELL_DATA_DIR/vm" && ln -s "$cache" "$CSHELL_DATA_DIR/vm/kernels"
+
+out=$(timeout 300 "$vm" kernel "$deb" 2>&1)
+if [[ $out == *release=6.1.* ]] && [ -f "$(sed -n 's/^vmlinux=//p' <<<"$out")" ]; then
+	pass vm-kernel-from-deb
+else
+	fail vm-kernel-from-deb "$out"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- one VM
+
+# a writable layered root: a layer of our own over the host root, and a
+# --mount
+mkdir -p "$work/layer/etc" "$work/share"
+echo top >"$work/layer/etc/cshell-layer-test"
+out=$(timeout 90 "$vm" boot main --kernel "$deb" --layer "$work/layer" --layer / \
+	--mount "$work/share:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1)
+rc=$?
+if [ $rc != 0 ]; then
+	fail vm-boot "$out"
+	exit 0
+fi
+pass "vm-boot ($out)"
+
+x() { timeout 30 "$vm" exec main "$@"; }
+
+out=$(x uname -r)
+[[ $out == 6.1.* ]] && pass "vm-uname ($out)" || fail vm-uname "printed '$out'"
+
+x sh -c 'exit 7'
+rc=$?
+[ $rc = 7 ] && pass vm-exit-status || fail vm-exit-status "status $rc, not 7"
+
+x sh -c 'kill -TERM $$'
+rc=$?
+[ $rc = 143 ] && pass vm-signal-status || fail vm-signal-status "status $rc, not 143"
+
+x /nonexistent/cmd 2>"$work/err"
+rc=$?
+if [ $rc = 127 ] && grep -q "No such file" "$work/err"; then
+	pass vm-not-found
+else
+	fail vm-not-found "status $rc: $(cat "$work/err")"
+fi
+
+out=$(seq 100000 | x wc -l)
+[ "$out" = 100000 ] && pass vm-stdin-flow || fail vm-stdin-flow "wc printed '$out'"
+
+out=$(x seq 200000 | md5sum)
+[ "$out" = "$(seq 200000 | md5sum)" ] && pass vm-stdout-flow || fail vm-stdout-flow "output differs"
+
+out=$(x seq 50000 | x wc -l)
+[ "$out" = 50000 ] && pass vm-concurrent-execs || fail vm-concurrent-execs "printed '$out'"
+
+out=$(x sh -c 'echo out; echo err >&2' 2>"$work/err")
+if [ "$out" = out ] && [ "$(cat "$work/err")" = err ]; then
+	pass vm-stderr
+else
+	fail vm-stderr "stdout '$out' stderr '$(cat "$work/err")'"
+fi
+
+out=$(FOO=bar x -C /tmp sh -c 'echo $PWD $FOO $CSHELL_VM_TEST $(hostname)')
+[ "$out" = "/tmp bar 1 main" ] && pass vm-cwd-env || fail vm-cwd-env "printed '$out'"
+
+out=$(x sh -c 'cat /etc/cshell-layer-test; echo w >/etc/cshell-vm-written; cat /etc/cshell-vm-written')
+if [ "$out" = "$(printf 'top\nw')" ] && ! [ -e /etc/cshell-vm-written ] &&
+	[ -f "$CSHELL_DATA_DIR/vm/main/upper/etc/cshell-vm-written" ]; then
+	pass vm-layered-root
+else
+	fail vm-layered-root "printed '$out', or the write reached the host or missed the upper layer"
+fi
+
+out=$(cd "$work/share" && x sh -c 'pwd; echo m >f')
+if [ "$out" = /share ] && [ "$(cat "$work/share/f" 2>/dev/null)" = m ]; then
+	pass vm-mount-cwd
+else
+	fail vm-mount-cwd "pwd '$out', host file '$(cat "$work/share/f" 2>/dev/null)'"
+fi
+
+out=$(x sh -c "ls -A '$CSHELL_RUNTIME_DIR' '$CSHELL_DATA_DIR' | grep -v :; true")
+[ -z "$out" ] && pass vm-state-hidden || fail vm-state-hidden "the guest sees '$out'"
+
+out=$(x -t tty </dev/null)
+[[ $out == /dev/pts/* ]] && pass vm-tty || fail vm-tty "printed '$out'"
+
+out=$(x head -c 5 /dev/zero </dev/null | wc -c)
+[ "$out" = 5 ] && pass vm-stdin-eof || fail vm-stdin-eof "printed '$out'"
+
+"$vm" exec main sleep 30 &
+bgpid=$!
+sleep 1
+kill -INT $bgpid
+for _ in $(seq 50); do kill -0 $bgpid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $bgpid 2>/dev/null; then
+	fail vm-signal-forward "sleep still running 5 s after SIGINT"
+	kill -9 $bgpid
+	wait $bgpid 2>/dev/null
+else
+	wait $bgpid
+	rc=$?
+	[ $rc = 130 ] && pass vm-signal-forward || fail vm-signal-forward "status $rc, not 130"
+fi
+bgpid=
+
+# `@ true` round trip, for the note
+t1=$(date +%s%N)
+for _ in 1 2 3 4 5; do x true; done
+echo "    exec round trip: $(((($(date +%s%N) - t1) / 5) / 1000000)) ms"
+
+# the shell: `@main` goes through the vm target backend
+if [ -x "$csh" ]; then
+	out=$(timeout 30 "$csh" -c '@main uname -r; @main sh -c "exit 3"; echo st=$?; seq 5 | @main wc -l; @main seq 3 | tac' 2>&1)
+	exp=$(printf '%s\nst=3\n5\n3\n2\n1' "$(x uname -r)")
+	[ "$out" = "$exp" ] && pass vm-shell-route || fail vm-shell-route "printed '$out'"
+	out=$(timeout 30 "$csh" -c '@ma* hostname' 2>&1)
+	[ "$out" = main ] && pass vm-shell-glob || fail vm-shell-glob "printed '$out'"
+	out=$(timeout 30 "$csh" -c 'sandbox create main' 2>&1)
+	[[ $out == *"already exists"* ]] && pass vm-shell-name-taken ||
+		fail vm-shell-name-taken "printed '$out'"
+else
+	skip vm-shell-route "cshell is not built"
+fi
+
+# a hung guest: QEMU stopped, the agent cannot answer
+qpid=$(cat "$CSHELL_RUNTIME_DIR/vm/main/qemu.pid")
+if timeout 10 "$vm" ping main >/dev/null; then
+	kill -STOP "$qpid"
+	s=$(date +%s)
+	if timeout 20 "$vm" ping main >/dev/null 2>&1; then
+		fail vm-hung-ping "a stopped guest answered"
+	elif [ $(($(date +%s) - s)) -gt 10 ]; then
+		fail vm-hung-ping "took more than 10 s to notice"
+	else
+		pass vm-hung-ping
+	fi
+	kill -CONT "$qpid"
+else
+	fail vm-hung-ping "a running guest does not answer"
+fi
+
+sup=$(cat "$CSHELL_RUNTIME_DIR/vm/main/supervisor.pid")
+out=$(timeout 20 "$csh" -c 'sandbox rm main' 2>&1)
+if [[ $out == *"is running"* ]] && timeout 10 "$vm" ping main >/dev/null; then
+	pass vm-shell-rm-running
+else
+	fail vm-shell-rm-running "printed '$out', or the VM went down"
+fi
+# stopped through the shell: sandbox rm -f
+if timeout 20 "$csh" -c 'sandbox rm -f main'; then
+	if kill -0 "$qpid" 2>/dev/null || kill -0 "$sup" 2>/dev/null; then
+		fail vm-stop "qemu or the supervisor still runs"
+	elif [ -e "$CSHELL_RUNTIME_DIR/vm/main" ] || [ -e "$CSHELL_DATA_DIR/vm/main" ]; then
+		fail vm-stop "state left in $CSHELL_RUNTIME_DIR/vm/main or the data root"
+	elif grep -q "$CSHELL_RUNTIME_DIR" /proc/mounts; then
+		fail vm-stop "the layered root is still mounted"
+	else
+		pass vm-stop
+	fi
+else
+	fail vm-stop "stop failed"
+fi
+
+# ---------------------------------------------------------------- failures
+
+s=$(date +%s)
+out=$(timeout 30 "$vm" boot late --kernel "$deb" --ro --timeout 1 2>&1)
+rc=$?
+el=$(($(date +%s) - s))
+if [ $rc = 0 ]; then
+	fail vm-boot-timeout "booted within 1 s"
+elif [[ $out != *"did not boot within 1 s; console:"* ]]; then
+	fail vm-boot-timeout "message: $out"
+elif [ $el -gt 6 ]; then
+	fail vm-boot-timeout "took $el s"
+elif [ -e "$CSHELL_RUNTIME_DIR/vm/late" ] || pgrep -f "$CSHELL_RUNTIME_DIR/vm/late" >/dev/null; then
+	fail vm-boot-timeout "left state or processes behind"
+else
+	pass vm-boot-timeout
+fi
+
+# a kernel that panics (no init): QEMU's exit is reported with the console
+out=$(CSHELL_VM_CMDLINE=rdinit=/nonexistent timeout 60 "$vm" boot bad --kernel "$deb" --ro --timeout 45 2>&1)
+rc=$?
+if [ $rc != 0 ] && [[ $out == *"exited while booting"* ]] && [[ $out == *console:* ]]; then
+	pass vm-boot-panic
+else
+	fail vm-boot-panic "status $rc: $out"
+fi
+
+# booted through the shell's `sandbox create --kernel`
+if timeout 90 "$csh" -c "sandbox create dead --kernel '$deb' --read-only" >/dev/null 2>&1; then
+	"$vm" exec dead sleep 30 >/dev/null 2>&1 &
+	bgpid=$!
+	sleep 0.5
+	kill -9 "$(cat "$CSHELL_RUNTIME_DIR/vm/dead/qemu.pid")"
+	for _ in $(seq 50); do kill -0 $bgpid 2>/dev/null || break; sleep 0.1; done
+	wait $bgpid
+	rc=$?
+	bgpid=
+	for _ in $(seq 50); do [ -e "$CSHELL_RUNTIME_DIR/vm/dead" ] || break; sleep 0.1; done
+	out=$(timeout 10 "$vm" exec dead true 2>&1)
+	sh_out=$(timeout 10 "$csh" -c '@dead true' 2>&1)
+	if [ $rc != 255 ]; then
+		fail vm-qemu-killed "the running exec ended with $rc, not 255"
+	elif [ -e "$CSHELL_RUNTIME_DIR/vm/dead" ]; then
+		fail vm-qemu-killed "state left behind"
+	elif [[ $out != *"not running"* ]]; then
+		fail vm-qemu-killed "a new exec said '$out'"
+	elif [[ $sh_out != *"unknown target"* ]]; then
+		fail vm-qemu-killed "the shell said '$sh_out'"
+	else
+		pass vm-qemu-killed
+	fi
+else
+	fail vm-qemu-killed "sandbox create --kernel did not boot a VM"
+fi
+
+# virtiofs for the writable shares, when QEMU's virtiofsd is there
+if ! [ -x /usr/lib/qemu/virtiofsd ]; then
+	skip vm-virtiofs "no /usr/lib/qemu/virtiofsd"
+elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/share:/share" \
+	--timeout 60 >"$work/vfs.log" 2>&1; then
+	out=$(timeout 30 "$vm" exec vfs sh -c 'grep -c " virtiofs " /proc/mounts; echo v >/share/v; uname -r')
+	fsd=$(pgrep -f "fs-cshroot.sock" | wc -l)
+	timeout 20 "$csh" -c 'sandbox stop vfs'
+	sleep 0.5
+	if [[ $out != "2"$'\n'6.1.* ]]; then
+		fail vm-virtiofs "printed '$out'"
+	elif [ "$(cat "$work/share/v" 2>/dev/null)" != v ]; then
+		fail vm-virtiofs "a write to the virtiofs --mount did not reach the host"
+	elif [ "$fsd" = 0 ] || pgrep -f "$CSHELL_RUNTIME_DIR/vm/vfs" >/dev/null; then
+		fail vm-virtiofs "virtiofsd not running while booted, or left after stop"
+	else
+		pass vm-virtiofs
+	fi
+else
+	fail vm-virtiofs "boot failed: $(cat "$work/vfs.log")"
+fi
+exit 0

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * test_vm_proto.c — unit tests of the VM agent protocol: frames split at
+ * any byte boundary, an EXEC round-trips, malformed headers and bodies are
+ * refused, and the cpio writer pads as newc wants.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vm/vm_i.h"
+
+static void test_frame_split(void **state)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_hdr h;
+	const uint8_t *p;
+	size_t used;
+
+	(void)state;
+	vm_frame_put(&b, VM_MSG_DATA, VM_STDOUT, 7, "hello", 5);
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(vm_frame_parse((uint8_t *)b.buf, n, &h, &p,
+						&used, NULL),
+				 0);
+	assert_int_equal(
+		vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used, NULL),
+		1);
+	assert_int_equal(h.type, VM_MSG_DATA);
+	assert_int_equal(h.stream, VM_STDOUT);
+	assert_int_equal(h.id, 7);
+	assert_int_equal(h.len, 5);
+	assert_int_equal(used, VM_HDR_LEN + 5);
+	assert_memory_equal(p, "hello", 5);
+	cs_buf_release(&b);
+}
+
+static void test_frame_bad(void **state)
+{
+	uint8_t big[VM_HDR_LEN] = { 0xff, 0xff, 0xff, 0x7f, VM_MSG_DATA };
+	uint8_t type[VM_HDR_LEN] = { 0, 0, 0, 0, 99 };
+	uint8_t stream[VM_HDR_LEN] = { 0, 0, 0, 0, VM_MSG_DATA, 3 };
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_hdr h;
+	const uint8_t *p;
+	size_t used;
+
+	(void)state;
+	assert_true(vm_frame_parse(big, sizeof(big), &h, &p, &used, &err) < 0);
+	assert_non_null(strstr(err.msg, "exceeds"));
+	cs_error_release(&err);
+	assert_true(vm_frame_parse(type, sizeof(type), &h, &p, &used, NULL) <
+		    0);
+	assert_true(vm_frame_parse(stream, sizeof(stream), &h, &p, &used,
+				   NULL) < 0);
+}
+
+static void test_exec_roundtrip(void **state)
+{
+	char *argv[] = { "sh", "-c", "echo a", NULL };
+	char *env[] = { "A=1", "PATH=/bin", NULL };
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_exec_msg m;
+
+	(void)state;
+	vm_exec_encode(&b, VM_EXEC_TTY, 24, 80, "/src", argv, env);
+	assert_int_equal(vm_exec_decode((uint8_t *)b.buf, b.len, &m, NULL), 0);
+	assert_int_equal(m.flags, VM_EXEC_TTY);
+	assert_int_equal(m.rows, 24);
+	assert_int_equal(m.cols, 80);
+	assert_string_equal(m.cwd, "/src");
+	assert_int_equal(m.argc, 3);
+	assert_string_equal(m.argv[2], "echo a");
+	assert_null(m.argv[3]);
+	assert_int_equal(m.envc, 2);
+	assert_string_equal(m.env[1], "PATH=/bin");
+	assert_null(m.env[2]);
+	vm_exec_msg_release(&m);
+	/* every truncation is refused, never read past */
+	for (size_t n = 0; n < b.len; n++) {
+		uint8_t *copy = malloc(n ? n : 1);
+
+		memcpy(copy, b.buf, n);
+		assert_true(vm_exec_decode(copy, n, &m, NULL) < 0);
+		free(copy);
+	}
+	cs_buf_release(&b);
+}
+
+static void test_exec_bad(void **state)
+{
+	char *empty[] = { "", NULL };
+	char *none[] = { NULL };
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_exec_msg m;
+
+	(void)state;
+	vm_exec_encode(&b, 0, 0, 0, "", empty, NULL);
+	assert_true(vm_exec_decode((uint8_t *)b.buf, b.len, &m, NULL) < 0);
+	cs_buf_reset(&b);
+	vm_exec_encode(&b, 0, 0, 0, "", none, NULL);
+	assert_true(vm_exec_decode((uint8_t *)b.buf, b.len, &m, NULL) < 0);
+	cs_buf_reset(&b);
+	/* a string with a NUL inside */
+	vm_exec_encode(&b, 0, 0, 0, "ab", (char *[]){ "x", NULL }, NULL);
+	b.buf[13] = 0;
+	assert_true(vm_exec_decode((uint8_t *)b.buf, b.len, &m, NULL) < 0);
+	cs_buf_release(&b);
+}
+
+static void test_u32_str(void **state)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_hdr h;
+	const uint8_t *p;
+	size_t used;
+	uint32_t v;
+	char *s;
+
+	(void)state;
+	vm_u32_str_frame(&b, VM_MSG_HELLO, 0, 1, "6.1.0");
+	assert_int_equal(
+		vm_frame_parse((uint8_t *)b.buf, b.len, &h, &p, &used, NULL),
+		1);
+	assert_int_equal(vm_u32_str_decode(p, h.len, &v, &s, NULL), 0);
+	assert_int_equal(v, 1);
+	assert_string_equal(s, "6.1.0");
+	free(s);
+	assert_true(vm_u32_str_decode(p, h.len - 1, &v, &s, NULL) < 0);
+	cs_buf_release(&b);
+}
+
+static void test_cpio(void **state)
+{
+	char path[] = "/tmp/test_vm_cpio.XXXXXX";
+	int fd = mkstemp(path);
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_cpio c;
+
+	(void)state;
+	assert_true(fd >= 0);
+	vm_cpio_init(&c, fd);
+	vm_cpio_dir(&c, "dev", 0755);
+	vm_cpio_file(&c, "init", 0755, "abc", 3);
+	assert_int_equal(vm_cpio_finish(&c), 0);
+	close(fd);
+	assert_int_equal(cs_read_file(path, &b, 0, NULL), 0);
+	unlink(path);
+	assert_int_equal(b.len % 4, 0);
+	assert_memory_equal(b.buf, "070701", 6);
+	assert_non_null(memmem(b.buf, b.len, "init\0", 5));
+	assert_non_null(memmem(b.buf, b.len, "TRAILER!!!", 10));
+	cs_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame_split),
+		cmocka_unit_test(test_frame_bad),
+		cmocka_unit_test(test_exec_roundtrip),
+		cmocka_unit_test(test_exec_bad),
+		cmocka_unit_test(test_u32_str),
+		cmocka_unit_test(test_cpio),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * agent.c — cshell-agent, the guest's /init (static: it starts from the
+ * initramfs, before any root with a C library is mounted).
+ *
+ * It mounts /proc /sys /dev, loads the modules /cshell.conf lists (the
+ * host put them in dependency order), mounts the shared root (9p or
+ * virtiofs) and the --mounts, moves into the root, and then serves the
+ * host over the virtio-serial port "cshell.agent": EXECs with pipes or a
+ * pty, their streams under per-stream windows, signals, window sizes,
+ * exits, pings and power-off (docs/vm.md).  Being pid 1 it also reaps
+ * every orphan, and it must never exit: the kernel would panic.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+#include "vm/vm_i.h"
+
+extern char **environ;
+
+struct exec {
+	uint32_t id;
+	pid_t pid;
+	int tty;
+	int in;	    /* stdin pipe / pty master (not owned when tty) */
+	int out[3]; /* [1] stdout, [2] stderr (pty master in [1]) */
+	uint32_t credit[3];
+	struct cs_buf inq; /* stdin bytes not yet written */
+	int in_eof;	   /* close in once inq drained */
+	int exited, status;
+	struct exec *next;
+};
+
+static struct vm_conn port = { .fd = -1 };
+static struct exec *execs;
+static char **conf_env;
+static size_t conf_nenv;
+static char *conf_workdir = "/";
+static int port_hup;
+
+static void say(const char *fmt, ...) CS_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	n = snprintf(line, sizeof(line), "cshell-agent: ");
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	if (write(2, line, strlen(line)) < 0) {
+		/* nowhere else to say it */
+	}
+}
+
+/* pid 1 must not return: on a fatal setup error, say it on the console
+ * and power off so the host's boot fails with the console tail. */
+static void die(const char *what)
+{
+	say("fatal: %s: %s", what, strerror(errno));
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+static void mnt(const char *src, const char *dst, const char *type,
+		unsigned long flags, const char *data)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, data) < 0 && errno != EBUSY)
+		say("mount %s on %s: %s", type, dst, strerror(errno));
+}
+
+static void mkdir_p(const char *path)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+}
+
+static void load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		say("module %s: %s", path, strerror(errno));
+		return;
+	}
+	if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
+		/* a kernel that enforces signatures: the signed original */
+		char *signed_path = xasprintf("%s.signed", path);
+		int sfd = open(signed_path, O_RDONLY | O_CLOEXEC);
+
+		if (sfd < 0 || (syscall(SYS_finit_module, sfd, "", 0) < 0 &&
+				errno != EEXIST))
+			say("load %s: %s", path, strerror(errno));
+		if (sfd >= 0)
+			close(sfd);
+		free(signed_path);
+	}
+	close(fd);
+}
+
+/* Mounts a shared directory, retrying while its device is still being
+ * probed (the transport registers its tags asynchronously). */
+/* Mounts a shared directory, retrying while its device is still being
+ * probed (the transport registers its tags asynchronously).  The root
+ * is the VM's own (nobody else writes it): cached loosely, which saves
+ * a round trip through 9p for every lookup; a --mount is a live host
+ * directory the user edits there too: mmap caching only. */
+static int mount_share(const char *fs, const char *tag, const char *dst, int ro,
+		       int own)
+{
+	unsigned long fl = ro ? MS_RDONLY : 0;
+	const char *opts = NULL;
+
+	if (!strcmp(fs, "9p"))
+		opts = own ? "trans=virtio,version=9p2000.L,msize=262144,"
+			     "cache=loose" :
+			     "trans=virtio,version=9p2000.L,msize=262144,"
+			     "cache=mmap";
+	else
+		fs = "virtiofs";
+	for (int i = 0; i < 200; i++) {
+		if (mount(tag, dst, fs, fl, opts) == 0)
+			return 0;
+		if (errno != ENOENT && errno != ENODEV && errno != EINVAL)
+			break;
+		usleep(10000);
+	}
+	say("mount %s %s on %s: %s", fs, tag, dst, strerror(errno));
+	return -1;
+}
+
+static void setup(void)
+{
+	char line[4096], root_fs[16] = "9p", root_tag[256] = "cshroot";
+	struct cs_buf mounts = CS_BUF_INIT, hide = CS_BUF_INIT;
+	int root_ro = 0;
+	FILE *f;
+
+	mnt("proc", "/proc", "proc", 0, NULL);
+	mnt("sysfs", "/sys", "sysfs", 0, NULL);
+	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+
+	f = fopen("/cshell.conf", "re");
+	if (!f)
+		die("/cshell.conf");
+	while (fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, '=');
+
+		line[strcspn(line, "\n")] = 0;
+		if (!v)
+			continue;
+		*v++ = 0;
+		if (!strcmp(line, "module"))
+			load_module(v);
+		else if (!strcmp(line, "root_fs"))
+			snprintf(root_fs, sizeof(root_fs), "%s", v);
+		else if (!strcmp(line, "root_tag"))
+			snprintf(root_tag, sizeof(root_tag), "%s", v);
+		else if (!strcmp(line, "root_ro"))
+			root_ro = atoi(v);
+		else if (!strcmp(line, "mount")) /* tag \t dst \t ro \t fs */
+			cs_buf_addf(&mounts, "%s\n", v);
+		else if (!strcmp(line, "hide"))
+			cs_buf_addf(&hide, "%s\n", v);
+		else if (!strcmp(line, "hostname"))
+			sethostname(v, strlen(v));
+		else if (!strcmp(line, "workdir"))
+			conf_workdir = xstrdup(v);
+		else if (!strcmp(line, "env")) {
+			conf_env = xrealloc(conf_env,
+					    (conf_nenv + 2) * sizeof(char *));
+			conf_env[conf_nenv++] = xstrdup(v);
+			conf_env[conf_nenv] = NULL;
+		}
+	}
+	fclose(f);
+
+	if (mount_share(root_fs, root_tag, "/newroot", root_ro, 1) < 0)
+		die("cannot mount the root");
+	for (char *l = mounts.buf, *nl; *l; l = nl + 1) {
+		char *dst, *ro, *fs, path[4096];
+
+		nl = strchr(l, '\n');
+		*nl = 0;
+		dst = strchr(l, '\t');
+		ro = dst ? strchr(dst + 1, '\t') : NULL;
+		fs = ro ? strchr(ro + 1, '\t') : NULL;
+		if (!fs)
+			continue;
+		*dst++ = 0;
+		*ro++ = 0;
+		*fs++ = 0;
+		snprintf(path, sizeof(path), "/newroot%s", dst);
+		mkdir_p(path);
+		mount_share(fs, l, path, atoi(ro), 0);
+	}
+	cs_buf_release(&mounts);
+
+	/* the classic switch_root: the initramfs cannot be pivoted away */
+	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0)
+		die("switch root");
+	mnt("proc", "/proc", "proc", 0, NULL);
+	mnt("sysfs", "/sys", "sysfs", 0, NULL);
+	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mnt("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666,mode=0620");
+	mnt("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
+	if (root_ro) {
+		/* a read-only root still needs somewhere to write */
+		mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+		mnt("tmpfs", "/run", "tmpfs", 0, "mode=0755");
+	}
+	/* after /tmp and /run: a state root may lie below them */
+	for (char *l = hide.buf, *nl; *l; l = nl + 1) {
+		struct stat st;
+
+		nl = strchr(l, '\n');
+		*nl = 0;
+		if (stat(l, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    mount("tmpfs", l, "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=0,mode=0755") < 0)
+			say("hide %s: %s", l, strerror(errno));
+	}
+	cs_buf_release(&hide);
+}
+
+/* The port's device: /dev/vportNpM whose sysfs name is cshell.agent. */
+static int open_port(void)
+{
+	for (int i = 0; i < 500; i++) {
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char p[512], name[64] = "";
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p),
+				 "/sys/class/virtio-ports/%s/name", e->d_name);
+			f = fopen(p, "re");
+			if (!f)
+				continue;
+			if (!fgets(name, sizeof(name), f))
+				name[0] = 0;
+			fclose(f);
+			name[strcspn(name, "\n")] = 0;
+			if (strcmp(name, "cshell.agent"))
+				continue;
+			snprintf(p, sizeof(p), "/dev/%s", e->d_name);
+			closedir(d);
+			return open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		}
+		if (d)
+			closedir(d);
+		usleep(10000);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static void send_frame(uint8_t type, uint8_t stream, uint32_t id, const void *p,
+		       size_t n)
+{
+	vm_frame_put(&port.out, type, stream, id, p, n);
+}
+
+static void send_u32s(uint8_t type, uint32_t id, uint32_t a, uint32_t b,
+		      int two)
+{
+	struct cs_buf m = CS_BUF_INIT;
+
+	vm_put_u32(&m, a);
+	if (two)
+		vm_put_u32(&m, b);
+	send_frame(type, 0, id, m.buf, m.len);
+	cs_buf_release(&m);
+}
+
+static struct exec *find_exec(uint32_t id)
+{
+	for (struct exec *e = execs; e; e = e->next)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+static int find_exec_ptr(const struct exec *x)
+{
+	for (struct exec *e = execs; e; e = e->next)
+		if (e == x)
+			return 1;
+	return 0;
+}
+
+static char **make_env(const struct vm_exec_msg *m)
+{
+	size_t n = 0, cap = m->envc + conf_nenv + 4;
+	char **env = xcalloc(cap, sizeof(char *));
+	static char *defaults[] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
+		"/bin",
+		"HOME=/root", NULL
+	};
+
+	for (size_t i = 0; i < m->envc; i++)
+		env[n++] = m->env[i];
+	if (!m->envc)
+		for (char **d = defaults; *d; d++)
+			env[n++] = *d;
+	/* the VM's own --env wins over the caller's, as in a sandbox */
+	for (size_t i = 0; i < conf_nenv; i++) {
+		size_t kl = strcspn(conf_env[i], "=") + 1;
+
+		for (size_t j = 0; j < n; j++)
+			if (!strncmp(env[j], conf_env[i], kl)) {
+				env[j] = env[--n];
+				break;
+			}
+		env[n++] = conf_env[i];
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static void child(const struct vm_exec_msg *m, int fds[3], const char *pts,
+		  int errpipe)
+{
+	sigset_t all;
+	int e;
+
+	setsid();
+	if (pts) {
+		int t = open(pts, O_RDWR);
+
+		if (t < 0)
+			goto fail;
+		ioctl(t, TIOCSCTTY, 0);
+		if (m->rows && m->cols) {
+			struct winsize ws = { .ws_row = m->rows,
+					      .ws_col = m->cols };
+			ioctl(t, TIOCSWINSZ, &ws);
+		}
+		dup2(t, 0);
+		dup2(t, 1);
+		dup2(t, 2);
+		if (t > 2)
+			close(t);
+	} else {
+		for (int i = 0; i < 3; i++)
+			dup2(fds[i], i);
+	}
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (chdir(m->cwd[0] ? m->cwd : conf_workdir) < 0 && chdir("/") < 0)
+		goto fail;
+	environ = make_env(m);
+	execvp(m->argv[0], m->argv);
+fail:
+	e = errno;
+	if (write(errpipe, &e, sizeof(e)) < 0) {
+		/* the parent then sees an exit without a start */
+	}
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static void start_exec(uint32_t id, const uint8_t *p, size_t len)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_exec_msg m;
+	int fds[3] = { -1, -1, -1 }, mine[3] = { -1, -1, -1 }, ep[2], ce = 0;
+	char *pts = NULL;
+	struct exec *e;
+	pid_t pid;
+
+	if (!id || find_exec(id)) {
+		vm_u32_str_frame(&port.out, VM_MSG_ERROR, id, EEXIST,
+				 "exec id in use");
+		return;
+	}
+	if (vm_exec_decode(p, len, &m, &err) < 0) {
+		vm_u32_str_frame(&port.out, VM_MSG_ERROR, id, EPROTO, err.msg);
+		cs_error_release(&err);
+		return;
+	}
+	if (m.flags & VM_EXEC_TTY) {
+		mine[0] = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (mine[0] < 0 || grantpt(mine[0]) < 0 ||
+		    unlockpt(mine[0]) < 0 || !(pts = ptsname(mine[0])))
+			goto sys_fail;
+		pts = xstrdup(pts);
+		mine[1] = mine[0];
+	} else {
+		int pp[2];
+
+		for (int i = 0; i < 3; i++) {
+			if (pipe2(pp, O_CLOEXEC) < 0)
+				goto sys_fail;
+			fds[i] = i ? pp[1] : pp[0];
+			mine[i] = i ? pp[0] : pp[1];
+		}
+	}
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		goto sys_fail;
+	pid = fork();
+	if (pid == 0)
+		child(&m, fds, pts, ep[1]);
+	close(ep[1]);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (pid < 0) {
+		close(ep[0]);
+		goto sys_fail;
+	}
+	/* the exec status pipe closes on a successful exec */
+	if (read(ep[0], &ce, sizeof(ce)) != sizeof(ce))
+		ce = 0;
+	close(ep[0]);
+	free(pts);
+
+	e = xcalloc(1, sizeof(*e));
+	e->id = id;
+	e->pid = pid;
+	e->tty = !!(m.flags & VM_EXEC_TTY);
+	e->in = mine[0];
+	e->out[1] = mine[1];
+	e->out[2] = e->tty ? -1 : mine[2];
+	e->credit[1] = e->credit[2] = VM_WINDOW;
+	cs_buf_init(&e->inq, 0);
+	for (int i = 0; i < 3; i++)
+		if (mine[i] >= 0)
+			fcntl(mine[i], F_SETFL,
+			      fcntl(mine[i], F_GETFL) | O_NONBLOCK);
+	e->next = execs;
+	execs = e;
+	if (ce)
+		vm_u32_str_frame(&port.out, VM_MSG_ERROR, id, (uint32_t)ce,
+				 strerror(ce));
+	else
+		send_u32s(VM_MSG_STARTED, id, (uint32_t)pid, 0, 0);
+	vm_exec_msg_release(&m);
+	return;
+sys_fail:
+	ce = errno;
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		if (mine[i] >= 0 && (i == 0 || mine[i] != mine[0]))
+			close(mine[i]);
+	}
+	free(pts);
+	vm_u32_str_frame(&port.out, VM_MSG_ERROR, id, (uint32_t)ce,
+			 strerror(ce));
+	vm_exec_msg_release(&m);
+}
+
+static void close_in(struct exec *e)
+{
+	if (e->in >= 0 && !e->tty)
+		close(e->in);
+	e->in = -1;
+}
+
+static void flush_stdin(struct exec *e)
+{
+	ssize_t n;
+
+	if (e->in < 0) {
+		cs_buf_reset(&e->inq);
+		return;
+	}
+	if (e->inq.len) {
+		n = write(e->in, e->inq.buf, e->inq.len);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			/* the command closed its stdin: drop what comes */
+			close_in(e);
+			cs_buf_reset(&e->inq);
+			return;
+		}
+		if (n > 0) {
+			memmove(e->inq.buf, e->inq.buf + n, e->inq.len - n);
+			cs_buf_truncate(&e->inq, e->inq.len - (size_t)n);
+			send_u32s(VM_MSG_WINDOW, e->id, (uint32_t)n, 0, 0);
+			/* the stream of the window is stdin (0) */
+		}
+	}
+	if (!e->inq.len && e->in_eof) {
+		if (e->tty)
+			(void)!write(e->in, "\004", 1);
+		close_in(e);
+	}
+}
+
+static void free_exec(struct exec *e)
+{
+	struct exec **pp;
+
+	for (pp = &execs; *pp != e; pp = &(*pp)->next)
+		;
+	*pp = e->next;
+	close_in(e);
+	for (int i = 1; i < 3; i++)
+		if (e->out[i] >= 0)
+			close(e->out[i]);
+	cs_buf_release(&e->inq);
+	free(e);
+}
+
+/* EXIT once the command ended and its output is all sent. */
+static void maybe_finish(struct exec *e)
+{
+	if (!e->exited || e->out[1] >= 0 || e->out[2] >= 0)
+		return;
+	if (WIFSIGNALED(e->status))
+		send_u32s(VM_MSG_EXIT, e->id, 1, (uint32_t)WTERMSIG(e->status),
+			  1);
+	else
+		send_u32s(VM_MSG_EXIT, e->id, 0,
+			  (uint32_t)WEXITSTATUS(e->status), 1);
+	free_exec(e);
+}
+
+static void read_out(struct exec *e, int s)
+{
+	char buf[VM_CHUNK];
+	size_t want = e->credit[s] < sizeof(buf) ? e->credit[s] : sizeof(buf);
+	ssize_t n = read(e->out[s], buf, want);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) { /* EOF, or EIO on a pty whose slave is gone */
+		send_frame(VM_MSG_DATA, (uint8_t)s, e->id, NULL, 0);
+		if (e->tty)
+			e->in = -1; /* the master is closed just below */
+		close(e->out[s]);
+		e->out[s] = -1;
+		maybe_finish(e);
+		return;
+	}
+	e->credit[s] -= (uint32_t)n;
+	send_frame(VM_MSG_DATA, (uint8_t)s, e->id, buf, (size_t)n);
+}
+
+static void reap(void)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (struct exec *e = execs; e; e = e->next)
+			if (e->pid == pid) {
+				e->exited = 1;
+				e->status = st;
+				maybe_finish(e);
+				break;
+			}
+}
+
+static void poweroff(void)
+{
+	kill(-1, SIGTERM);
+	usleep(100000);
+	kill(-1, SIGKILL);
+	sync();
+	/* with reboot=t and QEMU's -no-reboot this ends QEMU at once,
+	 * also on machines without ACPI power-off */
+	reboot(RB_AUTOBOOT);
+}
+
+static void handle(const struct vm_hdr *h, const uint8_t *p)
+{
+	struct exec *e = h->id ? find_exec(h->id) : NULL;
+	struct utsname u;
+
+	switch (h->type) {
+	case VM_MSG_HELLO:
+		uname(&u);
+		vm_u32_str_frame(&port.out, VM_MSG_HELLO, 0, VM_PROTO_VERSION,
+				 u.release);
+		break;
+	case VM_MSG_PING:
+		send_frame(VM_MSG_PONG, 0, h->id, p, h->len);
+		break;
+	case VM_MSG_EXEC:
+		start_exec(h->id, p, h->len);
+		break;
+	case VM_MSG_DATA:
+		if (!e || h->stream != VM_STDIN || e->in < 0 || e->in_eof)
+			break;
+		if (!h->len)
+			e->in_eof = 1;
+		else if (e->inq.len + h->len <= 2 * VM_WINDOW)
+			cs_buf_add(&e->inq, p, h->len);
+		flush_stdin(e);
+		break;
+	case VM_MSG_WINDOW:
+		if (e && h->len == 4 && h->stream != VM_STDIN) {
+			uint64_t c =
+				(uint64_t)e->credit[h->stream] + vm_get_u32(p);
+
+			e->credit[h->stream] = c > 16 * VM_WINDOW ?
+						       16 * VM_WINDOW :
+						       (uint32_t)c;
+		}
+		break;
+	case VM_MSG_SIGNAL:
+		if (e && h->len == 4 && !e->exited) {
+			int sig = (int)vm_get_u32(p);
+
+			if (sig > 0 && sig < NSIG && kill(-e->pid, sig) < 0)
+				kill(e->pid, sig);
+		}
+		break;
+	case VM_MSG_WINSIZE:
+		if (e && e->tty && h->len == 4 && e->out[1] >= 0) {
+			struct winsize ws = {
+				.ws_row = (unsigned short)(p[0] | p[1] << 8),
+				.ws_col = (unsigned short)(p[2] | p[3] << 8),
+			};
+			ioctl(e->out[1], TIOCSWINSZ, &ws);
+		}
+		break;
+	case VM_MSG_POWEROFF:
+		poweroff();
+		break;
+	default:
+		break;
+	}
+}
+
+static void serve(void)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	sigset_t mask;
+	int sfd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (;;) {
+		struct pollfd pf[2 + 3 * 64];
+		struct exec *who[2 + 3 * 64];
+		int what[2 + 3 * 64], n = 0;
+		struct vm_hdr h;
+		const uint8_t *p;
+		int r;
+
+		pf[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		who[n++] = NULL;
+		pf[n] = (struct pollfd){
+			.fd = port_hup ? -1 : port.fd,
+			.events =
+				POLLIN | (vm_conn_pending(&port) ? POLLOUT : 0)
+		};
+		who[n++] = NULL;
+		for (struct exec *e = execs;
+		     e && n + 3 <= (int)CS_ARRAY_SIZE(pf); e = e->next) {
+			if (e->in >= 0 && e->inq.len && !e->tty) {
+				pf[n] = (struct pollfd){ .fd = e->in,
+							 .events = POLLOUT };
+				who[n] = e;
+				what[n++] = 0;
+			}
+			for (int s = 1; s < 3; s++)
+				if (e->out[s] >= 0 && e->credit[s]) {
+					pf[n] = (struct pollfd){
+						.fd = e->out[s],
+						.events =
+							POLLIN |
+							(e->tty && e->inq.len ?
+								 POLLOUT :
+								 0)
+					};
+					who[n] = e;
+					what[n++] = s;
+				}
+		}
+		if (poll(pf, (nfds_t)n, port_hup ? 200 : -1) < 0)
+			continue;
+		if (pf[0].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) > 0)
+				;
+			reap();
+		}
+		port_hup = 0;
+		if (pf[1].revents & POLLIN) {
+			r = (int)vm_conn_fill(&port);
+			while (r > 0 &&
+			       (r = vm_conn_next(&port, &h, &p, &err)) == 1)
+				handle(&h, p);
+			if (r < 0 && r != -EAGAIN) {
+				/* a garbled stream cannot be resynced: drop
+				 * what we have and wait for the next hello */
+				say("%s", err.msg ? err.msg : "port error");
+				cs_error_release(&err);
+				cs_buf_reset(&port.in);
+				port.in_used = 0;
+			}
+		} else if (pf[1].revents & POLLHUP) {
+			port_hup = 1; /* host not connected: poll slowly */
+		}
+		for (int i = 2; i < n; i++) {
+			struct exec *e = who[i];
+
+			if (!pf[i].revents || !find_exec_ptr(e))
+				continue;
+			if (what[i] == 0 || (pf[i].revents & POLLOUT))
+				flush_stdin(e);
+			if (what[i] && e->out[what[i]] == pf[i].fd &&
+			    (pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				read_out(e, what[i]);
+		}
+		if (vm_conn_flush(&port) < 0)
+			port_hup = 1;
+	}
+}
+
+int main(void)
+{
+	cs_log_set_prog("cshell-agent");
+	if (getpid() != 1) {
+		say("runs as the init of a cshell VM only");
+		return 2;
+	}
+	setup();
+	port.fd = open_port();
+	if (port.fd < 0)
+		die("no virtio port named cshell.agent");
+	vm_conn_init(&port, port.fd);
+	serve();
+	return 0;
+}

@@ -1,0 +1,1141 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * boot.c — bringing a VM up and keeping watch over it.
+ *
+ * vm_boot() resolves the kernel, writes the initramfs and forks (twice, so
+ * it is nobody's child) a supervisor.  The supervisor starts QEMU
+ * (`-M microvm`, virtio-mmio devices, the root and --mounts shared over
+ * 9p, the agent's virtio-serial port as a Unix socket it connects to),
+ * waits for the agent's HELLO within the boot timeout, tells vm_boot()
+ * "ok" or why not (quoting the console's tail), and then serves clients on
+ * ctl.sock: their exec channels are multiplexed over the one port (QEMU's
+ * socket takes one connection at a time), agent pings notice a hung
+ * guest, and QEMU's exit ends everything and removes the runtime state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "sandbox/sandbox.h"
+#include "vm/vm_i.h"
+
+#define PING_EVERY_MS 5000
+/* A guest busy under TCG may take its time; a dead one never answers. */
+#define PING_TIMEOUT_MS 20000
+#define POWEROFF_GRACE_MS 5000
+
+void vm_config_init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus = 1;
+	cfg->memory = 512ull << 20;
+	cfg->boot_timeout = 30;
+}
+
+void vm_config_release(struct vm_config *cfg)
+{
+	free(cfg->name);
+	free(cfg->kernel);
+	free(cfg->root);
+	for (size_t i = 0; i < cfg->nlayers; i++)
+		free(cfg->layers[i]);
+	free(cfg->layers);
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		free(cfg->mounts[i].src);
+		free(cfg->mounts[i].dst);
+	}
+	free(cfg->mounts);
+	for (size_t i = 0; i < cfg->nenv; i++)
+		free(cfg->env[i]);
+	free(cfg->env);
+	free(cfg->workdir);
+	free(cfg->hostname);
+	free(cfg->qemu);
+	vm_config_init(cfg);
+}
+
+void vm_config_add_mount(struct vm_config *cfg, const char *src,
+			 const char *dst, int ro)
+{
+	cfg->mounts = xrealloc(cfg->mounts,
+			       (cfg->nmounts + 1) * sizeof(*cfg->mounts));
+	cfg->mounts[cfg->nmounts].src = xstrdup(src);
+	cfg->mounts[cfg->nmounts].dst = xstrdup(dst);
+	cfg->mounts[cfg->nmounts++].ro = ro;
+}
+
+void vm_config_add_layer(struct vm_config *cfg, const char *dir)
+{
+	cfg->layers =
+		xrealloc(cfg->layers, (cfg->nlayers + 2) * sizeof(char *));
+	cfg->layers[cfg->nlayers++] = xstrdup(dir);
+	cfg->layers[cfg->nlayers] = NULL;
+}
+
+void vm_config_add_env(struct vm_config *cfg, const char *kv)
+{
+	cfg->env = xrealloc(cfg->env, (cfg->nenv + 2) * sizeof(char *));
+	cfg->env[cfg->nenv++] = xstrdup(kv);
+	cfg->env[cfg->nenv] = NULL;
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int cpu_has_virt(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	int yes = 0;
+
+	if (cs_read_file("/proc/cpuinfo", &b, 8 << 20, NULL) == 0)
+		for (char *l = b.buf; l && *l; l = strchr(l, '\n'), l += !!l)
+			if (!strncmp(l, "flags", 5)) {
+				char *e = strchr(l, '\n');
+
+				if (e)
+					*e = 0;
+				yes = strstr(l, " vmx") || strstr(l, " svm");
+				break;
+			}
+	cs_buf_release(&b);
+	return yes;
+}
+
+enum vm_accel vm_accel_detect(char **reason)
+{
+	const char *env = getenv("CSHELL_VM_ACCEL");
+	int fd, vm;
+
+	if (reason)
+		*reason = NULL;
+	if (env && (!strcmp(env, "tcg") || !strcmp(env, "kvm"))) {
+		if (reason)
+			*reason = xasprintf("CSHELL_VM_ACCEL=%s", env);
+		return !strcmp(env, "kvm") ? VM_ACCEL_KVM : VM_ACCEL_TCG;
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (reason)
+			*reason = xasprintf("/dev/kvm: %s", strerror(errno));
+		return VM_ACCEL_TCG;
+	}
+	if (!cpu_has_virt()) {
+		close(fd);
+		if (reason)
+			*reason = xstrdup("/dev/kvm exists but the CPU shows "
+					  "no vmx/svm (a nested or "
+					  "paravirtual KVM a stock kernel "
+					  "does not boot on)");
+		return VM_ACCEL_TCG;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION ||
+	    (vm = ioctl(fd, KVM_CREATE_VM, 0)) < 0) {
+		close(fd);
+		if (reason)
+			*reason = xstrdup("/dev/kvm cannot create a VM");
+		return VM_ACCEL_TCG;
+	}
+	close(vm);
+	close(fd);
+	if (reason)
+		*reason = xstrdup("/dev/kvm usable");
+	return VM_ACCEL_KVM;
+}
+
+static unsigned long tsc_khz(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	unsigned long khz = 2000000;
+	char *p;
+
+	if (cs_read_file("/proc/cpuinfo", &b, 8 << 20, NULL) == 0 &&
+	    (p = strstr(b.buf, "cpu MHz")) && (p = strchr(p, ':')))
+		khz = (unsigned long)(strtod(p + 1, NULL) * 1000);
+	cs_buf_release(&b);
+	return khz ? khz : 2000000;
+}
+
+static char *find_qemu(const struct vm_config *cfg)
+{
+	const char *q = cfg->qemu ? cfg->qemu : getenv("CSHELL_QEMU");
+
+	if (q && *q)
+		return strchr(q, '/') ? (access(q, X_OK) ? NULL : xstrdup(q)) :
+					NULL;
+	for (const char *path = getenv("PATH") ? getenv("PATH") :
+						 "/usr/bin:/bin";
+	     *path;) {
+		size_t l = strcspn(path, ":");
+		char *p = xasprintf("%.*s/qemu-system-x86_64", (int)l, path);
+
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+		path += l;
+		path += *path == ':';
+	}
+	return NULL;
+}
+
+/* The last lines of a log, indented, for an error message. */
+static char *log_tail(const char *path, int lines)
+{
+	struct cs_buf b = CS_BUF_INIT, out = CS_BUF_INIT;
+	char *p;
+	int n = 0;
+
+	if (cs_read_file(path, &b, 0, NULL) < 0 || !b.len) {
+		cs_buf_release(&b);
+		return xstrdup("  (empty)");
+	}
+	while (b.len && b.buf[b.len - 1] == '\n')
+		b.buf[--b.len] = 0;
+	for (p = b.buf + b.len; p > b.buf && n < lines; p--)
+		if (p[-1] == '\n' && ++n == lines)
+			break;
+	for (char *l = p; *l;) {
+		size_t k = strcspn(l, "\n");
+
+		cs_buf_addf(&out, "  %.*s\n", (int)k, l);
+		l += k;
+		l += *l == '\n';
+	}
+	if (out.len)
+		out.buf[--out.len] = 0;
+	cs_buf_release(&b);
+	return cs_buf_detach(&out, NULL);
+}
+
+static void add(char ***argv, size_t *n, char *s)
+{
+	*argv = xrealloc(*argv, (*n + 2) * sizeof(char *));
+	(*argv)[(*n)++] = s;
+	(*argv)[*n] = NULL;
+}
+
+/* One shared directory: virtiofs (its virtiofsd listening on
+ * <dir>/fs-<tag>.sock) when writable and asked for, else 9p. */
+static void share(char ***a, size_t *n, const struct vm_config *cfg,
+		  const char *tag, const char *path, int ro, const char *dir,
+		  const char *sec)
+{
+	if (cfg->virtiofs && !ro) {
+		add(a, n, xstrdup("-chardev"));
+		add(a, n,
+		    xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag, dir,
+			      tag));
+		add(a, n, xstrdup("-device"));
+		add(a, n,
+		    xasprintf("vhost-user-fs-device,chardev=fs%s,tag=%s", tag,
+			      tag));
+		return;
+	}
+	add(a, n, xstrdup("-fsdev"));
+	add(a, n,
+	    xasprintf("local,id=%s,path=%s,security_model=%s,"
+		      "multidevs=remap%s",
+		      tag, path, sec, ro ? ",readonly=on" : ""));
+	add(a, n, xstrdup("-device"));
+	add(a, n,
+	    xasprintf("virtio-9p-device,fsdev=%s,mount_tag=%s", tag, tag));
+}
+
+/* $CSHELL_VIRTIOFSD, else QEMU's own (Debian 12: qemu-system-common);
+ * NULL when there is none. */
+static char *find_virtiofsd(void)
+{
+	const char *env = getenv("CSHELL_VIRTIOFSD");
+	static const char *const paths[] = { "/usr/lib/qemu/virtiofsd",
+					     "/usr/libexec/virtiofsd" };
+
+	if (env && *env)
+		return access(env, X_OK) ? NULL : xstrdup(env);
+	for (size_t i = 0; i < CS_ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return xstrdup(paths[i]);
+	return NULL;
+}
+
+/* Starts a virtiofsd per writable share and waits for their sockets.
+ * They die with us (PR_SET_PDEATHSIG).  0 or -1. */
+static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
+			   pid_t *pids, size_t *npids)
+{
+	_cleanup_free_ char *prog = find_virtiofsd();
+	long end = now_ms() + 5000;
+
+	for (size_t i = 0; i <= cfg->nmounts; i++) {
+		const char *src = i ? cfg->mounts[i - 1].src : cfg->root;
+		int ro = i ? cfg->mounts[i - 1].ro : cfg->root_ro;
+		char *tag = i ? xasprintf("m%zu", i - 1) : xstrdup("cshroot");
+		char *sock = xasprintf("%s/fs-%s.sock", dir, tag);
+		char *srcopt = xasprintf("source=%s", src);
+		pid_t pid;
+
+		free(tag);
+		if (ro) {
+			free(sock);
+			free(srcopt);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			char *log = xasprintf("%s/qemu.log", dir);
+			int fd = open(log,
+				      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+				      0644);
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (fd >= 0) {
+				dup2(fd, 1);
+				dup2(fd, 2);
+			}
+			/* the root is the VM's own: cached; a --mount is
+			 * edited on the host too */
+			execl(prog, prog, xasprintf("--socket-path=%s", sock),
+			      "-o", srcopt, "-o",
+			      i ? "cache=auto" : "cache=always", (char *)NULL);
+			_exit(127);
+		}
+		free(srcopt);
+		if (pid < 0) {
+			free(sock);
+			return -1;
+		}
+		pids[(*npids)++] = pid;
+		while (access(sock, F_OK) < 0 && now_ms() < end &&
+		       waitpid(pid, NULL, WNOHANG) == 0)
+			usleep(10000);
+		if (access(sock, F_OK) < 0) {
+			free(sock);
+			return -1;
+		}
+		free(sock);
+	}
+	return 0;
+}
+
+static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
+			const struct vm_kernel *k, const char *dir,
+			enum vm_accel accel)
+{
+	char **a = NULL;
+	size_t n = 0;
+	const char *sec = geteuid() == 0 ? "passthrough" : "none";
+	char *tsc;
+
+	add(&a, &n, xstrdup(qemu));
+	add(&a, &n, xstrdup("-M"));
+	/* vhost-user-fs needs the guest's memory shareable with virtiofsd */
+	add(&a, &n,
+	    xstrdup(cfg->virtiofs ?
+			    "microvm,x-option-roms=off,memory-backend=mem" :
+			    "microvm,x-option-roms=off"));
+	/* modern virtio-mmio (QEMU's default is the legacy v1 interface,
+	 * which vhost-user devices refuse) */
+	add(&a, &n, xstrdup("-global"));
+	add(&a, &n, xstrdup("virtio-mmio.force-legacy=off"));
+	if (cfg->virtiofs) {
+		add(&a, &n, xstrdup("-object"));
+		add(&a, &n,
+		    xasprintf("memory-backend-memfd,id=mem,size=%llum,"
+			      "share=on",
+			      (unsigned long long)(cfg->memory >> 20)));
+	}
+	add(&a, &n, xstrdup("-accel"));
+	add(&a, &n, xstrdup(accel == VM_ACCEL_KVM ? "kvm" : "tcg"));
+	add(&a, &n, xstrdup("-cpu"));
+	add(&a, &n, xstrdup(accel == VM_ACCEL_KVM ? "host" : "max"));
+	add(&a, &n, xstrdup("-smp"));
+	add(&a, &n, xasprintf("%u", cfg->cpus ? cfg->cpus : 1));
+	add(&a, &n, xstrdup("-m"));
+	add(&a, &n,
+	    xasprintf("%llum", (unsigned long long)(cfg->memory >> 20)));
+	add(&a, &n, xstrdup("-nodefaults"));
+	add(&a, &n, xstrdup("-no-user-config"));
+	add(&a, &n, xstrdup("-no-reboot"));
+	add(&a, &n, xstrdup("-nographic"));
+	add(&a, &n, xstrdup("-monitor"));
+	add(&a, &n, xstrdup("none"));
+	add(&a, &n, xstrdup("-serial"));
+	add(&a, &n, xasprintf("file:%s/console.log", dir));
+	add(&a, &n, xstrdup("-kernel"));
+	add(&a, &n, xstrdup(k->vmlinux));
+	add(&a, &n, xstrdup("-initrd"));
+	add(&a, &n, xasprintf("%s/initramfs", dir));
+	add(&a, &n, xstrdup("-append"));
+	/* reboot=t: the agent's reboot() is a triple fault, which
+	 * -no-reboot turns into QEMU's exit on any machine type */
+	/* TCG: the TSC calibration would spin without tsc_early_khz, and the
+	 * clocksource watchdog costs seconds before it distrusts the TSC */
+	tsc = accel == VM_ACCEL_TCG ?
+		      xasprintf(" tsc_early_khz=%lu tsc=reliable", tsc_khz()) :
+		      xstrdup("");
+	/* $CSHELL_VM_CMDLINE: more kernel options, for debugging a boot */
+	add(&a, &n,
+	    xasprintf("console=ttyS0 reboot=t panic=-1 quiet "
+		      "loglevel=4 8250.nr_uarts=1%s %s",
+		      tsc,
+		      getenv("CSHELL_VM_CMDLINE") ?
+			      getenv("CSHELL_VM_CMDLINE") :
+			      ""));
+	free(tsc);
+	add(&a, &n, xstrdup("-device"));
+	add(&a, &n, xstrdup("virtio-serial-device"));
+	add(&a, &n, xstrdup("-chardev"));
+	add(&a, &n,
+	    xasprintf("socket,id=agent,path=%s/agent.sock,server=on,"
+		      "wait=off",
+		      dir));
+	add(&a, &n, xstrdup("-device"));
+	add(&a, &n, xstrdup("virtserialport,chardev=agent,name=cshell.agent"));
+	share(&a, &n, cfg, "cshroot", cfg->root, cfg->root_ro, dir, sec);
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		char *tag = xasprintf("m%zu", i);
+
+		share(&a, &n, cfg, tag, cfg->mounts[i].src, cfg->mounts[i].ro,
+		      dir, sec);
+		free(tag);
+	}
+	return a;
+}
+
+/* ------------------------------------------------------------------ */
+/* the supervisor */
+
+struct client {
+	struct vm_conn c;
+	int gone;
+};
+
+struct chan {
+	uint32_t gid, lid;
+	struct client *cl; /* NULL: its client left, output is discarded */
+	int ping;
+};
+
+struct sup {
+	const char *name, *dir;
+	pid_t qemu;
+	struct vm_conn agent;
+	int lfd;
+	struct client **cl;
+	size_t ncl;
+	struct chan *ch;
+	size_t nch;
+	uint32_t next_gid;
+	long ping_sent, last_pong, poweroff_at;
+};
+
+static struct chan *chan_by_gid(struct sup *s, uint32_t gid)
+{
+	for (size_t i = 0; i < s->nch; i++)
+		if (s->ch[i].gid == gid)
+			return &s->ch[i];
+	return NULL;
+}
+
+static struct chan *chan_by_lid(struct sup *s, struct client *cl, uint32_t lid)
+{
+	for (size_t i = 0; i < s->nch; i++)
+		if (s->ch[i].cl == cl && s->ch[i].lid == lid)
+			return &s->ch[i];
+	return NULL;
+}
+
+static void chan_drop(struct sup *s, struct chan *c)
+{
+	*c = s->ch[--s->nch];
+}
+
+static void to_agent(struct sup *s, const struct vm_hdr *h, uint32_t gid,
+		     const uint8_t *p)
+{
+	vm_frame_put(&s->agent.out, h->type, h->stream, gid, p, h->len);
+}
+
+static void from_client(struct sup *s, struct client *cl,
+			const struct vm_hdr *h, const uint8_t *p)
+{
+	struct chan *c;
+
+	if (h->type == VM_MSG_POWEROFF) {
+		vm_frame_put(&s->agent.out, VM_MSG_POWEROFF, 0, 0, NULL, 0);
+		if (!s->poweroff_at)
+			s->poweroff_at = now_ms() + POWEROFF_GRACE_MS;
+		return;
+	}
+	if (!h->id)
+		return;
+	c = chan_by_lid(s, cl, h->id);
+	if (h->type == VM_MSG_EXEC || h->type == VM_MSG_PING) {
+		if (c) {
+			vm_u32_str_frame(&cl->c.out, VM_MSG_ERROR, h->id,
+					 EEXIST, "channel in use");
+			return;
+		}
+		s->ch = xrealloc(s->ch, (s->nch + 1) * sizeof(*s->ch));
+		c = &s->ch[s->nch++];
+		c->gid = ++s->next_gid ? s->next_gid : ++s->next_gid;
+		c->lid = h->id;
+		c->cl = cl;
+		c->ping = h->type == VM_MSG_PING;
+	}
+	if (!c)
+		return;
+	if (h->type == VM_MSG_DATA || h->type == VM_MSG_WINDOW ||
+	    h->type == VM_MSG_SIGNAL || h->type == VM_MSG_WINSIZE ||
+	    h->type == VM_MSG_EXEC || h->type == VM_MSG_PING)
+		to_agent(s, h, c->gid, p);
+}
+
+static void from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
+{
+	struct chan *c;
+
+	if (h->type == VM_MSG_PONG && h->id == 0) {
+		s->last_pong = now_ms();
+		s->ping_sent = 0;
+		return;
+	}
+	/* any frame shows the agent alive */
+	s->last_pong = now_ms();
+	c = chan_by_gid(s, h->id);
+	if (!c)
+		return;
+	if (!c->cl) {
+		/* an orphan's output: keep the command from blocking */
+		if (h->type == VM_MSG_DATA && h->len && h->stream != VM_STDIN) {
+			uint8_t b[4] = { (uint8_t)h->len,
+					 (uint8_t)(h->len >> 8), 0, 0 };
+			vm_frame_put(&s->agent.out, VM_MSG_WINDOW, h->stream,
+				     c->gid, b, 4);
+		}
+	} else {
+		vm_frame_put(&c->cl->c.out, h->type, h->stream, c->lid, p,
+			     h->len);
+	}
+	if (h->type == VM_MSG_EXIT || h->type == VM_MSG_PONG ||
+	    (h->type == VM_MSG_ERROR && !c->ping))
+		chan_drop(s, c);
+}
+
+static void client_gone(struct sup *s, struct client *cl)
+{
+	for (size_t i = 0; i < s->nch; i++) {
+		if (s->ch[i].cl != cl)
+			continue;
+		s->ch[i].cl = NULL;
+		if (s->ch[i].ping) {
+			s->ch[i].gid = 0;
+			continue;
+		}
+		/* as a terminal hang-up would */
+		uint8_t b[4] = { SIGHUP, 0, 0, 0 };
+		vm_frame_put(&s->agent.out, VM_MSG_SIGNAL, 0, s->ch[i].gid, b,
+			     4);
+	}
+	for (size_t i = 0; i < s->nch;)
+		if (!s->ch[i].cl && s->ch[i].ping)
+			chan_drop(s, &s->ch[i]);
+		else
+			i++;
+	vm_conn_release(&cl->c);
+	cl->gone = 1;
+}
+
+static void sup_log(const char *dir, const char *fmt, ...) CS_PRINTF(2, 3);
+static void sup_log(const char *dir, const char *fmt, ...)
+{
+	char *p = xasprintf("%s/console.log", dir), line[512];
+	int fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	va_list ap;
+
+	free(p);
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	(void)!write(fd, line, strlen(line));
+	close(fd);
+}
+
+static int listen_ctl(const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl.sock", dir);
+	unlink(sa.sun_path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 64) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void serve(struct sup *s, int pidfd, const char *release)
+{
+	for (;;) {
+		struct pollfd pf[3 + 256];
+		struct client *who[3 + 256];
+		long t = now_ms(), wait = PING_EVERY_MS;
+		int n = 0;
+		struct vm_hdr h;
+		const uint8_t *p;
+
+		pf[n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		who[n++] = NULL;
+		pf[n] = (struct pollfd){
+			.fd = s->agent.fd,
+			.events = POLLIN |
+				  (vm_conn_pending(&s->agent) ? POLLOUT : 0)
+		};
+		who[n++] = NULL;
+		pf[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		who[n++] = NULL;
+		for (size_t i = 0; i < s->ncl && n < (int)CS_ARRAY_SIZE(pf);
+		     i++) {
+			pf[n] = (struct pollfd){
+				.fd = s->cl[i]->c.fd,
+				.events = POLLIN |
+					  (vm_conn_pending(&s->cl[i]->c) ?
+						   POLLOUT :
+						   0)
+			};
+			who[n++] = s->cl[i];
+		}
+		if (s->poweroff_at)
+			wait = s->poweroff_at - t > 0 ? s->poweroff_at - t : 0;
+		poll(pf, (nfds_t)n, (int)wait);
+		t = now_ms();
+
+		if (pf[0].revents) /* QEMU is gone */
+			return;
+		if (s->poweroff_at && t >= s->poweroff_at) {
+			sup_log(s->dir, "cshell: guest did not power off, "
+					"killing qemu");
+			kill(s->qemu, SIGKILL);
+			s->poweroff_at = t + 60000;
+		}
+		/* hang detection */
+		if (!s->ping_sent && t - s->last_pong >= PING_EVERY_MS) {
+			uint8_t ck[8] = { 0 };
+
+			vm_frame_put(&s->agent.out, VM_MSG_PING, 0, 0, ck, 8);
+			s->ping_sent = t;
+		} else if (s->ping_sent && t - s->ping_sent > PING_TIMEOUT_MS) {
+			sup_log(s->dir,
+				"cshell: agent did not answer a ping for %d s, "
+				"killing qemu",
+				PING_TIMEOUT_MS / 1000);
+			kill(s->qemu, SIGKILL);
+			s->ping_sent = t + 3600000;
+		}
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = vm_conn_fill(&s->agent);
+			struct cs_error err = CS_ERROR_INIT;
+			int k;
+
+			if (r == 0 || (r < 0 && r != -EAGAIN)) {
+				sup_log(s->dir, "cshell: agent port closed");
+				kill(s->qemu, SIGKILL);
+				return;
+			}
+			while ((k = vm_conn_next(&s->agent, &h, &p, &err)) == 1)
+				from_agent(s, &h, p);
+			if (k < 0) {
+				sup_log(s->dir, "cshell: agent: %s", err.msg);
+				kill(s->qemu, SIGKILL);
+				return;
+			}
+		}
+		if (pf[2].revents & POLLIN) {
+			int fd = accept4(s->lfd, NULL, NULL,
+					 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (fd >= 0) {
+				struct client *cl = xcalloc(1, sizeof(*cl));
+
+				vm_conn_init(&cl->c, fd);
+				vm_u32_str_frame(&cl->c.out, VM_MSG_HELLO, 0,
+						 VM_PROTO_VERSION, release);
+				s->cl = xrealloc(s->cl,
+						 (s->ncl + 1) * sizeof(*s->cl));
+				s->cl[s->ncl++] = cl;
+			}
+		}
+		for (int i = 3; i < n; i++) {
+			struct client *cl = who[i];
+			struct cs_error err = CS_ERROR_INIT;
+			ssize_t r;
+			int k;
+
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = vm_conn_fill(&cl->c);
+			while ((k = vm_conn_next(&cl->c, &h, &p, &err)) == 1)
+				from_client(s, cl, &h, p);
+			cs_error_release(&err);
+			if (r == 0 || (r < 0 && r != -EAGAIN) || k < 0)
+				client_gone(s, cl);
+		}
+		for (size_t i = 0; i < s->ncl;) {
+			struct client *cl = s->cl[i];
+
+			if (!cl->gone && vm_conn_flush(&cl->c) < 0)
+				client_gone(s, cl);
+			if (cl->gone) {
+				free(cl);
+				s->cl[i] = s->cl[--s->ncl];
+			} else {
+				i++;
+			}
+		}
+		if (vm_conn_flush(&s->agent) < 0) {
+			kill(s->qemu, SIGKILL);
+			return;
+		}
+	}
+}
+
+/* The --mounts as "SRC\tDST" lines, for vm_exec's start directory. */
+static int write_mounts(const struct vm_config *cfg, const char *dir,
+			struct cs_error *err)
+{
+	_cleanup_free_ char *p = xasprintf("%s/mounts", dir);
+	struct cs_buf b = CS_BUF_INIT;
+	int r;
+
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		if (!strpbrk(cfg->mounts[i].src, "\t\n") &&
+		    !strpbrk(cfg->mounts[i].dst, "\t\n"))
+			cs_buf_addf(&b, "%s\t%s\n", cfg->mounts[i].src,
+				    cfg->mounts[i].dst);
+	r = cs_write_file_atomic(p, b.buf, b.len, 0644, err);
+	cs_buf_release(&b);
+	return r;
+}
+
+#define FUSE_SUPER_MAGIC 0x65735546
+
+/*
+ * The layered root: the sandbox module's layered-fs program (cshell-fs,
+ * or $CSHELL_FS) over the layers with an upper layer in data/vm/<name>/,
+ * mounted on <dir>/rootfs, which QEMU then shares.  The program
+ * daemonises once mounted.  *root gets the mount point.
+ */
+static int mount_layers(const struct vm_config *cfg, const char *dir,
+			char **root, struct cs_error *err)
+{
+	_cleanup_free_ char *prog = sbx_fs_program(), *mnt = NULL, *data = NULL,
+			    *sub = NULL, *log = NULL;
+	struct cs_buf opts = CS_BUF_INIT;
+	struct statfs st;
+	int status, logfd;
+	pid_t pid;
+
+	cs_buf_adds(&opts, "lowerdir=");
+	for (size_t i = 0; i < cfg->nlayers; i++) {
+		if (strpbrk(cfg->layers[i], ":,")) {
+			cs_buf_release(&opts);
+			return cs_error_set(err, 0,
+					    "layer %s: a ':' or ',' in its "
+					    "path cannot be passed on",
+					    cfg->layers[i]);
+		}
+		cs_buf_addf(&opts, "%s%s", i ? ":" : "", cfg->layers[i]);
+	}
+	if (!cfg->root_ro) {
+		sub = xasprintf("vm/%s", cfg->name);
+		data = cs_root_subdir(CS_ROOT_DATA, sub, 1, err);
+		if (!data) {
+			cs_buf_release(&opts);
+			return -1;
+		}
+		free(sub);
+		sub = xasprintf("%s/upper", data);
+		mkdir(sub, 0755);
+		cs_buf_addf(&opts, ",upperdir=%s", sub);
+		free(sub);
+		sub = xasprintf("%s/work", data);
+		mkdir(sub, 0755);
+		cs_buf_addf(&opts, ",workdir=%s", sub);
+	}
+	mnt = xasprintf("%s/rootfs", dir);
+	mkdir(mnt, 0755);
+	log = xasprintf("%s/console.log", dir);
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		dup2(null, 0);
+		/* a daemon must not hold the caller's stdout */
+		dup2(logfd >= 0 ? logfd : null, 1);
+		dup2(logfd >= 0 ? logfd : null, 2);
+		execlp(prog, prog, "-o", opts.buf, mnt, (char *)NULL);
+		_exit(127);
+	}
+	if (logfd >= 0)
+		close(logfd);
+	cs_buf_release(&opts);
+	if (pid < 0)
+		return cs_error_errno(err, "fork");
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    statfs(mnt, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC) {
+		char *tail = log_tail(log, 3);
+
+		cs_error_set(err, 0,
+			     "cannot mount the layered root of VM %s with "
+			     "%s:\n%s",
+			     cfg->name, prog, tail);
+		free(tail);
+		return -1;
+	}
+	*root = steal_ptr(&mnt);
+	return 0;
+}
+
+static int connect_agent(const char *dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.sock", dir);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void report(int fd, const char *msg)
+{
+	(void)!write(fd, msg, strlen(msg));
+	close(fd);
+}
+
+/* Runs in the daemonised grandchild; never returns. */
+static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
+		      int status_fd)
+{
+	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
+	pid_t fsd[1 + 64];
+	size_t nfsd = 0;
+	char *p, *release = NULL, *msg;
+	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd;
+	sigset_t none;
+
+	setsid();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	p = xasprintf("%s/supervisor.pid", dir);
+	msg = xasprintf("%d\n", (int)getpid());
+	cs_write_file_atomic(p, msg, strlen(msg), 0644, NULL);
+	free(p);
+	free(msg);
+
+	p = xasprintf("%s/qemu.log", dir);
+	logfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		     0644);
+	free(p);
+	if (cfg->virtiofs && start_virtiofsd(cfg, dir, fsd, &nfsd) < 0) {
+		p = xasprintf("%s/qemu.log", dir);
+		msg = log_tail(p, 5);
+		free(p);
+		p = msg;
+		msg = xasprintf("virtiofsd of VM %s did not start:\n%s",
+				cfg->name, p);
+		free(p);
+		goto kill_fail;
+	}
+	s.qemu = fork();
+	if (s.qemu == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (s.qemu < 0)
+		goto fail;
+	pidfd = (int)syscall(SYS_pidfd_open, s.qemu, 0);
+	p = xasprintf("%s/qemu.pid", dir);
+	msg = xasprintf("%d\n", (int)s.qemu);
+	cs_write_file_atomic(p, msg, strlen(msg), 0644, NULL);
+	free(p);
+	free(msg);
+
+	/* the agent's socket appears once QEMU has parsed its options */
+	for (s.agent.fd = -1; s.agent.fd < 0 && now_ms() < deadline;) {
+		if (waitpid(s.qemu, NULL, WNOHANG) == s.qemu)
+			goto died;
+		s.agent.fd = connect_agent(dir);
+		if (s.agent.fd < 0)
+			usleep(20000);
+	}
+	if (s.agent.fd < 0)
+		goto timeout;
+	vm_conn_init(&s.agent, s.agent.fd);
+	vm_u32_str_frame(&s.agent.out, VM_MSG_HELLO, 0, VM_PROTO_VERSION,
+			 "cshell");
+	for (;;) {
+		struct pollfd pf[2] = {
+			{ .fd = s.agent.fd,
+			  .events = POLLIN |
+				    (vm_conn_pending(&s.agent) ? POLLOUT : 0) },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		struct vm_hdr h;
+		const uint8_t *pl;
+		long left = deadline - now_ms();
+		ssize_t r;
+
+		if (left <= 0)
+			goto timeout;
+		poll(pf, 2, (int)left);
+		if (pf[1].revents)
+			goto died;
+		vm_conn_flush(&s.agent);
+		if (!(pf[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		r = vm_conn_fill(&s.agent);
+		if (r == 0)
+			goto died;
+		if (vm_conn_next(&s.agent, &h, &pl, NULL) == 1 &&
+		    h.type == VM_MSG_HELLO) {
+			uint32_t ver;
+
+			if (vm_u32_str_decode(pl, h.len, &ver, &release, NULL) <
+				    0 ||
+			    ver != VM_PROTO_VERSION) {
+				msg = xasprintf("the agent of VM %s speaks "
+						"another protocol",
+						cfg->name);
+				goto kill_fail;
+			}
+			break;
+		}
+	}
+	p = xasprintf("%s/release", dir);
+	cs_write_file_atomic(p, release, strlen(release), 0644, NULL);
+	free(p);
+	s.lfd = listen_ctl(dir);
+	if (s.lfd < 0) {
+		msg = xasprintf("cannot listen on %s/ctl.sock: %s", dir,
+				strerror(errno));
+		goto kill_fail;
+	}
+	s.last_pong = now_ms();
+	report(status_fd, "ok");
+	serve(&s, pidfd, release);
+	kill(s.qemu, SIGKILL);
+	waitpid(s.qemu, NULL, 0);
+	sup_log(dir, "cshell: qemu exited");
+	for (size_t i = 0; i < s.ncl; i++)
+		vm_conn_release(&s.cl[i]->c);
+	close(s.lfd);
+	for (size_t i = 0; i < nfsd; i++)
+		kill(fsd[i], SIGKILL);
+	vm_state_remove(dir, 1);
+	_exit(0);
+
+timeout:
+	p = xasprintf("%s/console.log", dir);
+	msg = log_tail(p, 15);
+	free(p);
+	p = msg;
+	msg = xasprintf("VM %s did not boot within %d s; console:\n%s",
+			cfg->name, cfg->boot_timeout, p);
+	free(p);
+	goto kill_fail;
+died:
+	p = xasprintf("%s/console.log", dir);
+	{
+		char *con = log_tail(p, 15), *q = xasprintf("%s/qemu.log", dir),
+		     *ql = log_tail(q, 5);
+
+		msg = xasprintf(
+			"QEMU of VM %s exited while booting; qemu:\n%s\n"
+			"console:\n%s",
+			cfg->name, ql, con);
+		free(con);
+		free(q);
+		free(ql);
+	}
+	free(p);
+kill_fail:
+	if (s.qemu > 0) {
+		kill(s.qemu, SIGKILL);
+		waitpid(s.qemu, NULL, 0);
+	}
+	for (size_t i = 0; i < nfsd; i++)
+		kill(fsd[i], SIGKILL);
+	report(status_fd, msg);
+	_exit(1);
+fail:
+	report(status_fd, "cannot start QEMU");
+	_exit(1);
+}
+
+int vm_boot(const struct vm_config *cfg, struct cs_error *err)
+{
+	_cleanup_free_ char *dir = NULL, *qemu = NULL, *initrd = NULL,
+			    *reason = NULL, *lock = NULL, *root = NULL;
+	struct vm_kernel k = { 0 };
+	struct vm_config c = *cfg;
+	struct cs_buf st = CS_BUF_INIT;
+	_cleanup_close_ int lockfd = -1;
+	enum vm_accel accel;
+	char **argv = NULL;
+	int pp[2], r = -1, made = 0;
+	pid_t pid;
+	struct stat sb;
+
+	if (vm_check_name(cfg->name, err) < 0)
+		return -1;
+	if (!cfg->root && !cfg->nlayers)
+		return cs_error_set(err, 0, "VM %s has no root", cfg->name);
+	if (cfg->root && (stat(cfg->root, &sb) < 0 || !S_ISDIR(sb.st_mode)))
+		return cs_error_set(err, 0,
+				    "root %s of VM %s is not a directory",
+				    cfg->root, cfg->name);
+	for (size_t i = 0; i < cfg->nlayers; i++)
+		if (stat(cfg->layers[i], &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return cs_error_set(err, 0,
+					    "layer %s is not a directory",
+					    cfg->layers[i]);
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		if (stat(cfg->mounts[i].src, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return cs_error_set(
+				err, 0, "mount source %s is not a directory",
+				cfg->mounts[i].src);
+	qemu = find_qemu(cfg);
+	if (!qemu)
+		return cs_error_set(err, ENOENT,
+				    "qemu-system-x86_64 not found (install "
+				    "qemu-system-x86 or set CSHELL_QEMU)");
+	if (vm_ping(cfg->name, 2000, NULL, NULL) == 0)
+		return cs_error_set(err, EEXIST, "VM %s is already running",
+				    cfg->name);
+	if (vm_kernel_resolve(cfg->kernel, &k, err) < 0)
+		return -1;
+
+	dir = vm_state_dir(cfg->name, 1, err);
+	if (!dir)
+		goto out;
+	lock = xasprintf("%s/lock", dir);
+	lockfd = cs_lock_path(lock, 1, 0, err);
+	if (lockfd < 0) {
+		cs_error_wrap(err, "VM %s is being booted or stopped",
+			      cfg->name);
+		goto out;
+	}
+	/* what a dead VM of this name left behind */
+	vm_state_remove(dir, 0);
+	made = 1;
+	if (cfg->root)
+		root = xstrdup(cfg->root);
+	else if (cfg->nlayers == 1 && cfg->root_ro)
+		root = xstrdup(cfg->layers[0]); /* no need for a layered fs */
+	else if (mount_layers(cfg, dir, &root, err) < 0)
+		goto out;
+	c.root = root;
+	/* virtiofsd needs root (it sandboxes itself in namespaces) */
+	if (c.virtiofs) {
+		char *fsd = find_virtiofsd();
+
+		if (!fsd || geteuid() != 0 || c.nmounts > 64) {
+			cs_info("VM %s: no virtiofs (%s), 9p instead", c.name,
+				fsd ? "needs root" : "no virtiofsd");
+			c.virtiofs = 0;
+		}
+		free(fsd);
+	}
+	if (write_mounts(cfg, dir, err) < 0)
+		goto out;
+	initrd = xasprintf("%s/initramfs", dir);
+	if (vm_initramfs_build(initrd, &k, &c, "cshroot",
+			       c.virtiofs && !c.root_ro ? "virtiofs" : "9p",
+			       err) < 0)
+		goto out;
+	if (!c.hostname)
+		c.hostname = c.name;
+	accel = vm_accel_detect(&reason);
+	cs_info("VM %s: %s (%s)", cfg->name,
+		accel == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
+	argv = qemu_argv(&c, qemu, &k, dir, accel);
+
+	if (pipe2(pp, O_CLOEXEC) < 0) {
+		cs_error_errno(err, "pipe");
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(pp[0]);
+		if (fork() == 0)
+			supervise(&c, argv, dir, pp[1]);
+		_exit(0);
+	}
+	close(pp[1]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	cs_buf_read_fd(&st, pp[0]);
+	close(pp[0]);
+	if (!strcmp(st.buf, "ok")) {
+		r = 0;
+		made = 0;
+	} else {
+		cs_error_set(err, 0, "%s%s",
+			     st.len ? st.buf : "the VM supervisor died",
+			     k.modules ? "" :
+					 "\n(the kernel came without modules: if "
+					 "virtio-mmio, virtio-console or 9p are "
+					 "not built in, give --kernel PATH:MODDIR)");
+	}
+out:
+	if (r < 0 && made)
+		vm_state_remove(dir, 1);
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+	cs_buf_release(&st);
+	vm_kernel_release(&k);
+	return r;
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * main.c — cshell-vm, a thin driver over vm/ for tests and for trying a
+ * kernel by hand (the shell reaches the same library through `sandbox
+ * create --kernel` and `@NAME`):
+ *
+ *   cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...]
+ *             [--ro|--read-only]
+ *             [--mount S:D[:ro]] [--env K=V] [--workdir D] [--hostname H]
+ *             [--cpus N] [--memory SIZE] [--timeout S] [--virtiofs] [--vm]
+ * (the options `sandbox create --kernel` takes, so the shell hands them
+ * over as they are)
+ *   cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]
+ *   cshell-vm stop NAME [--timeout MS]
+ *   cshell-vm ping NAME
+ *   cshell-vm kernel SPEC
+ *   cshell-vm accel
+ */
+#include <string.h>
+#include <time.h>
+
+#include "sandbox/sandbox.h"
+#include "vm/vm.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...] "
+		"[--read-only]\n"
+		"                 [--mount S:D[:ro]]\n"
+		"                 [--env K=V] [--workdir D] [--hostname H] "
+		"[--cpus N] [--memory SIZE]\n"
+		"                 [--timeout S] [--virtiofs]\n"
+		"       cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]\n"
+		"       cshell-vm stop NAME [--timeout MS]\n"
+		"       cshell-vm ping NAME\n"
+		"       cshell-vm kernel SPEC\n"
+		"       cshell-vm accel\n");
+	return 2;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int boot(int argc, char **argv, struct cs_error *err)
+{
+	struct vm_config cfg;
+	char *reason = NULL;
+	double t0 = now();
+	int r = 0, quiet = getenv("CSHELL_VM_QUIET") != NULL;
+
+	vm_config_init(&cfg);
+	cfg.name = xstrdup(argv[0]);
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--ro") || !strcmp(o, "--read-only")) {
+			cfg.root_ro = 1;
+			continue;
+		}
+		if (!strcmp(o, "--vm"))
+			continue;
+		if (!strcmp(o, "--virtiofs")) {
+			cfg.virtiofs = 1;
+			continue;
+		}
+		if (!v || o[0] != '-') {
+			r = cs_error_set(err, 0, "'%s' needs a value", o);
+			goto out;
+		}
+		i++;
+		if (!strcmp(o, "--kernel"))
+			free(cfg.kernel), cfg.kernel = xstrdup(v);
+		else if (!strcmp(o, "--layer"))
+			vm_config_add_layer(&cfg, v);
+		else if (!strcmp(o, "--root"))
+			free(cfg.root), cfg.root = xstrdup(v);
+		else if (!strcmp(o, "--workdir"))
+			free(cfg.workdir), cfg.workdir = xstrdup(v);
+		else if (!strcmp(o, "--hostname"))
+			free(cfg.hostname), cfg.hostname = xstrdup(v);
+		else if (!strcmp(o, "--env"))
+			vm_config_add_env(&cfg, v);
+		else if (!strcmp(o, "--timeout"))
+			cfg.boot_timeout = atoi(v);
+		else if (!strcmp(o, "--cpus")) {
+			uint64_t milli;
+
+			if ((r = sbx_parse_cpus(v, &milli, err)) < 0)
+				goto out;
+			cfg.cpus = (unsigned)((milli + 999) / 1000);
+		} else if (!strcmp(o, "--memory")) {
+			if ((r = sbx_parse_size(v, &cfg.memory, err)) < 0)
+				goto out;
+		} else if (!strcmp(o, "--mount")) {
+			/* the sandbox's own parser: same syntax, relative
+			 * sources made absolute */
+			struct sbx_spec spec;
+
+			sbx_spec_init(&spec);
+			r = sbx_parse_mount(&spec, v, err);
+			if (r == 0)
+				vm_config_add_mount(&cfg, spec.mounts[0].src,
+						    spec.mounts[0].dst,
+						    spec.mounts[0].ro);
+			sbx_spec_release(&spec);
+			if (r < 0)
+				goto out;
+		} else {
+			r = cs_error_set(
+				err, 0, "option '%s' is not supported for a VM",
+				o);
+			goto out;
+		}
+	}
+	if (!cfg.kernel) {
+		r = cs_error_set(err, 0, "no --kernel given");
+		goto out;
+	}
+	/* as a sandbox: no layers is the host root as the only one */
+	if (!cfg.root && !cfg.nlayers)
+		vm_config_add_layer(&cfg, "/");
+	r = vm_boot(&cfg, err);
+	if (r == 0 && !quiet) {
+		enum vm_accel a = vm_accel_detect(&reason);
+
+		printf("%s booted in %.2f s (%s: %s)\n", cfg.name, now() - t0,
+		       a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
+	}
+out:
+	free(reason);
+	vm_config_release(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
+static int exec_cmd(int argc, char **argv, struct cs_error *err)
+{
+	struct vm_exec_opts o = { .tty = -1, .in = 0, .out = 1, .errfd = 2 };
+	int i = 1, r;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "-t")) {
+			o.tty = 1;
+		} else if (!strcmp(argv[i], "-T")) {
+			o.tty = 0;
+		} else if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			o.cwd = argv[++i];
+		} else {
+			return usage();
+		}
+	}
+	if (i >= argc)
+		return usage();
+	o.argv = argv + i;
+	r = vm_exec(argv[0], &o, err);
+	return r < 0 ? 255 : r;
+}
+
+int main(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int r = 2;
+
+	cs_log_set_prog("cshell-vm");
+	if (!strcmp(cmd, "accel")) {
+		char *reason;
+		enum vm_accel a = vm_accel_detect(&reason);
+
+		printf("%s: %s\n", a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
+		free(reason);
+		return 0;
+	}
+	if (argc < 3)
+		return usage();
+	if (!strcmp(cmd, "boot")) {
+		r = boot(argc - 2, argv + 2, &err);
+	} else if (!strcmp(cmd, "exec")) {
+		r = exec_cmd(argc - 2, argv + 2, &err);
+		if (r == 255 && err.msg)
+			cs_error_print(&err, "cshell-vm");
+		cs_error_release(&err);
+		return r;
+	} else if (!strcmp(cmd, "stop")) {
+		int ms = argc > 4 && !strcmp(argv[3], "--timeout") ?
+				 atoi(argv[4]) :
+				 10000;
+
+		r = vm_stop(argv[2], ms, &err) < 0;
+	} else if (!strcmp(cmd, "ping")) {
+		long us;
+
+		r = vm_ping(argv[2], 5000, &us, &err) < 0;
+		if (!r)
+			printf("%s answered in %.3f ms\n", argv[2],
+			       us / 1000.0);
+	} else if (!strcmp(cmd, "kernel")) {
+		struct vm_kernel k;
+
+		r = vm_kernel_resolve(argv[2], &k, &err) < 0;
+		if (!r) {
+			printf("vmlinux=%s\nmodules=%s\nrelease=%s\n",
+			       k.vmlinux, k.modules ? k.modules : "",
+			       k.release);
+			vm_kernel_release(&k);
+		}
+	} else {
+		return usage();
+	}
+	if (r == 1)
+		cs_error_print(&err, "cshell-vm");
+	cs_error_release(&err);
+	return r;
+}

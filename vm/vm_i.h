@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vm_i.h — private interfaces of vm/: the wire protocol shared by the
+ * agent, the supervisor and the relay (docs/vm.md), the initramfs writer
+ * and the state paths.
+ */
+#ifndef CSHELL_VM_I_H
+#define CSHELL_VM_I_H
+
+#include <stdint.h>
+
+#include "lib/lib.h"
+#include "vm/vm.h"
+
+#define VM_PROTO_VERSION 1
+#define VM_HDR_LEN 12
+/* No frame carries more; a larger length is a protocol error. */
+#define VM_MAX_PAYLOAD (64 * 1024)
+/* Bytes a sender may have in flight per stream before a WINDOW. */
+#define VM_WINDOW 65536
+/* DATA frames are at most this big (keeps one exec from hogging the port). */
+#define VM_CHUNK 16384
+/* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
+#define VM_MAX_ARGS 4096
+#define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)
+
+enum vm_msg_type {
+	VM_MSG_HELLO = 1,     /* u32 version, str info */
+	VM_MSG_EXEC = 2,      /* see struct vm_exec_msg */
+	VM_MSG_STARTED = 3,   /* u32 pid */
+	VM_MSG_DATA = 4,      /* stream in hdr; bytes; empty = EOF */
+	VM_MSG_WINDOW = 5,    /* stream in hdr; u32 more bytes allowed */
+	VM_MSG_SIGNAL = 6,    /* u32 signo */
+	VM_MSG_WINSIZE = 7,   /* u16 rows, u16 cols */
+	VM_MSG_EXIT = 8,      /* u32 kind (0 exit, 1 signal), u32 value */
+	VM_MSG_PING = 9,      /* u64 cookie */
+	VM_MSG_PONG = 10,     /* u64 cookie */
+	VM_MSG_POWEROFF = 11, /* no payload */
+	VM_MSG_ERROR = 12,    /* u32 errno, str message */
+	VM_MSG_MAX = VM_MSG_ERROR,
+};
+
+enum vm_stream {
+	VM_STDIN = 0,
+	VM_STDOUT = 1,
+	VM_STDERR = 2,
+};
+
+struct vm_hdr {
+	uint32_t len; /* payload bytes */
+	uint8_t type;
+	uint8_t stream;
+	uint16_t flags; /* 0; reserved */
+	uint32_t id;	/* exec channel, 0 for the VM as a whole */
+};
+
+#define VM_EXEC_TTY 1u
+
+/* A decoded EXEC; the strings point into the payload copy in buf. */
+struct vm_exec_msg {
+	uint32_t flags;
+	uint16_t rows, cols;
+	char *cwd;   /* "" = the default workdir */
+	char **argv; /* NULL terminated, argc >= 1 */
+	char **env;  /* NULL terminated */
+	size_t argc, envc;
+	char *buf; /* owns everything above */
+};
+
+/* Splits a frame off the front of data: 1 and *hdr, *payload filled when
+ * a whole frame is there (*used its size), 0 when more bytes are needed,
+ * -1 + err for a malformed header (the stream cannot be resynced). */
+int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
+		   const uint8_t **payload, size_t *used, struct cs_error *err);
+/* Appends a frame to out. */
+void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
+		  const void *payload, size_t len);
+
+/* Payload helpers (little endian). */
+void vm_put_u16(struct cs_buf *b, uint16_t v);
+void vm_put_u32(struct cs_buf *b, uint32_t v);
+void vm_put_u64(struct cs_buf *b, uint64_t v);
+void vm_put_str(struct cs_buf *b, const char *s);
+uint32_t vm_get_u32(const uint8_t *p);
+uint64_t vm_get_u64(const uint8_t *p);
+
+/* EXEC body. */
+void vm_exec_encode(struct cs_buf *out, uint32_t flags, uint16_t rows,
+		    uint16_t cols, const char *cwd, char *const *argv,
+		    char *const *env);
+int vm_exec_decode(const uint8_t *p, size_t len, struct vm_exec_msg *m,
+		   struct cs_error *err);
+void vm_exec_msg_release(struct vm_exec_msg *m);
+/* HELLO / ERROR bodies: a u32 then a string (the rest of the payload,
+ * NUL-free; malloc'd in *s). */
+int vm_u32_str_decode(const uint8_t *p, size_t len, uint32_t *v, char **s,
+		      struct cs_error *err);
+void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id, uint32_t v,
+		      const char *s);
+
+/* A length-framed byte stream over a nonblocking fd: bytes read are
+ * gathered in in; frames queued in out are written when the fd takes
+ * them. */
+struct vm_conn {
+	int fd;
+	struct cs_buf in;
+	struct cs_buf out;
+	size_t out_off;
+	size_t in_used; /* bytes of the frame vm_conn_next handed out */
+};
+
+void vm_conn_init(struct vm_conn *c, int fd);
+void vm_conn_release(struct vm_conn *c);
+/* Reads what is there.  Returns bytes read, 0 at EOF, -EAGAIN when
+ * nothing was there, -errno. */
+ssize_t vm_conn_fill(struct vm_conn *c);
+/* Writes queued bytes.  0 when all written or the fd would block,
+ * -errno on a broken connection. */
+int vm_conn_flush(struct vm_conn *c);
+int vm_conn_pending(const struct vm_conn *c);
+/* Takes the next whole frame out of in: 1, 0 (need more), -1 + err.
+ * *payload stays valid until the next vm_conn_* call on c. */
+int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
+		 struct cs_error *err);
+/* Writes all queued bytes, blocking (poll) up to timeout_ms. */
+int vm_conn_flush_wait(struct vm_conn *c, int timeout_ms);
+
+/* initramfs.c: cpio "newc" archive writer. */
+struct vm_cpio {
+	int fd;
+	uint64_t off;
+	unsigned ino;
+	int failed;
+};
+
+void vm_cpio_init(struct vm_cpio *c, int fd);
+void vm_cpio_dir(struct vm_cpio *c, const char *path, unsigned mode);
+void vm_cpio_file(struct vm_cpio *c, const char *path, unsigned mode,
+		  const void *data, size_t len);
+/* The trailer; 0 or -1 when any write failed. */
+int vm_cpio_finish(struct vm_cpio *c);
+
+/* Builds the initramfs of kernel k for cfg at path: the agent as /init,
+ * the modules the guest needs (with their dependencies from modules.dep,
+ * decompressed) and /cshell.conf.  0 or -1 + err. */
+int vm_initramfs_build(const char *path, const struct vm_kernel *k,
+		       const struct vm_config *cfg, const char *root_tag,
+		       const char *root_fs, struct cs_error *err);
+/* The module name of a path: basename without extensions, '-' as '_'. */
+char *vm_module_name(const char *path);
+/* Decompresses a whole .xz/.zst/.gz buffer (or copies a plain one). */
+int vm_decompress(const void *data, size_t len, struct cs_buf *out, size_t cap,
+		  struct cs_error *err);
+
+/* The agent program: $CSHELL_AGENT, else cshell-agent next to
+ * /proc/self/exe, else in PATH.  Malloc'd or NULL + err. */
+char *vm_agent_program(struct cs_error *err);
+
+/* runtime/vm/<name>[/<file>], created when create. */
+char *vm_state_dir(const char *name, int create, struct cs_error *err);
+int vm_check_name(const char *name, struct cs_error *err);
+/* rm -rf, not crossing into anything it cannot remove. */
+void vm_rm_rf(const char *path);
+/* Removes the state files of a VM and its layered root with the upper
+ * layer (all: also its lock and directory). */
+void vm_state_remove(const char *dir, int all);
+
+/* supervisor.c */
+int vm_ctl_connect(const char *name, struct cs_error *err);
+
+#endif
