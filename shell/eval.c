@@ -252,6 +252,9 @@ void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
 	const struct builtin *bi;
 	struct func *fn;
 
+	/* a backend that execs a relay (a VM's, ssh) passes on environ:
+	 * the shell's exports, not what the shell was started with */
+	environ = var_environ(sh, sh->stack);
 	if (t->be->enter(t, argv, &env, &err) < 0) {
 		sh_err(sh, "%s", err.msg);
 		_exit(126);
