@@ -4,7 +4,6 @@
  * (target_i.h).  The table is the only place that names them; everything
  * else here walks it.
  */
-#include <fnmatch.h>
 #include <string.h>
 
 #include "shell/shell_i.h"
@@ -75,11 +74,11 @@ static int resolve_word(const char *word, struct sh_targets *out,
 		return 0;
 	if (glob)
 		return cs_error_set(err, 0, "no target matches '@%s' (see "
-					    "'sandbox ls')",
+					    "'sandbox ls' and 'host ls')",
 				    word);
 	return cs_error_set(err, 0,
-			    "unknown target '%s' (no sandbox of that name; "
-			    "see 'sandbox ls')",
+			    "unknown target '%s' (no sandbox, VM or host of "
+			    "that name; see 'sandbox ls' and 'host ls')",
 			    word);
 }
 
@@ -150,7 +149,8 @@ static int host_resolve(const char *word, struct sh_targets *out,
 			struct cs_error *err)
 {
 	(void)err;
-	if (fnmatch(word, "host", 0) != 0)
+	/* by its name only: `@h*` means hosts h1, h2…, not this machine */
+	if (strcmp(word, "host"))
 		return 0;
 	sh_targets_add(out, &sh_backend_host, "host", NULL);
 	return 1;

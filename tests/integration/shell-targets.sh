@@ -56,6 +56,10 @@ fi
 out=$(csh '@ft1,ft2 printf tail' 2>&1 | sort | tr '\n' ' ')
 check shell-targets-partial-line test "$out" = "ft1: tail ft2: tail "
 
+# "host" by its name only: a glob never means this machine
+out=$(csh '@hos* true' 2>&1)
+[[ $out == *"no target matches '@hos*'"* ]]
+check shell-targets-glob-not-host test $? = 0
 out=$(csh '@host,ft1 hostname' 2>&1 | sort | head -1)
 check shell-targets-host-in-list test "$out" = "ft1: ft1"
 out=$(csh '@nosuch true' 2>&1)
@@ -92,7 +96,7 @@ wait_for() {
 TM new-session -d -s t -x 150 -y 40 \
 	"env CSHELL_RUNTIME_DIR=$CSHELL_RUNTIME_DIR CSHELL_DATA_DIR=$CSHELL_DATA_DIR CSHELL_CONFIG_DIR=$CSHELL_CONFIG_DIR PS1='ft% ' $sbx_bin/cshell -i"
 wait_for '^ft% *$'
-TM send-keys -t t '@ft1,ft2 sleep 60' Enter
+TM send-keys -t t '@ft1,ft2 sleep 67' Enter
 sleep 1.5
 TM send-keys -t t C-z
 if wait_for 'Stopped'; then
@@ -100,7 +104,7 @@ if wait_for 'Stopped'; then
 else
 	fail shell-targets-ctrl-z "$(screen | grep -v '^ *$' | tail -5)"
 fi
-stopped=$(ps -eo stat,args | grep -c '^T.*sleep 60$')
+stopped=$(ps -eo stat,args | grep -c '^T.*sleep 67$')
 check shell-targets-ctrl-z-all test "$stopped" -ge 2
 TM send-keys -t t 'fg' Enter
 sleep 1
@@ -111,5 +115,5 @@ if wait_for '^rc=130'; then
 else
 	fail shell-targets-ctrl-c "$(screen | grep -v '^ *$' | tail -5)"
 fi
-left=$(ps -eo args | grep -c '^sleep 60$')
+left=$(ps -eo args | grep -c '^sleep 67$')
 check shell-targets-ctrl-c-all test "$left" = 0
