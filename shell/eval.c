@@ -537,7 +537,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	if (!bi && !fn) {
 		/* external (or routed): fork unless this process ends anyway */
 		pid_t pid = 0;
-		bool direct = (flags & EV_EXIT) && !sh->traps[0] && !targets.n;
+		bool direct = (flags & EV_EXIT) && !sh->traps[0];
 		struct job *j = NULL;
 		int statusp[2] = { -1, -1 };
 		/* a readonly variable: an assignment error, fatal (XCU 2.8.1);

@@ -296,12 +296,20 @@ void jobs_notify(struct sh *sh)
 		struct job *j = *pp;
 		if (j->background && job_done(j)) {
 			int st = job_status(sh, j);
-			if (st)
-				fprintf(stderr, "[%d]  Done(%d)\t%s\n", j->id, st,
-					j->cmdtext ? j->cmdtext : "");
+			int ws = j->nprocs ? j->procs[j->nprocs - 1].status : 0;
+			const char *text = j->cmdtext ? j->cmdtext : "";
+
+			/* as bash: the signal's name, "Exit N", or "Done" */
+			if (j->nprocs && WIFSIGNALED(ws))
+				fprintf(stderr, "[%d]  %s%s\t%s\n", j->id,
+					strsignal(WTERMSIG(ws)),
+					WCOREDUMP(ws) ? " (core dumped)" : "",
+					text);
+			else if (st)
+				fprintf(stderr, "[%d]  Exit %d\t%s\n", j->id, st,
+					text);
 			else
-				fprintf(stderr, "[%d]  Done\t%s\n", j->id,
-					j->cmdtext ? j->cmdtext : "");
+				fprintf(stderr, "[%d]  Done\t%s\n", j->id, text);
 			*pp = j->next;
 			free(j->procs);
 			free(j->cmdtext);

@@ -195,6 +195,19 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX --mount $T/proj:
 	keys C-c
 	keys 'echo "run-fg-st=$?"' Enter
 	check fg-run-ctrl-c '^run-fg-st=130'
+	# a background job ended by its sandbox's stop: one notice, as bash
+	clear_screen
+	keys "@$SBX sleep 100 &" Enter
+	sleep 0.5
+	keys "sandbox stop $SBX" Enter
+	sleep 4
+	keys 'echo notices' Enter
+	if wait_for '^notices$' && [ "$(screen | grep -c '^\[1\]  ')" = 1 ] &&
+		screen | grep -q '^\[1\]  Terminated'; then
+		pass bg-job-stopped-sandbox-one-notice
+	else
+		fail bg-job-stopped-sandbox-one-notice "want one 'Terminated' notice"
+	fi
 else
 	echo "SKIP: shell-interactive/targets: no sandbox here: $(head -c 300 "$T/sbx.log")"
 fi
