@@ -9,6 +9,7 @@
  * dispatches.  Usage errors return 2.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -92,7 +93,7 @@ static const struct {
 	  "registries as\n"
 	  "for pull (registries config: %1$s).\n" },
 	{ "resolve",
-	  "usage: image resolve [--insecure] [--platform P] [-q] REF\n"
+	  "usage: image resolve [--insecure] [--platform P] [-q] [--nul] REF\n"
 	  "Prints the layer directories and config of an image for `sandbox "
 	  "--image`,\n"
 	  "pulling it first when the store lacks it (see 'image pull --help'; "
@@ -200,6 +201,7 @@ static int parse_opts(int argc, char **argv,
 
 struct pull_args {
 	struct img_pull_opts opts;
+	bool nul; /* resolve --nul */
 };
 
 static int pull_opt(int c, const char *arg, void *ud)
@@ -216,6 +218,9 @@ static int pull_opt(int c, const char *arg, void *ud)
 	case 'q':
 		a->opts.flags |= IMG_PULL_QUIET;
 		return 0;
+	case '0':
+		a->nul = true;
+		return 0;
 	}
 	return -1;
 }
@@ -225,16 +230,18 @@ static const struct option pull_lo[] = {
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "platform", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "nul", no_argument, NULL, '0' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_pull(int argc, char **argv)
 {
-	struct pull_args a = { { 0 } };
+	struct pull_args a = { { 0 }, false };
 	int i = parse_opts(argc, argv, pull_lo, "+q", pull_opt, &a), st = 0;
 
-	if (i < 0)
-		return usage(NULL);
+	if (i < 0 || a.nul)
+		return usage(a.nul ? "pull: --nul is an option of resolve" :
+				     NULL);
 	if (i >= argc)
 		return usage("pull: missing image reference");
 	catch_interrupts();
@@ -253,19 +260,37 @@ static int cmd_pull(int argc, char **argv)
 	return st;
 }
 
-/* Prints one "KEY VALUE" line per item, for `sandbox create --image`:
- * layer (top first), env, workdir, user, and argv (entrypoint then cmd,
- * one word a line).  Pulls the image when the store lacks it. */
-static void print_field(const char *key, const char *v)
+/*
+ * `image resolve REF`: what `sandbox create --image` needs, one field per
+ * item: layer (top first), env, workdir, user, argv (entrypoint then cmd,
+ * one word each), digest.  Pulls the image when the store lacks it.
+ *   - default, for people: "KEY VALUE" lines; a value holding a newline
+ *     cannot be written so and is an error (status 1), never dropped;
+ *   - --nul, for programs (the shell): "KEY=VALUE" records each ended by
+ *     a NUL byte, which carries any value a C string can hold.
+ */
+static int print_field(const char *key, const char *v, bool nul)
 {
-	/* a value with a newline cannot be carried in this format */
-	if (v && !strchr(v, '\n'))
-		printf("%s %s\n", key, v);
+	if (!v)
+		return 0;
+	if (nul) {
+		printf("%s=%s%c", key, v, 0);
+		return 0;
+	}
+	if (strchr(v, '\n')) {
+		fprintf(stderr,
+			"cshell-image: resolve: the image's %s '%.20s…' holds a "
+			"newline, which this format cannot carry (use --nul)\n",
+			key, v);
+		return -1;
+	}
+	printf("%s %s\n", key, v);
+	return 0;
 }
 
 static int cmd_resolve(int argc, char **argv)
 {
-	struct pull_args a = { { 0 } };
+	struct pull_args a = { { 0 }, false };
 	struct cs_error err = CS_ERROR_INIT;
 	struct img_resolved r;
 	int i = parse_opts(argc, argv, pull_lo, "+q", pull_opt, &a);
@@ -277,19 +302,24 @@ static int cmd_resolve(int argc, char **argv)
 	catch_interrupts();
 	if (img_resolve_or_pull(argv[i], &a.opts, &r, &err) < 0)
 		return pull_failed(argv[i], &err);
+	bool nul = a.nul;
+	int bad = 0;
 	for (size_t k = 0; k < r.n_layers; k++)
-		print_field("layer", r.layers[k]);
+		bad |= print_field("layer", r.layers[k], nul);
 	for (char **e = r.config.env; e && *e; e++)
-		print_field("env", *e);
-	print_field("workdir", r.config.workdir);
-	print_field("user", r.config.user && *r.config.user ? r.config.user : NULL);
+		bad |= print_field("env", *e, nul);
+	bad |= print_field("workdir", r.config.workdir, nul);
+	bad |= print_field("user",
+			   r.config.user && *r.config.user ? r.config.user :
+							     NULL,
+			   nul);
 	for (char **e = r.config.entrypoint; e && *e; e++)
-		print_field("argv", *e);
+		bad |= print_field("argv", *e, nul);
 	for (char **e = r.config.cmd; e && *e; e++)
-		print_field("argv", *e);
-	print_field("digest", r.digest);
+		bad |= print_field("argv", *e, nul);
+	bad |= print_field("digest", r.digest, nul);
 	img_resolved_release(&r);
-	return 0;
+	return bad ? 1 : 0;
 }
 
 static int cmd_push(int argc, char **argv)
@@ -299,7 +329,7 @@ static int cmd_push(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pull_args a = { { 0 } };
+	struct pull_args a = { { 0 }, false };
 	struct cs_error err = CS_ERROR_INIT;
 	char digest[IMG_DIGEST_LEN];
 	int i = parse_opts(argc, argv, lo, "+q", pull_opt, &a);

@@ -221,7 +221,7 @@ static int apply_image(struct sh *sh, const struct image_opt *image,
 		       struct sbx_spec *spec, char ***cmd)
 {
 	const char *ref = image->ref;
-	char *argv[6];
+	char *argv[7];
 	struct cs_buf out = CS_BUF_INIT;
 	char **env = NULL;
 	size_t nenv = 0, ncmd = 0;
@@ -231,6 +231,7 @@ static int apply_image(struct sh *sh, const struct image_opt *image,
 	spec->image = xstrdup(ref); /* what ls and inspect show */
 	argv[n++] = sh_helper_path(sh, "cshell-image");
 	argv[n++] = "resolve";
+	argv[n++] = "--nul";
 	if (image->insecure)
 		argv[n++] = "--insecure";
 	argv[n++] = "--";
@@ -259,38 +260,39 @@ static int apply_image(struct sh *sh, const struct image_opt *image,
 			       ref);
 		return 1;
 	}
-	for (char *line = out.buf, *nl; *line; line = nl + 1) {
-		nl = strchrnul(line, '\n');
-		char *sp = memchr(line, ' ', nl - line);
-		if (sp) {
-			char *key = xstrndup(line, sp - line);
-			char *val = xstrndup(sp + 1, nl - sp - 1);
-			if (!strcmp(key, "layer")) {
-				sbx_spec_add_layer(spec, val);
-			} else if (!strcmp(key, "env")) {
-				env = xrealloc(env, (nenv + 2) * sizeof(char *));
-				env[nenv++] = xstrdup(val);
-				env[nenv] = NULL;
-			} else if (!strcmp(key, "workdir") && !spec->workdir) {
-				spec->workdir = xstrdup(val);
-			} else if (!strcmp(key, "user") && spec->uid < 0) {
-				struct cs_error err = CS_ERROR_INIT;
-				if (sbx_parse_user(val, &spec->uid, &spec->gid,
-						   &err) < 0) {
-					sh_err(sh, "sandbox: warning: image user '%s' "
-					       "is not numeric; running as root", val);
-					cs_error_release(&err);
-				}
-			} else if (!strcmp(key, "argv") && cmd) {
-				*cmd = xrealloc(*cmd, (ncmd + 2) * sizeof(char *));
-				(*cmd)[ncmd++] = xstrdup(val);
-				(*cmd)[ncmd] = NULL;
+	/* "KEY=VALUE\0" records (image/cli.c, resolve --nul): any value
+	 * a C string holds, newlines included */
+	for (char *rec = out.buf; rec < out.buf + out.len;
+	     rec += strlen(rec) + 1) {
+		char *eq = strchr(rec, '=');
+
+		if (!eq)
+			continue;
+		*eq = 0;
+		const char *key = rec, *val = eq + 1;
+		if (!strcmp(key, "layer")) {
+			sbx_spec_add_layer(spec, val);
+		} else if (!strcmp(key, "env")) {
+			env = xrealloc(env, (nenv + 2) * sizeof(char *));
+			env[nenv++] = xstrdup(val);
+			env[nenv] = NULL;
+		} else if (!strcmp(key, "workdir") && !spec->workdir) {
+			spec->workdir = xstrdup(val);
+		} else if (!strcmp(key, "user") && spec->uid < 0) {
+			struct cs_error err = CS_ERROR_INIT;
+			if (sbx_parse_user(val, &spec->uid, &spec->gid, &err) <
+			    0) {
+				sh_err(sh, "sandbox: warning: image user '%s' "
+					   "is not numeric; running as root",
+				       val);
+				cs_error_release(&err);
 			}
-			free(key);
-			free(val);
+		} else if (!strcmp(key, "argv") && cmd) {
+			*cmd = xrealloc(*cmd, (ncmd + 2) * sizeof(char *));
+			(*cmd)[ncmd++] = xstrdup(val);
+			(*cmd)[ncmd] = NULL;
 		}
-		if (!*nl)
-			break;
+		*eq = '=';
 	}
 	cs_buf_release(&out);
 	/* the image's Env first, so --env entries override it */

@@ -67,6 +67,19 @@ if [ "$out" = "hello
 out=$(csh "@$SB busybox sh -c 'echo \$EXTRA \$FOO \$(pwd)'")
 if [ "$out" = "1 mine /tmp" ]; then pass image-sandbox-env-workdir; else
 	fail image-sandbox-env-workdir "want '1 mine /tmp' (--env over image Env, image WorkingDir), got '$out'"; fi
+# an Env value with a newline arrives whole (the resolve protocol is
+# NUL-separated); the line form refuses it instead of dropping it
+out=$(csh "@$SB busybox sh -c 'printf \"%s|\" \"\$NL\"'")
+if [ "$out" = "a
+b|" ]; then pass image-sandbox-env-newline; else
+	fail image-sandbox-env-newline "want 'a<newline>b|', got '$out'"; fi
+out=$("$IMG_BIN/cshell-image" resolve "$R/busybox:test" 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"holds a newline"* ]]; then
+	pass image-resolve-lines-refuse-newline
+else
+	fail image-resolve-lines-refuse-newline "status $rc: $out"
+fi
 # nothing of the host root is visible
 out=$(csh "@$SB busybox ls /usr" 2>&1)
 if [ -z "$out" ]; then pass image-sandbox-no-host-root; else

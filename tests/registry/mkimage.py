@@ -104,7 +104,7 @@ def write_image(out, tag, layers, arch="amd64", add_to_index=True):
         descs.append({"mediaType": mt, "digest": put_blob(out, blob), "size": len(blob)})
     config = {
         "architecture": arch, "os": "linux", "created": "2026-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/bin", "FOO=bar"], "Cmd": ["/bin/sh"],
+        "config": {"Env": ["PATH=/bin", "FOO=bar", "NL=a\nb"], "Cmd": ["/bin/sh"],
                    "WorkingDir": "/tmp", "User": "0:0"},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }
