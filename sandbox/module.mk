@@ -14,3 +14,7 @@ UNIT_TESTS += test_sbx_spec test_sbx_record test_sbx_state
 test_sbx_spec_SRCS :=
 test_sbx_record_SRCS :=
 test_sbx_state_SRCS :=
+
+FUZZ_TARGETS += fuzz_sbx_profile
+fuzz_sbx_profile_SRCS :=
+fuzz_sbx_profile_LDLIBS :=

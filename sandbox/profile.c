@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <string.h>
 #include <strings.h>
@@ -203,17 +204,27 @@ static int jvalue(struct jparser *jp, struct jnode *n, int depth)
 		break;
 	}
 	if (isdigit((unsigned char)*jp->p)) {
-		char *e;
+		/* by hand, within the buffer: strtoull would read past an
+		 * input that is not NUL-terminated (found by fuzzing) */
+		const char *q = jp->p;
+		unsigned long long v = 0;
 
-		errno = 0;
-		n->type = J_NUM;
-		n->num = strtoull(jp->p, &e, 10);
-		if (errno || e > jp->end || *e == '.' || *e == 'e' ||
-		    *e == 'E') {
+		for (; q < jp->end && isdigit((unsigned char)*q); q++) {
+			unsigned d = (unsigned)(*q - '0');
+
+			if (v > (ULLONG_MAX - d) / 10) {
+				jp->why = "number too large";
+				return -1;
+			}
+			v = v * 10 + d;
+		}
+		if (q < jp->end && (*q == '.' || *q == 'e' || *q == 'E')) {
 			jp->why = "numbers must be non-negative integers";
 			return -1;
 		}
-		jp->p = e;
+		n->type = J_NUM;
+		n->num = v;
+		jp->p = q;
 		return 0;
 	}
 	static const struct {
