@@ -183,6 +183,10 @@ int main(int argc, char **argv)
 	sigset_t all;
 	int sfd;
 
+	/* first of all: exec made us dumpable again, and a `run`
+	 * command may already be looking at /proc/1 (our fds hold the
+	 * sandbox's log, a host file) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	cs_log_set_prog("cshell-init");
 	if (argc >= 4 && !strcmp(argv[1], "--exec"))
 		exec_command(argv[2], argv + 3);
@@ -197,8 +201,6 @@ int main(int argc, char **argv)
 		main_pid = atoi(argv[3]);
 		main_fd = atoi(argv[4]);
 	}
-	/* nobody in the sandbox may ptrace or read the memory of pid 1 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* no terminal's job: its ^C is for the command, not for init */
 	setsid();
 	sigfillset(&all);

@@ -488,11 +488,26 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
 			cs_log_prog(), spec->name, strerror(-r));
 		_exit(125);
 	}
-	syscall(SYS_close_range, 3, ~0U, 0);
-	execvp(a->argv[0], a->argv);
+	/* through cshell-init's read-only image, as a join does: never
+	 * exec from the host's binary (only its fd survives the exec) */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	{
+		size_t n = 0;
+		char **v;
+
+		while (a->argv[n])
+			n++;
+		v = xcalloc(n + 4, sizeof(*v));
+		v[0] = "cshell-init";
+		v[1] = "--exec";
+		v[2] = a->argv[0];
+		memcpy(v + 3, a->argv, n * sizeof(*v));
+		syscall(SYS_execveat, a->exec_fd, "", v, environ,
+			AT_EMPTY_PATH);
+	}
 	r = errno;
 	fprintf(stderr, "%s: %s: %s\n", cs_log_prog(), a->argv[0], strerror(r));
-	_exit(r == ENOENT ? 127 : 126);
+	_exit(126);
 }
 
 /* Runs fn(arg) in a new process that shares our memory on its own stack,
@@ -593,6 +608,11 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 			_exit(1);
 		close(a->sync_fd);
 	}
+	/* a copy of the shell until cshell-init runs: nothing in the
+	 * sandbox (a `run` command started meanwhile) may open our /proc
+	 * files, /proc/1/exe (the host's cshell) above all.  After the id
+	 * maps: the parent needs our /proc files for those. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* the groups clone3 could not put us in (v1 limit groups; v2 on a
 	 * kernel without CLONE_INTO_CGROUP), then a cgroup namespace rooted
 	 * at our own group */

@@ -99,6 +99,23 @@ elif [[ $out == *cshell-init* || $out == *"not found"* || $out == *"No such file
 else
 	fail sandbox-join-exec-selfexe "unexpected: $out"
 fi
+# `sandbox run`: its command starts while pid 1 is still a copy of the
+# shell; that copy is non-dumpable, and the command runs through
+# cshell-init's image too
+out=$(timeout 60 "$csh" -c "sandbox run --read-only --layer '$layer' -- /join-watch 2 '$allowed'" 2>&1)
+if grep -q '^LEAK' <<<"$out" || ! grep -q '^seen' <<<"$out"; then
+	fail sandbox-run-no-host-object "$(head -5 <<<"$out")"
+else
+	pass sandbox-run-no-host-object
+fi
+out=$(timeout 60 "$csh" -c "sandbox run --read-only --layer '$layer' -- /selfexe" 2>&1)
+if [[ $out == *LEAK* ]]; then
+	fail sandbox-run-selfexe "$out"
+elif [[ $out == *cshell-init* || $out == *"not found"* || $out == *"No such file"* ]]; then
+	pass sandbox-run-selfexe
+else
+	fail sandbox-run-selfexe "unexpected: $out"
+fi
 cmp -s "$sbx_bin/cshell" "$csh" && cmp -s "$sbx_bin/cshell-init" "$CSHELL_INIT"
 check sandbox-join-binaries-intact test $? = 0
 
