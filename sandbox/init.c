@@ -10,9 +10,11 @@
  * synchronously through signalfd, so there are no handler races.
  * sbx_create() runs it already restricted (seccomp, capabilities).
  *
- * `cshell-init NAME --main PID FD` is the init of `sandbox run`: PID (its
- * child) is the command; when it ends, init writes its wait status to FD
- * and stops the sandbox as on SIGTERM.
+ * `cshell-init NAME --main PID FD [READY]` is the init of `sandbox run`:
+ * PID (its child) is the command; when it ends, init writes its wait
+ * status to FD and stops the sandbox as on SIGTERM.  On READY it writes a
+ * byte once it is non-dumpable: the command waits for that before it runs
+ * (until then root in the sandbox could open our /proc files).
  *
  * `cshell-init --exec FILE ARG0 ARGS…` is not an init: it is the last step
  * of every command joined into a sandbox (join.c).  The joining process is
@@ -197,9 +199,18 @@ int main(int argc, char **argv)
 				"(it is started by 'sandbox create')\n");
 		return 2;
 	}
-	if (argc == 5 && !strcmp(argv[2], "--main")) {
+	if (argc >= 5 && !strcmp(argv[2], "--main")) {
 		main_pid = atoi(argv[3]);
 		main_fd = atoi(argv[4]);
+	}
+	/* the run's command waits for this: we are non-dumpable now */
+	if (argc == 6 && !strcmp(argv[2], "--main")) {
+		int ready = atoi(argv[5]);
+
+		if (write(ready, "r", 1) != 1)
+			fprintf(stderr, "cshell-init: ready: %s\n",
+				strerror(errno));
+		close(ready);
 	}
 	/* no terminal's job: its ^C is for the command, not for init */
 	setsid();

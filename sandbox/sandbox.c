@@ -391,6 +391,9 @@ struct child_args {
 	 * and the caller's ends of those two */
 	char *const *argv;
 	int status_fd, go_fd, status_rd, go_wr;
+	/* run: init writes on ready_wr once it is non-dumpable; the command
+	 * waits for that on ready_rd before it runs anything of its own */
+	int ready_rd, ready_wr;
 	/* rootless: wait for the id maps on sync_fd (else -1) */
 	int sync_fd;
 	char cwd[PATH_MAX]; /* run: sbx_mapped_cwd(), else "" (in a, whose
@@ -462,10 +465,16 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
 
 	close(a->err_fd);
 	close(a->status_fd);
+	close(a->ready_wr);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
 		_exit(125);
+	/* pid 1 is exec'd but only safe from us once it made itself
+	 * non-dumpable: until then its /proc files are open to root here */
+	if (read(a->ready_rd, &go, 1) != 1)
+		_exit(125);
+	close(a->ready_rd);
 	if (a->cwd[0] && chdir(a->cwd) == 0)
 		wd = NULL;
 	if (wd && chdir(wd) < 0) {
@@ -551,33 +560,16 @@ static void *shared_new(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-struct command_args {
-	struct child_args *a;
-	const struct cs_buf *bpf;
-};
-
-static int command_main(void *arg)
-{
-	struct command_args *c = arg;
-
-	run_main(c->a, c->bpf);
-}
-
-/* Starts the command.  vfork-like when it need not wait for us (no copy
- * of this process's memory; we go on once it has exec'd), a fork when it
- * waits for --net private's eth0 (we must exec init first). */
+/* Starts the command: a fork, not a vfork-like clone, since it waits for
+ * us (init exec'd and non-dumpable; as root also the oom score, or eth0
+ * with --net private) before it runs anything. */
 static pid_t fork_command(struct child_args *a, const struct cs_buf *bpf)
 {
-	struct command_args c = { a, bpf };
-	pid_t pid;
+	pid_t pid = fork();
 
-	if (a->go_fd >= 0) {
-		pid = fork();
-		if (pid == 0)
-			run_main(a, bpf);
-		return pid;
-	}
-	return spawn_shared(command_main, &c);
+	if (pid == 0)
+		run_main(a, bpf);
+	return pid;
 }
 
 static __attribute__((noreturn)) void child_main(struct child_args *a)
@@ -592,10 +584,11 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		.host_root = a->hide[0] != NULL,
 	};
 	struct cs_buf bpf = CS_BUF_INIT;
-	char go, mainpid[16] = "", statusfd[16] = "";
+	char go, mainpid[16] = "", statusfd[16] = "", readyfd[16] = "";
 	int nul, r;
 	pid_t cmd;
-	char *argv[] = { "cshell-init", a->spec->name, NULL, NULL, NULL, NULL };
+	char *argv[] = { "cshell-init", a->spec->name, NULL, NULL,
+			 NULL,		NULL,	       NULL };
 	char *const envp[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
 		"/sbin:/bin",
@@ -654,9 +647,12 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 		}
 		snprintf(mainpid, sizeof(mainpid), "%d", (int)cmd);
 		snprintf(statusfd, sizeof(statusfd), "%d", a->status_fd);
+		snprintf(readyfd, sizeof(readyfd), "%d", a->ready_wr);
 		argv[2] = "--main";
 		argv[3] = mainpid;
 		argv[4] = statusfd;
+		argv[5] = readyfd;
+		close(a->ready_rd);
 	}
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
@@ -672,6 +668,8 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (a->status_fd >= 0)
 		fcntl(a->status_fd, F_SETFD, 0);
+	if (a->ready_wr >= 0)
+		fcntl(a->ready_wr, F_SETFD, 0);
 	fexecve(a->exec_fd, argv, envp);
 	cs_error_errno(&err, "exec cshell-init");
 	child_fail(a->err_fd, &err);
@@ -1280,6 +1278,8 @@ static void child_args_close(struct child_args *a)
 	close_fd(&a->go_fd);
 	close_fd(&a->go_wr);
 	close_fd(&a->status_fd);
+	close_fd(&a->ready_rd);
+	close_fd(&a->ready_wr);
 }
 
 /* run: the pipe on which init reports the command's status and, with
@@ -1293,6 +1293,10 @@ static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
 		return cs_error_errno(err, "pipe");
 	a->status_rd = p[0];
 	a->status_fd = p[1];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cs_error_errno(err, "pipe");
+	a->ready_rd = p[0];
+	a->ready_wr = p[1];
 	/* as root the command also waits for init's oom_score_adj */
 	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP &&
 	    geteuid() != 0)
@@ -1342,6 +1346,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 			strcpy(a.cwd, mwd);
 	}
 	a.go_wr = a.status_fd = a.status_rd = -1;
+	a.ready_rd = a.ready_wr = -1;
 	info->userns = geteuid() != 0;
 	info->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 			 CLONE_NEWIPC | CLONE_NEWCGROUP |
