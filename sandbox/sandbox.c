@@ -1542,11 +1542,16 @@ int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
 	if (lock < 0)
 		return -1;
 	state = xasprintf("%s/state", dir);
-	if (access(state, F_OK) == 0)
-		return cs_error_set(err, EEXIST,
-				    "sandbox '%s' already exists (use "
-				    "'sandbox start' or 'sandbox rm')",
-				    spec->name);
+	if (access(state, F_OK) == 0) {
+		/* the code without its strerror: the sentence says it */
+		cs_error_set(err, 0,
+			     "sandbox '%s' already exists (use 'sandbox "
+			     "start' or 'sandbox rm')",
+			     spec->name);
+		if (err)
+			err->code = EEXIST;
+		return -1;
+	}
 	ddir = sbx_data_dir(spec->name, 0, NULL);
 	had_data = ddir && access(ddir, F_OK) == 0;
 	memset(&info, 0, sizeof(info));

@@ -100,8 +100,8 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 					continue;
 				}
 				if (set_long_option(sh, argv[++i], on) < 0) {
-					sh_err(sh, "set: unknown option name '%s'",
-					       argv[i]);
+					sh_err(sh, "%sunknown option name '%s'",
+					       cmdline ? "" : "set: ", argv[i]);
 					return -1;
 				}
 				break;
@@ -109,7 +109,15 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			if (cmdline && (*c == 'c' || *c == 's' || *c == 'i'))
 				continue;
 			if (sh_set_option_letter(sh, *c, on) < 0) {
-				sh_err(sh, "set: unknown option '%c%c'", a[0], *c);
+				/* on the command line: the word as typed
+				 * (`cshell --bogus`, not "set: '--'") */
+				if (cmdline)
+					sh_err(sh, "unknown option '%s' (see "
+						   "'cshell --help')",
+					       a);
+				else
+					sh_err(sh, "set: unknown option '%c%c'",
+					       a[0], *c);
 				return -1;
 			}
 		}

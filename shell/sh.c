@@ -31,8 +31,10 @@ void sh_err(struct sh *sh, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fflush(stdout);
-	/* a line only where there is one (not before the script starts) */
-	if (sh->script && !sh->opts[OPT_INTERACTIVE] && sh->lineno > 0)
+	/* one style: a script file names itself and its line (as dash
+	 * does); -c strings, `cshell sandbox …` and the terminal say
+	 * "cshell: " */
+	if (sh->script_file && !sh->opts[OPT_INTERACTIVE] && sh->lineno > 0)
 		fprintf(stderr, "%s:%d: %s\n", sh->progname, sh->lineno, msg);
 	else
 		fprintf(stderr, "%s: %s\n", sh->progname, msg);
@@ -189,6 +191,7 @@ int sh_main(int argc, char **argv)
 		sh->arg0 = (char *)file;
 		sh->progname = (char *)file;
 		sh->script = true;
+		sh->script_file = true;
 		params_set(&sh->params, argc - i, argv + i);
 		trap_init(sh);
 		src_push_fd(sh, fd, false);

@@ -335,7 +335,8 @@ struct sh {
 	/* identity */
 	char *arg0;        /* $0 */
 	char *progname;    /* for diagnostics */
-	bool script;       /* commands from a file or -c: prefix with line */
+	bool script;       /* commands from a file or -c */
+	bool script_file;  /* from a file: messages say FILE:LINE: */
 	pid_t rootpid;     /* $$ */
 	bool subshell;     /* a forked child of the shell */
 
