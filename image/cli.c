@@ -714,8 +714,9 @@ static int cmd_build_step(int argc, char **argv)
 	return 0;
 }
 
-/* layer-commit --key K DIR: DIR (a sandbox's upper layer, copied out)
- * becomes a stored layer, cached under K. */
+/* layer-commit [--key K] DIR: DIR (a sandbox's upper layer) becomes a
+ * stored layer, cached under K when given (`sandbox commit --image`
+ * caches nothing). */
 static int cmd_layer_commit(int argc, char **argv)
 {
 	struct build_args a = { 0 };
@@ -724,13 +725,13 @@ static int cmd_layer_commit(int argc, char **argv)
 	char *dir = NULL;
 	int i = parse_opts(argc, argv, build_lo, "", build_opt, &a);
 
-	if (i < 0 || i + 1 != argc || !a.key || !img_digest_valid(a.key)) {
+	if (i < 0 || i + 1 != argc || (a.key && !img_digest_valid(a.key))) {
 		build_args_release(&a);
-		return usage("layer-commit: needs --key DIGEST and a directory");
+		return usage("layer-commit: [--key DIGEST] DIR");
 	}
 	if (img_layer_from_dir(argv[i], NULL, IMG_LAYER_UPPER, diffid, &dir,
 			       &err) < 0 ||
-	    img_cache_put(a.key, diffid, &err) < 0) {
+	    (a.key && img_cache_put(a.key, diffid, &err) < 0)) {
 		free(dir);
 		build_args_release(&a);
 		return fail(&err);

@@ -516,8 +516,7 @@ static int helper(struct build *b, char **args, struct cs_buf *out)
 	return st;
 }
 
-/* The value of "key VALUE" in out, malloc'd, or NULL. */
-static char *field(const struct cs_buf *out, const char *key)
+char *sh_out_field(const struct cs_buf *out, const char *key)
 {
 	size_t kl = strlen(key);
 
@@ -729,8 +728,8 @@ static int run_step(struct build *b, size_t i, const char *key, char **dir,
 			   info.upper, NULL };
 	struct cs_buf out = CS_BUF_INIT;
 	if (helper(b, commit, &out) == 0) {
-		*dir = field(&out, "layer");
-		*digest = field(&out, "digest");
+		*dir = sh_out_field(&out, "layer");
+		*digest = sh_out_field(&out, "digest");
 		r = *dir && *digest ? 0 : -1;
 	}
 	if (r < 0)
@@ -807,9 +806,9 @@ static int build_steps(struct build *b)
 			cs_strvec_push(&a, "--rebuild");
 		int st = helper(b, a.v, &out);
 		cs_strvec_release(&a);
-		_cleanup_free_ char *key = st ? NULL : field(&out, "key");
-		char *dir = field(&out, "layer"), *dg = field(&out, "digest");
-		_cleanup_free_ char *cached = field(&out, "cached");
+		_cleanup_free_ char *key = st ? NULL : sh_out_field(&out, "key");
+		char *dir = sh_out_field(&out, "layer"), *dg = sh_out_field(&out, "digest");
+		_cleanup_free_ char *cached = sh_out_field(&out, "cached");
 		cs_buf_release(&out);
 		if (!key) {
 			b->sh->lineno = s->line;
@@ -1249,7 +1248,9 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	bool fresh = false;
 	_cleanup_free_ char *stp = state_path(name, 0, &err);
 	current_state(proj, &now);
-	if (!proto.rebuild && stp &&
+	/* --locked checks the registry too (a moved tag), so it always
+	 * evaluates */
+	if (!proto.rebuild && !proto.locked && stp &&
 	    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX, &err) == 0 &&
 	    then.len == now.len && !memcmp(then.buf, now.buf, now.len) &&
 	    sbx_inspect(name, &info, &err) == 0) {

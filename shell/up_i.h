@@ -43,6 +43,10 @@ void up_lock_release(struct up_lock *l);
 const struct builtin *sh_up_builtin(struct sh *sh, const char *name,
 				    bool target);
 
+/* The value of the line "key VALUE" in a helper's output (cshell-image
+ * resolve, build-step…), malloc'd, or NULL. */
+char *sh_out_field(const struct cs_buf *out, const char *key);
+
 /* `image build [-t REF] [DIR]` (bi_image.c hands it over). */
 int sh_up_image_build(struct sh *sh, int argc, char **argv);
 
