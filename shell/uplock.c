@@ -63,10 +63,11 @@ static int split(char *line, char **f, int max)
 static int bad_line(struct up_lock *l, int lineno, struct cs_error *err)
 {
 	up_lock_release(l);
-	return cs_error_set(err, EINVAL,
-			    "Cshellfile.lock:%d: not a lock line: delete the "
-			    "file and run 'cshell up' to write it again",
-			    lineno);
+	cs_error_set(err, EINVAL,
+		     "Cshellfile.lock:%d: not a lock line: delete the file and "
+		     "run 'cshell up' to write it again",
+		     lineno);
+	return -1;
 }
 
 int up_lock_parse(struct up_lock *l, const char *text, size_t len,
@@ -94,11 +95,11 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 		if (!strcmp(f[0], "version") && nf == 2 && !version) {
 			if (strcmp(f[1], "1")) {
 				up_lock_release(l);
-				return cs_error_set(err, EINVAL,
-						    "Cshellfile.lock:%d: version "
-						    "%.16s is newer than this "
-						    "cshell knows",
-						    lineno, f[1]);
+				cs_error_set(err, EINVAL,
+					     "Cshellfile.lock:%d: version %.16s "
+					     "is newer than this cshell knows",
+					     lineno, f[1]);
+				return -1;
 			}
 			version = 1;
 		} else if (!version) {
@@ -124,11 +125,12 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 	}
 	if (!version) {
 		up_lock_release(l);
-		return cs_error_set(err, EINVAL,
-				    "Cshellfile.lock:%d: no 'version 1' line "
-				    "first: delete the file and run 'cshell "
-				    "up' to write it again",
-				    lineno);
+		cs_error_set(err, EINVAL,
+			     "Cshellfile.lock:%d: no 'version 1' line first: "
+			     "delete the file and run 'cshell up' to write it "
+			     "again",
+			     lineno);
+		return -1;
 	}
 	return 0;
 }
