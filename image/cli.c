@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"       image tag REF NEWREF\n"
 	"       image rm [-f] REF...\n"
 	"       image prune\n"
+	"       image build [-t REF] [--rebuild] [DIR]   (a Cshellfile's environment)\n"
 	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n"
 	"'image COMMAND --help' tells more about one command.\n";
 

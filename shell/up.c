@@ -1173,6 +1173,8 @@ static int up_usage(struct sh *sh, const char *msg, const char *arg)
 
 static bool wants_help(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "help"))
+		return true;
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
