@@ -40,7 +40,8 @@ void img_build_key(const char *parent, const char *text, char *const *env,
 	 * where an env entry begins hashes differently */
 	img_hash_init(&h);
 	img_hash_update(&h, "cshell-step-v1", 15);
-	img_hash_update(&h, parent ? parent : "", strlen(parent ? parent : "") + 1);
+	img_hash_update(&h, parent ? parent : "",
+			strlen(parent ? parent : "") + 1);
 	img_hash_update(&h, text, strlen(text) + 1);
 	for (char *const *e = env; e && *e; e++) {
 		img_hash_update(&h, "env", 4);
@@ -202,16 +203,17 @@ static int write_header(struct walk *w, struct archive_entry *e,
 			const char *name)
 {
 	if (archive_write_header(w->a, e) != ARCHIVE_OK)
-		return cs_error_set(w->err, EIO, "write '%s' into the layer: %s",
-				    name, archive_error_string(w->a));
+		return cs_error_set(w->err, EIO,
+				    "write '%s' into the layer: %s", name,
+				    archive_error_string(w->a));
 	return 0;
 }
 
 static int add_whiteout(struct walk *w, const char *dir, const char *base)
 {
 	struct archive_entry *e = archive_entry_new();
-	_cleanup_free_ char *name = xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "",
-					      base);
+	_cleanup_free_ char *name =
+		xasprintf("%s%s.wh.%s", dir, *dir ? "/" : "", base);
 	int r;
 
 	archive_entry_set_pathname(e, name);
@@ -274,8 +276,8 @@ static int add_tree(struct walk *w, int dirfd, const char *base,
 	struct archive_entry *e = archive_entry_new();
 	fill_entry(e, name, &st, w->flags);
 	if (S_ISREG(st.st_mode)) {
-		_cleanup_close_ int fd = openat(dirfd, base,
-						O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int fd =
+			openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd < 0) {
 			archive_entry_free(e);
@@ -297,9 +299,9 @@ static int add_tree(struct walk *w, int dirfd, const char *base,
 		archive_entry_set_symlink(e, target);
 		r = write_header(w, e, name);
 	} else if (S_ISDIR(st.st_mode)) {
-		_cleanup_close_ int fd = openat(
-			dirfd, base,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int fd =
+			openat(dirfd, base,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		size_t n = 0;
 
 		if (fd < 0) {
@@ -515,8 +517,10 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 		config = json_loadb(cb.buf, cb.len, 0, &jerr);
 		manifest = json_loadb(mb.buf, mb.len, 0, &jerr);
 		if (!json_is_object(config) || !json_is_object(manifest)) {
-			cs_error_set(err, 0, "base image '%s' has a damaged "
-				     "config or manifest: pull it again", base);
+			cs_error_set(err, 0,
+				     "base image '%s' has a damaged "
+				     "config or manifest: pull it again",
+				     base);
 			goto out;
 		}
 		/* the build adds to the base's own documents */
@@ -526,19 +530,19 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 	} else {
 		const char *plat = img_host_platform();
 		_cleanup_free_ char *os = xstrndup(plat, strcspn(plat, "/"));
-		const char *arch = plat + strlen(os) + (plat[strlen(os)] ? 1 : 0);
+		const char *arch =
+			plat + strlen(os) + (plat[strlen(os)] ? 1 : 0);
 		_cleanup_free_ char *a2 = xstrndup(arch, strcspn(arch, "/"));
 
 		config = json_pack("{s:s, s:s, s:{s:s, s:[]}}", "architecture",
 				   a2, "os", os, "rootfs", "type", "layers",
 				   "diff_ids");
-		manifest = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
-				     "mediaType",
-				     "application/vnd.oci.image.manifest.v1+json",
-				     "layers");
+		manifest = json_pack(
+			"{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
+			"application/vnd.oci.image.manifest.v1+json", "layers");
 	}
-	diff_ids = json_object_get(json_object_get(config, "rootfs"),
-				   "diff_ids");
+	diff_ids =
+		json_object_get(json_object_get(config, "rootfs"), "diff_ids");
 	layers = json_object_get(manifest, "layers");
 	if (!json_is_array(diff_ids) || !json_is_array(layers)) {
 		cs_error_set(err, 0, "base image '%s' has no layer list", base);
@@ -551,7 +555,8 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 		if (!img_digest_valid(*d) || stat(blob, &st) < 0) {
 			cs_error_set(err, ENOENT,
 				     "layer %s is not in the store: run the "
-				     "build again", *d);
+				     "build again",
+				     *d);
 			goto out;
 		}
 		json_array_append_new(diff_ids, json_string(*d));
@@ -559,7 +564,8 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 			layers,
 			json_pack("{s:s, s:s, s:I}", "mediaType",
 				  "application/vnd.oci.image.layer.v1.tar",
-				  "digest", *d, "size", (json_int_t)st.st_size));
+				  "digest", *d, "size",
+				  (json_int_t)st.st_size));
 	}
 	cc = json_object_get(config, "config");
 	if (!json_is_object(cc)) {
@@ -569,7 +575,8 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 	if (cfg->env)
 		json_object_set_new(cc, "Env", strv_json(cfg->env));
 	if (cfg->workdir)
-		json_object_set_new(cc, "WorkingDir", json_string(cfg->workdir));
+		json_object_set_new(cc, "WorkingDir",
+				    json_string(cfg->workdir));
 	if (cfg->user)
 		json_object_set_new(cc, "User", json_string(cfg->user));
 	if (cfg->cmd) {
@@ -578,14 +585,15 @@ int img_build_image(const char *name, const char *base, char *const *diffids,
 	}
 	ctext = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
 	img_sha256(ctext, strlen(ctext), cdigest);
-	json_object_set_new(manifest, "config",
-			    json_pack("{s:s, s:s, s:I}", "mediaType",
-				      "application/vnd.oci.image.config.v1+json",
-				      "digest", cdigest, "size",
-				      (json_int_t)strlen(ctext)));
+	json_object_set_new(
+		manifest, "config",
+		json_pack("{s:s, s:s, s:I}", "mediaType",
+			  "application/vnd.oci.image.config.v1+json", "digest",
+			  cdigest, "size", (json_int_t)strlen(ctext)));
 	/* a Docker manifest over OCI layers would mix media types */
-	json_object_set_new(manifest, "mediaType",
-			    json_string("application/vnd.oci.image.manifest.v1+json"));
+	json_object_set_new(
+		manifest, "mediaType",
+		json_string("application/vnd.oci.image.manifest.v1+json"));
 	mtext = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
 	img_sha256(mtext, strlen(mtext), digest);
 	if (img_manifest_parse(&m, mtext, strlen(mtext), NULL, err) < 0 ||

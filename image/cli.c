@@ -599,18 +599,43 @@ static int build_opt(int c, const char *arg, void *ud)
 	struct build_args *a = ud;
 
 	switch (c) {
-	case 'P': a->parent = arg; return 0;
-	case 'T': a->text = arg; return 0;
-	case 'C': a->copy = arg; return 0;
-	case 'K': a->key = arg; return 0;
-	case 't': a->name = arg; return 0;
-	case 'B': a->base = arg; return 0;
-	case 'w': a->workdir = arg; return 0;
-	case 'u': a->user = arg; return 0;
-	case 'e': cs_strvec_push(&a->env, arg); return 0;
-	case 'l': cs_strvec_push(&a->layers, arg); return 0;
-	case 'c': cs_strvec_push(&a->cmd, arg); a->has_cmd = 1; return 0;
-	case 'r': a->rebuild = 1; return 0;
+	case 'P':
+		a->parent = arg;
+		return 0;
+	case 'T':
+		a->text = arg;
+		return 0;
+	case 'C':
+		a->copy = arg;
+		return 0;
+	case 'K':
+		a->key = arg;
+		return 0;
+	case 't':
+		a->name = arg;
+		return 0;
+	case 'B':
+		a->base = arg;
+		return 0;
+	case 'w':
+		a->workdir = arg;
+		return 0;
+	case 'u':
+		a->user = arg;
+		return 0;
+	case 'e':
+		cs_strvec_push(&a->env, arg);
+		return 0;
+	case 'l':
+		cs_strvec_push(&a->layers, arg);
+		return 0;
+	case 'c':
+		cs_strvec_push(&a->cmd, arg);
+		a->has_cmd = 1;
+		return 0;
+	case 'r':
+		a->rebuild = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -763,7 +788,9 @@ static int cmd_build_image(int argc, char **argv)
 		return fail(&err);
 	}
 	struct img_build_config cfg = {
-		a.env.n ? a.env.v : NULL, a.workdir, a.user,
+		a.env.n ? a.env.v : NULL,
+		a.workdir,
+		a.user,
 		a.has_cmd ? a.cmd.v : NULL,
 	};
 	if (img_build_image(name, a.base, a.layers.v, &cfg, digest, &err) < 0) {
@@ -781,11 +808,16 @@ int img_cli(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "pull", cmd_pull },	  { "ls", cmd_ls },
-		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
-		{ "push", cmd_push },	  { "import", cmd_import },
-		{ "export", cmd_export }, { "tag", cmd_tag },
-		{ "rm", cmd_rm },	  { "prune", cmd_prune },
+		{ "pull", cmd_pull },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "push", cmd_push },
+		{ "import", cmd_import },
+		{ "export", cmd_export },
+		{ "tag", cmd_tag },
+		{ "rm", cmd_rm },
+		{ "prune", cmd_prune },
 		{ "resolve", cmd_resolve },
 		{ "build-step", cmd_build_step },
 		{ "layer-commit", cmd_layer_commit },

@@ -30,7 +30,8 @@ static const struct {
 	const char *name, *text;
 } sub_usage[] = {
 	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT },
-	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
+	{ "run",
+	  "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
 	{ "ls", "usage: sandbox ls [--json|--names]\n" },
 	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
@@ -700,8 +701,10 @@ static int stored_layers_above_image(struct sh *sh, const struct sbx_info *info,
 		cs_buf_init(&out, 1 << 16);
 		if (sh_capture(sh, v, &out, false) != 0) {
 			cs_buf_release(&out);
-			sh_err(sh, "sandbox: cannot commit '%s': its image '%s' "
-			       "is not usable (see above)", s->name, s->image);
+			sh_err(sh,
+			       "sandbox: cannot commit '%s': its image '%s' "
+			       "is not usable (see above)",
+			       s->name, s->image);
 			return 1;
 		}
 	}
@@ -712,12 +715,15 @@ static int stored_layers_above_image(struct sh *sh, const struct sbx_info *info,
 
 		if (out.buf && strstr(out.buf, line))
 			continue; /* the image's own */
-		if (b && b - l >= 14 && !strncmp(b - 14, "/layers/sha256", 14) &&
-		    strlen(b + 1) == 64 && strspn(b + 1, "0123456789abcdef") == 64) {
+		if (b && b - l >= 14 &&
+		    !strncmp(b - 14, "/layers/sha256", 14) &&
+		    strlen(b + 1) == 64 &&
+		    strspn(b + 1, "0123456789abcdef") == 64) {
 			cs_strvec_push(a, "--layer");
 			cs_strvec_push_take(a, xasprintf("sha256:%s", b + 1));
 		} else {
-			sh_err(sh, "sandbox: warning: layer '%s' of '%s' is not "
+			sh_err(sh,
+			       "sandbox: warning: layer '%s' of '%s' is not "
 			       "in the image store: the image leaves it out",
 			       l, s->name);
 		}
@@ -739,8 +745,10 @@ static int commit_image(struct sh *sh, const char *name, const char *ref)
 	if (sbx_inspect(name, &info, &err) < 0)
 		return fail(sh, &err);
 	if (!info.upper) {
-		sh_err(sh, "sandbox: cannot commit '%s': it is read-only, it "
-		       "has no changes", name);
+		sh_err(sh,
+		       "sandbox: cannot commit '%s': it is read-only, it "
+		       "has no changes",
+		       name);
 		sbx_info_release(&info);
 		return 1;
 	}

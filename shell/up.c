@@ -51,8 +51,8 @@ static const char up_usage_text[] =
 struct step {
 	int line;
 	bool copy;
-	char *text;	  /* as the lock and progress show it */
-	char *src, *dst;  /* copy: absolute host path, path inside */
+	char *text;		 /* as the lock and progress show it */
+	char *src, *dst;	 /* copy: absolute host path, path inside */
 	struct cs_strvec keyenv; /* env, workdir and user at this step */
 	char *workdir;
 	long uid, gid;
@@ -75,8 +75,8 @@ struct up_eval {
 /* The environment builtins.  Each runs in the evaluating child; an
  * error is fatal there (nothing is built) and names the line. */
 
-static void __attribute__((noreturn)) decl_fail(struct sh *sh, const char *fmt,
-						 ...) CS_PRINTF(2, 3);
+static void __attribute__((noreturn))
+decl_fail(struct sh *sh, const char *fmt, ...) CS_PRINTF(2, 3);
 static void decl_fail(struct sh *sh, const char *fmt, ...)
 {
 	char msg[1024];
@@ -109,8 +109,10 @@ static char *project_path(struct up_eval *u, const char *p)
 static void no_steps_yet(struct sh *sh, struct up_eval *u, const char *what)
 {
 	if (u->nsteps)
-		decl_fail(sh, "'%s' must come before the first run or copy "
-			  "step", what);
+		decl_fail(sh,
+			  "'%s' must come before the first run or copy "
+			  "step",
+			  what);
 }
 
 static struct step *new_step(struct sh *sh, struct up_eval *u)
@@ -131,9 +133,9 @@ static struct step *new_step(struct sh *sh, struct up_eval *u)
 	s->uid = u->spec.uid;
 	s->gid = u->spec.gid;
 	if (u->spec.uid >= 0)
-		cs_strvec_push_take(&s->keyenv,
-				    xasprintf(":user=%ld:%ld", u->spec.uid,
-					      u->spec.gid));
+		cs_strvec_push_take(
+			&s->keyenv,
+			xasprintf(":user=%ld:%ld", u->spec.uid, u->spec.gid));
 	return s;
 }
 
@@ -207,7 +209,7 @@ static int env_run(struct sh *sh, int argc, char **argv)
 	}
 	if (strchr(b.buf, '\n'))
 		decl_fail(sh, "run: a step is one line (join commands with "
-			  "'&&' or ';')");
+			      "'&&' or ';')");
 	struct step *s = new_step(sh, u);
 	s->text = cs_buf_detach(&b, NULL);
 	return 0;
@@ -267,7 +269,8 @@ static int env_workdir(struct sh *sh, int argc, char **argv)
 
 	need_args(sh, argc, argv, 1, 1, "DIR");
 	if (argv[1][0] != '/')
-		decl_fail(sh, "workdir: '%s' must be an absolute path", argv[1]);
+		decl_fail(sh, "workdir: '%s' must be an absolute path",
+			  argv[1]);
 	free(u->spec.workdir);
 	u->spec.workdir = xstrdup(argv[1]);
 	return 0;
@@ -343,7 +346,8 @@ static int env_net(struct sh *sh, int argc, char **argv)
 static int env_kernel(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	decl_fail(sh, "kernel: this cshell has no VM backend yet, so a "
+	decl_fail(sh,
+		  "kernel: this cshell has no VM backend yet, so a "
 		  "sandbox cannot get another kernel; remove the line to use "
 		  "the host's");
 }
@@ -352,7 +356,7 @@ static int env_on(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	decl_fail(sh, "on: this cshell cannot place sandboxes on other hosts "
-		  "yet; remove the line to run on this machine");
+		      "yet; remove the line to run on this machine");
 }
 
 static const struct builtin envs[] = {
@@ -374,8 +378,8 @@ static int cmp_env(const void *k, const void *e)
 /* What a Cshellfile may not run although the shell has it: they reach
  * outside the declaration (other sandboxes, images, hosts, programs). */
 static const char *const refused[] = {
-	"command", "down", "enter", "exec", "fanout", "host", "image",
-	"leave", "monitor", "sandbox", "sb", "up",
+	"command", "down",  "enter",   "exec",	  "fanout", "host",
+	"image",   "leave", "monitor", "sandbox", "sb",	    "up",
 };
 
 const struct builtin *sh_up_builtin(struct sh *sh, const char *name,
@@ -391,12 +395,15 @@ const struct builtin *sh_up_builtin(struct sh *sh, const char *name,
 		return b;
 	for (size_t i = 0; i < CS_ARRAY_SIZE(refused); i++)
 		if (!strcmp(name, refused[i]))
-			decl_fail(sh, "'%s' cannot be used in a Cshellfile", name);
+			decl_fail(sh, "'%s' cannot be used in a Cshellfile",
+				  name);
 	if (strchr(name, '/') ||
 	    (!sh_builtin(sh, name) && !sh_find_func(sh, name)))
-		decl_fail(sh, "unknown builtin '%s' (a Cshellfile runs only "
+		decl_fail(sh,
+			  "unknown builtin '%s' (a Cshellfile runs only "
 			  "its own builtins, shell builtins and functions: "
-			  "put programs in a 'run' step)", name);
+			  "put programs in a 'run' step)",
+			  name);
 	return NULL;
 }
 
@@ -410,7 +417,8 @@ static char *find_project(const char *dir, struct cs_error *err)
 	char buf[PATH_MAX];
 
 	if (!realpath(dir ? dir : ".", buf)) {
-		cs_error_errno(err, "cannot use directory '%s'", dir ? dir : ".");
+		cs_error_errno(err, "cannot use directory '%s'",
+			       dir ? dir : ".");
 		return NULL;
 	}
 	for (;;) {
@@ -458,7 +466,8 @@ static char *sandbox_name(const char *dir)
  * (the directory, the Cshellfile and the lock, byte for byte). */
 static char *state_path(const char *name, int create, struct cs_error *err)
 {
-	_cleanup_free_ char *d = cs_root_subdir(CS_ROOT_DATA, "up", create, err);
+	_cleanup_free_ char *d =
+		cs_root_subdir(CS_ROOT_DATA, "up", create, err);
 
 	return d ? xasprintf("%s/%s.state", d, name) : NULL;
 }
@@ -496,7 +505,7 @@ struct build {
 	struct cs_strvec imgenv; /* its Env */
 	char *imgworkdir;
 	char *imguser;
-	struct cs_strvec built;	 /* step layers, bottom first */
+	struct cs_strvec built;	  /* step layers, bottom first */
 	struct cs_strvec digests; /* their digests, bottom first */
 };
 
@@ -523,7 +532,8 @@ char *sh_out_field(const struct cs_buf *out, const char *key)
 	for (const char *l = out->buf; l && *l;) {
 		const char *nl = strchrnul(l, '\n');
 
-		if ((size_t)(nl - l) > kl && !strncmp(l, key, kl) && l[kl] == ' ')
+		if ((size_t)(nl - l) > kl && !strncmp(l, key, kl) &&
+		    l[kl] == ' ')
 			return xstrndup(l + kl + 1, nl - l - kl - 1);
 		l = *nl ? nl + 1 : NULL;
 	}
@@ -562,7 +572,8 @@ static int resolve_base(struct build *b)
 	int st = helper(b, res, &out);
 	if (st) {
 		b->sh->lineno = u->from_line;
-		sh_err(b->sh, "from: cannot use image '%s' (see above)", u->from);
+		sh_err(b->sh, "from: cannot use image '%s' (see above)",
+		       u->from);
 		cs_buf_release(&out);
 		return -1;
 	}
@@ -663,7 +674,8 @@ static int step_job_main(void *arg)
 		return 125;
 	}
 	errno = -sbx_exec(argv[0], argv, j->envp);
-	fprintf(stderr, "cshell: up: cannot run /bin/sh in the build "
+	fprintf(stderr,
+		"cshell: up: cannot run /bin/sh in the build "
 		"sandbox: %s (a 'run' step needs a shell in its image)\n",
 		strerror(errno));
 	return 127;
@@ -688,8 +700,9 @@ static int run_step(struct build *b, size_t i, const char *key, char **dir,
 	layers_upto(b, i, &lv);
 	for (size_t k = 0; k < lv.n; k++)
 		sbx_spec_add_layer(&spec, lv.v[k]);
-	spec.workdir = xstrdup(s->workdir ? s->workdir :
-			       b->imgworkdir ? b->imgworkdir : "/");
+	spec.workdir = xstrdup(s->workdir    ? s->workdir :
+			       b->imgworkdir ? b->imgworkdir :
+					       "/");
 	/* steps run as root unless `user` came before them (as docker
 	 * build); they get the network (a build installs packages) unless
 	 * the Cshellfile chose a mode */
@@ -714,8 +727,10 @@ static int run_step(struct build *b, size_t i, const char *key, char **dir,
 		cs_error_release(&err);
 	if (st != 0) {
 		b->sh->lineno = s->line;
-		sh_err(b->sh, "step '%s' failed with status %d; nothing of it "
-		       "is kept", s->text, st);
+		sh_err(b->sh,
+		       "step '%s' failed with status %d; nothing of it "
+		       "is kept",
+		       s->text, st);
 		goto out_rm;
 	}
 	if (sbx_inspect(spec.name, &info, &err) < 0 || !info.upper) {
@@ -724,8 +739,8 @@ static int run_step(struct build *b, size_t i, const char *key, char **dir,
 		cs_error_release(&err);
 		goto out_rm;
 	}
-	char *commit[] = { "layer-commit", "--key", (char *)key, "--",
-			   info.upper, NULL };
+	char *commit[] = { "layer-commit", "--key",    (char *)key,
+			   "--",	   info.upper, NULL };
 	struct cs_buf out = CS_BUF_INIT;
 	if (helper(b, commit, &out) == 0) {
 		*dir = sh_out_field(&out, "layer");
@@ -799,15 +814,17 @@ static int build_steps(struct build *b)
 		}
 		if (s->copy) {
 			cs_strvec_push(&a, "--copy");
-			cs_strvec_push_take(&a, xasprintf("%s:%s", s->src,
-							  s->dst));
+			cs_strvec_push_take(&a,
+					    xasprintf("%s:%s", s->src, s->dst));
 		}
 		if (b->rebuild)
 			cs_strvec_push(&a, "--rebuild");
 		int st = helper(b, a.v, &out);
 		cs_strvec_release(&a);
-		_cleanup_free_ char *key = st ? NULL : sh_out_field(&out, "key");
-		char *dir = sh_out_field(&out, "layer"), *dg = sh_out_field(&out, "digest");
+		_cleanup_free_ char *key =
+			st ? NULL : sh_out_field(&out, "key");
+		char *dir = sh_out_field(&out, "layer"),
+		     *dg = sh_out_field(&out, "digest");
 		_cleanup_free_ char *cached = sh_out_field(&out, "cached");
 		cs_buf_release(&out);
 		if (!key) {
@@ -828,8 +845,9 @@ static int build_steps(struct build *b)
 			if (run_step(b, i, key, &dir, &dg) < 0)
 				return -1;
 		} else {
-			progress(b, i, cached && !strcmp(cached, "1") ?
-					       " (cached)" : "");
+			progress(b, i,
+				 cached && !strcmp(cached, "1") ? " (cached)" :
+								  "");
 		}
 		if (b->locked && strcmp(b->old.steps[i].digest, dg)) {
 			b->sh->lineno = s->line;
@@ -853,9 +871,11 @@ static int build_steps(struct build *b)
 		b->lock.nsteps = i + 1;
 	}
 	if (b->locked && b->old.nsteps != u->nsteps) {
-		sh_err(b->sh, "Cshellfile.lock has %zu steps, the Cshellfile "
+		sh_err(b->sh,
+		       "Cshellfile.lock has %zu steps, the Cshellfile "
 		       "%zu: run 'cshell up' without --locked to update the "
-		       "lock", b->old.nsteps, u->nsteps);
+		       "lock",
+		       b->old.nsteps, u->nsteps);
 		return -1;
 	}
 	return 0;
@@ -869,8 +889,10 @@ static int read_old_lock(struct build *b)
 	int r;
 
 	if (cs_read_file(p, &t, MAX_CSHELLFILE, &err) < 0) {
-		sh_err(b->sh, "--locked: cannot read %s: %s (run 'cshell up' "
-		       "without --locked to write it)", p, err.msg);
+		sh_err(b->sh,
+		       "--locked: cannot read %s: %s (run 'cshell up' "
+		       "without --locked to write it)",
+		       p, err.msg);
 		cs_error_release(&err);
 		return -1;
 	}
@@ -916,8 +938,9 @@ static void final_spec(struct build *b, const char *name, struct sbx_spec *sp)
 		sp->workdir = xstrdup(b->imgworkdir);
 	if (sp->uid < 0 && getuid() == 0 && getenv("SUDO_UID")) {
 		struct cs_error err = CS_ERROR_INIT;
-		_cleanup_free_ char *ug = xasprintf("%s:%s", getenv("SUDO_UID"),
-						    getenv("SUDO_GID") ?: getenv("SUDO_UID"));
+		_cleanup_free_ char *ug =
+			xasprintf("%s:%s", getenv("SUDO_UID"),
+				  getenv("SUDO_GID") ?: getenv("SUDO_UID"));
 
 		if (sbx_parse_user(ug, &sp->uid, &sp->gid, &err) < 0)
 			cs_error_release(&err);
@@ -942,8 +965,7 @@ static void build_release(struct build *b)
 
 /* After the evaluation: builds, writes the lock, creates the sandbox
  * (or, for `image build`, records the image).  Returns 0 or 1. */
-static int build_and_create(struct build *b, const char *name,
-			    const char *tag)
+static int build_and_create(struct build *b, const char *name, const char *tag)
 {
 	struct up_eval *u = b->u;
 	struct cs_error err = CS_ERROR_INIT;
@@ -954,12 +976,12 @@ static int build_and_create(struct build *b, const char *name,
 	b->sh->lineno = 0;
 	if (tag && !u->from) {
 		sh_err(b->sh, "image build needs 'from REF' or 'from scratch' "
-		       "(an image cannot hold the host root)");
+			      "(an image cannot hold the host root)");
 		return 1;
 	}
 	if (tag && u->layers.n) {
 		sh_err(b->sh, "image build cannot take 'layer' directories "
-		       "(they stay live on the host): use 'copy'");
+			      "(they stay live on the host): use 'copy'");
 		return 1;
 	}
 	if (b->locked && read_old_lock(b) < 0)
@@ -1045,8 +1067,8 @@ static int build_and_create(struct build *b, const char *name,
 	struct cs_buf state = CS_BUF_INIT;
 	stp = state_path(name, 1, &err);
 	current_state(u->dir, &state);
-	if (!stp || cs_write_file_atomic(stp, state.buf, state.len, 0644,
-					 &err) < 0) {
+	if (!stp ||
+	    cs_write_file_atomic(stp, state.buf, state.len, 0644, &err) < 0) {
 		cs_warn("cannot remember the build of '%s': %s", name, err.msg);
 		cs_error_release(&err);
 	}
@@ -1061,9 +1083,8 @@ out:
 /* Evaluates dir's Cshellfile in a forked child and, when it evaluated,
  * builds there (build_and_create).  Returns the child's status: 0 only
  * when all went well. */
-static int evaluate_and_build(struct sh *sh, const char *dir,
-			      const char *name, struct build *proto,
-			      const char *tag)
+static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
+			      struct build *proto, const char *tag)
 {
 	_cleanup_free_ char *file = xasprintf("%s/%s", dir, CSHELLFILE);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -1135,7 +1156,7 @@ static int evaluate_and_build(struct sh *sh, const char *dir,
 	/* an `exit 0` in the Cshellfile ends the child before its build */
 	if (!st && (n != 2 || memcmp(ok, "ok", 2))) {
 		sh_err(sh, "up: the Cshellfile exited before its end; nothing "
-		       "was built");
+			   "was built");
 		st = 1;
 	}
 	return st ? (st == 2 ? 2 : 1) : 0;
@@ -1227,8 +1248,10 @@ int bi_up(struct sh *sh, int argc, char **argv)
 		} else if (!dir) {
 			dir = argv[i];
 		} else {
-			return up_usage(sh, "up: unexpected argument '%s' (a "
-					"command goes after '--')", argv[i]);
+			return up_usage(sh,
+					"up: unexpected argument '%s' (a "
+					"command goes after '--')",
+					argv[i]);
 		}
 	}
 	if (cmd && !*cmd)
@@ -1253,7 +1276,8 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	/* --locked checks the registry too (a moved tag), so it always
 	 * evaluates */
 	if (!proto.rebuild && !proto.locked && stp &&
-	    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX, &err) == 0 &&
+	    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX, &err) ==
+		    0 &&
 	    then.len == now.len && !memcmp(then.buf, now.buf, now.len) &&
 	    sbx_inspect(name, &info, &err) == 0) {
 		sbx_info_release(&info);
@@ -1282,8 +1306,10 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	if (sh->opts[OPT_INTERACTIVE]) {
 		free(sh->entered);
 		sh->entered = xstrdup(name);
-		fprintf(stderr, "up: entered '%s' ('leave' returns, 'down' "
-			"stops it)\n", name);
+		fprintf(stderr,
+			"up: entered '%s' ('leave' returns, 'down' "
+			"stops it)\n",
+			name);
 		return 0;
 	}
 	char *self = sh_helper_path(sh, "cshell");
@@ -1354,7 +1380,8 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 			      "run/copy step; 'from' is required)\n",
 			      stdout);
 			return 0;
-		} else if ((!strcmp(argv[i], "-t") || !strcmp(argv[i], "--tag")) &&
+		} else if ((!strcmp(argv[i], "-t") ||
+			    !strcmp(argv[i], "--tag")) &&
 			   i + 1 < argc) {
 			tag = argv[++i];
 		} else if (!strcmp(argv[i], "--rebuild")) {
@@ -1362,8 +1389,10 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !dir) {
 			dir = argv[i];
 		} else {
-			sh_err(sh, "image build: unexpected argument '%s' "
-			       "(usage: image build [-t REF] [DIR])", argv[i]);
+			sh_err(sh,
+			       "image build: unexpected argument '%s' "
+			       "(usage: image build [-t REF] [DIR])",
+			       argv[i]);
 			return 2;
 		}
 	}

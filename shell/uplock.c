@@ -95,10 +95,11 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 		if (!strcmp(f[0], "version") && nf == 2 && !version) {
 			if (strcmp(f[1], "1")) {
 				up_lock_release(l);
-				cs_error_set(err, EINVAL,
-					     "Cshellfile.lock:%d: version %.16s "
-					     "is newer than this cshell knows",
-					     lineno, f[1]);
+				cs_error_set(
+					err, EINVAL,
+					"Cshellfile.lock:%d: version %.16s "
+					"is newer than this cshell knows",
+					lineno, f[1]);
 				return -1;
 			}
 			version = 1;
@@ -113,8 +114,8 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 			   (!strcmp(f[1], "run") || !strcmp(f[1], "copy")) &&
 			   is_digest(f[2]) && is_digest(f[3]) &&
 			   l->nsteps < LOCK_MAX_STEPS) {
-			l->steps = xrealloc(l->steps,
-					    (l->nsteps + 1) * sizeof(*l->steps));
+			l->steps = xrealloc(
+				l->steps, (l->nsteps + 1) * sizeof(*l->steps));
 			l->steps[l->nsteps].kind = xstrdup(f[1]);
 			l->steps[l->nsteps].key = xstrdup(f[2]);
 			l->steps[l->nsteps].digest = xstrdup(f[3]);

@@ -14,8 +14,10 @@
 
 #include "shell/up_i.h"
 
-#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
-#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+#define D1                                                                     \
+	"sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2                                                                     \
+	"sha256:2222222222222222222222222222222222222222222222222222222222222222"
 
 static void test_round_trip(void **state)
 {
@@ -57,7 +59,8 @@ static void test_refused(void **state)
 	(void)state;
 	refused("", "Cshellfile.lock:0: no 'version 1'");
 	refused("version 2\n", "Cshellfile.lock:1: version 2 is newer");
-	refused("version 1\nstep run x y\n", "Cshellfile.lock:2: not a lock line");
+	refused("version 1\nstep run x y\n",
+		"Cshellfile.lock:2: not a lock line");
 	refused("version 1\nstep make " D1 " " D2 "\n", ":2: not a lock line");
 	refused("version 1\nfrom a " D1 "\nfrom b " D1 "\n", ":3: not a lock");
 	refused("version 1\nstep run " D1 " " D2 " extra\n", ":2: not a lock");
