@@ -668,7 +668,14 @@ static int step_job_main(void *arg)
 	struct step_job *j = arg;
 	struct cs_error err = CS_ERROR_INIT;
 	char *argv[] = { "/bin/sh", "-c", (char *)j->text, NULL };
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+	/* a step reads nothing of the caller's (`cmds | cshell up` would
+	 * lose its commands to it) */
+	if (null >= 0) {
+		dup2(null, 0);
+		close(null);
+	}
 	if (sbx_join(j->name, &err) < 0) {
 		cs_error_print(&err, "cshell");
 		return 125;
@@ -1132,6 +1139,11 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 		if (chdir(dir) < 0)
 			_exit(1);
 		src_push_fd(sh, hfd >= 0 ? hfd : fd, false);
+		/* a script of its own: nothing of the calling shell's
+		 * functions, aliases or arguments */
+		sh->funcs = NULL;
+		sh->aliases = NULL;
+		params_set(&sh->params, 0, NULL);
 		sh_run_source(sh, true);
 		sh->up = NULL;
 		/* evaluated: now build; nothing earlier touched the store */
@@ -1287,6 +1299,32 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	cs_buf_release(&now);
 	cs_buf_release(&then);
 	if (!fresh) {
+		/* a sandbox of that name that no up made is not ours to
+		 * replace */
+		_cleanup_free_ char *mine = state_path(name, 0, &err);
+		if (mine && access(mine, F_OK) < 0 &&
+		    sbx_inspect(name, &info, &err) == 0) {
+			sbx_info_release(&info);
+			sh_err(sh, "up: a sandbox '%s' exists that 'up' did not "
+			       "make: remove it (sandbox rm -f %s) or rename the "
+			       "directory '%s'", name, name, proj);
+			return 1;
+		}
+		cs_error_release(&err);
+		/* one build of a project at a time */
+		_cleanup_free_ char *lockp = state_path(name, 1, &err);
+		_cleanup_close_ int lock = -1;
+		if (lockp) {
+			lockp[strlen(lockp) - strlen(".state")] = 0;
+			char *l = xasprintf("%s.lock", lockp);
+			lock = cs_lock_path(l, 1, 1, &err);
+			free(l);
+		}
+		if (lock < 0) {
+			sh_err(sh, "up: %s", err.msg ? err.msg : "cannot lock");
+			cs_error_release(&err);
+			return 1;
+		}
 		proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
 		int st = evaluate_and_build(sh, proj, name, &proto, NULL);
 		if (st)

@@ -143,7 +143,25 @@ else
 	fail failing-step "status $rc, cache $n -> $(ncache), '$(head -c 300 "$work/out")'"
 fi
 
-# 7: down stops, up starts it again without a build; down --rm removes
+# 7: no command: an entered shell (here reading its commands from stdin)
+out=$(cd "$P" && echo 'cat /opt/b; printenv GREETING' | "$sbx_bin/cshell" up 2>&1)
+check enter-without-command test "$out" = "$(printf 'TWO\nhi')"
+
+# 8: a sandbox of the same name that up did not make is left alone
+mkdir -p "$work/taken"
+echo 'env A=1' >"$work/taken/Cshellfile"
+sbx create taken --read-only >/dev/null 2>&1
+out=$(cd "$work/taken" && "$sbx_bin/cshell" up -- true 2>&1)
+rc=$?
+if [ $rc != 0 ] && [[ $out == *"a sandbox 'taken' exists that 'up' did not make"* ]] &&
+	sbx inspect taken >/dev/null 2>&1; then
+	pass name-taken
+else
+	fail name-taken "status $rc, '$out'"
+fi
+sbx rm -f taken >/dev/null 2>&1
+
+# 9: down stops, up starts it again without a build; down --rm removes
 up_down() { (cd "$P" && "$sbx_bin/cshell" -c 'down "$@"' cshell "$@"); }
 up_down && sbx inspect my-proj | grep -q 'state: *stopped'
 check down-stops test $? = 0
