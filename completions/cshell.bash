@@ -13,11 +13,12 @@ _cshell()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-} sub=${COMP_WORDS[2]-}
 	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
-	local subcommands='sandbox sb image monitor'
+	local subcommands='sandbox sb image monitor up down'
 	local sb_subs='create ls inspect exec stop start rm logs diff commit run stats'
 	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --json -f'
-	local img_subs='pull ls inspect tag rm prune push import export'
-	local img_flags='--json --platform --insecure --quiet --names'
+	local img_subs='pull ls inspect tag rm prune push import export build'
+	local img_flags='--json --platform --insecure --quiet --names --tag --rebuild'
+	local up_flags='--locked --rebuild --help'
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
@@ -56,8 +57,18 @@ _cshell()
 		else
 			case $sub in
 			import) COMPREPLY=($(compgen -f -- "$cur")) ;;
+			build) COMPREPLY=($(compgen -d -- "$cur")) ;;
 			inspect | rm | tag | push | export) COMPREPLY=($(compgen -W "$(_cshell_names image)" -- "$cur")) ;;
 			esac
+		fi
+		;;
+	up | down)
+		# after --, a command of the environment: nothing to offer here
+		if [[ $cur == -* ]]; then
+			[ "$cmd" = up ] && COMPREPLY=($(compgen -W "$up_flags" -- "$cur"))
+			[ "$cmd" = down ] && COMPREPLY=($(compgen -W '--rm --help' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
 		fi
 		;;
 	*)

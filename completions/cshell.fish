@@ -6,7 +6,7 @@ function __cshell_names
     cshell $argv[1] ls --names 2>/dev/null
 end
 
-set -l subcommands sandbox sb image monitor
+set -l subcommands sandbox sb image monitor up down
 complete -c cshell -n "not __fish_seen_subcommand_from $subcommands" -a "$subcommands" -d 'cshell command'
 complete -c cshell -s c -d 'run the command string' -r
 complete -c cshell -s i -d 'interactive'
@@ -35,9 +35,13 @@ complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l read-only
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l insecure
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l json
 
-set -l img_subs pull ls inspect tag rm prune push import export
+set -l img_subs pull ls inspect tag rm prune push import export build
 complete -c cshell -n "__fish_seen_subcommand_from image; and not __fish_seen_subcommand_from $img_subs" -f -a "$img_subs"
 complete -c cshell -n "__fish_seen_subcommand_from image; and __fish_seen_subcommand_from inspect rm tag push export" -f -a "(__cshell_names image)"
 complete -c cshell -n "__fish_seen_subcommand_from image" -l json
 complete -c cshell -n "__fish_seen_subcommand_from image" -l insecure
 
+complete -c cshell -n "__fish_seen_subcommand_from image; and __fish_seen_subcommand_from build" -s t -l tag -x -d 'image name'
+complete -c cshell -n "__fish_seen_subcommand_from up" -l locked -d 'fail on drift from Cshellfile.lock'
+complete -c cshell -n "__fish_seen_subcommand_from up image" -l rebuild -d 'run every step again'
+complete -c cshell -n "__fish_seen_subcommand_from down" -l rm -d 'remove the sandbox'

@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"       image tag REF NEWREF\n"
 	"       image rm [-f] REF...\n"
 	"       image prune\n"
+	"       image build [-t REF] [--rebuild] [DIR]   (a Cshellfile's environment)\n"
 	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n"
 	"'image COMMAND --help' tells more about one command.\n";
 
@@ -612,18 +613,245 @@ static int cmd_prune(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Builds: what the shell's `up` and `image build` ask (docs/image.md
+ * "Builds"); the output is "key value" lines as resolve's. */
+
+struct build_args {
+	const char *parent, *text, *copy, *key, *name, *base;
+	const char *workdir, *user;
+	struct cs_strvec env, layers, cmd;
+	int rebuild, has_cmd;
+};
+
+static int build_opt(int c, const char *arg, void *ud)
+{
+	struct build_args *a = ud;
+
+	switch (c) {
+	case 'P':
+		a->parent = arg;
+		return 0;
+	case 'T':
+		a->text = arg;
+		return 0;
+	case 'C':
+		a->copy = arg;
+		return 0;
+	case 'K':
+		a->key = arg;
+		return 0;
+	case 't':
+		a->name = arg;
+		return 0;
+	case 'B':
+		a->base = arg;
+		return 0;
+	case 'w':
+		a->workdir = arg;
+		return 0;
+	case 'u':
+		a->user = arg;
+		return 0;
+	case 'e':
+		cs_strvec_push(&a->env, arg);
+		return 0;
+	case 'l':
+		cs_strvec_push(&a->layers, arg);
+		return 0;
+	case 'c':
+		cs_strvec_push(&a->cmd, arg);
+		a->has_cmd = 1;
+		return 0;
+	case 'r':
+		a->rebuild = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct option build_lo[] = {
+	{ "parent", required_argument, NULL, 'P' },
+	{ "text", required_argument, NULL, 'T' },
+	{ "copy", required_argument, NULL, 'C' },
+	{ "key", required_argument, NULL, 'K' },
+	{ "tag", required_argument, NULL, 't' },
+	{ "base", required_argument, NULL, 'B' },
+	{ "workdir", required_argument, NULL, 'w' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "layer", required_argument, NULL, 'l' },
+	{ "cmd", required_argument, NULL, 'c' },
+	{ "rebuild", no_argument, NULL, 'r' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void build_args_release(struct build_args *a)
+{
+	cs_strvec_release(&a->env);
+	cs_strvec_release(&a->layers);
+	cs_strvec_release(&a->cmd);
+}
+
+/* build-step --parent D --text T [--env K=V]... [--copy SRC:DST]
+ * [--rebuild]: the step's key, then "layer DIR" + "digest D" when it is
+ * cached (a copy is always: its layer is made here), else "missing". */
+static int cmd_build_step(int argc, char **argv)
+{
+	struct build_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	char key[IMG_DIGEST_LEN], diffid[IMG_DIGEST_LEN] = "";
+	char *dir = NULL;
+	const char *content = NULL;
+	int i = parse_opts(argc, argv, build_lo, "", build_opt, &a), hit = 0;
+
+	if (i < 0 || i != argc || !a.text) {
+		build_args_release(&a);
+		return usage("build-step: needs --text");
+	}
+	if (a.copy) {
+		/* SRC:DST, SRC absolute (the shell made it so), DST the path
+		 * inside; "DST/" puts SRC's name under it */
+		const char *colon = strrchr(a.copy, ':');
+		_cleanup_free_ char *src =
+			colon ? xstrndup(a.copy, colon - a.copy) : NULL;
+		_cleanup_free_ char *dst = NULL;
+
+		if (!src || colon[1] != '/' || !colon[2]) {
+			build_args_release(&a);
+			return usage("build-step: --copy SRC:/DST");
+		}
+		if (colon[strlen(colon) - 1] == '/') {
+			const char *b = strrchr(src, '/');
+			dst = xasprintf("%s%s", colon + 2, b ? b + 1 : src);
+		} else {
+			dst = xstrdup(colon + 2);
+		}
+		if (img_layer_from_dir(src, dst, IMG_LAYER_NORMALIZE, diffid,
+				       &dir, &err) < 0) {
+			build_args_release(&a);
+			return fail(&err);
+		}
+		content = diffid;
+	}
+	img_build_key(a.parent, a.text, a.env.v, content, key);
+	if (!a.rebuild || a.copy) {
+		char cached[IMG_DIGEST_LEN];
+		char *cdir = NULL;
+
+		hit = img_cache_get(key, cached, &cdir, &err);
+		if (hit < 0) {
+			free(dir);
+			build_args_release(&a);
+			return fail(&err);
+		}
+		if (hit && !a.copy) {
+			memcpy(diffid, cached, sizeof(diffid));
+			dir = cdir;
+		} else {
+			free(cdir);
+		}
+	}
+	if (a.copy && !hit && img_cache_put(key, diffid, &err) < 0) {
+		free(dir);
+		build_args_release(&a);
+		return fail(&err);
+	}
+	print_field("key", key);
+	if (dir) {
+		print_field("layer", dir);
+		print_field("digest", diffid);
+		print_field("cached", hit ? "1" : "0");
+	} else {
+		print_field("missing", "1");
+	}
+	free(dir);
+	build_args_release(&a);
+	return 0;
+}
+
+/* layer-commit [--key K] DIR: DIR (a sandbox's upper layer) becomes a
+ * stored layer, cached under K when given (`sandbox commit --image`
+ * caches nothing). */
+static int cmd_layer_commit(int argc, char **argv)
+{
+	struct build_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	char diffid[IMG_DIGEST_LEN];
+	char *dir = NULL;
+	int i = parse_opts(argc, argv, build_lo, "", build_opt, &a);
+
+	if (i < 0 || i + 1 != argc || (a.key && !img_digest_valid(a.key))) {
+		build_args_release(&a);
+		return usage("layer-commit: [--key DIGEST] DIR");
+	}
+	if (img_layer_from_dir(argv[i], NULL, IMG_LAYER_UPPER, diffid, &dir,
+			       &err) < 0 ||
+	    (a.key && img_cache_put(a.key, diffid, &err) < 0)) {
+		free(dir);
+		build_args_release(&a);
+		return fail(&err);
+	}
+	print_field("layer", dir);
+	print_field("digest", diffid);
+	free(dir);
+	build_args_release(&a);
+	return 0;
+}
+
+/* build-image --tag NAME [--base REF] [--layer DIFFID]... [--env K=V]...
+ * [--workdir D] [--user U] [--cmd ARG]... */
+static int cmd_build_image(int argc, char **argv)
+{
+	struct build_args a = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	char digest[IMG_DIGEST_LEN];
+	int i = parse_opts(argc, argv, build_lo, "", build_opt, &a);
+
+	if (i < 0 || i != argc || !a.name) {
+		build_args_release(&a);
+		return usage("build-image: needs --tag NAME");
+	}
+	_cleanup_free_ char *name = img_ref_given_name(a.name, &err);
+	if (!name) {
+		build_args_release(&a);
+		return fail(&err);
+	}
+	struct img_build_config cfg = {
+		a.env.n ? a.env.v : NULL,
+		a.workdir,
+		a.user,
+		a.has_cmd ? a.cmd.v : NULL,
+	};
+	if (img_build_image(name, a.base, a.layers.v, &cfg, digest, &err) < 0) {
+		build_args_release(&a);
+		return fail(&err);
+	}
+	printf("%s: %s\n", name, digest);
+	build_args_release(&a);
+	return 0;
+}
+
 int img_cli(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-		{ "pull", cmd_pull },	  { "ls", cmd_ls },
-		{ "list", cmd_ls },	  { "inspect", cmd_inspect },
-		{ "push", cmd_push },	  { "import", cmd_import },
-		{ "export", cmd_export }, { "tag", cmd_tag },
-		{ "rm", cmd_rm },	  { "prune", cmd_prune },
+		{ "pull", cmd_pull },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "push", cmd_push },
+		{ "import", cmd_import },
+		{ "export", cmd_export },
+		{ "tag", cmd_tag },
+		{ "rm", cmd_rm },
+		{ "prune", cmd_prune },
 		{ "resolve", cmd_resolve },
+		{ "build-step", cmd_build_step },
+		{ "layer-commit", cmd_layer_commit },
+		{ "build-image", cmd_build_image },
 	};
 
 	if (argc < 2)

@@ -307,6 +307,57 @@ void img_resolved_release(struct img_resolved *r);
 int img_resolve_or_pull(const char *ref, const struct img_pull_opts *opts,
 			struct img_resolved *out, struct cs_error *err);
 
+/* ------------------------------------------------------------------ */
+/* Builds (a Cshellfile's steps; docs/image.md "Builds").  The shell runs
+ * the steps in sandboxes; image/ keys them, caches their layers and
+ * makes images of them. */
+
+/* The cache key of a step: sha256 over the parent layer's digest ("" for
+ * the base), the step's text, its environment ("K=V", NULL-terminated,
+ * may be NULL) and, for a copy, the content digest of its input. */
+void img_build_key(const char *parent, const char *text, char *const *env,
+		   const char *content, char key[IMG_DIGEST_LEN]);
+/* Looks key up in <data>/build-cache/: 1 and the layer's diff id and
+ * malloc'd directory when cached (and its blob and layer are still in
+ * the store), 0 when not, -1 + err. */
+int img_cache_get(const char *key, char diffid[IMG_DIGEST_LEN],
+		  char **layer_dir, struct cs_error *err);
+/* Remembers that step key made layer diffid (atomic write). */
+int img_cache_put(const char *key, const char *diffid, struct cs_error *err);
+
+enum img_layer_flags {
+	/* src is a sandbox's upper layer: kernel whiteouts (char 0:0) and
+	 * opaque xattrs become OCI .wh. entries */
+	IMG_LAYER_UPPER = 1 << 0,
+	/* owner root, mtime 0: the digest depends on the content only */
+	IMG_LAYER_NORMALIZE = 1 << 1,
+};
+
+/* Stores a layer made of directory src (its children at the layer's
+ * root) or, with prefix ("usr/share/x", no leading '/'), of the file or
+ * tree src placed at prefix: an uncompressed tar blob (digest = diff id,
+ * in diffid) unpacked into layers/ by the safe unpacker; *layer_dir gets
+ * the malloc'd layer directory.  Returns 0 or -1 + err. */
+int img_layer_from_dir(const char *src, const char *prefix, unsigned flags,
+		       char diffid[IMG_DIGEST_LEN], char **layer_dir,
+		       struct cs_error *err);
+
+/* What an image build sets in the config (NULL: the base's). */
+struct img_build_config {
+	char **env; /* replaces the base's Env */
+	const char *workdir;
+	const char *user;
+	char **cmd; /* replaces Cmd and drops the base's Entrypoint */
+};
+
+/* Records image name = the stored image base (NULL: none, "scratch")
+ * plus the stored layers diffids (bottom first, NULL-terminated), one
+ * manifest layer each, and cfg.  Stores the manifest digest in digest.
+ * Returns 0 or -1 + err. */
+int img_build_image(const char *name, const char *base, char *const *diffids,
+		    const struct img_build_config *cfg,
+		    char digest[IMG_DIGEST_LEN], struct cs_error *err);
+
 /* The `image` command line (cli.c), argv[0] being "image": what
  * `cshell image …` and the shell's image builtin run, as the cshell-image
  * program.  Returns the exit status. */

@@ -15,6 +15,7 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 #include "vm/vm.h"
+#include "shell/up_i.h"
 
 #define OPTIONS_TEXT                                                           \
 	"options: --image REF  --insecure (pull REF over plain http)\n"       \
@@ -45,7 +46,7 @@ static const struct {
 	{ "logs", "usage: sandbox logs NAME\n" },
 	{ "diff", "usage: sandbox diff NAME\n" },
 	{ "rm", "usage: sandbox rm [-f] NAME...\n" },
-	{ "commit", "usage: sandbox commit NAME DIR\n" },
+	{ "commit", "usage: sandbox commit NAME DIR | --image REF\n" },
 	{ "stats", "usage: sandbox stats [NAME...] [--json]\n" },
 };
 
@@ -57,7 +58,7 @@ static const char usage_text[] =
 	"       sandbox inspect NAME [--json]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
-	"       sandbox commit NAME DIR\n"
+	"       sandbox commit NAME DIR | --image REF\n"
 	"       sandbox stats [NAME...] [--json]\n"
 	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT;
 
@@ -811,12 +812,117 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 	return status;
 }
 
+/* The sandbox's layers above its image (`up` puts its steps' layers
+ * there), bottom first, as "--layer DIFFID" arguments: each must be a
+ * layer of the image store (layers/sha256/<hex>, named by its diff id).
+ * The host root and --layer directories of one's own cannot go into an
+ * image: they are left out with a warning.  0, or 1 (printed). */
+static int stored_layers_above_image(struct sh *sh, const struct sbx_info *info,
+				     struct cs_strvec *a)
+{
+	struct cs_buf out = CS_BUF_INIT;
+	const struct sbx_spec *s = &info->spec;
+
+	if (s->image) {
+		char *v[] = { sh_helper_path(sh, "cshell-image"), "resolve",
+			      "--", s->image, NULL };
+
+		cs_buf_init(&out, 1 << 16);
+		if (sh_capture(sh, v, &out, false) != 0) {
+			cs_buf_release(&out);
+			sh_err(sh,
+			       "sandbox: cannot commit '%s': its image '%s' "
+			       "is not usable (see above)",
+			       s->name, s->image);
+			return 1;
+		}
+	}
+	for (size_t i = s->nlayers; i-- > 0;) {
+		const char *l = s->layers[i];
+		_cleanup_free_ char *line = xasprintf("layer %s\n", l);
+		const char *b = strrchr(l, '/');
+
+		if (out.buf && strstr(out.buf, line))
+			continue; /* the image's own */
+		if (b && b - l >= 14 &&
+		    !strncmp(b - 14, "/layers/sha256", 14) &&
+		    strlen(b + 1) == 64 &&
+		    strspn(b + 1, "0123456789abcdef") == 64) {
+			cs_strvec_push(a, "--layer");
+			cs_strvec_push_take(a, xasprintf("sha256:%s", b + 1));
+		} else {
+			sh_err(sh,
+			       "sandbox: warning: layer '%s' of '%s' is not "
+			       "in the image store: the image leaves it out",
+			       l, s->name);
+		}
+	}
+	cs_buf_release(&out);
+	return 0;
+}
+
+/* commit NAME --image REF: the upper layer as one more layer over the
+ * sandbox's image (none over the host root), stored by cshell-image. */
+static int commit_image(struct sh *sh, const char *name, const char *ref)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf out = CS_BUF_INIT;
+	struct sbx_info info;
+	char *v[10];
+	int n = 0, st;
+
+	if (sbx_inspect(name, &info, &err) < 0)
+		return fail(sh, &err);
+	if (!info.upper) {
+		sh_err(sh,
+		       "sandbox: cannot commit '%s': it is read-only, it "
+		       "has no changes",
+		       name);
+		sbx_info_release(&info);
+		return 1;
+	}
+	v[n++] = sh_helper_path(sh, "cshell-image");
+	v[n++] = "layer-commit";
+	v[n++] = "--";
+	v[n++] = info.upper;
+	v[n] = NULL;
+	cs_buf_init(&out, 1 << 16);
+	st = sh_capture(sh, v, &out, false);
+	_cleanup_free_ char *digest = st ? NULL : sh_out_field(&out, "digest");
+	cs_buf_release(&out);
+	if (!digest) {
+		sh_err(sh, "sandbox: cannot commit '%s' (see above)", name);
+		sbx_info_release(&info);
+		return 1;
+	}
+	struct cs_strvec a = CS_STRVEC_INIT;
+	cs_strvec_push(&a, v[0]);
+	cs_strvec_push(&a, "build-image");
+	cs_strvec_push(&a, "--tag");
+	cs_strvec_push(&a, ref);
+	if (info.spec.image) {
+		cs_strvec_push(&a, "--base");
+		cs_strvec_push(&a, info.spec.image);
+	}
+	st = stored_layers_above_image(sh, &info, &a);
+	cs_strvec_push(&a, "--layer");
+	cs_strvec_push(&a, digest);
+	if (!st)
+		st = sh_exec_external_wait(sh, a.v);
+	cs_strvec_release(&a);
+	sbx_info_release(&info);
+	return st ? 1 : 0;
+}
+
 static int cmd_commit(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 
+	if (argc == 5 && !strcmp(argv[3], "--image"))
+		return commit_image(sh, argv[2], argv[4]);
 	if (argc != 4)
-		return usage(sh, "commit: need NAME and DIR%s", "");
+		return usage(sh, "commit: need NAME and DIR (or --image REF)%s",
+			     "");
 	if (sbx_commit(argv[2], argv[3], &err) < 0)
 		return fail(sh, &err);
 	return 0;

@@ -82,6 +82,8 @@ int bi_monitor(struct sh *sh, int argc, char **argv);
 int bi_sandbox_stats(struct sh *sh, int argc, char **argv); /* sandbox stats */
 int bi_host(struct sh *sh, int argc, char **argv);
 int bi_fanout(struct sh *sh, int argc, char **argv);
+int bi_up(struct sh *sh, int argc, char **argv);   /* up.c */
+int bi_down(struct sh *sh, int argc, char **argv); /* up.c */
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */

@@ -551,6 +551,7 @@ static const struct builtin builtins[] = {
 	{ "cd", bi_cd, false },
 	{ "command", bi_command, false },
 	{ "continue", bi_breakcont, true },
+	{ "down", bi_down, false },
 	{ "echo", bi_echo, false },
 	{ "enter", bi_enter, false },
 	{ "eval", bi_eval, true },
@@ -589,6 +590,7 @@ static const struct builtin builtins[] = {
 	{ "umask", bi_umask, false },
 	{ "unalias", bi_unalias, false },
 	{ "unset", bi_unset, true },
+	{ "up", bi_up, false },
 	{ "wait", bi_wait, false },
 };
 

@@ -253,11 +253,15 @@ static const char *const sandbox_flags[] = {
 	"-f", NULL,
 };
 static const char *const image_subs[] = {
-	"pull", "ls", "inspect", "tag", "rm", "prune", "push", "import",
-	"export", NULL,
+	"pull", "ls",	  "inspect", "tag",   "rm", "prune",
+	"push", "import", "export",  "build", NULL,
 };
 static const char *const image_flags[] = {
-	"--json", "--platform", "--insecure", "--quiet", NULL,
+	"--json", "--platform", "--insecure", "--quiet",
+	"--tag",  "--rebuild",	NULL,
+};
+static const char *const up_flags[] = {
+	"--locked", "--rebuild", "--rm", "--help", NULL,
 };
 
 /* Image names: the image library lives in cshell-image (bi_image.c). */
@@ -315,15 +319,22 @@ static char **complete(const char *text, int start, int end)
 			add_list(text, image_subs);
 		} else if (c.nwords == 1 && !strcmp(cmd, "enter")) {
 			add_names(text, sh_target_names(), "");
-		} else if (!strcmp(prev, "--image") || (im && c.nwords == 2 &&
-			   strcmp(c.words[1], "pull") && strcmp(c.words[1], "import"))) {
+		} else if (!strcmp(prev, "--image") ||
+			   (im && c.nwords == 2 && strcmp(c.words[1], "pull") &&
+			    strcmp(c.words[1], "import") &&
+			    strcmp(c.words[1], "build"))) {
 			add_names(text, image_names(csh), "");
 		} else if (text[0] == '-' && sb) {
 			add_list(text, sandbox_flags);
 		} else if (text[0] == '-' && im) {
 			add_list(text, image_flags);
-		} else if (sb && c.nwords == 2 && strcmp(c.words[1], "create") &&
-			   strcmp(c.words[1], "run") && strcmp(c.words[1], "ls")) {
+		} else if (text[0] == '-' &&
+			   (!strcmp(cmd, "up") || !strcmp(cmd, "down"))) {
+			add_list(text, up_flags);
+		} else if (sb && c.nwords == 2 &&
+			   strcmp(c.words[1], "create") &&
+			   strcmp(c.words[1], "run") &&
+			   strcmp(c.words[1], "ls")) {
 			add_names(text, sh_backend_sandbox.names(), "");
 		} else if (root) {
 			add_target_files(text, target, workdir);

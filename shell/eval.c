@@ -21,6 +21,7 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "shell/up_i.h"
 #include "shell/target_i.h"
 #include "shell/interactive_i.h"
 
@@ -499,7 +500,10 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	const char *spec = NULL; /* what the targets were named by */
 	struct sh_targets targets = { 0 };
 	bool explicit_host = false;
-	if (n->u.cmd.target) {
+	/* a Cshellfile: its own builtins, and no programs or targets */
+	if (sh->up)
+		bi = sh_up_builtin(sh, name, n->u.cmd.target != NULL);
+	if (n->u.cmd.target && !bi) {
 		struct cs_error err = CS_ERROR_INIT;
 		spec = sh_expand_word(sh, n->u.cmd.target, 0) + 1;
 		if (sh_targets_resolve(spec, &targets, &err) < 0) {
@@ -513,7 +517,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			explicit_host = true;
 		}
 	}
-	if (!targets.n && !strchr(name, '/')) {
+	if (!bi && !targets.n && !strchr(name, '/')) {
 		bi = sh_builtin(sh, name);
 		if (!bi || !bi->special) {
 			fn = sh_find_func(sh, name);

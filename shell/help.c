@@ -19,6 +19,8 @@ static const struct {
 	{ "cd", "cd [-L|-P] [DIR|-]", "change the working directory" },
 	{ "command", "command [-p] [-v|-V] NAME [ARG...]", "run or describe NAME, skipping functions" },
 	{ "continue", "continue [N]", "next iteration of the Nth enclosing loop" },
+	{ "down", "down [--rm] [DIR]",
+	  "stop the sandbox of a Cshellfile (--rm: remove it)" },
 	{ "echo", "echo [-n] [ARG...]", "print arguments (backslash escapes are interpreted)" },
 	{ "enter", "enter [TARGET]", "run the following commands in TARGET; 'enter host' or 'leave' returns" },
 	{ "eval", "eval [ARG...]", "run the arguments as a command" },
@@ -32,7 +34,7 @@ static const struct {
 	{ "hash", "hash [-r] [NAME...]", "remember or forget command locations" },
 	{ "help", "help [NAME]", "this text" },
 	{ "host", "host add|rm|ls|probe|place|clean ...", "SSH hosts: the inventory, probes, placement" },
-	{ "image", "image pull|ls|inspect|tag|rm|prune|push|import|export ...", "OCI images" },
+	{ "image", "image pull|ls|inspect|tag|rm|prune|push|import|export|build ...", "OCI images" },
 	{ "jobs", "jobs [-p]", "list the jobs" },
 	{ "kill", "kill [-s SIG|-SIG] PID|%JOB...  |  kill -l [N]", "send a signal" },
 	{ "leave", "leave", "return to the host after 'enter'" },
@@ -54,6 +56,8 @@ static const struct {
 	{ "umask", "umask [-S] [MODE]", "the file mode creation mask" },
 	{ "unalias", "unalias -a | NAME...", "remove aliases" },
 	{ "unset", "unset [-f|-v] NAME...", "remove variables or functions" },
+	{ "up", "up [DIR] [--locked] [--rebuild] [-- CMD...]",
+	  "build and enter the environment of a Cshellfile (man 5 Cshellfile)" },
 	{ "wait", "wait [PID|%JOB...]", "wait for background jobs" },
 };
 

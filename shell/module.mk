@@ -18,3 +18,8 @@ test_sh_table_LDLIBS := -lreadline
 FUZZ_TARGETS += fuzz_sh_parse
 fuzz_sh_parse_SRCS := $(SHELL_LIB_SRCS)
 fuzz_sh_parse_LDLIBS := -lreadline
+# Cshellfile.lock (shell/uplock.c): any bytes, the file is the user's
+UNIT_TESTS += test_up_lock
+test_up_lock_SRCS := shell/uplock.c
+FUZZ_TARGETS += fuzz_up_lock
+fuzz_up_lock_SRCS := shell/uplock.c

@@ -398,6 +398,9 @@ struct sh {
 
 	/* error recovery for interactive shells */
 	jmp_buf *jmp;
+
+	/* evaluating a Cshellfile (up.c): its declarations, else NULL */
+	struct up_eval *up;
 };
 
 /* ------------------------------------------------------------------ */
