@@ -757,13 +757,13 @@ static int cmd_build_step(int argc, char **argv)
 		build_args_release(&a);
 		return fail(&err);
 	}
-	print_field("key", key);
+	print_field("key", key, false);
 	if (dir) {
-		print_field("layer", dir);
-		print_field("digest", diffid);
-		print_field("cached", hit ? "1" : "0");
+		print_field("layer", dir, false);
+		print_field("digest", diffid, false);
+		print_field("cached", hit ? "1" : "0", false);
 	} else {
-		print_field("missing", "1");
+		print_field("missing", "1", false);
 	}
 	free(dir);
 	build_args_release(&a);
@@ -792,8 +792,8 @@ static int cmd_layer_commit(int argc, char **argv)
 		build_args_release(&a);
 		return fail(&err);
 	}
-	print_field("layer", dir);
-	print_field("digest", diffid);
+	print_field("layer", dir, false);
+	print_field("digest", diffid, false);
 	free(dir);
 	build_args_release(&a);
 	return 0;

@@ -980,6 +980,7 @@ static int build_and_create(struct build *b, const char *name, const char *tag)
 	int r = 1;
 
 	b->sh->progname = CSHELLFILE;
+	b->sh->script_file = true;
 	b->sh->lineno = 0;
 	if (tag && !u->from) {
 		sh_err(b->sh, "image build needs 'from REF' or 'from scratch' "
@@ -1130,6 +1131,7 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 		sh->up = &u;
 		sh->progname = CSHELLFILE;
 		sh->script = true;
+		sh->script_file = true;
 		sh->opts[OPT_INTERACTIVE] = false;
 		sh->opts[OPT_MONITOR] = false;
 		sh->jmp = NULL;
