@@ -340,23 +340,24 @@ static int env_net(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-/* `kernel` and `on`: declared by the design, but this tree has neither
- * the VM backend nor sandbox placement on hosts (sandbox create has no
- * --kernel / --on either): say so rather than ignore them. */
+/* `kernel` and `on`: declared by the design; VMs (`sandbox create
+ * --kernel`) and hosts (`host place`) exist, but up does not drive them
+ * yet: say so rather than ignore them. */
 static int env_kernel(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	decl_fail(sh,
-		  "kernel: this cshell has no VM backend yet, so a "
-		  "sandbox cannot get another kernel; remove the line to use "
-		  "the host's");
+		  "kernel: up cannot make a VM environment yet; remove the "
+		  "line to use the host's kernel (a VM by hand: 'sandbox "
+		  "create NAME --kernel VERSION')");
 }
 
 static int env_on(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	decl_fail(sh, "on: this cshell cannot place sandboxes on other hosts "
-		      "yet; remove the line to run on this machine");
+	decl_fail(sh, "on: up cannot build on another host yet; remove the "
+		      "line to run on this machine ('host place' says where "
+		      "a sandbox would fit)");
 }
 
 static const struct builtin envs[] = {

@@ -123,8 +123,8 @@ badcase() { # NAME LINE-PATTERN CSHELLFILE-TEXT
 badcase syntax-error '3: syntax error' $'run \'echo x\'\nif true; then\n'
 badcase unknown-builtin "2: unknown builtin 'gcc'" $'run \'echo x\'\ngcc --version\n'
 badcase bad-value "2: memory: " $'run \'echo x\'\nmemory lots\n'
-badcase kernel-unsupported "1: kernel: this cshell has no VM backend" $'kernel 6.1\n'
-badcase on-unsupported "1: on: this cshell cannot place" $'on auto\n'
+badcase kernel-unsupported "1: kernel: up cannot make a VM environment yet" $'kernel 6.1\n'
+badcase on-unsupported "1: on: up cannot build on another host yet" $'on auto\n'
 badcase no-targets "1: '@" $'@host echo hi\n'
 
 # 6: a failing step: its output and status, the cache as it was
