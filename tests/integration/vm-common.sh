@@ -8,6 +8,9 @@
 # layered roots, even when a test fails halfway.  Sets: repo bin vm csh
 # work deb; exits 0 after a SKIP when something needed is missing.
 
+# tests/run runs every *.sh: on its own this file tests nothing
+[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+
 bin=${CSHELL_BIN:-$repo/build/bin}
 case $bin in /*) ;; *) bin=$repo/$bin ;; esac
 vm=$bin/cshell-vm
