@@ -506,6 +506,21 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+/* NAME is a VM (vm/, running or stopped) and no sandbox record has that
+ * name. */
+static bool is_vm(const char *name)
+{
+	struct sbx_info info;
+
+	if (!vm_known(name))
+		return false;
+	if (sbx_inspect(name, &info, NULL) == 0) {
+		sbx_info_release(&info);
+		return false;
+	}
+	return true;
+}
+
 struct exec_job {
 	const char *name;
 	char **argv;
@@ -526,6 +541,22 @@ static int exec_job_main(void *arg)
 	return errno == ENOENT ? 127 : 126;
 }
 
+/* In the job's child: the command in a VM, relayed (as `@NAME cmd`). */
+static int exec_vm_main(void *arg)
+{
+	struct exec_job *ej = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_exec_opts o = { .argv = ej->argv, .tty = -1, .out = 1,
+				  .errfd = 2 };
+	int st = vm_exec(ej->name, &o, &err);
+
+	if (st < 0) {
+		cs_error_print(&err, "cshell");
+		return 125;
+	}
+	return st;
+}
+
 static int cmd_exec(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -538,6 +569,19 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage(sh, "exec: missing command%s", "");
+	if (is_vm(argv[2])) {
+		struct exec_job ej = { argv[2], argv + i };
+		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
+
+		if (!vm_exists(argv[2])) {
+			sh_err(sh,
+			       "sandbox: VM '%s' is not running ('sandbox "
+			       "start %s' starts it)",
+			       argv[2], argv[2]);
+			return 1;
+		}
+		return sh_run_as_job(sh, text, exec_vm_main, &ej);
+	}
 	/* report "no such sandbox" before forking */
 	if (sbx_inspect(argv[2], &info, &err) < 0)
 		return fail(sh, &err);
@@ -696,21 +740,6 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	}
 	sbx_info_list_free(list, n);
 	return 0;
-}
-
-/* NAME is a VM (vm/, running or stopped) and no sandbox record has that
- * name. */
-static bool is_vm(const char *name)
-{
-	struct sbx_info info;
-
-	if (!vm_known(name))
-		return false;
-	if (sbx_inspect(name, &info, NULL) == 0) {
-		sbx_info_release(&info);
-		return false;
-	}
-	return true;
 }
 
 static int inspect_vm(struct sh *sh, const char *name, int json)

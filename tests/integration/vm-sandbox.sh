@@ -7,7 +7,7 @@
 # case: `sandbox ls` (backend column), `ls --json` and `inspect --json`
 # (accelerator, kernel, QEMU pid, sockets), the host's secrets masked over
 # the host root, `diff`, `logs` (the serial console), `@old` on a tty
-# (top, ^C of sleep, in tmux), `stop` (the VM stays, stopped), `start`
+# (top, ^C of sleep, in tmux), `sandbox exec`, `enter`, `stop` (the VM stays, stopped), `start`
 # (the guest's writes survived), `commit`, `rm`; then `sandbox run
 # --kernel` boots, runs and removes an ephemeral VM.  Three boots in all.
 
@@ -43,6 +43,13 @@ if [ "$(sed -n 1,4p <<<"$out" | tr '\n' ' ')" = "bar /share 2 top " ] &&
 	pass vm-sandbox-options
 else
 	fail vm-sandbox-options "env/workdir/cpus/layer/memory printed '$out'"
+fi
+
+out=$(sh_ 'sandbox exec old sh -c "echo \$FOO; exit 4"; echo st=$?; enter old; hostname; leave; sandbox exec old -- true' 2>&1)
+if [ "$(echo $out)" = "bar st=4 old" ]; then
+	pass vm-sandbox-exec-enter
+else
+	fail vm-sandbox-exec-enter "sandbox exec / enter printed '$out'"
 fi
 
 out=$(sh_ 'sandbox ls')
