@@ -146,6 +146,12 @@ static int walk(const struct sbx_spec *spec, const char *upper, const char *rel,
 	return r;
 }
 
+int sbx_diff_upper(const struct sbx_spec *spec, const char *upper,
+		   struct cs_buf *out, struct cs_error *err)
+{
+	return walk(spec, upper, "", 1, out, 0, err);
+}
+
 int sbx_diff(const char *name, struct cs_buf *out, struct cs_error *err)
 {
 	struct sbx_info info;
@@ -157,7 +163,7 @@ int sbx_diff(const char *name, struct cs_buf *out, struct cs_error *err)
 		r = 0; /* read-only: nothing can change */
 		goto out;
 	}
-	r = walk(&info.spec, info.upper, "", 1, out, 0, err);
+	r = sbx_diff_upper(&info.spec, info.upper, out, err);
 out:
 	sbx_info_release(&info);
 	if (r < 0)
@@ -180,28 +186,19 @@ static int dir_empty_or_missing(const char *dir)
 	return empty;
 }
 
-int sbx_commit(const char *name, const char *dir, struct cs_error *err)
+int sbx_commit_upper(const char *upper, const char *dir, struct cs_error *err)
 {
-	struct sbx_info info;
-	char *src = NULL;
+	_cleanup_free_ char *src = NULL;
 	pid_t pid;
 	int status, r;
 
-	if (sbx_inspect(name, &info, err) < 0)
-		goto fail;
-	if (!info.upper) {
-		cs_error_set(err, 0, "it is read-only: it has no changes");
-		goto fail;
-	}
-	if (!dir_empty_or_missing(dir)) {
-		cs_error_set(err, EEXIST, "'%s' is not empty", dir);
-		goto fail;
-	}
-	if ((r = cs_mkdir_p(dir, 0755)) < 0 && r != -EEXIST) {
-		cs_error_set(err, -r, "create '%s'", dir);
-		goto fail;
-	}
-	src = xasprintf("%s/.", info.upper);
+	if (!upper)
+		return cs_error_set(err, 0, "it is read-only: it has no changes");
+	if (!dir_empty_or_missing(dir))
+		return cs_error_set(err, EEXIST, "'%s' is not empty", dir);
+	if ((r = cs_mkdir_p(dir, 0755)) < 0 && r != -EEXIST)
+		return cs_error_set(err, -r, "create '%s'", dir);
+	src = xasprintf("%s/.", upper);
 	/* cp -a keeps owners, modes, times, xattrs, hard links and the
 	 * whiteout device nodes */
 	pid = fork();
@@ -210,16 +207,22 @@ int sbx_commit(const char *name, const char *dir, struct cs_error *err)
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status)) {
-		cs_error_set(err, 0, "copy '%s' to '%s' failed", info.upper,
-			     dir);
-		goto fail;
-	}
-	free(src);
-	sbx_info_release(&info);
+	    WEXITSTATUS(status))
+		return cs_error_set(err, 0, "copy '%s' to '%s' failed", upper,
+				    dir);
 	return 0;
-fail:
-	free(src);
-	sbx_info_release(&info);
-	return cs_error_wrap(err, "cannot commit sandbox '%s'", name);
+}
+
+int sbx_commit(const char *name, const char *dir, struct cs_error *err)
+{
+	struct sbx_info info;
+	int r = -1;
+
+	if (sbx_inspect(name, &info, err) == 0) {
+		r = sbx_commit_upper(info.upper, dir, err);
+		sbx_info_release(&info);
+	}
+	if (r < 0)
+		return cs_error_wrap(err, "cannot commit sandbox '%s'", name);
+	return 0;
 }

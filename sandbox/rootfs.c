@@ -350,6 +350,21 @@ static void find_host_secrets(const struct sbx_setup *s, struct held *h)
 	}
 }
 
+/* For a backend that builds its own view of the host root (vm/: an
+ * extra layer): the same list, as NULL terminated vectors. */
+void sbx_host_secrets(char ***files, char ***dirs)
+{
+	struct sbx_setup s = { .userns = geteuid() != 0 };
+	struct held h = { 0 };
+
+	find_host_secrets(&s, &h);
+	strv_add(&h.null_files, NULL);
+	strv_add(&h.empty_dirs, NULL);
+	*files = h.null_files.v;
+	*dirs = h.empty_dirs.v;
+	strv_free(&h.scratch);
+}
+
 /* Whether path is dir or below it. */
 static int under(const char *path, const char *dir)
 {

@@ -245,8 +245,20 @@ int sbx_diff(const char *name, struct cs_buf *out, struct cs_error *err);
 /* Copies the upper layer to dir (which must not exist or be empty), as a
  * layer directory usable with --layer.  0 or -1 + err. */
 int sbx_commit(const char *name, const char *dir, struct cs_error *err);
+/* The same for any upper layer over spec's layers (vm/ keeps its own):
+ * diff, and commit (upper NULL: "read-only", nothing to commit). */
+int sbx_diff_upper(const struct sbx_spec *spec, const char *upper,
+		   struct cs_buf *out, struct cs_error *err);
+int sbx_commit_upper(const char *upper, const char *dir, struct cs_error *err);
 /* Path of the log file of the sandbox's init (malloc'd), or NULL + err. */
 char *sbx_log_path(const char *name, struct cs_error *err);
+
+/* What a sandbox masks when the host root is one of its layers, for a
+ * backend that builds its own view of it (vm/): host paths of files to
+ * show empty and of directories to show empty (other users' homes, the
+ * caller's credentials, cshell's state).  Malloc'd NULL terminated
+ * vectors of malloc'd strings. */
+void sbx_host_secrets(char ***files, char ***dirs);
 
 /* The layered-fs program: $CSHELL_FS, else cshell-fs next to
  * /proc/self/exe, else "cshell-fs" (PATH).  Malloc'd. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
@@ -37,7 +38,8 @@ static const struct {
 } sub_usage[] = {
 	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT
 		    KERNEL_TEXT },
-	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT },
+	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT
+		 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
 	{ "ls", "usage: sandbox ls [--json|--names]\n" },
 	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
@@ -52,7 +54,7 @@ static const struct {
 
 static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
-	"       sandbox run [options] -- CMD [ARG...]\n"
+	"       sandbox run [options] [--kernel K] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
 	"       sandbox ls [--json|--names]\n"
 	"       sandbox inspect NAME [--json]\n"
@@ -317,25 +319,35 @@ static void free_strv(char **v)
 
 /* --kernel: a VM (vm/).  Booting needs libarchive and libcrypto, so like
  * images it runs in a helper program, cshell-vm, which takes the same
- * options (and names the ones a VM does not support).  --image is
- * resolved here, as for a sandbox, and handed over as its layers, Env and
- * WorkingDir. */
-static int create_vm(struct sh *sh, int argc, char **argv)
+ * options (and names the ones a VM does not support): `cshell-vm boot
+ * NAME …` for create, `cshell-vm run … -- CMD` for run (an ephemeral VM:
+ * booted, the command, removed).  --image is resolved here, as for a
+ * sandbox, and handed over as its layers, Env and WorkingDir (and its
+ * name, which the VM's record keeps for ls and inspect).  first: the
+ * first option of argv. */
+static int create_vm(struct sh *sh, int argc, char **argv, int first)
 {
+	const char *name = first == 3 ? argv[2] : NULL;
 	char **v;
 	struct sbx_spec img;
 	struct sbx_info info;
-	int n = 0, r = 0;
+	int n = 0, r = 0, end = argc;
 
-	if (sbx_inspect(argv[2], &info, NULL) == 0) {
+	if (name && sbx_inspect(name, &info, NULL) == 0) {
 		sbx_info_release(&info);
-		sh_err(sh, "sandbox: sandbox '%s' already exists", argv[2]);
+		sh_err(sh, "sandbox: sandbox '%s' already exists", name);
 		return 1;
 	}
+	/* the options end at "--" (what follows is run's command) */
+	for (int i = first; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			end = i;
+			break;
+		}
 	sbx_spec_init(&img);
 	struct image_opt image = { 0 };
-	for (int i = 3; i < argc; i++) {
-		if (!strcmp(argv[i], "--image") && i + 1 < argc)
+	for (int i = first; i < end; i++) {
+		if (!strcmp(argv[i], "--image") && i + 1 < end)
 			image.ref = argv[++i];
 		else if (!strncmp(argv[i], "--image=", 8))
 			image.ref = argv[i] + 8;
@@ -344,11 +356,12 @@ static int create_vm(struct sh *sh, int argc, char **argv)
 	}
 	if (image.ref)
 		r = apply_image(sh, &image, &img, NULL);
-	v = arena_alloc(sh->stack, (argc + 6 + 2 * (img.nenv + img.nlayers)) *
+	v = arena_alloc(sh->stack, (argc + 8 + 2 * (img.nenv + img.nlayers)) *
 					   sizeof(char *));
 	v[n++] = sh_helper_path(sh, "cshell-vm");
-	v[n++] = "boot";
-	v[n++] = argv[2];
+	v[n++] = name ? "boot" : "run";
+	if (name)
+		v[n++] = (char *)name;
 	/* the image's Env and WorkingDir first: later options win */
 	for (size_t i = 0; !r && i < img.nenv; i++) {
 		v[n++] = "--env";
@@ -358,7 +371,11 @@ static int create_vm(struct sh *sh, int argc, char **argv)
 		v[n++] = "--workdir";
 		v[n++] = img.workdir;
 	}
-	for (int i = 3; i < argc; i++)
+	if (!r && image.ref) {
+		v[n++] = "--image";
+		v[n++] = (char *)image.ref;
+	}
+	for (int i = first; i < end; i++)
 		if (!strcmp(argv[i], "--image"))
 			i++;
 		else if (strncmp(argv[i], "--image=", 8) &&
@@ -369,11 +386,22 @@ static int create_vm(struct sh *sh, int argc, char **argv)
 		v[n++] = "--layer";
 		v[n++] = img.layers[i];
 	}
+	for (int i = end; i < argc; i++)
+		v[n++] = argv[i];
 	v[n] = NULL;
 	if (!r)
 		r = sh_exec_external_wait(sh, v);
 	sbx_spec_release(&img);
 	return r;
+}
+
+/* `sandbox start` of a VM: booting is cshell-vm's (see create_vm). */
+static int start_vm(struct sh *sh, const char *name)
+{
+	char *v[] = { sh_helper_path(sh, "cshell-vm"), "start", (char *)name,
+		      NULL };
+
+	return sh_exec_external_wait(sh, v);
 }
 
 static int cmd_create(struct sh *sh, int argc, char **argv)
@@ -386,8 +414,8 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 		return usage(sh, "create: missing sandbox NAME%s", "");
 	for (i = 3; i < argc; i++)
 		if (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--vm"))
-			return create_vm(sh, argc, argv);
-	if (vm_exists(argv[2])) {
+			return create_vm(sh, argc, argv, 3);
+	if (vm_known(argv[2])) {
 		sh_err(sh, "sandbox: a VM '%s' already exists", argv[2]);
 		return 1;
 	}
@@ -445,6 +473,9 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	struct sbx_spec spec;
 	int i = 2, r;
 
+	for (int k = 2; k < argc && strcmp(argv[k], "--"); k++)
+		if (!strcmp(argv[k], "--kernel") || !strcmp(argv[k], "--vm"))
+			return create_vm(sh, argc, argv, 2);
 	sbx_spec_init(&spec);
 	struct image_opt image = { 0 };
 	char **imgcmd = NULL;
@@ -478,6 +509,21 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	return r;
 }
 
+/* NAME is a VM (vm/, running or stopped) and no sandbox record has that
+ * name. */
+static bool is_vm(const char *name)
+{
+	struct sbx_info info;
+
+	if (!vm_known(name))
+		return false;
+	if (sbx_inspect(name, &info, NULL) == 0) {
+		sbx_info_release(&info);
+		return false;
+	}
+	return true;
+}
+
 struct exec_job {
 	const char *name;
 	char **argv;
@@ -498,6 +544,22 @@ static int exec_job_main(void *arg)
 	return errno == ENOENT ? 127 : 126;
 }
 
+/* In the job's child: the command in a VM, relayed (as `@NAME cmd`). */
+static int exec_vm_main(void *arg)
+{
+	struct exec_job *ej = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_exec_opts o = { .argv = ej->argv, .tty = -1, .out = 1,
+				  .errfd = 2 };
+	int st = vm_exec(ej->name, &o, &err);
+
+	if (st < 0) {
+		cs_error_print(&err, "cshell");
+		return 125;
+	}
+	return st;
+}
+
 static int cmd_exec(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -510,6 +572,19 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage(sh, "exec: missing command%s", "");
+	if (is_vm(argv[2])) {
+		struct exec_job ej = { argv[2], argv + i };
+		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
+
+		if (!vm_exists(argv[2])) {
+			sh_err(sh,
+			       "sandbox: VM '%s' is not running ('sandbox "
+			       "start %s' starts it)",
+			       argv[2], argv[2]);
+			return 1;
+		}
+		return sh_run_as_job(sh, text, exec_vm_main, &ej);
+	}
 	/* report "no such sandbox" before forking */
 	if (sbx_inspect(argv[2], &info, &err) < 0)
 		return fail(sh, &err);
@@ -594,21 +669,37 @@ static void print_table(const struct sbx_info *list, size_t n)
 				list[i].spec.name, list[i].spec.name);
 }
 
-/* VMs (vm/) keep their own state, not a sandbox record: listed after
- * the sandboxes with their kernel release. */
-static void print_vms(void)
+/* VMs (vm/) keep their own record (vm/record.c): added to the sandboxes'
+ * list as struct sbx_info of backend vm, sorted in by name, so the table
+ * and the JSON are one for both. */
+static int cmp_info(const void *a, const void *b)
+{
+	return strcmp(((const struct sbx_info *)a)->spec.name,
+		      ((const struct sbx_info *)b)->spec.name);
+}
+
+static void add_vms(struct sbx_info **list, size_t *n, struct cs_buf *json)
 {
 	char **vms = vm_names();
+	size_t n0 = *n;
 
 	for (char **p = vms; *p; p++) {
-		char *rel = vm_exists(*p) ? vm_guest_release(*p, NULL) : NULL;
+		struct vm_info vi;
 
-		printf("%s  %s  -  vm  kernel %s\n", *p,
-		       rel ? "running" : "dead", rel ? rel : "?");
-		free(rel);
+		if (vm_inspect(*p, &vi, NULL) == 0) {
+			*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+			vm_info_sbx(&vi, &(*list)[(*n)++]);
+			if (json) {
+				cs_buf_adds(json, json->len > 1 ? "," : "");
+				vm_info_json(&vi, json);
+			}
+			vm_info_release(&vi);
+		}
 		free(*p);
 	}
 	free(vms);
+	if (*n > n0)
+		qsort(*list, *n, sizeof(**list), cmp_info);
 }
 
 static int cmd_ls(struct sh *sh, int argc, char **argv)
@@ -629,15 +720,9 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
 	if (names) {
-		char **vms = vm_names();
-
+		add_vms(&list, &n, NULL);
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", list[i].spec.name);
-		for (char **p = vms; *p; p++) {
-			printf("%s\n", *p);
-			free(*p);
-		}
-		free(vms);
 	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
@@ -647,14 +732,64 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 				cs_buf_addc(&b, ',');
 			sbx_info_json(&list[i], &b);
 		}
+		/* a VM's object carries its "vm" details too */
+		add_vms(&list, &n, &b);
 		cs_buf_adds(&b, "]\n");
 		fputs(b.buf, stdout);
 		cs_buf_release(&b);
 	} else {
+		add_vms(&list, &n, NULL);
 		print_table(list, n);
-		print_vms();
 	}
 	sbx_info_list_free(list, n);
+	return 0;
+}
+
+static int inspect_vm(struct sh *sh, const char *name, int json)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_info vi;
+	struct cs_buf b = CS_BUF_INIT;
+	const struct vm_config *c = &vi.cfg;
+
+	if (vm_inspect(name, &vi, &err) < 0)
+		return fail(sh, &err);
+	if (json) {
+		vm_info_json(&vi, &b);
+		printf("%s\n", b.buf);
+		cs_buf_release(&b);
+		vm_info_release(&vi);
+		return 0;
+	}
+	printf("name:     %s\nstate:    %s\n", c->name,
+	       vi.running ? "running" : "stopped");
+	printf("backend:  vm\nkernel:   %s (release %s)\n", c->kernel,
+	       vi.release ? vi.release : "?");
+	if (vi.accel)
+		printf("accel:    %s (%s)\n", vi.accel, vi.accel_reason);
+	printf("pid:      %d (qemu), %d (supervisor)\n", (int)vi.qemu_pid,
+	       (int)vi.supervisor_pid);
+	if (c->image)
+		printf("image:    %s\n", c->image);
+	printf("rootfs:   %s (%s)\n", vi.rootfs ? vi.rootfs : "-",
+	       c->virtiofs ? "virtiofs" : "9p");
+	for (size_t l = 0; l < c->nlayers; l++)
+		printf("layer:    %s\n", c->layers[l]);
+	printf("upper:    %s\n", vi.upper ? vi.upper : "(read-only)");
+	for (size_t m = 0; m < c->nmounts; m++)
+		printf("mount:    %s:%s%s\n", c->mounts[m].src,
+		       c->mounts[m].dst, c->mounts[m].ro ? ":ro" : "");
+	for (size_t e = 0; e < c->nenv; e++)
+		printf("env:      %s\n", c->env[e]);
+	printf("workdir:  %s\n", c->workdir ? c->workdir : "/");
+	printf("hostname: %s\n", c->hostname ? c->hostname : c->name);
+	printf("limits:   cpus %u, memory %" PRIu64 "\n", c->cpus, c->memory);
+	if (vi.ctl_sock)
+		printf("sockets:  %s (control), %s (agent)\n", vi.ctl_sock,
+		       vi.agent_sock);
+	printf("console:  %s ('sandbox logs %s')\n",
+	       vi.console ? vi.console : "-", c->name);
+	vm_info_release(&vi);
 	return 0;
 }
 
@@ -668,6 +803,8 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 
 	if (json < 0 || !name)
 		return usage(sh, "inspect: need one sandbox NAME%s", "");
+	if (is_vm(name))
+		return inspect_vm(sh, name, json);
 	if (sbx_inspect(name, &info, &err) < 0)
 		return fail(sh, &err);
 	sbx_info_json(&info, &b);
@@ -720,18 +857,49 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-/* NAME is a running VM (vm/) and no sandbox record has that name. */
-static bool is_vm(const char *name)
+/* stop, start, diff, logs of a VM: its record keeps what a sandbox's
+ * does (the upper layer, the console of its last boot). */
+static int simple_vm(struct sh *sh, const char *sub, const char *name)
 {
-	struct sbx_info info;
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf b = CS_BUF_INIT;
+	struct vm_info vi;
+	int r = 0;
 
-	if (!vm_exists(name))
-		return false;
-	if (sbx_inspect(name, &info, NULL) == 0) {
-		sbx_info_release(&info);
-		return false;
+	if (!strcmp(sub, "stop"))
+		return vm_stop(name, 10000, &err) < 0 ? fail(sh, &err) : 0;
+	if (!strcmp(sub, "start")) {
+		if (vm_exists(name)) {
+			sh_err(sh, "sandbox: VM '%s' is already running", name);
+			return 1;
+		}
+		return start_vm(sh, name);
 	}
-	return true;
+	if (vm_inspect(name, &vi, &err) < 0)
+		return fail(sh, &err);
+	cs_buf_adds(&b, "");
+	if (!strcmp(sub, "diff")) {
+		struct sbx_info si;
+
+		vm_info_sbx(&vi, &si);
+		if (vi.upper && access(vi.upper, F_OK) == 0 &&
+		    sbx_diff_upper(&si.spec, vi.upper, &b, &err) < 0) {
+			cs_error_wrap(&err, "cannot diff VM '%s'", name);
+			r = fail(sh, &err);
+		}
+		sbx_info_release(&si);
+	} else if (vi.console &&
+		   cs_read_file(vi.console, &b, 16 << 20, &err) < 0) {
+		/* logs: no console yet is no output */
+		if (err.code != ENOENT)
+			r = fail(sh, &err);
+		cs_error_release(&err);
+	}
+	if (!r)
+		fputs(b.buf, stdout);
+	cs_buf_release(&b);
+	vm_info_release(&vi);
+	return r;
 }
 
 static int cmd_simple(struct sh *sh, int argc, char **argv)
@@ -741,13 +909,11 @@ static int cmd_simple(struct sh *sh, int argc, char **argv)
 
 	if (argc != 3 || argv[2][0] == '-')
 		return usage(sh, "%s: need one sandbox NAME", sub);
+	if (is_vm(argv[2]))
+		return simple_vm(sh, sub, argv[2]);
 	if (!strcmp(sub, "stop")) {
-		if (is_vm(argv[2])) {
-			if (vm_stop(argv[2], 10000, &err) < 0)
-				return fail(sh, &err);
-		} else if (sbx_stop(argv[2], 5000, &err) < 0) {
+		if (sbx_stop(argv[2], 5000, &err) < 0)
 			return fail(sh, &err);
-		}
 	} else if (!strcmp(sub, "start")) {
 		if (sbx_start(argv[2], &err) < 0)
 			return fail(sh, &err);
@@ -797,15 +963,11 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 	if (i >= argc)
 		return usage(sh, "rm: missing sandbox NAME%s", "");
 	for (; i < argc; i++) {
-		/* a VM keeps no state once stopped: rm stops it */
 		if (!is_vm(argv[i])) {
 			if (sbx_rm(argv[i], force, &err) < 0)
 				status = fail(sh, &err);
-		} else if (!force) {
-			sh_err(sh, "sandbox: VM '%s' is running (stop it, or rm -f)",
-			       argv[i]);
-			status = 1;
-		} else if (vm_stop(argv[i], 10000, &err) < 0) {
+		} else if (vm_remove(argv[i], force, &err) < 0) {
+			cs_error_wrap(&err, "sandbox");
 			status = fail(sh, &err);
 		}
 	}
@@ -923,6 +1085,20 @@ static int cmd_commit(struct sh *sh, int argc, char **argv)
 	if (argc != 4)
 		return usage(sh, "commit: need NAME and DIR (or --image REF)%s",
 			     "");
+	if (is_vm(argv[2])) {
+		struct vm_info vi;
+		int r;
+
+		if (vm_inspect(argv[2], &vi, &err) < 0)
+			return fail(sh, &err);
+		r = sbx_commit_upper(vi.upper, argv[3], &err);
+		vm_info_release(&vi);
+		if (r < 0) {
+			cs_error_wrap(&err, "cannot commit VM '%s'", argv[2]);
+			return fail(sh, &err);
+		}
+		return 0;
+	}
 	if (sbx_commit(argv[2], argv[3], &err) < 0)
 		return fail(sh, &err);
 	return 0;

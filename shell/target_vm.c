@@ -24,10 +24,17 @@ static int vm_resolve(const char *word, struct sh_targets *out,
 	char **names;
 	int added = 0;
 
-	(void)err;
 	if (!sh_target_is_glob(word)) {
-		if (!vm_exists(word))
-			return 0;
+		if (!vm_exists(word)) {
+			if (!vm_known(word))
+				return 0;
+			/* stopped (or its QEMU died): its record stays */
+			cs_error_set(err, 0,
+				     "VM '%s' is not running ('sandbox start "
+				     "%s' starts it)",
+				     word, word);
+			return -1;
+		}
 		sh_targets_add(out, &sh_backend_vm, word, NULL);
 		return 1;
 	}

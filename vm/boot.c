@@ -36,61 +36,6 @@
 #define PING_TIMEOUT_MS 20000
 #define POWEROFF_GRACE_MS 5000
 
-void vm_config_init(struct vm_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->cpus = 1;
-	cfg->memory = 512ull << 20;
-	cfg->boot_timeout = 30;
-}
-
-void vm_config_release(struct vm_config *cfg)
-{
-	free(cfg->name);
-	free(cfg->kernel);
-	free(cfg->root);
-	for (size_t i = 0; i < cfg->nlayers; i++)
-		free(cfg->layers[i]);
-	free(cfg->layers);
-	for (size_t i = 0; i < cfg->nmounts; i++) {
-		free(cfg->mounts[i].src);
-		free(cfg->mounts[i].dst);
-	}
-	free(cfg->mounts);
-	for (size_t i = 0; i < cfg->nenv; i++)
-		free(cfg->env[i]);
-	free(cfg->env);
-	free(cfg->workdir);
-	free(cfg->hostname);
-	free(cfg->qemu);
-	vm_config_init(cfg);
-}
-
-void vm_config_add_mount(struct vm_config *cfg, const char *src,
-			 const char *dst, int ro)
-{
-	cfg->mounts = xrealloc(cfg->mounts,
-			       (cfg->nmounts + 1) * sizeof(*cfg->mounts));
-	cfg->mounts[cfg->nmounts].src = xstrdup(src);
-	cfg->mounts[cfg->nmounts].dst = xstrdup(dst);
-	cfg->mounts[cfg->nmounts++].ro = ro;
-}
-
-void vm_config_add_layer(struct vm_config *cfg, const char *dir)
-{
-	cfg->layers =
-		xrealloc(cfg->layers, (cfg->nlayers + 2) * sizeof(char *));
-	cfg->layers[cfg->nlayers++] = xstrdup(dir);
-	cfg->layers[cfg->nlayers] = NULL;
-}
-
-void vm_config_add_env(struct vm_config *cfg, const char *kv)
-{
-	cfg->env = xrealloc(cfg->env, (cfg->nenv + 2) * sizeof(char *));
-	cfg->env[cfg->nenv++] = xstrdup(kv);
-	cfg->env[cfg->nenv] = NULL;
-}
-
 static long now_ms(void)
 {
 	struct timespec t;
@@ -742,6 +687,99 @@ static int write_mounts(const struct vm_config *cfg, const char *dir,
 
 #define FUSE_SUPER_MAGIC 0x65735546
 
+/* Makes path's parents in the mask layer with the host's modes and
+ * owners: a directory of the top layer gives the merged one its
+ * attributes (/root stays 0700).  0, or -1 when a parent is no directory
+ * on the host (a symlinked /home): a directory over it would hide what
+ * the link leads to, so that path is not masked. */
+static int mask_parents(const char *mask, const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	int r = 0;
+
+	for (char *sl = strchr(p + 1, '/'); sl && !r; sl = strchr(sl + 1, '/')) {
+		struct stat st;
+
+		*sl = 0;
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			r = -1;
+		} else {
+			_cleanup_free_ char *m = xasprintf("%s%s", mask, p);
+
+			if (mkdir(m, st.st_mode & 07777) == 0) {
+				(void)!chown(m, st.st_uid, st.st_gid);
+				chmod(m, st.st_mode & 07777);
+			}
+		}
+		*sl = '/';
+	}
+	return r;
+}
+
+/*
+ * With the host root as a layer, the guest must not read what a sandbox
+ * masks (sbx_host_secrets(): /etc/shadow, ssh host keys, other users'
+ * homes, the caller's credentials).  Masking inside the guest would not
+ * hold (its root can unmount anything), so it is a layer of the host's,
+ * <dir>/mask, put right above the host root: an empty file of the same
+ * mode and owner for each file, an empty opaque directory (the OCI marker
+ * .wh..wh..opq) for each directory.  Writes land in the VM's own upper
+ * layer, never on the host.  Returns the layer's path.
+ */
+static char *build_mask(const char *dir, struct cs_error *err)
+{
+	char *mask = xasprintf("%s/mask", dir), **files, **dirs;
+	struct stat st;
+
+	vm_rm_rf(mask);
+	if (mkdir(mask, 0755) < 0) {
+		cs_error_errno(err, "create %s", mask);
+		free(mask);
+		return NULL;
+	}
+	sbx_host_secrets(&files, &dirs);
+	for (char **f = files; *f; f++) {
+		if (lstat(*f, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    mask_parents(mask, *f) == 0) {
+			_cleanup_free_ char *m = xasprintf("%s%s", mask, *f);
+			int fd = open(m, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				      st.st_mode & 07777);
+
+			if (fd >= 0) {
+				(void)!fchown(fd, st.st_uid, st.st_gid);
+				fchmod(fd, st.st_mode & 07777);
+				close(fd);
+			}
+		}
+		free(*f);
+	}
+	for (char **d = dirs; *d; d++) {
+		if (stat(*d, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    mask_parents(mask, *d) == 0) {
+			_cleanup_free_ char *m = xasprintf("%s%s", mask, *d),
+					    *o = xasprintf("%s/.wh..wh..opq", m);
+			int fd;
+
+			mkdir(m, 0755);
+			fd = open(o, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
+		free(*d);
+	}
+	free(files);
+	free(dirs);
+	return mask;
+}
+
+static int is_host_root(const char *dir)
+{
+	struct stat a, b;
+
+	return stat(dir, &a) == 0 && stat("/", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * The layered root: the sandbox module's layered-fs program (cshell-fs,
  * or $CSHELL_FS) over the layers with an upper layer in data/vm/<name>/,
@@ -752,7 +790,7 @@ static int mount_layers(const struct vm_config *cfg, const char *dir,
 			char **root, struct cs_error *err)
 {
 	_cleanup_free_ char *prog = sbx_fs_program(), *mnt = NULL, *data = NULL,
-			    *sub = NULL, *log = NULL;
+			    *sub = NULL, *log = NULL, *mask = NULL;
 	struct cs_buf opts = CS_BUF_INIT;
 	struct statfs st;
 	int status, logfd;
@@ -767,7 +805,22 @@ static int mount_layers(const struct vm_config *cfg, const char *dir,
 					    "path cannot be passed on",
 					    cfg->layers[i]);
 		}
-		cs_buf_addf(&opts, "%s%s", i ? ":" : "", cfg->layers[i]);
+		if (!mask && is_host_root(cfg->layers[i])) {
+			mask = build_mask(dir, err);
+			if (!mask || strpbrk(mask, ":,")) {
+				cs_buf_release(&opts);
+				return mask ? cs_error_set(err, 0,
+							   "%s: a ':' or ',' "
+							   "in the path",
+							   mask) :
+					      -1;
+			}
+			cs_buf_addf(&opts, "%s%s", i ? ":" : "", mask);
+			cs_buf_addc(&opts, ':');
+		} else if (i) {
+			cs_buf_addc(&opts, ':');
+		}
+		cs_buf_adds(&opts, cfg->layers[i]);
 	}
 	if (!cfg->root_ro) {
 		sub = xasprintf("vm/%s", cfg->name);
@@ -1072,7 +1125,8 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	made = 1;
 	if (cfg->root)
 		root = xstrdup(cfg->root);
-	else if (cfg->nlayers == 1 && cfg->root_ro)
+	else if (cfg->nlayers == 1 && cfg->root_ro &&
+		 !is_host_root(cfg->layers[0]))
 		root = xstrdup(cfg->layers[0]); /* no need for a layered fs */
 	else if (mount_layers(cfg, dir, &root, err) < 0)
 		goto out;
@@ -1100,6 +1154,16 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	accel = vm_accel_detect(&reason);
 	cs_info("VM %s: %s (%s)", cfg->name,
 		accel == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
+	{ /* for `sandbox inspect` */
+		_cleanup_free_ char *p = xasprintf("%s/accel", dir),
+				    *t = xasprintf("%s\t%s",
+						   accel == VM_ACCEL_KVM ?
+							   "kvm" :
+							   "tcg",
+						   reason ? reason : "");
+
+		cs_write_file_atomic(p, t, strlen(t), 0644, NULL);
+	}
 	argv = qemu_argv(&c, qemu, &k, dir, accel);
 
 	if (pipe2(pp, O_CLOEXEC) < 0) {

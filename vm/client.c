@@ -54,13 +54,6 @@ char *vm_state_dir(const char *name, int create, struct cs_error *err)
 	return cs_root_subdir(CS_ROOT_RUNTIME, sub, create, err);
 }
 
-char *vm_console_path(const char *name, struct cs_error *err)
-{
-	_cleanup_free_ char *dir = vm_state_dir(name, 0, err);
-
-	return dir ? xasprintf("%s/console.log", dir) : NULL;
-}
-
 char *vm_guest_release(const char *name, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = vm_state_dir(name, 0, err), *p = NULL;
@@ -117,33 +110,6 @@ int vm_exists(const char *name)
 		return 0;
 	close(fd);
 	return 1;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **vm_names(void)
-{
-	_cleanup_free_ char *root =
-		cs_root_subdir(CS_ROOT_RUNTIME, "vm", 0, NULL);
-	char **v = xcalloc(1, sizeof(char *));
-	size_t n = 0;
-	DIR *d = root ? opendir(root) : NULL;
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || vm_check_name(e->d_name, NULL) < 0)
-			continue;
-		v = xrealloc(v, (n + 2) * sizeof(char *));
-		v[n++] = xstrdup(e->d_name);
-		v[n] = NULL;
-	}
-	if (d)
-		closedir(d);
-	qsort(v, n, sizeof(char *), cmp_str);
-	return v;
 }
 
 /* Waits for the next frame (timeout_ms < 0: forever).  1, 0 on EOF or
@@ -277,12 +243,11 @@ void vm_rm_rf(const char *path)
 }
 
 /* The layered root, when there is one: unmounted lazily (QEMU may still
- * be going away), and its upper layer removed: a VM's writes live as long
- * as the VM. */
+ * be going away).  Its upper layer is the VM's, in the data root: it
+ * outlives the boot (vm_remove() removes it). */
 static void remove_rootfs(const char *dir)
 {
-	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", dir), *data = NULL;
-	const char *name = strrchr(dir, '/');
+	_cleanup_free_ char *mnt = xasprintf("%s/rootfs", dir);
 	struct stat st;
 
 	if (stat(mnt, &st) < 0)
@@ -299,11 +264,32 @@ static void remove_rootfs(const char *dir)
 			waitpid(pid, NULL, 0);
 	}
 	rmdir(mnt);
-	data = xasprintf("vm/%s", name ? name + 1 : dir);
-	free(mnt);
-	mnt = cs_root_subdir(CS_ROOT_DATA, data, 0, NULL);
-	if (mnt)
-		vm_rm_rf(mnt);
+}
+
+/* What the boot of a VM with a record said (its console, the guest's
+ * release, the accelerator) moves to the record, for `sandbox logs` and
+ * `inspect` of the stopped VM. */
+static void keep_last_boot(const char *dir)
+{
+	static const char *const files[] = { "console.log", "release",
+					     "accel" };
+	const char *name = strrchr(dir, '/');
+	_cleanup_free_ char *data = NULL, *cfg = NULL;
+	struct stat st;
+
+	data = vm_data_dir(name ? name + 1 : dir, 0, NULL);
+	if (!data)
+		return;
+	cfg = xasprintf("%s/config", data);
+	if (stat(cfg, &st) < 0)
+		return;
+	for (size_t i = 0; i < CS_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *from = xasprintf("%s/%s", dir, files[i]),
+				    *to = xasprintf("%s/%s", data, files[i]);
+
+		if (stat(from, &st) == 0)
+			rename(from, to);
+	}
 }
 
 void vm_state_remove(const char *dir, int all)
@@ -311,9 +297,10 @@ void vm_state_remove(const char *dir, int all)
 	static const char *const files[] = {
 		"ctl.sock",	 "agent.sock", "console.log",	 "initramfs",
 		"initramfs.tmp", "qemu.pid",   "supervisor.pid", "release",
-		"qemu.log",	 "mounts",     "lock",
+		"qemu.log",	 "mounts",     "accel",		 "lock",
 	};
 
+	keep_last_boot(dir);
 	for (size_t i = 0; i < CS_ARRAY_SIZE(files) - !all; i++) {
 		char *p = xasprintf("%s/%s", dir, files[i]);
 
@@ -334,6 +321,12 @@ void vm_state_remove(const char *dir, int all)
 	if (d)
 		closedir(d);
 	remove_rootfs(dir);
+	{ /* the layer that masks the host's secrets (boot.c) */
+		char *p = xasprintf("%s/mask", dir);
+
+		vm_rm_rf(p);
+		free(p);
+	}
 	if (all)
 		rmdir(dir);
 }

@@ -10,12 +10,17 @@
  *             [--cpus N] [--memory SIZE] [--timeout S] [--virtiofs] [--vm]
  * (the options `sandbox create --kernel` takes, so the shell hands them
  * over as they are)
+ *   cshell-vm start NAME          (a stopped VM, from its record)
+ *   cshell-vm run [boot options] [--] CMD [ARG...]   (an ephemeral VM)
  *   cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]
- *   cshell-vm stop NAME [--timeout MS]
+ *   cshell-vm stop NAME [--timeout MS]   (the record stays)
+ *   cshell-vm rm NAME             (stops it and removes its record)
  *   cshell-vm ping NAME
  *   cshell-vm kernel SPEC
  *   cshell-vm accel
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,8 +36,11 @@ static int usage(void)
 		"                 [--env K=V] [--workdir D] [--hostname H] "
 		"[--cpus N] [--memory SIZE]\n"
 		"                 [--timeout S] [--virtiofs]\n"
+		"       cshell-vm start NAME\n"
+		"       cshell-vm run [boot options] [--] CMD [ARG...]\n"
 		"       cshell-vm exec NAME [-t|-T] [-C DIR] [--] CMD [ARG...]\n"
 		"       cshell-vm stop NAME [--timeout MS]\n"
+		"       cshell-vm rm NAME\n"
 		"       cshell-vm ping NAME\n"
 		"       cshell-vm kernel SPEC\n"
 		"       cshell-vm accel\n");
@@ -47,95 +55,206 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int boot(int argc, char **argv, struct cs_error *err)
+/*
+ * Parses the options of `boot`/`run` from argv[*i] on into cfg, up to
+ * "--" (consumed) or, with stop_at_word, the first word that is no
+ * option.  0 or -1 + err.
+ */
+static int parse_opts(int argc, char **argv, int *i, int stop_at_word,
+		      struct vm_config *cfg, struct cs_error *err)
 {
-	struct vm_config cfg;
-	char *reason = NULL;
-	double t0 = now();
-	int r = 0, quiet = getenv("CSHELL_VM_QUIET") != NULL;
+	for (; *i < argc; (*i)++) {
+		const char *o = argv[*i],
+			   *v = *i + 1 < argc ? argv[*i + 1] : NULL;
 
-	vm_config_init(&cfg);
-	cfg.name = xstrdup(argv[0]);
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
+		if (!strcmp(o, "--")) {
+			(*i)++;
+			break;
+		}
+		if (stop_at_word && o[0] != '-')
+			break;
 		if (!strcmp(o, "--ro") || !strcmp(o, "--read-only")) {
-			cfg.root_ro = 1;
+			cfg->root_ro = 1;
 			continue;
 		}
 		if (!strcmp(o, "--vm"))
 			continue;
 		if (!strcmp(o, "--virtiofs")) {
-			cfg.virtiofs = 1;
+			cfg->virtiofs = 1;
 			continue;
 		}
-		if (!v || o[0] != '-') {
-			r = cs_error_set(err, 0, "'%s' needs a value", o);
-			goto out;
-		}
-		i++;
-		if (!strcmp(o, "--kernel"))
-			free(cfg.kernel), cfg.kernel = xstrdup(v);
-		else if (!strcmp(o, "--layer"))
-			vm_config_add_layer(&cfg, v);
-		else if (!strcmp(o, "--root"))
-			free(cfg.root), cfg.root = xstrdup(v);
-		else if (!strcmp(o, "--workdir"))
-			free(cfg.workdir), cfg.workdir = xstrdup(v);
-		else if (!strcmp(o, "--hostname"))
-			free(cfg.hostname), cfg.hostname = xstrdup(v);
-		else if (!strcmp(o, "--env"))
-			vm_config_add_env(&cfg, v);
-		else if (!strcmp(o, "--timeout"))
-			cfg.boot_timeout = atoi(v);
-		else if (!strcmp(o, "--cpus")) {
+		if (!v || o[0] != '-')
+			return cs_error_set(err, 0, "'%s' needs a value", o);
+		(*i)++;
+		if (!strcmp(o, "--kernel")) {
+			/* kept in the record: a relative path must still
+			 * name the same file at `sandbox start` */
+			char *abs = strchr(v, '/') ? realpath(v, NULL) : NULL;
+
+			free(cfg->kernel);
+			cfg->kernel = abs ? abs : xstrdup(v);
+		} else if (!strcmp(o, "--layer")) {
+			char *abs = realpath(v, NULL);
+
+			vm_config_add_layer(cfg, abs ? abs : v);
+			free(abs);
+		} else if (!strcmp(o, "--root")) {
+			free(cfg->root), cfg->root = xstrdup(v);
+		} else if (!strcmp(o, "--workdir")) {
+			free(cfg->workdir), cfg->workdir = xstrdup(v);
+		} else if (!strcmp(o, "--hostname")) {
+			free(cfg->hostname), cfg->hostname = xstrdup(v);
+		} else if (!strcmp(o, "--image")) {
+			/* recorded only: the shell resolved it into --layer,
+			 * --env and --workdir */
+			free(cfg->image), cfg->image = xstrdup(v);
+		} else if (!strcmp(o, "--env")) {
+			vm_config_add_env(cfg, v);
+		} else if (!strcmp(o, "--timeout")) {
+			cfg->boot_timeout = atoi(v);
+		} else if (!strcmp(o, "--cpus")) {
 			uint64_t milli;
 
-			if ((r = sbx_parse_cpus(v, &milli, err)) < 0)
-				goto out;
-			cfg.cpus = (unsigned)((milli + 999) / 1000);
+			if (sbx_parse_cpus(v, &milli, err) < 0)
+				return -1;
+			cfg->cpus = (unsigned)((milli + 999) / 1000);
 		} else if (!strcmp(o, "--memory")) {
-			if ((r = sbx_parse_size(v, &cfg.memory, err)) < 0)
-				goto out;
+			if (sbx_parse_size(v, &cfg->memory, err) < 0)
+				return -1;
 		} else if (!strcmp(o, "--mount")) {
 			/* the sandbox's own parser: same syntax, relative
 			 * sources made absolute */
 			struct sbx_spec spec;
+			int r;
 
 			sbx_spec_init(&spec);
 			r = sbx_parse_mount(&spec, v, err);
 			if (r == 0)
-				vm_config_add_mount(&cfg, spec.mounts[0].src,
+				vm_config_add_mount(cfg, spec.mounts[0].src,
 						    spec.mounts[0].dst,
 						    spec.mounts[0].ro);
 			sbx_spec_release(&spec);
 			if (r < 0)
-				goto out;
+				return -1;
 		} else {
-			r = cs_error_set(
-				err, 0, "option '%s' is not supported for a VM",
-				o);
-			goto out;
+			return cs_error_set(err, 0,
+					    "option '%s' is not supported for "
+					    "a VM",
+					    o);
 		}
 	}
-	if (!cfg.kernel) {
-		r = cs_error_set(err, 0, "no --kernel given");
-		goto out;
-	}
+	if (!cfg->kernel)
+		return cs_error_set(err, 0, "no --kernel given");
 	/* as a sandbox: no layers is the host root as the only one */
-	if (!cfg.root && !cfg.nlayers)
-		vm_config_add_layer(&cfg, "/");
-	r = vm_boot(&cfg, err);
-	if (r == 0 && !quiet) {
-		enum vm_accel a = vm_accel_detect(&reason);
+	if (!cfg->root && !cfg->nlayers)
+		vm_config_add_layer(cfg, "/");
+	return 0;
+}
 
-		printf("%s booted in %.2f s (%s: %s)\n", cfg.name, now() - t0,
-		       a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
-	}
-out:
+static void booted(const struct vm_config *cfg, double t0)
+{
+	char *reason = NULL;
+	enum vm_accel a;
+
+	if (getenv("CSHELL_VM_QUIET"))
+		return;
+	a = vm_accel_detect(&reason);
+	printf("%s booted in %.2f s (%s: %s)\n", cfg->name, now() - t0,
+	       a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
 	free(reason);
+}
+
+/* boot NAME [options]: a new VM, recorded, then booted; a failed boot
+ * leaves nothing. */
+static int boot(int argc, char **argv, struct cs_error *err)
+{
+	struct vm_config cfg;
+	double t0 = now();
+	int i = 1, r;
+
+	vm_config_init(&cfg);
+	r = parse_opts(argc, argv, &i, 0, &cfg, err);
+	cfg.name = xstrdup(argv[0]);
+	if (r == 0)
+		r = vm_record_create(&cfg, err);
+	if (r == 0) {
+		r = vm_boot(&cfg, err);
+		if (r < 0)
+			vm_remove(cfg.name, 1, NULL);
+	}
+	if (r == 0)
+		booted(&cfg, t0);
 	vm_config_release(&cfg);
 	return r < 0 ? 1 : 0;
+}
+
+/* start NAME: boots a stopped VM again from its record. */
+static int start(const char *name, struct cs_error *err)
+{
+	struct vm_config cfg;
+	double t0 = now();
+	int r;
+
+	if (vm_record_load(name, &cfg, err) < 0)
+		return 1;
+	r = vm_boot(&cfg, err);
+	if (r == 0)
+		booted(&cfg, t0);
+	vm_config_release(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+/* run [options] [--] CMD [ARG...]: an ephemeral VM for one command,
+ * removed after it; the command's status. */
+static int run(int argc, char **argv, struct cs_error *err)
+{
+	struct vm_config cfg;
+	struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	int i = 0, r;
+
+	vm_config_init(&cfg);
+	r = parse_opts(argc, argv, &i, 1, &cfg, err);
+	if (r == 0 && i >= argc)
+		r = cs_error_set(err, 0, "run: no command given");
+	if (r < 0) {
+		vm_config_release(&cfg);
+		return 125;
+	}
+	cfg.name = xasprintf("run-%d", (int)getpid());
+	cfg.ephemeral = 1;
+	/* a ^C while it boots must not leave a VM behind: noted, and acted
+	 * on once the boot is over */
+	for (size_t s = 0; s < CS_ARRAY_SIZE(sigs); s++)
+		sigaction(sigs[s], &sa, &old[s]);
+	r = vm_record_create(&cfg, err);
+	if (r == 0)
+		r = vm_boot(&cfg, err);
+	for (size_t s = 0; s < CS_ARRAY_SIZE(sigs); s++)
+		sigaction(sigs[s], &old[s], NULL);
+	if (r == 0 && !interrupted) {
+		struct vm_exec_opts o = { .argv = argv + i, .tty = -1,
+					  .out = 1, .errfd = 2 };
+
+		r = vm_exec(cfg.name, &o, err);
+	} else if (r == 0) {
+		r = 128 + interrupted;
+	} else {
+		r = -1;
+	}
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	vm_remove(cfg.name, 1, NULL);
+	vm_config_release(&cfg);
+	return r < 0 ? 125 : r;
 }
 
 static int exec_cmd(int argc, char **argv, struct cs_error *err)
@@ -183,6 +302,16 @@ int main(int argc, char **argv)
 		return usage();
 	if (!strcmp(cmd, "boot")) {
 		r = boot(argc - 2, argv + 2, &err);
+	} else if (!strcmp(cmd, "start")) {
+		r = start(argv[2], &err);
+	} else if (!strcmp(cmd, "rm")) {
+		r = vm_remove(argv[2], 1, &err) < 0;
+	} else if (!strcmp(cmd, "run")) {
+		r = run(argc - 2, argv + 2, &err);
+		if (r == 125 && err.msg)
+			cs_error_print(&err, "cshell-vm");
+		cs_error_release(&err);
+		return r;
 	} else if (!strcmp(cmd, "exec")) {
 		r = exec_cmd(argc - 2, argv + 2, &err);
 		if (r == 255 && err.msg)

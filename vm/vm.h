@@ -18,6 +18,7 @@
 #define CSHELL_VM_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/lib.h"
 
@@ -91,6 +92,9 @@ struct vm_config {
 	char *qemu;	  /* default $CSHELL_QEMU or qemu-system-x86_64 */
 	int virtiofs;	  /* writable shares over virtiofs (needs root and
 			   * virtiofsd; else 9p) */
+	char *image;	  /* the --image the layers came from, or NULL:
+			   * what ls and inspect show */
+	int ephemeral;	  /* made by `sandbox run`, removed after it */
 };
 
 void vm_config_init(struct vm_config *cfg);
@@ -119,15 +123,68 @@ int vm_ping(const char *name, int timeout_ms, long *rtt_us,
 /* 1 when NAME has a supervisor taking connections (cheap: no ping),
  * else 0. */
 int vm_exists(const char *name);
-/* The names of the VMs with state here, sorted (malloc'd vector of
+/* The names of the VMs here, running or stopped, sorted (malloc'd vector of
  * malloc'd strings, NULL terminated; never NULL). */
 char **vm_names(void);
 
 /* The kernel release the agent reported at boot (malloc'd) or NULL. */
 char *vm_guest_release(const char *name, struct cs_error *err);
 
-/* Path of the console log of NAME (malloc'd) or NULL + err. */
+/* Path of the console log of NAME (malloc'd) or NULL + err: QEMU's file
+ * while it runs, the copy of the last boot once stopped. */
 char *vm_console_path(const char *name, struct cs_error *err);
+
+/* ------------------------------------------------------------------ */
+/* The record: a VM outlives its QEMU (record.c, docs/vm.md) */
+
+/*
+ * data/vm/<name>/ holds the VM's definition (config: its vm_config as
+ * key=value lines), its upper layer and what its last boot left (console
+ * log, guest release, accelerator); runtime/vm/<name>/ exists while it
+ * runs.  vm_stop() ends QEMU and keeps the record; vm_boot() of a loaded
+ * record starts it again; vm_remove() removes both.
+ */
+char *vm_data_dir(const char *name, int create, struct cs_error *err);
+/* Writes cfg's record; EEXIST (with what to do) when NAME has one. */
+int vm_record_create(const struct vm_config *cfg, struct cs_error *err);
+/* Fills cfg (vm_config_release) from NAME's record; ENOENT: none. */
+int vm_record_load(const char *name, struct vm_config *cfg,
+		   struct cs_error *err);
+/* 1 when NAME has a record or is running. */
+int vm_known(const char *name);
+/* Stops NAME when running (only with force, else an error) and removes its
+ * record, upper layer and logs.  ENOENT: no such VM. */
+int vm_remove(const char *name, int force, struct cs_error *err);
+
+struct sbx_info;
+
+/* What `sandbox inspect` shows of a VM. */
+struct vm_info {
+	struct vm_config cfg; /* the record */
+	int running;
+	pid_t qemu_pid, supervisor_pid; /* 0 when stopped */
+	char *release;	    /* the guest's `uname -r` (last boot) or NULL */
+	char *accel;	    /* "kvm", "tcg" (last boot) or NULL */
+	char *accel_reason; /* why that one */
+	char *state_dir;    /* runtime/vm/<name> */
+	char *data_dir;	    /* data/vm/<name> */
+	char *ctl_sock, *agent_sock; /* NULL when stopped */
+	char *console;	    /* vm_console_path() */
+	char *rootfs;	    /* what QEMU shares as the guest's / */
+	char *upper;	    /* NULL when read-only */
+	long long created;  /* unix time */
+};
+
+/* 0 or -1 + err (ENOENT: no such VM). */
+int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err);
+void vm_info_release(struct vm_info *vi);
+/* vi as a sandbox's struct sbx_info (backend vm, pid = QEMU's), for the
+ * listings shared with sandboxes; sbx_info_release() frees it. */
+void vm_info_sbx(const struct vm_info *vi, struct sbx_info *out);
+/* One JSON object: sbx_info_json()'s keys, then "vm": {qemu_pid,
+ * supervisor_pid, kernel, release, accelerator, accelerator_reason, cpus,
+ * state_dir, control_socket, agent_socket, console}. */
+void vm_info_json(const struct vm_info *vi, struct cs_buf *out);
 
 /* ------------------------------------------------------------------ */
 /* Exec: the host side of `@NAME cmd` */

@@ -12,14 +12,16 @@
 #include "lib/lib.h"
 #include "vm/vm.h"
 
-#define VM_PROTO_VERSION 1
+#define VM_PROTO_VERSION 2
 #define VM_HDR_LEN 12
 /* No frame carries more; a larger length is a protocol error. */
 #define VM_MAX_PAYLOAD (64 * 1024)
-/* Bytes a sender may have in flight per stream before a WINDOW. */
-#define VM_WINDOW 65536
+/* Bytes a sender may have in flight per stream before a WINDOW: under
+ * TCG a WINDOW's round trip (port, supervisor, relay) takes milliseconds,
+ * so this bounds a stream's rate (64 KiB in version 1: ~25 MB/s). */
+#define VM_WINDOW (256 * 1024)
 /* DATA frames are at most this big (keeps one exec from hogging the port). */
-#define VM_CHUNK 16384
+#define VM_CHUNK 32768
 /* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
 #define VM_MAX_ARGS 4096
 #define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)

@@ -326,7 +326,7 @@ if timeout 90 "$csh" -c "sandbox create dead --kernel '$deb' --read-only" >/dev/
 		fail vm-qemu-killed "state left behind"
 	elif [[ $out != *"not running"* ]]; then
 		fail vm-qemu-killed "a new exec said '$out'"
-	elif [[ $sh_out != *"unknown target"* ]]; then
+	elif [[ $sh_out != *"is not running ('sandbox start dead'"* ]]; then
 		fail vm-qemu-killed "the shell said '$sh_out'"
 	else
 		pass vm-qemu-killed

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * vm-init.c — the guest /init of tests/bench/vm.sh's bare QEMU, the
+ * baseline cshell's VM backend is measured against.  bench= on the kernel
+ * command line says what to do before powering off (reboot(): a triple
+ * fault with reboot=t, which ends QEMU under -no-reboot, as the agent's):
+ *   true      run /true (this program again, as `true`);
+ *   in:N      read N bytes from the virtio-serial port named "bench",
+ *             then write one byte back;
+ *   out:N     write N bytes to it;
+ * a port mode first writes one byte, once the port is open.
+ * The ports need the modules /cshell.conf lists (the bench reuses the
+ * initramfs cshell-vm wrote, with this /init in place of the agent).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void load_modules(void)
+{
+	FILE *f = fopen("/cshell.conf", "re");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		int fd;
+
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "module=", 7))
+			continue;
+		fd = open(line + 7, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			syscall(SYS_finit_module, fd, "", 0);
+			close(fd);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* /dev/vportNpM whose sysfs name is "bench"; -1 until it shows up */
+static int open_port(void)
+{
+	for (int tries = 0; tries < 500; tries++) {
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char p[300], name[64] = "";
+			FILE *f;
+
+			snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name",
+				 e->d_name);
+			f = fopen(p, "re");
+			if (!f)
+				continue;
+			if (fgets(name, sizeof(name), f) &&
+			    !strncmp(name, "bench", 5)) {
+				fclose(f);
+				snprintf(p, sizeof(p), "/dev/%s", e->d_name);
+				closedir(d);
+				return open(p, O_RDWR | O_CLOEXEC);
+			}
+			fclose(f);
+		}
+		if (d)
+			closedir(d);
+		usleep(10000);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static char buf[1 << 16];
+	char cmdline[4096] = "", *mode;
+	int fd;
+
+	(void)argc;
+	if (!strcmp(argv[0], "true") || strstr(argv[0], "/true"))
+		return 0;
+	mount("proc", "/proc", "proc", 0, NULL);
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd >= 0) {
+		(void)!read(fd, cmdline, sizeof(cmdline) - 1);
+		close(fd);
+	}
+	mode = strstr(cmdline, "bench=");
+	mode = mode ? mode + 6 : "true";
+	if (!strncmp(mode, "true", 4)) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl("/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	} else {
+		long long n = atoll(strchr(mode, ':') + 1), done = 0;
+
+		mount("sysfs", "/sys", "sysfs", 0, NULL);
+		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+		load_modules();
+		fd = open_port();
+		/* the host starts its clock once the port is open */
+		if (fd >= 0)
+			(void)!write(fd, "r", 1);
+		while (fd >= 0 && done < n) {
+			size_t want = n - done < (long long)sizeof(buf) ?
+					      (size_t)(n - done) :
+					      sizeof(buf);
+			ssize_t r = mode[0] == 'i' ? read(fd, buf, want) :
+						     write(fd, buf, want);
+
+			if (r <= 0)
+				break;
+			done += r;
+		}
+		if (fd >= 0 && mode[0] == 'i')
+			(void)!write(fd, "k", 1);
+		if (fd >= 0)
+			fsync(fd);
+	}
+	reboot(RB_AUTOBOOT);
+	return 0;
+}

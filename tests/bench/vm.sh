@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/bench/vm.sh — the VM backend against bare QEMU, one run each,
+# ratios printed (> 1.0: cshell takes longer / moves bytes slower):
+#   1. `sandbox create old --kernel 6.1` + the first `@old true`, against
+#      qemu-system-x86_64 -M microvm with the same kernel and command line
+#      and a minimal initramfs whose /init runs /true and powers off;
+#   2. the round trip of `@old true` on the running VM (ms);
+#   3. `seq 10000000 | @old wc -l` and `@old cat BIGFILE | wc -c` (64 MiB
+#      in the guest's /dev/shm), against the same bytes through a raw
+#      virtio-serial port of a bare QEMU (tests/bench/vm-init.c as /init,
+#      with the modules of cshell's initramfs).
+# Kernel: Debian's 6.1 .deb as in tests/integration/vm-basic.sh (the
+# kernel cache warm after one run).  Needs root, gcc -static, python3.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$repo/tests/lib.sh"
+. "$repo/tests/integration/vm-common.sh" bench-vm
+bare_pid=
+vm_extra_cleanup='[ -n "$bare_pid" ] && kill -9 $bare_pid 2>/dev/null'
+
+if ! gcc -static -O2 -o "$work/init" "$repo/tests/bench/vm-init.c" 2>"$work/cc.log"; then
+	skip bench-vm "cannot build a static /init: $(head -c 200 "$work/cc.log")"
+	exit 0
+fi
+now() { date +%s%N; }
+ms() { echo $((($2 - $1) / 1000000)); }
+ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+
+# ---------------------------------------------------------------- 1. boot
+cd "$work" || exit 1
+t0=$(now)
+"$csh" -c "sandbox create old --kernel '$deb'" >/dev/null || { fail bench-vm "create failed"; exit 0; }
+"$csh" -c '@old true' || { fail bench-vm "@old true failed"; exit 0; }
+t1=$(now)
+create_ms=$(ms $t0 $t1)
+
+qpid=$(cat "$CSHELL_RUNTIME_DIR/vm/old/qemu.pid")
+mapfile -t qargs < <(tr '\0' '\n' <"/proc/$qpid/cmdline")
+for i in "${!qargs[@]}"; do
+	case ${qargs[$i]} in
+	-kernel) vmlinux=${qargs[$((i + 1))]} ;;
+	-append) append=${qargs[$((i + 1))]} ;;
+	-accel) accel=${qargs[$((i + 1))]} ;;
+	esac
+done
+
+# newc archives: /init and /true alone, or cshell's initramfs (its
+# modules and /cshell.conf) with our /init in place of the agent
+python3 - "$CSHELL_RUNTIME_DIR/vm/old/initramfs" "$work/init" "$work" <<'PY'
+import sys
+src, init, out = sys.argv[1:4]
+def entry(name, mode, data, ino):
+    name = name.encode() + b"\0"
+    h = b"070701" + b"".join(b"%08X" % v for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name), 0))
+    rec = h + name
+    rec += b"\0" * (-len(rec) % 4) + data
+    return rec + b"\0" * (-len(rec) % 4)
+def parse(buf):
+    off = 0
+    while True:
+        f = [int(buf[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        nlen, size = f[11], f[6]
+        name = buf[off + 110:off + 110 + nlen - 1].decode()
+        off = (off + 110 + nlen + 3) & ~3
+        data = buf[off:off + size]
+        off = (off + size + 3) & ~3
+        if name == "TRAILER!!!":
+            return
+        yield name, f[1], data
+prog = open(init, "rb").read()
+def write(path, extra):
+    items = extra + [("init", 0o100755, prog), ("true", 0o100755, prog)]
+    blob = b"".join(entry(n, m, d, i + 1) for i, (n, m, d) in enumerate(items))
+    blob += entry("TRAILER!!!", 0, b"", 0)
+    open(path, "wb").write(blob + b"\0" * (-len(blob) % 512))
+write(out + "/true.cpio", [])
+write(out + "/port.cpio", [(n, m, d) for n, m, d in parse(open(src, "rb").read()) if n not in ("init", "true")])
+PY
+
+# a bare QEMU as cshell runs it (machine, accelerator, kernel, command
+# line), with the bench's port when asked; its pid in bare_pid
+bare() { # INITRD BENCH-MODE [port socket]
+	local port=()
+	[ -n "$3" ] && port=(-device virtio-serial-device
+		-chardev "socket,id=b,path=$3,server=on,wait=off"
+		-device virtserialport,chardev=b,name=bench)
+	qemu-system-x86_64 -M microvm,x-option-roms=off -accel "$accel" -cpu max \
+		-smp 1 -m 512 -nodefaults -no-user-config -no-reboot -nographic \
+		-monitor none -serial "file:$work/bare.log" \
+		-global virtio-mmio.force-legacy=off "${port[@]}" \
+		-kernel "$vmlinux" -initrd "$1" -append "$append bench=$2" &
+	bare_pid=$!
+}
+t0=$(now)
+bare "$work/true.cpio" true
+wait $bare_pid
+t1=$(now)
+bare_ms=$(ms $t0 $t1)
+echo "bench-vm: create + first @old true: $create_ms ms; bare microvm /init running true + power off: $bare_ms ms; ratio $(ratio $create_ms $bare_ms)"
+
+# ---------------------------------------------------------------- 2. round trip
+N=20
+cmd=$(for _ in $(seq $N); do printf '@old true; '; done)
+t0=$(now)
+"$csh" -c "$cmd"
+t1=$(now)
+t2=$(now)
+for _ in $(seq $N); do "$bin/cshell-vm" exec old true; done
+t3=$(now)
+echo "bench-vm: @old true round trip: $((($(ms $t0 $t1)) / N)) ms ($N in one shell; cshell-vm exec, a process each: $((($(ms $t2 $t3)) / N)) ms)"
+
+# ---------------------------------------------------------------- 3. throughput
+# the host side of the raw port: waits for the guest's "r", then sends
+# (in) or takes (out) N bytes; prints the ms from "r" to the end
+raw() { # in|out N
+	local sock=$work/b-$1.sock
+	rm -f "$sock"
+	bare "$work/port.cpio" "$1:$2" "$sock"
+	python3 - "$sock" "$1" "$2" <<'PY'
+import socket, sys, time
+path, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_UNIX)
+for _ in range(600):
+    try:
+        s.connect(path); break
+    except OSError:
+        time.sleep(0.05)
+assert s.recv(1) == b"r"
+t = time.monotonic()
+if mode == "in":
+    chunk, left = b"x" * 65536, n
+    while left:
+        left -= s.send(chunk[:min(left, 65536)])
+    while s.recv(1) != b"k":
+        pass
+else:
+    left = n
+    while left > 0:
+        b = s.recv(1 << 20)
+        if not b: break
+        left -= len(b)
+print(int((time.monotonic() - t) * 1000))
+PY
+	wait $bare_pid
+}
+seq_bytes=$(seq 10000000 | wc -c)
+t0=$(now)
+out=$("$csh" -c 'seq 10000000 | @old wc -l')
+t1=$(now)
+[ "$out" = 10000000 ] || fail bench-vm "wc -l in the guest printed '$out'"
+in_ms=$(ms $t0 $t1)
+raw_in=$(raw in "$seq_bytes")
+big=$((64 << 20))
+"$csh" -c "@old sh -c 'head -c $big /dev/zero >/dev/shm/big'"
+t0=$(now)
+out=$("$csh" -c '@old cat /dev/shm/big | wc -c')
+t1=$(now)
+[ "$out" = $big ] || fail bench-vm "wc -c of the guest's file printed '$out'"
+out_ms=$(ms $t0 $t1)
+raw_out=$(raw out $big)
+mbs() { python3 -c "print('%.1f MB/s' % ($1 / 1e6 / max($2, 1) * 1000))"; }
+echo "bench-vm: seq 10000000 | @old wc -l ($seq_bytes bytes in): $in_ms ms, $(mbs $seq_bytes $in_ms); raw virtio-serial port: $raw_in ms, $(mbs $seq_bytes $raw_in); ratio $(ratio $in_ms $raw_in)"
+echo "bench-vm: @old cat 64MiB | wc -c (out): $out_ms ms, $(mbs $big $out_ms); raw virtio-serial port: $raw_out ms, $(mbs $big $raw_out); ratio $(ratio $out_ms $raw_out)"
+echo "bench-vm: accelerator $accel, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$csh" -c 'sandbox rm -f old'
+exit 0
