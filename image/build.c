@@ -409,6 +409,8 @@ int img_layer_from_dir(const char *src, const char *prefix, unsigned flags,
 	struct img_store s;
 	struct tar_out t = { -1, { 0 }, 0 };
 	struct archive *a;
+	char *tmp = NULL, *blob = NULL; /* freed at out: (no cleanup
+					 * attributes with goto) */
 	int r = -1;
 
 	*layer_dir = NULL;
@@ -417,7 +419,7 @@ int img_layer_from_dir(const char *src, const char *prefix, unsigned flags,
 	/* shared, as a pull: a prune waits until the layer is in place */
 	if (img_store_lock(&s, 0, 1, err) < 0)
 		goto out;
-	_cleanup_free_ char *tmp = xasprintf("%s/.build-XXXXXX", s.blobs);
+	tmp = xasprintf("%s/.build-XXXXXX", s.blobs);
 	t.fd = mkostemp(tmp, O_CLOEXEC);
 	if (t.fd < 0) {
 		cs_error_errno(err, "create a temporary file in '%s'", s.blobs);
@@ -448,7 +450,7 @@ int img_layer_from_dir(const char *src, const char *prefix, unsigned flags,
 		cs_error_errno(err, "write '%s'", tmp);
 		goto out_tmp;
 	}
-	_cleanup_free_ char *blob = img_store_blob_path(&s, diffid);
+	blob = img_store_blob_path(&s, diffid);
 	if (rename(tmp, blob) < 0) {
 		cs_error_errno(err, "rename '%s' to '%s'", tmp, blob);
 		goto out_tmp;
@@ -464,6 +466,8 @@ out_tmp:
 out:
 	if (t.fd >= 0)
 		close(t.fd);
+	free(tmp);
+	free(blob);
 	img_store_close(&s);
 	return r;
 }
