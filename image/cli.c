@@ -179,8 +179,8 @@ static int pull_failed(const char *ref, struct cs_error *err)
 
 /* Parses the long options of a subcommand; argv[0] is the subcommand.
  * Returns the index of the first operand or -1 on a usage error. */
-static int parse_opts(int argc, char **argv,
-		      const struct option *lo, const char *so,
+static int parse_opts(int argc, char **argv, const struct option *lo,
+		      const char *so,
 		      int (*cb)(int c, const char *arg, void *ud), void *ud)
 {
 	int c;
@@ -189,9 +189,8 @@ static int parse_opts(int argc, char **argv,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			cli_err(
-			       "image %s: unknown or incomplete option '%s'",
-			       argv[0], argv[optind - 1]);
+			cli_err("image %s: unknown or incomplete option '%s'",
+				argv[0], argv[optind - 1]);
 			return -1;
 		}
 		if (cb(c, optarg, ud) < 0)
@@ -310,10 +309,9 @@ static int cmd_resolve(int argc, char **argv)
 	for (char **e = r.config.env; e && *e; e++)
 		bad |= print_field("env", *e, nul);
 	bad |= print_field("workdir", r.config.workdir, nul);
-	bad |= print_field("user",
-			   r.config.user && *r.config.user ? r.config.user :
-							     NULL,
-			   nul);
+	bad |= print_field(
+		"user", r.config.user && *r.config.user ? r.config.user : NULL,
+		nul);
 	for (char **e = r.config.entrypoint; e && *e; e++)
 		bad |= print_field("argv", *e, nul);
 	for (char **e = r.config.cmd; e && *e; e++)
@@ -340,7 +338,7 @@ static int cmd_push(int argc, char **argv)
 		return usage(NULL);
 	if (i >= argc || argc - i > 2)
 		return usage("push: want an image and an optional "
-				 "destination");
+			     "destination");
 	dst = argc - i == 2 ? argv[i + 1] : NULL;
 	if (img_push(argv[i], dst, a.opts.flags, digest, &err) < 0)
 		return fail(&err);
@@ -382,7 +380,7 @@ static int cmd_import(int argc, char **argv)
 		return usage(NULL);
 	if (i + 1 != argc)
 		return usage("import: want one layout DIR[:TAG] or "
-				 "archive FILE.tar");
+			     "archive FILE.tar");
 	if (img_import(argv[i], a.name, a.platform, digest, &err) < 0)
 		return fail(&err);
 	printf("%s: %s\n", argv[i], digest);
@@ -395,7 +393,7 @@ static int cmd_export(int argc, char **argv)
 
 	if (argc != 3)
 		return usage("export: want an image and a layout "
-				 "DIR[:TAG] or an archive FILE.tar");
+			     "DIR[:TAG] or an archive FILE.tar");
 	if (img_export(argv[1], argv[2], &err) < 0)
 		return fail(&err);
 	return 0;

@@ -79,10 +79,10 @@ struct img_fetch {
 	/* NULL, or where the download is kept when the pull stops (the
 	 * store's partial/sha256/<hex>): the next pull resumes it */
 	const char *partial;
-	int done;	/* verified and renamed to dest */
-	char *tmp;	/* the fetcher's: verified, awaiting the rename */
-	int tmp_fd;	/* the fetcher's: tmp, open (and locked) till then */
-	int resumable;	/* the fetcher's: tmp is partial */
+	int done;      /* verified and renamed to dest */
+	char *tmp;     /* the fetcher's: verified, awaiting the rename */
+	int tmp_fd;    /* the fetcher's: tmp, open (and locked) till then */
+	int resumable; /* the fetcher's: tmp is partial */
 };
 
 /* Downloads the blobs, up to parallel at once, each verified by size and

@@ -35,8 +35,8 @@ char *xasprintf(const char *fmt, ...) CS_PRINTF(1, 2);
 /* Cleanup helpers (GCC/Clang __attribute__((cleanup))).
  * Never mix them with goto-style cleanup in one function. */
 
-void cs_freep(void *p);   /* free(*(void **)p) */
-void cs_closep(int *fd);  /* close(*fd) when *fd >= 0 */
+void cs_freep(void *p);	 /* free(*(void **)p) */
+void cs_closep(int *fd); /* close(*fd) when *fd >= 0 */
 void cs_fclosep(FILE **f);
 
 #define _cleanup_free_ __attribute__((cleanup(cs_freep)))
@@ -71,7 +71,10 @@ struct cs_error {
 	char *msg; /* owned; NULL when no error is set */
 };
 
-#define CS_ERROR_INIT { 0, NULL }
+#define CS_ERROR_INIT                                                          \
+	{                                                                      \
+		0, NULL                                                        \
+	}
 
 /* Sets the error (replacing any previous one).  When code != 0 the
  * strerror(code) text is appended after ": ".  Always returns -1 (or
@@ -104,7 +107,10 @@ struct cs_buf {
 };
 
 extern char cs_buf_empty[];
-#define CS_BUF_INIT { cs_buf_empty, 0, 0, 0 }
+#define CS_BUF_INIT                                                            \
+	{                                                                      \
+		cs_buf_empty, 0, 0, 0                                          \
+	}
 
 void cs_buf_init(struct cs_buf *b, size_t cap);
 /* Frees the storage; the buffer is reset to empty and can be reused. */
@@ -132,7 +138,10 @@ struct cs_strvec {
 	char **v;
 	size_t n, alloc;
 };
-#define CS_STRVEC_INIT { NULL, 0, 0 }
+#define CS_STRVEC_INIT                                                         \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 /* Appends a copy of s. */
 void cs_strvec_push(struct cs_strvec *sv, const char *s);
 /* Appends s itself (malloc'd; the vector frees it). */

@@ -46,8 +46,8 @@ static int runtime_point(const struct sbx_spec *spec, const char *rel)
 		if (!strcmp(rel, fixed[i]))
 			return 2;
 	for (size_t i = 0; i <= spec->nmounts; i++) {
-		const char *p = i < spec->nmounts ? spec->mounts[i].dst :
-						    spec->workdir;
+		const char *p =
+			i < spec->nmounts ? spec->mounts[i].dst : spec->workdir;
 		size_t l;
 
 		if (!p)
@@ -128,8 +128,8 @@ static int walk(const struct sbx_spec *spec, const char *upper, const char *rel,
 
 			cs_buf_adds(&sub, "");
 			if (S_ISDIR(st.st_mode))
-				r = walk(spec, upper, child, 0, &sub,
-					 depth + 1, err);
+				r = walk(spec, upper, child, 0, &sub, depth + 1,
+					 err);
 			if (sub.len)
 				cs_buf_addf(out, "A %s\n%s", child, sub.buf);
 			cs_buf_release(&sub);
@@ -193,7 +193,8 @@ int sbx_commit_upper(const char *upper, const char *dir, struct cs_error *err)
 	int status, r;
 
 	if (!upper)
-		return cs_error_set(err, 0, "it is read-only: it has no changes");
+		return cs_error_set(err, 0,
+				    "it is read-only: it has no changes");
 	if (!dir_empty_or_missing(dir))
 		return cs_error_set(err, EEXIST, "'%s' is not empty", dir);
 	if ((r = cs_mkdir_p(dir, 0755)) < 0 && r != -EEXIST)

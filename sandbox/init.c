@@ -132,9 +132,9 @@ static void forward_to_command(int sig)
 }
 
 static __attribute__((noreturn)) void exec_tty(const char *file,
-					      char *const argv[])
+					       char *const argv[])
 {
-	static const int fwd[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+	static const int fwd[] = { SIGTERM, SIGHUP,  SIGINT, SIGQUIT,
 				   SIGUSR1, SIGUSR2, SIGALRM };
 	int tty = isatty(0) ? 0 : isatty(1) ? 1 : 2, st;
 	pid_t pid;

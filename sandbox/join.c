@@ -145,9 +145,8 @@ static int open_pty(int *slave)
 	struct statfs sf;
 	struct stat st;
 	int unlock = 0, r;
-	_cleanup_close_ int m =
-		(int)syscall(SYS_openat2, AT_FDCWD, "/dev/pts/ptmx", &how,
-			     sizeof(how));
+	_cleanup_close_ int m = (int)syscall(
+		SYS_openat2, AT_FDCWD, "/dev/pts/ptmx", &how, sizeof(how));
 
 	if (m < 0)
 		return -errno;
@@ -213,7 +212,7 @@ static void forward(int sig, siginfo_t *si, void *ctx)
 		kill((pid_t)inner_pid, sig);
 }
 
-static const int forwarded[] = { SIGTERM, SIGHUP,  SIGUSR1, SIGUSR2,
+static const int forwarded[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2,
 				 SIGALRM, SIGINT, SIGQUIT };
 
 /* No terminal: forward signals, follow the inner process's stops (job
@@ -321,8 +320,7 @@ static void pump_in(struct pty_relay *r)
 
 /* Handles the signals read from sfd; returns 1 once the inner process
  * has ended (*status set). */
-static int relay_signals(struct pty_relay *r, int sfd, pid_t pid,
-			 int *status)
+static int relay_signals(struct pty_relay *r, int sfd, pid_t pid, int *status)
 {
 	struct signalfd_siginfo si;
 	int ended = 0;
@@ -333,8 +331,8 @@ static int relay_signals(struct pty_relay *r, int sfd, pid_t pid,
 		if (sig == SIGCHLD) {
 			pid_t w;
 
-			while ((w = waitpid(pid, status, WNOHANG | WUNTRACED)) ==
-				       pid &&
+			while ((w = waitpid(pid, status,
+					    WNOHANG | WUNTRACED)) == pid &&
 			       WIFSTOPPED(*status)) {
 				/* the command stopped (^Z inside): stop as
 				 * a job of the caller's shell, resume it when
@@ -363,8 +361,7 @@ static int relay_signals(struct pty_relay *r, int sfd, pid_t pid,
 	return ended;
 }
 
-static __attribute__((noreturn)) void relay_pty(pid_t pid, int master,
-						int mask)
+static __attribute__((noreturn)) void relay_pty(pid_t pid, int master, int mask)
 {
 	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGCONT, SIGTTOU,
 				    SIGTTIN };
@@ -453,7 +450,11 @@ static int join_inner(struct sbx_info *info, const char *mwd, int *fds,
 		      int in_cg, struct cs_error *err)
 {
 	const char *name = info->spec.name, *wd;
-	enum { PIDFD, CGFD, PROCSFD };
+	enum {
+		PIDFD,
+		CGFD,
+		PROCSFD
+	};
 	int r;
 
 	if (!in_cg && fds[PROCSFD] >= 0 && write(fds[PROCSFD], "0", 1) < 0)
@@ -471,8 +472,9 @@ static int join_inner(struct sbx_info *info, const char *mwd, int *fds,
 	if (slave >= 0) {
 		close(master);
 		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-			return cs_error_errno(err, "take the terminal of "
-						   "sandbox '%s'",
+			return cs_error_errno(err,
+					      "take the terminal of "
+					      "sandbox '%s'",
 					      name);
 		for (int fd = 0; fd < 3; fd++)
 			if ((mask & (1 << fd)) && dup2(slave, fd) < 0)
@@ -506,7 +508,13 @@ int sbx_join(const char *name, struct cs_error *err)
 {
 	_cleanup_info_ struct sbx_info info = { 0 };
 	struct cs_buf bpf = CS_BUF_INIT;
-	enum { PIDFD, CGFD, PROCSFD, EXECFD, NFDS };
+	enum {
+		PIDFD,
+		CGFD,
+		PROCSFD,
+		EXECFD,
+		NFDS
+	};
 	int fds[NFDS] = { -1, -1, -1, -1 };
 	int master = -1, slave = -1, mask, in_cg, r = -1;
 	pid_t pid;
@@ -515,7 +523,8 @@ int sbx_join(const char *name, struct cs_error *err)
 	/* from here on, root in the sandbox cannot open our /proc files
 	 * (fds, exe, memory): runc's CVE-2016-9962 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (sbx_record_read(name, &info, err) < 0 || sbx_ns_only(&info, err) < 0)
+	if (sbx_record_read(name, &info, err) < 0 ||
+	    sbx_ns_only(&info, err) < 0)
 		goto out;
 	if (info.state != SBX_STATE_RUNNING) {
 		cs_error_set(err, 0,
@@ -527,7 +536,8 @@ int sbx_join(const char *name, struct cs_error *err)
 	mwd = sbx_mapped_cwd(&info.spec); /* while the host's paths are ours */
 	fds[PIDFD] = pidfd_open(info.init_pid, 0);
 	/* the pidfd pins the process: check it is still the recorded one */
-	if (fds[PIDFD] < 0 || sbx_proc_start(info.init_pid) != info.init_start) {
+	if (fds[PIDFD] < 0 ||
+	    sbx_proc_start(info.init_pid) != info.init_start) {
 		cs_error_set(err, 0, "sandbox '%s' stopped meanwhile", name);
 		goto out;
 	}
@@ -602,8 +612,8 @@ int sbx_join(const char *name, struct cs_error *err)
 			relay_pty(pid, master, mask);
 		relay(pid);
 	}
-	if (join_inner(&info, mwd, fds, master, slave, mask, &bpf, in_cg,
-		       err) < 0) {
+	if (join_inner(&info, mwd, fds, master, slave, mask, &bpf, in_cg, err) <
+	    0) {
 		master = slave = -1; /* closed there */
 		goto out;
 	}

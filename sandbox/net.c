@@ -91,8 +91,10 @@ static int run(struct cs_error *err, const char *const argv[])
 static int ensure_bridge(struct cs_error *err)
 {
 	const char *show[] = { "ip", "link", "show", BRIDGE, NULL };
-	const char *add[] = { "ip", "link", "add", BRIDGE, "type", "bridge", NULL };
-	const char *addr[] = { "ip", "addr", "add", GATEWAY "/16", "dev", BRIDGE, NULL };
+	const char *add[] = { "ip",   "link",	"add", BRIDGE,
+			      "type", "bridge", NULL };
+	const char *addr[] = { "ip",  "addr", "add", GATEWAY "/16",
+			       "dev", BRIDGE, NULL };
 	const char *up[] = { "ip", "link", "set", BRIDGE, "up", NULL };
 
 	if (run(NULL, show) == 0)
@@ -132,12 +134,14 @@ static int ensure_forwarding(struct cs_error *err)
  * has no way out, so a failure is an error, not a warning. */
 static int ensure_nat(struct cs_error *err)
 {
-	const char *check[] = { "iptables", "-t", "nat", "-C", "POSTROUTING",
-				"-s", SUBNET, "!", "-o", BRIDGE, "-j",
-				"MASQUERADE", NULL };
-	const char *add[] = { "iptables", "-t", "nat", "-A", "POSTROUTING",
-			      "-s", SUBNET, "!", "-o", BRIDGE, "-j",
-			      "MASQUERADE", NULL };
+	const char *check[] = { "iptables",    "-t",   "nat",  "-C",
+				"POSTROUTING", "-s",   SUBNET, "!",
+				"-o",	       BRIDGE, "-j",   "MASQUERADE",
+				NULL };
+	const char *add[] = { "iptables",    "-t",   "nat",  "-A",
+			      "POSTROUTING", "-s",   SUBNET, "!",
+			      "-o",	     BRIDGE, "-j",   "MASQUERADE",
+			      NULL };
 
 	if (ensure_forwarding(err) < 0)
 		return -1;
@@ -155,9 +159,10 @@ static int ensure_nat(struct cs_error *err)
  * service of the host. */
 static int ensure_host_block(struct cs_error *err)
 {
-	const char *rule[] = { "iptables", "-w", "-C", "INPUT", "-i", BRIDGE,
-			       "!", "-s", HOST_RANGE, "-m", "conntrack",
-			       "--ctstate", "NEW", "-j", "REJECT", NULL };
+	const char *rule[] = { "iptables", "-w",   "-C",	"INPUT",
+			       "-i",	   BRIDGE, "!",		"-s",
+			       HOST_RANGE, "-m",   "conntrack", "--ctstate",
+			       "NEW",	   "-j",   "REJECT",	NULL };
 
 	if (run(NULL, rule) == 0)
 		return 0;
@@ -204,7 +209,8 @@ static char *lease(const char *dir, pid_t pid, int host_access,
 			close(fd);
 			buf[r > 0 ? r : 0] = 0;
 			long owner = strtol(buf, NULL, 10);
-			if (owner > 0 && (kill(owner, 0) == 0 || errno == EPERM))
+			if (owner > 0 &&
+			    (kill(owner, 0) == 0 || errno == EPERM))
 				continue; /* in use */
 		}
 		snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
@@ -375,10 +381,10 @@ static int slirp_setup(pid_t pid, const char *rt, struct cs_error *err)
 	return -1;
 }
 
-int sbx_net_setup(pid_t pid, int slirp, int host_access,
-		  struct cs_error *err)
+int sbx_net_setup(pid_t pid, int slirp, int host_access, struct cs_error *err)
 {
-	_cleanup_free_ char *rt = cs_root_subdir(CS_ROOT_RUNTIME, "net", 1, err);
+	_cleanup_free_ char *rt =
+		cs_root_subdir(CS_ROOT_RUNTIME, "net", 1, err);
 	_cleanup_free_ char *lockp = NULL, *ip = NULL;
 	char host_if[16], pidstr[16], cidr[40];
 	int lockfd;
@@ -403,18 +409,19 @@ int sbx_net_setup(pid_t pid, int slirp, int host_access,
 	snprintf(host_if, sizeof(host_if), "cshv%ld", (long)pid % 100000000);
 	snprintf(pidstr, sizeof(pidstr), "%ld", (long)pid);
 	snprintf(cidr, sizeof(cidr), "%s/16", ip);
-	const char *veth[] = { "ip", "link", "add", host_if, "type", "veth",
+	const char *veth[] = { "ip",   "link", "add",  host_if, "type", "veth",
 			       "peer", "name", "eth0", "netns", pidstr, NULL };
-	const char *master[] = { "ip", "link", "set", host_if, "master",
-				 BRIDGE, "up", NULL };
-	const char *addr[] = { "nsenter", "-t", pidstr, "-n", "ip", "addr",
-			       "add", cidr, "dev", "eth0", NULL };
-	const char *up[] = { "nsenter", "-t", pidstr, "-n", "ip", "link",
-			     "set", "eth0", "up", NULL };
-	const char *lo[] = { "nsenter", "-t", pidstr, "-n", "ip", "link",
-			     "set", "lo", "up", NULL };
-	const char *route[] = { "nsenter", "-t", pidstr, "-n", "ip", "route",
-				"add", "default", "via", GATEWAY, NULL };
+	const char *master[] = { "ip",	   "link", "set", host_if,
+				 "master", BRIDGE, "up",  NULL };
+	const char *addr[] = { "nsenter", "-t", pidstr, "-n",	"ip", "addr",
+			       "add",	  cidr, "dev",	"eth0", NULL };
+	const char *up[] = { "nsenter", "-t",  pidstr, "-n", "ip",
+			     "link",	"set", "eth0", "up", NULL };
+	const char *lo[] = { "nsenter", "-t",  pidstr, "-n", "ip",
+			     "link",	"set", "lo",   "up", NULL };
+	const char *route[] = { "nsenter", "-t",    pidstr, "-n",
+				"ip",	   "route", "add",  "default",
+				"via",	   GATEWAY, NULL };
 	if (run(err, veth) < 0) {
 		cs_error_wrap(err, "set up the private network");
 		goto out;

@@ -316,12 +316,13 @@ int sbx_info_parse(struct sbx_info *info, const char *text,
 				  unescape(eq + 1, len - (size_t)(eq - p) - 1),
 				  &version);
 			if (r == -2)
-				return cs_error_set(err, 0,
-						    "unknown backend '%.*s' "
-						    "(written by a newer "
-						    "cshell?)",
-						    (int)(len - (size_t)(eq - p) - 1),
-						    eq + 1);
+				return cs_error_set(
+					err, 0,
+					"unknown backend '%.*s' "
+					"(written by a newer "
+					"cshell?)",
+					(int)(len - (size_t)(eq - p) - 1),
+					eq + 1);
 			if (r < 0)
 				return cs_error_set(err, 0,
 						    "malformed record line %d "

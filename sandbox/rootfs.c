@@ -80,14 +80,22 @@ static const char *const state_roots[] = {
 	"/etc/cshell",
 };
 static const char *const cred_dirs[] = {
-	".ssh",		      ".gnupg",	     ".aws",
-	".azure",	      ".config/gcloud", ".docker",
-	".kube",	      ".password-store", ".local/share/keyrings",
-	".config/gh",	      ".local/share/cshell", ".config/cshell",
+	".ssh",
+	".gnupg",
+	".aws",
+	".azure",
+	".config/gcloud",
+	".docker",
+	".kube",
+	".password-store",
+	".local/share/keyrings",
+	".config/gh",
+	".local/share/cshell",
+	".config/cshell",
 };
 static const char *const cred_files[] = {
-	".netrc",	  ".git-credentials",	    ".pgpass",
-	".pypirc",	  ".cargo/credentials",	    ".cargo/credentials.toml",
+	".netrc",  ".git-credentials",	 ".pgpass",
+	".pypirc", ".cargo/credentials", ".cargo/credentials.toml",
 };
 /* The trees where host unix sockets live (tmux, ssh-agent, D-Bus,
  * container APIs): a bind of the host root would let connect(2) reach
@@ -284,8 +292,7 @@ static void find_host_secrets(const struct sbx_setup *s, struct held *h)
 	}
 	/* a bind of / also needs the socket trees covered; below them
 	 * nothing else has to be masked then */
-	for (size_t i = 0; s->bind_from && i < CS_ARRAY_SIZE(socket_trees);
-	     i++)
+	for (size_t i = 0; s->bind_from && i < CS_ARRAY_SIZE(socket_trees); i++)
 		if (lstat(socket_trees[i].path, &st) == 0 &&
 		    S_ISDIR(st.st_mode))
 			strv_add(&h->scratch, xstrdup(socket_trees[i].path));
@@ -311,8 +318,7 @@ static void find_host_secrets(const struct sbx_setup *s, struct held *h)
 	}
 	if (!s->bind_from && (d = opendir("/tmp"))) {
 		while ((e = readdir(d)))
-			if (!strncmp(e->d_name, "cshell-", 7) &&
-			    e->d_name[7] &&
+			if (!strncmp(e->d_name, "cshell-", 7) && e->d_name[7] &&
 			    strspn(e->d_name + 7, "0123456789") ==
 				    strlen(e->d_name + 7))
 				strv_add(&h->empty_dirs,
@@ -405,9 +411,8 @@ int sbx_host_hidden(const char *path, const char *const *hide, int userns,
 		return 1;
 	nown = own_homes(&s, own, CS_ARRAY_SIZE(own));
 	if (!strncmp(path, "/home/", 6) && path[6]) {
-		_cleanup_free_ char *home =
-			xasprintf("/home/%.*s", (int)strcspn(path + 6, "/"),
-				  path + 6);
+		_cleanup_free_ char *home = xasprintf(
+			"/home/%.*s", (int)strcspn(path + 6, "/"), path + 6);
 		size_t i;
 
 		if (stat(home, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -220,7 +220,7 @@ static int record_write(const char *dir, const struct sbx_info *info,
 }
 
 int sbx_record_read(const char *name, struct sbx_info *info,
-		       struct cs_error *err)
+		    struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	struct cs_buf b = CS_BUF_INIT;
@@ -1124,7 +1124,8 @@ static int in_no_layer(const struct sbx_spec *spec, const char *rel)
 	struct stat st;
 
 	for (size_t l = 0; l < spec->nlayers; l++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", spec->layers[l], rel);
+		_cleanup_free_ char *p =
+			xasprintf("%s%s", spec->layers[l], rel);
 
 		if (lstat(p, &st) == 0 || errno != ENOENT)
 			return 0;
@@ -1142,8 +1143,7 @@ static int in_no_layer(const struct sbx_spec *spec, const char *rel)
  * write.  With make unset, says whether one is needed; else makes it in
  * dir and returns 1 when it has anything.
  */
-static int shadow_points(const struct sbx_spec *spec, const char *dir,
-			 int make)
+static int shadow_points(const struct sbx_spec *spec, const char *dir, int make)
 {
 	static const char *const fixed[] = { "/proc", "/dev", "/sys" };
 	size_t n = CS_ARRAY_SIZE(fixed) + 1 + spec->nmounts;
@@ -1490,10 +1490,11 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 	info->rootfs = xasprintf("%s/rootfs", dir);
 	free(info->rootfs_mode);
 	/* a plain bind only where the layer has the mount points */
-	info->rootfs_mode = xstrdup(spec->read_only && spec->nlayers == 1 &&
-						    !shadow_points(spec, NULL, 0) ?
-					    "bind" :
-					    "fuse");
+	info->rootfs_mode =
+		xstrdup(spec->read_only && spec->nlayers == 1 &&
+					!shadow_points(spec, NULL, 0) ?
+				"bind" :
+				"fuse");
 	free(info->upper);
 	info->upper = NULL;
 	if (!spec->read_only) {
@@ -1512,7 +1513,7 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 }
 
 int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
-		  struct run_cmd *run, struct cs_error *err)
+		 struct run_cmd *run, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *state = NULL, *ddir = NULL;
 	_cleanup_close_ int lock = -1;

@@ -79,8 +79,8 @@ struct sbx_spec {
 	enum sbx_net net;
 	int net_host_access; /* --net private:host: the host's own addresses
 			      * reachable over the bridge (else refused) */
-	uint64_t cap_add;  /* bit n = capability n */
-	uint64_t cap_drop; /* applied after cap_add */
+	uint64_t cap_add;    /* bit n = capability n */
+	uint64_t cap_drop;   /* applied after cap_add */
 	enum sbx_seccomp seccomp;
 	char *seccomp_file;
 	int read_only;
@@ -146,16 +146,16 @@ struct sbx_info {
 	uint64_t fs_start;   /* its start time */
 	const char *dead_reason; /* why the state is dead (static text),
 				  * computed when read; NULL otherwise */
-	int userns;	     /* 1 when the sandbox has its own user ns */
-	int ns_flags;	     /* CLONE_NEW* flags of its namespaces */
-	uint64_t caps;	     /* effective capability set */
-	char *rootfs;	     /* runtime/sandboxes/<name>/rootfs */
-	char *upper;	     /* data/sandboxes/<name>/upper, NULL if none */
-	char *rootfs_mode;   /* "fuse" or "bind" */
-	char *cgroup_v2;     /* v2 directory or NULL */
-	char *cgroup_v1;     /* ':'-separated v1 directories or NULL */
-	char *seccomp_bpf;   /* cached filter file or NULL */
-	long long created;   /* unix time */
+	int userns;		 /* 1 when the sandbox has its own user ns */
+	int ns_flags;		 /* CLONE_NEW* flags of its namespaces */
+	uint64_t caps;		 /* effective capability set */
+	char *rootfs;		 /* runtime/sandboxes/<name>/rootfs */
+	char *upper;		 /* data/sandboxes/<name>/upper, NULL if none */
+	char *rootfs_mode;	 /* "fuse" or "bind" */
+	char *cgroup_v2;	 /* v2 directory or NULL */
+	char *cgroup_v1;	 /* ':'-separated v1 directories or NULL */
+	char *seccomp_bpf;	 /* cached filter file or NULL */
+	long long created;	 /* unix time */
 	int ephemeral;
 };
 

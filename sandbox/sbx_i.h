@@ -162,7 +162,6 @@ uint64_t sbx_proc_start(pid_t pid);
 /* host_access: the sandbox may reach the host's own addresses through
  * the bridge (--net private:host); otherwise new connections from it to
  * the host are refused by an iptables rule. */
-int sbx_net_setup(pid_t pid, int slirp, int host_access,
-		  struct cs_error *err);
+int sbx_net_setup(pid_t pid, int slirp, int host_access, struct cs_error *err);
 
 #endif

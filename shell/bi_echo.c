@@ -94,7 +94,8 @@ int bi_echo(struct sh *sh, int argc, char **argv)
 		}
 	} else {
 		for (; i < argc && argv[i][0] == '-' && argv[i][1] &&
-		       !argv[i][strspn(argv[i] + 1, "neE") + 1]; i++) {
+		       !argv[i][strspn(argv[i] + 1, "neE") + 1];
+		     i++) {
 			for (const char *c = argv[i] + 1; *c; c++) {
 				if (*c == 'n')
 					nl = false;

@@ -47,7 +47,8 @@ static int pick_one(struct picked *p, const char *name, struct cs_error *err)
 		return -1;
 	p->n++;
 	if (info->state != SBX_STATE_RUNNING || !info->cgroup_v2)
-		return cs_error_set(err, 0, "sandbox '%s' is not running", name);
+		return cs_error_set(err, 0, "sandbox '%s' is not running",
+				    name);
 	p->t[p->n - 1] = (struct mon_target){
 		.cgroup_v2 = info->cgroup_v2,
 		.cgroup_v1 = info->cgroup_v1,

@@ -105,9 +105,9 @@ static const char *fmt_escape(const char *f)
 
 /* printf of one conversion with the * width and precision taken so far */
 #define PRINT_SPEC(v)                                                          \
-	(ni == 2   ? printf(spec, ints[0], ints[1], v)                        \
-	 : ni == 1 ? printf(spec, ints[0], v)                                 \
-		   : printf(spec, v))
+	(ni == 2 ? printf(spec, ints[0], ints[1], v) :                         \
+	 ni == 1 ? printf(spec, ints[0], v) :                                  \
+		   printf(spec, v))
 
 /* One pass over the format.  Returns false when output must stop (\c). */
 static bool one_pass(struct pf *p, const char *f)

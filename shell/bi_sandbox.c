@@ -19,7 +19,7 @@
 #include "shell/up_i.h"
 
 #define OPTIONS_TEXT                                                           \
-	"options: --image REF  --insecure (pull REF over plain http)\n"       \
+	"options: --image REF  --insecure (pull REF over plain http)\n"        \
 	"         --layer DIR (repeatable, top first)  --mount SRC:DST[:ro]\n" \
 	"         --env K=V  --workdir D  --hostname H  --user UID[:GID]\n"    \
 	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
@@ -27,19 +27,19 @@
 	"         --cap-add CAP  --cap-drop CAP\n"                             \
 	"         --seccomp default|unconfined|FILE  --read-only\n"
 
-#define KERNEL_TEXT                                                            \
+#define KERNEL_TEXT                                                             \
 	"         --kernel VERSION|PATH|DEB  a VM with that kernel (--image,\n" \
-	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"   \
+	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"    \
 	"         --memory and --read-only apply)\n"
 
 /* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
 static const struct {
 	const char *name, *text;
 } sub_usage[] = {
-	{ "create", "usage: sandbox create NAME [options]\n" OPTIONS_TEXT
-		    KERNEL_TEXT },
+	{ "create",
+	  "usage: sandbox create NAME [options]\n" OPTIONS_TEXT KERNEL_TEXT },
 	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT
-		 KERNEL_TEXT },
+			 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
 	{ "ls", "usage: sandbox ls [--json|--names]\n" },
 	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
@@ -285,8 +285,9 @@ static int apply_image(struct sh *sh, const struct image_opt *image,
 			struct cs_error err = CS_ERROR_INIT;
 			if (sbx_parse_user(val, &spec->uid, &spec->gid, &err) <
 			    0) {
-				sh_err(sh, "sandbox: warning: image user '%s' "
-					   "is not numeric; running as root",
+				sh_err(sh,
+				       "sandbox: warning: image user '%s' "
+				       "is not numeric; running as root",
 				       val);
 				cs_error_release(&err);
 			}
@@ -492,8 +493,7 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 		/* a job of its own: the command is in its process group, so
 		 * ^Z stops it and `fg` resumes it, as for `@dev cmd` */
 		struct run_job rj = { sh, &spec, cmdv, 0 };
-		_cleanup_free_ char *text = job_text_argv(argc, argv,
-							  NULL);
+		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 
 		/* without job control (a script) in this process, so that
 		 * a TERM to the shell ends and removes the sandbox */
@@ -549,8 +549,9 @@ static int exec_vm_main(void *arg)
 {
 	struct exec_job *ej = arg;
 	struct cs_error err = CS_ERROR_INIT;
-	struct vm_exec_opts o = { .argv = ej->argv, .tty = -1, .out = 1,
-				  .errfd = 2 };
+	struct vm_exec_opts o = {
+		.argv = ej->argv, .tty = -1, .out = 1, .errfd = 2
+	};
 	int st = vm_exec(ej->name, &o, &err);
 
 	if (st < 0) {
@@ -836,10 +837,11 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 		printf("hostname: %s\n", s->hostname ? s->hostname : s->name);
 		printf("user:     %ld:%ld\n", s->uid < 0 ? 0 : s->uid,
 		       s->gid < 0 ? 0 : s->gid);
-		printf("net:      %s%s\n", s->net == SBX_NET_HOST	   ? "host" :
-					 s->net == SBX_NET_PRIVATE ? "private" :
-					 s->net == SBX_NET_SLIRP   ? "slirp" :
-								     "none",
+		printf("net:      %s%s\n",
+		       s->net == SBX_NET_HOST	 ? "host" :
+		       s->net == SBX_NET_PRIVATE ? "private" :
+		       s->net == SBX_NET_SLIRP	 ? "slirp" :
+						   "none",
 		       s->net_host_access ? " (host reachable)" : "");
 		printf("limits:   cpus %" PRIu64 ".%03" PRIu64
 		       ", memory %" PRIu64 ", pids %" PRIu64
@@ -1132,7 +1134,8 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+	if (argc > 2 &&
+	    (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
 		for (size_t i = 0; i < CS_ARRAY_SIZE(sub_usage); i++) {
 			if (!strcmp(argv[1], sub_usage[i].name) ||
 			    (!strcmp(argv[1], "list") &&

@@ -18,7 +18,7 @@
 
 /* One element of a word: an unquoted character, or a part kept whole. */
 struct bitem {
-	char c;              /* 0: part */
+	char c; /* 0: part */
 	struct wpart *part;
 };
 
@@ -88,8 +88,7 @@ static void emit(struct bres *r, const struct bitem *v, size_t n)
 }
 
 /* Parses "A..B" or "A..B..STEP" (numbers, or single letters). */
-static bool parse_seq(const struct bitem *v, size_t n, char *buf,
-		      size_t bufsz)
+static bool parse_seq(const struct bitem *v, size_t n, char *buf, size_t bufsz)
 {
 	if (n >= bufsz)
 		return false;
@@ -158,8 +157,9 @@ static bool expand_seq(struct bres *r, const struct bitem *v, size_t n,
 	for (long k = from; from <= to ? k <= to : k >= to;
 	     k += from <= to ? step : -step) {
 		char item[64];
-		int len = num ? snprintf(item, sizeof(item), "%0*ld", width, k)
-			      : snprintf(item, sizeof(item), "%c", (char)k);
+		int len =
+			num ? snprintf(item, sizeof(item), "%0*ld", width, k) :
+			      snprintf(item, sizeof(item), "%c", (char)k);
 		struct bseq s = { 0 };
 		size_t cap = 0;
 		bseq_add(sh, &s, &cap, v, open);

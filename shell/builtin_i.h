@@ -51,7 +51,7 @@ int sh_arith(struct sh *sh, const char *expr, intmax_t *result);
 int sh_isname(const char *name);
 
 /* Builtins implemented outside the interpreter core. */
-int bi_test(struct sh *sh, int argc, char **argv);    /* test and [ */
+int bi_test(struct sh *sh, int argc, char **argv); /* test and [ */
 int bi_printf(struct sh *sh, int argc, char **argv);
 int bi_read(struct sh *sh, int argc, char **argv);
 int bi_getopts(struct sh *sh, int argc, char **argv);

@@ -18,9 +18,9 @@
 #include "shell/target_i.h"
 #include "shell/interactive_i.h"
 
-
 /* `command -p`: a PATH that finds the standard utilities */
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+#define DEFAULT_PATH                                                           \
+	"/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -204,13 +204,15 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc) {
-		var_list(sh, flag, flag == SH_VAR_EXPORT ? "export" : "readonly");
+		var_list(sh, flag,
+			 flag == SH_VAR_EXPORT ? "export" : "readonly");
 		return 0;
 	}
 	for (; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
-		char *name = eq ? arena_strndup(sh->stack, argv[i], eq - argv[i])
-				: argv[i];
+		char *name =
+			eq ? arena_strndup(sh->stack, argv[i], eq - argv[i]) :
+			     argv[i];
 		if (!sh_isname(name)) {
 			sh_err(sh, "%s: '%s': not a valid name", argv[0], name);
 			st = 1;
@@ -249,11 +251,13 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			funcs = false;
 		else
-			return sh_bi_usage(sh, "unset: unknown option '%s'", argv[i]);
+			return sh_bi_usage(sh, "unset: unknown option '%s'",
+					   argv[i]);
 	}
 	for (; i < argc; i++) {
 		if (funcs) {
-			for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next) {
+			for (struct func **pp = &sh->funcs; *pp;
+			     pp = &(*pp)->next) {
 				if (!strcmp((*pp)->name, argv[i])) {
 					struct func *f = *pp;
 					*pp = f->next;
@@ -360,7 +364,8 @@ int sh_call_func(struct sh *sh, struct func *f, int argc, char **argv,
 	int st;
 
 	if (sh->funcdepth >= 1000) {
-		sh_err(sh, "%s: function nesting too deep (infinite recursion?)",
+		sh_err(sh,
+		       "%s: function nesting too deep (infinite recursion?)",
 		       argv[0]);
 		sh_raise(sh, 2);
 	}
@@ -396,8 +401,9 @@ static int bi_local(struct sh *sh, int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
-		char *name = eq ? arena_strndup(sh->stack, argv[i], eq - argv[i])
-				: argv[i];
+		char *name =
+			eq ? arena_strndup(sh->stack, argv[i], eq - argv[i]) :
+			     argv[i];
 		if (!strcmp(name, "-")) {
 			var_local_options(sh);
 			continue;
@@ -437,7 +443,8 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 	}
 	const struct builtin *b = sh_builtin(sh, name);
 	if (b && b->special) {
-		printf(verbose ? "%s is a special shell builtin\n" : "%s\n", name);
+		printf(verbose ? "%s is a special shell builtin\n" : "%s\n",
+		       name);
 		return 0;
 	}
 	if (sh_find_func(sh, name)) {
@@ -488,8 +495,9 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 			else if (*c == 'p')
 				defpath = true;
 			else
-				return sh_bi_usage(sh, "command: unknown option '%s'",
-					     argv[i]);
+				return sh_bi_usage(
+					sh, "command: unknown option '%s'",
+					argv[i]);
 		}
 	}
 	if (i >= argc)
@@ -538,7 +546,6 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 /* the table */
-
 
 static const struct builtin builtins[] = {
 	/* sorted by name for bsearch */

@@ -63,7 +63,8 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 		else if (!strcmp(argv[i], "-L"))
 			physical = false;
 		else
-			return sh_bi_usage(sh, "cd: unknown option '%s'", argv[i]);
+			return sh_bi_usage(sh, "cd: unknown option '%s'",
+					   argv[i]);
 	}
 	const char *dir = i < argc ? argv[i] : NULL;
 	if (i + 1 < argc)
@@ -94,8 +95,9 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 		for (const char *p = cdpath;;) {
 			const char *e = strchrnul(p, ':');
 			size_t dl = e - p;
-			char *cand = dl ? xasprintf("%.*s/%s", (int)dl, p, dir)
-					: xasprintf("%s", dir);
+			char *cand =
+				dl ? xasprintf("%.*s/%s", (int)dl, p, dir) :
+				     xasprintf("%s", dir);
 			struct stat st;
 			if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
 				tried = arena_strdup(sh->stack, cand);
@@ -118,7 +120,8 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 			abs = arena_strdup(sh->stack, target);
 		else {
 			const char *base = oldpwd ? oldpwd : ".";
-			abs = arena_alloc(sh->stack, strlen(base) + strlen(target) + 2);
+			abs = arena_alloc(sh->stack,
+					  strlen(base) + strlen(target) + 2);
 			sprintf(abs, "%s/%s", base, target);
 		}
 		if (abs[0] == '/') {
@@ -129,7 +132,8 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 	}
 	if (!newpwd) {
 		if (chdir(target) < 0) {
-			sh_err(sh, "cd: can't cd to '%s': %s", dir, strerror(errno));
+			sh_err(sh, "cd: can't cd to '%s': %s", dir,
+			       strerror(errno));
 			return 2;
 		}
 		char *cwd = getcwd(NULL, 0);
@@ -137,7 +141,8 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 		free(cwd);
 	}
 	if (oldpwd)
-		var_set(sh, "OLDPWD", oldpwd, SH_VAR_EXPORT); /* as dash, bash */
+		var_set(sh, "OLDPWD", oldpwd,
+			SH_VAR_EXPORT); /* as dash, bash */
 	var_set(sh, "PWD", newpwd, 0);
 	if (print)
 		printf("%s\n", newpwd);
@@ -154,12 +159,14 @@ int bi_pwd(struct sh *sh, int argc, char **argv)
 		else if (!strcmp(argv[i], "-L"))
 			physical = false;
 		else
-			return sh_bi_usage(sh, "pwd: unknown option '%s'", argv[i]);
+			return sh_bi_usage(sh, "pwd: unknown option '%s'",
+					   argv[i]);
 	}
 	const char *pwd = sh_getvar(sh, "PWD");
 	struct stat a, b;
 	if (!physical && pwd && pwd[0] == '/' && stat(pwd, &a) == 0 &&
-	    stat(".", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	    stat(".", &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
 		printf("%s\n", pwd);
 		return 0;
 	}

@@ -82,7 +82,8 @@ static void add_executables(const char *prefix, const char *root,
 
 	while (p && *p) {
 		const char *e = strchrnul(p, ':');
-		char *dir = xasprintf("%s%.*s", root ? root : "", (int)(e - p), p);
+		char *dir =
+			xasprintf("%s%.*s", root ? root : "", (int)(e - p), p);
 		DIR *d = opendir(dir);
 		if (d) {
 			struct dirent *de;
@@ -90,10 +91,11 @@ static void add_executables(const char *prefix, const char *root,
 				if (de->d_name[0] == '.' ||
 				    strncmp(de->d_name, prefix, pl))
 					continue;
-				char *full = xasprintf("%s/%s", dir, de->d_name);
+				char *full =
+					xasprintf("%s/%s", dir, de->d_name);
 				struct stat st;
-				if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
-				    (st.st_mode & 0111))
+				if (stat(full, &st) == 0 &&
+				    S_ISREG(st.st_mode) && (st.st_mode & 0111))
 					cand_add(prefix, de->d_name);
 				free(full);
 			}
@@ -151,7 +153,8 @@ static void add_target_files(const char *text, const char *target,
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
 				continue;
 			if (de->d_name[0] == '.' && base[0] != '.')
 				continue;
@@ -177,8 +180,8 @@ static void add_target_files(const char *text, const char *target,
 
 struct ctx {
 	char *words[64];
-	int nwords;     /* complete words of the current command before text */
-	char *target;   /* @T of the current command, or NULL */
+	int nwords;   /* complete words of the current command before text */
+	char *target; /* @T of the current command, or NULL */
 };
 
 static void ctx_release(struct ctx *c)
@@ -219,7 +222,8 @@ static void scan(const char *line, int end, struct ctx *c)
 		bool op = strchr(";|&()", ch) != NULL;
 		if (sep || op) {
 			if (inword) {
-				if (c->nwords == 0 && !c->target && w.buf[0] == '@')
+				if (c->nwords == 0 && !c->target &&
+				    w.buf[0] == '@')
 					c->target = xstrdup(w.buf + 1);
 				else if (c->nwords < 64)
 					c->words[c->nwords++] = xstrdup(w.buf);
@@ -247,10 +251,10 @@ static const char *const sandbox_subs[] = {
 	"logs",	  "diff", "commit",  "run",  "stats", NULL,
 };
 static const char *const sandbox_flags[] = {
-	"--image", "--layer", "--mount", "--env", "--workdir", "--hostname",
-	"--user", "--cpus", "--memory", "--pids", "--net", "--cap-add",
-	"--cap-drop", "--seccomp", "--read-only", "--insecure", "--json",
-	"-f", NULL,
+	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
+	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
+	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
+	"--insecure", "--json",	   "-f",	 NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls",	  "inspect", "tag",   "rm", "prune",
@@ -338,7 +342,8 @@ static char **complete(const char *text, int start, int end)
 			add_names(text, sh_backend_sandbox.names(), "");
 		} else if (root) {
 			add_target_files(text, target, workdir);
-			rl_completion_suppress_append = ncands == 1 &&
+			rl_completion_suppress_append =
+				ncands == 1 &&
 				cands[0][strlen(cands[0]) - 1] == '/';
 		} else {
 			rl_attempted_completion_over = 0; /* readline's files */

@@ -25,13 +25,12 @@ struct dbeval {
 };
 
 static const char *const unary_ops[] = {
-	"-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-n", "-p",
-	"-r", "-s", "-t", "-u", "-w", "-x", "-z", "-G", "-L", "-N", "-O",
-	"-S",
+	"-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-n", "-p", "-r",
+	"-s", "-t", "-u", "-w", "-x", "-z", "-G", "-L", "-N", "-O", "-S",
 };
 static const char *const binary_ops[] = {
-	"==", "=", "!=", "=~", "-eq", "-ne", "-lt", "-le", "-gt", "-ge",
-	"-nt", "-ot", "-ef",
+	"==",  "=",   "!=",  "=~",  "-eq", "-ne", "-lt",
+	"-le", "-gt", "-ge", "-nt", "-ot", "-ef",
 };
 
 static bool in_list(const char *s, const char *const *l, size_t n)

@@ -184,10 +184,14 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 			if (!cache)
 				return full;
 			if (sh->hash_n == sh->hash_alloc) {
-				sh->hash_alloc = sh->hash_alloc ? 2 * sh->hash_alloc : 32;
-				sh->hash_names = xrealloc(sh->hash_names,
+				sh->hash_alloc = sh->hash_alloc ?
+							 2 * sh->hash_alloc :
+							 32;
+				sh->hash_names = xrealloc(
+					sh->hash_names,
 					sh->hash_alloc * sizeof(char *));
-				sh->hash_paths = xrealloc(sh->hash_paths,
+				sh->hash_paths = xrealloc(
+					sh->hash_paths,
 					sh->hash_alloc * sizeof(char *));
 			}
 			int i;
@@ -210,8 +214,7 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 }
 
 /* In a child: execs argv or exits 126/127 with a message. */
-static void __attribute__((noreturn)) exec_external(struct sh *sh,
-						     char **argv)
+static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
 {
 	char *path = sh_find_command(sh, argv[0], NULL);
 	char **envp;
@@ -300,8 +303,7 @@ int sh_exec_external_wait(struct sh *sh, char **argv)
 	return st;
 }
 
-int sh_run_as_job(struct sh *sh, const char *text, int (*fn)(void *),
-		  void *arg)
+int sh_run_as_job(struct sh *sh, const char *text, int (*fn)(void *), void *arg)
 {
 	struct job *j = job_new(sh, 1, text);
 	pid_t pid;
@@ -368,8 +370,7 @@ static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 	cs_buf_release(&b);
 }
 
-static void save_assign(struct sh *sh, const char *assign,
-			struct tmpvar **head)
+static void save_assign(struct sh *sh, const char *assign, struct tmpvar **head)
 {
 	char *eq = strchr(assign, '=');
 	struct tmpvar *t = arena_zalloc(sh->stack, sizeof(*t));
@@ -451,7 +452,8 @@ static bool runs_exec(struct strlist *args)
 				i++;
 				break;
 			}
-			if (strspn(args->v[i] + 1, "p") != strlen(args->v[i] + 1))
+			if (strspn(args->v[i] + 1, "p") !=
+			    strlen(args->v[i] + 1))
 				return false; /* -v, -V: only describes */
 		}
 	}
@@ -531,7 +533,8 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		struct cs_error err = CS_ERROR_INIT;
 		spec = sh->entered;
 		if (sh_targets_resolve(spec, &targets, &err) < 0) {
-			sh_err(sh, "%s (entered; 'leave' goes back to the host)",
+			sh_err(sh,
+			       "%s (entered; 'leave' goes back to the host)",
 			       err.msg);
 			cs_error_release(&err);
 			return 2;
@@ -598,10 +601,11 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	}
 	/* before a special builtin they stay (exported when exec runs a
 	 * command: it must see them); before others they are undone */
-	int r = assign_words(sh, n->u.cmd.assigns,
-			     special ? (is_exec && args.n > 1 ? SH_VAR_EXPORT : 0)
-				     : SH_VAR_EXPORT,
-			     special ? NULL : &saved, &assigns);
+	int r = assign_words(
+		sh, n->u.cmd.assigns,
+		special ? (is_exec && args.n > 1 ? SH_VAR_EXPORT : 0) :
+			  SH_VAR_EXPORT,
+		special ? NULL : &saved, &assigns);
 	if (r < 0) {
 		/* an assignment error ends a non-interactive shell, whatever
 		 * the command (XCU 2.8.1) */
@@ -799,7 +803,8 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 	if (pid == 0) {
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
 			_exit(2);
-		sh_exit(sh, sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
+		sh_exit(sh,
+			sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
 	}
 	int st = job_wait(sh, j);
 	job_free(sh, j);
@@ -877,7 +882,8 @@ static int eval_for(struct sh *sh, struct node *n, int flags)
 
 	sh->lineno = n->lineno;
 	if (n->u.fors.have_in) {
-		sh_expand_words(sh, n->u.fors.list, EXP_FULL | EXP_TILDE, &items);
+		sh_expand_words(sh, n->u.fors.list, EXP_FULL | EXP_TILDE,
+				&items);
 	} else {
 		for (int i = 0; i < sh->params.n; i++)
 			strlist_add(sh, &items, sh->params.v[i]);
@@ -906,7 +912,8 @@ static int eval_case(struct sh *sh, struct node *n, int flags)
 			char *pat = sh_expand_parts(sh, w->parts,
 						    EXP_PATTERN | EXP_TILDE);
 			if (sh_pmatch(pat, subject))
-				return ci->body ? sh_eval(sh, ci->body, flags) : 0;
+				return ci->body ? sh_eval(sh, ci->body, flags) :
+						  0;
 		}
 	}
 	return 0;
@@ -1058,8 +1065,8 @@ static int wait_child(struct sh *sh, pid_t pid)
 /* Forks a child with its standard output on a pipe that is read into out
  * (standard error to /dev/null when quiet); child() runs in it and does
  * not return.  Returns the child's status; *rd gets the read result. */
-static int capture(struct sh *sh, void (*child)(struct sh *, void *),
-		   void *arg, struct cs_buf *out, bool quiet, ssize_t *rd)
+static int capture(struct sh *sh, void (*child)(struct sh *, void *), void *arg,
+		   struct cs_buf *out, bool quiet, ssize_t *rd)
 {
 	int pfd[2];
 
@@ -1219,7 +1226,8 @@ char *sh_helper_path(struct sh *sh, const char *name)
 	char *slash = strrchr(self_exe, '/');
 
 	if (slash) {
-		char *p = arena_alloc(sh->stack, (slash - self_exe) + strlen(name) + 2);
+		char *p = arena_alloc(sh->stack,
+				      (slash - self_exe) + strlen(name) + 2);
 		sprintf(p, "%.*s/%s", (int)(slash - self_exe), self_exe, name);
 		if (access(p, X_OK) == 0)
 			return p;

@@ -173,8 +173,8 @@ static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 		for (int i = 0; i < sh->params.n; i++) {
 			if (i && sep)
 				xb_add(sh, x, &sep, 1, F_QUOTED);
-			xb_add(sh, x, sh->params.v[i],
-			       strlen(sh->params.v[i]), F_QUOTED);
+			xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
+			       F_QUOTED);
 		}
 		return;
 	}
@@ -226,8 +226,8 @@ char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
 }
 
 /* Removes the shortest/longest prefix/suffix matching pat. */
-static const char *strip_pattern(struct sh *sh, const char *v,
-				 const char *pat, enum param_op op)
+static const char *strip_pattern(struct sh *sh, const char *v, const char *pat,
+				 enum param_op op)
 {
 	size_t n = strlen(v);
 	char *s = arena_strdup(sh->stack, v);
@@ -258,8 +258,8 @@ static const char *strip_pattern(struct sh *sh, const char *v,
 	}
 }
 
-static void __attribute__((noreturn)) unset_error(struct sh *sh,
-						  const char *name)
+static void __attribute__((noreturn))
+unset_error(struct sh *sh, const char *name)
 {
 	sh_err(sh, "%s: parameter not set", name);
 	sh_raise(sh, 2);
@@ -299,8 +299,10 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			return;
 		}
 		if (op == PO_QMARK) {
-			char *msg = p->u.param.arg ?
-				sh_expand_parts(sh, p->u.param.arg, 0) : NULL;
+			char *msg =
+				p->u.param.arg ?
+					sh_expand_parts(sh, p->u.param.arg, 0) :
+					NULL;
 			sh_err(sh, "%s: %s", name,
 			       msg && *msg ? msg : "parameter null or not set");
 			sh_raise(sh, 2);
@@ -341,15 +343,18 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 				if (i) {
 					if (quoted && star) {
 						if (sep)
-							xb_add(sh, x, &sep, 1, F_QUOTED);
+							xb_add(sh, x, &sep, 1,
+							       F_QUOTED);
 					} else {
-						xb_mark(sh, x, F_HARD, sep ? sep : ' ');
+						xb_mark(sh, x, F_HARD,
+							sep ? sep : ' ');
 						if (quoted)
-							xb_mark(sh, x, F_MARK, 0);
+							xb_mark(sh, x, F_MARK,
+								0);
 					}
 				}
-				const char *r = strip_pattern(sh, sh->params.v[i],
-							      pat, op);
+				const char *r = strip_pattern(
+					sh, sh->params.v[i], pat, op);
 				xb_add(sh, x, r, strlen(r), vflags);
 			}
 			return;
@@ -401,7 +406,8 @@ static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
 	const char *s = p->u.lit.text;
 	size_t n = p->u.lit.len;
 	size_t i = 0;
-	bool tilde_ok = at_start && (flags & EXP_TILDE) && !(flags & EXP_ASSIGN);
+	bool tilde_ok =
+		at_start && (flags & EXP_TILDE) && !(flags & EXP_ASSIGN);
 	bool seen_eq = !at_start;
 
 	if (!(flags & (EXP_TILDE | EXP_ASSIGN)) || p->quoted) {
@@ -456,7 +462,8 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			if (p->quoted && !p->u.lit.len)
 				xb_mark(sh, x, F_MARK, 0);
 			else
-				add_literal(sh, x, p, flags & ~(inarg ? EXP_ASSIGN : 0),
+				add_literal(sh, x, p,
+					    flags & ~(inarg ? EXP_ASSIGN : 0),
 					    first, lf);
 			break;
 		}
@@ -532,7 +539,8 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	size_t j = 0;
 	for (size_t i = 0; i < fl->n; i++) {
 		char c = fl->s[i];
-		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\')
+		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) ||
+		    c == '\\')
 			pat[j++] = '\\';
 		pat[j++] = c;
 	}
@@ -541,7 +549,8 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	int r = glob(pat, 0, NULL, &g);
 	if (r == 0) {
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			strlist_add(sh, out, arena_strdup(sh->stack, g.gl_pathv[i]));
+			strlist_add(sh, out,
+				    arena_strdup(sh->stack, g.gl_pathv[i]));
 		globfree(&g);
 		return;
 	}
@@ -601,8 +610,10 @@ static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 					i++;
 					if (!had)
 						EMIT();
-					while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-					       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
+					while (i + 1 < n &&
+					       (f[i + 1] & F_SPLIT) &&
+					       ISWS(s[i + 1]) &&
+					       strchr(ifs, s[i + 1]))
 						i++;
 				}
 				continue;
@@ -636,7 +647,8 @@ static bool simple_literal(struct word *w)
 	if (t[0] == '~')
 		return false;
 	for (const char *s = t; *s; s++)
-		if (*s == '*' || *s == '?' || (*s == '[' && s[1] && strchr(s + 2, ']')))
+		if (*s == '*' || *s == '?' ||
+		    (*s == '[' && s[1] && strchr(s + 2, ']')))
 			return false;
 	return true;
 }
@@ -685,13 +697,14 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		       !strcmp(c, "local");
 	}
 	bool braces = (flags & EXP_FULL) && sh_extensions(sh);
-	bool in_brace = false;    /* w is one of a brace expansion's words */
+	bool in_brace = false;	  /* w is one of a brace expansion's words */
 	struct word *rest = NULL; /* and these come after them */
 	for (; w; w = next_word(w, &rest, &in_brace)) {
 		if (decl && assignment_shaped(w)) {
 			sh->lineno = w->lineno ? w->lineno : sh->lineno;
-			strlist_add(sh, out, sh_expand_parts(sh, w->parts,
-						EXP_TILDE | EXP_ASSIGN));
+			strlist_add(sh, out,
+				    sh_expand_parts(sh, w->parts,
+						    EXP_TILDE | EXP_ASSIGN));
 			continue;
 		}
 		struct word *bw;

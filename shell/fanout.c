@@ -126,10 +126,10 @@ void sh_fanout(struct sh *sh, const struct sh_targets *t, char **argv,
 		}
 		close(o[1]);
 		close(e[1]);
-		st[2 * i] = (struct stream){ o[0], 1, t->v[i].name,
-					     CS_BUF_INIT };
-		st[2 * i + 1] = (struct stream){ e[0], 2, t->v[i].name,
-						 CS_BUF_INIT };
+		st[2 * i] =
+			(struct stream){ o[0], 1, t->v[i].name, CS_BUF_INIT };
+		st[2 * i + 1] =
+			(struct stream){ e[0], 2, t->v[i].name, CS_BUF_INIT };
 		open_streams += 2;
 		if (children[i] < 0) {
 			sh_err(sh, "fan-out: fork: %s", strerror(errno));

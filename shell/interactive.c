@@ -68,13 +68,16 @@ void sh_history_commit(struct sh *sh)
 	if (!rl_sh || !pending_hist.len)
 		return;
 	/* drop the final newline; keep inner ones: one entry per command */
-	while (pending_hist.len && pending_hist.buf[pending_hist.len - 1] == '\n')
+	while (pending_hist.len &&
+	       pending_hist.buf[pending_hist.len - 1] == '\n')
 		pending_hist.len--;
 	pending_hist.buf[pending_hist.len] = 0;
 	const char *text = pending_hist.buf;
 	bool blank = strspn(text, " \t\n") == pending_hist.len;
-	HIST_ENTRY *last = history_length ? history_get(history_base +
-							history_length - 1) : NULL;
+	HIST_ENTRY *last =
+		history_length ?
+			history_get(history_base + history_length - 1) :
+			NULL;
 	if (!blank && !(last && !strcmp(last->line, text))) {
 		add_history(text);
 		char stamp[32];
@@ -97,8 +100,10 @@ void sh_history_save(struct sh *sh)
 	}
 	free(dir);
 	if (write_history(histfile) == 0)
-		history_truncate_file(histfile, (int)var_long(sh, "HISTFILESIZE",
-			var_long(sh, "HISTSIZE", DEFAULT_HISTSIZE)));
+		history_truncate_file(
+			histfile, (int)var_long(sh, "HISTFILESIZE",
+						var_long(sh, "HISTSIZE",
+							 DEFAULT_HISTSIZE)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -251,8 +256,8 @@ void sh_interactive_init(struct sh *sh)
 
 char *sh_readline(struct sh *sh)
 {
-	const char *ps = sh->continuation ? sh_getvar(sh, "PS2")
-					  : sh_getvar(sh, "PS1");
+	const char *ps =
+		sh->continuation ? sh_getvar(sh, "PS2") : sh_getvar(sh, "PS1");
 	char *prompt = sh_expand_prompt(sh, ps ? ps : "");
 
 	if (!sh->continuation)

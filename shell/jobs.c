@@ -306,10 +306,11 @@ void jobs_notify(struct sh *sh)
 					WCOREDUMP(ws) ? " (core dumped)" : "",
 					text);
 			else if (st)
-				fprintf(stderr, "[%d]  Exit %d\t%s\n", j->id, st,
-					text);
+				fprintf(stderr, "[%d]  Exit %d\t%s\n", j->id,
+					st, text);
 			else
-				fprintf(stderr, "[%d]  Done\t%s\n", j->id, text);
+				fprintf(stderr, "[%d]  Done\t%s\n", j->id,
+					text);
 			*pp = j->next;
 			free(j->procs);
 			free(j->cmdtext);
@@ -476,15 +477,20 @@ int bi_jobs(struct sh *sh, int argc, char **argv)
 		if (!j->background)
 			continue;
 		if (pids) {
-			printf("%ld\n", (long)(j->pgid ? j->pgid : j->procs[0].pid));
+			printf("%ld\n",
+			       (long)(j->pgid ? j->pgid : j->procs[0].pid));
 			continue;
 		}
 		bool done = true;
 		for (int k = 0; k < j->nprocs; k++)
 			done = done && j->procs[k].done;
 		printf("[%d]%c  %-8s\t%s\n", j->id,
-		       j == cur ? '+' : j == prev ? '-' : ' ',
-		       j->stopped ? "Stopped" : done ? "Done" : "Running",
+		       j == cur	 ? '+' :
+		       j == prev ? '-' :
+				   ' ',
+		       j->stopped ? "Stopped" :
+		       done	  ? "Done" :
+				    "Running",
 		       j->cmdtext ? j->cmdtext : "");
 	}
 	free(v);

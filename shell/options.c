@@ -14,13 +14,12 @@ static const struct {
 } long_opts[] = {
 	{ "allexport", OPT_ALLEXPORT }, { "errexit", OPT_ERREXIT },
 	{ "ignoreeof", OPT_IGNOREEOF }, { "interactive", OPT_INTERACTIVE },
-	{ "monitor", OPT_MONITOR },     { "noclobber", OPT_NOCLOBBER },
-	{ "noexec", OPT_NOEXEC },       { "noglob", OPT_NOGLOB },
-	{ "nolog", OPT_NOLOG },         { "nounset", OPT_NOUNSET },
-	{ "pipefail", OPT_PIPEFAIL },   { "posix", OPT_POSIX },
-	{ "verbose", OPT_VERBOSE },
-	{ "vi", OPT_VI },               { "emacs", OPT_EMACS },
-	{ "xtrace", OPT_XTRACE },
+	{ "monitor", OPT_MONITOR },	{ "noclobber", OPT_NOCLOBBER },
+	{ "noexec", OPT_NOEXEC },	{ "noglob", OPT_NOGLOB },
+	{ "nolog", OPT_NOLOG },		{ "nounset", OPT_NOUNSET },
+	{ "pipefail", OPT_PIPEFAIL },	{ "posix", OPT_POSIX },
+	{ "verbose", OPT_VERBOSE },	{ "vi", OPT_VI },
+	{ "emacs", OPT_EMACS },		{ "xtrace", OPT_XTRACE },
 };
 
 int sh_set_option_letter(struct sh *sh, int c, bool on)
@@ -58,9 +57,11 @@ static void list_options(struct sh *sh, bool reinput)
 	for (size_t i = 0; i < CS_ARRAY_SIZE(long_opts); i++) {
 		bool on = sh->opts[long_opts[i].opt];
 		if (reinput)
-			printf("set %co %s\n", on ? '-' : '+', long_opts[i].name);
+			printf("set %co %s\n", on ? '-' : '+',
+			       long_opts[i].name);
 		else
-			printf("%-16s%s\n", long_opts[i].name, on ? "on" : "off");
+			printf("%-16s%s\n", long_opts[i].name,
+			       on ? "on" : "off");
 	}
 }
 
@@ -79,7 +80,8 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 			 * positional parameters alone unless operands follow
 			 * (dash, bash); - also turns off -x and -v (dash) */
 			if (!strcmp(a, "-"))
-				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] = false;
+				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] =
+					false;
 			if (!strcmp(a, "-") || !strcmp(a, "+"))
 				i++;
 			break;
@@ -112,8 +114,9 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 				/* on the command line: the word as typed
 				 * (`cshell --bogus`, not "set: '--'") */
 				if (cmdline)
-					sh_err(sh, "unknown option '%s' (see "
-						   "'cshell --help')",
+					sh_err(sh,
+					       "unknown option '%s' (see "
+					       "'cshell --help')",
 					       a);
 				else
 					sh_err(sh, "set: unknown option '%c%c'",

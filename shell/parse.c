@@ -42,7 +42,7 @@ struct parser {
 	bool have;
 	enum tok tok;
 	struct word *word;
-	char *text;         /* plain (unquoted, literal-only) word text */
+	char *text; /* plain (unquoted, literal-only) word text */
 	int ionum;
 	enum redir_type rtype;
 	bool strip_tabs;
@@ -281,7 +281,8 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 			break;
 		if (c == '\\') {
 			int d = rawc(p);
-			if (d == '$' || d == '`' || d == '\\' || (dq && d == '"'))
+			if (d == '$' || d == '`' || d == '\\' ||
+			    (dq && d == '"'))
 				c = d;
 			else
 				ungetc_(p, d);
@@ -323,7 +324,8 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 			if (depth == 0) {
 				int d = pgetc(p);
 				if (d != ')')
-					synerr(p, "expected '))' to close '$(('");
+					synerr(p,
+					       "expected '))' to close '$(('");
 				break;
 			}
 			depth--;
@@ -412,7 +414,8 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 		ungetc_(p, c);
 		name = read_param_name(p, true);
 		if (!name)
-			synerr(p, "bad substitution: '${' needs a parameter name");
+			synerr(p,
+			       "bad substitution: '${' needs a parameter name");
 	}
 	w->u.param.name = name;
 	c = pgetc(p);
@@ -424,14 +427,23 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 		w->u.param.colon = true;
 		c = pgetc(p);
 		if (!strchr("-=?+", c) || c == 0)
-			synerr(p, "bad substitution: '${%s:' must be followed by one of - = ? +",
+			synerr(p,
+			       "bad substitution: '${%s:' must be followed by one of - = ? +",
 			       name);
 	}
 	switch (c) {
-	case '-': w->u.param.op = PO_MINUS; break;
-	case '=': w->u.param.op = PO_ASSIGN; break;
-	case '?': w->u.param.op = PO_QMARK; break;
-	case '+': w->u.param.op = PO_PLUS; break;
+	case '-':
+		w->u.param.op = PO_MINUS;
+		break;
+	case '=':
+		w->u.param.op = PO_ASSIGN;
+		break;
+	case '?':
+		w->u.param.op = PO_QMARK;
+		break;
+	case '+':
+		w->u.param.op = PO_PLUS;
+		break;
 	case '%':
 		w->u.param.op = PO_RSHORT;
 		if ((c = pgetc(p)) == '%')
@@ -474,7 +486,8 @@ static int hexval(int c)
  * backslash stays).  POSIX.1-2024 XCU 2.2.4. */
 static int dsq_escape(struct parser *p, int c)
 {
-	static const char from[] = "\"'\\abefnrtv", to[] = "\"'\\\a\b\033\f\n\r\t\v";
+	static const char from[] = "\"'\\abefnrtv",
+			  to[] = "\"'\\\a\b\033\f\n\r\t\v";
 	const char *k = c > 0 ? strchr(from, c) : NULL;
 	int v = 0, n, d;
 
@@ -609,7 +622,8 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 			break;
 		if (c == EOF) {
 			if (endc == '}')
-				synerr(p, "unterminated '${' (opened on line %d)",
+				synerr(p,
+				       "unterminated '${' (opened on line %d)",
 				       line);
 			break;
 		}
@@ -625,7 +639,8 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 				for (;;) {
 					int d = rawc(p);
 					if (d == EOF)
-						synerr(p, "unterminated single quote (opened on line %d)",
+						synerr(p,
+						       "unterminated single quote (opened on line %d)",
 						       sline);
 					if (d == '\'')
 						break;
@@ -642,7 +657,8 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 			for (;;) {
 				int d = pgetc(p);
 				if (d == EOF)
-					synerr(p, "unterminated double quote (opened on line %d)",
+					synerr(p,
+					       "unterminated double quote (opened on line %d)",
 					       sline);
 				if (d == '"')
 					break;
@@ -852,24 +868,34 @@ static void consume(struct parser *p)
 
 static bool peek_word(struct parser *p, const char *kw)
 {
-	return peek_tok(p, false) == T_WORD && p->text &&
-	       !strcmp(p->text, kw);
+	return peek_tok(p, false) == T_WORD && p->text && !strcmp(p->text, kw);
 }
 
 static const char *tok_desc(struct parser *p)
 {
 	switch (p->tok) {
-	case T_EOF: return "end of file";
-	case T_NEWLINE: return "newline";
-	case T_SEMI: return "';'";
-	case T_DSEMI: return "';;'";
-	case T_AMP: return "'&'";
-	case T_AND: return "'&&'";
-	case T_PIPE: return "'|'";
-	case T_OR: return "'||'";
-	case T_LPAREN: return "'('";
-	case T_RPAREN: return "')'";
-	case T_REDIR: return "redirection";
+	case T_EOF:
+		return "end of file";
+	case T_NEWLINE:
+		return "newline";
+	case T_SEMI:
+		return "';'";
+	case T_DSEMI:
+		return "';;'";
+	case T_AMP:
+		return "'&'";
+	case T_AND:
+		return "'&&'";
+	case T_PIPE:
+		return "'|'";
+	case T_OR:
+		return "'||'";
+	case T_LPAREN:
+		return "'('";
+	case T_RPAREN:
+		return "')'";
+	case T_REDIR:
+		return "redirection";
 	case T_WORD:
 		if (p->text) {
 			static char buf[64];
@@ -886,7 +912,8 @@ static void expect_word(struct parser *p, const char *kw, const char *ctx,
 {
 	if (!peek_word(p, kw)) {
 		if (p->tok == T_EOF)
-			synerr(p, "unexpected end of file: expected '%s' to close '%s' on line %d",
+			synerr(p,
+			       "unexpected end of file: expected '%s' to close '%s' on line %d",
 			       kw, ctx, line);
 		synerr(p, "unexpected %s: expected '%s' (for '%s' on line %d)",
 		       tok_desc(p), kw, ctx, line);
@@ -967,7 +994,8 @@ static void read_heredocs(struct parser *p)
 				if (c == '\\' && !r->body_quoted) {
 					int d = rawc(p);
 					if (d == '\n') {
-						cs_buf_truncate(&line, line.len - 1);
+						cs_buf_truncate(&line,
+								line.len - 1);
 						continue;
 					}
 					if (d == EOF)
@@ -986,7 +1014,8 @@ static void read_heredocs(struct parser *p)
 				}
 				tmp_release(p, &line);
 				tmp_release(p, &body);
-				synerr(p, "here-document started on line %d ends at end of file; expected '%s'",
+				synerr(p,
+				       "here-document started on line %d ends at end of file; expected '%s'",
 				       start, r->delim);
 			}
 			if (cs_buf_add(&body, line.buf, line.len) < 0 ||
@@ -1071,7 +1100,9 @@ static char *read_delim(struct parser *p, bool *quoted)
 	}
 	if (!b.len && !*quoted)
 		synerr(p, "unexpected %s: a here-document needs a delimiter",
-		       c == '\n' ? "newline" : c == EOF ? "end of file" : "operator");
+		       c == '\n' ? "newline" :
+		       c == EOF	 ? "end of file" :
+				   "operator");
 	char *r = arena_strndup(p->a, b.buf ? b.buf : "", b.len);
 	tmp_release(p, &b);
 	return r;
@@ -1282,7 +1313,8 @@ static struct node *parse_case(struct parser *p)
 			consume(p);
 		for (;;) {
 			if (peek_tok(p, false) != T_WORD)
-				synerr(p, "unexpected %s: expected a case pattern (case on line %d)",
+				synerr(p,
+				       "unexpected %s: expected a case pattern (case on line %d)",
 				       tok_desc(p), line);
 			*wt = p->word;
 			wt = &p->word->next;
@@ -1292,7 +1324,8 @@ static struct node *parse_case(struct parser *p)
 				continue;
 			}
 			if (p->tok != T_RPAREN)
-				synerr(p, "unexpected %s: expected ')' after case pattern (case on line %d)",
+				synerr(p,
+				       "unexpected %s: expected ')' after case pattern (case on line %d)",
 				       tok_desc(p), line);
 			consume(p);
 			break;
@@ -1311,9 +1344,11 @@ static struct node *parse_case(struct parser *p)
 			return n;
 		}
 		if (p->tok == T_EOF)
-			synerr(p, "unexpected end of file: expected 'esac' to close 'case' on line %d",
+			synerr(p,
+			       "unexpected end of file: expected 'esac' to close 'case' on line %d",
 			       line);
-		synerr(p, "unexpected %s: expected ';;' or 'esac' (case on line %d)",
+		synerr(p,
+		       "unexpected %s: expected ';;' or 'esac' (case on line %d)",
 		       tok_desc(p), line);
 	}
 }
@@ -1325,12 +1360,14 @@ static struct node *parse_funcdef(struct parser *p, char *name)
 
 	/* we are after "name (" */
 	if (peek_tok(p, false) != T_RPAREN)
-		synerr(p, "expected ')' after '%s(' to define a function", name);
+		synerr(p, "expected ')' after '%s(' to define a function",
+		       name);
 	consume(p);
 	skip_newlines(p);
 	struct node *body = parse_command(p);
 	if (!body || body->type == N_CMD || body->type == N_FUNCDEF)
-		synerr(p, "function '%s' (line %d) needs a compound command as its body",
+		synerr(p,
+		       "function '%s' (line %d) needs a compound command as its body",
 		       name, line);
 	n->u.func.name = name;
 	n->u.func.body = body;
@@ -1402,8 +1439,7 @@ static struct word *read_regex_word(struct parser *p)
 	while ((c = pgetc(p)) == ' ' || c == '\t')
 		;
 	for (;; c = pgetc(p)) {
-		if (c == EOF || c == '\n' ||
-		    (!depth && strchr(" \t;&<>", c))) {
+		if (c == EOF || c == '\n' || (!depth && strchr(" \t;&<>", c))) {
 			ungetc_(p, c);
 			break;
 		}
@@ -1486,7 +1522,8 @@ static struct node *parse_dbracket(struct parser *p)
 			d.kind = DB_LPAREN;
 		else if (t == T_RPAREN)
 			d.kind = DB_RPAREN;
-		else if (t == T_REDIR && (p->rtype == R_IN || p->rtype == R_OUT))
+		else if (t == T_REDIR &&
+			 (p->rtype == R_IN || p->rtype == R_OUT))
 			d.kind = p->rtype == R_IN ? DB_LT : DB_GT;
 		else if (t != T_WORD)
 			synerr(p, "unexpected %s in '[['", tok_desc(p));
@@ -1502,7 +1539,8 @@ static struct node *parse_dbracket(struct parser *p)
 		}
 		n->u.dbr.v[n->u.dbr.n++] = d;
 		if (d.op && !strcmp(d.op, "=~")) {
-			struct dbtok r = { DB_WORD, read_regex_word(p), NULL, true };
+			struct dbtok r = { DB_WORD, read_regex_word(p), NULL,
+					   true };
 			n->u.dbr.v[n->u.dbr.n++] = r;
 		}
 	}
@@ -1590,7 +1628,8 @@ static struct node *parse_pipeline(struct parser *p)
 			       tok_desc(p));
 		}
 		if (n == alloc) {
-			struct node **nv = arena_alloc(p->a, 2 * alloc * sizeof(*nv));
+			struct node **nv =
+				arena_alloc(p->a, 2 * alloc * sizeof(*nv));
 			memcpy(nv, v, n * sizeof(*nv));
 			v = nv;
 			alloc *= 2;
@@ -1620,8 +1659,7 @@ struct nvec {
 	int n, alloc;
 };
 
-static void nvec_add(struct parser *p, struct nvec *nv, struct node *n,
-		     char op)
+static void nvec_add(struct parser *p, struct nvec *nv, struct node *n, char op)
 {
 	if (nv->n == nv->alloc) {
 		int na = nv->alloc ? nv->alloc * 2 : 8;
@@ -1733,8 +1771,8 @@ static struct node *parse_list(struct parser *p, bool top)
 /* Entry points */
 
 static const char *const reserved[] = {
-	"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi",
-	"for", "if", "in", "then", "until", "while",
+	"!",	"{",  "}",   "case", "do", "done", "elif",  "else",
+	"esac", "fi", "for", "if",   "in", "then", "until", "while",
 };
 
 bool sh_is_reserved(const char *s)
@@ -1797,7 +1835,8 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 		synerr(&p, "unexpected %s", tok_desc(&p));
 	}
 	if (p.hd_head)
-		synerr(&p, "here-document '<<%s' has no body", p.hd_head->delim);
+		synerr(&p, "here-document '<<%s' has no body",
+		       p.hd_head->delim);
 	if (p.have && p.tok == T_EOF)
 		p.have = false;
 	*out = n;
@@ -1845,8 +1884,7 @@ struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
 		if (peek_tok(&p, true) == T_EOF)
 			break;
 		struct node *n = parse_list(&p, false);
-		if (!n || !(peek_tok(&p, false) == T_EOF ||
-			    p.tok == T_NEWLINE))
+		if (!n || !(peek_tok(&p, false) == T_EOF || p.tok == T_NEWLINE))
 			synerr(&p, "unexpected %s", tok_desc(&p));
 		nvec_add(&p, &nv, n, 0);
 	}

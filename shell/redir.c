@@ -121,8 +121,10 @@ static int open_target(struct sh *sh, struct redir *r, const char *fname)
 				errno = EEXIST;
 				return -1;
 			}
-			fd = open(fname, O_WRONLY | O_CREAT | O_CLOEXEC |
-					 (exists ? 0 : O_EXCL), 0666);
+			fd = open(fname,
+				  O_WRONLY | O_CREAT | O_CLOEXEC |
+					  (exists ? 0 : O_EXCL),
+				  0666);
 			break;
 		}
 		/* fall through */
@@ -163,8 +165,8 @@ int sh_redirect(struct sh *sh, struct redir *r, bool save)
 			char *end;
 			long n = strtol(w, &end, 10);
 			if (!*w || *end || n < 0 || n > 1023) {
-				sh_err(sh, "%s: bad file descriptor for '%s'", w,
-				       r->type == R_DUPIN ? "<&" : ">&");
+				sh_err(sh, "%s: bad file descriptor for '%s'",
+				       w, r->type == R_DUPIN ? "<&" : ">&");
 				return -1;
 			}
 			if (n == r->fd)
@@ -185,7 +187,8 @@ int sh_redirect(struct sh *sh, struct redir *r, bool save)
 			fd = open_target(sh, r, fname);
 			if (fd < 0) {
 				const char *verb = r->type == R_IN ?
-					"cannot open" : "cannot create";
+							   "cannot open" :
+							   "cannot create";
 				sh_err(sh, "%s '%s': %s", verb, fname,
 				       strerror(errno));
 				return -1;

@@ -92,7 +92,8 @@ int sh_main(int argc, char **argv)
 	sh->arg0 = argv[0] ? argv[0] : "cshell";
 	cs_log_set_prog("cshell");
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
 	}
@@ -125,7 +126,8 @@ int sh_main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--enter")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "cshell: --enter requires a target\n");
+				fprintf(stderr,
+					"cshell: --enter requires a target\n");
 				return 2;
 			}
 			enter_target = argv[++i];

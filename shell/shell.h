@@ -15,5 +15,4 @@ struct sh;
  * status (it may also exit directly, e.g. on `exit`). */
 int sh_main(int argc, char **argv);
 
-
 #endif

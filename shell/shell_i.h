@@ -52,7 +52,7 @@ void arena_release(struct arena *a, const struct arena_mark *m);
  * expander knows what is subject to field splitting and globbing. */
 
 enum wp_type {
-	WP_LIT,    /* text; quoted when from '…', "…" or \x */
+	WP_LIT,	   /* text; quoted when from '…', "…" or \x */
 	WP_PARAM,  /* $name ${name op arg} */
 	WP_CMDSUB, /* $(…) and `…` */
 	WP_ARITH,  /* $((…)) */
@@ -60,15 +60,15 @@ enum wp_type {
 
 enum param_op {
 	PO_NONE,
-	PO_MINUS,   /* - */
-	PO_ASSIGN,  /* = */
-	PO_QMARK,   /* ? */
-	PO_PLUS,    /* + */
-	PO_LEN,     /* ${#x} */
-	PO_RSHORT,  /* % */
-	PO_RLONG,   /* %% */
-	PO_LSHORT,  /* # */
-	PO_LLONG,   /* ## */
+	PO_MINUS,  /* - */
+	PO_ASSIGN, /* = */
+	PO_QMARK,  /* ? */
+	PO_PLUS,   /* + */
+	PO_LEN,	   /* ${#x} */
+	PO_RSHORT, /* % */
+	PO_RLONG,  /* %% */
+	PO_LSHORT, /* # */
+	PO_LLONG,  /* ## */
 };
 
 struct wpart {
@@ -101,26 +101,26 @@ struct word {
 /* The AST */
 
 enum redir_type {
-	R_IN,       /* <  */
-	R_OUT,      /* >  */
-	R_APPEND,   /* >> */
-	R_CLOBBER,  /* >| */
-	R_RDWR,     /* <> */
-	R_DUPIN,    /* <& */
-	R_DUPOUT,   /* >& */
-	R_HEREDOC,  /* << and <<- */
+	R_IN,	   /* <  */
+	R_OUT,	   /* >  */
+	R_APPEND,  /* >> */
+	R_CLOBBER, /* >| */
+	R_RDWR,	   /* <> */
+	R_DUPIN,   /* <& */
+	R_DUPOUT,  /* >& */
+	R_HEREDOC, /* << and <<- */
 };
 
 struct redir {
 	struct redir *next;
 	enum redir_type type;
 	int fd;
-	struct word *target;      /* file, fd word, or NULL for here-docs */
-	struct wpart *body;       /* here-doc body (parts, expanded unless quoted) */
-	bool body_quoted;         /* delimiter was quoted: no expansion */
-	bool strip_tabs;          /* <<- */
-	char *delim;              /* here-doc delimiter after quote removal */
-	struct redir *hd_next;    /* pending here-doc list */
+	struct word *target; /* file, fd word, or NULL for here-docs */
+	struct wpart *body;  /* here-doc body (parts, expanded unless quoted) */
+	bool body_quoted;    /* delimiter was quoted: no expansion */
+	bool strip_tabs;     /* <<- */
+	char *delim;	     /* here-doc delimiter after quote removal */
+	struct redir *hd_next; /* pending here-doc list */
 };
 
 enum node_type {
@@ -143,7 +143,15 @@ enum node_type {
 
 /* One token of [[ … ]]: a word (op: its text when a plain word, for the
  * operators) or one of && || ( ) < >. */
-enum db_kind { DB_WORD, DB_AND, DB_OR, DB_LPAREN, DB_RPAREN, DB_LT, DB_GT };
+enum db_kind {
+	DB_WORD,
+	DB_AND,
+	DB_OR,
+	DB_LPAREN,
+	DB_RPAREN,
+	DB_LT,
+	DB_GT
+};
 struct dbtok {
 	enum db_kind kind;
 	struct word *w;
@@ -180,7 +188,7 @@ struct node {
 			struct node **cmds;
 			int n; /* 0: `time` alone */
 			bool negate;
-			bool timed;      /* `time` (an extension) */
+			bool timed;	 /* `time` (an extension) */
 			bool time_posix; /* `time -p` */
 		} pipe;
 		struct node *sub; /* BG NOT SUBSHELL GROUP */
@@ -216,10 +224,10 @@ struct alias;
 
 struct source {
 	struct source *prev;
-	char *buf;       /* owned unless borrowed */
+	char *buf; /* owned unless borrowed */
 	size_t len, pos;
 	bool borrowed;
-	int fd;          /* >= 0: refill from this fd */
+	int fd;		     /* >= 0: refill from this fd */
 	bool line_at_a_time; /* read byte by byte up to '\n' (shared stdin) */
 	bool interactive;    /* refill via readline */
 	bool eof;
@@ -233,8 +241,8 @@ struct source {
 struct var {
 	struct var *next; /* hash chain */
 	char *name;
-	char *value;      /* NULL: unset (kept for export/readonly attrs) */
-	int flags;        /* enum sh_var_flags */
+	char *value; /* NULL: unset (kept for export/readonly attrs) */
+	int flags;   /* enum sh_var_flags */
 };
 
 struct localsave {
@@ -292,22 +300,22 @@ struct job {
 /* Options */
 
 enum sh_opt {
-	OPT_ERREXIT,   /* -e */
-	OPT_NOUNSET,   /* -u */
-	OPT_XTRACE,    /* -x */
-	OPT_NOGLOB,    /* -f */
-	OPT_NOEXEC,    /* -n */
-	OPT_NOCLOBBER, /* -C */
-	OPT_ALLEXPORT, /* -a */
-	OPT_VERBOSE,   /* -v */
+	OPT_ERREXIT,	 /* -e */
+	OPT_NOUNSET,	 /* -u */
+	OPT_XTRACE,	 /* -x */
+	OPT_NOGLOB,	 /* -f */
+	OPT_NOEXEC,	 /* -n */
+	OPT_NOCLOBBER,	 /* -C */
+	OPT_ALLEXPORT,	 /* -a */
+	OPT_VERBOSE,	 /* -v */
 	OPT_INTERACTIVE, /* -i */
-	OPT_MONITOR,   /* -m */
+	OPT_MONITOR,	 /* -m */
 	OPT_PIPEFAIL,
 	OPT_IGNOREEOF,
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
-	OPT_POSIX,     /* --posix: the interactive extensions are off */
+	OPT_POSIX, /* --posix: the interactive extensions are off */
 	OPT__COUNT,
 };
 
@@ -333,18 +341,18 @@ struct savedfd {
 
 struct sh {
 	/* identity */
-	char *arg0;        /* $0 */
-	char *progname;    /* for diagnostics */
-	bool script;       /* commands from a file or -c */
-	bool script_file;  /* from a file: messages say FILE:LINE: */
-	pid_t rootpid;     /* $$ */
-	bool subshell;     /* a forked child of the shell */
+	char *arg0;	  /* $0 */
+	char *progname;	  /* for diagnostics */
+	bool script;	  /* commands from a file or -c */
+	bool script_file; /* from a file: messages say FILE:LINE: */
+	pid_t rootpid;	  /* $$ */
+	bool subshell;	  /* a forked child of the shell */
 
 	bool opts[OPT__COUNT];
-	int status;        /* $? */
+	int status;	   /* $? */
 	int cmdsub_status; /* status of the last command substitution */
-	pid_t lastbg;      /* $! (0: none) */
-	int lineno;        /* of the command being run */
+	pid_t lastbg;	   /* $! (0: none) */
+	int lineno;	   /* of the command being run */
 
 	struct var *vars[VAR_HASH];
 	struct localsave *locals; /* innermost function's saves */
@@ -361,8 +369,8 @@ struct sh {
 	int evaldepth;
 	bool exiting;
 	bool in_command; /* a special builtin run by `command`: errors return */
-	char *entered;   /* `enter T`: the default target, or NULL */
-	int bi_flags;    /* EV_TESTED while a builtin runs in a tested context */
+	char *entered;	 /* `enter T`: the default target, or NULL */
+	int bi_flags; /* EV_TESTED while a builtin runs in a tested context */
 
 	/* traps */
 	char *traps[NSIG_TRAP];
@@ -375,8 +383,8 @@ struct sh {
 
 	/* jobs */
 	struct job *jobs;
-	int ttyfd;          /* the controlling terminal (job control), or -1 */
-	pid_t pgid;         /* the shell's own process group */
+	int ttyfd;  /* the controlling terminal (job control), or -1 */
+	pid_t pgid; /* the shell's own process group */
 	bool have_tmodes;
 	struct termios tmodes;
 
@@ -439,18 +447,17 @@ struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
 /* Expands s that way: a malloc'd string, or NULL after a syntax error. */
 char *sh_expand_string(struct sh *sh, const char *s);
 
-
 /* expand.c */
 struct strlist {
 	char **v;
 	int n, alloc;
 };
 enum {
-	EXP_FULL = 1 << 0,   /* field splitting and pathname expansion */
+	EXP_FULL = 1 << 0, /* field splitting and pathname expansion */
 	EXP_TILDE = 1 << 1,
-	EXP_ASSIGN = 1 << 2, /* tilde after : too */
-	EXP_PATTERN = 1 << 3,/* result is a pattern: escape quoted chars */
-	EXP_REGEX = 1 << 4,  /* result is an ERE: escape quoted chars */
+	EXP_ASSIGN = 1 << 2,  /* tilde after : too */
+	EXP_PATTERN = 1 << 3, /* result is a pattern: escape quoted chars */
+	EXP_REGEX = 1 << 4,   /* result is an ERE: escape quoted chars */
 };
 /* Expands a list of words into fields (allocated on sh->stack).
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */
@@ -600,6 +607,5 @@ void trap_reset_for_child(struct sh *sh);
 void trap_mark_shell_owned(int sig);
 int bi_trap(struct sh *sh, int argc, char **argv);
 int bi_kill(struct sh *sh, int argc, char **argv);
-
 
 #endif

@@ -73,8 +73,9 @@ static int resolve_word(const char *word, struct sh_targets *out,
 	if (out->n > before)
 		return 0;
 	if (glob)
-		return cs_error_set(err, 0, "no target matches '@%s' (see "
-					    "'sandbox ls' and 'host ls')",
+		return cs_error_set(err, 0,
+				    "no target matches '@%s' (see "
+				    "'sandbox ls' and 'host ls')",
 				    word);
 	return cs_error_set(err, 0,
 			    "unknown target '%s' (no sandbox, VM or host of "

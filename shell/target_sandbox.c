@@ -54,7 +54,8 @@ static int sandbox_enter(const struct sh_target *t, char **argv,
 	(void)argv;
 	*env = NULL;
 	if (sbx_join(t->name, err) < 0)
-		return cs_error_wrap(err, "cannot run in sandbox '%s'", t->name);
+		return cs_error_wrap(err, "cannot run in sandbox '%s'",
+				     t->name);
 	*env = sbx_joined_env();
 	return 0;
 }

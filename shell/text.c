@@ -43,7 +43,8 @@ static void parts_text(const struct wpart *p, struct cs_buf *b)
 static void words_text(const struct word *w, struct cs_buf *b)
 {
 	for (; w; w = w->next) {
-		if (b->len && b->buf[b->len - 1] != ' ' && b->buf[b->len - 1] != '(')
+		if (b->len && b->buf[b->len - 1] != ' ' &&
+		    b->buf[b->len - 1] != '(')
 			cs_buf_addc(b, ' ');
 		parts_text(w->parts, b);
 	}
@@ -63,7 +64,8 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		break;
 	case N_PIPE:
 		if (n->u.pipe.timed)
-			cs_buf_adds(b, n->u.pipe.time_posix ? "time -p " : "time ");
+			cs_buf_adds(b, n->u.pipe.time_posix ? "time -p " :
+							      "time ");
 		if (n->u.pipe.negate)
 			cs_buf_adds(b, "! ");
 		for (int i = 0; i < n->u.pipe.n; i++) {
@@ -74,8 +76,8 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		break;
 	case N_DBRACKET: {
 		static const char *const ops[] = {
-			[DB_AND] = " &&", [DB_OR] = " ||", [DB_LPAREN] = " (",
-			[DB_RPAREN] = " )", [DB_LT] = " <", [DB_GT] = " >",
+			[DB_AND] = " &&",   [DB_OR] = " ||", [DB_LPAREN] = " (",
+			[DB_RPAREN] = " )", [DB_LT] = " <",  [DB_GT] = " >",
 		};
 		cs_buf_adds(b, "[[");
 		for (int i = 0; i < n->u.dbr.n; i++) {
@@ -92,7 +94,9 @@ static void node_text(const struct node *n, struct cs_buf *b)
 	case N_ANDOR:
 		for (int i = 0; i < n->u.andor.n; i++) {
 			if (i)
-				cs_buf_adds(b, n->u.andor.ops[i - 1] == '&' ? " && " : " || ");
+				cs_buf_adds(b, n->u.andor.ops[i - 1] == '&' ?
+						       " && " :
+						       " || ");
 			node_text(n->u.andor.cmds[i], b);
 		}
 		break;

@@ -15,16 +15,16 @@ static struct sh *trap_sh;
 static bool shell_owned[NSIG_TRAP];
 
 static const char *const signames[NSIG_TRAP] = {
-	[0] = "EXIT",     [SIGHUP] = "HUP",   [SIGINT] = "INT",
-	[SIGQUIT] = "QUIT", [SIGILL] = "ILL", [SIGTRAP] = "TRAP",
-	[SIGABRT] = "ABRT", [SIGBUS] = "BUS", [SIGFPE] = "FPE",
-	[SIGKILL] = "KILL", [SIGUSR1] = "USR1", [SIGSEGV] = "SEGV",
-	[SIGUSR2] = "USR2", [SIGPIPE] = "PIPE", [SIGALRM] = "ALRM",
+	[0] = "EXIT",	    [SIGHUP] = "HUP",	    [SIGINT] = "INT",
+	[SIGQUIT] = "QUIT", [SIGILL] = "ILL",	    [SIGTRAP] = "TRAP",
+	[SIGABRT] = "ABRT", [SIGBUS] = "BUS",	    [SIGFPE] = "FPE",
+	[SIGKILL] = "KILL", [SIGUSR1] = "USR1",	    [SIGSEGV] = "SEGV",
+	[SIGUSR2] = "USR2", [SIGPIPE] = "PIPE",	    [SIGALRM] = "ALRM",
 	[SIGTERM] = "TERM", [SIGSTKFLT] = "STKFLT", [SIGCHLD] = "CHLD",
-	[SIGCONT] = "CONT", [SIGSTOP] = "STOP", [SIGTSTP] = "TSTP",
-	[SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU", [SIGURG] = "URG",
-	[SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ", [SIGVTALRM] = "VTALRM",
-	[SIGPROF] = "PROF", [SIGWINCH] = "WINCH", [SIGIO] = "IO",
+	[SIGCONT] = "CONT", [SIGSTOP] = "STOP",	    [SIGTSTP] = "TSTP",
+	[SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",	    [SIGURG] = "URG",
+	[SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",	    [SIGVTALRM] = "VTALRM",
+	[SIGPROF] = "PROF", [SIGWINCH] = "WINCH",   [SIGIO] = "IO",
 	[SIGPWR] = "PWR",   [SIGSYS] = "SYS",
 };
 
@@ -252,8 +252,10 @@ int bi_trap(struct sh *sh, int argc, char **argv)
 		if (!action && s == SIGCHLD)
 			set_chld_default();
 		else if (!action)
-			set_disposition(s, shell_owned[s] ?
-				(s == SIGINT ? on_signal : SIG_IGN) : SIG_DFL);
+			set_disposition(
+				s, shell_owned[s] ?
+					   (s == SIGINT ? on_signal : SIG_IGN) :
+					   SIG_DFL);
 		else if (!*action && s == SIGCHLD)
 			set_chld_default(); /* ignoring it would lose statuses */
 		else if (!*action)
@@ -269,7 +271,8 @@ int bi_kill(struct sh *sh, int argc, char **argv)
 	int sig = SIGTERM, i = 1, st = 0;
 
 	if (argc < 2) {
-		sh_err(sh, "kill: usage: kill [-s SIGNAL | -SIGNAL] PID|%%JOB...  or  kill -l [STATUS]");
+		sh_err(sh,
+		       "kill: usage: kill [-s SIGNAL | -SIGNAL] PID|%%JOB...  or  kill -l [STATUS]");
 		return 2;
 	}
 	if (!strcmp(argv[1], "-l") || !strcmp(argv[1], "-L")) {
@@ -341,7 +344,8 @@ int bi_kill(struct sh *sh, int argc, char **argv)
 			char *end;
 			long n = strtol(argv[i], &end, 10);
 			if (!*argv[i] || *end) {
-				sh_err(sh, "kill: '%s': not a process id or job",
+				sh_err(sh,
+				       "kill: '%s': not a process id or job",
 				       argv[i]);
 				st = 1;
 				continue;

@@ -346,10 +346,9 @@ static int env_net(struct sh *sh, int argc, char **argv)
 static int env_kernel(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	decl_fail(sh,
-		  "kernel: up cannot make a VM environment yet; remove the "
-		  "line to use the host's kernel (a VM by hand: 'sandbox "
-		  "create NAME --kernel VERSION')");
+	decl_fail(sh, "kernel: up cannot make a VM environment yet; remove the "
+		      "line to use the host's kernel (a VM by hand: 'sandbox "
+		      "create NAME --kernel VERSION')");
 }
 
 static int env_on(struct sh *sh, int argc, char **argv)
@@ -1308,9 +1307,11 @@ int bi_up(struct sh *sh, int argc, char **argv)
 		if (mine && access(mine, F_OK) < 0 &&
 		    sbx_inspect(name, &info, &err) == 0) {
 			sbx_info_release(&info);
-			sh_err(sh, "up: a sandbox '%s' exists that 'up' did not "
+			sh_err(sh,
+			       "up: a sandbox '%s' exists that 'up' did not "
 			       "make: remove it (sandbox rm -f %s) or rename the "
-			       "directory '%s'", name, name, proj);
+			       "directory '%s'",
+			       name, name, proj);
 			return 1;
 		}
 		cs_error_release(&err);

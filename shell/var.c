@@ -20,7 +20,8 @@ static unsigned hash(const char *s)
 
 int sh_isname(const char *s)
 {
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+	      (*s >= 'A' && *s <= 'Z')))
 		return 0;
 	for (s++; *s; s++)
 		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
@@ -139,7 +140,8 @@ char **var_environ(struct sh *sh, struct arena *a)
 	for (int i = 0; i < VAR_HASH; i++)
 		for (struct var *v = sh->vars[i]; v; v = v->next)
 			if ((v->flags & SH_VAR_EXPORT) && v->value) {
-				size_t nl = strlen(v->name), vl = strlen(v->value);
+				size_t nl = strlen(v->name),
+				       vl = strlen(v->value);
 				char *e = arena_alloc(a, nl + vl + 2);
 				memcpy(e, v->name, nl);
 				e[nl] = '=';
@@ -251,8 +253,8 @@ int sh_posparams(struct sh *sh, char ***argv)
 /* ------------------------------------------------------------------ */
 
 const char sh_opt_letters[OPT__COUNT] = {
-	[OPT_ERREXIT] = 'e', [OPT_NOUNSET] = 'u', [OPT_XTRACE] = 'x',
-	[OPT_NOGLOB] = 'f', [OPT_NOEXEC] = 'n', [OPT_NOCLOBBER] = 'C',
+	[OPT_ERREXIT] = 'e',   [OPT_NOUNSET] = 'u', [OPT_XTRACE] = 'x',
+	[OPT_NOGLOB] = 'f',    [OPT_NOEXEC] = 'n',  [OPT_NOCLOBBER] = 'C',
 	[OPT_ALLEXPORT] = 'a', [OPT_VERBOSE] = 'v', [OPT_INTERACTIVE] = 'i',
 	[OPT_MONITOR] = 'm',
 };
@@ -345,8 +347,9 @@ void var_init(struct sh *sh, char **env)
 	/* PWD: keep an inherited logical path when it names the cwd */
 	const char *pwd = sh_getvar(sh, "PWD");
 	struct stat a, b;
-	if (!(pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
-	      a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+	if (!(pwd && pwd[0] == '/' && stat(pwd, &a) == 0 &&
+	      stat(".", &b) == 0 && a.st_dev == b.st_dev &&
+	      a.st_ino == b.st_ino)) {
 		char *cwd = getcwd(NULL, 0);
 		if (cwd) {
 			var_set(sh, "PWD", cwd, SH_VAR_EXPORT);

@@ -697,7 +697,8 @@ static int mask_parents(const char *mask, const char *path)
 	_cleanup_free_ char *p = xstrdup(path);
 	int r = 0;
 
-	for (char *sl = strchr(p + 1, '/'); sl && !r; sl = strchr(sl + 1, '/')) {
+	for (char *sl = strchr(p + 1, '/'); sl && !r;
+	     sl = strchr(sl + 1, '/')) {
 		struct stat st;
 
 		*sl = 0;
@@ -742,8 +743,9 @@ static char *build_mask(const char *dir, struct cs_error *err)
 		if (lstat(*f, &st) == 0 && !S_ISDIR(st.st_mode) &&
 		    mask_parents(mask, *f) == 0) {
 			_cleanup_free_ char *m = xasprintf("%s%s", mask, *f);
-			int fd = open(m, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-				      st.st_mode & 07777);
+			int fd =
+				open(m, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				     st.st_mode & 07777);
 
 			if (fd >= 0) {
 				(void)!fchown(fd, st.st_uid, st.st_gid);
@@ -757,7 +759,8 @@ static char *build_mask(const char *dir, struct cs_error *err)
 		if (stat(*d, &st) == 0 && S_ISDIR(st.st_mode) &&
 		    mask_parents(mask, *d) == 0) {
 			_cleanup_free_ char *m = xasprintf("%s%s", mask, *d),
-					    *o = xasprintf("%s/.wh..wh..opq", m);
+					    *o = xasprintf("%s/.wh..wh..opq",
+							   m);
 			int fd;
 
 			mkdir(m, 0755);
@@ -1186,12 +1189,13 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 		r = 0;
 		made = 0;
 	} else {
-		cs_error_set(err, 0, "%s%s",
-			     st.len ? st.buf : "the VM supervisor died",
-			     k.modules ? "" :
-					 "\n(the kernel came without modules: if "
-					 "virtio-mmio, virtio-console or 9p are "
-					 "not built in, give --kernel PATH:MODDIR)");
+		cs_error_set(
+			err, 0, "%s%s",
+			st.len ? st.buf : "the VM supervisor died",
+			k.modules ? "" :
+				    "\n(the kernel came without modules: if "
+				    "virtio-mmio, virtio-console or 9p are "
+				    "not built in, give --kernel PATH:MODDIR)");
 	}
 out:
 	if (r < 0 && made)

@@ -240,8 +240,9 @@ static int run(int argc, char **argv, struct cs_error *err)
 	for (size_t s = 0; s < CS_ARRAY_SIZE(sigs); s++)
 		sigaction(sigs[s], &old[s], NULL);
 	if (r == 0 && !interrupted) {
-		struct vm_exec_opts o = { .argv = argv + i, .tty = -1,
-					  .out = 1, .errfd = 2 };
+		struct vm_exec_opts o = {
+			.argv = argv + i, .tty = -1, .out = 1, .errfd = 2
+		};
 
 		r = vm_exec(cfg.name, &o, err);
 	} else if (r == 0) {

@@ -124,10 +124,11 @@ int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 				    "kernel cache has that name); choose "
 				    "another");
 	if (stat(path, &st) == 0)
-		return cs_error_set(err, EEXIST,
-				    "VM '%s' already exists ('sandbox start "
-				    "%s' starts it, 'sandbox rm %s' removes it)",
-				    cfg->name, cfg->name, cfg->name);
+		return cs_error_set(
+			err, EEXIST,
+			"VM '%s' already exists ('sandbox start "
+			"%s' starts it, 'sandbox rm %s' removes it)",
+			cfg->name, cfg->name, cfg->name);
 	cs_buf_addf(&b, "version=%d\nname=%s\n", RECORD_VERSION, cfg->name);
 	r |= put(&b, "kernel", cfg->kernel, err);
 	r |= put(&b, "root", cfg->root, err);
@@ -245,10 +246,11 @@ static int record_read(const char *name, struct vm_config *cfg,
 	cs_buf_release(&b);
 	if (!cfg->name || strcmp(cfg->name, name) || !cfg->kernel) {
 		vm_config_release(cfg);
-		return cs_error_set(err, 0,
-				    "the record of VM '%s' is damaged ('sandbox "
-				    "rm %s' removes it)",
-				    name, name);
+		return cs_error_set(
+			err, 0,
+			"the record of VM '%s' is damaged ('sandbox "
+			"rm %s' removes it)",
+			name, name);
 	}
 	return 0;
 }

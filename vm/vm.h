@@ -71,8 +71,8 @@ struct vm_mount {
 };
 
 struct vm_config {
-	char *name;    /* [A-Za-z0-9][A-Za-z0-9_.-]* */
-	char *kernel;  /* a --kernel spec (vm_kernel_resolve) */
+	char *name;   /* [A-Za-z0-9][A-Za-z0-9_.-]* */
+	char *kernel; /* a --kernel spec (vm_kernel_resolve) */
 	/* the guest's /: a host directory shared as it is, or (root NULL)
 	 * a layered root of these dirs, top first, NULL terminated, under an
 	 * upper layer in data/vm/<name>/ that lives as long as the VM */
@@ -169,10 +169,10 @@ struct vm_info {
 	char *state_dir;    /* runtime/vm/<name> */
 	char *data_dir;	    /* data/vm/<name> */
 	char *ctl_sock, *agent_sock; /* NULL when stopped */
-	char *console;	    /* vm_console_path() */
-	char *rootfs;	    /* what QEMU shares as the guest's / */
-	char *upper;	    /* NULL when read-only */
-	long long created;  /* unix time */
+	char *console;		     /* vm_console_path() */
+	char *rootfs;		     /* what QEMU shares as the guest's / */
+	char *upper;		     /* NULL when read-only */
+	long long created;	     /* unix time */
 };
 
 /* 0 or -1 + err (ENOENT: no such VM). */
@@ -190,8 +190,8 @@ void vm_info_json(const struct vm_info *vi, struct cs_buf *out);
 /* Exec: the host side of `@NAME cmd` */
 
 struct vm_exec_opts {
-	char *const *argv;  /* argv[0] searched in the guest's PATH */
-	char *const *env;   /* NULL: the guest's defaults + cfg env */
+	char *const *argv; /* argv[0] searched in the guest's PATH */
+	char *const *env;  /* NULL: the guest's defaults + cfg env */
 	/* NULL: under a --mount's destination when the caller's directory
 	 * lies in its source, else the VM's workdir */
 	const char *cwd;

@@ -56,8 +56,8 @@ static int open_port(void)
 			char p[300], name[64] = "";
 			FILE *f;
 
-			snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name",
-				 e->d_name);
+			snprintf(p, sizeof(p),
+				 "/sys/class/virtio-ports/%s/name", e->d_name);
 			f = fopen(p, "re");
 			if (!f)
 				continue;

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		void *ctx = NULL;
 
 		if (sbx_profile_build((const char *)data, size, caps[i], &ctx,
-				      &err) == 0 && ctx)
+				      &err) == 0 &&
+		    ctx)
 			seccomp_release(ctx);
 		cs_error_release(&err);
 	}

@@ -21,7 +21,11 @@ static void test_layers(void **state)
 
 	(void)state;
 	ovl_config_init(&c);
-	assert_int_equal(ovl_config_parse(&c, "lowerdir=/a:/b\\:c::/d,upperdir=/u,workdir=/w", &err), 0);
+	assert_int_equal(
+		ovl_config_parse(
+			&c, "lowerdir=/a:/b\\:c::/d,upperdir=/u,workdir=/w",
+			&err),
+		0);
 	assert_int_equal(c.nlower, 3);
 	assert_string_equal(c.lowers[0], "/a");
 	assert_string_equal(c.lowers[1], "/b:c");
@@ -42,7 +46,8 @@ static void test_escaped_comma(void **state)
 
 	(void)state;
 	ovl_config_init(&c);
-	assert_int_equal(ovl_config_parse(&c, "lowerdir=/a\\,b,fsname=x", &err), 0);
+	assert_int_equal(ovl_config_parse(&c, "lowerdir=/a\\,b,fsname=x", &err),
+			 0);
 	assert_int_equal(c.nlower, 1);
 	assert_string_equal(c.lowers[0], "/a,b");
 	assert_string_equal(c.fsname, "x");
@@ -56,7 +61,12 @@ static void test_other_options(void **state)
 
 	(void)state;
 	ovl_config_init(&c);
-	assert_int_equal(ovl_config_parse(&c, "lowerdir=/l,allow_other,squash_to_root,ro,nosuid,timeout=2.5", &err), 0);
+	assert_int_equal(
+		ovl_config_parse(
+			&c,
+			"lowerdir=/l,allow_other,squash_to_root,ro,nosuid,timeout=2.5",
+			&err),
+		0);
 	assert_true(c.allow_other);
 	assert_true(c.timeout > 2.4 && c.timeout < 2.6);
 	assert_string_equal(c.fuse_opts.buf, "ro,nosuid");
@@ -105,10 +115,13 @@ static int args(const char *const *v, int n, struct ovl_config *c, char **mnt,
 
 static void test_argv(void **state)
 {
-	static const char *const ok[] = { "cshell-fs", "-o", "lowerdir=/l", "-f", "-ofsname=n", "/mnt" };
+	static const char *const ok[] = { "cshell-fs",	 "-o",
+					  "lowerdir=/l", "-f",
+					  "-ofsname=n",	 "/mnt" };
 	static const char *const nomnt[] = { "cshell-fs", "-o", "lowerdir=/l" };
 	static const char *const nolower[] = { "cshell-fs", "/mnt" };
-	static const char *const half[] = { "cshell-fs", "-o", "lowerdir=/l,upperdir=/u", "/m" };
+	static const char *const half[] = { "cshell-fs", "-o",
+					    "lowerdir=/l,upperdir=/u", "/m" };
 	static const char *const help[] = { "cshell-fs", "--help" };
 	static const char *const bad[] = { "cshell-fs", "-x", "/m" };
 	struct cs_error err = CS_ERROR_INIT;

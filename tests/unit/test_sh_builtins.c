@@ -517,10 +517,12 @@ static void test_getopts(void **st)
 			    "?:x:2 ::b:3 end:?:b:3 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a5[] = { "-a", "--", "-b" };
-	assert_string_equal(getopts_all("ab", a5, 3), "a:(unset):2 end:?:(unset):3 ");
+	assert_string_equal(getopts_all("ab", a5, 3),
+			    "a:(unset):2 end:?:(unset):3 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a6[] = { "-a", "-", "-b" };
-	assert_string_equal(getopts_all("ab", a6, 3), "a:(unset):2 end:?:(unset):2 ");
+	assert_string_equal(getopts_all("ab", a6, 3),
+			    "a:(unset):2 end:?:(unset):2 ");
 	sh_setvar(sh, "OPTIND", "1", 0);
 	char *a7[] = { "-:" };
 	assert_string_equal(getopts_all("a:", a7, 1),

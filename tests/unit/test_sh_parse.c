@@ -129,7 +129,8 @@ static void test_word_parts(void **st)
 static void test_heredoc(void **st)
 {
 	(void)st;
-	struct node *n = parse_ok("cat <<A <<-'B'\nx $y\nA\n\tliteral $z\n\tB\n");
+	struct node *n =
+		parse_ok("cat <<A <<-'B'\nx $y\nA\n\tliteral $z\n\tB\n");
 	struct redir *r = n->redirs;
 	assert_int_equal(r->type, R_HEREDOC);
 	assert_false(r->body_quoted);
@@ -165,10 +166,22 @@ static void test_syntax_errors(void **st)
 {
 	(void)st;
 	static const char *const bad[] = {
-		"echo 'unterminated", "echo \"unterminated", "echo $(true",
-		"echo ${x", "echo $((1+2)", "if true; then", "a |",
-		"case x in", "cat <<EOF\nbody", "for 1 in a; do :; done",
-		"f() echo", "echo `x", "( )", "fi", "a && || b", "@dev",
+		"echo 'unterminated",
+		"echo \"unterminated",
+		"echo $(true",
+		"echo ${x",
+		"echo $((1+2)",
+		"if true; then",
+		"a |",
+		"case x in",
+		"cat <<EOF\nbody",
+		"for 1 in a; do :; done",
+		"f() echo",
+		"echo `x",
+		"( )",
+		"fi",
+		"a && || b",
+		"@dev",
 	};
 	for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
 		bool err = false;

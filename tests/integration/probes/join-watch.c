@@ -84,8 +84,8 @@ static void grab(const char *pid, const char *name)
 	fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-	    ours(fd_mnt_id(fd))) {
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode) || ours(fd_mnt_id(fd))) {
 		close(fd);
 		return;
 	}
@@ -171,7 +171,8 @@ int main(int argc, char **argv)
 			while (fds && (fe = readdir(fds))) {
 				if (fe->d_name[0] == '.')
 					continue;
-				snprintf(name, sizeof(name), "fd/%s", fe->d_name);
+				snprintf(name, sizeof(name), "fd/%s",
+					 fe->d_name);
 				grab(de->d_name, name);
 			}
 			if (fds)
@@ -192,23 +193,27 @@ int main(int argc, char **argv)
 		if (!strncmp(target, "anon_inode:", 11))
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			printf("LEAK: directory %s (%s) from %s\n", target, "foreign mount", objs[i].what);
+			printf("LEAK: directory %s (%s) from %s\n", target,
+			       "foreign mount", objs[i].what);
 			leaks++;
 			continue;
 		}
 		w = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
 		if (w >= 0) {
 			printf("LEAK: %s %s reopens for writing (from %s)\n",
-			       S_ISCHR(st.st_mode) ? "device" : "file", target, objs[i].what);
+			       S_ISCHR(st.st_mode) ? "device" : "file", target,
+			       objs[i].what);
 			close(w);
 			leaks++;
 			continue;
 		}
-		if (S_ISREG(st.st_mode) && (unsigned long long)st.st_dev == adev &&
+		if (S_ISREG(st.st_mode) &&
+		    (unsigned long long)st.st_dev == adev &&
 		    (unsigned long long)st.st_ino == aino)
 			continue;
 		printf("LEAK: %s (%s) from %s\n", target,
-		       S_ISREG(st.st_mode) ? "host file" : "host object", objs[i].what);
+		       S_ISREG(st.st_mode) ? "host file" : "host object",
+		       objs[i].what);
 		leaks++;
 	}
 	printf("seen %ld processes, %d foreign objects\n", procs, nobj);
