@@ -431,9 +431,8 @@ static __attribute__((noreturn)) void relay_pty(pid_t pid, int master, int mask)
 /* ---------------------------------------------------------------- join */
 
 /* An fd of cshell-init to exec through, that nothing can write to. */
-static int exec_image(void)
+static int open_image(const char *path)
 {
-	_cleanup_free_ char *path = sbx_init_program();
 	_cleanup_close_ int fd = -1;
 	int r = geteuid() == 0 ? sbx_ro_bind(path) : -1;
 
@@ -441,6 +440,38 @@ static int exec_image(void)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -1 : sbx_sealed_copy(fd);
+}
+
+/* The image sbx_join_prepare() opened in the caller (inherited by its
+ * forks), and the program it is of. */
+static int image_fd = -1;
+static char *image_path;
+
+int sbx_join_prepare(void)
+{
+	_cleanup_free_ char *path = sbx_init_program();
+
+	if (image_fd >= 0 && !strcmp(path, image_path))
+		return 0;
+	if (image_fd >= 0)
+		close(image_fd);
+	free(image_path);
+	image_path = steal_ptr(&path);
+	image_fd = open_image(image_path);
+	return image_fd < 0 ? -errno : 0;
+}
+
+/* The prepared image (a dup: the caller's stays for the next join), or a
+ * new one.  A detached bind costs an RCU grace period when its last user
+ * goes: once per shell rather than once per command. */
+static int exec_image(void)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (image_fd >= 0)
+		return fcntl(image_fd, F_DUPFD_CLOEXEC, 3);
+	path = sbx_init_program();
+	return open_image(path);
 }
 
 /* The inner process, in the sandbox's pid namespace: the cgroup, the

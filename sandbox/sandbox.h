@@ -203,6 +203,11 @@ const char *const *sbx_joined_env(void);
  * (a joined command that is not found is reported, with status 127, by
  * cshell-init itself). */
 int sbx_exec(const char *file, char *const argv[], char *const envp[]);
+/* Optional, in a long-lived caller (the shell) before it forks joins:
+ * opens cshell-init's read-only image once, for every later sbx_join()
+ * of this process and its children.  0 or -errno (sbx_join then opens
+ * its own). */
+int sbx_join_prepare(void);
 
 /* For `@NAME` routing, before anything is forked: 0 when NAME is a
  * running local sandbox; -1 + err otherwise, err->code ENOENT when there

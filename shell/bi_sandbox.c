@@ -574,7 +574,8 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 	if (i >= argc)
 		return usage(sh, "exec: missing command%s", "");
 	if (is_vm(argv[2])) {
-		struct exec_job ej = { argv[2], argv + i };
+		sbx_join_prepare();
+	struct exec_job ej = { argv[2], argv + i };
 		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 
 		if (!vm_exists(argv[2])) {
@@ -590,6 +591,7 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 	if (sbx_inspect(argv[2], &info, &err) < 0)
 		return fail(sh, &err);
 	sbx_info_release(&info);
+	sbx_join_prepare();
 	struct exec_job ej = { argv[2], argv + i };
 	_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 

@@ -31,6 +31,7 @@ static int sandbox_resolve(const char *word, struct sh_targets *out,
 			return mine ? -1 : 0;
 		}
 		sh_targets_add(out, &sh_backend_sandbox, word, NULL);
+		sbx_join_prepare(); /* once per shell, for every join */
 		return 1;
 	}
 	/* a glob: every running sandbox it matches */
@@ -42,6 +43,7 @@ static int sandbox_resolve(const char *word, struct sh_targets *out,
 			continue;
 		sh_targets_add(out, &sh_backend_sandbox, list[i].spec.name,
 			       NULL);
+		sbx_join_prepare();
 		added++;
 	}
 	sbx_info_list_free(list, n);
