@@ -1302,7 +1302,8 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
 {
-	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	size_t size = fuse_buf_size(in), done = 0;
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
 	ssize_t r;
 
 	if (ovl_req_kill_suidgid) {
@@ -1319,11 +1320,27 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = file_fd(fi);
 	out.buf[0].pos = off;
-	r = fuse_buf_copy(&out, in, 0);
-	if (r < 0)
-		fuse_reply_err(req, -r);
+	/* A full upper takes what fits and the pwrite comes back short,
+	 * without an errno.  The kernel's writeback ignores a short count
+	 * (the rest of the pages would be lost in silence), so write on:
+	 * the next pwrite fails with the reason (ENOSPC, EDQUOT).
+	 * fuse_buf_copy() advances both vectors past what it copied. */
+	for (;;) {
+		r = fuse_buf_copy(&out, in, 0);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if (done >= size)
+			break;
+	}
+	/* a partial write is a short count for a caller's own write(), but
+	 * writeback pages must all land or fail */
+	if (r < 0 && (!done || FS(req)->writeback))
+		fuse_reply_err(req, (int)-r);
+	else if (r == 0 && done < size && FS(req)->writeback)
+		fuse_reply_err(req, ENOSPC);
 	else
-		fuse_reply_write(req, (size_t)r);
+		fuse_reply_write(req, done);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
