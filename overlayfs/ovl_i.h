@@ -86,6 +86,7 @@ struct ovl_fs {
 	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
 	struct ovl_layer *layers;
 	int work_fd;              /* O_PATH of <workdir>/cshell-work, or -1 */
+	int lock_fd[2];		  /* flocked upper and work dirs (lock.c) */
 	bool ro;
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
@@ -268,6 +269,11 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
 /* Keeps only the capabilities of the mask keep (1 << CAP_…): effective,
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
+
+/* lock.c: flocks the upper and work directories for the daemon's life
+ * (fs->lock_fd), so that a second daemon on them fails, naming the
+ * first.  0, or -1 with err set. */
+int ovl_lock_dirs(struct ovl_fs *fs, struct cs_error *err);
 
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel

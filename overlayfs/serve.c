@@ -140,6 +140,9 @@ static void fs_free(struct ovl_fs *fs)
 	free(fs->layers);
 	if (fs->work_fd >= 0)
 		close(fs->work_fd);
+	for (int i = 0; i < 2; i++)
+		if (fs->lock_fd[i] >= 0)
+			close(fs->lock_fd[i]);
 	if (fs->root) {
 		ovl_dirents_free(fs->root->dl, fs->root->dl_count);
 		ovl_ents_free(fs->root->ent, fs->root->nent);
@@ -232,6 +235,7 @@ static struct ovl_fs *fs_alloc(struct ovl_config *cfg)
 	fs->cfg = cfg;
 	fs->timeout = cfg->timeout;
 	fs->work_fd = -1;
+	fs->lock_fd[0] = fs->lock_fd[1] = -1;
 	fs->pt_devfd = -1;
 	fs->next_ino = 2;
 	fs->ro = !cfg->upper;
@@ -579,6 +583,9 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	if (check_paths(cfg, &keep, &nkeep, err) < 0)
 		return -1;
 	fs = fs_alloc(cfg);
+	/* before the mount: a second daemon leaves nothing mounted */
+	if (ovl_lock_dirs(fs, err) < 0)
+		goto out_fs;
 	/* as fuse-overlayfs does: a root mount serves every user (the
 	 * kernel's overlayfs has no such limit), and default_permissions
 	 * keeps the kernel checking modes for them */
