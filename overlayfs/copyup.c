@@ -341,6 +341,7 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 	ovl_imap_set(fs, ust.st_dev, ust.st_ino, n->ino);
 	n->kdev = ust.st_dev;
 	n->kino = ust.st_ino;
+	ovl_live_node(fs, n); /* in the upper now: no longer live */
 	return 0;
 }
 

@@ -6,6 +6,10 @@
 # (b) cold and warm find+stat of the lower files, (c) cold and warm
 # sequential read of a big lower file, (d) create+write+fsync of many
 # files, (e) copy-up by appending one byte to many lower files.
+# Rows (f), issue 19: what live lower layers cost (cshell-fs live=1 against
+# live=0): a cold find+stat, and a busy host writer in the lower's
+# filesystem, in a directory the mount never saw and in one it listed.
+# BENCH_ONLY=live runs only those.
 # Sizes: BENCH_READ_MB (1024), BENCH_FSYNC_FILES (10000),
 # BENCH_COPYUP_FILES (1000), BENCH_TREE (dirs to tar, default /usr/include
 # /usr/share/perl), BENCH_FIND_FILES (50000 small lower files added to the
@@ -19,6 +23,8 @@ NFSYNC=${BENCH_FSYNC_FILES:-10000}
 NCOPY=${BENCH_COPYUP_FILES:-1000}
 TREE=${BENCH_TREE:-"/usr/include /usr/share/perl"}
 NFIND=${BENCH_FIND_FILES:-50000}
+NLIVE=${BENCH_LIVE_FILES:-20000}
+ONLY=${BENCH_ONLY:-}
 
 if ! can_fuse || ! can_kovl; then
 	echo "SKIP: fs bench: needs root, FUSE and kernel overlayfs"; exit 0
@@ -28,6 +34,7 @@ have_fo=0; command -v fuse-overlayfs >/dev/null && have_fo=1
 tar -cf "$T/tree.tar" $TREE 2>/dev/null
 L=$T/lower; mkdir -p "$L/copy"
 tar -xf "$T/tree.tar" -C "$L"
+[ "$ONLY" = live ] && READ_MB=1
 dd if=/dev/urandom of="$L/big" bs=1M count="$READ_MB" status=none
 for i in $(seq 1 "$NCOPY"); do echo "$i" >"$L/copy/$i"; done
 python3 -c "
@@ -66,6 +73,7 @@ secs() { # COMMAND…: wall seconds, or "fail" when the command failed
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
 impls="kernel cshell"; [ $have_fo = 1 ] && impls="$impls fuse-overlayfs"
+[ "$ONLY" = live ] && impls=
 declare -A R
 # All three mounted at once and each row run for each in turn, so that a
 # change in the machine's load during the run (this kind of machine has
@@ -114,6 +122,7 @@ done
 for impl in $impls; do
 	fs_umount "${M[$impl]}" 2>/dev/null || umount "${M[$impl]}"
 done
+[ "$ONLY" = live ] || {
 printf '%-16s' row; for impl in $impls; do printf '%16s' "$impl"; done; echo
 for row in untar find_cold find_warm read_cold read_warm fsync copyup; do
 	printf '%-16s' $row
@@ -127,4 +136,39 @@ for row in untar find_cold find_warm read_cold read_warm fsync copyup; do
 		fi
 	done
 	echo
+done
+}
+
+# (f) live lower layers: live=0 first, then live=1 (the fanotify watch,
+# when root); the host writer creates, writes 4 KiB to, renames and
+# deletes NLIVE files in the lower, in a directory the mount never
+# looked at ("unseen": each event is dropped at a hash lookup) and in one
+# it listed ("seen": each event also invalidates the kernel's caches)
+mkdir -p "$L/hostw-unseen" "$L/hostw-seen"
+writer() {
+	python3 -c "
+import os
+d = '$1'
+for i in range($NLIVE):
+    p = '%s/%d' % (d, i)
+    with open(p, 'w') as f: f.write('x' * 4096)
+    os.rename(p, p + '.r'); os.unlink(p + '.r')"
+}
+for mode in 0 1; do
+	m=$T/mlive$mode
+	mkdir -p "$T/ulive$mode" "$T/wlive$mode"
+	fs_mount "$m" "$L" "$T/ulive$mode" "$T/wlive$mode" "live=$mode"
+	drop
+	R[live$mode.find_cold]=$(secs bash -c "find '$m/usr' '$m/many' -exec stat -c %i {} + >/dev/null")
+	ls "$m/hostw-seen" >/dev/null
+	sync
+	R[live$mode.writer_unseen]=$(secs writer "$L/hostw-unseen")
+	sync
+	R[live$mode.writer_seen]=$(secs writer "$L/hostw-seen")
+	fs_umount "$m"
+done
+printf '%-16s%16s%16s\n' "row (f)" live=0 live=1
+for row in find_cold writer_unseen writer_seen; do
+	printf '%-16s%15.2fs%9.2fs %4.2fx\n' "$row" "${R[live0.$row]}" \
+		"${R[live1.$row]}" "$(echo "${R[live1.$row]} / ${R[live0.$row]}" | bc -l)"
 done
