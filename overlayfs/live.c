@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include "overlayfs/ovl_i.h"
 
@@ -46,11 +47,18 @@
 #define AT_HANDLE_FID 0x200
 #endif
 
-/* What the watch reports: names that come and go, data and attributes. */
-#define LIVE_MASK                                                           \
-	(FAN_MODIFY | FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE | \
+/* What the watch reports: names that come and go, attributes, and data
+ * at the close of a file written (not FAN_MODIFY, which comes with every
+ * write(2) and costs a host writer an event each: a file a host process
+ * keeps open while writing shows its new data once it is closed, as
+ * with NFS's close-to-open consistency). */
+#define LIVE_MASK                                                    \
+	(FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE |     \
 	 FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR)
 #define LIVE_MAX_HANDLE 128 /* MAX_HANDLE_SZ */
+/* The watcher's pause after each batch: what a change may take longer to
+ * show, for far fewer wakeups under a busy writer. */
+#define LIVE_BATCH_NS (20 * 1000 * 1000)
 
 /* A mount seen in a live layer: its filesystem watched or not. */
 struct live_mount {
@@ -178,7 +186,8 @@ static void live_mounts(struct ovl_fs *fs, struct ovl_live *lv, char ***paths)
 			while (l > 1 && p[l - 1] == '/')
 				l--;
 			want = fs->layers[i].live &&
-			       ((l == 1 && p[0] == '/') ||
+			       (makedev(maj, min) == fs->layers[i].dev ||
+				(l == 1 && p[0] == '/') ||
 				(!strncmp(mnt, p, l) &&
 				 (mnt[l] == '/' || !mnt[l])));
 		}
@@ -265,19 +274,22 @@ void ovl_live_setup(struct ovl_fs *fs)
 		if (paths[i] && fs->isolated && lv->fan >= 0)
 			fd = open(paths[i], O_PATH | O_DIRECTORY | O_NOFOLLOW |
 						    O_CLOEXEC);
-		if (fd >= 0) {
-			m->watched = mark(lv, fd, m->dev);
+		/* without an fd: watched through another mount, or known
+		 * as unwatched */
+		m->watched = mark(lv, fd, m->dev);
+		if (fd >= 0)
 			close(fd);
-		} else {
-			mark(lv, -1, m->dev); /* known, unwatched */
-		}
 		free(paths[i]);
 	}
 	free(paths);
 	if (lv->fan >= 0 && !lv->nw) {
+		cs_info("live layers: cannot watch their filesystems (no fanotify mark: %s): host changes show within %.1f s",
+			strerror(errno), OVL_LIVE_TIMEOUT);
 		close(lv->fan);
 		lv->fan = -1;
 	}
+	cs_debug("live layers: %zu filesystems watched, %zu not", lv->nw,
+		 lv->nunwatched);
 	lv->tab_size = 1024;
 	lv->tab = xcalloc(lv->tab_size, sizeof(*lv->tab));
 	ovl_live_node(fs, fs->root);
@@ -649,6 +661,10 @@ static void *watcher(void *arg)
 		/* without the lock: the kernel may wait on a request that
 		 * waits for it */
 		send_notes(fs);
+		/* let a busy host writer's events gather (and merge in the
+		 * queue) for a moment: a wakeup per event cost the writer
+		 * more than the events themselves */
+		nanosleep(&(struct timespec){ 0, LIVE_BATCH_NS }, NULL);
 	}
 	return NULL;
 }
