@@ -564,47 +564,64 @@ static void all_changed(struct ovl_fs *fs)
 		}
 }
 
+/* The events in buf.  Records with file handles have lengths that are
+ * not multiples of 8, so each header is copied out before it is read. */
 static void on_events(struct ovl_fs *fs, const char *buf, ssize_t len)
 {
 	struct ovl_live *lv = fs->live;
-	const struct fanotify_event_metadata *md = (const void *)buf;
+	union {
+		struct file_handle fh;
+		unsigned char b[sizeof(struct file_handle) + LIVE_MAX_HANDLE];
+	} u;
+	struct fanotify_event_metadata md;
+	size_t off = 0;
 
-	for (; FAN_EVENT_OK(md, len); md = FAN_EVENT_NEXT(md, len)) {
-		const char *p = (const char *)(md + 1);
-		const char *end = (const char *)md + md->event_len;
+	while (off + sizeof(md) <= (size_t)len) {
+		size_t p, end;
 
+		memcpy(&md, buf + off, sizeof(md));
+		if (md.event_len < sizeof(md) || off + md.event_len > (size_t)len)
+			break;
+		p = off + md.metadata_len;
+		end = off + md.event_len;
+		off = end;
 		lv->events++;
-		if (md->vers != FANOTIFY_METADATA_VERSION)
+		if (md.vers != FANOTIFY_METADATA_VERSION)
 			continue;
-		if (md->mask & FAN_Q_OVERFLOW) {
+		if (md.mask & FAN_Q_OVERFLOW) {
 			all_changed(fs);
 			continue;
 		}
-		while (p + sizeof(struct fanotify_event_info_header) <= end) {
-			const struct fanotify_event_info_fid *fid =
-				(const void *)p;
-			const struct file_handle *fh;
+		while (p + sizeof(struct fanotify_event_info_fid) +
+			       sizeof(struct file_handle) <= end) {
+			struct fanotify_event_info_fid fid;
 			const char *name = NULL;
+			size_t hb;
 			int w = -1;
 
-			if (fid->hdr.len < sizeof(*fid) ||
-			    p + fid->hdr.len > end)
+			memcpy(&fid, buf + p, sizeof(fid));
+			if (fid.hdr.len < sizeof(fid) + sizeof(u.fh) ||
+			    p + fid.hdr.len > end)
 				break;
-			fh = (const void *)fid->handle;
-			if (fid->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
-				name = (const char *)fh->f_handle +
-				       fh->handle_bytes;
-			if (fid->hdr.info_type ==
-				    FAN_EVENT_INFO_TYPE_DFID_NAME ||
-			    fid->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID) {
+			memcpy(&u.fh, buf + p + sizeof(fid), sizeof(u.fh));
+			hb = u.fh.handle_bytes;
+			if (hb > LIVE_MAX_HANDLE ||
+			    sizeof(fid) + sizeof(u.fh) + hb > fid.hdr.len)
+				break;
+			memcpy(u.fh.f_handle, buf + p + sizeof(fid) + sizeof(u.fh),
+			       hb);
+			if (fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
+				name = buf + p + sizeof(fid) + sizeof(u.fh) + hb;
+			if (fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+			    fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID) {
 				for (size_t i = 0; i < lv->nw && w < 0; i++)
 					if (fsid_eq(&lv->w[i].fsid,
-						    (const fsid_t *)&fid->fsid))
+						    (const fsid_t *)&fid.fsid))
 						w = (int)i;
 				if (w >= 0)
-					on_event(fs, md->mask, w, fh, name);
+					on_event(fs, md.mask, w, &u.fh, name);
 			}
-			p += fid->hdr.len;
+			p += fid.hdr.len;
 		}
 	}
 }

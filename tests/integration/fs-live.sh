@@ -110,6 +110,9 @@ mkdir -p "$d/m" "$d/u" "$d/w"
 layer "$d/l"
 if CSHELL_LOG=info fs_start_fd "$d/m" "lowerdir=$d/l,upperdir=$d/u,workdir=$d/w" \
 	setpriv --bounding-set -sys_admin --inh-caps -sys_admin --; then
+	# mounted before the daemon started: its first answer comes after
+	# its setup, and so after the message
+	timeout 10 stat "$d/m/inplace" >/dev/null
 	if grep -q "no fanotify" "$T/fs.err"; then
 		run "without CAP_SYS_ADMIN" "$d/m" "$d/l"
 	else
