@@ -19,6 +19,7 @@ void ovl_config_init(struct ovl_config *cfg)
 	cfg->fsync = true;
 	cfg->sandbox = true;
 	cfg->timeout = OVL_DEFAULT_TIMEOUT;
+	cfg->live = -1;
 	cs_buf_init(&cfg->fuse_opts, 64 * 1024);
 }
 
@@ -222,6 +223,12 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 		*flag = val[0] == '1';
 		return 0;
 	}
+	if (!strcmp(key, "live")) {
+		if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+			return cs_error_set(err, 0, "live takes 0 or 1");
+		cfg->live = val[0] == '1';
+		return 0;
+	}
 	if (!strcmp(key, "volatile")) {
 		if (val)
 			return cs_error_set(err, 0, "volatile takes no value");
@@ -308,6 +315,9 @@ void ovl_usage(FILE *out, const char *prog)
 		"  -o passthrough=0|1    kernel passthrough of upper files, when root (default 1)\n"
 		"  -o fsync=0, volatile  never sync the upper layer (faster; a machine\n"
 		"                        crash may leave half-written files in it)\n"
+		"  -o live=0|1           lower layers change outside the mount (the\n"
+		"                        host root): watch them (default: those\n"
+		"                        outside the image store)\n"
 		"  -o whiteout=oci       write OCI .wh. markers to the upper layer\n"
 		"                        (default kernel: 0:0 devices, opaque xattr)\n"
 		"  -o nosandbox          serve without dropping privileges (debugging)\n"

@@ -191,8 +191,18 @@ static int copy_data(int in, int out, off_t size)
 				r = pread(in, buf, sizeof(buf) < (size_t)(hole - pos) ?
 						    sizeof(buf) : (size_t)(hole - pos),
 					  pos);
-				if (r > 0 && pwrite(out, buf, r, pos) != r)
-					return errno ? -errno : -EIO;
+				/* a short pwrite sets no errno (a full upper
+				 * writes what fits): write the rest, whose
+				 * failure says why (ENOSPC), rather than
+				 * report a stale errno (EXDEV of the copy
+				 * above) */
+				for (ssize_t w = 0, k; r > 0 && w < r; w += k) {
+					k = pwrite(out, buf + w, r - w, pos + w);
+					if (k < 0)
+						return -errno;
+					if (k == 0)
+						return -ENOSPC;
+				}
 			}
 			if (r < 0)
 				return -errno;
@@ -331,6 +341,7 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 	ovl_imap_set(fs, ust.st_dev, ust.st_ino, n->ino);
 	n->kdev = ust.st_dev;
 	n->kino = ust.st_ino;
+	ovl_live_node(fs, n); /* in the upper now: no longer live */
 	return 0;
 }
 

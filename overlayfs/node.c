@@ -237,6 +237,7 @@ static void node_maybe_free(struct ovl_fs *fs, struct ovl_node *n)
 
 		lru_unlink(fs, n);
 		nodes_remove(fs, n);
+		ovl_live_node_gone(fs, n);
 		ovl_dirents_free(n->dl, n->dl_count);
 		ovl_ents_free(n->ent, n->nent);
 		free(n->name);
@@ -535,6 +536,7 @@ struct ovl_node *ovl_node_get_attr(struct ovl_fs *fs, struct ovl_node *dir,
 		 * by name, as after an eviction */
 		n = node_new(fs, num, st);
 		n->evicted = true;
+		ovl_live_node_attr(fs, n, dir, st->st_dev);
 	}
 	ovl_node_set_name(fs, n, dir, name);
 	n->nlookup++;
@@ -584,6 +586,7 @@ struct ovl_node *ovl_node_get(struct ovl_fs *fs, struct ovl_node *dir,
 	/* another name may be all that is left of it one day */
 	if (!S_ISDIR(lk->st.st_mode) && lk->st.st_nlink > 1)
 		n->pinned = true;
+	ovl_live_node(fs, n);
 	for (int i = 0; i < n->nent; i++)
 		if (n->ent[i].fd >= fs->fd_high)
 			fs->evict_pending = true;
@@ -633,6 +636,7 @@ int ovl_node_refresh(struct ovl_fs *fs, struct ovl_node *n)
 		n->kdev = lk->st.st_dev;
 		n->kino = lk->st.st_ino;
 		n->evicted = false;
+		ovl_live_node(fs, n);
 		for (int i = 0; i < n->nent; i++)
 			if (n->ent[i].fd >= fs->fd_high)
 				fs->evict_pending = true;
@@ -656,6 +660,21 @@ void ovl_node_fix_stat(const struct ovl_fs *fs, const struct ovl_node *n,
 	st->st_ino = n->ino;
 	if (S_ISDIR(st->st_mode) && n->nent > 1)
 		st->st_nlink = 1;
+	/* A merged directory shows its upper part's times, which a name
+	 * the host adds below does not move; the kernel drops its cached
+	 * listing only when the mtime does.  For an unwatched live layer
+	 * (no event to invalidate it): the latest of all parts. */
+	if (n->live_short && S_ISDIR(st->st_mode)) {
+		for (int i = 1; i < n->nent; i++) {
+			struct stat l;
+
+			if (fstat(n->ent[i].fd, &l) == 0 &&
+			    (l.st_mtim.tv_sec > st->st_mtim.tv_sec ||
+			     (l.st_mtim.tv_sec == st->st_mtim.tv_sec &&
+			      l.st_mtim.tv_nsec > st->st_mtim.tv_nsec)))
+				st->st_mtim = l.st_mtim;
+		}
+	}
 }
 
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)

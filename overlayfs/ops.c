@@ -268,9 +268,10 @@ static void reply_file(fuse_req_t req, struct ovl_fs *fs,
 			ovl_pt_reply_open(req, fi, f->pt_id);
 	} else {
 		/* Every change to the file goes through this mount, which
-		 * keeps the page cache right; nothing else writes the
-		 * layers. */
-		fi->keep_cache = 1;
+		 * keeps the page cache right, or comes from a live layer
+		 * whose watch invalidates it (live.c); one that cannot be
+		 * watched is read anew at each open. */
+		fi->keep_cache = !f->node->live_short;
 		if (fi->flags & O_DIRECT)
 			fi->direct_io = 1;
 		r = e ? fuse_reply_create(req, e, fi) :
@@ -337,8 +338,8 @@ static int fill_entry(struct ovl_fs *fs, struct ovl_node *n,
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = (uintptr_t)n;
-	e->attr_timeout = fs->timeout;
-	e->entry_timeout = fs->timeout;
+	e->attr_timeout = ovl_timeout(fs, n);
+	e->entry_timeout = ovl_timeout(fs, n);
 	return ovl_node_stat(fs, n, &e->attr);
 }
 
@@ -353,11 +354,14 @@ static void reply_lookup(fuse_req_t req, struct ovl_fs *fs,
 
 	r = ovl_resolve(fs, dir, name, lk);
 	if (r < 0) {
+		/* a name a live layer may get any time */
+		double t = ovl_timeout(fs, dir);
+
 		lookup_free(lk);
 		unlock(fs);
 		if (r == -ENOENT) {
 			memset(&e, 0, sizeof(e));
-			e.entry_timeout = fs->timeout;
+			e.entry_timeout = t;
 			fuse_reply_entry(req, &e);
 		} else {
 			fuse_reply_err(req, -r);
@@ -371,8 +375,8 @@ static void reply_lookup(fuse_req_t req, struct ovl_fs *fs,
 	lookup_free(lk);
 	ovl_node_fix_stat(fs, n, &e.attr);
 	e.ino = (uintptr_t)n;
-	e.attr_timeout = fs->timeout;
-	e.entry_timeout = fs->timeout;
+	e.attr_timeout = ovl_timeout(fs, n);
+	e.entry_timeout = ovl_timeout(fs, n);
 	unlock(fs);
 	fuse_reply_entry(req, &e);
 }
@@ -433,7 +437,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, fs->timeout);
+		fuse_reply_attr(req, &st, ovl_timeout(fs, n));
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -516,7 +520,7 @@ out:
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, fs->timeout);
+		fuse_reply_attr(req, &st, ovl_timeout(fs, n));
 }
 
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
@@ -1302,7 +1306,8 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
 {
-	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	size_t size = fuse_buf_size(in), done = 0;
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
 	ssize_t r;
 
 	if (ovl_req_kill_suidgid) {
@@ -1319,11 +1324,27 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = file_fd(fi);
 	out.buf[0].pos = off;
-	r = fuse_buf_copy(&out, in, 0);
-	if (r < 0)
-		fuse_reply_err(req, -r);
+	/* A full upper takes what fits and the pwrite comes back short,
+	 * without an errno.  The kernel's writeback ignores a short count
+	 * (the rest of the pages would be lost in silence), so write on:
+	 * the next pwrite fails with the reason (ENOSPC, EDQUOT).
+	 * fuse_buf_copy() advances both vectors past what it copied. */
+	for (;;) {
+		r = fuse_buf_copy(&out, in, 0);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if (done >= size)
+			break;
+	}
+	/* a partial write is a short count for a caller's own write(), but
+	 * writeback pages must all land or fail */
+	if (r < 0 && (!done || FS(req)->writeback))
+		fuse_reply_err(req, (int)-r);
+	else if (r == 0 && done < size && FS(req)->writeback)
+		fuse_reply_err(req, ENOSPC);
 	else
-		fuse_reply_write(req, (size_t)r);
+		fuse_reply_write(req, done);
 }
 
 static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
@@ -1402,12 +1423,13 @@ static int cookie_cmp(const void *a, const void *b)
 }
 
 /* n's merged listing, sorted by offset, read when missing or stale
- * (fs->lock held).  0 or -errno. */
-static int dir_listing(struct ovl_fs *fs, struct ovl_node *n)
+ * (fs->lock held), and at the start of each reading of a directory of a
+ * live layer that is not watched.  0 or -errno. */
+static int dir_listing(struct ovl_fs *fs, struct ovl_node *n, off_t off)
 {
 	int r;
 
-	if (n->dl_valid && n->dl_gen == fs->gen)
+	if (n->dl_valid && n->dl_gen == fs->gen && (off || !n->live_short))
 		return 0;
 	ovl_dirents_free(n->dl, n->dl_count);
 	n->dl = NULL;
@@ -1481,7 +1503,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	lock(fs);
 	r = ovl_node_refresh(fs, n);
 	if (!r)
-		r = dir_listing(fs, n);
+		r = dir_listing(fs, n, off);
 	for (size_t i = dir_first(n, off); !r && i < n->dl_count + 2; i++) {
 		struct stat st;
 		off_t next;
@@ -1516,7 +1538,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	lock(fs);
 	r = ovl_node_refresh(fs, dir);
 	if (!r)
-		r = dir_listing(fs, dir);
+		r = dir_listing(fs, dir, off);
 	/* held like an open file: the fd budget may be spent mid-batch, and
 	 * eviction must not take dir's fds meanwhile */
 	dir->nopen++;
@@ -1541,8 +1563,8 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 		if (n) {
 			ovl_node_fix_stat(fs, n, &e.attr);
 			e.ino = (uintptr_t)n;
-			e.attr_timeout = fs->timeout;
-			e.entry_timeout = fs->timeout;
+			e.attr_timeout = ovl_timeout(fs, n);
+			e.entry_timeout = ovl_timeout(fs, n);
 		}
 		ovl_lookup_release(lk);
 		if (fs->evict_pending)

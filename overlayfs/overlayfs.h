@@ -25,6 +25,9 @@
  * comes through the daemon, which answers with the new state, so the
  * kernel may keep what it has (fuse-overlayfs does the same). */
 #define OVL_DEFAULT_TIMEOUT 86400.0
+/* The same for entries of a live lower layer whose filesystem the daemon
+ * cannot watch (no fanotify): what the host changes shows this late. */
+#define OVL_LIVE_TIMEOUT 0.5
 
 /* What a mount is made of.  All strings are owned by the config. */
 struct ovl_config {
@@ -45,6 +48,10 @@ struct ovl_config {
 	bool sandbox; /* default; nosandbox: serve without the hardening of
 		       * harden.c (for debugging) */
 	double timeout;	    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
+	/* live=1: lower layers change outside the daemon (the host root);
+	 * live=0: they never do; -1 (default): live unless inside the image
+	 * store (docs/overlayfs.md, "Live lower layers") */
+	int live;
 	/* uidmapping=/gidmapping= (fuse-overlayfs): ids on disk are "host",
 	 * ids shown by the mount "container" */
 	struct ovl_idmap *uidmap, *gidmap;
@@ -77,7 +84,8 @@ void ovl_config_release(struct ovl_config *cfg);
  * writeback=0|1, passthrough=0|1, uidmapping=C:H:N[:C:H:N…] and
  * gidmapping= (fuse-overlayfs: container ids C..C+N-1 are host ids on disk
  * H..H+N-1),
- * whiteout=kernel|oci (the marker form written to the upper layer);
+ * whiteout=kernel|oci (the marker form written to the upper layer),
+ * live=0|1 (whether lower layers change outside the daemon);
  * ignores the fuse-overlayfs tuning options it does not need (squash_to_*,
  * noacl, threaded=, fast_ino=, …) and passes unknown ones to the kernel
  * (ro, nosuid, nodev, …).  May be called several times; later values win.

@@ -31,6 +31,7 @@ struct ovl_layer {
 	int fd;  /* O_PATH of the layer root */
 	dev_t dev;
 	char *path;
+	bool live; /* changes outside the daemon (live.c) */
 };
 
 /* One object of a node in one layer. */
@@ -69,6 +70,11 @@ struct ovl_node {
 	uint64_t dl_gen;
 	bool dl_valid;
 	bool evicted;
+	/* live.c: the keys that find this directory from a change event,
+	 * and whether its entries in live layers are unwatched (then the
+	 * kernel caches them OVL_LIVE_TIMEOUT only) */
+	struct ovl_live_key *live_keys;
+	bool live_short;
 };
 
 /* (dev, ino) of a backing object → merged inode number. */
@@ -80,12 +86,15 @@ struct ovl_imap_ent {
 };
 
 struct ovl_file;
+struct ovl_live;
+struct ovl_live_key;
 
 struct ovl_fs {
 	struct ovl_config *cfg;
 	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
 	struct ovl_layer *layers;
 	int work_fd;              /* O_PATH of <workdir>/cshell-work, or -1 */
+	int lock_fd[2];		  /* flocked upper and work dirs (lock.c) */
 	bool ro;
 	bool priv_xattr;          /* trusted.* usable: root in init userns */
 	bool wh_mknod;            /* char 0:0 whiteouts can be made */
@@ -130,6 +139,7 @@ struct ovl_fs {
 	struct ovl_node *lru_head, *lru_tail;
 	int fd_high; /* an fd this high means: evict (unlock) */
 	bool evict_pending;
+	struct ovl_live *live; /* live.c; NULL when no layer is live */
 };
 
 /* fsync or fdatasync of an upper-layer fd, unless the mount syncs nothing
@@ -268,6 +278,42 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
 /* Keeps only the capabilities of the mask keep (1 << CAP_…): effective,
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
+
+/* live.c: lower layers that change outside the daemon (the host root).
+ * Their filesystems are watched with fanotify and changes invalidate the
+ * kernel's caches; where that is not permitted, their entries are cached
+ * for OVL_LIVE_TIMEOUT only.  Setup (after the layers are open, before
+ * ovl_harden) never fails: it warns and falls back. */
+void ovl_live_setup(struct ovl_fs *fs);
+/* The watcher thread: after ovl_harden (it inherits the filter); stopped
+ * before the session ends. */
+void ovl_live_start(struct ovl_fs *fs);
+void ovl_live_stop(struct ovl_fs *fs);
+void ovl_live_free(struct ovl_fs *fs);
+/* fs->lock held: n's fds changed (indexes a directory, sets live_short),
+ * and n is being freed. */
+void ovl_live_node(struct ovl_fs *fs, struct ovl_node *n);
+void ovl_live_node_gone(struct ovl_fs *fs, struct ovl_node *n);
+/* A node without fds for st under dir (readdirplus). */
+void ovl_live_node_attr(struct ovl_fs *fs, struct ovl_node *n,
+			const struct ovl_node *dir, dev_t dev);
+
+/* serve.c: undoes the octal escapes of a mountinfo field, in place. */
+void ovl_unescape(char *s);
+
+/* How long the kernel may cache n's entry and attributes. */
+static inline double ovl_timeout(const struct ovl_fs *fs,
+				 const struct ovl_node *n)
+{
+	if (n && n->live_short && fs->timeout > OVL_LIVE_TIMEOUT)
+		return OVL_LIVE_TIMEOUT;
+	return fs->timeout;
+}
+
+/* lock.c: flocks the upper and work directories for the daemon's life
+ * (fs->lock_fd), so that a second daemon on them fails, naming the
+ * first.  0, or -1 with err set. */
+int ovl_lock_dirs(struct ovl_fs *fs, struct cs_error *err);
 
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel

@@ -131,6 +131,7 @@ static void fs_free(struct ovl_fs *fs)
 {
 	/* files first: they point at nodes and may hold passthrough ids */
 	ovl_files_free_all(fs);
+	ovl_live_free(fs);
 	end_volatile(fs);
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd >= 0)
@@ -140,6 +141,9 @@ static void fs_free(struct ovl_fs *fs)
 	free(fs->layers);
 	if (fs->work_fd >= 0)
 		close(fs->work_fd);
+	for (int i = 0; i < 2; i++)
+		if (fs->lock_fd[i] >= 0)
+			close(fs->lock_fd[i]);
 	if (fs->root) {
 		ovl_dirents_free(fs->root->dl, fs->root->dl_count);
 		ovl_ents_free(fs->root->ent, fs->root->nent);
@@ -232,6 +236,7 @@ static struct ovl_fs *fs_alloc(struct ovl_config *cfg)
 	fs->cfg = cfg;
 	fs->timeout = cfg->timeout;
 	fs->work_fd = -1;
+	fs->lock_fd[0] = fs->lock_fd[1] = -1;
 	fs->pt_devfd = -1;
 	fs->next_ino = 2;
 	fs->ro = !cfg->upper;
@@ -358,7 +363,7 @@ static int check_paths(const struct ovl_config *cfg, dev_t **devs, size_t *n,
 }
 
 /* Undoes the octal escapes (\040 for a space, …) of a mountinfo field. */
-static void unescape(char *s)
+void ovl_unescape(char *s)
 {
 	char *o = s;
 
@@ -404,7 +409,7 @@ static void cshell_mounts(struct cs_mounts *m)
 		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mnt) <
 		    3)
 			continue;
-		unescape(mnt);
+		ovl_unescape(mnt);
 		m->path = xrealloc(m->path, (m->n + 1) * sizeof(*m->path));
 		m->dev = xrealloc(m->dev, (m->n + 1) * sizeof(*m->dev));
 		m->path[m->n] = xstrdup(mnt);
@@ -579,6 +584,9 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	if (check_paths(cfg, &keep, &nkeep, err) < 0)
 		return -1;
 	fs = fs_alloc(cfg);
+	/* before the mount: a second daemon leaves nothing mounted */
+	if (ovl_lock_dirs(fs, err) < 0)
+		goto out_fs;
 	/* as fuse-overlayfs does: a root mount serves every user (the
 	 * kernel's overlayfs has no such limit), and default_permissions
 	 * keeps the kernel checking modes for them */
@@ -622,6 +630,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	}
 	if (fs_open(fs, err) < 0)
 		goto out_unmount;
+	ovl_live_setup(fs); /* fanotify needs what ovl_harden drops */
 	fs->fd_high = fd_budget();
 	if (ovl_pt_setup(fs, se) < 0) {
 		cs_error_set(err, 0, "cannot set up the session's I/O");
@@ -635,6 +644,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	 * and the workers inherit them */
 	if (ovl_harden(fs, err) < 0)
 		goto out_unmount;
+	ovl_live_start(fs);
 	if (cfg->singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
@@ -646,6 +656,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		ret = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
+	ovl_live_stop(fs); /* it notifies through the session */
 	/* while our signal handlers still turn SIGTERM into a clean end */
 	end_volatile(fs);
 	if (ret < 0)

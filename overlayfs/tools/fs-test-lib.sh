@@ -129,3 +129,35 @@ for root, dirs, files in os.walk(sys.argv[1]):
             os.mknod(os.path.join(root, f[4:]), 0o600 | 0o020000, os.makedev(0, 0))
 PY
 }
+
+# fs_start_fd MNT OPTS [PRE…]: cshell-fs the way the sandbox starts it
+# (sandbox/sandbox.c mount_fuse_fd(): mount(2) on an open /dev/fuse, the
+# daemon in the foreground with the fd as /dev/fd/3), run through PRE (a
+# setpriv dropping capabilities, say); our child, pid in PID, stderr in
+# $FS_ERR (default $T/fs.err); back once MNT is mounted or the daemon died.
+fs_start_fd() {
+	local mnt=$1 opts=$2
+	shift 2
+	MOUNTED+=("$mnt")
+	PRE="$*" python3 - "$FS" "$opts" "$mnt" 2>"${FS_ERR:-$T/fs.err}" <<'PY' &
+import ctypes, os, sys
+fs, opts, mnt = sys.argv[1:4]
+fd = os.open("/dev/fuse", os.O_RDWR)
+if fd != 3:
+    os.dup2(fd, 3)
+os.set_inheritable(3, True)
+libc = ctypes.CDLL(None, use_errno=True)
+mo = b"fd=3,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions"
+if libc.mount(b"cshell-fs", mnt.encode(), b"fuse.cshell-fs", 2 | 4, mo) < 0:
+    sys.exit("mount: " + os.strerror(ctypes.get_errno()))
+pre = os.environ.get("PRE", "").split()
+os.execvp((pre or [fs])[0], pre + [fs, "-f", "-o", opts, "/dev/fd/3"])
+PY
+	PID=$!
+	for _ in $(seq 1 100); do
+		is_mounted "$mnt" && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}

@@ -23,7 +23,8 @@ export ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1"
 export FS_DIFF_SEEDS=7 FS_DIFF_OPS=1500
 
-for t in fs-posix fs-passthrough fs-killpriv fs-volatile fs-fdlimit fs-whiteouts fs-difftest; do
+for t in fs-posix fs-passthrough fs-killpriv fs-volatile fs-fdlimit fs-whiteouts \
+	fs-enospc fs-upper-lock fs-live fs-difftest; do
 	bash "$here/$t.sh" 2>&1 | sed -n "s/^\(PASS\|FAIL\|SKIP\): /\1: [asan] /p"
 done
 reports=$(ls "$logs")

@@ -33,22 +33,10 @@ start() {
 	MOUNTED+=("$M")
 	if [ "$1" = standalone ]; then
 		"$FS" -f -o "$o" "$M" 2>"$2.err" &
+		PID=$!
 	else
-		python3 - "$FS" "$o" "$M" 2>"$2.err" <<'PY' &
-import ctypes, os, sys
-fs, opts, mnt = sys.argv[1:4]
-fd = os.open("/dev/fuse", os.O_RDWR)
-if fd != 3:
-    os.dup2(fd, 3)
-os.set_inheritable(3, True)
-libc = ctypes.CDLL(None, use_errno=True)
-mo = b"fd=3,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions"
-if libc.mount(b"cshell-fs", mnt.encode(), b"fuse.cshell-fs", 2 | 4, mo) < 0:
-    sys.exit("mount: " + os.strerror(ctypes.get_errno()))
-os.execv(fs, [fs, "-f", "-o", opts, "/dev/fd/3"])
-PY
+		FS_ERR=$2.err fs_start_fd "$M" "$o"
 	fi
-	PID=$!
 	for _ in $(seq 1 100); do
 		is_mounted "$M" && timeout 10 stat "$M/f" >/dev/null 2>&1 && return 0
 		kill -0 "$PID" 2>/dev/null || return 1

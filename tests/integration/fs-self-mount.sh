@@ -80,21 +80,7 @@ start_fs() {
 	else
 		# as sandbox/sandbox.c mount_fuse_fd(): mount first, then the
 		# daemon gets the fd as /dev/fd/3
-		python3 - "$FS" "$o" "$M" 2>"$2.err" <<'PY' &
-import ctypes, os, sys
-fs, opts, mnt = sys.argv[1:4]
-fd = os.open("/dev/fuse", os.O_RDWR)
-if fd != 3:
-    os.dup2(fd, 3)
-os.set_inheritable(3, True)
-libc = ctypes.CDLL(None, use_errno=True)
-mo = b"fd=3,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions"
-if libc.mount(b"cshell-fs", mnt.encode(), b"fuse.cshell-fs", 2 | 4, mo) < 0:
-    sys.exit("mount: " + os.strerror(ctypes.get_errno()))
-pre = os.environ.get("PRE", "").split()
-os.execvp((pre or [fs])[0], pre + [fs, "-f", "-o", opts, "/dev/fd/3"])
-PY
-		PID=$!
+		FS_ERR=$2.err fs_start_fd "$M" "$o" $PRE
 	fi
 	wait_mounted "$M" || return 1
 	CONN=$(conn "$M")

@@ -107,6 +107,26 @@ static void test_nosync(void **state)
 	ovl_config_release(&c);
 }
 
+/* live=0|1 (issue 19); unset it is decided per layer (-1). */
+static void test_live(void **state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct ovl_config c;
+
+	(void)state;
+	ovl_config_init(&c);
+	assert_int_equal(c.live, -1);
+	assert_int_equal(ovl_config_parse(&c, "lowerdir=/,live=0", &err), 0);
+	assert_int_equal(c.live, 0);
+	assert_int_equal(ovl_config_parse(&c, "live=1", &err), 0);
+	assert_int_equal(c.live, 1);
+	assert_int_equal(c.fuse_opts.len, 0);
+	assert_int_equal(ovl_config_parse(&c, "live=yes", &err), -1);
+	assert_non_null(strstr(err.msg, "live"));
+	cs_error_release(&err);
+	ovl_config_release(&c);
+}
+
 static int args(const char *const *v, int n, struct ovl_config *c, char **mnt,
 		struct cs_error *err)
 {
@@ -222,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_escaped_comma),
 		cmocka_unit_test(test_other_options),
 		cmocka_unit_test(test_nosync),
+		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_whiteout_names),
 		cmocka_unit_test(test_idmap),
