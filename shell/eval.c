@@ -541,6 +541,20 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 	}
 
+	/* `exec @dev cmd`: the shell ends with cmd, which runs in dev */
+	bool exec_routed = false;
+	if (targets.n && !strcmp(name, "exec") && n->u.cmd.target) {
+		if (args.n < 2) {
+			sh_err(sh, "exec: '@%s' needs a command", spec);
+			sh_targets_release(&targets);
+			return 2;
+		}
+		args.v++;
+		args.n--;
+		name = args.v[0];
+		exec_routed = true;
+		flags |= EV_EXIT;
+	}
 	if (!bi && !fn) {
 		/* external (or routed): fork unless this process ends anyway */
 		pid_t pid = 0;
@@ -585,6 +599,8 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		}
 		job_free(sh, j);
 		sh_targets_release(&targets);
+		if (exec_routed)
+			sh_exit(sh, status);
 		return status;
 	}
 

@@ -1374,6 +1374,20 @@ static struct node *parse_funcdef(struct parser *p, char *name)
 	return n;
 }
 
+/* exec, command and time take a target after them (unquoted words). */
+static bool is_target_prefix(const struct word *w)
+{
+	static const char *const names[] = { "exec", "command", "time" };
+	const struct wpart *pt = w->parts;
+
+	if (!pt || pt->next || pt->type != WP_LIT || pt->quoted)
+		return false;
+	for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++)
+		if (!strcmp(pt->u.lit.text, names[i]))
+			return true;
+	return false;
+}
+
 static struct node *parse_simple(struct parser *p)
 {
 	struct node *n = new_node(p, N_CMD);
@@ -1401,8 +1415,13 @@ static struct node *parse_simple(struct parser *p)
 			consume(p);
 			continue;
 		}
-		if (!n->u.cmd.args && !n->u.cmd.assigns && !n->u.cmd.target &&
-		    p->text && p->text[0] == '@' && p->text[1]) {
+		/* `@T` starts the command, after any assignments, or comes
+		 * right after exec, command or time (then run in T too):
+		 * `FOO=bar @dev env`, `exec @dev sh`, `time @dev make` */
+		if (!n->u.cmd.target && p->text && p->text[0] == '@' &&
+		    p->text[1] &&
+		    (!n->u.cmd.args || (!n->u.cmd.args->next &&
+					is_target_prefix(n->u.cmd.args)))) {
 			n->u.cmd.target = w;
 			consume(p);
 			continue;

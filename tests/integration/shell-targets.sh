@@ -43,6 +43,18 @@ check shell-targets-glob test "$out" = "st=0 ft1=0 ft2=0"
 out=$(csh '@ft1,ft1,ft* hostname' 2>&1 | sort | tr '\n' ' ')
 check shell-targets-dedup test "$out" = "ft1: ft1 ft2: ft2 "
 
+# what a bash user types first: an assignment before the target, and
+# exec, command, time in front of it
+out=$(csh 'FOO=bar @ft1 sh -c "echo \$FOO"' 2>&1)
+check shell-targets-assignment-prefix test "$out" = bar
+out=$(csh 'command @ft1 hostname' 2>&1)
+check shell-targets-command-prefix test "$out" = ft1
+out=$(csh 'time @ft1 hostname' 2>/dev/null)
+check shell-targets-time-prefix test "$out" = ft1
+out=$(csh 'exec @ft1 sh -c "hostname; exit 5"; echo not-reached' 2>&1)
+rc=$?
+check shell-targets-exec-prefix test "$rc:$out" = "5:ft1"
+
 # lines are never split or mixed, however the targets interleave
 csh '@ft1,ft2 sh -c "i=0; while [ \$i -lt 3000 ]; do echo \$(hostname)-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=\$((i+1)); done"' >"$work/lines" 2>&1
 bad=$(grep -Evc '^(ft1: ft1|ft2: ft2)-x{86}$' "$work/lines")
