@@ -5,6 +5,7 @@
 
 OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
 	overlayfs/ops.c overlayfs/passthrough.c overlayfs/serve.c \
+	overlayfs/loop.c \
 	overlayfs/harden.c
 
 PROGRAMS += cshell-fs

@@ -263,6 +263,10 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
 
+/* loop.c: serves se's requests with worker threads until the session
+ * ends; 0 or -errno. */
+int ovl_loop(struct fuse_session *se);
+
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel
  * found without CAP_FSETID (handle_killpriv_v2). */

@@ -565,7 +565,6 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	_cleanup_free_ char *opts = NULL;
 	_cleanup_free_ dev_t *keep = NULL;
-	struct fuse_loop_config *lc;
 	struct fuse_session *se;
 	struct ovl_fs *fs;
 	int ret = -1, unmounter = -1;
@@ -636,13 +635,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	if (cfg->singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
-		lc = fuse_loop_cfg_create();
-		fuse_loop_cfg_set_clone_fd(lc, 0);
-		/* as many idle as at most busy: no thread churn under load */
-		fuse_loop_cfg_set_max_threads(lc, 8);
-		fuse_loop_cfg_set_idle_threads(lc, 8);
-		ret = fuse_session_loop_mt(se, lc);
-		fuse_loop_cfg_destroy(lc);
+		ret = ovl_loop(se);
 	}
 	/* while our signal handlers still turn SIGTERM into a clean end */
 	end_volatile(fs);

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * loop.c — the multithreaded request loop.
+ *
+ * Workers wait for requests in epoll_wait() on one epoll instance that
+ * watches the /dev/fuse fd, instead of blocking in read() on it as
+ * libfuse's fuse_session_loop_mt() does.  Why: the kernel queues
+ * read()ers of /dev/fuse first in, first out, so each request wakes the
+ * worker that has slept longest; a sequential caller (tar, find, a
+ * compiler) meets another thread at every request, one that last ran on
+ * whichever CPU, and on this kind of machine (2 nested vCPUs) a wake-up
+ * across CPUs costs several times the request itself, more so when the
+ * CPUs are busy.  Fewer idle workers in libfuse's loop do not help: with
+ * max_idle_threads below the busy count it ends and creates a thread per
+ * request.  Waiters of one epoll instance are woken last in, first out:
+ * the worker that just answered takes the next request, the scheduler
+ * keeps it next to its caller, and the other workers sleep until requests
+ * overlap (a slow copy-up or fsync, readahead, writeback).
+ *
+ * The fd is watched with EPOLLONESHOT and re-armed right after each read,
+ * before the request is handled: one wake-up per request (level-triggered
+ * epoll would wake a second waiter while the first has yet to read), and
+ * a request that arrived meanwhile wakes the next idle worker at once.
+ * The fd is non-blocking, so a worker that lost the request to another
+ * (an interrupted one is withdrawn) just waits again.  One fd for all
+ * (no clone_fd): cloned fds share the kernel's request queue, and each
+ * would be woken for every request.
+ *
+ * Workers are started when the last idle one takes a request, up to
+ * OVL_LOOP_MAX, and are never ended: an idle worker at the bottom of the
+ * epoll stack costs nothing, and none is created and destroyed per burst.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "overlayfs/ovl_i.h"
+
+/* As libfuse's default: enough for overlapping slow requests (copy-ups,
+ * fsyncs) not to hold up quick ones on 2 to 8 CPUs. */
+#define OVL_LOOP_MAX 8
+
+struct ovl_loop {
+	struct fuse_session *se;
+	int fd, epfd;
+	pthread_mutex_t lock;
+	int nthreads, nidle; /* started, and not handling a request */
+	pthread_t threads[OVL_LOOP_MAX];
+	sem_t finish; /* posted by a worker that saw the session end */
+	int error;
+};
+
+static int start_worker(struct ovl_loop *lp);
+
+/* Watch the fd for the next request; at once if one is waiting. */
+static int arm(struct ovl_loop *lp, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+
+	return epoll_ctl(lp->epfd, op, lp->fd, &ev);
+}
+
+static void free_buf(void *arg)
+{
+	free(((struct fuse_buf *)arg)->mem);
+}
+
+static void *worker(void *arg)
+{
+	struct ovl_loop *lp = arg;
+	struct fuse_buf buf = { 0 };
+	struct epoll_event ev;
+	int r;
+
+	pthread_cleanup_push(free_buf, &buf);
+	while (!fuse_session_exited(lp->se)) {
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		r = epoll_wait(lp->epfd, &ev, 1, -1);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (r < 0 && errno != EINTR) {
+			lp->error = -errno;
+			fuse_session_exit(lp->se);
+			break;
+		}
+		if (r <= 0)
+			continue;
+		/* libfuse allocates buf.mem at the first read */
+		r = fuse_session_receive_buf(lp->se, &buf);
+		if (arm(lp, EPOLL_CTL_MOD) < 0 && !fuse_session_exited(lp->se)) {
+			lp->error = -errno;
+			fuse_session_exit(lp->se);
+			break;
+		}
+		if (r == -EAGAIN || r == -EINTR || r == 0)
+			continue; /* taken by another, or the session ended */
+		if (r < 0) {
+			lp->error = r;
+			fuse_session_exit(lp->se);
+			break;
+		}
+		pthread_mutex_lock(&lp->lock);
+		/* the last idle worker is busy now: one more may be needed
+		 * while this request takes its time */
+		if (--lp->nidle == 0 && lp->nthreads < OVL_LOOP_MAX)
+			start_worker(lp);
+		pthread_mutex_unlock(&lp->lock);
+		fuse_session_process_buf(lp->se, &buf);
+		pthread_mutex_lock(&lp->lock);
+		lp->nidle++;
+		pthread_mutex_unlock(&lp->lock);
+	}
+	pthread_cleanup_pop(1);
+	sem_post(&lp->finish);
+	return NULL;
+}
+
+/* With lp->lock held, or before any worker runs. */
+static int start_worker(struct ovl_loop *lp)
+{
+	sigset_t stop, old;
+	int r;
+
+	/* the main thread takes the signals that end the daemon (libfuse's
+	 * handlers); faults stay with the thread that faults */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	r = pthread_create(&lp->threads[lp->nthreads], NULL, worker, lp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		cs_warn("cannot start a request worker: %s", strerror(r));
+		return -r;
+	}
+	lp->nthreads++;
+	lp->nidle++;
+	return 0;
+}
+
+int ovl_loop(struct fuse_session *se)
+{
+	struct ovl_loop lp = { .se = se, .fd = fuse_session_fd(se) };
+	int r, fl = fcntl(lp.fd, F_GETFL);
+
+	if (fl < 0 || fcntl(lp.fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	lp.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp.epfd < 0)
+		return -errno;
+	if (arm(&lp, EPOLL_CTL_ADD) < 0) {
+		r = -errno;
+		close(lp.epfd);
+		return r;
+	}
+	pthread_mutex_init(&lp.lock, NULL);
+	sem_init(&lp.finish, 0, 0);
+	pthread_mutex_lock(&lp.lock);
+	r = start_worker(&lp);
+	pthread_mutex_unlock(&lp.lock);
+	/* a signal (libfuse's handlers end the session) interrupts the
+	 * wait; so does a worker that saw the connection end */
+	while (r == 0 && !fuse_session_exited(se))
+		sem_wait(&lp.finish);
+	pthread_mutex_lock(&lp.lock);
+	for (int i = 0; i < lp.nthreads; i++)
+		pthread_cancel(lp.threads[i]);
+	pthread_mutex_unlock(&lp.lock);
+	for (int i = 0; i < lp.nthreads; i++)
+		pthread_join(lp.threads[i], NULL);
+	sem_destroy(&lp.finish);
+	pthread_mutex_destroy(&lp.lock);
+	close(lp.epfd);
+	fcntl(lp.fd, F_SETFL, fl);
+	fuse_session_reset(se);
+	return r ? r : lp.error;
+}
+
