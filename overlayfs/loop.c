@@ -182,3 +182,108 @@ int ovl_loop(struct fuse_session *se)
 	return r ? r : lp.error;
 }
 
+/*
+ * Request counts, for the bench (tests/bench/fs.sh): with
+ * CSHELL_FS_REQSTATS=FILE in its environment the daemon counts the
+ * requests it reads by opcode, and on SIGUSR1 rewrites FILE with its pid,
+ * the number of such dumps and the counts so far ("pid N", "seq N", then
+ * "OPCODE COUNT" lines).  FILE is
+ * opened before the daemon's root goes away; the pid is written at once
+ * so that a reader knows whom to signal.  Off, it costs one test of a
+ * NULL pointer per request.
+ */
+uint64_t *ovl_reqstats;
+static int reqstats_fd = -1;
+
+static const char *const op_names[OVL_REQSTATS_OPS] = {
+	[1] = "LOOKUP", [2] = "FORGET", [3] = "GETATTR", [4] = "SETATTR",
+	[5] = "READLINK", [6] = "SYMLINK", [8] = "MKNOD", [9] = "MKDIR",
+	[10] = "UNLINK", [11] = "RMDIR", [12] = "RENAME", [13] = "LINK",
+	[14] = "OPEN", [15] = "READ", [16] = "WRITE", [17] = "STATFS",
+	[18] = "RELEASE", [20] = "FSYNC", [21] = "SETXATTR",
+	[22] = "GETXATTR", [23] = "LISTXATTR", [24] = "REMOVEXATTR",
+	[25] = "FLUSH", [26] = "INIT", [27] = "OPENDIR", [28] = "READDIR",
+	[29] = "RELEASEDIR", [30] = "FSYNCDIR", [31] = "GETLK",
+	[32] = "SETLK", [33] = "SETLKW", [34] = "ACCESS", [35] = "CREATE",
+	[36] = "INTERRUPT", [37] = "BMAP", [38] = "DESTROY", [39] = "IOCTL",
+	[40] = "POLL", [41] = "NOTIFY_REPLY", [42] = "BATCH_FORGET",
+	[43] = "FALLOCATE", [44] = "READDIRPLUS", [45] = "RENAME2",
+	[46] = "LSEEK", [47] = "COPY_FILE_RANGE", [50] = "SYNCFS",
+	[51] = "TMPFILE", [52] = "STATX",
+};
+
+/* async-signal-safe: no stdio in a signal handler */
+static size_t put(char *b, size_t at, size_t cap, const char *s)
+{
+	while (*s && at < cap)
+		b[at++] = *s++;
+	return at;
+}
+
+static size_t put_u64(char *b, size_t at, size_t cap, uint64_t v)
+{
+	char d[24];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n && at < cap)
+		b[at++] = d[--n];
+	return at;
+}
+
+static void reqstats_write(int sig)
+{
+	static uint64_t seq; /* a reader waits for it to change */
+	char b[4096];
+	size_t at = 0, cap = sizeof(b) - 1;
+	int e = errno;
+
+	(void)sig;
+	at = put(b, at, cap, "pid ");
+	at = put_u64(b, at, cap, (uint64_t)getpid());
+	at = put(b, at, cap, "\nseq ");
+	at = put_u64(b, at, cap, ++seq);
+	at = put(b, at, cap, "\n");
+	for (int i = 0; ovl_reqstats && i < OVL_REQSTATS_OPS; i++) {
+		uint64_t v = __atomic_load_n(&ovl_reqstats[i], __ATOMIC_RELAXED);
+
+		if (!v)
+			continue;
+		if (op_names[i]) {
+			at = put(b, at, cap, op_names[i]);
+		} else {
+			at = put(b, at, cap, "OP");
+			at = put_u64(b, at, cap, (uint64_t)i);
+		}
+		at = put(b, at, cap, " ");
+		at = put_u64(b, at, cap, v);
+		at = put(b, at, cap, "\n");
+	}
+	/* one write of the whole file, blank lines after the counts: a
+	 * reader never finds it truncated and half-written */
+	memset(b + at, '\n', cap - at);
+	if (pwrite(reqstats_fd, b, cap, 0) < 0)
+		(void)0; /* nobody to tell from a signal handler */
+	errno = e;
+}
+
+void ovl_reqstats_setup(void)
+{
+	const char *path = getenv("CSHELL_FS_REQSTATS");
+	struct sigaction sa = { .sa_handler = reqstats_write,
+				.sa_flags = SA_RESTART };
+
+	if (!path || !*path)
+		return;
+	reqstats_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (reqstats_fd < 0) {
+		cs_warn("cannot open '%s' for request counts: %s", path,
+			strerror(errno));
+		return;
+	}
+	ovl_reqstats = xcalloc(OVL_REQSTATS_OPS, sizeof(*ovl_reqstats));
+	sigaction(SIGUSR1, &sa, NULL);
+	reqstats_write(0);
+}

@@ -266,6 +266,16 @@ int ovl_drop_caps(uint64_t keep, struct cs_error *err);
 /* loop.c: serves se's requests with worker threads until the session
  * ends; 0 or -errno. */
 int ovl_loop(struct fuse_session *se);
+/* Request counts by opcode when CSHELL_FS_REQSTATS names a file (NULL
+ * otherwise); setup before the daemon hardens, counted by the read hook. */
+#define OVL_REQSTATS_OPS 64
+extern uint64_t *ovl_reqstats;
+void ovl_reqstats_setup(void);
+static inline void ovl_reqstats_count(uint32_t opcode)
+{
+	__atomic_fetch_add(&ovl_reqstats[opcode < OVL_REQSTATS_OPS ? opcode : 0],
+			   1, __ATOMIC_RELAXED);
+}
 
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel

@@ -169,6 +169,8 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 
 	for (;;) {
 		r = read(fd, buf, len);
+		if (ovl_reqstats && r >= (ssize_t)sizeof(*h))
+			ovl_reqstats_count(h->opcode);
 		if (r < (ssize_t)sizeof(*h) || h->opcode != PT_TMPFILE_OPCODE)
 			break;
 		tmpfile_request(fs, fd, buf, (size_t)r);

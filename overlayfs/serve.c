@@ -628,6 +628,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		cs_error_set(err, 0, "cannot go to the background");
 		goto out_unmount;
 	}
+	ovl_reqstats_setup();
 	/* single-threaded still: capabilities and the filter are per thread
 	 * and the workers inherit them */
 	if (ovl_harden(fs, err) < 0)
