@@ -1,39 +1,44 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * loop.c — the multithreaded request loop.
+ * loop.c — the multithreaded request loop: one primary thread that takes
+ * every request it is free for, and helpers for requests that arrive
+ * while it is busy.
  *
- * Workers wait for requests in epoll_wait() on one epoll instance that
- * watches the /dev/fuse fd, instead of blocking in read() on it as
- * libfuse's fuse_session_loop_mt() does.  Why: the kernel queues
- * read()ers of /dev/fuse first in, first out, so each request wakes the
- * worker that has slept longest; a sequential caller (tar, find, a
- * compiler) meets another thread at every request, one that last ran on
- * whichever CPU, and on this kind of machine (2 nested vCPUs) a wake-up
- * across CPUs costs several times the request itself, more so when the
- * CPUs are busy.  Fewer idle workers in libfuse's loop do not help: with
- * max_idle_threads below the busy count it ends and creates a thread per
- * request.  Waiters of one epoll instance are woken last in, first out:
- * the worker that just answered takes the next request, the scheduler
- * keeps it next to its caller, and the other workers sleep until requests
- * overlap (a slow copy-up or fsync, readahead, writeback).
+ * Why not libfuse's fuse_session_loop_mt: its workers block in read() on
+ * /dev/fuse, where the kernel wakes the one that has slept longest, so a
+ * sequential caller (tar, find, a compiler) meets another thread at
+ * every request, one that last ran on whichever CPU; on this kind of
+ * machine (2 nested vCPUs) a wake-up across CPUs costs several times the
+ * request itself, more so when the CPUs are busy.  Nor does it help to
+ * have the idle worker that answered last take the next request (epoll
+ * waiters are woken last in, first out): the reply wakes the caller,
+ * which on the same CPU preempts the worker before it is back waiting,
+ * and its next request goes to another thread.  A single thread does
+ * best: when it gets the CPU back, the caller's next request is already
+ * queued and read() returns without sleeping.  But a single thread stops
+ * every caller while one request waits on the disk (a copy-up's fsync, a
+ * cold lookup).
  *
- * The fd is watched with EPOLLONESHOT and re-armed right after each read,
- * before the request is handled: one wake-up per request (level-triggered
- * epoll would wake a second waiter while the first has yet to read), and
- * a request that arrived meanwhile wakes the next idle worker at once.
- * The fd is non-blocking, so a worker that lost the request to another
- * (an interrupted one is withdrawn) just waits again.  One fd for all
- * (no clone_fd): cloned fds share the kernel's request queue, and each
- * would be woken for every request.
+ * So the primary (the thread that called ovl_loop()) blocks in read() as
+ * the only reader, and while it handles a request the fd is in an epoll
+ * instance (EPOLLONESHOT) where helpers wait: a request that comes
+ * meanwhile wakes one helper, last in, first out, and a helper that took
+ * one re-arms the fd while the primary is still busy.  The primary
+ * takes it out when it replies (passthrough.c's write hooks call
+ * ovl_loop_replying()), before the caller can send its next request.
+ * Requests arrive one per wake-up; a helper woken for a request the
+ * primary read first polls, finds nothing and waits again.  One fd for
+ * all (no clone_fd): replies must go back through the fd a request came
+ * from, and cloned fds share the kernel's queue anyway.
  *
- * Workers are started when the last idle one takes a request, up to
- * OVL_LOOP_MAX, and are never ended: an idle worker at the bottom of the
- * epoll stack costs nothing, and none is created and destroyed per burst.
+ * Helpers are started when the last idle one takes a request, up to
+ * OVL_LOOP_MAX threads in all, and never ended: an idle helper at the
+ * bottom of the epoll stack costs nothing, and none is created and
+ * destroyed per burst.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,21 +53,57 @@
 struct ovl_loop {
 	struct fuse_session *se;
 	int fd, epfd;
-	pthread_mutex_t lock;
-	int nthreads, nidle; /* started, and not handling a request */
-	pthread_t threads[OVL_LOOP_MAX];
-	sem_t finish; /* posted by a worker that saw the session end */
+	pthread_t primary;
+	pthread_mutex_t lock; /* the fields below */
+	bool busy;	      /* the primary handles a request */
+	bool armed;	      /* helpers are woken by a request */
+	bool in_set;	      /* the fd is in the epoll set */
+	int nthreads, nidle;  /* helpers started, and waiting */
+	pthread_t threads[OVL_LOOP_MAX - 1];
 	int error;
 };
 
-static int start_worker(struct ovl_loop *lp);
+/* set in the primary only */
+static __thread struct ovl_loop *primary_loop;
 
-/* Watch the fd for the next request; at once if one is waiting. */
-static int arm(struct ovl_loop *lp, int op)
+static int start_helper(struct ovl_loop *lp);
+
+/*
+ * With lp->lock held: whether a request wakes a helper.  Off is a
+ * removal from the epoll set, not a change to no events: epoll would
+ * still add EPOLLERR and EPOLLHUP, and /dev/fuse wakes its pollers
+ * without saying for what, so every request would wake a helper only to
+ * find nothing for it.  An fd disarmed by its one-shot event stays in
+ * the set, quiet, and is armed again with a change.
+ */
+static void set_armed(struct ovl_loop *lp, bool on)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
 
-	return epoll_ctl(lp->epfd, op, lp->fd, &ev);
+	if (lp->armed == on)
+		return;
+	if (on && epoll_ctl(lp->epfd, lp->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			    lp->fd, &ev) == 0)
+		lp->armed = lp->in_set = true;
+	else if (!on && epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->fd, NULL) == 0)
+		lp->armed = lp->in_set = false;
+}
+
+/* The primary is done with its request: it will read the next one. */
+static void primary_idle(struct ovl_loop *lp)
+{
+	pthread_mutex_lock(&lp->lock);
+	lp->busy = false;
+	set_armed(lp, false);
+	pthread_mutex_unlock(&lp->lock);
+}
+
+void ovl_loop_replying(void)
+{
+	struct ovl_loop *lp = primary_loop;
+
+	if (lp && lp->busy)
+		primary_idle(lp);
 }
 
 static void free_buf(void *arg)
@@ -70,10 +111,11 @@ static void free_buf(void *arg)
 	free(((struct fuse_buf *)arg)->mem);
 }
 
-static void *worker(void *arg)
+static void *helper(void *arg)
 {
 	struct ovl_loop *lp = arg;
 	struct fuse_buf buf = { 0 };
+	struct pollfd pfd = { .fd = lp->fd, .events = POLLIN };
 	struct epoll_event ev;
 	int r;
 
@@ -81,33 +123,37 @@ static void *worker(void *arg)
 	while (!fuse_session_exited(lp->se)) {
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		r = epoll_wait(lp->epfd, &ev, 1, -1);
+		if (r == 1) {
+			/* the one-shot event disarmed the fd */
+			pthread_mutex_lock(&lp->lock);
+			lp->armed = false;
+			pthread_mutex_unlock(&lp->lock);
+			/* still there, or read by the primary meanwhile? */
+			r = poll(&pfd, 1, 0) == 1 &&
+				    (pfd.revents & POLLIN) ?
+				    fuse_session_receive_buf(lp->se, &buf) :
+				    0;
+		} else if (r < 0 && errno != EINTR) {
+			r = -errno;
+		} else {
+			r = 0;
+		}
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (r < 0 && errno != EINTR) {
-			lp->error = -errno;
-			fuse_session_exit(lp->se);
-			break;
-		}
-		if (r <= 0)
+		if (r == -EINTR || r == -EAGAIN || r == 0)
 			continue;
-		/* libfuse allocates buf.mem at the first read */
-		r = fuse_session_receive_buf(lp->se, &buf);
-		if (arm(lp, EPOLL_CTL_MOD) < 0 && !fuse_session_exited(lp->se)) {
-			lp->error = -errno;
-			fuse_session_exit(lp->se);
-			break;
-		}
-		if (r == -EAGAIN || r == -EINTR || r == 0)
-			continue; /* taken by another, or the session ended */
 		if (r < 0) {
 			lp->error = r;
 			fuse_session_exit(lp->se);
+			/* interrupts the primary's read() */
+			pthread_kill(lp->primary, SIGTERM);
 			break;
 		}
 		pthread_mutex_lock(&lp->lock);
-		/* the last idle worker is busy now: one more may be needed
-		 * while this request takes its time */
-		if (--lp->nidle == 0 && lp->nthreads < OVL_LOOP_MAX)
-			start_worker(lp);
+		/* the primary still busy: the next request wakes another */
+		if (lp->busy)
+			set_armed(lp, true);
+		if (--lp->nidle == 0)
+			start_helper(lp);
 		pthread_mutex_unlock(&lp->lock);
 		fuse_session_process_buf(lp->se, &buf);
 		pthread_mutex_lock(&lp->lock);
@@ -115,28 +161,30 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&lp->lock);
 	}
 	pthread_cleanup_pop(1);
-	sem_post(&lp->finish);
 	return NULL;
 }
 
-/* With lp->lock held, or before any worker runs. */
-static int start_worker(struct ovl_loop *lp)
+/* With lp->lock held, or before any helper runs. */
+static int start_helper(struct ovl_loop *lp)
 {
 	sigset_t stop, old;
 	int r;
 
-	/* the main thread takes the signals that end the daemon (libfuse's
-	 * handlers); faults stay with the thread that faults */
+	if (lp->nthreads == OVL_LOOP_MAX - 1)
+		return -EAGAIN;
+	/* the primary takes the signals that end the daemon (libfuse's
+	 * handlers, which interrupt its read()); faults stay with the
+	 * thread that faults */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	r = pthread_create(&lp->threads[lp->nthreads], NULL, worker, lp);
+	r = pthread_create(&lp->threads[lp->nthreads], NULL, helper, lp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r) {
-		cs_warn("cannot start a request worker: %s", strerror(r));
+		cs_warn("cannot start a request helper: %s", strerror(r));
 		return -r;
 	}
 	lp->nthreads++;
@@ -146,40 +194,49 @@ static int start_worker(struct ovl_loop *lp)
 
 int ovl_loop(struct fuse_session *se)
 {
-	struct ovl_loop lp = { .se = se, .fd = fuse_session_fd(se) };
-	int r, fl = fcntl(lp.fd, F_GETFL);
+	struct ovl_loop lp = { .se = se, .fd = fuse_session_fd(se),
+			       .primary = pthread_self() };
+	struct fuse_buf buf = { 0 };
+	int r = 0;
 
-	if (fl < 0 || fcntl(lp.fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
+	/* the fd joins it while the primary is busy */
 	lp.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (lp.epfd < 0)
 		return -errno;
-	if (arm(&lp, EPOLL_CTL_ADD) < 0) {
-		r = -errno;
-		close(lp.epfd);
-		return r;
-	}
 	pthread_mutex_init(&lp.lock, NULL);
-	sem_init(&lp.finish, 0, 0);
 	pthread_mutex_lock(&lp.lock);
-	r = start_worker(&lp);
+	start_helper(&lp);
 	pthread_mutex_unlock(&lp.lock);
-	/* a signal (libfuse's handlers end the session) interrupts the
-	 * wait; so does a worker that saw the connection end */
-	while (r == 0 && !fuse_session_exited(se))
-		sem_wait(&lp.finish);
+	primary_loop = &lp;
+	while (!fuse_session_exited(se)) {
+		r = fuse_session_receive_buf(se, &buf);
+		if (r == -EINTR || r == -EAGAIN || r == 0) {
+			r = 0;
+			continue; /* a signal, or the session ended */
+		}
+		if (r < 0)
+			break;
+		pthread_mutex_lock(&lp.lock);
+		lp.busy = true;
+		set_armed(&lp, true);
+		pthread_mutex_unlock(&lp.lock);
+		fuse_session_process_buf(se, &buf);
+		/* no reply (a forget): idle only now */
+		ovl_loop_replying();
+		r = 0;
+	}
+	primary_loop = NULL;
+	free(buf.mem);
 	pthread_mutex_lock(&lp.lock);
 	for (int i = 0; i < lp.nthreads; i++)
 		pthread_cancel(lp.threads[i]);
 	pthread_mutex_unlock(&lp.lock);
 	for (int i = 0; i < lp.nthreads; i++)
 		pthread_join(lp.threads[i], NULL);
-	sem_destroy(&lp.finish);
 	pthread_mutex_destroy(&lp.lock);
 	close(lp.epfd);
-	fcntl(lp.fd, F_SETFL, fl);
 	fuse_session_reset(se);
-	return r ? r : lp.error;
+	return r < 0 ? r : lp.error;
 }
 
 /*

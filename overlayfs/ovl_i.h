@@ -266,6 +266,9 @@ int ovl_drop_caps(uint64_t keep, struct cs_error *err);
 /* loop.c: serves se's requests with worker threads until the session
  * ends; 0 or -errno. */
 int ovl_loop(struct fuse_session *se);
+/* Called by the write hooks before a reply: the primary thread stops
+ * counting as busy (no-op in other threads). */
+void ovl_loop_replying(void);
 /* Request counts by opcode when CSHELL_FS_REQSTATS names a file (NULL
  * otherwise); setup before the daemon hardens, counted by the read hook. */
 #define OVL_REQSTATS_OPS 64
