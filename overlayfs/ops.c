@@ -72,6 +72,8 @@ struct ovl_file {
 	bool lower;
 	struct ovl_node *node; /* valid while open: the kernel holds it */
 	int pt_id;	       /* passthrough backing id, or 0 */
+	/* fs->files, under fs->lock: freed at exit if never released */
+	struct ovl_file *prev, *next;
 };
 
 /* With the writeback cache the kernel writes whole pages, so it may read
@@ -197,6 +199,10 @@ static struct ovl_file *file_new(struct ovl_fs *fs, int fd, struct ovl_node *n,
 	f->fd = fd;
 	f->old_fd = -1;
 	f->node = n;
+	f->next = fs->files;
+	if (f->next)
+		f->next->prev = f;
+	fs->files = f;
 	f->lower = node_upper_fd(n) < 0;
 	n->nopen++;
 	if (fs->passthrough && (!f->lower || fs->ro) && !n->cached_opens &&
@@ -227,6 +233,12 @@ static void file_free(struct ovl_fs *fs, struct ovl_file *f)
 	struct ovl_node *n = f->node;
 
 	lock(fs);
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		fs->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
 	n->nopen--;
 	if (!f->pt_id) {
 		n->cached_opens--;
@@ -239,6 +251,23 @@ static void file_free(struct ovl_fs *fs, struct ovl_file *f)
 	if (f->old_fd >= 0)
 		close(f->old_fd);
 	free(f);
+}
+
+/* At exit: files the kernel never released.  A RELEASE is sent in the
+ * background after the last close, and an unmount right after it ends
+ * the connection before a thread of ours has read it. */
+void ovl_files_free(struct ovl_fs *fs)
+{
+	struct ovl_file *f, *next;
+
+	for (f = fs->files; f; f = next) {
+		next = f->next;
+		close(f->fd);
+		if (f->old_fd >= 0)
+			close(f->old_fd);
+		free(f);
+	}
+	fs->files = NULL;
 }
 
 /* Sends the reply to an open (e NULL) or a create for f; when the request

@@ -79,6 +79,8 @@ struct ovl_imap_ent {
 	struct ovl_imap_ent *next;
 };
 
+struct ovl_file;
+
 struct ovl_fs {
 	struct ovl_config *cfg;
 	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
@@ -125,6 +127,7 @@ struct ovl_fs {
 	double timeout;
 	/* nodes by last use, most recent first (the root is not listed) */
 	struct ovl_node *lru_head, *lru_tail;
+	struct ovl_file *files; /* open files (ops.c) */
 	int fd_high; /* an fd this high means: evict (unlock) */
 	bool evict_pending;
 };
@@ -262,6 +265,9 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
 /* Keeps only the capabilities of the mask keep (1 << CAP_…): effective,
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
+
+/* ops.c: frees the open files left at exit. */
+void ovl_files_free(struct ovl_fs *fs);
 
 /* loop.c: serves se's requests with worker threads until the session
  * ends; 0 or -errno. */

@@ -130,6 +130,7 @@ static void end_volatile(struct ovl_fs *fs)
 static void fs_free(struct ovl_fs *fs)
 {
 	end_volatile(fs);
+	ovl_files_free(fs);
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd >= 0)
 			close(fs->layers[i].fd);
