@@ -170,7 +170,8 @@ static const char *const allowed[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
 	"pwritev", "preadv2", "pwritev2", "splice", "vmsplice", "pipe2",
 	"poll", "ppoll", "close", "close_range", "dup", "dup2", "dup3",
-	"fcntl", "lseek",
+	"fcntl", "lseek", "epoll_create1", "epoll_ctl", "epoll_wait",
+	"epoll_pwait",
 	/* files */
 	"openat", "openat2", "open", "newfstatat", "fstat", "lstat", "stat",
 	"statx", "statfs", "fstatfs", "getdents64", "readlinkat", "readlink",

@@ -5,7 +5,7 @@
 
 OVL_SRCS := overlayfs/config.c overlayfs/node.c overlayfs/copyup.c \
 	overlayfs/ops.c overlayfs/passthrough.c overlayfs/serve.c \
-	overlayfs/harden.c overlayfs/lock.c overlayfs/live.c
+	overlayfs/harden.c overlayfs/lock.c overlayfs/live.c overlayfs/loop.c
 
 PROGRAMS += cshell-fs
 cshell-fs_SRCS := overlayfs/main.c $(OVL_SRCS)

@@ -279,6 +279,7 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
 
+<<<<<<< HEAD
 /* live.c: lower layers that change outside the daemon (the host root).
  * Their filesystems are watched with fanotify and changes invalidate the
  * kernel's caches; where that is not permitted, their entries are cached
@@ -315,6 +316,26 @@ static inline double ovl_timeout(const struct ovl_fs *fs,
  * first.  0, or -1 with err set. */
 int ovl_lock_dirs(struct ovl_fs *fs, struct cs_error *err);
 
+=======
+
+/* loop.c: serves se's requests with worker threads until the session
+ * ends; 0 or -errno. */
+int ovl_loop(struct fuse_session *se);
+/* Called by the write hooks before a reply: the primary thread stops
+ * counting as busy (no-op in other threads). */
+void ovl_loop_replying(void);
+/* Request counts by opcode when CSHELL_FS_REQSTATS names a file (NULL
+ * otherwise); setup before the daemon hardens, counted by the read hook. */
+#define OVL_REQSTATS_OPS 64
+extern uint64_t *ovl_reqstats;
+void ovl_reqstats_setup(void);
+static inline void ovl_reqstats_count(uint32_t opcode)
+{
+	__atomic_fetch_add(&ovl_reqstats[opcode < OVL_REQSTATS_OPS ? opcode : 0],
+			   1, __ATOMIC_RELAXED);
+}
+
+>>>>>>> h-fsperf
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel
  * found without CAP_FSETID (handle_killpriv_v2). */

@@ -169,6 +169,8 @@ static ssize_t pt_read(int fd, void *buf, size_t len, void *userdata)
 
 	for (;;) {
 		r = read(fd, buf, len);
+		if (ovl_reqstats && r >= (ssize_t)sizeof(*h))
+			ovl_reqstats_count(h->opcode);
 		if (r < (ssize_t)sizeof(*h) || h->opcode != PT_TMPFILE_OPCODE)
 			break;
 		tmpfile_request(fs, fd, buf, (size_t)r);
@@ -205,6 +207,8 @@ static ssize_t pt_writev(int fd, struct iovec *iov, int count, void *userdata)
 	struct ovl_fs *fs = userdata;
 	uint64_t init = __atomic_load_n(&fs->pt_init_unique, __ATOMIC_ACQUIRE);
 
+	ovl_loop_replying();
+
 	if (init && count >= 2 &&
 	    iov[0].iov_len == sizeof(struct pt_out_header) &&
 	    ((struct pt_out_header *)iov[0].iov_base)->unique == init &&
@@ -232,6 +236,7 @@ static ssize_t pt_splice(int fdin, off_t *offin, int fdout, off_t *offout,
 			 size_t len, unsigned int flags, void *userdata)
 {
 	(void)userdata;
+	ovl_loop_replying();
 	return splice(fdin, offin, fdout, offout, len, flags);
 }
 

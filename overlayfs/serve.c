@@ -572,7 +572,6 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	_cleanup_free_ char *opts = NULL;
 	_cleanup_free_ dev_t *keep = NULL;
-	struct fuse_loop_config *lc;
 	struct fuse_session *se;
 	struct ovl_fs *fs;
 	int ret = -1, unmounter = -1;
@@ -640,6 +639,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		cs_error_set(err, 0, "cannot go to the background");
 		goto out_unmount;
 	}
+	ovl_reqstats_setup();
 	/* single-threaded still: capabilities and the filter are per thread
 	 * and the workers inherit them */
 	if (ovl_harden(fs, err) < 0)
@@ -648,13 +648,7 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	if (cfg->singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
-		lc = fuse_loop_cfg_create();
-		fuse_loop_cfg_set_clone_fd(lc, 0);
-		/* as many idle as at most busy: no thread churn under load */
-		fuse_loop_cfg_set_max_threads(lc, 8);
-		fuse_loop_cfg_set_idle_threads(lc, 8);
-		ret = fuse_session_loop_mt(se, lc);
-		fuse_loop_cfg_destroy(lc);
+		ret = ovl_loop(se);
 	}
 	ovl_live_stop(fs); /* it notifies through the session */
 	/* while our signal handlers still turn SIGTERM into a clean end */
