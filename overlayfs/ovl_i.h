@@ -279,7 +279,6 @@ int ovl_harden(struct ovl_fs *fs, struct cs_error *err);
  * permitted and bounding; clears the inheritable and ambient sets. */
 int ovl_drop_caps(uint64_t keep, struct cs_error *err);
 
-<<<<<<< HEAD
 /* live.c: lower layers that change outside the daemon (the host root).
  * Their filesystems are watched with fanotify and changes invalidate the
  * kernel's caches; where that is not permitted, their entries are cached
@@ -316,8 +315,6 @@ static inline double ovl_timeout(const struct ovl_fs *fs,
  * first.  0, or -1 with err set. */
 int ovl_lock_dirs(struct ovl_fs *fs, struct cs_error *err);
 
-=======
-
 /* loop.c: serves se's requests with worker threads until the session
  * ends; 0 or -errno. */
 int ovl_loop(struct fuse_session *se);
@@ -335,7 +332,6 @@ static inline void ovl_reqstats_count(uint32_t opcode)
 			   1, __ATOMIC_RELAXED);
 }
 
->>>>>>> h-fsperf
 /* passthrough.c */
 /* Set while a thread handles an open or write whose caller the kernel
  * found without CAP_FSETID (handle_killpriv_v2). */
