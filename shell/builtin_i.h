@@ -71,6 +71,9 @@ int bi_fg(struct sh *sh, int argc, char **argv);
 int bi_bg(struct sh *sh, int argc, char **argv);
 int bi_enter(struct sh *sh, int argc, char **argv);
 int bi_leave(struct sh *sh, int argc, char **argv);
+/* Prints the help entry of builtin name as "usage: …" (help.c); -1 when
+ * it has none. */
+int sh_help_usage(const char *name);
 /* A usage error of a builtin: the message (fmt with arg), status 2. */
 int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg);
 /* The builtins of other modules' commands (help.c, bi_sandbox.c,

@@ -627,10 +627,36 @@ const char *sh_builtin_name(size_t i)
 	return i < CS_ARRAY_SIZE(builtins) ? builtins[i].name : NULL;
 }
 
+/* Builtins whose --help is an operand (echo prints it, test tests it):
+ * everything else answers `NAME --help` with its usage, as bash's
+ * builtins and podman's commands do. */
+static bool help_is_operand(const char *name)
+{
+	/* and the front ends, whose own usage is longer than help's line */
+	static const char *const names[] = {
+		"echo", "printf", "test",    "[",  ":",
+		"true", "false",  "sandbox", "sb", "image",
+		"host", "fanout", "monitor", "up", "down",
+	};
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
 		   char **argv)
 {
-	int st = b->fn(sh, argc, argv);
+	int st;
+
+	/* `cd --help`, `jobs --help`: the usage, status 0 (the sandbox,
+	 * image, host and monitor front ends have their own per
+	 * subcommand) */
+	if (argc == 2 && !strcmp(argv[1], "--help") &&
+	    !help_is_operand(argv[0]) && sh_help_usage(argv[0]) == 0)
+		return 0;
+	st = b->fn(sh, argc, argv);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		int e = errno;

@@ -74,6 +74,8 @@ static const struct {
 	  "run ACTION on a signal or EXIT" },
 	{ "true", "true", "succeed" },
 	{ "type", "type NAME...", "say how NAME would be run" },
+	{ "ulimit", "ulimit [-HS] [-a | -cdfnstv [LIMIT]]",
+	  "show or set a resource limit of the shell and its children" },
 	{ "umask", "umask [-S] [MODE]", "the file mode creation mask" },
 	{ "unalias", "unalias -a | NAME...", "remove aliases" },
 	{ "unset", "unset [-f|-v] NAME...", "remove variables or functions" },
@@ -81,6 +83,18 @@ static const struct {
 	  "build and enter the environment of a Cshellfile (man 5 Cshellfile)" },
 	{ "wait", "wait [PID|%JOB...]", "wait for background jobs" },
 };
+
+int sh_help_usage(const char *name)
+{
+	for (size_t k = 0; k < CS_ARRAY_SIZE(topics); k++) {
+		if (!strcmp(topics[k].name, name)) {
+			printf("usage: %s\n    %s\n", topics[k].usage,
+			       topics[k].what);
+			return 0;
+		}
+	}
+	return -1;
+}
 
 int bi_help(struct sh *sh, int argc, char **argv)
 {

@@ -48,3 +48,13 @@ done
 out=$("$csh" sandbox --help 2>&1)
 [[ $out == *"--image REF"* ]]
 check advertised-sandbox-help-image test $? = 0
+
+# every other builtin answers --help with its usage and status 0
+bad=
+for b in cd pwd jobs fg bg wait enter leave alias unalias set export \
+	unset read getopts umask ulimit kill trap type hash command; do
+	out=$("$csh" -c "$b --help" 2>&1)
+	[ $? = 0 ] && [[ $out == "usage: $b"* ]] || bad="$bad $b"
+done
+[ -z "$bad" ] && pass advertised-builtin-help ||
+	fail advertised-builtin-help "no usage for:$bad"
