@@ -12,6 +12,7 @@
 
 #include "shell/shell_i.h"
 #include "shell/interactive_i.h"
+#include "shell/target_i.h"
 
 /* Canonicalises an absolute path textually: removes ., .., // */
 static char *canon(struct sh *sh, const char *path)
@@ -82,6 +83,17 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 			return 1;
 		}
 		print = true;
+	}
+	/* after `enter dev`: a path of dev's that the host lacks (a --mount
+	 * destination such as /src) is where the host sees it; commands
+	 * then start there in dev again (sbx_start_dir maps it back) */
+	struct stat hst;
+	if (sh->entered && dir[0] == '/' && stat(dir, &hst) < 0) {
+		char *hp = sh_target_host_path(sh->entered, dir);
+
+		if (hp && stat(hp, &hst) == 0 && S_ISDIR(hst.st_mode))
+			dir = arena_strdup(sh->stack, hp);
+		free(hp);
 	}
 	const char *pwd = sh_getvar(sh, "PWD");
 	char *oldpwd = pwd ? arena_strdup(sh->stack, pwd) : NULL;

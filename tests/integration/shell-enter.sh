@@ -33,3 +33,13 @@ if [ $rc = 2 ] && [[ $out != *ran-on-host* ]] &&
 else
 	fail shell-enter-unknown "status $rc: $out"
 fi
+
+# after enter, cd to a path of the target (a --mount destination the
+# host lacks) works, and commands start there
+mkdir -p "$work/proj/sub"
+if out=$(sbx create entm --read-only --mount "$work/proj:/src" 2>&1); then
+	out=$("$csh" -c 'enter entm; cd /src/sub && /bin/pwd' 2>&1)
+	check shell-enter-cd-target-path test "$out" = /src/sub
+else
+	fail shell-enter-cd-target-path "create: $out"
+fi
