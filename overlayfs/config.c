@@ -75,12 +75,12 @@ static int parse_lowers(struct ovl_config *cfg, const char *val,
 		}
 		if (cfg->nlower >= OVL_MAX_LOWER) {
 			free(item);
-			return cs_error_set(err, 0,
-					    "too many lower layers (at most %d)",
-					    OVL_MAX_LOWER);
+			return cs_error_set(
+				err, 0, "too many lower layers (at most %d)",
+				OVL_MAX_LOWER);
 		}
-		cfg->lowers = xrealloc(cfg->lowers, (cfg->nlower + 1) *
-							    sizeof(char *));
+		cfg->lowers = xrealloc(cfg->lowers,
+				       (cfg->nlower + 1) * sizeof(char *));
 		cfg->lowers[cfg->nlower++] = item;
 	}
 	if (!cfg->nlower)
@@ -177,8 +177,7 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 		     struct cs_error *err)
 {
 	const char *eq = strchr(opt, '=');
-	_cleanup_free_ char *key =
-		eq ? xstrndup(opt, eq - opt) : xstrdup(opt);
+	_cleanup_free_ char *key = eq ? xstrndup(opt, eq - opt) : xstrdup(opt);
 	const char *val = eq ? eq + 1 : NULL;
 
 	if (!strcmp(key, "lowerdir")) {
@@ -189,7 +188,8 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 	if (!strcmp(key, "upperdir") || !strcmp(key, "workdir") ||
 	    !strcmp(key, "fsname")) {
 		char **dst = key[0] == 'u' ? &cfg->upper :
-			     key[0] == 'w' ? &cfg->work : &cfg->fsname;
+			     key[0] == 'w' ? &cfg->work :
+					     &cfg->fsname;
 		const char *p = val;
 
 		if (!val || !*val)
@@ -206,9 +206,9 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 		errno = 0;
 		cfg->timeout = strtod(val, &end);
 		if (errno || *end || cfg->timeout < 0)
-			return cs_error_set(err, 0,
-					    "timeout '%s' is not a number of seconds",
-					    val);
+			return cs_error_set(
+				err, 0,
+				"timeout '%s' is not a number of seconds", val);
 		return 0;
 	}
 	/* fsync=0 (fuse-overlayfs) and volatile (the kernel's): no sync of
@@ -241,8 +241,8 @@ static int parse_one(struct ovl_config *cfg, const char *opt,
 		else if (val && !strcmp(val, "kernel"))
 			cfg->oci_whiteouts = false;
 		else
-			return cs_error_set(err, 0,
-					    "whiteout= takes 'kernel' or 'oci'");
+			return cs_error_set(
+				err, 0, "whiteout= takes 'kernel' or 'oci'");
 		return 0;
 	}
 	if (!strcmp(key, "nosandbox")) {
@@ -338,10 +338,13 @@ int ovl_config_from_args(struct ovl_config *cfg, int argc, char **argv,
 		const char *a = argv[i];
 
 		if (!strcmp(a, "-o") || !strncmp(a, "-o", 2)) {
-			const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			const char *v =
+				a[2] ? a + 2 :
+				       (i + 1 < argc ? argv[++i] : NULL);
 
 			if (!v)
-				return cs_error_set(err, 0, "option -o needs a value");
+				return cs_error_set(err, 0,
+						    "option -o needs a value");
 			if (ovl_config_parse(cfg, v, err) < 0)
 				return -1;
 		} else if (!strcmp(a, "-f")) {
@@ -355,24 +358,27 @@ int ovl_config_from_args(struct ovl_config *cfg, int argc, char **argv,
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			return 2;
 		} else if (a[0] == '-' && a[1]) {
-			return cs_error_set(err, 0,
-					    "unknown option '%s' (see --help)", a);
+			return cs_error_set(
+				err, 0, "unknown option '%s' (see --help)", a);
 		} else if (*mountpoint) {
-			return cs_error_set(err, 0,
-					    "more than one mount point ('%s', '%s')",
-					    *mountpoint, a);
+			return cs_error_set(
+				err, 0,
+				"more than one mount point ('%s', '%s')",
+				*mountpoint, a);
 		} else {
 			*mountpoint = xstrdup(a);
 		}
 	}
 	if (!*mountpoint)
-		return cs_error_set(err, 0, "no mount point given (see --help)");
+		return cs_error_set(err, 0,
+				    "no mount point given (see --help)");
 	if (!cfg->nlower)
-		return cs_error_set(err, 0,
-				    "no lower layer: give -o lowerdir=DIR[:DIR…]");
+		return cs_error_set(
+			err, 0, "no lower layer: give -o lowerdir=DIR[:DIR…]");
 	if (!!cfg->upper != !!cfg->work)
-		return cs_error_set(err, 0,
-				    "upperdir and workdir go together: give both or neither");
+		return cs_error_set(
+			err, 0,
+			"upperdir and workdir go together: give both or neither");
 	return 0;
 }
 

@@ -51,8 +51,7 @@ int ovl_remove_tree(int dfd, const char *name)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
 		return errno == ENOENT ? 0 : -errno;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					 O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int r = remove_children(fd);
@@ -171,7 +170,7 @@ static int copy_data(int in, int out, off_t size)
 		if (data < 0) {
 			if (errno == ENXIO)
 				break; /* only a hole is left */
-			data = pos; /* no SEEK_DATA: copy everything */
+			data = pos;    /* no SEEK_DATA: copy everything */
 			hole = size;
 		} else {
 			hole = lseek(in, data, SEEK_HOLE);
@@ -188,8 +187,10 @@ static int copy_data(int in, int out, off_t size)
 				      errno == EINVAL || errno == EOPNOTSUPP)) {
 				char buf[65536];
 
-				r = pread(in, buf, sizeof(buf) < (size_t)(hole - pos) ?
-						    sizeof(buf) : (size_t)(hole - pos),
+				r = pread(in, buf,
+					  sizeof(buf) < (size_t)(hole - pos) ?
+						  sizeof(buf) :
+						  (size_t)(hole - pos),
 					  pos);
 				/* a short pwrite sets no errno (a full upper
 				 * writes what fits): write the rest, whose
@@ -197,7 +198,8 @@ static int copy_data(int in, int out, off_t size)
 				 * report a stale errno (EXDEV of the copy
 				 * above) */
 				for (ssize_t w = 0, k; r > 0 && w < r; w += k) {
-					k = pwrite(out, buf + w, r - w, pos + w);
+					k = pwrite(out, buf + w, r - w,
+						   pos + w);
 					if (k < 0)
 						return -errno;
 					if (k == 0)
@@ -314,7 +316,8 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 		return -errno;
 	tmp = ovl_tmp_name(fs);
 	r = build_copy(fs, node_top_fd(n), &st, tmp, data);
-	if (!r && renameat2(fs->work_fd, tmp, pfd, n->name, RENAME_NOREPLACE) < 0)
+	if (!r &&
+	    renameat2(fs->work_fd, tmp, pfd, n->name, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r < 0) {
 		ovl_remove_tree(fs->work_fd, tmp);

@@ -52,8 +52,8 @@
  * write(2) and costs a host writer an event each: a file a host process
  * keeps open while writing shows its new data once it is closed, as
  * with NFS's close-to-open consistency). */
-#define LIVE_MASK                                                    \
-	(FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE |     \
+#define LIVE_MASK                                                              \
+	(FAN_ATTRIB | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE |              \
 	 FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR)
 #define LIVE_MAX_HANDLE 128 /* MAX_HANDLE_SZ */
 /* The watcher's pause after each batch: what a change may take longer to
@@ -141,11 +141,11 @@ static bool in_image_store(const char *path)
 static bool unwatchable(const char *type)
 {
 	static const char *const no[] = {
-		"proc",	     "sysfs",	   "devtmpfs", "devpts",  "cgroup",
-		"cgroup2",   "mqueue",	   "debugfs",  "tracefs", "securityfs",
-		"pstore",    "bpf",	   "configfs", "fusectl", "hugetlbfs",
-		"binfmt_misc", "autofs",   "efivarfs", "rpc_pipefs", "nsfs",
-		"cifs",	     "smb3",	   "9p",       "ceph",	  "virtiofs",
+		"proc",	       "sysfs",	 "devtmpfs", "devpts",	   "cgroup",
+		"cgroup2",     "mqueue", "debugfs",  "tracefs",	   "securityfs",
+		"pstore",      "bpf",	 "configfs", "fusectl",	   "hugetlbfs",
+		"binfmt_misc", "autofs", "efivarfs", "rpc_pipefs", "nsfs",
+		"cifs",	       "smb3",	 "9p",	     "ceph",	   "virtiofs",
 	};
 
 	if (!strncmp(type, "fuse", 4) || !strncmp(type, "nfs", 3))
@@ -196,8 +196,8 @@ static void live_mounts(struct ovl_fs *fs, struct ovl_live *lv, char ***paths)
 		lv->m = xrealloc(lv->m, (lv->nm + 1) * sizeof(*lv->m));
 		*paths = xrealloc(*paths, (lv->nm + 1) * sizeof(**paths));
 		(*paths)[lv->nm] = unwatchable(type) ? NULL : xstrdup(mnt);
-		lv->m[lv->nm++] = (struct live_mount){ id, makedev(maj, min),
-						       false };
+		lv->m[lv->nm++] =
+			(struct live_mount){ id, makedev(maj, min), false };
 	}
 	free(line);
 	fclose(f);
@@ -228,8 +228,8 @@ static bool mark(struct ovl_live *lv, int fd, dev_t dev)
 		lv->nw++;
 		return true;
 	}
-	lv->unwatched = xrealloc(lv->unwatched,
-				 (lv->nunwatched + 1) * sizeof(dev_t));
+	lv->unwatched =
+		xrealloc(lv->unwatched, (lv->nunwatched + 1) * sizeof(dev_t));
 	lv->unwatched[lv->nunwatched++] = dev;
 	return false;
 }
@@ -241,10 +241,9 @@ void ovl_live_setup(struct ovl_fs *fs)
 	int nlive = 0;
 
 	for (int i = 1; i < fs->nlayers; i++) {
-		fs->layers[i].live =
-			fs->cfg->live == 1 ||
-			(fs->cfg->live < 0 &&
-			 !in_image_store(fs->layers[i].path));
+		fs->layers[i].live = fs->cfg->live == 1 ||
+				     (fs->cfg->live < 0 &&
+				      !in_image_store(fs->layers[i].path));
 		nlive += fs->layers[i].live;
 	}
 	if (!nlive)
@@ -322,7 +321,8 @@ static void key_insert(struct ovl_live *lv, struct ovl_live_key *k)
 			for (; e; e = next) {
 				next = e->hnext;
 				h = key_hash(e->watch, e->htype, e->h,
-					     e->hlen) & (nsize - 1);
+					     e->hlen) &
+				    (nsize - 1);
 				e->hnext = nt[h];
 				nt[h] = e;
 			}
@@ -406,8 +406,8 @@ static bool index_dir(struct ovl_live *lv, struct ovl_node *n, int fd)
 	if (name_to_handle_at(fd, "", &u.fh, &mnt_id,
 			      AT_EMPTY_PATH | AT_HANDLE_FID) < 0) {
 		u.fh.handle_bytes = LIVE_MAX_HANDLE;
-		if (errno != EINVAL ||
-		    name_to_handle_at(fd, "", &u.fh, &mnt_id, AT_EMPTY_PATH) < 0)
+		if (errno != EINVAL || name_to_handle_at(fd, "", &u.fh, &mnt_id,
+							 AT_EMPTY_PATH) < 0)
 			return false;
 	}
 	w = watch_of_mount(lv, mnt_id);
@@ -446,8 +446,7 @@ void ovl_live_node(struct ovl_fs *fs, struct ovl_node *n)
 	n->live_short = false;
 	if (!S_ISDIR(n->type)) {
 		/* a file: its own filesystem tells of its changes */
-		n->live_short = lower_top &&
-				fs->layers[n->ent[0].layer].live &&
+		n->live_short = lower_top && fs->layers[n->ent[0].layer].live &&
 				!dev_watched(lv, n->kdev);
 		return;
 	}
@@ -467,9 +466,9 @@ void ovl_live_node_attr(struct ovl_fs *fs, struct ovl_node *n,
 	 * its directory is, or its filesystem unwatched (the upper's is not
 	 * live, but may be unwatched too: short until resolved) */
 	if (fs->live && !n->nent)
-		n->live_short = dir->live_short ||
-				(dev != fs->layers[0].dev &&
-				 !dev_watched(fs->live, dev));
+		n->live_short =
+			dir->live_short || (dev != fs->layers[0].dev &&
+					    !dev_watched(fs->live, dev));
 }
 
 /* ------------------------------------------------------- events */
@@ -485,8 +484,8 @@ static void note(struct ovl_live *lv, struct ovl_fs *fs, struct ovl_node *n,
 		return;
 	if (lv->nnotes == lv->notes_cap) {
 		lv->notes_cap = lv->notes_cap ? lv->notes_cap * 2 : 64;
-		lv->notes = xrealloc(lv->notes,
-				     lv->notes_cap * sizeof(*lv->notes));
+		lv->notes =
+			xrealloc(lv->notes, lv->notes_cap * sizeof(*lv->notes));
 	}
 	lv->notes[lv->nnotes++] = (struct live_note){
 		.parent = name ? ino : 0,
@@ -519,10 +518,11 @@ static void on_event(struct ovl_fs *fs, uint64_t mask, int watch,
 {
 	struct ovl_live *lv = fs->live;
 	size_t h = key_hash(watch, fh->handle_type, fh->f_handle,
-			    fh->handle_bytes) & (lv->tab_size - 1);
+			    fh->handle_bytes) &
+		   (lv->tab_size - 1);
 	bool self = !name || !*name || !strcmp(name, ".");
-	bool names = mask & (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM |
-			     FAN_MOVED_TO);
+	bool names = mask &
+		     (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO);
 
 	for (struct ovl_live_key *k = lv->tab[h]; k; k = k->hnext) {
 		struct ovl_node *n = k->node, *c;
@@ -580,7 +580,8 @@ static void on_events(struct ovl_fs *fs, const char *buf, ssize_t len)
 		size_t p, end;
 
 		memcpy(&md, buf + off, sizeof(md));
-		if (md.event_len < sizeof(md) || off + md.event_len > (size_t)len)
+		if (md.event_len < sizeof(md) ||
+		    off + md.event_len > (size_t)len)
 			break;
 		p = off + md.metadata_len;
 		end = off + md.event_len;
@@ -593,7 +594,8 @@ static void on_events(struct ovl_fs *fs, const char *buf, ssize_t len)
 			continue;
 		}
 		while (p + sizeof(struct fanotify_event_info_fid) +
-			       sizeof(struct file_handle) <= end) {
+			       sizeof(struct file_handle) <=
+		       end) {
 			struct fanotify_event_info_fid fid;
 			const char *name = NULL;
 			size_t hb;
@@ -608,11 +610,13 @@ static void on_events(struct ovl_fs *fs, const char *buf, ssize_t len)
 			if (hb > LIVE_MAX_HANDLE ||
 			    sizeof(fid) + sizeof(u.fh) + hb > fid.hdr.len)
 				break;
-			memcpy(u.fh.f_handle, buf + p + sizeof(fid) + sizeof(u.fh),
-			       hb);
+			memcpy(u.fh.f_handle,
+			       buf + p + sizeof(fid) + sizeof(u.fh), hb);
 			if (fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
-				name = buf + p + sizeof(fid) + sizeof(u.fh) + hb;
-			if (fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+				name = buf + p + sizeof(fid) + sizeof(u.fh) +
+				       hb;
+			if (fid.hdr.info_type ==
+				    FAN_EVENT_INFO_TYPE_DFID_NAME ||
 			    fid.hdr.info_type == FAN_EVENT_INFO_TYPE_DFID) {
 				for (size_t i = 0; i < lv->nw && w < 0; i++)
 					if (fsid_eq(&lv->w[i].fsid,
@@ -635,9 +639,8 @@ static void send_notes(struct ovl_fs *fs)
 
 		/* ENOENT: the kernel does not have it cached; nothing to do */
 		if (nt->name)
-			fuse_lowlevel_notify_inval_entry(fs->se, nt->parent,
-							 nt->name,
-							 strlen(nt->name));
+			fuse_lowlevel_notify_inval_entry(
+				fs->se, nt->parent, nt->name, strlen(nt->name));
 		else
 			fuse_lowlevel_notify_inval_inode(fs->se, nt->ino, 0, 0);
 		free(nt->name);

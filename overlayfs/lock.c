@@ -94,8 +94,9 @@ static int lock_dir(const char *what, const char *dir, struct cs_error *err)
 
 			if (e != EWOULDBLOCK) {
 				close(fd);
-				return cs_error_set(err, e, "cannot lock %s '%s'",
-						    what, dir);
+				return cs_error_set(err, e,
+						    "cannot lock %s '%s'", what,
+						    dir);
 			}
 			pid = fstat(fd, &st) == 0 ? lock_holder(&st) : 0;
 			close(fd);

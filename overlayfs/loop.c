@@ -82,8 +82,9 @@ static void set_armed(struct ovl_loop *lp, bool on)
 
 	if (lp->armed == on)
 		return;
-	if (on && epoll_ctl(lp->epfd, lp->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-			    lp->fd, &ev) == 0)
+	if (on &&
+	    epoll_ctl(lp->epfd, lp->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      lp->fd, &ev) == 0)
 		lp->armed = lp->in_set = true;
 	else if (!on && epoll_ctl(lp->epfd, EPOLL_CTL_DEL, lp->fd, NULL) == 0)
 		lp->armed = lp->in_set = false;
@@ -129,8 +130,7 @@ static void *helper(void *arg)
 			lp->armed = false;
 			pthread_mutex_unlock(&lp->lock);
 			/* still there, or read by the primary meanwhile? */
-			r = poll(&pfd, 1, 0) == 1 &&
-				    (pfd.revents & POLLIN) ?
+			r = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) ?
 				    fuse_session_receive_buf(lp->se, &buf) :
 				    0;
 		} else if (r < 0 && errno != EINTR) {
@@ -194,7 +194,8 @@ static int start_helper(struct ovl_loop *lp)
 
 int ovl_loop(struct fuse_session *se)
 {
-	struct ovl_loop lp = { .se = se, .fd = fuse_session_fd(se),
+	struct ovl_loop lp = { .se = se,
+			       .fd = fuse_session_fd(se),
 			       .primary = pthread_self() };
 	struct fuse_buf buf = { 0 };
 	int r = 0;
@@ -253,20 +254,22 @@ uint64_t *ovl_reqstats;
 static int reqstats_fd = -1;
 
 static const char *const op_names[OVL_REQSTATS_OPS] = {
-	[1] = "LOOKUP", [2] = "FORGET", [3] = "GETATTR", [4] = "SETATTR",
-	[5] = "READLINK", [6] = "SYMLINK", [8] = "MKNOD", [9] = "MKDIR",
-	[10] = "UNLINK", [11] = "RMDIR", [12] = "RENAME", [13] = "LINK",
-	[14] = "OPEN", [15] = "READ", [16] = "WRITE", [17] = "STATFS",
-	[18] = "RELEASE", [20] = "FSYNC", [21] = "SETXATTR",
-	[22] = "GETXATTR", [23] = "LISTXATTR", [24] = "REMOVEXATTR",
-	[25] = "FLUSH", [26] = "INIT", [27] = "OPENDIR", [28] = "READDIR",
-	[29] = "RELEASEDIR", [30] = "FSYNCDIR", [31] = "GETLK",
-	[32] = "SETLK", [33] = "SETLKW", [34] = "ACCESS", [35] = "CREATE",
-	[36] = "INTERRUPT", [37] = "BMAP", [38] = "DESTROY", [39] = "IOCTL",
-	[40] = "POLL", [41] = "NOTIFY_REPLY", [42] = "BATCH_FORGET",
-	[43] = "FALLOCATE", [44] = "READDIRPLUS", [45] = "RENAME2",
-	[46] = "LSEEK", [47] = "COPY_FILE_RANGE", [50] = "SYNCFS",
-	[51] = "TMPFILE", [52] = "STATX",
+	[1] = "LOOKUP",	       [2] = "FORGET",	   [3] = "GETATTR",
+	[4] = "SETATTR",       [5] = "READLINK",   [6] = "SYMLINK",
+	[8] = "MKNOD",	       [9] = "MKDIR",	   [10] = "UNLINK",
+	[11] = "RMDIR",	       [12] = "RENAME",	   [13] = "LINK",
+	[14] = "OPEN",	       [15] = "READ",	   [16] = "WRITE",
+	[17] = "STATFS",       [18] = "RELEASE",   [20] = "FSYNC",
+	[21] = "SETXATTR",     [22] = "GETXATTR",  [23] = "LISTXATTR",
+	[24] = "REMOVEXATTR",  [25] = "FLUSH",	   [26] = "INIT",
+	[27] = "OPENDIR",      [28] = "READDIR",   [29] = "RELEASEDIR",
+	[30] = "FSYNCDIR",     [31] = "GETLK",	   [32] = "SETLK",
+	[33] = "SETLKW",       [34] = "ACCESS",	   [35] = "CREATE",
+	[36] = "INTERRUPT",    [37] = "BMAP",	   [38] = "DESTROY",
+	[39] = "IOCTL",	       [40] = "POLL",	   [41] = "NOTIFY_REPLY",
+	[42] = "BATCH_FORGET", [43] = "FALLOCATE", [44] = "READDIRPLUS",
+	[45] = "RENAME2",      [46] = "LSEEK",	   [47] = "COPY_FILE_RANGE",
+	[50] = "SYNCFS",       [51] = "TMPFILE",   [52] = "STATX",
 };
 
 /* async-signal-safe: no stdio in a signal handler */
@@ -304,7 +307,8 @@ static void reqstats_write(int sig)
 	at = put_u64(b, at, cap, ++seq);
 	at = put(b, at, cap, "\n");
 	for (int i = 0; ovl_reqstats && i < OVL_REQSTATS_OPS; i++) {
-		uint64_t v = __atomic_load_n(&ovl_reqstats[i], __ATOMIC_RELAXED);
+		uint64_t v =
+			__atomic_load_n(&ovl_reqstats[i], __ATOMIC_RELAXED);
 
 		if (!v)
 			continue;
@@ -334,7 +338,8 @@ void ovl_reqstats_setup(void)
 
 	if (!path || !*path)
 		return;
-	reqstats_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	reqstats_fd =
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (reqstats_fd < 0) {
 		cs_warn("cannot open '%s' for request counts: %s", path,
 			strerror(errno));

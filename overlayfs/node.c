@@ -51,8 +51,7 @@ static void imap_grow(struct ovl_fs *fs)
 	fs->imap_size = nsize;
 }
 
-static struct ovl_imap_ent **imap_slot(struct ovl_fs *fs, dev_t dev,
-				       ino_t ino)
+static struct ovl_imap_ent **imap_slot(struct ovl_fs *fs, dev_t dev, ino_t ino)
 {
 	struct ovl_imap_ent **p;
 
@@ -722,7 +721,8 @@ static bool nameset_add(struct nameset *set, const char *name)
 	size_t i;
 
 	if ((set->count + 1) * 2 > set->size) {
-		struct nameset big = { NULL, set->size ? set->size * 2 : 64, 0 };
+		struct nameset big = { NULL, set->size ? set->size * 2 : 64,
+				       0 };
 
 		big.slot = xcalloc(big.size, sizeof(char *));
 		for (i = 0; i < set->size; i++) {

@@ -32,7 +32,8 @@ static struct ovl_fs *FS(fuse_req_t req)
 
 static struct ovl_node *NODE(struct ovl_fs *fs, fuse_ino_t ino)
 {
-	return ino == FUSE_ROOT_ID ? fs->root : (struct ovl_node *)(uintptr_t)ino;
+	return ino == FUSE_ROOT_ID ? fs->root :
+				     (struct ovl_node *)(uintptr_t)ino;
 }
 
 static void lock(struct ovl_fs *fs)
@@ -499,7 +500,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			r = kill_suidgid(req, fs, n, false);
 	}
 	if (!r && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
-		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+		struct timespec ts[2] = { { 0, UTIME_OMIT },
+					  { 0, UTIME_OMIT } };
 
 		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
 			ts[0].tv_nsec = UTIME_NOW;
@@ -509,8 +511,9 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			ts[1].tv_nsec = UTIME_NOW;
 		else if (to_set & FUSE_SET_ATTR_MTIME)
 			ts[1] = attr->st_mtim;
-		if (S_ISLNK(n->type) ? utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 :
-				       utimensat(AT_FDCWD, path, ts, 0) < 0)
+		if (S_ISLNK(n->type) ?
+			    utimensat(fd, "", ts, AT_EMPTY_PATH) < 0 :
+			    utimensat(AT_FDCWD, path, ts, 0) < 0)
 			r = -errno;
 	}
 	if (!r)
@@ -547,16 +550,22 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 /* ---------------------------------------------------------- creation */
 
-enum mk_kind { MK_FILE, MK_DIR, MK_NOD, MK_SYMLINK, MK_LINK };
+enum mk_kind {
+	MK_FILE,
+	MK_DIR,
+	MK_NOD,
+	MK_SYMLINK,
+	MK_LINK
+};
 
 struct mk_args {
 	enum mk_kind kind;
 	mode_t mode;
 	dev_t rdev;
-	const char *target;     /* symlink */
-	struct ovl_node *src;   /* link */
-	int flags;              /* create: open flags */
-	int fd;                 /* create: the opened file (out) */
+	const char *target;   /* symlink */
+	struct ovl_node *src; /* link */
+	int flags;	      /* create: open flags */
+	int fd;		      /* create: the opened file (out) */
 };
 
 /* Makes the object at dfd/name, owned by the caller. */
@@ -595,7 +604,8 @@ static int mk_object(struct ovl_fs *fs, fuse_req_t req, int dfd,
 	case MK_LINK:
 		ovl_proc_path(node_upper_fd(a->src), path);
 		r = linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW) < 0 ?
-			    -errno : 0;
+			    -errno :
+			    0;
 		return r;
 	}
 	if (r < 0)
@@ -634,8 +644,8 @@ static int create_over_whiteout(struct ovl_fs *fs, fuse_req_t req, int pfd,
 	if (!r && lk->upper_oci_wh) {
 		char wh[NAME_MAX + 8];
 
-		if (renameat2(fs->work_fd, tmp, pfd, name,
-			      RENAME_NOREPLACE) < 0)
+		if (renameat2(fs->work_fd, tmp, pfd, name, RENAME_NOREPLACE) <
+		    0)
 			r = -errno;
 		snprintf(wh, sizeof(wh), OVL_WH_PREFIX "%s", name);
 		if (!r)
@@ -643,8 +653,7 @@ static int create_over_whiteout(struct ovl_fs *fs, fuse_req_t req, int pfd,
 	} else if (!r) {
 		/* swap with the whiteout, then drop it: a directory
 		 * cannot simply be renamed over a device */
-		if (renameat2(fs->work_fd, tmp, pfd, name,
-			      RENAME_EXCHANGE) < 0)
+		if (renameat2(fs->work_fd, tmp, pfd, name, RENAME_EXCHANGE) < 0)
 			r = -errno;
 		else
 			unlinkat(fs->work_fd, tmp, 0);
@@ -890,7 +899,8 @@ void ovl_tmpfile_abort(struct ovl_fs *fs, const struct fuse_entry_param *e,
 /* Whether the merged directory with entries ent is empty. */
 static int dir_is_empty(struct ovl_fs *fs, struct ovl_lookup *lk)
 {
-	struct ovl_node tmp = { .type = S_IFDIR, .nent = lk->nent,
+	struct ovl_node tmp = { .type = S_IFDIR,
+				.nent = lk->nent,
 				.ent = lk->ent };
 	struct ovl_dirent *d;
 	size_t cnt;
@@ -942,8 +952,8 @@ static int whiteout_over(struct ovl_fs *fs, int pfd, const char *name,
 	return ovl_remove_tree(fs->work_fd, tmp);
 }
 
-static int do_remove(struct ovl_fs *fs, struct ovl_node *dir,
-		     const char *name, bool rmdir)
+static int do_remove(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		     bool rmdir)
 {
 	struct ovl_lookup *lk = lookup_new();
 	struct ovl_node *gone;
@@ -1151,8 +1161,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 	dupper = dexists && dlk->ent[0].layer == 0;
 	/* A directory landing where lower layers have the name must not
 	 * merge with them. */
-	if (sdir_is && (dlk->lower_below || (dexists && !dupper) ||
-			dlk->upper_wh)) {
+	if (sdir_is &&
+	    (dlk->lower_below || (dexists && !dupper) || dlk->upper_wh)) {
 		r = ovl_set_opaque(fs, node_upper_fd(s));
 		if (r < 0)
 			goto out;
@@ -1166,7 +1176,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_node *sdir,
 				goto out;
 		}
 	} else if (dlk->upper_wh && !dlk->upper_oci_wh && sdir_is) {
-		unlinkat(dpfd, dname, 0); /* a directory cannot replace a device */
+		unlinkat(dpfd, dname,
+			 0); /* a directory cannot replace a device */
 	}
 	if (slk->lower_below && fs->wh_mknod &&
 	    renameat2(spfd, sname, dpfd, dname, RENAME_WHITEOUT) == 0) {
@@ -1223,7 +1234,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	lock(fs);
 	r = ovl_node_refresh(fs, n);
 	if (!r && wr)
-		r = fs->ro ? -EROFS : ovl_copy_up(fs, n, !(fi->flags & O_TRUNC));
+		r = fs->ro ? -EROFS :
+			     ovl_copy_up(fs, n, !(fi->flags & O_TRUNC));
 	/* Open outside the lock (a FIFO blocks until its other end opens),
 	 * through a private copy of the node's fd. */
 	if (!r && (pfd = dup(node_top_fd(n))) < 0)
@@ -1302,9 +1314,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_data(req, &buf, 0);
 }
 
-static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
-			 struct fuse_bufvec *in, off_t off,
-			 struct fuse_file_info *fi)
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
+			 off_t off, struct fuse_file_info *fi)
 {
 	size_t size = fuse_buf_size(in), done = 0;
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
@@ -1347,12 +1358,13 @@ static void op_write_buf(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_write(req, done);
 }
 
-static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
-			 off_t offset, off_t length, struct fuse_file_info *fi)
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct fuse_file_info *fi)
 {
 	(void)ino;
 	fuse_reply_err(req, fallocate(file_fd(fi), mode, offset, length) < 0 ?
-				    errno : 0);
+				    errno :
+				    0);
 }
 
 static void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,

@@ -31,23 +31,23 @@
 
 /* What a mount is made of.  All strings are owned by the config. */
 struct ovl_config {
-	char **lowers;     /* top-first lower layer directories */
+	char **lowers; /* top-first lower layer directories */
 	size_t nlower;
-	char *upper;       /* NULL: read-only mount */
-	char *work;        /* required with upper, same filesystem */
-	char *fsname;      /* shown in mount(8); default "cshell-fs" */
+	char *upper;  /* NULL: read-only mount */
+	char *work;   /* required with upper, same filesystem */
+	char *fsname; /* shown in mount(8); default "cshell-fs" */
 	bool allow_other;
 	bool default_permissions; /* always on in practice, see ovl_serve */
-	bool foreground;   /* -f: do not daemonize */
-	bool debug;        /* -d: libfuse request tracing, implies -f */
-	bool singlethread; /* -s */
-	bool oci_whiteouts; /* whiteout=oci: upper gets .wh. markers */
-	bool writeback;	    /* writeback=1 (default): kernel write cache */
-	bool passthrough;   /* passthrough=1 (default): kernel passthrough */
-	bool fsync; /* fsync=1 (default); fsync=0 or volatile: no sync */
-	bool sandbox; /* default; nosandbox: serve without the hardening of
+	bool foreground;	  /* -f: do not daemonize */
+	bool debug;		  /* -d: libfuse request tracing, implies -f */
+	bool singlethread;	  /* -s */
+	bool oci_whiteouts;	  /* whiteout=oci: upper gets .wh. markers */
+	bool writeback;	  /* writeback=1 (default): kernel write cache */
+	bool passthrough; /* passthrough=1 (default): kernel passthrough */
+	bool fsync;	  /* fsync=1 (default); fsync=0 or volatile: no sync */
+	bool sandbox;	  /* default; nosandbox: serve without the hardening of
 		       * harden.c (for debugging) */
-	double timeout;	    /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
+	double timeout;	  /* entry/attr cache seconds, OVL_DEFAULT_TIMEOUT */
 	/* live=1: lower layers change outside the daemon (the host root);
 	 * live=0: they never do; -1 (default): live unless inside the image
 	 * store (docs/overlayfs.md, "Live lower layers") */

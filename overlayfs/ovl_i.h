@@ -28,7 +28,7 @@
 
 /* Layer 0 is the upper layer (absent on a read-only mount), 1..n lowers. */
 struct ovl_layer {
-	int fd;  /* O_PATH of the layer root */
+	int fd; /* O_PATH of the layer root */
 	dev_t dev;
 	char *path;
 	bool live; /* changes outside the daemon (live.c) */
@@ -43,15 +43,15 @@ struct ovl_ent {
 struct ovl_node {
 	struct ovl_node *parent; /* counted reference; NULL for the root */
 	char *name;
-	uint64_t ino;    /* st_ino of the merged view, stable for the mount */
-	mode_t type;     /* S_IFMT bits */
+	uint64_t ino; /* st_ino of the merged view, stable for the mount */
+	mode_t type;  /* S_IFMT bits */
 	int nent;
 	struct ovl_ent *ent; /* topmost first; ent[0].layer == 0: in upper */
-	dev_t kdev;      /* key of the topmost object (for the inode map) */
+	dev_t kdev;	     /* key of the topmost object (for the inode map) */
 	ino_t kino;
-	uint64_t nlookup; /* kernel references */
-	unsigned refs;   /* children pointing here */
-	uint64_t gen;    /* fs->gen when ent was resolved */
+	uint64_t nlookup;	/* kernel references */
+	unsigned refs;		/* children pointing here */
+	uint64_t gen;		/* fs->gen when ent was resolved */
 	struct ovl_node *hnext; /* live-node hash chain (by ino) */
 	/* fd budget: least recently used nodes lose their fds (nent 0,
 	 * evicted) and get them back by name on their next refresh */
@@ -91,14 +91,14 @@ struct ovl_live_key;
 
 struct ovl_fs {
 	struct ovl_config *cfg;
-	int nlayers;              /* 1 + nlower; layers[0].fd < 0 when ro */
+	int nlayers; /* 1 + nlower; layers[0].fd < 0 when ro */
 	struct ovl_layer *layers;
-	int work_fd;              /* O_PATH of <workdir>/cshell-work, or -1 */
-	int lock_fd[2];		  /* flocked upper and work dirs (lock.c) */
+	int work_fd;	/* O_PATH of <workdir>/cshell-work, or -1 */
+	int lock_fd[2]; /* flocked upper and work dirs (lock.c) */
 	bool ro;
-	bool priv_xattr;          /* trusted.* usable: root in init userns */
-	bool wh_mknod;            /* char 0:0 whiteouts can be made */
-	bool writeback;		  /* the kernel's writeback cache is on */
+	bool priv_xattr;      /* trusted.* usable: root in init userns */
+	bool wh_mknod;	      /* char 0:0 whiteouts can be made */
+	bool writeback;	      /* the kernel's writeback cache is on */
 	bool volatile_marked; /* fsync=0/volatile marker written (serve.c) */
 	/* passthrough.c: FUSE passthrough of upper files */
 	bool pt_kernel;		 /* the kernel offered it at INIT */
@@ -125,7 +125,7 @@ struct ovl_fs {
 	size_t nfuse_devs;
 	pthread_mutex_t lock;
 	struct ovl_node *root;
-	uint64_t gen;             /* bumped when cached layers may be stale */
+	uint64_t gen; /* bumped when cached layers may be stale */
 	uint64_t next_ino;
 	uint64_t tmp_seq;
 	/* live nodes by ino */
@@ -169,8 +169,7 @@ struct ovl_node *ovl_node_find(struct ovl_fs *fs, uint64_t ino);
 void ovl_node_unref(struct ovl_fs *fs, struct ovl_node *n);
 void ovl_node_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t nl);
 void ovl_node_set_name(struct ovl_fs *fs, struct ovl_node *n,
-		       struct ovl_node *parent,
-		       const char *name);
+		       struct ovl_node *parent, const char *name);
 void ovl_ents_free(struct ovl_ent *ent, int nent);
 /* Names in directory node n changed: its cached listing is stale. */
 static inline void ovl_dir_changed(struct ovl_node *n)
@@ -184,8 +183,8 @@ uint64_t ovl_new_ino(struct ovl_fs *fs);
 struct ovl_lookup {
 	int nent;
 	struct ovl_ent ent[1 + OVL_MAX_LOWER];
-	struct stat st;    /* of the topmost object */
-	bool upper_wh;     /* upper holds a whiteout for the name (any form) */
+	struct stat st;	   /* of the topmost object */
+	bool upper_wh;	   /* upper holds a whiteout for the name (any form) */
 	bool upper_oci_wh; /* … as a ".wh.NAME" file */
 	bool lower_below;  /* some lower layer holds the name (maybe hidden) */
 };
@@ -328,8 +327,9 @@ extern uint64_t *ovl_reqstats;
 void ovl_reqstats_setup(void);
 static inline void ovl_reqstats_count(uint32_t opcode)
 {
-	__atomic_fetch_add(&ovl_reqstats[opcode < OVL_REQSTATS_OPS ? opcode : 0],
-			   1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(
+		&ovl_reqstats[opcode < OVL_REQSTATS_OPS ? opcode : 0], 1,
+		__ATOMIC_RELAXED);
 }
 
 /* passthrough.c */

@@ -35,7 +35,7 @@
 #define PT_FLAG2_PASSTHROUGH (1u << 5) /* FUSE_PASSTHROUGH >> 32 */
 #define PT_FOPEN_PASSTHROUGH (1u << 7)
 #define PT_FOPEN_KEEP_CACHE (1u << 1)
-#define PT_STACK_DEPTH 1 /* backing files sit on plain filesystems */
+#define PT_STACK_DEPTH 1	  /* backing files sit on plain filesystems */
 #define PT_KILLPRIV_V2 (1u << 28) /* FUSE_HANDLE_KILLPRIV_V2, init flags */
 #define PT_OPEN_OPCODE 14
 #define PT_WRITE_OPCODE 16

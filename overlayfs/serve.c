@@ -179,8 +179,7 @@ static void fs_free(struct ovl_fs *fs)
 	free(fs);
 }
 
-static int setup_work(struct ovl_fs *fs, const char *work,
-		      struct cs_error *err)
+static int setup_work(struct ovl_fs *fs, const char *work, struct cs_error *err)
 {
 	struct stat st;
 	int wfd = open(work, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -195,20 +194,22 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 	fs->trap_ino[fs->ntrap++] = st.st_ino;
 	if (st.st_dev != fs->layers[0].dev) {
 		close(wfd);
-		return cs_error_set(err, 0,
-				    "workdir '%s' is not on the filesystem of upperdir '%s': put both on one filesystem",
-				    work, fs->layers[0].path);
+		return cs_error_set(
+			err, 0,
+			"workdir '%s' is not on the filesystem of upperdir '%s': put both on one filesystem",
+			work, fs->layers[0].path);
 	}
 	if (mkdirat(wfd, "cshell-work", 0700) < 0 && errno != EEXIST) {
 		close(wfd);
 		return cs_error_errno(err, "cannot create '%s/cshell-work'",
 				      work);
 	}
-	fs->work_fd = openat(wfd, "cshell-work", O_PATH | O_DIRECTORY |
-							 O_CLOEXEC);
+	fs->work_fd =
+		openat(wfd, "cshell-work", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	close(wfd);
 	if (fs->work_fd < 0)
-		return cs_error_errno(err, "cannot open '%s/cshell-work'", work);
+		return cs_error_errno(err, "cannot open '%s/cshell-work'",
+				      work);
 	if (check_volatile(fs, work, err) < 0)
 		return -1;
 	/* leftovers of a daemon that died mid copy-up */
@@ -216,11 +217,13 @@ static int setup_work(struct ovl_fs *fs, const char *work,
 	if (!fs->cfg->fsync && mark_volatile(fs, work, err) < 0)
 		return -1;
 	/* which marker forms the upper filesystem takes from us */
-	fs->wh_mknod = !fs->cfg->oci_whiteouts &&
-		       mknodat(fs->work_fd, "probe", S_IFCHR, makedev(0, 0)) == 0;
+	fs->wh_mknod =
+		!fs->cfg->oci_whiteouts &&
+		mknodat(fs->work_fd, "probe", S_IFCHR, makedev(0, 0)) == 0;
 	unlinkat(fs->work_fd, "probe", 0);
 	ovl_proc_path(fs->work_fd, path);
-	fs->priv_xattr = setxattr(path, "trusted.overlay.probe", "y", 1, 0) == 0;
+	fs->priv_xattr =
+		setxattr(path, "trusted.overlay.probe", "y", 1, 0) == 0;
 	if (fs->priv_xattr)
 		removexattr(path, "trusted.overlay.probe");
 	return 0;
@@ -605,7 +608,8 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 	}
 	se = fuse_session_new(&args, &ovl_ops, sizeof(ovl_ops), fs);
 	if (!se) {
-		cs_error_set(err, 0, "cannot start a FUSE session (options '%s')",
+		cs_error_set(err, 0,
+			     "cannot start a FUSE session (options '%s')",
 			     opts);
 		goto out_args;
 	}
@@ -615,9 +619,10 @@ int ovl_serve(struct ovl_config *cfg, const char *mountpoint,
 		goto out_session;
 	}
 	if (fuse_session_mount(se, mountpoint) < 0) {
-		cs_error_set(err, 0,
-			     "cannot mount on '%s' (is /dev/fuse there and fusermount3 installed?)",
-			     mountpoint);
+		cs_error_set(
+			err, 0,
+			"cannot mount on '%s' (is /dev/fuse there and fusermount3 installed?)",
+			mountpoint);
 		goto out_signals;
 	}
 	if (!fd_mount(mountpoint) && geteuid() == 0)

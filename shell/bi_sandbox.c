@@ -575,7 +575,7 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 		return usage(sh, "exec: missing command%s", "");
 	if (is_vm(argv[2])) {
 		sbx_join_prepare();
-	struct exec_job ej = { argv[2], argv + i };
+		struct exec_job ej = { argv[2], argv + i };
 		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 
 		if (!vm_exists(argv[2])) {

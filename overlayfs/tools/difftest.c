@@ -45,8 +45,8 @@ static unsigned pick(unsigned n)
 
 /* Paths come from a small pool so that operations collide often: the
  * names the layer generator of the test scripts uses, plus new ones. */
-static const char *const names[] = { "a", "b", "c", "d", "e", "f", "sub",
-				      "dir", "x", "y" };
+static const char *const names[] = { "a", "b",	 "c",	"d", "e",
+				     "f", "sub", "dir", "x", "y" };
 
 static void rand_path(char *buf, size_t size)
 {
@@ -60,17 +60,28 @@ static void rand_path(char *buf, size_t size)
 
 static char **list(int dfd, size_t *count);
 
-enum op { OP_CREATE, OP_WRITE, OP_TRUNC, OP_MKDIR, OP_RMDIR, OP_UNLINK,
-	  OP_RENAME, OP_LINK, OP_SYMLINK, OP_CHMOD, OP_CHOWN, OP_UTIMES,
-	  OP_SETXATTR,
-	  OP_RMXATTR,
-	  OP_READ,
-	  OP_STAT,
-	  OP_LIST,
-	  OP_MMAP,
-	  OP_EXCHANGE,
-	  OP_TMPFILE,
-	  OP_COUNT
+enum op {
+	OP_CREATE,
+	OP_WRITE,
+	OP_TRUNC,
+	OP_MKDIR,
+	OP_RMDIR,
+	OP_UNLINK,
+	OP_RENAME,
+	OP_LINK,
+	OP_SYMLINK,
+	OP_CHMOD,
+	OP_CHOWN,
+	OP_UTIMES,
+	OP_SETXATTR,
+	OP_RMXATTR,
+	OP_READ,
+	OP_STAT,
+	OP_LIST,
+	OP_MMAP,
+	OP_EXCHANGE,
+	OP_TMPFILE,
+	OP_COUNT
 };
 
 static const char *const op_names[] = {
@@ -172,12 +183,15 @@ static int run(int root, const struct args *a, uint64_t *sum)
 		return fchmodat(root, a->p1, a->mode, 0) < 0 ? errno : 0;
 	case OP_CHOWN:
 		return fchownat(root, a->p1, a->uid, a->uid,
-				AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+				AT_SYMLINK_NOFOLLOW) < 0 ?
+			       errno :
+			       0;
 	case OP_UTIMES: {
 		struct timespec ts[2] = { { a->off, 0 }, { a->off, 0 } };
 
 		return utimensat(root, a->p1, ts, AT_SYMLINK_NOFOLLOW) < 0 ?
-			       errno : 0;
+			       errno :
+			       0;
 	}
 	case OP_SETXATTR:
 	case OP_RMXATTR: {
@@ -229,8 +243,8 @@ static int run(int root, const struct args *a, uint64_t *sum)
 		if (fstatat(root, a->p1, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return errno;
 		/* what must agree (times and directory link counts need not) */
-		*sum = ((uint64_t)st.st_mode << 40) ^ ((uint64_t)st.st_uid << 20) ^
-		       (uint64_t)st.st_size * 7 ^
+		*sum = ((uint64_t)st.st_mode << 40) ^
+		       ((uint64_t)st.st_uid << 20) ^ (uint64_t)st.st_size * 7 ^
 		       (S_ISDIR(st.st_mode) ? 0 : (uint64_t)st.st_nlink << 56);
 		return 0;
 	}
@@ -363,8 +377,12 @@ static void tree_diff(int da, int db, const char *rel)
 		if (S_ISDIR(sa.st_mode) || S_ISREG(sa.st_mode)) {
 			int fa = openat(da, va[i], O_RDONLY | O_NOFOLLOW);
 			int fb = openat(db, vb[j], O_RDONLY | O_NOFOLLOW);
-			ssize_t la = fa >= 0 ? fgetxattr(fa, "user.t", xa, sizeof(xa)) : -1;
-			ssize_t lb = fb >= 0 ? fgetxattr(fb, "user.t", xb, sizeof(xb)) : -1;
+			ssize_t la = fa >= 0 ? fgetxattr(fa, "user.t", xa,
+							 sizeof(xa)) :
+					       -1;
+			ssize_t lb = fb >= 0 ? fgetxattr(fb, "user.t", xb,
+							 sizeof(xb)) :
+					       -1;
 
 			if (la != lb || (la > 0 && memcmp(xa, xb, la))) {
 				printf("  tree: %s/%s xattr user.t differs\n",
@@ -398,7 +416,8 @@ static void tree_diff(int da, int db, const char *rel)
 /* Data-integrity exerciser: returns the number of wrong reads. */
 static int integrity(const char *path, long nops)
 {
-	unsigned char *shadow = calloc(1, SHADOW_MAX), *buf = malloc(SHADOW_MAX);
+	unsigned char *shadow = calloc(1, SHADOW_MAX),
+		      *buf = malloc(SHADOW_MAX);
 	int rfd = open(path, O_RDONLY), wfd = -1, bad = 0;
 	off_t size;
 	ssize_t n;
@@ -438,7 +457,8 @@ static int integrity(const char *path, long nops)
 
 			if (ml > 8192)
 				ml = 8192;
-			p = mmap(NULL, ml, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, mo);
+			p = mmap(NULL, ml, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 wfd, mo);
 			if (p == MAP_FAILED)
 				return perror("ovl-difftest: mmap"), 1;
 			memset(p, c, ml / 2 + 1);
@@ -458,8 +478,11 @@ static int integrity(const char *path, long nops)
 				if (bad++ < 5)
 					printf("  op %ld: read at %lld: %zd bytes (size %lld, want %lld)%s\n",
 					       i, (long long)ro, n,
-					       (long long)st.st_size, (long long)size,
-					       n == size - ro ? ", data differs" : "");
+					       (long long)st.st_size,
+					       (long long)size,
+					       n == size - ro ?
+						       ", data differs" :
+						       "");
 			}
 		}
 	}
@@ -478,7 +501,8 @@ int main(int argc, char **argv)
 	int ra, rb, argi = 1;
 
 	if (argc == 5 && !strcmp(argv[1], "--integrity")) {
-		rng = strtoull(argv[2], NULL, 0) * 2654435761ULL + 88172645463325252ULL;
+		rng = strtoull(argv[2], NULL, 0) * 2654435761ULL +
+		      88172645463325252ULL;
 		return integrity(argv[4], strtol(argv[3], NULL, 0));
 	}
 
@@ -487,10 +511,12 @@ int main(int argc, char **argv)
 		argi++;
 	}
 	if (argc - argi != 4) {
-		fprintf(stderr, "usage: ovl-difftest [-v] SEED NOPS TREE_A TREE_B\n");
+		fprintf(stderr,
+			"usage: ovl-difftest [-v] SEED NOPS TREE_A TREE_B\n");
 		return 2;
 	}
-	rng = strtoull(argv[argi], NULL, 0) * 2654435761ULL + 88172645463325252ULL;
+	rng = strtoull(argv[argi], NULL, 0) * 2654435761ULL +
+	      88172645463325252ULL;
 	nops = strtol(argv[argi + 1], NULL, 0);
 	ra = open(argv[argi + 2], O_RDONLY | O_DIRECTORY);
 	rb = open(argv[argi + 3], O_RDONLY | O_DIRECTORY);
@@ -512,8 +538,8 @@ int main(int argc, char **argv)
 		if (verbose)
 			printf("  %ld: %s -> %d %d\n", i, d, ea, eb);
 		if (ea != eb || sa != sb) {
-			printf("  op %ld: %s: cshell-fs %s, kernel %s%s\n", i, d,
-			       ea ? strerror(ea) : "ok",
+			printf("  op %ld: %s: cshell-fs %s, kernel %s%s\n", i,
+			       d, ea ? strerror(ea) : "ok",
 			       eb ? strerror(eb) : "ok",
 			       sa != sb ? " (read data differs)" : "");
 			mismatches++;
