@@ -16,7 +16,7 @@
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$repo/tests/lib.sh"
-. "$repo/tests/integration/vm-common.sh" bench-vm
+. "$repo/tests/vm-common.sh" bench-vm
 bare_pid=
 vm_extra_cleanup='[ -n "$bare_pid" ] && kill -9 $bare_pid 2>/dev/null'
 

@@ -13,7 +13,7 @@
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$repo/tests/lib.sh"
-. "$repo/tests/integration/vm-common.sh" vm-sandbox
+. "$repo/tests/vm-common.sh" vm-sandbox
 
 # another user's home on the host, which the guest must see empty
 other=/home/cshell-vmtest-$$

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# tests/integration/vm-common.sh — sourced by the VM tests after
+# tests/vm-common.sh — sourced by the VM tests after
 # tests/lib.sh: a private state root, Debian's 6.1 kernel .deb from apt's
 # cache (downloaded, never installed, when missing) and the kernel cache
 # kept across runs, and a cleanup that kills the QEMUs and supervisors of
@@ -8,8 +8,6 @@
 # layered roots, even when a test fails halfway.  Sets: repo bin vm csh
 # work deb; exits 0 after a SKIP when something needed is missing.
 
-# tests/run runs every *.sh: on its own this file tests nothing
-[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 bin=${CSHELL_BIN:-$repo/build/bin}
 case $bin in /*) ;; *) bin=$repo/$bin ;; esac
