@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
- * sandbox.c — the life of a sandbox: create/start (layered rootfs, cloned
- * child in fresh namespaces that sets up its mounts and becomes
- * cshell-init), the record, join, stop, rm and run.
+ * sandbox.c — the life of a sandbox: the record, create/start, stop, rm
+ * and the listings.  The layered rootfs is mount.c's, the cloned first
+ * process clone.c's, joining join.c's and `run` run.c's.
  *
- * Start reading at boot(): it mounts the rootfs, compiles the seccomp
- * filter, makes the cgroup, then clone_init() goes through a helper (a
- * vfork-like clone sharing our memory) so init is not our child (a sandbox
- * outlives its shell), and the child reports any setup error back through
- * a close-on-exec pipe (EOF = exec succeeded).  `run` is a boot whose
- * first process also starts the command (run_main) and whose init reports
- * the command's status (sbx_run).  Every mutation of
- * runtime/sandboxes/<name>/ holds its lock file.
+ * Start reading at boot(): it mounts the rootfs (sbx_mount_layers),
+ * compiles the seccomp filter, makes the cgroup, then sbx_clone_init()
+ * starts init, not as our child (a sandbox outlives its shell).  Every
+ * mutation of runtime/sandboxes/<name>/ holds its lock file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -147,6 +143,11 @@ out:
 	return start;
 }
 
+uint64_t sbx_proc_start_any(pid_t pid)
+{
+	return proc_start(pid, 1);
+}
+
 uint64_t sbx_proc_start(pid_t pid)
 {
 	return proc_start(pid, 0);
@@ -154,7 +155,7 @@ uint64_t sbx_proc_start(pid_t pid)
 
 /* Runs argv with stdin from /dev/null, stdout and stderr to errfd (-1:
  * ours), no other fds. */
-static int spawn_wait(char *const argv[], int errfd, struct cs_error *err)
+int sbx_spawn_wait(char *const argv[], int errfd, struct cs_error *err)
 {
 	pid_t pid = fork();
 	int status;
@@ -311,6 +312,19 @@ static int lock_sandbox(const char *dir, const char *name, int wait_ms,
 
 /* ---------------------------------------------------------------- boot */
 
+struct boot_paths {
+	const char *init; /* the cshell-init program */
+	const char *log;
+	const char *rt_root, *data_root;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 static int has_host_root(const struct sbx_spec *spec);
 
 /* With the host root as a layer the caller's directory is there under
@@ -380,934 +394,6 @@ char *sbx_start_dir(const struct sbx_spec *spec)
 	return m ? m : xstrdup(spec->workdir ? spec->workdir : "/");
 }
 
-struct child_args {
-	const struct sbx_spec *spec;
-	const struct sbx_info *info;
-	const struct sbx_cgroup *cg;
-	const char *bind_from;
-	const char *hide[3];
-	/* run: the command; the pipe on which init reports its status;
-	 * with --net private the one on which it waits for eth0 (else -1),
-	 * and the caller's ends of those two */
-	char *const *argv;
-	int status_fd, go_fd, status_rd, go_wr;
-	/* run: init writes on ready_wr once it is non-dumpable; the command
-	 * waits for that on ready_rd before it runs anything of its own */
-	int ready_rd, ready_wr;
-	/* rootless: wait for the id maps on sync_fd (else -1) */
-	int sync_fd;
-	char cwd[PATH_MAX]; /* run: sbx_mapped_cwd(), else "" (in a, whose
-			     * lifetime the command child relies on anyway) */
-	int err_fd, log_fd, init_fd, exec_fd, in_cg;
-	sigset_t sigmask; /* the caller's, restored in init */
-};
-
-static __attribute__((noreturn)) void child_fail(int fd,
-						 const struct cs_error *err)
-{
-	const char *msg = err->msg ? err->msg : "setup failed";
-
-	if (cs_write_all(fd, msg, strlen(msg)) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/* The memfd copy keeps init's /proc/1/exe away from the host binary. */
-int sbx_sealed_copy(int fd)
-{
-	struct stat st;
-	int mfd = memfd_create("cshell-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	off_t off = 0;
-
-	if (mfd < 0 || fstat(fd, &st) < 0)
-		return -1;
-	while (off < st.st_size)
-		if (sendfile(mfd, fd, &off, (size_t)(st.st_size - off)) <= 0)
-			return -1;
-	if (fcntl(mfd, F_ADD_SEALS,
-		  F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-		return -1;
-	return mfd;
-}
-
-/* A private read-only bind of cshell-init, detached from every mount
- * namespace, to exec from: nothing can open /proc/1/exe for writing
- * (runc's CVE-2019-5736) and it costs two syscalls where the memfd copy
- * costs a copy of the whole file.  -1 where the mount API is refused
- * (rootless): the child falls back to the copy. */
-int sbx_ro_bind(const char *path)
-{
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			    MOUNT_ATTR_NODEV,
-	};
-	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* run: the command, pid 2 of the sandbox, as a joined process would be
- * (sbx_join): workdir, --env, capabilities and ids, seccomp, only fds
- * 0-2; its status reaches the caller through init. */
-static __attribute__((noreturn)) void run_main(struct child_args *a,
-					       const struct cs_buf *bpf)
-{
-	const struct sbx_spec *spec = a->spec;
-	const char *wd = spec->workdir ? spec->workdir : "/";
-	char go;
-	int r;
-
-	close(a->err_fd);
-	close(a->status_fd);
-	close(a->ready_wr);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
-		_exit(125);
-	/* pid 1 is exec'd but only safe from us once it made itself
-	 * non-dumpable: until then its /proc files are open to root here */
-	if (read(a->ready_rd, &go, 1) != 1)
-		_exit(125);
-	close(a->ready_rd);
-	if (a->cwd[0] && chdir(a->cwd) == 0)
-		wd = NULL;
-	if (wd && chdir(wd) < 0) {
-		fprintf(stderr, "%s: sandbox '%s': workdir '%s': %s\n",
-			cs_log_prog(), spec->name, wd, strerror(errno));
-		_exit(125);
-	}
-	for (size_t i = 0; i < spec->nenv; i++)
-		putenv(spec->env[i]);
-	/* the capability sets came from the sandbox's first process; a
-	 * --user needs them applied again, with the ids */
-	r = spec->uid > 0 || spec->gid > 0 ?
-		    sbx_caps_apply(a->info->caps, spec->uid, spec->gid) :
-		    0;
-	if (r == 0)
-		r = sbx_seccomp_load(bpf);
-	if (r < 0) {
-		fprintf(stderr,
-			"%s: apply the restrictions of sandbox '%s': %s\n",
-			cs_log_prog(), spec->name, strerror(-r));
-		_exit(125);
-	}
-	/* through cshell-init's read-only image, as a join does: never
-	 * exec from the host's binary (only its fd survives the exec) */
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	{
-		size_t n = 0;
-		char **v;
-
-		while (a->argv[n])
-			n++;
-		v = xcalloc(n + 4, sizeof(*v));
-		v[0] = "cshell-init";
-		v[1] = "--exec";
-		v[2] = a->argv[0];
-		memcpy(v + 3, a->argv, n * sizeof(*v));
-		syscall(SYS_execveat, a->exec_fd, "", v, environ,
-			AT_EMPTY_PATH);
-	}
-	r = errno;
-	fprintf(stderr, "%s: %s: %s\n", cs_log_prog(), a->argv[0], strerror(r));
-	_exit(126);
-}
-
-/* Runs fn(arg) in a new process that shares our memory on its own stack,
- * vfork-like: we are suspended until it execs or exits, so it costs no
- * copy of our address space.  Our signal handlers must not run there: the
- * caller blocks signals or is a process of our own.  Returns its pid (our
- * child) or -1. */
-static pid_t spawn_shared(int (*fn)(void *), void *arg)
-{
-#ifdef __SANITIZE_ADDRESS__
-	/* ASan cannot follow a process onto a borrowed stack: a fork (so
-	 * what fn reports must be in shared_new() memory) */
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	return pid;
-#else
-	const size_t size = 256 << 10;
-	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	pid_t pid;
-
-	if (stack == MAP_FAILED)
-		return -1;
-	pid = clone(fn, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD,
-		    arg);
-	munmap(stack, size);
-	return pid;
-#endif
-}
-
-/* Zeroed memory that a spawn_shared() process writes its results to,
- * shared whether or not that process shares our address space; NULL
- * when out of memory. */
-static void *shared_new(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* Starts the command: a fork, not a vfork-like clone, since it waits for
- * us (init exec'd and non-dumpable; as root also the oom score, or eth0
- * with --net private) before it runs anything. */
-static pid_t fork_command(struct child_args *a, const struct cs_buf *bpf)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		run_main(a, bpf);
-	return pid;
-}
-
-static __attribute__((noreturn)) void child_main(struct child_args *a)
-{
-	struct cs_error err = CS_ERROR_INIT;
-	struct sbx_setup setup = {
-		.spec = a->spec,
-		.rootfs = a->info->rootfs,
-		.bind_from = a->bind_from,
-		.hide = a->hide,
-		.userns = a->info->userns,
-		.host_root = a->hide[0] != NULL,
-	};
-	struct cs_buf bpf = CS_BUF_INIT;
-	char go, mainpid[16] = "", statusfd[16] = "", readyfd[16] = "";
-	int nul, r;
-	pid_t cmd;
-	char *argv[] = { "cshell-init", a->spec->name, NULL, NULL,
-			 NULL,		NULL,	       NULL };
-	char *const envp[] = {
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-		"/sbin:/bin",
-		"container=cshell", NULL
-	};
-
-	/* rootless: the parent writes our id maps first */
-	if (a->sync_fd >= 0) {
-		if (read(a->sync_fd, &go, 1) != 1)
-			_exit(1);
-		close(a->sync_fd);
-	}
-	/* a copy of the shell until cshell-init runs: nothing in the
-	 * sandbox (a `run` command started meanwhile) may open our /proc
-	 * files, /proc/1/exe (the host's cshell) above all.  After the id
-	 * maps: the parent needs our /proc files for those. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* the groups clone3 could not put us in (v1 limit groups; v2 on a
-	 * kernel without CLONE_INTO_CGROUP), then a cgroup namespace rooted
-	 * at our own group */
-	r = sbx_cgroup_enter(a->in_cg ? NULL : a->cg->v2, a->cg->v1, 0);
-	if (r < 0) {
-		cs_error_set(&err, -r, "move init into its cgroup");
-		child_fail(a->err_fd, &err);
-	}
-	if (unshare(CLONE_NEWCGROUP) < 0) {
-		cs_error_errno(&err, "unshare cgroup namespace");
-		child_fail(a->err_fd, &err);
-	}
-	if (a->exec_fd < 0 && (a->exec_fd = sbx_sealed_copy(a->init_fd)) < 0) {
-		cs_error_errno(&err, "copy cshell-init");
-		child_fail(a->err_fd, &err);
-	}
-	r = sbx_seccomp_read(a->info->seccomp_bpf, &bpf);
-	if (r < 0) {
-		cs_error_set(&err, -r, "read '%s'", a->info->seccomp_bpf);
-		child_fail(a->err_fd, &err);
-	}
-	if (sbx_rootfs_setup(&setup, &err) < 0)
-		child_fail(a->err_fd, &err);
-	/* once for init and the command (dropping a capability from the
-	 * bounding set is one syscall and one cred copy each) */
-	r = sbx_caps_apply(a->info->caps, 0, 0);
-	if (r < 0) {
-		cs_error_set(&err, -r, "restrict cshell-init");
-		child_fail(a->err_fd, &err);
-	}
-	if (a->argv) {
-		/* the caller's SIGCHLD may be ignored: init must see the
-		 * command's status */
-		signal(SIGCHLD, SIG_DFL);
-		cmd = fork_command(a, &bpf);
-		if (cmd < 0) {
-			cs_error_errno(&err, "fork the command");
-			child_fail(a->err_fd, &err);
-		}
-		snprintf(mainpid, sizeof(mainpid), "%d", (int)cmd);
-		snprintf(statusfd, sizeof(statusfd), "%d", a->status_fd);
-		snprintf(readyfd, sizeof(readyfd), "%d", a->ready_wr);
-		argv[2] = "--main";
-		argv[3] = mainpid;
-		argv[4] = statusfd;
-		argv[5] = readyfd;
-		close(a->ready_rd);
-	}
-	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul < 0 || dup2(nul, 0) < 0 || dup2(a->log_fd, 1) < 0 ||
-	    dup2(a->log_fd, 2) < 0) {
-		cs_error_errno(&err, "set up init's stdio");
-		child_fail(a->err_fd, &err);
-	}
-	r = sbx_seccomp_load(&bpf);
-	if (r < 0) {
-		cs_error_set(&err, -r, "restrict cshell-init");
-		child_fail(a->err_fd, &err);
-	}
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (a->status_fd >= 0)
-		fcntl(a->status_fd, F_SETFD, 0);
-	if (a->ready_wr >= 0)
-		fcntl(a->ready_wr, F_SETFD, 0);
-	fexecve(a->exec_fd, argv, envp);
-	cs_error_errno(&err, "exec cshell-init");
-	child_fail(a->err_fd, &err);
-}
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* struct clone_args of clone3(2), version 2 (with cgroup) */
-struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-
-/* Fork-like clone with namespace flags, born in the v2 cgroup cgfd when
- * the kernel can (moving a process later costs an RCU grace period,
- * milliseconds); *in_cg says whether it did. */
-pid_t sbx_clone_into(int flags, int cgfd, int *in_cg)
-{
-	struct clone3_args ca;
-	long r;
-
-	*in_cg = 0;
-	if (cgfd >= 0) {
-		memset(&ca, 0, sizeof(ca));
-		ca.flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP;
-		ca.exit_signal = SIGCHLD;
-		ca.cgroup = (uint64_t)cgfd;
-		r = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (r >= 0) {
-			*in_cg = 1;
-			return (pid_t)r;
-		}
-	}
-	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL,
-			      NULL, NULL, NULL);
-}
-
-/* The helper between us and init: it shares our memory (vfork-like, we
- * are suspended until it exits, so it costs no copy of our address
- * space), clones init in its namespaces and reports in here. */
-struct helper {
-	struct child_args *a;
-	int flags, cgfd, syncp[2], errp[2];
-	pid_t child;	/* init, or -errno */
-	uint64_t start; /* init's start time */
-};
-
-static int helper_main(void *arg)
-{
-	struct helper *h = arg;
-	struct child_args *a = h->a;
-	/* h is shared with the caller, which resets errp[1] as soon as we
-	 * exit: init takes the pipe ends from this snapshot, not from h (it
-	 * once read -1 there under load, and the command then held the
-	 * error pipe open while the caller waited for its EOF) */
-	const int sync_fd = h->syncp[0], err_fd = h->errp[1];
-	int in_cg = 0;
-	pid_t c;
-
-	close(h->errp[0]);
-	if (h->syncp[1] >= 0)
-		close(h->syncp[1]);
-	/* the caller's ends of the run pipes: EOF must mean the caller is
-	 * gone */
-	if (a->go_wr >= 0)
-		close(a->go_wr);
-	if (a->status_rd >= 0)
-		close(a->status_rd);
-	c = sbx_clone_into(h->flags, h->cgfd, &in_cg);
-	if (c == 0) {
-		/* init, with its own copy of memory from here on */
-		sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-		a->sync_fd = sync_fd;
-		a->err_fd = err_fd;
-		a->in_cg = in_cg;
-		child_main(a);
-	}
-	h->child = c < 0 ? -errno : c;
-	/* read now, zombie or not: init may be gone by the time the caller
-	 * looks (a `run` command that ends at once) */
-	h->start = c > 0 ? proc_start(c, 1) : 0;
-	return 0;
-}
-
-/* Clones the sandbox's first process through the helper, so init is not
- * our child.  Only a rootless child waits for us (its id maps); otherwise
- * it sets itself up while we wait for the verdict on errp: EOF when
- * cshell-init was exec'd, else the error message.  Returns init's pid
- * (*start: its start time) or -1 + err. */
-static pid_t clone_init(struct child_args *a, uint64_t *start,
-			struct cs_error *err)
-{
-	struct helper *h = shared_new(sizeof(*h));
-	pid_t helper, child = -1;
-	sigset_t all;
-	struct cs_buf msg = CS_BUF_INIT;
-	int status;
-
-	if (!h)
-		return cs_error_errno(err, "clone the sandbox's namespaces");
-	h->a = a;
-	h->cgfd = h->syncp[0] = h->syncp[1] = -1;
-	h->flags = a->info->ns_flags & ~CLONE_NEWCGROUP;
-	if (pipe2(h->errp, O_CLOEXEC) < 0) {
-		munmap(h, sizeof(*h));
-		return cs_error_errno(err, "pipe");
-	}
-	if (a->info->userns && pipe2(h->syncp, O_CLOEXEC) < 0) {
-		cs_error_errno(err, "pipe");
-		goto out;
-	}
-	if (a->cg->v2)
-		h->cgfd = open(a->cg->v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* no handler of ours may run on the helper's borrowed memory */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &a->sigmask);
-	helper = spawn_shared(helper_main, h);
-	if (helper < 0)
-		cs_error_errno(err, "fork");
-	sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
-	if (h->cgfd >= 0)
-		close(h->cgfd);
-	close(h->errp[1]);
-	h->errp[1] = -1;
-	if (helper < 0)
-		goto out;
-	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
-		;
-	if (h->child <= 0) {
-		cs_error_set(err, -h->child, "clone the sandbox's namespaces");
-		goto out;
-	}
-	child = h->child;
-	*start = h->start;
-	if (a->info->userns) {
-		int ranges;
-
-		if (sbx_idmap_write(child, &ranges, err) < 0)
-			goto fail;
-		if (write(h->syncp[1], "g", 1) != 1) {
-			cs_error_errno(err, "start init");
-			goto fail;
-		}
-	}
-	cs_buf_init(&msg, 4096);
-	if (cs_buf_read_fd(&msg, h->errp[0]) < 0 || msg.len) {
-		cs_error_set(err, 0, "%s", msg.len ? msg.buf : "setup failed");
-		goto fail;
-	}
-	/* init is the last process the OOM killer should pick; it has
-	 * exec'd, so a run's command (forked before) keeps its score */
-	if (geteuid() == 0)
-		sbx_oom_protect(child);
-	goto out;
-fail:
-	kill(child, SIGKILL);
-	child = -1;
-out:
-	cs_buf_release(&msg);
-	for (int i = 0; i < 2; i++) {
-		if (h->syncp[i] >= 0)
-			close(h->syncp[i]);
-		if (h->errp[i] >= 0)
-			close(h->errp[i]);
-	}
-	munmap(h, sizeof(*h));
-	return child;
-}
-
-static int check_layers(const struct sbx_spec *spec, struct cs_error *err)
-{
-	for (size_t i = 0; i < spec->nlayers; i++) {
-		struct stat st;
-
-		if (strpbrk(spec->layers[i], ":,"))
-			return cs_error_set(err, 0,
-					    "layer '%s': ':' and ',' are not "
-					    "allowed in layer paths",
-					    spec->layers[i]);
-		if (stat(spec->layers[i], &st) < 0)
-			return cs_error_errno(err, "layer '%s'",
-					      spec->layers[i]);
-		if (!S_ISDIR(st.st_mode))
-			return cs_error_set(err, ENOTDIR, "layer '%s'",
-					    spec->layers[i]);
-	}
-	return 0;
-}
-
-/* Unmounts the layered fs of info, if mounted.  In the host's mount
- * namespace only that FUSE mount ever sits on rootfs (a bind rootfs is
- * made inside the sandbox), so no statfs round trip to the daemon is
- * needed first; only the fusermount3 fallback (rootless) checks. */
-int sbx_unmount_rootfs(const struct sbx_info *info)
-{
-	struct statfs st;
-
-	if (!info->rootfs || !info->rootfs_mode ||
-	    strcmp(info->rootfs_mode, "fuse"))
-		return 0;
-	if (umount2(info->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 ||
-	    errno == EINVAL || errno == ENOENT)
-		return 0;
-	if (statfs(info->rootfs, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC)
-		return 0;
-	{
-		char *argv[] = { "fusermount3", "-u", "-z", info->rootfs,
-				 NULL };
-
-		return spawn_wait(argv, -1, NULL);
-	}
-}
-
-/* Appends the last line the program wrote to log to err's message. */
-void sbx_add_log_tail(const char *log, struct cs_error *err)
-{
-	struct cs_buf b = CS_BUF_INIT;
-	char *line;
-
-	if (!err || !err->msg || cs_read_file(log, &b, 1 << 20, NULL) < 0) {
-		cs_buf_release(&b);
-		return;
-	}
-	while (b.len && b.buf[b.len - 1] == '\n')
-		b.buf[--b.len] = 0;
-	line = b.buf + b.len;
-	while (line > b.buf && line[-1] != '\n')
-		line--;
-	if (*line) {
-		char *msg = xasprintf("%s (%.200s)", err->msg, line);
-
-		free(err->msg);
-		err->msg = msg;
-	}
-	cs_buf_release(&b);
-}
-
-/* fd moved to 10 or above (close-on-exec), or -1 */
-static int high_fd(int fd)
-{
-	int h;
-
-	if (fd < 0 || fd >= 10)
-		return fd;
-	h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-	close(fd);
-	return h;
-}
-
-struct fs_daemon {
-	char *const *argv;
-	int logfd, fusefd; /* both above 9: the dup2s cannot clobber them */
-	sigset_t mask;	   /* the caller's */
-	int err;
-	pid_t pid; /* the daemon */
-};
-
-/* In a process sharing the caller's memory: starts the daemon in a
- * session of its own and exits at once, so the daemon is nobody's child
- * (it lives as long as the sandbox, not as long as the shell). */
-static int fs_daemon_main(void *arg)
-{
-	struct fs_daemon *d = arg;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t all;
-	pid_t pid;
-
-	sigfillset(&all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, d->logfd, 1);
-	posix_spawn_file_actions_adddup2(&fa, d->logfd, 2);
-	posix_spawn_file_actions_adddup2(&fa, d->fusefd, 3);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
-	posix_spawn_file_actions_addchdir_np(&fa, "/");
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-					      POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&at, &d->mask);
-	posix_spawnattr_setsigdefault(&at, &all);
-	d->err = posix_spawn(&pid, d->argv[0], &fa, &at, d->argv, environ);
-	d->pid = d->err ? 0 : pid;
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return 0;
-}
-
-/* Root with cshell-fs: we mount the FUSE filesystem ourselves on an open
- * /dev/fuse and hand the fd to the daemon (`-f … /dev/fd/3`, libfuse's
- * pre-mounted fd).  Nothing waits for the daemon to start: the kernel
- * holds the sandbox's first requests until it answers.  Should it die,
- * its fd closes with it (ours is closed here) and those requests fail;
- * the log then says why. */
-static int mount_fuse_fd(struct sbx_info *info, const char *prog,
-			 const char *opts, const char *log,
-			 struct cs_error *err)
-{
-	char *argv[] = { (char *)prog, "-f",	    "-o",
-			 (char *)opts, "/dev/fd/3", NULL };
-	struct fs_daemon *d;
-	_cleanup_close_ int fd = -1;
-	char mopts[128];
-	sigset_t all;
-	pid_t pid;
-	int status, r;
-
-	fd = high_fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
-	if (fd < 0)
-		return cs_error_errno(err,
-				      "mount layered fs on '%s': open "
-				      "/dev/fuse",
-				      info->rootfs);
-	snprintf(mopts, sizeof(mopts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,"
-		 "default_permissions",
-		 fd);
-	if (mount("cshell-fs", info->rootfs, "fuse.cshell-fs",
-		  MS_NOSUID | MS_NODEV | (info->upper ? 0 : MS_RDONLY),
-		  mopts) < 0) {
-		return cs_error_errno(err, "mount layered fs on '%s'",
-				      info->rootfs);
-	}
-	d = shared_new(sizeof(*d));
-	if (!d) {
-		cs_error_errno(err, "run '%s'", prog);
-		umount2(info->rootfs, MNT_DETACH);
-		return -1;
-	}
-	d->argv = argv;
-	d->fusefd = fd;
-	d->logfd = high_fd(
-		open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-	if (d->logfd < 0) {
-		cs_error_errno(err, "open '%s'", log);
-		munmap(d, sizeof(*d));
-		umount2(info->rootfs, MNT_DETACH);
-		return -1;
-	}
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &d->mask);
-	pid = spawn_shared(fs_daemon_main, d);
-	r = pid < 0 ? errno : 0;
-	sigprocmask(SIG_SETMASK, &d->mask, NULL);
-	if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	close(d->logfd);
-	if (!r)
-		r = d->err;
-	info->fs_pid = r ? 0 : d->pid;
-	munmap(d, sizeof(*d));
-	if (r) {
-		cs_error_set(err, r, "run '%s'", prog);
-		umount2(info->rootfs, MNT_DETACH);
-		return -1;
-	}
-	return 0;
-}
-
-/* The mount points the sandbox's setup makes when no layer has them
- * (rootfs.c), made here in the upper layer before it is mounted: the
- * same directories, without LOOKUP+MKDIR round trips through the layered
- * fs.  Best effort: what fails here is made through the mount. */
-static void premake_mount_points(const struct sbx_info *info)
-{
-	static const struct {
-		const char *name;
-		mode_t mode;
-	} dirs[] = { { "proc", 0555 }, { "dev", 0755 }, { "sys", 0555 } };
-	const struct sbx_spec *spec = &info->spec;
-
-	for (size_t i = 0; i < CS_ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *up = NULL;
-		struct stat st;
-		size_t l;
-
-		for (l = 0; l < spec->nlayers; l++) {
-			_cleanup_free_ char *p = xasprintf(
-				"%s/%s", spec->layers[l], dirs[i].name);
-
-			if (lstat(p, &st) == 0 || errno != ENOENT)
-				break;
-		}
-		if (l < spec->nlayers)
-			continue;
-		up = xasprintf("%s/%s", info->upper, dirs[i].name);
-		mkdir(up, dirs[i].mode);
-	}
-}
-
-/* Rootless: whether this user may open /dev/fuse.  libfuse's own report
- * of that ("failed to open /dev/fuse") is not the last line of the
- * daemon's log, and the daemon's guess (fusermount3 missing) is wrong
- * then: say what is missing and what works without it. */
-static int fuse_usable(struct cs_error *err)
-{
-	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	return cs_error_set(err, 0,
-			    "failed to open /dev/fuse: %s (the layered fs "
-			    "needs it: give this user read-write access to "
-			    "/dev/fuse, or use --read-only with a single "
-			    "layer or none, which works rootless without "
-			    "FUSE)",
-			    strerror(errno));
-}
-
-/* The pid of the daemon that serves the FUSE mount on rootfs, for a
- * program that daemonized itself: the process whose last argument is the
- * mount point (libfuse keeps its argv).  0 when none is found. */
-static pid_t find_fs_daemon(const char *rootfs)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (e = readdir(d))) {
-		char path[300];
-		struct cs_buf b = CS_BUF_INIT;
-		char *last;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.32s/cmdline", e->d_name);
-		if (cs_read_file(path, &b, 1 << 16, NULL) == 0 && b.len > 1) {
-			/* NUL-separated, NUL-terminated */
-			last = b.buf + b.len - 1;
-			while (last > b.buf && last[-1])
-				last--;
-			if (!strcmp(last, rootfs))
-				found = (pid_t)atoi(e->d_name);
-		}
-		cs_buf_release(&b);
-	}
-	closedir(d);
-	return found;
-}
-
-/* Whether no layer has rel ("/proc"). */
-static int in_no_layer(const struct sbx_spec *spec, const char *rel)
-{
-	struct stat st;
-
-	for (size_t l = 0; l < spec->nlayers; l++) {
-		_cleanup_free_ char *p =
-			xasprintf("%s%s", spec->layers[l], rel);
-
-		if (lstat(p, &st) == 0 || errno != ENOENT)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * A read-only sandbox cannot make the mount points its setup needs
- * (/proc, /dev, /sys, the workdir, --mount destinations) when no layer
- * has them: an image or a --layer without /proc ("mkdir /proc:
- * Read-only file system").  They go into a "shadow" layer of their own
- * under the runtime dir, empty directories (files for file mounts) put
- * below the others: the sandbox stays read-only, with no upper layer to
- * write.  With make unset, says whether one is needed; else makes it in
- * dir and returns 1 when it has anything.
- */
-static int shadow_points(const struct sbx_spec *spec, const char *dir, int make)
-{
-	static const char *const fixed[] = { "/proc", "/dev", "/sys" };
-	size_t n = CS_ARRAY_SIZE(fixed) + 1 + spec->nmounts;
-	int any = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *p = i < 3  ? fixed[i] :
-				i == 3 ? spec->workdir :
-					 spec->mounts[i - 4].dst;
-		_cleanup_free_ char *path = NULL;
-		struct stat st;
-		int file;
-
-		if (!p || !strcmp(p, "/") || !in_no_layer(spec, p))
-			continue;
-		if (!make)
-			return 1;
-		file = i > 3 && stat(spec->mounts[i - 4].src, &st) == 0 &&
-		       !S_ISDIR(st.st_mode);
-		path = xasprintf("%s%s", dir, p);
-		if (file) {
-			int fd;
-
-			*strrchr(path, '/') = 0;
-			cs_mkdir_p(path, 0755);
-			path[strlen(path)] = '/';
-			fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-			if (fd >= 0)
-				close(fd);
-		} else {
-			cs_mkdir_p(path, 0755);
-		}
-		any = 1;
-	}
-	return any;
-}
-
-static int mount_layers(struct sbx_info *info, const char *log,
-			struct cs_error *err)
-{
-	const struct sbx_spec *spec = &info->spec;
-	struct cs_buf opts = CS_BUF_INIT;
-	_cleanup_free_ char *prog = sbx_fs_program();
-	const char *base;
-	struct statfs st;
-	int r;
-
-	cs_buf_adds(&opts, "lowerdir=");
-	for (size_t i = 0; i < spec->nlayers; i++)
-		cs_buf_addf(&opts, "%s%s", i ? ":" : "", spec->layers[i]);
-	if (!info->upper) {
-		_cleanup_free_ char *shadow = xstrdup(info->rootfs);
-
-		strcpy(shadow + strlen(shadow) - strlen("rootfs"), "shadow");
-		sbx_rm_tree(shadow);
-		if (shadow_points(spec, shadow, 1))
-			cs_buf_addf(&opts, ":%s", shadow);
-	}
-	if (info->upper) {
-		_cleanup_free_ char *work = xstrdup(info->upper);
-
-		strcpy(work + strlen(work) - strlen("upper"), "work");
-		cs_buf_addf(&opts, ",upperdir=%s,workdir=%s", info->upper,
-			    work);
-	}
-	if (geteuid() == 0)
-		cs_buf_adds(&opts, ",allow_other");
-	if (geteuid() == 0 && info->upper)
-		premake_mount_points(info);
-	base = strrchr(prog, '/');
-	info->fs_pid = 0;
-	info->fs_start = 0;
-	if (geteuid() == 0 && !strcmp(base ? base + 1 : prog, "cshell-fs")) {
-		r = mount_fuse_fd(info, prog, opts.buf, log, err);
-		cs_buf_release(&opts);
-		/* read now: the daemon is no child of ours to wait for */
-		if (r == 0 && info->fs_pid > 0)
-			info->fs_start = proc_start(info->fs_pid, 0);
-		return r;
-	}
-	if (geteuid() != 0 && (r = fuse_usable(err)) < 0) {
-		cs_buf_release(&opts);
-		return r;
-	}
-	{
-		char *argv[] = { prog, "-o", opts.buf, info->rootfs, NULL };
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			      0644);
-
-		r = spawn_wait(argv, fd, err);
-		if (fd >= 0)
-			close(fd);
-	}
-	cs_buf_release(&opts);
-	if (r < 0)
-		sbx_add_log_tail(log, err);
-	if (r < 0)
-		return cs_error_wrap(err,
-				     "mount layered fs on '%s' (set CSHELL_FS "
-				     "to a fuse-overlayfs compatible program)",
-				     info->rootfs);
-	if (statfs(info->rootfs, &st) < 0 || st.f_type != FUSE_SUPER_MAGIC)
-		return cs_error_set(err, 0,
-				    "mount layered fs on '%s': '%s' exited "
-				    "without mounting",
-				    info->rootfs, prog);
-	info->fs_pid = find_fs_daemon(info->rootfs);
-	if (info->fs_pid > 0)
-		info->fs_start = proc_start(info->fs_pid, 0);
-	return 0;
-}
-
-struct boot_paths {
-	const char *init; /* the cshell-init program */
-	const char *log;
-	const char *rt_root, *data_root;
-};
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* The fds boot_with() opens for the child, closed on every path. */
-static void child_args_close(struct child_args *a)
-{
-	close_fd(&a->init_fd);
-	close_fd(&a->exec_fd);
-	close_fd(&a->log_fd);
-	close_fd(&a->go_fd);
-	close_fd(&a->go_wr);
-	close_fd(&a->status_fd);
-	close_fd(&a->ready_rd);
-	close_fd(&a->ready_wr);
-}
-
-/* run: the pipe on which init reports the command's status and, with
- * --net private, the one on which the command waits for eth0. */
-static int run_pipes(struct child_args *a, const struct sbx_spec *spec,
-		     struct cs_error *err)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cs_error_errno(err, "pipe");
-	a->status_rd = p[0];
-	a->status_fd = p[1];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cs_error_errno(err, "pipe");
-	a->ready_rd = p[0];
-	a->ready_wr = p[1];
-	/* as root the command also waits for init's oom_score_adj */
-	if (spec->net != SBX_NET_PRIVATE && spec->net != SBX_NET_SLIRP &&
-	    geteuid() != 0)
-		return 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cs_error_errno(err, "pipe");
-	a->go_fd = p[0];
-	a->go_wr = p[1];
-	return 0;
-}
-
 /* Whether a layer is the host's root directory (however spelt). */
 static int has_host_root(const struct sbx_spec *spec)
 {
@@ -1356,7 +442,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	if ((r = cs_mkdir_p(info->rootfs, 0755)) < 0 && r != -EEXIST)
 		return cs_error_set(err, -r, "create '%s'", info->rootfs);
 	if (!bind) {
-		if (mount_layers(info, log, err) < 0)
+		if (sbx_mount_layers(info, log, err) < 0)
 			return -1;
 		mounted = 1;
 	}
@@ -1394,7 +480,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	}
 	if (run) {
 		a.argv = run->argv;
-		if (run_pipes(&a, spec, err) < 0)
+		if (sbx_run_pipes(&a, spec, err) < 0)
 			goto fail;
 	}
 	a.spec = spec;
@@ -1407,7 +493,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		a.hide[0] = rt_root;
 		a.hide[1] = p->data_root;
 	}
-	pid = clone_init(&a, &info->init_start, err);
+	pid = sbx_clone_init(&a, &info->init_start, err);
 	if (pid < 0) {
 		/* a layered-fs daemon that died says why in the log */
 		if (mounted)
@@ -1435,7 +521,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 		cs_error_errno(err, "start the command");
 		goto fail_running;
 	}
-	child_args_close(&a);
+	sbx_child_args_close(&a);
 	if (run) {
 		run->status_fd = a.status_rd;
 		run->init_pidfd = pidfd_open(pid, 0);
@@ -1448,7 +534,7 @@ static int boot_with(struct sbx_info *info, const char *dir,
 	}
 	return 0;
 fail:
-	child_args_close(&a);
+	sbx_child_args_close(&a);
 	close_fd(&a.status_rd);
 	sbx_cgroup_remove(cg.v2, cg.v1);
 	sbx_cgroup_release(&cg);
@@ -1456,7 +542,7 @@ fail:
 		sbx_unmount_rootfs(info);
 	return -1;
 fail_running:
-	child_args_close(&a);
+	sbx_child_args_close(&a);
 	close_fd(&a.status_rd);
 	if (info->init_pid > 0)
 		kill(info->init_pid, SIGKILL);
@@ -1492,7 +578,7 @@ static int fill_paths(struct sbx_info *info, const char *dir,
 	/* a plain bind only where the layer has the mount points */
 	info->rootfs_mode =
 		xstrdup(spec->read_only && spec->nlayers == 1 &&
-					!shadow_points(spec, NULL, 0) ?
+					!sbx_shadow_points(spec, NULL, 0) ?
 				"bind" :
 				"fuse");
 	free(info->upper);
@@ -1532,7 +618,7 @@ int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
 	if (spec->backend != SBX_BACKEND_NS)
 		return cs_error_set(err, 0,
 				    "this backend is not available here");
-	if (check_layers(spec, err) < 0)
+	if (sbx_check_layers(spec, err) < 0)
 		return -1;
 	if (spec->seccomp == SBX_SECCOMP_FILE && !spec->seccomp_file)
 		return cs_error_set(err, 0, "no seccomp profile file given");

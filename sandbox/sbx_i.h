@@ -7,6 +7,8 @@
 #ifndef CSHELL_SANDBOX_SBX_I_H
 #define CSHELL_SANDBOX_SBX_I_H
 
+#include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -150,10 +152,66 @@ int sbx_boot_new(const struct sbx_spec *spec, int ephemeral,
  * (ephemeral and dead); 1 when it did, 0 when info is not one. */
 int sbx_run_sweep(struct sbx_info *info);
 
+/* clone.c: the sandbox's first process, cloned by a helper so that init
+ * is not our child (boot_with in sandbox.c fills the arguments). */
+struct child_args {
+	const struct sbx_spec *spec;
+	const struct sbx_info *info;
+	const struct sbx_cgroup *cg;
+	const char *bind_from;
+	const char *hide[3];
+	/* run: the command; the pipe on which init reports its status;
+	 * with --net private the one on which it waits for eth0 (else -1),
+	 * and the caller's ends of those two */
+	char *const *argv;
+	int status_fd, go_fd, status_rd, go_wr;
+	/* run: init writes on ready_wr once it is non-dumpable; the command
+	 * waits for that on ready_rd before it runs anything of its own */
+	int ready_rd, ready_wr;
+	/* rootless: wait for the id maps on sync_fd (else -1) */
+	int sync_fd;
+	char cwd[PATH_MAX]; /* run: sbx_mapped_cwd(), else "" (in a, whose
+			     * lifetime the command child relies on anyway) */
+	int err_fd, log_fd, init_fd, exec_fd, in_cg;
+	sigset_t sigmask; /* the caller's, restored in init */
+};
+/* Clones the child and waits for its verdict: init's pid (*start: its
+ * start time) or -1 + err with the child's message. */
+pid_t sbx_clone_init(struct child_args *a, uint64_t *start,
+		     struct cs_error *err);
+/* The fds boot_with() opens for the child, closed on every path. */
+void sbx_child_args_close(struct child_args *a);
+/* run: the status, ready and (as root) go pipes. */
+int sbx_run_pipes(struct child_args *a, const struct sbx_spec *spec,
+		  struct cs_error *err);
+
+/* mount.c: the layered rootfs. */
+int sbx_check_layers(const struct sbx_spec *spec, struct cs_error *err);
+/* Mounts info's layers on info->rootfs (cshell-fs, or CSHELL_FS); the
+ * daemon's output goes to log.  0 or -1 + err. */
+int sbx_mount_layers(struct sbx_info *info, const char *log,
+		     struct cs_error *err);
+/* The pid of the layered-fs daemon serving rootfs, or -1. */
+pid_t sbx_find_fs_daemon(const char *rootfs);
+/* The mount points spec's read-only layers lack, as a layer of empty
+ * directories in dir (make: create it); how many are missing. */
+int sbx_shadow_points(const struct sbx_spec *spec, const char *dir, int make);
+/* clone.c: runs fn(arg) in a process sharing our memory on its own
+ * stack, vfork-like (we wait until it execs or exits); its pid or -1.
+ * What it reports goes in sbx_shared_new() memory (MAP_SHARED, zeroed;
+ * NULL when out of memory). */
+pid_t sbx_spawn_shared(int (*fn)(void *), void *arg);
+void *sbx_shared_new(size_t size);
+/* sandbox.c: runs argv (errfd: its stderr, or -1) and waits; 0 or -1 +
+ * err with its status. */
+int sbx_spawn_wait(char *const argv[], int errfd, struct cs_error *err);
+
 /* proc helpers (sandbox.c) */
 /* Start time (field 22 of /proc/PID/stat), 0 when the process is gone or
  * a zombie. */
 uint64_t sbx_proc_start(pid_t pid);
+/* The same, also of a zombie (a process that ended but is not reaped). */
+uint64_t sbx_proc_start_any(pid_t pid);
 
 /* net.c: eth0 on the host bridge for --net private (root only); the
  * lease and the host end of the veth go away with the sandbox's init. */
