@@ -138,6 +138,7 @@ int sbx_info_format(const struct sbx_info *info, struct cs_buf *out)
 	put(out, "seccomp_file", s->seccomp_file);
 	puti(out, "read_only", s->read_only);
 	put(out, "image", s->image);
+	put(out, "trace", s->trace);
 	return 0;
 }
 
@@ -224,6 +225,7 @@ static int apply(struct sbx_info *info, const char *key, char *val,
 	STR("hostname", s->hostname);
 	STR("seccomp_file", s->seccomp_file);
 	STR("image", s->image);
+	STR("trace", s->trace);
 	INT("init_pid", info->init_pid);
 	UINT("init_start", info->init_start);
 	INT("fs_pid", info->fs_pid);
@@ -429,6 +431,8 @@ void sbx_info_json(const struct sbx_info *info, struct cs_buf *out)
 	cs_buf_adds(out, info->ephemeral ? "true" : "false");
 	json_key(out, "image");
 	json_str(out, s->image);
+	json_key(out, "trace");
+	json_str(out, s->trace);
 	json_key(out, "layers");
 	json_strv(out, s->layers, s->nlayers);
 	json_key(out, "rootfs");

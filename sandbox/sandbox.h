@@ -87,6 +87,8 @@ struct sbx_spec {
 	enum sbx_backend backend;
 	char *image; /* the --image reference the layers came from (shown by
 		      * ls and inspect), or NULL */
+	char *trace; /* --trace: the file the monitor records events to
+		      * (absolute), or NULL; sandbox/ only keeps it */
 };
 
 void sbx_spec_init(struct sbx_spec *spec);

@@ -47,6 +47,7 @@ void sbx_spec_release(struct sbx_spec *spec)
 	free(spec->hostname);
 	free(spec->seccomp_file);
 	free(spec->image);
+	free(spec->trace);
 	sbx_spec_init(spec);
 }
 
@@ -508,4 +509,5 @@ void sbx_spec_copy(struct sbx_spec *dst, const struct sbx_spec *src)
 	dst->seccomp_file =
 		src->seccomp_file ? xstrdup(src->seccomp_file) : NULL;
 	dst->image = src->image ? xstrdup(src->image) : NULL;
+	dst->trace = src->trace ? xstrdup(src->trace) : NULL;
 }

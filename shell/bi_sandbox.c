@@ -25,7 +25,8 @@
 	"         --cpus N  --memory SIZE  --pids N|max (default 2048)\n"      \
 	"         --net none|host|private|private:host|slirp\n"                \
 	"         --cap-add CAP  --cap-drop CAP\n"                             \
-	"         --seccomp default|unconfined|FILE  --read-only\n"
+	"         --seccomp default|unconfined|FILE  --read-only\n"            \
+	"         --trace FILE (create: record exec/open/connect events)\n"
 
 #define KERNEL_TEXT                                                             \
 	"         --kernel VERSION|PATH|DEB  a VM with that kernel (--image,\n" \
@@ -42,7 +43,7 @@ static const struct {
 			 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
 	{ "ls", "usage: sandbox ls [--json|--names]\n" },
-	{ "inspect", "usage: sandbox inspect NAME [--json]\n" },
+	{ "inspect", "usage: sandbox inspect NAME [--json | --files]\n" },
 	{ "stop", "usage: sandbox stop NAME\n" },
 	{ "start", "usage: sandbox start NAME\n" },
 	{ "logs", "usage: sandbox logs NAME\n" },
@@ -57,7 +58,7 @@ static const char usage_text[] =
 	"       sandbox run [options] [--kernel K] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
 	"       sandbox ls [--json|--names]\n"
-	"       sandbox inspect NAME [--json]\n"
+	"       sandbox inspect NAME [--json | --files]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR | --image REF\n"
@@ -148,6 +149,19 @@ static int parse_create_opts(struct sh *sh, int argc, char **argv, int *i,
 				return usage(sh, "invalid --env '%s' (use K=V)",
 					     v);
 			sbx_spec_add_env(spec, v);
+		} else if ((v = optval(argc, argv, i, "--trace", &missing))) {
+			free(spec->trace);
+			spec->trace = v[0] == '/' ? xstrdup(v) : NULL;
+			if (!spec->trace) {
+				char cwd[4096];
+
+				if (!getcwd(cwd, sizeof(cwd)))
+					return usage(sh,
+						     "--trace '%s': no "
+						     "current directory",
+						     v);
+				spec->trace = xasprintf("%s/%s", cwd, v);
+			}
 		} else if ((v = optval(argc, argv, i, "--workdir", &missing))) {
 			if (v[0] != '/')
 				return usage(sh,
@@ -438,6 +452,16 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	}
 	if (!r && sbx_create(&spec, &err) < 0)
 		r = fail(sh, &err);
+	/* --trace: the recorder, or no sandbox (it was asked for with it) */
+	if (!r && spec.trace && sh_trace_start(sh, spec.name, spec.trace) < 0) {
+		sh_err(sh,
+		       "sandbox: '%s' not created: its events could not "
+		       "be recorded",
+		       spec.name);
+		if (sbx_rm(spec.name, 1, &err) < 0)
+			cs_error_release(&err);
+		r = 1;
+	}
 	sbx_spec_release(&spec);
 	return r;
 }
@@ -481,6 +505,11 @@ static int cmd_run(struct sh *sh, int argc, char **argv)
 	struct image_opt image = { 0 };
 	char **imgcmd = NULL;
 	r = parse_create_opts(sh, argc, argv, &i, &spec, &image);
+	if (!r && spec.trace)
+		r = usage(sh,
+			  "run: --trace is for create (a run's events: "
+			  "'monitor' while it runs)%s",
+			  "");
 	if (!r && image.insecure && !image.ref)
 		r = usage(sh, "run: --insecure needs --image%s", "");
 	if (!r && image.ref)
@@ -802,8 +831,19 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	struct sbx_info info;
 	struct cs_buf b = CS_BUF_INIT;
 	const char *name;
-	int json = want_json(argc, argv, 2, &name);
+	int json;
 
+	/* --files NAME: what a --trace'd sandbox read from the host */
+	if (argc == 4 &&
+	    (!strcmp(argv[2], "--files") || !strcmp(argv[3], "--files"))) {
+		name = strcmp(argv[2], "--files") ? argv[2] : argv[3];
+		if (sbx_inspect(name, &info, &err) < 0)
+			return fail(sh, &err);
+		int st = sh_trace_files(sh, &info);
+		sbx_info_release(&info);
+		return st;
+	}
+	json = want_json(argc, argv, 2, &name);
 	if (json < 0 || !name)
 		return usage(sh, "inspect: need one sandbox NAME%s", "");
 	if (is_vm(name))

@@ -254,7 +254,7 @@ static const char *const sandbox_flags[] = {
 	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
 	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
 	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
-	"--insecure", "--json",	   "-f",	 NULL,
+	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
 };
 static const char *const image_subs[] = {
 	"pull", "ls",	  "inspect", "tag",   "rm", "prune",

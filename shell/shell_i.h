@@ -512,6 +512,13 @@ void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
  * its status as a shell status.  text names it in `jobs`. */
 int sh_run_as_job(struct sh *sh, const char *text, int (*fn)(void *),
 		  void *arg);
+/* trace.c: `sandbox create --trace FILE` starts a recorder of name's
+ * events into FILE (detached); `sandbox inspect --files` lists what the
+ * sandbox read from the host or its mounts.  0, or -1 / 1 after a
+ * message. */
+struct sbx_info;
+int sh_trace_start(struct sh *sh, const char *name, const char *file);
+int sh_trace_files(struct sh *sh, const struct sbx_info *info);
 /* fanout.c: in a job's forked child, runs argv on every target of t with
  * its output prefixed per target; writes "name=status" lines to status_fd
  * (-1: none) and exits with the worst status.  Never returns. */
