@@ -32,29 +32,17 @@ static const char usage_text[] =
 	"       image resolve [--insecure] [--platform P] REF   (for sandbox --image)\n"
 	"'image COMMAND --help' tells more about one command.\n";
 
-static void CS_PRINTF(1, 2) cli_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("cshell: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int usage(const char *msg)
 {
 	if (msg)
-		cli_err("image: %s", msg);
+		cs_cli_err("image: %s", msg);
 	fputs(usage_text, stderr);
 	return 2;
 }
 
 static int fail(struct cs_error *err)
 {
-	cli_err("%s", err->msg ? err->msg : "image: unknown error");
+	cs_cli_err("%s", err->msg ? err->msg : "image: unknown error");
 	cs_error_release(err);
 	return 1;
 }
@@ -171,9 +159,9 @@ static int pull_failed(const char *ref, struct cs_error *err)
 	if (!img_interrupted())
 		return fail(err);
 	cs_error_release(err);
-	cli_err("image: pull of '%s' interrupted; the downloaded part is "
-		"kept: pull again to resume, or 'image prune' to delete it",
-		ref);
+	cs_cli_err("image: pull of '%s' interrupted; the downloaded part is "
+		   "kept: pull again to resume, or 'image prune' to delete it",
+		   ref);
 	return 130;
 }
 
@@ -189,7 +177,8 @@ static int parse_opts(int argc, char **argv, const struct option *lo,
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			cli_err("image %s: unknown or incomplete option '%s'",
+			cs_cli_err(
+				"image %s: unknown or incomplete option '%s'",
 				argv[0], argv[optind - 1]);
 			return -1;
 		}
@@ -867,6 +856,6 @@ int img_cli(int argc, char **argv)
 				return sub_help(cmds[i].name);
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	cli_err("image: unknown command '%s'", argv[1]);
+	cs_cli_err("image: unknown command '%s'", argv[1]);
 	return usage(NULL);
 }

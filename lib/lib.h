@@ -213,5 +213,9 @@ void cs_log(enum cs_log_level level, const char *fmt, ...) CS_PRINTF(2, 3);
 #define cs_warn(...) cs_log(CS_LOG_WARN, __VA_ARGS__)
 #define cs_info(...) cs_log(CS_LOG_INFO, __VA_ARGS__)
 #define cs_debug(...) cs_log(CS_LOG_DEBUG, __VA_ARGS__)
+/* What a helper program (cshell-image, cshell-hosts) says for the cshell
+ * front end it serves: "cshell: <msg>" on stderr, after flushing stdout,
+ * in the shell's own message style. */
+void cs_cli_err(const char *fmt, ...) CS_PRINTF(1, 2);
 
 #endif

@@ -7,6 +7,7 @@
 #include "lib/lib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -62,4 +63,16 @@ void cs_log(enum cs_log_level level, const char *fmt, ...)
 	cs_write_all(STDERR_FILENO, b.buf, b.len);
 	cs_buf_release(&b);
 	errno = saved;
+}
+
+void cs_cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("cshell: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

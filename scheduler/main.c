@@ -30,29 +30,17 @@ static const char usage_text[] =
 
 static volatile sig_atomic_t cancel_flag;
 
-static void CS_PRINTF(1, 2) cli_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("cshell: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int usage(const char *msg)
 {
 	if (msg)
-		cli_err("host: %s", msg);
+		cs_cli_err("host: %s", msg);
 	fputs(usage_text, stderr);
 	return 2;
 }
 
 static int fail(struct cs_error *err)
 {
-	cli_err("%s", err->msg ? err->msg : "unknown error");
+	cs_cli_err("%s", err->msg ? err->msg : "unknown error");
 	cs_error_release(err);
 	return 1;
 }
@@ -271,7 +259,8 @@ static int cmd_probe(int argc, char **argv)
 	if (n <= 0) {
 		if (n < 0)
 			return fail(&err);
-		cli_err("host probe: the inventory is empty (see 'host add')");
+		cs_cli_err(
+			"host probe: the inventory is empty (see 'host add')");
 		return 1;
 	}
 	catch_signals();
@@ -476,7 +465,7 @@ static int cmd_run(int argc, char **argv)
 		return fail(&err);
 	h = sch_inventory_find(&inv, argv[1]);
 	if (!h) {
-		cli_err("unknown host '%s' (see 'host ls')", argv[1]);
+		cs_cli_err("unknown host '%s' (see 'host ls')", argv[1]);
 		return 1;
 	}
 	/* one host, the caller's stdin: ssh itself, nothing in between */
@@ -484,7 +473,7 @@ static int cmd_run(int argc, char **argv)
 	if (!sv)
 		return fail(&err);
 	execvp(sv[0], sv);
-	cli_err("cannot run %s: %m", sv[0]);
+	cs_cli_err("cannot run %s: %m", sv[0]);
 	return 127;
 }
 
@@ -612,7 +601,7 @@ static int cmd_place(int argc, char **argv)
 					out[i].reason);
 	}
 	if (!fit) {
-		cli_err("place: no host fits");
+		cs_cli_err("place: no host fits");
 		st = 1;
 	}
 	sch_placement_release(out, n);

@@ -186,36 +186,8 @@ fi
 # --- host unix sockets --------------------------------------------------
 # a listener on the host: path sockets under /tmp ($work) and /run, and
 # an abstract one; it answers "hello" to whoever connects (bounded)
-cat >"$work/listen.py" <<'PY'
-import socket, sys, threading, time
-def serve(s):
-    while True:
-        try:
-            c, _ = s.accept()
-            c.sendall(b"hello\n")
-            c.close()
-        except OSError:
-            return
-for a in sys.argv[1:]:
-    s = socket.socket(socket.AF_UNIX)
-    s.bind(a.replace("@", "\0", 1) if a.startswith("@") else a)
-    s.listen(16)
-    threading.Thread(target=serve, args=(s,), daemon=True).start()
-print("ready", flush=True)
-time.sleep(300)
-PY
-cat >"$work/connect.py" <<'PY'
-import errno, socket, sys
-for a in sys.argv[1:]:
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    try:
-        s.connect(a.replace("@", "\0", 1) if a.startswith("@") else a)
-        r = s.recv(16).decode().strip() or "empty"
-    except OSError as e:
-        r = errno.errorcode.get(e.errno, str(e))
-    print("%s=%s" % (a, r))
-PY
+cp "$sbx_repo/tests/integration/probes/unix-listen.py" "$work/listen.py"
+cp "$sbx_repo/tests/integration/probes/unix-connect.py" "$work/connect.py"
 runsock=/run/cshell-test-$$.sock
 abstract=@cshell-test-$$
 timeout 300 python3 "$work/listen.py" "$work/host.sock" "$runsock" "$abstract" >"$work/listen.out" 2>&1 &

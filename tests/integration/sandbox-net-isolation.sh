@@ -49,36 +49,8 @@ while True:
     c.close()
 PY
 # the unix sockets: a path one under /tmp and an abstract one
-cat >"$work/listen.py" <<'PY'
-import socket, sys, threading, time
-def serve(s):
-    while True:
-        try:
-            c, _ = s.accept()
-            c.sendall(b"hello\n")
-            c.close()
-        except OSError:
-            return
-for a in sys.argv[1:]:
-    s = socket.socket(socket.AF_UNIX)
-    s.bind(a.replace("@", "\0", 1) if a.startswith("@") else a)
-    s.listen(16)
-    threading.Thread(target=serve, args=(s,), daemon=True).start()
-print("ready", flush=True)
-time.sleep(120)
-PY
-cat >"$work/connect.py" <<'PY'
-import errno, socket, sys
-for a in sys.argv[1:]:
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    try:
-        s.connect(a.replace("@", "\0", 1) if a.startswith("@") else a)
-        r = s.recv(16).decode().strip() or "empty"
-    except OSError as e:
-        r = errno.errorcode.get(e.errno, str(e))
-    print("%s=%s" % (a, r))
-PY
+cp "$sbx_repo/tests/integration/probes/unix-listen.py" "$work/listen.py"
+cp "$sbx_repo/tests/integration/probes/unix-connect.py" "$work/connect.py"
 timeout 150 python3 "$work/srv.py" >"$work/srv.port" 2>&1 &
 SRV=$!
 abstract=@cshell-iso-$$
