@@ -383,8 +383,6 @@ static __attribute__((noreturn)) void relay_pty(pid_t pid, int master, int mask)
 		kill(pid, SIGKILL);
 		_exit(126);
 	}
-	if (r.in_open)
-		fcntl(r.tty, F_SETFL, fcntl(r.tty, F_GETFL) | O_NONBLOCK);
 	set_raw(&r);
 	for (int live = 1;;) {
 		int want_in = r.in_open && r.len == r.off && foreground(&r);
@@ -422,8 +420,6 @@ static __attribute__((noreturn)) void relay_pty(pid_t pid, int master, int mask)
 			break;
 		cs_write_all(r.out, b, (size_t)n);
 	}
-	if (r.in_open)
-		fcntl(r.tty, F_SETFL, fcntl(r.tty, F_GETFL) & ~O_NONBLOCK);
 	set_cooked(&r);
 	exit_like(status);
 }
@@ -446,6 +442,14 @@ static int open_image(const char *path)
  * forks), and the program it is of. */
 static int image_fd = -1;
 static char *image_path;
+/* what image_fd was opened on: the file and its (private) mount */
+static struct statx image_stx;
+
+static int image_statx(int fd, struct statx *stx)
+{
+	return statx(fd, "", AT_EMPTY_PATH,
+		     STATX_INO | STATX_TYPE | STATX_MNT_ID, stx);
+}
 
 int sbx_join_prepare(void)
 {
@@ -458,7 +462,21 @@ int sbx_join_prepare(void)
 	free(image_path);
 	image_path = steal_ptr(&path);
 	image_fd = open_image(image_path);
-	return image_fd < 0 ? -errno : 0;
+	if (image_fd < 0)
+		return -errno;
+	/* high, out of the way of `exec 3<file` and friends */
+	int high = fcntl(image_fd, F_DUPFD_CLOEXEC, 64);
+
+	if (high >= 0) {
+		close(image_fd);
+		image_fd = high;
+	}
+	if (image_statx(image_fd, &image_stx) < 0) {
+		close(image_fd);
+		image_fd = -1;
+		return -errno;
+	}
+	return 0;
 }
 
 /* The prepared image (a dup: the caller's stays for the next join), or a
@@ -467,8 +485,16 @@ int sbx_join_prepare(void)
 static int exec_image(void)
 {
 	_cleanup_free_ char *path = NULL;
+	struct statx stx;
 
-	if (image_fd >= 0)
+	/* still ours?  The shell may have redirected onto that number
+	 * since (`exec 70<file`): exec'ing whatever is there now would run
+	 * a host file inside the sandbox */
+	if (image_fd >= 0 && image_statx(image_fd, &stx) == 0 &&
+	    stx.stx_ino == image_stx.stx_ino &&
+	    stx.stx_dev_major == image_stx.stx_dev_major &&
+	    stx.stx_dev_minor == image_stx.stx_dev_minor &&
+	    stx.stx_mnt_id == image_stx.stx_mnt_id && S_ISREG(stx.stx_mode))
 		return fcntl(image_fd, F_DUPFD_CLOEXEC, 3);
 	path = sbx_init_program();
 	return open_image(path);

@@ -127,6 +127,14 @@ else
 	fail sandbox-join-tty-status "$out"
 fi
 
+# the shell keeps cshell-init's image open between joins: a redirection
+# onto that fd number must not make a join exec a host file instead
+out=$(timeout 30 "$csh" -c '@jw /join-watch noop
+for fd in 3 4 5 6 7 8 9 64 65 66; do eval "exec $fd<\"$0\""; done
+@jw /join-watch noop; echo rc=$?' "$csh" 2>&1)
+[[ $out == *rc=0* ]]
+check sandbox-join-image-fd-reused test $? = 0
+
 # without a terminal: pipes as before, the status comes through
 out=$(timeout 30 "$csh" -c '@jw /join-watch noop; echo rc=$?' 2>&1)
 [[ $out == *rc=0* ]]

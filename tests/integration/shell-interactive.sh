@@ -199,6 +199,15 @@ if [ -n "$FS" ] && CSHELL_FS=$FS "$CSH" -c "sandbox create $SBX --mount $T/proj:
 	clear_screen
 	keys "@$SBX sleep 100 &" Enter
 	sleep 0.5
+	# a background join's relay leaves the terminal it shares with the
+	# shell as it was (a non-blocking one breaks the next host program)
+	shpid=$(TM display -p -t sh '#{pane_pid}')
+	flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$shpid/fdinfo/0" 2>/dev/null)
+	if [ -n "$flags" ] && [ $((8#$flags & 8#4000)) = 0 ]; then
+		pass bg-join-terminal-blocking
+	else
+		fail bg-join-terminal-blocking "fd 0 flags '$flags' have O_NONBLOCK"
+	fi
 	keys "sandbox stop $SBX" Enter
 	sleep 4
 	keys 'echo notices' Enter
