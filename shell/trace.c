@@ -24,16 +24,50 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 
+/*
+ * What the recorder wrote to file after off: 1 its start line, -1 a first
+ * line that is not (its error, in first), 0 nothing whole yet.
+ */
+static int recorder_state(const char *file, off_t off, struct cs_buf *first)
+{
+	static const char start[] = "{\"type\":\"start\",";
+	char buf[4096];
+	ssize_t n = -1;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	char *nl;
+
+	if (fd >= 0) {
+		n = pread(fd, buf, sizeof(buf) - 1, off);
+		close(fd);
+	}
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	nl = strchr(buf, '\n');
+	if (!nl)
+		return 0;
+	if (!strncmp(buf, start, strlen(start)))
+		return 1;
+	cs_buf_reset(first);
+	cs_buf_add(first, buf, (size_t)(nl - buf));
+	return -1;
+}
+
 int sh_trace_start(struct sh *sh, const char *name, const char *file)
 {
 	char *mon = sh_helper_path(sh, "cshell-monitor");
 	char *argv[] = { mon,  "--json", "--events", "exec,open,connect",
 			 NULL, NULL };
 	_cleanup_free_ char *target = xasprintf("@%s", name);
+	struct cs_buf first = CS_BUF_INIT;
+	struct stat fst;
+	off_t off = 0;
 	int st;
 	pid_t pid;
 
 	argv[4] = target;
+	if (stat(file, &fst) == 0)
+		off = fst.st_size; /* appending: only what comes now counts */
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -63,18 +97,26 @@ int sh_trace_start(struct sh *sh, const char *name, const char *file)
 		sh_err(sh, "sandbox: --trace: cannot write '%s'", file);
 		return -1;
 	}
-	/* the recorder attaches in a moment: wait for its first line so
-	 * that what the caller runs next is seen */
-	for (int i = 0; i < 100; i++) {
-		struct stat s;
-
-		if (stat(file, &s) == 0 && s.st_size > 0)
+	/* the recorder attaches in a moment: wait for its start line so
+	 * that what the caller runs next is seen; anything else it writes
+	 * first is why it could not start */
+	for (int i = 0; i < 250; i++) {
+		switch (recorder_state(file, off, &first)) {
+		case 1:
+			cs_buf_release(&first);
 			return 0;
+		case -1:
+			sh_err(sh, "sandbox: --trace: %s",
+			       first.len ? first.buf : "the monitor failed");
+			cs_buf_release(&first);
+			return -1;
+		}
 		usleep(20000);
 	}
+	cs_buf_release(&first);
 	sh_err(sh,
-	       "sandbox: --trace: the monitor wrote nothing to '%s' "
-	       "(see the file, or run 'cshell-monitor @%s')",
+	       "sandbox: --trace: the monitor did not start within 5 s "
+	       "(see '%s', or run 'cshell-monitor @%s')",
 	       file, name);
 	return -1;
 }
@@ -126,6 +168,18 @@ static bool under(const char *path, const char *dir)
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
+/* A line of the list; the path is the sandbox's to choose, so a control
+ * byte in it (an escape sequence for the user's terminal) shows as \xNN. */
+static void put_line(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			printf("\\x%02x", (unsigned char)*s);
+		else
+			putchar(*s);
+	putchar('\n');
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -185,7 +239,7 @@ int sh_trace_files(struct sh *sh, const struct sbx_info *info)
 		qsort(out.v, out.n, sizeof(*out.v), cmp_str);
 	for (size_t i = 0; i < out.n; i++)
 		if (!i || strcmp(out.v[i], out.v[i - 1]))
-			printf("%s\n", out.v[i]);
+			put_line(out.v[i]);
 	cs_strvec_release(&out);
 	return 0;
 }

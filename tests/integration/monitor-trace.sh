@@ -27,8 +27,12 @@ if ! out=$(sbx create mtr --mount "$work/proj:/src" --trace "$work/trace.jsonl" 
 	exit 0
 fi
 "$csh" -c '@mtr cat /src/input.txt /etc/hostname >/dev/null; @mtr sh -c "echo x >/tmp/written-only"'
+# a name chosen inside the sandbox reaches the user's terminal escaped
+"$csh" -c '@mtr sh -c "echo x >\"/tmp/esc\$(printf \"\\033\")[31m\"; cat /tmp/esc*" >/dev/null'
 sleep 1 # the ring buffer is read every 100 ms
 out=$(sbx inspect --files mtr 2>&1)
+grep -qxF 'host /tmp/esc\x1b[31m' <<<"$out" && ! grep -q $'\033' <<<"$out"
+check monitor-trace-path-escaped test $? = 0
 grep -qx 'mount /src/input.txt' <<<"$out"
 check monitor-trace-mount-file test $? = 0
 grep -qx 'host /etc/hostname' <<<"$out"
@@ -42,6 +46,24 @@ for _ in $(seq 30); do
 done
 grep -q '"reason":"gone"' "$work/trace.jsonl"
 check monitor-trace-ends-with-sandbox test $? = 0
+
+# a recorder that cannot start: its sentence, and no sandbox
+mkdir -p "$work/nomon"
+cp "$sbx_bin/cshell" "$work/nomon/"
+for h in "$sbx_bin"/cshell-*; do
+	[ "${h##*/}" = cshell-monitor ] || ln -s "$h" "$work/nomon/"
+done
+printf '#!/bin/sh\necho "cshell-monitor: no BPF here" >&2; exit 1\n' >"$work/nomon/cshell-monitor"
+chmod +x "$work/nomon/cshell-monitor"
+echo '{"type":"start"} from an earlier run' >"$work/old.jsonl"
+out=$("$work/nomon/cshell" -c 'sandbox create mtr3 --trace "$1"' cshell "$work/old.jsonl" 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"no BPF here"* ]] &&
+	[[ $out == *"not created"* ]] && ! sbx inspect mtr3 >/dev/null 2>&1; then
+	pass monitor-trace-recorder-fails
+else
+	fail monitor-trace-recorder-fails "rc=$rc: $out"
+fi
 
 # where it does not apply: a run, a sandbox made without --trace
 out=$(sbx run --trace "$work/t2" -- true 2>&1)
