@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "image/image.h"
+#include "tests/unit/ut_tmp.h"
 
 static char *tmpdir, *dest, *outside;
 
@@ -90,12 +91,10 @@ static int tb_close(struct tb *t)
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/test_img_unpack.XXXXXX";
-
 	(void)state;
-	if (!mkdtemp(tmpl))
+	tmpdir = ut_tmpdir("test_img_unpack");
+	if (!tmpdir)
 		return -1;
-	tmpdir = xstrdup(tmpl);
 	dest = xasprintf("%s/dest", tmpdir);
 	outside = xasprintf("%s/outside", tmpdir);
 	return 0;
@@ -103,22 +102,20 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int r = ut_rmtree(tmpdir);
 
 	(void)state;
 	free(tmpdir);
 	free(dest);
 	free(outside);
-	return system(cmd) == 0 ? 0 : -1;
+	return r;
 }
 
 /* Fresh empty dest and outside dirs before each test. */
 static int fresh(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s' '%s'", dest, outside);
-
 	(void)state;
-	if (system(cmd) != 0)
+	if (ut_rmtree(dest) || ut_rmtree(outside))
 		return -1;
 	return mkdir(dest, 0755) || mkdir(outside, 0755) ? -1 : 0;
 }

@@ -19,27 +19,24 @@
 #include <cmocka.h>
 
 #include "lib/lib.h"
+#include "tests/unit/ut_tmp.h"
 
 static char *tmpdir;
 
 static int setup(void **state)
 {
-	char tmpl[] = "/tmp/test_lib_file.XXXXXX";
-
 	(void)state;
-	if (!mkdtemp(tmpl))
-		return -1;
-	tmpdir = xstrdup(tmpl);
-	return 0;
+	tmpdir = ut_tmpdir("test_lib_file");
+	return tmpdir ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int r = ut_rmtree(tmpdir);
 
 	(void)state;
 	free(tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return r;
 }
 
 static int count_entries(const char *dir)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sandbox/sandbox.h"
+#include "tests/unit/ut_tmp.h"
 
 static char root[] = "/tmp/test_sbx_state.XXXXXX";
 
@@ -84,13 +85,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", root);
-
 	(void)state;
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
-	return 0;
+	return ut_rmtree(root);
 }
 
 static void test_liveness(void **state)

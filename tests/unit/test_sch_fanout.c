@@ -18,8 +18,9 @@
 #include <cmocka.h>
 
 #include "scheduler/scheduler.h"
+#include "tests/unit/ut_tmp.h"
 
-static char tmp[64];
+static char *tmp;
 
 static const char fake_ssh[] =
 	"#!/bin/sh\n"
@@ -30,31 +31,26 @@ static const char fake_ssh[] =
 
 static int setup(void **state)
 {
-	char *p;
+	_cleanup_free_ char *p = NULL;
 
 	(void)state;
-	strcpy(tmp, "/tmp/test_schf.XXXXXX");
-	if (!mkdtemp(tmp))
+	tmp = ut_tmpdir("test_schf");
+	if (!tmp)
 		return -1;
 	p = xasprintf("%s/ssh", tmp);
 	if (cs_write_file_atomic(p, fake_ssh, strlen(fake_ssh), 0755, NULL))
 		return -1;
 	setenv("CSHELL_SSH", p, 1);
-	free(p);
-	p = xasprintf("%s/r", tmp);
-	setenv("CSHELL_RUNTIME_DIR", p, 1);
-	free(p);
+	ut_setenv_in(tmp, "CSHELL_RUNTIME_DIR", "r");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-	int r;
+	int r = ut_rmtree(tmp);
 
 	(void)state;
-	r = system(cmd);
-	free(cmd);
+	free(tmp);
 	return r;
 }
 

@@ -15,37 +15,28 @@
 #include <cmocka.h>
 
 #include "scheduler/scheduler.h"
+#include "tests/unit/ut_tmp.h"
 
-static char tmp[64];
+static char *tmp;
 
 static int setup_dirs(void **state)
 {
-	char *p;
-
 	(void)state;
-	strcpy(tmp, "/tmp/test_sch.XXXXXX");
-	if (!mkdtemp(tmp))
+	tmp = ut_tmpdir("test_sch");
+	if (!tmp)
 		return -1;
-	p = xasprintf("%s/c", tmp);
-	setenv("CSHELL_CONFIG_DIR", p, 1);
-	free(p);
-	p = xasprintf("%s/r", tmp);
-	setenv("CSHELL_RUNTIME_DIR", p, 1);
-	free(p);
-	p = xasprintf("%s/d", tmp);
-	setenv("CSHELL_DATA_DIR", p, 1);
-	free(p);
+	ut_setenv_in(tmp, "CSHELL_CONFIG_DIR", "c");
+	ut_setenv_in(tmp, "CSHELL_RUNTIME_DIR", "r");
+	ut_setenv_in(tmp, "CSHELL_DATA_DIR", "d");
 	return 0;
 }
 
 static int teardown_dirs(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmp);
-	int r;
+	int r = ut_rmtree(tmp);
 
 	(void)state;
-	r = system(cmd);
-	free(cmd);
+	free(tmp);
 	return r;
 }
 
