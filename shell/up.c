@@ -12,7 +12,9 @@
  * store's cache through cshell-image (build-step), a missing `run` step
  * runs in a throwaway sandbox over the layers so far and its upper layer
  * becomes a cached layer (layer-commit), and the sandbox named after the
- * directory is created over the result.  The child then writes the lock
+ * directory is created over the result (with `kernel`, a VM booted by
+ * cshell-vm over the same layers; struct env_kind says how each kind is
+ * started, stopped, removed and run in).  The child then writes the lock
  * and a state file, and the parent enters the sandbox or runs a command
  * in it.  An `up` whose Cshellfile and lock equal what the state file
  * remembers forks nothing of this: it only starts the sandbox if needed.
@@ -31,6 +33,7 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 #include "shell/up_i.h"
+#include "vm/vm.h"
 
 #define CSHELLFILE "Cshellfile"
 #define LOCKFILE "Cshellfile.lock"
@@ -69,6 +72,8 @@ struct up_eval {
 	struct sbx_spec spec; /* mounts, env, workdir, user, limits, net */
 	char *user_text;
 	bool net_set;
+	char *kernel; /* NULL: a namespace sandbox, else a VM's --kernel */
+	int kernel_line;
 };
 
 /* ------------------------------------------------------------------ */
@@ -340,15 +345,30 @@ static int env_net(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-/* `kernel` and `on`: declared by the design; VMs (`sandbox create
- * --kernel`) and hosts (`host place`) exist, but up does not drive them
- * yet: say so rather than ignore them. */
+/* `kernel`: the environment is a VM booting that kernel (vm/) over the
+ * built layers.  A path (a word with a '/', or a file next to the
+ * Cshellfile) means the project's file; anything else is a version
+ * installed on the host, as `sandbox create --kernel` takes it. */
 static int env_kernel(struct sh *sh, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	decl_fail(sh, "kernel: up cannot make a VM environment yet; remove the "
-		      "line to use the host's kernel (a VM by hand: 'sandbox "
-		      "create NAME --kernel VERSION')");
+	struct up_eval *u = sh->up;
+	struct stat st;
+
+	need_args(sh, argc, argv, 1, 1, "VERSION|PATH");
+	if (u->kernel)
+		decl_fail(sh,
+			  "kernel: only one 'kernel' (the first is on line "
+			  "%d)",
+			  u->kernel_line);
+	if (!*argv[1] || strpbrk(argv[1], " \t\n:"))
+		decl_fail(sh, "kernel: invalid kernel '%s'", argv[1]);
+	if (strchr(argv[1], '/') ||
+	    (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode)))
+		u->kernel = project_path(u, argv[1]);
+	else
+		u->kernel = xstrdup(argv[1]);
+	u->kernel_line = sh->lineno;
+	return 0;
 }
 
 static int env_on(struct sh *sh, int argc, char **argv)
@@ -491,6 +511,160 @@ static void current_state(const char *dir, struct cs_buf *out)
 	cs_buf_release(&b);
 }
 
+/* True when the last successful up of name was made from state. */
+static bool state_is(const char *name, const struct cs_buf *state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf then = CS_BUF_INIT;
+	_cleanup_free_ char *stp = state_path(name, 0, &err);
+	bool same = stp &&
+		    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX,
+				 &err) == 0 &&
+		    then.len == state->len &&
+		    !memcmp(then.buf, state->buf, state->len);
+
+	cs_error_release(&err);
+	cs_buf_release(&then);
+	return same;
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment: a namespace sandbox (sandbox/) or, with `kernel`, a
+ * VM (vm/); what up and down do to one, per kind. */
+
+struct up_job {
+	const char *name;
+	char **argv;
+};
+
+struct env_kind {
+	int (*exists)(const char *name);
+	/* starts it when it is stopped: 0, or 1 after saying why */
+	int (*start)(struct sh *sh, const char *name);
+	int (*stop)(const char *name, struct cs_error *err);
+	int (*rm)(const char *name, struct cs_error *err);
+	int (*run)(void *job); /* sh_run_as_job's main of a struct up_job */
+};
+
+static int sbx_env_exists(const char *name)
+{
+	struct sbx_info info;
+
+	if (sbx_inspect(name, &info, NULL) < 0)
+		return 0;
+	sbx_info_release(&info);
+	return 1;
+}
+
+static int sbx_env_start(struct sh *sh, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_info info;
+
+	if (sbx_inspect(name, &info, &err) < 0) {
+		sh_err(sh, "up: %s", err.msg);
+		cs_error_release(&err);
+		return 1;
+	}
+	enum sbx_state state = info.state;
+	sbx_info_release(&info);
+	if (state != SBX_STATE_RUNNING && sbx_start(name, &err) < 0) {
+		sh_err(sh, "up: %s", err.msg);
+		cs_error_release(&err);
+		return 1;
+	}
+	return 0;
+}
+
+static int sbx_env_stop(const char *name, struct cs_error *err)
+{
+	return sbx_stop(name, 5000, err);
+}
+
+static int sbx_env_rm(const char *name, struct cs_error *err)
+{
+	return sbx_rm(name, 1, err);
+}
+
+/* A job that could not run its command: 125, as `sandbox exec`. */
+static int job_failed(struct cs_error *err)
+{
+	cs_error_print(err, "cshell");
+	return 125;
+}
+
+static int sbx_env_run(void *arg)
+{
+	struct up_job *j = arg;
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (sbx_join(j->name, &err) < 0)
+		return job_failed(&err);
+	errno = -sbx_exec(j->argv[0], j->argv, environ);
+	fprintf(stderr, "cshell: %s: %s\n", j->argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* booting is cshell-vm's (it links what the shell does not) */
+static int vm_env_start(struct sh *sh, const char *name)
+{
+	char *v[] = { sh_helper_path(sh, "cshell-vm"), "start", (char *)name,
+		      NULL };
+
+	return vm_exists(name) ? 0 : sh_exec_external_wait(sh, v) ? 1 : 0;
+}
+
+static int vm_env_stop(const char *name, struct cs_error *err)
+{
+	return vm_stop(name, 10000, err);
+}
+
+static int vm_env_rm(const char *name, struct cs_error *err)
+{
+	return vm_remove(name, 1, err);
+}
+
+static int vm_env_run(void *arg)
+{
+	struct up_job *j = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_exec_opts o = {
+		.argv = j->argv, .tty = -1, .in = 0, .out = 1, .errfd = 2
+	};
+	int st = vm_exec(j->name, &o, &err);
+
+	return st < 0 ? job_failed(&err) : st;
+}
+
+static const struct env_kind sbx_env = {
+	sbx_env_exists, sbx_env_start, sbx_env_stop, sbx_env_rm, sbx_env_run,
+};
+static const struct env_kind vm_env = {
+	vm_known, vm_env_start, vm_env_stop, vm_env_rm, vm_env_run,
+};
+static const struct env_kind *const env_kinds[] = { &sbx_env, &vm_env };
+
+/* The kind of the environment name, NULL when there is none. */
+static const struct env_kind *env_of(const char *name)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(env_kinds); i++)
+		if (env_kinds[i]->exists(name))
+			return env_kinds[i];
+	return NULL;
+}
+
+/* Removes the environment name, of whichever kind, when it exists. */
+static void env_remove(const char *name)
+{
+	const struct env_kind *k = env_of(name);
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (k && k->rm(name, &err) < 0) {
+		cs_warn("%s", err.msg);
+		cs_error_release(&err);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* The build (in the evaluating child) */
 
@@ -509,20 +683,27 @@ struct build {
 	struct cs_strvec digests; /* their digests, bottom first */
 };
 
-/* Runs cshell-image with argv (after the program) and parses its
- * "key value" output lines into fn. */
-static int helper(struct build *b, char **args, struct cs_buf *out)
+/* Runs the helper program prog with args, its output into out; its
+ * status. */
+static int helper_run(struct build *b, const char *prog, char **args,
+		      struct cs_buf *out)
 {
 	struct cs_strvec v = CS_STRVEC_INIT;
 	int st;
 
-	cs_strvec_push(&v, sh_helper_path(b->sh, "cshell-image"));
+	cs_strvec_push(&v, sh_helper_path(b->sh, prog));
 	for (; *args; args++)
 		cs_strvec_push(&v, *args);
 	cs_buf_init(out, 1 << 16);
 	st = sh_capture(b->sh, v.v, out, false);
 	cs_strvec_release(&v);
 	return st;
+}
+
+/* cshell-image with args: it prints "key value" lines (sh_out_field). */
+static int helper(struct build *b, char **args, struct cs_buf *out)
+{
+	return helper_run(b, "cshell-image", args, out);
 }
 
 char *sh_out_field(const struct cs_buf *out, const char *key)
@@ -611,6 +792,58 @@ static int resolve_base(struct build *b)
 		       "run 'cshell up' without --locked to update the lock",
 		       u->from, b->lock.from_digest, b->old.from,
 		       b->old.from_digest);
+		return -1;
+	}
+	return 0;
+}
+
+/* `kernel`: what a VM cannot be, refused before anything is built; the
+ * kernel resolved (cshell-vm kernel: unpacked and cached once) and its
+ * file's digest pinned, or compared with the lock's under --locked. */
+static int resolve_kernel(struct build *b)
+{
+	struct up_eval *u = b->u;
+	struct cs_buf out = CS_BUF_INIT;
+	char *args[] = { "kernel", u->kernel, NULL };
+	const char *why = NULL;
+
+	if (!u->kernel)
+		return 0;
+	b->sh->lineno = u->kernel_line;
+	if (b->image)
+		why = "an image holds no kernel: 'image build' of a Cshellfile "
+		      "with 'kernel' is not supported";
+	else if (u->user_text)
+		why = "a VM environment runs its commands as the guest's root: "
+		      "remove 'user'";
+	else if (u->net_set && u->spec.net != SBX_NET_NONE)
+		why = "a VM has no network: remove 'net' or make it 'net none'";
+	if (why) {
+		sh_err(b->sh, "kernel: %s", why);
+		return -1;
+	}
+	int st = helper_run(b, "cshell-vm", args, &out);
+	const char *d = st ? NULL : strstr(out.buf, "\ndigest=sha256:");
+	if (d) {
+		b->lock.kernel = xstrdup(u->kernel);
+		b->lock.kernel_digest = xstrndup(d + 8, strcspn(d + 8, "\n"));
+	}
+	cs_buf_release(&out);
+	if (!d) {
+		sh_err(b->sh, "kernel: cannot use kernel '%s' (see above)",
+		       u->kernel);
+		return -1;
+	}
+	if (b->locked &&
+	    (!b->old.kernel || strcmp(b->old.kernel, b->lock.kernel) ||
+	     strcmp(b->old.kernel_digest, b->lock.kernel_digest))) {
+		sh_err(b->sh,
+		       "kernel %s is %s but Cshellfile.lock pins %s%s%s: run "
+		       "'cshell up' without --locked to update the lock",
+		       u->kernel, b->lock.kernel_digest,
+		       b->old.kernel ? b->old.kernel : "no kernel",
+		       b->old.kernel ? " " : "",
+		       b->old.kernel ? b->old.kernel_digest : "");
 		return -1;
 	}
 	return 0;
@@ -958,6 +1191,79 @@ static void final_spec(struct build *b, const char *name, struct sbx_spec *sp)
 	}
 }
 
+/* `kernel`: the environment as a VM, booted by cshell-vm (booting links
+ * what the shell does not) with the spec's layers, mounts, env, workdir
+ * and limits.  A failed boot leaves no record (cshell-vm's rule). */
+static int create_vm(struct build *b, const struct sbx_spec *sp)
+{
+	struct cs_strvec a = CS_STRVEC_INIT;
+	int st;
+
+	cs_strvec_push(&a, "cshell-vm");
+	cs_strvec_push(&a, "boot");
+	cs_strvec_push(&a, sp->name);
+	cs_strvec_push(&a, "--kernel");
+	cs_strvec_push(&a, b->u->kernel);
+	for (size_t k = 0; k < sp->nlayers; k++) {
+		cs_strvec_push(&a, "--layer");
+		cs_strvec_push(&a, sp->layers[k]);
+	}
+	for (size_t k = 0; k < sp->nmounts; k++) {
+		cs_strvec_push(&a, "--mount");
+		cs_strvec_push_take(&a,
+				    xasprintf("%s:%s%s", sp->mounts[k].src,
+					      sp->mounts[k].dst,
+					      sp->mounts[k].ro ? ":ro" : ""));
+	}
+	for (size_t k = 0; k < sp->nenv; k++) {
+		cs_strvec_push(&a, "--env");
+		cs_strvec_push(&a, sp->env[k]);
+	}
+	if (sp->workdir) {
+		cs_strvec_push(&a, "--workdir");
+		cs_strvec_push(&a, sp->workdir);
+	}
+	if (sp->cpus_milli) {
+		cs_strvec_push(&a, "--cpus");
+		cs_strvec_push_take(
+			&a,
+			xasprintf("%llu.%03llu",
+				  (unsigned long long)sp->cpus_milli / 1000,
+				  (unsigned long long)sp->cpus_milli % 1000));
+	}
+	if (sp->memory) {
+		cs_strvec_push(&a, "--memory");
+		cs_strvec_push_take(
+			&a, xasprintf("%llu", (unsigned long long)sp->memory));
+	}
+	/* its "booted in" line is progress, not the command's output */
+	struct cs_buf out = CS_BUF_INIT;
+	st = helper_run(b, a.v[0], a.v + 1, &out);
+	fputs(out.buf, stderr);
+	cs_buf_release(&out);
+	cs_strvec_release(&a);
+	return st ? -1 : 0;
+}
+
+/* The environment over the built layers: a sandbox, or a VM. */
+static int create_env(struct build *b, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_spec sp;
+	int r = 0;
+
+	final_spec(b, name, &sp);
+	if (b->u->kernel) {
+		r = create_vm(b, &sp);
+	} else if (sbx_create(&sp, &err) < 0) {
+		sh_err(b->sh, "%s", err.msg);
+		cs_error_release(&err);
+		r = -1;
+	}
+	sbx_spec_release(&sp);
+	return r;
+}
+
 static void build_release(struct build *b)
 {
 	up_lock_release(&b->lock);
@@ -994,7 +1300,15 @@ static int build_and_create(struct build *b, const char *name, const char *tag)
 	}
 	if (b->locked && read_old_lock(b) < 0)
 		return 1;
-	if (resolve_base(b) < 0 || build_steps(b) < 0)
+	if (b->locked && !u->kernel && b->old.kernel) {
+		sh_err(b->sh,
+		       "Cshellfile.lock pins kernel %s but the Cshellfile has "
+		       "no 'kernel': run 'cshell up' without --locked to "
+		       "update the lock",
+		       b->old.kernel);
+		return 1;
+	}
+	if (resolve_base(b) < 0 || resolve_kernel(b) < 0 || build_steps(b) < 0)
 		goto out;
 	b->sh->lineno = 0;
 	if (tag) {
@@ -1058,23 +1372,21 @@ static int build_and_create(struct build *b, const char *name, const char *tag)
 		cs_buf_release(&t);
 		cs_buf_release(&old);
 	}
-	/* the sandbox: made anew, as its Cshellfile changed since */
-	struct sbx_spec sp;
-	final_spec(b, name, &sp);
-	if (sbx_rm(name, 1, &err) < 0)
-		cs_error_release(&err);
-	if (sbx_create(&sp, &err) < 0) {
-		sh_err(b->sh, "%s", err.msg);
-		cs_error_release(&err);
-		sbx_spec_release(&sp);
-		goto out;
+	/* the sandbox: made anew, as its Cshellfile changed since (a
+	 * --locked up that found all as locked keeps the one this very
+	 * Cshellfile and lock made) */
+	struct cs_buf state = CS_BUF_INIT;
+	current_state(u->dir, &state);
+	if (!b->locked || !state_is(name, &state) || !env_of(name)) {
+		env_remove(name);
+		if (create_env(b, name) < 0) {
+			cs_buf_release(&state);
+			goto out;
+		}
 	}
-	sbx_spec_release(&sp);
 	/* remember what it was made from: the next up with the same
 	 * Cshellfile and lock starts nothing of the above */
-	struct cs_buf state = CS_BUF_INIT;
 	stp = state_path(name, 1, &err);
-	current_state(u->dir, &state);
 	if (!stp ||
 	    cs_write_file_atomic(stp, state.buf, state.len, 0644, &err) < 0) {
 		cs_warn("cannot remember the build of '%s': %s", name, err.msg);
@@ -1179,25 +1491,6 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 /* ------------------------------------------------------------------ */
 /* up, down */
 
-struct up_job {
-	const char *name;
-	char **argv;
-};
-
-static int up_job_main(void *arg)
-{
-	struct up_job *j = arg;
-	struct cs_error err = CS_ERROR_INIT;
-
-	if (sbx_join(j->name, &err) < 0) {
-		cs_error_print(&err, "cshell");
-		return 125;
-	}
-	errno = -sbx_exec(j->argv[0], j->argv, environ);
-	fprintf(stderr, "cshell: %s: %s\n", j->argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
-}
-
 static int up_usage(struct sh *sh, const char *msg, const char *arg)
 {
 	if (msg)
@@ -1214,27 +1507,6 @@ static bool wants_help(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
 	return false;
-}
-
-/* Starts name when it is not running; 0 or 1 (printed). */
-static int ensure_running(struct sh *sh, const char *name)
-{
-	struct cs_error err = CS_ERROR_INIT;
-	struct sbx_info info;
-
-	if (sbx_inspect(name, &info, &err) < 0) {
-		sh_err(sh, "up: %s", err.msg);
-		cs_error_release(&err);
-		return 1;
-	}
-	enum sbx_state state = info.state;
-	sbx_info_release(&info);
-	if (state != SBX_STATE_RUNNING && sbx_start(name, &err) < 0) {
-		sh_err(sh, "up: %s", err.msg);
-		cs_error_release(&err);
-		return 1;
-	}
-	return 0;
 }
 
 int bi_up(struct sh *sh, int argc, char **argv)
@@ -1282,31 +1554,18 @@ int bi_up(struct sh *sh, int argc, char **argv)
 
 	/* unchanged since the last up, and the sandbox still there: no
 	 * evaluation, no cshell-image, no build */
-	struct cs_buf now = CS_BUF_INIT, then = CS_BUF_INIT;
-	struct sbx_info info;
-	bool fresh = false;
-	_cleanup_free_ char *stp = state_path(name, 0, &err);
+	struct cs_buf now = CS_BUF_INIT;
 	current_state(proj, &now);
 	/* --locked checks the registry too (a moved tag), so it always
 	 * evaluates */
-	if (!proto.rebuild && !proto.locked && stp &&
-	    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX, &err) ==
-		    0 &&
-	    then.len == now.len && !memcmp(then.buf, now.buf, now.len) &&
-	    sbx_inspect(name, &info, &err) == 0) {
-		sbx_info_release(&info);
-		fresh = true;
-	}
-	cs_error_release(&err);
+	bool fresh = !proto.rebuild && !proto.locked && state_is(name, &now) &&
+		     env_of(name);
 	cs_buf_release(&now);
-	cs_buf_release(&then);
 	if (!fresh) {
 		/* a sandbox of that name that no up made is not ours to
 		 * replace */
 		_cleanup_free_ char *mine = state_path(name, 0, &err);
-		if (mine && access(mine, F_OK) < 0 &&
-		    sbx_inspect(name, &info, &err) == 0) {
-			sbx_info_release(&info);
+		if (mine && access(mine, F_OK) < 0 && env_of(name)) {
 			sh_err(sh,
 			       "up: a sandbox '%s' exists that 'up' did not "
 			       "make: remove it (sandbox rm -f %s) or rename the "
@@ -1334,13 +1593,18 @@ int bi_up(struct sh *sh, int argc, char **argv)
 		if (st)
 			return st;
 	}
-	if (ensure_running(sh, name))
+	const struct env_kind *k = env_of(name);
+	if (!k) {
+		sh_err(sh, "up: the environment '%s' is gone", name);
+		return 1;
+	}
+	if (k->start(sh, name))
 		return 1;
 	if (cmd) {
 		struct up_job j = { name, cmd };
 		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 
-		return sh_run_as_job(sh, text, up_job_main, &j);
+		return sh_run_as_job(sh, text, k->run, &j);
 	}
 	/* no command: enter it.  An interactive shell (the builtin) keeps
 	 * going, entered; `cshell up` becomes an interactive shell entered
@@ -1392,7 +1656,12 @@ int bi_down(struct sh *sh, int argc, char **argv)
 		free(sh->entered);
 		sh->entered = NULL;
 	}
-	if ((rm ? sbx_rm(name, 1, &err) : sbx_stop(name, 5000, &err)) < 0) {
+	const struct env_kind *k = env_of(name);
+	if (!k) {
+		sh_err(sh, "down: no environment '%s' (nothing to stop)", name);
+		return 1;
+	}
+	if ((rm ? k->rm(name, &err) : k->stop(name, &err)) < 0) {
 		sh_err(sh, "down: %s", err.msg);
 		cs_error_release(&err);
 		return 1;

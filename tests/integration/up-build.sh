@@ -123,7 +123,7 @@ badcase() { # NAME LINE-PATTERN CSHELLFILE-TEXT
 badcase syntax-error '3: syntax error' $'run \'echo x\'\nif true; then\n'
 badcase unknown-builtin "2: unknown builtin 'gcc'" $'run \'echo x\'\ngcc --version\n'
 badcase bad-value "2: memory: " $'run \'echo x\'\nmemory lots\n'
-badcase kernel-unsupported "1: kernel: up cannot make a VM environment yet" $'kernel 6.1\n'
+badcase kernel-missing "1: kernel: cannot use kernel '0.0-none'" $'kernel 0.0-none\nrun \'echo x\'\n'
 badcase on-unsupported "1: on: up cannot build on another host yet" $'on auto\n'
 badcase no-targets "1: '@" $'@host echo hi\n'
 
