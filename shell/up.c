@@ -18,6 +18,8 @@
  * and a state file, and the parent enters the sandbox or runs a command
  * in it.  An `up` whose Cshellfile and lock equal what the state file
  * remembers forks nothing of this: it only starts the sandbox if needed.
+ * With `on` or --on the child only evaluates, and the parent sends the
+ * project to the chosen host and runs `cshell up --here` there (up_on()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,8 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "scheduler/scheduler.h"
+#include "shell/target_i.h"
 #include "shell/up_i.h"
 #include "vm/vm.h"
 
@@ -40,12 +44,16 @@
 #define MAX_CSHELLFILE (1u << 20)
 
 static const char up_usage_text[] =
-	"usage: up [DIR] [--locked] [--rebuild] [-- CMD [ARG...]]\n"
+	"usage: up [DIR] [--locked] [--rebuild] [--on HOST|auto|LABEL|--here]\n"
+	"          [-- CMD [ARG...]]\n"
 	"  build the environment the Cshellfile of DIR (or of the current\n"
 	"  directory or a parent) describes, create or reuse the sandbox named\n"
 	"  after that directory and enter it, or run CMD in it\n"
 	"  --locked   fail when anything differs from Cshellfile.lock\n"
 	"  --rebuild  run every step again (the cache is not used)\n"
+	"  --on H     send the project to host H (auto, a label: the best\n"
+	"             placed) and build and run there, whatever 'on' says\n"
+	"  --here     build and run here, whatever 'on' says\n"
 	"       down [--rm] [DIR]   stop that sandbox (--rm: remove it)\n"
 	"       image build [-t REF] [DIR]   the environment as an OCI image\n"
 	"see man 5 Cshellfile\n";
@@ -74,6 +82,7 @@ struct up_eval {
 	bool net_set;
 	char *kernel; /* NULL: a namespace sandbox, else a VM's --kernel */
 	int kernel_line;
+	char *on; /* NULL: here, else `on`'s word */
 };
 
 /* ------------------------------------------------------------------ */
@@ -371,12 +380,21 @@ static int env_kernel(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
+/* `on`: where the environment is built and runs (up_on()): a host of
+ * the inventory, `auto` (the placement's best) or a label or glob the
+ * placement chooses among.  `up --on` overrides it, `up --here` ignores
+ * it (what runs on the chosen host). */
 static int env_on(struct sh *sh, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	decl_fail(sh, "on: up cannot build on another host yet; remove the "
-		      "line to run on this machine ('host place' says where "
-		      "a sandbox would fit)");
+	struct up_eval *u = sh->up;
+
+	need_args(sh, argc, argv, 1, 1, "HOST|auto|LABEL");
+	if (strcmp(argv[1], "auto") && !sch_spec_valid(argv[1]))
+		decl_fail(sh, "on: '%s' is not a host name, a label or auto",
+			  argv[1]);
+	free(u->on);
+	u->on = xstrdup(argv[1]);
+	return 0;
 }
 
 static const struct builtin envs[] = {
@@ -673,6 +691,8 @@ struct build {
 	struct up_eval *u;
 	bool locked, rebuild, image; /* image: for `image build` */
 	bool progress;
+	bool here;		 /* --here: `on` is ignored */
+	const char *on;		 /* --on: overrides `on` */
 	struct up_lock lock;	 /* what this build pins */
 	struct up_lock old;	 /* the lock file, when --locked */
 	struct cs_strvec base;	 /* the base image's layers, top first */
@@ -1400,11 +1420,56 @@ out:
 	return r;
 }
 
+/* Where an `up` with `on` goes on (the evaluating child's answer). */
+struct up_remote {
+	char *on;	     /* NULL: built here */
+	uint64_t cpus_milli; /* what the placement asks for */
+	uint64_t memory;
+};
+
+/* In the evaluating child of an `up` that goes to another host: what is
+ * sent there is the project directory (up_on()), so what lies outside
+ * it is refused, and the answer goes to the parent on fd.  0 or 1. */
+static int remote_request(struct build *b, const char *on, int fd)
+{
+	struct up_eval *u = b->u;
+	size_t dl = strlen(u->dir);
+	char msg[512];
+	int n;
+
+	b->sh->lineno = 0;
+	if (u->layers.n) {
+		sh_err(b->sh, "on: 'layer' directories are not sent to another "
+			      "host: use 'copy'");
+		return 1;
+	}
+	for (size_t i = 0; i < u->nsteps; i++) {
+		const char *src = u->steps[i].src;
+
+		if (src &&
+		    (strncmp(src, u->dir, dl) || (src[dl] && src[dl] != '/'))) {
+			b->sh->lineno = u->steps[i].line;
+			sh_err(b->sh,
+			       "on: copy source '%s' is outside the project "
+			       "directory, which is all that is sent to the host",
+			       src);
+			return 1;
+		}
+	}
+	n = snprintf(msg, sizeof(msg), "on %llu %llu %s",
+		     (unsigned long long)u->spec.cpus_milli,
+		     (unsigned long long)u->spec.memory, on);
+	return n > 0 && (size_t)n < sizeof(msg) && write(fd, msg, n) == n ? 0 :
+									    1;
+}
+
 /* Evaluates dir's Cshellfile in a forked child and, when it evaluated,
- * builds there (build_and_create).  Returns the child's status: 0 only
- * when all went well. */
+ * builds there (build_and_create), or, when it goes to another host
+ * (`on`, --on), fills rm.  Returns the child's status: 0 only when all
+ * went well. */
 static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
-			      struct build *proto, const char *tag)
+			      struct build *proto, const char *tag,
+			      struct up_remote *rm)
 {
 	_cleanup_free_ char *file = xasprintf("%s/%s", dir, CSHELLFILE);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -1463,7 +1528,13 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 		/* evaluated: now build; nothing earlier touched the store */
 		b.sh = sh;
 		b.u = &u;
-		int r = build_and_create(&b, name, tag);
+		const char *on = b.here || tag ? NULL : b.on ? b.on : u.on;
+		int r = on ? remote_request(&b, on, pfd[1]) :
+			     build_and_create(&b, name, tag);
+		if (on) {
+			fflush(NULL);
+			_exit(r);
+		}
 		build_release(&b);
 		if (!r)
 			(void)!write(pfd[1], "ok", 2);
@@ -1473,12 +1544,21 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 	close(fd);
 	close(pfd[1]);
 	int ws, st;
-	char ok[2] = "";
+	char ok[512] = "";
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	st = sh_waitstatus(ws);
-	ssize_t n = read(pfd[0], ok, 2);
+	ssize_t n = read(pfd[0], ok, sizeof(ok) - 1);
 	close(pfd[0]);
+	unsigned long long cpus, mem;
+	int off = 0;
+	if (!st && rm && n > 3 &&
+	    sscanf(ok, "on %llu %llu %n", &cpus, &mem, &off) == 2 && off) {
+		rm->on = xstrdup(ok + off);
+		rm->cpus_milli = cpus;
+		rm->memory = mem;
+		return 0;
+	}
 	/* an `exit 0` in the Cshellfile ends the child before its build */
 	if (!st && (n != 2 || memcmp(ok, "ok", 2))) {
 		sh_err(sh, "up: the Cshellfile exited before its end; nothing "
@@ -1486,6 +1566,271 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 		st = 1;
 	}
 	return st ? (st == 2 ? 2 : 1) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* On another host (`on`, `up --on`): the project directory is sent to
+ * the chosen host and built there by that host's cshell (`up --receive`,
+ * then `up DIR --here`), and the lock it wrote comes back.  Building
+ * there rather than sending layers keeps one way of building: the same
+ * inputs give the same keys and layers there as here (docs: man 5
+ * Cshellfile, ON ANOTHER HOST). */
+
+/* The host that spec names (a name) or that the placement ranks first
+ * among spec's hosts (auto: all) after probing them, copied into h. */
+static int pick_host(struct sh *sh, const struct up_remote *rm,
+		     struct sch_host *h)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_inventory inv;
+	_cleanup_free_ char *chosen = NULL;
+	bool placed = !strcmp(rm->on, "auto") || strchr(rm->on, '=') ||
+		      sh_target_is_glob(rm->on);
+
+	if (placed) {
+		struct cs_strvec a = CS_STRVEC_INIT;
+		struct cs_buf out = CS_BUF_INIT;
+		const char *spec = strcmp(rm->on, "auto") ? rm->on : NULL;
+
+		cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+		cs_strvec_push(&a, "probe");
+		if (spec)
+			cs_strvec_push(&a, spec);
+		cs_buf_init(&out, 1 << 16);
+		sh_capture(sh, a.v, &out, true);
+		cs_strvec_release(&a);
+		cs_buf_release(&out);
+		cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+		cs_strvec_push(&a, "place");
+		if (rm->cpus_milli) {
+			cs_strvec_push(&a, "--cpus");
+			cs_strvec_push_take(
+				&a, xasprintf("%.3f", rm->cpus_milli / 1000.0));
+		}
+		if (rm->memory) {
+			cs_strvec_push(&a, "--memory");
+			cs_strvec_push_take(
+				&a, xasprintf("%lluk",
+					      (unsigned long long)rm->memory >>
+						      10));
+		}
+		if (spec)
+			cs_strvec_push(&a, spec);
+		cs_buf_init(&out, 1 << 16);
+		int st = sh_capture(sh, a.v, &out, false);
+		cs_strvec_release(&a);
+		if (!st && out.len)
+			chosen = xstrndup(out.buf, strcspn(out.buf, " \n"));
+		cs_buf_release(&out);
+		if (!chosen) {
+			sh_err(sh, "up: no host fits '%s' (see above)", rm->on);
+			return -1;
+		}
+	}
+	if (sch_inventory_load(&inv, &err) < 0) {
+		sh_err(sh, "up: cannot read the hosts inventory: %s", err.msg);
+		cs_error_release(&err);
+		return -1;
+	}
+	const struct sch_host *f =
+		sch_inventory_find(&inv, chosen ? chosen : rm->on);
+	if (f)
+		sch_host_copy(h, f);
+	else
+		sh_err(sh, "up: unknown host '%s' (see 'host ls')", rm->on);
+	sch_inventory_release(&inv);
+	return f ? 0 : -1;
+}
+
+/* The ssh command line that runs argv on h (no terminal). */
+static char **remote_argv(struct sh *sh, const struct sch_host *h, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_ssh_opts o = { 0 };
+	_cleanup_free_ char *cmd = sch_quote_argv(argv);
+	char **v = sch_ssh_argv(h, cmd, &o, &err);
+
+	if (!v) {
+		sh_err(sh, "up: cannot run on host '%s': %s", h->name, err.msg);
+		cs_error_release(&err);
+	}
+	return v;
+}
+
+/* Sends the project directory to h (tar through ssh into `cshell up
+ * --receive NAME` there); the directory it landed in, or NULL after one
+ * sentence saying why. */
+static char *send_project(struct sh *sh, const struct sch_host *h,
+			  const char *proj, const char *name)
+{
+	char *recv[] = { "cshell", "up", "--receive", (char *)name, NULL };
+	char **ssh = remote_argv(sh, h, recv);
+	struct cs_strvec a = CS_STRVEC_INIT;
+	struct cs_buf out = CS_BUF_INIT;
+	char *dir = NULL;
+
+	if (!ssh)
+		return NULL;
+	/* tar's output into ssh, ssh's messages into what is captured */
+	cs_strvec_push(&a, "/bin/sh");
+	cs_strvec_push(&a, "-c");
+	cs_strvec_push(&a, "d=$1; shift; tar -C \"$d\" -cf - . | "
+			   "\"$@\" 2>&1");
+	cs_strvec_push(&a, "sh");
+	cs_strvec_push(&a, proj);
+	for (char **p = ssh; *p; p++)
+		cs_strvec_push(&a, *p);
+	sch_argv_free(ssh);
+	cs_buf_init(&out, 1 << 16);
+	int st = sh_capture(sh, a.v, &out, false);
+	cs_strvec_release(&a);
+	while (out.len && out.buf[out.len - 1] == '\n')
+		out.buf[--out.len] = 0;
+	const char *last = strrchr(out.buf, '\n');
+	last = last ? last + 1 : out.buf;
+	if (!st && last[0] == '/')
+		dir = xstrdup(last);
+	else if (st == SCH_STATUS_TRANSPORT)
+		sh_err(sh, "up: cannot reach host '%s': %s", h->name,
+		       *last ? last : "ssh failed");
+	else
+		sh_err(sh, "up: cannot send the project to host '%s': %s",
+		       h->name, *last ? last : "no answer");
+	cs_buf_release(&out);
+	return dir;
+}
+
+struct remote_job {
+	const struct sch_host *h;
+	char **argv;
+};
+
+/* In the job's child: ssh execs, with a terminal when there is one (the
+ * ssh target's enter(), as `@HOST cmd`). */
+static int remote_job_main(void *arg)
+{
+	struct remote_job *j = arg;
+	struct sh_target t = { &sh_backend_ssh, j->h->name, (void *)j->h };
+	struct cs_error err = CS_ERROR_INIT;
+	const char *const *env;
+
+	sh_backend_ssh.enter(&t, j->argv, &env, &err);
+	return job_failed(&err);
+}
+
+/* The lock h wrote in dir replaces the project's (when it parses and
+ * differs): the lock is the project's, wherever it was built. */
+static void fetch_lock(struct sh *sh, const struct sch_host *h, const char *dir,
+		       const char *proj)
+{
+	_cleanup_free_ char *rl = xasprintf("%s/%s", dir, LOCKFILE);
+	_cleanup_free_ char *ll = xasprintf("%s/%s", proj, LOCKFILE);
+	char *cat[] = { "cat", "--", rl, NULL };
+	char **ssh = remote_argv(sh, h, cat);
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf out = CS_BUF_INIT, old = CS_BUF_INIT;
+	struct up_lock l;
+
+	if (!ssh)
+		return;
+	cs_buf_init(&out, 1 << 16);
+	int st = sh_capture(sh, ssh, &out, true);
+	sch_argv_free(ssh);
+	if (!st && up_lock_parse(&l, out.buf, out.len, &err) == 0) {
+		up_lock_release(&l);
+		if (cs_read_file(ll, &old, MAX_CSHELLFILE, &err) < 0)
+			cs_error_release(&err);
+		if ((old.len != out.len || memcmp(old.buf, out.buf, out.len)) &&
+		    cs_write_file_atomic(ll, out.buf, out.len, 0644, &err) < 0)
+			sh_err(sh, "up: cannot write %s: %s", ll, err.msg);
+	}
+	cs_error_release(&err);
+	cs_buf_release(&out);
+	cs_buf_release(&old);
+}
+
+/* `up` on another host: the host chosen, the project sent, `cshell up
+ * DIR --here [-- CMD]` run there (entered with a terminal when there is
+ * one), the lock fetched back.  The status is the remote up's. */
+static int up_on(struct sh *sh, const char *proj, const char *name,
+		 const struct up_remote *rm, const struct build *proto,
+		 char **cmd)
+{
+	struct sch_host h = { 0 };
+	struct cs_strvec a = CS_STRVEC_INIT;
+	int st;
+
+	if (pick_host(sh, rm, &h) < 0)
+		return 1;
+	_cleanup_free_ char *dir = send_project(sh, &h, proj, name);
+	if (!dir) {
+		sch_host_release(&h);
+		return 1;
+	}
+	if (proto->progress) {
+		cs_strvec_push(&a, "env");
+		cs_strvec_push(&a, "CSHELL_UP_PROGRESS=1");
+	}
+	cs_strvec_push(&a, "cshell");
+	cs_strvec_push(&a, "up");
+	cs_strvec_push(&a, dir);
+	cs_strvec_push(&a, "--here");
+	if (proto->locked)
+		cs_strvec_push(&a, "--locked");
+	if (proto->rebuild)
+		cs_strvec_push(&a, "--rebuild");
+	if (cmd) {
+		cs_strvec_push(&a, "--");
+		for (char **p = cmd; *p; p++)
+			cs_strvec_push(&a, *p);
+	}
+	struct remote_job j = { &h, a.v };
+	_cleanup_free_ char *text = xasprintf("up --on %s", h.name);
+	st = sh_run_as_job(sh, text, remote_job_main, &j);
+	cs_strvec_release(&a);
+	if (!proto->locked)
+		fetch_lock(sh, &h, dir, proj);
+	sch_host_release(&h);
+	return st;
+}
+
+/* `up --receive NAME` (what up_on() runs on the chosen host): a tar of
+ * a project on stdin unpacked into data/up/hosted/NAME, whose path it
+ * prints.  Files are updated in place, so that a running sandbox's
+ * mount of the project sees them; a directory it made is removed again
+ * when the tar fails. */
+static int up_receive(struct sh *sh, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	_cleanup_free_ char *slashed = xasprintf("/%s", name);
+	_cleanup_free_ char *ok = sandbox_name(slashed);
+	_cleanup_free_ char *root =
+		cs_root_subdir(CS_ROOT_DATA, "up/hosted", 1, &err);
+
+	if (strcmp(ok, name) || !root) {
+		sh_err(sh, "up: --receive: %s",
+		       root ? "not a sandbox name" : err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	_cleanup_free_ char *dir = xasprintf("%s/%s", root, name);
+	bool made = mkdir(dir, 0755) == 0;
+	char *tar[] = { "tar", "-x", "-f", "-", "--no-same-owner",
+			"-C",  dir,  NULL };
+	char *rm[] = { "rm", "-rf", "--", dir, NULL };
+
+	if (!made && errno != EEXIST) {
+		sh_err(sh, "up: cannot create %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (sh_exec_external_wait(sh, tar)) {
+		if (made)
+			sh_exec_external_wait(sh, rm);
+		sh_err(sh, "up: the project sent was not a complete tar");
+		return 1;
+	}
+	printf("%s\n", dir);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1529,6 +1874,18 @@ int bi_up(struct sh *sh, int argc, char **argv)
 			proto.locked = true;
 		} else if (!strcmp(argv[i], "--rebuild")) {
 			proto.rebuild = true;
+		} else if (!strcmp(argv[i], "--here")) {
+			proto.here = true;
+		} else if (!strcmp(argv[i], "--on") && i + 1 < argc) {
+			proto.on = argv[++i];
+			if (strcmp(proto.on, "auto") &&
+			    !sch_spec_valid(proto.on))
+				return up_usage(sh,
+						"up: --on '%s' is not a host "
+						"name, a label or auto",
+						proto.on);
+		} else if (!strcmp(argv[i], "--receive") && i + 2 == argc) {
+			return up_receive(sh, argv[i + 1]);
 		} else if (argv[i][0] == '-') {
 			return up_usage(sh, "up: unknown option '%s'", argv[i]);
 		} else if (!dir) {
@@ -1542,6 +1899,9 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	}
 	if (cmd && !*cmd)
 		return up_usage(sh, "up: no command after '--'%s", "");
+	if (proto.on && proto.here)
+		return up_usage(sh, "up: --on and --here exclude each other%s",
+				"");
 	if (sh->up)
 		return up_usage(sh, "up: not inside a Cshellfile%s", "");
 	_cleanup_free_ char *proj = find_project(dir, &err);
@@ -1565,7 +1925,8 @@ int bi_up(struct sh *sh, int argc, char **argv)
 		/* a sandbox of that name that no up made is not ours to
 		 * replace */
 		_cleanup_free_ char *mine = state_path(name, 0, &err);
-		if (mine && access(mine, F_OK) < 0 && env_of(name)) {
+		if (mine && access(mine, F_OK) < 0 && !proto.on &&
+		    env_of(name)) {
 			sh_err(sh,
 			       "up: a sandbox '%s' exists that 'up' did not "
 			       "make: remove it (sandbox rm -f %s) or rename the "
@@ -1589,7 +1950,13 @@ int bi_up(struct sh *sh, int argc, char **argv)
 			return 1;
 		}
 		proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
-		int st = evaluate_and_build(sh, proj, name, &proto, NULL);
+		struct up_remote rm = { 0 };
+		int st = evaluate_and_build(sh, proj, name, &proto, NULL, &rm);
+		if (!st && rm.on) {
+			st = up_on(sh, proj, name, &rm, &proto, cmd);
+			free(rm.on);
+			return st;
+		}
 		if (st)
 			return st;
 	}
@@ -1717,5 +2084,6 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 	_cleanup_free_ char *deftag = xasprintf("localhost/%s:latest", name);
 	proto.image = true;
 	proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
-	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag);
+	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag,
+				  NULL);
 }

@@ -10,7 +10,8 @@
 # machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_cut I (link
 # down), hb_kill_sshd I, hb_procs I (processes in host I's namespace other
 # than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup, which the EXIT
-# trap runs even after a failure.  Run on its own, it brings up two hosts
+# trap runs even after a failure.  HB_SSHD_CONF, when set, names a function
+# whose output (given I) is added to host I's sshd_config.  Run on its own, it brings up two hosts
 # and checks that ssh reaches both.
 #
 # Addresses: 10.253.X.0/24 (X from the pid, skipping subnets in use); the
@@ -85,6 +86,7 @@ MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
 EOF
+	[ -z "${HB_SSHD_CONF:-}" ] || "$HB_SSHD_CONF" "$i" >>"$hb_work/sshd$i.conf"
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
 	# in a mount namespace of its own keeps this machine's out of the test

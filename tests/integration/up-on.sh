@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# up-on.sh — `up --on HOST` and a Cshellfile's `on` (man 5 Cshellfile, ON
+# ANOTHER HOST) over the hosts test bed (hosts-common.sh, 2 netns hosts
+# with their own sshd; they share this machine's filesystem, and their
+# sshd puts this worktree's cshell on PATH and gives each host state
+# directories of its own).  `up --on h1 -- CMD` builds on h1 (the sandbox
+# is in h1's state, not here) and exits with CMD's status, the lock comes
+# back with the digests a local up writes, `on parity=0` places it on h2,
+# `up --on h1` on a terminal enters with a tty, and an unreachable host is
+# one sentence with nothing half-built.
+
+. "$(dirname "$0")/hosts-common.sh"
+TEST_PREFIX=up-on/
+C=$hb_bin/cshell
+
+hconf() {
+	echo "SetEnv PATH=$hb_bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+		"CSHELL_DATA_DIR=$hb_work/h$1/data" \
+		"CSHELL_RUNTIME_DIR=$hb_work/h$1/run" \
+		"CSHELL_CONFIG_DIR=$hb_work/h$1/config"
+}
+HB_SSHD_CONF=hconf
+
+# a host's sandboxes are removed on that host (their mounts live in its
+# sshd's mount namespace), this machine's here, then the test bed
+on_host() { "$C" -c "@h$1 cshell -c '$2'" </dev/null; }
+cleanup() {
+	local i n
+	for i in 1 2; do
+		for n in $(on_host "$i" 'sandbox ls --names' 2>/dev/null); do
+			on_host "$i" "sandbox rm -f $n" >/dev/null 2>&1
+		done
+	done
+	[ -n "${L:-}" ] && (cd "$L" && "$C" -c 'down --rm' >/dev/null 2>&1)
+	hb_cleanup
+}
+trap cleanup EXIT
+
+if [ ! -e /dev/fuse ]; then
+	skip all "no /dev/fuse: sandboxes need the layered fs"
+	exit 0
+fi
+if ! hb_setup 2; then
+	skip all "$HB_SKIP"
+	exit 0
+fi
+mkdir -p "$hb_work"/h{1,2}/{data,run,config}
+chmod 700 "$hb_work"/h{1,2}/run
+
+P=$hb_work/src/proj
+mkdir -p "$P/src"
+echo hello >"$P/src/hello.txt"
+cat >"$P/Cshellfile" <<'CSF'
+env GREETING=hi
+mount . /work
+copy src/hello.txt /opt/hello.txt
+run 'echo two >/opt/b'
+workdir /work
+CSF
+up() { (cd "$P" && "$C" -c 'up "$@"' cshell "$@"); }
+
+# 1: built and run on h1, CMD's status back
+out=$(up --on h1 -- sh -c 'cat /opt/hello.txt /opt/b; echo "$GREETING $(pwd)"; ls /work; exit 3' </dev/null 2>"$hb_work/err")
+rc=$?
+if [ $rc = 3 ] && [ "$(echo $out)" = "hello two hi /work Cshellfile Cshellfile.lock src" ]; then
+	pass run-on-h1
+else
+	fail run-on-h1 "status $rc, printed '$out' $(head -c 600 "$hb_work/err")"
+fi
+names1=$(on_host 1 'sandbox ls --names' 2>&1)
+names2=$(on_host 2 'sandbox ls --names' 2>&1)
+here=$("$C" -c 'sandbox ls --names' 2>&1)
+if [ "$names1" = proj ] && [ -z "$names2" ] && [ -z "$here" ] &&
+	[ -z "$(ls "$CSHELL_DATA_DIR/build-cache" 2>/dev/null)" ]; then
+	pass built-on-h1-only
+else
+	fail built-on-h1-only "h1 has '$names1', h2 '$names2', here '$here'"
+fi
+
+# 2: the lock came back, and a local up of the same project writes the
+# same digests
+if [ -s "$P/Cshellfile.lock" ] && grep -q '^step run ' "$P/Cshellfile.lock"; then
+	pass lock-fetched
+else
+	fail lock-fetched "$(cat "$P/Cshellfile.lock" 2>&1)"
+fi
+L=$hb_work/src/proj-local
+mkdir -p "$L" && cp -r "$P/Cshellfile" "$P/src" "$L/"
+(cd "$L" && "$C" -c 'up -- true') >"$hb_work/lout" 2>&1
+if cmp -s "$P/Cshellfile.lock" "$L/Cshellfile.lock"; then
+	pass same-lock-as-local
+else
+	fail same-lock-as-local "$(diff "$P/Cshellfile.lock" "$L/Cshellfile.lock" 2>&1) $(head -c 300 "$hb_work/lout")"
+fi
+
+# 3: a second up --on h1 builds nothing there and --locked passes
+out=$(CSHELL_UP_PROGRESS=1 up --on h1 --locked -- cat /opt/b </dev/null 2>&1)
+rc=$?
+if [ $rc = 0 ] && [ "$(grep -v '(cached)$' <<<"$out")" = two ]; then
+	pass warm-locked-on-h1
+else
+	fail warm-locked-on-h1 "status $rc, printed '$out'"
+fi
+
+# 4: the Cshellfile's `on`, a label: the placement picks h2 (the only
+# host with parity=0)
+printf 'on parity=0\n' >>"$P/Cshellfile"
+out=$(up -- cat /opt/hello.txt </dev/null 2>&1)
+rc=$?
+if [ $rc = 0 ] && [ "$out" = hello ] && [ "$(on_host 2 'sandbox ls --names')" = proj ]; then
+	pass on-label-placed
+else
+	fail on-label-placed "status $rc, printed '$out'"
+fi
+sed -i '$d' "$P/Cshellfile"
+
+# 5: with a terminal, up --on enters the environment with a tty
+if command -v script >/dev/null; then
+	out=$(printf 'test -t 0 && echo "TTY $(cat /opt/b)"\nexit\n' |
+		(cd "$P" && timeout 60 script -qfec "$C -c 'up --on h1'" /dev/null) 2>&1 | tr -d '\r')
+	[[ $out == *"TTY two"* ]]
+	check enter-with-tty test $? = 0
+else
+	skip enter-with-tty "script(1) is not installed"
+fi
+
+# 6: an unreachable host: one sentence, nothing sent, built or written
+"$HOSTS" add down "root@$(hb_ip 1):2" >/dev/null
+cp "$P/Cshellfile.lock" "$hb_work/lock.before"
+out=$(up --on down -- true </dev/null 2>&1)
+rc=$?
+if [ $rc != 0 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+	[[ $out == "cshell: up: cannot reach host 'down': "*"Connection refused"* ]] &&
+	cmp -s "$P/Cshellfile.lock" "$hb_work/lock.before"; then
+	pass unreachable-one-sentence
+else
+	fail unreachable-one-sentence "status $rc, printed '$out'"
+fi
+out=$(up --on nosuch -- true </dev/null 2>&1)
+[ $? != 0 ] && [ "$out" = "cshell: up: unknown host 'nosuch' (see 'host ls')" ]
+check unknown-host test $? = 0
