@@ -18,7 +18,7 @@ _cshell()
 	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --trace --json -f'
 	local img_subs='pull ls inspect tag rm prune push import export build'
 	local img_flags='--json --platform --insecure --quiet --names --tag --rebuild'
-	local up_flags='--locked --rebuild --help'
+	local up_flags='--locked --rebuild --on --here --help'
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then

@@ -43,5 +43,7 @@ complete -c cshell -n "__fish_seen_subcommand_from image" -l insecure
 
 complete -c cshell -n "__fish_seen_subcommand_from image; and __fish_seen_subcommand_from build" -s t -l tag -x -d 'image name'
 complete -c cshell -n "__fish_seen_subcommand_from up" -l locked -d 'fail on drift from Cshellfile.lock'
+complete -c cshell -n "__fish_seen_subcommand_from up" -l on -x -d 'build and run on a host (a name, auto, a label)'
+complete -c cshell -n "__fish_seen_subcommand_from up" -l here -d 'build and run here, whatever on says'
 complete -c cshell -n "__fish_seen_subcommand_from up image" -l rebuild -d 'run every step again'
 complete -c cshell -n "__fish_seen_subcommand_from down" -l rm -d 'remove the sandbox'

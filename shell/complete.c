@@ -265,7 +265,7 @@ static const char *const image_flags[] = {
 	"--tag",  "--rebuild",	NULL,
 };
 static const char *const up_flags[] = {
-	"--locked", "--rebuild", "--rm", "--help", NULL,
+	"--locked", "--rebuild", "--on", "--here", "--rm", "--help", NULL,
 };
 
 /* Image names: the image library lives in cshell-image (bi_image.c). */

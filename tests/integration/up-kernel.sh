@@ -4,10 +4,11 @@
 # up-kernel.sh — a Cshellfile with `kernel` (man 5 Cshellfile): `up`
 # makes the environment a VM booting that kernel (Debian's 6.1 .deb from
 # apt's cache, tests/vm-common.sh) over the built layers, the lock pins
-# the kernel file's sha256, `up --locked` refuses a lock that pins
-# another kernel (and a Cshellfile that drops the line) before booting
-# anything, what a VM cannot be (`user`) is refused before any build, a
-# second `up` boots nothing, `down --rm` removes the VM.  One boot in all.
+# the kernel file's sha256, a second `up` boots nothing, `up` on a
+# terminal enters the VM, `up --locked` refuses a lock that pins another
+# kernel (and a Cshellfile that drops the line) before booting anything,
+# what a VM cannot be (`user`) is refused before any build, `down --rm`
+# removes the VM.  One boot in all.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$repo/tests/lib.sh"
@@ -51,6 +52,16 @@ if [[ $out == 6.1.* ]] && [ "$(cat "$CSHELL_RUNTIME_DIR/vm/kproj/qemu.pid" 2>/de
 	pass warm-reuses-vm
 else
 	fail warm-reuses-vm "printed '$out', qemu pid $qpid -> $(cat "$CSHELL_RUNTIME_DIR/vm/kproj/qemu.pid" 2>/dev/null)"
+fi
+
+# `up` with no command on a terminal enters the VM (cshell --enter)
+if command -v script >/dev/null; then
+	out=$(printf 'test -t 0 && echo "TTY $(uname -r)"\nexit\n' |
+		(cd "$P" && timeout 60 script -qfec "$csh -c up" /dev/null) 2>&1 | tr -d '\r')
+	[[ $out == *"TTY 6.1."* ]]
+	check enter-vm-tty test $? = 0
+else
+	skip enter-vm-tty "script(1) is not installed"
 fi
 
 # --locked: the lock as written passes; one pinning another kernel digest
