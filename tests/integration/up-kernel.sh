@@ -55,14 +55,8 @@ else
 fi
 
 # `up` with no command on a terminal enters the VM (cshell --enter)
-if command -v script >/dev/null; then
-	out=$(printf 'test -t 0 && echo "TTY $(uname -r)"\nexit\n' |
-		(cd "$P" && timeout 60 script -qfec "$csh -c up" /dev/null) 2>&1 | tr -d '\r')
-	[[ $out == *"TTY 6.1."* ]]
-	check enter-vm-tty test $? = 0
-else
-	skip enter-vm-tty "script(1) is not installed"
-fi
+check_tty enter-vm-tty "$P" "$csh -c up" \
+	$'test -t 0 && echo "TTY $(uname -r)"\nexit\n' "TTY 6.1."
 
 # --locked: the lock as written passes; one pinning another kernel digest
 # is refused, saying what, and the VM is left as it was

@@ -117,14 +117,8 @@ fi
 sed -i '$d' "$P/Cshellfile"
 
 # 5: with a terminal, up --on enters the environment with a tty
-if command -v script >/dev/null; then
-	out=$(printf 'test -t 0 && echo "TTY $(cat /opt/b)"\nexit\n' |
-		(cd "$P" && timeout 60 script -qfec "$C -c 'up --on h1'" /dev/null) 2>&1 | tr -d '\r')
-	[[ $out == *"TTY two"* ]]
-	check enter-with-tty test $? = 0
-else
-	skip enter-with-tty "script(1) is not installed"
-fi
+check_tty enter-with-tty "$P" "$C -c 'up --on h1'" \
+	$'test -t 0 && echo "TTY $(cat /opt/b)"\nexit\n' "TTY two"
 
 # 6: an unreachable host: one sentence, nothing sent, built or written
 "$HOSTS" add down "root@$(hb_ip 1):2" >/dev/null
