@@ -1576,56 +1576,62 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
  * inputs give the same keys and layers there as here (docs: man 5
  * Cshellfile, ON ANOTHER HOST). */
 
-/* The host that spec names (a name) or that the placement ranks first
- * among spec's hosts (auto: all) after probing them, copied into h. */
+/* For `auto`, a label or a glob: the hosts it names probed (cshell-hosts
+ * probe: placement reads the probe cache) and the name of the one
+ * `cshell-hosts place` ranks first for the Cshellfile's cpus and memory
+ * (malloc'd), or NULL after saying why (place's reasons, then ours). */
+static char *placed_host(struct sh *sh, const struct up_remote *rm)
+{
+	const char *spec = strcmp(rm->on, "auto") ? rm->on : NULL;
+	unsigned long long kb = rm->memory >> 10;
+	struct cs_strvec a = CS_STRVEC_INIT;
+	struct cs_buf out = CS_BUF_INIT;
+	char *chosen = NULL;
+
+	cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+	cs_strvec_push(&a, "probe");
+	if (spec)
+		cs_strvec_push(&a, spec);
+	cs_buf_init(&out, 1 << 16);
+	sh_capture(sh, a.v, &out, true);
+	cs_buf_release(&out);
+	cs_strvec_release(&a);
+	cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+	cs_strvec_push(&a, "place");
+	if (rm->cpus_milli) {
+		cs_strvec_push(&a, "--cpus");
+		cs_strvec_push_take(&a,
+				    xasprintf("%.3f", rm->cpus_milli / 1000.0));
+	}
+	if (kb) {
+		cs_strvec_push(&a, "--memory");
+		cs_strvec_push_take(&a, xasprintf("%lluk", kb));
+	}
+	if (spec)
+		cs_strvec_push(&a, spec);
+	cs_buf_init(&out, 1 << 16);
+	if (sh_capture(sh, a.v, &out, false) == 0 && out.len)
+		chosen = xstrndup(out.buf, strcspn(out.buf, " \n"));
+	cs_strvec_release(&a);
+	cs_buf_release(&out);
+	if (!chosen)
+		sh_err(sh, "up: no host fits '%s' (see above)", rm->on);
+	return chosen;
+}
+
+/* The host rm->on names, or the placement's choice, copied into h. */
 static int pick_host(struct sh *sh, const struct up_remote *rm,
 		     struct sch_host *h)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	struct sch_inventory inv;
 	_cleanup_free_ char *chosen = NULL;
-	bool placed = !strcmp(rm->on, "auto") || strchr(rm->on, '=') ||
-		      sh_target_is_glob(rm->on);
 
-	if (placed) {
-		struct cs_strvec a = CS_STRVEC_INIT;
-		struct cs_buf out = CS_BUF_INIT;
-		const char *spec = strcmp(rm->on, "auto") ? rm->on : NULL;
-
-		cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
-		cs_strvec_push(&a, "probe");
-		if (spec)
-			cs_strvec_push(&a, spec);
-		cs_buf_init(&out, 1 << 16);
-		sh_capture(sh, a.v, &out, true);
-		cs_strvec_release(&a);
-		cs_buf_release(&out);
-		cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
-		cs_strvec_push(&a, "place");
-		if (rm->cpus_milli) {
-			cs_strvec_push(&a, "--cpus");
-			cs_strvec_push_take(
-				&a, xasprintf("%.3f", rm->cpus_milli / 1000.0));
-		}
-		if (rm->memory) {
-			cs_strvec_push(&a, "--memory");
-			cs_strvec_push_take(
-				&a, xasprintf("%lluk",
-					      (unsigned long long)rm->memory >>
-						      10));
-		}
-		if (spec)
-			cs_strvec_push(&a, spec);
-		cs_buf_init(&out, 1 << 16);
-		int st = sh_capture(sh, a.v, &out, false);
-		cs_strvec_release(&a);
-		if (!st && out.len)
-			chosen = xstrndup(out.buf, strcspn(out.buf, " \n"));
-		cs_buf_release(&out);
-		if (!chosen) {
-			sh_err(sh, "up: no host fits '%s' (see above)", rm->on);
+	if (!strcmp(rm->on, "auto") || strchr(rm->on, '=') ||
+	    sh_target_is_glob(rm->on)) {
+		chosen = placed_host(sh, rm);
+		if (!chosen)
 			return -1;
-		}
 	}
 	if (sch_inventory_load(&inv, &err) < 0) {
 		sh_err(sh, "up: cannot read the hosts inventory: %s", err.msg);

@@ -8,8 +8,8 @@
 # directories of its own).  `up --on h1 -- CMD` builds on h1 (the sandbox
 # is in h1's state, not here) and exits with CMD's status, the lock comes
 # back with the digests a local up writes, `on parity=0` places it on h2,
-# `up --on h1` on a terminal enters with a tty, and an unreachable host is
-# one sentence with nothing half-built.
+# `--on auto` on either, `up --on h1` on a terminal enters with a tty, and
+# an unreachable host is one sentence with nothing half-built.
 
 . "$(dirname "$0")/hosts-common.sh"
 TEST_PREFIX=up-on/
@@ -115,6 +115,8 @@ else
 	fail on-label-placed "status $rc, printed '$out'"
 fi
 sed -i '$d' "$P/Cshellfile"
+out=$(up --on auto -- cat /opt/b </dev/null 2>&1)
+check on-auto test $? = 0 -a "$out" = two
 
 # 5: with a terminal, up --on enters the environment with a tty
 check_tty enter-with-tty "$P" "$C -c 'up --on h1'" \
