@@ -370,7 +370,8 @@ static int env_kernel(struct sh *sh, int argc, char **argv)
 			  "%d)",
 			  u->kernel_line);
 	if (!*argv[1] || strpbrk(argv[1], " \t\n:"))
-		decl_fail(sh, "kernel: invalid kernel '%s'", argv[1]);
+		decl_fail(sh, "kernel: '%s' cannot hold blanks or ':'",
+			  argv[1]);
 	if (strchr(argv[1], '/') ||
 	    (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode)))
 		u->kernel = project_path(u, argv[1]);
@@ -1445,9 +1446,11 @@ static int remote_request(struct build *b, const char *on, int fd)
 	}
 	for (size_t i = 0; i < u->nsteps; i++) {
 		const char *src = u->steps[i].src;
+		/* `copy ../x` names a path below the project's text */
+		_cleanup_free_ char *real = src ? realpath(src, NULL) : NULL;
 
-		if (src &&
-		    (strncmp(src, u->dir, dl) || (src[dl] && src[dl] != '/'))) {
+		if (src && (!real || strncmp(real, u->dir, dl) ||
+			    (real[dl] && real[dl] != '/'))) {
 			b->sh->lineno = u->steps[i].line;
 			sh_err(b->sh,
 			       "on: copy source '%s' is outside the project "

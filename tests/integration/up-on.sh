@@ -9,7 +9,8 @@
 # is in h1's state, not here) and exits with CMD's status, the lock comes
 # back with the digests a local up writes, `on parity=0` places it on h2,
 # `--on auto` on either, `up --on h1` on a terminal enters with a tty, and
-# an unreachable host is one sentence with nothing half-built.
+# an unreachable host is one sentence with nothing half-built, as is a
+# copy source outside the project (not sent).
 
 . "$(dirname "$0")/hosts-common.sh"
 TEST_PREFIX=up-on/
@@ -137,3 +138,16 @@ fi
 out=$(up --on nosuch -- true </dev/null 2>&1)
 [ $? != 0 ] && [ "$out" = "cshell: up: unknown host 'nosuch' (see 'host ls')" ]
 check unknown-host test $? = 0
+
+# what is not sent (a copy source outside the project) is refused here,
+# before anything is sent
+Q=$hb_work/src/outside
+mkdir -p "$Q" && printf 'copy ../proj/src/hello.txt /h\n' >"$Q/Cshellfile"
+out=$(cd "$Q" && "$C" -c 'up --on h1 -- true' </dev/null 2>&1)
+rc=$?
+if [ $rc != 0 ] && [[ $out == "Cshellfile:1: on: copy source '$Q/../proj/src/hello.txt' is outside the project directory"* ]] &&
+	! [ -e "$hb_work/h1/data/up/hosted/outside" ]; then
+	pass copy-outside-refused
+else
+	fail copy-outside-refused "status $rc, printed '$out'"
+fi
