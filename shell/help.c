@@ -79,7 +79,8 @@ static const struct {
 	{ "umask", "umask [-S] [MODE]", "the file mode creation mask" },
 	{ "unalias", "unalias -a | NAME...", "remove aliases" },
 	{ "unset", "unset [-f|-v] NAME...", "remove variables or functions" },
-	{ "up", "up [DIR] [--locked] [--rebuild] [-- CMD...]",
+	{ "up",
+	  "up [DIR] [--locked] [--rebuild] [--on HOST|--here] [-- CMD...]",
 	  "build and enter the environment of a Cshellfile (man 5 Cshellfile)" },
 	{ "wait", "wait [PID|%JOB...]", "wait for background jobs" },
 };
