@@ -97,8 +97,10 @@ else
 fi
 
 # 3: a second up --on h1 builds nothing there and --locked passes
+t0=$(date +%s%N)
 out=$(CSHELL_UP_PROGRESS=1 up --on h1 --locked -- cat /opt/b </dev/null 2>&1)
 rc=$?
+echo "    warm up --on h1 --locked: $((($(date +%s%N) - t0) / 1000000)) ms"
 if [ $rc = 0 ] && [ "$(grep -v '(cached)$' <<<"$out")" = two ]; then
 	pass warm-locked-on-h1
 else
