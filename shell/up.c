@@ -501,14 +501,21 @@ static char *sandbox_name(const char *dir)
 	return n;
 }
 
-/* The state file: what the last successful `up` of name was built from
- * (the directory, the Cshellfile and the lock, byte for byte). */
-static char *state_path(const char *name, int create, struct cs_error *err)
+/* data/up/NAME.EXT: NAME.state is what the last successful `up` of name
+ * was built from (the directory, the Cshellfile and the lock, byte for
+ * byte), NAME.on where the last `up --on` sent it (up_on()). */
+static char *up_file(const char *name, const char *ext, int create,
+		     struct cs_error *err)
 {
 	_cleanup_free_ char *d =
 		cs_root_subdir(CS_ROOT_DATA, "up", create, err);
 
-	return d ? xasprintf("%s/%s.state", d, name) : NULL;
+	return d ? xasprintf("%s/%s.%s", d, name, ext) : NULL;
+}
+
+static char *state_path(const char *name, int create, struct cs_error *err)
+{
+	return up_file(name, "state", create, err);
 }
 
 static void current_state(const char *dir, struct cs_buf *out)
@@ -1709,6 +1716,19 @@ static char *send_project(struct sh *sh, const struct sch_host *h,
 	return dir;
 }
 
+/* NAME.on: "HOST\nDIR\n", so that `down` reaches the environment there. */
+static void remember_host(const char *name, const char *host, const char *dir)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	_cleanup_free_ char *p = up_file(name, "on", 1, &err);
+	_cleanup_free_ char *text = xasprintf("%s\n%s\n", host, dir);
+
+	if (!p || cs_write_file_atomic(p, text, strlen(text), 0644, &err) < 0) {
+		cs_warn("cannot remember where '%s' runs: %s", name, err.msg);
+		cs_error_release(&err);
+	}
+}
+
 struct remote_job {
 	const struct sch_host *h;
 	char **argv;
@@ -1776,6 +1796,7 @@ static int up_on(struct sh *sh, const char *proj, const char *name,
 		sch_host_release(&h);
 		return 1;
 	}
+	remember_host(name, h.name, dir);
 	if (proto->progress) {
 		cs_strvec_push(&a, "env");
 		cs_strvec_push(&a, "CSHELL_UP_PROGRESS=1");
@@ -2002,6 +2023,43 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	return 126;
 }
 
+/* `down` of an environment that is not here: the host the last `up
+ * --on` sent it to runs `cshell down DIR` (NAME.on); --rm forgets it. */
+static int down_on(struct sh *sh, const char *name, bool rm)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf t = CS_BUF_INIT;
+	_cleanup_free_ char *p = up_file(name, "on", 0, &err);
+
+	if (!p || cs_read_file(p, &t, 2 * PATH_MAX, &err) < 0) {
+		cs_error_release(&err);
+		sh_err(sh, "down: no environment '%s' (nothing to stop)", name);
+		return 1;
+	}
+	char *nl = strchr(t.buf, '\n');
+	struct up_remote where = { .on = t.buf };
+	struct sch_host h = { 0 };
+	int st = 1;
+	if (nl)
+		*nl = 0;
+	if (!nl || nl[1] != '/') {
+		sh_err(sh, "down: %s is not what 'up --on' wrote: remove it",
+		       p);
+	} else if (pick_host(sh, &where, &h) == 0) {
+		char *dir = nl + 1;
+		dir[strcspn(dir, "\n")] = 0;
+		char *a[] = { "cshell", "down", dir, rm ? "--rm" : NULL, NULL };
+		struct remote_job j = { &h, a };
+		_cleanup_free_ char *text = xasprintf("down on %s", h.name);
+		st = sh_run_as_job(sh, text, remote_job_main, &j);
+		sch_host_release(&h);
+	}
+	if (!st && rm)
+		unlink(p);
+	cs_buf_release(&t);
+	return st;
+}
+
 int bi_down(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -2033,10 +2091,8 @@ int bi_down(struct sh *sh, int argc, char **argv)
 		sh->entered = NULL;
 	}
 	const struct env_kind *k = env_of(name);
-	if (!k) {
-		sh_err(sh, "down: no environment '%s' (nothing to stop)", name);
-		return 1;
-	}
+	if (!k)
+		return down_on(sh, name, rm);
 	if ((rm ? k->rm(name, &err) : k->stop(name, &err)) < 0) {
 		sh_err(sh, "down: %s", err.msg);
 		cs_error_release(&err);

@@ -153,3 +153,15 @@ if [ $rc != 0 ] && [[ $out == "Cshellfile:1: on: copy source '$Q/../proj/src/hel
 else
 	fail copy-outside-refused "status $rc, printed '$out'"
 fi
+
+# down reaches the host the last up --on went to (h1, the tty case);
+# --rm removes the environment there
+out=$(cd "$P" && "$C" -c 'down' </dev/null 2>&1)
+rc=$?
+st=$(on_host 1 'sandbox inspect proj' 2>&1 | sed -n 's/^state: *//p')
+check down-on-host test $rc = 0 -a "$st" = stopped
+out=$(cd "$P" && "$C" -c 'down --rm' </dev/null 2>&1)
+rc=$?
+check down-rm-on-host test $rc = 0 -a -z "$(on_host 1 'sandbox ls --names')"
+out=$(cd "$P" && "$C" -c 'down' 2>&1)
+check down-nothing-left test $? = 1 -a "$out" = "cshell: down: no environment 'proj' (nothing to stop)"
