@@ -7,17 +7,22 @@
 # (CSHELL_SSH_CONFIG, so nothing of ~/.ssh is read or written).
 #
 # Sourced, it defines hb_setup N (sets HB_SKIP and returns 1 when the
-# machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_cut I (link
-# down), hb_kill_sshd I, hb_procs I (processes in host I's namespace other
-# than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup, which the EXIT
-# trap runs even after a failure.  Run on its own, it brings up two hosts
-# and checks that ssh reaches both.
+# machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_state I,
+# hb_cut I (link down), hb_kill_sshd I, hb_procs I (processes in host I's
+# namespace other than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup,
+# which the EXIT trap runs even after a failure.  Run on its own, it
+# brings up two hosts and checks that ssh reaches both.
 #
 # Addresses: 10.253.X.0/24 (X from the pid, skipping subnets in use); the
 # host side of the bridge is .1, host I is .(10+I).  Nothing is routed
 # anywhere else.  Names carry the pid of the run (csht<pid>…), so that
 # leftovers of a run that died are found and removed, and concurrent runs
 # leave each other alone.
+#
+# The hosts share this machine's files, so each sshd gives its sessions
+# (SetEnv) a PATH that starts with the build's bin directory (the remote
+# cshell is the one under test) and state roots of their own
+# ($hb_work/hostI/{config,data,run}): no host sees another's sandboxes.
 
 hb_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 hb_bin=${CSHELL_BIN:-$hb_repo/build/bin}
@@ -35,6 +40,8 @@ hb_ns() { echo "$hb_tag-$1"; }
 hb_ip() { echo "$HB_NET.$((10 + $1))"; }
 hb_veth() { echo "${hb_tag}h$1"; }
 hb_sshd_pid() { echo "${HB_PIDS[$1]}"; }
+# the state roots (CSHELL_*_DIR) of host I's sessions
+hb_state() { echo "$hb_work/host$1"; }
 
 # Removes what runs that died left behind: their namespaces (and the
 # processes in them) and their bridges.
@@ -84,7 +91,10 @@ StrictModes no
 MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
+SetEnv PATH=$hb_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CSHELL_CONFIG_DIR=$(hb_state "$i")/config CSHELL_DATA_DIR=$(hb_state "$i")/data CSHELL_RUNTIME_DIR=$(hb_state "$i")/run
 EOF
+	mkdir -p "$(hb_state "$i")/config" "$(hb_state "$i")/data" "$(hb_state "$i")/run"
+	chmod 700 "$(hb_state "$i")/run"
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
 	# in a mount namespace of its own keeps this machine's out of the test
