@@ -20,8 +20,9 @@
 # leave each other alone.
 #
 # The hosts share this machine's files, so each sshd gives its sessions
-# (SetEnv) a PATH that starts with the build's bin directory (the remote
-# cshell is the one under test) and state roots of their own
+# (SetEnv) a PATH that starts with a directory of its own, where a test
+# may put stand-ins (hb_state I/bin), then the build's bin directory (the
+# remote cshell is the one under test), and state roots of their own
 # ($hb_work/hostI/{config,data,run}): no host sees another's sandboxes.
 
 hb_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -91,9 +92,10 @@ StrictModes no
 MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
-SetEnv PATH=$hb_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CSHELL_CONFIG_DIR=$(hb_state "$i")/config CSHELL_DATA_DIR=$(hb_state "$i")/data CSHELL_RUNTIME_DIR=$(hb_state "$i")/run
+SetEnv PATH=$(hb_state "$i")/bin:$hb_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CSHELL_CONFIG_DIR=$(hb_state "$i")/config CSHELL_DATA_DIR=$(hb_state "$i")/data CSHELL_RUNTIME_DIR=$(hb_state "$i")/run
 EOF
-	mkdir -p "$(hb_state "$i")/config" "$(hb_state "$i")/data" "$(hb_state "$i")/run"
+	mkdir -p "$(hb_state "$i")/config" "$(hb_state "$i")/data" "$(hb_state "$i")/run" \
+		"$(hb_state "$i")/bin"
 	chmod 700 "$(hb_state "$i")/run"
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
