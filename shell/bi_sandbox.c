@@ -34,12 +34,19 @@
 	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"    \
 	"         --memory and --read-only apply)\n"
 
+#define ON_TEXT                                                                   \
+	"         --on HOST|SPEC|auto  on the SSH host that fits (--label K=V,\n" \
+	"         --arch A, --kernel, --cpus and --memory filter; least\n"        \
+	"         allocated first, or --spread, --binpack; --replicas N makes\n"  \
+	"         NAME-1..NAME-N, one per host first)\n"
+
 /* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
 static const struct {
 	const char *name, *text;
 } sub_usage[] = {
 	{ "create",
-	  "usage: sandbox create NAME [options]\n" OPTIONS_TEXT KERNEL_TEXT },
+	  "usage: sandbox create NAME [options]\n" OPTIONS_TEXT KERNEL_TEXT
+		  ON_TEXT },
 	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT
 			 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
@@ -64,7 +71,7 @@ static const char usage_text[] =
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR | --image REF\n"
 	"       sandbox stats [NAME...] [--json]\n"
-	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT;
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT ON_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {

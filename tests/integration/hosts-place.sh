@@ -7,7 +7,8 @@
 # and kernel, with the host's cshell version checked; `@HOST/SB`, a plain
 # `@SB` and `@any`; `--replicas 2` over two hosts; `sandbox ls` with its
 # HOST column; stop and rm on the sandbox's host; an unreachable host
-# skipped with its reason; no host fitting: one sentence, nothing made.
+# skipped with its reason; no host fitting: one sentence, nothing made;
+# replicas all or none.
 #
 # The hosts share this machine's kernel, so host 2's PATH holds a uname
 # that answers another release (the probe asks uname), and host 3's a
@@ -135,6 +136,16 @@ rc=$?
 check hosts-place-capacity-requests test "$rc:$(echo "$out" | awk '$2 == "on" {print $3}' | sort | tr '\n' ' ')" = "0:h1 h2 "
 out=$("$C" -c 'sandbox rm -f mem-1 mem-2' 2>&1)
 check hosts-place-rm-many test "$?:$out:$(grep -c '^mem' "$rec")" = "0::0"
+# all copies or none: the third does not fit, the two made are removed
+before=$(cat "$rec")
+out=$("$C" -c "sandbox create mem --on h1,h2 --replicas 3 --memory ${half}k" 2>&1)
+rc=$?
+if [ $rc = 1 ] && echo "$out" | grep -q "^cshell: cannot place sandbox 'mem-3': no host fits (h1: .*memory available" &&
+	[ "$(cat "$rec")" = "$before" ] && [[ "$(on_host 1)$(on_host 2)" != *mem* ]]; then
+	pass hosts-place-replicas-all-or-none
+else
+	fail hosts-place-replicas-all-or-none "status $rc: $out; h1: $(on_host 1) h2: $(on_host 2)"
+fi
 
 # --- no host fits: the label no host has, and nothing created
 before=$(cat "$rec")
