@@ -110,12 +110,11 @@ static int remotes_update(const struct sch_remote *add, const char *drop,
 	if (load_path(&r, path, err) < 0)
 		return -1;
 	if (add && sch_remotes_find(&r, add->sandbox)) {
+		cs_error_set(
+			err, 0, "a sandbox '%s' is already placed on host '%s'",
+			add->sandbox, sch_remotes_find(&r, add->sandbox)->host);
 		sch_remotes_release(&r);
-		return cs_error_set(err, EEXIST,
-				    "a sandbox '%s' is already placed on "
-				    "host '%s'",
-				    add->sandbox,
-				    sch_remotes_find(&r, add->sandbox)->host);
+		return -1;
 	}
 	cs_buf_adds(&b, "");
 	for (size_t i = 0; i < r.n; i++)

@@ -93,6 +93,16 @@ check hosts-place-at-sb-inside test "$out" = web
 if command -v script >/dev/null; then
 	out=$(script -qec "$C -c '@web tty'" /dev/null </dev/null 2>&1 | tr -d '\r')
 	case $out in *"/dev/pts/"*) pass hosts-place-at-sb-tty ;; *) fail hosts-place-at-sb-tty "$out" ;; esac
+	# ^C on the terminal reaches the command in the remote sandbox
+	out=$( (sleep 2; printf '\003'; sleep 1) |
+		script -qec "$C -c '@web sleep 7791; echo rc=\$?'" /dev/null 2>&1 | tr -d '\r')
+	left=$(pgrep -f 'sleep 7791')
+	if [[ $out == *rc=130* ]] && [ -z "$left" ]; then
+		pass hosts-place-at-sb-ctrl-c
+	else
+		fail hosts-place-at-sb-ctrl-c "'$out', left: $left"
+		[ -n "$left" ] && kill $left
+	fi
 else
 	skip hosts-place-at-sb-tty "script (bsdutils) is not installed"
 fi
