@@ -921,6 +921,12 @@ static int create_copies(const char *name, const struct sch_host **h, int n,
 	st = k < rq->replicas;
 	if (st)
 		roll_back(made, k);
+	/* the hosts it could not ask were passed over: said, as the reason
+	 * of a failed placement would say it */
+	for (int i = 0; !st && i < n; i++)
+		if (!p[i].reachable)
+			cs_cli_err("host '%s' skipped: unreachable: %s",
+				   p[i].host, p[i].error ? p[i].error : "?");
 out:
 	for (int i = 0; i < rq->replicas; i++) {
 		free(made[i].sandbox);

@@ -99,8 +99,11 @@ EOF
 	chmod 700 "$(hb_state "$i")/run"
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
-	# in a mount namespace of its own keeps this machine's out of the test
-	HB_PIDS[$i]=$(ip netns exec "$ns" unshare -m --propagation private \
+	# in a mount namespace of its own keeps this machine's out of the test.
+	# nsenter, not `ip netns exec`, which mounts a sysfs of the namespace
+	# over /sys and so hides the cgroup hierarchies: a sandbox made there
+	# gets its limits as on a real host
+	HB_PIDS[$i]=$(nsenter --net="/run/netns/$ns" unshare -m --propagation private \
 		/bin/sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
 		sh "$hb_work/home" "$hb_home" "$hb_work/sshd$i.conf" \
 		</dev/null >/dev/null 2>>"$hb_work/sshd$i.log" & echo $!)
@@ -112,7 +115,7 @@ hb_setup() {
 	local n=$1 i ns v
 	HB_SKIP=
 	if [ "$(id -u)" != 0 ]; then HB_SKIP="needs root (network namespaces)"; return 1; fi
-	for t in ip ssh ssh-keygen pgrep; do
+	for t in ip ssh ssh-keygen pgrep nsenter; do
 		command -v $t >/dev/null || { HB_SKIP="$t is not installed"; return 1; }
 	done
 	[ -x /usr/sbin/sshd ] || { HB_SKIP="sshd is not installed (openssh-server)"; return 1; }
