@@ -125,6 +125,18 @@ back=$("$C" -c 'sandbox inspect --json k419' 2>/dev/null |
 check hosts-place-kernel test "$rc:$out:$back" = "0:k419 on h2:ns"
 out=$("$C" -c "sandbox create kreal --on h1,h2 --kernel $major --spread" 2>&1)
 check hosts-place-kernel-real test "$out" = "kreal on h1"
+# no host runs it: the best host is asked for a VM of that kernel (here
+# it has none installed: its cshell-vm says so, nothing is recorded)
+before=$(cat "$rec")
+out=$("$C" -c 'sandbox create v --on h1 --kernel 1.0' 2>&1)
+rc=$?
+if [ $rc = 1 ] && [[ $out == *"cshell-vm: "*"'1.0'"* ]] &&
+	[[ $out == *"cannot create sandbox 'v' on host 'h1' (see the error above)"* ]] &&
+	[ "$(cat "$rec")" = "$before" ]; then
+	pass hosts-place-kernel-vm-fallback
+else
+	fail hosts-place-kernel-vm-fallback "status $rc: $out"
+fi
 
 # --- by capacity: more cpus than any host has, one sentence, nothing made
 before=$(cat "$rec")
