@@ -1072,7 +1072,7 @@ static int cmd_sandboxes(int argc, char **argv)
 	struct sch_inventory inv;
 	struct sch_host_status *st;
 	const struct sch_host **h;
-	char *ls[] = { "ls", "--json", NULL };
+	char *ls[] = { "ls", "--json", "--local", NULL };
 	_cleanup_free_ char *cmd = sch_remote_cshell("sandbox", ls);
 	int n, r = 0;
 

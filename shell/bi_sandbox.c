@@ -50,7 +50,7 @@ static const struct {
 	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT
 			 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
-	{ "ls", "usage: sandbox ls [--json|--names]\n" },
+	{ "ls", "usage: sandbox ls [--json|--names] [--local]\n" },
 	{ "inspect", "usage: sandbox inspect NAME [--json | --files]\n" },
 	{ "stop", "usage: sandbox stop NAME\n" },
 	{ "start", "usage: sandbox start NAME\n" },
@@ -65,7 +65,7 @@ static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] [--kernel K] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
-	"       sandbox ls [--json|--names]\n"
+	"       sandbox ls [--json|--names] [--local]\n"
 	"       sandbox inspect NAME [--json | --files]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
@@ -972,7 +972,8 @@ static void print_table(const struct sbx_info *list, size_t n,
 			  own[2 * i + 1], NULL }
 		};
 	}
-	memcpy(rows + n, remote, nr * sizeof(*rows));
+	if (nr)
+		memcpy(rows + n, remote, nr * sizeof(*rows));
 	print_rows(rows, n + nr, host);
 	fflush(stdout);
 	for (size_t i = 0; i < 2 * n; i++)
@@ -1028,8 +1029,12 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	struct sbx_info *list;
 	size_t n;
 	const char *extra = NULL;
-	int json = 0, names = 0;
+	int json = 0, names = 0, local = 0;
 
+	/* --local: this machine's only (what cshell-hosts asks each host
+	 * for: a host whose inventory holds us must not ask back) */
+	if (argc > 2 && !strcmp(argv[argc - 1], "--local"))
+		local = 1, argc--;
 	/* --names: one name a line, for completion scripts (as image ls) */
 	if (argc == 3 && !strcmp(argv[2], "--names"))
 		names = 1;
@@ -1044,11 +1049,11 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	struct cs_buf rout = CS_BUF_INIT;
 	struct remote_row *rr = NULL;
 	struct sch_inventory inv = { 0 };
-	size_t nr = names ? 0 : remote_rows(sh, &rout, &rr);
-	bool hosts = sch_inventory_load(&inv, NULL) == 0 && inv.n;
+	size_t nr = names || local ? 0 : remote_rows(sh, &rout, &rr);
+	bool hosts = !local && sch_inventory_load(&inv, NULL) == 0 && inv.n;
 
 	sch_inventory_release(&inv);
-	if (names) {
+	if (names && !local) {
 		struct sch_remotes rem;
 
 		add_vms(&list, &n, NULL);
@@ -1059,6 +1064,10 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 				printf("%s\n", rem.v[i].sandbox);
 			sch_remotes_release(&rem);
 		}
+	} else if (names) {
+		add_vms(&list, &n, NULL);
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].spec.name);
 	} else if (json) {
 		struct cs_buf b = CS_BUF_INIT;
 
