@@ -5,14 +5,16 @@
 # the test bed (hosts-common.sh, 3 hosts, each running the build's cshell
 # with state roots of its own): `sandbox create --on` by label, capacity
 # and kernel, with the host's cshell version checked; `@HOST/SB`, a plain
-# `@SB` and `@any`; `--replicas 2` over two hosts; `sandbox ls` with its
-# HOST column; stop and rm on the sandbox's host; an unreachable host
-# skipped with its reason; no host fitting: one sentence, nothing made;
-# replicas all or none.
+# `@SB` and `@any` (the least loaded host, one that answers);
+# `--replicas 2` over two hosts; `sandbox ls` with its HOST column; stop
+# and rm on the sandbox's host; an unreachable host skipped with its
+# reason; no host fitting: one sentence, nothing made; replicas all or
+# none.
 #
-# The hosts share this machine's kernel, so host 2's PATH holds a uname
-# that answers another release (the probe asks uname), and host 3's a
-# cshell that answers another version to --version.
+# The hosts share this machine's kernel and load, so host 2's PATH holds
+# a uname that answers another release (the probe asks uname), host 3's a
+# cshell that answers another version to --version, and for @any each a
+# cut that answers another load.
 
 . "$(dirname "$0")/hosts-common.sh"
 
@@ -251,7 +253,21 @@ case $out in "cshell: host 'gone': cannot list its sandboxes: "*) pass hosts-pla
 *) fail hosts-place-ls-unreachable "$out" ;; esac
 "$HOSTS" rm gone
 
-# --- @any: the least allocated reachable host (h1's sshd is gone)
+# --- @any: the least allocated host; h1 and h2 say that all their cpus
+# are busy, h3 that it is idle (through a cut that the probe reads
+# /proc/loadavg with: the real load is this shared machine's)
+for i in 1 2 3; do
+	l=9.00
+	[ "$i" = 3 ] && l=0.00
+	printf '#!/bin/sh\ncase "$*" in *loadavg*) echo %s %s %s ;; *) exec /usr/bin/cut "$@" ;; esac\n' \
+		"$l" "$l" "$l" >"$(hb_state "$i")/bin/cut"
+	chmod +x "$(hb_state "$i")/bin/cut"
+done
+out=$("$C" -c '@any ip netns identify' </dev/null 2>&1)
+check hosts-place-any-least-loaded test "$out" = "$(hb_ns 3)"
+rm -f "$(hb_state 1)/bin/cut" "$(hb_state 2)/bin/cut" "$(hb_state 3)/bin/cut"
+
+# --- @any: a reachable host (h1's sshd is gone)
 hb_kill_sshd 1
 out=$("$C" -c '@any ip netns identify' </dev/null 2>&1)
 case $out in "$(hb_ns 2)" | "$(hb_ns 3)") pass hosts-place-any ;; *) fail hosts-place-any "$out" ;; esac
