@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
@@ -707,6 +708,36 @@ struct create_req {
 	int nfwd;
 };
 
+/* Forks ssh (argv) with stdin /dev/null in a process group of its own:
+ * a ^C at the terminal reaches only us (cancel_flag), so a create is
+ * stopped between two copies, never halfway through one, and what was
+ * made is known and removed.  The pid, or -1 with err. */
+static pid_t spawn_shielded(char **argv, struct cs_error *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		cs_error_errno(err, "cannot fork");
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (null < 0 || dup2(null, 0) < 0)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(2, "cshell: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
 /* Runs `sandbox ARGV…` on h through its cshell, stdin /dev/null, our
  * stdout and stderr.  Returns its status (255: ssh failed). */
 static int remote_sandbox(const struct sch_host *h, char *const *argv)
@@ -714,14 +745,13 @@ static int remote_sandbox(const struct sch_host *h, char *const *argv)
 	_cleanup_free_ char *cmd = sch_remote_cshell("sandbox", argv);
 	struct sch_ssh_opts o = { 0 };
 	struct cs_error err = CS_ERROR_INIT;
-	const int fds[3] = { -1, 1, 2 };
 	char **v = sch_ssh_argv(h, cmd, &o, &err);
 	pid_t pid;
 	int st;
 
 	if (!v)
 		return fail(&err), 255;
-	pid = sch_spawn(v, fds, &err);
+	pid = spawn_shielded(v, &err);
 	sch_argv_free(v);
 	if (pid < 0)
 		return fail(&err), 255;
@@ -918,7 +948,10 @@ static int create_copies(const char *name, const struct sch_host **h, int n,
 		if (place_one(copy, c, n, w, rq, &made[k]) < 0)
 			break;
 	}
-	st = k < rq->replicas;
+	/* a ^C before the end takes back all, the copy it waited for too */
+	st = k < rq->replicas || cancel_flag;
+	if (st && cancel_flag)
+		cs_cli_err("interrupted: the sandboxes made are removed again");
 	if (st)
 		roll_back(made, k);
 	/* the hosts it could not ask were passed over: said, as the reason

@@ -230,6 +230,28 @@ fi
 out=$("$C" -c '@web true' 2>&1)
 case $out in *"unknown target 'web'"*) pass hosts-place-rm-forgotten ;; *) fail hosts-place-rm-forgotten "$out" ;; esac
 
+# --- interrupted between copies: the copy being made is finished, then
+# every copy made is removed again (the hosts' cshell made slow for it)
+for i in 1 2; do
+	printf '#!/bin/sh\n[ "$1" = --version ] || sleep 1\nexec %s "$@"\n' "$C" >"$(hb_state "$i")/bin/cshell"
+	chmod +x "$(hb_state "$i")/bin/cshell"
+done
+before=$(cat "$rec")
+"$C" -c 'sandbox create c --on h1,h2 --replicas 2' >"$hb_work/c.out" 2>&1 &
+cpid=$!
+for _ in $(seq 100); do grep -q '^c-1 on' "$hb_work/c.out" && break; sleep 0.1; done
+hp=$(pgrep -f 'cshell-hosts create c ')
+[ -n "$hp" ] && kill -INT $hp
+wait $cpid
+rc=$?
+if [ -n "$hp" ] && [ $rc != 0 ] && grep -q 'interrupted: the sandboxes made are removed again' "$hb_work/c.out" &&
+	[ "$(cat "$rec")" = "$before" ] && [[ "$(on_host 1)$(on_host 2)" != *c-* ]]; then
+	pass hosts-place-interrupted
+else
+	fail hosts-place-interrupted "status $rc, pid '$hp': $(cat "$hb_work/c.out"); h1: $(on_host 1) h2: $(on_host 2)"
+fi
+rm -f "$(hb_state 1)/bin/cshell" "$(hb_state 2)/bin/cshell"
+
 # --- an unreachable host: skipped with its reason, the others used
 "$HOSTS" add gone "root@$HB_NET.250" role=x >/dev/null
 out=$("$C" -c 'sandbox create u --on gone,h1 --label role=x' 2>&1)
