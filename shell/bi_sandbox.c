@@ -461,6 +461,34 @@ static bool takes_value(const char *a)
 	       !strchr(a, '=');
 }
 
+/* The value of a placement option, checked here so that a typo reads as
+ * for a local create: 0, or 2 (said). */
+static int check_place_value(struct sh *sh, const char *opt, const char *v)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	uint64_t u;
+	char *e;
+	long n;
+	int r = 0;
+
+	if (!strncmp(opt, "--cpus", 6))
+		r = sbx_parse_cpus(v, &u, &err);
+	else if (!strncmp(opt, "--memory", 8))
+		r = sbx_parse_size(v, &u, &err);
+	else if (!strncmp(opt, "--label", 7) && (!strchr(v, '=') || *v == '='))
+		r = cs_error_set(&err, 0, "invalid --label '%s' (use K=V)", v);
+	else if (!strncmp(opt, "--replicas", 10) &&
+		 ((n = strtol(v, &e, 10)) < 1 || n > 1000 || *e))
+		r = cs_error_set(&err, 0, "invalid --replicas '%s' (1 to 1000)",
+				 v);
+	if (r < 0) {
+		sh_err(sh, "sandbox: %s", err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	return 0;
+}
+
 static bool local_sandbox(const char *name)
 {
 	struct sbx_info info;
@@ -501,10 +529,17 @@ static int create_remote(struct sh *sh, int argc, char **argv)
 				  "create: --trace records on this "
 				  "machine only, not with --on%s",
 				  "");
+		} else if (!flag && takes_value(argv[i]) && i + 1 >= argc) {
+			r = usage(sh, "option '%s' needs a value", argv[i]);
 		} else {
-			cs_strvec_push(to, argv[i]);
-			if (!flag && takes_value(argv[i]) && i + 1 < argc)
+			const char *opt = argv[i], *eq = strchr(opt, '=');
+
+			cs_strvec_push(to, opt);
+			if (!flag && takes_value(opt))
 				cs_strvec_push(to, argv[++i]);
+			if (to == &place && !flag)
+				r = check_place_value(sh, opt,
+						      eq ? eq + 1 : argv[i]);
 		}
 	}
 	/* the options the host's cshell gets, checked here first: a typo
