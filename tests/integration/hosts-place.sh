@@ -96,9 +96,14 @@ if command -v script >/dev/null; then
 	out=$(script -qec "$C -c '@web tty'" /dev/null </dev/null 2>&1 | tr -d '\r')
 	case $out in *"/dev/pts/"*) pass hosts-place-at-sb-tty ;; *) fail hosts-place-at-sb-tty "$out" ;; esac
 	# ^C on the terminal reaches the command in the remote sandbox
-	out=$( (sleep 2; printf '\003'; sleep 1) |
+	out=$( (for _ in $(seq 100); do pgrep -f 'sleep 7791$' >/dev/null && break; sleep 0.1; done
+		printf '\003'; sleep 1) |
 		script -qec "$C -c '@web sleep 7791; echo rc=\$?'" /dev/null 2>&1 | tr -d '\r')
-	left=$(pgrep -f 'sleep 7791')
+	for _ in $(seq 30); do
+		left=$(pgrep -f 'sleep 7791')
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
 	if [[ $out == *rc=130* ]] && [ -z "$left" ]; then
 		pass hosts-place-at-sb-ctrl-c
 	else
@@ -248,7 +253,7 @@ case $out in *"unknown target 'web'"*) pass hosts-place-rm-forgotten ;; *) fail 
 # --- interrupted between copies: the copy being made is finished, then
 # every copy made is removed again (the hosts' cshell made slow for it)
 for i in 1 2; do
-	printf '#!/bin/sh\n[ "$1" = --version ] || sleep 1\nexec %s "$@"\n' "$C" >"$(hb_state "$i")/bin/cshell"
+	printf '#!/bin/sh\n[ "$1" = --version ] || sleep 2\nexec %s "$@"\n' "$C" >"$(hb_state "$i")/bin/cshell"
 	chmod +x "$(hb_state "$i")/bin/cshell"
 done
 before=$(cat "$rec")
