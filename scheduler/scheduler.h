@@ -228,11 +228,14 @@ int sch_probe_from_json(const char *text, size_t len, struct sch_probe **p,
 
 enum sch_strategy {
 	SCH_LEAST_ALLOCATED, /* the most free capacity first (default) */
-	SCH_SPREAD,	     /* the fewest placed sandboxes first */
+	SCH_SPREAD,	     /* the fewest copies of this request, then the
+			      * fewest placed sandboxes first */
 	SCH_BINPACK,	     /* the least free capacity that still fits */
 };
 
 struct sch_want {
+	const char *cshell;  /* NULL: any; else the `cshell --version` line
+			      * the host must answer (remote sandboxes) */
 	const char *arch;    /* NULL: any; amd64 = x86_64, arm64 = aarch64 */
 	const char *kernel;  /* NULL: any; a release prefix: "6.1" */
 	char *const *labels; /* "key=value" every host must carry */
@@ -247,6 +250,10 @@ struct sch_candidate {
 	const struct sch_host *host;
 	const struct sch_probe *probe; /* NULL: never probed (filtered) */
 	int placed;		       /* sandboxes already placed there */
+	int siblings;		       /* of them, copies of this request
+					* (--replicas) */
+	double req_cpus;	       /* what those sandboxes asked for */
+	int64_t req_mem_kb;
 };
 
 struct sch_placement {
@@ -261,5 +268,43 @@ struct sch_placement {
 size_t sch_place(const struct sch_candidate *c, size_t n,
 		 const struct sch_want *w, struct sch_placement *out);
 void sch_placement_release(struct sch_placement *out, size_t n);
+/* The problem of a probe's cshell for remote sandboxes: NULL when its
+ * version is want (the `cshell --version` line), else a malloc'd sentence
+ * that says what to do. */
+char *sch_cshell_problem(const struct sch_probe *p, const char *want);
+
+/* ------------------------------------------------------------------ */
+/* Remote sandboxes: where the sandboxes placed on hosts live, kept in
+ * $DATA/hosts-sandboxes ("SANDBOX HOST CPUS_MILLI MEM_KB" lines; the
+ * host's own cshell keeps the sandbox's record), so that `@SB` finds its
+ * host and placement counts what each host already carries. */
+
+struct sch_remote {
+	char *sandbox;
+	char *host;
+	int64_t cpus_milli; /* what its create asked for (0: none) */
+	int64_t mem_kb;
+};
+
+struct sch_remotes {
+	struct sch_remote *v;
+	size_t n;
+};
+
+/* A missing file is none.  0 or -1 with err. */
+int sch_remotes_load(struct sch_remotes *r, struct cs_error *err);
+void sch_remotes_release(struct sch_remotes *r);
+/* NULL when sandbox is not placed on any host. */
+const struct sch_remote *sch_remotes_find(const struct sch_remotes *r,
+					  const char *sandbox);
+/* Records s under the file's lock; a sandbox already recorded is an
+ * error (the file unchanged). */
+int sch_remote_add(const struct sch_remote *s, struct cs_error *err);
+/* Forgets sandbox (absent: not an error). */
+int sch_remote_rm(const char *sandbox, struct cs_error *err);
+/* The sh command line that runs `sandbox ARGV…` (sub = "sandbox") or
+ * `@SB ARGV…` (sub = "@SB") in the host's own cshell, words kept
+ * (malloc'd). */
+char *sch_remote_cshell(const char *sub, char *const *argv);
 
 #endif

@@ -256,6 +256,10 @@ static const char *const sandbox_flags[] = {
 	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
 	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
 };
+/* sandbox create --on: placement on SSH hosts (docs/hosts.md) */
+static const char *const sandbox_on_flags[] = {
+	"--on", "--label", "--spread", "--binpack", "--replicas", NULL,
+};
 static const char *const image_subs[] = {
 	"pull", "ls",	  "inspect", "tag",   "rm", "prune",
 	"push", "import", "export",  "build", NULL,
@@ -330,6 +334,7 @@ static char **complete(const char *text, int start, int end)
 			add_names(text, image_names(csh), "");
 		} else if (text[0] == '-' && sb) {
 			add_list(text, sandbox_flags);
+			add_list(text, sandbox_on_flags);
 		} else if (text[0] == '-' && im) {
 			add_list(text, image_flags);
 		} else if (text[0] == '-' &&

@@ -10,7 +10,8 @@
 #include "shell/target_i.h"
 
 /* Resolution order (docs/design.md §4): "host" first, so no sandbox can
- * take the name; then local sandboxes, local VMs, SSH hosts. */
+ * take the name; then local sandboxes, local VMs, SSH hosts (and the
+ * sandboxes placed on them). */
 static const struct sh_backend *const backends[] = {
 	&sh_backend_host,
 	&sh_backend_sandbox,

@@ -77,6 +77,13 @@ extern const struct sh_backend sh_backend_sandbox;
 extern const struct sh_backend sh_backend_vm;
 extern const struct sh_backend sh_backend_ssh;
 
+/* In a forked child: argv on host h as `@HOST argv` runs it (the ssh
+ * backend's enter(), for callers that chose h themselves, as `up --on`).
+ * Returns only on failure (-1 + err). */
+struct sch_host;
+int sh_ssh_enter_host(const struct sch_host *h, char **argv,
+		      struct cs_error *err);
+
 /* Adds a target (name copied, handle owned) to out. */
 void sh_targets_add(struct sh_targets *out, const struct sh_backend *be,
 		    const char *name, void *handle);

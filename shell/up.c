@@ -1739,11 +1739,9 @@ struct remote_job {
 static int remote_job_main(void *arg)
 {
 	struct remote_job *j = arg;
-	struct sh_target t = { &sh_backend_ssh, j->h->name, (void *)j->h };
 	struct cs_error err = CS_ERROR_INIT;
-	const char *const *env;
 
-	sh_backend_ssh.enter(&t, j->argv, &env, &err);
+	sh_ssh_enter_host(j->h, j->argv, &err);
 	return job_failed(&err);
 }
 

@@ -16,14 +16,6 @@
 TEST_PREFIX=up-on/
 C=$hb_bin/cshell
 
-hconf() {
-	echo "SetEnv PATH=$hb_bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-		"CSHELL_DATA_DIR=$hb_work/h$1/data" \
-		"CSHELL_RUNTIME_DIR=$hb_work/h$1/run" \
-		"CSHELL_CONFIG_DIR=$hb_work/h$1/config"
-}
-HB_SSHD_CONF=hconf
-
 # a host's sandboxes are removed on that host (their mounts live in its
 # sshd's mount namespace), this machine's here, then the test bed
 on_host() { "$C" -c "@h$1 cshell -c '$2'" </dev/null; }
@@ -47,8 +39,6 @@ if ! hb_setup 2; then
 	skip all "$HB_SKIP"
 	exit 0
 fi
-mkdir -p "$hb_work"/h{1,2}/{data,run,config}
-chmod 700 "$hb_work"/h{1,2}/run
 
 P=$hb_work/src/proj
 mkdir -p "$P/src"
@@ -148,7 +138,7 @@ mkdir -p "$Q" && printf 'copy ../proj/src/hello.txt /h\n' >"$Q/Cshellfile"
 out=$(cd "$Q" && "$C" -c 'up --on h1 -- true' </dev/null 2>&1)
 rc=$?
 if [ $rc != 0 ] && [[ $out == "Cshellfile:1: on: copy source '$Q/../proj/src/hello.txt' is outside the project directory"* ]] &&
-	! [ -e "$hb_work/h1/data/up/hosted/outside" ]; then
+	! [ -e "$(hb_state 1)/data/up/hosted/outside" ]; then
 	pass copy-outside-refused
 else
 	fail copy-outside-refused "status $rc, printed '$out'"

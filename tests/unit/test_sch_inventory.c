@@ -301,6 +301,48 @@ static void test_ssh_argv(void **state)
 	free(s);
 }
 
+/* the placement record: where remote sandboxes live */
+static void test_remotes(void **state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_remotes r;
+	struct sch_remote a = { "web", "h1", 1500, 1024 },
+			  b = { "db", "h2", 0, 0 }, dup = { "web", "h3", 0, 0 };
+	char *words[] = { "create", "x y", "it's", NULL }, *none[] = { NULL };
+	char *cmd;
+
+	(void)state;
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(sch_remote_add(&a, &err), 0);
+	assert_int_equal(sch_remote_add(&b, &err), 0);
+	assert_int_equal(sch_remote_add(&dup, &err), -1);
+	assert_string_equal(err.msg,
+			    "a sandbox 'web' is already placed on host 'h1'");
+	cs_error_release(&err);
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(sch_remotes_find(&r, "web")->host, "h1");
+	assert_int_equal(sch_remotes_find(&r, "web")->cpus_milli, 1500);
+	assert_int_equal(sch_remotes_find(&r, "web")->mem_kb, 1024);
+	assert_null(sch_remotes_find(&r, "h1"));
+	sch_remotes_release(&r);
+	assert_int_equal(sch_remote_rm("web", &err), 0);
+	assert_int_equal(sch_remote_rm("nosuch", &err), 0);
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].sandbox, "db");
+	sch_remotes_release(&r);
+
+	cmd = sch_remote_cshell("sandbox", words);
+	assert_string_equal(cmd, "cshell -c 'sandbox \"$@\"' cshell create "
+				 "'x y' 'it'\\''s'");
+	free(cmd);
+	cmd = sch_remote_cshell("sandbox", none);
+	assert_string_equal(cmd, "cshell -c 'sandbox \"$@\"' cshell");
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_ssh_argv),
+		cmocka_unit_test(test_remotes),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dirs, teardown_dirs);
