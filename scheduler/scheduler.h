@@ -118,7 +118,13 @@ struct sch_ssh_opts {
 /* For a process about to exec ssh with a watchdog whose stdin would reach
  * EOF at once (/dev/null): makes stdin a pipe whose write end a small
  * child holds until this process (then ssh) dies, so that the remote
- * command ends with the connection and not before.  0 or -1 with err. */
+ * command ends with the connection and not before.  The process then
+ * leaves for a session of its own (when it does not lead its process
+ * group), as pdsh's clients do: under the scheduler's autogroups a
+ * session gets a fair share of the CPU, and a fan-out's handshakes all in
+ * the caller's session would share one.  The child stays in the caller's
+ * process group: the terminal's ^C ends it, and with it the remote
+ * command.  0 or -1 with err. */
 int sch_hold_stdin(struct cs_error *err);
 
 /* Builds the ssh argv (NULL-terminated, every string malloc'd) running
