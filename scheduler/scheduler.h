@@ -173,6 +173,14 @@ struct sch_fanout_opts {
 			     * more than one host; -1 never, 1 always) */
 	const volatile sig_atomic_t *cancel; /* stop all when set */
 	struct sch_ssh_opts ssh;
+	/* When set, every whole line (without its newline) goes here
+	 * instead of out_fd/err_fd or gather, as it arrives. */
+	void (*on_line)(void *arg, const struct sch_host *h, int is_err,
+			const char *line, size_t len);
+	/* When set, called once per host as soon as it is finished (after
+	 * its retries), with its status filled in. */
+	void (*on_done)(void *arg, const struct sch_host_status *st);
+	void *cb_arg;
 };
 
 /* Defaults: out_fd 1, err_fd 2, everything else 0. */

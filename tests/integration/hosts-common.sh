@@ -7,7 +7,8 @@
 # (CSHELL_SSH_CONFIG, so nothing of ~/.ssh is read or written).
 #
 # Sourced, it defines hb_setup N (sets HB_SKIP and returns 1 when the
-# machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_cut I (link
+# machine cannot do it; a function hb_sshd_extra I, when the test defines
+# one, prints lines added to host I's sshd_config), hb_ns I / hb_ip I / hb_sshd_pid I, hb_cut I (link
 # down), hb_kill_sshd I, hb_procs I (processes in host I's namespace other
 # than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup, which the EXIT
 # trap runs even after a failure.  Run on its own, it brings up two hosts
@@ -85,10 +86,17 @@ MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
 EOF
+	# a test may add lines of its own for host I (hb_sshd_extra I)
+	if declare -F hb_sshd_extra >/dev/null; then
+		hb_sshd_extra "$i" >>"$hb_work/sshd$i.conf"
+	fi
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
-	# in a mount namespace of its own keeps this machine's out of the test
-	HB_PIDS[$i]=$(ip netns exec "$ns" unshare -m --propagation private \
+	# in a mount namespace of its own keeps this machine's out of the test.
+	# nsenter, not `ip netns exec`, which mounts a sysfs of the namespace's
+	# own over /sys and so hides the cgroup hierarchies (and BTF) that
+	# sandboxes and monitors on these hosts need
+	HB_PIDS[$i]=$(nsenter --net="/run/netns/$ns" unshare -m --propagation private \
 		/bin/sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
 		sh "$hb_work/home" "$hb_home" "$hb_work/sshd$i.conf" \
 		</dev/null >/dev/null 2>>"$hb_work/sshd$i.log" & echo $!)
@@ -176,7 +184,7 @@ hb_procs() {
 	local p
 	for p in $(ip netns pids "$(hb_ns "$1")" 2>/dev/null); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && continue
-		[ -d "/proc/$p" ] && echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		[ -d "/proc/$p" ] && echo "$p $( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)"
 	done
 }
 
