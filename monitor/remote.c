@@ -31,6 +31,23 @@ static void put(int fd, struct cs_buf *b)
 	cs_buf_reset(b);
 }
 
+/* Appends p[0..n) with control bytes (C0, DEL, and C1 in UTF-8) as \xNN:
+ * what a sandbox names (paths, comm) must not drive the terminal. */
+static void add_escaped(struct cs_buf *b, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f)
+			cs_buf_addf(b, "\\x%02x", (unsigned char)p[++i]);
+		else if (c < 0x20 || c == 0x7f || c == '\\')
+			cs_buf_addf(b, "\\x%02x", c);
+		else
+			cs_buf_addc(b, (char)c);
+	}
+}
+
 static const char *str(json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
@@ -80,10 +97,9 @@ static void text_line(struct merge *m, const char *host, json_t *ev,
 		size_t i;
 		json_t *a;
 
-		json_array_foreach(argv, i, a)
-			cs_buf_addf(b, "%s%s", i ? " " : "",
-				    json_is_string(a) ? json_string_value(a) :
-							"");
+		json_array_foreach(argv, i, a) cs_buf_addf(
+			b, "%s%s", i ? " " : "",
+			json_is_string(a) ? json_string_value(a) : "");
 		if (!json_array_size(argv))
 			cs_buf_adds(b, str(ev, "filename"));
 	} else if (!strcmp(type, "exit")) {
@@ -128,7 +144,9 @@ static void on_line(void *arg, const struct sch_host *h, int is_err,
 
 		free(m->last_err[i]);
 		m->last_err[i] = xstrndup(line, len);
-		cs_buf_addf(&b, "%s: %.*s\n", h->name, (int)len, line);
+		cs_buf_addf(&b, "%s: ", h->name);
+		add_escaped(&b, line, len);
+		cs_buf_addc(&b, '\n');
 		put(2, &b);
 	} else if (m->o->json) {
 		/* the remote's line as it is, the host first: host names
@@ -138,8 +156,13 @@ static void on_line(void *arg, const struct sch_host *h, int is_err,
 			    line + 1);
 		put(1, &b);
 	} else {
-		text_line(m, h->name, ev, &b);
+		struct cs_buf t = CS_BUF_INIT;
+
+		text_line(m, h->name, ev, &t);
+		add_escaped(&b, t.buf, t.len - 1);
+		cs_buf_addc(&b, '\n');
 		put(1, &b);
+		cs_buf_release(&t);
 	}
 	json_decref(ev);
 	cs_buf_release(&b);
@@ -163,18 +186,19 @@ static void on_done(void *arg, const struct sch_host_status *st)
 	if (st->result != SCH_FAILED || !reason)
 		reason = st->reason ? st->reason : sch_result_name(st->result);
 	if (!m->o->json) {
-		cs_buf_addf(&b, "monitor: host '%s': %s: %s\n", st->host->name,
-			    sch_result_name(st->result), reason);
+		cs_buf_addf(&b, "monitor: host '%s': %s: ", st->host->name,
+			    sch_result_name(st->result));
+		add_escaped(&b, reason, strlen(reason));
+		cs_buf_addc(&b, '\n');
 		put(2, &b);
 		cs_buf_release(&b);
 		return;
 	}
 	gettimeofday(&tv, NULL);
 	j = json_pack("{s:s, s:s, s:f, s:s, s:i, s:s}", "host", st->host->name,
-		      "type", "host_error", "ts",
-		      tv.tv_sec + tv.tv_usec / 1e6, "result",
-		      sch_result_name(st->result), "status", st->status,
-		      "reason", reason);
+		      "type", "host_error", "ts", tv.tv_sec + tv.tv_usec / 1e6,
+		      "result", sch_result_name(st->result), "status",
+		      st->status, "reason", reason);
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	cs_buf_addf(&b, "%s\n", s);
 	put(1, &b);

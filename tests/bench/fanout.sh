@@ -17,14 +17,14 @@
 #          rest costs); parallel-ssh;
 #   warm:  cshell and pdsh again, each over the masters it left.
 # Then the widest fan-out that succeeds on every connection, doubling from
-# 16 to 512 cold connections (several inventory entries per test host).
-# Usage: tests/bench/fanout.sh [ROUNDS] (default 5).
+# 16 to MAXWIDTH cold connections (several inventory entries per test host).
+# Usage: tests/bench/fanout.sh [ROUNDS [MAXWIDTH]] (default 5, 512).
 
 . "$(dirname "$0")/../integration/hosts-common.sh"
 trap hb_cleanup EXIT
 rounds=${1:-5}
 N=16
-MAXW=512
+MAXW=${2:-512}
 
 for t in pdsh parallel-ssh; do
 	command -v $t >/dev/null || { echo "SKIP: bench-fanout: $t is not installed"; exit 0; }

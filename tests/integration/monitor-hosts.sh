@@ -184,11 +184,19 @@ for _ in $(seq 100); do
 	grep -q 'watching' "$w.txt" 2>/dev/null && break
 	sleep 0.1
 done
-rsh 1 "cshell -c '@sb /bin/echo mark-text'" >/dev/null 2>&1
+# (an escape sequence in an argument shows as \x1b, it does not drive
+# the terminal; the sandbox sees this file through its host-root layer)
+printf '%s\n' "e=\$(printf '\\033'); exec /bin/echo \"mark-esc\${e}[31m\"" >"$hb_work/esc.sh"
+rsh 1 "cshell -c '@sb /bin/echo mark-text; @sb /bin/sh $hb_work/esc.sh'" >/dev/null 2>&1
 wait "${mon_pids[2]}"
 if grep -q '^h1 \[sb\] exec .*/bin/echo mark-text' "$w.txt"; then
 	pass monitor-hosts-text
 else
 	fail monitor-hosts-text "$(head -c 400 "$w.txt")"
+fi
+if grep -qF '/bin/echo mark-esc\x1b[31m' "$w.txt" && ! grep -q "$(printf '\033')" "$w.txt"; then
+	pass monitor-hosts-text-escaped
+else
+	fail monitor-hosts-text-escaped "$(grep mark-esc "$w.txt" | od -c | head -5)"
 fi
 exit 0
