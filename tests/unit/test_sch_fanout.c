@@ -265,6 +265,28 @@ static void test_callbacks(void **state)
 	cs_buf_release(&out);
 }
 
+/* each client in a session of its own, as pdsh starts ssh: under
+ * autogroups that is what gets it a fair share of the CPU; the "remote"
+ * command reads the session of its parent, the client (the stand-in ssh
+ * execs the watchdog) */
+static void test_own_session(void **state)
+{
+	struct sch_fanout_opts o;
+	struct sch_host_status st[1];
+	struct cs_buf out = CS_BUF_INIT;
+	char want[32];
+
+	(void)state;
+	sch_fanout_opts_init(&o);
+	assert_int_equal(run(1, "cut -d' ' -f6 /proc/$PPID/stat", &o, st, &out),
+			 0);
+	snprintf(want, sizeof(want), "%d\n", (int)getsid(0));
+	assert_true(out.len > 1);
+	assert_string_not_equal(out.buf, want);
+	sch_status_release(st, 1);
+	cs_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_callbacks),
+		cmocka_unit_test(test_own_session),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
