@@ -118,7 +118,13 @@ struct sch_ssh_opts {
 /* For a process about to exec ssh with a watchdog whose stdin would reach
  * EOF at once (/dev/null): makes stdin a pipe whose write end a small
  * child holds until this process (then ssh) dies, so that the remote
- * command ends with the connection and not before.  0 or -1 with err. */
+ * command ends with the connection and not before.  The process then
+ * leaves for a session of its own (when it does not lead its process
+ * group), as pdsh's clients do: under the scheduler's autogroups a
+ * session gets a fair share of the CPU, and a fan-out's handshakes all in
+ * the caller's session would share one.  The child stays in the caller's
+ * process group: the terminal's ^C ends it, and with it the remote
+ * command.  0 or -1 with err. */
 int sch_hold_stdin(struct cs_error *err);
 
 /* Builds the ssh argv (NULL-terminated, every string malloc'd) running
@@ -167,6 +173,14 @@ struct sch_fanout_opts {
 			     * more than one host; -1 never, 1 always) */
 	const volatile sig_atomic_t *cancel; /* stop all when set */
 	struct sch_ssh_opts ssh;
+	/* When set, every whole line (without its newline) goes here
+	 * instead of out_fd/err_fd or gather, as it arrives. */
+	void (*on_line)(void *arg, const struct sch_host *h, int is_err,
+			const char *line, size_t len);
+	/* When set, called once per host as soon as it is finished (after
+	 * its retries), with its status filled in. */
+	void (*on_done)(void *arg, const struct sch_host_status *st);
+	void *cb_arg;
 };
 
 /* Defaults: out_fd 1, err_fd 2, everything else 0. */

@@ -10,8 +10,11 @@
 # machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_state I,
 # hb_cut I (link down), hb_kill_sshd I, hb_procs I (processes in host I's
 # namespace other than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup,
-# which the EXIT trap runs even after a failure.  Run on its own, it
-# brings up two hosts and checks that ssh reaches both.
+# which the EXIT trap runs even after a failure.  A test may define
+# hb_sshd_extra I to print lines added to host I's sshd_config (not
+# SetEnv: sshd takes only the first, which gives the state dirs of
+# hb_state I).  Run on its own, it brings up two hosts and checks that ssh
+# reaches both.
 #
 # Addresses: 10.253.X.0/24 (X from the pid, skipping subnets in use); the
 # host side of the bridge is .1, host I is .(10+I).  Nothing is routed
@@ -97,12 +100,16 @@ EOF
 	mkdir -p "$(hb_state "$i")/config" "$(hb_state "$i")/data" "$(hb_state "$i")/run" \
 		"$(hb_state "$i")/bin"
 	chmod 700 "$(hb_state "$i")/run"
+	# a test may add lines of its own for host I (hb_sshd_extra I)
+	if declare -F hb_sshd_extra >/dev/null; then
+		hb_sshd_extra "$i" >>"$hb_work/sshd$i.conf"
+	fi
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
 	# in a mount namespace of its own keeps this machine's out of the test.
 	# nsenter, not `ip netns exec`, which mounts a sysfs of the namespace
-	# over /sys and so hides the cgroup hierarchies: a sandbox made there
-	# gets its limits as on a real host
+	# over /sys and so hides the cgroup hierarchies (and BTF) that sandboxes
+	# and monitors on these hosts need
 	HB_PIDS[$i]=$(nsenter --net="/run/netns/$ns" unshare -m --propagation private \
 		/bin/sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
 		sh "$hb_work/home" "$hb_home" "$hb_work/sshd$i.conf" \
@@ -191,7 +198,7 @@ hb_procs() {
 	local p
 	for p in $(ip netns pids "$(hb_ns "$1")" 2>/dev/null); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && continue
-		[ -d "/proc/$p" ] && echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		[ -d "/proc/$p" ] && echo "$p $( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)"
 	done
 }
 

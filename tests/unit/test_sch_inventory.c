@@ -263,6 +263,16 @@ static void test_quote(void **state)
 	free(q);
 }
 
+/* How many words of v start with prefix. */
+static int count_prefix(char **v, const char *prefix)
+{
+	int k = 0;
+
+	for (size_t i = 0; v[i]; i++)
+		k += !strncmp(v[i], prefix, strlen(prefix));
+	return k;
+}
+
 static void test_ssh_argv(void **state)
 {
 	struct sch_host h = { "web1", "deploy@10.0.0.1:2222", NULL, 0 };
@@ -283,7 +293,22 @@ static void test_ssh_argv(void **state)
 	assert_string_equal(v[n - 1], "exec /bin/sh -c 'echo '\\''x'\\'''");
 	assert_string_equal(v[n - 2], "10.0.0.1");
 	assert_string_equal(v[n - 3], "--");
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms=^curve25519-sha256"),
+			 1);
 	sch_argv_free(v);
+
+	/* CSHELL_SSH_KEX: a list of one's own, or empty for ssh's choice */
+	setenv("CSHELL_SSH_KEX", "sntrup761x25519-sha512@openssh.com", 1);
+	v = sch_ssh_argv(&h, "true", &o, NULL);
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms="
+					 "sntrup761x25519-sha512@openssh.com"),
+			 1);
+	sch_argv_free(v);
+	setenv("CSHELL_SSH_KEX", "", 1);
+	v = sch_ssh_argv(&h, "true", &o, NULL);
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms"), 0);
+	sch_argv_free(v);
+	unsetenv("CSHELL_SSH_KEX");
 
 	/* a runtime root too long for sun_path: no master, still works */
 	s = xasprintf("%s/r/%0100d", tmp, 0);
