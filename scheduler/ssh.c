@@ -30,17 +30,6 @@
 #define CONTROL_PERSIST 300
 
 /*
- * The key exchange asked for first, unless $CSHELL_SSH_KEX says otherwise.
- * OpenSSH 9's default, the post-quantum hybrid sntrup761x25519, costs
- * about 70 ms of CPU per handshake (client and server) where curve25519
- * costs about 25: a cold fan-out is mostly key exchanges, and on a small
- * machine running both ends that is 3x the time (docs/hosts.md, "Speed").
- * "^" puts it at the head of ssh's default list, so a server without it
- * still gets one of the others.
- */
-#define DEFAULT_KEX "^curve25519-sha256,curve25519-sha256@libssh.org"
-
-/*
  * The remote side of a fan-out command.  The command runs in a session
  * of its own (setsid, so one kill reaches every process it started) with
  * stdin from /dev/null, while a watchdog reads the connection's stdin: the
@@ -170,9 +159,9 @@ static void common_opts(struct argv_b *a, const struct sch_host *h,
 	/* never a prompt: a fan-out has no one to answer it */
 	push(a, xstrdup("-oBatchMode=yes"));
 	push(a, xasprintf("-oConnectTimeout=%d", ct));
-	if (!kex)
-		kex = DEFAULT_KEX;
-	if (*kex)
+	/* ssh's own choice (its post-quantum default, the user's config)
+	 * unless $CSHELL_SSH_KEX asks for a cheaper one (docs/hosts.md) */
+	if (kex && *kex)
 		push(a, xasprintf("-oKexAlgorithms=%s", kex));
 	/* a dead link is noticed by the master, not only by our timeout */
 	push(a, xstrdup("-oServerAliveInterval=5"));

@@ -58,14 +58,16 @@ run() {
 	t1=$(now)
 	times[$row]+=" $(((t1 - t0) / 1000000))"
 }
+# closes the masters of cshell and pdsh, or with "csh" only cshell's
 close_masters() {
-	local s
-	for s in "$CSHELL_RUNTIME_DIR"/ssh/*.sock "$pcm"/*; do
+	local s dirs=("$CSHELL_RUNTIME_DIR"/ssh/*.sock) pat="-oControlPath=$CSHELL_RUNTIME_DIR"
+	[ "${1:-}" = csh ] || { dirs+=("$pcm"/*); pat="($pat|$pcm)"; }
+	for s in "${dirs[@]}"; do
 		[ -S "$s" ] && ssh -F "$cfg" -o ControlPath="$s" -O exit x >/dev/null 2>&1
 	done
 	# a master answers "exit" before it is gone
 	for _ in $(seq 50); do
-		pgrep -f "ssh.*(-oControlPath=$CSHELL_RUNTIME_DIR|$pcm)" >/dev/null || break
+		pgrep -f "ssh.*$pat" >/dev/null || break
 		sleep 0.1
 	done
 }
@@ -78,6 +80,7 @@ pdsh_plain() { PDSH_SSH_ARGS="$pdsh_args -l%u %h" pdsh -R ssh -f 32 -l root -w "
 pdsh_kex() { PDSH_SSH_ARGS="$pdsh_args -oKexAlgorithms=$kex -l%u %h" pdsh -R ssh -f 32 -l root -w "$list" true; }
 pssh_run() { parallel-ssh -p 32 -l root -x "-F $cfg -oBatchMode=yes" -H "${list//,/ }" true; }
 csh_run() { "$C" -c '@all true'; }
+csh_kex() { CSHELL_SSH_KEX=$kex "$C" -c '@all true'; }
 
 # runs the named rows in an order rotated by the round number
 rotated() {
@@ -89,17 +92,25 @@ rotated() {
 		"${rows[$(((i + r) % n))]}"
 	done
 }
-cold_csh() { run csh_cold csh_run; }
+# both cshell rows use the same masters: each cold one starts without
+cold_csh() {
+	close_masters csh
+	run csh_cold csh_run
+}
 cold_pdsh_cm() { run pdsh_cold pdsh_cm; }
 cold_pdsh() { run pdsh_plain pdsh_plain; }
 cold_pdsh_kex() { run pdsh_kex pdsh_kex; }
 cold_pssh() { run pssh pssh_run; }
+cold_csh_kex() {
+	close_masters csh
+	run csh_kex csh_kex
+}
 warm_csh() { run csh_warm csh_run; }
 warm_pdsh() { run pdsh_warm pdsh_cm; }
 
 for r in $(seq 1 "$rounds"); do
 	close_masters
-	rotated "$r" cold_csh cold_pdsh_cm cold_pdsh cold_pdsh_kex cold_pssh
+	rotated "$r" cold_csh cold_pdsh_cm cold_pdsh cold_pdsh_kex cold_pssh cold_csh_kex
 	rotated "$r" warm_csh warm_pdsh
 done
 close_masters
@@ -118,12 +129,13 @@ row "cshell, warm (its masters up)" csh_warm
 row "pdsh -R ssh + ControlMaster, cold" pdsh_cold
 row "pdsh -R ssh + ControlMaster, warm" pdsh_warm
 row "pdsh -R ssh, plain" pdsh_plain
-row "pdsh -R ssh, cshell's key exchange" pdsh_kex
+row "cshell, cold, CSHELL_SSH_KEX=curve25519" csh_kex
+row "pdsh -R ssh, curve25519 first" pdsh_kex
 row "parallel-ssh" pssh
 printf 'ratios: cold/pdsh-cold %s (target <= 0.9)  warm/pdsh-warm %s (target <= 0.7)\n' \
 	"$(ratio csh_cold pdsh_cold)" "$(ratio csh_warm pdsh_warm)"
-printf '        cold/pdsh-plain %s  cold/pdsh-same-kex %s  cold/parallel-ssh %s\n' \
-	"$(ratio csh_cold pdsh_plain)" "$(ratio csh_cold pdsh_kex)" "$(ratio csh_cold pssh)"
+printf '        cold/pdsh-plain %s  cold/pdsh, both curve25519 %s  cold/parallel-ssh %s\n' \
+	"$(ratio csh_cold pdsh_plain)" "$(ratio csh_kex pdsh_kex)" "$(ratio csh_cold pssh)"
 
 # The widest fan-out: W inventory entries over the N hosts (own state
 # dirs, so @all above is untouched), cold, `fanout -f W`.
