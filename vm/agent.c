@@ -177,6 +177,10 @@ static void setup(void)
 		if (!v)
 			continue;
 		*v++ = 0;
+		/* the values conf_put() wrote are escaped */
+		if (!strcmp(line, "hide") || !strcmp(line, "hostname") ||
+		    !strcmp(line, "workdir") || !strcmp(line, "env"))
+			vm_line_unescape(v);
 		if (!strcmp(line, "module"))
 			load_module(v);
 		else if (!strcmp(line, "root_fs"))

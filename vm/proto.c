@@ -70,6 +70,29 @@ void vm_put_str(struct cs_buf *b, const char *s)
 	cs_buf_add(b, s ? s : "", n);
 }
 
+void vm_line_escape(struct cs_buf *b, const char *v)
+{
+	for (; *v; v++)
+		if (*v == '\\' || *v == '\n') {
+			cs_buf_addc(b, '\\');
+			cs_buf_addc(b, *v == '\n' ? 'n' : '\\');
+		} else {
+			cs_buf_addc(b, *v);
+		}
+}
+
+void vm_line_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++)
+		if (*s == '\\' && (s[1] == 'n' || s[1] == '\\'))
+			*w++ = *++s == 'n' ? '\n' : '\\';
+		else
+			*w++ = *s;
+	*w = 0;
+}
+
 int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 		   const uint8_t **payload, size_t *used, struct cs_error *err)
 {

@@ -86,6 +86,12 @@ void vm_put_str(struct cs_buf *b, const char *s);
 uint32_t vm_get_u32(const uint8_t *p);
 uint64_t vm_get_u64(const uint8_t *p);
 
+/* key=value lines (the record, /cshell.conf) keep any value: a backslash
+ * is written as two, a newline as a backslash and 'n'; unescaping is in
+ * place. */
+void vm_line_escape(struct cs_buf *b, const char *v);
+void vm_line_unescape(char *s);
+
 /* EXEC body. */
 void vm_exec_encode(struct cs_buf *out, uint32_t flags, uint16_t rows,
 		    uint16_t cols, const char *cwd, char *const *argv,

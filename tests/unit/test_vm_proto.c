@@ -134,6 +134,21 @@ static void test_u32_str(void **state)
 	cs_buf_release(&b);
 }
 
+/* a value with newlines and backslashes survives a key=value line */
+static void test_line_escape(void **state)
+{
+	const char *v = "a\nb\\n\\\\c\\";
+	struct cs_buf b = CS_BUF_INIT;
+
+	(void)state;
+	vm_line_escape(&b, v);
+	cs_buf_addc(&b, 0);
+	assert_null(strchr(b.buf, '\n'));
+	vm_line_unescape(b.buf);
+	assert_string_equal(b.buf, v);
+	cs_buf_release(&b);
+}
+
 static void test_cpio(void **state)
 {
 	char path[] = "/tmp/test_vm_cpio.XXXXXX";
@@ -165,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_exec_roundtrip),
 		cmocka_unit_test(test_exec_bad),
 		cmocka_unit_test(test_u32_str),
+		cmocka_unit_test(test_line_escape),
 		cmocka_unit_test(test_cpio),
 	};
 
