@@ -907,7 +907,7 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
 	pid_t fsd[1 + 64];
 	size_t nfsd = 0;
-	char *p, *release = NULL, *msg;
+	char *p, *release = NULL, *msg, *cg2, *cg1;
 	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd;
 	sigset_t none;
@@ -939,9 +939,11 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		free(p);
 		goto kill_fail;
 	}
+	vm_cgroup_create(dir, cfg->name, &cg2, &cg1);
 	s.qemu = fork();
 	if (s.qemu == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sbx_cgroup_enter(cg2, cg1, getpid());
 		if (logfd >= 0) {
 			dup2(logfd, 1);
 			dup2(logfd, 2);

@@ -301,6 +301,7 @@ void vm_state_remove(const char *dir, int all)
 	};
 
 	keep_last_boot(dir);
+	vm_cgroup_remove(dir);
 	for (size_t i = 0; i < CS_ARRAY_SIZE(files) - !all; i++) {
 		char *p = xasprintf("%s/%s", dir, files[i]);
 

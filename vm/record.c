@@ -397,6 +397,7 @@ int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 		acc = read_line(vi->state_dir, "accel");
 		vi->ctl_sock = xasprintf("%s/ctl.sock", vi->state_dir);
 		vi->agent_sock = xasprintf("%s/agent.sock", vi->state_dir);
+		vm_cgroup_read(vi->state_dir, &vi->cgroup_v2, &vi->cgroup_v1);
 	} else if (vi->data_dir) {
 		/* what the last boot said, kept by stop */
 		vi->release = read_line(vi->data_dir, "release");
@@ -433,6 +434,8 @@ void vm_info_release(struct vm_info *vi)
 	free(vi->console);
 	free(vi->rootfs);
 	free(vi->upper);
+	free(vi->cgroup_v2);
+	free(vi->cgroup_v1);
 	memset(vi, 0, sizeof(*vi));
 }
 
@@ -469,6 +472,8 @@ void vm_info_sbx(const struct vm_info *vi, struct sbx_info *out)
 	out->rootfs_mode = xstrdup(c->virtiofs ? "virtiofs" : "9p");
 	out->created = vi->created;
 	out->ephemeral = c->ephemeral;
+	out->cgroup_v2 = vi->cgroup_v2 ? xstrdup(vi->cgroup_v2) : NULL;
+	out->cgroup_v1 = vi->cgroup_v1 ? xstrdup(vi->cgroup_v1) : NULL;
 }
 
 /* JSON strings of the "vm" object (paths, the accelerator's reason) */

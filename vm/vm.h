@@ -172,7 +172,10 @@ struct vm_info {
 	char *console;		     /* vm_console_path() */
 	char *rootfs;		     /* what QEMU shares as the guest's / */
 	char *upper;		     /* NULL when read-only */
-	long long created;	     /* unix time */
+	/* QEMU's cgroups (docs/vm.md, "Figures"): the v2 directory and the
+	 * ':'-separated v1 ones, NULL when stopped or there are none */
+	char *cgroup_v2, *cgroup_v1;
+	long long created; /* unix time */
 };
 
 /* 0 or -1 + err (ENOENT: no such VM). */

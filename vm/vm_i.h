@@ -173,6 +173,17 @@ void vm_rm_rf(const char *path);
  * layer (all: also its lock and directory). */
 void vm_state_remove(const char *dir, int all);
 
+/* cgroup.c: QEMU's cgroups, for `sandbox stats` (no limits).  Creates
+ * them for VM name and lists them in dir/cgroup: 0, or -1 (no rights, no
+ * cgroup fs; nothing written).  *v2 / *v1 (':'-separated) malloc'd or
+ * NULL: QEMU enters them with sbx_cgroup_enter() before it execs (memory
+ * is charged where it is allocated). */
+int vm_cgroup_create(const char *dir, const char *name, char **v2, char **v1);
+/* What dir/cgroup lists; -1 when it does not exist. */
+int vm_cgroup_read(const char *dir, char **v2, char **v1);
+/* Removes the groups dir/cgroup lists, and that file. */
+void vm_cgroup_remove(const char *dir);
+
 /* supervisor.c */
 int vm_ctl_connect(const char *name, struct cs_error *err);
 
