@@ -396,7 +396,6 @@ int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 		vi->release = read_line(vi->state_dir, "release");
 		acc = read_line(vi->state_dir, "accel");
 		vi->ctl_sock = xasprintf("%s/ctl.sock", vi->state_dir);
-		vi->agent_sock = xasprintf("%s/agent.sock", vi->state_dir);
 		vm_cgroup_read(vi->state_dir, &vi->cgroup_v2, &vi->cgroup_v1);
 	} else if (vi->data_dir) {
 		/* what the last boot said, kept by stop */
@@ -430,7 +429,6 @@ void vm_info_release(struct vm_info *vi)
 	free(vi->state_dir);
 	free(vi->data_dir);
 	free(vi->ctl_sock);
-	free(vi->agent_sock);
 	free(vi->console);
 	free(vi->rootfs);
 	free(vi->upper);
@@ -516,7 +514,6 @@ void vm_info_json(const struct vm_info *vi, struct cs_buf *out)
 	cs_buf_addf(out, ",\"cpus\":%u", vi->cfg.cpus);
 	json_str(out, "state_dir", vi->running ? vi->state_dir : NULL);
 	json_str(out, "control_socket", vi->ctl_sock);
-	json_str(out, "agent_socket", vi->agent_sock);
 	json_str(out, "console", vi->console);
 	cs_buf_adds(out, "}}");
 }

@@ -12,16 +12,26 @@
 #include "lib/lib.h"
 #include "vm/vm.h"
 
-#define VM_PROTO_VERSION 2
+#define VM_PROTO_VERSION 3
 #define VM_HDR_LEN 12
 /* No frame carries more; a larger length is a protocol error. */
 #define VM_MAX_PAYLOAD (64 * 1024)
 /* Bytes a sender may have in flight per stream before a WINDOW: under
  * TCG a WINDOW's round trip (port, supervisor, relay) takes milliseconds,
- * so this bounds a stream's rate (64 KiB in version 1: ~25 MB/s). */
-#define VM_WINDOW (256 * 1024)
-/* DATA frames are at most this big (keeps one exec from hogging the port). */
-#define VM_CHUNK 32768
+ * so this bounds a stream's rate (64 KiB in version 1: ~25 MB/s; 256 KiB
+ * in version 2).  A receiver returns credit in WINDOWs of at least
+ * VM_WINDOW_BATCH bytes (fewer messages, fewer guest wake-ups); a
+ * stalled sender has VM_WINDOW >= VM_WINDOW_BATCH in flight, so it always
+ * gets one. */
+#define VM_WINDOW (1024 * 1024)
+#define VM_WINDOW_BATCH (VM_WINDOW / 4)
+/* The agent's DATA frames carry at most this much: a whole frame is one
+ * write to the guest's virtio port, which takes 32 KiB per write. */
+#define VM_CHUNK (32768 - VM_HDR_LEN)
+/* The host's DATA frames (stdin) carry at most this much. */
+#define VM_HOST_CHUNK VM_MAX_PAYLOAD
+/* vm_conn_fill reads at most this much per call. */
+#define VM_FILL_MAX (1024 * 1024)
 /* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
 #define VM_MAX_ARGS 4096
 #define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)
@@ -74,6 +84,9 @@ struct vm_exec_msg {
  * -1 + err for a malformed header (the stream cannot be resynced). */
 int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 		   const uint8_t **payload, size_t *used, struct cs_error *err);
+/* The header of a frame of len payload bytes (which follow it). */
+void vm_hdr_encode(uint8_t h[VM_HDR_LEN], uint8_t type, uint8_t stream,
+		   uint32_t id, size_t len);
 /* Appends a frame to out. */
 void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
 		  const void *payload, size_t len);
@@ -107,21 +120,29 @@ void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id, uint32_t v,
 		      const char *s);
 
 /* A length-framed byte stream over a nonblocking fd: bytes read are
- * gathered in in; frames queued in out are written when the fd takes
- * them. */
+ * gathered in in[in_off..in_len); frames queued in out are written when
+ * the fd takes them. */
 struct vm_conn {
 	int fd;
-	struct cs_buf in;
+	uint8_t *in;
+	size_t in_len, in_off, in_cap;
+	size_t in_used; /* bytes of the frame vm_conn_next handed out */
 	struct cs_buf out;
 	size_t out_off;
-	size_t in_used; /* bytes of the frame vm_conn_next handed out */
 };
 
+/* Lets a socket queue that many bytes it sends (past the system's cap
+ * when we may, else up to it): a peer the host's scheduler keeps
+ * waiting a few ms must not stall a stream. */
+void vm_sock_buffer(int fd, int bytes);
 void vm_conn_init(struct vm_conn *c, int fd);
 void vm_conn_release(struct vm_conn *c);
-/* Reads what is there.  Returns bytes read, 0 at EOF, -EAGAIN when
- * nothing was there, -errno. */
+/* Reads what is there, up to VM_FILL_MAX bytes in as many reads as it
+ * takes (a guest's virtio port hands out a page per read).  Returns bytes
+ * read, 0 at EOF, -EAGAIN when nothing was there, -errno. */
 ssize_t vm_conn_fill(struct vm_conn *c);
+/* Forgets the bytes read and not yet taken (a garbled stream). */
+void vm_conn_drop_input(struct vm_conn *c);
 /* Writes queued bytes.  0 when all written or the fd would block,
  * -errno on a broken connection. */
 int vm_conn_flush(struct vm_conn *c);
