@@ -432,9 +432,9 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 		for (int i = 0; i < 3; i++) {
 			if (pipe2(pp, O_CLOEXEC) < 0)
 				goto sys_fail;
-			/* a window's worth: the command and the agent take
-			 * turns less often (each switch flushes TCG's TLB) */
-			fcntl(pp[0], F_SETPIPE_SZ, VM_WINDOW);
+			/* the command and the agent take turns less often
+			 * (each switch flushes TCG's TLB) */
+			fcntl(pp[0], F_SETPIPE_SZ, VM_PIPE_SIZE);
 			fds[i] = i ? pp[1] : pp[0];
 			mine[i] = i ? pp[0] : pp[1];
 		}
@@ -588,10 +588,11 @@ static void maybe_finish(struct exec *e)
 }
 
 /* Sends what the command wrote to stream s, as long as the credit lasts,
- * the pipe has bytes and the port's queue is short. */
+ * the pipe has bytes and the port's queue is short: 128 KiB per read (as
+ * cat reads), cut into frames of VM_CHUNK, one port write each. */
 static void read_out(struct exec *e, int s)
 {
-	char buf[VM_CHUNK];
+	static char buf[4 * VM_CHUNK];
 
 	while (e->credit[s] && port.out.len - port.out_off < VM_WINDOW) {
 		size_t want =
@@ -610,7 +611,11 @@ static void read_out(struct exec *e, int s)
 			return;
 		}
 		e->credit[s] -= (uint32_t)n;
-		send_frame(VM_MSG_DATA, (uint8_t)s, e->id, buf, (size_t)n);
+		for (size_t off = 0; off < (size_t)n; off += VM_CHUNK)
+			send_frame(VM_MSG_DATA, (uint8_t)s, e->id, buf + off,
+				   (size_t)n - off < VM_CHUNK ?
+					   (size_t)n - off :
+					   VM_CHUNK);
 		if ((size_t)n < want)
 			return; /* the pipe is empty */
 	}

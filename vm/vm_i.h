@@ -16,15 +16,19 @@
 #define VM_HDR_LEN 12
 /* No frame carries more; a larger length is a protocol error. */
 #define VM_MAX_PAYLOAD (64 * 1024)
-/* Bytes a sender may have in flight per stream before a WINDOW: under
- * TCG a WINDOW's round trip (port, supervisor, relay) takes milliseconds,
- * so this bounds a stream's rate (64 KiB in version 1: ~25 MB/s; 256 KiB
- * in version 2).  A receiver returns credit in WINDOWs of at least
- * VM_WINDOW_BATCH bytes (fewer messages, fewer guest wake-ups); a
- * stalled sender has VM_WINDOW >= VM_WINDOW_BATCH in flight, so it always
- * gets one. */
-#define VM_WINDOW (1024 * 1024)
+/* Bytes a sender may have in flight per stream before a WINDOW.  A
+ * stream moves at most a window per round trip of a WINDOW (port, QEMU,
+ * supervisor, relay and back), which on a loaded host is tens of ms of
+ * scheduling: 1 MiB capped a stream at ~35 MB/s where the raw port did
+ * 300 (64 KiB in version 1, 256 KiB in version 2, 1 MiB in 3's first
+ * cut).  A receiver returns credit in WINDOWs of at least VM_WINDOW_BATCH
+ * bytes (fewer messages, fewer guest wake-ups); a stalled sender has
+ * VM_WINDOW >= VM_WINDOW_BATCH in flight, so it always gets one. */
+#define VM_WINDOW (8 * 1024 * 1024)
 #define VM_WINDOW_BATCH (VM_WINDOW / 4)
+/* The command's pipes in the guest: big enough that the command and the
+ * agent take turns less often (pipe-max-size's default). */
+#define VM_PIPE_SIZE (1024 * 1024)
 /* The agent's DATA frames carry at most this much: a whole frame is one
  * write to the guest's virtio port, which takes 32 KiB per write. */
 #define VM_CHUNK (32768 - VM_HDR_LEN)

@@ -6,7 +6,8 @@
 #   1. `sandbox create old --kernel 6.1` + the first `@old true`, against
 #      qemu-system-x86_64 -M microvm with the same kernel and command line
 #      and a minimal initramfs whose /init runs /true and powers off;
-#   2. the round trip of `@old true` on the running VM (ms);
+#   2. the round trip of `@old true` on the running VM (ms), beside what
+#      a fork + exec of true costs inside the guest (its floor);
 #   3. `seq 10000000 | @old wc -l` and `@old cat BIGFILE | wc -c` (64 MiB
 #      in the guest's /dev/shm), against the same bytes through a raw
 #      virtio-serial port of a bare QEMU (tests/bench/vm-init.c as /init,
@@ -112,7 +113,9 @@ t1=$(now)
 t2=$(now)
 for _ in $(seq $N); do "$bin/cshell-vm" exec old true; done
 t3=$(now)
-echo "bench-vm: @old true round trip: $((($(ms $t0 $t1)) / N)) ms ($N in one shell; cshell-vm exec, a process each: $((($(ms $t2 $t3)) / N)) ms)"
+# the floor: the guest's own fork + exec of true, N times in a guest sh
+guest_ns=$("$csh" -c "@old sh -c 's=\$(date +%s%N); for i in \$(seq $N); do /usr/bin/true; done; e=\$(date +%s%N); echo \$((e - s))'")
+echo "bench-vm: @old true round trip: $((($(ms $t0 $t1)) / N)) ms ($N in one shell; cshell-vm exec, a process each: $((($(ms $t2 $t3)) / N)) ms; the guest's own fork + exec of /usr/bin/true: $((guest_ns / N / 1000000)) ms)"
 
 # ---------------------------------------------------------------- 3. throughput
 # the host side of the raw port: waits for the guest's "r", then sends
