@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -587,18 +588,44 @@ static void maybe_finish(struct exec *e)
 	free_exec(e);
 }
 
+/* Bytes of whole frames: written to the port at once when nothing is
+ * queued before them (a write of up to 32 KiB the port takes whole), what
+ * it did not take queued. */
+static void send_raw(const uint8_t *b, size_t n)
+{
+	ssize_t w = 0;
+
+	if (!vm_conn_pending(&port)) {
+		w = write(port.fd, b, n);
+		if (w < 0)
+			w = 0;
+	}
+	cs_buf_add(&port.out, b + w, n - (size_t)w);
+}
+
 /* Sends what the command wrote to stream s, as long as the credit lasts,
- * the pipe has bytes and the port's queue is short: 128 KiB per read (as
- * cat reads), cut into frames of VM_CHUNK, one port write each. */
+ * the pipe has bytes and the port's queue is short: one readv of up to 128
+ * KiB (as cat reads) straight into the payloads of four frames, each then
+ * one write to the port: no copy between the pipe and the port. */
 static void read_out(struct exec *e, int s)
 {
-	static char buf[4 * VM_CHUNK];
+	static uint8_t fr[4][VM_HDR_LEN + VM_CHUNK];
 
 	while (e->credit[s] && port.out.len - port.out_off < VM_WINDOW) {
-		size_t want =
-			e->credit[s] < sizeof(buf) ? e->credit[s] : sizeof(buf);
-		ssize_t n = read(e->out[s], buf, want);
+		size_t want = e->credit[s] < CS_ARRAY_SIZE(fr) * VM_CHUNK ?
+				      e->credit[s] :
+				      CS_ARRAY_SIZE(fr) * VM_CHUNK;
+		struct iovec iov[4];
+		int k = 0;
+		ssize_t n;
 
+		for (size_t left = want; left; k++) {
+			size_t l = left < VM_CHUNK ? left : VM_CHUNK;
+
+			iov[k] = (struct iovec){ fr[k] + VM_HDR_LEN, l };
+			left -= l;
+		}
+		n = readv(e->out[s], iov, k);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) { /* EOF, or EIO on a pty whose slave is gone */
@@ -611,11 +638,15 @@ static void read_out(struct exec *e, int s)
 			return;
 		}
 		e->credit[s] -= (uint32_t)n;
-		for (size_t off = 0; off < (size_t)n; off += VM_CHUNK)
-			send_frame(VM_MSG_DATA, (uint8_t)s, e->id, buf + off,
-				   (size_t)n - off < VM_CHUNK ?
+		for (size_t off = 0, i = 0; off < (size_t)n;
+		     off += VM_CHUNK, i++) {
+			size_t l = (size_t)n - off < VM_CHUNK ?
 					   (size_t)n - off :
-					   VM_CHUNK);
+					   VM_CHUNK;
+
+			vm_hdr_encode(fr[i], VM_MSG_DATA, (uint8_t)s, e->id, l);
+			send_raw(fr[i], VM_HDR_LEN + l);
+		}
 		if ((size_t)n < want)
 			return; /* the pipe is empty */
 	}
