@@ -37,6 +37,7 @@ vm_cleanup() {
 				rmdir "$m" 2>/dev/null || [ ! -d "$m" ] && break
 				sleep 0.1
 			done
+			rmdir "${m%/*}" 2>/dev/null # cshell-vm/, once empty
 		done
 	done
 	for m in "$CSHELL_RUNTIME_DIR"/vm/*/rootfs; do

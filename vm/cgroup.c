@@ -127,6 +127,17 @@ void vm_cgroup_remove(const char *dir)
 	if (vm_cgroup_read(dir, &v2, &v1) < 0)
 		return;
 	sbx_cgroup_remove(v2, v1);
+	/* cshell-vm/ too once the last VM's group is gone (else EBUSY) */
+	for (char *p = v2; p; p = p == v2 ? v1 : NULL)
+		for (char *d = p, *end; d && *d; d = end ? end + 1 : NULL) {
+			end = strchr(d, ':');
+			if (end)
+				*end = 0;
+			if (strrchr(d, '/')) {
+				*strrchr(d, '/') = 0;
+				rmdir(d);
+			}
+		}
 	path = xasprintf("%s/cgroup", dir);
 	unlink(path);
 }
