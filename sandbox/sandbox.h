@@ -271,4 +271,12 @@ void sbx_host_secrets(char ***files, char ***dirs);
  * /proc/self/exe, else "cshell-fs" (PATH).  Malloc'd. */
 char *sbx_fs_program(void);
 
+/* A cgroup as a record names it: the v2 directory v2 and the
+ * ':'-separated v1 directories v1 (either may be NULL); vm/ makes its
+ * own for QEMU.  Moves pid into every directory (0 = the caller, which
+ * must then be single-threaded): 0 or -errno. */
+int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
+/* Removes the directories (retrying briefly while they drain). */
+void sbx_cgroup_remove(const char *v2, const char *v1);
+
 #endif

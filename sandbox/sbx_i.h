@@ -54,11 +54,6 @@ struct sbx_cgroup {
  * user asked for limits that cannot be set and rights exist. */
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err);
-/* Moves pid into every directory (0 = the caller, which must then be
- * single-threaded).  0 or -errno. */
-int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
-/* Removes the directories (retrying briefly while they drain). */
-void sbx_cgroup_remove(const char *v2, const char *v1);
 void sbx_cgroup_release(struct sbx_cgroup *cg);
 /* Sets pid's oom_score_adj to -1000, or as low as the host allows. */
 void sbx_oom_protect(pid_t pid);

@@ -2,11 +2,12 @@
 /*
  * bi_monitor.c — the `monitor` builtin and `sandbox stats`: the command
  * line over monitor/monitor.h (mon_stream(), mon_stream_stats()).  Targets
- * are resolved like `@T` (names, globs, a,b) and must be local sandboxes;
- * without any, the `enter`ed sandbox, else every running one.  SSH hosts
- * (`monitor @web1 @db*`) are watched by `cshell-monitor --host`, which
- * runs each host's cshell monitor and merges the streams (as `fanout`
- * runs cshell-hosts: the engine and jansson load only then).  Usage
+ * are resolved like `@T` (names, globs, a,b) and must be local sandboxes
+ * (for stats, or VMs: their QEMU's cgroups); without any, the `enter`ed
+ * sandbox, else every running one.  SSH hosts (`monitor @web1 @db*`) are
+ * watched by `cshell-monitor --host`, which runs each host's cshell
+ * monitor and merges the streams (as `fanout` runs cshell-hosts: the
+ * engine and jansson load only then).  Usage
  * errors return 2, failures 1.
  */
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
 #include "shell/target_i.h"
+#include "vm/vm.h"
 
 static const char monitor_usage[] =
 	"usage: monitor [TARGET...] [--events LIST] [--json] [--duration S]\n"
@@ -23,12 +25,14 @@ static const char monitor_usage[] =
 static const char stats_usage[] = "usage: sandbox stats [NAME...] [--json]\n";
 
 /* The sandboxes to watch, with their records (which own the strings the
- * targets point into). */
+ * targets point into).  vms: VMs may be picked (stats reads QEMU's
+ * cgroups; monitor's probes would see QEMU, not the guest). */
 struct picked {
 	struct sbx_info *infos;
 	struct mon_target *t;
 	size_t n;
 	struct cs_buf hosts; /* SSH hosts, "h1,h2" */
+	int vms;
 };
 
 static void picked_release(struct picked *p)
@@ -48,11 +52,24 @@ static int pick_one(struct picked *p, const char *name, struct cs_error *err)
 	p->t = xrealloc(p->t, (p->n + 1) * sizeof(*p->t));
 	info = &p->infos[p->n];
 	memset(info, 0, sizeof(*info));
-	if (sbx_inspect(name, info, err) < 0)
+	if (p->vms && vm_known(name)) {
+		struct vm_info vi;
+
+		if (vm_inspect(name, &vi, err) < 0)
+			return -1;
+		vm_info_sbx(&vi, info);
+		vm_info_release(&vi);
+	} else if (sbx_inspect(name, info, err) < 0) {
 		return -1;
+	}
 	p->n++;
-	if (info->state != SBX_STATE_RUNNING || !info->cgroup_v2)
+	if (info->state != SBX_STATE_RUNNING)
 		return cs_error_set(err, 0, "sandbox '%s' is not running",
+				    name);
+	if (!info->cgroup_v2 && !info->cgroup_v1)
+		return cs_error_set(err, 0,
+				    "sandbox '%s' has no cgroup to read "
+				    "figures from (no rights to create one)",
 				    name);
 	p->t[p->n - 1] = (struct mon_target){
 		.cgroup_v2 = info->cgroup_v2,
@@ -76,7 +93,8 @@ static int pick_word(struct picked *p, const char *word, struct cs_error *err)
 		if (ts.v[i].be == &sh_backend_ssh)
 			cs_buf_addf(&p->hosts, "%s%s", p->hosts.len ? "," : "",
 				    ts.v[i].name);
-		else if (ts.v[i].be != &sh_backend_sandbox)
+		else if (ts.v[i].be != &sh_backend_sandbox &&
+			 !(p->vms && ts.v[i].be == &sh_backend_vm))
 			rc = cs_error_set(err, 0,
 					  "cannot monitor '%s': only sandboxes "
 					  "and SSH hosts can be monitored",
@@ -103,6 +121,16 @@ static int pick_default(struct sh *sh, struct picked *p, struct cs_error *err)
 		if (list[i].state == SBX_STATE_RUNNING)
 			rc = pick_one(p, list[i].spec.name, err);
 	sbx_info_list_free(list, n);
+	if (p->vms) {
+		char **names = vm_names();
+
+		for (char **v = names; *v; v++) {
+			if (!rc && vm_exists(*v))
+				rc = pick_one(p, *v, err);
+			free(*v);
+		}
+		free(names);
+	}
 	if (!rc && !p->n)
 		rc = cs_error_set(err, 0, "no running sandbox to watch");
 	return rc;
@@ -224,7 +252,7 @@ int bi_monitor(struct sh *sh, int argc, char **argv)
 int bi_sandbox_stats(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
-	struct picked p = { 0 };
+	struct picked p = { .vms = 1 };
 	int json = 0, rc = 0;
 
 	/* argv[0] "sandbox", argv[1] "stats" */

@@ -1172,8 +1172,7 @@ static int inspect_vm(struct sh *sh, const char *name, int json)
 	printf("hostname: %s\n", c->hostname ? c->hostname : c->name);
 	printf("limits:   cpus %u, memory %" PRIu64 "\n", c->cpus, c->memory);
 	if (vi.ctl_sock)
-		printf("sockets:  %s (control), %s (agent)\n", vi.ctl_sock,
-		       vi.agent_sock);
+		printf("sockets:  %s (control)\n", vi.ctl_sock);
 	printf("console:  %s ('sandbox logs %s')\n",
 	       vi.console ? vi.console : "-", c->name);
 	vm_info_release(&vi);

@@ -4,9 +4,10 @@
 # tests/lib.sh: a private state root, Debian's 6.1 kernel .deb from apt's
 # cache (downloaded, never installed, when missing) and the kernel cache
 # kept across runs, and a cleanup that kills the QEMUs and supervisors of
-# every VM of that root by the pids they recorded and unmounts their
-# layered roots, even when a test fails halfway.  Sets: repo bin vm csh
-# work deb; exits 0 after a SKIP when something needed is missing.
+# every VM of that root by the pids they recorded, unmounts their layered
+# roots and removes their cgroups, even when a test fails halfway.  Sets:
+# repo bin vm csh work deb; exits 0 after a SKIP when something needed is
+# missing.
 
 
 bin=${CSHELL_BIN:-$repo/build/bin}
@@ -26,6 +27,17 @@ vm_cleanup() {
 		for f in qemu.pid supervisor.pid; do
 			pid=$(cat "$d/$f" 2>/dev/null) || continue
 			[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+		done
+	done
+	# QEMU's cgroups (vm/cgroup.c), drained once it is dead
+	for f in "$CSHELL_RUNTIME_DIR"/vm/*/cgroup; do
+		[ -f "$f" ] || continue
+		for m in $(tr ':' ' ' <"$f"); do
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				rmdir "$m" 2>/dev/null || [ ! -d "$m" ] && break
+				sleep 0.1
+			done
+			rmdir "${m%/*}" 2>/dev/null # cshell-vm/, once empty
 		done
 	done
 	for m in "$CSHELL_RUNTIME_DIR"/vm/*/rootfs; do

@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -39,6 +40,7 @@ struct exec {
 	int in;	    /* stdin pipe / pty master (not owned when tty) */
 	int out[3]; /* [1] stdout, [2] stderr (pty master in [1]) */
 	uint32_t credit[3];
+	uint32_t owed;	   /* stdin bytes written, not yet granted back */
 	struct cs_buf inq; /* stdin bytes not yet written */
 	int in_eof;	   /* close in once inq drained */
 	int exited, status;
@@ -177,6 +179,10 @@ static void setup(void)
 		if (!v)
 			continue;
 		*v++ = 0;
+		/* the values conf_put() wrote are escaped */
+		if (!strcmp(line, "hide") || !strcmp(line, "hostname") ||
+		    !strcmp(line, "workdir") || !strcmp(line, "env"))
+			vm_line_unescape(v);
 		if (!strcmp(line, "module"))
 			load_module(v);
 		else if (!strcmp(line, "root_fs"))
@@ -427,6 +433,9 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 		for (int i = 0; i < 3; i++) {
 			if (pipe2(pp, O_CLOEXEC) < 0)
 				goto sys_fail;
+			/* the command and the agent take turns less often
+			 * (each switch flushes TCG's TLB) */
+			fcntl(pp[0], F_SETPIPE_SZ, VM_PIPE_SIZE);
 			fds[i] = i ? pp[1] : pp[0];
 			mine[i] = i ? pp[0] : pp[1];
 		}
@@ -493,6 +502,17 @@ static void close_in(struct exec *e)
 	e->in = -1;
 }
 
+/* n more bytes of stdin went to the command: WINDOW (stream 0) once a
+ * batch's worth is owed */
+static void grant_stdin(struct exec *e, uint32_t n)
+{
+	e->owed += n;
+	if (e->owed >= VM_WINDOW_BATCH) {
+		send_u32s(VM_MSG_WINDOW, e->id, e->owed, 0, 0);
+		e->owed = 0;
+	}
+}
+
 static void flush_stdin(struct exec *e)
 {
 	ssize_t n;
@@ -512,8 +532,7 @@ static void flush_stdin(struct exec *e)
 		if (n > 0) {
 			memmove(e->inq.buf, e->inq.buf + n, e->inq.len - n);
 			cs_buf_truncate(&e->inq, e->inq.len - (size_t)n);
-			send_u32s(VM_MSG_WINDOW, e->id, (uint32_t)n, 0, 0);
-			/* the stream of the window is stdin (0) */
+			grant_stdin(e, (uint32_t)n);
 		}
 	}
 	if (!e->inq.len && e->in_eof) {
@@ -521,6 +540,23 @@ static void flush_stdin(struct exec *e)
 			(void)!write(e->in, "\004", 1);
 		close_in(e);
 	}
+}
+
+/* Writes a DATA frame's bytes straight to the command's stdin, queueing
+ * what the pipe does not take. */
+static void write_stdin(struct exec *e, const uint8_t *p, size_t len)
+{
+	ssize_t n = e->tty ? 0 : write(e->in, p, len);
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		close_in(e); /* the command closed its stdin */
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	if (n)
+		grant_stdin(e, (uint32_t)n);
+	cs_buf_add(&e->inq, p + n, len - (size_t)n);
 }
 
 static void free_exec(struct exec *e)
@@ -552,25 +588,68 @@ static void maybe_finish(struct exec *e)
 	free_exec(e);
 }
 
+/* Bytes of whole frames: written to the port at once when nothing is
+ * queued before them (a write of up to 32 KiB the port takes whole), what
+ * it did not take queued. */
+static void send_raw(const uint8_t *b, size_t n)
+{
+	ssize_t w = 0;
+
+	if (!vm_conn_pending(&port)) {
+		w = write(port.fd, b, n);
+		if (w < 0)
+			w = 0;
+	}
+	cs_buf_add(&port.out, b + w, n - (size_t)w);
+}
+
+/* Sends what the command wrote to stream s, as long as the credit lasts,
+ * the pipe has bytes and the port's queue is short: one readv of up to 128
+ * KiB (as cat reads) straight into the payloads of four frames, each then
+ * one write to the port: no copy between the pipe and the port. */
 static void read_out(struct exec *e, int s)
 {
-	char buf[VM_CHUNK];
-	size_t want = e->credit[s] < sizeof(buf) ? e->credit[s] : sizeof(buf);
-	ssize_t n = read(e->out[s], buf, want);
+	static uint8_t fr[4][VM_HDR_LEN + VM_CHUNK];
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) { /* EOF, or EIO on a pty whose slave is gone */
-		send_frame(VM_MSG_DATA, (uint8_t)s, e->id, NULL, 0);
-		if (e->tty)
-			e->in = -1; /* the master is closed just below */
-		close(e->out[s]);
-		e->out[s] = -1;
-		maybe_finish(e);
-		return;
+	while (e->credit[s] && port.out.len - port.out_off < VM_WINDOW) {
+		size_t want = e->credit[s] < CS_ARRAY_SIZE(fr) * VM_CHUNK ?
+				      e->credit[s] :
+				      CS_ARRAY_SIZE(fr) * VM_CHUNK;
+		struct iovec iov[4];
+		int k = 0;
+		ssize_t n;
+
+		for (size_t left = want; left; k++) {
+			size_t l = left < VM_CHUNK ? left : VM_CHUNK;
+
+			iov[k] = (struct iovec){ fr[k] + VM_HDR_LEN, l };
+			left -= l;
+		}
+		n = readv(e->out[s], iov, k);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) { /* EOF, or EIO on a pty whose slave is gone */
+			send_frame(VM_MSG_DATA, (uint8_t)s, e->id, NULL, 0);
+			if (e->tty)
+				e->in = -1; /* the master is closed below */
+			close(e->out[s]);
+			e->out[s] = -1;
+			maybe_finish(e);
+			return;
+		}
+		e->credit[s] -= (uint32_t)n;
+		for (size_t off = 0, i = 0; off < (size_t)n;
+		     off += VM_CHUNK, i++) {
+			size_t l = (size_t)n - off < VM_CHUNK ?
+					   (size_t)n - off :
+					   VM_CHUNK;
+
+			vm_hdr_encode(fr[i], VM_MSG_DATA, (uint8_t)s, e->id, l);
+			send_raw(fr[i], VM_HDR_LEN + l);
+		}
+		if ((size_t)n < want)
+			return; /* the pipe is empty */
 	}
-	e->credit[s] -= (uint32_t)n;
-	send_frame(VM_MSG_DATA, (uint8_t)s, e->id, buf, (size_t)n);
 }
 
 static void reap(void)
@@ -621,6 +700,8 @@ static void handle(const struct vm_hdr *h, const uint8_t *p)
 			break;
 		if (!h->len)
 			e->in_eof = 1;
+		else if (!e->inq.len)
+			write_stdin(e, p, h->len);
 		else if (e->inq.len + h->len <= 2 * VM_WINDOW)
 			cs_buf_add(&e->inq, p, h->len);
 		flush_stdin(e);
@@ -697,7 +778,8 @@ static void serve(void)
 				what[n++] = 0;
 			}
 			for (int s = 1; s < 3; s++)
-				if (e->out[s] >= 0 && e->credit[s]) {
+				if (e->out[s] >= 0 && e->credit[s] &&
+				    port.out.len - port.out_off < VM_WINDOW) {
 					pf[n] = (struct pollfd){
 						.fd = e->out[s],
 						.events =
@@ -730,8 +812,7 @@ static void serve(void)
 				 * what we have and wait for the next hello */
 				say("%s", err.msg ? err.msg : "port error");
 				cs_error_release(&err);
-				cs_buf_reset(&port.in);
-				port.in_used = 0;
+				vm_conn_drop_input(&port);
 			}
 		} else if (pf[1].revents & POLLHUP) {
 			port_hup = 1; /* host not connected: poll slowly */

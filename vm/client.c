@@ -154,6 +154,9 @@ static int ctl_open(const char *name, struct vm_conn *c, struct cs_error *err)
 
 	if (fd < 0)
 		return -1;
+	/* vm_conn_fill reads until the socket is empty */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	vm_sock_buffer(fd, VM_WINDOW);
 	vm_conn_init(c, fd);
 	if (next_frame(c, &h, &p, 5000, err) != 1 || h.type != VM_MSG_HELLO ||
 	    vm_u32_str_decode(p, h.len, &ver, &info, NULL) < 0) {
@@ -295,12 +298,13 @@ static void keep_last_boot(const char *dir)
 void vm_state_remove(const char *dir, int all)
 {
 	static const char *const files[] = {
-		"ctl.sock",	 "agent.sock", "console.log",	 "initramfs",
-		"initramfs.tmp", "qemu.pid",   "supervisor.pid", "release",
-		"qemu.log",	 "mounts",     "accel",		 "lock",
+		"ctl.sock", "console.log",    "initramfs", "initramfs.tmp",
+		"qemu.pid", "supervisor.pid", "release",   "qemu.log",
+		"mounts",   "accel",	      "lock",
 	};
 
 	keep_last_boot(dir);
+	vm_cgroup_remove(dir);
 	for (size_t i = 0; i < CS_ARRAY_SIZE(files) - !all; i++) {
 		char *p = xasprintf("%s/%s", dir, files[i]);
 
@@ -403,6 +407,38 @@ static void put_winsize(struct vm_conn *c, int fd)
 			      (uint32_t)ws.ws_row | (uint32_t)ws.ws_col << 16);
 }
 
+/* Sends what stdin has, as far as the credit goes (a few frames per
+ * wake-up); at its end an empty DATA.  0 once stdin is done, else 1. */
+static int relay_stdin(struct vm_conn *c, int fd, uint32_t *credit)
+{
+	char buf[VM_HOST_CHUNK];
+
+	for (int i = 0; i < 4 && *credit; i++) {
+		size_t want = *credit < sizeof(buf) ? *credit : sizeof(buf);
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		/* stdin may block (it is the caller's): read only what poll
+		 * says is there */
+		if (i && poll(&pf, 1, 0) != 1)
+			return 1;
+		n = read(fd, buf, want);
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return 1;
+		if (n <= 0) {
+			vm_frame_put(&c->out, VM_MSG_DATA, VM_STDIN, 1, NULL,
+				     0);
+			return 0;
+		}
+		*credit -= (uint32_t)n;
+		vm_frame_put(&c->out, VM_MSG_DATA, VM_STDIN, 1, buf, (size_t)n);
+		if ((size_t)n < want)
+			return 1;
+	}
+	return 1;
+}
+
 /* Where a command starts, seen from the caller's directory: under a
  * --mount destination when it lies in that mount's source (the longest
  * such), else "" (the VM's workdir).  Malloc'd. */
@@ -456,7 +492,7 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	struct vm_conn c;
 	struct cs_buf msg = CS_BUF_INIT;
 	int tty, raw = 0, status = -1, in_open = 1, out_ok[3] = { 1, 1, 1 };
-	uint32_t credit = VM_WINDOW;
+	uint32_t credit = VM_WINDOW, owed[3] = { 0 };
 
 	if (!o->argv || !o->argv[0])
 		return cs_error_set(err, EINVAL, "no command");
@@ -517,22 +553,8 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 					put_u32_frame(&c, VM_MSG_SIGNAL, 0, 1,
 						      s);
 		}
-		if (pf[1].revents) {
-			char buf[VM_CHUNK];
-
-			n = read(o->in, buf,
-				 credit < sizeof(buf) ? credit : sizeof(buf));
-			if (n > 0) {
-				credit -= (uint32_t)n;
-				vm_frame_put(&c.out, VM_MSG_DATA, VM_STDIN, 1,
-					     buf, (size_t)n);
-			} else if (n == 0 ||
-				   (errno != EINTR && errno != EAGAIN)) {
-				vm_frame_put(&c.out, VM_MSG_DATA, VM_STDIN, 1,
-					     NULL, 0);
-				in_open = 0;
-			}
-		}
+		if (pf[1].revents)
+			in_open = relay_stdin(&c, o->in, &credit);
 		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			n = vm_conn_fill(&c);
 			if (n == 0 || (n < 0 && n != -EAGAIN)) {
@@ -560,8 +582,13 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 					put_u32_frame(&c, VM_MSG_SIGNAL, 0, 1,
 						      SIGPIPE);
 				}
-				put_u32_frame(&c, VM_MSG_WINDOW, h.stream, 1,
-					      h.len);
+				owed[h.stream] += h.len;
+				if (owed[h.stream] >= VM_WINDOW_BATCH) {
+					put_u32_frame(&c, VM_MSG_WINDOW,
+						      h.stream, 1,
+						      owed[h.stream]);
+					owed[h.stream] = 0;
+				}
 				break;
 			case VM_MSG_WINDOW:
 				if (h.len == 4 && h.stream == VM_STDIN)

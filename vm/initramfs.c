@@ -267,11 +267,15 @@ char *vm_agent_program(struct cs_error *err)
 	return NULL;
 }
 
+/* the agent reads lines: the value escaped (an image's Env may hold a
+ * newline) */
 static void conf_put(struct cs_buf *b, const char *k, const char *v)
 {
-	/* the agent reads lines: a value cannot hold a newline */
-	if (v && !strchr(v, '\n'))
-		cs_buf_addf(b, "%s=%s\n", k, v);
+	if (!v)
+		return;
+	cs_buf_addf(b, "%s=", k);
+	vm_line_escape(b, v);
+	cs_buf_addc(b, '\n');
 }
 
 int vm_initramfs_build(const char *path, const struct vm_kernel *k,

@@ -4,7 +4,7 @@
 # libc, and the shell relays `@NAME cmd` with them.  Booting (kernels,
 # initramfs, QEMU, the supervisor) needs libarchive and libcrypto, so like
 # image/ it is linked only into the programs that boot.
-LIBCSHELL_SRCS += vm/proto.c vm/client.c vm/record.c
+LIBCSHELL_SRCS += vm/proto.c vm/client.c vm/record.c vm/cgroup.c
 VM_LIB_SRCS := vm/kernel.c vm/initramfs.c vm/boot.c
 VM_LDLIBS := -larchive -lcrypto
 

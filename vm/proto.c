@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "vm/vm_i.h"
@@ -70,6 +71,29 @@ void vm_put_str(struct cs_buf *b, const char *s)
 	cs_buf_add(b, s ? s : "", n);
 }
 
+void vm_line_escape(struct cs_buf *b, const char *v)
+{
+	for (; *v; v++)
+		if (*v == '\\' || *v == '\n') {
+			cs_buf_addc(b, '\\');
+			cs_buf_addc(b, *v == '\n' ? 'n' : '\\');
+		} else {
+			cs_buf_addc(b, *v);
+		}
+}
+
+void vm_line_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++)
+		if (*s == '\\' && (s[1] == 'n' || s[1] == '\\'))
+			*w++ = *++s == 'n' ? '\n' : '\\';
+		else
+			*w++ = *s;
+	*w = 0;
+}
+
 int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 		   const uint8_t **payload, size_t *used, struct cs_error *err)
 {
@@ -96,16 +120,22 @@ int vm_frame_parse(const uint8_t *data, size_t len, struct vm_hdr *hdr,
 	return 1;
 }
 
-void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
-		  const void *payload, size_t len)
+void vm_hdr_encode(uint8_t h[VM_HDR_LEN], uint8_t type, uint8_t stream,
+		   uint32_t id, size_t len)
 {
-	uint8_t h[VM_HDR_LEN];
-
 	put_le(h, len, 4);
 	h[4] = type;
 	h[5] = stream;
 	put_le(h + 6, 0, 2);
 	put_le(h + 8, id, 4);
+}
+
+void vm_frame_put(struct cs_buf *out, uint8_t type, uint8_t stream, uint32_t id,
+		  const void *payload, size_t len)
+{
+	uint8_t h[VM_HDR_LEN];
+
+	vm_hdr_encode(h, type, stream, id, len);
 	cs_buf_add(out, h, sizeof(h));
 	if (len)
 		cs_buf_add(out, payload, len);
@@ -241,13 +271,18 @@ void vm_u32_str_frame(struct cs_buf *out, uint8_t type, uint32_t id, uint32_t v,
 
 /* ------------------------------------------------------------------ */
 
+void vm_sock_buffer(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) <
+	    0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
 void vm_conn_init(struct vm_conn *c, int fd)
 {
+	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	cs_buf_init(&c->in, 0);
 	cs_buf_init(&c->out, 0);
-	c->out_off = 0;
-	c->in_used = 0;
 }
 
 void vm_conn_release(struct vm_conn *c)
@@ -255,22 +290,51 @@ void vm_conn_release(struct vm_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	cs_buf_release(&c->in);
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_off = c->in_cap = c->in_used = 0;
 	cs_buf_release(&c->out);
 	c->out_off = 0;
 }
 
+void vm_conn_drop_input(struct vm_conn *c)
+{
+	c->in_len = c->in_off = c->in_used = 0;
+}
+
 ssize_t vm_conn_fill(struct vm_conn *c)
 {
-	char tmp[65536];
-	ssize_t n;
+	size_t got = 0;
 
-	n = read(c->fd, tmp, sizeof(tmp));
-	if (n < 0)
-		return (errno == EAGAIN || errno == EINTR) ? -EAGAIN : -errno;
-	/* the frame handed out last stays valid until vm_conn_next */
-	cs_buf_add(&c->in, tmp, (size_t)n);
-	return n;
+	/* the frame handed out last is done with: keep only the partial
+	 * frame after it, at the front */
+	c->in_off += c->in_used;
+	c->in_used = 0;
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	while (got < VM_FILL_MAX) {
+		ssize_t n;
+
+		if (c->in_cap - c->in_len < 65536) {
+			c->in_cap = c->in_cap ? 2 * c->in_cap : 262144;
+			c->in = xrealloc(c->in, c->in_cap);
+		}
+		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && got)
+			break;
+		if (n < 0)
+			return errno == EAGAIN ? -EAGAIN : -errno;
+		if (n == 0) /* EOF: the next call says so */
+			break;
+		c->in_len += (size_t)n;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
 }
 
 int vm_conn_pending(const struct vm_conn *c)
@@ -338,14 +402,12 @@ int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
 	int r;
 
 	/* drop the frame handed out last time */
-	if (c->in_used) {
-		memmove(c->in.buf, c->in.buf + c->in_used,
-			c->in.len - c->in_used);
-		cs_buf_truncate(&c->in, c->in.len - c->in_used);
-		c->in_used = 0;
-	}
-	r = vm_frame_parse((const uint8_t *)c->in.buf, c->in.len, hdr, payload,
-			   &used, err);
+	c->in_off += c->in_used;
+	c->in_used = 0;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	r = vm_frame_parse(c->in + c->in_off, c->in_len - c->in_off, hdr,
+			   payload, &used, err);
 	if (r == 1)
 		c->in_used = used;
 	return r;

@@ -18,7 +18,8 @@
 #include "sandbox/sandbox.h"
 #include "vm/vm_i.h"
 
-#define RECORD_VERSION 1
+/* 2: values escaped (vm_line_escape); 1: raw, no newline */
+#define RECORD_VERSION 2
 
 void vm_config_init(struct vm_config *cfg)
 {
@@ -93,19 +94,15 @@ static char *record_path(const char *name, int create, struct cs_error *err)
 	return dir ? xasprintf("%s/config", dir) : NULL;
 }
 
-/* A value goes on one line: a newline in it would forge another key. */
-static int put(struct cs_buf *b, const char *key, const char *val,
-	       struct cs_error *err)
+/* A value goes on one line, escaped: a newline in it (an image's Env may
+ * hold one) must not forge another key. */
+static void put(struct cs_buf *b, const char *key, const char *val)
 {
 	if (!val)
-		return 0;
-	if (strchr(val, '\n'))
-		return cs_error_set(err, EINVAL,
-				    "%s '%s' holds a newline: a VM cannot "
-				    "keep it",
-				    key, val);
-	cs_buf_addf(b, "%s=%s\n", key, val);
-	return 0;
+		return;
+	cs_buf_addf(b, "%s=", key);
+	vm_line_escape(b, val);
+	cs_buf_addc(b, '\n');
 }
 
 int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
@@ -130,10 +127,10 @@ int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 			"%s' starts it, 'sandbox rm %s' removes it)",
 			cfg->name, cfg->name, cfg->name);
 	cs_buf_addf(&b, "version=%d\nname=%s\n", RECORD_VERSION, cfg->name);
-	r |= put(&b, "kernel", cfg->kernel, err);
-	r |= put(&b, "root", cfg->root, err);
+	put(&b, "kernel", cfg->kernel);
+	put(&b, "root", cfg->root);
 	for (size_t i = 0; i < cfg->nlayers; i++)
-		r |= put(&b, "layer", cfg->layers[i], err);
+		put(&b, "layer", cfg->layers[i]);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		_cleanup_free_ char *m = NULL;
 
@@ -147,14 +144,14 @@ int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 		}
 		m = xasprintf("%s\t%s\t%d", cfg->mounts[i].src,
 			      cfg->mounts[i].dst, cfg->mounts[i].ro);
-		r |= put(&b, "mount", m, err);
+		put(&b, "mount", m);
 	}
 	for (size_t i = 0; i < cfg->nenv; i++)
-		r |= put(&b, "env", cfg->env[i], err);
-	r |= put(&b, "workdir", cfg->workdir, err);
-	r |= put(&b, "hostname", cfg->hostname, err);
-	r |= put(&b, "qemu", cfg->qemu, err);
-	r |= put(&b, "image", cfg->image, err);
+		put(&b, "env", cfg->env[i]);
+	put(&b, "workdir", cfg->workdir);
+	put(&b, "hostname", cfg->hostname);
+	put(&b, "qemu", cfg->qemu);
+	put(&b, "image", cfg->image);
 	cs_buf_addf(&b,
 		    "read_only=%d\ncpus=%u\nmemory=%" PRIu64 "\ntimeout=%d\n"
 		    "virtiofs=%d\nephemeral=%d\ncreated=%lld\n",
@@ -172,6 +169,7 @@ static int record_read(const char *name, struct vm_config *cfg,
 	_cleanup_free_ char *path = record_path(name, 0, err);
 	struct cs_buf b = CS_BUF_INIT;
 	char *line, *next;
+	int escaped = 0;
 
 	vm_config_init(cfg);
 	if (!path)
@@ -194,6 +192,8 @@ static int record_read(const char *name, struct vm_config *cfg,
 			continue;
 		*eq = 0;
 		v = eq + 1;
+		if (escaped)
+			vm_line_unescape(v);
 		if (!strcmp(line, "version") && atoi(v) > RECORD_VERSION) {
 			cs_buf_release(&b);
 			return cs_error_set(err, 0,
@@ -201,6 +201,8 @@ static int record_read(const char *name, struct vm_config *cfg,
 					    "cshell (record version %s); "
 					    "upgrade cshell",
 					    name, v);
+		} else if (!strcmp(line, "version")) {
+			escaped = atoi(v) >= 2;
 		} else if (!strcmp(line, "name")) {
 			cfg->name = xstrdup(v);
 		} else if (!strcmp(line, "kernel")) {
@@ -394,7 +396,7 @@ int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 		vi->release = read_line(vi->state_dir, "release");
 		acc = read_line(vi->state_dir, "accel");
 		vi->ctl_sock = xasprintf("%s/ctl.sock", vi->state_dir);
-		vi->agent_sock = xasprintf("%s/agent.sock", vi->state_dir);
+		vm_cgroup_read(vi->state_dir, &vi->cgroup_v2, &vi->cgroup_v1);
 	} else if (vi->data_dir) {
 		/* what the last boot said, kept by stop */
 		vi->release = read_line(vi->data_dir, "release");
@@ -427,10 +429,11 @@ void vm_info_release(struct vm_info *vi)
 	free(vi->state_dir);
 	free(vi->data_dir);
 	free(vi->ctl_sock);
-	free(vi->agent_sock);
 	free(vi->console);
 	free(vi->rootfs);
 	free(vi->upper);
+	free(vi->cgroup_v2);
+	free(vi->cgroup_v1);
 	memset(vi, 0, sizeof(*vi));
 }
 
@@ -467,6 +470,8 @@ void vm_info_sbx(const struct vm_info *vi, struct sbx_info *out)
 	out->rootfs_mode = xstrdup(c->virtiofs ? "virtiofs" : "9p");
 	out->created = vi->created;
 	out->ephemeral = c->ephemeral;
+	out->cgroup_v2 = vi->cgroup_v2 ? xstrdup(vi->cgroup_v2) : NULL;
+	out->cgroup_v1 = vi->cgroup_v1 ? xstrdup(vi->cgroup_v1) : NULL;
 }
 
 /* JSON strings of the "vm" object (paths, the accelerator's reason) */
@@ -509,7 +514,6 @@ void vm_info_json(const struct vm_info *vi, struct cs_buf *out)
 	cs_buf_addf(out, ",\"cpus\":%u", vi->cfg.cpus);
 	json_str(out, "state_dir", vi->running ? vi->state_dir : NULL);
 	json_str(out, "control_socket", vi->ctl_sock);
-	json_str(out, "agent_socket", vi->agent_sock);
 	json_str(out, "console", vi->console);
 	cs_buf_adds(out, "}}");
 }

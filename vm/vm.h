@@ -169,11 +169,14 @@ struct vm_info {
 	char *accel_reason; /* why that one */
 	char *state_dir;    /* runtime/vm/<name> */
 	char *data_dir;	    /* data/vm/<name> */
-	char *ctl_sock, *agent_sock; /* NULL when stopped */
-	char *console;		     /* vm_console_path() */
-	char *rootfs;		     /* what QEMU shares as the guest's / */
-	char *upper;		     /* NULL when read-only */
-	long long created;	     /* unix time */
+	char *ctl_sock;	    /* NULL when stopped */
+	char *console;	    /* vm_console_path() */
+	char *rootfs;	    /* what QEMU shares as the guest's / */
+	char *upper;	    /* NULL when read-only */
+	/* QEMU's cgroups (docs/vm.md, "Figures"): the v2 directory and the
+	 * ':'-separated v1 ones, NULL when stopped or there are none */
+	char *cgroup_v2, *cgroup_v1;
+	long long created; /* unix time */
 };
 
 /* 0 or -1 + err (ENOENT: no such VM). */
@@ -184,7 +187,7 @@ void vm_info_release(struct vm_info *vi);
 void vm_info_sbx(const struct vm_info *vi, struct sbx_info *out);
 /* One JSON object: sbx_info_json()'s keys, then "vm": {qemu_pid,
  * supervisor_pid, kernel, release, accelerator, accelerator_reason, cpus,
- * state_dir, control_socket, agent_socket, console}. */
+ * state_dir, control_socket, console}. */
 void vm_info_json(const struct vm_info *vi, struct cs_buf *out);
 
 /* ------------------------------------------------------------------ */

@@ -7,7 +7,9 @@
  *   true      run /true (this program again, as `true`);
  *   in:N      read N bytes from the virtio-serial port named "bench",
  *             then write one byte back;
- *   out:N     write N bytes to it;
+ *   out:N     write N bytes into the file /big first, then copy that
+ *             file to the port as cat does (128 KiB reads): "the
+ *             guest's cat straight to the port";
  * a port mode first writes one byte, once the port is open.
  * The ports need the modules /cshell.conf lists (the bench reuses the
  * initramfs cshell-vm wrote, with this /init in place of the agent).
@@ -79,9 +81,9 @@ static int open_port(void)
 
 int main(int argc, char **argv)
 {
-	static char buf[1 << 16];
+	static char buf[1 << 17];
 	char cmdline[4096] = "", *mode;
-	int fd;
+	int fd, src = -1;
 
 	(void)argc;
 	if (!strcmp(argv[0], "true") || strstr(argv[0], "/true"))
@@ -108,6 +110,16 @@ int main(int argc, char **argv)
 		mount("sysfs", "/sys", "sysfs", 0, NULL);
 		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 		load_modules();
+		if (mode[0] == 'o') {
+			src = open("/big", O_RDWR | O_CREAT | O_TRUNC, 0600);
+			for (long long w = 0; src >= 0 && w < n;)
+				w += write(src, buf,
+					   n - w < (long long)sizeof(buf) ?
+						   (size_t)(n - w) :
+						   sizeof(buf));
+			if (src >= 0)
+				lseek(src, 0, SEEK_SET);
+		}
 		fd = open_port();
 		/* the host starts its clock once the port is open */
 		if (fd >= 0)
@@ -116,9 +128,14 @@ int main(int argc, char **argv)
 			size_t want = n - done < (long long)sizeof(buf) ?
 					      (size_t)(n - done) :
 					      sizeof(buf);
-			ssize_t r = mode[0] == 'i' ? read(fd, buf, want) :
-						     write(fd, buf, want);
+			ssize_t r = read(mode[0] == 'i' ? fd : src, buf, want);
 
+			if (r > 0 && mode[0] == 'o')
+				for (ssize_t w = 0, k; w < r; w += k) {
+					k = write(fd, buf + w, (size_t)(r - w));
+					if (k <= 0)
+						reboot(RB_AUTOBOOT);
+				}
 			if (r <= 0)
 				break;
 			done += r;

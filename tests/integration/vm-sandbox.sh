@@ -5,11 +5,12 @@
 # (issue 13): one VM made by `sandbox create old --kernel 6.1 …` with
 # --layer, --mount, --env, --workdir, --cpus and --memory serves every
 # case: `sandbox ls` (backend column), `ls --json` and `inspect --json`
-# (accelerator, kernel, QEMU pid, sockets), the host's secrets masked over
-# the host root, `diff`, `logs` (the serial console), `@old` on a tty
-# (top, ^C of sleep, in tmux), `sandbox exec`, `enter`, `stop` (the VM stays, stopped), `start`
-# (the guest's writes survived), `commit`, `rm`; then `sandbox run
-# --kernel` boots, runs and removes an ephemeral VM.  Three boots in all.
+# (accelerator, kernel, QEMU pid, sockets), `stats` (QEMU's cgroups), the
+# host's secrets masked over the host root, `diff`, `logs` (the serial
+# console), `@old` on a tty (top, ^C of sleep, in tmux), `sandbox exec`,
+# `enter`, `stop` (the VM stays, stopped; its cgroups go), `start` (the
+# guest's writes survived), `commit`, `rm`; then `sandbox run --kernel`
+# boots, runs and removes an ephemeral VM.  Three boots in all.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$repo/tests/lib.sh"
@@ -63,7 +64,7 @@ if sh_ 'sandbox ls --json' | json '[x for x in v if x["name"] == "old" and x["ba
 else
 	fail vm-sandbox-ls-json "$(sh_ 'sandbox ls --json')"
 fi
-if sh_ 'sandbox inspect old --json' | json 'v["backend"] == "vm" and v["vm"]["accelerator"] in ("tcg", "kvm") and v["vm"]["accelerator_reason"] and v["vm"]["kernel"] == "'"$deb"'" and v["vm"]["release"].startswith("6.1.") and v["vm"]["qemu_pid"] == '"$qpid"' and os.path.exists(v["vm"]["control_socket"]) and os.path.exists(v["vm"]["agent_socket"]) and v["memory"] == 300 << 20 and v["mounts"][0]["dst"] == "/share" and "FOO=bar" in v["env"] and v["workdir"] == "/share" and v["upper"]'; then
+if sh_ 'sandbox inspect old --json' | json 'v["backend"] == "vm" and v["vm"]["accelerator"] in ("tcg", "kvm") and v["vm"]["accelerator_reason"] and v["vm"]["kernel"] == "'"$deb"'" and v["vm"]["release"].startswith("6.1.") and v["vm"]["qemu_pid"] == '"$qpid"' and os.path.exists(v["vm"]["control_socket"]) and v["memory"] == 300 << 20 and v["mounts"][0]["dst"] == "/share" and "FOO=bar" in v["env"] and v["workdir"] == "/share" and v["upper"]'; then
 	pass vm-sandbox-inspect-json
 else
 	fail vm-sandbox-inspect-json "$(sh_ 'sandbox inspect old --json')"
@@ -71,6 +72,30 @@ fi
 out=$(sh_ 'sandbox inspect old')
 [[ $out == *"backend:  vm"* && $out == *"accel:    "* && $out == *"sockets:  "* ]] &&
 	pass vm-sandbox-inspect || fail vm-sandbox-inspect "printed '$out'"
+
+# stats: QEMU's cgroups; a second of busy guest costs QEMU more than
+# 0.1 s of cpu (an idle one ~10 ms a second here, a busy one 0.3-1 s with
+# the machine loaded)
+stat_of() { # a key of `sandbox stats old --json`
+	sh_ 'sandbox stats old --json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["'"$1"'"])'
+}
+cg=$(sh_ 'sandbox stats old --json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["cgroup"])' 2>&1)
+cpu0=$(stat_of cpu_usage_usec 2>&1)
+sh_ '@old timeout 1 sh -c "while :; do :; done"'
+cpu1=$(stat_of cpu_usage_usec 2>&1)
+mem=$(stat_of memory_current 2>&1)
+out=$(sh_ 'sandbox stats' 2>&1)
+if ! grep -qx "$qpid" "$cg/cgroup.procs" 2>/dev/null; then
+	fail vm-sandbox-stats "QEMU $qpid is not in the cgroup '$cg'"
+elif ! [ "$((cpu1 - cpu0))" -gt 100000 ] 2>/dev/null; then
+	fail vm-sandbox-stats "a second of guest busy loop cost QEMU $cpu0 -> $cpu1 us"
+elif ! [ "$mem" -gt $((50 << 20)) ] 2>/dev/null; then
+	fail vm-sandbox-stats "memory_current '$mem'"
+elif ! grep -Eq '^old: cpu [0-9.]+s, memory [0-9.]+ MiB, [0-9]+ pids' <<<"$out"; then
+	fail vm-sandbox-stats "sandbox stats printed '$out'"
+else
+	pass vm-sandbox-stats
+fi
 
 # the host's secrets: empty in the guest, intact on the host
 out=$(sh_ "@old sh -c 'wc -c </etc/shadow; ls -A $other | wc -l; cat /etc/ssh/ssh_host_*_key 2>/dev/null | wc -c'" 2>&1)
@@ -145,6 +170,10 @@ elif [[ $at != *"is not running ('sandbox start old'"* ]]; then
 	fail vm-sandbox-stop "@old said '$at'"
 elif ! sh_ 'sandbox logs old' | grep -q cshell-log-marker; then
 	fail vm-sandbox-stop "the console of the last boot is gone"
+elif [ -e "$cg" ]; then
+	fail vm-sandbox-stop "QEMU's cgroup $cg is left"
+elif [[ $(sh_ 'sandbox stats old' 2>&1) != *"'old' is not running"* ]]; then
+	fail vm-sandbox-stop "stats of the stopped VM said '$(sh_ 'sandbox stats old' 2>&1)'"
 else
 	pass vm-sandbox-stop
 fi

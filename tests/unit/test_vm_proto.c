@@ -2,13 +2,17 @@
 /*
  * test_vm_proto.c — unit tests of the VM agent protocol: frames split at
  * any byte boundary, an EXEC round-trips, malformed headers and bodies are
- * refused, and the cpio writer pads as newc wants.
+ * refused, a connection hands out every frame of a stream written in odd
+ * pieces (more than one fill's worth), and the cpio writer pads as newc
+ * wants.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -134,6 +138,77 @@ static void test_u32_str(void **state)
 	cs_buf_release(&b);
 }
 
+/* a value with newlines and backslashes survives a key=value line */
+static void test_line_escape(void **state)
+{
+	const char *v = "a\nb\\n\\\\c\\";
+	struct cs_buf b = CS_BUF_INIT;
+
+	(void)state;
+	vm_line_escape(&b, v);
+	cs_buf_addc(&b, 0);
+	assert_null(strchr(b.buf, '\n'));
+	vm_line_unescape(b.buf);
+	assert_string_equal(b.buf, v);
+	cs_buf_release(&b);
+}
+
+/* Frames of every size up to VM_MAX_PAYLOAD, 3 MiB in all, written in
+ * 7777-byte pieces: each comes out whole and in order, the payload of
+ * frame i filled with i. */
+static void test_conn_stream(void **state)
+{
+	static uint8_t pay[VM_MAX_PAYLOAD];
+	struct cs_buf out = CS_BUF_INIT;
+	struct vm_conn c;
+	struct vm_hdr h;
+	const uint8_t *p;
+	size_t off = 0, total = 0;
+	uint32_t want = 0, n = 0;
+	int sv[2];
+
+	(void)state;
+	for (; total < (3u << 20); n++) {
+		size_t len = (n * 40503u) % (VM_MAX_PAYLOAD + 1);
+
+		memset(pay, (int)(n & 0xff), len);
+		vm_frame_put(&out, VM_MSG_DATA, VM_STDOUT, n, pay, len);
+		total += len;
+	}
+	assert_int_equal(socketpair(AF_UNIX,
+				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0, sv),
+			 0);
+	vm_conn_init(&c, sv[0]);
+	while (want < n) {
+		int r;
+
+		if (off < out.len) {
+			size_t k = out.len - off < 7777 ? out.len - off : 7777;
+			ssize_t w = write(sv[1], out.buf + off, k);
+
+			if (w > 0)
+				off += (size_t)w;
+		}
+		if (vm_conn_fill(&c) == 0)
+			break;
+		while ((r = vm_conn_next(&c, &h, &p, NULL)) == 1) {
+			size_t len = (want * 40503u) % (VM_MAX_PAYLOAD + 1);
+
+			assert_int_equal(h.id, want);
+			assert_int_equal(h.len, len);
+			for (size_t i = 0; i < len; i++)
+				assert_int_equal(p[i], want & 0xff);
+			want++;
+		}
+		assert_int_equal(r, 0);
+	}
+	assert_int_equal(want, n);
+	vm_conn_release(&c);
+	close(sv[1]);
+	cs_buf_release(&out);
+}
+
 static void test_cpio(void **state)
 {
 	char path[] = "/tmp/test_vm_cpio.XXXXXX";
@@ -165,6 +240,8 @@ int main(void)
 		cmocka_unit_test(test_exec_roundtrip),
 		cmocka_unit_test(test_exec_bad),
 		cmocka_unit_test(test_u32_str),
+		cmocka_unit_test(test_line_escape),
+		cmocka_unit_test(test_conn_stream),
 		cmocka_unit_test(test_cpio),
 	};
 
