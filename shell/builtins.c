@@ -545,71 +545,347 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* the table */
+/* the builtins (the table is generated from SH_BUILTINS) */
 
-static const struct builtin builtins[] = {
-	/* sorted by name for bsearch */
-	{ ".", bi_dot, true },
-	{ ":", bi_colon, true },
-	{ "[", bi_test, false },
-	{ "alias", bi_alias, false },
-	{ "bg", bi_bg, false },
-	{ "break", bi_breakcont, true },
-	{ "cd", bi_cd, false },
-	{ "command", bi_command, false },
-	{ "continue", bi_breakcont, true },
-	{ "down", bi_down, false },
-	{ "echo", bi_echo, false },
-	{ "enter", bi_enter, false },
-	{ "eval", bi_eval, true },
-	{ "exec", bi_exec, true },
-	{ "exit", bi_exit, true },
-	{ "export", bi_export, true },
-	{ "false", bi_false, false },
-	{ "fanout", bi_fanout, false },
-	{ "fg", bi_fg, false },
-	{ "getopts", bi_getopts, false },
-	{ "hash", bi_hash, false },
-	{ "help", bi_help, false },
-	{ "host", bi_host, false },
-	{ "image", bi_image, false },
-	{ "jobs", bi_jobs, false },
-	{ "kill", bi_kill, false },
-	{ "leave", bi_leave, false },
-	{ "local", bi_local, false },
-	{ "monitor", bi_monitor, false },
-	{ "printf", bi_printf, false },
-	{ "pwd", bi_pwd, false },
-	{ "read", bi_read, false },
-	{ "readonly", bi_readonly, true },
-	{ "return", bi_return, true },
-	{ "sandbox", bi_sandbox, false },
-	{ "sb", bi_sandbox, false },
-	{ "set", bi_set, true },
-	{ "shift", bi_shift, true },
-	{ "source", bi_dot, false },
-	{ "test", bi_test, false },
-	{ "times", bi_times, true },
-	{ "trap", bi_trap, true },
-	{ "true", bi_colon, false },
-	{ "type", bi_type, false },
-	{ "ulimit", bi_ulimit, false },
-	{ "umask", bi_umask, false },
-	{ "unalias", bi_unalias, false },
-	{ "unset", bi_unset, true },
-	{ "up", bi_up, false },
-	{ "wait", bi_wait, false },
+SH_BUILTIN(dot) = {
+	.b = { ".", bi_dot, true },
+	.usage = ". FILE",
+	.what = "run the commands of FILE in this shell",
+};
+
+SH_BUILTIN(colon) = {
+	.b = { ":", bi_colon, true },
+	.own_help = true,
+	.usage = ": [ARG...]",
+	.what = "do nothing, successfully",
+};
+
+SH_BUILTIN(lbracket) = {
+	.b = { "[", bi_test, false },
+	.own_help = true,
+	.usage = "[ EXPRESSION ]",
+	.what = "same as test",
+};
+
+SH_BUILTIN(alias) = {
+	.b = { "alias", bi_alias, false },
+	.usage = "alias [NAME[=VALUE]...]",
+	.what = "define or list aliases",
+};
+
+SH_BUILTIN(bg) = {
+	.b = { "bg", bi_bg, false },
+	.usage = "bg [%JOB]",
+	.what = "resume a stopped job in the background",
+};
+
+SH_BUILTIN(break) = {
+	.b = { "break", bi_breakcont, true },
+	.usage = "break [N]",
+	.what = "leave N enclosing loops",
+};
+
+SH_BUILTIN(cd) = {
+	.b = { "cd", bi_cd, false },
+	.usage = "cd [-L|-P] [DIR|-]",
+	.what = "change the working directory",
+};
+
+SH_BUILTIN(command) = {
+	.b = { "command", bi_command, false },
+	.usage = "command [-p] [-v|-V] NAME [ARG...]",
+	.what = "run or describe NAME, skipping functions",
+};
+
+SH_BUILTIN(continue) = {
+	.b = { "continue", bi_breakcont, true },
+	.usage = "continue [N]",
+	.what = "next iteration of the Nth enclosing loop",
+};
+
+SH_BUILTIN(down) = {
+	.b = { "down", bi_down, false },
+	.own_help = true,
+	.usage = "down [--rm] [DIR]",
+	.what = "stop the sandbox of a Cshellfile (--rm: remove it)",
+	.complete = &sh_up_completion,
+};
+
+SH_BUILTIN(echo) = {
+	.b = { "echo", bi_echo, false },
+	.own_help = true,
+	.usage = "echo [-n] [ARG...]",
+	.what = "print arguments (backslash escapes are interpreted)",
+};
+
+SH_BUILTIN(enter) = {
+	.b = { "enter", bi_enter, false },
+	.usage = "enter [TARGET]",
+	.what = "run the following commands in TARGET; 'enter host' or 'leave' returns",
+	.complete = &sh_enter_completion,
+};
+
+SH_BUILTIN(eval) = {
+	.b = { "eval", bi_eval, true },
+	.usage = "eval [ARG...]",
+	.what = "run the arguments as a command",
+};
+
+SH_BUILTIN(exec) = {
+	.b = { "exec", bi_exec, true },
+	.usage = "exec [COMMAND [ARG...]]",
+	.what = "replace the shell with COMMAND, or make redirections permanent",
+};
+
+SH_BUILTIN(exit) = {
+	.b = { "exit", bi_exit, true },
+	.usage = "exit [N]",
+	.what = "leave the shell with status N",
+};
+
+SH_BUILTIN(export) = {
+	.b = { "export", bi_export, true },
+	.usage = "export [-p] NAME[=VALUE]...",
+	.what = "give variables to the commands the shell runs",
+};
+
+SH_BUILTIN(false) = {
+	.b = { "false", bi_false, false },
+	.own_help = true,
+	.usage = "false",
+	.what = "fail",
+};
+
+SH_BUILTIN(fanout) = {
+	.b = { "fanout", bi_fanout, false },
+	.own_help = true,
+	.usage =
+		"fanout [-f WIDTH] [-t SECONDS] [-r N] [--gather] [--summary] SPEC [--] COMMAND...",
+	.what = "run a command on many hosts",
+};
+
+SH_BUILTIN(fg) = {
+	.b = { "fg", bi_fg, false },
+	.usage = "fg [%JOB]",
+	.what = "bring a job to the foreground",
+};
+
+SH_BUILTIN(getopts) = {
+	.b = { "getopts", bi_getopts, false },
+	.usage = "getopts OPTSTRING NAME [ARG...]",
+	.what = "parse options",
+};
+
+SH_BUILTIN(hash) = {
+	.b = { "hash", bi_hash, false },
+	.usage = "hash [-r] [NAME...]",
+	.what = "remember or forget command locations",
+};
+
+SH_BUILTIN(help) = {
+	.b = { "help", bi_help, false },
+	.usage = "help [NAME]",
+	.what = "this text",
+};
+
+SH_BUILTIN(host) = {
+	.b = { "host", bi_host, false },
+	.own_help = true,
+	.usage = "host add|rm|ls|probe|place|clean ...",
+	.what = "SSH hosts: the inventory, probes, placement",
+};
+
+SH_BUILTIN(image) = {
+	.b = { "image", bi_image, false },
+	.own_help = true,
+	.usage =
+		"image pull|ls|inspect|tag|rm|prune|push|import|export|build ...",
+	.what = "OCI images",
+	.complete = &sh_image_completion,
+};
+
+SH_BUILTIN(jobs) = {
+	.b = { "jobs", bi_jobs, false },
+	.usage = "jobs [-p]",
+	.what = "list the jobs",
+};
+
+SH_BUILTIN(kill) = {
+	.b = { "kill", bi_kill, false },
+	.usage = "kill [-s SIG|-SIG] PID|%JOB...  |  kill -l [N]",
+	.what = "send a signal",
+};
+
+SH_BUILTIN(leave) = {
+	.b = { "leave", bi_leave, false },
+	.usage = "leave",
+	.what = "return to the host after 'enter'",
+};
+
+SH_BUILTIN(local) = {
+	.b = { "local", bi_local, false },
+	.usage = "local NAME[=VALUE]... | local -",
+	.what = "variables (or options) restored when the function returns",
+};
+
+SH_BUILTIN(monitor) = {
+	.b = { "monitor", bi_monitor, false },
+	.own_help = true,
+	.usage = "monitor [TARGET...] [--json] [--duration S] ...",
+	.what = "live exec/exit/open/connect events of sandboxes",
+};
+
+SH_BUILTIN(printf) = {
+	.b = { "printf", bi_printf, false },
+	.own_help = true,
+	.usage = "printf FORMAT [ARG...]",
+	.what = "formatted output",
+};
+
+SH_BUILTIN(pwd) = {
+	.b = { "pwd", bi_pwd, false },
+	.usage = "pwd [-L|-P]",
+	.what = "print the working directory",
+};
+
+SH_BUILTIN(read) = {
+	.b = { "read", bi_read, false },
+	.usage = "read [-r] [-p PROMPT] NAME...",
+	.what = "read a line into variables",
+};
+
+SH_BUILTIN(readonly) = {
+	.b = { "readonly", bi_readonly, true },
+	.usage = "readonly [-p] NAME[=VALUE]...",
+	.what = "make variables read-only",
+};
+
+SH_BUILTIN(return ) = {
+	.b = { "return", bi_return, true },
+	.usage = "return [N]",
+	.what = "return from a function or . file",
+};
+
+SH_BUILTIN(sandbox) = {
+	.b = { "sandbox", bi_sandbox, false },
+	.own_help = true,
+	.usage =
+		"sandbox create|ls|inspect|exec|stop|start|rm|logs|diff|commit|run|stats ...",
+	.what = "namespaced sandboxes (alias sb)",
+	.complete = &sh_sandbox_completion,
+};
+
+SH_BUILTIN(sb) = {
+	.b = { "sb", bi_sandbox, false },
+	.own_help = true,
+	.complete = &sh_sandbox_completion,
+};
+
+SH_BUILTIN(set) = {
+	.b = { "set", bi_set, true },
+	.usage = "set [-eufxnCav] [-o OPTION] [--] [ARG...]",
+	.what = "shell options and positional parameters",
+};
+
+SH_BUILTIN(shift) = {
+	.b = { "shift", bi_shift, true },
+	.usage = "shift [N]",
+	.what = "drop the first N positional parameters",
+};
+
+SH_BUILTIN(source) = {
+	.b = { "source", bi_dot, false },
+};
+
+SH_BUILTIN(test) = {
+	.b = { "test", bi_test, false },
+	.own_help = true,
+	.usage = "test EXPRESSION",
+	.what = "evaluate a condition",
+};
+
+SH_BUILTIN(times) = {
+	.b = { "times", bi_times, true },
+	.usage = "times",
+	.what = "print the shell's and its children's CPU times",
+};
+
+SH_BUILTIN(trap) = {
+	.b = { "trap", bi_trap, true },
+	.usage = "trap [ACTION] CONDITION...",
+	.what = "run ACTION on a signal or EXIT",
+};
+
+SH_BUILTIN(true) = {
+	.b = { "true", bi_colon, false },
+	.own_help = true,
+	.usage = "true",
+	.what = "succeed",
+};
+
+SH_BUILTIN(type) = {
+	.b = { "type", bi_type, false },
+	.usage = "type NAME...",
+	.what = "say how NAME would be run",
+};
+
+SH_BUILTIN(ulimit) = {
+	.b = { "ulimit", bi_ulimit, false },
+	.usage = "ulimit [-HS] [-a | -cdfnstv [LIMIT]]",
+	.what = "show or set a resource limit of the shell and its children",
+};
+
+SH_BUILTIN(umask) = {
+	.b = { "umask", bi_umask, false },
+	.usage = "umask [-S] [MODE]",
+	.what = "the file mode creation mask",
+};
+
+SH_BUILTIN(unalias) = {
+	.b = { "unalias", bi_unalias, false },
+	.usage = "unalias -a | NAME...",
+	.what = "remove aliases",
+};
+
+SH_BUILTIN(unset) = {
+	.b = { "unset", bi_unset, true },
+	.usage = "unset [-f|-v] NAME...",
+	.what = "remove variables or functions",
+};
+
+SH_BUILTIN(up) = {
+	.b = { "up", bi_up, false },
+	.own_help = true,
+	.usage = "up [DIR] [--locked] [--rebuild] [-- CMD...]",
+	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
+	.complete = &sh_up_completion,
+};
+
+SH_BUILTIN(wait) = {
+	.b = { "wait", bi_wait, false },
+	.usage = "wait [PID|%JOB...]",
+	.what = "wait for background jobs",
 };
 
 static int cmp_builtin(const void *k, const void *e)
 {
-	return strcmp(k, ((const struct builtin *)e)->name);
+	return strcmp(k, (*(const struct sh_builtin *const *)e)->b.name);
+}
+
+const struct sh_builtin *sh_find_builtin_def(const char *name)
+{
+	const struct sh_builtin *const *b =
+		bsearch(name, sh_builtins, sh_nbuiltins, sizeof(sh_builtins[0]),
+			cmp_builtin);
+
+	return b ? *b : NULL;
 }
 
 const struct builtin *sh_find_builtin(const char *name)
 {
-	return bsearch(name, builtins, CS_ARRAY_SIZE(builtins),
-		       sizeof(builtins[0]), cmp_builtin);
+	const struct sh_builtin *d = sh_find_builtin_def(name);
+
+	return d ? &d->b : NULL;
 }
 
 const struct builtin *sh_builtin(struct sh *sh, const char *name)
@@ -624,25 +900,15 @@ const struct builtin *sh_builtin(struct sh *sh, const char *name)
 
 const char *sh_builtin_name(size_t i)
 {
-	return i < CS_ARRAY_SIZE(builtins) ? builtins[i].name : NULL;
+	return i < sh_nbuiltins ? sh_builtins[i]->b.name : NULL;
 }
 
-/* Builtins whose --help is an operand (echo prints it, test tests it):
- * everything else answers `NAME --help` with its usage, as bash's
- * builtins and podman's commands do. */
-static bool help_is_operand(const char *name)
+/* `NAME --help` is the builtin's own business (struct sh_builtin) */
+static bool own_help(const char *name)
 {
-	/* and the front ends, whose own usage is longer than help's line */
-	static const char *const names[] = {
-		"echo", "printf", "test",    "[",  ":",
-		"true", "false",  "sandbox", "sb", "image",
-		"host", "fanout", "monitor", "up", "down",
-	};
+	const struct sh_builtin *d = sh_find_builtin_def(name);
 
-	for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
+	return d && d->own_help;
 }
 
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
@@ -653,8 +919,8 @@ int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
 	/* `cd --help`, `jobs --help`: the usage, status 0 (the sandbox,
 	 * image, host and monitor front ends have their own per
 	 * subcommand) */
-	if (argc == 2 && !strcmp(argv[1], "--help") &&
-	    !help_is_operand(argv[0]) && sh_help_usage(argv[0]) == 0)
+	if (argc == 2 && !strcmp(argv[1], "--help") && !own_help(argv[0]) &&
+	    sh_help_usage(argv[0]) == 0)
 		return 0;
 	st = b->fn(sh, argc, argv);
 

@@ -23,6 +23,8 @@
 
 static struct sh *csh;
 
+static void add_names(const char *prefix, char **v, const char *pre);
+
 /* candidates for the generator */
 static char **cands;
 static size_t ncands, acands;
@@ -46,6 +48,16 @@ static void cand_add(const char *prefix, const char *s)
 		cands = xrealloc(cands, acands * sizeof(*cands));
 	}
 	cands[ncands++] = xstrdup(s);
+}
+
+void sh_complete_offer(const char *text, const char *s)
+{
+	cand_add(text, s);
+}
+
+void sh_complete_offer_take(const char *text, char **v)
+{
+	add_names(text, v, "");
 }
 
 static char *gen(const char *text, int state)
@@ -110,10 +122,6 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "monitor",
-					    "help" };
-	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
-		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
 		cand_add(prefix, f->name);
 	for (struct alias *a = csh->aliases; a; a = a->next)
@@ -246,6 +254,32 @@ static void scan(const char *line, int end, struct ctx *c)
 	cs_buf_release(&w);
 }
 
+static void add_list(const char *prefix, const char *const *v)
+{
+	for (; *v; v++)
+		cand_add(prefix, *v);
+}
+
+/* The arguments of a builtin, as its definition's completion says
+ * (builtin_i.h); false when it has nothing to say about text. */
+static bool complete_builtin(const struct sh_completion *cp,
+			     const struct ctx *c, const char *text)
+{
+	if (!cp)
+		return false;
+	if (c->nwords == 1 && cp->subs) {
+		add_list(text, cp->subs);
+		return true;
+	}
+	if (cp->operand && cp->operand(csh, c->words, c->nwords, text))
+		return true;
+	if (text[0] == '-' && cp->flags) {
+		add_list(text, cp->flags);
+		return true;
+	}
+	return false;
+}
+
 static const char *const sandbox_subs[] = {
 	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
 	"logs",	  "diff", "commit",  "run",  "stats", NULL,
@@ -286,11 +320,66 @@ static char **image_names(struct sh *sh)
 	return cs_strvec_detach(&v);
 }
 
-static void add_list(const char *prefix, const char *const *v)
+bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
+			const char *text);
+bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
+			const char *text)
 {
-	for (; *v; v++)
-		cand_add(prefix, *v);
+	if (!strcmp(words[nwords - 1], "--image")) {
+		sh_complete_offer_take(text, image_names(sh));
+		return true;
+	}
+	if (nwords == 2 && text[0] != '-' && strcmp(words[1], "create") &&
+	    strcmp(words[1], "run") && strcmp(words[1], "ls")) {
+		sh_complete_offer_take(text, sh_backend_sandbox.names());
+		return true;
+	}
+	return false;
 }
+
+const struct sh_completion sh_sandbox_completion = {
+	.subs = sandbox_subs,
+	.flags = sandbox_flags,
+	.operand = sh_sandbox_operand,
+};
+
+/* image names after --image and as the operand of a subcommand that takes
+ * an image */
+static bool image_operand(struct sh *sh, char *const *words, int nwords,
+			  const char *text)
+{
+	if (!strcmp(words[nwords - 1], "--image") ||
+	    (nwords == 2 && strcmp(words[1], "pull") &&
+	     strcmp(words[1], "import") && strcmp(words[1], "build"))) {
+		sh_complete_offer_take(text, image_names(sh));
+		return true;
+	}
+	return false;
+}
+
+const struct sh_completion sh_image_completion = {
+	.subs = image_subs,
+	.flags = image_flags,
+	.operand = image_operand,
+};
+
+static bool enter_operand(struct sh *sh, char *const *words, int nwords,
+			  const char *text)
+{
+	(void)sh, (void)words;
+	if (nwords != 1)
+		return false;
+	sh_complete_offer_take(text, sh_target_names());
+	return true;
+}
+
+const struct sh_completion sh_enter_completion = {
+	.operand = enter_operand,
+};
+
+const struct sh_completion sh_up_completion = {
+	.flags = up_flags,
+};
 
 static char **complete(const char *text, int start, int end)
 {
@@ -313,33 +402,10 @@ static char **complete(const char *text, int start, int end)
 	} else if (c.nwords == 0) {
 		add_commands(text, root);
 	} else {
-		const char *cmd = c.words[0];
-		const char *prev = c.words[c.nwords - 1];
-		bool sb = !strcmp(cmd, "sandbox") || !strcmp(cmd, "sb");
-		bool im = !strcmp(cmd, "image");
-		if (c.nwords == 1 && sb) {
-			add_list(text, sandbox_subs);
-		} else if (c.nwords == 1 && im) {
-			add_list(text, image_subs);
-		} else if (c.nwords == 1 && !strcmp(cmd, "enter")) {
-			add_names(text, sh_target_names(), "");
-		} else if (!strcmp(prev, "--image") ||
-			   (im && c.nwords == 2 && strcmp(c.words[1], "pull") &&
-			    strcmp(c.words[1], "import") &&
-			    strcmp(c.words[1], "build"))) {
-			add_names(text, image_names(csh), "");
-		} else if (text[0] == '-' && sb) {
-			add_list(text, sandbox_flags);
-		} else if (text[0] == '-' && im) {
-			add_list(text, image_flags);
-		} else if (text[0] == '-' &&
-			   (!strcmp(cmd, "up") || !strcmp(cmd, "down"))) {
-			add_list(text, up_flags);
-		} else if (sb && c.nwords == 2 &&
-			   strcmp(c.words[1], "create") &&
-			   strcmp(c.words[1], "run") &&
-			   strcmp(c.words[1], "ls")) {
-			add_names(text, sh_backend_sandbox.names(), "");
+		const struct sh_builtin *b = sh_find_builtin_def(c.words[0]);
+
+		if (b && complete_builtin(b->complete, &c, text)) {
+			/* the builtin's own */
 		} else if (root) {
 			add_target_files(text, target, workdir);
 			rl_completion_suppress_append =

@@ -3,8 +3,17 @@
 PROGRAMS += cshell
 # the hosts inventory and the ssh command line for @host targets (no
 # jansson: the rest of scheduler/ runs as cshell-hosts)
-cshell_SRCS := $(wildcard shell/*.c) $(SCHED_CORE_SRCS)
-cshell_LDLIBS := -lreadline
+cshell_SRCS += $(wildcard shell/*.c) $(SCHED_CORE_SRCS) $(GEN)/shell/tables.c
+cshell_LDLIBS += -lreadline
+# The builtins (SH_BUILTIN(ID) in the file that implements each; ID=NAME
+# when the name is no C identifier) and the target backends in resolution
+# order (ORDER:ID, `const struct sh_backend sh_backend_ID`), from which the
+# build generates the tables (docs/shell.md).  Core: builtins.c.
+SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
+	hash local readonly return shift source times true type unset command
+# (moving into their files)
+SH_BUILTINS += lbracket=[ alias bg cd down echo enter fanout fg getopts help host image jobs kill leave monitor printf pwd read sandbox sb set test trap ulimit umask unalias up wait
+SH_BACKENDS += 10:host 20:sandbox 30:vm 40:ssh
 
 include shell/builtins.mk
 # everything of the interpreter but main(), for tests and fuzzing

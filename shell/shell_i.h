@@ -584,13 +584,12 @@ void params_free(struct params *p);
 void var_list(struct sh *sh, int flag, const char *prefix);
 char *sh_optflags(struct sh *sh); /* $- (static buffer) */
 
-/* builtins.c */
-struct builtin {
-	const char *name;
-	sh_builtin_fn fn;
-	bool special;
-};
+/* builtins.c: the table generated from SH_BUILTINS (sorted by name) */
+extern const struct sh_builtin *const sh_builtins[];
+extern const size_t sh_nbuiltins;
 const struct builtin *sh_find_builtin(const char *name);
+/* The table's entry of name (help and completion data), or NULL. */
+const struct sh_builtin *sh_find_builtin_def(const char *name);
 /* The builtin as this shell sees it: extensions hidden by set -o posix. */
 const struct builtin *sh_builtin(struct sh *sh, const char *name);
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
