@@ -585,12 +585,6 @@ SH_BUILTIN(break) = {
 	.what = "leave N enclosing loops",
 };
 
-SH_BUILTIN(cd) = {
-	.b = { "cd", bi_cd, false },
-	.usage = "cd [-L|-P] [DIR|-]",
-	.what = "change the working directory",
-};
-
 SH_BUILTIN(command) = {
 	.b = { "command", bi_command, false },
 	.usage = "command [-p] [-v|-V] NAME [ARG...]",
@@ -740,12 +734,6 @@ SH_BUILTIN(printf) = {
 	.own_help = true,
 	.usage = "printf FORMAT [ARG...]",
 	.what = "formatted output",
-};
-
-SH_BUILTIN(pwd) = {
-	.b = { "pwd", bi_pwd, false },
-	.usage = "pwd [-L|-P]",
-	.what = "print the working directory",
 };
 
 SH_BUILTIN(read) = {

@@ -8,11 +8,14 @@ cshell_LDLIBS += -lreadline
 # The builtins (SH_BUILTIN(ID) in the file that implements each; ID=NAME
 # when the name is no C identifier) and the target backends in resolution
 # order (ORDER:ID, `const struct sh_backend sh_backend_ID`), from which the
-# build generates the tables (docs/shell.md).  Core: builtins.c.
+# build generates the tables (docs/shell.md).
+# builtins.c
 SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 	hash local readonly return shift source times true type unset command
 # (moving into their files)
-SH_BUILTINS += lbracket=[ alias bg cd down echo enter fanout fg getopts help host image jobs kill leave monitor printf pwd read sandbox sb set test trap ulimit umask unalias up wait
+SH_BUILTINS += lbracket=[ alias bg down echo enter fanout fg getopts help host image jobs kill leave monitor printf read sandbox sb set test trap ulimit umask unalias up wait
+# cd.c
+SH_BUILTINS += cd pwd
 SH_BACKENDS += 10:host 20:sandbox 30:vm 40:ssh
 
 include shell/builtins.mk
