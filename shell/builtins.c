@@ -567,12 +567,6 @@ SH_BUILTIN(lbracket) = {
 	.what = "same as test",
 };
 
-SH_BUILTIN(alias) = {
-	.b = { "alias", bi_alias, false },
-	.usage = "alias [NAME[=VALUE]...]",
-	.what = "define or list aliases",
-};
-
 SH_BUILTIN(bg) = {
 	.b = { "bg", bi_bg, false },
 	.usage = "bg [%JOB]",
@@ -827,12 +821,6 @@ SH_BUILTIN(umask) = {
 	.b = { "umask", bi_umask, false },
 	.usage = "umask [-S] [MODE]",
 	.what = "the file mode creation mask",
-};
-
-SH_BUILTIN(unalias) = {
-	.b = { "unalias", bi_unalias, false },
-	.usage = "unalias -a | NAME...",
-	.what = "remove aliases",
 };
 
 SH_BUILTIN(unset) = {
