@@ -116,7 +116,6 @@ struct sh_builtin {
 
 /* (moving into their files) */
 int bi_ulimit(struct sh *sh, int argc, char **argv);
-int bi_set(struct sh *sh, int argc, char **argv);
 int bi_wait(struct sh *sh, int argc, char **argv);
 int bi_jobs(struct sh *sh, int argc, char **argv);
 int bi_fg(struct sh *sh, int argc, char **argv);

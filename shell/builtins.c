@@ -763,12 +763,6 @@ SH_BUILTIN(sb) = {
 	.complete = &sh_sandbox_completion,
 };
 
-SH_BUILTIN(set) = {
-	.b = { "set", bi_set, true },
-	.usage = "set [-eufxnCav] [-o OPTION] [--] [ARG...]",
-	.what = "shell options and positional parameters",
-};
-
 SH_BUILTIN(shift) = {
 	.b = { "shift", bi_shift, true },
 	.usage = "shift [N]",
