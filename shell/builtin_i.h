@@ -116,10 +116,6 @@ struct sh_builtin {
 
 /* (moving into their files) */
 int bi_ulimit(struct sh *sh, int argc, char **argv);
-int bi_wait(struct sh *sh, int argc, char **argv);
-int bi_jobs(struct sh *sh, int argc, char **argv);
-int bi_fg(struct sh *sh, int argc, char **argv);
-int bi_bg(struct sh *sh, int argc, char **argv);
 int bi_enter(struct sh *sh, int argc, char **argv);
 int bi_leave(struct sh *sh, int argc, char **argv);
 int bi_help(struct sh *sh, int argc, char **argv);

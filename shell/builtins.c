@@ -567,12 +567,6 @@ SH_BUILTIN(lbracket) = {
 	.what = "same as test",
 };
 
-SH_BUILTIN(bg) = {
-	.b = { "bg", bi_bg, false },
-	.usage = "bg [%JOB]",
-	.what = "resume a stopped job in the background",
-};
-
 SH_BUILTIN(break) = {
 	.b = { "break", bi_breakcont, true },
 	.usage = "break [N]",
@@ -652,12 +646,6 @@ SH_BUILTIN(fanout) = {
 	.what = "run a command on many hosts",
 };
 
-SH_BUILTIN(fg) = {
-	.b = { "fg", bi_fg, false },
-	.usage = "fg [%JOB]",
-	.what = "bring a job to the foreground",
-};
-
 SH_BUILTIN(getopts) = {
 	.b = { "getopts", bi_getopts, false },
 	.usage = "getopts OPTSTRING NAME [ARG...]",
@@ -690,12 +678,6 @@ SH_BUILTIN(image) = {
 		"image pull|ls|inspect|tag|rm|prune|push|import|export|build ...",
 	.what = "OCI images",
 	.complete = &sh_image_completion,
-};
-
-SH_BUILTIN(jobs) = {
-	.b = { "jobs", bi_jobs, false },
-	.usage = "jobs [-p]",
-	.what = "list the jobs",
 };
 
 SH_BUILTIN(kill) = {
@@ -829,12 +811,6 @@ SH_BUILTIN(up) = {
 	.usage = "up [DIR] [--locked] [--rebuild] [-- CMD...]",
 	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
 	.complete = &sh_up_completion,
-};
-
-SH_BUILTIN(wait) = {
-	.b = { "wait", bi_wait, false },
-	.usage = "wait [PID|%JOB...]",
-	.what = "wait for background jobs",
 };
 
 static int cmp_builtin(const void *k, const void *e)

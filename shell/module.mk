@@ -13,7 +13,9 @@ cshell_LDLIBS += -lreadline
 SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 	hash local readonly return shift source times true type unset command
 # (moving into their files)
-SH_BUILTINS += lbracket=[ bg down echo enter fanout fg getopts help host image jobs kill leave monitor printf read sandbox sb test trap ulimit umask up wait
+SH_BUILTINS += lbracket=[ down echo enter fanout getopts help host image kill leave monitor printf read sandbox sb test trap ulimit umask up
+# jobs.c
+SH_BUILTINS += bg fg jobs wait
 # options.c
 SH_BUILTINS += set
 # alias.c
