@@ -680,12 +680,6 @@ SH_BUILTIN(image) = {
 	.complete = &sh_image_completion,
 };
 
-SH_BUILTIN(kill) = {
-	.b = { "kill", bi_kill, false },
-	.usage = "kill [-s SIG|-SIG] PID|%JOB...  |  kill -l [N]",
-	.what = "send a signal",
-};
-
 SH_BUILTIN(leave) = {
 	.b = { "leave", bi_leave, false },
 	.usage = "leave",
@@ -766,12 +760,6 @@ SH_BUILTIN(times) = {
 	.b = { "times", bi_times, true },
 	.usage = "times",
 	.what = "print the shell's and its children's CPU times",
-};
-
-SH_BUILTIN(trap) = {
-	.b = { "trap", bi_trap, true },
-	.usage = "trap [ACTION] CONDITION...",
-	.what = "run ACTION on a signal or EXIT",
 };
 
 SH_BUILTIN(true) = {

@@ -611,7 +611,5 @@ void trap_run_pending(struct sh *sh);
 void trap_run_exit(struct sh *sh);
 void trap_reset_for_child(struct sh *sh);
 void trap_mark_shell_owned(int sig);
-int bi_trap(struct sh *sh, int argc, char **argv);
-int bi_kill(struct sh *sh, int argc, char **argv);
 
 #endif
