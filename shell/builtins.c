@@ -600,13 +600,6 @@ SH_BUILTIN(echo) = {
 	.what = "print arguments (backslash escapes are interpreted)",
 };
 
-SH_BUILTIN(enter) = {
-	.b = { "enter", bi_enter, false },
-	.usage = "enter [TARGET]",
-	.what = "run the following commands in TARGET; 'enter host' or 'leave' returns",
-	.complete = &sh_enter_completion,
-};
-
 SH_BUILTIN(eval) = {
 	.b = { "eval", bi_eval, true },
 	.usage = "eval [ARG...]",
@@ -678,12 +671,6 @@ SH_BUILTIN(image) = {
 		"image pull|ls|inspect|tag|rm|prune|push|import|export|build ...",
 	.what = "OCI images",
 	.complete = &sh_image_completion,
-};
-
-SH_BUILTIN(leave) = {
-	.b = { "leave", bi_leave, false },
-	.usage = "leave",
-	.what = "return to the host after 'enter'",
 };
 
 SH_BUILTIN(local) = {

@@ -363,20 +363,6 @@ const struct sh_completion sh_image_completion = {
 	.operand = image_operand,
 };
 
-static bool enter_operand(struct sh *sh, char *const *words, int nwords,
-			  const char *text)
-{
-	(void)sh, (void)words;
-	if (nwords != 1)
-		return false;
-	sh_complete_offer_take(text, sh_target_names());
-	return true;
-}
-
-const struct sh_completion sh_enter_completion = {
-	.operand = enter_operand,
-};
-
 const struct sh_completion sh_up_completion = {
 	.flags = up_flags,
 };

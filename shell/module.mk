@@ -13,7 +13,9 @@ cshell_LDLIBS += -lreadline
 SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 	hash local readonly return shift source times true type unset command
 # (moving into their files)
-SH_BUILTINS += lbracket=[ down echo enter fanout getopts help host image leave monitor printf read sandbox sb test ulimit umask up
+SH_BUILTINS += lbracket=[ down echo fanout getopts help host image monitor printf read sandbox sb test ulimit umask up
+# target.c
+SH_BUILTINS += enter leave
 # trap.c
 SH_BUILTINS += kill trap
 # jobs.c

@@ -175,7 +175,7 @@ const struct sh_backend sh_backend_host = {
 
 /* ---------------------------------------------------------------- enter */
 
-int bi_enter(struct sh *sh, int argc, char **argv)
+static int bi_enter(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 
@@ -205,7 +205,7 @@ int bi_enter(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-int bi_leave(struct sh *sh, int argc, char **argv)
+static int bi_leave(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	if (!sh->entered) {
@@ -216,3 +216,31 @@ int bi_leave(struct sh *sh, int argc, char **argv)
 	sh->entered = NULL;
 	return 0;
 }
+
+/* `enter <Tab>`: every target name */
+static bool enter_operand(struct sh *sh, char *const *words, int nwords,
+			  const char *text)
+{
+	(void)sh, (void)words;
+	if (nwords != 1)
+		return false;
+	sh_complete_offer_take(text, sh_target_names());
+	return true;
+}
+
+static const struct sh_completion enter_completion = {
+	.operand = enter_operand,
+};
+
+SH_BUILTIN(enter) = {
+	.b = { "enter", bi_enter, false },
+	.usage = "enter [TARGET]",
+	.what = "run the following commands in TARGET; 'enter host' or 'leave' returns",
+	.complete = &enter_completion,
+};
+
+SH_BUILTIN(leave) = {
+	.b = { "leave", bi_leave, false },
+	.usage = "leave",
+	.what = "return to the host after 'enter'",
+};
