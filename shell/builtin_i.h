@@ -116,7 +116,6 @@ struct sh_builtin {
 
 /* (moving into their files) */
 int bi_ulimit(struct sh *sh, int argc, char **argv);
-int bi_help(struct sh *sh, int argc, char **argv);
 int bi_sandbox(struct sh *sh, int argc, char **argv);
 int bi_image(struct sh *sh, int argc, char **argv);
 int bi_monitor(struct sh *sh, int argc, char **argv);

@@ -651,12 +651,6 @@ SH_BUILTIN(hash) = {
 	.what = "remember or forget command locations",
 };
 
-SH_BUILTIN(help) = {
-	.b = { "help", bi_help, false },
-	.usage = "help [NAME]",
-	.what = "this text",
-};
-
 SH_BUILTIN(host) = {
 	.b = { "host", bi_host, false },
 	.own_help = true,

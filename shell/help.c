@@ -26,7 +26,7 @@ int sh_help_usage(const char *name)
 	return 0;
 }
 
-int bi_help(struct sh *sh, int argc, char **argv)
+static int bi_help(struct sh *sh, int argc, char **argv)
 {
 	if (argc == 1) {
 		printf("cshell: POSIX sh in which @TARGET says where a command runs.\n"
@@ -54,3 +54,9 @@ int bi_help(struct sh *sh, int argc, char **argv)
 	}
 	return st;
 }
+
+SH_BUILTIN(help) = {
+	.b = { "help", bi_help, false },
+	.usage = "help [NAME]",
+	.what = "this text",
+};
