@@ -756,12 +756,6 @@ SH_BUILTIN(type) = {
 	.what = "say how NAME would be run",
 };
 
-SH_BUILTIN(ulimit) = {
-	.b = { "ulimit", bi_ulimit, false },
-	.usage = "ulimit [-HS] [-a | -cdfnstv [LIMIT]]",
-	.what = "show or set a resource limit of the shell and its children",
-};
-
 SH_BUILTIN(umask) = {
 	.b = { "umask", bi_umask, false },
 	.usage = "umask [-S] [MODE]",
