@@ -560,13 +560,6 @@ SH_BUILTIN(colon) = {
 	.what = "do nothing, successfully",
 };
 
-SH_BUILTIN(lbracket) = {
-	.b = { "[", bi_test, false },
-	.own_help = true,
-	.usage = "[ EXPRESSION ]",
-	.what = "same as test",
-};
-
 SH_BUILTIN(break) = {
 	.b = { "break", bi_breakcont, true },
 	.usage = "break [N]",
@@ -728,13 +721,6 @@ SH_BUILTIN(shift) = {
 
 SH_BUILTIN(source) = {
 	.b = { "source", bi_dot, false },
-};
-
-SH_BUILTIN(test) = {
-	.b = { "test", bi_test, false },
-	.own_help = true,
-	.usage = "test EXPRESSION",
-	.what = "evaluate a condition",
 };
 
 SH_BUILTIN(times) = {
