@@ -673,13 +673,6 @@ SH_BUILTIN(monitor) = {
 	.what = "live exec/exit/open/connect events of sandboxes",
 };
 
-SH_BUILTIN(printf) = {
-	.b = { "printf", bi_printf, false },
-	.own_help = true,
-	.usage = "printf FORMAT [ARG...]",
-	.what = "formatted output",
-};
-
 SH_BUILTIN(read) = {
 	.b = { "read", bi_read, false },
 	.usage = "read [-r] [-p PROMPT] NAME...",
