@@ -673,12 +673,6 @@ SH_BUILTIN(monitor) = {
 	.what = "live exec/exit/open/connect events of sandboxes",
 };
 
-SH_BUILTIN(read) = {
-	.b = { "read", bi_read, false },
-	.usage = "read [-r] [-p PROMPT] NAME...",
-	.what = "read a line into variables",
-};
-
 SH_BUILTIN(readonly) = {
 	.b = { "readonly", bi_readonly, true },
 	.usage = "readonly [-p] NAME[=VALUE]...",
