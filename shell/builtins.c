@@ -632,12 +632,6 @@ SH_BUILTIN(fanout) = {
 	.what = "run a command on many hosts",
 };
 
-SH_BUILTIN(getopts) = {
-	.b = { "getopts", bi_getopts, false },
-	.usage = "getopts OPTSTRING NAME [ARG...]",
-	.what = "parse options",
-};
-
 SH_BUILTIN(hash) = {
 	.b = { "hash", bi_hash, false },
 	.usage = "hash [-r] [NAME...]",
