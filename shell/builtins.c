@@ -723,12 +723,6 @@ SH_BUILTIN(type) = {
 	.what = "say how NAME would be run",
 };
 
-SH_BUILTIN(umask) = {
-	.b = { "umask", bi_umask, false },
-	.usage = "umask [-S] [MODE]",
-	.what = "the file mode creation mask",
-};
-
 SH_BUILTIN(unset) = {
 	.b = { "unset", bi_unset, true },
 	.usage = "unset [-f|-v] NAME...",
