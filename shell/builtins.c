@@ -586,13 +586,6 @@ SH_BUILTIN(down) = {
 	.complete = &sh_up_completion,
 };
 
-SH_BUILTIN(echo) = {
-	.b = { "echo", bi_echo, false },
-	.own_help = true,
-	.usage = "echo [-n] [ARG...]",
-	.what = "print arguments (backslash escapes are interpreted)",
-};
-
 SH_BUILTIN(eval) = {
 	.b = { "eval", bi_eval, true },
 	.usage = "eval [ARG...]",
