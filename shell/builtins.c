@@ -638,15 +638,6 @@ SH_BUILTIN(host) = {
 	.what = "SSH hosts: the inventory, probes, placement",
 };
 
-SH_BUILTIN(image) = {
-	.b = { "image", bi_image, false },
-	.own_help = true,
-	.usage =
-		"image pull|ls|inspect|tag|rm|prune|push|import|export|build ...",
-	.what = "OCI images",
-	.complete = &sh_image_completion,
-};
-
 SH_BUILTIN(local) = {
 	.b = { "local", bi_local, false },
 	.usage = "local NAME[=VALUE]... | local -",

@@ -290,35 +290,9 @@ static const char *const sandbox_flags[] = {
 	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
 	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
 };
-static const char *const image_subs[] = {
-	"pull", "ls",	  "inspect", "tag",   "rm", "prune",
-	"push", "import", "export",  "build", NULL,
-};
-static const char *const image_flags[] = {
-	"--json", "--platform", "--insecure", "--quiet",
-	"--tag",  "--rebuild",	NULL,
-};
 static const char *const up_flags[] = {
 	"--locked", "--rebuild", "--rm", "--help", NULL,
 };
-
-/* Image names: the image library lives in cshell-image (bi_image.c). */
-static char **image_names(struct sh *sh)
-{
-	struct cs_strvec v = CS_STRVEC_INIT;
-	char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls", "--names",
-			 NULL };
-	struct cs_buf out = CS_BUF_INIT;
-
-	cs_buf_init(&out, 16u << 20);
-	if (sh_capture(sh, argv, &out, true) == 0) {
-		for (char *line = strtok(out.buf, "\n"); line;
-		     line = strtok(NULL, "\n"))
-			cs_strvec_push(&v, line);
-	}
-	cs_buf_release(&out);
-	return cs_strvec_detach(&v);
-}
 
 bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
 			const char *text);
@@ -326,7 +300,7 @@ bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
 			const char *text)
 {
 	if (!strcmp(words[nwords - 1], "--image")) {
-		sh_complete_offer_take(text, image_names(sh));
+		sh_complete_offer_take(text, sh_image_names(sh));
 		return true;
 	}
 	if (nwords == 2 && text[0] != '-' && strcmp(words[1], "create") &&
@@ -341,26 +315,6 @@ const struct sh_completion sh_sandbox_completion = {
 	.subs = sandbox_subs,
 	.flags = sandbox_flags,
 	.operand = sh_sandbox_operand,
-};
-
-/* image names after --image and as the operand of a subcommand that takes
- * an image */
-static bool image_operand(struct sh *sh, char *const *words, int nwords,
-			  const char *text)
-{
-	if (!strcmp(words[nwords - 1], "--image") ||
-	    (nwords == 2 && strcmp(words[1], "pull") &&
-	     strcmp(words[1], "import") && strcmp(words[1], "build"))) {
-		sh_complete_offer_take(text, image_names(sh));
-		return true;
-	}
-	return false;
-}
-
-const struct sh_completion sh_image_completion = {
-	.subs = image_subs,
-	.flags = image_flags,
-	.operand = image_operand,
 };
 
 const struct sh_completion sh_up_completion = {

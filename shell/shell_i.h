@@ -528,6 +528,9 @@ void sh_fanout(struct sh *sh, const struct sh_targets *t, char **argv,
  * fd (nothing when it is stopped). */
 void sh_fanout_statuses(struct sh *sh, int fd, const struct job *j);
 void sh_init_self_exe(void);
+/* bi_image.c: the names of the stored images, asked of cshell-image (a
+ * malloc'd vector; empty when it cannot tell). */
+char **sh_image_names(struct sh *sh);
 /* A helper program (cshell-image, cshell-fs…): next to this cshell when
  * it is there, else the bare name for a PATH search.  On sh->stack. */
 char *sh_helper_path(struct sh *sh, const char *name);
