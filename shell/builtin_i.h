@@ -115,13 +115,12 @@ struct sh_builtin {
 	const struct sh_builtin sh_builtin_##id
 
 /* (moving into their files) */
-int bi_sandbox(struct sh *sh, int argc, char **argv);
 int bi_monitor(struct sh *sh, int argc, char **argv);
 int bi_host(struct sh *sh, int argc, char **argv);
 int bi_fanout(struct sh *sh, int argc, char **argv);
 int bi_up(struct sh *sh, int argc, char **argv);
 int bi_down(struct sh *sh, int argc, char **argv);
-extern const struct sh_completion sh_sandbox_completion, sh_up_completion;
+extern const struct sh_completion sh_up_completion;
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */

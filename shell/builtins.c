@@ -663,21 +663,6 @@ SH_BUILTIN(return ) = {
 	.what = "return from a function or . file",
 };
 
-SH_BUILTIN(sandbox) = {
-	.b = { "sandbox", bi_sandbox, false },
-	.own_help = true,
-	.usage =
-		"sandbox create|ls|inspect|exec|stop|start|rm|logs|diff|commit|run|stats ...",
-	.what = "namespaced sandboxes (alias sb)",
-	.complete = &sh_sandbox_completion,
-};
-
-SH_BUILTIN(sb) = {
-	.b = { "sb", bi_sandbox, false },
-	.own_help = true,
-	.complete = &sh_sandbox_completion,
-};
-
 SH_BUILTIN(shift) = {
 	.b = { "shift", bi_shift, true },
 	.usage = "shift [N]",

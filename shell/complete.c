@@ -280,41 +280,8 @@ static bool complete_builtin(const struct sh_completion *cp,
 	return false;
 }
 
-static const char *const sandbox_subs[] = {
-	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
-	"logs",	  "diff", "commit",  "run",  "stats", NULL,
-};
-static const char *const sandbox_flags[] = {
-	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
-	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
-	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
-	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
-};
 static const char *const up_flags[] = {
 	"--locked", "--rebuild", "--rm", "--help", NULL,
-};
-
-bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
-			const char *text);
-bool sh_sandbox_operand(struct sh *sh, char *const *words, int nwords,
-			const char *text)
-{
-	if (!strcmp(words[nwords - 1], "--image")) {
-		sh_complete_offer_take(text, sh_image_names(sh));
-		return true;
-	}
-	if (nwords == 2 && text[0] != '-' && strcmp(words[1], "create") &&
-	    strcmp(words[1], "run") && strcmp(words[1], "ls")) {
-		sh_complete_offer_take(text, sh_backend_sandbox.names());
-		return true;
-	}
-	return false;
-}
-
-const struct sh_completion sh_sandbox_completion = {
-	.subs = sandbox_subs,
-	.flags = sandbox_flags,
-	.operand = sh_sandbox_operand,
 };
 
 const struct sh_completion sh_up_completion = {
