@@ -115,7 +115,6 @@ struct sh_builtin {
 	const struct sh_builtin sh_builtin_##id
 
 /* (moving into their files) */
-int bi_monitor(struct sh *sh, int argc, char **argv);
 int bi_host(struct sh *sh, int argc, char **argv);
 int bi_fanout(struct sh *sh, int argc, char **argv);
 int bi_up(struct sh *sh, int argc, char **argv);

@@ -644,13 +644,6 @@ SH_BUILTIN(local) = {
 	.what = "variables (or options) restored when the function returns",
 };
 
-SH_BUILTIN(monitor) = {
-	.b = { "monitor", bi_monitor, false },
-	.own_help = true,
-	.usage = "monitor [TARGET...] [--json] [--duration S] ...",
-	.what = "live exec/exit/open/connect events of sandboxes",
-};
-
 SH_BUILTIN(readonly) = {
 	.b = { "readonly", bi_readonly, true },
 	.usage = "readonly [-p] NAME[=VALUE]...",
