@@ -115,8 +115,6 @@ struct sh_builtin {
 	const struct sh_builtin sh_builtin_##id
 
 /* (moving into their files) */
-int bi_host(struct sh *sh, int argc, char **argv);
-int bi_fanout(struct sh *sh, int argc, char **argv);
 int bi_up(struct sh *sh, int argc, char **argv);
 int bi_down(struct sh *sh, int argc, char **argv);
 extern const struct sh_completion sh_up_completion;

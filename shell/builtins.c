@@ -617,25 +617,10 @@ SH_BUILTIN(false) = {
 	.what = "fail",
 };
 
-SH_BUILTIN(fanout) = {
-	.b = { "fanout", bi_fanout, false },
-	.own_help = true,
-	.usage =
-		"fanout [-f WIDTH] [-t SECONDS] [-r N] [--gather] [--summary] SPEC [--] COMMAND...",
-	.what = "run a command on many hosts",
-};
-
 SH_BUILTIN(hash) = {
 	.b = { "hash", bi_hash, false },
 	.usage = "hash [-r] [NAME...]",
 	.what = "remember or forget command locations",
-};
-
-SH_BUILTIN(host) = {
-	.b = { "host", bi_host, false },
-	.own_help = true,
-	.usage = "host add|rm|ls|probe|place|clean ...",
-	.what = "SSH hosts: the inventory, probes, placement",
 };
 
 SH_BUILTIN(local) = {

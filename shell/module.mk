@@ -13,7 +13,9 @@ cshell_LDLIBS += -lreadline
 SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 	hash local readonly return shift source times true type unset command
 # (moving into their files)
-SH_BUILTINS += down fanout host up
+SH_BUILTINS += down up
+# bi_host.c
+SH_BUILTINS += fanout host
 # bi_monitor.c
 SH_BUILTINS += monitor
 # bi_sandbox.c
