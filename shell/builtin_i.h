@@ -114,11 +114,6 @@ struct sh_builtin {
 	extern const struct sh_builtin sh_builtin_##id;                        \
 	const struct sh_builtin sh_builtin_##id
 
-/* (moving into their files) */
-int bi_up(struct sh *sh, int argc, char **argv);
-int bi_down(struct sh *sh, int argc, char **argv);
-extern const struct sh_completion sh_up_completion;
-
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
 bool sh_print_escaped(const char *s, bool octal_needs_zero);

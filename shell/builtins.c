@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * builtins.c — the builtin table and the builtins of the interpreter's
- * core (control flow, variables, functions, command lookup).  The others
- * live with what they drive: cd and pwd in cd.c, alias in alias.c, set
+ * builtins.c — looking builtins up in their table (generated from the
+ * SH_BUILTINS lists of the module.mk files: scripts/gen-sh-tables.sh),
+ * running them, and the builtins of the interpreter's core (control flow,
+ * variables, functions, command lookup).  The others, each defined with
+ * its help and completion data by SH_BUILTIN, live with what they drive: cd and pwd in cd.c, alias in alias.c, set
  * and the options in options.c, wait/jobs/fg/bg in jobs.c, enter and
  * leave in target.c, trap and kill in trap.c; self-contained ones (test,
  * printf, read, getopts, umask, echo, ulimit) in bi_*.c; the sandbox,
@@ -15,8 +17,6 @@
 #include <sys/times.h>
 
 #include "shell/shell_i.h"
-#include "shell/target_i.h"
-#include "shell/interactive_i.h"
 
 /* `command -p`: a PATH that finds the standard utilities */
 #define DEFAULT_PATH                                                           \
@@ -545,7 +545,7 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* the builtins (the table is generated from SH_BUILTINS) */
+/* the core's builtins, and the lookup in the generated table */
 
 SH_BUILTIN(dot) = {
 	.b = { ".", bi_dot, true },
@@ -576,14 +576,6 @@ SH_BUILTIN(continue) = {
 	.b = { "continue", bi_breakcont, true },
 	.usage = "continue [N]",
 	.what = "next iteration of the Nth enclosing loop",
-};
-
-SH_BUILTIN(down) = {
-	.b = { "down", bi_down, false },
-	.own_help = true,
-	.usage = "down [--rm] [DIR]",
-	.what = "stop the sandbox of a Cshellfile (--rm: remove it)",
-	.complete = &sh_up_completion,
 };
 
 SH_BUILTIN(eval) = {
@@ -674,14 +666,6 @@ SH_BUILTIN(unset) = {
 	.b = { "unset", bi_unset, true },
 	.usage = "unset [-f|-v] NAME...",
 	.what = "remove variables or functions",
-};
-
-SH_BUILTIN(up) = {
-	.b = { "up", bi_up, false },
-	.own_help = true,
-	.usage = "up [DIR] [--locked] [--rebuild] [-- CMD...]",
-	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
-	.complete = &sh_up_completion,
 };
 
 static int cmp_builtin(const void *k, const void *e)

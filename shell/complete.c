@@ -6,8 +6,9 @@
  * command (roughly: blanks and ; | & ( ) separate, quotes are respected).
  * From that: a word starting with $ completes variables; in command
  * position @… completes targets and anything else commands (builtins,
- * functions, aliases, PATH); after `sandbox`, `image` or `host` come their
- * subcommands, flags, and sandbox or image names; otherwise files.  In a
+ * functions, aliases, PATH); after a builtin, what its definition's
+ * struct sh_completion says (subcommands, flags, names: each builtin's own
+ * file has it); otherwise files.  In a
  * target's context (`@dev …`, or after `enter dev`) commands come from
  * that target's PATH and files from its root filesystem, never the host's.
  */
@@ -279,14 +280,6 @@ static bool complete_builtin(const struct sh_completion *cp,
 	}
 	return false;
 }
-
-static const char *const up_flags[] = {
-	"--locked", "--rebuild", "--rm", "--help", NULL,
-};
-
-const struct sh_completion sh_up_completion = {
-	.flags = up_flags,
-};
 
 static char **complete(const char *text, int start, int end)
 {

@@ -1237,7 +1237,7 @@ static int ensure_running(struct sh *sh, const char *name)
 	return 0;
 }
 
-int bi_up(struct sh *sh, int argc, char **argv)
+static int bi_up(struct sh *sh, int argc, char **argv)
 {
 	struct build proto = { 0 };
 	struct cs_error err = CS_ERROR_INIT;
@@ -1362,7 +1362,7 @@ int bi_up(struct sh *sh, int argc, char **argv)
 	return 126;
 }
 
-int bi_down(struct sh *sh, int argc, char **argv)
+static int bi_down(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	const char *dir = NULL;
@@ -1450,3 +1450,28 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 	proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
 	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag);
 }
+
+/* Tab completion: the flags of up and down */
+static const char *const up_flags[] = {
+	"--locked", "--rebuild", "--rm", "--help", NULL,
+};
+
+static const struct sh_completion up_completion = {
+	.flags = up_flags,
+};
+
+SH_BUILTIN(up) = {
+	.b = { "up", bi_up, false },
+	.own_help = true,
+	.usage = "up [DIR] [--locked] [--rebuild] [-- CMD...]",
+	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
+	.complete = &up_completion,
+};
+
+SH_BUILTIN(down) = {
+	.b = { "down", bi_down, false },
+	.own_help = true,
+	.usage = "down [--rm] [DIR]",
+	.what = "stop the sandbox of a Cshellfile (--rm: remove it)",
+	.complete = &up_completion,
+};
