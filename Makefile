@@ -233,6 +233,7 @@ $(eval $(call write_stamp,$(GEN)/test-backend/shell/tables.list,TB_SH_TABLES_KEY
 $(GEN)/%/tables.c: $(GEN)/%/tables.list scripts/gen-sh-tables.sh
 	$(call say,GEN,$@)
 	$(Q)set -f; scripts/gen-sh-tables.sh $$(cat $<) >$@.tmp && mv $@.tmp $@
+.SECONDARY: $(GEN)/shell/tables.c $(GEN)/test-backend/shell/tables.c
 
 # ---------------------------------------------------------------- templates
 
