@@ -437,9 +437,6 @@ enum parse_result {
  * a reference the caller drops after running it. */
 enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 				   struct arena **arena);
-/* Parses a whole string (for $(…) at run time, eval, traps). */
-struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
-			     int lineno, bool *error);
 bool sh_is_reserved(const char *s);
 /* Parses s like an unquoted here-document body ($, `, \ special). */
 struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
