@@ -7,7 +7,8 @@
  * tests/unit/sh_builtins.expected, which holds what the shell printed
  * before its builtins moved into their own files.  A deliberate change of
  * a help text or of completion rewrites that file:
- * `UPDATE_FIXTURE=1 build/tests/test_sh_table` (from the top directory),
+ * `UPDATE_FIXTURE=1 build/tests/test_sh_table` (from the top directory,
+ * or with CSHELL_SRC set to it),
  * and the diff shows what users will see change.
  */
 #include <fcntl.h>
@@ -216,6 +217,13 @@ static void test_outputs_match_fixture(void **state)
 
 	(void)state;
 	bool update = getenv("UPDATE_FIXTURE") != NULL;
+	/* tests/run says where the sources are; by hand, the top directory */
+	const char *src = getenv("CSHELL_SRC");
+	_cleanup_free_ char *fixture =
+		xasprintf("%s/%s", src ? src : ".", FIXTURE);
+	_cleanup_free_ char *actual =
+		xasprintf("%s/sh_builtins.actual",
+			  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 
 	assert_non_null(tmp);
 	/* nothing of the host: no PATH commands, no sandboxes, no images */
@@ -230,23 +238,24 @@ static void test_outputs_match_fixture(void **state)
 	dump_help(sh, &out);
 	dump_completions(sh, &out);
 	if (update) {
-		FILE *f = fopen(FIXTURE, "w");
+		FILE *f = fopen(fixture, "w");
 		assert_non_null(f);
 		fwrite(out.buf, 1, out.len, f);
 		assert_int_equal(fclose(f), 0);
 	}
-	if (cs_read_file(FIXTURE, &want, 1u << 20, &err) < 0)
-		fail_msg("cannot read %s (run from the top directory): %s",
-			 FIXTURE, err.msg);
+	if (cs_read_file(fixture, &want, 1u << 20, &err) < 0)
+		fail_msg("cannot read %s (run from the top directory, or set "
+			 "CSHELL_SRC): %s",
+			 fixture, err.msg);
 	if (strcmp(out.buf, want.buf)) {
-		FILE *f = fopen("build/tests/sh_builtins.actual", "w");
+		FILE *f = fopen(actual, "w");
 		if (f) {
 			fwrite(out.buf, 1, out.len, f);
 			fclose(f);
 		}
 		fail_msg("help or completion output differs from %s; "
-			 "diff it with build/tests/sh_builtins.actual",
-			 FIXTURE);
+			 "diff it with %s",
+			 fixture, actual);
 	}
 	cs_buf_release(&out);
 	cs_buf_release(&want);
