@@ -221,6 +221,9 @@ static void test_outputs_match_fixture(void **state)
 	const char *src = getenv("CSHELL_SRC");
 	_cleanup_free_ char *fixture =
 		xasprintf("%s/%s", src ? src : ".", FIXTURE);
+	/* cmocka reads its output format from the environment per test */
+	const char *fmt = getenv("CMOCKA_MESSAGE_OUTPUT");
+	_cleanup_free_ char *cmocka_output = fmt ? xstrdup(fmt) : NULL;
 	_cleanup_free_ char *actual =
 		xasprintf("%s/sh_builtins.actual",
 			  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -228,6 +231,8 @@ static void test_outputs_match_fixture(void **state)
 	assert_non_null(tmp);
 	/* nothing of the host: no PATH commands, no sandboxes, no images */
 	clearenv();
+	if (cmocka_output)
+		setenv("CMOCKA_MESSAGE_OUTPUT", cmocka_output, 1);
 	setenv("PATH", tmp, 1);
 	setenv("HOME", tmp, 1);
 	setenv("CSHELL_CONFIG_DIR", tmp, 1);
