@@ -35,16 +35,17 @@ SH_BUILTINS += down up                  # up.c
 SH_BACKENDS += 10:host 20:sandbox 30:vm 40:ssh # target.c, target_*.c
 
 include shell/builtins.mk
-# everything of the interpreter but main(), for tests and fuzzing
-SHELL_LIB_SRCS := $(filter-out shell/main.c,$(cshell_SRCS))
+# everything of the interpreter but main(), for tests and fuzzing: expanded
+# late (=), so that it holds what modules included after this one add
+SHELL_LIB_SRCS = $(filter-out shell/main.c,$(cshell_SRCS))
 UNIT_TESTS += test_sh_parse
-test_sh_parse_SRCS := $(SHELL_LIB_SRCS)
+test_sh_parse_SRCS = $(SHELL_LIB_SRCS)
 test_sh_parse_LDLIBS := -lreadline
 UNIT_TESTS += test_sh_table
-test_sh_table_SRCS := $(SHELL_LIB_SRCS)
+test_sh_table_SRCS = $(SHELL_LIB_SRCS)
 test_sh_table_LDLIBS := -lreadline
 FUZZ_TARGETS += fuzz_sh_parse
-fuzz_sh_parse_SRCS := $(SHELL_LIB_SRCS)
+fuzz_sh_parse_SRCS = $(SHELL_LIB_SRCS)
 fuzz_sh_parse_LDLIBS := -lreadline
 # Cshellfile.lock (shell/uplock.c): any bytes, the file is the user's
 UNIT_TESTS += test_up_lock
