@@ -76,7 +76,10 @@ struct sh_backend {
  * SH_BACKENDS (ORDER:ID) of the module.mk files into build/gen/shell/
  * tables.c (docs/shell.md, "Adding a backend"). */
 extern const struct sh_backend *const sh_backends[];
-/* The shell's own backends, named by shell/ code beyond their files. */
+/* shell/'s own backends: the sandbox one is named by bi_sandbox.c and
+ * bi_monitor.c too; the others only by their own files, which need the
+ * declaration before the definition (a backend elsewhere declares its own,
+ * as tests/backend/echo/target_echo.c does). */
 extern const struct sh_backend sh_backend_host;
 extern const struct sh_backend sh_backend_sandbox;
 extern const struct sh_backend sh_backend_vm;
