@@ -15,10 +15,10 @@ _cshell()
 	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
 	local subcommands='sandbox sb image monitor up down'
 	local sb_subs='create ls inspect exec stop start rm logs diff commit run stats'
-	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --trace --json -f'
+	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --trace --json -f --on --label --spread --binpack --replicas'
 	local img_subs='pull ls inspect tag rm prune push import export build'
 	local img_flags='--json --platform --insecure --quiet --names --tag --rebuild'
-	local up_flags='--locked --rebuild --help'
+	local up_flags='--locked --rebuild --on --here --help'
 
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then

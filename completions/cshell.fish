@@ -34,6 +34,11 @@ complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l seccomp -r -a 
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l read-only
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l insecure
 complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l json
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l on -x -d 'HOST, host spec or auto'
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l label -x -d 'K=V'
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l spread
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l binpack
+complete -c cshell -n "__fish_seen_subcommand_from sandbox sb" -l replicas -x
 
 set -l img_subs pull ls inspect tag rm prune push import export build
 complete -c cshell -n "__fish_seen_subcommand_from image; and not __fish_seen_subcommand_from $img_subs" -f -a "$img_subs"
@@ -43,5 +48,7 @@ complete -c cshell -n "__fish_seen_subcommand_from image" -l insecure
 
 complete -c cshell -n "__fish_seen_subcommand_from image; and __fish_seen_subcommand_from build" -s t -l tag -x -d 'image name'
 complete -c cshell -n "__fish_seen_subcommand_from up" -l locked -d 'fail on drift from Cshellfile.lock'
+complete -c cshell -n "__fish_seen_subcommand_from up" -l on -x -d 'build and run on a host (a name, auto, a label)'
+complete -c cshell -n "__fish_seen_subcommand_from up" -l here -d 'build and run here, whatever on says'
 complete -c cshell -n "__fish_seen_subcommand_from up image" -l rebuild -d 'run every step again'
 complete -c cshell -n "__fish_seen_subcommand_from down" -l rm -d 'remove the sandbox'

@@ -195,7 +195,8 @@ static void fill_entry(struct archive_entry *e, const char *name,
 	} else {
 		archive_entry_set_uid(e, st->st_uid);
 		archive_entry_set_gid(e, st->st_gid);
-		archive_entry_set_mtime(e, st->st_mtime, 0);
+		archive_entry_set_mtime(
+			e, flags & IMG_LAYER_NO_MTIME ? 0 : st->st_mtime, 0);
 	}
 }
 

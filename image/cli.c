@@ -772,8 +772,11 @@ static int cmd_layer_commit(int argc, char **argv)
 		build_args_release(&a);
 		return usage("layer-commit: [--key DIGEST] DIR");
 	}
-	if (img_layer_from_dir(argv[i], NULL, IMG_LAYER_UPPER, diffid, &dir,
-			       &err) < 0 ||
+	/* a build step's (keyed) layer must not depend on when it ran */
+	if (img_layer_from_dir(argv[i], NULL,
+			       IMG_LAYER_UPPER |
+				       (a.key ? IMG_LAYER_NO_MTIME : 0),
+			       diffid, &dir, &err) < 0 ||
 	    (a.key && img_cache_put(a.key, diffid, &err) < 0)) {
 		free(dir);
 		build_args_release(&a);

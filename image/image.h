@@ -331,6 +331,9 @@ enum img_layer_flags {
 	IMG_LAYER_UPPER = 1 << 0,
 	/* owner root, mtime 0: the digest depends on the content only */
 	IMG_LAYER_NORMALIZE = 1 << 1,
+	/* mtime 0, owners kept: a build step's layer is the same wherever
+	 * and whenever the step ran (Cshellfile.lock, `up --on`) */
+	IMG_LAYER_NO_MTIME = 1 << 2,
 };
 
 /* Stores a layer made of directory src (its children at the layer's

@@ -19,6 +19,9 @@
 
 #define CS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define CS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* The version of every program of the tree (`cshell --version`); a
+ * remote host's cshell must answer the same to take sandboxes. */
+#define CS_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------ */
 /* Allocation: these abort with a message on OOM, they never return NULL. */

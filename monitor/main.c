@@ -4,7 +4,8 @@
  * attaches to the given cgroups or sandboxes and prints their events, one
  * JSON object per line with --json (schema: docs/monitor.md), until
  * --duration ends, a signal arrives, or every monitored cgroup is gone.
- * --stats prints resource figures instead.
+ * --stats prints resource figures instead; --host SPEC runs the monitor
+ * of the cshell on those SSH hosts and merges their streams (remote.c).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 
 #include "lib/lib.h"
 #include "monitor/monitor.h"
+#include "monitor/remote_i.h"
 #include "sandbox/sandbox.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -27,6 +29,8 @@ static void usage(FILE *f)
 		"usage: cshell-monitor [--json] [--duration S] [--events LIST] "
 		"TARGET...\n"
 		"       cshell-monitor --stats [--json] TARGET...\n"
+		"       cshell-monitor --host SPEC [--json] [--duration S] "
+		"[--events LIST]\n"
 		"TARGET is a cgroup v2 directory or @NAME for a sandbox; LIST is\n"
 		"a comma-separated subset of exec,exit,open,connect (default "
 		"all).\n");
@@ -56,6 +60,25 @@ static int resolve(const char *arg, struct mon_target *t, struct sbx_info *info,
 	return 0;
 }
 
+/* --host: the hosts' monitors, stopped by the same signals */
+static int remote(struct mon_remote_opts *ro)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sigaction sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	rc = mon_remote_stream(ro, &err);
+	if (rc < 0)
+		cs_error_print(&err, "cshell-monitor");
+	cs_error_release(&err);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -63,10 +86,12 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mon_stream_opts opts = { .stop = &stop_signal };
+	struct mon_remote_opts ro = { .stop = &stop_signal };
 	struct cs_error err = CS_ERROR_INIT;
 	struct mon_target *targets;
 	struct sbx_info *infos;
@@ -78,10 +103,12 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jd:e:sh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			opts.json = 1;
+			opts.json = ro.json = 1;
 			break;
 		case 'd':
 			opts.duration = strtod(optarg, &p);
+			ro.duration = optarg;
+			ro.duration_s = opts.duration;
 			if (*p || p == optarg || !(opts.duration > 0)) {
 				fprintf(stderr,
 					"cshell-monitor: invalid duration '%s' "
@@ -95,6 +122,10 @@ int main(int argc, char **argv)
 				cs_error_print(&err, "cshell-monitor");
 				return 2;
 			}
+			ro.events = optarg;
+			break;
+		case 'H':
+			ro.spec = optarg;
 			break;
 		case 's':
 			stats = 1;
@@ -108,7 +139,9 @@ int main(int argc, char **argv)
 		}
 	}
 	n = argc - optind;
-	if (n <= 0) {
+	if (ro.spec && !stats && n == 0)
+		return remote(&ro);
+	if (n <= 0 || ro.spec) {
 		usage(stderr);
 		return 2;
 	}

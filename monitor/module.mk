@@ -4,13 +4,16 @@
 # test driver (docs/build.md explains these variables; docs/monitor.md the
 # design).
 
-LIBCSHELL_SRCS += $(filter-out monitor/main.c %.bpf.c,$(wildcard monitor/*.c))
+LIBCSHELL_SRCS += $(filter-out monitor/main.c monitor/remote.c %.bpf.c,$(wildcard monitor/*.c))
 LIBCSHELL_LDLIBS += -lbpf
 BPF_SRCS += monitor/monitor.bpf.c
 BPF_SKEL_USERS += monitor/load.c
 
 PROGRAMS += cshell-monitor
-cshell-monitor_SRCS := monitor/main.c
+# --host (remote.c): the fan-out engine and jansson of scheduler/, in this
+# program only ("=": scheduler/module.mk is read after this file)
+cshell-monitor_SRCS = monitor/main.c monitor/remote.c $(SCHED_SRCS)
+cshell-monitor_LDLIBS = $(SCHED_LDLIBS)
 
 UNIT_TESTS += test_mon_event
 test_mon_event_SRCS :=

@@ -90,7 +90,12 @@ static void emit(struct job *j, struct stream *s, const char *p, size_t n)
 			rn--;
 		free(j->last_err);
 		j->last_err = xstrndup(p, rn);
-	} else if (o->gather) {
+	}
+	if (o->on_line) {
+		o->on_line(o->cb_arg, j->f->hosts[j->i], s->is_err, p, n);
+		return;
+	}
+	if (!s->is_err && o->gather) {
 		struct sch_host_status *st = &j->f->st[j->i];
 
 		if (st->output_len + n + 1 <= GATHER_MAX) {
@@ -289,6 +294,15 @@ static int64_t on_tick(struct sch_loop *l, int64_t id, void *data)
 
 static void start_next(struct fanout *f);
 
+/* The host is finished: its status is final. */
+static void job_finish(struct job *j)
+{
+	j->state = JOB_DONE;
+	j->f->done++;
+	if (j->f->o->on_done)
+		j->f->o->on_done(j->f->o->cb_arg, &j->f->st[j->i]);
+}
+
 static int job_start(struct job *j, struct cs_error *err)
 {
 	const struct sch_fanout_opts *o = j->f->o;
@@ -379,8 +393,7 @@ static int64_t on_retry(struct sch_loop *l, int64_t id, void *data)
 		if (e.msg)
 			set_reason(st, "%s", e.msg);
 		cs_error_release(&e);
-		j->state = JOB_DONE;
-		j->f->done++;
+		job_finish(j);
 		start_next(j->f);
 	}
 	return -1;
@@ -463,8 +476,7 @@ static void job_maybe_done(struct job *j)
 		start_next(f);
 		return;
 	}
-	j->state = JOB_DONE;
-	f->done++;
+	job_finish(j);
 	start_next(f);
 }
 
@@ -481,8 +493,7 @@ static void start_next(struct fanout *f)
 			f->st[j->i].status = SCH_STATUS_TRANSPORT;
 			set_reason(&f->st[j->i], "%s", e.msg);
 			cs_error_release(&e);
-			j->state = JOB_DONE;
-			f->done++;
+			job_finish(j);
 		}
 	}
 	if (f->cancelled)
@@ -492,8 +503,7 @@ static void start_next(struct fanout *f)
 			f->st[j->i].result = SCH_CANCELLED;
 			f->st[j->i].status = 130;
 			set_reason(&f->st[j->i], "cancelled before it started");
-			j->state = JOB_DONE;
-			f->done++;
+			job_finish(j);
 		}
 	if (f->done == f->n)
 		sch_loop_stop(f->loop);

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * main.c — cshell-hosts, the command line over scheduler/scheduler.h:
- * host add/rm/ls/probe, fanout, run, place, clean.  The shell's `host` and
+ * host add/rm/ls/probe, fanout, run, place, clean, and the remote half of
+ * `sandbox create --on` (create) and `sandbox ls` (sandboxes).  The shell's `host` and
  * `fanout` builtins exec it (as `image` execs cshell-image), and the tests
  * drive the library through it.  Usage errors return 2.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
 
-#include "scheduler/scheduler.h"
+#include "scheduler/sched_i.h"
 
 static const char usage_text[] =
 	"usage: cshell-hosts add NAME DEST [KEY=VALUE...]\n"
@@ -25,7 +30,12 @@ static const char usage_text[] =
 	"       cshell-hosts run HOST (-c COMMAND | [--] ARGV...)\n"
 	"       cshell-hosts place [--arch A] [--kernel K] [--label K=V]... [--cpus N]\n"
 	"                          [--memory SIZE] [--disk SIZE] [--spread|--binpack]\n"
-	"                          [--placed HOST=N]... [--json] [SPEC]\n"
+	"                          [--placed HOST=N]... [--probe] [--json] [SPEC]\n"
+	"       cshell-hosts create NAME [--on SPEC] [--label K=V]... [--kernel K]\n"
+	"                          [--arch A] [--cpus N] [--memory SIZE]\n"
+	"                          [--spread|--binpack] [--replicas N]\n"
+	"                          [-t SECONDS] [--] [CREATE-OPTION...]\n"
+	"       cshell-hosts sandboxes [SPEC]\n"
 	"       cshell-hosts clean\n";
 
 static volatile sig_atomic_t cancel_flag;
@@ -227,6 +237,21 @@ static void print_probe(const struct sch_probe *p, size_t n)
 	}
 }
 
+/* Hosts whose cshell cannot take remote sandboxes, and what to do. */
+static void cshell_notes(const struct sch_probe *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *why =
+			p[i].reachable ? sch_cshell_problem(
+						 &p[i], "cshell " CS_VERSION) :
+					 NULL;
+
+		if (why)
+			fprintf(stderr, "host '%s' cannot take sandboxes: %s\n",
+				p[i].host, why);
+	}
+}
+
 static int cmd_probe(int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -274,6 +299,7 @@ static int cmd_probe(int argc, char **argv)
 		free(s);
 	} else {
 		print_probe(p, n);
+		cshell_notes(p, n);
 	}
 	for (int i = 0; i < n; i++) {
 		if (!p[i].reachable)
@@ -477,6 +503,75 @@ static int cmd_run(int argc, char **argv)
 	return 127;
 }
 
+/* The placement rules place and create share (long options of the
+ * same letters): 0, 1 for a bad value, -1 when c is none of them. */
+#define WANT_OPTIONS                                                           \
+	{ "arch", required_argument, NULL, 'a' },                              \
+		{ "kernel", required_argument, NULL, 'k' },                    \
+		{ "label", required_argument, NULL, 'l' },                     \
+		{ "cpus", required_argument, NULL, 'c' },                      \
+		{ "memory", required_argument, NULL, 'm' },                    \
+		{ "spread", no_argument, NULL, 'S' },                          \
+	{                                                                      \
+		"binpack", no_argument, NULL, 'B'                              \
+	}
+
+static int want_opt(int c, const char *arg, struct sch_want *w, char ***labels)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	char *e;
+
+	switch (c) {
+	case 'a':
+		w->arch = arg;
+		return 0;
+	case 'k':
+		w->kernel = arg;
+		return 0;
+	case 'l':
+		if (sch_check_label(arg, &err) < 0 || !strchr(arg, '=')) {
+			cs_error_release(&err);
+			return 1;
+		}
+		*labels = xrealloc(*labels, (w->nlabels + 1) * sizeof(char *));
+		(*labels)[w->nlabels++] = (char *)arg;
+		w->labels = *labels;
+		return 0;
+	case 'c':
+		w->cpus = strtod(arg, &e);
+		return e == arg || *e || w->cpus < 0;
+	case 'm':
+		return parse_size_kb(arg, &w->mem_kb) < 0;
+	case 'S':
+		w->strategy = SCH_SPREAD;
+		return 0;
+	case 'B':
+		w->strategy = SCH_BINPACK;
+		return 0;
+	}
+	return -1;
+}
+
+/* place --probe: the hosts probed now (the cache updated), not as they
+ * were at the last `host probe`. */
+static int refresh_probes(const struct sch_host **h, int n,
+			  struct cs_error *err)
+{
+	struct sch_fanout_opts o;
+	struct sch_probe *p = xcalloc(n + 1, sizeof(*p));
+	int r;
+
+	sch_fanout_opts_init(&o);
+	o.timeout = 10;
+	o.cancel = &cancel_flag;
+	catch_signals();
+	r = sch_probe_hosts(h, n, &o, p, err);
+	for (int i = 0; i < n; i++)
+		sch_probe_release(&p[i]);
+	free(p);
+	return r;
+}
+
 static int cmd_place(int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -490,74 +585,43 @@ static int cmd_place(int argc, char **argv)
 	size_t np, nplaced = 0, fit;
 	int n, c, json = 0, st = 0;
 	static const struct option lo[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "memory", required_argument, NULL, 'm' },
+		WANT_OPTIONS,
 		{ "disk", required_argument, NULL, 'd' },
-		{ "spread", no_argument, NULL, 'S' },
-		{ "binpack", no_argument, NULL, 'B' },
 		{ "placed", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "probe", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int probe = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
-		int bad = 0;
-		char *e;
+		int bad = want_opt(c, optarg, &w, &labels);
 
-		switch (c) {
-		case 'a':
-			w.arch = optarg;
-			break;
-		case 'k':
-			w.kernel = optarg;
-			break;
-		case 'l':
-			bad = sch_check_label(optarg, &err) < 0;
-			labels = xrealloc(labels,
-					  (w.nlabels + 1) * sizeof(char *));
-			labels[w.nlabels++] = optarg;
-			break;
-		case 'c':
-			w.cpus = strtod(optarg, &e);
-			bad = *e || w.cpus < 0;
-			break;
-		case 'm':
-			bad = parse_size_kb(optarg, &w.mem_kb);
-			break;
-		case 'd':
+		if (bad >= 0)
+			;
+		else if (c == 'd')
 			bad = parse_size_kb(optarg, &w.disk_kb);
-			break;
-		case 'S':
-			w.strategy = SCH_SPREAD;
-			break;
-		case 'B':
-			w.strategy = SCH_BINPACK;
-			break;
-		case 'p':
+		else if (c == 'p') {
 			placed = xrealloc(placed,
 					  (nplaced + 1) * sizeof(char *));
 			placed[nplaced++] = optarg;
 			bad = !strchr(optarg, '=');
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
+		} else if (c == 'j')
+			json = 1, bad = 0;
+		else if (c == 'P')
+			probe = 1, bad = 0;
+		else
 			bad = 1;
-		}
 		if (bad) {
-			cs_error_release(&err);
 			free(labels);
 			free(placed);
 			return usage("place: bad option or value");
 		}
 	}
-	w.labels = labels;
 	n = select_hosts(&inv, optind < argc ? argv[optind] : NULL, &h, &err);
+	if (n > 0 && probe && refresh_probes(h, n, &err) < 0)
+		n = -1;
 	if (n < 0 || sch_probe_cache_load(&p, &np, &err) < 0) {
 		free(labels);
 		free(placed);
@@ -617,16 +681,478 @@ static int cmd_place(int argc, char **argv)
 	return st;
 }
 
+/* ---------------------------------------------------------------- */
+/* Remote sandboxes: create NAME --on SPEC, sandboxes */
+
+/* A sandbox name as sandbox/ takes it, so that a record line is words. */
+static int check_sandbox_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && isalnum((unsigned char)s[0]) &&
+			       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789_.-") == n ?
+		       0 :
+		       -1;
+}
+
+/* What `sandbox create --on` asked for beyond the placement rules. */
+struct create_req {
+	const char *spec;   /* --on: hosts to choose from */
+	const char *cpus;   /* --cpus and --memory as given, handed on */
+	const char *memory; /* to the remote create as limits */
+	int replicas;
+	int timeout; /* of the probe */
+	char **fwd;  /* the other create options, as given */
+	int nfwd;
+};
+
+/* Forks ssh (argv) with stdin /dev/null in a process group of its own:
+ * a ^C at the terminal reaches only us (cancel_flag), so a create is
+ * stopped between two copies, never halfway through one, and what was
+ * made is known and removed.  The pid, or -1 with err. */
+static pid_t spawn_shielded(char **argv, struct cs_error *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		cs_error_errno(err, "cannot fork");
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (null < 0 || dup2(null, 0) < 0)
+			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(argv[0], argv);
+		dprintf(2, "cshell: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* Runs `sandbox ARGV…` on h through its cshell, stdin /dev/null, our
+ * stdout and stderr.  Returns its status (255: ssh failed). */
+static int remote_sandbox(const struct sch_host *h, char *const *argv)
+{
+	_cleanup_free_ char *cmd = sch_remote_cshell("sandbox", argv);
+	struct sch_ssh_opts o = { 0 };
+	struct cs_error err = CS_ERROR_INIT;
+	char **v = sch_ssh_argv(h, cmd, &o, &err);
+	pid_t pid;
+	int st;
+
+	if (!v)
+		return fail(&err), 255;
+	pid = spawn_shielded(v, &err);
+	sch_argv_free(v);
+	if (pid < 0)
+		return fail(&err), 255;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 255;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Removes what a failed create made, newest first. */
+static void roll_back(const struct sch_remote *made, size_t n)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_inventory inv;
+
+	if (sch_inventory_load(&inv, &err) < 0) {
+		fail(&err);
+		return;
+	}
+	for (size_t i = n; i-- > 0;) {
+		const struct sch_host *h =
+			sch_inventory_find(&inv, made[i].host);
+		char *rm[] = { "rm", "-f", made[i].sandbox, NULL };
+
+		if (h && remote_sandbox(h, rm) != 0)
+			cs_cli_err("could not remove sandbox '%s' from host "
+				   "'%s' (remove it there with 'sandbox rm')",
+				   made[i].sandbox, made[i].host);
+		if (sch_remote_rm(made[i].sandbox, &err) < 0)
+			fail(&err);
+	}
+	sch_inventory_release(&inv);
+}
+
+/* The one sentence of a failed placement: each host with its reason. */
+static void no_fit(const char *name, const struct sch_candidate *c,
+		   const struct sch_placement *out, size_t n)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	cs_buf_addf(&b, "cannot place sandbox '%s': no host fits (", name);
+	for (size_t i = 0; i < n; i++)
+		cs_buf_addf(&b, "%s%s: %s", i ? "; " : "",
+			    c[out[i].index].host->name, out[i].reason);
+	cs_buf_adds(&b, ")");
+	cs_cli_err("%s", b.buf);
+	cs_buf_release(&b);
+}
+
+/* Ranks the candidates for one copy: with --kernel, a host whose kernel
+ * matches wins over every other; when none does, the best host without
+ * that rule boots a VM (*vm set).  Returns how many fit. */
+static size_t rank(const struct sch_candidate *c, size_t n,
+		   const struct sch_want *w, struct sch_placement *out, int *vm)
+{
+	struct sch_want any = *w;
+	size_t fit = sch_place(c, n, w, out);
+
+	*vm = 0;
+	if (fit || !w->kernel)
+		return fit;
+	sch_placement_release(out, n);
+	any.kernel = NULL;
+	fit = sch_place(c, n, &any, out);
+	*vm = fit > 0;
+	return fit;
+}
+
+/* Creates copy `name` on the best candidate and records it there.
+ * Returns the index of the host, -1 when none fits or the create failed
+ * (said). */
+static int place_one(const char *name, struct sch_candidate *c, size_t n,
+		     const struct sch_want *w, const struct create_req *rq,
+		     struct sch_remote *made)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_placement *out = xcalloc(n + 1, sizeof(*out));
+	struct cs_strvec a = CS_STRVEC_INIT;
+	struct sch_candidate *win;
+	int vm, st, r = -1;
+
+	if (!rank(c, n, w, out, &vm)) {
+		no_fit(name, c, out, n);
+		goto out;
+	}
+	win = &c[out[0].index];
+	cs_strvec_push(&a, "create");
+	cs_strvec_push(&a, name);
+	for (int i = 0; i < rq->nfwd; i++)
+		cs_strvec_push(&a, rq->fwd[i]);
+	if (rq->cpus) {
+		cs_strvec_push(&a, "--cpus");
+		cs_strvec_push(&a, rq->cpus);
+	}
+	if (rq->memory) {
+		cs_strvec_push(&a, "--memory");
+		cs_strvec_push(&a, rq->memory);
+	}
+	if (vm) {
+		cs_strvec_push(&a, "--kernel");
+		cs_strvec_push(&a, w->kernel);
+	}
+	st = remote_sandbox(win->host, a.v);
+	if (st) {
+		cs_cli_err("cannot create sandbox '%s' on host '%s'%s", name,
+			   win->host->name,
+			   st == SCH_STATUS_TRANSPORT ?
+				   ": ssh failed (see above)" :
+				   " (see the error above)");
+		goto out;
+	}
+	made->sandbox = xstrdup(name);
+	made->host = xstrdup(win->host->name);
+	made->cpus_milli = (int64_t)(w->cpus * 1000);
+	made->mem_kb = w->mem_kb;
+	if (sch_remote_add(made, &err) < 0) {
+		fail(&err);
+		roll_back(made, 1);
+		free(made->sandbox);
+		free(made->host);
+		made->sandbox = made->host = NULL;
+		goto out;
+	}
+	/* the next copy sees this one */
+	win->placed++;
+	win->siblings++;
+	win->req_cpus += w->cpus;
+	win->req_mem_kb += w->mem_kb;
+	printf("%s on %s%s\n", name, win->host->name,
+	       vm ? " (a VM: no host runs that kernel)" : "");
+	fflush(stdout);
+	r = (int)out[0].index;
+out:
+	cs_strvec_release(&a);
+	sch_placement_release(out, n);
+	free(out);
+	return r;
+}
+
+/* The candidates: every host of the spec with a fresh probe, and what
+ * the sandboxes recorded there already asked for. */
+static struct sch_candidate *candidates(const struct sch_host **h, int n,
+					struct sch_probe *p,
+					const struct sch_remotes *rem)
+{
+	struct sch_candidate *c = xcalloc(n + 1, sizeof(*c));
+
+	for (int i = 0; i < n; i++) {
+		c[i].host = h[i];
+		c[i].probe = &p[i];
+		for (size_t k = 0; k < rem->n; k++) {
+			if (strcmp(rem->v[k].host, h[i]->name))
+				continue;
+			c[i].placed++;
+			c[i].req_cpus += rem->v[k].cpus_milli / 1000.0;
+			c[i].req_mem_kb += rem->v[k].mem_kb;
+		}
+	}
+	return c;
+}
+
+/* Creates the copies in turn; on a failure removes those made.  0 or 1. */
+static int create_copies(const char *name, const struct sch_host **h, int n,
+			 struct sch_want *w, const struct create_req *rq)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_fanout_opts o;
+	struct sch_probe *p = xcalloc(n + 1, sizeof(*p));
+	struct sch_remote *made = xcalloc(rq->replicas, sizeof(*made));
+	struct sch_remotes rem;
+	struct sch_candidate *c = NULL;
+	int k = 0, st = 1;
+
+	sch_fanout_opts_init(&o);
+	o.timeout = rq->timeout;
+	o.cancel = &cancel_flag;
+	if (sch_remotes_load(&rem, &err) < 0 ||
+	    sch_probe_hosts(h, n, &o, p, &err) < 0) {
+		fail(&err);
+		goto out;
+	}
+	c = candidates(h, n, p, &rem);
+	for (; k < rq->replicas && !cancel_flag; k++) {
+		_cleanup_free_ char *copy =
+			rq->replicas > 1 ? xasprintf("%s-%d", name, k + 1) :
+					   xstrdup(name);
+
+		if (sch_remotes_find(&rem, copy)) {
+			cs_cli_err("a sandbox '%s' is already placed on host "
+				   "'%s'",
+				   copy, sch_remotes_find(&rem, copy)->host);
+			break;
+		}
+		if (place_one(copy, c, n, w, rq, &made[k]) < 0)
+			break;
+	}
+	/* a ^C before the end takes back all, the copy it waited for too */
+	st = k < rq->replicas || cancel_flag;
+	if (st && cancel_flag)
+		cs_cli_err("interrupted: the sandboxes made are removed again");
+	if (st)
+		roll_back(made, k);
+	/* the hosts it could not ask were passed over: said, as the reason
+	 * of a failed placement would say it */
+	for (int i = 0; !st && i < n; i++)
+		if (!p[i].reachable)
+			cs_cli_err("host '%s' skipped: unreachable: %s",
+				   p[i].host, p[i].error ? p[i].error : "?");
+out:
+	for (int i = 0; i < rq->replicas; i++) {
+		free(made[i].sandbox);
+		free(made[i].host);
+	}
+	for (int i = 0; i < n; i++)
+		sch_probe_release(&p[i]);
+	sch_remotes_release(&rem);
+	free(made);
+	free(c);
+	free(p);
+	return st;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct create_req rq = { .replicas = 1, .timeout = 10 };
+	struct sch_want w = { .cshell = "cshell " CS_VERSION };
+	struct sch_inventory inv;
+	const struct sch_host **h;
+	_cleanup_free_ char **labels = NULL;
+	int n, c, st, strategy = 0;
+	static const struct option lo[] = {
+		WANT_OPTIONS,
+		{ "on", required_argument, NULL, 'o' },
+		{ "replicas", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	if (argc < 2 || check_sandbox_name(argv[1]) < 0)
+		return usage("create: a sandbox NAME is needed "
+			     "([A-Za-z0-9][A-Za-z0-9_.-]*, 64 at most)");
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "+t:", lo, NULL)) != -1) {
+		int bad = want_opt(c, optarg, &w, &labels);
+
+		/* --cpus and --memory are the remote sandbox's limits too */
+		rq.cpus = c == 'c' ? optarg : rq.cpus;
+		rq.memory = c == 'm' ? optarg : rq.memory;
+		strategy |= c == 'S' || c == 'B';
+		if (bad >= 0)
+			;
+		else if (c == 'o')
+			rq.spec = strcmp(optarg, "auto") ? optarg : NULL,
+			bad = 0;
+		else if (c == 'r')
+			bad = parse_int(optarg, 1, 1000, &rq.replicas);
+		else if (c == 't')
+			bad = parse_int(optarg, 1, 3600, &rq.timeout);
+		else
+			bad = 1;
+		if (bad)
+			return usage("create: bad option or value");
+	}
+	/* copies go one per host before two on any, unless --binpack */
+	if (!strategy && rq.replicas > 1)
+		w.strategy = SCH_SPREAD;
+	rq.fwd = argv + optind;
+	rq.nfwd = argc - optind;
+	n = select_hosts(&inv, rq.spec, &h, &err);
+	if (n < 0)
+		return fail(&err);
+	if (!n) {
+		cs_cli_err("cannot place sandbox '%s': the inventory is empty "
+			   "(see 'host add')",
+			   argv[1]);
+		sch_inventory_release(&inv);
+		return 1;
+	}
+	catch_signals();
+	st = create_copies(argv[1], h, n, &w, &rq);
+	free(h);
+	sch_inventory_release(&inv);
+	return st;
+}
+
+/* What the LAYERS column of `sandbox ls` says of a JSON record. */
+static char *layers_text(json_t *o)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	const char *img = json_string_value(json_object_get(o, "image"));
+	json_t *l = json_object_get(o, "layers"), *v;
+	size_t i;
+
+	cs_buf_adds(&b, "");
+	if (img) {
+		cs_buf_adds(&b, img);
+	} else {
+		json_array_foreach(l, i, v) cs_buf_addf(
+			&b, "%s%s", i ? ":" : "",
+			json_string_value(v) ? json_string_value(v) : "");
+	}
+	if (json_is_true(json_object_get(o, "read_only")))
+		cs_buf_adds(&b, " (ro)");
+	return cs_buf_detach(&b, NULL);
+}
+
+/* One host's `sandbox ls --json` as records of NUL-terminated fields:
+ * host, name, state, pid, backend, layers, the JSON object with "host"
+ * added (what the shell's `sandbox ls` prints). */
+static void print_sandboxes(const struct sch_host_status *st)
+{
+	json_error_t je;
+	json_t *a = json_loadb(st->output ? st->output : "", st->output_len, 0,
+			       &je),
+	       *o;
+	size_t i;
+
+	if (!json_is_array(a)) {
+		cs_cli_err("host '%s': 'sandbox ls --json' printed no JSON "
+			   "list",
+			   st->host->name);
+		json_decref(a);
+		return;
+	}
+	json_array_foreach(a, i, o)
+	{
+		_cleanup_free_ char *layers = layers_text(o);
+		char *js;
+
+		json_object_set_new(o, "host", json_string(st->host->name));
+		js = json_dumps(o, JSON_COMPACT);
+		printf("%s%c%s%c%s%c%lld%c%s%c%s%c%s%c", st->host->name, 0,
+		       json_string_value(json_object_get(o, "name")) ?: "?", 0,
+		       json_string_value(json_object_get(o, "state")) ?: "?", 0,
+		       (long long)json_integer_value(json_object_get(o, "pid")),
+		       0,
+		       json_string_value(json_object_get(o, "backend")) ?: "?",
+		       0, layers, 0, js ? js : "{}", 0);
+		free(js);
+	}
+	json_decref(a);
+}
+
+/* Every sandbox of every host that runs cshell.  A host without one
+ * (status 127) has none; an unreachable host is named on stderr. */
+static int cmd_sandboxes(int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_fanout_opts o;
+	struct sch_inventory inv;
+	struct sch_host_status *st;
+	const struct sch_host **h;
+	char *ls[] = { "ls", "--json", "--local", NULL };
+	_cleanup_free_ char *cmd = sch_remote_cshell("sandbox", ls);
+	int n, r = 0;
+
+	if (argc > 2)
+		return usage("sandboxes: one SPEC at most");
+	n = select_hosts(&inv, argc > 1 ? argv[1] : NULL, &h, &err);
+	if (n < 0)
+		return fail(&err);
+	sch_fanout_opts_init(&o);
+	o.gather = 1;
+	o.timeout = 10;
+	o.err_fd = -1;
+	o.cancel = &cancel_flag;
+	catch_signals();
+	st = xcalloc(n + 1, sizeof(*st));
+	if (n && sch_fanout(h, n, cmd, &o, st, &err) < 0)
+		r = fail(&err);
+	for (int i = 0; !r && i < n; i++) {
+		if (st[i].result == SCH_OK)
+			print_sandboxes(&st[i]);
+		else if (st[i].status != 127)
+			cs_cli_err("host '%s': cannot list its sandboxes: %s",
+				   h[i]->name,
+				   st[i].reason ? st[i].reason : "failed");
+	}
+	sch_status_release(st, n);
+	free(st);
+	free(h);
+	sch_inventory_release(&inv);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "add", cmd_add },	  { "rm", cmd_rm },
-		{ "ls", cmd_ls },	  { "probe", cmd_probe },
-		{ "fanout", cmd_fanout }, { "run", cmd_run },
+		{ "add", cmd_add },
+		{ "rm", cmd_rm },
+		{ "ls", cmd_ls },
+		{ "probe", cmd_probe },
+		{ "fanout", cmd_fanout },
+		{ "run", cmd_run },
 		{ "place", cmd_place },
+		{ "create", cmd_create },
+		{ "sandboxes", cmd_sandboxes },
 	};
 
 	cs_log_set_prog("cshell");

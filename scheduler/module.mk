@@ -7,7 +7,7 @@
 SCHED_SRCS := $(filter-out scheduler/main.c,$(wildcard scheduler/*.c))
 SCHED_LDLIBS := -ljansson
 # what the shell links for @host targets: no jansson, no engine
-SCHED_CORE_SRCS := scheduler/inventory.c scheduler/ssh.c
+SCHED_CORE_SRCS := scheduler/inventory.c scheduler/ssh.c scheduler/remote.c
 
 PROGRAMS += cshell-hosts
 cshell-hosts_SRCS := $(SCHED_SRCS) scheduler/main.c

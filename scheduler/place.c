@@ -27,19 +27,39 @@ static int kernel_match(const char *want, const char *have)
 	return !strncmp(want, have, n) && !isdigit((unsigned char)have[n]);
 }
 
-static double free_cpus(const struct sch_probe *p)
+/*
+ * What a host has free is the smaller of what it measures (cpus minus the
+ * load, available memory) and what the sandboxes placed there have not
+ * already asked for (the Kubernetes scheduler counts requests): a sandbox
+ * created a moment ago and still idle takes its share all the same.
+ */
+static double free_cpus(const struct sch_candidate *c)
 {
+	const struct sch_probe *p = c->probe;
 	double f = p->cpus - p->load1;
 
+	if (c->req_cpus > 0 && p->cpus - c->req_cpus < f)
+		f = p->cpus - c->req_cpus;
+	return f < 0 ? 0 : f;
+}
+
+static int64_t free_mem_kb(const struct sch_candidate *c)
+{
+	const struct sch_probe *p = c->probe;
+	int64_t f = p->mem_avail_kb;
+
+	if (c->req_mem_kb > 0 && p->mem_total_kb - c->req_mem_kb < f)
+		f = p->mem_total_kb - c->req_mem_kb;
 	return f < 0 ? 0 : f;
 }
 
 /* 0 (full) .. 1 (idle): the mean of the free cpu and memory shares. */
-static double free_share(const struct sch_probe *p)
+static double free_share(const struct sch_candidate *c)
 {
-	double cpu = p->cpus > 0 ? free_cpus(p) / p->cpus : 0;
+	const struct sch_probe *p = c->probe;
+	double cpu = p->cpus > 0 ? free_cpus(c) / p->cpus : 0;
 	double mem = p->mem_total_kb > 0 ?
-			     (double)p->mem_avail_kb / p->mem_total_kb :
+			     (double)free_mem_kb(c) / p->mem_total_kb :
 			     0;
 
 	if (cpu > 1)
@@ -49,9 +69,22 @@ static double free_share(const struct sch_probe *p)
 	return (cpu + mem) / 2;
 }
 
+char *sch_cshell_problem(const struct sch_probe *p, const char *want)
+{
+	if (!p->cshell)
+		return xasprintf("no cshell on its PATH (install %s there)",
+				 want);
+	if (strcmp(p->cshell, want))
+		return xasprintf("%s there, not %s (install the same version "
+				 "on both)",
+				 p->cshell, want);
+	return NULL;
+}
+
 static char *filter(const struct sch_candidate *c, const struct sch_want *w)
 {
 	const struct sch_probe *p = c->probe;
+	char *problem;
 
 	if (!p)
 		return xstrdup("never probed (see 'host probe')");
@@ -59,6 +92,8 @@ static char *filter(const struct sch_candidate *c, const struct sch_want *w)
 		return xasprintf("unreachable at the last probe%s%s",
 				 p->error ? ": " : "",
 				 p->error ? p->error : "");
+	if (w->cshell && (problem = sch_cshell_problem(p, w->cshell)))
+		return problem;
 	if (w->arch &&
 	    (!p->arch || strcmp(arch_norm(w->arch), arch_norm(p->arch))))
 		return xasprintf("arch %s, not %s", p->arch ? p->arch : "?",
@@ -75,12 +110,12 @@ static char *filter(const struct sch_candidate *c, const struct sch_want *w)
 	if (w->kernel && (!p->kernel || !kernel_match(w->kernel, p->kernel)))
 		return xasprintf("kernel %s, not %s",
 				 p->kernel ? p->kernel : "?", w->kernel);
-	if (w->cpus > 0 && free_cpus(p) < w->cpus)
-		return xasprintf("%.1f cpus free, %.1f wanted", free_cpus(p),
+	if (w->cpus > 0 && free_cpus(c) < w->cpus)
+		return xasprintf("%.1f cpus free, %.1f wanted", free_cpus(c),
 				 w->cpus);
-	if (w->mem_kb > 0 && p->mem_avail_kb < w->mem_kb)
+	if (w->mem_kb > 0 && free_mem_kb(c) < w->mem_kb)
 		return xasprintf("%lld MiB memory available, %lld wanted",
-				 (long long)p->mem_avail_kb / 1024,
+				 (long long)free_mem_kb(c) / 1024,
 				 (long long)w->mem_kb / 1024);
 	if (w->disk_kb > 0 && p->disk_free_kb < w->disk_kb)
 		return xasprintf("%lld MiB disk free, %lld wanted",
@@ -115,7 +150,7 @@ size_t sch_place(const struct sch_candidate *c, size_t n,
 		if (out[i].reason)
 			continue;
 		fit++;
-		share = free_share(c[i].probe);
+		share = free_share(&c[i]);
 		switch (w->strategy) {
 		case SCH_LEAST_ALLOCATED:
 			out[i].score = share;
@@ -124,8 +159,11 @@ size_t sch_place(const struct sch_candidate *c, size_t n,
 			out[i].score = 1 - share;
 			break;
 		case SCH_SPREAD:
-			/* the count decides; free capacity breaks ties */
-			out[i].score = -(double)c[i].placed + share / 2;
+			/* one copy per host before two on any, then the
+			 * count decides; free capacity breaks ties */
+			out[i].score = -(double)c[i].siblings * SCH_MAX_HOSTS *
+					       SCH_MAX_HOSTS -
+				       (double)c[i].placed + share / 2;
 			break;
 		}
 	}

@@ -29,7 +29,9 @@ void sch_loop_run(struct sch_loop *l);
 int64_t sch_now_ms(void);
 
 /* Forks and execs argv (PATH searched) with fds[0..2] as its stdin,
- * stdout and stderr (-1: /dev/null).  Returns the pid or -1 with err. */
+ * stdout and stderr (-1: /dev/null), in a session of its own (a fair
+ * share of the CPU under autogroups; signals from the terminal do not
+ * reach it).  Returns the pid or -1 with err. */
 pid_t sch_spawn(char *const *argv, const int fds[3], struct cs_error *err);
 /* Takes the exclusive lock "<path>.lock" that guards every write of
  * path (waiting for it).  Returns the fd or -1 with err. */

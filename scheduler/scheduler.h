@@ -118,7 +118,13 @@ struct sch_ssh_opts {
 /* For a process about to exec ssh with a watchdog whose stdin would reach
  * EOF at once (/dev/null): makes stdin a pipe whose write end a small
  * child holds until this process (then ssh) dies, so that the remote
- * command ends with the connection and not before.  0 or -1 with err. */
+ * command ends with the connection and not before.  The process then
+ * leaves for a session of its own (when it does not lead its process
+ * group), as pdsh's clients do: under the scheduler's autogroups a
+ * session gets a fair share of the CPU, and a fan-out's handshakes all in
+ * the caller's session would share one.  The child stays in the caller's
+ * process group: the terminal's ^C ends it, and with it the remote
+ * command.  0 or -1 with err. */
 int sch_hold_stdin(struct cs_error *err);
 
 /* Builds the ssh argv (NULL-terminated, every string malloc'd) running
@@ -167,6 +173,14 @@ struct sch_fanout_opts {
 			     * more than one host; -1 never, 1 always) */
 	const volatile sig_atomic_t *cancel; /* stop all when set */
 	struct sch_ssh_opts ssh;
+	/* When set, every whole line (without its newline) goes here
+	 * instead of out_fd/err_fd or gather, as it arrives. */
+	void (*on_line)(void *arg, const struct sch_host *h, int is_err,
+			const char *line, size_t len);
+	/* When set, called once per host as soon as it is finished (after
+	 * its retries), with its status filled in. */
+	void (*on_done)(void *arg, const struct sch_host_status *st);
+	void *cb_arg;
 };
 
 /* Defaults: out_fd 1, err_fd 2, everything else 0. */
@@ -228,11 +242,14 @@ int sch_probe_from_json(const char *text, size_t len, struct sch_probe **p,
 
 enum sch_strategy {
 	SCH_LEAST_ALLOCATED, /* the most free capacity first (default) */
-	SCH_SPREAD,	     /* the fewest placed sandboxes first */
+	SCH_SPREAD,	     /* the fewest copies of this request, then the
+			      * fewest placed sandboxes first */
 	SCH_BINPACK,	     /* the least free capacity that still fits */
 };
 
 struct sch_want {
+	const char *cshell;  /* NULL: any; else the `cshell --version` line
+			      * the host must answer (remote sandboxes) */
 	const char *arch;    /* NULL: any; amd64 = x86_64, arm64 = aarch64 */
 	const char *kernel;  /* NULL: any; a release prefix: "6.1" */
 	char *const *labels; /* "key=value" every host must carry */
@@ -247,6 +264,10 @@ struct sch_candidate {
 	const struct sch_host *host;
 	const struct sch_probe *probe; /* NULL: never probed (filtered) */
 	int placed;		       /* sandboxes already placed there */
+	int siblings;		       /* of them, copies of this request
+					* (--replicas) */
+	double req_cpus;	       /* what those sandboxes asked for */
+	int64_t req_mem_kb;
 };
 
 struct sch_placement {
@@ -261,5 +282,43 @@ struct sch_placement {
 size_t sch_place(const struct sch_candidate *c, size_t n,
 		 const struct sch_want *w, struct sch_placement *out);
 void sch_placement_release(struct sch_placement *out, size_t n);
+/* The problem of a probe's cshell for remote sandboxes: NULL when its
+ * version is want (the `cshell --version` line), else a malloc'd sentence
+ * that says what to do. */
+char *sch_cshell_problem(const struct sch_probe *p, const char *want);
+
+/* ------------------------------------------------------------------ */
+/* Remote sandboxes: where the sandboxes placed on hosts live, kept in
+ * $DATA/hosts-sandboxes ("SANDBOX HOST CPUS_MILLI MEM_KB" lines; the
+ * host's own cshell keeps the sandbox's record), so that `@SB` finds its
+ * host and placement counts what each host already carries. */
+
+struct sch_remote {
+	char *sandbox;
+	char *host;
+	int64_t cpus_milli; /* what its create asked for (0: none) */
+	int64_t mem_kb;
+};
+
+struct sch_remotes {
+	struct sch_remote *v;
+	size_t n;
+};
+
+/* A missing file is none.  0 or -1 with err. */
+int sch_remotes_load(struct sch_remotes *r, struct cs_error *err);
+void sch_remotes_release(struct sch_remotes *r);
+/* NULL when sandbox is not placed on any host. */
+const struct sch_remote *sch_remotes_find(const struct sch_remotes *r,
+					  const char *sandbox);
+/* Records s under the file's lock; a sandbox already recorded is an
+ * error (the file unchanged). */
+int sch_remote_add(const struct sch_remote *s, struct cs_error *err);
+/* Forgets sandbox (absent: not an error). */
+int sch_remote_rm(const char *sandbox, struct cs_error *err);
+/* The sh command line that runs `sandbox ARGV…` (sub = "sandbox") or
+ * `@SB ARGV…` (sub = "@SB") in the host's own cshell, words kept
+ * (malloc'd). */
+char *sch_remote_cshell(const char *sub, char *const *argv);
 
 #endif

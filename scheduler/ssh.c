@@ -30,6 +30,17 @@
 #define CONTROL_PERSIST 300
 
 /*
+ * The key exchange asked for first, unless $CSHELL_SSH_KEX says otherwise.
+ * OpenSSH 9's default, the post-quantum hybrid sntrup761x25519, costs
+ * about 70 ms of CPU per handshake (client and server) where curve25519
+ * costs about 25: a cold fan-out is mostly key exchanges, and on a small
+ * machine running both ends that is 3x the time (docs/hosts.md, "Speed").
+ * "^" puts it at the head of ssh's default list, so a server without it
+ * still gets one of the others.
+ */
+#define DEFAULT_KEX "^curve25519-sha256,curve25519-sha256@libssh.org"
+
+/*
  * The remote side of a fan-out command.  The command runs in a session
  * of its own (setsid, so one kill reaches every process it started) with
  * stdin from /dev/null, while a watchdog reads the connection's stdin: the
@@ -148,6 +159,7 @@ static void common_opts(struct argv_b *a, const struct sch_host *h,
 	const char *cfg =
 		o && o->config ? o->config : getenv("CSHELL_SSH_CONFIG");
 	int ct = o && o->connect_timeout > 0 ? o->connect_timeout : 10;
+	const char *kex = getenv("CSHELL_SSH_KEX");
 
 	(void)h;
 	push(a, xstrdup(sch_ssh_prog()));
@@ -158,6 +170,10 @@ static void common_opts(struct argv_b *a, const struct sch_host *h,
 	/* never a prompt: a fan-out has no one to answer it */
 	push(a, xstrdup("-oBatchMode=yes"));
 	push(a, xasprintf("-oConnectTimeout=%d", ct));
+	if (!kex)
+		kex = DEFAULT_KEX;
+	if (*kex)
+		push(a, xasprintf("-oKexAlgorithms=%s", kex));
 	/* a dead link is noticed by the master, not only by our timeout */
 	push(a, xstrdup("-oServerAliveInterval=5"));
 	push(a, xstrdup("-oServerAliveCountMax=3"));
@@ -238,6 +254,13 @@ pid_t sch_spawn(char *const *argv, const int fds[3], struct cs_error *err)
 		signal(SIGTERM, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* a session of its own, as pdsh gives each ssh: with the
+		 * scheduler's autogroups, a session is what gets a fair share
+		 * of the CPU, and 16 handshakes in the caller's one session
+		 * would share what a single process of another session gets;
+		 * the terminal's ^C reaches the caller, whose cancel flag
+		 * stops them (sch_fanout_opts.cancel) */
+		setsid();
 		execvp(argv[0], argv);
 		dprintf(2, "%s: cannot run %s: %s\n", cs_log_prog(), argv[0],
 			strerror(errno));
@@ -286,6 +309,11 @@ int sch_hold_stdin(struct cs_error *err)
 		return cs_error_errno(err, "cannot redirect stdin");
 	}
 	close(p[0]);
+	/* ssh leaves the caller's process group, the holder stays: the
+	 * terminal's ^C ends the holder, the channel's stdin reaches EOF and
+	 * the watchdog ends the command; setsid() fails, harmlessly, for a
+	 * process group leader */
+	setsid();
 	return 0;
 }
 

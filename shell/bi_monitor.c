@@ -3,7 +3,10 @@
  * bi_monitor.c — the `monitor` builtin and `sandbox stats`: the command
  * line over monitor/monitor.h (mon_stream(), mon_stream_stats()).  Targets
  * are resolved like `@T` (names, globs, a,b) and must be local sandboxes;
- * without any, the `enter`ed sandbox, else every running one.  Usage
+ * without any, the `enter`ed sandbox, else every running one.  SSH hosts
+ * (`monitor @web1 @db*`) are watched by `cshell-monitor --host`, which
+ * runs each host's cshell monitor and merges the streams (as `fanout`
+ * runs cshell-hosts: the engine and jansson load only then).  Usage
  * errors return 2, failures 1.
  */
 #include <signal.h>
@@ -25,6 +28,7 @@ struct picked {
 	struct sbx_info *infos;
 	struct mon_target *t;
 	size_t n;
+	struct cs_buf hosts; /* SSH hosts, "h1,h2" */
 };
 
 static void picked_release(struct picked *p)
@@ -33,6 +37,7 @@ static void picked_release(struct picked *p)
 		sbx_info_release(&p->infos[i]);
 	free(p->infos);
 	free(p->t);
+	cs_buf_release(&p->hosts);
 }
 
 static int pick_one(struct picked *p, const char *name, struct cs_error *err)
@@ -68,10 +73,13 @@ static int pick_word(struct picked *p, const char *word, struct cs_error *err)
 	if (sh_targets_resolve(word, &ts, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ts.n && !rc; i++) {
-		if (ts.v[i].be != &sh_backend_sandbox)
+		if (ts.v[i].be == &sh_backend_ssh)
+			cs_buf_addf(&p->hosts, "%s%s", p->hosts.len ? "," : "",
+				    ts.v[i].name);
+		else if (ts.v[i].be != &sh_backend_sandbox)
 			rc = cs_error_set(err, 0,
-					  "cannot monitor '%s': only local "
-					  "sandboxes can be monitored",
+					  "cannot monitor '%s': only sandboxes "
+					  "and SSH hosts can be monitored",
 					  ts.v[i].name);
 		else
 			rc = pick_one(p, ts.v[i].name, err);
@@ -105,6 +113,25 @@ static int fail(struct sh *sh, const char *what, struct cs_error *err)
 	sh_err(sh, "%s: %s", what, err->msg ? err->msg : "failed");
 	cs_error_release(err);
 	return 1;
+}
+
+/* `monitor @HOST…`: cshell-monitor --host with the options given. */
+static int monitor_hosts(struct sh *sh, struct picked *p, int argc, char **argv)
+{
+	char **v = arena_alloc(sh->stack, (argc + 4) * sizeof(char *));
+	int k = 0;
+
+	v[k++] = sh_helper_path(sh, "cshell-monitor");
+	v[k++] = "--host";
+	v[k++] = p->hosts.buf;
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-')
+			v[k++] = argv[i];
+		else if (i > 1 && (!strcmp(argv[i - 1], "--events") ||
+				   !strcmp(argv[i - 1], "--duration")))
+			v[k++] = argv[i];
+	v[k] = NULL;
+	return sh_exec_external_wait(sh, v);
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -163,6 +190,16 @@ static int bi_monitor(struct sh *sh, int argc, char **argv)
 	}
 	if (rc == 2)
 		fputs(monitor_usage, stderr);
+	if (!rc && p.hosts.len && p.n) {
+		sh_err(sh, "monitor: cannot watch local sandboxes and SSH "
+			   "hosts at once (run two monitors)");
+		rc = 1;
+	}
+	if (!rc && p.hosts.len) {
+		rc = monitor_hosts(sh, &p, argc, argv);
+		picked_release(&p);
+		return rc;
+	}
 	if (!rc && !p.n && pick_default(sh, &p, &err) < 0)
 		rc = fail(sh, "monitor", &err);
 	if (rc) {
@@ -202,6 +239,13 @@ int bi_sandbox_stats(struct sh *sh, int argc, char **argv)
 		} else if (pick_word(&p, argv[i], &err) < 0) {
 			rc = fail(sh, "sandbox stats", &err);
 		}
+	}
+	if (!rc && p.hosts.len) {
+		sh_err(sh,
+		       "sandbox stats: '%s' is an SSH host: run "
+		       "'@%s sandbox stats' there",
+		       p.hosts.buf, p.hosts.buf);
+		rc = 1;
 	}
 	if (!rc && !p.n && pick_default(sh, &p, &err) < 0)
 		rc = fail(sh, "sandbox stats", &err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sandbox/sandbox.h"
+#include "scheduler/scheduler.h"
 #include "shell/shell_i.h"
 #include "shell/target_i.h"
 #include "vm/vm.h"
@@ -34,16 +35,23 @@
 	"         --layer, --mount, --env, --workdir, --hostname, --cpus,\n"    \
 	"         --memory and --read-only apply)\n"
 
+#define ON_TEXT                                                                   \
+	"         --on HOST|SPEC|auto  on the SSH host that fits (--label K=V,\n" \
+	"         --arch A, --kernel, --cpus and --memory filter; least\n"        \
+	"         allocated first, or --spread, --binpack; --replicas N makes\n"  \
+	"         NAME-1..NAME-N, one per host first)\n"
+
 /* One subcommand's usage, for `sandbox SUB --help` (podman's way). */
 static const struct {
 	const char *name, *text;
 } sub_usage[] = {
 	{ "create",
-	  "usage: sandbox create NAME [options]\n" OPTIONS_TEXT KERNEL_TEXT },
+	  "usage: sandbox create NAME [options]\n" OPTIONS_TEXT KERNEL_TEXT
+		  ON_TEXT },
 	{ "run", "usage: sandbox run [options] [--] CMD [ARG...]\n" OPTIONS_TEXT
 			 KERNEL_TEXT },
 	{ "exec", "usage: sandbox exec NAME [--] CMD [ARG...]\n" },
-	{ "ls", "usage: sandbox ls [--json|--names]\n" },
+	{ "ls", "usage: sandbox ls [--json|--names] [--local]\n" },
 	{ "inspect", "usage: sandbox inspect NAME [--json | --files]\n" },
 	{ "stop", "usage: sandbox stop NAME\n" },
 	{ "start", "usage: sandbox start NAME\n" },
@@ -58,13 +66,13 @@ static const char usage_text[] =
 	"usage: sandbox create NAME [options]\n"
 	"       sandbox run [options] [--kernel K] -- CMD [ARG...]\n"
 	"       sandbox exec NAME [--] CMD [ARG...]\n"
-	"       sandbox ls [--json|--names]\n"
+	"       sandbox ls [--json|--names] [--local]\n"
 	"       sandbox inspect NAME [--json | --files]\n"
 	"       sandbox stop|start|logs|diff NAME\n"
 	"       sandbox rm [-f] NAME...\n"
 	"       sandbox commit NAME DIR | --image REF\n"
 	"       sandbox stats [NAME...] [--json]\n"
-	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT;
+	"       sandbox SUBCOMMAND --help\n" OPTIONS_TEXT KERNEL_TEXT ON_TEXT;
 
 static int usage(struct sh *sh, const char *fmt, const char *arg)
 {
@@ -420,6 +428,293 @@ static int start_vm(struct sh *sh, const char *name)
 	return sh_exec_external_wait(sh, v);
 }
 
+/* ---------------------------------------------------------------- */
+/* Sandboxes on other hosts (scheduler/, docs/hosts.md): `create --on`
+ * runs `cshell-hosts create`, which places and creates them through the
+ * host's own cshell and records where each lives; the other subcommands
+ * of a remote sandbox run `sandbox SUB` over ssh on its host. */
+
+/* Options of placement, for cshell-hosts create; --cpus, --memory and
+ * --kernel are placement rules too (and limits, or a VM, on the host). */
+static bool is_place_opt(const char *a, bool *flag)
+{
+	static const char *const with_value[] = { "--on",      "--label",
+						  "--kernel",  "--arch",
+						  "--cpus",    "--memory",
+						  "--replicas" };
+	size_t n;
+
+	*flag = !strcmp(a, "--spread") || !strcmp(a, "--binpack");
+	if (*flag)
+		return true;
+	for (size_t i = 0; i < CS_ARRAY_SIZE(with_value); i++) {
+		n = strlen(with_value[i]);
+		if (!strncmp(a, with_value[i], n) && (!a[n] || a[n] == '='))
+			return true;
+	}
+	return false;
+}
+
+/* Every create option but --read-only and --insecure takes a value. */
+static bool takes_value(const char *a)
+{
+	return strcmp(a, "--read-only") && strcmp(a, "--insecure") &&
+	       !strchr(a, '=');
+}
+
+/* The value of a placement option, checked here so that a typo reads as
+ * for a local create: 0, or 2 (said). */
+static int check_place_value(struct sh *sh, const char *opt, const char *v)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	uint64_t u;
+	char *e;
+	long n;
+	int r = 0;
+
+	if (!strncmp(opt, "--cpus", 6))
+		r = sbx_parse_cpus(v, &u, &err);
+	else if (!strncmp(opt, "--memory", 8))
+		r = sbx_parse_size(v, &u, &err);
+	else if (!strncmp(opt, "--label", 7) && (!strchr(v, '=') || *v == '='))
+		r = cs_error_set(&err, 0, "invalid --label '%s' (use K=V)", v);
+	else if (!strncmp(opt, "--replicas", 10) &&
+		 ((n = strtol(v, &e, 10)) < 1 || n > 1000 || *e))
+		r = cs_error_set(&err, 0, "invalid --replicas '%s' (1 to 1000)",
+				 v);
+	if (r < 0) {
+		sh_err(sh, "sandbox: %s", err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	return 0;
+}
+
+static bool local_sandbox(const char *name)
+{
+	struct sbx_info info;
+
+	if (sbx_inspect(name, &info, NULL) < 0)
+		return false;
+	sbx_info_release(&info);
+	return true;
+}
+
+static int create_remote(struct sh *sh, int argc, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_strvec place = CS_STRVEC_INIT, rest = CS_STRVEC_INIT;
+	struct sbx_spec scratch;
+	struct image_opt image = { 0 };
+	int r = 0, i;
+
+	if (sbx_check_name(argv[2], &err) < 0) {
+		sh_err(sh, "sandbox: %s", err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	cs_strvec_push(&place, sh_helper_path(sh, "cshell-hosts"));
+	cs_strvec_push(&place, "create");
+	cs_strvec_push(&place, argv[2]);
+	cs_strvec_push(&rest, "--");
+	for (i = 3; i < argc && !r; i++) {
+		bool flag;
+		struct cs_strvec *to =
+			is_place_opt(argv[i], &flag) ? &place : &rest;
+
+		if (argv[i][0] != '-' || !strcmp(argv[i], "--")) {
+			r = usage(sh, "create: unexpected argument '%s'",
+				  argv[i]);
+		} else if (!strncmp(argv[i], "--trace", 7)) {
+			r = usage(sh,
+				  "create: --trace records on this "
+				  "machine only, not with --on%s",
+				  "");
+		} else if (!flag && takes_value(argv[i]) && i + 1 >= argc) {
+			r = usage(sh, "option '%s' needs a value", argv[i]);
+		} else {
+			const char *opt = argv[i], *eq = strchr(opt, '=');
+
+			cs_strvec_push(to, opt);
+			if (!flag && takes_value(opt))
+				cs_strvec_push(to, argv[++i]);
+			if (to == &place && !flag)
+				r = check_place_value(sh, opt,
+						      eq ? eq + 1 : argv[i]);
+		}
+	}
+	/* the options the host's cshell gets, checked here first: a typo
+	 * is a usage error before any host is asked */
+	sbx_spec_init(&scratch);
+	i = 1;
+	if (!r)
+		r = parse_create_opts(sh, (int)rest.n, rest.v, &i, &scratch,
+				      &image);
+	sbx_spec_release(&scratch);
+	for (size_t k = 0; !r && k < rest.n; k++)
+		cs_strvec_push(&place, rest.v[k]);
+	if (!r && (local_sandbox(argv[2]) || vm_known(argv[2]))) {
+		sh_err(sh, "sandbox: '%s' already exists on this machine",
+		       argv[2]);
+		r = 1;
+	}
+	if (!r)
+		r = sh_exec_external_wait(sh, place.v);
+	cs_strvec_release(&place);
+	cs_strvec_release(&rest);
+	return r;
+}
+
+/* NAME as a sandbox of another host: "HOST/SB", or a name that the
+ * placement record holds and that is no local sandbox or VM.  Returns 1
+ * with *h (release it) and *sb set, 0 when NAME is local, -1 (said). */
+static int remote_of(struct sh *sh, const char *name, struct sch_host *h,
+		     const char **sb)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_inventory inv;
+	struct sch_remotes rem = { 0 };
+	const struct sch_remote *r = NULL;
+	const char *slash = strchr(name, '/');
+	_cleanup_free_ char *host = NULL;
+	const struct sch_host *found;
+
+	if (slash) {
+		host = xstrndup(name, slash - name);
+		*sb = slash + 1;
+	} else {
+		if (local_sandbox(name) || vm_known(name) ||
+		    sch_remotes_load(&rem, NULL) < 0)
+			return 0;
+		r = sch_remotes_find(&rem, name);
+		host = r ? xstrdup(r->host) : NULL;
+		*sb = name;
+		sch_remotes_release(&rem);
+		if (!host)
+			return 0;
+	}
+	if (sch_inventory_load(&inv, &err) < 0)
+		return fail(sh, &err), -1;
+	found = sch_inventory_find(&inv, host);
+	if (found)
+		sch_host_copy(h, found);
+	else
+		sh_err(sh,
+		       "sandbox: '%s' lives on host '%s', which is not in "
+		       "the inventory (see 'host ls')",
+		       name, host);
+	sch_inventory_release(&inv);
+	return found ? 1 : -1;
+}
+
+/* Runs `sandbox ARGV…` on h through its cshell: a terminal when this is
+ * one (exec), the command's status. */
+static int run_remote(struct sh *sh, const struct sch_host *h, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	_cleanup_free_ char *cmd = sch_remote_cshell("sandbox", argv);
+	struct sch_ssh_opts o = { 0 };
+	char **v;
+	int st;
+
+	o.tty = isatty(0) && isatty(1) && !strcmp(argv[0], "exec");
+	v = sch_ssh_argv(h, cmd, &o, &err);
+	if (!v)
+		return fail(sh, &err);
+	st = sh_exec_external_wait(sh, v);
+	sch_argv_free(v);
+	return st;
+}
+
+/* SUB NAME ARGS… of a remote NAME: its host runs `sandbox SUB SB ARGS…`
+ * (argv[0] is SUB, argv[k] NAME).  Returns -1 when NAME is local. */
+static int remote_sub(struct sh *sh, int argc, char **argv, int k)
+{
+	struct sch_host h;
+	const char *sb;
+	int r = remote_of(sh, argv[k], &h, &sb);
+	char **v;
+
+	if (r <= 0)
+		return r < 0 ? 1 : -1;
+	v = arena_alloc(sh->stack, (argc + 1) * sizeof(char *));
+	memcpy(v, argv, argc * sizeof(char *));
+	v[k] = (char *)sb;
+	v[argc] = NULL;
+	r = run_remote(sh, &h, v);
+	sch_host_release(&h);
+	return r;
+}
+
+/* rm of a remote sandbox: on its host, then forgotten here. */
+static int rm_remote(struct sh *sh, const char *name, int force, int *done)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_host h;
+	const char *sb;
+	int r = remote_of(sh, name, &h, &sb), k = 0;
+	char *v[4];
+
+	*done = r != 0;
+	if (r <= 0)
+		return r < 0;
+	v[k++] = "rm";
+	if (force)
+		v[k++] = "-f";
+	v[k++] = (char *)sb;
+	v[k] = NULL;
+	r = run_remote(sh, &h, v);
+	sch_host_release(&h);
+	if (r)
+		return 1;
+	if (sch_remote_rm(sb, &err) < 0)
+		return fail(sh, &err);
+	return 0;
+}
+
+/* One row of `sandbox ls` from another host (cshell-hosts sandboxes:
+ * host, name, state, pid, backend, layers, JSON, each NUL-terminated). */
+struct remote_row {
+	const char *f[7];
+};
+
+enum {
+	R_HOST,
+	R_NAME,
+	R_STATE,
+	R_PID,
+	R_BACKEND,
+	R_LAYERS,
+	R_JSON
+};
+
+/* The sandboxes of every host in the inventory (none when it is empty:
+ * then nothing is asked).  *rows point into out. */
+static size_t remote_rows(struct sh *sh, struct cs_buf *out,
+			  struct remote_row **rows)
+{
+	struct sch_inventory inv;
+	char *v[] = { sh_helper_path(sh, "cshell-hosts"), "sandboxes", NULL };
+	size_t n = 0, f = 0;
+
+	*rows = NULL;
+	if (sch_inventory_load(&inv, NULL) < 0 || !inv.n)
+		return 0;
+	sch_inventory_release(&inv);
+	cs_buf_init(out, 16u << 20);
+	sh_capture(sh, v, out, false);
+	for (char *p = out->buf; p && p < out->buf + out->len;
+	     p += strlen(p) + 1) {
+		if (!f) {
+			*rows = xrealloc(*rows, (n + 1) * sizeof(**rows));
+			n++;
+		}
+		(*rows)[n - 1].f[f] = p;
+		f = (f + 1) % 7;
+	}
+	return f ? n - 1 : n; /* a cut record is dropped */
+}
+
 static int cmd_create(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
@@ -428,6 +723,9 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 
 	if (argc < 3 || argv[2][0] == '-')
 		return usage(sh, "create: missing sandbox NAME%s", "");
+	for (i = 3; i < argc; i++)
+		if (!strcmp(argv[i], "--on") || !strncmp(argv[i], "--on=", 5))
+			return create_remote(sh, argc, argv);
 	for (i = 3; i < argc; i++)
 		if (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--vm"))
 			return create_vm(sh, argc, argv, 3);
@@ -603,6 +901,9 @@ static int cmd_exec(struct sh *sh, int argc, char **argv)
 		i++;
 	if (i >= argc)
 		return usage(sh, "exec: missing command%s", "");
+	int r = remote_sub(sh, argc - 1, argv + 1, 1);
+	if (r >= 0)
+		return r;
 	if (is_vm(argv[2])) {
 		sbx_join_prepare();
 		struct exec_job ej = { argv[2], argv + i };
@@ -661,37 +962,60 @@ static void layers_text(const struct sbx_spec *s, struct cs_buf *out)
 }
 
 /* The `ls` table, each column as wide as its longest entry (a long name
- * must not shift the columns after it); the reason of each dead sandbox
- * after it, on stderr, with what to do. */
-static void print_table(const struct sbx_info *list, size_t n)
+ * must not shift the columns after it), rows of remote_row's fields.  The
+ * HOST column (`-` for this machine) when hosts are in the inventory. */
+static void print_rows(const struct remote_row *r, size_t n, bool host)
 {
-	int wname = 4, wstate = 5, wpid = 3;
-	char pid[24];
+	static const char *const head[] = { "HOST", "NAME",    "STATE",
+					    "PID",  "BACKEND", "LAYERS" };
+	int w[R_LAYERS] = { 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		int l = (int)strlen(list[i].spec.name);
-
-		wname = l > wname ? l : wname;
-		l = (int)strlen(sbx_state_name(list[i].state));
-		wstate = l > wstate ? l : wstate;
-		l = snprintf(pid, sizeof(pid), "%d", (int)list[i].init_pid);
-		wpid = l > wpid ? l : wpid;
+	for (int c = host ? R_HOST : R_NAME; c < R_LAYERS; c++) {
+		w[c] = (int)strlen(head[c]);
+		for (size_t i = 0; i < n; i++)
+			if ((int)strlen(r[i].f[c]) > w[c])
+				w[c] = (int)strlen(r[i].f[c]);
 	}
-	printf("%-*s  %-*s  %-*s  %-7s  %s\n", wname, "NAME", wstate, "STATE",
-	       wpid, "PID", "BACKEND", "LAYERS");
+	for (size_t i = 0; i <= n; i++) {
+		const char *const *f = i ? r[i - 1].f : head;
+
+		for (int c = host ? R_HOST : R_NAME; c < R_LAYERS; c++)
+			printf("%-*s  ", w[c], f[c]);
+		printf("%s\n", f[R_LAYERS]);
+	}
+}
+
+/* The table of the local sandboxes and VMs, then the remote ones; the
+ * reason of each dead local sandbox after it, on stderr, with what to
+ * do. */
+static void print_table(const struct sbx_info *list, size_t n,
+			const struct remote_row *remote, size_t nr, bool host)
+{
+	struct remote_row *rows = xcalloc(n + nr + 1, sizeof(*rows));
+	char **own = xcalloc(2 * n + 1, sizeof(char *));
+
 	for (size_t i = 0; i < n; i++) {
 		const struct sbx_spec *s = &list[i].spec;
 		struct cs_buf b = CS_BUF_INIT;
 
 		cs_buf_adds(&b, "");
 		layers_text(s, &b);
-		printf("%-*s  %-*s  %-*d  %-7s  %s\n", wname, s->name, wstate,
-		       sbx_state_name(list[i].state), wpid,
-		       (int)list[i].init_pid, sbx_backend_name(s->backend),
-		       b.buf);
-		cs_buf_release(&b);
+		own[2 * i] = xasprintf("%d", (int)list[i].init_pid);
+		own[2 * i + 1] = cs_buf_detach(&b, NULL);
+		rows[i] = (struct remote_row){
+			{ "-", s->name, sbx_state_name(list[i].state),
+			  own[2 * i], sbx_backend_name(s->backend),
+			  own[2 * i + 1], NULL }
+		};
 	}
+	if (nr)
+		memcpy(rows + n, remote, nr * sizeof(*rows));
+	print_rows(rows, n + nr, host);
 	fflush(stdout);
+	for (size_t i = 0; i < 2 * n; i++)
+		free(own[i]);
+	free(own);
+	free(rows);
 	for (size_t i = 0; i < n; i++)
 		if (list[i].dead_reason)
 			fprintf(stderr,
@@ -741,8 +1065,12 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 	struct sbx_info *list;
 	size_t n;
 	const char *extra = NULL;
-	int json = 0, names = 0;
+	int json = 0, names = 0, local = 0;
 
+	/* --local: this machine's only (what cshell-hosts asks each host
+	 * for: a host whose inventory holds us must not ask back) */
+	if (argc > 2 && !strcmp(argv[argc - 1], "--local"))
+		local = 1, argc--;
 	/* --names: one name a line, for completion scripts (as image ls) */
 	if (argc == 3 && !strcmp(argv[2], "--names"))
 		names = 1;
@@ -752,7 +1080,27 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 		return usage(sh, "ls: unexpected argument%s", "");
 	if (sbx_list(&list, &n, &err) < 0)
 		return fail(sh, &err);
-	if (names) {
+	/* the other hosts' sandboxes after ours (names: from the record,
+	 * nothing asked over the network) */
+	struct cs_buf rout = CS_BUF_INIT;
+	struct remote_row *rr = NULL;
+	struct sch_inventory inv = { 0 };
+	size_t nr = names || local ? 0 : remote_rows(sh, &rout, &rr);
+	bool hosts = !local && sch_inventory_load(&inv, NULL) == 0 && inv.n;
+
+	sch_inventory_release(&inv);
+	if (names && !local) {
+		struct sch_remotes rem;
+
+		add_vms(&list, &n, NULL);
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i].spec.name);
+		if (sch_remotes_load(&rem, NULL) == 0) {
+			for (size_t i = 0; i < rem.n; i++)
+				printf("%s\n", rem.v[i].sandbox);
+			sch_remotes_release(&rem);
+		}
+	} else if (names) {
 		add_vms(&list, &n, NULL);
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", list[i].spec.name);
@@ -767,13 +1115,20 @@ static int cmd_ls(struct sh *sh, int argc, char **argv)
 		}
 		/* a VM's object carries its "vm" details too */
 		add_vms(&list, &n, &b);
+		/* a remote one its "host" */
+		for (size_t i = 0; i < nr; i++) {
+			cs_buf_adds(&b, b.len > 1 ? "," : "");
+			cs_buf_adds(&b, rr[i].f[R_JSON]);
+		}
 		cs_buf_adds(&b, "]\n");
 		fputs(b.buf, stdout);
 		cs_buf_release(&b);
 	} else {
 		add_vms(&list, &n, NULL);
-		print_table(list, n);
+		print_table(list, n, rr, nr, hosts);
 	}
+	free(rr);
+	cs_buf_release(&rout);
 	sbx_info_list_free(list, n);
 	return 0;
 }
@@ -847,6 +1202,10 @@ static int cmd_inspect(struct sh *sh, int argc, char **argv)
 	json = want_json(argc, argv, 2, &name);
 	if (json < 0 || !name)
 		return usage(sh, "inspect: need one sandbox NAME%s", "");
+	int k = argv[2] == name ? 1 : 2,
+	    r = remote_sub(sh, argc - 1, argv + 1, k);
+	if (r >= 0)
+		return r;
 	if (is_vm(name))
 		return inspect_vm(sh, name, json);
 	if (sbx_inspect(name, &info, &err) < 0)
@@ -954,6 +1313,9 @@ static int cmd_simple(struct sh *sh, int argc, char **argv)
 
 	if (argc != 3 || argv[2][0] == '-')
 		return usage(sh, "%s: need one sandbox NAME", sub);
+	int r = remote_sub(sh, argc - 1, argv + 1, 1);
+	if (r >= 0)
+		return r;
 	if (is_vm(argv[2]))
 		return simple_vm(sh, sub, argv[2]);
 	if (!strcmp(sub, "stop")) {
@@ -1008,6 +1370,12 @@ static int cmd_rm(struct sh *sh, int argc, char **argv)
 	if (i >= argc)
 		return usage(sh, "rm: missing sandbox NAME%s", "");
 	for (; i < argc; i++) {
+		int remote;
+
+		if (rm_remote(sh, argv[i], force, &remote))
+			status = 1;
+		if (remote)
+			continue;
 		if (!is_vm(argv[i])) {
 			if (sbx_rm(argv[i], force, &err) < 0)
 				status = fail(sh, &err);
@@ -1200,10 +1568,32 @@ static const char *const sandbox_subs[] = {
 	"logs",	  "diff", "commit",  "run",  "stats", NULL,
 };
 static const char *const sandbox_flags[] = {
-	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
-	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
-	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
-	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
+	"--image",
+	"--layer",
+	"--mount",
+	"--env",
+	"--workdir",
+	"--hostname",
+	"--user",
+	"--cpus",
+	"--memory",
+	"--pids",
+	"--net",
+	"--cap-add",
+	"--cap-drop",
+	"--seccomp",
+	"--read-only",
+	"--insecure",
+	"--trace",
+	"--json",
+	"-f",
+	/* sandbox create --on: placement on SSH hosts (docs/hosts.md) */
+	"--on",
+	"--label",
+	"--spread",
+	"--binpack",
+	"--replicas",
+	NULL,
 };
 
 /* image names after --image; sandbox names as the operand of a subcommand

@@ -32,6 +32,7 @@ static int bi_help(struct sh *sh, int argc, char **argv)
 		printf("cshell: POSIX sh in which @TARGET says where a command runs.\n"
 		       "  @T cmd        run cmd in sandbox T (@host: here)\n"
 		       "  @T1,T2 cmd    run it in each (also @sb*), lines prefixed\n"
+		       "  @H/SB, @any   a sandbox on host H; the least loaded host\n"
 		       "  enter T       make T the default target; leave returns\n"
 		       "Builtins (help NAME for one; man cshell for all):\n");
 		for (size_t i = 0; i < sh_nbuiltins; i++)

@@ -12,7 +12,7 @@
 #include "shell/shell_i.h"
 
 #ifndef CSHELL_VERSION
-#define CSHELL_VERSION "0.1.0"
+#define CSHELL_VERSION CS_VERSION
 #endif
 
 extern char **environ;

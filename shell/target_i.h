@@ -4,8 +4,9 @@
  * cgroup managers are the model).  Each backend lives in its own file and
  * exports one `const struct sh_backend sh_backend_ID`, listed as ORDER:ID in
  * SH_BACKENDS of its module.mk; the build generates the table in that order
- * (docs/design.md §4: this machine's name "host", local sandboxes, then
- * local VMs and SSH hosts), and target.c walks it knowing none of them.  A
+ * (docs/design.md §4: this machine's name "host", local sandboxes, local
+ * VMs, then SSH hosts and the sandboxes placed on them), and target.c walks
+ * it knowing none of them.  A
  * new backend is its file and its module.mk, nothing shared.
  *
  * A target word is a name or a glob (`dev`, `sb*`), and a target spec a
@@ -76,14 +77,21 @@ struct sh_backend {
  * SH_BACKENDS (ORDER:ID) of the module.mk files into build/gen/shell/
  * tables.c (docs/shell.md, "Adding a backend"). */
 extern const struct sh_backend *const sh_backends[];
-/* shell/'s own backends: the sandbox one is named by bi_sandbox.c and
- * bi_monitor.c too; the others only by their own files, which need the
- * declaration before the definition (a backend elsewhere declares its own,
- * as tests/backend/echo/target_echo.c does). */
+/* shell/'s own backends: the sandbox and ssh ones are named by
+ * bi_sandbox.c and bi_monitor.c too; the others only by their own files,
+ * which need the declaration before the definition (a backend elsewhere
+ * declares its own, as tests/backend/echo/target_echo.c does). */
 extern const struct sh_backend sh_backend_host;
 extern const struct sh_backend sh_backend_sandbox;
 extern const struct sh_backend sh_backend_vm;
 extern const struct sh_backend sh_backend_ssh;
+
+/* In a forked child: argv on host h as `@HOST argv` runs it (the ssh
+ * backend's enter(), for callers that chose h themselves, as `up --on`).
+ * Returns only on failure (-1 + err). */
+struct sch_host;
+int sh_ssh_enter_host(const struct sch_host *h, char **argv,
+		      struct cs_error *err);
 
 /* Adds a target (name copied, handle owned) to out. */
 void sh_targets_add(struct sh_targets *out, const struct sh_backend *be,

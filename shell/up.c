@@ -12,10 +12,14 @@
  * store's cache through cshell-image (build-step), a missing `run` step
  * runs in a throwaway sandbox over the layers so far and its upper layer
  * becomes a cached layer (layer-commit), and the sandbox named after the
- * directory is created over the result.  The child then writes the lock
+ * directory is created over the result (with `kernel`, a VM booted by
+ * cshell-vm over the same layers; struct env_kind says how each kind is
+ * started, stopped, removed and run in).  The child then writes the lock
  * and a state file, and the parent enters the sandbox or runs a command
  * in it.  An `up` whose Cshellfile and lock equal what the state file
  * remembers forks nothing of this: it only starts the sandbox if needed.
+ * With `on` or --on the child only evaluates, and the parent sends the
+ * project to the chosen host and runs `cshell up --here` there (up_on()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,19 +34,26 @@
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
+#include "scheduler/scheduler.h"
+#include "shell/target_i.h"
 #include "shell/up_i.h"
+#include "vm/vm.h"
 
 #define CSHELLFILE "Cshellfile"
 #define LOCKFILE "Cshellfile.lock"
 #define MAX_CSHELLFILE (1u << 20)
 
 static const char up_usage_text[] =
-	"usage: up [DIR] [--locked] [--rebuild] [-- CMD [ARG...]]\n"
+	"usage: up [DIR] [--locked] [--rebuild] [--on HOST|auto|LABEL|--here]\n"
+	"          [-- CMD [ARG...]]\n"
 	"  build the environment the Cshellfile of DIR (or of the current\n"
 	"  directory or a parent) describes, create or reuse the sandbox named\n"
 	"  after that directory and enter it, or run CMD in it\n"
 	"  --locked   fail when anything differs from Cshellfile.lock\n"
 	"  --rebuild  run every step again (the cache is not used)\n"
+	"  --on H     send the project to host H (auto, a label: the best\n"
+	"             placed) and build and run there, whatever 'on' says\n"
+	"  --here     build and run here, whatever 'on' says\n"
 	"       down [--rm] [DIR]   stop that sandbox (--rm: remove it)\n"
 	"       image build [-t REF] [DIR]   the environment as an OCI image\n"
 	"see man 5 Cshellfile\n";
@@ -69,6 +80,9 @@ struct up_eval {
 	struct sbx_spec spec; /* mounts, env, workdir, user, limits, net */
 	char *user_text;
 	bool net_set;
+	char *kernel; /* NULL: a namespace sandbox, else a VM's --kernel */
+	int kernel_line;
+	char *on; /* NULL: here, else `on`'s word */
 };
 
 /* ------------------------------------------------------------------ */
@@ -340,23 +354,48 @@ static int env_net(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-/* `kernel` and `on`: declared by the design; VMs (`sandbox create
- * --kernel`) and hosts (`host place`) exist, but up does not drive them
- * yet: say so rather than ignore them. */
+/* `kernel`: the environment is a VM booting that kernel (vm/) over the
+ * built layers.  A path (a word with a '/', or a file next to the
+ * Cshellfile) means the project's file; anything else is a version
+ * installed on the host, as `sandbox create --kernel` takes it. */
 static int env_kernel(struct sh *sh, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	decl_fail(sh, "kernel: up cannot make a VM environment yet; remove the "
-		      "line to use the host's kernel (a VM by hand: 'sandbox "
-		      "create NAME --kernel VERSION')");
+	struct up_eval *u = sh->up;
+	struct stat st;
+
+	need_args(sh, argc, argv, 1, 1, "VERSION|PATH");
+	if (u->kernel)
+		decl_fail(sh,
+			  "kernel: only one 'kernel' (the first is on line "
+			  "%d)",
+			  u->kernel_line);
+	if (!*argv[1] || strpbrk(argv[1], " \t\n:"))
+		decl_fail(sh, "kernel: '%s' cannot hold blanks or ':'",
+			  argv[1]);
+	if (strchr(argv[1], '/') ||
+	    (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode)))
+		u->kernel = project_path(u, argv[1]);
+	else
+		u->kernel = xstrdup(argv[1]);
+	u->kernel_line = sh->lineno;
+	return 0;
 }
 
+/* `on`: where the environment is built and runs (up_on()): a host of
+ * the inventory, `auto` (the placement's best) or a label or glob the
+ * placement chooses among.  `up --on` overrides it, `up --here` ignores
+ * it (what runs on the chosen host). */
 static int env_on(struct sh *sh, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	decl_fail(sh, "on: up cannot build on another host yet; remove the "
-		      "line to run on this machine ('host place' says where "
-		      "a sandbox would fit)");
+	struct up_eval *u = sh->up;
+
+	need_args(sh, argc, argv, 1, 1, "HOST|auto|LABEL");
+	if (strcmp(argv[1], "auto") && !sch_spec_valid(argv[1]))
+		decl_fail(sh, "on: '%s' is not a host name, a label or auto",
+			  argv[1]);
+	free(u->on);
+	u->on = xstrdup(argv[1]);
+	return 0;
 }
 
 static const struct builtin envs[] = {
@@ -462,14 +501,21 @@ static char *sandbox_name(const char *dir)
 	return n;
 }
 
-/* The state file: what the last successful `up` of name was built from
- * (the directory, the Cshellfile and the lock, byte for byte). */
-static char *state_path(const char *name, int create, struct cs_error *err)
+/* data/up/NAME.EXT: NAME.state is what the last successful `up` of name
+ * was built from (the directory, the Cshellfile and the lock, byte for
+ * byte), NAME.on where the last `up --on` sent it (up_on()). */
+static char *up_file(const char *name, const char *ext, int create,
+		     struct cs_error *err)
 {
 	_cleanup_free_ char *d =
 		cs_root_subdir(CS_ROOT_DATA, "up", create, err);
 
-	return d ? xasprintf("%s/%s.state", d, name) : NULL;
+	return d ? xasprintf("%s/%s.%s", d, name, ext) : NULL;
+}
+
+static char *state_path(const char *name, int create, struct cs_error *err)
+{
+	return up_file(name, "state", create, err);
 }
 
 static void current_state(const char *dir, struct cs_buf *out)
@@ -491,6 +537,160 @@ static void current_state(const char *dir, struct cs_buf *out)
 	cs_buf_release(&b);
 }
 
+/* True when the last successful up of name was made from state. */
+static bool state_is(const char *name, const struct cs_buf *state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf then = CS_BUF_INIT;
+	_cleanup_free_ char *stp = state_path(name, 0, &err);
+	bool same = stp &&
+		    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX,
+				 &err) == 0 &&
+		    then.len == state->len &&
+		    !memcmp(then.buf, state->buf, state->len);
+
+	cs_error_release(&err);
+	cs_buf_release(&then);
+	return same;
+}
+
+/* ------------------------------------------------------------------ */
+/* The environment: a namespace sandbox (sandbox/) or, with `kernel`, a
+ * VM (vm/); what up and down do to one, per kind. */
+
+struct up_job {
+	const char *name;
+	char **argv;
+};
+
+struct env_kind {
+	int (*exists)(const char *name);
+	/* starts it when it is stopped: 0, or 1 after saying why */
+	int (*start)(struct sh *sh, const char *name);
+	int (*stop)(const char *name, struct cs_error *err);
+	int (*rm)(const char *name, struct cs_error *err);
+	int (*run)(void *job); /* sh_run_as_job's main of a struct up_job */
+};
+
+static int sbx_env_exists(const char *name)
+{
+	struct sbx_info info;
+
+	if (sbx_inspect(name, &info, NULL) < 0)
+		return 0;
+	sbx_info_release(&info);
+	return 1;
+}
+
+static int sbx_env_start(struct sh *sh, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_info info;
+
+	if (sbx_inspect(name, &info, &err) < 0) {
+		sh_err(sh, "up: %s", err.msg);
+		cs_error_release(&err);
+		return 1;
+	}
+	enum sbx_state state = info.state;
+	sbx_info_release(&info);
+	if (state != SBX_STATE_RUNNING && sbx_start(name, &err) < 0) {
+		sh_err(sh, "up: %s", err.msg);
+		cs_error_release(&err);
+		return 1;
+	}
+	return 0;
+}
+
+static int sbx_env_stop(const char *name, struct cs_error *err)
+{
+	return sbx_stop(name, 5000, err);
+}
+
+static int sbx_env_rm(const char *name, struct cs_error *err)
+{
+	return sbx_rm(name, 1, err);
+}
+
+/* A job that could not run its command: 125, as `sandbox exec`. */
+static int job_failed(struct cs_error *err)
+{
+	cs_error_print(err, "cshell");
+	return 125;
+}
+
+static int sbx_env_run(void *arg)
+{
+	struct up_job *j = arg;
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (sbx_join(j->name, &err) < 0)
+		return job_failed(&err);
+	errno = -sbx_exec(j->argv[0], j->argv, environ);
+	fprintf(stderr, "cshell: %s: %s\n", j->argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* booting is cshell-vm's (it links what the shell does not) */
+static int vm_env_start(struct sh *sh, const char *name)
+{
+	char *v[] = { sh_helper_path(sh, "cshell-vm"), "start", (char *)name,
+		      NULL };
+
+	return vm_exists(name) ? 0 : sh_exec_external_wait(sh, v) ? 1 : 0;
+}
+
+static int vm_env_stop(const char *name, struct cs_error *err)
+{
+	return vm_stop(name, 10000, err);
+}
+
+static int vm_env_rm(const char *name, struct cs_error *err)
+{
+	return vm_remove(name, 1, err);
+}
+
+static int vm_env_run(void *arg)
+{
+	struct up_job *j = arg;
+	struct cs_error err = CS_ERROR_INIT;
+	struct vm_exec_opts o = {
+		.argv = j->argv, .tty = -1, .in = 0, .out = 1, .errfd = 2
+	};
+	int st = vm_exec(j->name, &o, &err);
+
+	return st < 0 ? job_failed(&err) : st;
+}
+
+static const struct env_kind sbx_env = {
+	sbx_env_exists, sbx_env_start, sbx_env_stop, sbx_env_rm, sbx_env_run,
+};
+static const struct env_kind vm_env = {
+	vm_known, vm_env_start, vm_env_stop, vm_env_rm, vm_env_run,
+};
+static const struct env_kind *const env_kinds[] = { &sbx_env, &vm_env };
+
+/* The kind of the environment name, NULL when there is none. */
+static const struct env_kind *env_of(const char *name)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(env_kinds); i++)
+		if (env_kinds[i]->exists(name))
+			return env_kinds[i];
+	return NULL;
+}
+
+/* Removes the environment name, of whichever kind, when it exists. */
+static void env_remove(const char *name)
+{
+	const struct env_kind *k = env_of(name);
+	struct cs_error err = CS_ERROR_INIT;
+
+	if (k && k->rm(name, &err) < 0) {
+		cs_warn("%s", err.msg);
+		cs_error_release(&err);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* The build (in the evaluating child) */
 
@@ -499,6 +699,8 @@ struct build {
 	struct up_eval *u;
 	bool locked, rebuild, image; /* image: for `image build` */
 	bool progress;
+	bool here;		 /* --here: `on` is ignored */
+	const char *on;		 /* --on: overrides `on` */
 	struct up_lock lock;	 /* what this build pins */
 	struct up_lock old;	 /* the lock file, when --locked */
 	struct cs_strvec base;	 /* the base image's layers, top first */
@@ -509,20 +711,27 @@ struct build {
 	struct cs_strvec digests; /* their digests, bottom first */
 };
 
-/* Runs cshell-image with argv (after the program) and parses its
- * "key value" output lines into fn. */
-static int helper(struct build *b, char **args, struct cs_buf *out)
+/* Runs the helper program prog with args, its output into out; its
+ * status. */
+static int helper_run(struct build *b, const char *prog, char **args,
+		      struct cs_buf *out)
 {
 	struct cs_strvec v = CS_STRVEC_INIT;
 	int st;
 
-	cs_strvec_push(&v, sh_helper_path(b->sh, "cshell-image"));
+	cs_strvec_push(&v, sh_helper_path(b->sh, prog));
 	for (; *args; args++)
 		cs_strvec_push(&v, *args);
 	cs_buf_init(out, 1 << 16);
 	st = sh_capture(b->sh, v.v, out, false);
 	cs_strvec_release(&v);
 	return st;
+}
+
+/* cshell-image with args: it prints "key value" lines (sh_out_field). */
+static int helper(struct build *b, char **args, struct cs_buf *out)
+{
+	return helper_run(b, "cshell-image", args, out);
 }
 
 char *sh_out_field(const struct cs_buf *out, const char *key)
@@ -611,6 +820,58 @@ static int resolve_base(struct build *b)
 		       "run 'cshell up' without --locked to update the lock",
 		       u->from, b->lock.from_digest, b->old.from,
 		       b->old.from_digest);
+		return -1;
+	}
+	return 0;
+}
+
+/* `kernel`: what a VM cannot be, refused before anything is built; the
+ * kernel resolved (cshell-vm kernel: unpacked and cached once) and its
+ * file's digest pinned, or compared with the lock's under --locked. */
+static int resolve_kernel(struct build *b)
+{
+	struct up_eval *u = b->u;
+	struct cs_buf out = CS_BUF_INIT;
+	char *args[] = { "kernel", u->kernel, NULL };
+	const char *why = NULL;
+
+	if (!u->kernel)
+		return 0;
+	b->sh->lineno = u->kernel_line;
+	if (b->image)
+		why = "an image holds no kernel: 'image build' of a Cshellfile "
+		      "with 'kernel' is not supported";
+	else if (u->user_text)
+		why = "a VM environment runs its commands as the guest's root: "
+		      "remove 'user'";
+	else if (u->net_set && u->spec.net != SBX_NET_NONE)
+		why = "a VM has no network: remove 'net' or make it 'net none'";
+	if (why) {
+		sh_err(b->sh, "kernel: %s", why);
+		return -1;
+	}
+	int st = helper_run(b, "cshell-vm", args, &out);
+	const char *d = st ? NULL : strstr(out.buf, "\ndigest=sha256:");
+	if (d) {
+		b->lock.kernel = xstrdup(u->kernel);
+		b->lock.kernel_digest = xstrndup(d + 8, strcspn(d + 8, "\n"));
+	}
+	cs_buf_release(&out);
+	if (!d) {
+		sh_err(b->sh, "kernel: cannot use kernel '%s' (see above)",
+		       u->kernel);
+		return -1;
+	}
+	if (b->locked &&
+	    (!b->old.kernel || strcmp(b->old.kernel, b->lock.kernel) ||
+	     strcmp(b->old.kernel_digest, b->lock.kernel_digest))) {
+		sh_err(b->sh,
+		       "kernel %s is %s but Cshellfile.lock pins %s%s%s: run "
+		       "'cshell up' without --locked to update the lock",
+		       u->kernel, b->lock.kernel_digest,
+		       b->old.kernel ? b->old.kernel : "no kernel",
+		       b->old.kernel ? " " : "",
+		       b->old.kernel ? b->old.kernel_digest : "");
 		return -1;
 	}
 	return 0;
@@ -958,6 +1219,79 @@ static void final_spec(struct build *b, const char *name, struct sbx_spec *sp)
 	}
 }
 
+/* `kernel`: the environment as a VM, booted by cshell-vm (booting links
+ * what the shell does not) with the spec's layers, mounts, env, workdir
+ * and limits.  A failed boot leaves no record (cshell-vm's rule). */
+static int create_vm(struct build *b, const struct sbx_spec *sp)
+{
+	struct cs_strvec a = CS_STRVEC_INIT;
+	int st;
+
+	cs_strvec_push(&a, "cshell-vm");
+	cs_strvec_push(&a, "boot");
+	cs_strvec_push(&a, sp->name);
+	cs_strvec_push(&a, "--kernel");
+	cs_strvec_push(&a, b->u->kernel);
+	for (size_t k = 0; k < sp->nlayers; k++) {
+		cs_strvec_push(&a, "--layer");
+		cs_strvec_push(&a, sp->layers[k]);
+	}
+	for (size_t k = 0; k < sp->nmounts; k++) {
+		cs_strvec_push(&a, "--mount");
+		cs_strvec_push_take(&a,
+				    xasprintf("%s:%s%s", sp->mounts[k].src,
+					      sp->mounts[k].dst,
+					      sp->mounts[k].ro ? ":ro" : ""));
+	}
+	for (size_t k = 0; k < sp->nenv; k++) {
+		cs_strvec_push(&a, "--env");
+		cs_strvec_push(&a, sp->env[k]);
+	}
+	if (sp->workdir) {
+		cs_strvec_push(&a, "--workdir");
+		cs_strvec_push(&a, sp->workdir);
+	}
+	if (sp->cpus_milli) {
+		cs_strvec_push(&a, "--cpus");
+		cs_strvec_push_take(
+			&a,
+			xasprintf("%llu.%03llu",
+				  (unsigned long long)sp->cpus_milli / 1000,
+				  (unsigned long long)sp->cpus_milli % 1000));
+	}
+	if (sp->memory) {
+		cs_strvec_push(&a, "--memory");
+		cs_strvec_push_take(
+			&a, xasprintf("%llu", (unsigned long long)sp->memory));
+	}
+	/* its "booted in" line is progress, not the command's output */
+	struct cs_buf out = CS_BUF_INIT;
+	st = helper_run(b, a.v[0], a.v + 1, &out);
+	fputs(out.buf, stderr);
+	cs_buf_release(&out);
+	cs_strvec_release(&a);
+	return st ? -1 : 0;
+}
+
+/* The environment over the built layers: a sandbox, or a VM. */
+static int create_env(struct build *b, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sbx_spec sp;
+	int r = 0;
+
+	final_spec(b, name, &sp);
+	if (b->u->kernel) {
+		r = create_vm(b, &sp);
+	} else if (sbx_create(&sp, &err) < 0) {
+		sh_err(b->sh, "%s", err.msg);
+		cs_error_release(&err);
+		r = -1;
+	}
+	sbx_spec_release(&sp);
+	return r;
+}
+
 static void build_release(struct build *b)
 {
 	up_lock_release(&b->lock);
@@ -994,7 +1328,15 @@ static int build_and_create(struct build *b, const char *name, const char *tag)
 	}
 	if (b->locked && read_old_lock(b) < 0)
 		return 1;
-	if (resolve_base(b) < 0 || build_steps(b) < 0)
+	if (b->locked && !u->kernel && b->old.kernel) {
+		sh_err(b->sh,
+		       "Cshellfile.lock pins kernel %s but the Cshellfile has "
+		       "no 'kernel': run 'cshell up' without --locked to "
+		       "update the lock",
+		       b->old.kernel);
+		return 1;
+	}
+	if (resolve_base(b) < 0 || resolve_kernel(b) < 0 || build_steps(b) < 0)
 		goto out;
 	b->sh->lineno = 0;
 	if (tag) {
@@ -1058,23 +1400,21 @@ static int build_and_create(struct build *b, const char *name, const char *tag)
 		cs_buf_release(&t);
 		cs_buf_release(&old);
 	}
-	/* the sandbox: made anew, as its Cshellfile changed since */
-	struct sbx_spec sp;
-	final_spec(b, name, &sp);
-	if (sbx_rm(name, 1, &err) < 0)
-		cs_error_release(&err);
-	if (sbx_create(&sp, &err) < 0) {
-		sh_err(b->sh, "%s", err.msg);
-		cs_error_release(&err);
-		sbx_spec_release(&sp);
-		goto out;
+	/* the sandbox: made anew, as its Cshellfile changed since (a
+	 * --locked up that found all as locked keeps the one this very
+	 * Cshellfile and lock made) */
+	struct cs_buf state = CS_BUF_INIT;
+	current_state(u->dir, &state);
+	if (!b->locked || !state_is(name, &state) || !env_of(name)) {
+		env_remove(name);
+		if (create_env(b, name) < 0) {
+			cs_buf_release(&state);
+			goto out;
+		}
 	}
-	sbx_spec_release(&sp);
 	/* remember what it was made from: the next up with the same
 	 * Cshellfile and lock starts nothing of the above */
-	struct cs_buf state = CS_BUF_INIT;
 	stp = state_path(name, 1, &err);
-	current_state(u->dir, &state);
 	if (!stp ||
 	    cs_write_file_atomic(stp, state.buf, state.len, 0644, &err) < 0) {
 		cs_warn("cannot remember the build of '%s': %s", name, err.msg);
@@ -1088,11 +1428,58 @@ out:
 	return r;
 }
 
+/* Where an `up` with `on` goes on (the evaluating child's answer). */
+struct up_remote {
+	char *on;	     /* NULL: built here */
+	uint64_t cpus_milli; /* what the placement asks for */
+	uint64_t memory;
+};
+
+/* In the evaluating child of an `up` that goes to another host: what is
+ * sent there is the project directory (up_on()), so what lies outside
+ * it is refused, and the answer goes to the parent on fd.  0 or 1. */
+static int remote_request(struct build *b, const char *on, int fd)
+{
+	struct up_eval *u = b->u;
+	size_t dl = strlen(u->dir);
+	char msg[512];
+	int n;
+
+	b->sh->lineno = 0;
+	if (u->layers.n) {
+		sh_err(b->sh, "on: 'layer' directories are not sent to another "
+			      "host: use 'copy'");
+		return 1;
+	}
+	for (size_t i = 0; i < u->nsteps; i++) {
+		const char *src = u->steps[i].src;
+		/* `copy ../x` names a path below the project's text */
+		_cleanup_free_ char *real = src ? realpath(src, NULL) : NULL;
+
+		if (src && (!real || strncmp(real, u->dir, dl) ||
+			    (real[dl] && real[dl] != '/'))) {
+			b->sh->lineno = u->steps[i].line;
+			sh_err(b->sh,
+			       "on: copy source '%s' is outside the project "
+			       "directory, which is all that is sent to the host",
+			       src);
+			return 1;
+		}
+	}
+	n = snprintf(msg, sizeof(msg), "on %llu %llu %s",
+		     (unsigned long long)u->spec.cpus_milli,
+		     (unsigned long long)u->spec.memory, on);
+	return n > 0 && (size_t)n < sizeof(msg) && write(fd, msg, n) == n ? 0 :
+									    1;
+}
+
 /* Evaluates dir's Cshellfile in a forked child and, when it evaluated,
- * builds there (build_and_create).  Returns the child's status: 0 only
- * when all went well. */
+ * builds there (build_and_create), or, when it goes to another host
+ * (`on`, --on), fills rm.  Returns the child's status: 0 only when all
+ * went well. */
 static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
-			      struct build *proto, const char *tag)
+			      struct build *proto, const char *tag,
+			      struct up_remote *rm)
 {
 	_cleanup_free_ char *file = xasprintf("%s/%s", dir, CSHELLFILE);
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -1151,7 +1538,13 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 		/* evaluated: now build; nothing earlier touched the store */
 		b.sh = sh;
 		b.u = &u;
-		int r = build_and_create(&b, name, tag);
+		const char *on = b.here || tag ? NULL : b.on ? b.on : u.on;
+		int r = on ? remote_request(&b, on, pfd[1]) :
+			     build_and_create(&b, name, tag);
+		if (on) {
+			fflush(NULL);
+			_exit(r);
+		}
 		build_release(&b);
 		if (!r)
 			(void)!write(pfd[1], "ok", 2);
@@ -1161,12 +1554,21 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 	close(fd);
 	close(pfd[1]);
 	int ws, st;
-	char ok[2] = "";
+	char ok[512] = "";
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	st = sh_waitstatus(ws);
-	ssize_t n = read(pfd[0], ok, 2);
+	ssize_t n = read(pfd[0], ok, sizeof(ok) - 1);
 	close(pfd[0]);
+	unsigned long long cpus, mem;
+	int off = 0;
+	if (!st && rm && n > 3 &&
+	    sscanf(ok, "on %llu %llu %n", &cpus, &mem, &off) == 2 && off) {
+		rm->on = xstrdup(ok + off);
+		rm->cpus_milli = cpus;
+		rm->memory = mem;
+		return 0;
+	}
 	/* an `exit 0` in the Cshellfile ends the child before its build */
 	if (!st && (n != 2 || memcmp(ok, "ok", 2))) {
 		sh_err(sh, "up: the Cshellfile exited before its end; nothing "
@@ -1177,26 +1579,290 @@ static int evaluate_and_build(struct sh *sh, const char *dir, const char *name,
 }
 
 /* ------------------------------------------------------------------ */
-/* up, down */
+/* On another host (`on`, `up --on`): the project directory is sent to
+ * the chosen host and built there by that host's cshell (`up --receive`,
+ * then `up DIR --here`), and the lock it wrote comes back.  Building
+ * there rather than sending layers keeps one way of building: the same
+ * inputs give the same keys and layers there as here (docs: man 5
+ * Cshellfile, ON ANOTHER HOST). */
 
-struct up_job {
-	const char *name;
+/* For `auto`, a label or a glob: the hosts it names probed (cshell-hosts
+ * probe: placement reads the probe cache) and the name of the one
+ * `cshell-hosts place` ranks first for the Cshellfile's cpus and memory
+ * (malloc'd), or NULL after saying why (place's reasons, then ours). */
+static char *placed_host(struct sh *sh, const struct up_remote *rm)
+{
+	const char *spec = strcmp(rm->on, "auto") ? rm->on : NULL;
+	unsigned long long kb = rm->memory >> 10;
+	struct cs_strvec a = CS_STRVEC_INIT;
+	struct cs_buf out = CS_BUF_INIT;
+	char *chosen = NULL;
+
+	cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+	cs_strvec_push(&a, "probe");
+	if (spec)
+		cs_strvec_push(&a, spec);
+	cs_buf_init(&out, 1 << 16);
+	sh_capture(sh, a.v, &out, true);
+	cs_buf_release(&out);
+	cs_strvec_release(&a);
+	cs_strvec_push(&a, sh_helper_path(sh, "cshell-hosts"));
+	cs_strvec_push(&a, "place");
+	if (rm->cpus_milli) {
+		cs_strvec_push(&a, "--cpus");
+		cs_strvec_push_take(&a,
+				    xasprintf("%.3f", rm->cpus_milli / 1000.0));
+	}
+	if (kb) {
+		cs_strvec_push(&a, "--memory");
+		cs_strvec_push_take(&a, xasprintf("%lluk", kb));
+	}
+	if (spec)
+		cs_strvec_push(&a, spec);
+	cs_buf_init(&out, 1 << 16);
+	if (sh_capture(sh, a.v, &out, false) == 0 && out.len)
+		chosen = xstrndup(out.buf, strcspn(out.buf, " \n"));
+	cs_strvec_release(&a);
+	cs_buf_release(&out);
+	if (!chosen)
+		sh_err(sh, "up: no host fits '%s' (see above)", rm->on);
+	return chosen;
+}
+
+/* The host rm->on names, or the placement's choice, copied into h. */
+static int pick_host(struct sh *sh, const struct up_remote *rm,
+		     struct sch_host *h)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_inventory inv;
+	_cleanup_free_ char *chosen = NULL;
+
+	if (!strcmp(rm->on, "auto") || strchr(rm->on, '=') ||
+	    sh_target_is_glob(rm->on)) {
+		chosen = placed_host(sh, rm);
+		if (!chosen)
+			return -1;
+	}
+	if (sch_inventory_load(&inv, &err) < 0) {
+		sh_err(sh, "up: cannot read the hosts inventory: %s", err.msg);
+		cs_error_release(&err);
+		return -1;
+	}
+	const struct sch_host *f =
+		sch_inventory_find(&inv, chosen ? chosen : rm->on);
+	if (f)
+		sch_host_copy(h, f);
+	else
+		sh_err(sh, "up: unknown host '%s' (see 'host ls')", rm->on);
+	sch_inventory_release(&inv);
+	return f ? 0 : -1;
+}
+
+/* The ssh command line that runs argv on h (no terminal). */
+static char **remote_argv(struct sh *sh, const struct sch_host *h, char **argv)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_ssh_opts o = { 0 };
+	_cleanup_free_ char *cmd = sch_quote_argv(argv);
+	char **v = sch_ssh_argv(h, cmd, &o, &err);
+
+	if (!v) {
+		sh_err(sh, "up: cannot run on host '%s': %s", h->name, err.msg);
+		cs_error_release(&err);
+	}
+	return v;
+}
+
+/* Sends the project directory to h (tar through ssh into `cshell up
+ * --receive NAME` there); the directory it landed in, or NULL after one
+ * sentence saying why. */
+static char *send_project(struct sh *sh, const struct sch_host *h,
+			  const char *proj, const char *name)
+{
+	char *recv[] = { "cshell", "up", "--receive", (char *)name, NULL };
+	char **ssh = remote_argv(sh, h, recv);
+	struct cs_strvec a = CS_STRVEC_INIT;
+	struct cs_buf out = CS_BUF_INIT;
+	char *dir = NULL;
+
+	if (!ssh)
+		return NULL;
+	/* tar's output into ssh, ssh's messages into what is captured */
+	cs_strvec_push(&a, "/bin/sh");
+	cs_strvec_push(&a, "-c");
+	cs_strvec_push(&a, "d=$1; shift; tar -C \"$d\" -cf - . | "
+			   "\"$@\" 2>&1");
+	cs_strvec_push(&a, "sh");
+	cs_strvec_push(&a, proj);
+	for (char **p = ssh; *p; p++)
+		cs_strvec_push(&a, *p);
+	sch_argv_free(ssh);
+	cs_buf_init(&out, 1 << 16);
+	int st = sh_capture(sh, a.v, &out, false);
+	cs_strvec_release(&a);
+	while (out.len && out.buf[out.len - 1] == '\n')
+		out.buf[--out.len] = 0;
+	const char *last = strrchr(out.buf, '\n');
+	last = last ? last + 1 : out.buf;
+	if (!st && last[0] == '/')
+		dir = xstrdup(last);
+	else if (st == SCH_STATUS_TRANSPORT)
+		sh_err(sh, "up: cannot reach host '%s': %s", h->name,
+		       *last ? last : "ssh failed");
+	else
+		sh_err(sh, "up: cannot send the project to host '%s': %s",
+		       h->name, *last ? last : "no answer");
+	cs_buf_release(&out);
+	return dir;
+}
+
+/* NAME.on: "HOST\nDIR\n", so that `down` reaches the environment there. */
+static void remember_host(const char *name, const char *host, const char *dir)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	_cleanup_free_ char *p = up_file(name, "on", 1, &err);
+	_cleanup_free_ char *text = xasprintf("%s\n%s\n", host, dir);
+
+	if (!p || cs_write_file_atomic(p, text, strlen(text), 0644, &err) < 0) {
+		cs_warn("cannot remember where '%s' runs: %s", name, err.msg);
+		cs_error_release(&err);
+	}
+}
+
+struct remote_job {
+	const struct sch_host *h;
 	char **argv;
 };
 
-static int up_job_main(void *arg)
+/* In the job's child: ssh execs, with a terminal when there is one (the
+ * ssh target's enter(), as `@HOST cmd`). */
+static int remote_job_main(void *arg)
 {
-	struct up_job *j = arg;
+	struct remote_job *j = arg;
 	struct cs_error err = CS_ERROR_INIT;
 
-	if (sbx_join(j->name, &err) < 0) {
-		cs_error_print(&err, "cshell");
-		return 125;
-	}
-	errno = -sbx_exec(j->argv[0], j->argv, environ);
-	fprintf(stderr, "cshell: %s: %s\n", j->argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	sh_ssh_enter_host(j->h, j->argv, &err);
+	return job_failed(&err);
 }
+
+/* The lock h wrote in dir replaces the project's (when it parses and
+ * differs): the lock is the project's, wherever it was built. */
+static void fetch_lock(struct sh *sh, const struct sch_host *h, const char *dir,
+		       const char *proj)
+{
+	_cleanup_free_ char *rl = xasprintf("%s/%s", dir, LOCKFILE);
+	_cleanup_free_ char *ll = xasprintf("%s/%s", proj, LOCKFILE);
+	char *cat[] = { "cat", "--", rl, NULL };
+	char **ssh = remote_argv(sh, h, cat);
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf out = CS_BUF_INIT, old = CS_BUF_INIT;
+	struct up_lock l;
+
+	if (!ssh)
+		return;
+	cs_buf_init(&out, 1 << 16);
+	int st = sh_capture(sh, ssh, &out, true);
+	sch_argv_free(ssh);
+	if (!st && up_lock_parse(&l, out.buf, out.len, &err) == 0) {
+		up_lock_release(&l);
+		if (cs_read_file(ll, &old, MAX_CSHELLFILE, &err) < 0)
+			cs_error_release(&err);
+		if ((old.len != out.len || memcmp(old.buf, out.buf, out.len)) &&
+		    cs_write_file_atomic(ll, out.buf, out.len, 0644, &err) < 0)
+			sh_err(sh, "up: cannot write %s: %s", ll, err.msg);
+	}
+	cs_error_release(&err);
+	cs_buf_release(&out);
+	cs_buf_release(&old);
+}
+
+/* `up` on another host: the host chosen, the project sent, `cshell up
+ * DIR --here [-- CMD]` run there (entered with a terminal when there is
+ * one), the lock fetched back.  The status is the remote up's. */
+static int up_on(struct sh *sh, const char *proj, const char *name,
+		 const struct up_remote *rm, const struct build *proto,
+		 char **cmd)
+{
+	struct sch_host h = { 0 };
+	struct cs_strvec a = CS_STRVEC_INIT;
+	int st;
+
+	if (pick_host(sh, rm, &h) < 0)
+		return 1;
+	_cleanup_free_ char *dir = send_project(sh, &h, proj, name);
+	if (!dir) {
+		sch_host_release(&h);
+		return 1;
+	}
+	remember_host(name, h.name, dir);
+	if (proto->progress) {
+		cs_strvec_push(&a, "env");
+		cs_strvec_push(&a, "CSHELL_UP_PROGRESS=1");
+	}
+	cs_strvec_push(&a, "cshell");
+	cs_strvec_push(&a, "up");
+	cs_strvec_push(&a, dir);
+	cs_strvec_push(&a, "--here");
+	if (proto->locked)
+		cs_strvec_push(&a, "--locked");
+	if (proto->rebuild)
+		cs_strvec_push(&a, "--rebuild");
+	if (cmd) {
+		cs_strvec_push(&a, "--");
+		for (char **p = cmd; *p; p++)
+			cs_strvec_push(&a, *p);
+	}
+	struct remote_job j = { &h, a.v };
+	_cleanup_free_ char *text = xasprintf("up --on %s", h.name);
+	st = sh_run_as_job(sh, text, remote_job_main, &j);
+	cs_strvec_release(&a);
+	if (!proto->locked)
+		fetch_lock(sh, &h, dir, proj);
+	sch_host_release(&h);
+	return st;
+}
+
+/* `up --receive NAME` (what up_on() runs on the chosen host): a tar of
+ * a project on stdin unpacked into data/up/hosted/NAME, whose path it
+ * prints.  Files are updated in place, so that a running sandbox's
+ * mount of the project sees them; a directory it made is removed again
+ * when the tar fails. */
+static int up_receive(struct sh *sh, const char *name)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	_cleanup_free_ char *slashed = xasprintf("/%s", name);
+	_cleanup_free_ char *ok = sandbox_name(slashed);
+	_cleanup_free_ char *root =
+		cs_root_subdir(CS_ROOT_DATA, "up/hosted", 1, &err);
+
+	if (strcmp(ok, name) || !root) {
+		sh_err(sh, "up: --receive: %s",
+		       root ? "not a sandbox name" : err.msg);
+		cs_error_release(&err);
+		return 2;
+	}
+	_cleanup_free_ char *dir = xasprintf("%s/%s", root, name);
+	bool made = mkdir(dir, 0755) == 0;
+	char *tar[] = { "tar", "-x", "-f", "-", "--no-same-owner",
+			"-C",  dir,  NULL };
+	char *rm[] = { "rm", "-rf", "--", dir, NULL };
+
+	if (!made && errno != EEXIST) {
+		sh_err(sh, "up: cannot create %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (sh_exec_external_wait(sh, tar)) {
+		if (made)
+			sh_exec_external_wait(sh, rm);
+		sh_err(sh, "up: the project sent was not a complete tar");
+		return 1;
+	}
+	printf("%s\n", dir);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* up, down */
 
 static int up_usage(struct sh *sh, const char *msg, const char *arg)
 {
@@ -1214,27 +1880,6 @@ static bool wants_help(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
 	return false;
-}
-
-/* Starts name when it is not running; 0 or 1 (printed). */
-static int ensure_running(struct sh *sh, const char *name)
-{
-	struct cs_error err = CS_ERROR_INIT;
-	struct sbx_info info;
-
-	if (sbx_inspect(name, &info, &err) < 0) {
-		sh_err(sh, "up: %s", err.msg);
-		cs_error_release(&err);
-		return 1;
-	}
-	enum sbx_state state = info.state;
-	sbx_info_release(&info);
-	if (state != SBX_STATE_RUNNING && sbx_start(name, &err) < 0) {
-		sh_err(sh, "up: %s", err.msg);
-		cs_error_release(&err);
-		return 1;
-	}
-	return 0;
 }
 
 static int bi_up(struct sh *sh, int argc, char **argv)
@@ -1257,6 +1902,18 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 			proto.locked = true;
 		} else if (!strcmp(argv[i], "--rebuild")) {
 			proto.rebuild = true;
+		} else if (!strcmp(argv[i], "--here")) {
+			proto.here = true;
+		} else if (!strcmp(argv[i], "--on") && i + 1 < argc) {
+			proto.on = argv[++i];
+			if (strcmp(proto.on, "auto") &&
+			    !sch_spec_valid(proto.on))
+				return up_usage(sh,
+						"up: --on '%s' is not a host "
+						"name, a label or auto",
+						proto.on);
+		} else if (!strcmp(argv[i], "--receive") && i + 2 == argc) {
+			return up_receive(sh, argv[i + 1]);
 		} else if (argv[i][0] == '-') {
 			return up_usage(sh, "up: unknown option '%s'", argv[i]);
 		} else if (!dir) {
@@ -1270,6 +1927,9 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 	}
 	if (cmd && !*cmd)
 		return up_usage(sh, "up: no command after '--'%s", "");
+	if (proto.on && proto.here)
+		return up_usage(sh, "up: --on and --here exclude each other%s",
+				"");
 	if (sh->up)
 		return up_usage(sh, "up: not inside a Cshellfile%s", "");
 	_cleanup_free_ char *proj = find_project(dir, &err);
@@ -1282,31 +1942,19 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 
 	/* unchanged since the last up, and the sandbox still there: no
 	 * evaluation, no cshell-image, no build */
-	struct cs_buf now = CS_BUF_INIT, then = CS_BUF_INIT;
-	struct sbx_info info;
-	bool fresh = false;
-	_cleanup_free_ char *stp = state_path(name, 0, &err);
+	struct cs_buf now = CS_BUF_INIT;
 	current_state(proj, &now);
 	/* --locked checks the registry too (a moved tag), so it always
 	 * evaluates */
-	if (!proto.rebuild && !proto.locked && stp &&
-	    cs_read_file(stp, &then, 2 * MAX_CSHELLFILE + PATH_MAX, &err) ==
-		    0 &&
-	    then.len == now.len && !memcmp(then.buf, now.buf, now.len) &&
-	    sbx_inspect(name, &info, &err) == 0) {
-		sbx_info_release(&info);
-		fresh = true;
-	}
-	cs_error_release(&err);
+	bool fresh = !proto.rebuild && !proto.locked && state_is(name, &now) &&
+		     env_of(name);
 	cs_buf_release(&now);
-	cs_buf_release(&then);
 	if (!fresh) {
 		/* a sandbox of that name that no up made is not ours to
 		 * replace */
 		_cleanup_free_ char *mine = state_path(name, 0, &err);
-		if (mine && access(mine, F_OK) < 0 &&
-		    sbx_inspect(name, &info, &err) == 0) {
-			sbx_info_release(&info);
+		if (mine && access(mine, F_OK) < 0 && !proto.on &&
+		    env_of(name)) {
 			sh_err(sh,
 			       "up: a sandbox '%s' exists that 'up' did not "
 			       "make: remove it (sandbox rm -f %s) or rename the "
@@ -1330,17 +1978,28 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 			return 1;
 		}
 		proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
-		int st = evaluate_and_build(sh, proj, name, &proto, NULL);
+		struct up_remote rm = { 0 };
+		int st = evaluate_and_build(sh, proj, name, &proto, NULL, &rm);
+		if (!st && rm.on) {
+			st = up_on(sh, proj, name, &rm, &proto, cmd);
+			free(rm.on);
+			return st;
+		}
 		if (st)
 			return st;
 	}
-	if (ensure_running(sh, name))
+	const struct env_kind *k = env_of(name);
+	if (!k) {
+		sh_err(sh, "up: the environment '%s' is gone", name);
+		return 1;
+	}
+	if (k->start(sh, name))
 		return 1;
 	if (cmd) {
 		struct up_job j = { name, cmd };
 		_cleanup_free_ char *text = job_text_argv(argc, argv, NULL);
 
-		return sh_run_as_job(sh, text, up_job_main, &j);
+		return sh_run_as_job(sh, text, k->run, &j);
 	}
 	/* no command: enter it.  An interactive shell (the builtin) keeps
 	 * going, entered; `cshell up` becomes an interactive shell entered
@@ -1360,6 +2019,43 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 	execv(self, v);
 	sh_err(sh, "up: cannot run '%s': %s", self, strerror(errno));
 	return 126;
+}
+
+/* `down` of an environment that is not here: the host the last `up
+ * --on` sent it to runs `cshell down DIR` (NAME.on); --rm forgets it. */
+static int down_on(struct sh *sh, const char *name, bool rm)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf t = CS_BUF_INIT;
+	_cleanup_free_ char *p = up_file(name, "on", 0, &err);
+
+	if (!p || cs_read_file(p, &t, 2 * PATH_MAX, &err) < 0) {
+		cs_error_release(&err);
+		sh_err(sh, "down: no environment '%s' (nothing to stop)", name);
+		return 1;
+	}
+	char *nl = strchr(t.buf, '\n');
+	struct up_remote where = { .on = t.buf };
+	struct sch_host h = { 0 };
+	int st = 1;
+	if (nl)
+		*nl = 0;
+	if (!nl || nl[1] != '/') {
+		sh_err(sh, "down: %s is not what 'up --on' wrote: remove it",
+		       p);
+	} else if (pick_host(sh, &where, &h) == 0) {
+		char *dir = nl + 1;
+		dir[strcspn(dir, "\n")] = 0;
+		char *a[] = { "cshell", "down", dir, rm ? "--rm" : NULL, NULL };
+		struct remote_job j = { &h, a };
+		_cleanup_free_ char *text = xasprintf("down on %s", h.name);
+		st = sh_run_as_job(sh, text, remote_job_main, &j);
+		sch_host_release(&h);
+	}
+	if (!st && rm)
+		unlink(p);
+	cs_buf_release(&t);
+	return st;
 }
 
 static int bi_down(struct sh *sh, int argc, char **argv)
@@ -1392,7 +2088,10 @@ static int bi_down(struct sh *sh, int argc, char **argv)
 		free(sh->entered);
 		sh->entered = NULL;
 	}
-	if ((rm ? sbx_rm(name, 1, &err) : sbx_stop(name, 5000, &err)) < 0) {
+	const struct env_kind *k = env_of(name);
+	if (!k)
+		return down_on(sh, name, rm);
+	if ((rm ? k->rm(name, &err) : k->stop(name, &err)) < 0) {
 		sh_err(sh, "down: %s", err.msg);
 		cs_error_release(&err);
 		return 1;
@@ -1448,12 +2147,13 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 	_cleanup_free_ char *deftag = xasprintf("localhost/%s:latest", name);
 	proto.image = true;
 	proto.progress = isatty(2) || getenv("CSHELL_UP_PROGRESS");
-	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag);
+	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag,
+				  NULL);
 }
 
 /* Tab completion: the flags of up and down */
 static const char *const up_flags[] = {
-	"--locked", "--rebuild", "--rm", "--help", NULL,
+	"--locked", "--rebuild", "--on", "--here", "--rm", "--help", NULL,
 };
 
 static const struct sh_completion up_completion = {
@@ -1463,7 +2163,8 @@ static const struct sh_completion up_completion = {
 SH_BUILTIN(up) = {
 	.b = { "up", bi_up, false },
 	.own_help = true,
-	.usage = "up [DIR] [--locked] [--rebuild] [-- CMD...]",
+	.usage =
+		"up [DIR] [--locked] [--rebuild] [--on HOST|--here] [-- CMD...]",
 	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
 	.complete = &up_completion,
 };

@@ -22,8 +22,10 @@ struct up_lock_step {
 };
 
 struct up_lock {
-	char *from;	   /* the reference, "-" without from */
-	char *from_digest; /* its manifest digest, "-" without from */
+	char *from;	     /* the reference, "-" without from */
+	char *from_digest;   /* its manifest digest, "-" without from */
+	char *kernel;	     /* NULL without `kernel`, else as declared */
+	char *kernel_digest; /* the sha256 of that kernel's file */
 	struct up_lock_step *steps;
 	size_t nsteps;
 };

@@ -10,6 +10,7 @@
  *     # comment
  *     version 1
  *     from REF DIGEST        REF "-" without from (the host root)
+ *     kernel SPEC DIGEST     only with `kernel`: its file's sha256
  *     step KIND KEY DIGEST   KIND run or copy
  */
 #include <errno.h>
@@ -24,6 +25,8 @@ void up_lock_release(struct up_lock *l)
 {
 	free(l->from);
 	free(l->from_digest);
+	free(l->kernel);
+	free(l->kernel_digest);
 	for (size_t i = 0; i < l->nsteps; i++) {
 		free(l->steps[i].kind);
 		free(l->steps[i].key);
@@ -110,6 +113,10 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 			   (is_digest(f[2]) || !strcmp(f[2], "-"))) {
 			l->from = xstrdup(f[1]);
 			l->from_digest = xstrdup(f[2]);
+		} else if (!strcmp(f[0], "kernel") && nf == 3 && l->from &&
+			   !l->kernel && !l->nsteps && is_digest(f[2])) {
+			l->kernel = xstrdup(f[1]);
+			l->kernel_digest = xstrdup(f[2]);
 		} else if (!strcmp(f[0], "step") && nf == 4 &&
 			   (!strcmp(f[1], "run") || !strcmp(f[1], "copy")) &&
 			   is_digest(f[2]) && is_digest(f[3]) &&
@@ -142,6 +149,8 @@ void up_lock_format(const struct up_lock *l, struct cs_buf *out)
 			 "with the Cshellfile\nversion 1\n");
 	cs_buf_addf(out, "from %s %s\n", l->from ? l->from : "-",
 		    l->from_digest ? l->from_digest : "-");
+	if (l->kernel)
+		cs_buf_addf(out, "kernel %s %s\n", l->kernel, l->kernel_digest);
 	for (size_t i = 0; i < l->nsteps; i++)
 		cs_buf_addf(out, "step %s %s %s\n", l->steps[i].kind,
 			    l->steps[i].key, l->steps[i].digest);

@@ -15,3 +15,15 @@ check() {
 	shift
 	if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
 }
+# check_tty NAME DIR CMDLINE INPUT WANT: CMDLINE run in DIR on a terminal
+# (script(1)) with INPUT typed into it; PASS when its output (CRs
+# dropped) holds WANT, SKIP without script(1)
+check_tty() {
+	local out
+	if ! command -v script >/dev/null; then
+		skip "$1" "script(1) is not installed"
+		return
+	fi
+	out=$(printf '%s' "$4" | (cd "$2" && timeout 60 script -qfec "$3" /dev/null) 2>&1 | tr -d '\r')
+	if [[ $out == *"$5"* ]]; then pass "$1"; else fail "$1" "printed '$out'"; fi
+}

@@ -32,6 +32,7 @@ void vm_kernel_release(struct vm_kernel *k)
 	free(k->vmlinux);
 	free(k->modules);
 	free(k->release);
+	free(k->digest);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -612,6 +613,8 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		r = kernel_deb(file, cache, k, err);
 		if (r < 0)
 			vm_kernel_release(k);
+		else
+			k->digest = xasprintf("sha256:%s", hex);
 		return r;
 	}
 	if (kernel_file(file, cache, &k->vmlinux, &k->release, err) < 0)
@@ -631,5 +634,6 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		return -1;
 	}
 	k->modules = steal_ptr(&moddir);
+	k->digest = xasprintf("sha256:%s", hex);
 	return 0;
 }

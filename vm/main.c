@@ -337,9 +337,9 @@ int main(int argc, char **argv)
 
 		r = vm_kernel_resolve(argv[2], &k, &err) < 0;
 		if (!r) {
-			printf("vmlinux=%s\nmodules=%s\nrelease=%s\n",
-			       k.vmlinux, k.modules ? k.modules : "",
-			       k.release);
+			printf("vmlinux=%s\nmodules=%s\nrelease=%s\ndigest=%s\n",
+			       k.vmlinux, k.modules ? k.modules : "", k.release,
+			       k.digest);
 			vm_kernel_release(&k);
 		}
 	} else {

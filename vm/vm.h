@@ -31,6 +31,7 @@ struct vm_kernel {
 	char *vmlinux;
 	char *modules; /* NULL when the kernel has none (all built in) */
 	char *release; /* "6.1.0-41-amd64", from the modules dir or "" */
+	char *digest;  /* "sha256:<hex>" of the file given (Cshellfile.lock) */
 };
 
 /*

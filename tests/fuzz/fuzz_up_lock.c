@@ -24,7 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	up_lock_format(&l, &b);
 	if (up_lock_parse(&again, b.buf, b.len, &err) < 0 ||
-	    again.nsteps != l.nsteps)
+	    again.nsteps != l.nsteps || !l.kernel != !again.kernel ||
+	    (l.kernel && (strcmp(l.kernel, again.kernel) ||
+			  strcmp(l.kernel_digest, again.kernel_digest))))
 		abort();
 	for (size_t i = 0; i < l.nsteps; i++)
 		if (strcmp(l.steps[i].key, again.steps[i].key) ||

@@ -7,17 +7,26 @@
 # (CSHELL_SSH_CONFIG, so nothing of ~/.ssh is read or written).
 #
 # Sourced, it defines hb_setup N (sets HB_SKIP and returns 1 when the
-# machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_cut I (link
-# down), hb_kill_sshd I, hb_procs I (processes in host I's namespace other
-# than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup, which the EXIT
-# trap runs even after a failure.  Run on its own, it brings up two hosts
-# and checks that ssh reaches both.
+# machine cannot do it), hb_ns I / hb_ip I / hb_sshd_pid I, hb_state I,
+# hb_cut I (link down), hb_kill_sshd I, hb_procs I (processes in host I's
+# namespace other than sshd), the PASS/FAIL/SKIP printers, and hb_cleanup,
+# which the EXIT trap runs even after a failure.  A test may define
+# hb_sshd_extra I to print lines added to host I's sshd_config (not
+# SetEnv: sshd takes only the first, which gives the state dirs of
+# hb_state I).  Run on its own, it brings up two hosts and checks that ssh
+# reaches both.
 #
 # Addresses: 10.253.X.0/24 (X from the pid, skipping subnets in use); the
 # host side of the bridge is .1, host I is .(10+I).  Nothing is routed
 # anywhere else.  Names carry the pid of the run (csht<pid>…), so that
 # leftovers of a run that died are found and removed, and concurrent runs
 # leave each other alone.
+#
+# The hosts share this machine's files, so each sshd gives its sessions
+# (SetEnv) a PATH that starts with a directory of its own, where a test
+# may put stand-ins (hb_state I/bin), then the build's bin directory (the
+# remote cshell is the one under test), and state roots of their own
+# ($hb_work/hostI/{config,data,run}): no host sees another's sandboxes.
 
 hb_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 hb_bin=${CSHELL_BIN:-$hb_repo/build/bin}
@@ -35,6 +44,8 @@ hb_ns() { echo "$hb_tag-$1"; }
 hb_ip() { echo "$HB_NET.$((10 + $1))"; }
 hb_veth() { echo "${hb_tag}h$1"; }
 hb_sshd_pid() { echo "${HB_PIDS[$1]}"; }
+# the state roots (CSHELL_*_DIR) of host I's sessions
+hb_state() { echo "$hb_work/host$1"; }
 
 # Removes what runs that died left behind: their namespaces (and the
 # processes in them) and their bridges.
@@ -84,11 +95,22 @@ StrictModes no
 MaxStartups 200
 MaxSessions 200
 LogLevel ERROR
+SetEnv PATH=$(hb_state "$i")/bin:$hb_bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CSHELL_CONFIG_DIR=$(hb_state "$i")/config CSHELL_DATA_DIR=$(hb_state "$i")/data CSHELL_RUNTIME_DIR=$(hb_state "$i")/run
 EOF
+	mkdir -p "$(hb_state "$i")/config" "$(hb_state "$i")/data" "$(hb_state "$i")/run" \
+		"$(hb_state "$i")/bin"
+	chmod 700 "$(hb_state "$i")/run"
+	# a test may add lines of its own for host I (hb_sshd_extra I)
+	if declare -F hb_sshd_extra >/dev/null; then
+		hb_sshd_extra "$i" >>"$hb_work/sshd$i.conf"
+	fi
 	# not a job of this shell: bash would report its death when killed.
 	# The login shell sshd starts reads the user's dotfiles; an empty home
-	# in a mount namespace of its own keeps this machine's out of the test
-	HB_PIDS[$i]=$(ip netns exec "$ns" unshare -m --propagation private \
+	# in a mount namespace of its own keeps this machine's out of the test.
+	# nsenter, not `ip netns exec`, which mounts a sysfs of the namespace
+	# over /sys and so hides the cgroup hierarchies (and BTF) that sandboxes
+	# and monitors on these hosts need
+	HB_PIDS[$i]=$(nsenter --net="/run/netns/$ns" unshare -m --propagation private \
 		/bin/sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
 		sh "$hb_work/home" "$hb_home" "$hb_work/sshd$i.conf" \
 		</dev/null >/dev/null 2>>"$hb_work/sshd$i.log" & echo $!)
@@ -100,7 +122,7 @@ hb_setup() {
 	local n=$1 i ns v
 	HB_SKIP=
 	if [ "$(id -u)" != 0 ]; then HB_SKIP="needs root (network namespaces)"; return 1; fi
-	for t in ip ssh ssh-keygen pgrep; do
+	for t in ip ssh ssh-keygen pgrep nsenter; do
 		command -v $t >/dev/null || { HB_SKIP="$t is not installed"; return 1; }
 	done
 	[ -x /usr/sbin/sshd ] || { HB_SKIP="sshd is not installed (openssh-server)"; return 1; }
@@ -176,7 +198,7 @@ hb_procs() {
 	local p
 	for p in $(ip netns pids "$(hb_ns "$1")" 2>/dev/null); do
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && continue
-		[ -d "/proc/$p" ] && echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		[ -d "/proc/$p" ] && echo "$p $( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null)"
 	done
 }
 

@@ -59,4 +59,29 @@ else
 	[ -z "$left" ] && pass hosts-shell-killed-leaves-nothing ||
 		fail hosts-shell-killed-leaves-nothing "left on the host: $left"
 fi
+
+# ^C at a terminal ends a fan-out although each ssh client runs in a
+# session of its own: the signal goes to the job's process group, as the
+# terminal sends it, where the holder of each client's stdin
+# (sch_hold_stdin()) dies of it; nothing stays on the hosts
+setsid "$C" -c '@h1,h2 sleep 7774' </dev/null >/dev/null 2>&1 &
+cp=$!
+for _ in $(seq 100); do
+	hb_procs 1 | grep -q 'sleep 7774' && hb_procs 2 | grep -q 'sleep 7774' && break
+	sleep 0.1
+done
+if ! hb_procs 1 | grep -q 'sleep 7774' || ! hb_procs 2 | grep -q 'sleep 7774'; then
+	fail hosts-shell-fanout-interrupt "the remote sleeps never started"
+	kill -KILL -- -"$cp" 2>/dev/null
+else
+	kill -INT -- -"$cp"
+	for _ in $(seq 50); do
+		left=$(hb_procs 1; hb_procs 2; pgrep -f 'ssh .*sleep 7774')
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	wait "$cp" 2>/dev/null
+	[ -z "$left" ] && pass hosts-shell-fanout-interrupt ||
+		fail hosts-shell-fanout-interrupt "left after ^C: $left"
+fi
 exit 0

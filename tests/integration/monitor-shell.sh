@@ -57,7 +57,7 @@ fi
 
 out=$("$csh" -c 'monitor host' 2>&1)
 rc=$?
-if [ $rc = 1 ] && [[ $out == *"only local sandboxes can be monitored"* ]]; then
+if [ $rc = 1 ] && [[ $out == *"only sandboxes and SSH hosts can be monitored"* ]]; then
 	pass monitor-shell-not-sandbox
 else
 	fail monitor-shell-not-sandbox "exit $rc: $out"

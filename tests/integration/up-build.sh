@@ -123,8 +123,8 @@ badcase() { # NAME LINE-PATTERN CSHELLFILE-TEXT
 badcase syntax-error '3: syntax error' $'run \'echo x\'\nif true; then\n'
 badcase unknown-builtin "2: unknown builtin 'gcc'" $'run \'echo x\'\ngcc --version\n'
 badcase bad-value "2: memory: " $'run \'echo x\'\nmemory lots\n'
-badcase kernel-unsupported "1: kernel: up cannot make a VM environment yet" $'kernel 6.1\n'
-badcase on-unsupported "1: on: up cannot build on another host yet" $'on auto\n'
+badcase kernel-missing "1: kernel: cannot use kernel '0.0-none'" $'kernel 0.0-none\nrun \'echo x\'\n'
+badcase on-bad-host "1: on: 'a b' is not a host name, a label or auto" $'on "a b"\nrun \'echo x\'\n'
 badcase no-targets "1: '@" $'@host echo hi\n'
 
 # 6: a failing step: its output and status, the cache as it was

@@ -213,6 +213,80 @@ static void test_cancel(void **state)
 	cs_buf_release(&out);
 }
 
+/* on_line and on_done: lines as they arrive, tagged with their host,
+ * nothing on out_fd; one on_done per host with its final status */
+struct seen {
+	struct cs_buf lines;
+	int done[3];
+};
+
+static void seen_line(void *arg, const struct sch_host *h, int is_err,
+		      const char *line, size_t len)
+{
+	struct seen *s = arg;
+
+	cs_buf_addf(&s->lines, "%s%s<%.*s>\n", h->name, is_err ? "!" : "",
+		    (int)len, line);
+}
+
+static void seen_done(void *arg, const struct sch_host_status *st)
+{
+	struct seen *s = arg;
+
+	s->done[st->host - hosts] += 1 + (st->result == SCH_TRANSPORT) * 10;
+}
+
+static void test_callbacks(void **state)
+{
+	struct sch_fanout_opts o;
+	struct sch_host_status st[3];
+	struct cs_buf out = CS_BUF_INIT;
+	struct seen s = { CS_BUF_INIT, { 0 } };
+
+	(void)state;
+	sch_fanout_opts_init(&o);
+	o.on_line = seen_line;
+	o.on_done = seen_done;
+	o.cb_arg = &s;
+	o.gather = 1;
+	assert_int_equal(run(3, "echo a; echo b >&2; printf c", &o, st, &out),
+			 255);
+	assert_int_equal(out.len, 0);
+	assert_null(st[0].output);
+	assert_non_null(strstr(s.lines.buf, "h1<a>\n"));
+	assert_non_null(strstr(s.lines.buf, "h1<c>\n"));
+	assert_non_null(strstr(s.lines.buf, "h2!<b>\n"));
+	assert_non_null(strstr(s.lines.buf, "h3!<ssh: connect to host down3"));
+	assert_int_equal(s.done[0], 1);
+	assert_int_equal(s.done[1], 1);
+	assert_int_equal(s.done[2], 11);
+	sch_status_release(st, 3);
+	cs_buf_release(&s.lines);
+	cs_buf_release(&out);
+}
+
+/* each client in a session of its own, as pdsh starts ssh: under
+ * autogroups that is what gets it a fair share of the CPU; the "remote"
+ * command reads the session of its parent, the client (the stand-in ssh
+ * execs the watchdog) */
+static void test_own_session(void **state)
+{
+	struct sch_fanout_opts o;
+	struct sch_host_status st[1];
+	struct cs_buf out = CS_BUF_INIT;
+	char want[32];
+
+	(void)state;
+	sch_fanout_opts_init(&o);
+	assert_int_equal(run(1, "cut -d' ' -f6 /proc/$PPID/stat", &o, st, &out),
+			 0);
+	snprintf(want, sizeof(want), "%d\n", (int)getsid(0));
+	assert_true(out.len > 1);
+	assert_string_not_equal(out.buf, want);
+	sch_status_release(st, 1);
+	cs_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +295,8 @@ int main(void)
 		cmocka_unit_test(test_timeout_kills),
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_callbacks),
+		cmocka_unit_test(test_own_session),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

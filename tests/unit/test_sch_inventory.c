@@ -263,6 +263,16 @@ static void test_quote(void **state)
 	free(q);
 }
 
+/* How many words of v start with prefix. */
+static int count_prefix(char **v, const char *prefix)
+{
+	int k = 0;
+
+	for (size_t i = 0; v[i]; i++)
+		k += !strncmp(v[i], prefix, strlen(prefix));
+	return k;
+}
+
 static void test_ssh_argv(void **state)
 {
 	struct sch_host h = { "web1", "deploy@10.0.0.1:2222", NULL, 0 };
@@ -283,7 +293,22 @@ static void test_ssh_argv(void **state)
 	assert_string_equal(v[n - 1], "exec /bin/sh -c 'echo '\\''x'\\'''");
 	assert_string_equal(v[n - 2], "10.0.0.1");
 	assert_string_equal(v[n - 3], "--");
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms=^curve25519-sha256"),
+			 1);
 	sch_argv_free(v);
+
+	/* CSHELL_SSH_KEX: a list of one's own, or empty for ssh's choice */
+	setenv("CSHELL_SSH_KEX", "sntrup761x25519-sha512@openssh.com", 1);
+	v = sch_ssh_argv(&h, "true", &o, NULL);
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms="
+					 "sntrup761x25519-sha512@openssh.com"),
+			 1);
+	sch_argv_free(v);
+	setenv("CSHELL_SSH_KEX", "", 1);
+	v = sch_ssh_argv(&h, "true", &o, NULL);
+	assert_int_equal(count_prefix(v, "-oKexAlgorithms"), 0);
+	sch_argv_free(v);
+	unsetenv("CSHELL_SSH_KEX");
 
 	/* a runtime root too long for sun_path: no master, still works */
 	s = xasprintf("%s/r/%0100d", tmp, 0);
@@ -301,6 +326,48 @@ static void test_ssh_argv(void **state)
 	free(s);
 }
 
+/* the placement record: where remote sandboxes live */
+static void test_remotes(void **state)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	struct sch_remotes r;
+	struct sch_remote a = { "web", "h1", 1500, 1024 },
+			  b = { "db", "h2", 0, 0 }, dup = { "web", "h3", 0, 0 };
+	char *words[] = { "create", "x y", "it's", NULL }, *none[] = { NULL };
+	char *cmd;
+
+	(void)state;
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(sch_remote_add(&a, &err), 0);
+	assert_int_equal(sch_remote_add(&b, &err), 0);
+	assert_int_equal(sch_remote_add(&dup, &err), -1);
+	assert_string_equal(err.msg,
+			    "a sandbox 'web' is already placed on host 'h1'");
+	cs_error_release(&err);
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_string_equal(sch_remotes_find(&r, "web")->host, "h1");
+	assert_int_equal(sch_remotes_find(&r, "web")->cpus_milli, 1500);
+	assert_int_equal(sch_remotes_find(&r, "web")->mem_kb, 1024);
+	assert_null(sch_remotes_find(&r, "h1"));
+	sch_remotes_release(&r);
+	assert_int_equal(sch_remote_rm("web", &err), 0);
+	assert_int_equal(sch_remote_rm("nosuch", &err), 0);
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].sandbox, "db");
+	sch_remotes_release(&r);
+
+	cmd = sch_remote_cshell("sandbox", words);
+	assert_string_equal(cmd, "cshell -c 'sandbox \"$@\"' cshell create "
+				 "'x y' 'it'\\''s'");
+	free(cmd);
+	cmd = sch_remote_cshell("sandbox", none);
+	assert_string_equal(cmd, "cshell -c 'sandbox \"$@\"' cshell");
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_ssh_argv),
+		cmocka_unit_test(test_remotes),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dirs, teardown_dirs);

@@ -68,7 +68,8 @@ static struct sch_probe probes[] = {
 static void cands(struct sch_candidate *c)
 {
 	for (int i = 0; i < N; i++)
-		c[i] = (struct sch_candidate){ &hosts[i], &probes[i], 0 };
+		c[i] = (struct sch_candidate){ .host = &hosts[i],
+					       .probe = &probes[i] };
 }
 
 static const char *name(const struct sch_candidate *c,
@@ -182,6 +183,73 @@ static void test_filters(void **state)
 	sch_placement_release(out, N);
 }
 
+/* copies of one request: one per host before two on any */
+static void test_spread_siblings(void **state)
+{
+	struct sch_candidate c[N];
+	struct sch_placement out[N];
+	struct sch_want w = { .strategy = SCH_SPREAD };
+
+	(void)state;
+	cands(c);
+	c[2].siblings = c[2].placed = 1; /* c has a copy */
+	c[1].placed = 3;		 /* b has others, no copy */
+	c[0].siblings = c[0].placed = 1;
+	c[4].siblings = c[4].placed = 1;
+	assert_int_equal(sch_place(c, N, &w, out), 4);
+	assert_string_equal(name(c, &out[0]), "b");
+	sch_placement_release(out, N);
+}
+
+/* what placed sandboxes asked for counts even while they are idle */
+static void test_requests(void **state)
+{
+	struct sch_candidate c[N];
+	struct sch_placement out[N];
+	struct sch_want w = { .mem_kb = 10ll << 20 };
+
+	(void)state;
+	cands(c);
+	assert_int_equal(sch_place(c, N, &w, out), 1);
+	assert_string_equal(name(c, &out[0]), "b");
+	sch_placement_release(out, N);
+	c[1].req_mem_kb = 8ll << 20; /* 16 GiB - 8 asked: 8 left */
+	assert_int_equal(sch_place(c, N, &w, out), 0);
+	assert_string_equal(reason_of(c, out, "b"),
+			    "8192 MiB memory available, 10240 wanted");
+	sch_placement_release(out, N);
+	w = (struct sch_want){ .cpus = 4 };
+	c[1].req_cpus = 5; /* 8 cpus, load 0.5, 5 asked: 3 left */
+	assert_int_equal(sch_place(c, N, &w, out), 1);
+	assert_string_equal(name(c, &out[0]), "c");
+	assert_string_equal(reason_of(c, out, "b"),
+			    "3.0 cpus free, 4.0 wanted");
+	sch_placement_release(out, N);
+}
+
+/* a remote sandbox needs the same cshell on the host */
+static void test_cshell(void **state)
+{
+	struct sch_candidate c[N];
+	struct sch_placement out[N];
+	struct sch_want w = { .cshell = "cshell 1.0" };
+	struct sch_probe pb = probes[1], pc = probes[2];
+
+	(void)state;
+	cands(c);
+	pb.cshell = "cshell 1.0";
+	pc.cshell = "cshell 0.9";
+	c[1].probe = &pb;
+	c[2].probe = &pc;
+	assert_int_equal(sch_place(c, N, &w, out), 1);
+	assert_string_equal(name(c, &out[0]), "b");
+	assert_non_null(strstr(reason_of(c, out, "c"),
+			       "cshell 0.9 there, not cshell 1.0"));
+	assert_non_null(strstr(reason_of(c, out, "a"),
+			       "no cshell on its PATH (install cshell 1.0"));
+	sch_placement_release(out, N);
+}
+
 static void test_ties_stable(void **state)
 {
 	struct sch_candidate c[3];
@@ -190,7 +258,8 @@ static void test_ties_stable(void **state)
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
-		c[2 - i] = (struct sch_candidate){ &hosts[i], &probes[1], 0 };
+		c[2 - i] = (struct sch_candidate){ .host = &hosts[i],
+						   .probe = &probes[1] };
 	assert_int_equal(sch_place(c, 3, &w, out), 3);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(out[i].index, i);
@@ -266,6 +335,9 @@ int main(void)
 		cmocka_unit_test(test_binpack),
 		cmocka_unit_test(test_spread),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_spread_siblings),
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_cshell),
 		cmocka_unit_test(test_ties_stable),
 		cmocka_unit_test(test_probe_parse_json),
 		cmocka_unit_test(test_hostlist),
