@@ -9,7 +9,9 @@
  * a help text or of completion rewrites that file:
  * `UPDATE_FIXTURE=1 build/tests/test_sh_table` (from the top directory,
  * or with CSHELL_SRC set to it),
- * and the diff shows what users will see change.
+ * and the diff shows what users will see change.  And the hand-written
+ * completions/cshell.bash offers the sandbox and image subcommands and
+ * sandbox flags the definitions have.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -268,11 +270,75 @@ static void test_outputs_match_fixture(void **state)
 	free(tmp);
 }
 
+/* The words of `local NAME='…'` in the bash completion script, space-
+ * separated (malloc'd), or NULL. */
+static char *bash_list(const char *script, const char *name)
+{
+	_cleanup_free_ char *key = xasprintf("local %s='", name);
+	const char *p = strstr(script, key), *e;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	e = strchr(p, '\'');
+	return e ? xstrndup(p, e - p) : NULL;
+}
+
+static char *joined(const char *const *v)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	for (; v && *v; v++)
+		cs_buf_addf(&b, "%s%s", b.len ? " " : "", *v);
+	return cs_buf_detach(&b, NULL);
+}
+
+/* completions/cshell.bash is written by hand: it offers the subcommands
+ * and sandbox flags the builtins' own definitions have, no more, no
+ * fewer. */
+static void test_bash_completion_matches_definitions(void **state)
+{
+	static const struct {
+		const char *var, *builtin;
+		bool flags;
+	} lists[] = {
+		{ "sb_subs", "sandbox", false },
+		{ "sb_flags", "sandbox", true },
+		{ "img_subs", "image", false },
+	};
+	const char *src = getenv("CSHELL_SRC");
+	_cleanup_free_ char *path =
+		xasprintf("%s/completions/cshell.bash", src ? src : ".");
+	struct cs_buf script = CS_BUF_INIT;
+	struct cs_error err = CS_ERROR_INIT;
+
+	(void)state;
+	if (cs_read_file(path, &script, 1u << 20, &err) < 0)
+		fail_msg("cannot read %s: %s", path, err.msg);
+	for (size_t i = 0; i < CS_ARRAY_SIZE(lists); i++) {
+		const struct sh_builtin *b =
+			sh_find_builtin_def(lists[i].builtin);
+		assert_non_null(b);
+		assert_non_null(b->complete);
+		_cleanup_free_ char *want = bash_list(script.buf, lists[i].var);
+		_cleanup_free_ char *have =
+			joined(lists[i].flags ? b->complete->flags :
+						b->complete->subs);
+		if (!want || strcmp(want, have))
+			fail_msg("completions/cshell.bash %s is '%s', %s's "
+				 "definition says '%s'",
+				 lists[i].var, want ? want : "(missing)",
+				 lists[i].builtin, have);
+	}
+	cs_buf_release(&script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_outputs_match_fixture),
+		cmocka_unit_test(test_bash_completion_matches_definitions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
