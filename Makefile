@@ -68,9 +68,25 @@ FUZZ_TARGETS :=
 # files, BPF_SKEL_USERS the user-side .c files that include their skeletons.
 BPF_SRCS :=
 BPF_SKEL_USERS :=
+# the shell's tables (see "generated sources"): SH_BUILTINS lists ID or
+# ID=NAME, SH_BACKENDS ORDER:ID (docs/shell.md, "Adding a builtin/backend")
+SH_BUILTINS :=
+SH_BACKENDS :=
+GEN := $(BUILD)/gen
 
 MODULE_MKS := $(sort $(wildcard */module.mk))
 include $(MODULE_MKS)
+
+# Test modules (tests/backend/*/module.mk) are written as a real module is
+# (cshell_SRCS +=, SH_BACKENDS +=, SH_BUILTINS +=) but go only into the
+# test build of the shell, build/test-backend/bin/cshell (make
+# test-backend): what they add is set aside in TB_*, the lists restored.
+TEST_MODULE_MKS := $(sort $(wildcard tests/backend/*/module.mk))
+TEST_MODULE_VARS := cshell_SRCS cshell_LDLIBS SH_BUILTINS SH_BACKENDS
+$(foreach v,$(TEST_MODULE_VARS),$(eval PROD_$(v) := $$($(v))))
+include $(TEST_MODULE_MKS)
+$(foreach v,$(TEST_MODULE_VARS),$(eval TB_$(v) := $$($(v))))
+$(foreach v,$(TEST_MODULE_VARS),$(eval $(v) := $$(PROD_$(v))))
 
 ALL_CFLAGS = $(REQ_CFLAGS) $(LIBCSHELL_CFLAGS) $(CFLAGS)
 
@@ -168,7 +184,6 @@ $(FBUILD)/libcshell.a: $(LIB_FOBJS)
 # included as "M/NAME.skel.h" by the BPF_SKEL_USERS only, so no header under
 # a module folder ever needs a generated one (hdr-check stays plain).
 
-GEN := $(BUILD)/gen
 BPFTOOL ?= bpftool
 BPF_CC ?= clang
 LLVM_STRIP ?= llvm-strip
@@ -206,6 +221,19 @@ BPF_USER_OBJS := $(call obj,$(BPF_SKEL_USERS)) $(call aobj,$(BPF_SKEL_USERS)) \
 $(BPF_USER_OBJS): EXTRA_CFLAGS += -I$(GEN)
 $(BPF_USER_OBJS): $(BPF_SKELS)
 endif
+
+# The shell's builtin and backend tables, from SH_BUILTINS and SH_BACKENDS
+# (dash's mkbuiltins): the lists are kept in a stamp rewritten only when
+# they change, so the table is regenerated exactly then.
+SH_TABLES_KEY := --builtins $(SH_BUILTINS) --backends $(SH_BACKENDS)
+TB_SH_TABLES_KEY := --builtins $(TB_SH_BUILTINS) --backends $(TB_SH_BACKENDS)
+$(eval $(call write_stamp,$(GEN)/shell/tables.list,SH_TABLES_KEY))
+$(eval $(call write_stamp,$(GEN)/test-backend/shell/tables.list,TB_SH_TABLES_KEY))
+
+$(GEN)/%/tables.c: $(GEN)/%/tables.list scripts/gen-sh-tables.sh
+	$(call say,GEN,$@)
+	$(Q)set -f; scripts/gen-sh-tables.sh $$(cat $<) >$@.tmp && mv $@.tmp $@
+.SECONDARY: $(GEN)/shell/tables.c $(GEN)/test-backend/shell/tables.c
 
 # ---------------------------------------------------------------- templates
 
@@ -254,12 +282,21 @@ $(FBUILD)/$(1): $(call fobj,tests/fuzz/$(1).c $($(1)_SRCS)) $(FBUILD)/libcshell.
 endef
 
 $(foreach p,$(PROGRAMS),$(eval $(call program_rules,$(p))))
+# the test build of cshell: its objects are the normal ones plus the test
+# modules' sources and its own tables
+TB_cshell_OBJS := $(call obj,$(filter-out $(GEN)/shell/tables.c,$(TB_cshell_SRCS))) \
+	$(call obj,$(GEN)/test-backend/shell/tables.c)
+$(BUILD)/test-backend/bin/cshell: $(TB_cshell_OBJS) $(BUILD)/libcshell.a
+	$(call say,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TB_cshell_OBJS) \
+		$(BUILD)/libcshell.a $(TB_cshell_LDLIBS) $(LIBCSHELL_LDLIBS)
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 $(foreach f,$(FUZZ_TARGETS),$(eval $(call fuzz_rules,$(f))))
 
 # ---------------------------------------------------------------- targets
 
-.PHONY: all asan unit unit-bins check check-build run bench hdr-check \
+.PHONY: all asan unit unit-bins check check-build run bench hdr-check test-backend \
 	check-fuzz fuzz-bins check-format install uninstall clean deps \
 	deps-runtime FORCE
 
@@ -268,6 +305,9 @@ all: $(BUILD)/libcshell.a $(BINS)
 asan: $(ABUILD)/libcshell.a $(ABINS) $(AUNITS)
 
 unit-bins: $(UNITS) $(AUNITS)
+
+# cshell with the test modules' backends and builtins (tests/backend/)
+test-backend: $(BUILD)/test-backend/bin/cshell
 
 # Build and run the unit tests only (normal, then ASan+UBSan).
 unit: unit-bins
@@ -283,7 +323,7 @@ deps-runtime:
 
 # Everything make check needs, built with -Werror.
 # the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
-check-build: all unit-bins $(ABUILD)/bin/cshell-fs
+check-build: all unit-bins test-backend $(ABUILD)/bin/cshell-fs
 
 # The build step holds a lock so that two `make check` runs sharing one
 # tree (several people, or CI plus a person) do not write the same objects.

@@ -48,7 +48,7 @@ static void print_alias(struct alias *a)
 	cs_buf_release(&b);
 }
 
-int bi_alias(struct sh *sh, int argc, char **argv)
+static int bi_alias(struct sh *sh, int argc, char **argv)
 {
 	int st = 0;
 
@@ -93,7 +93,7 @@ int bi_alias(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
-int bi_unalias(struct sh *sh, int argc, char **argv)
+static int bi_unalias(struct sh *sh, int argc, char **argv)
 {
 	int st = 0;
 
@@ -115,3 +115,15 @@ int bi_unalias(struct sh *sh, int argc, char **argv)
 	}
 	return st;
 }
+
+SH_BUILTIN(alias) = {
+	.b = { "alias", bi_alias, false },
+	.usage = "alias [NAME[=VALUE]...]",
+	.what = "define or list aliases",
+};
+
+SH_BUILTIN(unalias) = {
+	.b = { "unalias", bi_unalias, false },
+	.usage = "unalias -a | NAME...",
+	.what = "remove aliases",
+};

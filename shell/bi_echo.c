@@ -116,3 +116,10 @@ int bi_echo(struct sh *sh, int argc, char **argv)
 		putchar('\n');
 	return 0;
 }
+
+SH_BUILTIN(echo) = {
+	.b = { "echo", bi_echo, false },
+	.own_help = true,
+	.usage = "echo [-n] [ARG...]",
+	.what = "print arguments (backslash escapes are interpreted)",
+};

@@ -113,3 +113,9 @@ end:
 	sh_setvar(sh, name, "?", 0);
 	return 1;
 }
+
+SH_BUILTIN(getopts) = {
+	.b = { "getopts", bi_getopts, false },
+	.usage = "getopts OPTSTRING NAME [ARG...]",
+	.what = "parse options",
+};

@@ -11,7 +11,7 @@
 
 #include "shell/shell_i.h"
 
-int bi_host(struct sh *sh, int argc, char **argv)
+static int bi_host(struct sh *sh, int argc, char **argv)
 {
 	char **v = arena_alloc(sh->stack, (argc + 1) * sizeof(char *));
 
@@ -37,7 +37,7 @@ static void keep_statuses(struct sh *sh, const char *path)
 	cs_buf_release(&b);
 }
 
-int bi_fanout(struct sh *sh, int argc, char **argv)
+static int bi_fanout(struct sh *sh, int argc, char **argv)
 {
 	char **v = arena_alloc(sh->stack, (argc + 4) * sizeof(char *));
 	_cleanup_free_ char *dir = cs_root_subdir(CS_ROOT_RUNTIME, "", 1, NULL);
@@ -68,3 +68,18 @@ int bi_fanout(struct sh *sh, int argc, char **argv)
 	}
 	return st;
 }
+
+SH_BUILTIN(host) = {
+	.b = { "host", bi_host, false },
+	.own_help = true,
+	.usage = "host add|rm|ls|probe|place|clean ...",
+	.what = "SSH hosts: the inventory, probes, placement",
+};
+
+SH_BUILTIN(fanout) = {
+	.b = { "fanout", bi_fanout, false },
+	.own_help = true,
+	.usage =
+		"fanout [-f WIDTH] [-t SECONDS] [-r N] [--gather] [--summary] SPEC [--] COMMAND...",
+	.what = "run a command on many hosts",
+};

@@ -169,7 +169,7 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-int bi_monitor(struct sh *sh, int argc, char **argv)
+static int bi_monitor(struct sh *sh, int argc, char **argv)
 {
 	struct mon_stream_opts opts = { .stop = &stop_signal };
 	struct cs_error err = CS_ERROR_INIT;
@@ -282,3 +282,10 @@ int bi_sandbox_stats(struct sh *sh, int argc, char **argv)
 	picked_release(&p);
 	return rc;
 }
+
+SH_BUILTIN(monitor) = {
+	.b = { "monitor", bi_monitor, false },
+	.own_help = true,
+	.usage = "monitor [TARGET...] [--json] [--duration S] ...",
+	.what = "live exec/exit/open/connect events of sandboxes",
+};

@@ -274,3 +274,10 @@ int bi_printf(struct sh *sh, int argc, char **argv)
 	} while (p.next < p.nargs && p.next > 0 && has_conversion(fmt));
 	return p.status;
 }
+
+SH_BUILTIN(printf) = {
+	.b = { "printf", bi_printf, false },
+	.own_help = true,
+	.usage = "printf FORMAT [ARG...]",
+	.what = "formatted output",
+};

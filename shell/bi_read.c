@@ -157,3 +157,9 @@ toolong:
 	cs_buf_release(&esc);
 	return 2;
 }
+
+SH_BUILTIN(read) = {
+	.b = { "read", bi_read, false },
+	.usage = "read [-r] [-p PROMPT] NAME...",
+	.what = "read a line into variables",
+};

@@ -16,6 +16,7 @@
 #include "sandbox/sandbox.h"
 #include "scheduler/scheduler.h"
 #include "shell/shell_i.h"
+#include "shell/target_i.h"
 #include "vm/vm.h"
 #include "shell/up_i.h"
 
@@ -1515,7 +1516,7 @@ static int cmd_commit(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-int bi_sandbox(struct sh *sh, int argc, char **argv)
+static int bi_sandbox(struct sh *sh, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -1559,3 +1560,75 @@ int bi_sandbox(struct sh *sh, int argc, char **argv)
 			return cmds[i].fn(sh, argc, argv);
 	return usage(sh, "'%s' is not a sandbox command", argv[1]);
 }
+
+/* Tab completion */
+static const char *const sandbox_subs[] = {
+	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
+	"logs",	  "diff", "commit",  "run",  "stats", NULL,
+};
+static const char *const sandbox_flags[] = {
+	"--image",
+	"--layer",
+	"--mount",
+	"--env",
+	"--workdir",
+	"--hostname",
+	"--user",
+	"--cpus",
+	"--memory",
+	"--pids",
+	"--net",
+	"--cap-add",
+	"--cap-drop",
+	"--seccomp",
+	"--read-only",
+	"--insecure",
+	"--trace",
+	"--json",
+	"-f",
+	/* sandbox create --on: placement on SSH hosts (docs/hosts.md) */
+	"--on",
+	"--label",
+	"--spread",
+	"--binpack",
+	"--replicas",
+	NULL,
+};
+
+/* image names after --image; sandbox names as the operand of a subcommand
+ * that takes one */
+static bool sandbox_operand(struct sh *sh, char *const *words, int nwords,
+			    const char *text)
+{
+	if (!strcmp(words[nwords - 1], "--image")) {
+		sh_complete_offer_take(text, sh_image_names(sh));
+		return true;
+	}
+	if (nwords == 2 && text[0] != '-' && strcmp(words[1], "create") &&
+	    strcmp(words[1], "run") && strcmp(words[1], "ls")) {
+		sh_complete_offer_take(text, sh_backend_sandbox.names());
+		return true;
+	}
+	return false;
+}
+
+static const struct sh_completion sandbox_completion = {
+	.subs = sandbox_subs,
+	.flags = sandbox_flags,
+	.operand = sandbox_operand,
+};
+
+SH_BUILTIN(sandbox) = {
+	.b = { "sandbox", bi_sandbox, false },
+	.own_help = true,
+	.usage =
+		"sandbox create|ls|inspect|exec|stop|start|rm|logs|diff|commit|run|stats ...",
+	.what = "namespaced sandboxes (alias sb)",
+	.complete = &sandbox_completion,
+};
+
+SH_BUILTIN(sb) = {
+	.b = { "sb", bi_sandbox, false },
+	.own_help = true,
+	.complete = &sandbox_completion,
+};

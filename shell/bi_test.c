@@ -294,3 +294,17 @@ int bi_test(struct sh *sh, int argc, char **argv)
 		return 2;
 	return eval_n(&t, argv + 1, n) ? 0 : 1;
 }
+
+SH_BUILTIN(test) = {
+	.b = { "test", bi_test, false },
+	.own_help = true,
+	.usage = "test EXPRESSION",
+	.what = "evaluate a condition",
+};
+
+SH_BUILTIN(lbracket) = {
+	.b = { "[", bi_test, false },
+	.own_help = true,
+	.usage = "[ EXPRESSION ]",
+	.what = "same as test",
+};

@@ -78,7 +78,7 @@ static int set_limit(struct sh *sh, const struct limit *l, const char *arg,
 	return 0;
 }
 
-int bi_ulimit(struct sh *sh, int argc, char **argv)
+static int bi_ulimit(struct sh *sh, int argc, char **argv)
 {
 	const struct limit *which = &limits[2]; /* -f */
 	bool hard = false, soft = false, all = false;
@@ -135,3 +135,9 @@ int bi_ulimit(struct sh *sh, int argc, char **argv)
 		hard = soft = true;
 	return set_limit(sh, which, argv[i], hard, soft);
 }
+
+SH_BUILTIN(ulimit) = {
+	.b = { "ulimit", bi_ulimit, false },
+	.usage = "ulimit [-HS] [-a | -cdfnstv [LIMIT]]",
+	.what = "show or set a resource limit of the shell and its children",
+};

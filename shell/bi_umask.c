@@ -112,3 +112,9 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 	umask(~allow & 0777);
 	return 0;
 }
+
+SH_BUILTIN(umask) = {
+	.b = { "umask", bi_umask, false },
+	.usage = "umask [-S] [MODE]",
+	.what = "the file mode creation mask",
+};

@@ -50,43 +50,69 @@ int sh_arith(struct sh *sh, const char *expr, intmax_t *result);
 /* True when name is a valid shell variable name. */
 int sh_isname(const char *name);
 
-/* Builtins implemented outside the interpreter core. */
+/* The builtins called from elsewhere: test by [[ ]] (dbracket.c) and the
+ * unit tests, the others by the unit tests. */
 int bi_test(struct sh *sh, int argc, char **argv); /* test and [ */
 int bi_printf(struct sh *sh, int argc, char **argv);
 int bi_read(struct sh *sh, int argc, char **argv);
 int bi_getopts(struct sh *sh, int argc, char **argv);
 int bi_umask(struct sh *sh, int argc, char **argv);
-int bi_ulimit(struct sh *sh, int argc, char **argv);
 int bi_echo(struct sh *sh, int argc, char **argv);
-/* Builtins that live with what they drive (cd.c, alias.c, options.c,
- * jobs.c, target.c). */
-int bi_cd(struct sh *sh, int argc, char **argv);
-int bi_pwd(struct sh *sh, int argc, char **argv);
-int bi_alias(struct sh *sh, int argc, char **argv);
-int bi_unalias(struct sh *sh, int argc, char **argv);
-int bi_set(struct sh *sh, int argc, char **argv);
-int bi_wait(struct sh *sh, int argc, char **argv);
-int bi_jobs(struct sh *sh, int argc, char **argv);
-int bi_fg(struct sh *sh, int argc, char **argv);
-int bi_bg(struct sh *sh, int argc, char **argv);
-int bi_enter(struct sh *sh, int argc, char **argv);
-int bi_leave(struct sh *sh, int argc, char **argv);
+/* `sandbox stats` (bi_monitor.c), reached from bi_sandbox.c */
+int bi_sandbox_stats(struct sh *sh, int argc, char **argv);
 /* Prints the help entry of builtin name as "usage: …" (help.c); -1 when
  * it has none. */
 int sh_help_usage(const char *name);
 /* A usage error of a builtin: the message (fmt with arg), status 2. */
 int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg);
-/* The builtins of other modules' commands (help.c, bi_sandbox.c,
- * bi_image.c, bi_monitor.c, bi_host.c). */
-int bi_help(struct sh *sh, int argc, char **argv);
-int bi_sandbox(struct sh *sh, int argc, char **argv);
-int bi_image(struct sh *sh, int argc, char **argv);
-int bi_monitor(struct sh *sh, int argc, char **argv);
-int bi_sandbox_stats(struct sh *sh, int argc, char **argv); /* sandbox stats */
-int bi_host(struct sh *sh, int argc, char **argv);
-int bi_fanout(struct sh *sh, int argc, char **argv);
-int bi_up(struct sh *sh, int argc, char **argv);   /* up.c */
-int bi_down(struct sh *sh, int argc, char **argv); /* up.c */
+
+/*
+ * What Tab completes after a builtin's name (complete.c walks it).  The
+ * word after the name is one of subs (when set); a word starting with '-'
+ * one of flags; otherwise operand, when set, is asked first: it offers
+ * candidates with sh_complete_offer() and returns true, or returns false
+ * to leave the word to flags and file names.  words[0] is the builtin's
+ * name, words[nwords - 1] the word before the one being completed (text).
+ */
+struct sh_completion {
+	const char *const *subs;  /* NULL-terminated, or NULL */
+	const char *const *flags; /* NULL-terminated, or NULL */
+	bool (*operand)(struct sh *sh, char *const *words, int nwords,
+			const char *text);
+};
+/* Offers s as a completion of text when it starts with text (complete.c). */
+void sh_complete_offer(const char *text, const char *s);
+/* Offers each of v (a malloc'd NULL-terminated vector, or NULL), freeing
+ * it. */
+void sh_complete_offer_take(const char *text, char **v);
+
+/* A builtin as the interpreter runs it (also the Cshellfile's environment
+ * builtins, up.c). */
+struct builtin {
+	const char *name;
+	sh_builtin_fn fn;
+	bool special; /* a special builtin (XCU 2.15) */
+};
+
+/*
+ * One of the shell's builtins with what help and completion say of it:
+ * defined with SH_BUILTIN(ID) in the file that implements it, listed as ID
+ * (or ID=NAME when NAME is no C identifier) in SH_BUILTINS of its
+ * module.mk; the build generates the sorted table of them
+ * (scripts/gen-sh-tables.sh, docs/shell.md "Adding a builtin").
+ */
+struct sh_builtin {
+	struct builtin b;
+	/* `NAME --help` goes to b.fn: an operand (echo, test) or a front
+	 * end's own longer usage; otherwise it prints usage and what */
+	bool own_help;
+	/* help's synopsis and one line; NULL: no entry (an alias) */
+	const char *usage, *what;
+	const struct sh_completion *complete; /* or NULL */
+};
+#define SH_BUILTIN(id)                                                         \
+	extern const struct sh_builtin sh_builtin_##id;                        \
+	const struct sh_builtin sh_builtin_##id
 
 /* Prints s decoding XSI backslash escapes (echo, printf %b); octal
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * builtins.c — the builtin table and the builtins of the interpreter's
- * core (control flow, variables, functions, command lookup).  The others
- * live with what they drive: cd and pwd in cd.c, alias in alias.c, set
+ * builtins.c — looking builtins up in their table (generated from the
+ * SH_BUILTINS lists of the module.mk files: scripts/gen-sh-tables.sh),
+ * running them, and the builtins of the interpreter's core (control flow,
+ * variables, functions, command lookup).  The others, each defined with
+ * its help and completion data by SH_BUILTIN, live with what they drive: cd and pwd in cd.c, alias in alias.c, set
  * and the options in options.c, wait/jobs/fg/bg in jobs.c, enter and
  * leave in target.c, trap and kill in trap.c; self-contained ones (test,
  * printf, read, getopts, umask, echo, ulimit) in bi_*.c; the sandbox,
@@ -15,8 +17,6 @@
 #include <sys/times.h>
 
 #include "shell/shell_i.h"
-#include "shell/target_i.h"
-#include "shell/interactive_i.h"
 
 /* `command -p`: a PATH that finds the standard utilities */
 #define DEFAULT_PATH                                                           \
@@ -545,71 +545,148 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
-/* the table */
+/* the core's builtins, and the lookup in the generated table */
 
-static const struct builtin builtins[] = {
-	/* sorted by name for bsearch */
-	{ ".", bi_dot, true },
-	{ ":", bi_colon, true },
-	{ "[", bi_test, false },
-	{ "alias", bi_alias, false },
-	{ "bg", bi_bg, false },
-	{ "break", bi_breakcont, true },
-	{ "cd", bi_cd, false },
-	{ "command", bi_command, false },
-	{ "continue", bi_breakcont, true },
-	{ "down", bi_down, false },
-	{ "echo", bi_echo, false },
-	{ "enter", bi_enter, false },
-	{ "eval", bi_eval, true },
-	{ "exec", bi_exec, true },
-	{ "exit", bi_exit, true },
-	{ "export", bi_export, true },
-	{ "false", bi_false, false },
-	{ "fanout", bi_fanout, false },
-	{ "fg", bi_fg, false },
-	{ "getopts", bi_getopts, false },
-	{ "hash", bi_hash, false },
-	{ "help", bi_help, false },
-	{ "host", bi_host, false },
-	{ "image", bi_image, false },
-	{ "jobs", bi_jobs, false },
-	{ "kill", bi_kill, false },
-	{ "leave", bi_leave, false },
-	{ "local", bi_local, false },
-	{ "monitor", bi_monitor, false },
-	{ "printf", bi_printf, false },
-	{ "pwd", bi_pwd, false },
-	{ "read", bi_read, false },
-	{ "readonly", bi_readonly, true },
-	{ "return", bi_return, true },
-	{ "sandbox", bi_sandbox, false },
-	{ "sb", bi_sandbox, false },
-	{ "set", bi_set, true },
-	{ "shift", bi_shift, true },
-	{ "source", bi_dot, false },
-	{ "test", bi_test, false },
-	{ "times", bi_times, true },
-	{ "trap", bi_trap, true },
-	{ "true", bi_colon, false },
-	{ "type", bi_type, false },
-	{ "ulimit", bi_ulimit, false },
-	{ "umask", bi_umask, false },
-	{ "unalias", bi_unalias, false },
-	{ "unset", bi_unset, true },
-	{ "up", bi_up, false },
-	{ "wait", bi_wait, false },
+SH_BUILTIN(dot) = {
+	.b = { ".", bi_dot, true },
+	.usage = ". FILE",
+	.what = "run the commands of FILE in this shell",
+};
+
+SH_BUILTIN(colon) = {
+	.b = { ":", bi_colon, true },
+	.own_help = true,
+	.usage = ": [ARG...]",
+	.what = "do nothing, successfully",
+};
+
+SH_BUILTIN(break) = {
+	.b = { "break", bi_breakcont, true },
+	.usage = "break [N]",
+	.what = "leave N enclosing loops",
+};
+
+SH_BUILTIN(command) = {
+	.b = { "command", bi_command, false },
+	.usage = "command [-p] [-v|-V] NAME [ARG...]",
+	.what = "run or describe NAME, skipping functions",
+};
+
+SH_BUILTIN(continue) = {
+	.b = { "continue", bi_breakcont, true },
+	.usage = "continue [N]",
+	.what = "next iteration of the Nth enclosing loop",
+};
+
+SH_BUILTIN(eval) = {
+	.b = { "eval", bi_eval, true },
+	.usage = "eval [ARG...]",
+	.what = "run the arguments as a command",
+};
+
+SH_BUILTIN(exec) = {
+	.b = { "exec", bi_exec, true },
+	.usage = "exec [COMMAND [ARG...]]",
+	.what = "replace the shell with COMMAND, or make redirections permanent",
+};
+
+SH_BUILTIN(exit) = {
+	.b = { "exit", bi_exit, true },
+	.usage = "exit [N]",
+	.what = "leave the shell with status N",
+};
+
+SH_BUILTIN(export) = {
+	.b = { "export", bi_export, true },
+	.usage = "export [-p] NAME[=VALUE]...",
+	.what = "give variables to the commands the shell runs",
+};
+
+SH_BUILTIN(false) = {
+	.b = { "false", bi_false, false },
+	.own_help = true,
+	.usage = "false",
+	.what = "fail",
+};
+
+SH_BUILTIN(hash) = {
+	.b = { "hash", bi_hash, false },
+	.usage = "hash [-r] [NAME...]",
+	.what = "remember or forget command locations",
+};
+
+SH_BUILTIN(local) = {
+	.b = { "local", bi_local, false },
+	.usage = "local NAME[=VALUE]... | local -",
+	.what = "variables (or options) restored when the function returns",
+};
+
+SH_BUILTIN(readonly) = {
+	.b = { "readonly", bi_readonly, true },
+	.usage = "readonly [-p] NAME[=VALUE]...",
+	.what = "make variables read-only",
+};
+
+SH_BUILTIN(return ) = {
+	.b = { "return", bi_return, true },
+	.usage = "return [N]",
+	.what = "return from a function or . file",
+};
+
+SH_BUILTIN(shift) = {
+	.b = { "shift", bi_shift, true },
+	.usage = "shift [N]",
+	.what = "drop the first N positional parameters",
+};
+
+SH_BUILTIN(source) = {
+	.b = { "source", bi_dot, false },
+};
+
+SH_BUILTIN(times) = {
+	.b = { "times", bi_times, true },
+	.usage = "times",
+	.what = "print the shell's and its children's CPU times",
+};
+
+SH_BUILTIN(true) = {
+	.b = { "true", bi_colon, false },
+	.own_help = true,
+	.usage = "true",
+	.what = "succeed",
+};
+
+SH_BUILTIN(type) = {
+	.b = { "type", bi_type, false },
+	.usage = "type NAME...",
+	.what = "say how NAME would be run",
+};
+
+SH_BUILTIN(unset) = {
+	.b = { "unset", bi_unset, true },
+	.usage = "unset [-f|-v] NAME...",
+	.what = "remove variables or functions",
 };
 
 static int cmp_builtin(const void *k, const void *e)
 {
-	return strcmp(k, ((const struct builtin *)e)->name);
+	return strcmp(k, (*(const struct sh_builtin *const *)e)->b.name);
+}
+
+const struct sh_builtin *sh_find_builtin_def(const char *name)
+{
+	const struct sh_builtin *const *b =
+		bsearch(name, sh_builtins, sh_nbuiltins, sizeof(sh_builtins[0]),
+			cmp_builtin);
+
+	return b ? *b : NULL;
 }
 
 const struct builtin *sh_find_builtin(const char *name)
 {
-	return bsearch(name, builtins, CS_ARRAY_SIZE(builtins),
-		       sizeof(builtins[0]), cmp_builtin);
+	const struct sh_builtin *d = sh_find_builtin_def(name);
+
+	return d ? &d->b : NULL;
 }
 
 const struct builtin *sh_builtin(struct sh *sh, const char *name)
@@ -624,25 +701,15 @@ const struct builtin *sh_builtin(struct sh *sh, const char *name)
 
 const char *sh_builtin_name(size_t i)
 {
-	return i < CS_ARRAY_SIZE(builtins) ? builtins[i].name : NULL;
+	return i < sh_nbuiltins ? sh_builtins[i]->b.name : NULL;
 }
 
-/* Builtins whose --help is an operand (echo prints it, test tests it):
- * everything else answers `NAME --help` with its usage, as bash's
- * builtins and podman's commands do. */
-static bool help_is_operand(const char *name)
+/* `NAME --help` is the builtin's own business (struct sh_builtin) */
+static bool own_help(const char *name)
 {
-	/* and the front ends, whose own usage is longer than help's line */
-	static const char *const names[] = {
-		"echo", "printf", "test",    "[",  ":",
-		"true", "false",  "sandbox", "sb", "image",
-		"host", "fanout", "monitor", "up", "down",
-	};
+	const struct sh_builtin *d = sh_find_builtin_def(name);
 
-	for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++)
-		if (!strcmp(name, names[i]))
-			return true;
-	return false;
+	return d && d->own_help;
 }
 
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
@@ -653,8 +720,8 @@ int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
 	/* `cd --help`, `jobs --help`: the usage, status 0 (the sandbox,
 	 * image, host and monitor front ends have their own per
 	 * subcommand) */
-	if (argc == 2 && !strcmp(argv[1], "--help") &&
-	    !help_is_operand(argv[0]) && sh_help_usage(argv[0]) == 0)
+	if (argc == 2 && !strcmp(argv[1], "--help") && !own_help(argv[0]) &&
+	    sh_help_usage(argv[0]) == 0)
 		return 0;
 	st = b->fn(sh, argc, argv);
 

@@ -49,7 +49,7 @@ static char *canon(struct sh *sh, const char *path)
 	return out;
 }
 
-int bi_cd(struct sh *sh, int argc, char **argv)
+static int bi_cd(struct sh *sh, int argc, char **argv)
 {
 	bool physical = false, print = false;
 	int i = 1;
@@ -161,7 +161,7 @@ int bi_cd(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-int bi_pwd(struct sh *sh, int argc, char **argv)
+static int bi_pwd(struct sh *sh, int argc, char **argv)
 {
 	bool physical = false;
 
@@ -196,3 +196,15 @@ int bi_pwd(struct sh *sh, int argc, char **argv)
 	free(cwd);
 	return 0;
 }
+
+SH_BUILTIN(cd) = {
+	.b = { "cd", bi_cd, false },
+	.usage = "cd [-L|-P] [DIR|-]",
+	.what = "change the working directory",
+};
+
+SH_BUILTIN(pwd) = {
+	.b = { "pwd", bi_pwd, false },
+	.usage = "pwd [-L|-P]",
+	.what = "print the working directory",
+};

@@ -6,8 +6,9 @@
  * command (roughly: blanks and ; | & ( ) separate, quotes are respected).
  * From that: a word starting with $ completes variables; in command
  * position @… completes targets and anything else commands (builtins,
- * functions, aliases, PATH); after `sandbox`, `image` or `host` come their
- * subcommands, flags, and sandbox or image names; otherwise files.  In a
+ * functions, aliases, PATH); after a builtin, what its definition's
+ * struct sh_completion says (subcommands, flags, names: each builtin's own
+ * file has it); otherwise files.  In a
  * target's context (`@dev …`, or after `enter dev`) commands come from
  * that target's PATH and files from its root filesystem, never the host's.
  */
@@ -22,6 +23,8 @@
 #include "shell/target_i.h"
 
 static struct sh *csh;
+
+static void add_names(const char *prefix, char **v, const char *pre);
 
 /* candidates for the generator */
 static char **cands;
@@ -46,6 +49,16 @@ static void cand_add(const char *prefix, const char *s)
 		cands = xrealloc(cands, acands * sizeof(*cands));
 	}
 	cands[ncands++] = xstrdup(s);
+}
+
+void sh_complete_offer(const char *text, const char *s)
+{
+	cand_add(text, s);
+}
+
+void sh_complete_offer_take(const char *text, char **v)
+{
+	add_names(text, v, "");
 }
 
 static char *gen(const char *text, int state)
@@ -110,10 +123,6 @@ static void add_commands(const char *prefix, const char *root)
 {
 	for (size_t i = 0; sh_builtin_name(i); i++)
 		cand_add(prefix, sh_builtin_name(i));
-	static const char *const more[] = { "sandbox", "sb", "image", "monitor",
-					    "help" };
-	for (size_t i = 0; i < CS_ARRAY_SIZE(more); i++)
-		cand_add(prefix, more[i]);
 	for (struct func *f = csh->funcs; f; f = f->next)
 		cand_add(prefix, f->name);
 	for (struct alias *a = csh->aliases; a; a = a->next)
@@ -246,54 +255,30 @@ static void scan(const char *line, int end, struct ctx *c)
 	cs_buf_release(&w);
 }
 
-static const char *const sandbox_subs[] = {
-	"create", "ls",	  "inspect", "exec", "stop",  "start", "rm",
-	"logs",	  "diff", "commit",  "run",  "stats", NULL,
-};
-static const char *const sandbox_flags[] = {
-	"--image",    "--layer",   "--mount",	 "--env",     "--workdir",
-	"--hostname", "--user",	   "--cpus",	 "--memory",  "--pids",
-	"--net",      "--cap-add", "--cap-drop", "--seccomp", "--read-only",
-	"--insecure", "--trace",   "--json",	 "-f",	      NULL,
-};
-/* sandbox create --on: placement on SSH hosts (docs/hosts.md) */
-static const char *const sandbox_on_flags[] = {
-	"--on", "--label", "--spread", "--binpack", "--replicas", NULL,
-};
-static const char *const image_subs[] = {
-	"pull", "ls",	  "inspect", "tag",   "rm", "prune",
-	"push", "import", "export",  "build", NULL,
-};
-static const char *const image_flags[] = {
-	"--json", "--platform", "--insecure", "--quiet",
-	"--tag",  "--rebuild",	NULL,
-};
-static const char *const up_flags[] = {
-	"--locked", "--rebuild", "--on", "--here", "--rm", "--help", NULL,
-};
-
-/* Image names: the image library lives in cshell-image (bi_image.c). */
-static char **image_names(struct sh *sh)
-{
-	struct cs_strvec v = CS_STRVEC_INIT;
-	char *argv[] = { sh_helper_path(sh, "cshell-image"), "ls", "--names",
-			 NULL };
-	struct cs_buf out = CS_BUF_INIT;
-
-	cs_buf_init(&out, 16u << 20);
-	if (sh_capture(sh, argv, &out, true) == 0) {
-		for (char *line = strtok(out.buf, "\n"); line;
-		     line = strtok(NULL, "\n"))
-			cs_strvec_push(&v, line);
-	}
-	cs_buf_release(&out);
-	return cs_strvec_detach(&v);
-}
-
 static void add_list(const char *prefix, const char *const *v)
 {
 	for (; *v; v++)
 		cand_add(prefix, *v);
+}
+
+/* The arguments of a builtin, as its definition's completion says
+ * (builtin_i.h); false when it has nothing to say about text. */
+static bool complete_builtin(const struct sh_completion *cp,
+			     const struct ctx *c, const char *text)
+{
+	if (!cp)
+		return false;
+	if (c->nwords == 1 && cp->subs) {
+		add_list(text, cp->subs);
+		return true;
+	}
+	if (cp->operand && cp->operand(csh, c->words, c->nwords, text))
+		return true;
+	if (text[0] == '-' && cp->flags) {
+		add_list(text, cp->flags);
+		return true;
+	}
+	return false;
 }
 
 static char **complete(const char *text, int start, int end)
@@ -317,34 +302,10 @@ static char **complete(const char *text, int start, int end)
 	} else if (c.nwords == 0) {
 		add_commands(text, root);
 	} else {
-		const char *cmd = c.words[0];
-		const char *prev = c.words[c.nwords - 1];
-		bool sb = !strcmp(cmd, "sandbox") || !strcmp(cmd, "sb");
-		bool im = !strcmp(cmd, "image");
-		if (c.nwords == 1 && sb) {
-			add_list(text, sandbox_subs);
-		} else if (c.nwords == 1 && im) {
-			add_list(text, image_subs);
-		} else if (c.nwords == 1 && !strcmp(cmd, "enter")) {
-			add_names(text, sh_target_names(), "");
-		} else if (!strcmp(prev, "--image") ||
-			   (im && c.nwords == 2 && strcmp(c.words[1], "pull") &&
-			    strcmp(c.words[1], "import") &&
-			    strcmp(c.words[1], "build"))) {
-			add_names(text, image_names(csh), "");
-		} else if (text[0] == '-' && sb) {
-			add_list(text, sandbox_flags);
-			add_list(text, sandbox_on_flags);
-		} else if (text[0] == '-' && im) {
-			add_list(text, image_flags);
-		} else if (text[0] == '-' &&
-			   (!strcmp(cmd, "up") || !strcmp(cmd, "down"))) {
-			add_list(text, up_flags);
-		} else if (sb && c.nwords == 2 &&
-			   strcmp(c.words[1], "create") &&
-			   strcmp(c.words[1], "run") &&
-			   strcmp(c.words[1], "ls")) {
-			add_names(text, sh_backend_sandbox.names(), "");
+		const struct sh_builtin *b = sh_find_builtin_def(c.words[0]);
+
+		if (b && complete_builtin(b->complete, &c, text)) {
+			/* the builtin's own */
 		} else if (root) {
 			add_target_files(text, target, workdir);
 			rl_completion_suppress_append =

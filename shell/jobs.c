@@ -404,7 +404,7 @@ int jobs_wait_any(struct sh *sh, bool block)
 /* ------------------------------------------------------------------ */
 /* the job builtins: wait, jobs, fg, bg */
 
-int bi_wait(struct sh *sh, int argc, char **argv)
+static int bi_wait(struct sh *sh, int argc, char **argv)
 {
 	if (argc == 1) {
 		for (;;) {
@@ -458,7 +458,7 @@ int bi_wait(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
-int bi_jobs(struct sh *sh, int argc, char **argv)
+static int bi_jobs(struct sh *sh, int argc, char **argv)
 {
 	bool pids = argc > 1 && !strcmp(argv[1], "-p");
 
@@ -506,7 +506,7 @@ static struct job *job_arg(struct sh *sh, int argc, char **argv)
 	return j;
 }
 
-int bi_fg(struct sh *sh, int argc, char **argv)
+static int bi_fg(struct sh *sh, int argc, char **argv)
 {
 	if (!jobs_control_active(sh)) {
 		sh_err(sh, "fg: no job control in this shell");
@@ -516,7 +516,7 @@ int bi_fg(struct sh *sh, int argc, char **argv)
 	return j ? jobs_fg(sh, j) : 1;
 }
 
-int bi_bg(struct sh *sh, int argc, char **argv)
+static int bi_bg(struct sh *sh, int argc, char **argv)
 {
 	if (!jobs_control_active(sh)) {
 		sh_err(sh, "bg: no job control in this shell");
@@ -525,3 +525,27 @@ int bi_bg(struct sh *sh, int argc, char **argv)
 	struct job *j = job_arg(sh, argc, argv);
 	return j ? jobs_bg(sh, j) : 1;
 }
+
+SH_BUILTIN(wait) = {
+	.b = { "wait", bi_wait, false },
+	.usage = "wait [PID|%JOB...]",
+	.what = "wait for background jobs",
+};
+
+SH_BUILTIN(jobs) = {
+	.b = { "jobs", bi_jobs, false },
+	.usage = "jobs [-p]",
+	.what = "list the jobs",
+};
+
+SH_BUILTIN(fg) = {
+	.b = { "fg", bi_fg, false },
+	.usage = "fg [%JOB]",
+	.what = "bring a job to the foreground",
+};
+
+SH_BUILTIN(bg) = {
+	.b = { "bg", bi_bg, false },
+	.usage = "bg [%JOB]",
+	.what = "resume a stopped job in the background",
+};

@@ -128,7 +128,7 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 	return i;
 }
 
-int bi_set(struct sh *sh, int argc, char **argv)
+static int bi_set(struct sh *sh, int argc, char **argv)
 {
 	bool dd;
 
@@ -148,3 +148,9 @@ int bi_set(struct sh *sh, int argc, char **argv)
 	}
 	return 0;
 }
+
+SH_BUILTIN(set) = {
+	.b = { "set", bi_set, true },
+	.usage = "set [-eufxnCav] [-o OPTION] [--] [ARG...]",
+	.what = "shell options and positional parameters",
+};

@@ -437,9 +437,6 @@ enum parse_result {
  * a reference the caller drops after running it. */
 enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 				   struct arena **arena);
-/* Parses a whole string (for $(…) at run time, eval, traps). */
-struct node *sh_parse_string(struct sh *sh, struct arena *a, const char *s,
-			     int lineno, bool *error);
 bool sh_is_reserved(const char *s);
 /* Parses s like an unquoted here-document body ($, `, \ special). */
 struct wpart *sh_parse_dq(struct sh *sh, struct arena *a, const char *s,
@@ -528,6 +525,9 @@ void sh_fanout(struct sh *sh, const struct sh_targets *t, char **argv,
  * fd (nothing when it is stopped). */
 void sh_fanout_statuses(struct sh *sh, int fd, const struct job *j);
 void sh_init_self_exe(void);
+/* bi_image.c: the names of the stored images, asked of cshell-image (a
+ * malloc'd vector; empty when it cannot tell). */
+char **sh_image_names(struct sh *sh);
 /* A helper program (cshell-image, cshell-fs…): next to this cshell when
  * it is there, else the bare name for a PATH search.  On sh->stack. */
 char *sh_helper_path(struct sh *sh, const char *name);
@@ -584,13 +584,12 @@ void params_free(struct params *p);
 void var_list(struct sh *sh, int flag, const char *prefix);
 char *sh_optflags(struct sh *sh); /* $- (static buffer) */
 
-/* builtins.c */
-struct builtin {
-	const char *name;
-	sh_builtin_fn fn;
-	bool special;
-};
+/* builtins.c: the table generated from SH_BUILTINS (sorted by name) */
+extern const struct sh_builtin *const sh_builtins[];
+extern const size_t sh_nbuiltins;
 const struct builtin *sh_find_builtin(const char *name);
+/* The table's entry of name (help and completion data), or NULL. */
+const struct sh_builtin *sh_find_builtin_def(const char *name);
 /* The builtin as this shell sees it: extensions hidden by set -o posix. */
 const struct builtin *sh_builtin(struct sh *sh, const char *name);
 int sh_run_builtin(struct sh *sh, const struct builtin *b, int argc,
@@ -612,7 +611,5 @@ void trap_run_pending(struct sh *sh);
 void trap_run_exit(struct sh *sh);
 void trap_reset_for_child(struct sh *sh);
 void trap_mark_shell_owned(int sig);
-int bi_trap(struct sh *sh, int argc, char **argv);
-int bi_kill(struct sh *sh, int argc, char **argv);
 
 #endif

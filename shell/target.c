@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * target.c — resolving `@SPEC` through the table of target backends
- * (target_i.h).  The table is the only place that names them; everything
- * else here walks it.
+ * (target_i.h), generated from the SH_BACKENDS lists of the module.mk
+ * files: nothing here names a backend but "host", this machine's own.
  */
 #include <string.h>
 
 #include "shell/shell_i.h"
 #include "shell/target_i.h"
-
-/* Resolution order (docs/design.md §4): "host" first, so no sandbox can
- * take the name; then local sandboxes, local VMs, SSH hosts (and the
- * sandboxes placed on them). */
-static const struct sh_backend *const backends[] = {
-	&sh_backend_host,
-	&sh_backend_sandbox,
-	&sh_backend_vm,
-	&sh_backend_ssh,
-};
 
 bool sh_target_is_glob(const char *word)
 {
@@ -63,8 +53,8 @@ static int resolve_word(const char *word, struct sh_targets *out,
 	bool glob = sh_target_is_glob(word);
 	size_t before = out->n;
 
-	for (size_t i = 0; i < CS_ARRAY_SIZE(backends); i++) {
-		int r = backends[i]->resolve(word, out, err);
+	for (size_t i = 0; sh_backends[i]; i++) {
+		int r = sh_backends[i]->resolve(word, out, err);
 
 		if (r < 0)
 			return -1;
@@ -108,8 +98,9 @@ char **sh_target_names(void)
 {
 	struct cs_strvec v = CS_STRVEC_INIT;
 
-	for (size_t i = 0; i < CS_ARRAY_SIZE(backends); i++) {
-		char **some = backends[i]->names ? backends[i]->names() : NULL;
+	for (size_t i = 0; sh_backends[i]; i++) {
+		char **some =
+			sh_backends[i]->names ? sh_backends[i]->names() : NULL;
 
 		for (size_t j = 0; some && some[j]; j++)
 			cs_strvec_push_take(&v, some[j]);
@@ -184,7 +175,7 @@ const struct sh_backend sh_backend_host = {
 
 /* ---------------------------------------------------------------- enter */
 
-int bi_enter(struct sh *sh, int argc, char **argv)
+static int bi_enter(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 
@@ -214,7 +205,7 @@ int bi_enter(struct sh *sh, int argc, char **argv)
 	return 0;
 }
 
-int bi_leave(struct sh *sh, int argc, char **argv)
+static int bi_leave(struct sh *sh, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	if (!sh->entered) {
@@ -225,3 +216,31 @@ int bi_leave(struct sh *sh, int argc, char **argv)
 	sh->entered = NULL;
 	return 0;
 }
+
+/* `enter <Tab>`: every target name */
+static bool enter_operand(struct sh *sh, char *const *words, int nwords,
+			  const char *text)
+{
+	(void)sh, (void)words;
+	if (nwords != 1)
+		return false;
+	sh_complete_offer_take(text, sh_target_names());
+	return true;
+}
+
+static const struct sh_completion enter_completion = {
+	.operand = enter_operand,
+};
+
+SH_BUILTIN(enter) = {
+	.b = { "enter", bi_enter, false },
+	.usage = "enter [TARGET]",
+	.what = "run the following commands in TARGET; 'enter host' or 'leave' returns",
+	.complete = &enter_completion,
+};
+
+SH_BUILTIN(leave) = {
+	.b = { "leave", bi_leave, false },
+	.usage = "leave",
+	.what = "return to the host after 'enter'",
+};

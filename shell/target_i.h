@@ -2,10 +2,12 @@
 /*
  * target_i.h — where `@T cmd` runs: a table of target backends (crun's
  * cgroup managers are the model).  Each backend lives in its own file and
- * exports one `const struct sh_backend`; target.c lists them in resolution
- * order (docs/design.md §4: this machine's name "host", local sandboxes,
- * then what the hosts module adds) and knows nothing of any of them.  A new
- * backend is its file, one line in that table and its module.mk.
+ * exports one `const struct sh_backend sh_backend_ID`, listed as ORDER:ID in
+ * SH_BACKENDS of its module.mk; the build generates the table in that order
+ * (docs/design.md §4: this machine's name "host", local sandboxes, local
+ * VMs, then SSH hosts and the sandboxes placed on them), and target.c walks
+ * it knowing none of them.  A
+ * new backend is its file and its module.mk, nothing shared.
  *
  * A target word is a name or a glob (`dev`, `sb*`), and a target spec a
  * comma-separated list of words (`@a,b`): resolving it fills a vector of
@@ -71,7 +73,14 @@ struct sh_backend {
 	void (*release)(struct sh_target *t);
 };
 
-/* The backends (their own files). */
+/* Every backend, in resolution order, NULL-terminated: generated from
+ * SH_BACKENDS (ORDER:ID) of the module.mk files into build/gen/shell/
+ * tables.c (docs/shell.md, "Adding a backend"). */
+extern const struct sh_backend *const sh_backends[];
+/* shell/'s own backends: the sandbox and ssh ones are named by
+ * bi_sandbox.c and bi_monitor.c too; the others only by their own files,
+ * which need the declaration before the definition (a backend elsewhere
+ * declares its own, as tests/backend/echo/target_echo.c does). */
 extern const struct sh_backend sh_backend_host;
 extern const struct sh_backend sh_backend_sandbox;
 extern const struct sh_backend sh_backend_vm;

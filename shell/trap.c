@@ -200,7 +200,7 @@ static void print_traps(struct sh *sh)
 	}
 }
 
-int bi_trap(struct sh *sh, int argc, char **argv)
+static int bi_trap(struct sh *sh, int argc, char **argv)
 {
 	int i = 1, st = 0;
 	const char *action;
@@ -266,7 +266,7 @@ int bi_trap(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
-int bi_kill(struct sh *sh, int argc, char **argv)
+static int bi_kill(struct sh *sh, int argc, char **argv)
 {
 	int sig = SIGTERM, i = 1, st = 0;
 
@@ -368,3 +368,15 @@ int bi_kill(struct sh *sh, int argc, char **argv)
 	}
 	return st;
 }
+
+SH_BUILTIN(trap) = {
+	.b = { "trap", bi_trap, true },
+	.usage = "trap [ACTION] CONDITION...",
+	.what = "run ACTION on a signal or EXIT",
+};
+
+SH_BUILTIN(kill) = {
+	.b = { "kill", bi_kill, false },
+	.usage = "kill [-s SIG|-SIG] PID|%JOB...  |  kill -l [N]",
+	.what = "send a signal",
+};

@@ -1882,7 +1882,7 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-int bi_up(struct sh *sh, int argc, char **argv)
+static int bi_up(struct sh *sh, int argc, char **argv)
 {
 	struct build proto = { 0 };
 	struct cs_error err = CS_ERROR_INIT;
@@ -2058,7 +2058,7 @@ static int down_on(struct sh *sh, const char *name, bool rm)
 	return st;
 }
 
-int bi_down(struct sh *sh, int argc, char **argv)
+static int bi_down(struct sh *sh, int argc, char **argv)
 {
 	struct cs_error err = CS_ERROR_INIT;
 	const char *dir = NULL;
@@ -2150,3 +2150,29 @@ int sh_up_image_build(struct sh *sh, int argc, char **argv)
 	return evaluate_and_build(sh, proj, name, &proto, tag ? tag : deftag,
 				  NULL);
 }
+
+/* Tab completion: the flags of up and down */
+static const char *const up_flags[] = {
+	"--locked", "--rebuild", "--on", "--here", "--rm", "--help", NULL,
+};
+
+static const struct sh_completion up_completion = {
+	.flags = up_flags,
+};
+
+SH_BUILTIN(up) = {
+	.b = { "up", bi_up, false },
+	.own_help = true,
+	.usage =
+		"up [DIR] [--locked] [--rebuild] [--on HOST|--here] [-- CMD...]",
+	.what = "build and enter the environment of a Cshellfile (man 5 Cshellfile)",
+	.complete = &up_completion,
+};
+
+SH_BUILTIN(down) = {
+	.b = { "down", bi_down, false },
+	.own_help = true,
+	.usage = "down [--rm] [DIR]",
+	.what = "stop the sandbox of a Cshellfile (--rm: remove it)",
+	.complete = &up_completion,
+};

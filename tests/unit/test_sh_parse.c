@@ -13,11 +13,59 @@
 #include "shell/shell_i.h"
 
 static struct sh *sh;
-static struct arena *ar;
+/* the arenas of the trees parsed so far, dropped at the end */
+static struct arena *arenas[64];
+static size_t narenas;
 
+/*
+ * Parses s as a script is read, through the production entry point: one
+ * complete command at a time with sh_parse_command() until the end or an
+ * error (as the fuzzer and sh_run_source() do).  Fills cmds with the trees
+ * (an empty line gives none) and returns how many; *err tells whether a
+ * syntax error stopped it.
+ */
+static size_t parse_all(const char *s, struct node **cmds, size_t max,
+			bool *err)
+{
+	size_t n = 0;
+
+	*err = false;
+	src_push_string(sh, s, strlen(s), 1);
+	struct source *mine = sh->src;
+	for (;;) {
+		struct node *tree;
+		struct arena *a;
+		enum parse_result r = sh_parse_command(sh, &tree, &a);
+
+		if (r == PARSE_ERROR)
+			*err = true;
+		if (r != PARSE_OK)
+			break;
+		if (narenas < CS_ARRAY_SIZE(arenas))
+			arenas[narenas++] = a;
+		else
+			fail_msg("more than %zu commands parsed in one test",
+				 CS_ARRAY_SIZE(arenas));
+		if (tree && n < max)
+			cmds[n++] = tree;
+	}
+	while (sh->src && sh->src != mine)
+		src_pop(sh);
+	if (sh->src == mine)
+		src_pop(sh);
+	return n;
+}
+
+/* The one command of s (NULL when a syntax error stops it). */
 static struct node *parse(const char *s, bool *err)
 {
-	return sh_parse_string(sh, ar, s, 1, err);
+	struct node *cmds[2];
+	size_t n = parse_all(s, cmds, 2, err);
+
+	if (*err)
+		return NULL;
+	assert_int_equal(n, 1);
+	return cmds[0];
 }
 
 static struct node *parse_ok(const char *s)
@@ -33,7 +81,14 @@ static int setup(void **st)
 	(void)st;
 	sh = sh_new();
 	sh->script = true;
-	ar = arena_new();
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	while (narenas)
+		arena_unref(arenas[--narenas]);
 	return 0;
 }
 
@@ -145,11 +200,14 @@ static void test_heredoc(void **st)
 static void test_line_numbers(void **st)
 {
 	(void)st;
-	struct node *n = parse_ok("a\n\nb\nc");
-	assert_int_equal(n->type, N_LIST);
-	assert_int_equal(n->u.list.cmds[0]->lineno, 1);
-	assert_int_equal(n->u.list.cmds[1]->lineno, 3);
-	assert_int_equal(n->u.list.cmds[2]->lineno, 4);
+	struct node *cmds[4];
+	bool err;
+
+	assert_int_equal(parse_all("a\n\nb\nc", cmds, 4, &err), 3);
+	assert_false(err);
+	assert_int_equal(cmds[0]->lineno, 1);
+	assert_int_equal(cmds[1]->lineno, 3);
+	assert_int_equal(cmds[2]->lineno, 4);
 }
 
 static void test_target_prefix(void **st)
@@ -209,16 +267,18 @@ static void test_deep_nesting_is_an_error(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_command),
-		cmocka_unit_test(test_lists_and_pipes),
-		cmocka_unit_test(test_long_andor_chain_is_flat),
-		cmocka_unit_test(test_compound),
-		cmocka_unit_test(test_word_parts),
-		cmocka_unit_test(test_heredoc),
-		cmocka_unit_test(test_line_numbers),
-		cmocka_unit_test(test_target_prefix),
-		cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_deep_nesting_is_an_error),
+		cmocka_unit_test_teardown(test_simple_command, teardown),
+		cmocka_unit_test_teardown(test_lists_and_pipes, teardown),
+		cmocka_unit_test_teardown(test_long_andor_chain_is_flat,
+					  teardown),
+		cmocka_unit_test_teardown(test_compound, teardown),
+		cmocka_unit_test_teardown(test_word_parts, teardown),
+		cmocka_unit_test_teardown(test_heredoc, teardown),
+		cmocka_unit_test_teardown(test_line_numbers, teardown),
+		cmocka_unit_test_teardown(test_target_prefix, teardown),
+		cmocka_unit_test_teardown(test_syntax_errors, teardown),
+		cmocka_unit_test_teardown(test_deep_nesting_is_an_error,
+					  teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
