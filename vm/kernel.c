@@ -571,6 +571,42 @@ static char *installed(const char *ver)
 	return best;
 }
 
+/*
+ * The newest Debian kernel package for a version prefix in apt's cache
+ * (`apt-get install --download-only linux-image-amd64` puts it there
+ * without installing it), as a path; NULL when none.  Debug-symbol and
+ * unsigned-variant packages are not kernels to boot.
+ */
+static char *cached_deb(const char *ver)
+{
+	static const char dir[] = "/var/cache/apt/archives";
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *best = NULL;
+	size_t n = strlen(ver);
+
+	while (d && (e = readdir(d))) {
+		const char *v = e->d_name + 12;
+
+		if (strncmp(e->d_name, "linux-image-", 12) ||
+		    strncmp(v, ver, n) || (v[n] != '.' && v[n] != '-') ||
+		    strstr(v, "-dbg") || strstr(v, "-unsigned") ||
+		    strlen(v) < 4 || strcmp(v + strlen(v) - 4, ".deb"))
+			continue;
+		if (!best || strverscmp(v, best) > 0) {
+			free(best);
+			best = xstrdup(v);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!best)
+		return NULL;
+	char *path = xasprintf("%s/linux-image-%s", dir, best);
+	free(best);
+	return path;
+}
+
 int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		      struct cs_error *err)
 {
@@ -588,17 +624,29 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 	if (colon)
 		moddir = xstrdup(colon + 1);
 	if (!strchr(file, '/') && access(file, F_OK) < 0) {
-		/* a version installed on this host */
+		/* a version installed on this host, else one in apt's cache */
 		ver = installed(file);
-		if (!ver)
-			return cs_error_set(err, 0,
-					    "no installed kernel matches '%s' "
-					    "(no /boot/vmlinuz-%s*)",
-					    file, file);
-		free(file);
-		file = xasprintf("/boot/vmlinuz-%s", ver);
-		if (!moddir)
-			moddir = xasprintf("/lib/modules/%s", ver);
+		if (ver) {
+			free(file);
+			file = xasprintf("/boot/vmlinuz-%s", ver);
+			if (!moddir)
+				moddir = xasprintf("/lib/modules/%s", ver);
+		} else {
+			char *deb = cached_deb(file);
+
+			if (!deb)
+				return cs_error_set(
+					err, 0,
+					"no installed kernel matches '%s' (no "
+					"/boot/vmlinuz-%s*, no linux-image-%s* "
+					"in /var/cache/apt/archives): give a "
+					"kernel's path, or fetch Debian's with "
+					"apt-get install --download-only "
+					"linux-image-amd64",
+					file, file, file);
+			free(file);
+			file = deb;
+		}
 	}
 	if (access(file, R_OK) < 0)
 		return cs_error_errno(err, "cannot read kernel %s", file);

@@ -28,7 +28,8 @@ json() { # JSON on stdin, a python expression over it (v) that must hold
 	python3 -c "import json,os,sys; v=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"
 }
 
-out=$(sh_ "sandbox create old --kernel '$deb' --layer '$work/layer' --layer / \
+# by version, as the issue writes it: not in /boot here, so apt's cache
+out=$(sh_ "sandbox create old --kernel 6.1 --layer '$work/layer' --layer / \
 	--mount '$work/share:/share' --env FOO=bar --workdir /share --cpus 2 --memory 300m" 2>&1)
 if [ $? != 0 ]; then
 	fail vm-sandbox-create "$out"
@@ -64,7 +65,7 @@ if sh_ 'sandbox ls --json' | json '[x for x in v if x["name"] == "old" and x["ba
 else
 	fail vm-sandbox-ls-json "$(sh_ 'sandbox ls --json')"
 fi
-if sh_ 'sandbox inspect old --json' | json 'v["backend"] == "vm" and v["vm"]["accelerator"] in ("tcg", "kvm") and v["vm"]["accelerator_reason"] and v["vm"]["kernel"] == "'"$deb"'" and v["vm"]["release"].startswith("6.1.") and v["vm"]["qemu_pid"] == '"$qpid"' and os.path.exists(v["vm"]["control_socket"]) and v["memory"] == 300 << 20 and v["mounts"][0]["dst"] == "/share" and "FOO=bar" in v["env"] and v["workdir"] == "/share" and v["upper"]'; then
+if sh_ 'sandbox inspect old --json' | json 'v["backend"] == "vm" and v["vm"]["accelerator"] in ("tcg", "kvm") and v["vm"]["accelerator_reason"] and v["vm"]["kernel"] == "6.1" and v["vm"]["release"].startswith("6.1.") and v["vm"]["qemu_pid"] == '"$qpid"' and os.path.exists(v["vm"]["control_socket"]) and v["memory"] == 300 << 20 and v["mounts"][0]["dst"] == "/share" and "FOO=bar" in v["env"] and v["workdir"] == "/share" and v["upper"]'; then
 	pass vm-sandbox-inspect-json
 else
 	fail vm-sandbox-inspect-json "$(sh_ 'sandbox inspect old --json')"
