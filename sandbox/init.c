@@ -233,7 +233,8 @@ int main(int argc, char **argv)
 		/* a run's caller that is gone (killed, even by SIGKILL)
 		 * closes its end of our status pipe: nobody waits for the
 		 * command any more, so the sandbox ends (the next `sandbox
-		 * ls`, `rm` or `run` removes what is left) */
+		 * ls` or `rm` removes what is left, a `run` within a
+		 * minute) */
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
 				       { .fd = main_pid > 0 ? main_fd : -1 } };
 		ssize_t n;
