@@ -60,7 +60,7 @@ int mon_bpf_load(struct cs_error *err)
 	if (!dl.name) {                                                        \
 		dlclose(h);                                                    \
 		return cs_error_set(err, 0,                                    \
-				    "monitoring needs libbpf: " LIBBPF_SONAME \
+				    "monitoring needs libbpf: " LIBBPF_SONAME  \
 				    " has no '%s'",                            \
 				    #name);                                    \
 	}
@@ -150,8 +150,7 @@ void ring_buffer__free(struct ring_buffer *rb)
 }
 
 struct ring_buffer *ring_buffer__new(int map_fd,
-				     ring_buffer_sample_fn sample_cb,
-				     void *ctx,
+				     ring_buffer_sample_fn sample_cb, void *ctx,
 				     const struct ring_buffer_opts *opts)
 {
 	return dl.ring_buffer__new(map_fd, sample_cb, ctx, opts);
