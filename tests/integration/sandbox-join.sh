@@ -9,6 +9,7 @@
 # terminal, a writable binary) may reach it.  A `#!/proc/self/exe` script
 # must not re-run a host binary inside.  The host binaries are copies in
 # the test's own directory, so a successful attack damages nothing.
+# `cshell-init --exec PATH` execs before its C library starts (strace).
 
 . "$(dirname "$0")/sandbox-common.sh"
 trap sbx_cleanup EXIT
@@ -139,3 +140,21 @@ check sandbox-join-image-fd-reused test $? = 0
 out=$(timeout 30 "$csh" -c '@jw /join-watch noop; echo rc=$?' 2>&1)
 [[ $out == *rc=0* ]]
 check sandbox-join-pipe-status test $? = 0
+
+# cshell-init --exec PATH (every joined or run command) execs before the C
+# library starts: between the two execve, its prctl alone (init.c); a
+# command looked up in PATH, or one that cannot run, takes the full path
+init=$sbx_bin/cshell-init
+if command -v strace >/dev/null; then
+	calls=$(strace -f -qq "$init" --exec /bin/true true 2>&1 >/dev/null |
+		sed -n '2,/^execve/p' | grep -vc '^execve')
+	check sandbox-join-exec-before-libc test "$calls" = 1
+else
+	skip sandbox-join-exec-before-libc "strace is not installed"
+fi
+out=$("$init" --exec echo echo via-path 2>&1)
+check sandbox-join-exec-path-lookup test "$out" = via-path
+out=$("$init" --exec /nonexistent/cmd cmd 2>&1)
+rc=$?
+[ $rc = 127 ] && [[ $out == *"cmd: not found"* ]]
+check sandbox-join-exec-not-found test $? = 0
