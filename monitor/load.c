@@ -24,6 +24,7 @@
 
 #include "monitor/monitor.h"
 #include "monitor/monitor.skel.h"
+#include "monitor/mon_i.h"
 #include "monitor/wire_i.h"
 
 #define MON_BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -136,6 +137,8 @@ struct mon *mon_open(const struct mon_opts *opts, struct cs_error *err)
 				    "CONFIG_DEBUG_INFO_BTF=y)",
 				    MON_BTF_PATH),
 		       NULL;
+	if (mon_bpf_load(err) < 0)
+		return NULL;
 	libbpf_set_print(libbpf_log);
 
 	skel = monitor_bpf__open();

@@ -5,7 +5,7 @@
 # design).
 
 LIBCSHELL_SRCS += $(filter-out monitor/main.c monitor/remote.c %.bpf.c,$(wildcard monitor/*.c))
-LIBCSHELL_LDLIBS += -lbpf
+# libbpf is dlopen'd when a monitor opens (bpf_dl.c), not linked
 BPF_SRCS += monitor/monitor.bpf.c
 BPF_SKEL_USERS += monitor/load.c
 

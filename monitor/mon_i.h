@@ -13,4 +13,9 @@
  * always valid JSON. */
 void mon_json_str(struct cs_buf *out, const char *s);
 
+/* bpf_dl.c: loads libbpf.so (once; the shell does not link it, see
+ * there).  Every libbpf call of monitor/ comes after it.  0, or -1 + err
+ * naming what is missing. */
+int mon_bpf_load(struct cs_error *err);
+
 #endif

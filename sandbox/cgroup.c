@@ -259,7 +259,9 @@ static int oom_write(const char *path, int v)
  * score takes CAP_SYS_RESOURCE, which root inside a container often lacks;
  * then the lowest value the kernel still allows (no lower than the score
  * it was once set to by a privileged writer), found by bisection between
- * -1000 and init's current score: a dozen writes, only on such hosts.
+ * -1000 and init's current score: a dozen writes, only on such hosts and
+ * only when one below the current score is allowed at all (else two
+ * writes and a read: a run's command waits for them).
  */
 void sbx_oom_protect(pid_t pid)
 {
@@ -278,6 +280,11 @@ void sbx_oom_protect(pid_t pid)
 	}
 	hi = atoi(cur.buf); /* allowed: it is the score now */
 	cs_buf_release(&cur);
+	/* the usual case: nothing below the score inherited from us */
+	r = hi > lo + 1 ? oom_write(rel, hi - 1) : -EACCES;
+	if (r != 0)
+		return;
+	hi--;
 	while (hi - lo > 1) {
 		int mid = lo + (hi - lo) / 2;
 

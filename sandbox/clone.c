@@ -82,15 +82,37 @@ int sbx_ro_bind(const char *path)
 	return fd;
 }
 
+/* run: the go and ready bytes (see run_main); 0, or -1 when the caller or
+ * init is gone. */
+static int run_wait(const struct child_args *a)
+{
+	char go;
+
+	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
+		return -1;
+	/* pid 1 is exec'd but only safe from us once it made itself
+	 * non-dumpable: until then its /proc files are open to root here */
+	return read(a->ready_rd, &go, 1) == 1 ? 0 : -1;
+}
+
+/* A set-up that failed still takes both bytes: the caller and init then
+ * never write on a pipe nobody reads. */
+static __attribute__((noreturn)) void run_fail(const struct child_args *a)
+{
+	run_wait(a);
+	_exit(125);
+}
+
 /* run: the command, pid 2 of the sandbox, as a joined process would be
- * (sbx_join): workdir, --env, capabilities and ids, seccomp, only fds
- * 0-2; its status reaches the caller through init. */
+ * (sbx_join): workdir, --env, capabilities and ids, seccomp (bpf: the
+ * filter to load, empty when it came from the first process), only fds
+ * 0-2; its status reaches the caller through init.  The set-up runs
+ * while init execs; only the exec of the command waits for init. */
 static __attribute__((noreturn)) void run_main(struct child_args *a,
 					       const struct cs_buf *bpf)
 {
 	const struct sbx_spec *spec = a->spec;
 	const char *wd = spec->workdir ? spec->workdir : "/";
-	char go;
 	int r;
 
 	close(a->err_fd);
@@ -98,19 +120,12 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
 	close(a->ready_wr);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if (a->go_fd >= 0 && read(a->go_fd, &go, 1) != 1)
-		_exit(125);
-	/* pid 1 is exec'd but only safe from us once it made itself
-	 * non-dumpable: until then its /proc files are open to root here */
-	if (read(a->ready_rd, &go, 1) != 1)
-		_exit(125);
-	close(a->ready_rd);
 	if (a->cwd[0] && chdir(a->cwd) == 0)
 		wd = NULL;
 	if (wd && chdir(wd) < 0) {
 		fprintf(stderr, "%s: sandbox '%s': workdir '%s': %s\n",
 			cs_log_prog(), spec->name, wd, strerror(errno));
-		_exit(125);
+		run_fail(a);
 	}
 	for (size_t i = 0; i < spec->nenv; i++)
 		putenv(spec->env[i]);
@@ -125,8 +140,10 @@ static __attribute__((noreturn)) void run_main(struct child_args *a,
 		fprintf(stderr,
 			"%s: apply the restrictions of sandbox '%s': %s\n",
 			cs_log_prog(), spec->name, strerror(-r));
-		_exit(125);
+		run_fail(a);
 	}
+	if (run_wait(a) < 0)
+		_exit(125);
 	/* through cshell-init's read-only image, as a join does: never
 	 * exec from the host's binary (only its fd survives the exec) */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -265,6 +282,18 @@ static __attribute__((noreturn)) void child_main(struct child_args *a)
 	if (r < 0) {
 		cs_error_set(&err, -r, "restrict cshell-init");
 		child_fail(a->err_fd, &err);
+	}
+	/* our own filter allows all that is left of the set-up: loaded once
+	 * here, the command inherits it (a load costs ~0.2 ms); a profile of
+	 * the user's may refuse some of it, so init and the command then
+	 * each load it last */
+	if (a->spec->seccomp == SBX_SECCOMP_DEFAULT) {
+		r = sbx_seccomp_load(&bpf);
+		if (r < 0) {
+			cs_error_set(&err, -r, "restrict cshell-init");
+			child_fail(a->err_fd, &err);
+		}
+		cs_buf_release(&bpf);
 	}
 	if (a->argv) {
 		/* the caller's SIGCHLD may be ignored: init must see the

@@ -13,8 +13,9 @@
  * `cshell-init NAME --main PID FD [READY]` is the init of `sandbox run`:
  * PID (its child) is the command; when it ends, init writes its wait
  * status to FD and stops the sandbox as on SIGTERM.  On READY it writes a
- * byte once it is non-dumpable: the command waits for that before it runs
- * (until then root in the sandbox could open our /proc files).
+ * byte once it is non-dumpable (at its entry point, init_early): the
+ * command waits for that before it runs (until then root in the sandbox
+ * could open our /proc files).
  *
  * `cshell-init --exec FILE ARG0 ARGS…` is not an init: it is the last step
  * of every command joined into a sandbox (join.c).  The joining process is
@@ -36,12 +37,98 @@
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/lib.h"
+
+/*
+ * Two things happen at the entry point, before the C library sets itself
+ * up (in this static binary that start-up, its page faults above all,
+ * costs ~0.25 ms): `--exec PATH ARG0 ARGS…` (the usual case: a run's
+ * command or a joined one, named by a path) is exec'd, and the init of a
+ * run (`NAME --main PID FD READY`) makes itself non-dumpable and writes
+ * its ready byte, which the command waits for, then empties the READY
+ * argument so that main() does not write it again.  No libc here (TLS,
+ * IFUNCs and the stack protector are not ready yet): raw system calls
+ * only.  Anything else, an execve or a write that fails, goes on to
+ * _start and main(), which do it again and report.  The link makes
+ * cshell_init_entry the entry point (sandbox/module.mk).
+ */
+#ifdef __x86_64__
+static inline __attribute__((always_inline)) long raw_syscall3(long nr, long a,
+							       long b, long c)
+{
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+static inline __attribute__((always_inline)) int raw_streq(const char *a,
+							   const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+void init_early(long *sp);
+
+__attribute__((used, no_stack_protector,
+	       no_sanitize("address", "undefined"))) void
+init_early(long *sp)
+{
+	long argc = sp[0], fd = 0;
+	char **argv = (char **)(sp + 1);
+	const char *p;
+
+	if (argc >= 4 && raw_streq(argv[1], "--exec")) {
+		for (p = argv[2]; *p && *p != '/'; p++)
+			;
+		if (!*p)
+			return;
+		raw_syscall3(SYS_prctl, PR_SET_DUMPABLE, 0, 0);
+		raw_syscall3(SYS_execve, (long)argv[2], (long)(argv + 3),
+			     (long)(argv + argc + 1));
+		return;
+	}
+	if (argc != 6 || !raw_streq(argv[2], "--main"))
+		return;
+	for (p = argv[5]; *p >= '0' && *p <= '9' && fd < 1 << 20; p++)
+		fd = fd * 10 + (*p - '0');
+	if (*p || p == argv[5])
+		return;
+	raw_syscall3(SYS_prctl, PR_SET_DUMPABLE, 0, 0);
+	if (raw_syscall3(SYS_write, fd, (long)"r", 1) != 1)
+		return;
+	raw_syscall3(SYS_close, fd, 0, 0);
+	/* (argc stays: libc finds the environment and auxv past argv) */
+	for (char *q = argv[5]; *q; q++)
+		*q = 0;
+}
+
+/* the kernel's stack (argc, argv, envp) to init_early, then, as it
+ * was, with rdx (the dynamic loader's exit hook in a dynamic build) to
+ * the C library's _start */
+__asm__(".text\n"
+	".globl cshell_init_entry\n"
+	".type cshell_init_entry, @function\n"
+	"cshell_init_entry:\n"
+	"	push %rdx\n"
+	"	lea 8(%rsp), %rdi\n"
+	"	sub $8, %rsp\n"
+	"	call init_early\n"
+	"	add $8, %rsp\n"
+	"	pop %rdx\n"
+	"	jmp _start\n");
+#endif
 
 static pid_t main_pid;
 static int main_fd = -1;
@@ -204,7 +291,7 @@ int main(int argc, char **argv)
 		main_fd = atoi(argv[4]);
 	}
 	/* the run's command waits for this: we are non-dumpable now */
-	if (argc == 6 && !strcmp(argv[2], "--main")) {
+	if (argc == 6 && !strcmp(argv[2], "--main") && argv[5][0]) {
 		int ready = atoi(argv[5]);
 
 		if (write(ready, "r", 1) != 1)
@@ -233,7 +320,8 @@ int main(int argc, char **argv)
 		/* a run's caller that is gone (killed, even by SIGKILL)
 		 * closes its end of our status pipe: nobody waits for the
 		 * command any more, so the sandbox ends (the next `sandbox
-		 * ls`, `rm` or `run` removes what is left) */
+		 * ls` or `rm` removes what is left, a `run` within a
+		 * minute) */
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
 				       { .fd = main_pid > 0 ? main_fd : -1 } };
 		ssize_t n;

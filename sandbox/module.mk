@@ -7,8 +7,12 @@ LIBCSHELL_LDLIBS += -lseccomp
 
 PROGRAMS += cshell-init
 cshell-init_SRCS := sandbox/init.c
-# static: it runs inside rootfs that may have no C library at all
+# static: it runs inside rootfs that may have no C library at all; on
+# x86_64 its entry point execs `--exec PATH` before libc starts (init.c)
 cshell-init_LDLIBS := -static
+ifeq ($(firstword $(subst -, ,$(shell $(CC) -dumpmachine))),x86_64)
+cshell-init_LDLIBS += -Wl,-e,cshell_init_entry
+endif
 
 UNIT_TESTS += test_sbx_spec test_sbx_record test_sbx_state
 test_sbx_spec_SRCS :=

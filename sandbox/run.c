@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -100,6 +101,35 @@ int sbx_run_sweep(struct sbx_info *info)
 	return 1;
 }
 
+/* How often a `run` looks for what killed runs left: at most once a
+ * minute, so that a run costs a stat of the stamp below, not a read of
+ * every sandbox's record (`sandbox ls` and `rm` sweep on every call). */
+#define SWEEP_INTERVAL_S 60
+
+static void sweep_killed_runs(void)
+{
+	_cleanup_free_ char *root = cs_root_path(CS_ROOT_RUNTIME);
+	_cleanup_free_ char *stamp = xasprintf("%s/run-sweep.stamp", root);
+	struct sbx_info *list;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t n;
+	int fd;
+
+	/* (a stamp from the future, after a clock change, is stale) */
+	if (stat(stamp, &st) == 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < SWEEP_INTERVAL_S)
+		return;
+	/* no runtime root yet: no sandbox either */
+	fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	futimens(fd, NULL);
+	close(fd);
+	if (sbx_list(&list, &n, NULL) == 0)
+		sbx_info_list_free(list, n);
+}
+
 /* The command's wait status as init reported it, as a shell status.  No
  * report: init was killed (`sandbox stop`, `rm -f`) or could not run, and
  * the command with it, as SIGKILL would; a warning says so.  A stop
@@ -147,12 +177,9 @@ int sbx_run(const struct sbx_spec *spec, char *const argv[],
 	struct run_cmd run = { .argv = argv, .status_fd = -1 };
 	int status, sig;
 	struct cs_error rmerr = CS_ERROR_INIT;
-	struct sbx_info *list;
-	size_t n;
 
 	/* what an earlier run killed with SIGKILL left */
-	if (sbx_list(&list, &n, NULL) == 0)
-		sbx_info_list_free(list, n);
+	sweep_killed_runs();
 	run.init_pidfd = -1;
 	sbx_spec_copy(&s, spec);
 	if (!s.name) {

@@ -23,7 +23,7 @@ void sbx_spec_copy(struct sbx_spec *dst, const struct sbx_spec *src);
 
 /* Bump when the default filter's rules change: cached blobs are keyed on
  * it. */
-#define SBX_SECCOMP_REVISION 3
+#define SBX_SECCOMP_REVISION 4
 
 /* security.c: the seccomp filter is compiled with libseccomp once at
  * create time and cached as a raw BPF program; joining loads the cache. */

@@ -4,7 +4,8 @@
 # tests/integration/monitor-shell.sh — the shell's `monitor` builtin and
 # `sandbox stats` (shell/bi_monitor.c over monitor/): a sandbox named like
 # `@T` is watched, `enter`ed it is the default, what is not a local
-# sandbox is refused with a sentence, and stats come out as JSON.
+# sandbox is refused with a sentence, and stats come out as JSON.  The
+# shell maps libbpf only once it monitors (monitor/bpf_dl.c).
 
 . "$(dirname "$0")/sandbox-common.sh"
 trap sbx_cleanup EXIT
@@ -42,6 +43,15 @@ if ! grep -q '"type":"start"' "$work/mon.json"; then
 	exit 0
 fi
 "$csh" -c '@msh /bin/echo mark-shell' >/dev/null 2>&1
+# libbpf is loaded when a monitor opens, not by every shell that starts
+plain=$("$csh" -c 'cat /proc/$$/maps' | grep -c libbpf)
+if grep -q libbpf "/proc/$mpid/maps" && [ "$plain" = 0 ]; then
+	pass monitor-shell-libbpf-on-demand
+else
+	mapped=$(grep -c libbpf "/proc/$mpid/maps")
+	fail monitor-shell-libbpf-on-demand \
+		"libbpf mappings: monitoring $mapped, a plain shell $plain"
+fi
 sleep 0.3
 kill -INT $mpid
 wait $mpid

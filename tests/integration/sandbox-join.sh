@@ -9,6 +9,8 @@
 # terminal, a writable binary) may reach it.  A `#!/proc/self/exe` script
 # must not re-run a host binary inside.  The host binaries are copies in
 # the test's own directory, so a successful attack damages nothing.
+# `cshell-init --exec PATH` execs before its C library starts, and a run's
+# init sends its ready byte before it (strace).
 
 . "$(dirname "$0")/sandbox-common.sh"
 trap sbx_cleanup EXIT
@@ -139,3 +141,33 @@ check sandbox-join-image-fd-reused test $? = 0
 out=$(timeout 30 "$csh" -c '@jw /join-watch noop; echo rc=$?' 2>&1)
 [[ $out == *rc=0* ]]
 check sandbox-join-pipe-status test $? = 0
+
+# cshell-init --exec PATH (every joined or run command) execs before the C
+# library starts: between the two execve, its prctl alone (init.c); a
+# command looked up in PATH, or one that cannot run, takes the full path
+init=$sbx_bin/cshell-init
+if command -v strace >/dev/null; then
+	calls=$(strace -f -qq "$init" --exec /bin/true true 2>&1 >/dev/null |
+		sed -n '2,/^execve/p' | grep -vc '^execve')
+	check sandbox-join-exec-before-libc test "$calls" = 1
+	# a run's init: non-dumpable and ready before libc's first call
+	strace -f -qq -o "$work/run.strace" -e trace=execveat,prctl,write,arch_prctl \
+		"$csh" -c 'sandbox run --read-only -- /bin/true' >/dev/null 2>&1
+	calls_of_init() { # the calls of a run's init after its exec, one a line
+		awk '/execveat\(.*"--main"/ { pid = $1; next }
+			pid && $1 == pid && $2 !~ /^<\.\.\./ {
+				sub(/^[0-9]+ +/, ""); print }' "$work/run.strace"
+	}
+	first=$(calls_of_init | sed -n 1p)
+	second=$(calls_of_init | sed -n 2p)
+	[[ $first == prctl\(PR_SET_DUMPABLE* && $second == write\(*'"r"'* ]]
+	check sandbox-join-run-ready-before-libc test $? = 0
+else
+	skip sandbox-join-exec-before-libc "strace is not installed"
+fi
+out=$("$init" --exec echo echo via-path 2>&1)
+check sandbox-join-exec-path-lookup test "$out" = via-path
+out=$("$init" --exec /nonexistent/cmd cmd 2>&1)
+rc=$?
+[ $rc = 127 ] && [[ $out == *"cmd: not found"* ]]
+check sandbox-join-exec-not-found test $? = 0

@@ -6,7 +6,9 @@
 # SIGINT it ends and removes its sandbox itself (rootfs unmounted, record
 # and cgroup gone) and dies of the signal; on SIGKILL its init notices the
 # caller is gone and ends, and the next `sandbox ls` removes the rest.
-# Layered (cshell-fs over the host root) and --read-only both.
+# Layered (cshell-fs over the host root) and --read-only both.  A later
+# `sandbox run` removes it as well, but looks at all records at most once
+# a minute (runtime/run-sweep.stamp), not on every run.
 
 . "$(dirname "$0")/sandbox-common.sh"
 trap sbx_cleanup EXIT
@@ -105,3 +107,42 @@ for mode in layered read-only; do
 		fail "sandbox-run-sigkill-ls-cleans-$mode" "ls: $state; left: $left"
 	fi
 done
+
+# killed_run: a run whose caller gets SIGKILL, until its init has ended
+killed_run() {
+	local pid init
+	"$sbx_bin/cshell" -c "sandbox run --read-only -- sleep 100" \
+		</dev/null >/dev/null 2>&1 &
+	pid=$!
+	started || return 1
+	init=$(sed -n 's/^init_pid=//p' "$CSHELL_RUNTIME_DIR"/sandboxes/run-*/state)
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	for _ in $(seq 100); do
+		[ -n "$init" ] && ! kill -0 "$init" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stamp=$CSHELL_RUNTIME_DIR/run-sweep.stamp
+if killed_run; then
+	touch "$stamp"
+	sbx run --read-only -- true
+	if [ -n "$(leftovers)" ]; then
+		pass "sandbox-run-sweep-not-every-run"
+	else
+		fail "sandbox-run-sweep-not-every-run" \
+			"a run with a fresh stamp read every record"
+	fi
+	touch -d '2 minutes ago' "$stamp"
+	sbx run --read-only -- true
+	left=$(leftovers)
+	age=$(($(date +%s) - $(stat -c %Y "$stamp")))
+	if [ -z "$left" ] && [ $age -lt 60 ]; then
+		pass "sandbox-run-sweep-once-a-minute"
+	else
+		fail "sandbox-run-sweep-once-a-minute" "left: $left"
+	fi
+else
+	fail "sandbox-run-sweep" "the killed run did not end"
+fi

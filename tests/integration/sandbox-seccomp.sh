@@ -7,7 +7,9 @@
 # threaded program, the event fds, the newer calls glibc uses); (2) what
 # Docker's profile refuses is refused here too, with the errno the docs
 # promise: EPERM for the refused calls and argument values, ENOSYS for a
-# call outside the list; (3) the inheritable capability set is empty.
+# call outside the list; (3) the inheritable capability set is empty;
+# (4) the cached filter is a binary search on the call number: no call
+# number runs more than 64 of its instructions (a linear list: ~350).
 #
 # The probe prints "ok NAME" or "not ok NAME: why" per check; a case that
 # cannot be set up prints "skip NAME: why".
@@ -451,5 +453,76 @@ if out=$(sbx create capinh-user --read-only --user 1000:1000 2>&1); then
 	fi
 else
 	fail sandbox-seccomp-capinh-create-user "$out"
+fi
+
+# (4) the filter's longest path: walk the cached blob for every call
+# number of this arch (arguments 0) and count the instructions run
+cat >"$w/bpfpath.c" <<'EOF'
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+	static struct sock_filter f[4096];
+	FILE *in = argc > 1 ? fopen(argv[1], "rb") : NULL;
+	size_t n = in ? fread(f, sizeof(*f), 4096, in) : 0;
+	int worst = 0;
+
+	for (int nr = 0; n && nr < 512; nr++) {
+		struct seccomp_data d = { .nr = nr, .arch = AUDIT_ARCH_X86_64 };
+		unsigned a = 0, steps = 0, op;
+
+		for (size_t pc = 0; pc < n; steps++) {
+			struct sock_filter *i = &f[pc++];
+
+			switch (BPF_CLASS(i->code)) {
+			case BPF_LD:
+				if (BPF_MODE(i->code) == BPF_ABS)
+					memcpy(&a, (char *)&d + i->k, 4);
+				else
+					a = i->k;
+				break;
+			case BPF_ALU: /* the filter's only ALU op */
+				a &= i->k;
+				break;
+			case BPF_JMP:
+				op = BPF_OP(i->code);
+				if (op == BPF_JA)
+					pc += i->k;
+				else if (op == BPF_JEQ ? a == i->k :
+					 op == BPF_JGT ? a > i->k :
+					 op == BPF_JGE ? a >= i->k :
+							 (a & i->k) != 0)
+					pc += i->jt;
+				else
+					pc += i->jf;
+				break;
+			case BPF_RET:
+				pc = n;
+				break;
+			}
+		}
+		if ((int)steps > worst)
+			worst = steps;
+	}
+	printf("%d\n", n ? worst : -1);
+	return 0;
+}
+EOF
+if [ "$(uname -m)" != x86_64 ]; then
+	skip sandbox-seccomp-filter-binary-search "the walker knows x86_64 only"
+elif gcc -O2 -o "$w/bpfpath" "$w/bpfpath.c" 2>"$w/bpfpath.err"; then
+	blob=$(ls "$CSHELL_RUNTIME_DIR"/seccomp-default-*.bpf 2>/dev/null | head -1)
+	worst=$("$w/bpfpath" "$blob")
+	if [ -n "$blob" ] && [ "$worst" -gt 0 ] && [ "$worst" -le 64 ]; then
+		pass sandbox-seccomp-filter-binary-search
+	else
+		fail sandbox-seccomp-filter-binary-search \
+			"longest path $worst instructions in '$blob'"
+	fi
+else
+	fail sandbox-seccomp-filter-binary-search "$(head -3 "$w/bpfpath.err")"
 fi
 exit 0
