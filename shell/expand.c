@@ -450,6 +450,17 @@ static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
 	}
 }
 
+/* A NUL cannot be in a word: the output of a command substitution loses
+ * its NUL bytes (as in dash and bash), not everything after the first. */
+static void drop_nuls(struct cs_buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->len; i++)
+		if (b->buf[i])
+			b->buf[n++] = b->buf[i];
+	b->len = n;
+}
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg)
 {
@@ -474,6 +485,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			struct cs_buf out = CS_BUF_INIT;
 			cs_buf_init(&out, XCAP);
 			sh->cmdsub_status = sh_cmdsub(sh, p->u.cmd, &out);
+			drop_nuls(&out);
 			while (out.len && out.buf[out.len - 1] == '\n')
 				out.len--;
 			xb_add(sh, x, out.buf, out.len,
