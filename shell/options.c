@@ -75,15 +75,17 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 	*dashdash = false;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "+"))
+			continue; /* a lone + is an empty flag word (dash) */
 		if ((a[0] != '-' && a[0] != '+') || !a[1]) {
-			/* a lone - or + ends the options, and leaves the
+			/* a lone - ends the options, and leaves the
 			 * positional parameters alone unless operands follow
-			 * (dash, bash); - also turns off -x and -v (dash) */
-			if (!strcmp(a, "-"))
+			 * (dash, bash); it also turns off -x and -v (dash) */
+			if (!strcmp(a, "-")) {
 				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] =
 					false;
-			if (!strcmp(a, "-") || !strcmp(a, "+"))
 				i++;
+			}
 			break;
 		}
 		if (!strcmp(a, "--")) {

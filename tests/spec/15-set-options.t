@@ -344,3 +344,18 @@ echo "$# $*"
 2 a b
 2 a b
 1 z
+
+### lone-plus-is-ignored
+set a
+set +
+echo "$@"
+set -f + -u x y
+case $- in *u*) echo nounset ;; esac
+echo "$@"
+set + -
+echo "$@"
+--- stdout
+a
+nounset
+x y
+x y
