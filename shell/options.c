@@ -147,6 +147,7 @@ int bi_set(struct sh *sh, int argc, char **argv)
 	if (i < argc || dd) {
 		params_free(&sh->params);
 		params_set(&sh->params, argc - i, argv + i);
+		sh_getopts_restart();
 	}
 	return 0;
 }

@@ -566,3 +566,19 @@ ulimit -f bad 2>/dev/null || echo bad-limit
 --- stdout
 a
 bad-limit
+
+### getopts-restarts-after-set
+set -- -a
+while getopts ab o; do echo "$o"; done
+set -- -c -d
+while getopts cd o; do echo "$o"; done
+echo "OPTIND=$OPTIND"
+set --
+getopts cd o
+echo "$? OPTIND=$OPTIND"
+--- stdout
+a
+c
+d
+OPTIND=3
+1 OPTIND=1
