@@ -582,3 +582,13 @@ c
 d
 OPTIND=3
 1 OPTIND=1
+
+### umask-leading-minus-is-an-option
+umask 0124
+umask -wx 2>/dev/null
+echo "$? $(umask)"
+umask -- -w
+umask
+--- stdout
+2 0124
+0326
