@@ -592,3 +592,9 @@ umask
 --- stdout
 2 0124
 0326
+
+### pwd-ignores-operands
+mkdir d && cd d
+pwd / | sed 's|.*/||'
+--- stdout
+d
