@@ -14,7 +14,7 @@ static const struct {
 	{ ":", ": [ARG...]", "do nothing, successfully" },
 	{ "[", "[ EXPRESSION ]", "same as test" },
 	{ "alias", "alias [NAME[=VALUE]...]", "define or list aliases" },
-	{ "bg", "bg [%JOB]", "resume a stopped job in the background" },
+	{ "bg", "bg [%JOB...]", "resume stopped jobs in the background" },
 	{ "break", "break [N]", "leave N enclosing loops" },
 	{ "cd", "cd [-L|-P] [DIR|-]", "change the working directory" },
 	{ "command", "command [-p] [-v|-V] NAME [ARG...]",

@@ -146,8 +146,10 @@ int job_wait(struct sh *sh, struct job *j)
 	if (stopsig) {
 		j->stopped = true;
 		j->background = true;
-		fprintf(stderr, "\n[%d]+  Stopped\t%s\n", j->id,
-			j->cmdtext ? j->cmdtext : "");
+		/* said at the prompt; a script with set -m stays quiet */
+		if (sh->opts[OPT_INTERACTIVE])
+			fprintf(stderr, "\n[%d]+  Stopped\t%s\n", j->id,
+				j->cmdtext ? j->cmdtext : "");
 		return 128 + stopsig;
 	}
 	if (tty && j->nprocs) {
@@ -224,7 +226,9 @@ void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
 
 int jobs_fg(struct sh *sh, struct job *j)
 {
-	fprintf(stderr, "%s\n", j->cmdtext ? j->cmdtext : "");
+	/* POSIX: the command line on standard output */
+	printf("%s\n", j->cmdtext ? j->cmdtext : "");
+	fflush(stdout);
 	if (jobs_control_active(sh) && sh->ttyfd >= 0 && j->pgid)
 		tcsetpgrp(sh->ttyfd, j->pgid);
 	for (int i = 0; i < j->nprocs; i++)
@@ -249,7 +253,8 @@ int jobs_bg(struct sh *sh, struct job *j)
 		j->procs[i].stopped = false;
 	j->stopped = false;
 	j->background = true;
-	fprintf(stderr, "[%d] %s &\n", j->id, j->cmdtext ? j->cmdtext : "");
+	printf("[%d] %s &\n", j->id, j->cmdtext ? j->cmdtext : "");
+	fflush(stdout);
 	if (j->pgid)
 		kill(-j->pgid, SIGCONT);
 	return 0;
@@ -522,6 +527,16 @@ int bi_bg(struct sh *sh, int argc, char **argv)
 		sh_err(sh, "bg: no job control in this shell");
 		return 1;
 	}
-	struct job *j = job_arg(sh, argc, argv);
-	return j ? jobs_bg(sh, j) : 1;
+	if (argc == 1) {
+		struct job *j = job_arg(sh, argc, argv);
+		return j ? jobs_bg(sh, j) : 1;
+	}
+	int st = 0;
+	for (int i = 1; i < argc; i++) {
+		char *one[] = { argv[0], argv[i] };
+		struct job *j = job_arg(sh, 2, one);
+		if (!j || jobs_bg(sh, j))
+			st = 1;
+	}
+	return st;
 }

@@ -69,3 +69,23 @@ echo "status $?"
 --- stdout
 alive 129
 status 0
+
+### set-m-bg-several-jobs-fg-to-stdout
+set -m
+case $- in *m*) ;; *) echo "no job control"; exit 1 ;; esac
+sh -c 'kill -s STOP $$; echo one >one'
+sh -c 'kill -s STOP $$; echo two >two'
+bg %1 %2 >out
+wait
+sed 's/[^]]*\] //' out
+cat one two
+sh -c 'kill -s STOP $$; echo three >three'
+fg >out
+cat out three
+--- stdout
+sh -c 'kill -s STOP $$; echo one >one' &
+sh -c 'kill -s STOP $$; echo two >two' &
+one
+two
+sh -c 'kill -s STOP $$; echo three >three'
+three
