@@ -359,3 +359,13 @@ a
 nounset
 x y
 x y
+
+### xtrace-ps4-is-expanded
+PS4='+[$?] '
+(set -x; false; : two) 2>&1
+PS4='+$((1+1)) '
+(set -x; : three) 2>&1
+--- stdout
++[0] false
++[1] : two
++2 : three
