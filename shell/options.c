@@ -108,9 +108,12 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 					       cmdline ? "" : "set: ", argv[i]);
 					return -1;
 				}
-				break;
+				continue; /* -oo A B: each o takes a word */
 			}
-			if (cmdline && (*c == 'c' || *c == 's' || *c == 'i'))
+			/* -l (login shell) is accepted and ignored, as in
+			 * dash and bash */
+			if (cmdline &&
+			    (*c == 'c' || *c == 's' || *c == 'i' || *c == 'l'))
 				continue;
 			if (sh_set_option_letter(sh, *c, on) < 0) {
 				/* on the command line: the word as typed

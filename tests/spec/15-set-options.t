@@ -317,6 +317,21 @@ status 1
 /*
 nounset
 
+### command-line-oo-lone-minus-plus-c-l
+self=$(readlink /proc/$$/exe)
+"$self" -oo errexit noglob -c 'case $- in *e*f*|*f*e*) echo both ;; esac'
+"$self" -c - 'echo lone-minus-ignored'
+"$self" +c 'echo plus-c'
+"$self" -l -c 'echo login-accepted'
+echo 'echo "file $1"' >f.sh
+"$self" - f.sh arg
+--- stdout
+both
+lone-minus-ignored
+plus-c
+login-accepted
+file arg
+
 ### interactive-prompts-to-stderr
 self=$(readlink /proc/$$/exe)
 printf 'echo hi\nif true\nthen echo there; fi\n' |
