@@ -498,7 +498,8 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 
 	sh->lineno = n->lineno;
 	sh->cmdsub_status = 0;
-	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE, &args);
+	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE | EXP_COMMAND,
+			&args);
 
 	if (args.n == 0) {
 		/* assignments and redirections only: assigned left to right,

@@ -696,18 +696,32 @@ static struct word *next_word(struct word *w, struct word **rest,
 	return n;
 }
 
+/* Whether the fields from start on name a declaration utility (export,
+ * readonly, local, also after `command`): *decl says which; false while
+ * the fields so far cannot tell. */
+static bool decl_decided(struct strlist *out, int start, bool *decl)
+{
+	int i = start;
+
+	while (i < out->n && !strcmp(out->v[i], "command"))
+		i++;
+	if (i >= out->n)
+		return false;
+	const char *c = out->v[i];
+	*decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
+		!strcmp(c, "local");
+	return true;
+}
+
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out)
 {
 	/* export, readonly and local take assignments as arguments
-	 * (declaration utilities): tilde after = and :, no splitting */
-	bool decl = false;
-	if ((flags & EXP_FULL) && w && w->parts && !w->parts->next &&
-	    w->parts->type == WP_LIT && !w->parts->quoted) {
-		const char *c = w->parts->u.lit.text;
-		decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
-		       !strcmp(c, "local");
-	}
+	 * (declaration utilities, POSIX.1-2024, also behind `command` and
+	 * when the name comes from an expansion): tilde after = and :, no
+	 * splitting */
+	bool decl = false, decided = !(flags & EXP_COMMAND);
+	int start = out->n;
 	bool braces = (flags & EXP_FULL) && sh_extensions(sh);
 	bool in_brace = false;	  /* w is one of a brace expansion's words */
 	struct word *rest = NULL; /* and these come after them */
@@ -728,18 +742,20 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		}
 		if (simple_literal(w)) {
 			strlist_add(sh, out, w->parts->u.lit.text);
-			continue;
-		}
-		struct xbuf x;
-		xb_init(&x);
-		sh->lineno = w->lineno ? w->lineno : sh->lineno;
-		expand_parts(sh, &x, w->parts, flags, false);
-		if (flags & EXP_FULL) {
-			split_fields(sh, &x, out, !sh->opts[OPT_NOGLOB]);
 		} else {
-			strlist_add(sh, out, xb_flatten(sh, &x, 0));
+			struct xbuf x;
+			xb_init(&x);
+			sh->lineno = w->lineno ? w->lineno : sh->lineno;
+			expand_parts(sh, &x, w->parts, flags, false);
+			if (flags & EXP_FULL)
+				split_fields(sh, &x, out,
+					     !sh->opts[OPT_NOGLOB]);
+			else
+				strlist_add(sh, out, xb_flatten(sh, &x, 0));
+			xb_release(&x);
 		}
-		xb_release(&x);
+		if (!decided)
+			decided = decl_decided(out, start, &decl);
 	}
 	if (!out->v) {
 		out->v = arena_alloc(sh->stack, sizeof(char *));
