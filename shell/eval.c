@@ -241,7 +241,7 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
 		execve(self_exe, nv, envp);
 		err = errno;
 	}
-	if (err == ENOENT || err == ENOTDIR) {
+	if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
 		sh_err(sh, "%s: not found", argv[0]);
 		_exit(127);
 	}
