@@ -598,3 +598,15 @@ mkdir d && cd d
 pwd / | sed 's|.*/||'
 --- stdout
 d
+
+### command-p-ignores-path
+mkdir bin
+printf 'echo from-path\n' >bin/only-here
+chmod +x bin/only-here
+PATH=$PWD/bin
+command -p only-here 2>/dev/null
+echo "status $?"
+only-here
+--- stdout
+status 127
+from-path
