@@ -436,6 +436,14 @@ int bi_wait(struct sh *sh, int argc, char **argv)
 	}
 	int st = 127;
 	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '%' &&
+		    (!*argv[i] || argv[i][strspn(argv[i], "0123456789")])) {
+			/* neither a process ID nor a job ID (dash: 2) */
+			sh_err(sh, "wait: %s: not a process or job ID",
+			       argv[i]);
+			st = 2;
+			continue;
+		}
 		struct job *j = job_find(sh, argv[i]);
 		if (!j) {
 			if (argv[i][0] == '%') {

@@ -610,3 +610,9 @@ only-here
 --- stdout
 status 127
 from-path
+
+### wait-bad-operand
+wait zzz 2>/dev/null
+echo "status $?"
+--- stdout
+status 2
