@@ -19,6 +19,9 @@
 #include "shell/shell_i.h"
 
 #define XCAP (256u << 20)
+/* expand_parts' flag for the word of ${x-word} inside an assignment: a
+ * tilde at its start or after a colon is expanded, an = is plain */
+#define EXP_IN_ARG (1 << 8)
 
 enum {
 	F_QUOTED = 1 << 0, /* no glob meaning, never split */
@@ -406,9 +409,9 @@ static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
 	const char *s = p->u.lit.text;
 	size_t n = p->u.lit.len;
 	size_t i = 0;
-	bool tilde_ok =
-		at_start && (flags & EXP_TILDE) && !(flags & EXP_ASSIGN);
-	bool seen_eq = !at_start;
+	bool tilde_ok = at_start && (flags & EXP_TILDE) &&
+			(!(flags & EXP_ASSIGN) || (flags & EXP_IN_ARG));
+	bool seen_eq = !at_start || (flags & EXP_IN_ARG);
 
 	if (!(flags & (EXP_TILDE | EXP_ASSIGN)) || p->quoted) {
 		xb_add(sh, x, s, n, litflags);
@@ -461,6 +464,7 @@ static void drop_nuls(struct cs_buf *b)
 			b->buf[n++] = b->buf[i];
 	b->len = n;
 }
+
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg)
 {
@@ -474,7 +478,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 				xb_mark(sh, x, F_MARK, 0);
 			else
 				add_literal(sh, x, p,
-					    flags & ~(inarg ? EXP_ASSIGN : 0),
+					    flags | (inarg ? EXP_IN_ARG : 0),
 					    first, lf);
 			break;
 		}
