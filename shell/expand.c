@@ -289,7 +289,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			if (set)
 				expand_parts(sh, x, p->u.param.arg, flags,
 					     !quoted);
-			else if (quoted)
+			if (quoted) /* "${x+}" is one empty field */
 				xb_mark(sh, x, F_MARK, 0);
 			return;
 		}
