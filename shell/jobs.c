@@ -214,14 +214,23 @@ void jobs_monitor_on(struct sh *sh)
 	sh->ttyfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
+/* A job's stop signals back to their defaults, except in a script
+ * started with them ignored: those stay ignored for its children too. */
+static void child_stop_signal(struct sh *sh, int s)
+{
+	bool keep = sh->ignored_at_start[s] && !sh->opts[OPT_INTERACTIVE];
+
+	signal(s, keep ? SIG_IGN : SIG_DFL);
+}
+
 void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
 {
 	setpgid(0, j->pgid ? j->pgid : 0);
 	if (fg && sh->ttyfd >= 0)
 		tcsetpgrp(sh->ttyfd, getpgrp());
-	signal(SIGTSTP, SIG_DFL);
-	signal(SIGTTIN, SIG_DFL);
-	signal(SIGTTOU, SIG_DFL);
+	child_stop_signal(sh, SIGTSTP);
+	child_stop_signal(sh, SIGTTIN);
+	child_stop_signal(sh, SIGTTOU);
 }
 
 int jobs_fg(struct sh *sh, struct job *j)

@@ -89,3 +89,10 @@ one
 two
 sh -c 'kill -s STOP $$; echo three >three'
 three
+
+### set-m-stop-signal-ignored-at-entry-stays-ignored
+self=$(readlink /proc/$$/exe)
+(trap '' TSTP; exec "$self" -m -c 'sh -c "kill -s TSTP \$\$; echo spared"; echo "status $?"')
+--- stdout
+spared
+status 0
