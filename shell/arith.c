@@ -7,7 +7,9 @@
  * it has no side effects.  Overflow wraps (computed unsigned) instead of
  * being undefined.  Beyond dash 0.5.12 (documented divergences): prefix
  * and postfix ++/-- and the comma operator as in bash, and an empty
- * expression is 0 (dash reports "expecting primary").  Constants past
+ * expression is 0 (dash reports "expecting primary").  Also as in bash
+ * (errors in dash): BASE#DIGITS constants, ** (right-associative), and a
+ * variable whose value is not a number evaluated as an expression.  Constants past
  * INTMAX_MAX saturate like dash; such a variable value is an error.
  */
 #include <ctype.h>
@@ -40,7 +42,46 @@ static void skip_ws(struct ar *a)
 		a->p++;
 }
 
-/* Parses an integer constant at *s (decimal, 0x hex, 0 octal); returns
+/* The value of a digit of BASE#DIGITS: 0-9, then a-z, A-Z, @, _ (the
+ * letters' case does not matter up to base 36), as in bash; -1: none. */
+static int based_digit(int c, int base)
+{
+	if (isdigit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + (base <= 36 ? 10 : 36);
+	return c == '@' ? 62 : c == '_' ? 63 : -1;
+}
+
+/* BASE#DIGITS (bash, ksh), BASE from 2 to 64. */
+static bool parse_based(const char *s, const char **end, uintmax_t *out,
+			uintmax_t limit, bool *ovf)
+{
+	int base = atoi(s);
+	uintmax_t v = 0;
+	int d;
+
+	if (base < 2 || base > 64)
+		return false;
+	s = strchr(s, '#') + 1;
+	if (based_digit((unsigned char)*s, base) < 0)
+		return false;
+	for (; (d = based_digit((unsigned char)*s, base)) >= 0; s++) {
+		if (d >= base)
+			return false;
+		if (v > (limit - d) / base)
+			*ovf = true;
+		else
+			v = v * base + d;
+	}
+	*end = s;
+	*out = *ovf ? limit : v;
+	return true;
+}
+
+/* Parses an integer constant at *s (decimal, 0x hex, 0 octal, BASE#N); returns
  * false when the text is not one.  A value past limit sets *ovf and
  * yields limit (dash's strtoimax() saturation). */
 static bool parse_const(const char *s, const char **end, uintmax_t *out,
@@ -52,6 +93,9 @@ static bool parse_const(const char *s, const char **end, uintmax_t *out,
 	*ovf = false;
 	if (!isdigit((unsigned char)*s))
 		return false;
+	size_t nd = strspn(s, "0123456789");
+	if (s[nd] == '#' && nd <= 2 && s[0] != '0')
+		return parse_based(s, end, out, limit, ovf);
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;
@@ -82,6 +126,27 @@ static bool parse_const(const char *s, const char **end, uintmax_t *out,
 	return true;
 }
 
+/* A value that is not a number is itself an expression (x=y+1 in
+ * $((x*2))), as in bash and ksh; dash says "illegal number". */
+static intmax_t var_expression(struct ar *a, const char *name, const char *v)
+{
+	static int nest;
+	intmax_t r;
+
+	if (nest >= 64) {
+		sh_err(a->sh,
+		       "arithmetic expression: %s: expression recursion level exceeded",
+		       name);
+		longjmp(a->jmp, 1);
+	}
+	nest++;
+	int rc = sh_arith(a->sh, v, &r);
+	nest--;
+	if (rc < 0)
+		longjmp(a->jmp, 1);
+	return r;
+}
+
 static intmax_t var_value(struct ar *a, const char *name)
 {
 	const char *v = sh_getvar(a->sh, name);
@@ -98,8 +163,9 @@ static intmax_t var_value(struct ar *a, const char *name)
 		return 0;
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
-	if (!parse_const(s, &end, &n, (uintmax_t)INTMAX_MAX + neg, &ovf) ||
-	    ovf) {
+	if (!parse_const(s, &end, &n, (uintmax_t)INTMAX_MAX + neg, &ovf))
+		return var_expression(a, name, v);
+	if (ovf) {
 		sh_err(a->sh,
 		       "arithmetic expression: %s: illegal number \"%s\"", name,
 		       v);
@@ -107,12 +173,8 @@ static intmax_t var_value(struct ar *a, const char *name)
 	}
 	while (isspace((unsigned char)*end))
 		end++;
-	if (*end) {
-		sh_err(a->sh,
-		       "arithmetic expression: %s: illegal number \"%s\"", name,
-		       v);
-		longjmp(a->jmp, 1);
-	}
+	if (*end)
+		return var_expression(a, name, v);
 	return neg ? (intmax_t)(0 - n) : (intmax_t)n;
 }
 
@@ -151,12 +213,29 @@ static intmax_t step(intmax_t v, char sign)
 	return (intmax_t)((uintmax_t)v + (sign == '+' ? 1 : (uintmax_t)-1));
 }
 
+/* x ** y (bash): wrapping, an error for a negative exponent. */
+static intmax_t power(struct ar *a, intmax_t x, intmax_t y)
+{
+	uintmax_t r = 1, b = (uintmax_t)x;
+
+	if (a->noeval)
+		return 0;
+	if (y < 0)
+		fail(a, "exponent less than 0");
+	for (; y; y >>= 1, b *= b)
+		if (y & 1)
+			r *= b;
+	return (intmax_t)r;
+}
+
 static intmax_t binop(struct ar *a, const char *op, intmax_t x, intmax_t y)
 {
 	uintmax_t ux = (uintmax_t)x, uy = (uintmax_t)y;
 
 	switch (op[0]) {
 	case '*':
+		if (op[1] == '*')
+			return power(a, x, y);
 		return (intmax_t)(ux * uy);
 	case '/':
 	case '%':
@@ -271,6 +350,7 @@ static const struct {
 	int prec;
 } ops[] = {
 	/* clang-format off */
+	{ "**", 11 },
 	{ "*", 10 }, { "/", 10 }, { "%", 10 },
 	{ "+", 9 },  { "-", 9 },
 	{ "<<", 8 }, { ">>", 8 },
@@ -295,7 +375,8 @@ static const char *peek_op(struct ar *a, int *prec)
 			/* not part of a longer operator or an assignment */
 			if (p[1] == '=' && p[0] != '<' && p[0] != '>')
 				continue;
-			if ((p[0] == '&' || p[0] == '|') && p[1] == p[0])
+			if ((p[0] == '&' || p[0] == '|' || p[0] == '*') &&
+			    p[1] == p[0])
 				continue;
 			if ((p[0] == '<' || p[0] == '>') &&
 			    (p[1] == p[0] || p[1] == '='))
@@ -328,7 +409,8 @@ static intmax_t parse_binary(struct ar *a, int minprec)
 			lhs = shortc ? op[0] == '|' : (rhs != 0);
 			continue;
 		}
-		intmax_t rhs = parse_binary(a, prec + 1);
+		/* ** is right-associative */
+		intmax_t rhs = parse_binary(a, op[1] == '*' ? prec : prec + 1);
 		lhs = binop(a, op, lhs, rhs);
 	}
 	return lhs;

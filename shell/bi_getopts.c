@@ -5,6 +5,8 @@
  * sets them.  OPTIND always names the next argument; the position inside a
  * cluster like -abc is remembered here and forgotten when the script sets
  * OPTIND to a value this file did not write (OPTIND=1 restarts parsing).
+ * As in dash, `set` giving new positional parameters restarts parsing at
+ * the first of them, whatever OPTIND says.
  */
 #include <string.h>
 
@@ -12,6 +14,13 @@
 
 static int cluster_pos;	     /* next char within args[oind - 2], 0: none */
 static char last_optind[32]; /* OPTIND as we left it */
+static bool restart;	     /* `set` replaced the positional parameters */
+
+void sh_getopts_restart(void)
+{
+	restart = true;
+	cluster_pos = 0;
+}
 
 /* Sets NAME, OPTIND and OPTARG (unset when oarg is NULL). */
 static void finish(struct sh *sh, const char *name, const char *value,
@@ -51,7 +60,8 @@ int bi_getopts(struct sh *sh, int argc, char **argv)
 		optstring++;
 
 	const char *oi = sh_getvar(sh, "OPTIND");
-	int oind = oi ? atoi(oi) : 1;
+	int oind = oi && !restart ? atoi(oi) : 1;
+	restart = false;
 	if (!oi || strcmp(oi, last_optind))
 		cluster_pos = 0; /* the script set OPTIND itself */
 	if (oind < 1)

@@ -3,8 +3,10 @@
  * bi_printf.c — `printf FORMAT [ARG…]` (XCU printf): conversions
  * d i o u x X c s b e E f F g G a A and %%, flags, width and precision
  * (also *), escapes in the format, the format reused while arguments
- * remain, 'c / "c arguments as character codes.  A bad number is reported,
- * printed as far as it goes, and makes the status 1.
+ * remain, 'c / "c arguments as character codes (code points when the
+ * locale variables name UTF-8, as in bash; dash gives the first byte).
+ * A bad number is reported, printed as far as it goes, and makes the
+ * status 1.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +37,37 @@ static void bad_number(struct pf *p, const char *s, const char *end)
 	p->status = 1;
 }
 
+/* The locale's codeset is UTF-8 (LC_ALL, else LC_CTYPE, else LANG). */
+static bool utf8_locale(struct sh *sh)
+{
+	static const char *const names[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++) {
+		const char *v = sh_getvar(sh, names[i]);
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return false;
+}
+
+/* The value of the character at s for a 'c argument: its code point when
+ * the codeset is UTF-8 and s starts with a well-formed sequence, else its
+ * first byte. */
+static intmax_t char_code(struct sh *sh, const unsigned char *s)
+{
+	int len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 1;
+	intmax_t v = len == 1 ? s[0] : s[0] & (0x7f >> len);
+
+	if (len == 1 || s[0] >= 0xf8 || !utf8_locale(sh))
+		return s[0];
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return s[0];
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	return v;
+}
+
 /* The next argument as a number: like dash, strtoimax() for %d and
  * widths (saturating, with an error), strtoumax() for %o %u %x. */
 static intmax_t take_int(struct pf *p, bool uns)
@@ -45,7 +78,7 @@ static intmax_t take_int(struct pf *p, bool uns)
 	if (!s || !*s)
 		return 0;
 	if (s[0] == '\'' || s[0] == '"')
-		return (unsigned char)s[1];
+		return char_code(p->sh, (const unsigned char *)s + 1);
 	errno = 0;
 	intmax_t v;
 	if (uns)
@@ -65,7 +98,7 @@ static double take_float(struct pf *p)
 	if (!s || !*s)
 		return 0;
 	if (s[0] == '\'' || s[0] == '"')
-		return (unsigned char)s[1];
+		return char_code(p->sh, (const unsigned char *)s + 1);
 	errno = 0;
 	double v = strtod(s, &end);
 	if (*end || errno)

@@ -85,6 +85,10 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 	}
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
+	else if (i < argc && argv[i][0] == '-' && argv[i][1]) {
+		sh_err(sh, "umask: unknown option '%s'", argv[i]);
+		return 2;
+	}
 	if (i >= argc) {
 		if (sym)
 			print_symbolic(mask);

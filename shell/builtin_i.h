@@ -124,5 +124,7 @@ bool sh_extensions(struct sh *sh);
 
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */
+/* `set` gave new positional parameters: getopts starts over at $1. */
+void sh_getopts_restart(void);
 
 #endif

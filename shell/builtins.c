@@ -520,8 +520,11 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 	}
 	if (defpath) {
 		char *p = sh_find_command(sh, argv[i], DEFAULT_PATH);
-		if (p)
-			argv[i] = p;
+		if (!p) {
+			sh_err(sh, "command: %s: not found", argv[i]);
+			return 127;
+		}
+		argv[i] = p;
 	}
 	return sh_exec_external_wait(sh, argv + i);
 }

@@ -165,11 +165,14 @@ static int bi_pwd(struct sh *sh, int argc, char **argv)
 {
 	bool physical = false;
 
-	for (int i = 1; i < argc; i++) {
+	/* operands are ignored, as by dash and bash */
+	for (int i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "-P"))
 			physical = true;
 		else if (!strcmp(argv[i], "-L"))
 			physical = false;
+		else if (!strcmp(argv[i], "--"))
+			break;
 		else
 			return sh_bi_usage(sh, "pwd: unknown option '%s'",
 					   argv[i]);

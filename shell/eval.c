@@ -241,7 +241,7 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
 		execve(self_exe, nv, envp);
 		err = errno;
 	}
-	if (err == ENOENT || err == ENOTDIR) {
+	if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
 		sh_err(sh, "%s: not found", argv[0]);
 		_exit(127);
 	}
@@ -342,14 +342,43 @@ static int stderr_before(struct sh *sh, struct savedfd *mark)
 	return 2;
 }
 
+/* PS4 after parameter expansion, command substitution and arithmetic
+ * expansion (POSIX), without tracing the commands that takes and with
+ * set -u off while it runs; NULL when unset.  An expansion error at the
+ * prompt leaves PS4 as it is written. */
+static char *ps4_expanded(struct sh *sh)
+{
+	static bool busy;
+	const char *ps4 = sh_getvar(sh, "PS4");
+	jmp_buf jb, *savejmp = sh->jmp;
+	char *volatile r = NULL;
+
+	if (!ps4 || busy || (!strchr(ps4, '$') && !strchr(ps4, '`')))
+		return ps4 ? xstrdup(ps4) : NULL;
+	bool xtrace = sh->opts[OPT_XTRACE], nounset = sh->opts[OPT_NOUNSET];
+	busy = true;
+	sh->opts[OPT_XTRACE] = sh->opts[OPT_NOUNSET] = false;
+	if (!setjmp(jb)) {
+		if (savejmp)
+			sh->jmp = &jb;
+		r = sh_expand_string(sh, ps4);
+	}
+	sh->jmp = savejmp;
+	sh->opts[OPT_XTRACE] = xtrace;
+	sh->opts[OPT_NOUNSET] = nounset;
+	busy = false;
+	return r ? r : xstrdup(ps4);
+}
+
 static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 		   char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
-	const char *ps4 = sh_getvar(sh, "PS4");
+	char *ps4 = ps4_expanded(sh);
 
 	if (ps4)
 		cs_buf_adds(&b, ps4);
+	free(ps4);
 	for (int i = 0; assigns && i < assigns->n; i++) {
 		char *eq = strchr(assigns->v[i], '=');
 		cs_buf_add(&b, assigns->v[i], eq - assigns->v[i] + 1);
@@ -469,7 +498,8 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 
 	sh->lineno = n->lineno;
 	sh->cmdsub_status = 0;
-	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE, &args);
+	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE | EXP_COMMAND,
+			&args);
 
 	if (args.n == 0) {
 		/* assignments and redirections only: assigned left to right,

@@ -19,6 +19,9 @@
 #include "shell/shell_i.h"
 
 #define XCAP (256u << 20)
+/* expand_parts' flag for the word of ${x-word} inside an assignment: a
+ * tilde at its start or after a colon is expanded, an = is plain */
+#define EXP_IN_ARG (1 << 8)
 
 enum {
 	F_QUOTED = 1 << 0, /* no glob meaning, never split */
@@ -286,7 +289,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			if (set)
 				expand_parts(sh, x, p->u.param.arg, flags,
 					     !quoted);
-			else if (quoted)
+			if (quoted) /* "${x+}" is one empty field */
 				xb_mark(sh, x, F_MARK, 0);
 			return;
 		}
@@ -406,9 +409,9 @@ static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
 	const char *s = p->u.lit.text;
 	size_t n = p->u.lit.len;
 	size_t i = 0;
-	bool tilde_ok =
-		at_start && (flags & EXP_TILDE) && !(flags & EXP_ASSIGN);
-	bool seen_eq = !at_start;
+	bool tilde_ok = at_start && (flags & EXP_TILDE) &&
+			(!(flags & EXP_ASSIGN) || (flags & EXP_IN_ARG));
+	bool seen_eq = !at_start || (flags & EXP_IN_ARG);
 
 	if (!(flags & (EXP_TILDE | EXP_ASSIGN)) || p->quoted) {
 		xb_add(sh, x, s, n, litflags);
@@ -450,6 +453,18 @@ static void add_literal(struct sh *sh, struct xbuf *x, struct wpart *p,
 	}
 }
 
+/* A NUL cannot be in a word: the output of a command substitution loses
+ * its NUL bytes (as in dash and bash), not everything after the first. */
+static void drop_nuls(struct cs_buf *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->len; i++)
+		if (b->buf[i])
+			b->buf[n++] = b->buf[i];
+	b->len = n;
+}
+
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg)
 {
@@ -463,7 +478,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 				xb_mark(sh, x, F_MARK, 0);
 			else
 				add_literal(sh, x, p,
-					    flags & ~(inarg ? EXP_ASSIGN : 0),
+					    flags | (inarg ? EXP_IN_ARG : 0),
 					    first, lf);
 			break;
 		}
@@ -474,6 +489,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			struct cs_buf out = CS_BUF_INIT;
 			cs_buf_init(&out, XCAP);
 			sh->cmdsub_status = sh_cmdsub(sh, p->u.cmd, &out);
+			drop_nuls(&out);
 			while (out.len && out.buf[out.len - 1] == '\n')
 				out.len--;
 			xb_add(sh, x, out.buf, out.len,
@@ -684,18 +700,32 @@ static struct word *next_word(struct word *w, struct word **rest,
 	return n;
 }
 
+/* Whether the fields from start on name a declaration utility (export,
+ * readonly, local, also after `command`): *decl says which; false while
+ * the fields so far cannot tell. */
+static bool decl_decided(struct strlist *out, int start, bool *decl)
+{
+	int i = start;
+
+	while (i < out->n && !strcmp(out->v[i], "command"))
+		i++;
+	if (i >= out->n)
+		return false;
+	const char *c = out->v[i];
+	*decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
+		!strcmp(c, "local");
+	return true;
+}
+
 int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		    struct strlist *out)
 {
 	/* export, readonly and local take assignments as arguments
-	 * (declaration utilities): tilde after = and :, no splitting */
-	bool decl = false;
-	if ((flags & EXP_FULL) && w && w->parts && !w->parts->next &&
-	    w->parts->type == WP_LIT && !w->parts->quoted) {
-		const char *c = w->parts->u.lit.text;
-		decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
-		       !strcmp(c, "local");
-	}
+	 * (declaration utilities, POSIX.1-2024, also behind `command` and
+	 * when the name comes from an expansion): tilde after = and :, no
+	 * splitting */
+	bool decl = false, decided = !(flags & EXP_COMMAND);
+	int start = out->n;
 	bool braces = (flags & EXP_FULL) && sh_extensions(sh);
 	bool in_brace = false;	  /* w is one of a brace expansion's words */
 	struct word *rest = NULL; /* and these come after them */
@@ -716,18 +746,20 @@ int sh_expand_words(struct sh *sh, struct word *w, int flags,
 		}
 		if (simple_literal(w)) {
 			strlist_add(sh, out, w->parts->u.lit.text);
-			continue;
-		}
-		struct xbuf x;
-		xb_init(&x);
-		sh->lineno = w->lineno ? w->lineno : sh->lineno;
-		expand_parts(sh, &x, w->parts, flags, false);
-		if (flags & EXP_FULL) {
-			split_fields(sh, &x, out, !sh->opts[OPT_NOGLOB]);
 		} else {
-			strlist_add(sh, out, xb_flatten(sh, &x, 0));
+			struct xbuf x;
+			xb_init(&x);
+			sh->lineno = w->lineno ? w->lineno : sh->lineno;
+			expand_parts(sh, &x, w->parts, flags, false);
+			if (flags & EXP_FULL)
+				split_fields(sh, &x, out,
+					     !sh->opts[OPT_NOGLOB]);
+			else
+				strlist_add(sh, out, xb_flatten(sh, &x, 0));
+			xb_release(&x);
 		}
-		xb_release(&x);
+		if (!decided)
+			decided = decl_decided(out, start, &decl);
 	}
 	if (!out->v) {
 		out->v = arena_alloc(sh->stack, sizeof(char *));

@@ -146,8 +146,10 @@ int job_wait(struct sh *sh, struct job *j)
 	if (stopsig) {
 		j->stopped = true;
 		j->background = true;
-		fprintf(stderr, "\n[%d]+  Stopped\t%s\n", j->id,
-			j->cmdtext ? j->cmdtext : "");
+		/* said at the prompt; a script with set -m stays quiet */
+		if (sh->opts[OPT_INTERACTIVE])
+			fprintf(stderr, "\n[%d]+  Stopped\t%s\n", j->id,
+				j->cmdtext ? j->cmdtext : "");
 		return 128 + stopsig;
 	}
 	if (tty && j->nprocs) {
@@ -212,19 +214,30 @@ void jobs_monitor_on(struct sh *sh)
 	sh->ttyfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
+/* A job's stop signals back to their defaults, except in a script
+ * started with them ignored: those stay ignored for its children too. */
+static void child_stop_signal(struct sh *sh, int s)
+{
+	bool keep = sh->ignored_at_start[s] && !sh->opts[OPT_INTERACTIVE];
+
+	signal(s, keep ? SIG_IGN : SIG_DFL);
+}
+
 void jobs_child_setup(struct sh *sh, struct job *j, bool fg)
 {
 	setpgid(0, j->pgid ? j->pgid : 0);
 	if (fg && sh->ttyfd >= 0)
 		tcsetpgrp(sh->ttyfd, getpgrp());
-	signal(SIGTSTP, SIG_DFL);
-	signal(SIGTTIN, SIG_DFL);
-	signal(SIGTTOU, SIG_DFL);
+	child_stop_signal(sh, SIGTSTP);
+	child_stop_signal(sh, SIGTTIN);
+	child_stop_signal(sh, SIGTTOU);
 }
 
 int jobs_fg(struct sh *sh, struct job *j)
 {
-	fprintf(stderr, "%s\n", j->cmdtext ? j->cmdtext : "");
+	/* POSIX: the command line on standard output */
+	printf("%s\n", j->cmdtext ? j->cmdtext : "");
+	fflush(stdout);
 	if (jobs_control_active(sh) && sh->ttyfd >= 0 && j->pgid)
 		tcsetpgrp(sh->ttyfd, j->pgid);
 	for (int i = 0; i < j->nprocs; i++)
@@ -249,7 +262,8 @@ int jobs_bg(struct sh *sh, struct job *j)
 		j->procs[i].stopped = false;
 	j->stopped = false;
 	j->background = true;
-	fprintf(stderr, "[%d] %s &\n", j->id, j->cmdtext ? j->cmdtext : "");
+	printf("[%d] %s &\n", j->id, j->cmdtext ? j->cmdtext : "");
+	fflush(stdout);
 	if (j->pgid)
 		kill(-j->pgid, SIGCONT);
 	return 0;
@@ -431,6 +445,14 @@ static int bi_wait(struct sh *sh, int argc, char **argv)
 	}
 	int st = 127;
 	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '%' &&
+		    (!*argv[i] || argv[i][strspn(argv[i], "0123456789")])) {
+			/* neither a process ID nor a job ID (dash: 2) */
+			sh_err(sh, "wait: %s: not a process or job ID",
+			       argv[i]);
+			st = 2;
+			continue;
+		}
 		struct job *j = job_find(sh, argv[i]);
 		if (!j) {
 			if (argv[i][0] == '%') {
@@ -522,8 +544,18 @@ static int bi_bg(struct sh *sh, int argc, char **argv)
 		sh_err(sh, "bg: no job control in this shell");
 		return 1;
 	}
-	struct job *j = job_arg(sh, argc, argv);
-	return j ? jobs_bg(sh, j) : 1;
+	if (argc == 1) {
+		struct job *j = job_arg(sh, argc, argv);
+		return j ? jobs_bg(sh, j) : 1;
+	}
+	int st = 0;
+	for (int i = 1; i < argc; i++) {
+		char *one[] = { argv[0], argv[i] };
+		struct job *j = job_arg(sh, 2, one);
+		if (!j || jobs_bg(sh, j))
+			st = 1;
+	}
+	return st;
 }
 
 SH_BUILTIN(wait) = {
@@ -546,6 +578,6 @@ SH_BUILTIN(fg) = {
 
 SH_BUILTIN(bg) = {
 	.b = { "bg", bi_bg, false },
-	.usage = "bg [%JOB]",
-	.what = "resume a stopped job in the background",
+	.usage = "bg [%JOB...]",
+	.what = "resume stopped jobs in the background",
 };

@@ -75,15 +75,17 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 	*dashdash = false;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
+		if (!strcmp(a, "+"))
+			continue; /* a lone + is an empty flag word (dash) */
 		if ((a[0] != '-' && a[0] != '+') || !a[1]) {
-			/* a lone - or + ends the options, and leaves the
+			/* a lone - ends the options, and leaves the
 			 * positional parameters alone unless operands follow
-			 * (dash, bash); - also turns off -x and -v (dash) */
-			if (!strcmp(a, "-"))
+			 * (dash, bash); it also turns off -x and -v (dash) */
+			if (!strcmp(a, "-")) {
 				sh->opts[OPT_XTRACE] = sh->opts[OPT_VERBOSE] =
 					false;
-			if (!strcmp(a, "-") || !strcmp(a, "+"))
 				i++;
+			}
 			break;
 		}
 		if (!strcmp(a, "--")) {
@@ -106,9 +108,12 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 					       cmdline ? "" : "set: ", argv[i]);
 					return -1;
 				}
-				break;
+				continue; /* -oo A B: each o takes a word */
 			}
-			if (cmdline && (*c == 'c' || *c == 's' || *c == 'i'))
+			/* -l (login shell) is accepted and ignored, as in
+			 * dash and bash */
+			if (cmdline &&
+			    (*c == 'c' || *c == 's' || *c == 'i' || *c == 'l'))
 				continue;
 			if (sh_set_option_letter(sh, *c, on) < 0) {
 				/* on the command line: the word as typed
@@ -145,6 +150,7 @@ static int bi_set(struct sh *sh, int argc, char **argv)
 	if (i < argc || dd) {
 		params_free(&sh->params);
 		params_set(&sh->params, argc - i, argv + i);
+		sh_getopts_restart();
 	}
 	return 0;
 }

@@ -396,10 +396,15 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 	c = pgetc(p);
 	if (c == '#') {
 		int d = pgetc(p);
+		bool special = d && strchr("@*#?-$!", d);
+		int e = special ? pgetc(p) : 0;
+		if (special)
+			ungetc_(p, e);
 		ungetc_(p, d);
-		if (d == '}') {
+		if (d == '}' || (special && e != '}')) {
+			/* ${#}, or $# with an operator: ${##2} ${#-x} */
 			name = "#";
-		} else if (is_name_char(d) || (d && strchr("@*#?-$!", d))) {
+		} else if (is_name_char(d) || special) {
 			name = read_param_name(p, true);
 			w->u.param.op = PO_LEN;
 			if (!name || pgetc(p) != '}')

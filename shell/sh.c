@@ -133,25 +133,28 @@ int sh_main(int argc, char **argv)
 			enter_target = argv[++i];
 			continue;
 		}
-		if ((a[0] != '-' && a[0] != '+') || !a[1])
-			break;
-		if (!strcmp(a, "--")) {
+		if (!strcmp(a, "--") || !strcmp(a, "-")) {
+			/* POSIX: a lone - is an operand that is ignored */
 			i++;
 			break;
 		}
+		if ((a[0] != '-' && a[0] != '+') || !a[1])
+			break;
+		if (strchr(a, 'c'))
+			cmdstr = ""; /* +c too, as in dash */
 		if (a[0] == '-') {
-			if (strchr(a, 'c'))
-				cmdstr = "";
 			if (strchr(a, 's'))
 				force_stdin = true;
 			if (strchr(a, 'i'))
 				force_interactive = true;
 		}
 		/* one word at a time (-c and -s are looked at above), with
-		 * the operand of -o OPTION */
-		int lim = strchr(a + 1, 'o') && i + 1 < argc ? i + 2 : i + 1;
-		if (lim == i + 2 && !strcmp(argv[i + 1], "posix"))
-			posix_given = true;
+		 * the operand of each o in it (-o OPTION, -oo OPT1 OPT2) */
+		int lim = i + 1;
+		for (const char *c = a + 1; *c; c++)
+			if (*c == 'o' && lim < argc &&
+			    !strcmp(argv[lim++], "posix"))
+				posix_given = true;
 		int r = sh_parse_set_options(sh, lim, argv, i, &dd, true);
 		if (r < 0) {
 			usage(stderr);

@@ -455,6 +455,7 @@ enum {
 	EXP_ASSIGN = 1 << 2,  /* tilde after : too */
 	EXP_PATTERN = 1 << 3, /* result is a pattern: escape quoted chars */
 	EXP_REGEX = 1 << 4,   /* result is an ERE: escape quoted chars */
+	EXP_COMMAND = 1 << 5, /* a simple command's words: export a=$x … */
 };
 /* Expands a list of words into fields (allocated on sh->stack).
  * Returns 0, or -1 after a diagnostic (the caller fails the command). */

@@ -217,10 +217,12 @@ static int bi_trap(struct sh *sh, int argc, char **argv)
 				printf("%d) SIG%s\n", s, signames[s]);
 		return 0;
 	}
-	/* "trap N…" with a number first resets those conditions */
-	char *end;
-	strtoul(argv[i], &end, 10);
-	if (*argv[i] && !*end) {
+	if (argv[i][0] == '-' && argv[i][1]) {
+		sh_err(sh, "trap: unknown option '%s'", argv[i]);
+		return sh_special_error(sh, 2);
+	}
+	/* "trap N…" with an unsigned number first resets those conditions */
+	if (*argv[i] && !argv[i][strspn(argv[i], "0123456789")]) {
 		action = NULL;
 	} else {
 		action = argv[i++];

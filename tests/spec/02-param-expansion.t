@@ -447,3 +447,16 @@ set -- "" ""
 echo "[${*:-w}]"
 --- stdout
 [w]
+
+### hash-param-with-operator
+set -- 1 2 3 4 5 6 7 8 9 10 11 12
+echo ${###} ${####} ${##1} ${###1} ${#-x} ${##}
+--- stdout
+12 12 2 2 12 2
+
+### quoted-plus-empty-word-is-one-field
+x=1
+set -- "${x:+}" "${x+}" "${u+}"
+echo "$#"
+--- stdout
+3

@@ -236,3 +236,12 @@ printf '%s\n' "$x" | wc -l | tr -d ' '
 echo `echo $(echo in)`
 --- stdout
 in
+
+### nul-bytes-dropped
+s=$(printf 'a\000b\000')
+echo "${#s} $s"
+s=$(printf '\000x')
+echo "${#s} ${s#?}"
+--- stdout
+2 ab
+1 

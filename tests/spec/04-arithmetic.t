@@ -311,3 +311,20 @@ echo $((1 != 2 != 0))
 echo $((~-1))
 --- stdout
 0
+
+### bash-base-constants
+base=16
+echo $((2#101)) $((36#z)) $((64#A)) $((10#010)) $(( ${base}#ff ))
+--- stdout
+5 35 36 10 255
+
+### bash-power-operator
+echo $((3 ** 2)) $((2 ** 3 ** 2)) $((2 * 3 ** 2)) $((-3 ** 2))
+--- stdout
+9 512 18 9
+
+### variable-value-is-an-expression
+foo=5 bar=foo e=bar+1
+echo $((bar + 1)) $((e * 2))
+--- stdout
+6 12

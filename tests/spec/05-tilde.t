@@ -142,3 +142,13 @@ x=/h/a/h
 echo ${x%~} "[${x%%~/*}]" ${x%/~}
 --- stdout
 /h/a [] /h/a/h
+
+### assignment-tilde-in-param-word
+HOME=/home/bar
+x=~:${undef-~:~}
+echo "$x"
+y=${undef-a=~}
+echo "$y"
+--- stdout
+/home/bar:/home/bar:/home/bar
+a=~

@@ -311,3 +311,21 @@ echo after
 --- stdout
 inner
 after
+
+### trap-unknown-option-is-special-builtin-error
+trap 'echo exit-trap' EXIT
+trap -1 EXIT 2>/dev/null
+echo not-reached
+--- stdout
+exit-trap
+--- status 2
+
+### trap-number-first-resets
+trap 'echo no' EXIT
+trap 07 EXIT
+trap 'echo yes' INT
+trap 2
+trap
+echo done
+--- stdout
+done

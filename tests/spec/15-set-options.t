@@ -317,6 +317,21 @@ status 1
 /*
 nounset
 
+### command-line-oo-lone-minus-plus-c-l
+self=$(readlink /proc/$$/exe)
+"$self" -oo errexit noglob -c 'case $- in *e*f*|*f*e*) echo both ;; esac'
+"$self" -c - 'echo lone-minus-ignored'
+"$self" +c 'echo plus-c'
+"$self" -l -c 'echo login-accepted'
+echo 'echo "file $1"' >f.sh
+"$self" - f.sh arg
+--- stdout
+both
+lone-minus-ignored
+plus-c
+login-accepted
+file arg
+
 ### interactive-prompts-to-stderr
 self=$(readlink /proc/$$/exe)
 printf 'echo hi\nif true\nthen echo there; fi\n' |
@@ -344,3 +359,28 @@ echo "$# $*"
 2 a b
 2 a b
 1 z
+
+### lone-plus-is-ignored
+set a
+set +
+echo "$@"
+set -f + -u x y
+case $- in *u*) echo nounset ;; esac
+echo "$@"
+set + -
+echo "$@"
+--- stdout
+a
+nounset
+x y
+x y
+
+### xtrace-ps4-is-expanded
+PS4='+[$?] '
+(set -x; false; : two) 2>&1
+PS4='+$((1+1)) '
+(set -x; : three) 2>&1
+--- stdout
++[0] false
++[1] : two
++2 : three

@@ -234,3 +234,11 @@ still
 echo no
 --- stdout
 --- status 2
+
+### name-too-long-is-not-found
+n=x
+while [ ${#n} -lt 5000 ]; do n=$n$n; done
+./$n 2>/dev/null
+echo "status $?"
+--- stdout
+status 127

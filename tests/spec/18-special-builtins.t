@@ -473,3 +473,21 @@ command export a=2 2>/dev/null
 [ $? -ne 0 ] && echo survived
 --- stdout
 survived
+
+### declaration-utility-behind-command-or-expansion
+x='a b'
+command readonly c=$x
+echo "$c"
+\command export d=$x
+echo "$d"
+e=export
+$e f=$x
+echo "$f"
+for w in export g=$x; do echo "$w"; done
+--- stdout
+a b
+a b
+a b
+export
+g=a
+b

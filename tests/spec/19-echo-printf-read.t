@@ -299,3 +299,10 @@ printf -- '-%s-\n' x
 printf '100%%\n'
 --- stdout
 100%
+
+### printf-quote-char-code-point-in-utf8
+LC_ALL=C.UTF-8 printf '%d %x\n' "'é" "'€"
+LC_ALL=C printf '%d\n' "'é"
+--- stdout
+233 20ac
+195

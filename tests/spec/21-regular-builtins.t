@@ -566,3 +566,53 @@ ulimit -f bad 2>/dev/null || echo bad-limit
 --- stdout
 a
 bad-limit
+
+### getopts-restarts-after-set
+set -- -a
+while getopts ab o; do echo "$o"; done
+set -- -c -d
+while getopts cd o; do echo "$o"; done
+echo "OPTIND=$OPTIND"
+set --
+getopts cd o
+echo "$? OPTIND=$OPTIND"
+--- stdout
+a
+c
+d
+OPTIND=3
+1 OPTIND=1
+
+### umask-leading-minus-is-an-option
+umask 0124
+umask -wx 2>/dev/null
+echo "$? $(umask)"
+umask -- -w
+umask
+--- stdout
+2 0124
+0326
+
+### pwd-ignores-operands
+mkdir d && cd d
+pwd / | sed 's|.*/||'
+--- stdout
+d
+
+### command-p-ignores-path
+mkdir bin
+printf 'echo from-path\n' >bin/only-here
+chmod +x bin/only-here
+PATH=$PWD/bin
+command -p only-here 2>/dev/null
+echo "status $?"
+only-here
+--- stdout
+status 127
+from-path
+
+### wait-bad-operand
+wait zzz 2>/dev/null
+echo "status $?"
+--- stdout
+status 2

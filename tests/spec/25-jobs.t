@@ -69,3 +69,30 @@ echo "status $?"
 --- stdout
 alive 129
 status 0
+
+### set-m-bg-several-jobs-fg-to-stdout
+set -m
+case $- in *m*) ;; *) echo "no job control"; exit 1 ;; esac
+sh -c 'kill -s STOP $$; echo one >one'
+sh -c 'kill -s STOP $$; echo two >two'
+bg %1 %2 >out
+wait
+sed 's/[^]]*\] //' out
+cat one two
+sh -c 'kill -s STOP $$; echo three >three'
+fg >out
+cat out three
+--- stdout
+sh -c 'kill -s STOP $$; echo one >one' &
+sh -c 'kill -s STOP $$; echo two >two' &
+one
+two
+sh -c 'kill -s STOP $$; echo three >three'
+three
+
+### set-m-stop-signal-ignored-at-entry-stays-ignored
+self=$(readlink /proc/$$/exe)
+(trap '' TSTP; exec "$self" -m -c 'sh -c "kill -s TSTP \$\$; echo spared"; echo "status $?"')
+--- stdout
+spared
+status 0

@@ -146,6 +146,28 @@ static void test_variables(void **st)
 	assert_int_equal(ev("x"), INTMAX_MIN);
 	sh_setvar(sh, "_a1", "3", 0);
 	assert_int_equal(ev("_a1<<_a1"), 24);
+	/* a value that is not a number is an expression (bash, ksh) */
+	sh_setvar(sh, "x", "-5", 0);
+	sh_setvar(sh, "y", "x", 0);
+	sh_setvar(sh, "z", "y*2", 0);
+	assert_int_equal(ev("z+1"), -9);
+	sh_setvar(sh, "x", "16#ff", 0);
+	assert_int_equal(ev("x"), 255);
+}
+
+static void test_bash_constants_power(void **st)
+{
+	(void)st;
+	assert_int_equal(ev("2#101"), 5);
+	assert_int_equal(ev("36#z + 10#010"), 45);
+	assert_int_equal(ev("64#A"), 36);
+	assert_int_equal(ev("64#@ + 64#_"), 125);
+	assert_int_equal(ev("16#Ff"), 255);
+	assert_int_equal(ev("3 ** 0"), 1);
+	assert_int_equal(ev("2 ** 3 ** 2"), 512);
+	assert_int_equal(ev("-3 ** 2"), 9);
+	assert_int_equal(ev("2 * 3 ** 2"), 18);
+	assert_int_equal(ev("2 ** 63"), INTMAX_MIN);
 }
 
 static void test_assignment(void **st)
@@ -236,7 +258,9 @@ static void test_errors(void **st)
 	ev_err("1)", "1)");
 	ev_err("()", "()");
 	ev_err("1 2", "1 2");
-	ev_err("2**3", "2**3");
+	ev_err("2**-1", "exponent less than 0");
+	ev_err("65#1", "65#1");
+	ev_err("2#2", "2#2");
 	ev_err("08", "08");
 	ev_err("0x", "0x");
 	ev_err("1 ? 2", "1 ? 2");
@@ -245,8 +269,10 @@ static void test_errors(void **st)
 	ev_err("1 = 2", "1 = 2");
 	ev_err("$x", "$x");
 	ev_err("@", "@");
-	sh_setvar(sh, "s", "abc", 0);
-	ev_err("s+1", "abc");
+	sh_setvar(sh, "s", "a b c", 0);
+	ev_err("s+1", "a b c");
+	sh_setvar(sh, "s", "s", 0);
+	ev_err("s", "recursion");
 	sh_setvar(sh, "s", "12abc", 0);
 	ev_err("s", "12abc");
 	sh_setvar(sh, "s", "99999999999999999999", 0);
@@ -326,6 +352,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_circuit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bash_constants_power,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depth_cap, setup,
 						teardown),
