@@ -715,6 +715,21 @@ static size_t remote_rows(struct sh *sh, struct cs_buf *out,
 	return f ? n - 1 : n; /* a cut record is dropped */
 }
 
+/* An option that means something only with --on. */
+static bool only_placement(const char *a)
+{
+	static const char *const opts[] = { "--label", "--arch", "--replicas",
+					    "--spread", "--binpack" };
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(opts); i++) {
+		size_t n = strlen(opts[i]);
+
+		if (!strncmp(a, opts[i], n) && (!a[n] || a[n] == '='))
+			return true;
+	}
+	return false;
+}
+
 static int cmd_create(struct sh *sh, int argc, char **argv)
 {
 	struct sbx_spec spec;
@@ -726,6 +741,12 @@ static int cmd_create(struct sh *sh, int argc, char **argv)
 	for (i = 3; i < argc; i++)
 		if (!strcmp(argv[i], "--on") || !strncmp(argv[i], "--on=", 5))
 			return create_remote(sh, argc, argv);
+	for (i = 3; i < argc; i++)
+		if (only_placement(argv[i]))
+			return usage(
+				sh,
+				"create: %s places on SSH hosts: it needs --on HOST|auto",
+				argv[i]);
 	for (i = 3; i < argc; i++)
 		if (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--vm"))
 			return create_vm(sh, argc, argv, 3);

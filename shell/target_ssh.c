@@ -117,7 +117,13 @@ static int ssh_resolve(const char *word, struct sh_targets *out,
 	if (sch_inventory_load(&inv, err) < 0)
 		return cs_error_wrap(err, "cannot read the hosts inventory");
 	if (!inv.n) {
-		n = 0;
+		/* `any` and `all` name no sandbox: say why nothing matches */
+		n = strcmp(word, "any") && strcmp(word, "all") ?
+			    0 :
+			    cs_error_set(err, 0,
+					 "no host for '@%s': the inventory is "
+					 "empty (see 'host add')",
+					 word);
 	} else if (strchr(word, '/')) {
 		n = resolve_on_host(&inv, word, out, err);
 	} else if (!strcmp(word, "any")) {

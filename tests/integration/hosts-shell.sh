@@ -5,7 +5,8 @@
 # over the test bed (hosts-common.sh, 3 hosts): `@h1 cmd` with argv kept
 # word for word, a label and a list fanning out with TARGET_STATUS, a pipe
 # into a remote command, the `host` and `fanout` builtins, and a routed
-# command killed locally that leaves no process on the host.
+# command killed locally that leaves no process on the host; @any with an
+# empty inventory, --replicas without --on.
 
 . "$(dirname "$0")/hosts-common.sh"
 trap hb_cleanup EXIT
@@ -16,6 +17,13 @@ if ! hb_setup 3; then
 fi
 C=$hb_bin/cshell
 [ -x "$C" ] || { skip hosts-shell "$C is not built"; exit 0; }
+
+# with no inventory, @any and @all say why they reach nothing
+out=$(CSHELL_CONFIG_DIR=$hb_work/empty-cfg "$C" -c '@any true' </dev/null 2>&1)
+check hosts-shell-any-empty-inventory test $? = 2 -a "$out" = "cshell: no host for '@any': the inventory is empty (see 'host add')"
+# a placement option without --on is a usage error that says so
+out=$("$C" -c 'sandbox create x --replicas 2' </dev/null 2>&1)
+check hosts-shell-replicas-without-on test $? = 2 -a "$(echo "$out" | head -1)" = "cshell: sandbox: create: --replicas places on SSH hosts: it needs --on HOST|auto"
 
 out=$("$C" -c '@h1 ip netns identify' </dev/null 2>&1)
 check hosts-shell-one-host test "$out" = "$(hb_ns 1)"
