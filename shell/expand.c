@@ -332,10 +332,10 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			return;
 		}
 		if (op == PO_QMARK) {
-			char *msg =
-				p->u.param.arg ?
-					sh_expand_parts(sh, p->u.param.arg, 0) :
-					NULL;
+			char *msg = p->u.param.arg ?
+					    sh_expand_parts(sh, p->u.param.arg,
+							    flags & EXP_TILDE) :
+					    NULL;
 			sh_err(sh, "%s: %s", name,
 			       msg && *msg ? msg : "parameter null or not set");
 			sh_raise(sh, 2);
