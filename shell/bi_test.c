@@ -30,10 +30,12 @@ terr(struct tst *t, const char *fmt, const char *arg)
 	longjmp(t->jmp, 1);
 }
 
+/* -a FILE is -e FILE, as in dash, bash, ksh and yash (not in POSIX, whose
+ * rules for one to four arguments still let "-a" be the binary AND). */
 static bool is_unary(const char *s)
 {
 	return s[0] == '-' && s[1] && !s[2] &&
-	       strchr("bcdefghknprsStuwxzLOG", s[1]);
+	       strchr("abcdefghknprsStuwxzLOG", s[1]);
 }
 
 static bool is_binary(const char *s)
@@ -94,6 +96,7 @@ static bool unary(struct tst *t, const char *op, const char *arg)
 		return S_ISCHR(st.st_mode);
 	case 'd':
 		return S_ISDIR(st.st_mode);
+	case 'a':
 	case 'e':
 		return true;
 	case 'f':

@@ -191,10 +191,39 @@ static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 	}
 }
 
-/* Expands a word's parts to a plain string (no splitting). */
+/* Whether byte i of s (flags f, n bytes) is a backslash from an unquoted
+ * expansion that escapes the byte after it in a pattern (POSIX.1-2024
+ * XCU 2.14.1: `x='\\*'; case '*' in $x)` matches); at the end it is a
+ * literal backslash. */
+static bool exp_escape(const char *s, const char *f, size_t i, size_t n)
+{
+	return s[i] == '\\' && !(f[i] & F_QUOTED) && i + 1 < n && s[i + 1] &&
+	       !(f[i + 1] & F_MARK);
+}
+
+/* Appends byte i of s (flags f, n bytes) to the pattern r at *j, escaped
+ * for fnmatch and glob: quoted pattern characters and literal backslashes
+ * lose their meaning.  Returns the index of the last byte used. */
+static size_t pat_byte(char *r, size_t *j, const char *s, const char *f,
+		       size_t i, size_t n)
+{
+	if (exp_escape(s, f, i, n)) {
+		if (f[i + 1] & F_QUOTED) /* the next byte is literal anyway */
+			return pat_byte(r, j, s, f, i + 1, n);
+		r[(*j)++] = '\\';
+		r[(*j)++] = s[i + 1];
+		return i + 1;
+	}
+	char c = s[i];
+	if (((f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\')
+		r[(*j)++] = '\\';
+	r[(*j)++] = c;
+	return i;
+}
+
 /* The buffer as one string without splitting (on sh->stack): markers
- * dropped, "$@" breaks joined; with EXP_PATTERN, quoted pattern
- * characters and backslashes from expansions escaped for fnmatch. */
+ * dropped, "$@" breaks joined; with EXP_PATTERN, a pattern for fnmatch
+ * (pat_byte). */
 static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 {
 	char *r = arena_alloc(sh->stack, x->s.len * 2 + 1);
@@ -205,11 +234,12 @@ static char *xb_flatten(struct sh *sh, const struct xbuf *x, int flags)
 		char c = x->s.buf[i];
 		if ((f & F_MARK) || ((f & F_HARD) && !c))
 			continue;
-		if ((flags & EXP_PATTERN) &&
-		    (((f & F_QUOTED) && strchr("*?[]\\-!^", c)) || c == '\\'))
-			r[j++] = '\\';
-		else if ((flags & EXP_REGEX) && (f & F_QUOTED) && c &&
-			 strchr(".[]\\*^$+?(){}|", c))
+		if (flags & EXP_PATTERN) {
+			i = pat_byte(r, &j, x->s.buf, x->f.buf, i, x->s.len);
+			continue;
+		}
+		if ((flags & EXP_REGEX) && (f & F_QUOTED) && c &&
+		    strchr(".[]\\*^$+?(){}|", c))
 			r[j++] = '\\';
 		r[j++] = c;
 	}
@@ -302,10 +332,10 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			return;
 		}
 		if (op == PO_QMARK) {
-			char *msg =
-				p->u.param.arg ?
-					sh_expand_parts(sh, p->u.param.arg, 0) :
-					NULL;
+			char *msg = p->u.param.arg ?
+					    sh_expand_parts(sh, p->u.param.arg,
+							    flags & EXP_TILDE) :
+					    NULL;
 			sh_err(sh, "%s: %s", name,
 			       msg && *msg ? msg : "parameter null or not set");
 			sh_raise(sh, 2);
@@ -530,6 +560,10 @@ static bool has_glob(const struct field *fl)
 	for (size_t i = 0; i < fl->n; i++) {
 		if (fl->f[i] & F_QUOTED)
 			continue;
+		if (exp_escape(fl->s, fl->f, i, fl->n)) {
+			i++; /* an escaped * ? or [ is no pattern */
+			continue;
+		}
 		char c = fl->s[i];
 		if (c == '*' || c == '?')
 			return true;
@@ -553,13 +587,8 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	}
 	char *pat = arena_alloc(sh->stack, fl->n * 2 + 1);
 	size_t j = 0;
-	for (size_t i = 0; i < fl->n; i++) {
-		char c = fl->s[i];
-		if (((fl->f[i] & F_QUOTED) && strchr("*?[]\\-!^", c)) ||
-		    c == '\\')
-			pat[j++] = '\\';
-		pat[j++] = c;
-	}
+	for (size_t i = 0; i < fl->n; i++)
+		i = pat_byte(pat, &j, fl->s, fl->f, i, fl->n);
 	pat[j] = 0;
 	glob_t g;
 	int r = glob(pat, 0, NULL, &g);

@@ -254,6 +254,18 @@ void sh_interactive_init(struct sh *sh)
 		sh->opts[OPT_EMACS] = true;
 }
 
+/* set -b: a background job that finished while the prompt waits is
+ * reported at once, and the prompt and the line typed so far redrawn. */
+static void notify_now(struct sh *sh)
+{
+	jobs_reap_pending(sh);
+	if (!jobs_any_done(sh))
+		return;
+	rl_clear_visible_line();
+	jobs_notify(sh);
+	rl_forced_update_display();
+}
+
 char *sh_readline(struct sh *sh)
 {
 	const char *ps =
@@ -279,6 +291,8 @@ char *sh_readline(struct sh *sh)
 				sh->pending[SIGWINCH] = 0;
 				rl_resize_terminal();
 			}
+			if (sh->gotchld && sh->opts[OPT_NOTIFY])
+				notify_now(sh);
 			if (sh->pending[SIGINT]) {
 				/* Ctrl-C: forget this line and the command */
 				sh->pending[SIGINT] = 0;

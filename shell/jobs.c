@@ -302,6 +302,14 @@ static bool job_done(struct job *j)
 	return true;
 }
 
+bool jobs_any_done(struct sh *sh)
+{
+	for (struct job *j = sh->jobs; j; j = j->next)
+		if (j->background && job_done(j))
+			return true;
+	return false;
+}
+
 void jobs_notify(struct sh *sh)
 {
 	jobs_reap(sh);

@@ -12,14 +12,24 @@ static const struct {
 	const char *name;
 	enum sh_opt opt;
 } long_opts[] = {
-	{ "allexport", OPT_ALLEXPORT }, { "errexit", OPT_ERREXIT },
-	{ "ignoreeof", OPT_IGNOREEOF }, { "interactive", OPT_INTERACTIVE },
-	{ "monitor", OPT_MONITOR },	{ "noclobber", OPT_NOCLOBBER },
-	{ "noexec", OPT_NOEXEC },	{ "noglob", OPT_NOGLOB },
-	{ "nolog", OPT_NOLOG },		{ "nounset", OPT_NOUNSET },
-	{ "pipefail", OPT_PIPEFAIL },	{ "posix", OPT_POSIX },
-	{ "verbose", OPT_VERBOSE },	{ "vi", OPT_VI },
-	{ "emacs", OPT_EMACS },		{ "xtrace", OPT_XTRACE },
+	{ "allexport", OPT_ALLEXPORT },
+	{ "errexit", OPT_ERREXIT },
+	{ "hashondef", OPT_HASHONDEF },
+	{ "ignoreeof", OPT_IGNOREEOF },
+	{ "interactive", OPT_INTERACTIVE },
+	{ "monitor", OPT_MONITOR },
+	{ "noclobber", OPT_NOCLOBBER },
+	{ "noexec", OPT_NOEXEC },
+	{ "noglob", OPT_NOGLOB },
+	{ "nolog", OPT_NOLOG },
+	{ "notify", OPT_NOTIFY },
+	{ "nounset", OPT_NOUNSET },
+	{ "pipefail", OPT_PIPEFAIL },
+	{ "posix", OPT_POSIX },
+	{ "verbose", OPT_VERBOSE },
+	{ "vi", OPT_VI },
+	{ "emacs", OPT_EMACS },
+	{ "xtrace", OPT_XTRACE },
 };
 
 int sh_set_option_letter(struct sh *sh, int c, bool on)
@@ -157,6 +167,6 @@ static int bi_set(struct sh *sh, int argc, char **argv)
 
 SH_BUILTIN(set) = {
 	.b = { "set", bi_set, true },
-	.usage = "set [-eufxnCav] [-o OPTION] [--] [ARG...]",
+	.usage = "set [-abCefhmnuvx] [-o OPTION] [--] [ARG...]",
 	.what = "shell options and positional parameters",
 };

@@ -310,6 +310,8 @@ enum sh_opt {
 	OPT_VERBOSE,	 /* -v */
 	OPT_INTERACTIVE, /* -i */
 	OPT_MONITOR,	 /* -m */
+	OPT_NOTIFY,	 /* -b: report finished jobs while at the prompt */
+	OPT_HASHONDEF,	 /* -h: accepted, no effect (no command hash) */
 	OPT_PIPEFAIL,
 	OPT_IGNOREEOF,
 	OPT_VI,
@@ -569,6 +571,8 @@ struct job *job_find(struct sh *sh, const char *spec);
 int jobs_wait_any(struct sh *sh, bool block);
 void jobs_reap(struct sh *sh);
 void jobs_notify(struct sh *sh);
+/* Whether a background job has finished and not been reported yet. */
+bool jobs_any_done(struct sh *sh);
 int sh_waitstatus(int ws);
 
 /* var.c */

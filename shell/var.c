@@ -256,7 +256,7 @@ const char sh_opt_letters[OPT__COUNT] = {
 	[OPT_ERREXIT] = 'e',   [OPT_NOUNSET] = 'u', [OPT_XTRACE] = 'x',
 	[OPT_NOGLOB] = 'f',    [OPT_NOEXEC] = 'n',  [OPT_NOCLOBBER] = 'C',
 	[OPT_ALLEXPORT] = 'a', [OPT_VERBOSE] = 'v', [OPT_INTERACTIVE] = 'i',
-	[OPT_MONITOR] = 'm',
+	[OPT_MONITOR] = 'm',   [OPT_NOTIFY] = 'b',  [OPT_HASHONDEF] = 'h',
 };
 
 bool sh_extensions(struct sh *sh)

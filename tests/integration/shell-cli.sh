@@ -101,4 +101,32 @@ errcheck nul-byte "nul.sh:1: syntax error: NUL byte"
 # bytes that are not UTF-8 pass through unchanged, as in every POSIX shell
 check invalid-utf8 0 ' ff fe c3' -- "$CSH" "$T/utf8.sh"
 
+# set -b: a background job that ends while the prompt waits for input is
+# reported at once (under a pseudo-terminal), not at the next command
+cat >"$T/notify_pty.py" <<'EOF2'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(sys.argv[1], [sys.argv[1], '-i'],
+              {'PATH': '/usr/bin:/bin', 'PS1': '$ ', 'TERM': 'dumb',
+               'HOME': sys.argv[2]})
+def drain(secs):
+    out, end = b'', time.time() + secs
+    while time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+drain(1)
+os.write(fd, b'set -b; sleep 1 &\n')
+out = drain(3)
+os.write(fd, b'exit\n')
+drain(1)
+os.waitpid(pid, 0)
+print('notified' if b'Done\tsleep 1' in out else 'silent')
+EOF2
+check set-b-notifies-at-prompt 0 notified -- python3 "$T/notify_pty.py" "$CSH" "$T"
+
 exit 0

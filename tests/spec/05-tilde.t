@@ -152,3 +152,11 @@ echo "$y"
 --- stdout
 /home/bar:/home/bar:/home/bar
 a=~
+
+### in-question-mark-message-word
+HOME=/h/dir
+(: ${a?~/x}) 2>&1 | grep -q '/h/dir/x' && echo expanded
+(: ${a?\~}) 2>&1 | grep -q '~' && echo literal
+--- stdout
+expanded
+literal

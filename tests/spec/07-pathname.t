@@ -253,3 +253,20 @@ touch d/.x d/y
 echo d/*
 --- stdout
 d/y
+
+### backslash-from-expansion-escapes
+: >'*' >ab >ac
+x='\a*'
+printf '%s\n' $x
+x='\*'
+printf '%s\n' $x
+x='a\c'
+printf '%s\n' $x
+x='\z*'
+printf '%s\n' $x
+--- stdout
+ab
+ac
+\*
+a\c
+\z*

@@ -377,3 +377,23 @@ fd=3
 cat <&$fd
 --- stdout
 v
+
+### multi-digit-fd-numbers
+echo line1 >f
+exec 10<f
+read x <&10
+echo "$x"
+exec 10<&-
+echo to-99 99>&1
+{ echo via-12 >&12; } 12>&1
+exec 11>g
+echo in-g >&11
+exec 11>&-
+cat g
+read y <&10 2>/dev/null || echo closed
+--- stdout
+line1
+to-99
+via-12
+in-g
+closed

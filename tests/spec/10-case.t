@@ -232,3 +232,23 @@ case b in [\!a]) echo in ;; *) echo out ;; esac
 --- stdout
 in
 out
+
+### backslash-from-expansion-escapes
+x='\*'
+case '*' in $x) echo star;; *) echo no-star;; esac
+case 'a' in $x) echo wrong;; *) echo not-any;; esac
+x='\a'
+case a in $x) echo escaped-a;; esac
+x='[\]]'
+case ']' in $x) echo bracket;; esac
+x='\\'
+case '\' in $x) echo backslash;; esac
+x='a\'
+case 'a\' in $x) echo trailing;; esac
+--- stdout
+star
+not-any
+escaped-a
+bracket
+backslash
+trailing

@@ -384,3 +384,28 @@ PS4='+$((1+1)) '
 +[0] false
 +[1] : two
 +2 : three
+
+### set-b-and-h-in-dollar-minus
+set -b -h && echo set
+case $- in *b*) echo b-on;; esac
+case $- in *h*) echo h-on;; esac
+set +bh
+case $- in *[bh]*) echo still;; *) echo off;; esac
+--- stdout
+set
+b-on
+h-on
+off
+
+### set-o-notify-listed-and-reinput
+set -o notify
+set -o | grep '^notify' | tr -s ' '
+saved=$(set +o)
+set +o notify
+case $- in *b*) echo on;; *) echo off;; esac
+eval "$saved"
+case $- in *b*) echo restored;; esac
+--- stdout
+notify on
+off
+restored

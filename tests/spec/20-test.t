@@ -266,3 +266,19 @@ x=-n
 [ "$x" = -n ] && echo ok
 --- stdout
 ok
+
+### unary-a-is-file-exists
+[ -a / ] && echo root
+[ -a ./none ] || echo none
+[ -a -a ] || echo no-file-named-a
+: >-a
+[ -a -a ] && echo file-named-a
+test -a / -a -a ./none || echo and-of-two
+[ ! -a ./none ] && echo negated
+--- stdout
+root
+none
+no-file-named-a
+file-named-a
+and-of-two
+negated
