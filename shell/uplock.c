@@ -43,6 +43,14 @@ static int is_digest(const char *s)
 	return strspn(s + 7, "0123456789abcdef") == 64;
 }
 
+static bool has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* Splits line (modified) at spaces into at most max fields. */
 static int split(char *line, char **f, int max)
 {
@@ -86,7 +94,9 @@ int up_lock_parse(struct up_lock *l, const char *text, size_t len,
 		int nf;
 
 		lineno++;
-		if (n > LOCK_MAX_LINE || memchr(text + pos, 0, n))
+		/* no control bytes: a lock fetched from another host (`up
+		 * --on`) has its fields printed on this host's terminal */
+		if (n > LOCK_MAX_LINE || has_control(text + pos, n))
 			return bad_line(l, lineno, err);
 		_cleanup_free_ char *line = xstrndup(text + pos, n);
 		pos += n + (nl ? 1 : 0);

@@ -91,6 +91,10 @@ static void test_refused(void **state)
 	refused("version 1\nfrom - -\nkernel 6.1 x\n", ":3: not a lock");
 	refused("version 1\nfrom - -\nkernel a " D1 "\nkernel b " D1 "\n",
 		":4: not a lock");
+	/* fetched from another host: no terminal escapes in its fields */
+	refused("version 1\nfrom - -\nkernel \033]0;x\007 " D1 "\n",
+		":3: not a lock");
+	refused("version 1\nfrom a\tb " D1 "\n", ":2: not a lock");
 }
 
 int main(void)
