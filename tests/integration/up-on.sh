@@ -10,7 +10,8 @@
 # back with the digests a local up writes, `on parity=0` places it on h2,
 # `--on auto` on either, `up --on h1` on a terminal enters with a tty, and
 # an unreachable host is one sentence with nothing half-built, as is a
-# copy source outside the project (not sent).
+# copy source outside the project (not sent); `up --receive` takes a
+# sandbox name only and unpacks nothing outside its directory.
 
 . "$(dirname "$0")/hosts-common.sh"
 TEST_PREFIX=up-on/
@@ -155,3 +156,40 @@ rc=$?
 check down-rm-on-host test $rc = 0 -a -z "$(on_host 1 'sandbox ls --names')"
 out=$(cd "$P" && "$C" -c 'down' 2>&1)
 check down-nothing-left test $? = 1 -a "$out" = "cshell: down: no environment 'proj' (nothing to stop)"
+
+# 6: `up --receive NAME` (what the chosen host runs) takes a sandbox name
+# only, and unpacks no member outside data/up/hosted/NAME: neither an
+# absolute path nor a '..' (tar's own refusals), nor through a symlink
+# the tar itself made
+R=$hb_work/recv
+mkdir -p "$R/data" "$R/outside"
+bad=
+for n in .. a/b '' -x; do
+	out=$(CSHELL_DATA_DIR=$R/data "$C" -c "up --receive '$n'" </dev/null 2>&1)
+	rc=$?
+	[ $rc = 2 ] && [ "$out" = "cshell: up: --receive: not a sandbox name" ] ||
+		bad+=" '$n': status $rc, printed '$out';"
+done
+[ -z "$bad" ] && pass receive-bad-name || fail receive-bad-name "$bad"
+python3 - "$R" <<'PY'
+import io, sys, tarfile
+r = sys.argv[1]
+t = tarfile.open(r + "/evil.tar", "w")
+def add(name, data=b"x\n", kind=tarfile.REGTYPE, link=""):
+    i = tarfile.TarInfo(name); i.type = kind; i.linkname = link
+    i.size = len(data) if kind == tarfile.REGTYPE else 0
+    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+add("./ok")
+add("../../../outside/dotdot")
+add(r + "/outside/abs")
+add("./link", kind=tarfile.SYMTYPE, link=r + "/outside")
+add("./link/through")
+t.close()
+PY
+out=$(CSHELL_DATA_DIR=$R/data "$C" -c 'up --receive evil' <"$R/evil.tar" 2>&1)
+rc=$?
+[ $rc = 1 ] && [ -z "$(ls -A "$R/outside")" ] &&
+	[ ! -e "$R/data/up/hosted/evil" ] &&
+	[[ $out == *"cshell: up: the project sent was not a complete tar" ]] &&
+	pass receive-stays-inside ||
+	fail receive-stays-inside "status $rc, printed '$out', outside: $(ls -A "$R/outside")"
