@@ -1912,6 +1912,11 @@ static int bi_up(struct sh *sh, int argc, char **argv)
 						"up: --on '%s' is not a host "
 						"name, a label or auto",
 						proto.on);
+		} else if (!strcmp(argv[i], "--on")) {
+			return up_usage(sh,
+					"up: --on needs a host, a label or "
+					"auto%s",
+					"");
 		} else if (!strcmp(argv[i], "--receive") && i + 2 == argc) {
 			return up_receive(sh, argv[i + 1]);
 		} else if (argv[i][0] == '-') {

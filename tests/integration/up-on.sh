@@ -131,6 +131,8 @@ fi
 out=$(up --on nosuch -- true </dev/null 2>&1)
 [ $? != 0 ] && [ "$out" = "cshell: up: unknown host 'nosuch' (see 'host ls')" ]
 check unknown-host test $? = 0
+out=$(up --on 2>&1 </dev/null | head -1)
+check on-without-host test "$out" = "cshell: up: --on needs a host, a label or auto"
 
 # what is not sent (a copy source outside the project) is refused here,
 # before anything is sent
@@ -157,7 +159,7 @@ check down-rm-on-host test $rc = 0 -a -z "$(on_host 1 'sandbox ls --names')"
 out=$(cd "$P" && "$C" -c 'down' 2>&1)
 check down-nothing-left test $? = 1 -a "$out" = "cshell: down: no environment 'proj' (nothing to stop)"
 
-# 6: `up --receive NAME` (what the chosen host runs) takes a sandbox name
+# `up --receive NAME` (what the chosen host runs) takes a sandbox name
 # only, and unpacks no member outside data/up/hosted/NAME: neither an
 # absolute path nor a '..' (tar's own refusals), nor through a symlink
 # the tar itself made
