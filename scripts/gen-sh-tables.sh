@@ -58,7 +58,7 @@ klines=$(for e in "${backends[@]}"; do
 	order=${e%%:*} id=${e#*:}
 	[[ $order =~ ^[0-9]+$ && $e == *:* ]] || die "backend '$e': write ORDER:ID (ORDER a number)"
 	[[ $id =~ $ident ]] || die "backend '$e': '$id' is no C identifier"
-	printf '%s %s\n' "$order" "$id"
+	printf '%s %s\n' "$((10#$order))" "$id" # 010 is 10
 done | sort -n)
 dup=$(cut -d' ' -f1 <<<"$klines" | uniq -d)
 [ -z "$dup" ] || die "two backends share the order $dup"

@@ -23,6 +23,8 @@ out=$("$gen" --builtins a x=a --backends 2>&1)
 check generator-duplicate-name test $? = 1 -a "$out" = "gen-sh-tables: builtin listed twice: a"
 out=$("$gen" --builtins --backends 10:a 10:b 2>&1)
 check generator-duplicate-order test $? = 1 -a "$out" = "gen-sh-tables: two backends share the order 10"
+out=$("$gen" --builtins --backends 10:a 010:b 2>&1)
+check generator-duplicate-order-zero test $? = 1 -a "$out" = "gen-sh-tables: two backends share the order 10"
 
 if ! [ -x "$tb" ]; then
 	fail built "$tb is not built (make test-backend)"
