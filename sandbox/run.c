@@ -116,16 +116,24 @@ static void sweep_killed_runs(void)
 	size_t n;
 	int fd;
 
-	/* (a stamp from the future, after a clock change, is stale) */
-	if (stat(stamp, &st) == 0 && st.st_mtime <= now &&
+	/* (a stamp from the future, after a clock change, is stale; one
+	 * that is not our regular file does not count) */
+	if (lstat(stamp, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() && st.st_mtime <= now &&
 	    now - st.st_mtime < SWEEP_INTERVAL_S)
 		return;
+	/* O_NONBLOCK: a FIFO put there must not hang the run (ENXIO) */
+	fd = open(stamp,
+		  O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		  0600);
 	/* no runtime root yet: no sandbox either */
-	fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0 && errno == ENOENT)
 		return;
-	futimens(fd, NULL);
-	close(fd);
+	/* a stamp we cannot touch: sweep on every run rather than never */
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
 	if (sbx_list(&list, &n, NULL) == 0)
 		sbx_info_list_free(list, n);
 }

@@ -73,6 +73,25 @@ else
 	skip monitor-cli-no-rights "setpriv is not installed"
 fi
 
+# libbpf is loaded when a monitor opens: one that cannot be loaded (here
+# an empty file in its place) is one sentence and exit 1, not the dynamic
+# loader's refusal to start the program nor a crash
+lib=$(ldconfig -p | awk '$1 == "libbpf.so.1" && /x86-64/ { print $NF; exit }')
+lib=${lib:+$(readlink -f "$lib")}
+if [ -z "$lib" ] || ! command -v unshare >/dev/null || [ "$(id -u)" != 0 ]; then
+	skip monitor-cli-no-libbpf "needs root, unshare and a libbpf.so.1 to hide"
+else
+	out=$(unshare -m sh -c 'mount --bind /dev/null "$1" && exec "$2" --duration 0.1 "$3"' \
+		sh "$lib" "$mon" "$v2" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+		[[ $out == "cshell-monitor: monitoring needs libbpf: "* ]]; then
+		pass monitor-cli-no-libbpf
+	else
+		fail monitor-cli-no-libbpf "exit $rc: $out"
+	fi
+fi
+
 cg=$v2/cshell-monitor-cli.$$
 if ! mkdir "$cg" 2>/dev/null; then
 	skip monitor-cli-stats "cannot make a v2 cgroup under $v2"

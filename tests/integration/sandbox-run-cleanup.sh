@@ -146,3 +146,23 @@ if killed_run; then
 else
 	fail "sandbox-run-sweep" "the killed run did not end"
 fi
+
+# the stamp is only ever ours: a FIFO put in its place must not hang a run
+# (an open for writing waits for a reader), nor stop the sweep
+rm -f "$stamp"
+mkfifo "$stamp"
+touch -d "2 minutes ago" "$stamp"
+if killed_run; then
+	timeout 20 "$sbx_bin/cshell" -c "sandbox run --read-only -- true" \
+		</dev/null >/dev/null 2>&1
+	rc=$?
+	left=$(leftovers)
+	if [ $rc = 0 ] && [ -z "$left" ]; then
+		pass "sandbox-run-sweep-stamp-fifo"
+	else
+		fail "sandbox-run-sweep-stamp-fifo" "status $rc; left: $left"
+	fi
+else
+	fail "sandbox-run-sweep-stamp-fifo" "the killed run did not end"
+fi
+rm -f "$stamp"
