@@ -148,13 +148,27 @@ static void on_line(void *arg, const struct sch_host *h, int is_err,
 		add_escaped(&b, line, len);
 		cs_buf_addc(&b, '\n');
 		put(2, &b);
-	} else if (m->o->json) {
+	} else if (m->o->json && !json_object_get(ev, "host")) {
 		/* the remote's line as it is, the host first: host names
 		 * need no escaping ([A-Za-z0-9._-]) */
 		cs_buf_addf(&b, "{\"host\":\"%s\"%s%.*s\n", h->name,
 			    json_object_size(ev) ? "," : "", (int)len - 1,
 			    line + 1);
 		put(1, &b);
+	} else if (m->o->json) {
+		/* a "host" of its own would be a second key naming another
+		 * host (a reader keeping the last one believes it): ours
+		 * replaces it */
+		json_t *o = json_pack("{s:s}", "host", h->name);
+		char *s;
+
+		json_object_del(ev, "host");
+		json_object_update(o, ev);
+		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		cs_buf_addf(&b, "%s\n", s ? s : "{}");
+		put(1, &b);
+		free(s);
+		json_decref(o);
 	} else {
 		struct cs_buf t = CS_BUF_INIT;
 
