@@ -295,6 +295,20 @@ case $out in "cshell: host 'gone': cannot list its sandboxes: "*) pass hosts-pla
 *) fail hosts-place-ls-unreachable "$out" ;; esac
 "$HOSTS" rm gone
 
+# --- sandbox ls: what a host answers does not drive our terminal (a
+# stand-in cshell on h3 names a sandbox with an escape sequence)
+printf '#!/bin/sh\necho %s\n' "'[{\"name\":\"ev\\u001b]0;pwned\\u0007il\",\"state\":\"running\\u009b2J\",\"pid\":1,\"backend\":\"ns\",\"layers\":[\"\\u001b[31m\"]}]'" \
+	>"$(hb_state 3)/bin/cshell"
+chmod +x "$(hb_state 3)/bin/cshell"
+out=$("$C" -c 'sandbox ls' 2>&1)
+rm -f "$(hb_state 3)/bin/cshell"
+if printf '%s\n' "$out" | grep -qF 'ev\x1b]0;pwned\x07il' &&
+	! printf '%s' "$out" | grep -q "$(printf '\033')\|$(printf '\302\233')\|$(printf '\007')"; then
+	pass hosts-place-ls-escaped
+else
+	fail hosts-place-ls-escaped "$(printf '%s\n' "$out" | od -c | head -8)"
+fi
+
 # --- @any: the least allocated host; h1 and h2 say that all their cpus
 # are busy, h3 that it is idle (through a cut that the probe reads
 # /proc/loadavg with: the real load is this shared machine's)
