@@ -780,7 +780,7 @@ static void roll_back(const struct sch_remote *made, size_t n)
 			cs_cli_err("could not remove sandbox '%s' from host "
 				   "'%s' (remove it there with 'sandbox rm')",
 				   made[i].sandbox, made[i].host);
-		if (sch_remote_rm(made[i].sandbox, &err) < 0)
+		if (sch_remote_rm(made[i].sandbox, made[i].host, &err) < 0)
 			fail(&err);
 	}
 	sch_inventory_release(&inv);

@@ -236,6 +236,15 @@ fi
 out=$("$C" -c 'sandbox ls --json' | python3 -c 'import json,sys; print(" ".join(sorted("%s/%s" % (s["host"], s["name"]) for s in json.load(sys.stdin))))' 2>&1)
 check hosts-place-ls-json test "$out" = "h1/kreal h1/r-1 h2/k419 h2/r-2 h2/web"
 
+# --- rm HOST/SB forgets the record of SB only when it is that host's: a
+# web made on h1 by hand is removed there, h2's web stays known
+"$C" -c '@h1 cshell -c "sandbox create web"' </dev/null >/dev/null 2>&1
+"$C" -c 'sandbox rm -f h1/web' </dev/null >/dev/null 2>&1
+if grep -q '^web h2 ' "$rec" && [[ "$(on_host 1)" != *"web "* ]]; then
+	pass hosts-place-rm-other-host
+else
+	fail hosts-place-rm-other-host "record: $(cat "$rec"); h1: $(on_host 1)"
+fi
 # --- stop and rm act on the sandbox's host
 "$C" -c 'sandbox stop web' >/dev/null 2>&1
 st=$("$C" -c 'sandbox ls' 2>/dev/null | awk '$2 == "web" { print $3 }')
