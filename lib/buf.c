@@ -136,6 +136,15 @@ int cs_buf_add_printable(struct cs_buf *b, const char *p, size_t n)
 	return r;
 }
 
+char *cs_printable(const char *s)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	cs_buf_adds(&b, "");
+	cs_buf_add_printable(&b, s, strlen(s));
+	return cs_buf_detach(&b, NULL);
+}
+
 int cs_buf_addf(struct cs_buf *b, const char *fmt, ...)
 {
 	va_list ap;

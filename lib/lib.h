@@ -132,6 +132,8 @@ int cs_buf_vaddf(struct cs_buf *b, const char *fmt, va_list ap);
  * \xNN: what a sandbox or a remote host names must not drive the
  * terminal. */
 int cs_buf_add_printable(struct cs_buf *b, const char *p, size_t n);
+/* s escaped so, malloc'd. */
+char *cs_printable(const char *s);
 /* Reads all of fd into the buffer (until EOF).  Returns bytes read, or
  * -errno / -E2BIG.  EINTR is retried. */
 ssize_t cs_buf_read_fd(struct cs_buf *b, int fd);

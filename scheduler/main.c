@@ -1060,20 +1060,12 @@ static char *layers_text(json_t *o)
 }
 
 /* A string of a host's answer as the table shows it: its control bytes
- * as \xNN, so that a host cannot drive our terminal.  NULL: "?". */
-static char *printable(const char *s)
-{
-	struct cs_buf b = CS_BUF_INIT;
-
-	s = s ? s : "?";
-	cs_buf_adds(&b, "");
-	cs_buf_add_printable(&b, s, strlen(s));
-	return cs_buf_detach(&b, NULL);
-}
-
+ * as \xNN, so that a host cannot drive our terminal.  None: "?". */
 static char *field(json_t *o, const char *key)
 {
-	return printable(json_string_value(json_object_get(o, key)));
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return cs_printable(s ? s : "?");
 }
 
 /* One host's `sandbox ls --json` as records of NUL-terminated fields:
@@ -1097,7 +1089,7 @@ static void print_sandboxes(const struct sch_host_status *st)
 	json_array_foreach(a, i, o)
 	{
 		_cleanup_free_ char *l = layers_text(o);
-		_cleanup_free_ char *layers = printable(l);
+		_cleanup_free_ char *layers = cs_printable(l);
 		_cleanup_free_ char *name = field(o, "name");
 		_cleanup_free_ char *state = field(o, "state");
 		_cleanup_free_ char *backend = field(o, "backend");
