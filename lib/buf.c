@@ -118,6 +118,33 @@ int cs_buf_adds(struct cs_buf *b, const char *s)
 	return cs_buf_add(b, s, strlen(s));
 }
 
+int cs_buf_add_printable(struct cs_buf *b, const char *p, size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f)
+			r = cs_buf_addf(b, "\\x%02x", (unsigned char)p[++i]);
+		else if (c < 0x20 || c == 0x7f || c == '\\')
+			r = cs_buf_addf(b, "\\x%02x", c);
+		else
+			r = cs_buf_addc(b, (char)c);
+	}
+	return r;
+}
+
+char *cs_printable(const char *s)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	cs_buf_adds(&b, "");
+	cs_buf_add_printable(&b, s, strlen(s));
+	return cs_buf_detach(&b, NULL);
+}
+
 int cs_buf_addf(struct cs_buf *b, const char *fmt, ...)
 {
 	va_list ap;

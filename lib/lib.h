@@ -128,6 +128,12 @@ int cs_buf_addc(struct cs_buf *b, int c);
 int cs_buf_adds(struct cs_buf *b, const char *s);
 int cs_buf_addf(struct cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
 int cs_buf_vaddf(struct cs_buf *b, const char *fmt, va_list ap);
+/* Appends p[0..n) with control bytes (C0, DEL, C1 in UTF-8) and '\' as
+ * \xNN: what a sandbox or a remote host names must not drive the
+ * terminal. */
+int cs_buf_add_printable(struct cs_buf *b, const char *p, size_t n);
+/* s escaped so, malloc'd. */
+char *cs_printable(const char *s);
 /* Reads all of fd into the buffer (until EOF).  Returns bytes read, or
  * -errno / -E2BIG.  EINTR is retried. */
 ssize_t cs_buf_read_fd(struct cs_buf *b, int fd);

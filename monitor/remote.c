@@ -31,23 +31,6 @@ static void put(int fd, struct cs_buf *b)
 	cs_buf_reset(b);
 }
 
-/* Appends p[0..n) with control bytes (C0, DEL, and C1 in UTF-8) as \xNN:
- * what a sandbox names (paths, comm) must not drive the terminal. */
-static void add_escaped(struct cs_buf *b, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] >= 0x80 &&
-		    (unsigned char)p[i + 1] <= 0x9f)
-			cs_buf_addf(b, "\\x%02x", (unsigned char)p[++i]);
-		else if (c < 0x20 || c == 0x7f || c == '\\')
-			cs_buf_addf(b, "\\x%02x", c);
-		else
-			cs_buf_addc(b, (char)c);
-	}
-}
-
 static const char *str(json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
@@ -145,21 +128,35 @@ static void on_line(void *arg, const struct sch_host *h, int is_err,
 		free(m->last_err[i]);
 		m->last_err[i] = xstrndup(line, len);
 		cs_buf_addf(&b, "%s: ", h->name);
-		add_escaped(&b, line, len);
+		cs_buf_add_printable(&b, line, len);
 		cs_buf_addc(&b, '\n');
 		put(2, &b);
-	} else if (m->o->json) {
+	} else if (m->o->json && !json_object_get(ev, "host")) {
 		/* the remote's line as it is, the host first: host names
 		 * need no escaping ([A-Za-z0-9._-]) */
 		cs_buf_addf(&b, "{\"host\":\"%s\"%s%.*s\n", h->name,
 			    json_object_size(ev) ? "," : "", (int)len - 1,
 			    line + 1);
 		put(1, &b);
+	} else if (m->o->json) {
+		/* a "host" of its own would be a second key naming another
+		 * host (a reader keeping the last one believes it): ours
+		 * replaces it */
+		json_t *o = json_pack("{s:s}", "host", h->name);
+		char *s;
+
+		json_object_del(ev, "host");
+		json_object_update(o, ev);
+		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		cs_buf_addf(&b, "%s\n", s ? s : "{}");
+		put(1, &b);
+		free(s);
+		json_decref(o);
 	} else {
 		struct cs_buf t = CS_BUF_INIT;
 
 		text_line(m, h->name, ev, &t);
-		add_escaped(&b, t.buf, t.len - 1);
+		cs_buf_add_printable(&b, t.buf, t.len - 1);
 		cs_buf_addc(&b, '\n');
 		put(1, &b);
 		cs_buf_release(&t);
@@ -188,7 +185,7 @@ static void on_done(void *arg, const struct sch_host_status *st)
 	if (!m->o->json) {
 		cs_buf_addf(&b, "monitor: host '%s': %s: ", st->host->name,
 			    sch_result_name(st->result));
-		add_escaped(&b, reason, strlen(reason));
+		cs_buf_add_printable(&b, reason, strlen(reason));
 		cs_buf_addc(&b, '\n');
 		put(2, &b);
 		cs_buf_release(&b);

@@ -780,7 +780,7 @@ static void roll_back(const struct sch_remote *made, size_t n)
 			cs_cli_err("could not remove sandbox '%s' from host "
 				   "'%s' (remove it there with 'sandbox rm')",
 				   made[i].sandbox, made[i].host);
-		if (sch_remote_rm(made[i].sandbox, &err) < 0)
+		if (sch_remote_rm(made[i].sandbox, made[i].host, &err) < 0)
 			fail(&err);
 	}
 	sch_inventory_release(&inv);
@@ -1059,6 +1059,15 @@ static char *layers_text(json_t *o)
 	return cs_buf_detach(&b, NULL);
 }
 
+/* A string of a host's answer as the table shows it: its control bytes
+ * as \xNN, so that a host cannot drive our terminal.  None: "?". */
+static char *field(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return cs_printable(s ? s : "?");
+}
+
 /* One host's `sandbox ls --json` as records of NUL-terminated fields:
  * host, name, state, pid, backend, layers, the JSON object with "host"
  * added (what the shell's `sandbox ls` prints). */
@@ -1079,18 +1088,19 @@ static void print_sandboxes(const struct sch_host_status *st)
 	}
 	json_array_foreach(a, i, o)
 	{
-		_cleanup_free_ char *layers = layers_text(o);
+		_cleanup_free_ char *l = layers_text(o);
+		_cleanup_free_ char *layers = cs_printable(l);
+		_cleanup_free_ char *name = field(o, "name");
+		_cleanup_free_ char *state = field(o, "state");
+		_cleanup_free_ char *backend = field(o, "backend");
 		char *js;
 
 		json_object_set_new(o, "host", json_string(st->host->name));
 		js = json_dumps(o, JSON_COMPACT);
 		printf("%s%c%s%c%s%c%lld%c%s%c%s%c%s%c", st->host->name, 0,
-		       json_string_value(json_object_get(o, "name")) ?: "?", 0,
-		       json_string_value(json_object_get(o, "state")) ?: "?", 0,
+		       name, 0, state, 0,
 		       (long long)json_integer_value(json_object_get(o, "pid")),
-		       0,
-		       json_string_value(json_object_get(o, "backend")) ?: "?",
-		       0, layers, 0, js ? js : "{}", 0);
+		       0, backend, 0, layers, 0, js ? js : "{}", 0);
 		free(js);
 	}
 	json_decref(a);

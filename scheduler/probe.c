@@ -83,12 +83,14 @@ int sch_probe_parse(struct sch_probe *p, const char *out, size_t len,
 		else if (!strcmp(l, "load"))
 			sscanf(val, "%lf %lf %lf", &p->load1, &p->load5,
 			       &p->load15);
+		/* the words are shown on our terminal: control bytes as
+		 * \xNN (host probe, a placement's reasons) */
 		else if (!strcmp(l, "kernel") && *val)
-			free(p->kernel), p->kernel = xstrdup(val);
+			free(p->kernel), p->kernel = cs_printable(val);
 		else if (!strcmp(l, "arch") && *val)
-			free(p->arch), p->arch = xstrdup(val);
+			free(p->arch), p->arch = cs_printable(val);
 		else if (!strcmp(l, "cshell") && *val)
-			free(p->cshell), p->cshell = xstrdup(val);
+			free(p->cshell), p->cshell = cs_printable(val);
 	}
 	if (p->cpus < 1 || !p->kernel || !p->arch)
 		return cs_error_set(err, 0,

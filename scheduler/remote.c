@@ -96,8 +96,8 @@ const struct sch_remote *sch_remotes_find(const struct sch_remotes *r,
 
 /* Rewrites the file under its lock with add appended (NULL: none) and
  * drop left out (NULL: none). */
-static int remotes_update(const struct sch_remote *add, const char *drop,
-			  struct cs_error *err)
+static int remotes_update(const struct sch_remote *add,
+			  const struct sch_remote *drop, struct cs_error *err)
 {
 	_cleanup_free_ char *path = remotes_path(1, err);
 	_cleanup_close_ int fd = -1;
@@ -118,7 +118,8 @@ static int remotes_update(const struct sch_remote *add, const char *drop,
 	}
 	cs_buf_adds(&b, "");
 	for (size_t i = 0; i < r.n; i++)
-		if (!drop || strcmp(r.v[i].sandbox, drop))
+		if (!drop || strcmp(r.v[i].sandbox, drop->sandbox) ||
+		    strcmp(r.v[i].host, drop->host))
 			cs_buf_addf(&b, "%s %s %" PRId64 " %" PRId64 "\n",
 				    r.v[i].sandbox, r.v[i].host,
 				    r.v[i].cpus_milli, r.v[i].mem_kb);
@@ -136,9 +137,12 @@ int sch_remote_add(const struct sch_remote *s, struct cs_error *err)
 	return remotes_update(s, NULL, err);
 }
 
-int sch_remote_rm(const char *sandbox, struct cs_error *err)
+int sch_remote_rm(const char *sandbox, const char *host, struct cs_error *err)
 {
-	return remotes_update(NULL, sandbox, err);
+	struct sch_remote drop = { .sandbox = (char *)sandbox,
+				   .host = (char *)host };
+
+	return remotes_update(NULL, &drop, err);
 }
 
 char *sch_remote_cshell(const char *sub, char *const *argv)

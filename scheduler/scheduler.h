@@ -314,8 +314,8 @@ const struct sch_remote *sch_remotes_find(const struct sch_remotes *r,
 /* Records s under the file's lock; a sandbox already recorded is an
  * error (the file unchanged). */
 int sch_remote_add(const struct sch_remote *s, struct cs_error *err);
-/* Forgets sandbox (absent: not an error). */
-int sch_remote_rm(const char *sandbox, struct cs_error *err);
+/* Forgets sandbox when host holds it (absent: not an error). */
+int sch_remote_rm(const char *sandbox, const char *host, struct cs_error *err);
 /* The sh command line that runs `sandbox ARGV…` (sub = "sandbox") or
  * `@SB ARGV…` (sub = "@SB") in the host's own cshell, words kept
  * (malloc'd). */

@@ -663,13 +663,11 @@ static int rm_remote(struct sh *sh, const char *name, int force, int *done)
 		v[k++] = "-f";
 	v[k++] = (char *)sb;
 	v[k] = NULL;
-	r = run_remote(sh, &h, v);
+	r = run_remote(sh, &h, v) ? 1 : 0;
+	if (!r && sch_remote_rm(sb, h.name, &err) < 0)
+		r = fail(sh, &err);
 	sch_host_release(&h);
-	if (r)
-		return 1;
-	if (sch_remote_rm(sb, &err) < 0)
-		return fail(sh, &err);
-	return 0;
+	return r;
 }
 
 /* One row of `sandbox ls` from another host (cshell-hosts sandboxes:

@@ -236,6 +236,15 @@ fi
 out=$("$C" -c 'sandbox ls --json' | python3 -c 'import json,sys; print(" ".join(sorted("%s/%s" % (s["host"], s["name"]) for s in json.load(sys.stdin))))' 2>&1)
 check hosts-place-ls-json test "$out" = "h1/kreal h1/r-1 h2/k419 h2/r-2 h2/web"
 
+# --- rm HOST/SB forgets the record of SB only when it is that host's: a
+# web made on h1 by hand is removed there, h2's web stays known
+"$C" -c '@h1 cshell -c "sandbox create web"' </dev/null >/dev/null 2>&1
+"$C" -c 'sandbox rm -f h1/web' </dev/null >/dev/null 2>&1
+if grep -q '^web h2 ' "$rec" && [[ "$(on_host 1)" != *"web "* ]]; then
+	pass hosts-place-rm-other-host
+else
+	fail hosts-place-rm-other-host "record: $(cat "$rec"); h1: $(on_host 1)"
+fi
 # --- stop and rm act on the sandbox's host
 "$C" -c 'sandbox stop web' >/dev/null 2>&1
 st=$("$C" -c 'sandbox ls' 2>/dev/null | awk '$2 == "web" { print $3 }')
@@ -294,6 +303,20 @@ out=$("$C" -c 'sandbox ls' 2>&1 >/dev/null)
 case $out in "cshell: host 'gone': cannot list its sandboxes: "*) pass hosts-place-ls-unreachable ;;
 *) fail hosts-place-ls-unreachable "$out" ;; esac
 "$HOSTS" rm gone
+
+# --- sandbox ls: what a host answers does not drive our terminal (a
+# stand-in cshell on h3 names a sandbox with an escape sequence)
+printf '#!/bin/sh\necho %s\n' "'[{\"name\":\"ev\\u001b]0;pwned\\u0007il\",\"state\":\"running\\u009b2J\",\"pid\":1,\"backend\":\"ns\",\"layers\":[\"\\u001b[31m\"]}]'" \
+	>"$(hb_state 3)/bin/cshell"
+chmod +x "$(hb_state 3)/bin/cshell"
+out=$("$C" -c 'sandbox ls' 2>&1)
+rm -f "$(hb_state 3)/bin/cshell"
+if printf '%s\n' "$out" | grep -qF 'ev\x1b]0;pwned\x07il' &&
+	! printf '%s' "$out" | grep -q "$(printf '\033')\|$(printf '\302\233')\|$(printf '\007')"; then
+	pass hosts-place-ls-escaped
+else
+	fail hosts-place-ls-escaped "$(printf '%s\n' "$out" | od -c | head -8)"
+fi
 
 # --- @any: the least allocated host; h1 and h2 say that all their cpus
 # are busy, h3 that it is idle (through a cut that the probe reads

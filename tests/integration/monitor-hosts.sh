@@ -190,4 +190,17 @@ if grep -qF '/bin/echo mark-esc\x1b[31m' "$w.txt" && ! grep -q "$(printf '\033')
 else
 	fail monitor-hosts-text-escaped "$(grep mark-esc "$w.txt" | od -c | head -5)"
 fi
+# a host's line that names a host itself does not pass for another's:
+# one "host" key, ours (a stand-in cshell on host 1 answers)
+printf '#!/bin/sh\necho %s\n' "'{\"host\":\"h2\",\"type\":\"start\",\"cgroups\":7}'" \
+	>"$(hb_state 1)/bin/cshell"
+chmod +x "$(hb_state 1)/bin/cshell"
+out=$("$C" -c 'monitor @h1 --json' 2>&1)
+rm -f "$(hb_state 1)/bin/cshell"
+if [ "$(printf '%s\n' "$out" | grep -o '"host"' | wc -l)" = 1 ] &&
+	[ "$(printf '%s\n' "$out" | jq -r '.host + " " + (.cgroups|tostring)')" = "h1 7" ]; then
+	pass monitor-hosts-json-host-spoof
+else
+	fail monitor-hosts-json-host-spoof "$out"
+fi
 exit 0

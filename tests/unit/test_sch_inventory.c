@@ -352,8 +352,13 @@ static void test_remotes(void **state)
 	assert_int_equal(sch_remotes_find(&r, "web")->mem_kb, 1024);
 	assert_null(sch_remotes_find(&r, "h1"));
 	sch_remotes_release(&r);
-	assert_int_equal(sch_remote_rm("web", &err), 0);
-	assert_int_equal(sch_remote_rm("nosuch", &err), 0);
+	/* another host's web is not this one */
+	assert_int_equal(sch_remote_rm("web", "h2", &err), 0);
+	assert_int_equal(sch_remotes_load(&r, &err), 0);
+	assert_int_equal(r.n, 2);
+	sch_remotes_release(&r);
+	assert_int_equal(sch_remote_rm("web", "h1", &err), 0);
+	assert_int_equal(sch_remote_rm("nosuch", "h1", &err), 0);
 	assert_int_equal(sch_remotes_load(&r, &err), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.v[0].sandbox, "db");

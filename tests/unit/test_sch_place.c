@@ -272,6 +272,9 @@ static void test_probe_parse_json(void **state)
 		"cpus=4\nmem_total_kb=8000\nmem_avail_kb=6000\n"
 		"load=0.50 0.25 0.10\nkernel=6.1.0-13-amd64\n"
 		"arch=x86_64\ndisk_free_kb=123456\njunk\n";
+	static const char bad[] =
+		"cpus=1\nkernel=6\033]0;x\007\narch=x86\302\233"
+		"2J\n";
 	struct sch_probe p = { 0 }, *q;
 	struct cs_error err = CS_ERROR_INIT;
 	char *js;
@@ -298,6 +301,13 @@ static void test_probe_parse_json(void **state)
 	free(js);
 	sch_probe_release(&p);
 
+	/* what a host answers cannot drive our terminal */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sch_probe_parse(&p, bad, strlen(bad), &err), 0);
+	assert_string_equal(p.kernel, "6\\x1b]0;x\\x07");
+	assert_string_equal(p.arch, "x86\\x9b2J");
+	sch_probe_release(&p);
+	memset(&p, 0, sizeof(p));
 	assert_true(sch_probe_parse(&p, "cpus=x\n", 7, &err) < 0);
 	cs_error_release(&err);
 	sch_probe_release(&p);
