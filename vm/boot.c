@@ -984,6 +984,8 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 			fcntl(qfd, F_SETFD, 0);
 		else
 			dup2(qfd, AGENT_FD);
+		/* nothing the caller left open reaches QEMU */
+		syscall(SYS_close_range, AGENT_FD + 1, ~0U, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}

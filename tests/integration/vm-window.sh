@@ -37,6 +37,8 @@ trap cleanup EXIT
 cat >"$work/qemu" <<PY
 #!/usr/bin/python3
 import os, struct, time
+if os.path.exists("/proc/self/fd/9"):
+    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
 def frame(t, s, i, p=b""):
     os.write(3, struct.pack("<IBBHI", len(p), t, s, 0, i) + p)
 def read(n):
@@ -74,10 +76,16 @@ time.sleep(30)
 PY
 chmod +x "$work/qemu"
 
-out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1)
+# fd 9: something of the caller's QEMU must not get
+out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
 if [ $? != 0 ]; then
 	fail vm-window-boot "$out"
 	exit 0
+fi
+if [ -e "$work/leak" ]; then
+	fail vm-qemu-fds "QEMU got the caller's fd 9 ($(cat "$work/leak"))"
+else
+	pass vm-qemu-fds
 fi
 n=$(timeout 60 "$vm" exec w cat </dev/null 2>&1 | wc -c)
 if [ "$n" = 8388608 ]; then
