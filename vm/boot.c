@@ -571,7 +571,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		struct pollfd pf[3 + 256];
 		struct client *who[3 + 256];
 		long t = now_ms(), wait = PING_EVERY_MS;
-		int n = 0;
+		int n = 0, take;
 		struct vm_hdr h;
 		const uint8_t *p;
 
@@ -585,11 +585,14 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		who[n++] = NULL;
 		pf[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		who[n++] = NULL;
+		/* a guest that does not read its port must not have the
+		 * clients' frames queued here without end */
+		take = s->agent.out.len - s->agent.out_off < 2 * VM_WINDOW;
 		for (size_t i = 0; i < s->ncl && n < (int)CS_ARRAY_SIZE(pf);
 		     i++) {
 			pf[n] = (struct pollfd){
 				.fd = s->cl[i]->c.fd,
-				.events = POLLIN |
+				.events = (take ? POLLIN : 0) |
 					  (vm_conn_pending(&s->cl[i]->c) ?
 						   POLLOUT :
 						   0)

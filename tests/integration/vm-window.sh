@@ -5,7 +5,9 @@
 # supervisor, without a real VM: a fake QEMU (CSHELL_QEMU) speaks the
 # agent's side of protocol 3 on fd 3, then sends an exec's stdout past the
 # window it was given.  The supervisor must kill it rather than queue what
-# it sends without end.  Needs a kernel .deb in apt's cache only to pass
+# it sends without end; a guest that gives stdin credit and stops reading
+# must not make the supervisor or the client queue stdin; QEMU gets none
+# of the caller's fds.  Needs a kernel .deb in apt's cache only to pass
 # boot's checks; the kernel never runs.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,17 +30,16 @@ cache=${CSHELL_TEST_CACHE:-/var/tmp/cshell-test-cache}/vm-kernels
 mkdir -p "$cache" "$CSHELL_DATA_DIR/vm" && ln -s "$cache" "$CSHELL_DATA_DIR/vm/kernels"
 cleanup() {
 	timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
-	kill -9 $(cat "$CSHELL_RUNTIME_DIR"/vm/w/*.pid 2>/dev/null) 2>/dev/null
-	umount -l "$CSHELL_RUNTIME_DIR"/vm/w/rootfs 2>/dev/null
+	timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+	kill -9 $(cat "$CSHELL_RUNTIME_DIR"/vm/w*/*.pid 2>/dev/null) 2>/dev/null
+	umount -l "$CSHELL_RUNTIME_DIR"/vm/w*/rootfs 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-cat >"$work/qemu" <<PY
-#!/usr/bin/python3
-import os, struct, time
-if os.path.exists("/proc/self/fd/9"):
-    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
+# the agent's side: frames on fd 3, and its HELLO
+cat >"$work/fake.py" <<'PY'
+import os, struct
 def frame(t, s, i, p=b""):
     os.write(3, struct.pack("<IBBHI", len(p), t, s, 0, i) + p)
 def read(n):
@@ -50,6 +51,14 @@ def read(n):
         b += c
     return b
 frame(1, 0, 0, struct.pack("<II", 3, 4) + b"fake")
+PY
+cat >"$work/qemu" <<PY
+#!/usr/bin/python3
+import os, struct, sys, time
+sys.path.insert(0, "$work")
+from fake import frame, read
+if os.path.exists("/proc/self/fd/9"):
+    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
 def exec_id():
     while True:
         ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
@@ -72,9 +81,23 @@ time.sleep(3)
 open("$work/survived", "w").close()
 frame(4, 1, i)
 frame(8, 0, i, struct.pack("<II", 0, 0))
-time.sleep(30)
 PY
-chmod +x "$work/qemu"
+cat >"$work/qemu2" <<PY
+#!/usr/bin/python3
+import struct, sys, time
+sys.path.insert(0, "$work")
+from fake import frame, read
+while True:
+    ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
+    read(ln)
+    if t == 2:
+        break
+# all the stdin credit there is, and the port is never read again
+frame(3, 0, i, struct.pack("<I", 4242))
+frame(5, 0, i, struct.pack("<I", 0x7fffffff))
+time.sleep(60)
+PY
+chmod +x "$work/qemu" "$work/qemu2"
 
 # fd 9: something of the caller's QEMU must not get
 out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
@@ -99,4 +122,23 @@ if [ -e "$work/survived" ]; then
 	fail vm-window-overrun "the supervisor relayed 16 MiB sent on an 8 MiB window"
 else
 	pass vm-window-overrun
+fi
+
+# a guest that gives stdin credit and never reads: neither the supervisor
+# nor the client queues the 300 MiB offered
+timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
+out=$(CSHELL_QEMU=$work/qemu2 timeout 120 "$vm" boot w2 --kernel "$deb" --timeout 60 2>&1) ||
+	fail vm-window-boot2 "$out"
+head -c 300M /dev/zero | timeout 6 "$vm" exec w2 cat >/dev/null 2>&1 &
+epid=$!
+sleep 5
+sup=$(cat "$CSHELL_RUNTIME_DIR/vm/w2/supervisor.pid")
+rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status")
+cl=$(awk '/^VmHWM/ {print $2}' "/proc/$(pgrep -P $epid -f "exec w2" | head -1)/status" 2>/dev/null)
+wait $epid
+timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+if [ "${rss:-0}" -gt 65536 ] || [ "${cl:-0}" -gt 65536 ]; then
+	fail vm-window-stdin "peak RSS: supervisor ${rss}k, client ${cl}k"
+else
+	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
 fi
