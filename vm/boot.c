@@ -383,6 +383,10 @@ struct chan {
 	uint32_t gid, lid;
 	struct client *cl; /* NULL: its client left, output is discarded */
 	int ping;
+	/* stdout/stderr bytes relayed to cl and not yet given back by its
+	 * WINDOWs: the agent may not go past VM_WINDOW (a guest that does
+	 * would grow cl's queue here without end) */
+	uint32_t unacked[3];
 };
 
 struct sup {
@@ -447,6 +451,7 @@ static void from_client(struct sup *s, struct client *cl,
 		}
 		s->ch = xrealloc(s->ch, (s->nch + 1) * sizeof(*s->ch));
 		c = &s->ch[s->nch++];
+		*c = (struct chan){ 0 };
 		c->gid = ++s->next_gid ? s->next_gid : ++s->next_gid;
 		c->lid = h->id;
 		c->cl = cl;
@@ -454,26 +459,33 @@ static void from_client(struct sup *s, struct client *cl,
 	}
 	if (!c)
 		return;
+	if (h->type == VM_MSG_WINDOW && h->len == 4 && h->stream < 3) {
+		uint32_t v = vm_get_u32(p);
+
+		c->unacked[h->stream] -=
+			v < c->unacked[h->stream] ? v : c->unacked[h->stream];
+	}
 	if (h->type == VM_MSG_DATA || h->type == VM_MSG_WINDOW ||
 	    h->type == VM_MSG_SIGNAL || h->type == VM_MSG_WINSIZE ||
 	    h->type == VM_MSG_EXEC || h->type == VM_MSG_PING)
 		to_agent(s, h, c->gid, p);
 }
 
-static void from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
+/* 0, or -1 when the agent sent more than its window (the VM is killed) */
+static int from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 {
 	struct chan *c;
 
 	if (h->type == VM_MSG_PONG && h->id == 0) {
 		s->last_pong = now_ms();
 		s->ping_sent = 0;
-		return;
+		return 0;
 	}
 	/* any frame shows the agent alive */
 	s->last_pong = now_ms();
 	c = chan_by_gid(s, h->id);
 	if (!c)
-		return;
+		return 0;
 	if (!c->cl) {
 		/* an orphan's output: keep the command from blocking */
 		if (h->type == VM_MSG_DATA && h->len && h->stream != VM_STDIN) {
@@ -483,12 +495,16 @@ static void from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 				     c->gid, b, 4);
 		}
 	} else {
+		if (h->type == VM_MSG_DATA && h->stream < 3 &&
+		    (c->unacked[h->stream] += h->len) > VM_WINDOW)
+			return -1;
 		vm_frame_put(&c->cl->c.out, h->type, h->stream, c->lid, p,
 			     h->len);
 	}
 	if (h->type == VM_MSG_EXIT || h->type == VM_MSG_PONG ||
 	    (h->type == VM_MSG_ERROR && !c->ping))
 		chan_drop(s, c);
+	return 0;
 }
 
 static void client_gone(struct sup *s, struct client *cl)
@@ -555,7 +571,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		struct pollfd pf[3 + 256];
 		struct client *who[3 + 256];
 		long t = now_ms(), wait = PING_EVERY_MS;
-		int n = 0;
+		int n = 0, take;
 		struct vm_hdr h;
 		const uint8_t *p;
 
@@ -569,11 +585,14 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		who[n++] = NULL;
 		pf[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		who[n++] = NULL;
+		/* a guest that does not read its port must not have the
+		 * clients' frames queued here without end */
+		take = s->agent.out.len - s->agent.out_off < 2 * VM_WINDOW;
 		for (size_t i = 0; i < s->ncl && n < (int)CS_ARRAY_SIZE(pf);
 		     i++) {
 			pf[n] = (struct pollfd){
 				.fd = s->cl[i]->c.fd,
-				.events = POLLIN |
+				.events = (take ? POLLIN : 0) |
 					  (vm_conn_pending(&s->cl[i]->c) ?
 						   POLLOUT :
 						   0)
@@ -618,7 +637,12 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				return;
 			}
 			while ((k = vm_conn_next(&s->agent, &h, &p, &err)) == 1)
-				from_agent(s, &h, p);
+				if (from_agent(s, &h, p) < 0) {
+					cs_error_set(&err, 0,
+						     "sent past its window");
+					k = -1;
+					break;
+				}
 			if (k < 0) {
 				sup_log(s->dir, "cshell: agent: %s", err.msg);
 				kill(s->qemu, SIGKILL);
@@ -963,6 +987,8 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 			fcntl(qfd, F_SETFD, 0);
 		else
 			dup2(qfd, AGENT_FD);
+		/* nothing the caller left open reaches QEMU */
+		syscall(SYS_close_range, AGENT_FD + 1, ~0U, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -532,7 +532,13 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 			{ .fd = c.fd,
 			  .events = POLLIN |
 				    (vm_conn_pending(&c) ? POLLOUT : 0) },
-			{ .fd = in_open && credit ? o->in : -1,
+			/* stdin waits while the supervisor does not take
+			 * what was sent: whatever credit the guest gives */
+			{ .fd = in_open && credit &&
+						c.out.len - c.out_off <
+							VM_WINDOW ?
+					o->in :
+					-1,
 			  .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
 		};

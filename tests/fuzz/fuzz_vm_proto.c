@@ -3,7 +3,10 @@
  * fuzz_vm_proto.c — libFuzzer target for the VM agent protocol decoder:
  * the input is a byte stream as the agent or a client would send it; it
  * is cut into frames and every EXEC, HELLO and ERROR body is decoded, as
- * the agent and the supervisor do.  Crashes, leaks and UB are findings.
+ * the agent and the supervisor do.  The whole input, as a string, is
+ * also unescaped as a record's or /cshell.conf's value is, and must come
+ * back the same through vm_line_escape.  Crashes, leaks, UB and an abort
+ * are findings.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +18,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t off = 0;
+	char *line = malloc(size + 1);
+	struct cs_buf b = CS_BUF_INIT;
+
+	memcpy(line, data, size);
+	line[size] = 0;
+	vm_line_unescape(line);
+	vm_line_escape(&b, line);
+	cs_buf_addc(&b, 0);
+	vm_line_unescape(b.buf);
+	if (strcmp(b.buf, line))
+		abort();
+	cs_buf_release(&b);
+	free(line);
 
 	while (off < size) {
 		struct cs_error err = CS_ERROR_INIT;

@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/integration/vm-window.sh — a malicious guest against the host's
+# supervisor, without a real VM: a fake QEMU (CSHELL_QEMU) speaks the
+# agent's side of protocol 3 on fd 3, then sends an exec's stdout past the
+# window it was given.  The supervisor must kill it rather than queue what
+# it sends without end; a guest that gives stdin credit and stops reading
+# must not make the supervisor or the client queue stdin; QEMU gets none
+# of the caller's fds.  Needs a kernel .deb in apt's cache only to pass
+# boot's checks; the kernel never runs.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${CSHELL_BIN:-$repo/build/bin}
+case $bin in /*) ;; *) bin=$repo/$bin ;; esac
+vm=$bin/cshell-vm
+. "$repo/tests/lib.sh"
+
+deb=$(ls /var/cache/apt/archives/linux-image-6.1*-amd64_*.deb 2>/dev/null | sort -V | tail -1)
+if [ -z "$deb" ] || ! command -v python3 >/dev/null; then
+	skip vm-window "no linux-image-6.1 .deb in apt's cache, or no python3"
+	exit 0
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cshell-vmw.XXXXXX") || exit 1
+export CSHELL_RUNTIME_DIR=$work/rt CSHELL_DATA_DIR=$work/data
+export CSHELL_CONFIG_DIR=$work/cfg
+export CSHELL_AGENT=$bin/cshell-agent
+cache=${CSHELL_TEST_CACHE:-/var/tmp/cshell-test-cache}/vm-kernels
+mkdir -p "$cache" "$CSHELL_DATA_DIR/vm" && ln -s "$cache" "$CSHELL_DATA_DIR/vm/kernels"
+cleanup() {
+	timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
+	timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+	kill -9 $(cat "$CSHELL_RUNTIME_DIR"/vm/w*/*.pid 2>/dev/null) 2>/dev/null
+	umount -l "$CSHELL_RUNTIME_DIR"/vm/w*/rootfs 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# the agent's side: frames on fd 3, and its HELLO
+cat >"$work/fake.py" <<'PY'
+import os, struct
+def frame(t, s, i, p=b""):
+    os.write(3, struct.pack("<IBBHI", len(p), t, s, 0, i) + p)
+def read(n):
+    b = b""
+    while len(b) < n:
+        c = os.read(3, n - len(b))
+        if not c:
+            raise SystemExit
+        b += c
+    return b
+frame(1, 0, 0, struct.pack("<II", 3, 4) + b"fake")
+PY
+cat >"$work/qemu" <<PY
+#!/usr/bin/python3
+import os, struct, sys, time
+sys.path.insert(0, "$work")
+from fake import frame, read
+if os.path.exists("/proc/self/fd/9"):
+    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
+def exec_id():
+    while True:
+        ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
+        read(ln)
+        if t == 2:
+            frame(3, 0, i, struct.pack("<I", 4242))
+            return i
+# the first exec keeps to its window: 8 MiB, then ends
+i = exec_id()
+for _ in range(8 * 1024 * 1024 // 65536):
+    frame(4, 1, i, b"y" * 65536)
+frame(4, 1, i)
+frame(8, 0, i, struct.pack("<II", 0, 0))
+# the second sends twice its window
+i = exec_id()
+chunk = b"x" * 65536
+for _ in range(16 * 1024 * 1024 // 65536):
+    frame(4, 1, i, chunk)
+time.sleep(3)
+open("$work/survived", "w").close()
+frame(4, 1, i)
+frame(8, 0, i, struct.pack("<II", 0, 0))
+PY
+cat >"$work/qemu2" <<PY
+#!/usr/bin/python3
+import struct, sys, time
+sys.path.insert(0, "$work")
+from fake import frame, read
+while True:
+    ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
+    read(ln)
+    if t == 2:
+        break
+# all the stdin credit there is, and the port is never read again
+frame(3, 0, i, struct.pack("<I", 4242))
+frame(5, 0, i, struct.pack("<I", 0x7fffffff))
+time.sleep(60)
+PY
+chmod +x "$work/qemu" "$work/qemu2"
+
+# fd 9: something of the caller's QEMU must not get
+out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
+if [ $? != 0 ]; then
+	fail vm-window-boot "$out"
+	exit 0
+fi
+if [ -e "$work/leak" ]; then
+	fail vm-qemu-fds "QEMU got the caller's fd 9 ($(cat "$work/leak"))"
+else
+	pass vm-qemu-fds
+fi
+n=$(timeout 60 "$vm" exec w cat </dev/null 2>&1 | wc -c)
+if [ "$n" = 8388608 ]; then
+	pass vm-window-within
+else
+	fail vm-window-within "an exec within its window printed $n bytes, not 8388608"
+fi
+# a client that does not read (its stdout is full) returns no credit
+timeout 10 "$vm" exec w cat 2>/dev/null </dev/null | sleep 6
+if [ -e "$work/survived" ]; then
+	fail vm-window-overrun "the supervisor relayed 16 MiB sent on an 8 MiB window"
+else
+	pass vm-window-overrun
+fi
+
+# a guest that gives stdin credit and never reads: neither the supervisor
+# nor the client queues the 300 MiB offered
+timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
+out=$(CSHELL_QEMU=$work/qemu2 timeout 120 "$vm" boot w2 --kernel "$deb" --timeout 60 2>&1) ||
+	fail vm-window-boot2 "$out"
+head -c 300M /dev/zero | timeout 6 "$vm" exec w2 cat >/dev/null 2>&1 &
+epid=$!
+sleep 5
+sup=$(cat "$CSHELL_RUNTIME_DIR/vm/w2/supervisor.pid")
+rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status")
+cl=$(awk '/^VmHWM/ {print $2}' "/proc/$(pgrep -P $epid -f "exec w2" | head -1)/status" 2>/dev/null)
+wait $epid
+timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+if [ "${rss:-0}" -gt 65536 ] || [ "${cl:-0}" -gt 65536 ]; then
+	fail vm-window-stdin "peak RSS: supervisor ${rss}k, client ${cl}k"
+else
+	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
+fi
