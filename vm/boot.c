@@ -340,9 +340,18 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	/* reboot=t: the agent's reboot() is a triple fault, which
 	 * -no-reboot turns into QEMU's exit on any machine type */
 	/* TCG: the TSC calibration would spin without tsc_early_khz, and the
-	 * clocksource watchdog costs seconds before it distrusts the TSC */
+	 * clocksource watchdog costs seconds before it distrusts the TSC.
+	 * norandmaps: TCG finds its translated code by virtual address, so
+	 * with ASLR every exec of a dynamic program translates ld.so and
+	 * libc afresh (a fork + exec of true: 127 -> 20 ms).
+	 * mitigations=off: page-table isolation reloads CR3 on every
+	 * syscall, which flushes TCG's TLB; and under TCG the guest's
+	 * memory accesses are checked by QEMU's software MMU, not by the
+	 * CPU these mitigations are for (docs/vm.md). */
 	tsc = accel == VM_ACCEL_TCG ?
-		      xasprintf(" tsc_early_khz=%lu tsc=reliable", tsc_khz()) :
+		      xasprintf(" tsc_early_khz=%lu tsc=reliable norandmaps"
+				" mitigations=off",
+				tsc_khz()) :
 		      xstrdup("");
 	/* $CSHELL_VM_CMDLINE: more kernel options, for debugging a boot */
 	add(&a, &n,
