@@ -942,6 +942,14 @@ static void report(int fd, const char *msg)
 	close(fd);
 }
 
+/* Closes every fd above 2 but keep. */
+static void close_except(int keep)
+{
+	if (keep > 3)
+		syscall(SYS_close_range, 3, keep - 1, 0);
+	syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
 /* Runs in the daemonised grandchild; never returns. */
 static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		      int status_fd)
@@ -954,6 +962,9 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd, qfd;
 	sigset_t none;
 
+	/* 0-2 become /dev/null below: the status pipe must not be one */
+	if (status_fd < 3)
+		status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
 	setsid();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -961,6 +972,9 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	dup2(null, 0);
 	dup2(null, 1);
 	dup2(null, 2);
+	/* it outlives the command that booted it: a pipe end or lock the
+	 * caller left open would stay held for the VM's life */
+	close_except(status_fd);
 	p = xasprintf("%s/supervisor.pid", dir);
 	msg = xasprintf("%d\n", (int)getpid());
 	cs_write_file_atomic(p, msg, strlen(msg), 0644, NULL);

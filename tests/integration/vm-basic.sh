@@ -134,13 +134,23 @@ fi
 mkdir -p "$work/layer/etc" "$work/share"
 echo top >"$work/layer/etc/cshell-layer-test"
 out=$(timeout 90 "$vm" boot main --kernel "$deb" --layer "$work/layer" --layer / \
-	--mount "$work/share:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1)
+	--mount "$work/share:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1 7>"$work/fd-marker")
 rc=$?
 if [ $rc != 0 ]; then
 	fail vm-boot "$out"
 	exit 0
 fi
 pass "vm-boot ($out)"
+
+# an fd the booting command had open is not held for the VM's life by
+# the supervisor (a pipe's write end there would keep a reader waiting)
+held=
+for f in supervisor.pid qemu.pid; do
+	pid=$(cat "$CSHELL_RUNTIME_DIR/vm/main/$f")
+	ls -l "/proc/$pid/fd" 2>/dev/null | grep -q fd-marker && held="$held $f"
+done
+[ -z "$held" ] && pass vm-fds-not-inherited ||
+	fail vm-fds-not-inherited "the caller's fd 7 is held by:$held"
 
 x() { timeout 30 "$vm" exec main "$@"; }
 
