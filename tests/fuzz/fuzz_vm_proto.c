@@ -5,15 +5,62 @@
  * is cut into frames and every EXEC, HELLO and ERROR body is decoded, as
  * the agent and the supervisor do.  The whole input, as a string, is
  * also unescaped as a record's or /cshell.conf's value is, and must come
- * back the same through vm_line_escape.  Crashes, leaks, UB and an abort
- * are findings.
+ * back the same through vm_line_escape.  The same stream is then read
+ * as a peer's bytes arrive, cut into pieces whose sizes the input's first
+ * bytes choose, through vm_conn_fill and vm_conn_next (the agent's and the
+ * supervisor's reader): every frame handed out must lie inside the bytes
+ * read, and a garbled stream is dropped as they do.  Crashes, leaks, UB
+ * and an abort are findings.
  */
+#include <fcntl.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vm/vm_i.h"
+
+/* Hands data to a vm_conn over a pipe in pieces, taking every whole
+ * frame after each piece. */
+static void conn_stream(const uint8_t *data, size_t size)
+{
+	struct vm_conn c;
+	size_t off = 0, k = 0;
+	int p[2];
+
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return;
+	vm_conn_init(&c, p[0]);
+	while (off < size) {
+		/* piece sizes 1..256 from the input's first 16 bytes */
+		size_t n = size < 16 ? 7 : (size_t)data[k++ % 16] + 1;
+
+		if (n > size - off)
+			n = size - off;
+		if (write(p[1], data + off, n) != (ssize_t)n)
+			break;
+		off += n;
+		if (vm_conn_fill(&c) < 0)
+			break;
+		for (;;) {
+			struct cs_error err = CS_ERROR_INIT;
+			const uint8_t *pl;
+			struct vm_hdr h;
+			int r = vm_conn_next(&c, &h, &pl, &err);
+
+			cs_error_release(&err);
+			if (r < 0)
+				vm_conn_drop_input(&c);
+			if (r != 1)
+				break;
+			if (pl < c.in || pl + h.len > c.in + c.in_len)
+				abort();
+		}
+	}
+	close(p[1]);
+	vm_conn_release(&c); /* closes p[0] */
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -66,5 +113,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		off += used;
 	}
+	conn_stream(data, size);
 	return 0;
 }
