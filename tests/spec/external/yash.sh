@@ -48,6 +48,34 @@ while True:
 _, st = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(st) & 255)'
 
+# Runs a command as a child subreaper: what the command leaves running
+# (a test's `sh -m` job in a process group of its own, blocked on a FIFO,
+# once the runner timed out) is reparented here and killed at the end.
+reaper='import ctypes, os, signal, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, st = os.waitpid(pid, 0)
+while True:
+    kids = set()
+    for t in os.listdir("/proc/self/task"):
+        with open("/proc/self/task/%s/children" % t) as f:
+            kids.update(int(k) for k in f.read().split())
+    if not kids:
+        break
+    for k in kids:
+        try:
+            os.kill(k, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for k in kids:
+        try:
+            os.waitpid(k, 0)
+        except ChildProcessError:
+            pass
+sys.exit(os.waitstatus_to_exitcode(st) & 255)'
+
 checkfg='import os, sys
 try:
     fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
@@ -79,12 +107,12 @@ run_one() {
 	if grep -q %REQUIRETTY% "$dir/$file"; then
 		set -- python3 -c "$ptywrap" "$@"
 	fi
-	set -- timeout -k 5 "$timeout_s" "$@"
+	set -- python3 -c "$reaper" timeout -k 5 "$timeout_s" "$@"
 	(cd "$dir" && "$@" </dev/null >/dev/null 2>"${file%.tst}.err")
 	echo $? >"$dir/${file%.tst}.rc"
 }
 export -f run_one
-export out timeout_s ptywrap
+export out timeout_s ptywrap reaper
 
 for f in $files; do
 	for l in $labels; do printf '%s %s\n' "$l" "$f"; done
