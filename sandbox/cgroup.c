@@ -30,7 +30,7 @@
 
 #define CG_ROOT "/sys/fs/cgroup"
 
-static int is_cgroup2(const char *path)
+int sbx_is_cgroup2(const char *path)
 {
 	struct statfs st;
 
@@ -49,7 +49,7 @@ static int write_str(const char *dir, const char *file, const char *val)
 	return 0;
 }
 
-static char *cg_id(const char *name)
+char *sbx_cgroup_id(const char *name)
 {
 	_cleanup_free_ char *rt = cs_root_path(CS_ROOT_RUNTIME);
 	uint32_t h = 2166136261u;
@@ -85,9 +85,9 @@ static int pids_asked(const struct sbx_spec *spec)
 int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		      struct cs_error *err)
 {
-	_cleanup_free_ char *id = cg_id(spec->name);
+	_cleanup_free_ char *id = sbx_cgroup_id(spec->name);
 	int want = spec->memory || pids_asked(spec) || spec->cpus_milli;
-	int v2only = is_cgroup2(CG_ROOT);
+	int v2only = sbx_is_cgroup2(CG_ROOT);
 	char num[64];
 	int r;
 
@@ -139,7 +139,7 @@ int sbx_cgroup_create(const struct sbx_spec *spec, struct sbx_cgroup *cg,
 		return 0;
 	}
 
-	if (is_cgroup2(CG_ROOT "/unified")) {
+	if (sbx_is_cgroup2(CG_ROOT "/unified")) {
 		cg->v2 = xasprintf(CG_ROOT "/unified/cshell/%s", id);
 		if (make_dir(cg->v2, err) < 0)
 			return -1;

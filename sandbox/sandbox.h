@@ -278,5 +278,10 @@ char *sbx_fs_program(void);
 int sbx_cgroup_enter(const char *v2, const char *v1, pid_t pid);
 /* Removes the directories (retrying briefly while they drain). */
 void sbx_cgroup_remove(const char *v2, const char *v1);
+/* The name of name's cgroup directories: name and a hash of the runtime
+ * root, so two state roots' sandboxes of one name do not share one. */
+char *sbx_cgroup_id(const char *name);
+/* Whether path is a cgroup v2 mount. */
+int sbx_is_cgroup2(const char *path);
 
 #endif

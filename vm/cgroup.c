@@ -16,22 +16,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "sandbox/sandbox.h"
 #include "vm/vm.h"
 #include "vm/vm_i.h"
 
 #define CG "/sys/fs/cgroup"
-
-static int v2_mounted(const char *path)
-{
-	struct statfs st;
-
-	return statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
-}
 
 /* Turns the stats controllers on for dir's children, one at a time: one
  * the host lacks must not keep the others off. */
@@ -47,12 +38,16 @@ static void cg_enable(const char *dir)
 		}
 }
 
-/* dir, made; NULL when it cannot be */
+/* dir, made; NULL when it cannot be.  Another VM's removal may take
+ * cshell-vm/ away between its mkdir and ours (vm_cgroup_remove): then
+ * again. */
 static char *cg_dir(const char *base, const char *id)
 {
 	char *d = xasprintf("%s/cshell-vm/%s", base, id);
-	int r = cs_mkdir_p(d, 0755);
+	int r = -ENOENT;
 
+	for (int i = 0; i < 5 && r == -ENOENT; i++)
+		r = cs_mkdir_p(d, 0755);
 	if (r < 0 && r != -EEXIST) {
 		free(d);
 		return NULL;
@@ -62,24 +57,20 @@ static char *cg_dir(const char *base, const char *id)
 
 int vm_cgroup_create(const char *dir, const char *name, char **v2, char **v1)
 {
-	_cleanup_free_ char *rt = cs_root_path(CS_ROOT_RUNTIME);
-	_cleanup_free_ char *id = NULL, *path = NULL, *body = NULL;
+	_cleanup_free_ char *id = sbx_cgroup_id(name), *path = NULL,
+			    *body = NULL;
 	static const char *const ctrls[] = { "memory", "pids", "cpuacct",
 					     "blkio" };
 	struct cs_buf l1 = CS_BUF_INIT;
-	uint32_t h = 2166136261u;
 
 	*v2 = *v1 = NULL;
-	for (const char *p = rt; p && *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	id = xasprintf("%s-%08x", name, h);
-	if (v2_mounted(CG)) {
+	if (sbx_is_cgroup2(CG)) {
 		cg_enable(CG);
 		*v2 = cg_dir(CG, id);
 		if (*v2)
 			cg_enable(CG "/cshell-vm");
 	} else {
-		if (v2_mounted(CG "/unified"))
+		if (sbx_is_cgroup2(CG "/unified"))
 			*v2 = cg_dir(CG "/unified", id);
 		for (size_t i = 0; i < CS_ARRAY_SIZE(ctrls); i++) {
 			_cleanup_free_ char *base =
