@@ -151,11 +151,6 @@ struct walk {
 	char *buf; /* file data */
 };
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 /* The names in dirfd, sorted (a layer's bytes must not depend on the
  * order readdir happens to give), NULL-terminated. */
 static char **sorted_names(int dirfd, size_t *n)
@@ -178,7 +173,7 @@ static char **sorted_names(int dirfd, size_t *n)
 	closedir(d);
 	*n = v.n;
 	char **names = cs_strvec_detach(&v);
-	qsort(names, *n, sizeof(char *), cmp_names);
+	qsort(names, *n, sizeof(char *), cs_cmp_strp);
 	return names;
 }
 

@@ -248,6 +248,11 @@ void cs_strvec_release(struct cs_strvec *sv)
 	sv->n = sv->alloc = 0;
 }
 
+int cs_cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 char **cs_strvec_detach(struct cs_strvec *sv)
 {
 	char **v = sv->v ? sv->v : xcalloc(1, sizeof(*v));

@@ -6,6 +6,7 @@
  */
 #include "lib/lib.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -143,4 +144,39 @@ int cs_lock_path(const char *path, int exclusive, int wait,
 		return -1;
 	}
 	return steal_fd(&fd);
+}
+
+int cs_remove_children(int fd)
+{
+	struct dirent *de;
+	DIR *dp = fdopendir(fd);
+
+	if (!dp) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(dp))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		cs_remove_tree(dirfd(dp), de->d_name);
+	}
+	closedir(dp);
+	return 0;
+}
+
+int cs_remove_tree(int dfd, const char *name)
+{
+	int fd, r;
+
+	if (unlinkat(dfd, name, 0) == 0)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return errno == ENOENT ? 0 : -errno;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = cs_remove_children(fd);
+	if (r < 0)
+		return r;
+	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
 }

@@ -159,6 +159,9 @@ void cs_strvec_release(struct cs_strvec *sv);
 /* The NULL-terminated array (never NULL), now the caller's; sv is left
  * empty. */
 char **cs_strvec_detach(struct cs_strvec *sv);
+/* strcmp() of two char *s: qsort()'s and bsearch()'s comparator for an
+ * array of strings. */
+int cs_cmp_strp(const void *a, const void *b);
 
 /* ------------------------------------------------------------------ */
 /* State roots (docs/design.md §3).
@@ -189,6 +192,14 @@ int cs_mkdir_p(const char *path, mode_t mode);
 
 /* ------------------------------------------------------------------ */
 /* Files */
+
+/* Removes name below dirfd and, when it is a directory, everything in
+ * it; never follows a symlink.  0 (also when name does not exist) or
+ * -errno. */
+int cs_remove_tree(int dirfd, const char *name);
+/* Removes everything inside the directory fd, which it takes over (and
+ * closes). */
+int cs_remove_children(int fd);
 
 /* Writes data to path atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory.  Returns 0 or -1 with err set. */

@@ -24,42 +24,6 @@ char *ovl_tmp_name(struct ovl_fs *fs)
 	return xasprintf("#%d.%" PRIu64, (int)getpid(), ++fs->tmp_seq);
 }
 
-/* Removes everything inside the directory fd (which it takes over). */
-static int remove_children(int fd)
-{
-	struct dirent *de;
-	DIR *dp = fdopendir(fd);
-
-	if (!dp) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(dp))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ovl_remove_tree(dirfd(dp), de->d_name);
-	}
-	closedir(dp);
-	return 0;
-}
-
-int ovl_remove_tree(int dfd, const char *name)
-{
-	int fd;
-
-	if (unlinkat(dfd, name, 0) == 0)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return errno == ENOENT ? 0 : -errno;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = remove_children(fd);
-	if (r < 0)
-		return r;
-	return unlinkat(dfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
 int ovl_clean_work(struct ovl_fs *fs)
 {
 	char path[64];
@@ -69,7 +33,7 @@ int ovl_clean_work(struct ovl_fs *fs)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return remove_children(fd);
+	return cs_remove_children(fd);
 }
 
 /*
@@ -320,7 +284,7 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n, bool data)
 	    renameat2(fs->work_fd, tmp, pfd, n->name, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r < 0) {
-		ovl_remove_tree(fs->work_fd, tmp);
+		cs_remove_tree(fs->work_fd, tmp);
 		return r;
 	}
 	ufd = openat(pfd, n->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

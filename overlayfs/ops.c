@@ -662,7 +662,7 @@ static int create_over_whiteout(struct ovl_fs *fs, fuse_req_t req, int pfd,
 		if (a->fd >= 0)
 			close(a->fd);
 		a->fd = -1;
-		ovl_remove_tree(fs->work_fd, tmp);
+		cs_remove_tree(fs->work_fd, tmp);
 	}
 	return r;
 }
@@ -675,7 +675,7 @@ static int remove_via_work(struct ovl_fs *fs, int pfd, const char *name)
 
 	if (renameat(pfd, name, fs->work_fd, tmp) < 0)
 		return -errno;
-	ovl_remove_tree(fs->work_fd, tmp);
+	cs_remove_tree(fs->work_fd, tmp);
 	return 0;
 }
 
@@ -938,7 +938,7 @@ static int whiteout_over(struct ovl_fs *fs, int pfd, const char *name,
 		if (is_dir) {
 			if (renameat(pfd, name, fs->work_fd, tmp) < 0)
 				return -errno;
-			ovl_remove_tree(fs->work_fd, tmp);
+			cs_remove_tree(fs->work_fd, tmp);
 		} else if (unlinkat(pfd, name, 0) < 0) {
 			return -errno;
 		}
@@ -949,7 +949,7 @@ static int whiteout_over(struct ovl_fs *fs, int pfd, const char *name,
 		unlinkat(fs->work_fd, tmp, 0);
 		return r;
 	}
-	return ovl_remove_tree(fs->work_fd, tmp);
+	return cs_remove_tree(fs->work_fd, tmp);
 }
 
 static int do_remove(struct ovl_fs *fs, struct ovl_node *dir, const char *name,

@@ -252,7 +252,6 @@ int ovl_make_whiteout(struct ovl_fs *fs, int dirfd, const char *name);
 int ovl_set_opaque(struct ovl_fs *fs, int fd);
 char *ovl_tmp_name(struct ovl_fs *fs);
 int ovl_clean_work(struct ovl_fs *fs);
-int ovl_remove_tree(int dirfd, const char *name);
 int ovl_copy_up_tree(struct ovl_fs *fs, struct ovl_node *n);
 
 /* ops.c */

@@ -63,11 +63,6 @@ static int runtime_point(const struct sbx_spec *spec, const char *rel)
 	return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Walks upper/rel (rel is "" or "/a/b"); depth capped against loops. */
 static int walk(const struct sbx_spec *spec, const char *upper, const char *rel,
 		int lower_exists, struct cs_buf *out, int depth,
@@ -93,7 +88,7 @@ static int walk(const struct sbx_spec *spec, const char *upper, const char *rel,
 	}
 	closedir(d);
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+		qsort(names, n, sizeof(*names), cs_cmp_strp);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const char *nm = names[i];
 		_cleanup_free_ char *child = NULL, *full = NULL;
