@@ -29,8 +29,10 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "sandbox/sandbox.h"
 #include "shell/shell_i.h"
@@ -1822,11 +1824,160 @@ static int up_on(struct sh *sh, const char *proj, const char *name,
 	return st;
 }
 
+/* One line of a list GNU tar wrote with --quoting-style=escape, in
+ * place: backslash escapes undone, "./" and a directory's "/" taken off.
+ * NULL for "." itself and for a name that could leave the directory. */
+static char *sent_name(char *l)
+{
+	static const char esc[] = "\\\\n\nt\ta\ab\bf\fr\rv\v";
+	char *o = l, *i = l;
+
+	while (*i) {
+		const char *e;
+
+		if (*i != '\\' || !i[1]) {
+			*o++ = *i++;
+		} else if (i[1] >= '0' && i[1] <= '7') {
+			int v = 0, k;
+
+			for (k = 1; k <= 3 && i[k] >= '0' && i[k] <= '7'; k++)
+				v = v * 8 + (i[k] - '0');
+			*o++ = (char)v;
+			i += k;
+		} else {
+			e = strchr(esc, i[1]);
+			*o++ = e && (e - esc) % 2 == 0 ? e[1] : i[1];
+			i += 2;
+		}
+	}
+	*o = 0;
+	if (o > l && o[-1] == '/')
+		*--o = 0;
+	if (!strncmp(l, "./", 2))
+		l += 2;
+	if (!*l || !strcmp(l, "."))
+		return NULL;
+	for (const char *c = l; *c; c++)
+		if (c[0] == '.' && c[1] == '.' && (c == l || c[-1] == '/') &&
+		    (!c[2] || c[2] == '/'))
+			return NULL;
+	return *l == '/' ? NULL : l;
+}
+
+/* The names of a sent list (root/NAME.sent), sorted; with files_only,
+ * those of its non-directories only. */
+static void sent_read(const char *path, struct cs_strvec *v, bool files_only)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	if (cs_read_file(path, &b, 256u << 20, NULL) < 0)
+		return;
+	for (char *l = b.buf, *nl; l && *l; l = nl) {
+		char *n;
+
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl++ = 0;
+		if (files_only && *l && l[strlen(l) - 1] == '/')
+			continue;
+		n = sent_name(l);
+		if (n)
+			cs_strvec_push(v, n);
+	}
+	cs_buf_release(&b);
+	if (v->n)
+		qsort(v->v, v->n, sizeof(*v->v), cs_cmp_strp);
+}
+
+/* Removes rel below dirfd, never through a symlink: a file, or a
+ * directory once it is empty (else it stays); with tree, only a
+ * directory, and all in it. */
+static void remove_beneath(int dirfd, const char *rel, bool tree)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve =
+					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+	_cleanup_free_ char *parent = xstrdup(rel);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : rel;
+	int pfd = dirfd;
+	struct stat st;
+
+	if (slash) {
+		*slash = 0;
+		pfd = (int)syscall(SYS_openat2, dirfd, parent, &how,
+				   sizeof(how));
+		if (pfd < 0)
+			return;
+	}
+	if (tree) {
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			cs_remove_tree(pfd, base);
+	} else if (unlinkat(pfd, base, 0) < 0 &&
+		   (errno == EISDIR || errno == EPERM)) {
+		(void)unlinkat(pfd, base, AT_REMOVEDIR);
+	}
+	if (pfd != dirfd)
+		close(pfd);
+}
+
+/* Before a send is unpacked in dir: what the last one brought and this
+ * one lacks has been removed from the project since, so it goes here
+ * too, deepest first; a directory this one brings as a file or symlink
+ * goes with all in it (tar cannot unpack over it).  Files made here (a
+ * build's output) were in neither list and stay. */
+static void prune_unsent(const char *dir, const char *old_list,
+			 const char *new_list)
+{
+	struct cs_strvec old = CS_STRVEC_INIT, now = CS_STRVEC_INIT,
+			 files = CS_STRVEC_INIT;
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	sent_read(old_list, &old, false);
+	sent_read(new_list, &now, false);
+	sent_read(new_list, &files, true);
+	for (size_t i = old.n; dfd >= 0 && i-- > 0;)
+		if (!now.n || !bsearch(&old.v[i], now.v, now.n, sizeof(*now.v),
+				       cs_cmp_strp))
+			remove_beneath(dfd, old.v[i], false);
+	for (size_t i = 0; dfd >= 0 && i < files.n; i++)
+		remove_beneath(dfd, files.v[i], true);
+	cs_strvec_release(&old);
+	cs_strvec_release(&now);
+	cs_strvec_release(&files);
+}
+
+/* Copies standard input to path; 0 or -errno. */
+static int spool_stdin(const char *path)
+{
+	_cleanup_close_ int fd =
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char buf[65536];
+	ssize_t n;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(0, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		r = cs_write_all(fd, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
 /* `up --receive NAME` (what up_on() runs on the chosen host): a tar of
  * a project on stdin unpacked into data/up/hosted/NAME, whose path it
  * prints.  Files are updated in place, so that a running sandbox's
- * mount of the project sees them; a directory it made is removed again
- * when the tar fails. */
+ * mount of the project sees them; the tar is kept (NAME.tar.tmp) and
+ * listed first, so that what the previous send brought and this one
+ * lacks is removed (prune_unsent; the list stays as NAME.sent).  A
+ * directory it made is removed again when the tar fails. */
 static int up_receive(struct sh *sh, const char *name)
 {
 	struct cs_error err = CS_ERROR_INIT;
@@ -1842,21 +1993,55 @@ static int up_receive(struct sh *sh, const char *name)
 		return 2;
 	}
 	_cleanup_free_ char *dir = xasprintf("%s/%s", root, name);
-	bool made = mkdir(dir, 0755) == 0;
-	char *tar[] = { "tar", "-x", "-f", "-", "--no-same-owner",
+	_cleanup_free_ char *sent = xasprintf("%s/%s.sent", root, name);
+	_cleanup_free_ char *sent_new = xasprintf("%s.new", sent);
+	_cleanup_free_ char *spool = xasprintf("%s/%s.tar.tmp", root, name);
+	char *list[] = { "tar", "-t", "-f", spool, "--quoting-style=escape",
+			 NULL };
+	char *tar[] = { "tar", "-x", "-f", spool, "--no-same-owner",
 			"-C",  dir,  NULL };
 	char *rm[] = { "rm", "-rf", "--", dir, NULL };
+	struct cs_buf names = CS_BUF_INIT;
+	bool made;
+	int r = spool_stdin(spool);
 
-	if (!made && errno != EEXIST) {
-		sh_err(sh, "up: cannot create %s: %s", dir, strerror(errno));
+	if (r < 0) {
+		unlink(spool);
+		sh_err(sh, "up: cannot keep the project sent in %s: %s", root,
+		       strerror(-r));
 		return 1;
 	}
-	if (sh_exec_external_wait(sh, tar)) {
+	if (sh_capture(sh, list, &names, true) ||
+	    cs_write_file_atomic(sent_new, names.buf ? names.buf : "",
+				 names.len, 0644, &err) < 0) {
+		cs_buf_release(&names);
+		unlink(spool);
+		sh_err(sh, "up: %s",
+		       err.msg ? err.msg :
+				 "the project sent was not a complete tar");
+		cs_error_release(&err);
+		return 1;
+	}
+	cs_buf_release(&names);
+	made = mkdir(dir, 0755) == 0;
+	if (!made && errno != EEXIST) {
+		sh_err(sh, "up: cannot create %s: %s", dir, strerror(errno));
+		unlink(spool);
+		return 1;
+	}
+	prune_unsent(dir, sent, sent_new);
+	r = sh_exec_external_wait(sh, tar);
+	unlink(spool);
+	if (r) {
 		if (made)
 			sh_exec_external_wait(sh, rm);
+		unlink(sent_new);
 		sh_err(sh, "up: the project sent was not a complete tar");
 		return 1;
 	}
+	if (rename(sent_new, sent) < 0)
+		cs_warn("up: cannot keep the list of what was sent as %s: %s",
+			sent, strerror(errno));
 	printf("%s\n", dir);
 	return 0;
 }

@@ -195,3 +195,27 @@ rc=$?
 	[[ $out == *"cshell: up: the project sent was not a complete tar" ]] &&
 	pass receive-stays-inside ||
 	fail receive-stays-inside "status $rc, printed '$out', outside: $(ls -A "$R/outside")"
+
+# a second send updates the files in place and removes what the first
+# one brought and the project no longer has (a file, a directory with
+# it), keeps what was made there (a build's output), and never follows
+# a symlink the project has become
+S=$R/src
+mkdir -p "$S/sub" "$S/gone-dir/deep" "$R/victim"
+echo 1 >"$S/keep" && echo x >"$S/gone" && echo y >"$S/sub/gone2"
+echo z >"$S/gone-dir/deep/f" && echo n >"$S/$(printf 'new\nline')"
+echo v >"$R/victim/f" && mkdir "$S/swap" && echo s >"$S/swap/f"
+send() { tar -C "$S" -cf - . | CSHELL_DATA_DIR=$R/data "$C" -c 'up --receive p2' 2>&1; }
+out=$(send)
+H=$R/data/up/hosted/p2
+echo built >"$H/sub/made-here.o"
+rm -r "$S/gone" "$S/sub/gone2" "$S/gone-dir" "$S/$(printf 'new\nline')" "$S/swap"
+ln -s "$R/victim" "$S/swap"
+echo 2 >"$S/keep"
+out2=$(send)
+left=$(cd "$H" && find . | LC_ALL=C sort | tr '\n' ' ')
+want='. ./keep ./sub ./sub/made-here.o ./swap '
+[ "$out" = "$H" ] && [ "$out2" = "$H" ] && [ "$left" = "$want" ] &&
+	[ "$(cat "$H/keep")" = 2 ] && [ -L "$H/swap" ] && [ -e "$R/victim/f" ] &&
+	pass receive-removes-unsent ||
+	fail receive-removes-unsent "printed '$out' '$out2'; left: $left; victim: $(ls "$R/victim")"
