@@ -126,5 +126,8 @@ bool sh_extensions(struct sh *sh);
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */
 /* `set` gave new positional parameters: getopts starts over at $1. */
 void sh_getopts_restart(void);
+/* OPTIND was assigned (by anything but getopts): getopts forgets its
+ * place inside a cluster of options. */
+void sh_getopts_optind_set(void);
 
 #endif

@@ -423,6 +423,14 @@ static int bi_local(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* command, type, hash */
 
+static bool is_program(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
 static int describe(struct sh *sh, const char *name, bool verbose,
 		    const char *path)
 {
@@ -456,6 +464,8 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 		return 0;
 	}
 	char *p = sh_find_command(sh, name, path);
+	if (p && strchr(name, '/') && !is_program(p))
+		p = NULL; /* as when searching PATH: no directory, no data */
 	if (p) {
 		if (verbose)
 			printf("%s is %s\n", name, p);
@@ -465,7 +475,7 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 	}
 	if (verbose)
 		sh_err(sh, "%s: not found", name);
-	return 127;
+	return 1; /* as bash (dash: 127; POSIX: >0) */
 }
 
 static int bi_type(struct sh *sh, int argc, char **argv)
@@ -474,7 +484,7 @@ static int bi_type(struct sh *sh, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (describe(sh, argv[i], true, NULL))
-			st = 127;
+			st = 1;
 	return st;
 }
 
@@ -507,7 +517,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 		for (; i < argc; i++)
 			if (describe(sh, argv[i], mode == 'V',
 				     defpath ? DEFAULT_PATH : NULL))
-				st = 127;
+				st = 1;
 		return st;
 	}
 	const struct builtin *b = sh_builtin(sh, argv[i]);
@@ -527,6 +537,24 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 		argv[i] = p;
 	}
 	return sh_exec_external_wait(sh, argv + i);
+}
+
+/* bash's `builtin NAME [ARG...]`: runs the builtin NAME even when a
+ * function of that name hides it (POSIX leaves the name unspecified). */
+static int bi_builtin(struct sh *sh, int argc, char **argv)
+{
+	int i = 1;
+
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return 0;
+	const struct builtin *b = sh_builtin(sh, argv[i]);
+	if (!b) {
+		sh_err(sh, "builtin: %s: not a shell builtin", argv[i]);
+		return 1;
+	}
+	return sh_run_builtin(sh, b, argc - i, argv + i);
 }
 
 static int bi_hash(struct sh *sh, int argc, char **argv)
@@ -567,6 +595,12 @@ SH_BUILTIN(break) = {
 	.b = { "break", bi_breakcont, true },
 	.usage = "break [N]",
 	.what = "leave N enclosing loops",
+};
+
+SH_BUILTIN(builtin) = {
+	.b = { "builtin", bi_builtin, false },
+	.usage = "builtin NAME [ARG...]",
+	.what = "run the builtin NAME, even when a function hides it",
 };
 
 SH_BUILTIN(command) = {

@@ -616,3 +616,94 @@ wait zzz 2>/dev/null
 echo "status $?"
 --- stdout
 status 2
+
+### builtin-runs-builtin-hidden-by-function
+cd() { echo function-cd; }
+cd
+builtin cd / && pwd
+builtin -- false
+echo "false $?"
+builtin no_such_builtin 2>/dev/null
+echo "not-builtin $?"
+--- stdout
+function-cd
+/
+false 1
+not-builtin 1
+
+### builtin-export-is-declaration
+x='a b'
+builtin export y=$x
+echo "$y"
+builtin command readonly z=$x
+echo "$z"
+--- stdout
+a b
+a b
+
+### kill-l-zero-is-exit
+kill -l 0 INT
+--- stdout
+EXIT
+2
+
+### kill-invalid-signal-status-1
+kill -s NOSUCHSIG $$ 2>/dev/null
+echo "s $?"
+kill -9999 $$ 2>/dev/null
+echo "n $?"
+kill -l 9999 2>/dev/null
+echo "l $?"
+--- stdout
+s 1
+n 1
+l 1
+
+### getopts-optind-inside-cluster
+getopts abc: o -abc10
+echo "$o $OPTIND"
+getopts abc: o -abc10
+echo "$o $OPTIND"
+getopts abc: o -abc10
+echo "$o $OPTIND $OPTARG"
+getopts ab o -ab
+OPTIND=1
+getopts ab o -ab
+echo "$o $OPTIND"
+--- stdout
+a 1
+b 1
+c 2 10
+a 1
+
+### getopts-end-unsets-optarg
+getopts c: o -c10
+getopts c: o -c10
+echo "$? $o ${OPTARG-unset}"
+--- stdout
+1 ? unset
+
+### command-v-path-must-be-program
+mkdir -p d/cat
+: >d/data
+printf 'echo hi\n' >d/prog
+chmod +x d/prog
+command -v d/data || echo "data $?"
+command -v d/cat || echo "dir $?"
+command -v d/prog
+--- stdout
+data 1
+dir 1
+d/prog
+
+### command-v-type-not-found-status-1
+command -v no_such_cmd_xyz
+echo "v $?"
+command -V no_such_cmd_xyz 2>/dev/null
+echo "V $?"
+type no_such_cmd_xyz 2>/dev/null
+echo "type $?"
+--- stdout
+v 1
+V 1
+type 1
