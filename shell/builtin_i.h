@@ -122,6 +122,10 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero);
  * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
 bool sh_extensions(struct sh *sh);
 
+/* Whether the option of long name (`set -o NAME`) is on: 1 or 0, -1 when
+ * there is no such option (options.c; test -o). */
+int sh_option_on(struct sh *sh, const char *name);
+
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */
 /* `set` gave new positional parameters: getopts starts over at $1. */
