@@ -114,9 +114,17 @@ struct sh_builtin {
 	extern const struct sh_builtin sh_builtin_##id;                        \
 	const struct sh_builtin sh_builtin_##id
 
-/* Prints s decoding XSI backslash escapes (echo, printf %b); octal
- * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
-bool sh_print_escaped(const char *s, bool octal_needs_zero);
+/* Prints s decoding XSI backslash escapes (echo, printf %b), and bash's
+ * \xHH \uHHHH \UHHHHHHHH when hex.  Returns false after \c. */
+bool sh_print_escaped(const char *s, bool hex);
+/* At s, the letter after a backslash: prints bash's \xHH (a byte),
+ * \uHHHH or \UHHHHHHHH (a character, in UTF-8) and returns the escape's
+ * length from the letter on; 0, printing nothing, when no hex digit
+ * follows. */
+size_t sh_put_hex_escape(const char *s);
+/* The value of variable name when it is exported, else NULL (printf's
+ * %(…)T reads TZ as the programs the shell runs would). */
+const char *sh_getenv(struct sh *sh, const char *name);
 
 /* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
  * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */

@@ -39,6 +39,13 @@ static bool parse_int(const char *s, long *out)
 	return true;
 }
 
+const char *sh_getenv(struct sh *sh, const char *name)
+{
+	struct var *v = var_lookup(sh, name);
+
+	return v && (v->flags & SH_VAR_EXPORT) ? v->value : NULL;
+}
+
 int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg)
 {
 	sh_err(sh, fmt, arg);
