@@ -707,3 +707,19 @@ echo "type $?"
 v 1
 V 1
 type 1
+
+### umask-p-prints-a-command
+umask 0027
+umask -p
+--- stdout
+umask 0027
+
+### umask-usage-errors-keep-the-mask
+umask 0111
+umask u=, g+, o- 2>/dev/null || echo too-many
+umask '' 2>/dev/null || echo empty
+umask
+--- stdout
+too-many
+empty
+0111
