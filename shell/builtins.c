@@ -71,6 +71,10 @@ static int bi_breakcont(struct sh *sh, int argc, char **argv)
 {
 	long n = 1;
 
+	if (argc > 2) {
+		sh_err(sh, "%s: too many arguments", argv[0]);
+		return sh_special_error(sh, 2);
+	}
 	if (argc > 1 && (!parse_int(argv[1], &n) || n < 1)) {
 		sh_err(sh, "%s: bad loop count '%s'", argv[0], argv[1]);
 		return sh_special_error(sh, 2);
@@ -286,13 +290,18 @@ static int bi_shift(struct sh *sh, int argc, char **argv)
 {
 	long n = 1;
 
+	if (argc > 2) {
+		sh_err(sh, "shift: too many arguments");
+		return sh_special_error(sh, 2);
+	}
 	if (argc > 1 && (!parse_int(argv[1], &n) || n < 0)) {
 		sh_err(sh, "shift: illegal number '%s'", argv[1]);
 		return sh_special_error(sh, 2);
 	}
 	if (n > sh->params.n) {
+		/* status 1 as in bash (dash: 2; POSIX: >0) */
 		sh_err(sh, "shift: can't shift that many");
-		return sh_special_error(sh, 2);
+		return sh_special_error(sh, 1);
 	}
 	for (long i = 0; i < n; i++)
 		free(sh->params.v[i]);

@@ -491,3 +491,20 @@ a b
 export
 g=a
 b
+
+### shift-break-continue-extra-operand-is-an-error
+(set -- a b c; shift 1 extra; echo not-reached) 2>/dev/null || echo shift
+(for i in 1; do continue 1 extra; done; echo not-reached) 2>/dev/null ||
+	echo continue
+(for i in 1; do break 1 extra; done; echo not-reached) 2>/dev/null ||
+	echo break
+--- stdout
+shift
+continue
+break
+
+### shift-too-many-status-1
+set -- a
+shift 2
+--- stdout
+--- status 1
