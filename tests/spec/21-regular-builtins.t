@@ -723,3 +723,22 @@ umask
 too-many
 empty
 0111
+
+### cd-dot-dot-after-a-missing-directory-fails
+cd nonexistent_dir/.. 2>/dev/null
+echo "missing $?"
+: >file
+cd file/.. 2>/dev/null
+echo "file $?"
+mkdir d
+cd d/.. && echo dir
+--- stdout
+missing 1
+file 1
+dir
+
+### cd-failure-status-1
+cd /nonexistent/dir 2>/dev/null
+echo "status $?"
+--- stdout
+status 1
