@@ -209,9 +209,12 @@ static int bi_exec(struct sh *sh, int argc, char **argv)
 static int export_like(struct sh *sh, int argc, char **argv, int flag)
 {
 	int i = 1, st = 0;
+	bool unexport = false;
 
 	if (i < argc && !strcmp(argv[i], "-p"))
 		i++;
+	else if (flag == SH_VAR_EXPORT && i < argc && !strcmp(argv[i], "-n"))
+		unexport = true, i++; /* bash: take the export away */
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc) {
@@ -231,8 +234,14 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 		}
 		/* a readonly variable: an error of a special builtin, which
 		 * ends a non-interactive shell (XCU 2.8.1) */
-		if (var_set(sh, name, eq ? eq + 1 : NULL, flag) < 0)
+		int set = unexport ? 0 : flag;
+		if (var_set(sh, name, eq ? eq + 1 : NULL, set) < 0) {
 			st = sh_special_error(sh, 2);
+			continue;
+		}
+		struct var *v = unexport ? var_lookup(sh, name) : NULL;
+		if (v)
+			v->flags &= ~SH_VAR_EXPORT;
 	}
 	return st;
 }
@@ -245,6 +254,20 @@ static int bi_export(struct sh *sh, int argc, char **argv)
 static int bi_readonly(struct sh *sh, int argc, char **argv)
 {
 	return export_like(sh, argc, argv, SH_VAR_READONLY);
+}
+
+static void unset_func(struct sh *sh, const char *name)
+{
+	for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->name, name)) {
+			struct func *f = *pp;
+			*pp = f->next;
+			arena_unref(f->arena);
+			free(f->name);
+			free(f);
+			return;
+		}
+	}
 }
 
 static int bi_unset(struct sh *sh, int argc, char **argv)
@@ -267,17 +290,13 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 	}
 	for (; i < argc; i++) {
 		if (funcs) {
-			for (struct func **pp = &sh->funcs; *pp;
-			     pp = &(*pp)->next) {
-				if (!strcmp((*pp)->name, argv[i])) {
-					struct func *f = *pp;
-					*pp = f->next;
-					arena_unref(f->arena);
-					free(f->name);
-					free(f);
-					break;
-				}
-			}
+			unset_func(sh, argv[i]);
+			continue;
+		}
+		/* no such variable: the function of that name goes, as in
+		 * bash (POSIX leaves it open) */
+		if (!var_lookup(sh, argv[i]) && sh_find_func(sh, argv[i])) {
+			unset_func(sh, argv[i]);
 			continue;
 		}
 		if (sh_unsetvar(sh, argv[i]) < 0)
@@ -651,7 +670,7 @@ SH_BUILTIN(exit) = {
 
 SH_BUILTIN(export) = {
 	.b = { "export", bi_export, true },
-	.usage = "export [-p] NAME[=VALUE]...",
+	.usage = "export [-p|-n] NAME[=VALUE]...",
 	.what = "give variables to the commands the shell runs",
 };
 

@@ -508,3 +508,26 @@ set -- a
 shift 2
 --- stdout
 --- status 1
+
+### export-n-takes-the-export-away
+export X=1
+export -n X
+echo "shell $X"
+sh -c 'echo "child ${X-unset}"'
+export -n never_set_xyz && echo ok
+--- stdout
+shell 1
+child unset
+ok
+
+### unset-without-f-removes-a-function-when-no-variable
+f() { echo f; }
+unset f
+f 2>/dev/null || echo gone
+g=1
+g() { echo g; }
+unset g
+g
+--- stdout
+gone
+g
