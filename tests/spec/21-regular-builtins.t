@@ -742,3 +742,20 @@ cd /nonexistent/dir 2>/dev/null
 echo "status $?"
 --- stdout
 status 1
+
+### alias-unalias-accept-double-dash
+alias -- say=echo
+echo "alias $?"
+say hi
+unalias -- say
+echo "unalias $?"
+--- stdout
+alias 0
+hi
+unalias 0
+
+### unalias-without-operand-is-a-usage-error
+unalias 2>/dev/null
+[ $? -gt 0 ] && echo usage-error
+--- stdout
+usage-error
