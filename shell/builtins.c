@@ -206,6 +206,21 @@ static int bi_exec(struct sh *sh, int argc, char **argv)
 	sh_exec_replace(sh, argv + i);
 }
 
+/* The NAME of an operand NAME[=VALUE] of export, readonly or declare (on
+ * sh->stack), *eq at its '=' or NULL; NULL after a message when NAME is
+ * no valid name. */
+static char *decl_name(struct sh *sh, const char *cmd, char *arg, char **eq)
+{
+	*eq = strchr(arg, '=');
+	char *name = *eq ? arena_strndup(sh->stack, arg, *eq - arg) : arg;
+
+	if (!sh_isname(name)) {
+		sh_err(sh, "%s: '%s': not a valid name", cmd, name);
+		return NULL;
+	}
+	return name;
+}
+
 static int export_like(struct sh *sh, int argc, char **argv, int flag)
 {
 	int i = 1, st = 0;
@@ -223,12 +238,8 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 		return 0;
 	}
 	for (; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		char *name =
-			eq ? arena_strndup(sh->stack, argv[i], eq - argv[i]) :
-			     argv[i];
-		if (!sh_isname(name)) {
-			sh_err(sh, "%s: '%s': not a valid name", argv[0], name);
+		char *eq, *name = decl_name(sh, argv[0], argv[i], &eq);
+		if (!name) {
 			st = 1;
 			continue;
 		}
@@ -455,6 +466,113 @@ static int bi_local(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
+/* The flag of a declare option letter (x, r), 0 for others. */
+static int declare_flag(char c)
+{
+	return c == 'x' ? SH_VAR_EXPORT : c == 'r' ? SH_VAR_READONLY : 0;
+}
+
+static void declare_print(struct sh *sh, const char *name)
+{
+	struct var *v = var_lookup(sh, name);
+	struct cs_buf b = CS_BUF_INIT;
+
+	cs_buf_adds(&b, "declare -");
+	if (!(v->flags & (SH_VAR_EXPORT | SH_VAR_READONLY)))
+		cs_buf_addc(&b, '-');
+	if (v->flags & SH_VAR_READONLY)
+		cs_buf_addc(&b, 'r');
+	if (v->flags & SH_VAR_EXPORT)
+		cs_buf_addc(&b, 'x');
+	cs_buf_addf(&b, " %s", name);
+	if (v->value) {
+		cs_buf_adds(&b, "=\"");
+		for (const char *c = v->value; *c; c++) {
+			if (strchr("\"\\$`", *c))
+				cs_buf_addc(&b, '\\');
+			cs_buf_addc(&b, *c);
+		}
+		cs_buf_addc(&b, '"');
+	}
+	printf("%s\n", b.buf);
+	cs_buf_release(&b);
+}
+
+/* bash's declare and typeset over the scalars cshell has: -x exports, -r
+ * makes read-only, +x takes the export away; in a function the names are
+ * local unless -g; -p prints them.  Arrays and the other attributes are
+ * refused. */
+enum decl_flags {
+	DECL_GLOBAL = 1 << 0, /* -g */
+	DECL_PRINT = 1 << 1,  /* -p */
+};
+
+/* One operand of declare: prints it (-p without a value) or sets it with
+ * the attributes set (clear: those taken away).  -1 after a message. */
+static int declare_one(struct sh *sh, const char *cmd, char *arg, int set,
+		       int clear, int flags)
+{
+	char *eq, *name = decl_name(sh, cmd, arg, &eq);
+
+	if (!name)
+		return -1;
+	if ((flags & DECL_PRINT) && !eq) {
+		if (!var_lookup(sh, name)) {
+			sh_err(sh, "%s: %s: not found", cmd, name);
+			return -1;
+		}
+		declare_print(sh, name);
+		return 0;
+	}
+	if (sh->funcdepth && !(flags & DECL_GLOBAL))
+		var_local(sh, name);
+	if (var_set(sh, name, eq ? eq + 1 : NULL, set) < 0)
+		return -1;
+	struct var *v = var_lookup(sh, name);
+	if (v)
+		v->flags &= ~(clear & SH_VAR_EXPORT);
+	return 0;
+}
+
+#define DECLARE_UNSUPPORTED                                                    \
+	"declare: '%s': unsupported option (cshell has no arrays, integer "    \
+	"or reference variables)"
+
+static int bi_declare(struct sh *sh, int argc, char **argv)
+{
+	int set = 0, clear = 0, i = 1, st = 0;
+	bool global = false, print = false;
+
+	for (; i < argc && strchr("-+", argv[i][0]) && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		bool on = argv[i][0] == '-';
+		for (const char *c = argv[i] + 1; *c; c++) {
+			if (declare_flag(*c))
+				*(on ? &set : &clear) |= declare_flag(*c);
+			else if (*c == 'g')
+				global = on;
+			else if (*c == 'p')
+				print = true;
+			else
+				return sh_bi_usage(sh, DECLARE_UNSUPPORTED,
+						   argv[i]);
+		}
+	}
+	if (i >= argc) {
+		var_list(sh, set, "declare --");
+		return 0;
+	}
+	for (; i < argc; i++)
+		if (declare_one(sh, argv[0], argv[i], set, clear,
+				(global ? DECL_GLOBAL : 0) |
+					(print ? DECL_PRINT : 0)) < 0)
+			st = 1;
+	return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* command, type, hash */
 
@@ -612,6 +730,18 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 /* the core's builtins, and the lookup in the generated table */
+
+SH_BUILTIN(declare) = {
+	.b = { "declare", bi_declare, false },
+	.usage = "declare [-gprx] [+x] [NAME[=VALUE]...]",
+	.what = "set variables and their attributes (local in a function)",
+};
+
+SH_BUILTIN(typeset) = {
+	.b = { "typeset", bi_declare, false },
+	.usage = "typeset [-gprx] [+x] [NAME[=VALUE]...]",
+	.what = "the same as declare",
+};
 
 SH_BUILTIN(dot) = {
 	.b = { ".", bi_dot, true },

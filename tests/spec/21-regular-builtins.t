@@ -759,3 +759,23 @@ unalias 2>/dev/null
 [ $? -gt 0 ] && echo usage-error
 --- stdout
 usage-error
+
+### declare-typeset-scalars
+x='a b'
+declare y=$x
+echo "$y"
+f() { declare l=1; typeset -g g=2; echo "in $l"; }
+f
+echo "out ${l-unset} $g"
+declare -x e=1
+sh -c 'echo "child $e"'
+declare +x e
+sh -c 'echo "child ${e-unset}"'
+declare -p y
+--- stdout
+a b
+in 1
+out unset 2
+child 1
+child unset
+declare -- y="a b"
