@@ -52,6 +52,9 @@ static int bi_alias(struct sh *sh, int argc, char **argv)
 {
 	int st = 0;
 
+	/* "--" ends the options (XBD 12.2, guideline 10) */
+	if (argc > 1 && !strcmp(argv[1], "--"))
+		argc--, argv++;
 	if (argc == 1) {
 		for (struct alias *a = sh->aliases; a; a = a->next)
 			if (a->name[0])
@@ -97,13 +100,18 @@ static int bi_unalias(struct sh *sh, int argc, char **argv)
 {
 	int st = 0;
 
-	if (argc > 1 && !strcmp(argv[1], "-a")) {
+	if (argc > 1 && !strcmp(argv[1], "--"))
+		argc--, argv++;
+	else if (argc > 1 && !strcmp(argv[1], "-a")) {
 		while (sh->aliases && !sh->aliases->in_use)
 			alias_remove(sh, sh->aliases);
 		for (struct alias *a = sh->aliases; a; a = a->next)
 			a->name[0] = 0;
 		return 0;
 	}
+	if (argc == 1)
+		return sh_bi_usage(sh, "unalias: usage: unalias -a | NAME...%s",
+				   "");
 	for (int i = 1; i < argc; i++) {
 		struct alias *a = sh_find_alias(sh, argv[i]);
 		if (!a) {

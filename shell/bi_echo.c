@@ -4,14 +4,54 @@
  * backslash escapes always interpreted, \c ends all output.  With the
  * extensions on (not --posix), leading -n -e -E words (and clusters of
  * them, as in bash) are options: -E turns the escapes off, -e back on.
- * Also the escape decoder shared with printf's %b.
+ * Also the escape decoders shared with printf's %b and format.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "shell/builtin_i.h"
 
+static void put_utf8(unsigned long cp)
+{
+	if (cp < 0x80) {
+		putchar((int)cp);
+	} else if (cp < 0x800) {
+		putchar((int)(0xc0 | cp >> 6));
+		putchar((int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		putchar((int)(0xe0 | cp >> 12));
+		putchar((int)(0x80 | (cp >> 6 & 0x3f)));
+		putchar((int)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x110000) {
+		putchar((int)(0xf0 | cp >> 18));
+		putchar((int)(0x80 | (cp >> 12 & 0x3f)));
+		putchar((int)(0x80 | (cp >> 6 & 0x3f)));
+		putchar((int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+size_t sh_put_hex_escape(const char *s)
+{
+	int max = *s == 'x' ? 2 : *s == 'u' ? 4 : 8;
+	unsigned long v = 0;
+	int k = 1;
+
+	for (; k <= max && isxdigit((unsigned char)s[k]); k++) {
+		int c = tolower((unsigned char)s[k]);
+		int d = isdigit(c) ? c - '0' : c - 'a' + 10;
+		v = v * 16 + (unsigned long)d;
+	}
+	if (k == 1)
+		return 0;
+	if (*s == 'x')
+		putchar((int)v);
+	else
+		put_utf8(v);
+	return k;
+}
+
 /* Writes s with XSI escapes decoded.  Returns false after \c. */
-bool sh_print_escaped(const char *s, bool octal_needs_zero)
+bool sh_print_escaped(const char *s, bool hex)
 {
 	for (; *s; s++) {
 		if (*s != '\\' || !s[1]) {
@@ -57,11 +97,6 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero)
 		case '5':
 		case '6':
 		case '7': {
-			if (octal_needs_zero && *s != '0') {
-				putchar('\\');
-				putchar(*s);
-				break;
-			}
 			int v = 0, k = 0;
 			if (*s == '0')
 				s++;
@@ -73,6 +108,16 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero)
 			putchar(v & 0xff);
 			break;
 		}
+		case 'x':
+		case 'u':
+		case 'U': {
+			size_t k = hex ? sh_put_hex_escape(s) : 0;
+			if (k) {
+				s += k - 1;
+				break;
+			}
+		}
+			/* fall through */
 		default:
 			putchar('\\');
 			putchar(*s);

@@ -6,12 +6,15 @@
  * remain, 'c / "c arguments as character codes (code points when the
  * locale variables name UTF-8, as in bash; dash gives the first byte).
  * A bad number is reported, printed as far as it goes, and makes the
- * status 1.
+ * status 1.  bash's additions, which POSIX leaves unspecified: -v NAME
+ * (assign instead of print), %q (quoted for the shell), %(FMT)T
+ * (strftime) and the escapes \xHH \uHHHH \UHHHHHHHH.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "shell/builtin_i.h"
 
@@ -51,8 +54,8 @@ static bool utf8_locale(struct sh *sh)
 }
 
 /* The value of the character at s for a 'c argument: its code point when
- * the codeset is UTF-8 and s starts with a well-formed sequence, else its
- * first byte. */
+ * the codeset is UTF-8 and s starts with a well-formed, shortest sequence,
+ * else its first byte. */
 static intmax_t char_code(struct sh *sh, const unsigned char *s)
 {
 	int len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 1;
@@ -65,6 +68,9 @@ static intmax_t char_code(struct sh *sh, const unsigned char *s)
 			return s[0];
 		v = v << 6 | (s[i] & 0x3f);
 	}
+	/* an overlong form is no character either (bash) */
+	if (v < (len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000))
+		return s[0];
 	return v;
 }
 
@@ -123,6 +129,11 @@ static const char *fmt_escape(const char *f)
 		putchar('\\');
 		return f;
 	}
+	if (*f == 'x' || *f == 'u' || *f == 'U') {
+		size_t len = sh_put_hex_escape(f);
+		if (len)
+			return f + len;
+	}
 	if (*f >= '0' && *f <= '7') {
 		while (k < 3 && *f >= '0' && *f <= '7') {
 			v = v * 8 + (*f++ - '0');
@@ -134,6 +145,78 @@ static const char *fmt_escape(const char *f)
 	putchar('\\');
 	putchar(*f);
 	return f + 1;
+}
+
+/* %q: s quoted for reuse as shell input, as bash does: $'…' when it has
+ * control characters, else backslashes before the special ones. */
+static void shell_quote(struct cs_buf *b, const char *s)
+{
+	bool ctl = false;
+
+	if (!*s) {
+		cs_buf_adds(b, "''");
+		return;
+	}
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		ctl |= *c < 0x20 || *c == 0x7f;
+	if (ctl) {
+		static const char esc[] = "\aa\bb\033e\ff\nn\rr\tt\vv";
+		cs_buf_adds(b, "$'");
+		for (const unsigned char *c = (const unsigned char *)s; *c;
+		     c++) {
+			const char *e = *c ? strchr(esc, *c) : NULL;
+			if (*c == '\\' || *c == '\'')
+				cs_buf_addf(b, "\\%c", *c);
+			else if (e && (e - esc) % 2 == 0)
+				cs_buf_addf(b, "\\%c", e[1]);
+			else if (*c < 0x20 || *c == 0x7f)
+				cs_buf_addf(b, "\\%03o", *c);
+			else
+				cs_buf_addc(b, *c);
+		}
+		cs_buf_addc(b, '\'');
+		return;
+	}
+	for (const char *c = s; *c; c++) {
+		if (strchr(" \t\n'\"\\|&;()<>!{},*[?]^$`", *c) ||
+		    (*c == '~' && (c == s || c[-1] == '=' || c[-1] == ':')) ||
+		    (*c == '#' && c == s))
+			cs_buf_addc(b, '\\');
+		cs_buf_addc(b, *c);
+	}
+}
+
+/* %(FMT)T: strftime(3) of the argument's seconds (-1 or none: now), in
+ * the time zone of the exported TZ, as the programs the shell runs see
+ * it (not the shell's own environment). */
+static void format_time(struct pf *p, const char *tfmt, char *out, size_t n)
+{
+	const char *arg = p->next < p->nargs ? p->args[p->next] : NULL;
+	intmax_t secs = -1;
+
+	if (arg && *arg)
+		secs = take_int(p, false);
+	else
+		p->next += arg != NULL;
+	time_t t = secs < 0 ? time(NULL) : (time_t)secs;
+	const char *tz = sh_getenv(p->sh, "TZ");
+	const char *cur = getenv("TZ");
+	char *old = cur ? xstrdup(cur) : NULL;
+	if (tz)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	struct tm tm;
+	out[0] = 0;
+	if (localtime_r(&t, &tm) && !strftime(out, n, tfmt, &tm))
+		out[0] = 0;
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	free(old);
+	tzset();
 }
 
 /* printf of one conversion with the * width and precision taken so far */
@@ -186,14 +269,42 @@ static bool one_pass(struct pf *p, const char *f)
 			}
 		}
 		char conv = *f;
-		if (!conv || !strchr("diouxXcsbeEfFgGaA", conv)) {
+		const char *tfmt = NULL;
+		size_t tlen = 0;
+		if (conv == '(' && strstr(f, ")T")) {
+			/* bash's %(FMT)T */
+			tfmt = f + 1;
+			tlen = strstr(f, ")T") - tfmt;
+			f += tlen + 2;
+			conv = 'T';
+		} else if (!conv || !strchr("diouxXcsbqeEfFgGaA", conv)) {
+			/* status 1 as in bash (dash: 2; POSIX: >0) */
 			sh_err(p->sh, "printf: %.*s: invalid directive",
 			       (int)(f - start + (conv ? 1 : 0)), start);
-			p->status = 2;
+			p->status = 1;
 			return false;
 		}
 		f++;
 		switch (conv) {
+		case 'T': {
+			char tf[256], out[512];
+			snprintf(tf, sizeof(tf), "%.*s", (int)tlen, tfmt);
+			format_time(p, tf, out, sizeof(out));
+			spec[n++] = 's';
+			spec[n] = 0;
+			PRINT_SPEC(out);
+			break;
+		}
+		case 'q': {
+			const char *s = take(p);
+			struct cs_buf b = CS_BUF_INIT;
+			shell_quote(&b, s ? s : "");
+			spec[n++] = 's';
+			spec[n] = 0;
+			PRINT_SPEC(b.buf);
+			cs_buf_release(&b);
+			break;
+		}
 		case 'd':
 		case 'i': {
 			intmax_t v = take_int(p, false);
@@ -244,7 +355,7 @@ static bool one_pass(struct pf *p, const char *f)
 			bool go = true;
 			if (mem) {
 				stdout = mem;
-				go = sh_print_escaped(s, false);
+				go = sh_print_escaped(s, true);
 				fflush(mem);
 				stdout = save;
 				fclose(mem);
@@ -287,12 +398,55 @@ static bool has_conversion(const char *f)
 	return false;
 }
 
+/* The passes over the format while arguments remain; the status. */
+static int run_format(struct pf *p, const char *fmt)
+{
+	do {
+		if (!one_pass(p, fmt))
+			break;
+	} while (p->next < p->nargs && p->next > 0 && has_conversion(fmt));
+	return p->status;
+}
+
+/* bash's `printf -v NAME`: the output assigned to NAME, not printed. */
+static int printf_to_var(struct pf *p, const char *name, const char *fmt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (!mem) {
+		sh_err(p->sh, "printf: %s", strerror(errno));
+		return 1;
+	}
+	FILE *save = stdout;
+	stdout = mem;
+	int st = run_format(p, fmt);
+	fflush(mem);
+	stdout = save;
+	fclose(mem);
+	if (sh_setvar(p->sh, name, buf ? buf : "", 0) < 0)
+		st = 1;
+	free(buf);
+	return st;
+}
+
 int bi_printf(struct sh *sh, int argc, char **argv)
 {
 	struct pf p = { .sh = sh };
+	const char *var = NULL;
 	int i = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "--"))
+	if (argc > 2 && !strcmp(argv[1], "-v")) {
+		var = argv[2];
+		i = 3;
+		if (!sh_isname(var)) {
+			sh_err(sh, "printf: '%s': not a valid variable name",
+			       var);
+			return 2;
+		}
+	}
+	if (argc > i && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc) {
 		sh_err(sh, "printf: usage: printf FORMAT [ARGUMENT...]");
@@ -301,16 +455,12 @@ int bi_printf(struct sh *sh, int argc, char **argv)
 	const char *fmt = argv[i++];
 	p.args = argv + i;
 	p.nargs = argc - i;
-	do {
-		if (!one_pass(&p, fmt))
-			break;
-	} while (p.next < p.nargs && p.next > 0 && has_conversion(fmt));
-	return p.status;
+	return var ? printf_to_var(&p, var, fmt) : run_format(&p, fmt);
 }
 
 SH_BUILTIN(printf) = {
 	.b = { "printf", bi_printf, false },
 	.own_help = true,
-	.usage = "printf FORMAT [ARG...]",
+	.usage = "printf [-v NAME] FORMAT [ARG...]",
 	.what = "formatted output",
 };

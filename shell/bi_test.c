@@ -31,19 +31,20 @@ terr(struct tst *t, const char *fmt, const char *arg)
 }
 
 /* -a FILE is -e FILE, as in dash, bash, ksh and yash (not in POSIX, whose
- * rules for one to four arguments still let "-a" be the binary AND). */
+ * rules for one to four arguments still let "-a" be the binary AND); -o
+ * OPTION and -v NAME are bash's (an option on, a variable set). */
 static bool is_unary(const char *s)
 {
 	return s[0] == '-' && s[1] && !s[2] &&
-	       strchr("abcdefghknprsStuwxzLOG", s[1]);
+	       strchr("abcdefghknoprsStuvwxzLOG", s[1]);
 }
 
 static bool is_binary(const char *s)
 {
 	static const char *const b[] = {
-		"=",   "!=",  "<",   ">",   "-eq", "-ne", "-gt",
-		"-ge", "-lt", "-le", "-nt", "-ot", "-ef",
-	};
+		"=",   "==",  "!=",  "<",   ">",   "-eq", "-ne",
+		"-gt", "-ge", "-lt", "-le", "-nt", "-ot", "-ef",
+	}; /* == is bash's = (no pattern matching, unlike in [[ ]]) */
 	for (size_t i = 0; i < CS_ARRAY_SIZE(b); i++)
 		if (!strcmp(s, b[i]))
 			return true;
@@ -86,6 +87,10 @@ static bool unary(struct tst *t, const char *op, const char *arg)
 		return access(arg, W_OK) == 0;
 	case 'x':
 		return access(arg, X_OK) == 0;
+	case 'o':
+		return sh_option_on(t->sh, arg) > 0;
+	case 'v':
+		return sh_getvar(t->sh, arg) != NULL;
 	}
 	if (stat(arg, &st) < 0)
 		return false;
@@ -130,7 +135,7 @@ static bool newer(const struct stat *a, const struct stat *b)
 
 static bool binary(struct tst *t, const char *l, const char *op, const char *r)
 {
-	if (!strcmp(op, "="))
+	if (!strcmp(op, "=") || !strcmp(op, "=="))
 		return !strcmp(l, r);
 	if (!strcmp(op, "!="))
 		return strcmp(l, r) != 0;

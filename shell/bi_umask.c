@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * bi_umask.c — `umask [-S] [MODE]` with octal and symbolic modes
- * (u+rwx,g-w,o=), printing 0022 or u=rwx,g=rx,o=rx.
+ * bi_umask.c — `umask [-p] [-S] [MODE]` with octal and symbolic modes
+ * (u+rwx,g-w,o=), printing 0022 or u=rwx,g=rx,o=rx (after `umask ` with
+ * bash's -p).
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -74,27 +75,36 @@ static int symbolic(const char *s, mode_t *allow)
 
 int bi_umask(struct sh *sh, int argc, char **argv)
 {
-	bool sym = false;
+	bool sym = false, reinput = false;
 	int i = 1;
 	mode_t mask = umask(0);
 
 	umask(mask);
-	if (i < argc && !strcmp(argv[i], "-S")) {
-		sym = true;
-		i++;
-	}
-	if (i < argc && !strcmp(argv[i], "--"))
-		i++;
-	else if (i < argc && argv[i][0] == '-' && argv[i][1]) {
-		sh_err(sh, "umask: unknown option '%s'", argv[i]);
-		return 2;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (strspn(argv[i] + 1, "Sp") != strlen(argv[i] + 1)) {
+			sh_err(sh, "umask: unknown option '%s'", argv[i]);
+			return 2;
+		}
+		sym |= strchr(argv[i], 'S') != NULL;
+		reinput |= strchr(argv[i], 'p') != NULL;
 	}
 	if (i >= argc) {
+		/* -p: as a command that sets it again (bash) */
+		if (reinput)
+			printf("umask %s", sym ? "-S " : "");
 		if (sym)
 			print_symbolic(mask);
 		else
 			printf("%04o\n", (unsigned)mask);
 		return 0;
+	}
+	if (i + 1 < argc) {
+		sh_err(sh, "umask: too many arguments");
+		return 2;
 	}
 	const char *m = argv[i];
 	if (m[0] >= '0' && m[0] <= '9') {
@@ -109,7 +119,7 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 		return 0;
 	}
 	mode_t allow = ~mask & 0777;
-	if (symbolic(m, &allow) < 0) {
+	if (!*m || symbolic(m, &allow) < 0) {
 		sh_err(sh, "umask: '%s': invalid symbolic mode", m);
 		return 2;
 	}
@@ -119,6 +129,6 @@ int bi_umask(struct sh *sh, int argc, char **argv)
 
 SH_BUILTIN(umask) = {
 	.b = { "umask", bi_umask, false },
-	.usage = "umask [-S] [MODE]",
+	.usage = "umask [-p] [-S] [MODE]",
 	.what = "the file mode creation mask",
 };

@@ -114,17 +114,32 @@ struct sh_builtin {
 	extern const struct sh_builtin sh_builtin_##id;                        \
 	const struct sh_builtin sh_builtin_##id
 
-/* Prints s decoding XSI backslash escapes (echo, printf %b); octal
- * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
-bool sh_print_escaped(const char *s, bool octal_needs_zero);
+/* Prints s decoding XSI backslash escapes (echo, printf %b), and bash's
+ * \xHH \uHHHH \UHHHHHHHH when hex.  Returns false after \c. */
+bool sh_print_escaped(const char *s, bool hex);
+/* At s, the letter after a backslash: prints bash's \xHH (a byte),
+ * \uHHHH or \UHHHHHHHH (a character, in UTF-8) and returns the escape's
+ * length from the letter on; 0, printing nothing, when no hex digit
+ * follows. */
+size_t sh_put_hex_escape(const char *s);
+/* The value of variable name when it is exported, else NULL (printf's
+ * %(…)T reads TZ as the programs the shell runs would). */
+const char *sh_getenv(struct sh *sh, const char *name);
 
 /* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
  * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
 bool sh_extensions(struct sh *sh);
 
+/* Whether the option of long name (`set -o NAME`) is on: 1 or 0, -1 when
+ * there is no such option (options.c; test -o). */
+int sh_option_on(struct sh *sh, const char *name);
+
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */
 /* `set` gave new positional parameters: getopts starts over at $1. */
 void sh_getopts_restart(void);
+/* OPTIND was assigned (by anything but getopts): getopts forgets its
+ * place inside a cluster of options. */
+void sh_getopts_optind_set(void);
 
 #endif

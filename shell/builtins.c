@@ -39,6 +39,13 @@ static bool parse_int(const char *s, long *out)
 	return true;
 }
 
+const char *sh_getenv(struct sh *sh, const char *name)
+{
+	struct var *v = var_lookup(sh, name);
+
+	return v && (v->flags & SH_VAR_EXPORT) ? v->value : NULL;
+}
+
 int sh_bi_usage(struct sh *sh, const char *fmt, const char *arg)
 {
 	sh_err(sh, fmt, arg);
@@ -64,6 +71,10 @@ static int bi_breakcont(struct sh *sh, int argc, char **argv)
 {
 	long n = 1;
 
+	if (argc > 2) {
+		sh_err(sh, "%s: too many arguments", argv[0]);
+		return sh_special_error(sh, 2);
+	}
 	if (argc > 1 && (!parse_int(argv[1], &n) || n < 1)) {
 		sh_err(sh, "%s: bad loop count '%s'", argv[0], argv[1]);
 		return sh_special_error(sh, 2);
@@ -195,12 +206,30 @@ static int bi_exec(struct sh *sh, int argc, char **argv)
 	sh_exec_replace(sh, argv + i);
 }
 
+/* The NAME of an operand NAME[=VALUE] of export, readonly or declare (on
+ * sh->stack), *eq at its '=' or NULL; NULL after a message when NAME is
+ * no valid name. */
+static char *decl_name(struct sh *sh, const char *cmd, char *arg, char **eq)
+{
+	*eq = strchr(arg, '=');
+	char *name = *eq ? arena_strndup(sh->stack, arg, *eq - arg) : arg;
+
+	if (!sh_isname(name)) {
+		sh_err(sh, "%s: '%s': not a valid name", cmd, name);
+		return NULL;
+	}
+	return name;
+}
+
 static int export_like(struct sh *sh, int argc, char **argv, int flag)
 {
 	int i = 1, st = 0;
+	bool unexport = false;
 
 	if (i < argc && !strcmp(argv[i], "-p"))
 		i++;
+	else if (flag == SH_VAR_EXPORT && i < argc && !strcmp(argv[i], "-n"))
+		unexport = true, i++; /* bash: take the export away */
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc) {
@@ -209,19 +238,21 @@ static int export_like(struct sh *sh, int argc, char **argv, int flag)
 		return 0;
 	}
 	for (; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		char *name =
-			eq ? arena_strndup(sh->stack, argv[i], eq - argv[i]) :
-			     argv[i];
-		if (!sh_isname(name)) {
-			sh_err(sh, "%s: '%s': not a valid name", argv[0], name);
+		char *eq, *name = decl_name(sh, argv[0], argv[i], &eq);
+		if (!name) {
 			st = 1;
 			continue;
 		}
 		/* a readonly variable: an error of a special builtin, which
 		 * ends a non-interactive shell (XCU 2.8.1) */
-		if (var_set(sh, name, eq ? eq + 1 : NULL, flag) < 0)
+		int set = unexport ? 0 : flag;
+		if (var_set(sh, name, eq ? eq + 1 : NULL, set) < 0) {
 			st = sh_special_error(sh, 2);
+			continue;
+		}
+		struct var *v = unexport ? var_lookup(sh, name) : NULL;
+		if (v)
+			v->flags &= ~SH_VAR_EXPORT;
 	}
 	return st;
 }
@@ -234,6 +265,20 @@ static int bi_export(struct sh *sh, int argc, char **argv)
 static int bi_readonly(struct sh *sh, int argc, char **argv)
 {
 	return export_like(sh, argc, argv, SH_VAR_READONLY);
+}
+
+static void unset_func(struct sh *sh, const char *name)
+{
+	for (struct func **pp = &sh->funcs; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->name, name)) {
+			struct func *f = *pp;
+			*pp = f->next;
+			arena_unref(f->arena);
+			free(f->name);
+			free(f);
+			return;
+		}
+	}
 }
 
 static int bi_unset(struct sh *sh, int argc, char **argv)
@@ -256,17 +301,13 @@ static int bi_unset(struct sh *sh, int argc, char **argv)
 	}
 	for (; i < argc; i++) {
 		if (funcs) {
-			for (struct func **pp = &sh->funcs; *pp;
-			     pp = &(*pp)->next) {
-				if (!strcmp((*pp)->name, argv[i])) {
-					struct func *f = *pp;
-					*pp = f->next;
-					arena_unref(f->arena);
-					free(f->name);
-					free(f);
-					break;
-				}
-			}
+			unset_func(sh, argv[i]);
+			continue;
+		}
+		/* no such variable: the function of that name goes, as in
+		 * bash (POSIX leaves it open) */
+		if (!var_lookup(sh, argv[i]) && sh_find_func(sh, argv[i])) {
+			unset_func(sh, argv[i]);
 			continue;
 		}
 		if (sh_unsetvar(sh, argv[i]) < 0)
@@ -279,13 +320,18 @@ static int bi_shift(struct sh *sh, int argc, char **argv)
 {
 	long n = 1;
 
+	if (argc > 2) {
+		sh_err(sh, "shift: too many arguments");
+		return sh_special_error(sh, 2);
+	}
 	if (argc > 1 && (!parse_int(argv[1], &n) || n < 0)) {
 		sh_err(sh, "shift: illegal number '%s'", argv[1]);
 		return sh_special_error(sh, 2);
 	}
 	if (n > sh->params.n) {
+		/* status 1 as in bash (dash: 2; POSIX: >0) */
 		sh_err(sh, "shift: can't shift that many");
-		return sh_special_error(sh, 2);
+		return sh_special_error(sh, 1);
 	}
 	for (long i = 0; i < n; i++)
 		free(sh->params.v[i]);
@@ -420,8 +466,123 @@ static int bi_local(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
+/* The flag of a declare option letter (x, r), 0 for others. */
+static int declare_flag(char c)
+{
+	return c == 'x' ? SH_VAR_EXPORT : c == 'r' ? SH_VAR_READONLY : 0;
+}
+
+static void declare_print(struct sh *sh, const char *name)
+{
+	struct var *v = var_lookup(sh, name);
+	struct cs_buf b = CS_BUF_INIT;
+
+	cs_buf_adds(&b, "declare -");
+	if (!(v->flags & (SH_VAR_EXPORT | SH_VAR_READONLY)))
+		cs_buf_addc(&b, '-');
+	if (v->flags & SH_VAR_READONLY)
+		cs_buf_addc(&b, 'r');
+	if (v->flags & SH_VAR_EXPORT)
+		cs_buf_addc(&b, 'x');
+	cs_buf_addf(&b, " %s", name);
+	if (v->value) {
+		cs_buf_adds(&b, "=\"");
+		for (const char *c = v->value; *c; c++) {
+			if (strchr("\"\\$`", *c))
+				cs_buf_addc(&b, '\\');
+			cs_buf_addc(&b, *c);
+		}
+		cs_buf_addc(&b, '"');
+	}
+	printf("%s\n", b.buf);
+	cs_buf_release(&b);
+}
+
+/* bash's declare and typeset over the scalars cshell has: -x exports, -r
+ * makes read-only, +x takes the export away; in a function the names are
+ * local unless -g; -p prints them.  Arrays and the other attributes are
+ * refused. */
+enum decl_flags {
+	DECL_GLOBAL = 1 << 0, /* -g */
+	DECL_PRINT = 1 << 1,  /* -p */
+};
+
+/* One operand of declare: prints it (-p without a value) or sets it with
+ * the attributes set (clear: those taken away).  -1 after a message. */
+static int declare_one(struct sh *sh, const char *cmd, char *arg, int set,
+		       int clear, int flags)
+{
+	char *eq, *name = decl_name(sh, cmd, arg, &eq);
+
+	if (!name)
+		return -1;
+	if ((flags & DECL_PRINT) && !eq) {
+		if (!var_lookup(sh, name)) {
+			sh_err(sh, "%s: %s: not found", cmd, name);
+			return -1;
+		}
+		declare_print(sh, name);
+		return 0;
+	}
+	if (sh->funcdepth && !(flags & DECL_GLOBAL))
+		var_local(sh, name);
+	if (var_set(sh, name, eq ? eq + 1 : NULL, set) < 0)
+		return -1;
+	struct var *v = var_lookup(sh, name);
+	if (v)
+		v->flags &= ~(clear & SH_VAR_EXPORT);
+	return 0;
+}
+
+#define DECLARE_UNSUPPORTED                                                    \
+	"declare: '%s': unsupported option (cshell has no arrays, integer "    \
+	"or reference variables)"
+
+static int bi_declare(struct sh *sh, int argc, char **argv)
+{
+	int set = 0, clear = 0, i = 1, st = 0;
+	bool global = false, print = false;
+
+	for (; i < argc && strchr("-+", argv[i][0]) && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		bool on = argv[i][0] == '-';
+		for (const char *c = argv[i] + 1; *c; c++) {
+			if (declare_flag(*c))
+				*(on ? &set : &clear) |= declare_flag(*c);
+			else if (*c == 'g')
+				global = on;
+			else if (*c == 'p')
+				print = true;
+			else
+				return sh_bi_usage(sh, DECLARE_UNSUPPORTED,
+						   argv[i]);
+		}
+	}
+	if (i >= argc) {
+		var_list(sh, set, "declare --");
+		return 0;
+	}
+	for (; i < argc; i++)
+		if (declare_one(sh, argv[0], argv[i], set, clear,
+				(global ? DECL_GLOBAL : 0) |
+					(print ? DECL_PRINT : 0)) < 0)
+			st = 1;
+	return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* command, type, hash */
+
+static bool is_program(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
 
 static int describe(struct sh *sh, const char *name, bool verbose,
 		    const char *path)
@@ -456,6 +617,8 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 		return 0;
 	}
 	char *p = sh_find_command(sh, name, path);
+	if (p && strchr(name, '/') && !is_program(p))
+		p = NULL; /* as when searching PATH: no directory, no data */
 	if (p) {
 		if (verbose)
 			printf("%s is %s\n", name, p);
@@ -465,7 +628,7 @@ static int describe(struct sh *sh, const char *name, bool verbose,
 	}
 	if (verbose)
 		sh_err(sh, "%s: not found", name);
-	return 127;
+	return 1; /* as bash (dash: 127; POSIX: >0) */
 }
 
 static int bi_type(struct sh *sh, int argc, char **argv)
@@ -474,7 +637,7 @@ static int bi_type(struct sh *sh, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (describe(sh, argv[i], true, NULL))
-			st = 127;
+			st = 1;
 	return st;
 }
 
@@ -507,7 +670,7 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 		for (; i < argc; i++)
 			if (describe(sh, argv[i], mode == 'V',
 				     defpath ? DEFAULT_PATH : NULL))
-				st = 127;
+				st = 1;
 		return st;
 	}
 	const struct builtin *b = sh_builtin(sh, argv[i]);
@@ -527,6 +690,24 @@ static int bi_command(struct sh *sh, int argc, char **argv)
 		argv[i] = p;
 	}
 	return sh_exec_external_wait(sh, argv + i);
+}
+
+/* bash's `builtin NAME [ARG...]`: runs the builtin NAME even when a
+ * function of that name hides it (POSIX leaves the name unspecified). */
+static int bi_builtin(struct sh *sh, int argc, char **argv)
+{
+	int i = 1;
+
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return 0;
+	const struct builtin *b = sh_builtin(sh, argv[i]);
+	if (!b) {
+		sh_err(sh, "builtin: %s: not a shell builtin", argv[i]);
+		return 1;
+	}
+	return sh_run_builtin(sh, b, argc - i, argv + i);
 }
 
 static int bi_hash(struct sh *sh, int argc, char **argv)
@@ -550,6 +731,18 @@ static int bi_hash(struct sh *sh, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* the core's builtins, and the lookup in the generated table */
 
+SH_BUILTIN(declare) = {
+	.b = { "declare", bi_declare, false },
+	.usage = "declare [-gprx] [+x] [NAME[=VALUE]...]",
+	.what = "set variables and their attributes (local in a function)",
+};
+
+SH_BUILTIN(typeset) = {
+	.b = { "typeset", bi_declare, false },
+	.usage = "typeset [-gprx] [+x] [NAME[=VALUE]...]",
+	.what = "the same as declare",
+};
+
 SH_BUILTIN(dot) = {
 	.b = { ".", bi_dot, true },
 	.usage = ". FILE",
@@ -567,6 +760,12 @@ SH_BUILTIN(break) = {
 	.b = { "break", bi_breakcont, true },
 	.usage = "break [N]",
 	.what = "leave N enclosing loops",
+};
+
+SH_BUILTIN(builtin) = {
+	.b = { "builtin", bi_builtin, false },
+	.usage = "builtin NAME [ARG...]",
+	.what = "run the builtin NAME, even when a function hides it",
 };
 
 SH_BUILTIN(command) = {
@@ -601,7 +800,7 @@ SH_BUILTIN(exit) = {
 
 SH_BUILTIN(export) = {
 	.b = { "export", bi_export, true },
-	.usage = "export [-p] NAME[=VALUE]...",
+	.usage = "export [-p|-n] NAME[=VALUE]...",
 	.what = "give variables to the commands the shell runs",
 };
 

@@ -14,7 +14,10 @@
 #include "shell/interactive_i.h"
 #include "shell/target_i.h"
 
-/* Canonicalises an absolute path textually: removes ., .., // */
+/* Canonicalises an absolute path textually: removes ., .., //.  NULL,
+ * with errno set, when the component before a .. is no directory: POSIX
+ * (cd, step 8.b) makes that an error rather than let nonexistent/.. be
+ * the current directory. */
 static char *canon(struct sh *sh, const char *path)
 {
 	size_t n = strlen(path);
@@ -32,6 +35,14 @@ static char *canon(struct sh *sh, const char *path)
 		if (len == 1 && p[0] == '.') {
 			/* skip */
 		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			struct stat st;
+			out[o] = 0;
+			if (o > 0 && stat(out, &st) < 0)
+				return NULL;
+			if (o > 0 && !S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				return NULL;
+			}
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
@@ -138,15 +149,21 @@ static int bi_cd(struct sh *sh, int argc, char **argv)
 		}
 		if (abs[0] == '/') {
 			char *c = canon(sh, abs);
+			if (!c) {
+				sh_err(sh, "cd: can't cd to '%s': %s", dir,
+				       strerror(errno));
+				return 1;
+			}
 			if (chdir(c) == 0)
 				newpwd = c;
 		}
 	}
 	if (!newpwd) {
 		if (chdir(target) < 0) {
+			/* status 1 as in bash (dash: 2; POSIX: >0) */
 			sh_err(sh, "cd: can't cd to '%s': %s", dir,
 			       strerror(errno));
-			return 2;
+			return 1;
 		}
 		char *cwd = getcwd(NULL, 0);
 		newpwd = arena_strdup(sh->stack, cwd ? cwd : target);

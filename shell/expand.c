@@ -730,19 +730,21 @@ static struct word *next_word(struct word *w, struct word **rest,
 }
 
 /* Whether the fields from start on name a declaration utility (export,
- * readonly, local, also after `command`): *decl says which; false while
- * the fields so far cannot tell. */
+ * readonly, local, declare, typeset, also after `command` or `builtin`):
+ * *decl says which; false while the fields so far cannot tell. */
 static bool decl_decided(struct strlist *out, int start, bool *decl)
 {
 	int i = start;
 
-	while (i < out->n && !strcmp(out->v[i], "command"))
+	while (i < out->n &&
+	       (!strcmp(out->v[i], "command") || !strcmp(out->v[i], "builtin")))
 		i++;
 	if (i >= out->n)
 		return false;
 	const char *c = out->v[i];
 	*decl = !strcmp(c, "export") || !strcmp(c, "readonly") ||
-		!strcmp(c, "local");
+		!strcmp(c, "local") || !strcmp(c, "declare") ||
+		!strcmp(c, "typeset");
 	return true;
 }
 

@@ -12,7 +12,7 @@ cshell_LDLIBS += -lreadline
 # generates the tables from these lists (docs/shell.md, "Adding a builtin").
 SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 	hash local readonly return shift source times true type unset \
-	command # builtins.c
+	command builtin declare typeset # builtins.c
 SH_BUILTINS += help                     # help.c
 SH_BUILTINS += cd pwd                   # cd.c
 SH_BUILTINS += alias unalias            # alias.c

@@ -62,6 +62,14 @@ static int set_long_option(struct sh *sh, const char *name, bool on)
 	return -1;
 }
 
+int sh_option_on(struct sh *sh, const char *name)
+{
+	for (size_t i = 0; i < CS_ARRAY_SIZE(long_opts); i++)
+		if (!strcmp(long_opts[i].name, name))
+			return sh->opts[long_opts[i].opt];
+	return -1;
+}
+
 static void list_options(struct sh *sh, bool reinput)
 {
 	for (size_t i = 0; i < CS_ARRAY_SIZE(long_opts); i++) {

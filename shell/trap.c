@@ -268,6 +268,33 @@ static int bi_trap(struct sh *sh, int argc, char **argv)
 	return st;
 }
 
+/* `kill -l ARG`: the name of a signal number or of a status 128+N (0 is
+ * EXIT, as in bash), or the number of a signal name.  -1 when invalid. */
+static int kill_list_one(struct sh *sh, const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg && !*end) {
+		if (n > 128)
+			n -= 128;
+		const char *name =
+			n >= 0 && n < NSIG_TRAP ? trap_signame((int)n) : NULL;
+		if (name) {
+			printf("%s\n", name);
+			return 0;
+		}
+	} else {
+		int s = trap_signum(arg);
+		if (s > 0) {
+			printf("%d\n", s);
+			return 0;
+		}
+	}
+	sh_err(sh, "kill: %s: invalid signal", arg);
+	return -1;
+}
+
 static int bi_kill(struct sh *sh, int argc, char **argv)
 {
 	int sig = SIGTERM, i = 1, st = 0;
@@ -285,23 +312,9 @@ static int bi_kill(struct sh *sh, int argc, char **argv)
 					       s == SIGSYS ? "\n" : " ");
 			return 0;
 		}
-		for (i = 2; i < argc; i++) {
-			int n = atoi(argv[i]);
-			if (n > 128)
-				n -= 128;
-			const char *name = trap_signame(n);
-			if (!name || n == 0) {
-				int s = trap_signum(argv[i]);
-				if (s > 0) {
-					printf("%d\n", s);
-					continue;
-				}
-				sh_err(sh, "kill: %s: invalid signal", argv[i]);
+		for (i = 2; i < argc; i++)
+			if (kill_list_one(sh, argv[i]) < 0)
 				st = 1;
-				continue;
-			}
-			printf("%s\n", name);
-		}
 		return st;
 	}
 	if (!strcmp(argv[1], "-s") || !strcmp(argv[1], "-n")) {
@@ -318,8 +331,9 @@ static int bi_kill(struct sh *sh, int argc, char **argv)
 		i = 2;
 	}
 	if (sig < 0) {
+		/* status 1 as in bash (dash says 2; POSIX: >0) */
 		sh_err(sh, "kill: invalid signal '%s'", argv[i - 1]);
-		return 2;
+		return 1;
 	}
 	if (i >= argc) {
 		sh_err(sh, "kill: no process given");

@@ -73,6 +73,8 @@ int var_set(struct sh *sh, const char *name, const char *value, int flags)
 	v->flags |= flags;
 	if (name[0] == 'P' && !strcmp(name, "PATH"))
 		sh_hash_clear(sh);
+	if (name[0] == 'O' && !strcmp(name, "OPTIND"))
+		sh_getopts_optind_set();
 	return 0;
 }
 

@@ -491,3 +491,43 @@ a b
 export
 g=a
 b
+
+### shift-break-continue-extra-operand-is-an-error
+(set -- a b c; shift 1 extra; echo not-reached) 2>/dev/null || echo shift
+(for i in 1; do continue 1 extra; done; echo not-reached) 2>/dev/null ||
+	echo continue
+(for i in 1; do break 1 extra; done; echo not-reached) 2>/dev/null ||
+	echo break
+--- stdout
+shift
+continue
+break
+
+### shift-too-many-status-1
+set -- a
+shift 2
+--- stdout
+--- status 1
+
+### export-n-takes-the-export-away
+export X=1
+export -n X
+echo "shell $X"
+sh -c 'echo "child ${X-unset}"'
+export -n never_set_xyz && echo ok
+--- stdout
+shell 1
+child unset
+ok
+
+### unset-without-f-removes-a-function-when-no-variable
+f() { echo f; }
+unset f
+f 2>/dev/null || echo gone
+g=1
+g() { echo g; }
+unset g
+g
+--- stdout
+gone
+g

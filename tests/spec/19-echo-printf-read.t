@@ -306,3 +306,48 @@ LC_ALL=C printf '%d\n' "'é"
 --- stdout
 233 20ac
 195
+
+### printf-v-assigns-the-output
+printf -v out '%s-%d' a 5
+echo "$out"
+printf -v 'bad name' %s x 2>/dev/null
+echo "bad $?"
+--- stdout
+a-5
+bad 2
+
+### printf-q-quotes-for-reuse
+v='"quoted" with spaces and \'
+printf -v q %q "$v"
+eval "back=$q"
+[ "$back" = "$v" ] && echo round-trip
+printf '%q %q\n' '$' ''
+--- stdout
+round-trip
+\$ ''
+
+### printf-hex-and-unicode-escapes
+printf '\x41\u00e9|' | od -An -tx1
+printf '%b|' '\x41\U000000e9' | od -An -tx1
+--- stdout
+ 41 c3 a9 7c
+ 41 c3 a9 7c
+
+### printf-strftime-conversion
+TZ=UTC
+export TZ
+printf '%(%Y-%m-%d)T|%12.4(%Y)T|\n' 86400 0
+--- stdout
+1970-01-02|        1970|
+
+### printf-invalid-directive-status-1
+printf '%z' 2>/dev/null
+echo "status $?"
+--- stdout
+status 1
+
+### printf-quote-char-overlong-is-first-byte
+LC_ALL=C.UTF-8
+printf '%x\n' "'$(printf '\301\201')"
+--- stdout
+c1

@@ -282,3 +282,33 @@ no-file-named-a
 file-named-a
 and-of-two
 negated
+
+### double-equals-is-string-equality
+[ a == a ] && echo same
+[ abc == 'a*' ] || echo no-glob
+test '(' == ')' || echo parens-compared
+--- stdout
+same
+no-glob
+parens-compared
+
+### unary-v-variable-is-set
+g=
+test -v g && echo set-empty
+test -v no_such_var_xyz || echo unset
+f() { local l=1; test -v l && echo local; }
+f
+--- stdout
+set-empty
+unset
+local
+
+### unary-o-option-is-on
+test -o nounset || echo off
+set -u
+test -o nounset && echo on
+test -o no_such_option || echo unknown
+--- stdout
+off
+on
+unknown

@@ -616,3 +616,166 @@ wait zzz 2>/dev/null
 echo "status $?"
 --- stdout
 status 2
+
+### builtin-runs-builtin-hidden-by-function
+cd() { echo function-cd; }
+cd
+builtin cd / && pwd
+builtin -- false
+echo "false $?"
+builtin no_such_builtin 2>/dev/null
+echo "not-builtin $?"
+--- stdout
+function-cd
+/
+false 1
+not-builtin 1
+
+### builtin-export-is-declaration
+x='a b'
+builtin export y=$x
+echo "$y"
+builtin command readonly z=$x
+echo "$z"
+--- stdout
+a b
+a b
+
+### kill-l-zero-is-exit
+kill -l 0 INT
+--- stdout
+EXIT
+2
+
+### kill-invalid-signal-status-1
+kill -s NOSUCHSIG $$ 2>/dev/null
+echo "s $?"
+kill -9999 $$ 2>/dev/null
+echo "n $?"
+kill -l 9999 2>/dev/null
+echo "l $?"
+--- stdout
+s 1
+n 1
+l 1
+
+### getopts-optind-inside-cluster
+getopts abc: o -abc10
+echo "$o $OPTIND"
+getopts abc: o -abc10
+echo "$o $OPTIND"
+getopts abc: o -abc10
+echo "$o $OPTIND $OPTARG"
+getopts ab o -ab
+OPTIND=1
+getopts ab o -ab
+echo "$o $OPTIND"
+--- stdout
+a 1
+b 1
+c 2 10
+a 1
+
+### getopts-end-unsets-optarg
+getopts c: o -c10
+getopts c: o -c10
+echo "$? $o ${OPTARG-unset}"
+--- stdout
+1 ? unset
+
+### command-v-path-must-be-program
+mkdir -p d/cat
+: >d/data
+printf 'echo hi\n' >d/prog
+chmod +x d/prog
+command -v d/data || echo "data $?"
+command -v d/cat || echo "dir $?"
+command -v d/prog
+--- stdout
+data 1
+dir 1
+d/prog
+
+### command-v-type-not-found-status-1
+command -v no_such_cmd_xyz
+echo "v $?"
+command -V no_such_cmd_xyz 2>/dev/null
+echo "V $?"
+type no_such_cmd_xyz 2>/dev/null
+echo "type $?"
+--- stdout
+v 1
+V 1
+type 1
+
+### umask-p-prints-a-command
+umask 0027
+umask -p
+--- stdout
+umask 0027
+
+### umask-usage-errors-keep-the-mask
+umask 0111
+umask u=, g+, o- 2>/dev/null || echo too-many
+umask '' 2>/dev/null || echo empty
+umask
+--- stdout
+too-many
+empty
+0111
+
+### cd-dot-dot-after-a-missing-directory-fails
+cd nonexistent_dir/.. 2>/dev/null
+echo "missing $?"
+: >file
+cd file/.. 2>/dev/null
+echo "file $?"
+mkdir d
+cd d/.. && echo dir
+--- stdout
+missing 1
+file 1
+dir
+
+### cd-failure-status-1
+cd /nonexistent/dir 2>/dev/null
+echo "status $?"
+--- stdout
+status 1
+
+### alias-unalias-accept-double-dash
+alias -- say=echo
+echo "alias $?"
+say hi
+unalias -- say
+echo "unalias $?"
+--- stdout
+alias 0
+hi
+unalias 0
+
+### unalias-without-operand-is-a-usage-error
+unalias 2>/dev/null
+[ $? -gt 0 ] && echo usage-error
+--- stdout
+usage-error
+
+### declare-typeset-scalars
+x='a b'
+declare y=$x
+echo "$y"
+f() { declare l=1; typeset -g g=2; echo "in $l"; }
+f
+echo "out ${l-unset} $g"
+declare -x e=1
+sh -c 'echo "child $e"'
+declare +x e
+sh -c 'echo "child ${e-unset}"'
+declare -p y
+--- stdout
+a b
+in 1
+out unset 2
+child 1
+child unset
+declare -- y="a b"

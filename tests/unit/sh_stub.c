@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sh_stub.c — the interpreter functions builtin_i.h promises
- * (sh_getvar, sh_setvar, sh_unsetvar, sh_err, sh_isname, sh_posparams),
+ * (sh_getvar, sh_setvar, sh_unsetvar, sh_err, sh_isname, sh_posparams,
+ * sh_option_on, sh_getenv),
  * implemented over a linear table for the unit tests and fuzz targets of
  * shell/arith.c and the shell/bi_*.c builtins.  struct sh is this file's
  * own; see sh_stub.h for the test-side helpers.
@@ -135,6 +136,19 @@ int sh_isname(const char *name)
 bool sh_extensions(struct sh *sh)
 {
 	return sh->extensions;
+}
+
+/* the stub's variables are all exported */
+const char *sh_getenv(struct sh *sh, const char *name)
+{
+	return sh_getvar(sh, name);
+}
+
+/* the stub has no options: test -o sees each as unknown */
+int sh_option_on(struct sh *sh, const char *name)
+{
+	(void)sh, (void)name;
+	return -1;
 }
 
 int sh_posparams(struct sh *sh, char ***argv)
