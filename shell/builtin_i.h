@@ -118,9 +118,13 @@ struct sh_builtin {
  * escapes are \0NNN when octal_needs_zero.  Returns false after \c. */
 bool sh_print_escaped(const char *s, bool octal_needs_zero);
 
-/* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
- * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
+/* The extensions that change what some POSIX scripts mean (echo -e/-E,
+ * brace expansion) are on: interactive, or after `set +o posix`. */
 bool sh_extensions(struct sh *sh);
+/* Those that change no POSIX script's meaning (source, [[ ]], time,
+ * PIPESTATUS, $_) are on: also in scripts, unless `set -o posix` or
+ * `cshell --posix` asked for none. */
+bool sh_compat_extensions(struct sh *sh);
 
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */

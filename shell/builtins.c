@@ -697,7 +697,7 @@ const struct builtin *sh_builtin(struct sh *sh, const char *name)
 	const struct builtin *b = sh_find_builtin(name);
 
 	/* `source` is bash's name for `.`: an extension */
-	if (b && !sh_extensions(sh) && !strcmp(name, "source"))
+	if (b && !sh_compat_extensions(sh) && !strcmp(name, "source"))
 		return NULL;
 	return b;
 }

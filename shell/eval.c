@@ -166,7 +166,7 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 			}
 		path = sh_getvar(sh, "PATH");
 		if (!path)
-			path = "/usr/local/bin:/usr/bin:/bin";
+			path = SH_DEFAULT_PATH;
 	}
 	size_t nl = strlen(name);
 	const char *p = path;
@@ -489,7 +489,8 @@ static bool runs_exec(struct strlist *args)
 	return i < args->n && !strcmp(args->v[i], "exec");
 }
 
-static int eval_cmd(struct sh *sh, struct node *n, int flags)
+/* *last: its last word, for $_ (on sh->stack) */
+static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 {
 	struct strlist args = { 0 }, assigns = { 0 };
 	const struct builtin *bi = NULL;
@@ -500,6 +501,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	sh->cmdsub_status = 0;
 	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE | EXP_COMMAND,
 			&args);
+	*last = args.n ? args.v[args.n - 1] : "";
 
 	if (args.n == 0) {
 		/* assignments and redirections only: assigned left to right,
@@ -688,7 +690,7 @@ static void set_pipestatus(struct sh *sh, const struct job *j, int status)
 	char buf[64];
 	struct cs_buf b = CS_BUF_INIT;
 
-	if (!sh_extensions(sh))
+	if (!sh_compat_extensions(sh))
 		return;
 	if (!j) {
 		snprintf(buf, sizeof(buf), "%d", status);
@@ -1010,11 +1012,15 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	}
 	arena_mark(sh->stack, &mark);
 	switch (n->type) {
-	case N_CMD:
-		status = eval_cmd(sh, n, flags);
+	case N_CMD: {
+		char *last = NULL;
+		status = eval_cmd(sh, n, flags, &last);
+		if (last)
+			var_set_lastarg(sh, last);
 		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
+	}
 	case N_PIPE:
 		status = eval_pipe(sh, n, flags, false);
 		checkexit = !n->u.pipe.negate;

@@ -349,6 +349,19 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 	b->plain = false;
 }
 
+/* After "${NAME[": the subscript, kept in the name as "NAME[SUB]" for
+ * expand.c (bash's ${PIPESTATUS[@]}; cshell has no other arrays). */
+static void read_subscript(struct parser *p, struct cs_buf *n)
+{
+	int c = '[';
+
+	do {
+		if (c == EOF || c == '\n' || cs_buf_addc(n, c) < 0)
+			synerr(p, "bad substitution: unterminated '['");
+	} while ((c = pgetc(p)) != ']');
+	cs_buf_addc(n, c);
+}
+
 static char *read_param_name(struct parser *p, bool braced)
 {
 	struct cs_buf n = CS_BUF_INIT;
@@ -361,7 +374,10 @@ static char *read_param_name(struct parser *p, bool braced)
 				synerr(p, "variable name too long");
 			c = pgetc(p);
 		} while (is_name_char(c));
-		ungetc_(p, c);
+		if (braced && c == '[')
+			read_subscript(p, &n);
+		else
+			ungetc_(p, c);
 	} else if (isdigit(c)) {
 		cs_buf_addc(&n, c);
 		if (braced) {
@@ -1596,7 +1612,7 @@ static struct node *parse_command(struct parser *p)
 			n = parse_for(p);
 		else if (!strcmp(s, "case"))
 			n = parse_case(p);
-		else if (!strcmp(s, "[[") && sh_extensions(p->sh))
+		else if (!strcmp(s, "[[") && sh_compat_extensions(p->sh))
 			n = parse_dbracket(p);
 		else if (sh_is_reserved(s) && strcmp(s, "!"))
 			synerr(p, "unexpected '%s'", s);
@@ -1628,7 +1644,7 @@ static struct node *parse_pipeline(struct parser *p)
 	int line = p->lineno;
 
 	/* `time [-p] pipeline` is a reserved word of the extensions */
-	if (sh_extensions(p->sh) && peek_word(p, "time")) {
+	if (sh_compat_extensions(p->sh) && peek_word(p, "time")) {
 		consume(p);
 		timed = true;
 		if (peek_word(p, "-p")) {

@@ -91,6 +91,9 @@ int sh_main(int argc, char **argv)
 
 	sh->arg0 = argv[0] ? argv[0] : "cshell";
 	cs_log_set_prog("cshell");
+	/* $_ starts as the shell's own name (bash), never exported */
+	var_set(sh, "_", sh->arg0, 0);
+	var_lookup(sh, "_")->flags = 0;
 
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -167,7 +170,8 @@ int sh_main(int argc, char **argv)
 	/* the extensions (docs/shell.md) are on in interactive shells;
 	 * scripts are POSIX unless they `set +o posix` */
 	if (!posix_given)
-		sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
+		sh->opts[OPT_POSIX] = sh->posix_implied =
+			!sh->opts[OPT_INTERACTIVE];
 	if (cmdstr) {
 		if (i >= argc) {
 			fprintf(stderr, "cshell: -c requires an argument\n");
@@ -206,7 +210,8 @@ int sh_main(int argc, char **argv)
 		if (force_interactive || (isatty(0) && isatty(2)))
 			sh->opts[OPT_INTERACTIVE] = true;
 		if (!posix_given)
-			sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
+			sh->opts[OPT_POSIX] = sh->posix_implied =
+				!sh->opts[OPT_INTERACTIVE];
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
 			jobs_init_control(sh);

@@ -351,6 +351,9 @@ struct sh {
 	bool subshell;	  /* a forked child of the shell */
 
 	bool opts[OPT__COUNT];
+	/* -o posix is on only because this is a script: the extensions that
+	 * keep POSIX meaning stay on (sh_compat_extensions) */
+	bool posix_implied;
 	int status;	   /* $? */
 	int cmdsub_status; /* status of the last command substitution */
 	pid_t lastbg;	   /* $! (0: none) */
@@ -576,7 +579,11 @@ bool jobs_any_done(struct sh *sh);
 int sh_waitstatus(int ws);
 
 /* var.c */
+/* PATH when the environment has none (set, not exported, at start-up). */
+#define SH_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 void var_init(struct sh *sh, char **environ);
+/* $_ (an extension): the last word of the simple command just run. */
+void var_set_lastarg(struct sh *sh, const char *arg);
 struct var *var_lookup(struct sh *sh, const char *name);
 int var_set(struct sh *sh, const char *name, const char *value, int flags);
 int var_setn(struct sh *sh, const char *assign, int flags); /* "N=V" */

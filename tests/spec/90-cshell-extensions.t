@@ -1,14 +1,37 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# cshell's extensions (docs/shell.md): on in interactive shells, off in
-# scripts until `set +o posix`, off again with `set -o posix`.  dash has
-# none of them, so the runner does not run NN-cshell-*.t under dash.
+# cshell's extensions (docs/shell.md): on in interactive shells; in
+# scripts only those that change no POSIX script's meaning (source, [[,
+# time, PIPESTATUS, $_) until `set +o posix`; all off with `set -o posix`.
+# dash has none of them, so the runner does not run NN-cshell-*.t under dash.
 
 ### extensions-off-in-scripts
 echo -e 'a\tb' | od -An -c | tr -s ' '
-source /dev/null 2>/dev/null || echo no-source
+echo {a,b}
 --- stdout
  - e a \t b \n
+{a,b}
+
+### compat-extensions-on-in-scripts
+echo 'echo sourced' >inc
+source ./inc
+[[ a == a ]] && echo dbracket
+false | true
+echo "$PIPESTATUS"
+{ time -p true; } 2>&1 | grep -c '^real '
+--- stdout
+sourced
+dbracket
+1 0
+1
+
+### set-o-posix-turns-compat-extensions-off
+set -o posix
+source /dev/null 2>/dev/null || echo no-source
+[[ 2>/dev/null
+echo "status $?"
+--- stdout
 no-source
+status 127
 
 ### source-runs-in-current-shell
 set +o posix
@@ -89,6 +112,7 @@ x=1
 status 0
 
 ### time-not-reserved-in-posix-mode
+set -o posix
 time() { echo "function $*"; }
 time -p x
 --- stdout
@@ -185,7 +209,94 @@ status 2
 --- status 1
 
 ### dbracket-not-reserved-in-posix-mode
+set -o posix
 [[ 2>/dev/null
 echo "status $?"
 --- stdout
 status 127
+
+### pipestatus-as-array
+false | (exit 3) | true
+printf '<%s>' "${PIPESTATUS[@]}" "${#PIPESTATUS[@]}" "${PIPESTATUS[1]}"
+echo
+false | true
+printf '<%s>' "${PIPESTATUS[*]}" ${PIPESTATUS[@]}
+echo
+x=hi
+printf '<%s>' "${x[0]}" "${x[1]}" "${x[@]}" "${#x[@]}" "${unset_var[@]}"
+echo
+--- stdout
+<1><3><0><3><3>
+<1 0><1><0>
+<hi><><hi><1>
+
+### dollar-underscore-last-argument
+: 42
+echo "$_ ${_}x"
+x='with spaces'
+: $x
+echo "$_"
+echo hi && echo "and=$_"
+f() { echo "in f: $_"; }
+: before
+f a b
+echo "after f: $_"
+s=bar
+echo "assign [$_]"
+for i in 1 2; do echo "prev=$_"; done
+(echo "subshell=$_")
+--- stdout
+42 42x
+spaces
+hi
+and=hi
+in f: before
+after f: b
+assign []
+prev=assign []
+prev=prev=assign []
+subshell=prev=prev=assign []
+
+### dollar-underscore-set-at-start-and-off-in-posix-mode
+set -u
+echo "${_:+set}"
+set -o posix
+: a b
+echo "[$_]"
+--- stdout
+set
+[set]
+
+### bash-variables
+case $RANDOM$RANDOM in *[!0-9]*) echo bad ;; *) echo random ;; esac
+RANDOM=7; a=$RANDOM; RANDOM=7; b=$RANDOM
+[ "$a" = "$b" ] && echo seeded
+SECONDS=100
+[ "$SECONDS" -ge 100 ] && [ "$SECONDS" -lt 110 ] && echo seconds
+[ "$UID" = "$(id -u)" ] && [ "$EUID" = "$(id -u)" ] && echo uid
+[ "$HOSTNAME" = "$(uname -n)" ] && echo hostname
+[ -n "$OSTYPE" ] && echo ostype
+[ "$BASHPID" = "$$" ] && echo bashpid
+[ "$(echo $BASHPID)" != "$$" ] && echo bashpid-in-subshell
+unset RANDOM; echo "[${RANDOM-unset}]"
+--- stdout
+random
+seeded
+seconds
+uid
+hostname
+ostype
+bashpid
+bashpid-in-subshell
+[unset]
+
+### bash-variables-at-start-up
+self=$(readlink /proc/$$/exe)
+UID=xx EUID=xx HOSTNAME=h OSTYPE=o /usr/bin/env -u SHELL -u PATH "$self" -c \
+	'echo $UID $EUID $HOSTNAME $OSTYPE; [ -n "$SHELL" ] && echo shell
+	echo "$PATH"; env | grep -c "^PATH="' | sed "s/^$(id -u) $(id -u) /N N /"
+--- stdout
+N N h o
+shell
+/usr/local/bin:/usr/bin:/bin
+0
