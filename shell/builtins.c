@@ -106,11 +106,13 @@ static int bi_exit(struct sh *sh, int argc, char **argv)
 static int bi_eval(struct sh *sh, int argc, char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
+	/* a leading -- is discarded, as in bash (XCU 2.15 lets a shell) */
+	int first = argc > 1 && !strcmp(argv[1], "--") ? 2 : 1;
 
-	if (argc < 2)
+	if (argc <= first)
 		return 0;
-	for (int i = 1; i < argc; i++) {
-		if (i > 1)
+	for (int i = first; i < argc; i++) {
+		if (i > first)
 			cs_buf_addc(&b, ' ');
 		cs_buf_adds(&b, argv[i]);
 	}
@@ -119,6 +121,8 @@ static int bi_eval(struct sh *sh, int argc, char **argv)
 	/* $? stays that of the command before eval (XCU 2.15) */
 	return sh_eval_string(sh, s, "eval");
 }
+
+static int bi_dot(struct sh *sh, int argc, char **argv);
 
 static char *find_dot(struct sh *sh, const char *name)
 {
@@ -147,12 +151,31 @@ static char *find_dot(struct sh *sh, const char *name)
 	}
 }
 
+/* `. FILE ARG...` (bash; POSIX has one operand): the args are the
+ * positional parameters while FILE runs, the caller's come back after. */
+static int dot_with_args(struct sh *sh, int argc, char **argv)
+{
+	struct params saved = sh->params;
+
+	params_set(&sh->params, argc - 2, argv + 2);
+	int st = bi_dot(sh, 2, argv);
+	params_free(&sh->params);
+	sh->params = saved;
+	return st;
+}
+
 static int bi_dot(struct sh *sh, int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--")) {
+		argv[1] = argv[0]; /* `. -- FILE`: -- is discarded */
+		return bi_dot(sh, argc - 1, argv + 1);
+	}
 	if (argc < 2) {
 		sh_err(sh, ".: usage: . FILE");
 		return sh_special_error(sh, 2);
 	}
+	if (argc > 2)
+		return dot_with_args(sh, argc, argv);
 	char *path = find_dot(sh, argv[1]);
 	struct cs_buf b = CS_BUF_INIT;
 	struct cs_error err = CS_ERROR_INIT;

@@ -300,3 +300,26 @@ N N h o
 shell
 /usr/local/bin:/usr/bin:/bin
 0
+
+### dot-with-arguments
+printf '%s\n' 'echo "$# $*"' shift 'x=set' >inc
+set -- a b c
+. ./inc 1 2
+echo "$# $* $x"
+f() { . ./inc; echo "in f: $*"; }
+f p q r
+--- stdout
+2 1 2
+3 a b c set
+3 p q r
+in f: q r
+
+### eval-and-dot-discard-dash-dash
+eval -- echo evaluated
+echo 'echo dotted "$@"' >inc
+. -- ./inc
+source -- ./inc x
+--- stdout
+evaluated
+dotted
+dotted x
