@@ -77,13 +77,7 @@ void sh_forked(struct sh *sh)
 	/* a subshell of an EXIT trap action runs its own EXIT trap */
 	sh->exiting = false;
 	trap_reset_for_child(sh);
-	while (sh->jobs) {
-		struct job *j = sh->jobs;
-		sh->jobs = j->next;
-		free(j->procs);
-		free(j->cmdtext);
-		free(j);
-	}
+	jobs_forked(sh);
 }
 
 /* Forks a child that is not a job of its own (command substitution). */

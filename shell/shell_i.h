@@ -388,6 +388,9 @@ struct sh {
 
 	/* jobs */
 	struct job *jobs;
+	/* a subshell: its parent's background jobs at the fork, which only
+	 * `jobs` lists (while it has none of its own) */
+	struct job *parent_jobs;
 	int ttyfd;  /* the controlling terminal (job control), or -1 */
 	pid_t pgid; /* the shell's own process group */
 	bool have_tmodes;
@@ -570,6 +573,8 @@ int jobs_bg(struct sh *sh, struct job *j);
 int job_wait(struct sh *sh, struct job *j); /* returns its status */
 int job_status(struct sh *sh, struct job *j);
 void job_free(struct sh *sh, struct job *j);
+/* In a forked child: the parent's jobs are no longer waited for. */
+void jobs_forked(struct sh *sh);
 struct job *job_find(struct sh *sh, const char *spec);
 int jobs_wait_any(struct sh *sh, bool block);
 void jobs_reap(struct sh *sh);

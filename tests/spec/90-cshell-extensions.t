@@ -323,3 +323,43 @@ source -- ./inc x
 evaluated
 dotted
 dotted x
+
+### wait-n
+{ sleep 0.3; exit 9; } &
+{ sleep 0.1; exit 3; } &
+wait -n
+echo "status $?"
+wait -n
+echo "status $?"
+wait -n
+echo "none $?"
+true &
+wait -n $! nosuchjob 2>/dev/null
+echo "given $?"
+--- stdout
+status 3
+status 9
+none 127
+given 0
+
+### wait-reports-a-job-killed-by-a-signal
+sleep 5 &
+kill -s HUP $!
+wait $! 2>err
+echo "status $?"
+grep -c Hangup err
+--- stdout
+status 129
+1
+
+### jobs-in-a-subshell-lists-the-parents
+sleep 1 &
+sleep 1 | cat &
+jobs | wc -l
+echo "$(jobs -p)" | wc -l
+(sleep 1 >/dev/null & jobs) | wc -l
+kill $(jobs -p)
+--- stdout
+2
+2
+1
