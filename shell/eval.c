@@ -62,7 +62,8 @@ int sh_special_error(struct sh *sh, int status)
 
 void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 {
-	if (!sh->opts[OPT_INTERACTIVE] || sh->subshell || !sh->jmp)
+	if (!sh->recover &&
+	    (!sh->opts[OPT_INTERACTIVE] || sh->subshell || !sh->jmp))
 		sh_exit(sh, status);
 	sh->status = status;
 	longjmp(*sh->jmp, 1);
@@ -74,6 +75,7 @@ void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 void sh_forked(struct sh *sh)
 {
 	sh->subshell = true;
+	sh->recover = false; /* a $(…) in PS4 ends as any child */
 	/* a subshell of an EXIT trap action runs its own EXIT trap */
 	sh->exiting = false;
 	trap_reset_for_child(sh);
@@ -338,8 +340,8 @@ static int stderr_before(struct sh *sh, struct savedfd *mark)
 
 /* PS4 after parameter expansion, command substitution and arithmetic
  * expansion (POSIX), without tracing the commands that takes and with
- * set -u off while it runs; NULL when unset.  An expansion error at the
- * prompt leaves PS4 as it is written. */
+ * set -u off while it runs; NULL when unset.  An expansion error leaves
+ * PS4 as it is written, and the shell goes on. */
 static char *ps4_expanded(struct sh *sh)
 {
 	static bool busy;
@@ -353,10 +355,11 @@ static char *ps4_expanded(struct sh *sh)
 	busy = true;
 	sh->opts[OPT_XTRACE] = sh->opts[OPT_NOUNSET] = false;
 	if (!setjmp(jb)) {
-		if (savejmp)
-			sh->jmp = &jb;
+		sh->jmp = &jb;
+		sh->recover = true; /* a script goes on too, as in bash */
 		r = sh_expand_string(sh, ps4);
 	}
+	sh->recover = false;
 	sh->jmp = savejmp;
 	sh->opts[OPT_XTRACE] = xtrace;
 	sh->opts[OPT_NOUNSET] = nounset;
@@ -364,11 +367,11 @@ static char *ps4_expanded(struct sh *sh)
 	return r ? r : xstrdup(ps4);
 }
 
-static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
-		   char **argv)
+/* The trace line: ps4 (freed here), then the words, quoted. */
+static void xtrace_ps4(char *ps4, int fd, struct strlist *assigns, int argc,
+		       char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
-	char *ps4 = ps4_expanded(sh);
 
 	if (ps4)
 		cs_buf_adds(&b, ps4);
@@ -391,6 +394,12 @@ static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 	if (fd >= 0)
 		cs_write_all(fd, b.buf, b.len);
 	cs_buf_release(&b);
+}
+
+static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
+		   char **argv)
+{
+	xtrace_ps4(ps4_expanded(sh), fd, assigns, argc, argv);
 }
 
 static void save_assign(struct sh *sh, const char *assign, struct tmpvar **head)
@@ -509,9 +518,12 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 			struct strlist one = { 0 };
 			struct word save = *w;
 			save.next = NULL;
+			/* PS4 as before the assignment (bash: +$x: x=1) */
+			bool trace = sh->opts[OPT_XTRACE];
+			char *ps4 = trace ? ps4_expanded(sh) : NULL;
 			int r = assign_words(sh, &save, 0, NULL, &one);
-			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, 2, &one, 0, NULL);
+			if (trace)
+				xtrace_ps4(ps4, 2, &one, 0, NULL);
 			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])

@@ -414,6 +414,7 @@ struct sh {
 
 	/* error recovery for interactive shells */
 	jmp_buf *jmp;
+	bool recover; /* errors go to jmp even in a script (PS4) */
 
 	/* evaluating a Cshellfile (up.c): its declarations, else NULL */
 	struct up_eval *up;

@@ -363,3 +363,17 @@ kill $(jobs -p)
 2
 2
 1
+
+### xtrace-assignment-sees-ps4-before-it
+PS4='+$x:'
+{
+	set -x
+	x=1
+	x=2
+	set +x
+} 2>err
+cat err
+--- stdout
++:x=1
++1:x=2
++2:set +x
