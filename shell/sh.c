@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
-		"       cshell [--norc] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
+		"       cshell [--norc] [--rcfile FILE] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
 		"       cshell sandbox|image [ARG...]\n");
 }
 
@@ -64,11 +64,23 @@ struct sh *sh_new(void)
 	return sh;
 }
 
+/* HISTFILE names the history file in interactive shells only (as bash;
+ * CSHELL_HISTFILE chooses it, not an inherited HISTFILE of bash's). */
+static void set_histfile(struct sh *sh)
+{
+	char *path = sh_history_path();
+
+	var_set(sh, "HISTFILE", path, 0);
+	var_lookup(sh, "HISTFILE")->flags = 0;
+	free(path);
+}
+
 /* -c STRING or FILE: -i makes the shell interactive all the same (errors
  * do not end it, -m is on); -m alone gives its jobs process groups. */
 static void script_job_control(struct sh *sh)
 {
 	if (sh->opts[OPT_INTERACTIVE]) {
+		set_histfile(sh);
 		jobs_init_control(sh);
 		sh->opts[OPT_MONITOR] = true;
 	} else if (sh->opts[OPT_MONITOR]) {
@@ -84,6 +96,7 @@ int sh_main(int argc, char **argv)
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
 	bool force_stdin = false, force_interactive = false, norc = false;
+	const char *rcfile = NULL;
 	bool posix_given = false;
 	const char *enter_target = NULL;
 	bool dd;
@@ -127,13 +140,15 @@ int sh_main(int argc, char **argv)
 			sh->opts[OPT_POSIX] = posix_given = true;
 			continue;
 		}
-		if (!strcmp(a, "--enter")) {
+		/* --enter TARGET, --rcfile FILE (bash's) */
+		bool enter = !strcmp(a, "--enter");
+		if (enter || !strcmp(a, "--rcfile")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr,
-					"cshell: --enter requires a target\n");
+				fprintf(stderr, "cshell: %s requires %s\n", a,
+					enter ? "a target" : "a file");
 				return 2;
 			}
-			enter_target = argv[++i];
+			*(enter ? &enter_target : &rcfile) = argv[++i];
 			continue;
 		}
 		if (!strcmp(a, "--") || !strcmp(a, "-")) {
@@ -214,6 +229,7 @@ int sh_main(int argc, char **argv)
 				!sh->opts[OPT_INTERACTIVE];
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
+			set_histfile(sh);
 			jobs_init_control(sh);
 			if (force_interactive)
 				sh->opts[OPT_MONITOR] = true;
@@ -221,7 +237,7 @@ int sh_main(int argc, char **argv)
 				var_set(sh, "PS1", "\\T\\w \\$ ", 0);
 			sh_interactive_init(sh);
 			src_push_interactive(sh);
-			sh_run_rcfiles(sh, norc);
+			sh_run_rcfiles(sh, norc, rcfile);
 		} else {
 			sh->script = true;
 			src_push_fd(sh, 0, true);

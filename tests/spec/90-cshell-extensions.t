@@ -377,3 +377,16 @@ cat err
 +:x=1
 +1:x=2
 +2:set +x
+
+### histfile-in-interactive-shells-and-rcfile
+self=$(readlink /proc/$$/exe)
+"$self" -c 'echo "[${HISTFILE-unset}]"'
+CSHELL_HISTFILE=$PWD/h "$self" -i -c 'echo "$HISTFILE"' 2>/dev/null |
+	sed "s|^$PWD/|DIR/|"
+echo 'echo rc ran' >rc
+echo 'echo cmd' | CSHELL_HISTFILE=$PWD/h "$self" --rcfile ./rc -i 2>/dev/null
+--- stdout
+[unset]
+DIR/h
+rc ran
+cmd
