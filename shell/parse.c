@@ -27,6 +27,7 @@ enum tok {
 	T_AMP,
 	T_AND,
 	T_PIPE,
+	T_PIPE_AMP, /* |& (bash's 2>&1 |) */
 	T_OR,
 	T_LPAREN,
 	T_RPAREN,
@@ -781,6 +782,8 @@ static enum tok next_token(struct parser *p)
 	case '|':
 		if ((c = pgetc(p)) == '|')
 			return T_OR;
+		if (c == '&' && sh_compat_extensions(p->sh))
+			return T_PIPE_AMP;
 		ungetc_(p, c);
 		return T_PIPE;
 	case '(':
@@ -909,6 +912,8 @@ static const char *tok_desc(struct parser *p)
 		return "'&&'";
 	case T_PIPE:
 		return "'|'";
+	case T_PIPE_AMP:
+		return "'|&'";
 	case T_OR:
 		return "'||'";
 	case T_LPAREN:
@@ -1635,6 +1640,26 @@ static struct node *parse_command(struct parser *p)
 
 static bool starts_command(struct parser *p);
 
+/* `c |& d`: c gets 2>&1 after its own redirections, as in bash (`|&` is
+ * a syntax error in POSIX). */
+static void add_stderr_to_pipe(struct parser *p, struct node *c)
+{
+	struct redir *r = arena_zalloc(p->a, sizeof(*r));
+	struct redir **t = &c->redirs;
+
+	r->type = R_DUPOUT;
+	r->fd = 2;
+	r->target = arena_zalloc(p->a, sizeof(*r->target));
+	r->target->lineno = p->lineno;
+	r->target->parts = arena_zalloc(p->a, sizeof(*r->target->parts));
+	r->target->parts->type = WP_LIT;
+	r->target->parts->u.lit.text = arena_strdup(p->a, "1");
+	r->target->parts->u.lit.len = 1;
+	while (*t)
+		t = &(*t)->next;
+	*t = r;
+}
+
 static struct node *parse_pipeline(struct parser *p)
 {
 	bool negate = false, timed = false, time_posix = false;
@@ -1675,7 +1700,9 @@ static struct node *parse_pipeline(struct parser *p)
 			alloc *= 2;
 		}
 		v[n++] = c;
-		if (peek_tok(p, false) != T_PIPE)
+		if (peek_tok(p, false) == T_PIPE_AMP)
+			add_stderr_to_pipe(p, c);
+		else if (p->tok != T_PIPE)
 			break;
 		consume(p);
 		skip_newlines(p);

@@ -390,3 +390,15 @@ echo 'echo cmd' | CSHELL_HISTFILE=$PWD/h "$self" --rcfile ./rc -i 2>/dev/null
 DIR/h
 rc ran
 cmd
+
+### pipe-stderr-too
+{ echo out; echo err >&2; } |& sort
+f() { echo fo; echo fe >&2; }
+f 2>/dev/null |& wc -l
+echo x |&
+	cat
+--- stdout
+err
+out
+2
+x
