@@ -307,9 +307,8 @@ static int bi_shift(struct sh *sh, int argc, char **argv)
 		return sh_special_error(sh, 2);
 	}
 	if (n > sh->params.n) {
-		/* POSIX lets the shell go on with a warning: bash does */
 		sh_err(sh, "shift: can't shift that many");
-		return 1;
+		return sh_special_error(sh, 2);
 	}
 	for (long i = 0; i < n; i++)
 		free(sh->params.v[i]);

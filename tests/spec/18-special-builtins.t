@@ -309,16 +309,6 @@ echo $#
 failed
 1
 
-### shift-too-many-warns-and-goes-on
-shift 2> /dev/null
-echo "status $?"
-set -- a b
-shift 3 2>/dev/null
-echo "status $? $#"
---- stdout
-status 1
-status 1 2
-
 ### shift-zero
 set -- a b
 shift 0
