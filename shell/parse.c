@@ -1591,6 +1591,14 @@ static struct node *parse_dbracket(struct parser *p)
 	}
 	if (!n->u.dbr.n)
 		synerr(p, "'[[ ]]' needs an expression");
+	/* unbalanced parentheses are a syntax error, as in bash, not a
+	 * status 2 when it runs */
+	int depth = 0;
+	for (int i = 0; i < n->u.dbr.n && depth >= 0; i++)
+		depth += (n->u.dbr.v[i].kind == DB_LPAREN) -
+			 (n->u.dbr.v[i].kind == DB_RPAREN);
+	if (depth)
+		synerr(p, "unbalanced parentheses in '[[' (line %d)", line);
 	return n;
 }
 

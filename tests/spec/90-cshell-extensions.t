@@ -402,3 +402,11 @@ err
 out
 2
 x
+
+### dbracket-unbalanced-parentheses-are-a-syntax-error
+echo start
+[[ ( a ]]
+echo not-reached
+--- stdout
+start
+--- status 2
