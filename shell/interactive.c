@@ -349,8 +349,10 @@ void sh_run_rcfiles(struct sh *sh, bool norc, const char *rcfile)
 {
 	if (!norc) {
 		char *dir = cs_root_path(CS_ROOT_CONFIG);
-		char *rc = rcfile ? xstrdup(rcfile) :
-				    xasprintf("%s/cshellrc", dir);
+		/* a path, not a name to look for in PATH as . would */
+		char *rc = !rcfile	       ? xasprintf("%s/cshellrc", dir) :
+			   strchr(rcfile, '/') ? xstrdup(rcfile) :
+						 xasprintf("./%s", rcfile);
 		free(dir);
 		if (access(rc, R_OK) == 0) {
 			char *cmd = xasprintf(". '%s'", rc);

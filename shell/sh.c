@@ -136,6 +136,8 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if (!strcmp(a, "--login"))
+			continue; /* bash's -l: accepted and ignored, as -l */
 		if (!strcmp(a, "--posix")) {
 			sh->opts[OPT_POSIX] = posix_given = true;
 			continue;
@@ -258,6 +260,9 @@ int sh_main(int argc, char **argv)
 		if (r != 0 && !sh->opts[OPT_INTERACTIVE])
 			return 2;
 	}
+	if (rcfile && !sh->opts[OPT_INTERACTIVE])
+		fprintf(stderr, "cshell: warning: --rcfile: only interactive "
+				"shells read a start-up file\n");
 	int st = sh_run_source(sh, true);
 	if (sh->skip == SKIP_FUNC)
 		st = sh->status;

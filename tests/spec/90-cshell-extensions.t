@@ -410,3 +410,17 @@ echo not-reached
 --- stdout
 start
 --- status 2
+
+### rcfile-relative-warning-and-login
+self=$(readlink /proc/$$/exe)
+echo 'echo rc ran' >rc
+echo 'echo cmd' | CSHELL_HISTFILE=$PWD/h "$self" --rcfile rc -i 2>/dev/null
+"$self" --rcfile rc -c 'echo non-interactive' 2>err
+grep -c warning err
+"$self" --login -c 'echo login'
+--- stdout
+rc ran
+cmd
+non-interactive
+1
+login
