@@ -1292,6 +1292,8 @@ static struct node *parse_for(struct parser *p)
 		consume(p);
 		n->u.fors.have_in = true;
 		while (peek_tok(p, false) == T_WORD) {
+			/* $LINENO there is the line of `for` (bash) */
+			p->word->lineno = 0;
 			*tail = p->word;
 			tail = &p->word->next;
 			consume(p);
