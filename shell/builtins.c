@@ -210,12 +210,22 @@ static int bi_dot(struct sh *sh, int argc, char **argv)
 static int bi_exec(struct sh *sh, int argc, char **argv)
 {
 	int i = 1;
+	const char *name = NULL;
 
-	if (argc > 1 && !strcmp(argv[1], "--"))
+	/* -a NAME (bash): no POSIX script runs a command named -a */
+	if (argc > 3 && !strcmp(argv[1], "-a")) {
+		name = argv[2];
+		i = 3;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc)
 		return 0;
-	sh_exec_replace(sh, argv + i);
+	if (!name)
+		sh_exec_replace(sh, argv + i);
+	const char *cmd = argv[i];
+	argv[i] = (char *)name;
+	sh_exec_replace_as(sh, cmd, argv + i);
 }
 
 static int export_like(struct sh *sh, int argc, char **argv, int flag)

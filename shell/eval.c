@@ -209,15 +209,17 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 	}
 }
 
-/* In a child: execs argv or exits 126/127 with a message. */
-static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
+/* In a child: execs the command cmd with argv (argv[0] is cmd but for
+ * `exec -a`) or exits 126/127 with a message. */
+static void __attribute__((noreturn))
+exec_as(struct sh *sh, const char *cmd, char **argv)
 {
-	char *path = sh_find_command(sh, argv[0], NULL);
+	char *path = sh_find_command(sh, cmd, NULL);
 	char **envp;
 	int err;
 
 	if (!path) {
-		sh_err(sh, "%s: not found", argv[0]);
+		sh_err(sh, "%s: not found", cmd);
 		_exit(127);
 	}
 	envp = var_environ(sh, sh->stack);
@@ -238,11 +240,16 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
 		err = errno;
 	}
 	if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-		sh_err(sh, "%s: not found", argv[0]);
+		sh_err(sh, "%s: not found", cmd);
 		_exit(127);
 	}
-	sh_err(sh, "%s: %s", argv[0], strerror(err));
+	sh_err(sh, "%s: %s", cmd, strerror(err));
 	_exit(126);
+}
+
+static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
+{
+	exec_as(sh, argv[0], argv);
 }
 
 void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
@@ -284,6 +291,11 @@ void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
 void sh_exec_replace(struct sh *sh, char **argv)
 {
 	exec_external(sh, argv);
+}
+
+void sh_exec_replace_as(struct sh *sh, const char *cmd, char **argv)
+{
+	exec_as(sh, cmd, argv);
 }
 
 /* Forks and runs an external command, waiting for it (used by `command`). */

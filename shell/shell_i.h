@@ -508,6 +508,9 @@ void sh_hash_clear(struct sh *sh);
 void sh_flush_std(struct sh *sh);
 int sh_exec_external_wait(struct sh *sh, char **argv);
 void sh_exec_replace(struct sh *sh, char **argv) __attribute__((noreturn));
+/* `exec -a NAME cmd`: the same with NAME as cmd's argv[0]. */
+void sh_exec_replace_as(struct sh *sh, const char *cmd, char **argv)
+	__attribute__((noreturn));
 struct sh_target;
 struct sh_targets;
 /* In a forked child: enters target t (target_i.h) and runs argv there, a

@@ -424,3 +424,13 @@ cmd
 non-interactive
 1
 login
+
+### exec-a-sets-argv0
+(exec -a NAME sh -c 'echo $0')
+(exec -a NAME -- sh -c 'echo $0')
+(exec -a NAME nosuchcommand) 2>/dev/null
+echo "status $?"
+--- stdout
+NAME
+NAME
+status 127
