@@ -170,27 +170,33 @@ static int bi_dot(struct sh *sh, int argc, char **argv)
 		argv[1] = argv[0]; /* `. -- FILE`: -- is discarded */
 		return bi_dot(sh, argc - 1, argv + 1);
 	}
+	/* `source` is no special built-in: its errors return (bash: 1 for
+	 * a file it cannot read, 2 for a usage error) */
+	bool special = strcmp(argv[0], "source") != 0;
 	if (argc < 2) {
-		sh_err(sh, ".: usage: . FILE");
-		return sh_special_error(sh, 2);
+		sh_err(sh, "%s: usage: %s FILE", argv[0], argv[0]);
+		return special ? sh_special_error(sh, 2) : 2;
 	}
 	if (argc > 2)
 		return dot_with_args(sh, argc, argv);
 	char *path = find_dot(sh, argv[1]);
+	/* and bash's source looks in the current directory last */
+	if (!path && !special && access(argv[1], R_OK) == 0)
+		path = arena_strdup(sh->stack, argv[1]);
 	struct cs_buf b = CS_BUF_INIT;
 	struct cs_error err = CS_ERROR_INIT;
 	if (!path || cs_read_file(path, &b, 256u << 20, &err) < 0) {
-		sh_err(sh, ".: cannot open '%s': %s", argv[1],
+		sh_err(sh, "%s: cannot open '%s': %s", argv[0], argv[1],
 		       path ? strerror(err.code) : "not found");
 		cs_error_release(&err);
-		return sh_special_error(sh, 2);
+		return special ? sh_special_error(sh, 2) : 1;
 	}
 	size_t len = b.len;
 	char *text = arena_strndup(sh->stack, b.buf, len);
 	cs_buf_release(&b);
 	if (strlen(text) != len) {
-		sh_err(sh, ".: '%s' contains a NUL byte", argv[1]);
-		return sh_special_error(sh, 2);
+		sh_err(sh, "%s: '%s' contains a NUL byte", argv[0], argv[1]);
+		return special ? sh_special_error(sh, 2) : 1;
 	}
 	int saveline = sh->lineno;
 	src_push_string(sh, text, strlen(text), 1);

@@ -434,3 +434,17 @@ echo "status $?"
 NAME
 NAME
 status 127
+
+### source-errors-return-and-current-directory
+source /nonexistent/file 2>/dev/null
+echo "status $?"
+source 2>/dev/null
+echo "status $?"
+echo 'echo here' >inc
+source inc
+(. inc) 2>/dev/null || echo "dot searches PATH only"
+--- stdout
+status 1
+status 2
+here
+dot searches PATH only
