@@ -546,6 +546,40 @@ static int dsq_escape(struct parser *p, int c)
 	return -1;
 }
 
+/* \uHHHH and \UHHHHHHHH in $'…' (bash; unspecified by POSIX): the
+ * character as UTF-8.  False when no hex digit follows (the text stays);
+ * *nul when it is U+0000, which ends the string as \0 does. */
+static bool dsq_unicode(struct parser *p, struct pbuild *b, int c, bool *nul)
+{
+	unsigned long v = 0;
+	int n, d, max = c == 'u' ? 4 : 8;
+	char u[4];
+
+	for (n = 0; n < max && hexval(d = rawc(p)) >= 0; n++)
+		v = v * 16 + hexval(d);
+	if (n < max)
+		ungetc_(p, d);
+	if (!n)
+		return false;
+	if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
+		v = 0xfffd; /* no character: the replacement one */
+	*nul = !v;
+	if (v < 0x80) {
+		u[0] = (char)v, n = 1;
+	} else if (v < 0x800) {
+		u[0] = (char)(0xc0 | v >> 6), n = 2;
+	} else if (v < 0x10000) {
+		u[0] = (char)(0xe0 | v >> 12), n = 3;
+	} else {
+		u[0] = (char)(0xf0 | v >> 18), n = 4;
+	}
+	for (int k = 1; k < n; k++)
+		u[k] = (char)(0x80 | ((v >> (6 * (n - 1 - k))) & 0x3f));
+	for (int k = 0; v && k < n; k++)
+		pb_char(b, (unsigned char)u[k], true);
+	return true;
+}
+
 /* $'…' (dollar-single-quote): the text is quoted, backslash escapes are
  * decoded; a NUL byte ends the string (the rest up to the quote goes). */
 static void read_dsq(struct parser *p, struct pbuild *b)
@@ -563,6 +597,13 @@ static void read_dsq(struct parser *p, struct pbuild *b)
 			int d = rawc(p);
 			if (d == EOF)
 				continue;
+			bool nul = false;
+			if ((d == 'u' || d == 'U') && !cut &&
+			    dsq_unicode(p, b, d, &nul)) {
+				cut = nul;
+				any = true;
+				continue;
+			}
 			int v = dsq_escape(p, d);
 			if (v < 0) {
 				if (!cut) {

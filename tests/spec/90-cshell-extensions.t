@@ -448,3 +448,9 @@ status 1
 status 2
 here
 dot searches PATH only
+
+### dollar-single-quote-unicode-escapes
+printf '%s\n' $'[\u03bc]' $'\U0001F600' $'a\u' $'\u41\u00e9' $'x\u0000y' | od -An -c | tr -s ' '
+--- stdout
+ [ 316 274 ] \n 360 237 230 200 \n a \ u \n A 303
+ 251 \n x \n
