@@ -78,7 +78,7 @@ static void dyn_assigned(struct var *v)
 		seconds_base = time(NULL) - n;
 }
 
-static void dyn_refresh(struct sh *sh, struct var *v)
+static void dyn_refresh(struct var *v)
 {
 	char num[32];
 	long n;
@@ -90,9 +90,9 @@ static void dyn_refresh(struct sh *sh, struct var *v)
 	else
 		n = (long)getpid(); /* BASHPID: this process, subshell or not */
 	snprintf(num, sizeof(num), "%ld", n);
-	v->flags &= ~VAR_DYNAMIC; /* var_set must not seed again */
-	var_set(sh, v->name, num, 0);
-	v->flags |= VAR_DYNAMIC;
+	/* not var_set: reading must not seed again, nor fail when readonly */
+	free(v->value);
+	v->value = xstrdup(num);
 }
 
 int var_set(struct sh *sh, const char *name, const char *value, int flags)
@@ -154,7 +154,7 @@ const char *sh_getvar(struct sh *sh, const char *name)
 	struct var *v = var_lookup(sh, name);
 
 	if (v && (v->flags & VAR_DYNAMIC))
-		dyn_refresh(sh, v);
+		dyn_refresh(v);
 	return v ? v->value : NULL;
 }
 
