@@ -126,9 +126,13 @@ size_t sh_put_hex_escape(const char *s);
  * %(…)T reads TZ as the programs the shell runs would). */
 const char *sh_getenv(struct sh *sh, const char *name);
 
-/* The extensions (echo -e/-E, source, [[ ]], brace expansion, time,
- * PIPESTATUS) are on: not `set -o posix` / `cshell --posix`. */
+/* The extensions that change what some POSIX scripts mean (echo -e/-E,
+ * brace expansion) are on: interactive, or after `set +o posix`. */
 bool sh_extensions(struct sh *sh);
+/* Those that change no POSIX script's meaning (source, [[ ]], time,
+ * PIPESTATUS, $_) are on: also in scripts, unless `set -o posix` or
+ * `cshell --posix` asked for none. */
+bool sh_compat_extensions(struct sh *sh);
 
 /* Whether the option of long name (`set -o NAME`) is on: 1 or 0, -1 when
  * there is no such option (options.c; test -o). */

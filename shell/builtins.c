@@ -117,11 +117,13 @@ static int bi_exit(struct sh *sh, int argc, char **argv)
 static int bi_eval(struct sh *sh, int argc, char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
+	/* a leading -- is discarded, as in bash (XCU 2.15 lets a shell) */
+	int first = argc > 1 && !strcmp(argv[1], "--") ? 2 : 1;
 
-	if (argc < 2)
+	if (argc <= first)
 		return 0;
-	for (int i = 1; i < argc; i++) {
-		if (i > 1)
+	for (int i = first; i < argc; i++) {
+		if (i > first)
 			cs_buf_addc(&b, ' ');
 		cs_buf_adds(&b, argv[i]);
 	}
@@ -130,6 +132,8 @@ static int bi_eval(struct sh *sh, int argc, char **argv)
 	/* $? stays that of the command before eval (XCU 2.15) */
 	return sh_eval_string(sh, s, "eval");
 }
+
+static int bi_dot(struct sh *sh, int argc, char **argv);
 
 static char *find_dot(struct sh *sh, const char *name)
 {
@@ -158,27 +162,52 @@ static char *find_dot(struct sh *sh, const char *name)
 	}
 }
 
+/* `. FILE ARG...` (bash; POSIX has one operand): the args are the
+ * positional parameters while FILE runs, the caller's come back after. */
+static int dot_with_args(struct sh *sh, int argc, char **argv)
+{
+	struct params saved = sh->params;
+
+	params_set(&sh->params, argc - 2, argv + 2);
+	int st = bi_dot(sh, 2, argv);
+	params_free(&sh->params);
+	sh->params = saved;
+	return st;
+}
+
 static int bi_dot(struct sh *sh, int argc, char **argv)
 {
-	if (argc < 2) {
-		sh_err(sh, ".: usage: . FILE");
-		return sh_special_error(sh, 2);
+	if (argc > 2 && !strcmp(argv[1], "--")) {
+		argv[1] = argv[0]; /* `. -- FILE`: -- is discarded */
+		return bi_dot(sh, argc - 1, argv + 1);
 	}
+	/* `source` is no special built-in: its errors return (bash: 1 for
+	 * a file it cannot read, 2 for a usage error) */
+	bool special = strcmp(argv[0], "source") != 0;
+	if (argc < 2) {
+		sh_err(sh, "%s: usage: %s FILE", argv[0], argv[0]);
+		return special ? sh_special_error(sh, 2) : 2;
+	}
+	if (argc > 2)
+		return dot_with_args(sh, argc, argv);
 	char *path = find_dot(sh, argv[1]);
+	/* and bash's source looks in the current directory last */
+	if (!path && !special && access(argv[1], R_OK) == 0)
+		path = arena_strdup(sh->stack, argv[1]);
 	struct cs_buf b = CS_BUF_INIT;
 	struct cs_error err = CS_ERROR_INIT;
 	if (!path || cs_read_file(path, &b, 256u << 20, &err) < 0) {
-		sh_err(sh, ".: cannot open '%s': %s", argv[1],
+		sh_err(sh, "%s: cannot open '%s': %s", argv[0], argv[1],
 		       path ? strerror(err.code) : "not found");
 		cs_error_release(&err);
-		return sh_special_error(sh, 2);
+		return special ? sh_special_error(sh, 2) : 1;
 	}
 	size_t len = b.len;
 	char *text = arena_strndup(sh->stack, b.buf, len);
 	cs_buf_release(&b);
 	if (strlen(text) != len) {
-		sh_err(sh, ".: '%s' contains a NUL byte", argv[1]);
-		return sh_special_error(sh, 2);
+		sh_err(sh, "%s: '%s' contains a NUL byte", argv[0], argv[1]);
+		return special ? sh_special_error(sh, 2) : 1;
 	}
 	int saveline = sh->lineno;
 	src_push_string(sh, text, strlen(text), 1);
@@ -198,12 +227,22 @@ static int bi_dot(struct sh *sh, int argc, char **argv)
 static int bi_exec(struct sh *sh, int argc, char **argv)
 {
 	int i = 1;
+	const char *name = NULL;
 
-	if (argc > 1 && !strcmp(argv[1], "--"))
+	/* -a NAME (bash): no POSIX script runs a command named -a */
+	if (argc > 3 && !strcmp(argv[1], "-a")) {
+		name = argv[2];
+		i = 3;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc)
 		return 0;
-	sh_exec_replace(sh, argv + i);
+	if (!name)
+		sh_exec_replace(sh, argv + i);
+	const char *cmd = argv[i];
+	argv[i] = (char *)name;
+	sh_exec_replace_as(sh, cmd, argv + i);
 }
 
 /* The NAME of an operand NAME[=VALUE] of export, readonly or declare (on
@@ -896,7 +935,7 @@ const struct builtin *sh_builtin(struct sh *sh, const char *name)
 	const struct builtin *b = sh_find_builtin(name);
 
 	/* `source` is bash's name for `.`: an extension */
-	if (b && !sh_extensions(sh) && !strcmp(name, "source"))
+	if (b && !sh_compat_extensions(sh) && !strcmp(name, "source"))
 		return NULL;
 	return b;
 }

@@ -62,7 +62,8 @@ int sh_special_error(struct sh *sh, int status)
 
 void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 {
-	if (!sh->opts[OPT_INTERACTIVE] || sh->subshell || !sh->jmp)
+	if (!sh->recover &&
+	    (!sh->opts[OPT_INTERACTIVE] || sh->subshell || !sh->jmp))
 		sh_exit(sh, status);
 	sh->status = status;
 	longjmp(*sh->jmp, 1);
@@ -74,16 +75,11 @@ void __attribute__((noreturn)) sh_raise(struct sh *sh, int status)
 void sh_forked(struct sh *sh)
 {
 	sh->subshell = true;
+	sh->recover = false; /* a $(…) in PS4 ends as any child */
 	/* a subshell of an EXIT trap action runs its own EXIT trap */
 	sh->exiting = false;
 	trap_reset_for_child(sh);
-	while (sh->jobs) {
-		struct job *j = sh->jobs;
-		sh->jobs = j->next;
-		free(j->procs);
-		free(j->cmdtext);
-		free(j);
-	}
+	jobs_forked(sh);
 }
 
 /* Forks a child that is not a job of its own (command substitution). */
@@ -166,7 +162,7 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 			}
 		path = sh_getvar(sh, "PATH");
 		if (!path)
-			path = "/usr/local/bin:/usr/bin:/bin";
+			path = SH_DEFAULT_PATH;
 	}
 	size_t nl = strlen(name);
 	const char *p = path;
@@ -213,15 +209,17 @@ char *sh_find_command(struct sh *sh, const char *name, const char *path)
 	}
 }
 
-/* In a child: execs argv or exits 126/127 with a message. */
-static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
+/* In a child: execs the command cmd with argv (argv[0] is cmd but for
+ * `exec -a`) or exits 126/127 with a message. */
+static void __attribute__((noreturn))
+exec_as(struct sh *sh, const char *cmd, char **argv)
 {
-	char *path = sh_find_command(sh, argv[0], NULL);
+	char *path = sh_find_command(sh, cmd, NULL);
 	char **envp;
 	int err;
 
 	if (!path) {
-		sh_err(sh, "%s: not found", argv[0]);
+		sh_err(sh, "%s: not found", cmd);
 		_exit(127);
 	}
 	envp = var_environ(sh, sh->stack);
@@ -242,11 +240,16 @@ static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
 		err = errno;
 	}
 	if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) {
-		sh_err(sh, "%s: not found", argv[0]);
+		sh_err(sh, "%s: not found", cmd);
 		_exit(127);
 	}
-	sh_err(sh, "%s: %s", argv[0], strerror(err));
+	sh_err(sh, "%s: %s", cmd, strerror(err));
 	_exit(126);
+}
+
+static void __attribute__((noreturn)) exec_external(struct sh *sh, char **argv)
+{
+	exec_as(sh, argv[0], argv);
 }
 
 void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
@@ -288,6 +291,11 @@ void sh_run_routed(struct sh *sh, const struct sh_target *t, char **argv)
 void sh_exec_replace(struct sh *sh, char **argv)
 {
 	exec_external(sh, argv);
+}
+
+void sh_exec_replace_as(struct sh *sh, const char *cmd, char **argv)
+{
+	exec_as(sh, cmd, argv);
 }
 
 /* Forks and runs an external command, waiting for it (used by `command`). */
@@ -344,8 +352,8 @@ static int stderr_before(struct sh *sh, struct savedfd *mark)
 
 /* PS4 after parameter expansion, command substitution and arithmetic
  * expansion (POSIX), without tracing the commands that takes and with
- * set -u off while it runs; NULL when unset.  An expansion error at the
- * prompt leaves PS4 as it is written. */
+ * set -u off while it runs; NULL when unset.  An expansion error leaves
+ * PS4 as it is written, and the shell goes on. */
 static char *ps4_expanded(struct sh *sh)
 {
 	static bool busy;
@@ -359,10 +367,11 @@ static char *ps4_expanded(struct sh *sh)
 	busy = true;
 	sh->opts[OPT_XTRACE] = sh->opts[OPT_NOUNSET] = false;
 	if (!setjmp(jb)) {
-		if (savejmp)
-			sh->jmp = &jb;
+		sh->jmp = &jb;
+		sh->recover = true; /* a script goes on too, as in bash */
 		r = sh_expand_string(sh, ps4);
 	}
+	sh->recover = false;
 	sh->jmp = savejmp;
 	sh->opts[OPT_XTRACE] = xtrace;
 	sh->opts[OPT_NOUNSET] = nounset;
@@ -370,11 +379,11 @@ static char *ps4_expanded(struct sh *sh)
 	return r ? r : xstrdup(ps4);
 }
 
-static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
-		   char **argv)
+/* The trace line: ps4 (freed here), then the words, quoted. */
+static void xtrace_ps4(char *ps4, int fd, struct strlist *assigns, int argc,
+		       char **argv)
 {
 	struct cs_buf b = CS_BUF_INIT;
-	char *ps4 = ps4_expanded(sh);
 
 	if (ps4)
 		cs_buf_adds(&b, ps4);
@@ -397,6 +406,12 @@ static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 	if (fd >= 0)
 		cs_write_all(fd, b.buf, b.len);
 	cs_buf_release(&b);
+}
+
+static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
+		   char **argv)
+{
+	xtrace_ps4(ps4_expanded(sh), fd, assigns, argc, argv);
 }
 
 static void save_assign(struct sh *sh, const char *assign, struct tmpvar **head)
@@ -489,7 +504,8 @@ static bool runs_exec(struct strlist *args)
 	return i < args->n && !strcmp(args->v[i], "exec");
 }
 
-static int eval_cmd(struct sh *sh, struct node *n, int flags)
+/* *last: its last word, for $_ (on sh->stack) */
+static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 {
 	struct strlist args = { 0 }, assigns = { 0 };
 	const struct builtin *bi = NULL;
@@ -500,6 +516,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 	sh->cmdsub_status = 0;
 	sh_expand_words(sh, n->u.cmd.args, EXP_FULL | EXP_TILDE | EXP_COMMAND,
 			&args);
+	*last = args.n ? args.v[args.n - 1] : "";
 
 	if (args.n == 0) {
 		/* assignments and redirections only: assigned left to right,
@@ -513,9 +530,12 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			struct strlist one = { 0 };
 			struct word save = *w;
 			save.next = NULL;
+			/* PS4 as before the assignment (bash: +$x: x=1) */
+			bool trace = sh->opts[OPT_XTRACE];
+			char *ps4 = trace ? ps4_expanded(sh) : NULL;
 			int r = assign_words(sh, &save, 0, NULL, &one);
-			if (sh->opts[OPT_XTRACE])
-				xtrace(sh, 2, &one, 0, NULL);
+			if (trace)
+				xtrace_ps4(ps4, 2, &one, 0, NULL);
 			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])
@@ -688,7 +708,7 @@ static void set_pipestatus(struct sh *sh, const struct job *j, int status)
 	char buf[64];
 	struct cs_buf b = CS_BUF_INIT;
 
-	if (!sh_extensions(sh))
+	if (!sh_compat_extensions(sh))
 		return;
 	if (!j) {
 		snprintf(buf, sizeof(buf), "%d", status);
@@ -1010,11 +1030,15 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	}
 	arena_mark(sh->stack, &mark);
 	switch (n->type) {
-	case N_CMD:
-		status = eval_cmd(sh, n, flags);
+	case N_CMD: {
+		char *last = NULL;
+		status = eval_cmd(sh, n, flags, &last);
+		if (last)
+			var_set_lastarg(sh, last);
 		set_pipestatus(sh, NULL, status);
 		checkexit = true;
 		break;
+	}
 	case N_PIPE:
 		status = eval_pipe(sh, n, flags, false);
 		checkexit = !n->u.pipe.negate;

@@ -88,6 +88,69 @@ static const char *ifs_value(struct sh *sh)
 /* ------------------------------------------------------------------ */
 /* Parameters */
 
+/* ${NAME[SUB]}: bash's arrays.  cshell has none but PIPESTATUS (its
+ * statuses, space-separated); any other variable is an array of its one
+ * value, as in bash.  The elements of NAME go to out (on sh->stack). */
+static void array_elems(struct sh *sh, const char *name, struct params *out)
+{
+	char *base = arena_strndup(sh->stack, name, strcspn(name, "["));
+	const char *v = sh_getvar(sh, base);
+	bool split = !strcmp(base, "PIPESTATUS");
+
+	out->n = 0;
+	out->v = arena_alloc(sh->stack,
+			     sizeof(char *) *
+				     (v && split ? strlen(v) / 2 + 2 : 2));
+	while (v && (*v || !out->n)) {
+		size_t len = split ? strcspn(v, " ") : strlen(v);
+		out->v[out->n++] = arena_strndup(sh->stack, v, len);
+		v += len;
+		if (!*v)
+			break;
+		v++;
+	}
+	out->v[out->n] = NULL;
+}
+
+/* The subscript of "NAME[SUB]": '@' or '*' for all, else the index. */
+static int array_subscript(struct sh *sh, const char *name, intmax_t *idx)
+{
+	const char *sub = strchr(name, '[') + 1;
+	size_t len = strlen(sub) - 1;
+
+	if (len == 1 && (*sub == '@' || *sub == '*'))
+		return *sub;
+	char *text = sh_expand_string(sh, arena_strndup(sh->stack, sub, len));
+	int r = text ? sh_arith(sh, text, idx) : -1;
+	free(text);
+	if (r < 0)
+		sh_raise(sh, 1);
+	return 0;
+}
+
+static const char *array_value(struct sh *sh, const char *name)
+{
+	struct params el;
+	intmax_t i = 0;
+	int all = array_subscript(sh, name, &i);
+
+	array_elems(sh, name, &el);
+	if (!all)
+		return i >= 0 && i < el.n ? el.v[i] : NULL;
+	if (!el.n)
+		return NULL;
+	struct cs_buf b = CS_BUF_INIT;
+	const char *ifs = ifs_value(sh);
+	for (int k = 0; k < el.n; k++) {
+		if (k && (all == '@' || ifs[0]))
+			cs_buf_addc(&b, all == '@' ? ' ' : ifs[0]);
+		cs_buf_adds(&b, el.v[k]);
+	}
+	char *r = arena_strdup(sh->stack, b.buf ? b.buf : "");
+	cs_buf_release(&b);
+	return r;
+}
+
 /* The value of a single-valued parameter, NULL when unset.  *list is set
  * for $@ and $*. */
 static const char *param_value(struct sh *sh, const char *name, bool *list,
@@ -130,6 +193,8 @@ static const char *param_value(struct sh *sh, const char *name, bool *list,
 		snprintf(tmp, tmpsz, "%d", sh->lineno);
 		return tmp;
 	}
+	if (strchr(name, '['))
+		return array_value(sh, name);
 	return sh_getvar(sh, name);
 }
 
@@ -165,28 +230,29 @@ static bool param_isset(struct sh *sh, const char *name, bool colon)
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg);
 
-/* Appends the positional parameters as "$@"/"$*" would expand. */
-static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
+/* Appends the positional parameters (or an array's elements) as
+ * "$@"/"$*" would expand. */
+static void add_params(struct sh *sh, struct xbuf *x, const struct params *pa,
+		       bool star, bool quoted)
 {
 	const char *ifs = ifs_value(sh);
 	char sep = star ? ifs[0] : ' ';
 
 	if (star && quoted) {
 		xb_mark(sh, x, F_MARK, 0);
-		for (int i = 0; i < sh->params.n; i++) {
+		for (int i = 0; i < pa->n; i++) {
 			if (i && sep)
 				xb_add(sh, x, &sep, 1, F_QUOTED);
-			xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
-			       F_QUOTED);
+			xb_add(sh, x, pa->v[i], strlen(pa->v[i]), F_QUOTED);
 		}
 		return;
 	}
-	for (int i = 0; i < sh->params.n; i++) {
+	for (int i = 0; i < pa->n; i++) {
 		if (i)
 			xb_mark(sh, x, F_HARD, sep);
 		if (quoted)
 			xb_mark(sh, x, F_MARK, 0);
-		xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
+		xb_add(sh, x, pa->v[i], strlen(pa->v[i]),
 		       quoted ? F_QUOTED : F_SPLIT);
 	}
 }
@@ -298,6 +364,28 @@ unset_error(struct sh *sh, const char *name)
 	sh_raise(sh, 2);
 }
 
+/* ${NAME[@]} ${NAME[*]} ${#NAME[@]}: the elements as "$@" would expand,
+ * or their count.  False for one element (param_value has it). */
+static bool expand_array(struct sh *sh, struct xbuf *x, const char *name,
+			 enum param_op op, bool quoted)
+{
+	struct params el;
+	intmax_t i;
+	int all = array_subscript(sh, name, &i);
+	char tmp[32];
+
+	if (!all)
+		return false;
+	array_elems(sh, name, &el);
+	if (op == PO_LEN) {
+		snprintf(tmp, sizeof(tmp), "%d", el.n);
+		xb_add(sh, x, tmp, strlen(tmp), quoted ? F_QUOTED : F_SPLIT);
+		return true;
+	}
+	add_params(sh, x, &el, all == '*', quoted);
+	return true;
+}
+
 static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags)
 {
@@ -357,6 +445,9 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 		break;
 	}
 
+	if (strchr(name, '[') && (op == PO_NONE || op == PO_LEN) &&
+	    expand_array(sh, x, name, op, quoted))
+		return;
 	v = param_value(sh, name, &list, tmp, sizeof(tmp));
 	if (list) {
 		if (op == PO_LEN) {
@@ -392,7 +483,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			}
 			return;
 		}
-		add_params(sh, x, name[0] == '*', quoted);
+		add_params(sh, x, &sh->params, name[0] == '*', quoted);
 		return;
 	}
 	if (!v && sh->opts[OPT_NOUNSET] && op != PO_MINUS && op != PO_PLUS)

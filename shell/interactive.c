@@ -47,7 +47,7 @@ static long var_long(struct sh *sh, const char *name, long dflt)
 	return *end || n < 0 ? dflt : n;
 }
 
-static char *history_path(void)
+char *sh_history_path(void)
 {
 	const char *state = getenv("XDG_STATE_HOME");
 	const char *home = getenv("HOME");
@@ -247,7 +247,7 @@ void sh_interactive_init(struct sh *sh)
 	 * one entry it was */
 	history_write_timestamps = 1;
 	history_multiline_entries = 1;
-	histfile = history_path();
+	histfile = sh_history_path();
 	read_history(histfile);
 	stifle_history((int)var_long(sh, "HISTSIZE", DEFAULT_HISTSIZE));
 	if (!sh->opts[OPT_VI])
@@ -345,11 +345,14 @@ void sh_editing_mode_changed(struct sh *sh)
 /* ------------------------------------------------------------------ */
 /* Start-up file */
 
-void sh_run_rcfiles(struct sh *sh, bool norc)
+void sh_run_rcfiles(struct sh *sh, bool norc, const char *rcfile)
 {
 	if (!norc) {
 		char *dir = cs_root_path(CS_ROOT_CONFIG);
-		char *rc = xasprintf("%s/cshellrc", dir);
+		/* a path, not a name to look for in PATH as . would */
+		char *rc = !rcfile	       ? xasprintf("%s/cshellrc", dir) :
+			   strchr(rcfile, '/') ? xstrdup(rcfile) :
+						 xasprintf("./%s", rcfile);
 		free(dir);
 		if (access(rc, R_OK) == 0) {
 			char *cmd = xasprintf(". '%s'", rc);

@@ -24,9 +24,11 @@ void sh_history_commit(struct sh *sh);
 /* PS1 escapes (\u \h \w \W \$ \t \T …) then parameter expansion:
  * malloc'd. */
 char *sh_expand_prompt(struct sh *sh, const char *ps);
-/* The start-up file ($CSHELL_CONFIG_DIR or the config root's cshellrc,
- * unless norc) and then $ENV, for interactive shells. */
-void sh_run_rcfiles(struct sh *sh, bool norc);
+/* The start-up file (rcfile, or $CSHELL_CONFIG_DIR or the config root's
+ * cshellrc; none with norc) and then $ENV, for interactive shells. */
+void sh_run_rcfiles(struct sh *sh, bool norc, const char *rcfile);
+/* The history file: $CSHELL_HISTFILE or the state root's (malloc'd). */
+char *sh_history_path(void);
 /* complete.c: installs the completion functions. */
 void sh_complete_init(struct sh *sh);
 

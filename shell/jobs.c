@@ -80,6 +80,36 @@ struct job *job_new(struct sh *sh, int nprocs, const char *text)
 	return j;
 }
 
+static bool any_background(struct job *list)
+{
+	for (struct job *j = list; j; j = j->next)
+		if (j->background)
+			return true;
+	return false;
+}
+
+static void free_list(struct job *j)
+{
+	while (j) {
+		struct job *next = j->next;
+		free(j->procs);
+		free(j->cmdtext);
+		free(j);
+		j = next;
+	}
+}
+
+void jobs_forked(struct sh *sh)
+{
+	if (any_background(sh->jobs)) {
+		free_list(sh->parent_jobs);
+		sh->parent_jobs = sh->jobs;
+	} else {
+		free_list(sh->jobs);
+	}
+	sh->jobs = NULL;
+}
+
 void job_free(struct sh *sh, struct job *j)
 {
 	if (j->stopped)
@@ -426,8 +456,64 @@ int jobs_wait_any(struct sh *sh, bool block)
 /* ------------------------------------------------------------------ */
 /* the job builtins: wait, jobs, fg, bg */
 
+/* As bash tells of a waited-for job a signal killed (not SIGINT or
+ * SIGPIPE, which a user or a closed pipe sends on purpose). */
+static void report_signaled(struct sh *sh, struct job *j)
+{
+	int ws = j->nprocs ? j->procs[j->nprocs - 1].status : 0;
+
+	if (!j->nprocs || !WIFSIGNALED(ws) || WTERMSIG(ws) == SIGINT ||
+	    WTERMSIG(ws) == SIGPIPE)
+		return;
+	sh_err(sh, "%ld %s%s\t%s", (long)j->procs[j->nprocs - 1].pid,
+	       strsignal(WTERMSIG(ws)), WCOREDUMP(ws) ? " (core dumped)" : "",
+	       j->cmdtext ? j->cmdtext : "");
+}
+
+static bool wait_n_wants(struct sh *sh, struct job *j, int argc, char **argv)
+{
+	if (!j->background)
+		return false;
+	for (int i = 2; i < argc; i++)
+		if (job_find(sh, argv[i]) == j)
+			return true;
+	return argc <= 2;
+}
+
+/* `wait -n [ID...]` (bash): the status of the next of these background
+ * jobs (any, without IDs) to finish, 127 when there is none. */
+static int wait_next(struct sh *sh, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (!job_find(sh, argv[i]))
+			sh_err(sh, "wait: %s: no such job", argv[i]);
+	for (;;) {
+		bool any = false;
+		jobs_reap(sh);
+		for (struct job *j = sh->jobs; j; j = j->next) {
+			if (!wait_n_wants(sh, j, argc, argv))
+				continue;
+			if (!job_done(j)) {
+				any = true;
+				continue;
+			}
+			int st = job_status(sh, j);
+			report_signaled(sh, j);
+			job_free(sh, j);
+			return st;
+		}
+		if (!any)
+			return 127;
+		int r = jobs_wait_any(sh, true);
+		if (r > 128)
+			return r;
+	}
+}
+
 static int bi_wait(struct sh *sh, int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "-n"))
+		return wait_next(sh, argc, argv);
 	if (argc == 1) {
 		for (;;) {
 			int r = jobs_wait_any(sh, true);
@@ -483,6 +569,7 @@ static int bi_wait(struct sh *sh, int argc, char **argv)
 				break;
 		}
 		st = job_status(sh, j);
+		report_signaled(sh, j);
 		job_free(sh, j);
 	}
 	return st;
@@ -493,14 +580,24 @@ static int bi_jobs(struct sh *sh, int argc, char **argv)
 	bool pids = argc > 1 && !strcmp(argv[1], "-p");
 
 	jobs_reap(sh);
-	struct job *cur = job_find(sh, "%+"), *prev = job_find(sh, "%-");
+	/* a subshell without jobs of its own (`jobs | wc -l`, `$(jobs -p)`)
+	 * lists its parent's as they were at the fork, as bash and zsh */
+	struct job *list =
+		any_background(sh->jobs) ? sh->jobs : sh->parent_jobs;
+	struct job *cur = NULL, *prev = NULL;
+	for (struct job *j = list; j; j = j->next) {
+		if (j->background && !cur)
+			cur = j;
+		else if (j->background && !prev)
+			prev = j;
+	}
 	/* oldest first, as they were started */
 	int n = 0;
-	for (struct job *j = sh->jobs; j; j = j->next)
+	for (struct job *j = list; j; j = j->next)
 		n++;
 	struct job **v = xcalloc(n ? n : 1, sizeof(*v));
 	n = 0;
-	for (struct job *j = sh->jobs; j; j = j->next)
+	for (struct job *j = list; j; j = j->next)
 		v[n++] = j;
 	for (int i = n - 1; i >= 0; i--) {
 		struct job *j = v[i];

@@ -51,6 +51,8 @@ static int set_long_option(struct sh *sh, const char *name, bool on)
 		if (!strcmp(long_opts[i].name, name)) {
 			enum sh_opt o = long_opts[i].opt;
 			sh->opts[o] = on;
+			if (o == OPT_POSIX)
+				sh->posix_implied = false; /* asked for */
 			if (o == OPT_VI && on)
 				sh->opts[OPT_EMACS] = false;
 			if (o == OPT_EMACS && on)

@@ -27,6 +27,7 @@ enum tok {
 	T_AMP,
 	T_AND,
 	T_PIPE,
+	T_PIPE_AMP, /* |& (bash's 2>&1 |) */
 	T_OR,
 	T_LPAREN,
 	T_RPAREN,
@@ -349,6 +350,19 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 	b->plain = false;
 }
 
+/* After "${NAME[": the subscript, kept in the name as "NAME[SUB]" for
+ * expand.c (bash's ${PIPESTATUS[@]}; cshell has no other arrays). */
+static void read_subscript(struct parser *p, struct cs_buf *n)
+{
+	int c = '[';
+
+	do {
+		if (c == EOF || c == '\n' || cs_buf_addc(n, c) < 0)
+			synerr(p, "bad substitution: unterminated '['");
+	} while ((c = pgetc(p)) != ']');
+	cs_buf_addc(n, c);
+}
+
 static char *read_param_name(struct parser *p, bool braced)
 {
 	struct cs_buf n = CS_BUF_INIT;
@@ -361,7 +375,10 @@ static char *read_param_name(struct parser *p, bool braced)
 				synerr(p, "variable name too long");
 			c = pgetc(p);
 		} while (is_name_char(c));
-		ungetc_(p, c);
+		if (braced && c == '[')
+			read_subscript(p, &n);
+		else
+			ungetc_(p, c);
 	} else if (isdigit(c)) {
 		cs_buf_addc(&n, c);
 		if (braced) {
@@ -529,6 +546,40 @@ static int dsq_escape(struct parser *p, int c)
 	return -1;
 }
 
+/* \uHHHH and \UHHHHHHHH in $'…' (bash; unspecified by POSIX): the
+ * character as UTF-8.  False when no hex digit follows (the text stays);
+ * *nul when it is U+0000, which ends the string as \0 does. */
+static bool dsq_unicode(struct parser *p, struct pbuild *b, int c, bool *nul)
+{
+	unsigned long v = 0;
+	int n, d, max = c == 'u' ? 4 : 8;
+	char u[4];
+
+	for (n = 0; n < max && hexval(d = rawc(p)) >= 0; n++)
+		v = v * 16 + hexval(d);
+	if (n < max)
+		ungetc_(p, d);
+	if (!n)
+		return false;
+	if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000))
+		v = 0xfffd; /* no character: the replacement one */
+	*nul = !v;
+	if (v < 0x80) {
+		u[0] = (char)v, n = 1;
+	} else if (v < 0x800) {
+		u[0] = (char)(0xc0 | v >> 6), n = 2;
+	} else if (v < 0x10000) {
+		u[0] = (char)(0xe0 | v >> 12), n = 3;
+	} else {
+		u[0] = (char)(0xf0 | v >> 18), n = 4;
+	}
+	for (int k = 1; k < n; k++)
+		u[k] = (char)(0x80 | ((v >> (6 * (n - 1 - k))) & 0x3f));
+	for (int k = 0; v && k < n; k++)
+		pb_char(b, (unsigned char)u[k], true);
+	return true;
+}
+
 /* $'…' (dollar-single-quote): the text is quoted, backslash escapes are
  * decoded; a NUL byte ends the string (the rest up to the quote goes). */
 static void read_dsq(struct parser *p, struct pbuild *b)
@@ -546,6 +597,13 @@ static void read_dsq(struct parser *p, struct pbuild *b)
 			int d = rawc(p);
 			if (d == EOF)
 				continue;
+			bool nul = false;
+			if ((d == 'u' || d == 'U') && !cut &&
+			    dsq_unicode(p, b, d, &nul)) {
+				cut = nul;
+				any = true;
+				continue;
+			}
 			int v = dsq_escape(p, d);
 			if (v < 0) {
 				if (!cut) {
@@ -765,6 +823,8 @@ static enum tok next_token(struct parser *p)
 	case '|':
 		if ((c = pgetc(p)) == '|')
 			return T_OR;
+		if (c == '&' && sh_compat_extensions(p->sh))
+			return T_PIPE_AMP;
 		ungetc_(p, c);
 		return T_PIPE;
 	case '(':
@@ -893,6 +953,8 @@ static const char *tok_desc(struct parser *p)
 		return "'&&'";
 	case T_PIPE:
 		return "'|'";
+	case T_PIPE_AMP:
+		return "'|&'";
 	case T_OR:
 		return "'||'";
 	case T_LPAREN:
@@ -1271,6 +1333,8 @@ static struct node *parse_for(struct parser *p)
 		consume(p);
 		n->u.fors.have_in = true;
 		while (peek_tok(p, false) == T_WORD) {
+			/* $LINENO there is the line of `for` (bash) */
+			p->word->lineno = 0;
 			*tail = p->word;
 			tail = &p->word->next;
 			consume(p);
@@ -1570,6 +1634,14 @@ static struct node *parse_dbracket(struct parser *p)
 	}
 	if (!n->u.dbr.n)
 		synerr(p, "'[[ ]]' needs an expression");
+	/* unbalanced parentheses are a syntax error, as in bash, not a
+	 * status 2 when it runs */
+	int depth = 0;
+	for (int i = 0; i < n->u.dbr.n && depth >= 0; i++)
+		depth += (n->u.dbr.v[i].kind == DB_LPAREN) -
+			 (n->u.dbr.v[i].kind == DB_RPAREN);
+	if (depth)
+		synerr(p, "unbalanced parentheses in '[[' (line %d)", line);
 	return n;
 }
 
@@ -1596,7 +1668,7 @@ static struct node *parse_command(struct parser *p)
 			n = parse_for(p);
 		else if (!strcmp(s, "case"))
 			n = parse_case(p);
-		else if (!strcmp(s, "[[") && sh_extensions(p->sh))
+		else if (!strcmp(s, "[[") && sh_compat_extensions(p->sh))
 			n = parse_dbracket(p);
 		else if (sh_is_reserved(s) && strcmp(s, "!"))
 			synerr(p, "unexpected '%s'", s);
@@ -1619,6 +1691,26 @@ static struct node *parse_command(struct parser *p)
 
 static bool starts_command(struct parser *p);
 
+/* `c |& d`: c gets 2>&1 after its own redirections, as in bash (`|&` is
+ * a syntax error in POSIX). */
+static void add_stderr_to_pipe(struct parser *p, struct node *c)
+{
+	struct redir *r = arena_zalloc(p->a, sizeof(*r));
+	struct redir **t = &c->redirs;
+
+	r->type = R_DUPOUT;
+	r->fd = 2;
+	r->target = arena_zalloc(p->a, sizeof(*r->target));
+	r->target->lineno = p->lineno;
+	r->target->parts = arena_zalloc(p->a, sizeof(*r->target->parts));
+	r->target->parts->type = WP_LIT;
+	r->target->parts->u.lit.text = arena_strdup(p->a, "1");
+	r->target->parts->u.lit.len = 1;
+	while (*t)
+		t = &(*t)->next;
+	*t = r;
+}
+
 static struct node *parse_pipeline(struct parser *p)
 {
 	bool negate = false, timed = false, time_posix = false;
@@ -1628,7 +1720,7 @@ static struct node *parse_pipeline(struct parser *p)
 	int line = p->lineno;
 
 	/* `time [-p] pipeline` is a reserved word of the extensions */
-	if (sh_extensions(p->sh) && peek_word(p, "time")) {
+	if (sh_compat_extensions(p->sh) && peek_word(p, "time")) {
 		consume(p);
 		timed = true;
 		if (peek_word(p, "-p")) {
@@ -1659,7 +1751,9 @@ static struct node *parse_pipeline(struct parser *p)
 			alloc *= 2;
 		}
 		v[n++] = c;
-		if (peek_tok(p, false) != T_PIPE)
+		if (peek_tok(p, false) == T_PIPE_AMP)
+			add_stderr_to_pipe(p, c);
+		else if (p->tok != T_PIPE)
 			break;
 		consume(p);
 		skip_newlines(p);

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
-		"       cshell [--norc] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
+		"       cshell [--norc] [--rcfile FILE] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
 		"       cshell sandbox|image [ARG...]\n");
 }
 
@@ -64,11 +64,23 @@ struct sh *sh_new(void)
 	return sh;
 }
 
+/* HISTFILE names the history file in interactive shells only (as bash;
+ * CSHELL_HISTFILE chooses it, not an inherited HISTFILE of bash's). */
+static void set_histfile(struct sh *sh)
+{
+	char *path = sh_history_path();
+
+	var_set(sh, "HISTFILE", path, 0);
+	var_lookup(sh, "HISTFILE")->flags = 0;
+	free(path);
+}
+
 /* -c STRING or FILE: -i makes the shell interactive all the same (errors
  * do not end it, -m is on); -m alone gives its jobs process groups. */
 static void script_job_control(struct sh *sh)
 {
 	if (sh->opts[OPT_INTERACTIVE]) {
+		set_histfile(sh);
 		jobs_init_control(sh);
 		sh->opts[OPT_MONITOR] = true;
 	} else if (sh->opts[OPT_MONITOR]) {
@@ -84,6 +96,7 @@ int sh_main(int argc, char **argv)
 	struct sh *sh = the_sh = sh_new();
 	const char *cmdstr = NULL;
 	bool force_stdin = false, force_interactive = false, norc = false;
+	const char *rcfile = NULL;
 	bool posix_given = false;
 	const char *enter_target = NULL;
 	bool dd;
@@ -91,6 +104,9 @@ int sh_main(int argc, char **argv)
 
 	sh->arg0 = argv[0] ? argv[0] : "cshell";
 	cs_log_set_prog("cshell");
+	/* $_ starts as the shell's own name (bash), never exported */
+	var_set(sh, "_", sh->arg0, 0);
+	var_lookup(sh, "_")->flags = 0;
 
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -120,17 +136,21 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if (!strcmp(a, "--login"))
+			continue; /* bash's -l: accepted and ignored, as -l */
 		if (!strcmp(a, "--posix")) {
 			sh->opts[OPT_POSIX] = posix_given = true;
 			continue;
 		}
-		if (!strcmp(a, "--enter")) {
+		/* --enter TARGET, --rcfile FILE (bash's) */
+		bool enter = !strcmp(a, "--enter");
+		if (enter || !strcmp(a, "--rcfile")) {
 			if (i + 1 >= argc) {
-				fprintf(stderr,
-					"cshell: --enter requires a target\n");
+				fprintf(stderr, "cshell: %s requires %s\n", a,
+					enter ? "a target" : "a file");
 				return 2;
 			}
-			enter_target = argv[++i];
+			*(enter ? &enter_target : &rcfile) = argv[++i];
 			continue;
 		}
 		if (!strcmp(a, "--") || !strcmp(a, "-")) {
@@ -167,7 +187,8 @@ int sh_main(int argc, char **argv)
 	/* the extensions (docs/shell.md) are on in interactive shells;
 	 * scripts are POSIX unless they `set +o posix` */
 	if (!posix_given)
-		sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
+		sh->opts[OPT_POSIX] = sh->posix_implied =
+			!sh->opts[OPT_INTERACTIVE];
 	if (cmdstr) {
 		if (i >= argc) {
 			fprintf(stderr, "cshell: -c requires an argument\n");
@@ -206,9 +227,11 @@ int sh_main(int argc, char **argv)
 		if (force_interactive || (isatty(0) && isatty(2)))
 			sh->opts[OPT_INTERACTIVE] = true;
 		if (!posix_given)
-			sh->opts[OPT_POSIX] = !sh->opts[OPT_INTERACTIVE];
+			sh->opts[OPT_POSIX] = sh->posix_implied =
+				!sh->opts[OPT_INTERACTIVE];
 		trap_init(sh);
 		if (sh->opts[OPT_INTERACTIVE]) {
+			set_histfile(sh);
 			jobs_init_control(sh);
 			if (force_interactive)
 				sh->opts[OPT_MONITOR] = true;
@@ -216,7 +239,7 @@ int sh_main(int argc, char **argv)
 				var_set(sh, "PS1", "\\T\\w \\$ ", 0);
 			sh_interactive_init(sh);
 			src_push_interactive(sh);
-			sh_run_rcfiles(sh, norc);
+			sh_run_rcfiles(sh, norc, rcfile);
 		} else {
 			sh->script = true;
 			src_push_fd(sh, 0, true);
@@ -237,6 +260,9 @@ int sh_main(int argc, char **argv)
 		if (r != 0 && !sh->opts[OPT_INTERACTIVE])
 			return 2;
 	}
+	if (rcfile && !sh->opts[OPT_INTERACTIVE])
+		fprintf(stderr, "cshell: warning: --rcfile: only interactive "
+				"shells read a start-up file\n");
 	int st = sh_run_source(sh, true);
 	if (sh->skip == SKIP_FUNC)
 		st = sh->status;

@@ -351,6 +351,9 @@ struct sh {
 	bool subshell;	  /* a forked child of the shell */
 
 	bool opts[OPT__COUNT];
+	/* -o posix is on only because this is a script: the extensions that
+	 * keep POSIX meaning stay on (sh_compat_extensions) */
+	bool posix_implied;
 	int status;	   /* $? */
 	int cmdsub_status; /* status of the last command substitution */
 	pid_t lastbg;	   /* $! (0: none) */
@@ -385,6 +388,9 @@ struct sh {
 
 	/* jobs */
 	struct job *jobs;
+	/* a subshell: its parent's background jobs at the fork, which only
+	 * `jobs` lists (while it has none of its own) */
+	struct job *parent_jobs;
 	int ttyfd;  /* the controlling terminal (job control), or -1 */
 	pid_t pgid; /* the shell's own process group */
 	bool have_tmodes;
@@ -408,6 +414,7 @@ struct sh {
 
 	/* error recovery for interactive shells */
 	jmp_buf *jmp;
+	bool recover; /* errors go to jmp even in a script (PS4) */
 
 	/* evaluating a Cshellfile (up.c): its declarations, else NULL */
 	struct up_eval *up;
@@ -501,6 +508,9 @@ void sh_hash_clear(struct sh *sh);
 void sh_flush_std(struct sh *sh);
 int sh_exec_external_wait(struct sh *sh, char **argv);
 void sh_exec_replace(struct sh *sh, char **argv) __attribute__((noreturn));
+/* `exec -a NAME cmd`: the same with NAME as cmd's argv[0]. */
+void sh_exec_replace_as(struct sh *sh, const char *cmd, char **argv)
+	__attribute__((noreturn));
 struct sh_target;
 struct sh_targets;
 /* In a forked child: enters target t (target_i.h) and runs argv there, a
@@ -567,6 +577,8 @@ int jobs_bg(struct sh *sh, struct job *j);
 int job_wait(struct sh *sh, struct job *j); /* returns its status */
 int job_status(struct sh *sh, struct job *j);
 void job_free(struct sh *sh, struct job *j);
+/* In a forked child: the parent's jobs are no longer waited for. */
+void jobs_forked(struct sh *sh);
 struct job *job_find(struct sh *sh, const char *spec);
 int jobs_wait_any(struct sh *sh, bool block);
 void jobs_reap(struct sh *sh);
@@ -576,7 +588,11 @@ bool jobs_any_done(struct sh *sh);
 int sh_waitstatus(int ws);
 
 /* var.c */
+/* PATH when the environment has none (set, not exported, at start-up). */
+#define SH_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 void var_init(struct sh *sh, char **environ);
+/* $_ (an extension): the last word of the simple command just run. */
+void var_set_lastarg(struct sh *sh, const char *arg);
 struct var *var_lookup(struct sh *sh, const char *name);
 int var_set(struct sh *sh, const char *name, const char *value, int flags);
 int var_setn(struct sh *sh, const char *assign, int flags); /* "N=V" */

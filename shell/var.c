@@ -4,10 +4,22 @@
  * parameters, `local` frames (saved values restored when the function
  * returns, as in dash) and the environment handed to exec.
  */
+#include <ctype.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
 
 #include "shell/shell_i.h"
+
+/* RANDOM, SECONDS, BASHPID (bash's): their value is computed when read;
+ * RANDOM=N seeds, SECONDS=N counts on from N.  Unset, they are plain. */
+#define VAR_DYNAMIC (1 << 8)
+
+static unsigned random_state;
+static time_t seconds_base;
 
 static unsigned hash(const char *s)
 {
@@ -49,6 +61,40 @@ static struct var *var_create(struct sh *sh, const char *name)
 	return v;
 }
 
+/* bash's RANDOM: 0..32767 from a linear congruential generator. */
+static long next_random(void)
+{
+	random_state = random_state * 1103515245u + 12345u;
+	return (random_state >> 16) & 0x7fff;
+}
+
+static void dyn_assigned(struct var *v)
+{
+	long n = strtol(v->value, NULL, 10);
+
+	if (!strcmp(v->name, "RANDOM"))
+		random_state = (unsigned)n;
+	else if (!strcmp(v->name, "SECONDS"))
+		seconds_base = time(NULL) - n;
+}
+
+static void dyn_refresh(struct var *v)
+{
+	char num[32];
+	long n;
+
+	if (!strcmp(v->name, "RANDOM"))
+		n = next_random();
+	else if (!strcmp(v->name, "SECONDS"))
+		n = (long)(time(NULL) - seconds_base);
+	else
+		n = (long)getpid(); /* BASHPID: this process, subshell or not */
+	snprintf(num, sizeof(num), "%ld", n);
+	/* not var_set: reading must not seed again, nor fail when readonly */
+	free(v->value);
+	v->value = xstrdup(num);
+}
+
 int var_set(struct sh *sh, const char *name, const char *value, int flags)
 {
 	struct var *v = var_lookup(sh, name);
@@ -75,7 +121,17 @@ int var_set(struct sh *sh, const char *name, const char *value, int flags)
 		sh_hash_clear(sh);
 	if (name[0] == 'O' && !strcmp(name, "OPTIND"))
 		sh_getopts_optind_set();
+	if ((v->flags & VAR_DYNAMIC) && v->value)
+		dyn_assigned(v);
 	return 0;
+}
+
+void var_set_lastarg(struct sh *sh, const char *arg)
+{
+	struct var *v = var_lookup(sh, "_");
+
+	if (sh_compat_extensions(sh) && !(v && (v->flags & SH_VAR_READONLY)))
+		var_set(sh, "_", arg, 0);
 }
 
 int var_setn(struct sh *sh, const char *assign, int flags)
@@ -98,6 +154,9 @@ int var_setn(struct sh *sh, const char *assign, int flags)
 const char *sh_getvar(struct sh *sh, const char *name)
 {
 	struct var *v = var_lookup(sh, name);
+
+	if (v && (v->flags & VAR_DYNAMIC))
+		dyn_refresh(v);
 	return v ? v->value : NULL;
 }
 
@@ -266,6 +325,11 @@ bool sh_extensions(struct sh *sh)
 	return !sh->opts[OPT_POSIX];
 }
 
+bool sh_compat_extensions(struct sh *sh)
+{
+	return !sh->opts[OPT_POSIX] || sh->posix_implied;
+}
+
 char *sh_optflags(struct sh *sh)
 {
 	static char buf[OPT__COUNT + 2];
@@ -323,6 +387,58 @@ void var_list(struct sh *sh, int flag, const char *prefix)
 	free(all);
 }
 
+/* Sets name to value with exactly these flags (not what the environment
+ * gave it). */
+static void set_shell_var(struct sh *sh, const char *name, const char *value,
+			  int flags)
+{
+	struct var *v = var_lookup(sh, name);
+
+	if (v)
+		v->flags = 0;
+	var_set(sh, name, value, 0);
+	var_lookup(sh, name)->flags = flags;
+}
+
+/* The variables bash sets that POSIX leaves to the shell (RANDOM and
+ * SECONDS are among the names XBD 8.1 tells applications to avoid).  UID
+ * and EUID are the shell's, whatever the environment says, but not
+ * readonly as in bash: assigning one is no error in a POSIX script. */
+static void bash_vars_init(struct sh *sh)
+{
+	char num[32], host[256];
+	struct utsname u;
+
+	snprintf(num, sizeof(num), "%ld", (long)getuid());
+	set_shell_var(sh, "UID", num, 0);
+	snprintf(num, sizeof(num), "%ld", (long)geteuid());
+	set_shell_var(sh, "EUID", num, 0);
+	random_state = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+	seconds_base = time(NULL);
+	set_shell_var(sh, "RANDOM", "0", VAR_DYNAMIC);
+	set_shell_var(sh, "SECONDS", "0", VAR_DYNAMIC);
+	set_shell_var(sh, "BASHPID", "0", VAR_DYNAMIC);
+	if (!sh_getvar(sh, "HOSTNAME") &&
+	    gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = 0;
+		set_shell_var(sh, "HOSTNAME", host, 0);
+	}
+	if (!sh_getvar(sh, "OSTYPE") && uname(&u) == 0) {
+		char *os = xasprintf("%s%s", u.sysname,
+				     strcmp(u.sysname, "Linux") ? "" : "-gnu");
+		for (char *c = os; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		set_shell_var(sh, "OSTYPE", os, 0);
+		free(os);
+	}
+	/* as bash: for scripts that read them, not exported */
+	if (!sh_getvar(sh, "PATH"))
+		var_set(sh, "PATH", SH_DEFAULT_PATH, 0);
+	struct passwd *pw = sh_getvar(sh, "SHELL") ? NULL : getpwuid(getuid());
+	if (pw && pw->pw_shell && *pw->pw_shell)
+		var_set(sh, "SHELL", pw->pw_shell, 0);
+}
+
 void var_init(struct sh *sh, char **env)
 {
 	for (char **e = env; e && *e; e++) {
@@ -345,6 +461,7 @@ void var_init(struct sh *sh, char **env)
 	char num[32];
 	snprintf(num, sizeof(num), "%ld", (long)getppid());
 	var_set(sh, "PPID", num, 0);
+	bash_vars_init(sh);
 
 	/* PWD: keep an inherited logical path when it names the cwd */
 	const char *pwd = sh_getvar(sh, "PWD");

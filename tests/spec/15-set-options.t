@@ -385,6 +385,15 @@ PS4='+$((1+1)) '
 +[1] : two
 +2 : three
 
+### xtrace-ps4-expansion-error-goes-on
+PS4='+$((1/0)) '
+set -x
+echo one 2>/dev/null
+echo "status $?"
+--- stdout
+one
+status 0
+
 ### set-b-and-h-in-dollar-minus
 set -b -h && echo set
 case $- in *b*) echo b-on;; esac

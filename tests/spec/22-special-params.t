@@ -125,6 +125,17 @@ f
 --- stdout
 2
 
+### lineno-in-for-list-is-the-for-line
+echo one
+for x in \
+	$LINENO zzz; do
+	echo $x
+done
+--- stdout
+one
+2
+zzz
+
 ### ppid-is-parent
 echo $PPID > p
 sh -c 'echo $PPID' > child
