@@ -711,8 +711,12 @@ static void set_pipestatus(struct sh *sh, const struct job *j, int status)
 	if (!sh_compat_extensions(sh))
 		return;
 	if (!j) {
+		const struct var *now = var_lookup(sh, "PIPESTATUS");
+
 		snprintf(buf, sizeof(buf), "%d", status);
-		var_set(sh, "PIPESTATUS", buf, 0);
+		/* after every command: mostly the value it has */
+		if (!now || !now->value || strcmp(now->value, buf))
+			var_set(sh, "PIPESTATUS", buf, 0);
 		return;
 	}
 	for (int i = 0; i < j->nprocs; i++) {

@@ -130,6 +130,9 @@ void var_set_lastarg(struct sh *sh, const char *arg)
 {
 	struct var *v = var_lookup(sh, "_");
 
+	/* after every simple command: a loop mostly sets the same value */
+	if (v && v->value && !strcmp(v->value, arg))
+		return;
 	if (sh_compat_extensions(sh) && !(v && (v->flags & SH_VAR_READONLY)))
 		var_set(sh, "_", arg, 0);
 }
