@@ -154,8 +154,15 @@ static intmax_t var_value(struct ar *a, const char *name)
 	uintmax_t n;
 	bool neg = false, ovf;
 
-	if (!v || a->noeval)
+	if (a->noeval)
 		return 0; /* an unevaluated branch does not check values */
+	if (!v && sh_nounset(a->sh)) {
+		/* set -u covers arithmetic expansion too (XCU set) */
+		sh_err(a->sh, "%s: parameter not set", name);
+		longjmp(a->jmp, 1);
+	}
+	if (!v)
+		return 0;
 	s = v;
 	while (isspace((unsigned char)*s))
 		s++;

@@ -519,7 +519,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])
-					sh_raise(sh, 2);
+					sh_raise(sh, SH_EXPAND_ERROR);
 				return 1;
 			}
 		}
@@ -594,7 +594,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		/* a readonly variable: an assignment error, fatal (XCU 2.8.1);
 		 * checked here, the child would only fail itself */
 		if (assigns_readonly(sh, n->u.cmd.assigns))
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		/* searched here, not in the child, so that `hash` remembers */
 		if (!targets.n)
 			sh_find_command(sh, name, NULL);
@@ -657,7 +657,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		 * the command (XCU 2.8.1) */
 		restore_assigns(sh, saved);
 		sh_redirect_undo(sh, mark);
-		sh_raise(sh, 2);
+		sh_raise(sh, SH_EXPAND_ERROR);
 	}
 	if (sh->opts[OPT_XTRACE])
 		xtrace(sh, stderr_before(sh, mark), &assigns, args.n, args.v);

@@ -295,7 +295,7 @@ static void __attribute__((noreturn))
 unset_error(struct sh *sh, const char *name)
 {
 	sh_err(sh, "%s: parameter not set", name);
-	sh_raise(sh, 2);
+	sh_raise(sh, SH_EXPAND_ERROR);
 }
 
 static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
@@ -338,16 +338,16 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 					    NULL;
 			sh_err(sh, "%s: %s", name,
 			       msg && *msg ? msg : "parameter null or not set");
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		}
 		/* PO_ASSIGN */
 		if (!sh_isname(name)) {
 			sh_err(sh, "%s: cannot assign in this way", name);
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		}
 		char *val = sh_expand_parts(sh, p->u.param.arg, EXP_TILDE);
 		if (sh_setvar(sh, name, val, 0) < 0)
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		xb_add(sh, x, val, strlen(val), vflags);
 		if (quoted)
 			xb_mark(sh, x, F_MARK, 0);
@@ -534,7 +534,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			intmax_t v;
 			char num[32];
 			if (sh_arith(sh, e, &v) < 0)
-				sh_raise(sh, 2);
+				sh_raise(sh, SH_EXPAND_ERROR);
 			snprintf(num, sizeof(num), "%jd", v);
 			xb_add(sh, x, num, strlen(num),
 			       p->quoted ? F_QUOTED : F_SPLIT);

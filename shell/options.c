@@ -32,6 +32,11 @@ static const struct {
 	{ "xtrace", OPT_XTRACE },
 };
 
+bool sh_nounset(struct sh *sh)
+{
+	return sh->opts[OPT_NOUNSET];
+}
+
 int sh_set_option_letter(struct sh *sh, int c, bool on)
 {
 	for (int i = 0; i < OPT__COUNT; i++) {

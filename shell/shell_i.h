@@ -487,6 +487,10 @@ void sh_exit(struct sh *sh, int status) __attribute__((noreturn));
 /* Raises a shell error: exits a non-interactive shell with status,
  * returns to the prompt in an interactive one. */
 void sh_raise(struct sh *sh, int status) __attribute__((noreturn));
+/* The status of an expansion or assignment error (`${x?}`, set -u, an
+ * arithmetic error, a readonly variable): POSIX asks only for non-zero;
+ * bash gives 1 (dash 2), and 2 stays a syntax error's. */
+#define SH_EXPAND_ERROR 1
 /* An error in a special builtin: fatal (sh_raise) unless run through
  * `command`, when it only returns status. */
 int sh_special_error(struct sh *sh, int status);

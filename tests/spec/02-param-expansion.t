@@ -97,7 +97,7 @@ val
 (: ${1:=x}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### question-set
 x=val
@@ -118,21 +118,21 @@ echo ${x?not set} 2>/dev/null
 echo after
 --- stdout
 before
---- status 2
+--- status 1
 
 ### question-unset-subshell-status
 unset x
 (echo ${x?oops}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### colon-question-empty-exits
 x=
 (: ${x:?empty}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### colon-question-set
 x=v
@@ -433,7 +433,7 @@ readonly r=
 (: ${r:=x}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### star-colon-minus-empty-ifs-no-params
 IFS=

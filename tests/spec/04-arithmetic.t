@@ -265,7 +265,7 @@ echo $((2 +* 3)) 2>/dev/null
 echo notreached
 --- stdout
 a
---- status 2
+--- status 1
 
 ### invalid-variable-content
 x=abc!
@@ -328,3 +328,12 @@ foo=5 bar=foo e=bar+1
 echo $((bar + 1)) $((e * 2))
 --- stdout
 6 12
+
+### nounset-covers-arithmetic-variables
+set -u
+(echo $((y + 5))) 2>/dev/null
+echo $?
+echo $((1 || y)) $((y = 2)) $((y + 1))
+--- stdout
+1
+1 2 3

@@ -9,7 +9,7 @@ echo $nosuchvar 2>/dev/null
 echo no
 --- stdout
 before
---- status 2
+--- status 1
 
 ### nounset-subshell-status
 set -u
