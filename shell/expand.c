@@ -14,7 +14,9 @@
 #include <glob.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "shell/shell_i.h"
 
@@ -165,6 +167,20 @@ static bool param_isset(struct sh *sh, const char *name, bool colon)
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg);
 
+/* The length of the character at s (n > 0 bytes left) in the locale's
+ * codeset: a byte that starts no valid character counts as one, so
+ * invalid input is walked byte by byte (POSIX leaves it unspecified). */
+static size_t char_len(const char *s, size_t n)
+{
+	mbstate_t st;
+
+	if (MB_CUR_MAX == 1 || !(*s & 0x80))
+		return 1;
+	memset(&st, 0, sizeof(st));
+	size_t r = mbrlen(s, n, &st);
+	return r == (size_t)-1 || r == (size_t)-2 || r == 0 ? 1 : r;
+}
+
 /* Appends the positional parameters as "$@"/"$*" would expand. */
 static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 {
@@ -172,10 +188,12 @@ static void add_params(struct sh *sh, struct xbuf *x, bool star, bool quoted)
 	char sep = star ? ifs[0] : ' ';
 
 	if (star && quoted) {
+		/* joined by IFS's first character, however many bytes */
+		size_t seplen = sep ? char_len(ifs, strlen(ifs)) : 0;
 		xb_mark(sh, x, F_MARK, 0);
 		for (int i = 0; i < sh->params.n; i++) {
 			if (i && sep)
-				xb_add(sh, x, &sep, 1, F_QUOTED);
+				xb_add(sh, x, ifs, seplen, F_QUOTED);
 			xb_add(sh, x, sh->params.v[i], strlen(sh->params.v[i]),
 			       F_QUOTED);
 		}
@@ -258,37 +276,56 @@ char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
 	return r;
 }
 
-/* Removes the shortest/longest prefix/suffix matching pat. */
+/* The number of characters in s (${#x}). */
+static size_t char_count(const char *s)
+{
+	size_t n = strlen(s), c = 0;
+
+	for (size_t i = 0; i < n; i += char_len(s + i, n - i))
+		c++;
+	return c;
+}
+
+/* The offsets of s's character boundaries, 0 and n included, on
+ * sh->stack; *count gets how many. */
+static size_t *char_bounds(struct sh *sh, const char *s, size_t n,
+			   size_t *count)
+{
+	size_t *b = arena_alloc(sh->stack, (n + 1) * sizeof(*b));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += char_len(s + i, n - i))
+		b[k++] = i;
+	b[k++] = n;
+	*count = k;
+	return b;
+}
+
+/* Removes the shortest/longest prefix/suffix matching pat, trying only
+ * whole characters (`${x#?}` removes one character, not one byte). */
 static const char *strip_pattern(struct sh *sh, const char *v, const char *pat,
 				 enum param_op op)
 {
-	size_t n = strlen(v);
+	size_t n = strlen(v), nb;
 	char *s = arena_strdup(sh->stack, v);
+	size_t *b = char_bounds(sh, v, n, &nb);
 
-	switch (op) {
-	case PO_LSHORT:
-	case PO_LLONG:
-		for (size_t k = 0; k <= n; k++) {
-			size_t len = op == PO_LSHORT ? k : n - k;
-			char save = s[len];
-			s[len] = 0;
+	for (size_t k = 0; k < nb; k++) {
+		bool fwd = op == PO_LSHORT || op == PO_RLONG;
+		size_t at = b[fwd ? k : nb - 1 - k];
+		if (op == PO_LSHORT || op == PO_LLONG) {
+			char save = s[at];
+			s[at] = 0;
 			bool m = fnmatch(pat, s, 0) == 0;
-			s[len] = save;
+			s[at] = save;
 			if (m)
-				return v + len;
+				return v + at;
+		} else if (op == PO_RSHORT || op == PO_RLONG) {
+			if (fnmatch(pat, s + at, 0) == 0)
+				return arena_strndup(sh->stack, v, at);
 		}
-		return v;
-	case PO_RSHORT:
-	case PO_RLONG:
-		for (size_t k = 0; k <= n; k++) {
-			size_t start = op == PO_RSHORT ? n - k : k;
-			if (fnmatch(pat, s + start, 0) == 0)
-				return arena_strndup(sh->stack, v, start);
-		}
-		return v;
-	default:
-		return v;
 	}
+	return v;
 }
 
 static void __attribute__((noreturn))
@@ -398,7 +435,7 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	if (!v && sh->opts[OPT_NOUNSET] && op != PO_MINUS && op != PO_PLUS)
 		unset_error(sh, name);
 	if (op == PO_LEN) {
-		snprintf(tmp, sizeof(tmp), "%zu", v ? strlen(v) : 0);
+		snprintf(tmp, sizeof(tmp), "%zu", v ? char_count(v) : 0);
 		xb_add(sh, x, tmp, strlen(tmp), vflags);
 		return;
 	}
@@ -604,6 +641,42 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	strlist_add(sh, out, plain);
 }
 
+/* The length of the IFS character at byte i of s (flags f, n bytes) when
+ * it comes from an unquoted expansion, else 0; *ws: IFS white space.  A
+ * character of IFS is a whole character of the locale (IFS=ç). */
+static size_t ifs_at(const char *ifs, const char *s, const char *f, size_t i,
+		     size_t n, bool *ws)
+{
+	size_t len = char_len(s + i, n - i);
+
+	*ws = false;
+	for (size_t k = 0; k < len; k++)
+		if (!(f[i + k] & F_SPLIT) || (f[i + k] & (F_HARD | F_MARK)) ||
+		    !s[i + k])
+			return 0;
+	for (size_t j = 0, m = strlen(ifs); j < m;) {
+		size_t l = char_len(ifs + j, m - j);
+		if (l == len && !memcmp(ifs + j, s + i, len)) {
+			*ws = len == 1 && strchr(" \t\n", s[i]);
+			return len;
+		}
+		j += l;
+	}
+	return 0;
+}
+
+/* Past the IFS white space after byte i: the index of its last byte. */
+static size_t skip_ifs_ws(const char *ifs, const char *s, const char *f,
+			  size_t i, size_t n)
+{
+	bool ws;
+	size_t l;
+
+	while (i + 1 < n && (l = ifs_at(ifs, s, f, i + 1, n, &ws)) && ws)
+		i += l;
+	return i;
+}
+
 static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 			 bool glob_ok)
 {
@@ -626,10 +699,10 @@ static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 		cs_buf_reset(&ff);                                             \
 		have = false;                                                  \
 	} while (0)
-#define ISWS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n')
 	for (size_t i = 0; i < n; i++) {
 		int fl = (unsigned char)f[i];
-		char c = s[i];
+		bool ws, ws2;
+		size_t l, l2;
 		if (fl & F_HARD) {
 			if (have)
 				EMIT();
@@ -639,44 +712,30 @@ static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 			have = true;
 			continue;
 		}
-		if ((fl & F_SPLIT) && c && strchr(ifs, c)) {
-			if (ISWS(c)) {
-				bool had = have;
-				if (have)
+		if ((l = ifs_at(ifs, s, f, i, n, &ws))) {
+			bool had = have;
+			i += l - 1;
+			if (!ws || have)
+				EMIT();
+			i = skip_ifs_ws(ifs, s, f, i, n);
+			/* a run of IFS white space, optionally with one
+			 * non-white IFS char, is one delimiter */
+			if (ws && i + 1 < n &&
+			    (l2 = ifs_at(ifs, s, f, i + 1, n, &ws2)) && !ws2) {
+				i += l2;
+				if (!had)
 					EMIT();
-				/* a run of IFS white space, optionally with
-				 * one non-white IFS char, is one delimiter */
-				while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-				       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
-					i++;
-				if (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-				    s[i + 1] && strchr(ifs, s[i + 1]) &&
-				    !ISWS(s[i + 1])) {
-					i++;
-					if (!had)
-						EMIT();
-					while (i + 1 < n &&
-					       (f[i + 1] & F_SPLIT) &&
-					       ISWS(s[i + 1]) &&
-					       strchr(ifs, s[i + 1]))
-						i++;
-				}
-				continue;
+				i = skip_ifs_ws(ifs, s, f, i, n);
 			}
-			EMIT();
-			while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-			       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
-				i++;
 			continue;
 		}
-		cs_buf_addc(&fs, c);
+		cs_buf_addc(&fs, s[i]);
 		cs_buf_addc(&ff, fl);
 		have = true;
 	}
 	if (have)
 		EMIT();
 #undef EMIT
-#undef ISWS
 	cs_buf_release(&fs);
 	cs_buf_release(&ff);
 }

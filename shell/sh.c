@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <string.h>
 
 #include "shell/interactive_i.h"
@@ -76,6 +77,25 @@ static void script_job_control(struct sh *sh)
 	}
 }
 
+/* The shell works in characters of the locale's codeset (`?` matches
+ * one, ${#x} counts them): LC_CTYPE from LC_ALL, LC_CTYPE or LANG.  Only
+ * it: sorting, numbers and messages stay the C locale's. */
+static void locale_init(void)
+{
+	if (setlocale(LC_CTYPE, ""))
+		return;
+	const char *name = NULL;
+	const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	for (size_t k = 0; k < CS_ARRAY_SIZE(vars) && !name; k++) {
+		const char *v = getenv(vars[k]);
+		if (v && *v)
+			name = v;
+	}
+	fprintf(stderr,
+		"cshell: warning: no locale '%s', characters are bytes\n",
+		name ? name : "");
+}
+
 /* Kept reachable for the whole run (the shell exits from deep inside). */
 static struct sh *volatile the_sh;
 
@@ -91,6 +111,7 @@ int sh_main(int argc, char **argv)
 
 	sh->arg0 = argv[0] ? argv[0] : "cshell";
 	cs_log_set_prog("cshell");
+	locale_init();
 
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -120,6 +141,8 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if (!strcmp(a, "--login"))
+			continue; /* bash's -l, ignored as -l is */
 		if (!strcmp(a, "--posix")) {
 			sh->opts[OPT_POSIX] = posix_given = true;
 			continue;

@@ -460,3 +460,20 @@ set -- "${x:+}" "${x+}" "${u+}"
 echo "$#"
 --- stdout
 3
+
+### length-counts-characters-of-the-locale
+self=$(readlink /proc/$$/exe)
+mu=$(printf '\316\274')
+LC_ALL=C.UTF-8 "$self" -c 'v=_$1_; echo ${#v}' sh "$mu"
+LC_ALL=C "$self" -c 'v=_$1_; echo ${#v}' sh "$mu"
+--- stdout
+3
+4
+
+### strip-removes-whole-characters
+self=$(readlink /proc/$$/exe)
+mu=$(printf '\316\274')
+LC_ALL=C.UTF-8 "$self" -c 'v=$1-; w=-$1; x=$1abc$1
+echo ${v#?} ${v##?} ${w%?} ${w%%?} "[${x#?abc?}]" "[${x%%?abc?}]"' sh "$mu"
+--- stdout
+- - - - [] []

@@ -270,3 +270,14 @@ ac
 \*
 a\c
 \z*
+
+### question-mark-matches-a-multibyte-character
+self=$(readlink /proc/$$/exe)
+touch _x_ "_$(printf '\316\274')_"
+LC_ALL=C.UTF-8 "$self" -c 'set -- _?_; echo $#
+case $2 in ?????) echo bytes;; _?_) echo char;; esac'
+LC_ALL=C "$self" -c 'set -- _?_; echo $#'
+--- stdout
+2
+char
+1

@@ -409,3 +409,9 @@ case $- in *b*) echo restored;; esac
 notify on
 off
 restored
+
+### command-line-long-login-accepted
+self=$(readlink /proc/$$/exe)
+"$self" --login -c 'echo login-accepted'
+--- stdout
+login-accepted
