@@ -529,6 +529,34 @@ static int dsq_escape(struct parser *p, int c)
 	return -1;
 }
 
+/* \uHHHH and \UHHHHHHHH after $'…' read the backslash and the letter d:
+ * the code point's UTF-8 bytes into out (bash; unspecified by POSIX).
+ * Returns how many (0 for \u0, which ends the string as \0 does), or -1
+ * when no hex digit follows (the text stays). */
+static int dsq_unicode(struct parser *p, int d, char out[4])
+{
+	unsigned long v = 0;
+	int n, c;
+
+	for (n = 0; n < (d == 'u' ? 4 : 8) && hexval(c = rawc(p)) >= 0; n++)
+		v = v * 16 + hexval(c);
+	if (n < (d == 'u' ? 4 : 8))
+		ungetc_(p, c);
+	if (!n)
+		return -1;
+	if (v > 0x10ffff)
+		v = 0xfffd;
+	if (v < 0x80) {
+		out[0] = v;
+		return v ? 1 : 0;
+	}
+	int len = v < 0x800 ? 2 : v < 0x10000 ? 3 : 4;
+	for (int k = len - 1; k > 0; k--, v >>= 6)
+		out[k] = 0x80 | (v & 0x3f);
+	out[0] = (0xf00 >> len) | v; /* 0xc0, 0xe0 or 0xf0 lead byte */
+	return len;
+}
+
 /* $'…' (dollar-single-quote): the text is quoted, backslash escapes are
  * decoded; a NUL byte ends the string (the rest up to the quote goes). */
 static void read_dsq(struct parser *p, struct pbuild *b)
@@ -546,6 +574,17 @@ static void read_dsq(struct parser *p, struct pbuild *b)
 			int d = rawc(p);
 			if (d == EOF)
 				continue;
+			char u[4];
+			int ul = d == 'u' || d == 'U' ? dsq_unicode(p, d, u) :
+							-1;
+			if (ul == 0)
+				cut = true;
+			for (int k = 0; k < ul && !cut; k++)
+				pb_char(b, u[k], true);
+			if (ul >= 0) {
+				any = any || ul > 0;
+				continue;
+			}
 			int v = dsq_escape(p, d);
 			if (v < 0) {
 				if (!cut) {
