@@ -328,6 +328,90 @@ static const char *strip_pattern(struct sh *sh, const char *v, const char *pat,
 	return v;
 }
 
+/* The longest match of pat in s that starts at byte b[i] (b: the nb
+ * character bounds of s), ending at or after b[min]: its end, or -1. */
+static ptrdiff_t longest_match(char *s, const size_t *b, size_t nb, size_t i,
+			       size_t min, const char *pat)
+{
+	for (size_t k = nb; k-- > min;) {
+		char save = s[b[k]];
+		s[b[k]] = 0;
+		bool m = fnmatch(pat, s + b[i], 0) == 0;
+		s[b[k]] = save;
+		if (m)
+			return b[k];
+	}
+	return -1;
+}
+
+/* ${v/pat/rep}, //, /#, /% (bash): the longest match is replaced, the
+ * first one or all of them; an empty match only counts anchored (/#, /%). */
+static const char *substitute(struct sh *sh, const char *v, const char *pat,
+			      const char *rep, enum param_op op)
+{
+	size_t n = strlen(v), nb;
+	char *s = arena_strdup(sh->stack, v);
+	size_t *b = char_bounds(sh, v, n, &nb);
+	struct cs_buf r = CS_BUF_INIT;
+	ptrdiff_t e;
+
+	cs_buf_init(&r, XCAP);
+	if (op == PO_SUBPRE) {
+		if ((e = longest_match(s, b, nb, 0, 0, pat)) < 0)
+			return v;
+		cs_buf_adds(&r, rep);
+		cs_buf_adds(&r, v + e);
+	} else if (op == PO_SUBSUF) {
+		size_t k = 0;
+		while (k < nb && fnmatch(pat, s + b[k], 0) != 0)
+			k++;
+		if (k == nb)
+			return v;
+		cs_buf_add(&r, v, b[k]);
+		cs_buf_adds(&r, rep);
+	} else {
+		size_t k = 0, done = 0;
+		bool any = false;
+		while (k + 1 < nb && !(any && op == PO_SUB)) {
+			e = longest_match(s, b, nb, k, k + 1, pat);
+			if (e < 0) {
+				k++;
+				continue;
+			}
+			cs_buf_add(&r, v + done, b[k] - done);
+			cs_buf_adds(&r, rep);
+			done = e;
+			any = true;
+			while (b[k] < (size_t)e)
+				k++;
+		}
+		if (!any)
+			return v;
+		cs_buf_adds(&r, v + done);
+	}
+	char *out = arena_strndup(sh->stack, r.buf ? r.buf : "", r.len);
+	cs_buf_release(&r);
+	return out;
+}
+
+/* The word of a pattern operator expanded for it (tilde too, XCU 2.6.2);
+ * *rep gets ${x/pat/rep}'s replacement. */
+static char *pattern_word(struct sh *sh, struct wpart *p, const char **rep)
+{
+	*rep = p->u.param.rep ? sh_expand_parts(sh, p->u.param.rep, EXP_TILDE) :
+				"";
+	return sh_expand_parts(sh, p->u.param.arg, EXP_PATTERN | EXP_TILDE);
+}
+
+/* The value after a pattern operator: a strip or a substitution. */
+static const char *pattern_op(struct sh *sh, const char *v, const char *pat,
+			      const char *rep, enum param_op op)
+{
+	if (op >= PO_SUB)
+		return substitute(sh, v, pat, rep, op);
+	return strip_pattern(sh, v, pat, op);
+}
+
 static void __attribute__((noreturn))
 unset_error(struct sh *sh, const char *name)
 {
@@ -402,8 +486,8 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			return;
 		}
 		if (op >= PO_RSHORT) {
-			char *pat = sh_expand_parts(sh, p->u.param.arg,
-						    EXP_PATTERN | EXP_TILDE);
+			const char *rep;
+			char *pat = pattern_word(sh, p, &rep);
 			bool star = name[0] == '*';
 			const char *ifs = ifs_value(sh);
 			char sep = star ? ifs[0] : ' ';
@@ -423,8 +507,8 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 								0);
 					}
 				}
-				const char *r = strip_pattern(
-					sh, sh->params.v[i], pat, op);
+				const char *r = pattern_op(sh, sh->params.v[i],
+							   pat, rep, op);
 				xb_add(sh, x, r, strlen(r), vflags);
 			}
 			return;
@@ -442,10 +526,9 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	if (!v)
 		v = "";
 	if (op >= PO_RSHORT) {
-		/* the word is tilde-expanded too (XCU 2.6.2) */
-		char *pat = sh_expand_parts(sh, p->u.param.arg,
-					    EXP_PATTERN | EXP_TILDE);
-		v = strip_pattern(sh, v, pat, op);
+		const char *rep;
+		char *pat = pattern_word(sh, p, &rep);
+		v = pattern_op(sh, v, pat, rep, op);
 	}
 	xb_add(sh, x, v, strlen(v), vflags);
 	if (quoted)

@@ -381,6 +381,24 @@ static char *read_param_name(struct parser *p, bool braced)
 	return r;
 }
 
+/* ${x/pat/rep} and its // /# /% forms (bash), after the first '/': the
+ * pattern ends at an unquoted '/' or '}'; quotes in both words are
+ * removed even inside "…", as bash does. */
+static void read_patsub(struct parser *p, struct wpart *w)
+{
+	int c = pgetc(p);
+
+	w->u.param.op = c == '/' ? PO_SUBALL :
+			c == '#' ? PO_SUBPRE :
+			c == '%' ? PO_SUBSUF :
+				   PO_SUB;
+	if (w->u.param.op == PO_SUB)
+		ungetc_(p, c);
+	w->u.param.arg = read_word_parts(p, '/', false, NULL);
+	if (pgetc(p) == '/')
+		w->u.param.rep = read_word_parts(p, '}', false, NULL);
+}
+
 /* After "${". */
 static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 {
@@ -463,6 +481,10 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 		else
 			ungetc_(p, c);
 		break;
+	case '/':
+		read_patsub(p, w);
+		p->depth--;
+		return;
 	case EOF:
 		synerr(p, "unterminated '${' (opened on line %d)", line);
 	default:
@@ -664,8 +686,12 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 		}
 		if (endc == '}' && c == '}')
 			break;
+		if (endc == '/' && (c == '}' || c == '/')) {
+			ungetc_(p, c); /* the pattern of ${x/pat/rep} */
+			break;
+		}
 		if (c == EOF) {
-			if (endc == '}')
+			if (endc == '}' || endc == '/')
 				synerr(p,
 				       "unterminated '${' (opened on line %d)",
 				       line);

@@ -69,6 +69,10 @@ enum param_op {
 	PO_RLONG,  /* %% */
 	PO_LSHORT, /* # */
 	PO_LLONG,  /* ## */
+	PO_SUB,	   /* ${x/pat/rep} (bash) */
+	PO_SUBALL, /* ${x//pat/rep} */
+	PO_SUBPRE, /* ${x/#pat/rep} */
+	PO_SUBSUF, /* ${x/%pat/rep} */
 };
 
 struct wpart {
@@ -85,6 +89,7 @@ struct wpart {
 			enum param_op op;
 			bool colon;
 			struct wpart *arg; /* the word after the operator */
+			struct wpart *rep; /* PO_SUB*: the replacement */
 		} param;
 		struct node *cmd; /* WP_CMDSUB */
 		struct wpart *arith;
