@@ -721,7 +721,13 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	}
 	if (r != GLOB_NOMATCH)
 		globfree(&g);
-	strlist_add(sh, out, plain);
+	/* bash's shopt: the word goes (nullglob) or is an error (failglob) */
+	if (sh->opts[OPT_FAILGLOB]) {
+		sh_err(sh, "no match: %s", plain);
+		sh_raise(sh, SH_EXPAND_ERROR);
+	}
+	if (!sh->opts[OPT_NULLGLOB])
+		strlist_add(sh, out, plain);
 }
 
 /* The length of the IFS character at byte i of s (flags f, n bytes) when

@@ -141,6 +141,16 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if ((!strcmp(a, "-O") || !strcmp(a, "+O")) && i + 1 < argc) {
+			/* bash's shopt options: -O nullglob */
+			if (sh_shopt_set(sh, argv[++i], a[0] == '-') < 0) {
+				fprintf(stderr,
+					"cshell: %s: invalid shell option name\n",
+					argv[i]);
+				return 2;
+			}
+			continue;
+		}
 		if (!strcmp(a, "--login"))
 			continue; /* bash's -l, ignored as -l is */
 		if (!strcmp(a, "--posix")) {

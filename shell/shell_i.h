@@ -322,7 +322,9 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
-	OPT_POSIX, /* --posix: the interactive extensions are off */
+	OPT_POSIX,    /* --posix: the interactive extensions are off */
+	OPT_NULLGLOB, /* shopt (bash): a pattern matching nothing goes */
+	OPT_FAILGLOB, /* shopt (bash): a pattern matching nothing fails */
 	OPT__COUNT,
 };
 
@@ -615,6 +617,9 @@ int sh_call_func(struct sh *sh, struct func *f, int argc, char **argv,
 		 int flags);
 struct alias *sh_find_alias(struct sh *sh, const char *name);
 int sh_set_option_letter(struct sh *sh, int c, bool on);
+/* Sets bash's `shopt` option name (-O NAME on the command line); -1 when
+ * cshell has no such option. */
+int sh_shopt_set(struct sh *sh, const char *name, bool on);
 extern const char sh_opt_letters[OPT__COUNT];
 
 /* trap.c */

@@ -281,3 +281,24 @@ LC_ALL=C "$self" -c 'set -- _?_; echo $#'
 2
 char
 1
+
+### shopt-nullglob-and-failglob
+touch a.x
+shopt -s nullglob
+echo a *.none *.x "*.none" "[$(echo *.none)]"
+shopt -u nullglob
+echo *.none
+shopt -s failglob
+(echo *.none; echo not-reached) 2>/dev/null
+echo status=$?
+echo *.x
+self=$(readlink /proc/$$/exe)
+"$self" -O nullglob -c 'echo a *.none b'
+"$self" +O nullglob -c 'echo a *.none b'
+--- stdout
+a a.x *.none []
+*.none
+status=1
+a.x
+a b
+a *.none b

@@ -415,3 +415,51 @@ self=$(readlink /proc/$$/exe)
 "$self" --login -c 'echo login-accepted'
 --- stdout
 login-accepted
+
+### shopt-set-unset-query-print
+shopt -p nullglob
+shopt -q nullglob; echo q=$?
+shopt -s nullglob; echo s=$?
+shopt -p nullglob
+shopt nullglob failglob
+echo st=$?
+shopt -s failglob nosuchopt 2>/dev/null; echo bad=$?
+shopt -q nullglob failglob; echo both=$?
+shopt -u nullglob failglob
+shopt -s; echo none-on
+shopt -p
+--- stdout
+shopt -u nullglob
+q=1
+s=0
+shopt -s nullglob
+nullglob       	on
+failglob       	off
+st=1
+bad=1
+both=0
+none-on
+shopt -u failglob
+shopt -u nullglob
+
+### shopt-o-is-set-o
+shopt -po nounset
+set -u
+shopt -po nounset
+shopt -o nounset
+shopt -so noglob; case $- in *f*) echo f-on;; esac
+shopt -uo noglob; case $- in *f*) ;; *) echo f-off;; esac
+shopt -o -s emacs; shopt -po emacs vi
+shopt -o -s vi; shopt -po emacs vi
+shopt -qo errexit; echo errexit=$?
+--- stdout
+set +o nounset
+set -o nounset
+nounset        	on
+f-on
+f-off
+set -o emacs
+set +o vi
+set +o emacs
+set -o vi
+errexit=1

@@ -137,6 +137,12 @@ bool sh_extensions(struct sh *sh)
 	return sh->extensions;
 }
 
+bool sh_nounset(struct sh *sh)
+{
+	(void)sh;
+	return false;
+}
+
 int sh_posparams(struct sh *sh, char ***argv)
 {
 	*argv = sh->pos;
