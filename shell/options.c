@@ -15,8 +15,10 @@ struct opt_name {
 	enum sh_opt opt;
 };
 
+/* sorted by name, the order bash lists them in */
 static const struct opt_name long_opts[] = {
 	{ "allexport", OPT_ALLEXPORT },
+	{ "emacs", OPT_EMACS },
 	{ "errexit", OPT_ERREXIT },
 	{ "hashondef", OPT_HASHONDEF },
 	{ "ignoreeof", OPT_IGNOREEOF },
@@ -32,7 +34,6 @@ static const struct opt_name long_opts[] = {
 	{ "posix", OPT_POSIX },
 	{ "verbose", OPT_VERBOSE },
 	{ "vi", OPT_VI },
-	{ "emacs", OPT_EMACS },
 	{ "xtrace", OPT_XTRACE },
 };
 

@@ -463,3 +463,27 @@ set +o vi
 set +o emacs
 set -o vi
 errexit=1
+
+### set-listing-quotes-only-where-needed
+a=plain b='two words' c="it's" d=x/y:z
+set | grep '^[abcd]='
+--- stdout
+a=plain
+b='two words'
+c='it'\''s'
+d=x/y:z
+
+### set-o-listing-sorted-by-name
+set +o | sed -n '1,3p'
+set -o emacs
+set +o | grep 'emacs$\|vi$'
+set -o vi
+set +o | grep 'emacs$\|vi$'
+--- stdout
+set +o allexport
+set +o emacs
+set +o errexit
+set -o emacs
+set +o vi
+set +o emacs
+set -o vi
