@@ -696,6 +696,18 @@ static bool has_glob(const struct field *fl)
 	return false;
 }
 
+/* Whether path, a match of pattern pat, ends in . or .. that only a
+ * wildcard matched: such are left out (bash, ksh, mksh, zsh; POSIX.1-2024
+ * allows it and says it may become required). */
+static bool dot_or_dotdot(const char *path, const char *pat)
+{
+	const char *b = strrchr(path, '/'), *pb = strrchr(pat, '/');
+
+	b = b ? b + 1 : path;
+	pb = pb ? pb + 1 : pat;
+	return (!strcmp(b, ".") || !strcmp(b, "..")) && strcmp(pb, b);
+}
+
 static void emit_field(struct sh *sh, struct strlist *out,
 		       const struct field *fl, bool glob_ok)
 {
@@ -713,11 +725,16 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	glob_t g;
 	int r = glob(pat, 0, NULL, &g);
 	if (r == 0) {
+		int before = out->n;
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			strlist_add(sh, out,
-				    arena_strdup(sh->stack, g.gl_pathv[i]));
+			if (!dot_or_dotdot(g.gl_pathv[i], pat))
+				strlist_add(
+					sh, out,
+					arena_strdup(sh->stack, g.gl_pathv[i]));
 		globfree(&g);
-		return;
+		if (out->n > before)
+			return;
+		r = GLOB_NOMATCH;
 	}
 	if (r != GLOB_NOMATCH)
 		globfree(&g);

@@ -110,9 +110,15 @@ echo [.]a ?a
 
 ### dot-and-dotdot
 touch .x
+echo .* .?
+mkdir d
+echo d/.* d/. d/.. "$(echo .[.])"
+cd d
 echo .*
 --- stdout
-. .. .x
+.x .x
+d/.* d/. d/.. .[.]
+.*
 
 ### slash-explicit
 mkdir d1 d2
