@@ -697,8 +697,9 @@ static bool has_glob(const struct field *fl)
 }
 
 /* Whether path, a match of pattern pat, ends in . or .. that only a
- * wildcard matched: such are left out (bash, ksh, mksh, zsh; POSIX.1-2024
- * allows it and says it may become required). */
+ * wildcard matched: such are left out unless `shopt -u globskipdots`
+ * (bash, ksh, mksh, zsh; POSIX.1-2024 allows it and says it may become
+ * required). */
 static bool dot_or_dotdot(const char *path, const char *pat)
 {
 	const char *b = strrchr(path, '/'), *pb = strrchr(pat, '/');
@@ -727,7 +728,8 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	if (r == 0) {
 		int before = out->n;
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			if (!dot_or_dotdot(g.gl_pathv[i], pat))
+			if (!sh->opts[OPT_GLOBSKIPDOTS] ||
+			    !dot_or_dotdot(g.gl_pathv[i], pat))
 				strlist_add(
 					sh, out,
 					arena_strdup(sh->stack, g.gl_pathv[i]));

@@ -322,9 +322,10 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
-	OPT_POSIX,    /* --posix: the interactive extensions are off */
-	OPT_NULLGLOB, /* shopt (bash): a pattern matching nothing goes */
-	OPT_FAILGLOB, /* shopt (bash): a pattern matching nothing fails */
+	OPT_POSIX,	  /* --posix: the interactive extensions are off */
+	OPT_NULLGLOB,	  /* shopt (bash): a pattern matching nothing goes */
+	OPT_FAILGLOB,	  /* shopt (bash): a pattern matching nothing fails */
+	OPT_GLOBSKIPDOTS, /* shopt (bash, on): patterns skip . and .. */
 	OPT__COUNT,
 };
 

@@ -115,10 +115,13 @@ mkdir d
 echo d/.* d/. d/.. "$(echo .[.])"
 cd d
 echo .*
+shopt -u globskipdots
+echo .*
 --- stdout
 .x .x
 d/.* d/. d/.. .[.]
 .*
+. ..
 
 ### slash-explicit
 mkdir d1 d2

@@ -426,7 +426,7 @@ echo st=$?
 shopt -s failglob nosuchopt 2>/dev/null; echo bad=$?
 shopt -q nullglob failglob; echo both=$?
 shopt -u nullglob failglob
-shopt -s; echo none-on
+shopt -s | grep -v globskipdots; echo none-on
 shopt -p
 --- stdout
 shopt -u nullglob
@@ -440,6 +440,7 @@ bad=1
 both=0
 none-on
 shopt -u failglob
+shopt -s globskipdots
 shopt -u nullglob
 
 ### shopt-o-is-set-o
