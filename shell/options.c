@@ -183,6 +183,7 @@ SH_BUILTIN(set) = {
 
 /* shopt's own options (bash's names): only those cshell implements */
 static const struct opt_name shopt_opts[] = {
+	{ "expand_aliases", OPT_EXPAND_ALIASES },
 	{ "failglob", OPT_FAILGLOB },
 	{ "globskipdots", OPT_GLOBSKIPDOTS },
 	{ "nullglob", OPT_NULLGLOB },
@@ -296,5 +297,5 @@ static int bi_shopt(struct sh *sh, int argc, char **argv)
 SH_BUILTIN(shopt) = {
 	.b = { "shopt", bi_shopt, false },
 	.usage = "shopt [-pqsu] [-o] [OPTION...]",
-	.what = "bash's options: nullglob failglob globskipdots (-o: set's)",
+	.what = "bash's options: nullglob failglob globskipdots... (-o: set's)",
 };

@@ -917,7 +917,8 @@ static enum tok peek_tok(struct parser *p, bool cmdpos)
 		p->alias_checked = true;
 		if (p->tok == T_WORD && p->text && !sh_is_reserved(p->text)) {
 			struct alias *al = sh_find_alias(p->sh, p->text);
-			if (al && !al->in_use) {
+			if (al && !al->in_use &&
+			    p->sh->opts[OPT_EXPAND_ALIASES]) {
 				size_t n = strlen(al->value);
 				p->have = false;
 				src_push_alias(p->sh, al);

@@ -57,7 +57,7 @@ struct sh *sh_new(void)
 
 	sh->stack = arena_new();
 	sh->ttyfd = -1;
-	sh->opts[OPT_GLOBSKIPDOTS] = true;
+	sh->opts[OPT_GLOBSKIPDOTS] = sh->opts[OPT_EXPAND_ALIASES] = true;
 	sh->rootpid = getpid();
 	sh->progname = "cshell";
 	sh->arg0 = "cshell";

@@ -322,10 +322,11 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
-	OPT_POSIX,	  /* --posix: the interactive extensions are off */
-	OPT_NULLGLOB,	  /* shopt (bash): a pattern matching nothing goes */
-	OPT_FAILGLOB,	  /* shopt (bash): a pattern matching nothing fails */
-	OPT_GLOBSKIPDOTS, /* shopt (bash, on): patterns skip . and .. */
+	OPT_POSIX,	    /* --posix: the interactive extensions are off */
+	OPT_NULLGLOB,	    /* shopt (bash): a pattern matching nothing goes */
+	OPT_FAILGLOB,	    /* shopt (bash): a pattern matching nothing fails */
+	OPT_GLOBSKIPDOTS,   /* shopt (bash, on): patterns skip . and .. */
+	OPT_EXPAND_ALIASES, /* shopt (bash, on here as POSIX asks) */
 	OPT__COUNT,
 };
 

@@ -426,7 +426,7 @@ echo st=$?
 shopt -s failglob nosuchopt 2>/dev/null; echo bad=$?
 shopt -q nullglob failglob; echo both=$?
 shopt -u nullglob failglob
-shopt -s | grep -v globskipdots; echo none-on
+shopt -s | grep -v 'globskipdots\|expand_aliases'; echo none-on
 shopt -p
 --- stdout
 shopt -u nullglob
@@ -439,6 +439,7 @@ st=1
 bad=1
 both=0
 none-on
+shopt -s expand_aliases
 shopt -u failglob
 shopt -s globskipdots
 shopt -u nullglob
@@ -488,3 +489,15 @@ set -o emacs
 set +o vi
 set +o emacs
 set -o vi
+
+### shopt-expand-aliases
+alias e='echo alias'
+e 1
+shopt -u expand_aliases
+e 2 2>/dev/null || echo not-expanded
+shopt -s expand_aliases
+e 3
+--- stdout
+alias 1
+not-expanded
+alias 3
