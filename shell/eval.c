@@ -1057,7 +1057,9 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
 		status = 0;
 		break;
-	case N_DBRACKET: {
+	case N_DBRACKET:
+	case N_ARITH: {
+		/* [[ ]] and (( )): tests, so set -e applies as to a command */
 		struct savedfd *smark = sh->saved;
 		sh->lineno = n->lineno;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
@@ -1065,7 +1067,12 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 			status = 2;
 			break;
 		}
-		status = sh_eval_dbracket(sh, n);
+		/* (( )): the expansion gives the value, an error raises */
+		if (n->type == N_ARITH)
+			status = !strcmp(sh_expand_parts(sh, n->u.arith, 0),
+					 "0");
+		else
+			status = sh_eval_dbracket(sh, n);
 		sh_redirect_undo(sh, smark);
 		checkexit = true;
 		break;

@@ -319,7 +319,9 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 			synerr(p, "unterminated '$((' (opened on line %d)",
 			       line);
 		if (c == '(') {
-			depth++;
+			if (++depth > MAX_DEPTH)
+				synerr(p, "nesting deeper than %d levels",
+				       MAX_DEPTH);
 		} else if (c == ')') {
 			if (depth == 0) {
 				int d = pgetc(p);
@@ -1265,6 +1267,47 @@ static struct node *parse_subshell(struct parser *p)
 	return n;
 }
 
+/* After a '(' token: does "((" start an arithmetic command?  POSIX lets
+ * a shell take it so when the text up to a matching "))" would be an
+ * arithmetic expansion after '$'; as bash, "((cmd) | x)" and the like
+ * (a ')' that closes the first '(' alone) stay nested subshells.  Looks
+ * only at what the source has read in, so an expression spread over
+ * lines of a terminal or shared standard input is not seen as one. */
+static bool arith_command_ahead(struct parser *p)
+{
+	size_t n;
+	const char *s = src_peek(p->sh, &n);
+	int depth = 0;
+
+	if (!n || s[0] != '(')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')' && depth) {
+			depth--;
+		} else if (s[i] == ')') {
+			return i + 1 < n && s[i + 1] == ')';
+		}
+	}
+	return false;
+}
+
+/* (( expression )): after the first '(' token, with the second one next;
+ * its status is 0 when the expression is not 0. */
+static struct node *parse_arith_command(struct parser *p)
+{
+	struct node *n = new_node(p, N_ARITH);
+	struct pbuild b;
+
+	consume(p);
+	rawc(p); /* the second '(' */
+	pb_init(&b, p);
+	read_arith(p, &b, false);
+	n->u.arith = pb_finish(&b);
+	return n;
+}
+
 static struct node *parse_if(struct parser *p)
 {
 	int line = p->lineno;
@@ -1646,7 +1689,9 @@ static struct node *parse_command(struct parser *p)
 
 	enter(p);
 	t = peek_tok(p, true);
-	if (t == T_LPAREN) {
+	if (t == T_LPAREN && arith_command_ahead(p)) {
+		n = parse_arith_command(p);
+	} else if (t == T_LPAREN) {
 		n = parse_subshell(p);
 	} else if (t == T_WORD && p->text) {
 		const char *s = p->text;

@@ -144,6 +144,7 @@ enum node_type {
 	N_CASE,
 	N_FUNCDEF,
 	N_DBRACKET, /* [[ … ]] (an extension) */
+	N_ARITH,    /* (( expression )) (bash, ksh; allowed by POSIX) */
 };
 
 /* One token of [[ … ]]: a word (op: its text when a plain word, for the
@@ -218,6 +219,7 @@ struct node {
 			struct dbtok *v;
 			int n;
 		} dbr;
+		struct wpart *arith; /* ARITH: a WP_ARITH part */
 	} u;
 };
 
@@ -435,6 +437,9 @@ void src_push_interactive(struct sh *sh);
 void src_pop(struct sh *sh);
 int src_getc(struct sh *sh);
 void src_ungetc(struct sh *sh, int c);
+/* What the current source has read in and not yet given out: *len bytes
+ * the lexer may look ahead in (they stay unread). */
+const char *src_peek(struct sh *sh, size_t *len);
 int src_lineno(struct sh *sh);
 
 /* parse.c */

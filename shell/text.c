@@ -91,6 +91,11 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		cs_buf_adds(b, " ]]");
 		break;
 	}
+	case N_ARITH:
+		cs_buf_adds(b, "((");
+		parts_text(n->u.arith->u.arith, b);
+		cs_buf_adds(b, "))");
+		break;
 	case N_ANDOR:
 		for (int i = 0; i < n->u.andor.n; i++) {
 			if (i)

@@ -337,3 +337,43 @@ echo $((1 || y)) $((y = 2)) $((y + 1))
 --- stdout
 1
 1 2 3
+
+### arithmetic-command
+x=11
+(( 1 || (x = 22) )); echo $x
+(( 0 || (x = 33) )); echo $x
+(( 0 && (x = 44) )); echo st=$? $x
+(( undef1++ )); echo st=$?
+(( ++undef2 )); echo "[$undef1][$undef2]"
+f() { (( $1 > 2 )) && echo big || echo small; }
+f 3; f 1
+(( y = 5 )) >/dev/null; echo y=$y
+(
+	set -e
+	(( 0 ))
+	echo not-reached
+)
+echo errexit=$?
+( (( 1 / 0 )); echo not-reached) 2>/dev/null
+echo error=$?
+--- stdout
+11
+33
+st=1 33
+st=1
+[1][1]
+big
+small
+y=5
+errexit=1
+error=1
+
+### double-paren-subshells-stay-subshells
+((echo a); (echo b))
+((echo sub) | cat)
+( (echo c) )
+--- stdout
+a
+b
+sub
+c
