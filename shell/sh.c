@@ -112,7 +112,6 @@ int sh_main(int argc, char **argv)
 
 	sh->arg0 = argv[0] ? argv[0] : "cshell";
 	cs_log_set_prog("cshell");
-	locale_init();
 
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -135,6 +134,9 @@ int sh_main(int argc, char **argv)
 		}
 	}
 
+	/* the shell language works in characters (the cshell builtins
+	 * above need no locale, nor its warning) */
+	locale_init();
 	/* options: -c, -s, -i, --norc and those of set */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
