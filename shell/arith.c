@@ -150,6 +150,12 @@ static intmax_t var_expression(struct ar *a, const char *name, const char *v)
 static intmax_t var_value(struct ar *a, const char *name)
 {
 	const char *v = sh_getvar(a->sh, name);
+	char line[24];
+
+	if (!strcmp(name, "LINENO")) { /* as $LINENO, no stored variable */
+		snprintf(line, sizeof(line), "%d", sh_lineno(a->sh));
+		v = line;
+	}
 	const char *s, *end;
 	uintmax_t n;
 	bool neg = false, ovf;

@@ -123,6 +123,8 @@ bool sh_print_escaped(const char *s, bool octal_needs_zero);
 bool sh_extensions(struct sh *sh);
 /* set -u is on: expanding an unset variable is an error. */
 bool sh_nounset(struct sh *sh);
+/* The line being run: LINENO, which is no stored variable. */
+int sh_lineno(struct sh *sh);
 
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */

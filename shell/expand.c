@@ -90,6 +90,11 @@ static const char *ifs_value(struct sh *sh)
 /* ------------------------------------------------------------------ */
 /* Parameters */
 
+int sh_lineno(struct sh *sh)
+{
+	return sh->lineno;
+}
+
 /* The value of a single-valued parameter, NULL when unset.  *list is set
  * for $@ and $*. */
 static const char *param_value(struct sh *sh, const char *name, bool *list,

@@ -143,6 +143,12 @@ bool sh_nounset(struct sh *sh)
 	return false;
 }
 
+int sh_lineno(struct sh *sh)
+{
+	(void)sh;
+	return 0;
+}
+
 int sh_posparams(struct sh *sh, char ***argv)
 {
 	*argv = sh->pos;
