@@ -399,6 +399,27 @@ static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 	cs_buf_release(&b);
 }
 
+/* (( expression )): 0 when its value is not 0; an error raises as in
+ * $(( )).  set -x shows it as bash does: `+ (( i = 1 ))`. */
+static int eval_arith_command(struct sh *sh, struct node *n)
+{
+	char *e = sh_expand_parts(sh, n->u.arith->u.arith, 0);
+	intmax_t v;
+
+	if (sh->opts[OPT_XTRACE]) {
+		struct cs_buf b = CS_BUF_INIT;
+		char *ps4 = ps4_expanded(sh);
+		cs_buf_addf(&b, "%s((%s))\n", ps4 ? ps4 : "", e);
+		free(ps4);
+		fflush(stdout);
+		cs_write_all(2, b.buf, b.len);
+		cs_buf_release(&b);
+	}
+	if (sh_arith(sh, e, &v) < 0)
+		sh_raise(sh, SH_EXPAND_ERROR);
+	return v == 0;
+}
+
 static void save_assign(struct sh *sh, const char *assign, struct tmpvar **head)
 {
 	char *eq = strchr(assign, '=');
@@ -1067,10 +1088,8 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 			status = 2;
 			break;
 		}
-		/* (( )): the expansion gives the value, an error raises */
 		if (n->type == N_ARITH)
-			status = !strcmp(sh_expand_parts(sh, n->u.arith, 0),
-					 "0");
+			status = eval_arith_command(sh, n);
 		else
 			status = sh_eval_dbracket(sh, n);
 		sh_redirect_undo(sh, smark);

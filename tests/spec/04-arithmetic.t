@@ -377,3 +377,12 @@ a
 b
 sub
 c
+
+### arithmetic-command-xtrace
+x=3
+set -x
+(( a = x + $x )) 2>trace
+set +x
+cat trace
+--- stdout
++ (( a = x + 3 ))
