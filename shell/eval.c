@@ -942,12 +942,52 @@ static int eval_loop(struct sh *sh, struct node *n, int flags)
 	return status;
 }
 
+/* The value of a WP_ARITH part (its expansion released at once: a loop
+ * evaluates it again and again); an error raises. */
+static intmax_t arith_value(struct sh *sh, struct wpart *w)
+{
+	struct arena_mark m;
+	intmax_t v;
+
+	arena_mark(sh->stack, &m);
+	char *e = sh_expand_parts(sh, w->u.arith, 0);
+	int r = sh_arith(sh, e, &v);
+	arena_release(sh->stack, &m);
+	if (r < 0)
+		sh_raise(sh, SH_EXPAND_ERROR);
+	return v;
+}
+
+/* for ((init; cond; step)) (bash, ksh): an empty cond is true. */
+static int eval_for_arith(struct sh *sh, struct node *n, int flags)
+{
+	struct wpart **e = n->u.fors.arith;
+	int status = 0;
+
+	arith_value(sh, e[0]);
+	sh->loopdepth++;
+	for (;;) {
+		sh->lineno = n->lineno; /* $LINENO in cond and step */
+		if (e[1]->u.arith && !arith_value(sh, e[1]))
+			break;
+		status = sh_eval(sh, n->u.fors.body, flags & EV_TESTED);
+		if (sh->skip && loop_skip(sh))
+			break;
+		sh->lineno = n->lineno;
+		arith_value(sh, e[2]);
+	}
+	sh->loopdepth--;
+	return status;
+}
+
 static int eval_for(struct sh *sh, struct node *n, int flags)
 {
 	struct strlist items = { 0 };
 	int status = 0;
 
 	sh->lineno = n->lineno;
+	if (!n->u.fors.var)
+		return eval_for_arith(sh, n, flags);
 	if (n->u.fors.have_in) {
 		sh_expand_words(sh, n->u.fors.list, EXP_FULL | EXP_TILDE,
 				&items);

@@ -304,9 +304,12 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 	b->plain = false;
 }
 
-/* After "$((": the expression up to the matching "))". */
-static void read_arith(struct parser *p, struct pbuild *b, bool dq)
+/* After "$((": the expression up to the matching "))", or with semi up
+ * to a ';' outside parentheses (for ((…; …; …))).  Returns ';' or ')'
+ * for what ended it. */
+static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi)
 {
+	int end = ')';
 	struct pbuild in;
 	int depth = 0;
 	int line = src_lineno(p->sh);
@@ -318,7 +321,10 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 		if (c == EOF)
 			synerr(p, "unterminated '$((' (opened on line %d)",
 			       line);
-		if (c == '(') {
+		if (c == ';' && semi && depth == 0) {
+			end = ';';
+			break;
+		} else if (c == '(') {
 			if (++depth > MAX_DEPTH)
 				synerr(p, "nesting deeper than %d levels",
 				       MAX_DEPTH);
@@ -349,6 +355,7 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 	struct wpart *w = pb_new(b, WP_ARITH, dq);
 	w->u.arith = pb_finish(&in);
 	b->plain = false;
+	return end;
 }
 
 static char *read_param_name(struct parser *p, bool braced)
@@ -643,7 +650,7 @@ static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 	} else if (c == '(') {
 		int d = pgetc(p);
 		if (d == '(') {
-			read_arith(p, b, dq);
+			read_arith(p, b, dq, false);
 		} else {
 			ungetc_(p, d);
 			struct node *n = parse_sub(p, true);
@@ -1267,6 +1274,16 @@ static struct node *parse_subshell(struct parser *p)
 	return n;
 }
 
+/* The next character of the source, not consumed ('\0' when none is
+ * read in yet). */
+static char src_peek_char(struct parser *p)
+{
+	size_t n;
+	const char *s = src_peek(p->sh, &n);
+
+	return n ? s[0] : 0;
+}
+
 /* After a '(' token: does "((" start an arithmetic command?  POSIX lets
  * a shell take it so when the text up to a matching "))" would be an
  * arithmetic expansion after '$'; as bash, "((cmd) | x)" and the like
@@ -1303,7 +1320,7 @@ static struct node *parse_arith_command(struct parser *p)
 	consume(p);
 	rawc(p); /* the second '(' */
 	pb_init(&b, p);
-	read_arith(p, &b, false);
+	read_arith(p, &b, false, false);
 	n->u.arith = pb_finish(&b);
 	return n;
 }
@@ -1359,12 +1376,31 @@ static struct node *parse_loop(struct parser *p, enum node_type t)
 	return n;
 }
 
-static struct node *parse_for(struct parser *p)
+/* for ((init; cond; step)) (bash, ksh), after the first '(' token: the
+ * three expressions as WP_ARITH parts. */
+static void parse_for_arith(struct parser *p, struct node *n, int line)
 {
-	int line = p->lineno;
-	struct node *n = new_node(p, N_FOR);
+	static const int ends[3] = { ';', ';', ')' };
 
 	consume(p);
+	rawc(p); /* the second '(' */
+	for (int i = 0; i < 3; i++) {
+		struct pbuild b;
+		pb_init(&b, p);
+		if (read_arith(p, &b, false, i < 2) != ends[i])
+			synerr(p, "'for ((' needs three expressions (line %d)",
+			       line);
+		n->u.fors.arith[i] = pb_finish(&b);
+	}
+	while (peek_tok(p, false) == T_NEWLINE)
+		consume(p);
+	if (peek_tok(p, false) == T_SEMI)
+		consume(p);
+}
+
+/* for NAME [in WORD…]: up to the ';' or newline before do. */
+static void parse_for_list(struct parser *p, struct node *n, int line)
+{
 	if (peek_tok(p, false) != T_WORD || !p->text)
 		synerr(p, "'for' needs a variable name (line %d)", line);
 	if (!sh_isname(p->text))
@@ -1391,6 +1427,18 @@ static struct node *parse_for(struct parser *p)
 	} else if (peek_tok(p, false) == T_SEMI) {
 		consume(p);
 	}
+}
+
+static struct node *parse_for(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_FOR);
+
+	consume(p);
+	if (peek_tok(p, false) == T_LPAREN && src_peek_char(p) == '(')
+		parse_for_arith(p, n, line);
+	else
+		parse_for_list(p, n, line);
 	skip_newlines(p);
 	expect_word(p, "do", "for", line);
 	n->u.fors.body = parse_compound_list(p);

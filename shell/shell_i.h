@@ -202,10 +202,11 @@ struct node {
 			struct node *cond, *then, *els;
 		} ifs; /* IF WHILE UNTIL (els unused for loops) */
 		struct {
-			char *var;
+			char *var;	   /* NULL: for ((init; cond; step)) */
 			struct word *list; /* NULL with have_in false: "$@" */
 			bool have_in;
 			struct node *body;
+			struct wpart *arith[3]; /* WP_ARITH parts */
 		} fors;
 		struct {
 			struct word *subject;

@@ -386,3 +386,30 @@ set +x
 cat trace
 --- stdout
 + (( a = x + 3 ))
+
+### arithmetic-for-loop
+for ((x = 0; x < 3; ++x)); do echo for-$x; done >out
+cat out
+for (( n=0; n<(3-(1)); n++ )) ; do echo $n; done
+for ((;;)); do echo once; break; done
+for ((i = 0; i < 5; i++))
+do
+	[ $i = 1 ] && continue
+	[ $i = 3 ] && break
+	echo i=$i
+done
+for ((j = 0; j < $LINENO; j++)); do :; done
+echo j=$j
+f() { for ((k = $1; k > 0; k--)); do printf '%s.' $k; done; echo; }
+f 3
+--- stdout
+for-0
+for-1
+for-2
+0
+1
+once
+i=0
+i=2
+j=11
+3.2.1.
