@@ -1120,9 +1120,11 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		break;
 	case N_DBRACKET:
 	case N_ARITH: {
-		/* [[ ]] and (( )): tests, so set -e applies as to a command */
+		/* [[ ]] and (( )): tests, so set -e applies as to a command,
+		 * also when a redirection fails */
 		struct savedfd *smark = sh->saved;
 		sh->lineno = n->lineno;
+		checkexit = true;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
 			sh_redirect_undo(sh, smark);
 			status = 2;

@@ -413,3 +413,9 @@ i=0
 i=2
 j=11
 3.2.1.
+
+### arithmetic-command-redirection-failure-and-errexit
+(set -e; (( 42 )) >/; echo not-reached) 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed
