@@ -150,12 +150,25 @@ static intmax_t var_expression(struct ar *a, const char *name, const char *v)
 static intmax_t var_value(struct ar *a, const char *name)
 {
 	const char *v = sh_getvar(a->sh, name);
+	char line[24];
+
+	if (!strcmp(name, "LINENO")) { /* as $LINENO, no stored variable */
+		snprintf(line, sizeof(line), "%d", sh_lineno(a->sh));
+		v = line;
+	}
 	const char *s, *end;
 	uintmax_t n;
 	bool neg = false, ovf;
 
-	if (!v || a->noeval)
+	if (a->noeval)
 		return 0; /* an unevaluated branch does not check values */
+	if (!v && sh_nounset(a->sh)) {
+		/* set -u covers arithmetic expansion too (XCU set) */
+		sh_err(a->sh, "%s: parameter not set", name);
+		longjmp(a->jmp, 1);
+	}
+	if (!v)
+		return 0;
 	s = v;
 	while (isspace((unsigned char)*s))
 		s++;

@@ -137,6 +137,10 @@ bool sh_compat_extensions(struct sh *sh);
 /* Whether the option of long name (`set -o NAME`) is on: 1 or 0, -1 when
  * there is no such option (options.c; test -o). */
 int sh_option_on(struct sh *sh, const char *name);
+/* set -u is on: expanding an unset variable is an error. */
+bool sh_nounset(struct sh *sh);
+/* The line being run: LINENO, which is no stored variable. */
+int sh_lineno(struct sh *sh);
 
 /* getopts needs the positional parameters when no args are given. */
 int sh_posparams(struct sh *sh, char ***argv); /* returns count, argv[1..] */

@@ -414,6 +414,27 @@ static void xtrace(struct sh *sh, int fd, struct strlist *assigns, int argc,
 	xtrace_ps4(ps4_expanded(sh), fd, assigns, argc, argv);
 }
 
+/* (( expression )): 0 when its value is not 0; an error raises as in
+ * $(( )).  set -x shows it as bash does: `+ (( i = 1 ))`. */
+static int eval_arith_command(struct sh *sh, struct node *n)
+{
+	char *e = sh_expand_parts(sh, n->u.arith->u.arith, 0);
+	intmax_t v;
+
+	if (sh->opts[OPT_XTRACE]) {
+		struct cs_buf b = CS_BUF_INIT;
+		char *ps4 = ps4_expanded(sh);
+		cs_buf_addf(&b, "%s((%s))\n", ps4 ? ps4 : "", e);
+		free(ps4);
+		fflush(stdout);
+		cs_write_all(2, b.buf, b.len);
+		cs_buf_release(&b);
+	}
+	if (sh_arith(sh, e, &v) < 0)
+		sh_raise(sh, SH_EXPAND_ERROR);
+	return v == 0;
+}
+
 static void save_assign(struct sh *sh, const char *assign, struct tmpvar **head)
 {
 	char *eq = strchr(assign, '=');
@@ -539,7 +560,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 			if (r < 0) {
 				sh_redirect_undo(sh, mark);
 				if (!sh->opts[OPT_INTERACTIVE])
-					sh_raise(sh, 2);
+					sh_raise(sh, SH_EXPAND_ERROR);
 				return 1;
 			}
 		}
@@ -614,7 +635,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 		/* a readonly variable: an assignment error, fatal (XCU 2.8.1);
 		 * checked here, the child would only fail itself */
 		if (assigns_readonly(sh, n->u.cmd.assigns))
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		/* searched here, not in the child, so that `hash` remembers */
 		if (!targets.n)
 			sh_find_command(sh, name, NULL);
@@ -677,7 +698,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 		 * the command (XCU 2.8.1) */
 		restore_assigns(sh, saved);
 		sh_redirect_undo(sh, mark);
-		sh_raise(sh, 2);
+		sh_raise(sh, SH_EXPAND_ERROR);
 	}
 	if (sh->opts[OPT_XTRACE])
 		xtrace(sh, stderr_before(sh, mark), &assigns, args.n, args.v);
@@ -945,12 +966,52 @@ static int eval_loop(struct sh *sh, struct node *n, int flags)
 	return status;
 }
 
+/* The value of a WP_ARITH part (its expansion released at once: a loop
+ * evaluates it again and again); an error raises. */
+static intmax_t arith_value(struct sh *sh, struct wpart *w)
+{
+	struct arena_mark m;
+	intmax_t v;
+
+	arena_mark(sh->stack, &m);
+	char *e = sh_expand_parts(sh, w->u.arith, 0);
+	int r = sh_arith(sh, e, &v);
+	arena_release(sh->stack, &m);
+	if (r < 0)
+		sh_raise(sh, SH_EXPAND_ERROR);
+	return v;
+}
+
+/* for ((init; cond; step)) (bash, ksh): an empty cond is true. */
+static int eval_for_arith(struct sh *sh, struct node *n, int flags)
+{
+	struct wpart **e = n->u.fors.arith;
+	int status = 0;
+
+	arith_value(sh, e[0]);
+	sh->loopdepth++;
+	for (;;) {
+		sh->lineno = n->lineno; /* $LINENO in cond and step */
+		if (e[1]->u.arith && !arith_value(sh, e[1]))
+			break;
+		status = sh_eval(sh, n->u.fors.body, flags & EV_TESTED);
+		if (sh->skip && loop_skip(sh))
+			break;
+		sh->lineno = n->lineno;
+		arith_value(sh, e[2]);
+	}
+	sh->loopdepth--;
+	return status;
+}
+
 static int eval_for(struct sh *sh, struct node *n, int flags)
 {
 	struct strlist items = { 0 };
 	int status = 0;
 
 	sh->lineno = n->lineno;
+	if (!n->u.fors.var)
+		return eval_for_arith(sh, n, flags);
 	if (n->u.fors.have_in) {
 		sh_expand_words(sh, n->u.fors.list, EXP_FULL | EXP_TILDE,
 				&items);
@@ -1085,15 +1146,22 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
 		status = 0;
 		break;
-	case N_DBRACKET: {
+	case N_DBRACKET:
+	case N_ARITH: {
+		/* [[ ]] and (( )): tests, so set -e applies as to a command,
+		 * also when a redirection fails */
 		struct savedfd *smark = sh->saved;
 		sh->lineno = n->lineno;
+		checkexit = true;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
 			sh_redirect_undo(sh, smark);
 			status = 2;
 			break;
 		}
-		status = sh_eval_dbracket(sh, n);
+		if (n->type == N_ARITH)
+			status = eval_arith_command(sh, n);
+		else
+			status = sh_eval_dbracket(sh, n);
 		sh_redirect_undo(sh, smark);
 		checkexit = true;
 		break;

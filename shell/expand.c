@@ -14,7 +14,9 @@
 #include <glob.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "shell/shell_i.h"
 
@@ -151,6 +153,11 @@ static const char *array_value(struct sh *sh, const char *name)
 	return r;
 }
 
+int sh_lineno(struct sh *sh)
+{
+	return sh->lineno;
+}
+
 /* The value of a single-valued parameter, NULL when unset.  *list is set
  * for $@ and $*. */
 static const char *param_value(struct sh *sh, const char *name, bool *list,
@@ -230,6 +237,20 @@ static bool param_isset(struct sh *sh, const char *name, bool colon)
 static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			 int flags, bool inarg);
 
+/* The length of the character at s (n > 0 bytes left) in the locale's
+ * codeset: a byte that starts no valid character counts as one, so
+ * invalid input is walked byte by byte (POSIX leaves it unspecified). */
+static size_t char_len(const char *s, size_t n)
+{
+	mbstate_t st;
+
+	if (MB_CUR_MAX == 1 || !(*s & 0x80))
+		return 1;
+	memset(&st, 0, sizeof(st));
+	size_t r = mbrlen(s, n, &st);
+	return r == (size_t)-1 || r == (size_t)-2 || r == 0 ? 1 : r;
+}
+
 /* Appends the positional parameters (or an array's elements) as
  * "$@"/"$*" would expand. */
 static void add_params(struct sh *sh, struct xbuf *x, const struct params *pa,
@@ -239,10 +260,12 @@ static void add_params(struct sh *sh, struct xbuf *x, const struct params *pa,
 	char sep = star ? ifs[0] : ' ';
 
 	if (star && quoted) {
+		/* joined by IFS's first character, however many bytes */
+		size_t seplen = sep ? char_len(ifs, strlen(ifs)) : 0;
 		xb_mark(sh, x, F_MARK, 0);
 		for (int i = 0; i < pa->n; i++) {
 			if (i && sep)
-				xb_add(sh, x, &sep, 1, F_QUOTED);
+				xb_add(sh, x, ifs, seplen, F_QUOTED);
 			xb_add(sh, x, pa->v[i], strlen(pa->v[i]), F_QUOTED);
 		}
 		return;
@@ -324,44 +347,147 @@ char *sh_expand_parts(struct sh *sh, struct wpart *p, int flags)
 	return r;
 }
 
-/* Removes the shortest/longest prefix/suffix matching pat. */
+/* The number of characters in s (${#x}). */
+static size_t char_count(const char *s)
+{
+	size_t n = strlen(s), c = 0;
+
+	for (size_t i = 0; i < n; i += char_len(s + i, n - i))
+		c++;
+	return c;
+}
+
+/* The offsets of s's character boundaries, 0 and n included, on
+ * sh->stack; *count gets how many. */
+static size_t *char_bounds(struct sh *sh, const char *s, size_t n,
+			   size_t *count)
+{
+	size_t *b = arena_alloc(sh->stack, (n + 1) * sizeof(*b));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i += char_len(s + i, n - i))
+		b[k++] = i;
+	b[k++] = n;
+	*count = k;
+	return b;
+}
+
+/* Removes the shortest/longest prefix/suffix matching pat, trying only
+ * whole characters (`${x#?}` removes one character, not one byte). */
 static const char *strip_pattern(struct sh *sh, const char *v, const char *pat,
 				 enum param_op op)
 {
-	size_t n = strlen(v);
+	size_t n = strlen(v), nb;
 	char *s = arena_strdup(sh->stack, v);
+	size_t *b = char_bounds(sh, v, n, &nb);
 
-	switch (op) {
-	case PO_LSHORT:
-	case PO_LLONG:
-		for (size_t k = 0; k <= n; k++) {
-			size_t len = op == PO_LSHORT ? k : n - k;
-			char save = s[len];
-			s[len] = 0;
+	for (size_t k = 0; k < nb; k++) {
+		bool fwd = op == PO_LSHORT || op == PO_RLONG;
+		size_t at = b[fwd ? k : nb - 1 - k];
+		if (op == PO_LSHORT || op == PO_LLONG) {
+			char save = s[at];
+			s[at] = 0;
 			bool m = fnmatch(pat, s, 0) == 0;
-			s[len] = save;
+			s[at] = save;
 			if (m)
-				return v + len;
+				return v + at;
+		} else if (op == PO_RSHORT || op == PO_RLONG) {
+			if (fnmatch(pat, s + at, 0) == 0)
+				return arena_strndup(sh->stack, v, at);
 		}
-		return v;
-	case PO_RSHORT:
-	case PO_RLONG:
-		for (size_t k = 0; k <= n; k++) {
-			size_t start = op == PO_RSHORT ? n - k : k;
-			if (fnmatch(pat, s + start, 0) == 0)
-				return arena_strndup(sh->stack, v, start);
-		}
-		return v;
-	default:
-		return v;
 	}
+	return v;
+}
+
+/* The longest match of pat in s that starts at byte b[i] (b: the nb
+ * character bounds of s), ending at or after b[min]: its end, or -1. */
+static ptrdiff_t longest_match(char *s, const size_t *b, size_t nb, size_t i,
+			       size_t min, const char *pat)
+{
+	for (size_t k = nb; k-- > min;) {
+		char save = s[b[k]];
+		s[b[k]] = 0;
+		bool m = fnmatch(pat, s + b[i], 0) == 0;
+		s[b[k]] = save;
+		if (m)
+			return b[k];
+	}
+	return -1;
+}
+
+/* ${v/pat/rep}, //, /#, /% (bash): the longest match is replaced, the
+ * first one or all of them; an empty match only counts anchored (/#, /%). */
+static const char *substitute(struct sh *sh, const char *v, const char *pat,
+			      const char *rep, enum param_op op)
+{
+	size_t n = strlen(v), nb;
+	char *s = arena_strdup(sh->stack, v);
+	size_t *b = char_bounds(sh, v, n, &nb);
+	struct cs_buf r = CS_BUF_INIT;
+	ptrdiff_t e;
+
+	cs_buf_init(&r, XCAP);
+	if (op == PO_SUBPRE) {
+		if ((e = longest_match(s, b, nb, 0, 0, pat)) < 0)
+			return v;
+		cs_buf_adds(&r, rep);
+		cs_buf_adds(&r, v + e);
+	} else if (op == PO_SUBSUF) {
+		size_t k = 0;
+		while (k < nb && fnmatch(pat, s + b[k], 0) != 0)
+			k++;
+		if (k == nb)
+			return v;
+		cs_buf_add(&r, v, b[k]);
+		cs_buf_adds(&r, rep);
+	} else {
+		size_t k = 0, done = 0;
+		bool any = false;
+		while (k + 1 < nb && !(any && op == PO_SUB)) {
+			e = longest_match(s, b, nb, k, k + 1, pat);
+			if (e < 0) {
+				k++;
+				continue;
+			}
+			cs_buf_add(&r, v + done, b[k] - done);
+			cs_buf_adds(&r, rep);
+			done = e;
+			any = true;
+			while (b[k] < (size_t)e)
+				k++;
+		}
+		if (!any)
+			return v;
+		cs_buf_adds(&r, v + done);
+	}
+	char *out = arena_strndup(sh->stack, r.buf ? r.buf : "", r.len);
+	cs_buf_release(&r);
+	return out;
+}
+
+/* The word of a pattern operator expanded for it (tilde too, XCU 2.6.2);
+ * *rep gets ${x/pat/rep}'s replacement. */
+static char *pattern_word(struct sh *sh, struct wpart *p, const char **rep)
+{
+	*rep = p->u.param.rep ? sh_expand_parts(sh, p->u.param.rep, EXP_TILDE) :
+				"";
+	return sh_expand_parts(sh, p->u.param.arg, EXP_PATTERN | EXP_TILDE);
+}
+
+/* The value after a pattern operator: a strip or a substitution. */
+static const char *pattern_op(struct sh *sh, const char *v, const char *pat,
+			      const char *rep, enum param_op op)
+{
+	if (op >= PO_SUB)
+		return substitute(sh, v, pat, rep, op);
+	return strip_pattern(sh, v, pat, op);
 }
 
 static void __attribute__((noreturn))
 unset_error(struct sh *sh, const char *name)
 {
 	sh_err(sh, "%s: parameter not set", name);
-	sh_raise(sh, 2);
+	sh_raise(sh, SH_EXPAND_ERROR);
 }
 
 /* ${NAME[@]} ${NAME[*]} ${#NAME[@]}: the elements as "$@" would expand,
@@ -426,16 +552,16 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 					    NULL;
 			sh_err(sh, "%s: %s", name,
 			       msg && *msg ? msg : "parameter null or not set");
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		}
 		/* PO_ASSIGN */
 		if (!sh_isname(name)) {
 			sh_err(sh, "%s: cannot assign in this way", name);
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		}
 		char *val = sh_expand_parts(sh, p->u.param.arg, EXP_TILDE);
 		if (sh_setvar(sh, name, val, 0) < 0)
-			sh_raise(sh, 2);
+			sh_raise(sh, SH_EXPAND_ERROR);
 		xb_add(sh, x, val, strlen(val), vflags);
 		if (quoted)
 			xb_mark(sh, x, F_MARK, 0);
@@ -456,8 +582,8 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 			return;
 		}
 		if (op >= PO_RSHORT) {
-			char *pat = sh_expand_parts(sh, p->u.param.arg,
-						    EXP_PATTERN | EXP_TILDE);
+			const char *rep;
+			char *pat = pattern_word(sh, p, &rep);
 			bool star = name[0] == '*';
 			const char *ifs = ifs_value(sh);
 			char sep = star ? ifs[0] : ' ';
@@ -477,8 +603,8 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 								0);
 					}
 				}
-				const char *r = strip_pattern(
-					sh, sh->params.v[i], pat, op);
+				const char *r = pattern_op(sh, sh->params.v[i],
+							   pat, rep, op);
 				xb_add(sh, x, r, strlen(r), vflags);
 			}
 			return;
@@ -489,17 +615,16 @@ static void expand_param(struct sh *sh, struct xbuf *x, struct wpart *p,
 	if (!v && sh->opts[OPT_NOUNSET] && op != PO_MINUS && op != PO_PLUS)
 		unset_error(sh, name);
 	if (op == PO_LEN) {
-		snprintf(tmp, sizeof(tmp), "%zu", v ? strlen(v) : 0);
+		snprintf(tmp, sizeof(tmp), "%zu", v ? char_count(v) : 0);
 		xb_add(sh, x, tmp, strlen(tmp), vflags);
 		return;
 	}
 	if (!v)
 		v = "";
 	if (op >= PO_RSHORT) {
-		/* the word is tilde-expanded too (XCU 2.6.2) */
-		char *pat = sh_expand_parts(sh, p->u.param.arg,
-					    EXP_PATTERN | EXP_TILDE);
-		v = strip_pattern(sh, v, pat, op);
+		const char *rep;
+		char *pat = pattern_word(sh, p, &rep);
+		v = pattern_op(sh, v, pat, rep, op);
 	}
 	xb_add(sh, x, v, strlen(v), vflags);
 	if (quoted)
@@ -625,7 +750,7 @@ static void expand_parts(struct sh *sh, struct xbuf *x, struct wpart *p,
 			intmax_t v;
 			char num[32];
 			if (sh_arith(sh, e, &v) < 0)
-				sh_raise(sh, 2);
+				sh_raise(sh, SH_EXPAND_ERROR);
 			snprintf(num, sizeof(num), "%jd", v);
 			xb_add(sh, x, num, strlen(num),
 			       p->quoted ? F_QUOTED : F_SPLIT);
@@ -667,6 +792,19 @@ static bool has_glob(const struct field *fl)
 	return false;
 }
 
+/* Whether path, a match of pattern pat, ends in . or .. that only a
+ * wildcard matched: such are left out unless `shopt -u globskipdots`
+ * (bash, ksh, mksh, zsh; POSIX.1-2024 allows it and says it may become
+ * required). */
+static bool dot_or_dotdot(const char *path, const char *pat)
+{
+	const char *b = strrchr(path, '/'), *pb = strrchr(pat, '/');
+
+	b = b ? b + 1 : path;
+	pb = pb ? pb + 1 : pat;
+	return (!strcmp(b, ".") || !strcmp(b, "..")) && strcmp(pb, b);
+}
+
 static void emit_field(struct sh *sh, struct strlist *out,
 		       const struct field *fl, bool glob_ok)
 {
@@ -684,15 +822,63 @@ static void emit_field(struct sh *sh, struct strlist *out,
 	glob_t g;
 	int r = glob(pat, 0, NULL, &g);
 	if (r == 0) {
+		int before = out->n;
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			strlist_add(sh, out,
-				    arena_strdup(sh->stack, g.gl_pathv[i]));
+			if (!sh->opts[OPT_GLOBSKIPDOTS] ||
+			    !dot_or_dotdot(g.gl_pathv[i], pat))
+				strlist_add(
+					sh, out,
+					arena_strdup(sh->stack, g.gl_pathv[i]));
 		globfree(&g);
-		return;
+		if (out->n > before)
+			return;
+		r = GLOB_NOMATCH;
 	}
 	if (r != GLOB_NOMATCH)
 		globfree(&g);
-	strlist_add(sh, out, plain);
+	/* bash's shopt: the word goes (nullglob) or is an error (failglob) */
+	if (sh->opts[OPT_FAILGLOB]) {
+		sh_err(sh, "no match: %s", plain);
+		sh_raise(sh, SH_EXPAND_ERROR);
+	}
+	if (!sh->opts[OPT_NULLGLOB])
+		strlist_add(sh, out, plain);
+}
+
+/* The length of the IFS character at byte i of s (flags f, n bytes) when
+ * it comes from an unquoted expansion, else 0; *ws: IFS white space.  A
+ * character of IFS is a whole character of the locale (IFS=ç). */
+static size_t ifs_at(const char *ifs, const char *s, const char *f, size_t i,
+		     size_t n, bool *ws)
+{
+	size_t len = char_len(s + i, n - i);
+
+	*ws = false;
+	for (size_t k = 0; k < len; k++)
+		if (!(f[i + k] & F_SPLIT) || (f[i + k] & (F_HARD | F_MARK)) ||
+		    !s[i + k])
+			return 0;
+	for (size_t j = 0, m = strlen(ifs); j < m;) {
+		size_t l = char_len(ifs + j, m - j);
+		if (l == len && !memcmp(ifs + j, s + i, len)) {
+			*ws = len == 1 && strchr(" \t\n", s[i]);
+			return len;
+		}
+		j += l;
+	}
+	return 0;
+}
+
+/* Past the IFS white space after byte i: the index of its last byte. */
+static size_t skip_ifs_ws(const char *ifs, const char *s, const char *f,
+			  size_t i, size_t n)
+{
+	bool ws;
+	size_t l;
+
+	while (i + 1 < n && (l = ifs_at(ifs, s, f, i + 1, n, &ws)) && ws)
+		i += l;
+	return i;
 }
 
 static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
@@ -717,10 +903,10 @@ static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 		cs_buf_reset(&ff);                                             \
 		have = false;                                                  \
 	} while (0)
-#define ISWS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n')
 	for (size_t i = 0; i < n; i++) {
 		int fl = (unsigned char)f[i];
-		char c = s[i];
+		bool ws, ws2;
+		size_t l, l2;
 		if (fl & F_HARD) {
 			if (have)
 				EMIT();
@@ -730,44 +916,30 @@ static void split_fields(struct sh *sh, struct xbuf *x, struct strlist *out,
 			have = true;
 			continue;
 		}
-		if ((fl & F_SPLIT) && c && strchr(ifs, c)) {
-			if (ISWS(c)) {
-				bool had = have;
-				if (have)
+		if ((l = ifs_at(ifs, s, f, i, n, &ws))) {
+			bool had = have;
+			i += l - 1;
+			if (!ws || have)
+				EMIT();
+			i = skip_ifs_ws(ifs, s, f, i, n);
+			/* a run of IFS white space, optionally with one
+			 * non-white IFS char, is one delimiter */
+			if (ws && i + 1 < n &&
+			    (l2 = ifs_at(ifs, s, f, i + 1, n, &ws2)) && !ws2) {
+				i += l2;
+				if (!had)
 					EMIT();
-				/* a run of IFS white space, optionally with
-				 * one non-white IFS char, is one delimiter */
-				while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-				       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
-					i++;
-				if (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-				    s[i + 1] && strchr(ifs, s[i + 1]) &&
-				    !ISWS(s[i + 1])) {
-					i++;
-					if (!had)
-						EMIT();
-					while (i + 1 < n &&
-					       (f[i + 1] & F_SPLIT) &&
-					       ISWS(s[i + 1]) &&
-					       strchr(ifs, s[i + 1]))
-						i++;
-				}
-				continue;
+				i = skip_ifs_ws(ifs, s, f, i, n);
 			}
-			EMIT();
-			while (i + 1 < n && (f[i + 1] & F_SPLIT) &&
-			       ISWS(s[i + 1]) && strchr(ifs, s[i + 1]))
-				i++;
 			continue;
 		}
-		cs_buf_addc(&fs, c);
+		cs_buf_addc(&fs, s[i]);
 		cs_buf_addc(&ff, fl);
 		have = true;
 	}
 	if (have)
 		EMIT();
 #undef EMIT
-#undef ISWS
 	cs_buf_release(&fs);
 	cs_buf_release(&ff);
 }

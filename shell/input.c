@@ -171,6 +171,14 @@ void src_ungetc(struct sh *sh, int c)
 		s->lineno--;
 }
 
+const char *src_peek(struct sh *sh, size_t *len)
+{
+	struct source *s = sh->src;
+
+	*len = s && s->buf ? s->len - s->pos : 0;
+	return *len ? s->buf + s->pos : "";
+}
+
 int src_lineno(struct sh *sh)
 {
 	struct source *s = sh->src;

@@ -16,7 +16,7 @@ SH_BUILTINS += dot=. colon=: break continue eval exec exit export false \
 SH_BUILTINS += help                     # help.c
 SH_BUILTINS += cd pwd                   # cd.c
 SH_BUILTINS += alias unalias            # alias.c
-SH_BUILTINS += set                      # options.c
+SH_BUILTINS += set shopt                # options.c
 SH_BUILTINS += bg fg jobs wait          # jobs.c
 SH_BUILTINS += kill trap                # trap.c
 SH_BUILTINS += enter leave              # target.c

@@ -305,9 +305,12 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 	b->plain = false;
 }
 
-/* After "$((": the expression up to the matching "))". */
-static void read_arith(struct parser *p, struct pbuild *b, bool dq)
+/* After "$((": the expression up to the matching "))", or with semi up
+ * to a ';' outside parentheses (for ((…; …; …))).  Returns ';' or ')'
+ * for what ended it. */
+static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi)
 {
+	int end = ')';
 	struct pbuild in;
 	int depth = 0;
 	int line = src_lineno(p->sh);
@@ -319,8 +322,13 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 		if (c == EOF)
 			synerr(p, "unterminated '$((' (opened on line %d)",
 			       line);
-		if (c == '(') {
-			depth++;
+		if (c == ';' && semi && depth == 0) {
+			end = ';';
+			break;
+		} else if (c == '(') {
+			if (++depth > MAX_DEPTH)
+				synerr(p, "nesting deeper than %d levels",
+				       MAX_DEPTH);
 		} else if (c == ')') {
 			if (depth == 0) {
 				int d = pgetc(p);
@@ -348,6 +356,7 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 	struct wpart *w = pb_new(b, WP_ARITH, dq);
 	w->u.arith = pb_finish(&in);
 	b->plain = false;
+	return end;
 }
 
 /* After "${NAME[": the subscript, kept in the name as "NAME[SUB]" for
@@ -396,6 +405,24 @@ static char *read_param_name(struct parser *p, bool braced)
 	char *r = arena_strndup(p->a, n.buf, n.len);
 	tmp_release(p, &n);
 	return r;
+}
+
+/* ${x/pat/rep} and its // /# /% forms (bash), after the first '/': the
+ * pattern ends at an unquoted '/' or '}'; quotes in both words are
+ * removed even inside "…", as bash does. */
+static void read_patsub(struct parser *p, struct wpart *w)
+{
+	int c = pgetc(p);
+
+	w->u.param.op = c == '/' ? PO_SUBALL :
+			c == '#' ? PO_SUBPRE :
+			c == '%' ? PO_SUBSUF :
+				   PO_SUB;
+	if (w->u.param.op == PO_SUB)
+		ungetc_(p, c);
+	w->u.param.arg = read_word_parts(p, '/', false, NULL);
+	if (pgetc(p) == '/')
+		w->u.param.rep = read_word_parts(p, '}', false, NULL);
 }
 
 /* After "${". */
@@ -480,6 +507,10 @@ static void read_braced(struct parser *p, struct pbuild *b, bool dq)
 		else
 			ungetc_(p, c);
 		break;
+	case '/':
+		read_patsub(p, w);
+		p->depth--;
+		return;
 	case EOF:
 		synerr(p, "unterminated '${' (opened on line %d)", line);
 	default:
@@ -638,7 +669,7 @@ static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 	} else if (c == '(') {
 		int d = pgetc(p);
 		if (d == '(') {
-			read_arith(p, b, dq);
+			read_arith(p, b, dq, false);
 		} else {
 			ungetc_(p, d);
 			struct node *n = parse_sub(p, true);
@@ -683,8 +714,12 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 		}
 		if (endc == '}' && c == '}')
 			break;
+		if (endc == '/' && (c == '}' || c == '/')) {
+			ungetc_(p, c); /* the pattern of ${x/pat/rep} */
+			break;
+		}
 		if (c == EOF) {
-			if (endc == '}')
+			if (endc == '}' || endc == '/')
 				synerr(p,
 				       "unterminated '${' (opened on line %d)",
 				       line);
@@ -912,7 +947,8 @@ static enum tok peek_tok(struct parser *p, bool cmdpos)
 		p->alias_checked = true;
 		if (p->tok == T_WORD && p->text && !sh_is_reserved(p->text)) {
 			struct alias *al = sh_find_alias(p->sh, p->text);
-			if (al && !al->in_use) {
+			if (al && !al->in_use &&
+			    p->sh->opts[OPT_EXPAND_ALIASES]) {
 				size_t n = strlen(al->value);
 				p->have = false;
 				src_push_alias(p->sh, al);
@@ -1261,6 +1297,57 @@ static struct node *parse_subshell(struct parser *p)
 	return n;
 }
 
+/* The next character of the source, not consumed ('\0' when none is
+ * read in yet). */
+static char src_peek_char(struct parser *p)
+{
+	size_t n;
+	const char *s = src_peek(p->sh, &n);
+
+	return n ? s[0] : 0;
+}
+
+/* After a '(' token: does "((" start an arithmetic command?  POSIX lets
+ * a shell take it so when the text up to a matching "))" would be an
+ * arithmetic expansion after '$'; as bash, "((cmd) | x)" and the like
+ * (a ')' that closes the first '(' alone) stay nested subshells.  Looks
+ * only at what the source has read in, so an expression spread over
+ * lines of a terminal or shared standard input is not seen as one. */
+static bool arith_command_ahead(struct parser *p)
+{
+	size_t n;
+	const char *s = src_peek(p->sh, &n);
+	int depth = 0;
+
+	if (!n || s[0] != '(')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')' && depth) {
+			depth--;
+		} else if (s[i] == ')') {
+			return i + 1 < n && s[i + 1] == ')';
+		}
+	}
+	return false;
+}
+
+/* (( expression )): after the first '(' token, with the second one next;
+ * its status is 0 when the expression is not 0. */
+static struct node *parse_arith_command(struct parser *p)
+{
+	struct node *n = new_node(p, N_ARITH);
+	struct pbuild b;
+
+	consume(p);
+	rawc(p); /* the second '(' */
+	pb_init(&b, p);
+	read_arith(p, &b, false, false);
+	n->u.arith = pb_finish(&b);
+	return n;
+}
+
 static struct node *parse_if(struct parser *p)
 {
 	int line = p->lineno;
@@ -1312,12 +1399,31 @@ static struct node *parse_loop(struct parser *p, enum node_type t)
 	return n;
 }
 
-static struct node *parse_for(struct parser *p)
+/* for ((init; cond; step)) (bash, ksh), after the first '(' token: the
+ * three expressions as WP_ARITH parts. */
+static void parse_for_arith(struct parser *p, struct node *n, int line)
 {
-	int line = p->lineno;
-	struct node *n = new_node(p, N_FOR);
+	static const int ends[3] = { ';', ';', ')' };
 
 	consume(p);
+	rawc(p); /* the second '(' */
+	for (int i = 0; i < 3; i++) {
+		struct pbuild b;
+		pb_init(&b, p);
+		if (read_arith(p, &b, false, i < 2) != ends[i])
+			synerr(p, "'for ((' needs three expressions (line %d)",
+			       line);
+		n->u.fors.arith[i] = pb_finish(&b);
+	}
+	while (peek_tok(p, false) == T_NEWLINE)
+		consume(p);
+	if (peek_tok(p, false) == T_SEMI)
+		consume(p);
+}
+
+/* for NAME [in WORD…]: up to the ';' or newline before do. */
+static void parse_for_list(struct parser *p, struct node *n, int line)
+{
 	if (peek_tok(p, false) != T_WORD || !p->text)
 		synerr(p, "'for' needs a variable name (line %d)", line);
 	if (!sh_isname(p->text))
@@ -1346,6 +1452,18 @@ static struct node *parse_for(struct parser *p)
 	} else if (peek_tok(p, false) == T_SEMI) {
 		consume(p);
 	}
+}
+
+static struct node *parse_for(struct parser *p)
+{
+	int line = p->lineno;
+	struct node *n = new_node(p, N_FOR);
+
+	consume(p);
+	if (peek_tok(p, false) == T_LPAREN && src_peek_char(p) == '(')
+		parse_for_arith(p, n, line);
+	else
+		parse_for_list(p, n, line);
 	skip_newlines(p);
 	expect_word(p, "do", "for", line);
 	n->u.fors.body = parse_compound_list(p);
@@ -1652,7 +1770,9 @@ static struct node *parse_command(struct parser *p)
 
 	enter(p);
 	t = peek_tok(p, true);
-	if (t == T_LPAREN) {
+	if (t == T_LPAREN && arith_command_ahead(p)) {
+		n = parse_arith_command(p);
+	} else if (t == T_LPAREN) {
 		n = parse_subshell(p);
 	} else if (t == T_WORD && p->text) {
 		const char *s = p->text;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <string.h>
 
 #include "shell/interactive_i.h"
@@ -56,6 +57,7 @@ struct sh *sh_new(void)
 
 	sh->stack = arena_new();
 	sh->ttyfd = -1;
+	sh->opts[OPT_GLOBSKIPDOTS] = sh->opts[OPT_EXPAND_ALIASES] = true;
 	sh->rootpid = getpid();
 	sh->progname = "cshell";
 	sh->arg0 = "cshell";
@@ -86,6 +88,25 @@ static void script_job_control(struct sh *sh)
 	} else if (sh->opts[OPT_MONITOR]) {
 		jobs_monitor_on(sh);
 	}
+}
+
+/* The shell works in characters of the locale's codeset (`?` matches
+ * one, ${#x} counts them): LC_CTYPE from LC_ALL, LC_CTYPE or LANG.  Only
+ * it: sorting, numbers and messages stay the C locale's. */
+static void locale_init(void)
+{
+	if (setlocale(LC_CTYPE, ""))
+		return;
+	const char *name = NULL;
+	const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	for (size_t k = 0; k < CS_ARRAY_SIZE(vars) && !name; k++) {
+		const char *v = getenv(vars[k]);
+		if (v && *v)
+			name = v;
+	}
+	fprintf(stderr,
+		"cshell: warning: no locale '%s', characters are bytes\n",
+		name ? name : "");
 }
 
 /* Kept reachable for the whole run (the shell exits from deep inside). */
@@ -129,6 +150,9 @@ int sh_main(int argc, char **argv)
 		}
 	}
 
+	/* the shell language works in characters (the cshell builtins
+	 * above need no locale, nor its warning) */
+	locale_init();
 	/* options: -c, -s, -i, --norc and those of set */
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -136,8 +160,18 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
+		if ((!strcmp(a, "-O") || !strcmp(a, "+O")) && i + 1 < argc) {
+			/* bash's shopt options: -O nullglob */
+			if (sh_shopt_set(sh, argv[++i], a[0] == '-') < 0) {
+				fprintf(stderr,
+					"cshell: %s: invalid shell option name\n",
+					argv[i]);
+				return 2;
+			}
+			continue;
+		}
 		if (!strcmp(a, "--login"))
-			continue; /* bash's -l: accepted and ignored, as -l */
+			continue; /* bash's -l, ignored as -l is */
 		if (!strcmp(a, "--posix")) {
 			sh->opts[OPT_POSIX] = posix_given = true;
 			continue;

@@ -69,6 +69,10 @@ enum param_op {
 	PO_RLONG,  /* %% */
 	PO_LSHORT, /* # */
 	PO_LLONG,  /* ## */
+	PO_SUB,	   /* ${x/pat/rep} (bash) */
+	PO_SUBALL, /* ${x//pat/rep} */
+	PO_SUBPRE, /* ${x/#pat/rep} */
+	PO_SUBSUF, /* ${x/%pat/rep} */
 };
 
 struct wpart {
@@ -85,6 +89,7 @@ struct wpart {
 			enum param_op op;
 			bool colon;
 			struct wpart *arg; /* the word after the operator */
+			struct wpart *rep; /* PO_SUB*: the replacement */
 		} param;
 		struct node *cmd; /* WP_CMDSUB */
 		struct wpart *arith;
@@ -139,6 +144,7 @@ enum node_type {
 	N_CASE,
 	N_FUNCDEF,
 	N_DBRACKET, /* [[ … ]] (an extension) */
+	N_ARITH,    /* (( expression )) (bash, ksh; allowed by POSIX) */
 };
 
 /* One token of [[ … ]]: a word (op: its text when a plain word, for the
@@ -196,10 +202,11 @@ struct node {
 			struct node *cond, *then, *els;
 		} ifs; /* IF WHILE UNTIL (els unused for loops) */
 		struct {
-			char *var;
+			char *var;	   /* NULL: for ((init; cond; step)) */
 			struct word *list; /* NULL with have_in false: "$@" */
 			bool have_in;
 			struct node *body;
+			struct wpart *arith[3]; /* WP_ARITH parts */
 		} fors;
 		struct {
 			struct word *subject;
@@ -213,6 +220,7 @@ struct node {
 			struct dbtok *v;
 			int n;
 		} dbr;
+		struct wpart *arith; /* ARITH: a WP_ARITH part */
 	} u;
 };
 
@@ -317,7 +325,11 @@ enum sh_opt {
 	OPT_VI,
 	OPT_EMACS,
 	OPT_NOLOG,
-	OPT_POSIX, /* --posix: the interactive extensions are off */
+	OPT_POSIX,	    /* --posix: the interactive extensions are off */
+	OPT_NULLGLOB,	    /* shopt (bash): a pattern matching nothing goes */
+	OPT_FAILGLOB,	    /* shopt (bash): a pattern matching nothing fails */
+	OPT_GLOBSKIPDOTS,   /* shopt (bash, on): patterns skip . and .. */
+	OPT_EXPAND_ALIASES, /* shopt (bash, on here as POSIX asks) */
 	OPT__COUNT,
 };
 
@@ -433,6 +445,9 @@ void src_push_interactive(struct sh *sh);
 void src_pop(struct sh *sh);
 int src_getc(struct sh *sh);
 void src_ungetc(struct sh *sh, int c);
+/* What the current source has read in and not yet given out: *len bytes
+ * the lexer may look ahead in (they stay unread). */
+const char *src_peek(struct sh *sh, size_t *len);
 int src_lineno(struct sh *sh);
 
 /* parse.c */
@@ -494,6 +509,10 @@ void sh_exit(struct sh *sh, int status) __attribute__((noreturn));
 /* Raises a shell error: exits a non-interactive shell with status,
  * returns to the prompt in an interactive one. */
 void sh_raise(struct sh *sh, int status) __attribute__((noreturn));
+/* The status of an expansion or assignment error (`${x?}`, set -u, an
+ * arithmetic error, a readonly variable): POSIX asks only for non-zero;
+ * bash gives 1 (dash 2), and 2 stays a syntax error's. */
+#define SH_EXPAND_ERROR 1
 /* An error in a special builtin: fatal (sh_raise) unless run through
  * `command`, when it only returns status. */
 int sh_special_error(struct sh *sh, int status);
@@ -622,6 +641,9 @@ int sh_call_func(struct sh *sh, struct func *f, int argc, char **argv,
 		 int flags);
 struct alias *sh_find_alias(struct sh *sh, const char *name);
 int sh_set_option_letter(struct sh *sh, int c, bool on);
+/* Sets bash's `shopt` option name (-O NAME on the command line); -1 when
+ * cshell has no such option. */
+int sh_shopt_set(struct sh *sh, const char *name, bool on);
 extern const char sh_opt_letters[OPT__COUNT];
 
 /* trap.c */

@@ -91,6 +91,11 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		cs_buf_adds(b, " ]]");
 		break;
 	}
+	case N_ARITH:
+		cs_buf_adds(b, "((");
+		parts_text(n->u.arith->u.arith, b);
+		cs_buf_adds(b, "))");
+		break;
 	case N_ANDOR:
 		for (int i = 0; i < n->u.andor.n; i++) {
 			if (i)
@@ -141,6 +146,18 @@ static void node_text(const struct node *n, struct cs_buf *b)
 		cs_buf_adds(b, "; done");
 		break;
 	case N_FOR:
+		if (!n->u.fors.var) {
+			cs_buf_adds(b, "for ((");
+			for (int i = 0; i < 3; i++) {
+				if (i)
+					cs_buf_adds(b, "; ");
+				parts_text(n->u.fors.arith[i]->u.arith, b);
+			}
+			cs_buf_adds(b, ")); do ");
+			node_text(n->u.fors.body, b);
+			cs_buf_adds(b, "; done");
+			break;
+		}
 		cs_buf_addf(b, "for %s", n->u.fors.var);
 		if (n->u.fors.have_in) {
 			cs_buf_adds(b, " in");

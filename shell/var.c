@@ -351,8 +351,9 @@ static int cmp_var(const void *a, const void *b)
 		      (*(struct var *const *)b)->name);
 }
 
-/* Prints variables sorted: flag 0 all set ones as name='value'; else those
- * with that flag, prefixed (export / readonly). */
+/* Prints variables sorted: flag 0 all set ones as name=value (quoted where
+ * needed); else those with that flag, prefixed (export / readonly), as
+ * name='value'. */
 void var_list(struct sh *sh, int flag, const char *prefix)
 {
 	int n = 0;
@@ -372,9 +373,13 @@ void var_list(struct sh *sh, int flag, const char *prefix)
 		if (prefix)
 			cs_buf_addf(&b, "%s ", prefix);
 		cs_buf_adds(&b, all[i]->name);
-		if (all[i]->value) {
+		if (all[i]->value && !prefix) {
+			/* set: quoted only where needed, as bash */
 			cs_buf_addc(&b, '=');
-			/* always quoted like dash's set output */
+			sh_quote(&b, all[i]->value);
+		} else if (all[i]->value) {
+			cs_buf_addc(&b, '=');
+			/* always quoted like dash's export -p */
 			cs_buf_addc(&b, '\'');
 			for (const char *s = all[i]->value; *s; s++) {
 				if (*s == '\'')

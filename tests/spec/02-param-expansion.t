@@ -97,7 +97,7 @@ val
 (: ${1:=x}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### question-set
 x=val
@@ -118,21 +118,21 @@ echo ${x?not set} 2>/dev/null
 echo after
 --- stdout
 before
---- status 2
+--- status 1
 
 ### question-unset-subshell-status
 unset x
 (echo ${x?oops}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### colon-question-empty-exits
 x=
 (: ${x:?empty}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### colon-question-set
 x=v
@@ -433,7 +433,7 @@ readonly r=
 (: ${r:=x}) 2>/dev/null
 echo $?
 --- stdout
-2
+1
 
 ### star-colon-minus-empty-ifs-no-params
 IFS=
@@ -460,3 +460,65 @@ set -- "${x:+}" "${x+}" "${u+}"
 echo "$#"
 --- stdout
 3
+
+### length-counts-characters-of-the-locale
+self=$(readlink /proc/$$/exe)
+mu=$(printf '\316\274')
+LC_ALL=C.UTF-8 "$self" -c 'v=_$1_; echo ${#v}' sh "$mu"
+LC_ALL=C "$self" -c 'v=_$1_; echo ${#v}' sh "$mu"
+--- stdout
+3
+4
+
+### strip-removes-whole-characters
+self=$(readlink /proc/$$/exe)
+mu=$(printf '\316\274')
+LC_ALL=C.UTF-8 "$self" -c 'v=$1-; w=-$1; x=$1abc$1
+echo ${v#?} ${v##?} ${w%?} ${w%%?} "[${x#?abc?}]" "[${x%%?abc?}]"' sh "$mu"
+--- stdout
+- - - - [] []
+
+### patsub-first-all-anchored
+x=abcabc
+echo ${x/b/X} ${x//b/X} ${x/#a/X} ${x/%c/X} ${x/#b/X} ${x//} ${x/b}
+echo ${x//?/-} ${x//*/z} ${x/%/E} ${x/#/S} "${x//b/ }" ${x//[ac]/}
+--- stdout
+aXcabc aXcaXc Xbcabc abcabX abcabc abcabc acabc
+------ z abcabcE Sabcabc a ca c bb
+
+### patsub-quoted-and-bracket-patterns
+x='[foo]'
+echo ${x//[\[z]/<} ${x//[\]z]/>} ${x//[]z]/>} ${x//[^\[z]/<}
+var="++--''++--''"
+echo "${var//[+-]}" "${var//['+-']}"
+y='a[[[---]]]b'
+echo "${y//['[]']}"
+foo='a b c d'
+printf '<%s>' "${foo//'c d'/zzz}" "${foo//'c  d'/zzz}" "${foo/'c d'/'z z'}"
+echo
+z='a*b*c'
+echo "${z//\*/+}" "${z/"*"/-}"
+--- stdout
+<foo] [foo> [foo> [<<<<
+'''' ''''
+a---b
+<a b zzz><a b c d><a b z z>
+a+b+c a-b*c
+
+### patsub-tilde-and-positional-params
+HOME=/home/u
+x=/home/u/f
+echo ${x/#~/'~'} ${x//u/~}
+set -- aa bb ''
+printf '<%s>' "${@/#/p-}" ${@/%/-s} "${*//a/A}"
+echo
+--- stdout
+~/f /home//home/u/f
+<p-aa><p-bb><p-><aa-s><bb-s><-s><AA bb >
+
+### patsub-replaces-whole-characters
+self=$(readlink /proc/$$/exe)
+mu=$(printf '\316\274')
+LC_ALL=C.UTF-8 "$self" -c 'x=a$1b; echo ${x//?/+} ${x/#a?/-}' sh "$mu"
+--- stdout
++++ -b

@@ -265,7 +265,7 @@ echo $((2 +* 3)) 2>/dev/null
 echo notreached
 --- stdout
 a
---- status 2
+--- status 1
 
 ### invalid-variable-content
 x=abc!
@@ -328,3 +328,94 @@ foo=5 bar=foo e=bar+1
 echo $((bar + 1)) $((e * 2))
 --- stdout
 6 12
+
+### nounset-covers-arithmetic-variables
+set -u
+(echo $((y + 5))) 2>/dev/null
+echo $?
+echo $((1 || y)) $((y = 2)) $((y + 1))
+--- stdout
+1
+1 2 3
+
+### arithmetic-command
+x=11
+(( 1 || (x = 22) )); echo $x
+(( 0 || (x = 33) )); echo $x
+(( 0 && (x = 44) )); echo st=$? $x
+(( undef1++ )); echo st=$?
+(( ++undef2 )); echo "[$undef1][$undef2]"
+f() { (( $1 > 2 )) && echo big || echo small; }
+f 3; f 1
+(( y = 5 )) >/dev/null; echo y=$y
+(
+	set -e
+	(( 0 ))
+	echo not-reached
+)
+echo errexit=$?
+( (( 1 / 0 )); echo not-reached) 2>/dev/null
+echo error=$?
+--- stdout
+11
+33
+st=1 33
+st=1
+[1][1]
+big
+small
+y=5
+errexit=1
+error=1
+
+### double-paren-subshells-stay-subshells
+((echo a); (echo b))
+((echo sub) | cat)
+( (echo c) )
+--- stdout
+a
+b
+sub
+c
+
+### arithmetic-command-xtrace
+x=3
+set -x
+(( a = x + $x )) 2>trace
+set +x
+cat trace
+--- stdout
++ (( a = x + 3 ))
+
+### arithmetic-for-loop
+for ((x = 0; x < 3; ++x)); do echo for-$x; done >out
+cat out
+for (( n=0; n<(3-(1)); n++ )) ; do echo $n; done
+for ((;;)); do echo once; break; done
+for ((i = 0; i < 5; i++))
+do
+	[ $i = 1 ] && continue
+	[ $i = 3 ] && break
+	echo i=$i
+done
+for ((j = 0; j < $LINENO; j++)); do :; done
+echo j=$j
+f() { for ((k = $1; k > 0; k--)); do printf '%s.' $k; done; echo; }
+f 3
+--- stdout
+for-0
+for-1
+for-2
+0
+1
+once
+i=0
+i=2
+j=11
+3.2.1.
+
+### arithmetic-command-redirection-failure-and-errexit
+(set -e; (( 42 )) >/; echo not-reached) 2>/dev/null
+[ $? -ne 0 ] && echo failed
+--- stdout
+failed

@@ -357,3 +357,17 @@ set -- ${u:-$1}
 echo $#
 --- stdout
 2
+
+### ifs-multibyte-character
+self=$(readlink /proc/$$/exe)
+c=$(printf '\303\247')
+LC_ALL=C.UTF-8 "$self" -c 'x=$1x; IFS=$1; printf "<%s>" $x; echo' sh "$c"
+--- stdout
+<><x>
+
+### quoted-star-joins-with-multibyte-ifs
+self=$(readlink /proc/$$/exe)
+c=$(printf '\303\247')
+LC_ALL=C.UTF-8 "$self" -c 'IFS=$1; set -- a b; v="$*"; echo "$*" ${#v}' sh "$c"
+--- stdout
+açb 3

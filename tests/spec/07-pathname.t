@@ -110,9 +110,18 @@ echo [.]a ?a
 
 ### dot-and-dotdot
 touch .x
+echo .* .?
+mkdir d
+echo d/.* d/. d/.. "$(echo .[.])"
+cd d
+echo .*
+shopt -u globskipdots
 echo .*
 --- stdout
-. .. .x
+.x .x
+d/.* d/. d/.. .[.]
+.*
+. ..
 
 ### slash-explicit
 mkdir d1 d2
@@ -270,3 +279,35 @@ ac
 \*
 a\c
 \z*
+
+### question-mark-matches-a-multibyte-character
+self=$(readlink /proc/$$/exe)
+touch _x_ "_$(printf '\316\274')_"
+LC_ALL=C.UTF-8 "$self" -c 'set -- _?_; echo $#
+case $2 in ?????) echo bytes;; _?_) echo char;; esac'
+LC_ALL=C "$self" -c 'set -- _?_; echo $#'
+--- stdout
+2
+char
+1
+
+### shopt-nullglob-and-failglob
+touch a.x
+shopt -s nullglob
+echo a *.none *.x "*.none" "[$(echo *.none)]"
+shopt -u nullglob
+echo *.none
+shopt -s failglob
+(echo *.none; echo not-reached) 2>/dev/null
+echo status=$?
+echo *.x
+self=$(readlink /proc/$$/exe)
+"$self" -O nullglob -c 'echo a *.none b'
+"$self" +O nullglob -c 'echo a *.none b'
+--- stdout
+a a.x *.none []
+*.none
+status=1
+a.x
+a b
+a *.none b

@@ -9,7 +9,7 @@ echo $nosuchvar 2>/dev/null
 echo no
 --- stdout
 before
---- status 2
+--- status 1
 
 ### nounset-subshell-status
 set -u
@@ -418,3 +418,95 @@ case $- in *b*) echo restored;; esac
 notify on
 off
 restored
+
+### command-line-long-login-accepted
+self=$(readlink /proc/$$/exe)
+"$self" --login -c 'echo login-accepted'
+--- stdout
+login-accepted
+
+### shopt-set-unset-query-print
+shopt -p nullglob
+shopt -q nullglob; echo q=$?
+shopt -s nullglob; echo s=$?
+shopt -p nullglob
+shopt nullglob failglob
+echo st=$?
+shopt -s failglob nosuchopt 2>/dev/null; echo bad=$?
+shopt -q nullglob failglob; echo both=$?
+shopt -u nullglob failglob
+shopt -s | grep -v 'globskipdots\|expand_aliases'; echo none-on
+shopt -p
+--- stdout
+shopt -u nullglob
+q=1
+s=0
+shopt -s nullglob
+nullglob       	on
+failglob       	off
+st=1
+bad=1
+both=0
+none-on
+shopt -s expand_aliases
+shopt -u failglob
+shopt -s globskipdots
+shopt -u nullglob
+
+### shopt-o-is-set-o
+shopt -po nounset
+set -u
+shopt -po nounset
+shopt -o nounset
+shopt -so noglob; case $- in *f*) echo f-on;; esac
+shopt -uo noglob; case $- in *f*) ;; *) echo f-off;; esac
+shopt -o -s emacs; shopt -po emacs vi
+shopt -o -s vi; shopt -po emacs vi
+shopt -qo errexit; echo errexit=$?
+--- stdout
+set +o nounset
+set -o nounset
+nounset        	on
+f-on
+f-off
+set -o emacs
+set +o vi
+set +o emacs
+set -o vi
+errexit=1
+
+### set-listing-quotes-only-where-needed
+a=plain b='two words' c="it's" d=x/y:z
+set | grep '^[abcd]='
+--- stdout
+a=plain
+b='two words'
+c='it'\''s'
+d=x/y:z
+
+### set-o-listing-sorted-by-name
+set +o | sed -n '1,3p'
+set -o emacs
+set +o | grep 'emacs$\|vi$'
+set -o vi
+set +o | grep 'emacs$\|vi$'
+--- stdout
+set +o allexport
+set +o emacs
+set +o errexit
+set -o emacs
+set +o vi
+set +o emacs
+set -o vi
+
+### shopt-expand-aliases
+alias e='echo alias'
+e 1
+shopt -u expand_aliases
+e 2 2>/dev/null || echo not-expanded
+shopt -s expand_aliases
+e 3
+--- stdout
+alias 1
+not-expanded
+alias 3

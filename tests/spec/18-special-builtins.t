@@ -242,14 +242,14 @@ readonly R=1
 (R=2) 2>/dev/null
 echo $? $R
 --- stdout
-2 1
+1 1
 
 ### readonly-assign-exits-shell
 readonly R=1
 R=2 2>/dev/null
 echo no
 --- stdout
---- status 2
+--- status 1
 
 ### readonly-unset-fails
 readonly R=1
@@ -458,14 +458,14 @@ readonly a=1
 a=2 true 2>/dev/null
 echo survived
 --- stdout
---- status 2
+--- status 1
 
 ### readonly-prefix-external-exits
 readonly a=1
 a=2 env 2>/dev/null
 echo survived
 --- stdout
---- status 2
+--- status 1
 
 ### command-export-readonly-not-fatal
 readonly a=1

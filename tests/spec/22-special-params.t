@@ -117,6 +117,14 @@ echo $LINENO
 1
 3
 
+### lineno-in-arithmetic
+echo $((LINENO * 10))
+x=$((LINENO + 0))
+echo $x
+--- stdout
+10
+2
+
 ### lineno-in-function
 f() {
 	echo $LINENO

@@ -151,6 +151,18 @@ int sh_option_on(struct sh *sh, const char *name)
 	return -1;
 }
 
+bool sh_nounset(struct sh *sh)
+{
+	(void)sh;
+	return false;
+}
+
+int sh_lineno(struct sh *sh)
+{
+	(void)sh;
+	return 0;
+}
+
 int sh_posparams(struct sh *sh, char ***argv)
 {
 	*argv = sh->pos;
