@@ -97,7 +97,7 @@ keys C-u
 keys 'ls unique-f' Tab
 check tab-file 'cs% ls unique-file.txt *$'
 keys C-u
-keys 'echo $HO' Tab
+keys 'echo $HOM' Tab
 check tab-variable 'cs% echo \$HOME *$'
 keys C-u
 
