@@ -507,7 +507,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		struct savedfd *mark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
 			sh_redirect_undo(sh, mark);
-			return 2;
+			return SH_REDIR_STATUS;
 		}
 		for (struct word *w = n->u.cmd.assigns; w; w = w->next) {
 			struct strlist one = { 0 };
@@ -613,7 +613,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 			if (sh->opts[OPT_XTRACE])
 				xtrace(sh, 2, &assigns, args.n, args.v);
 			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-				_exit(2);
+				_exit(SH_REDIR_STATUS);
 			if (targets.n > 1)
 				sh_fanout(sh, &targets, args.v, statusp[1]);
 			if (targets.n == 1)
@@ -643,7 +643,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags)
 		sh_redirect_undo(sh, mark);
 		if (special)
 			return sh_special_error(sh, 2);
-		return 2;
+		return SH_REDIR_STATUS;
 	}
 	/* before a special builtin they stay (exported when exec runs a
 	 * command: it must see them); before others they are undone */
@@ -838,7 +838,7 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 	if (flags & EV_EXIT) {
 		struct savedfd *mark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-			return 1;
+			return SH_REDIR_STATUS;
 		int st = sh_eval(sh, n->u.sub, flags);
 		sh_redirect_undo(sh, mark);
 		return st;
@@ -848,7 +848,7 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 	pid_t pid = fork_job(sh, j, 0, true);
 	if (pid == 0) {
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-			_exit(2);
+			_exit(SH_REDIR_STATUS);
 		sh_exit(sh,
 			sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
 	}
@@ -1061,8 +1061,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		struct savedfd *smark = sh->saved;
 		sh->lineno = n->lineno;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			/* the command fails: set -e sees it (XCU 2.8.1) */
 			sh_redirect_undo(sh, smark);
-			status = 2;
+			status = SH_REDIR_STATUS;
+			checkexit = true;
 			break;
 		}
 		status = sh_eval_dbracket(sh, n);
@@ -1073,8 +1075,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	default: {
 		struct savedfd *smark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			/* the command fails: set -e sees it (XCU 2.8.1) */
 			sh_redirect_undo(sh, smark);
-			status = 2;
+			status = SH_REDIR_STATUS;
+			checkexit = true;
 			break;
 		}
 		status = eval_compound(sh, n, flags & ~EV_EXIT);

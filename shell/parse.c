@@ -44,6 +44,7 @@ struct parser {
 	struct word *word;
 	char *text; /* plain (unquoted, literal-only) word text */
 	int ionum;
+	bool ionum_given; /* digits before the operator, not its default */
 	enum redir_type rtype;
 	bool strip_tabs;
 	int lineno;
@@ -773,12 +774,17 @@ static enum tok next_token(struct parser *p)
 		return T_RPAREN;
 	case '<':
 		p->ionum = 0;
+		p->ionum_given = false;
 		c = pgetc(p);
 		if (c == '<') {
 			int d = pgetc(p);
 			p->rtype = R_HEREDOC;
 			p->strip_tabs = d == '-';
-			if (d != '-')
+			/* <<< (bash's here-string) is a syntax error in
+			 * POSIX: `<<` then `<` */
+			if (d == '<')
+				p->rtype = R_HERESTR;
+			else if (d != '-')
 				ungetc_(p, d);
 		} else if (c == '&') {
 			p->rtype = R_DUPIN;
@@ -791,6 +797,7 @@ static enum tok next_token(struct parser *p)
 		return T_REDIR;
 	case '>':
 		p->ionum = 1;
+		p->ionum_given = false;
 		c = pgetc(p);
 		if (c == '>')
 			p->rtype = R_APPEND;
@@ -824,6 +831,7 @@ static enum tok next_token(struct parser *p)
 				int fd = atoi(p->text);
 				enum tok t = next_token(p);
 				p->ionum = fd;
+				p->ionum_given = true;
 				return t;
 			}
 		}
@@ -1120,6 +1128,7 @@ static struct redir *parse_redir(struct parser *p)
 
 	r->type = p->rtype;
 	r->fd = p->ionum;
+	r->fd_given = p->ionum_given;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
 	if (r->type == R_HEREDOC) {

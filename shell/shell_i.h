@@ -109,12 +109,14 @@ enum redir_type {
 	R_DUPIN,   /* <& */
 	R_DUPOUT,  /* >& */
 	R_HEREDOC, /* << and <<- */
+	R_HERESTR, /* <<< word (bash): word and a newline on stdin */
 };
 
 struct redir {
 	struct redir *next;
 	enum redir_type type;
 	int fd;
+	bool fd_given;	     /* `2>`, not `>`: bash's >&file needs this */
 	struct word *target; /* file, fd word, or NULL for here-docs */
 	struct wpart *body;  /* here-doc body (parts, expanded unless quoted) */
 	bool body_quoted;    /* delimiter was quoted: no expansion */
@@ -540,6 +542,9 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 const char *sh_builtin_name(size_t i);
 
 /* redir.c */
+/* The status of a command whose redirection failed: POSIX asks for 1 to
+ * 125 (XCU 2.8.2), bash gives 1 (dash 2). */
+#define SH_REDIR_STATUS 1
 int sh_redirect(struct sh *sh, struct redir *r, bool save);
 void sh_redirect_undo(struct sh *sh, struct savedfd *upto);
 int sh_heredoc_fd(struct sh *sh, struct redir *r);
