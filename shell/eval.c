@@ -948,21 +948,42 @@ static int eval_for(struct sh *sh, struct node *n, int flags)
 	return status;
 }
 
+static bool case_item_matches(struct sh *sh, struct case_item *ci,
+			      const char *subject)
+{
+	for (struct word *w = ci->patterns; w; w = w->next) {
+		char *pat =
+			sh_expand_parts(sh, w->parts, EXP_PATTERN | EXP_TILDE);
+		if (sh_pmatch(pat, subject))
+			return true;
+	}
+	return false;
+}
+
 static int eval_case(struct sh *sh, struct node *n, int flags)
 {
 	sh->lineno = n->lineno;
 	char *subject = sh_expand_word(sh, n->u.cases.subject, EXP_TILDE);
+	struct case_item *ci = n->u.cases.items;
+	int status = 0;
 
-	for (struct case_item *ci = n->u.cases.items; ci; ci = ci->next) {
-		for (struct word *w = ci->patterns; w; w = w->next) {
-			char *pat = sh_expand_parts(sh, w->parts,
-						    EXP_PATTERN | EXP_TILDE);
-			if (sh_pmatch(pat, subject))
-				return ci->body ? sh_eval(sh, ci->body, flags) :
-						  0;
+	while (ci) {
+		if (!case_item_matches(sh, ci, subject)) {
+			ci = ci->next;
+			continue;
 		}
+		/* ;& runs the following bodies, unmatched, up to a ;; */
+		for (;;) {
+			status = ci->body ? sh_eval(sh, ci->body, flags) : 0;
+			if (sh->skip || ci->term != CASE_FALL || !ci->next)
+				break;
+			ci = ci->next;
+		}
+		if (sh->skip || ci->term != CASE_RETEST)
+			break;
+		ci = ci->next;
 	}
-	return 0;
+	return status;
 }
 
 static int eval_compound(struct sh *sh, struct node *n, int flags)

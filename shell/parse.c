@@ -24,6 +24,8 @@ enum tok {
 	T_WORD,
 	T_SEMI,
 	T_DSEMI,
+	T_SEMI_AMP,  /* ;& (POSIX.1-2024): fall through to the next body */
+	T_DSEMI_AMP, /* ;;& (bash): go on matching the next patterns */
 	T_AMP,
 	T_AND,
 	T_PIPE,
@@ -754,8 +756,15 @@ static enum tok next_token(struct parser *p)
 			read_heredocs(p);
 		return T_NEWLINE;
 	case ';':
-		if ((c = pgetc(p)) == ';')
+		if ((c = pgetc(p)) == '&')
+			return T_SEMI_AMP;
+		if (c == ';') {
+			/* ;;& (bash) is `;;` and `&`, an error, in POSIX */
+			if ((c = pgetc(p)) == '&')
+				return T_DSEMI_AMP;
+			ungetc_(p, c);
 			return T_DSEMI;
+		}
 		ungetc_(p, c);
 		return T_SEMI;
 	case '&':
@@ -895,6 +904,10 @@ static const char *tok_desc(struct parser *p)
 		return "';'";
 	case T_DSEMI:
 		return "';;'";
+	case T_SEMI_AMP:
+		return "';&'";
+	case T_DSEMI_AMP:
+		return "';;&'";
 	case T_AMP:
 		return "'&'";
 	case T_AND:
@@ -1347,7 +1360,11 @@ static struct node *parse_case(struct parser *p)
 		ci->body = parse_compound_list(p);
 		*tail = ci;
 		tail = &ci->next;
-		if (peek_tok(p, false) == T_DSEMI) {
+		enum tok t = peek_tok(p, false);
+		if (t == T_DSEMI || t == T_SEMI_AMP || t == T_DSEMI_AMP) {
+			ci->term = t == T_DSEMI	   ? CASE_END :
+				   t == T_SEMI_AMP ? CASE_FALL :
+						     CASE_RETEST;
 			consume(p);
 			continue;
 		}

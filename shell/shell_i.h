@@ -161,10 +161,18 @@ struct dbtok {
 	bool regex; /* the word after =~ */
 };
 
+/* What ends a case item's body: ;; (or esac), ;& or ;;& */
+enum case_term {
+	CASE_END,    /* the case command ends */
+	CASE_FALL,   /* ;& (POSIX.1-2024): the next body runs too */
+	CASE_RETEST, /* ;;& (bash): the next items' patterns are tried */
+};
+
 struct case_item {
 	struct case_item *next;
 	struct word *patterns;
 	struct node *body; /* may be NULL */
+	enum case_term term;
 };
 
 struct node {
