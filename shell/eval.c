@@ -1173,13 +1173,39 @@ static void __attribute__((noreturn)) exec_child(struct sh *sh, void *argv)
 	exec_external(sh, argv);
 }
 
+/* $(<file) (ksh, bash; POSIX leaves a substitution of redirections only
+ * unspecified): one simple command of nothing but `<file`. */
+static bool reads_file(const struct node *n)
+{
+	const struct redir *r = n->redirs;
+
+	return n->type == N_CMD && !n->u.cmd.args && !n->u.cmd.assigns &&
+	       !n->u.cmd.target && r && !r->next && r->type == R_IN &&
+	       r->fd == 0;
+}
+
+/* The file's contents on stdout, as `cat <file` without the fork. */
+static void __attribute__((noreturn)) read_file_child(struct sh *sh, void *n)
+{
+	char buf[16384];
+	ssize_t k;
+
+	if (sh_redirect(sh, ((struct node *)n)->redirs, false) < 0)
+		sh_exit(sh, SH_REDIR_STATUS);
+	while ((k = read(0, buf, sizeof(buf))) > 0)
+		if (cs_write_all(1, buf, k) < 0)
+			break;
+	sh_exit(sh, k < 0);
+}
+
 int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
 {
 	ssize_t r;
 
 	if (!n)
 		return 0;
-	int st = capture(sh, eval_child, n, out, false, &r);
+	int st = capture(sh, reads_file(n) ? read_file_child : eval_child, n,
+			 out, false, &r);
 	if (r == -E2BIG) {
 		sh_err(sh, "command substitution output larger than %u bytes",
 		       CMDSUB_CAP);

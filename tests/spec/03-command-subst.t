@@ -245,3 +245,18 @@ echo "${#s} ${s#?}"
 --- stdout
 2 ab
 1 
+
+### redirect-only-reads-file
+printf 'a\nb\n\n' > f
+x=$(< f)
+echo "[$x]"
+y=`<f`
+echo "[$y]"
+z=$(< nonexistent) 2>/dev/null
+echo "status $?"
+--- stdout
+[a
+b]
+[a
+b]
+status 1
