@@ -578,6 +578,10 @@ static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 
 	if (c == '\'' && !dq) {
 		read_dsq(p, b);
+	} else if (c == '"' && !dq) {
+		/* $"…" (bash's translated string, unspecified by POSIX):
+		 * no catalog, so just "…" */
+		ungetc_(p, c);
 	} else if (c == '{') {
 		read_braced(p, b, dq);
 	} else if (c == '(') {

@@ -254,3 +254,9 @@ $'a\tb'
 END
 --- stdout
 $'a\tb'
+
+### dollar-double-quote-is-double-quote
+x=v
+echo $"a $x" "b$" "$"
+--- stdout
+a v b$ $
