@@ -61,6 +61,9 @@ struct parser {
 	struct alias *blank_alias;
 	/* the lookahead token has been checked for an alias already */
 	bool alias_checked;
+	/* what was read since the outermost "((" that may yet turn out to
+	 * be "( (" (XCU 2.6.4), while sh->src_record points to it */
+	struct cs_buf record;
 };
 
 static struct node *parse_list(struct parser *p, bool top);
@@ -81,6 +84,7 @@ synerr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	p->sh->src_record = NULL;
 	while (p->ntmp > 0)
 		cs_buf_release(p->tmp[--p->ntmp]);
 	fflush(stdout);
@@ -308,12 +312,46 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 }
 
 /* After "$((": the expression up to the matching "))". */
-static void read_arith(struct parser *p, struct pbuild *b, bool dq)
+/* read_arith() took "( (" for "((": what it read since goes back to the
+ * input, after a "(" for the second parenthesis. */
+static bool arith_replay(struct parser *p, bool outer, size_t start, int line)
+{
+	size_t n = p->record.len - start;
+	char *text = xmalloc(n + 2);
+
+	text[0] = '(';
+	memcpy(text + 1, p->record.buf + start, n);
+	text[n + 1] = '\0';
+	p->depth--;
+	if (outer) {
+		p->sh->src_record = NULL;
+		tmp_release(p, &p->record);
+	} else {
+		p->record.buf[p->record.len = start] = '\0';
+	}
+	src_push_replay(p->sh, text, n + 1, line);
+	return false;
+}
+
+/* Reads "((" … "))" (the "((" already read) into b as one WP_ARITH part.
+ * A ")" at depth 0 followed by anything but ")" means the "((" were "( ("
+ * (XCU 2.6.4: `$((cmd) 2>&1)` is a command substitution): then this
+ * returns false, with b untouched and what it read pushed back to be read
+ * again as "(" "(" …. */
+static bool read_arith(struct parser *p, struct pbuild *b, bool dq)
 {
 	struct pbuild in;
 	int depth = 0;
 	int line = src_lineno(p->sh);
+	bool outer = !p->sh->src_record;
+	size_t start = 0;
 
+	if (outer) {
+		tmp_init(p, &p->record, WORD_CAP);
+		p->sh->src_record = &p->record;
+	} else {
+		start = p->record.len;
+	}
 	pb_init(&in, p);
 	enter(p);
 	for (;;) {
@@ -325,10 +363,11 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 			depth++;
 		} else if (c == ')') {
 			if (depth == 0) {
-				int d = pgetc(p);
-				if (d != ')')
-					synerr(p,
-					       "expected '))' to close '$(('");
+				if (pgetc(p) != ')') {
+					pb_finish(&in); /* frees its buffer */
+					return arith_replay(p, outer, start,
+							    line);
+				}
 				break;
 			}
 			depth--;
@@ -346,10 +385,15 @@ static void read_arith(struct parser *p, struct pbuild *b, bool dq)
 		pb_char(&in, c, true);
 	}
 	p->depth--;
+	if (outer) {
+		p->sh->src_record = NULL;
+		tmp_release(p, &p->record);
+	}
 	pb_flush(b);
 	struct wpart *w = pb_new(b, WP_ARITH, dq);
 	w->u.arith = pb_finish(&in);
 	b->plain = false;
+	return true;
 }
 
 static char *read_param_name(struct parser *p, bool braced)
@@ -586,10 +630,9 @@ static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 		read_braced(p, b, dq);
 	} else if (c == '(') {
 		int d = pgetc(p);
-		if (d == '(') {
-			read_arith(p, b, dq);
-		} else {
-			ungetc_(p, d);
+		if (d != '(' || !read_arith(p, b, dq)) {
+			if (d != '(')
+				ungetc_(p, d);
 			struct node *n = parse_sub(p, true);
 			pb_flush(b);
 			struct wpart *w = pb_new(b, WP_CMDSUB, dq);

@@ -242,6 +242,7 @@ struct source {
 	bool interactive;    /* refill via readline */
 	bool eof;
 	struct alias *alias; /* in use while this source is on the stack */
+	bool replay;	     /* read again: popped when read, as an alias */
 	int lineno;
 };
 
@@ -405,6 +406,9 @@ struct sh {
 
 	/* input */
 	struct source *src;
+	/* while set, every character src_getc gives is appended to it
+	 * (and src_ungetc takes it back): the lexer's tentative reads */
+	struct cs_buf *src_record;
 	bool continuation; /* PS2: the command being read goes on */
 
 	/* per-command scratch */
@@ -431,6 +435,9 @@ struct sh *sh_new(void);
 /* input.c */
 void src_push_string(struct sh *sh, const char *s, size_t len, int lineno);
 void src_push_alias(struct sh *sh, struct alias *a);
+/* text (len bytes, malloc'ed, taken) is read again, starting on line
+ * lineno, before what follows it: the lexer read it the wrong way. */
+void src_push_replay(struct sh *sh, char *text, size_t len, int lineno);
 void src_push_fd(struct sh *sh, int fd, bool line_at_a_time);
 void src_push_interactive(struct sh *sh);
 void src_pop(struct sh *sh);

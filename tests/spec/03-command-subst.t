@@ -260,3 +260,13 @@ b]
 [a
 b]
 status 1
+
+### dollar-double-paren-subshell
+x=$((echo a; echo b) | tr ab xy)
+echo $x
+y="$((false || echo c
+) 2>/dev/null)"
+echo "$y" $((1 + (2) ))
+--- stdout
+x y
+c 3
