@@ -986,6 +986,12 @@ static int eval_case(struct sh *sh, struct node *n, int flags)
 	return status;
 }
 
+/* ((expression)): true when the value is not 0 */
+static int eval_arith(struct sh *sh, struct node *n)
+{
+	return !strcmp(sh_expand_word(sh, n->u.arith, 0), "0");
+}
+
 static int eval_compound(struct sh *sh, struct node *n, int flags)
 {
 	switch (n->type) {
@@ -1078,6 +1084,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_define_func(sh, n->u.func.name, n->u.func.body, NULL);
 		status = 0;
 		break;
+	case N_ARITH:
 	case N_DBRACKET: {
 		struct savedfd *smark = sh->saved;
 		sh->lineno = n->lineno;
@@ -1088,7 +1095,8 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 			checkexit = true;
 			break;
 		}
-		status = sh_eval_dbracket(sh, n);
+		status = n->type == N_ARITH ? eval_arith(sh, n) :
+					      sh_eval_dbracket(sh, n);
 		sh_redirect_undo(sh, smark);
 		checkexit = true;
 		break;

@@ -31,6 +31,7 @@ enum tok {
 	T_PIPE,
 	T_OR,
 	T_LPAREN,
+	T_DARITH, /* ((expression)): p->word holds the $((…)) */
 	T_RPAREN,
 	T_REDIR,
 };
@@ -776,6 +777,30 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 /* ------------------------------------------------------------------ */
 /* Tokens */
 
+/* "((" that would be "$((" with a "$" before it is bash's and ksh's
+ * arithmetic command (XCU 2.9.4 allows it, and asks applications to
+ * write "( (" for two subshells); else it is two parentheses. */
+static enum tok lparen(struct parser *p)
+{
+	int c = pgetc(p);
+
+	if (c != '(') {
+		ungetc_(p, c);
+		return T_LPAREN;
+	}
+	struct pbuild b;
+	pb_init(&b, p);
+	if (!read_arith(p, &b, false)) {
+		pb_finish(&b);
+		return T_LPAREN; /* the second one is read again */
+	}
+	struct word *w = arena_zalloc(p->a, sizeof(*w));
+	w->lineno = p->lineno;
+	w->parts = pb_finish(&b);
+	p->word = w;
+	return T_DARITH;
+}
+
 static enum tok next_token(struct parser *p)
 {
 	int c;
@@ -825,7 +850,7 @@ static enum tok next_token(struct parser *p)
 		ungetc_(p, c);
 		return T_PIPE;
 	case '(':
-		return T_LPAREN;
+		return lparen(p);
 	case ')':
 		return T_RPAREN;
 	case '<':
@@ -951,6 +976,8 @@ static const char *tok_desc(struct parser *p)
 		return "';'";
 	case T_DSEMI:
 		return "';;'";
+	case T_DARITH:
+		return "'(('";
 	case T_SEMI_AMP:
 		return "';&'";
 	case T_DSEMI_AMP:
@@ -1655,6 +1682,10 @@ static struct node *parse_command(struct parser *p)
 	t = peek_tok(p, true);
 	if (t == T_LPAREN) {
 		n = parse_subshell(p);
+	} else if (t == T_DARITH) {
+		n = new_node(p, N_ARITH);
+		n->u.arith = p->word;
+		consume(p);
 	} else if (t == T_WORD && p->text) {
 		const char *s = p->text;
 		if (!strcmp(s, "{"))
@@ -1817,7 +1848,7 @@ static bool starts_command(struct parser *p)
 				return false;
 		return true;
 	}
-	return t == T_REDIR || t == T_LPAREN;
+	return t == T_REDIR || t == T_LPAREN || t == T_DARITH;
 }
 
 /* A list of and-or lists separated by ; & (and newlines unless top).

@@ -141,6 +141,7 @@ enum node_type {
 	N_CASE,
 	N_FUNCDEF,
 	N_DBRACKET, /* [[ … ]] (an extension) */
+	N_ARITH,    /* ((expression)) (bash, ksh) */
 };
 
 /* One token of [[ … ]]: a word (op: its text when a plain word, for the
@@ -223,6 +224,7 @@ struct node {
 			struct dbtok *v;
 			int n;
 		} dbr;
+		struct word *arith; /* ARITH: one $((…)) part */
 	} u;
 };
 

@@ -74,6 +74,9 @@ static void node_text(const struct node *n, struct cs_buf *b)
 			node_text(n->u.pipe.cmds[i], b);
 		}
 		break;
+	case N_ARITH:
+		cs_buf_adds(b, "((…))");
+		break;
 	case N_DBRACKET: {
 		static const char *const ops[] = {
 			[DB_AND] = " &&",   [DB_OR] = " ||", [DB_LPAREN] = " (",

@@ -328,3 +328,23 @@ foo=5 bar=foo e=bar+1
 echo $((bar + 1)) $((e * 2))
 --- stdout
 6 12
+
+### arith-command
+i=0
+(( i++ )); echo "$? $i"
+((i > 0)) && echo positive
+((echo a) ); ((echo b); echo c)
+--- stdout
+1 1
+positive
+a
+b
+c
+
+### arith-command-errexit
+set -e
+n=0
+(( n ))
+echo not-reached
+--- stdout
+--- status 1
