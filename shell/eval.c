@@ -1036,6 +1036,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_raise(sh, 2);
 	}
 	arena_mark(sh->stack, &mark);
+	sh->errexit_ignored = flags & EV_TESTED;
 	switch (n->type) {
 	case N_CMD:
 		status = eval_cmd(sh, n, flags);
@@ -1173,7 +1174,8 @@ static int capture(struct sh *sh, void (*child)(struct sh *, void *), void *arg,
 
 static void __attribute__((noreturn)) eval_child(struct sh *sh, void *n)
 {
-	sh_exit(sh, sh_eval(sh, n, EV_EXIT));
+	sh_exit(sh, sh_eval(sh, n,
+			    EV_EXIT | (sh->errexit_ignored ? EV_TESTED : 0)));
 }
 
 static void __attribute__((noreturn)) exec_child(struct sh *sh, void *argv)

@@ -411,6 +411,9 @@ struct sh {
 	/* while set, every character src_getc gives is appended to it
 	 * (and src_ungetc takes it back): the lexer's tentative reads */
 	struct cs_buf *src_record;
+	/* set -e is ignored where the command being evaluated runs (a
+	 * condition, not the last of && ||): so in its substitutions too */
+	bool errexit_ignored;
 	bool continuation; /* PS2: the command being read goes on */
 
 	/* per-command scratch */

@@ -337,3 +337,12 @@ set -e
 if { :; } < nonexistent 2>/dev/null; then echo yes; else echo no; fi
 --- stdout
 no
+
+### errexit-ignored-in-condition-substitution
+set -e
+if echo $(echo 1; false; echo 2); then echo A; fi
+echo $(echo 3; false; echo 4)
+--- stdout
+1 2
+A
+3
