@@ -916,6 +916,9 @@ static int eval_loop(struct sh *sh, struct node *n, int flags)
 		status = sh_eval(sh, n->u.ifs.then, flags & EV_TESTED);
 		if (sh->skip && loop_skip(sh))
 			break;
+		/* the step of for ((init; cond; step)) */
+		if (n->u.ifs.els)
+			sh_eval(sh, n->u.ifs.els, EV_TESTED);
 	}
 	sh->loopdepth--;
 	return status;

@@ -1346,12 +1346,111 @@ static struct node *parse_loop(struct parser *p, enum node_type t)
 	return n;
 }
 
+/* An arithmetic command of parts (or NULL when they are only blanks). */
+static struct node *arith_node(struct parser *p, struct wpart *parts)
+{
+	bool blank = true;
+
+	for (struct wpart *x = parts; x && blank; x = x->next)
+		blank = x->type == WP_LIT &&
+			strspn(x->u.lit.text, " \t\n") == x->u.lit.len;
+	if (blank)
+		return NULL;
+	struct node *n = new_node(p, N_ARITH);
+	struct word *w = arena_zalloc(p->a, sizeof(*w));
+	w->lineno = p->lineno;
+	w->parts = arena_zalloc(p->a, sizeof(*w->parts));
+	w->parts->type = WP_ARITH;
+	w->parts->u.arith = parts;
+	n->u.arith = w;
+	return n;
+}
+
+/* Splits the inside of `for ((init; cond; step))` at the ';'s outside
+ * parentheses into arithmetic commands (NULL where empty). */
+static void split_arith_for(struct parser *p, struct wpart *parts,
+			    struct node *out[3])
+{
+	struct wpart *seg = NULL, **tail = &seg;
+	int depth = 0, k = 0;
+
+	for (struct wpart *x = parts; x; x = x->next) {
+		struct wpart *c = arena_zalloc(p->a, sizeof(*c));
+		*c = *x;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+		if (x->type != WP_LIT)
+			continue;
+		for (size_t i = 0; i < c->u.lit.len; i++) {
+			char ch = c->u.lit.text[i];
+			depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+			if (ch != ';' || depth)
+				continue;
+			if (k == 2)
+				synerr(p, "'for ((' takes three expressions");
+			/* c ends before the ';'; the rest starts a new part */
+			struct wpart *rest = arena_zalloc(p->a, sizeof(*rest));
+			*rest = *c;
+			rest->u.lit.text = c->u.lit.text + i + 1;
+			rest->u.lit.len = c->u.lit.len - i - 1;
+			c->u.lit.len = i;
+			c->u.lit.text = arena_strndup(p->a, c->u.lit.text, i);
+			out[k++] = arith_node(p, seg);
+			seg = c = rest;
+			tail = &rest->next;
+			i = (size_t)-1;
+		}
+	}
+	if (k != 2)
+		synerr(p, "'for ((' takes three expressions");
+	out[2] = arith_node(p, seg);
+}
+
+/* for ((init; cond; step)) (bash, ksh; a syntax error in POSIX): init,
+ * then a while loop on cond (true when empty) whose step runs after each
+ * pass, continue included.  A group, for redirections after done. */
+static struct node *parse_arith_for(struct parser *p, int line)
+{
+	struct node *e[3], *loop = new_node(p, N_WHILE);
+	struct node *list = new_node(p, N_LIST);
+	struct node *g = new_node(p, N_GROUP);
+
+	split_arith_for(p, p->word->parts->u.arith, e);
+	consume(p);
+	if (peek_tok(p, false) == T_SEMI)
+		consume(p);
+	skip_newlines(p);
+	expect_word(p, "do", "for", line);
+	if (!e[1]) {
+		struct wpart *one = arena_zalloc(p->a, sizeof(*one));
+		one->type = WP_LIT;
+		one->u.lit.text = "1";
+		one->u.lit.len = 1;
+		e[1] = arith_node(p, one);
+	}
+	loop->u.ifs.cond = e[1];
+	loop->u.ifs.then = parse_compound_list(p);
+	loop->u.ifs.els = e[2];
+	if (!loop->u.ifs.then)
+		synerr(p, "empty loop body (line %d)", line);
+	expect_word(p, "done", "do", line);
+	list->u.list.cmds = arena_zalloc(p->a, 2 * sizeof(struct node *));
+	if (e[0])
+		list->u.list.cmds[list->u.list.n++] = e[0];
+	list->u.list.cmds[list->u.list.n++] = loop;
+	g->u.sub = list;
+	return g;
+}
+
 static struct node *parse_for(struct parser *p)
 {
 	int line = p->lineno;
 	struct node *n = new_node(p, N_FOR);
 
 	consume(p);
+	if (peek_tok(p, false) == T_DARITH)
+		return parse_arith_for(p, line);
 	if (peek_tok(p, false) != T_WORD || !p->text)
 		synerr(p, "'for' needs a variable name (line %d)", line);
 	if (!sh_isname(p->text))

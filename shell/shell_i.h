@@ -205,7 +205,7 @@ struct node {
 		struct node *sub; /* BG NOT SUBSHELL GROUP */
 		struct {
 			struct node *cond, *then, *els;
-		} ifs; /* IF WHILE UNTIL (els unused for loops) */
+		} ifs; /* IF WHILE UNTIL (els: the step of for ((…))) */
 		struct {
 			char *var;
 			struct word *list; /* NULL with have_in false: "$@" */
