@@ -16,6 +16,8 @@
 #include "shell/shell_i.h"
 
 #define MAX_DEPTH 1000
+/* "((" read again as "( (" in one command, at most (see arith_replay) */
+#define MAX_REPLAYS 64
 #define WORD_CAP (64u << 20)
 
 enum tok {
@@ -48,6 +50,7 @@ struct parser {
 	char *text; /* plain (unquoted, literal-only) word text */
 	int ionum;
 	bool ionum_given; /* digits before the operator, not its default */
+	char *ionum_var;  /* {name} before the operator (bash), or NULL */
 	enum redir_type rtype;
 	bool strip_tabs;
 	int lineno;
@@ -62,9 +65,9 @@ struct parser {
 	struct alias *blank_alias;
 	/* the lookahead token has been checked for an alias already */
 	bool alias_checked;
-	/* what was read since the outermost "((" that may yet turn out to
-	 * be "( (" (XCU 2.6.4), while sh->src_record points to it */
-	struct cs_buf record;
+	/* how many times it was wrong: each replay can make inner "$(("
+	 * be tried again, so an unbounded count is exponential time */
+	int replays;
 };
 
 static struct node *parse_list(struct parser *p, bool top);
@@ -303,7 +306,11 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 	tmp_release(p, &s);
 	src_push_string(p->sh, text, strlen(text), line);
 	struct source *mine = p->sh->src;
+	/* a "$((" being read records the backquoted text as it came, once */
+	struct cs_buf *record = p->sh->src_record;
+	p->sh->src_record = NULL;
 	n = parse_sub(p, false);
+	p->sh->src_record = record;
 	if (p->sh->src == mine)
 		src_pop(p->sh);
 	pb_flush(b);
@@ -315,20 +322,27 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 /* After "$((": the expression up to the matching "))". */
 /* read_arith() took "( (" for "((": what it read since goes back to the
  * input, after a "(" for the second parenthesis. */
-static bool arith_replay(struct parser *p, bool outer, size_t start, int line)
+static bool arith_replay(struct parser *p, struct cs_buf *record, bool outer,
+			 size_t start, int line)
 {
-	size_t n = p->record.len - start;
+	size_t n = record->len - start;
+
+	if (++p->replays > MAX_REPLAYS)
+		synerr(p, "too many '((' that are '( (': write '( (' (line %d)",
+		       line);
 	char *text = xmalloc(n + 2);
 
 	text[0] = '(';
-	memcpy(text + 1, p->record.buf + start, n);
+	memcpy(text + 1, record->buf + start, n);
 	text[n + 1] = '\0';
 	p->depth--;
 	if (outer) {
 		p->sh->src_record = NULL;
-		tmp_release(p, &p->record);
+		tmp_release(p, record);
 	} else {
-		p->record.buf[p->record.len = start] = '\0';
+		/* the outer "((" reads it all again, the "(" before it too,
+		 * which is in the replay */
+		record->buf[record->len = start - 1] = '\0';
 	}
 	src_push_replay(p->sh, text, n + 1, line);
 	return false;
@@ -344,14 +358,16 @@ static bool read_arith(struct parser *p, struct pbuild *b, bool dq)
 	struct pbuild in;
 	int depth = 0;
 	int line = src_lineno(p->sh);
-	bool outer = !p->sh->src_record;
-	size_t start = 0;
+	/* what is read from here on, in case it was "( (" (XCU 2.6.4): the
+	 * outermost "((" being read records it, inner ones note where they
+	 * start in that */
+	struct cs_buf rec, *record = p->sh->src_record;
+	bool outer = !record;
+	size_t start = outer ? 0 : record->len;
 
 	if (outer) {
-		tmp_init(p, &p->record, WORD_CAP);
-		p->sh->src_record = &p->record;
-	} else {
-		start = p->record.len;
+		tmp_init(p, &rec, WORD_CAP);
+		record = p->sh->src_record = &rec;
 	}
 	pb_init(&in, p);
 	enter(p);
@@ -366,8 +382,8 @@ static bool read_arith(struct parser *p, struct pbuild *b, bool dq)
 			if (depth == 0) {
 				if (pgetc(p) != ')') {
 					pb_finish(&in); /* frees its buffer */
-					return arith_replay(p, outer, start,
-							    line);
+					return arith_replay(p, record, outer,
+							    start, line);
 				}
 				break;
 			}
@@ -388,7 +404,7 @@ static bool read_arith(struct parser *p, struct pbuild *b, bool dq)
 	p->depth--;
 	if (outer) {
 		p->sh->src_record = NULL;
-		tmp_release(p, &p->record);
+		tmp_release(p, &rec);
 	}
 	pb_flush(b);
 	struct wpart *w = pb_new(b, WP_ARITH, dq);
@@ -777,6 +793,23 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 /* ------------------------------------------------------------------ */
 /* Tokens */
 
+/* {name} right before < or > (bash's named fd; an extension, as in POSIX
+ * it is a word): the name, else NULL. */
+static char *fd_var_name(struct parser *p)
+{
+	const char *s = p->text;
+	size_t n = strlen(s);
+
+	if (n < 3 || s[0] != '{' || s[n - 1] != '}' || !sh_extensions(p->sh))
+		return NULL;
+	char *name = arena_strndup(p->a, s + 1, n - 2);
+	if (!sh_isname(name))
+		return NULL;
+	int d = pgetc(p);
+	ungetc_(p, d);
+	return d == '<' || d == '>' ? name : NULL;
+}
+
 /* "((" that would be "$((" with a "$" before it is bash's and ksh's
  * arithmetic command (XCU 2.9.4 allows it, and asks applications to
  * write "( (" for two subshells); else it is two parentheses. */
@@ -856,6 +889,7 @@ static enum tok next_token(struct parser *p)
 	case '<':
 		p->ionum = 0;
 		p->ionum_given = false;
+		p->ionum_var = NULL;
 		c = pgetc(p);
 		if (c == '<') {
 			int d = pgetc(p);
@@ -879,6 +913,7 @@ static enum tok next_token(struct parser *p)
 	case '>':
 		p->ionum = 1;
 		p->ionum_given = false;
+		p->ionum_var = NULL;
 		c = pgetc(p);
 		if (c == '>')
 			p->rtype = R_APPEND;
@@ -915,6 +950,12 @@ static enum tok next_token(struct parser *p)
 				p->ionum_given = true;
 				return t;
 			}
+		}
+		char *var = fd_var_name(p);
+		if (var) {
+			enum tok t = next_token(p);
+			p->ionum_var = var;
+			return t;
 		}
 	}
 	return T_WORD;
@@ -1040,6 +1081,9 @@ static struct wpart *parse_dq_text(struct parser *p, const char *text,
 	pb_init(&b, p);
 	src_push_string(p->sh, text, len, start);
 	struct source *mine = p->sh->src;
+	/* as for backquotes: not recorded twice */
+	struct cs_buf *record = p->sh->src_record;
+	p->sh->src_record = NULL;
 	for (;;) {
 		int c = rawc(p);
 		if (c == EOF)
@@ -1060,6 +1104,7 @@ static struct wpart *parse_dq_text(struct parser *p, const char *text,
 			pb_char(&b, c, true);
 		}
 	}
+	p->sh->src_record = record;
 	if (p->sh->src == mine)
 		src_pop(p->sh);
 	return pb_finish(&b);
@@ -1216,6 +1261,7 @@ static struct redir *parse_redir(struct parser *p)
 	r->type = p->rtype;
 	r->fd = p->ionum;
 	r->fd_given = p->ionum_given;
+	r->fdvar = p->ionum_var;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
 	if (r->type == R_HEREDOC) {

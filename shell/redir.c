@@ -9,10 +9,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "shell/builtin_i.h"
 #include "shell/shell_i.h"
 
 #define FD_BASE 10
@@ -214,6 +218,43 @@ static int dup_to_file(struct sh *sh, struct redir *r, struct savedfd *mark,
 	return install_fd(sh, mark, save, fd2, 2);
 }
 
+/* {name}>…: fd moves to a free fd from 10 up, kept open after the
+ * command (bash), whose number goes in name. */
+static int name_fd(struct sh *sh, struct redir *r, int fd)
+{
+	char num[16];
+	int nfd = fcntl(fd, F_DUPFD, FD_BASE);
+
+	if (nfd < 0) {
+		sh_err(sh, "{%s}: %s", r->fdvar, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(num, sizeof(num), "%d", nfd);
+	if (sh_setvar(sh, r->fdvar, num, 0) < 0) {
+		close(nfd);
+		return -1;
+	}
+	return 0;
+}
+
+/* {name}>&- closes the fd whose number is in name. */
+static int close_named(struct sh *sh, struct redir *r)
+{
+	const char *v = sh_getvar(sh, r->fdvar);
+	char *end;
+	long n = v ? strtol(v, &end, 10) : -1;
+
+	if (!v || !*v || *end || n < 0 || n > INT_MAX) {
+		sh_err(sh, "{%s}: '%s' is not a file descriptor", r->fdvar,
+		       v ? v : "");
+		return -1;
+	}
+	close(n);
+	return 0;
+}
+
 /* <&word and >&word: a copy of fd word; `-` closes; `N-` (bash, ksh)
  * copies N and closes it, i.e. moves it. */
 static int redirect_dup(struct sh *sh, struct redir *r, struct savedfd *mark,
@@ -223,6 +264,8 @@ static int redirect_dup(struct sh *sh, struct redir *r, struct savedfd *mark,
 	char *end = w;
 	long n = 0;
 
+	if (!strcmp(w, "-") && r->fdvar)
+		return close_named(sh, r);
 	if (!strcmp(w, "-")) {
 		if (save)
 			save_fd(sh, mark, r->fd);
@@ -240,11 +283,19 @@ static int redirect_dup(struct sh *sh, struct redir *r, struct savedfd *mark,
 		       r->type == R_DUPIN ? "<&" : ">&");
 		return -1;
 	}
-	if (n == r->fd)
+	if (n == r->fd && !r->fdvar)
 		return 0;
 	if (fcntl(n, F_GETFD) < 0) {
 		sh_err(sh, "%ld: bad file descriptor", n);
 		return -1;
+	}
+	if (r->fdvar) {
+		int fd = fcntl(n, F_DUPFD_CLOEXEC, FD_BASE);
+		if (fd < 0 || name_fd(sh, r, fd) < 0)
+			return -1;
+		if (move)
+			close(n);
+		return 0;
 	}
 	if (save)
 		save_fd(sh, mark, r->fd);
@@ -294,7 +345,9 @@ int sh_redirect(struct sh *sh, struct redir *r, bool save)
 				return -1;
 			break;
 		}
-		if (install_fd(sh, mark, save, fd, r->fd) < 0)
+		int rc = r->fdvar ? name_fd(sh, r, fd) :
+				    install_fd(sh, mark, save, fd, r->fd);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

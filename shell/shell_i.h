@@ -117,6 +117,7 @@ struct redir {
 	enum redir_type type;
 	int fd;
 	bool fd_given;	     /* `2>`, not `>`: bash's >&file needs this */
+	char *fdvar;	     /* {name}> (bash): fd picked, put in name */
 	struct word *target; /* file, fd word, or NULL for here-docs */
 	struct wpart *body;  /* here-doc body (parts, expanded unless quoted) */
 	bool body_quoted;    /* delimiter was quoted: no expansion */

@@ -267,6 +267,11 @@ echo $x
 y="$((false || echo c
 ) 2>/dev/null)"
 echo "$y" $((1 + (2) ))
+z=$((echo $((echo d
+) )
+) )
+echo "$z" $LINENO
 --- stdout
 x y
 c 3
+d 9

@@ -189,3 +189,28 @@ status 2
 echo "status $?"
 --- stdout
 status 127
+
+### named-fd-redirection
+set +o posix
+exec {fd}>f
+[ "$fd" -ge 10 ] && echo high
+echo one >&$fd
+exec {fd}>&-
+echo two >&$fd 2>/dev/null || echo closed
+cat f
+echo x= {w}>&1
+[ "$w" -ge 10 ] && echo w-set
+--- stdout
+high
+closed
+one
+x=
+w-set
+
+### named-fd-off-in-posix-mode
+echo {v}>f
+cat f
+echo "[$v]"
+--- stdout
+{v}
+[]
