@@ -51,6 +51,7 @@ struct parser {
 	int ionum;
 	bool ionum_given; /* digits before the operator, not its default */
 	char *ionum_var;  /* {name} before the operator (bash), or NULL */
+	bool redir_both;  /* &> or &>> (bash) */
 	enum redir_type rtype;
 	bool strip_tabs;
 	int lineno;
@@ -875,6 +876,17 @@ static enum tok next_token(struct parser *p)
 	case '&':
 		if ((c = pgetc(p)) == '&')
 			return T_AND;
+		/* &> (bash) is `&` then `>` in POSIX: an extension */
+		if (c == '>' && sh_extensions(p->sh)) {
+			if ((c = pgetc(p)) != '>')
+				ungetc_(p, c);
+			p->rtype = c == '>' ? R_APPEND : R_OUT;
+			p->ionum = 1;
+			p->ionum_given = false;
+			p->ionum_var = NULL;
+			p->redir_both = true;
+			return T_REDIR;
+		}
 		ungetc_(p, c);
 		return T_AMP;
 	case '|':
@@ -890,6 +902,7 @@ static enum tok next_token(struct parser *p)
 		p->ionum = 0;
 		p->ionum_given = false;
 		p->ionum_var = NULL;
+		p->redir_both = false;
 		c = pgetc(p);
 		if (c == '<') {
 			int d = pgetc(p);
@@ -914,6 +927,7 @@ static enum tok next_token(struct parser *p)
 		p->ionum = 1;
 		p->ionum_given = false;
 		p->ionum_var = NULL;
+		p->redir_both = false;
 		c = pgetc(p);
 		if (c == '>')
 			p->rtype = R_APPEND;
@@ -1262,6 +1276,7 @@ static struct redir *parse_redir(struct parser *p)
 	r->fd = p->ionum;
 	r->fd_given = p->ionum_given;
 	r->fdvar = p->ionum_var;
+	r->both = p->redir_both;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
 	if (r->type == R_HEREDOC) {

@@ -194,14 +194,14 @@ static int open_file(struct sh *sh, struct redir *r, const char *fname)
 	return fd;
 }
 
-/* bash's `>&file` (no fd number before it; unspecified by POSIX): stdout
- * and stderr to file, as `>file 2>&1`. */
-static int dup_to_file(struct sh *sh, struct redir *r, struct savedfd *mark,
-		       bool save, const char *fname)
+/* Stdout and stderr to file, as `>file 2>&1`: bash's `&>file`, `&>>file`
+ * and `>&file` (no fd number before it; unspecified by POSIX). */
+static int both_to_file(struct sh *sh, struct redir *r, struct savedfd *mark,
+			bool save, const char *fname, enum redir_type type)
 {
 	struct redir out = *r;
 
-	out.type = R_OUT;
+	out.type = type;
 	int fd = open_file(sh, &out, fname);
 	if (fd < 0)
 		return -1;
@@ -278,7 +278,7 @@ static int redirect_dup(struct sh *sh, struct redir *r, struct savedfd *mark,
 	if (end == w || (*end && !move) || n > 1023) {
 		if (r->type == R_DUPOUT && !r->fd_given && *w &&
 		    !isdigit((unsigned char)*w))
-			return dup_to_file(sh, r, mark, save, w);
+			return both_to_file(sh, r, mark, save, w, R_OUT);
 		sh_err(sh, "%s: bad file descriptor for '%s'", w,
 		       r->type == R_DUPIN ? "<&" : ">&");
 		return -1;
@@ -338,6 +338,14 @@ int sh_redirect(struct sh *sh, struct redir *r, bool save)
 			}
 			break;
 		default:
+			if (r->both) {
+				char *f = sh_expand_word(sh, r->target,
+							 EXP_TILDE);
+				if (both_to_file(sh, r, mark, save, f,
+						 r->type) < 0)
+					return -1;
+				continue;
+			}
 			fd = open_file(
 				sh, r,
 				sh_expand_word(sh, r->target, EXP_TILDE));

@@ -118,6 +118,7 @@ struct redir {
 	int fd;
 	bool fd_given;	     /* `2>`, not `>`: bash's >&file needs this */
 	char *fdvar;	     /* {name}> (bash): fd picked, put in name */
+	bool both;	     /* &> &>> (bash): stdout and stderr */
 	struct word *target; /* file, fd word, or NULL for here-docs */
 	struct wpart *body;  /* here-doc body (parts, expanded unless quoted) */
 	bool body_quoted;    /* delimiter was quoted: no expansion */

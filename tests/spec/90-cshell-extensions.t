@@ -214,3 +214,27 @@ echo "[$v]"
 --- stdout
 {v}
 []
+
+### and-greater-redirects-both
+set +o posix
+f() { echo out; echo err >&2; }
+f &> log
+f &>> log
+cat log
+set -C
+echo x &> /dev/null && echo devnull-ok
+--- stdout
+out
+err
+out
+err
+devnull-ok
+
+### and-greater-is-background-in-posix-mode
+echo bg &> f
+wait
+cat f
+echo "[$(cat f)]"
+--- stdout
+bg
+[]
