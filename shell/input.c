@@ -156,7 +156,8 @@ int src_getc(struct sh *sh)
 			unsigned char c = s->buf[s->pos++];
 			if (c == '\n')
 				s->lineno++;
-			if (sh->src_record)
+			/* an alias's text is not: its name is */
+			if (sh->src_record && !s->alias)
 				cs_buf_addc(sh->src_record, c);
 			return c;
 		}
@@ -180,7 +181,7 @@ void src_ungetc(struct sh *sh, int c)
 	s->pos--;
 	if (c == '\n')
 		s->lineno--;
-	if (sh->src_record && sh->src_record->len)
+	if (sh->src_record && !s->alias && sh->src_record->len)
 		sh->src_record->buf[--sh->src_record->len] = '\0';
 }
 
