@@ -2096,6 +2096,9 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 	struct arena *a = arena_new();
 
 	parser_init(&p, sh, a);
+	/* a parse left by a jump (^C at a continuation prompt) may have
+	 * been recording into a buffer that is gone */
+	sh->src_record = NULL;
 	sh->continuation = false;
 	*out = NULL;
 	*arena = NULL;
