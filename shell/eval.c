@@ -545,7 +545,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 		struct savedfd *mark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
 			sh_redirect_undo(sh, mark);
-			return 2;
+			return SH_REDIR_STATUS;
 		}
 		for (struct word *w = n->u.cmd.assigns; w; w = w->next) {
 			struct strlist one = { 0 };
@@ -654,7 +654,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 			if (sh->opts[OPT_XTRACE])
 				xtrace(sh, 2, &assigns, args.n, args.v);
 			if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-				_exit(2);
+				_exit(SH_REDIR_STATUS);
 			if (targets.n > 1)
 				sh_fanout(sh, &targets, args.v, statusp[1]);
 			if (targets.n == 1)
@@ -684,7 +684,7 @@ static int eval_cmd(struct sh *sh, struct node *n, int flags, char **last)
 		sh_redirect_undo(sh, mark);
 		if (special)
 			return sh_special_error(sh, 2);
-		return 2;
+		return SH_REDIR_STATUS;
 	}
 	/* before a special builtin they stay (exported when exec runs a
 	 * command: it must see them); before others they are undone */
@@ -883,7 +883,7 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 	if (flags & EV_EXIT) {
 		struct savedfd *mark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-			return 1;
+			return SH_REDIR_STATUS;
 		int st = sh_eval(sh, n->u.sub, flags);
 		sh_redirect_undo(sh, mark);
 		return st;
@@ -893,7 +893,7 @@ static int eval_subshell(struct sh *sh, struct node *n, int flags)
 	pid_t pid = fork_job(sh, j, 0, true);
 	if (pid == 0) {
 		if (n->redirs && sh_redirect(sh, n->redirs, false) < 0)
-			_exit(2);
+			_exit(SH_REDIR_STATUS);
 		sh_exit(sh,
 			sh_eval(sh, n->u.sub, EV_EXIT | (flags & EV_TESTED)));
 	}
@@ -1033,21 +1033,42 @@ static int eval_for(struct sh *sh, struct node *n, int flags)
 	return status;
 }
 
+static bool case_item_matches(struct sh *sh, struct case_item *ci,
+			      const char *subject)
+{
+	for (struct word *w = ci->patterns; w; w = w->next) {
+		char *pat =
+			sh_expand_parts(sh, w->parts, EXP_PATTERN | EXP_TILDE);
+		if (sh_pmatch(pat, subject))
+			return true;
+	}
+	return false;
+}
+
 static int eval_case(struct sh *sh, struct node *n, int flags)
 {
 	sh->lineno = n->lineno;
 	char *subject = sh_expand_word(sh, n->u.cases.subject, EXP_TILDE);
+	struct case_item *ci = n->u.cases.items;
+	int status = 0;
 
-	for (struct case_item *ci = n->u.cases.items; ci; ci = ci->next) {
-		for (struct word *w = ci->patterns; w; w = w->next) {
-			char *pat = sh_expand_parts(sh, w->parts,
-						    EXP_PATTERN | EXP_TILDE);
-			if (sh_pmatch(pat, subject))
-				return ci->body ? sh_eval(sh, ci->body, flags) :
-						  0;
+	while (ci) {
+		if (!case_item_matches(sh, ci, subject)) {
+			ci = ci->next;
+			continue;
 		}
+		/* ;& runs the following bodies, unmatched, up to a ;; */
+		for (;;) {
+			status = ci->body ? sh_eval(sh, ci->body, flags) : 0;
+			if (sh->skip || ci->term != CASE_FALL || !ci->next)
+				break;
+			ci = ci->next;
+		}
+		if (sh->skip || ci->term != CASE_RETEST)
+			break;
+		ci = ci->next;
 	}
-	return 0;
+	return status;
 }
 
 static int eval_compound(struct sh *sh, struct node *n, int flags)
@@ -1094,6 +1115,7 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh_raise(sh, 2);
 	}
 	arena_mark(sh->stack, &mark);
+	sh->errexit_ignored = flags & EV_TESTED;
 	switch (n->type) {
 	case N_CMD: {
 		char *last = NULL;
@@ -1154,8 +1176,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 		sh->lineno = n->lineno;
 		checkexit = true;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			/* the command fails: set -e sees it (XCU 2.8.1) */
 			sh_redirect_undo(sh, smark);
-			status = 2;
+			status = SH_REDIR_STATUS;
+			checkexit = true;
 			break;
 		}
 		if (n->type == N_ARITH)
@@ -1169,8 +1193,10 @@ int sh_eval(struct sh *sh, struct node *n, int flags)
 	default: {
 		struct savedfd *smark = sh->saved;
 		if (n->redirs && sh_redirect(sh, n->redirs, true) < 0) {
+			/* the command fails: set -e sees it (XCU 2.8.1) */
 			sh_redirect_undo(sh, smark);
-			status = 2;
+			status = SH_REDIR_STATUS;
+			checkexit = true;
 			break;
 		}
 		status = eval_compound(sh, n, flags & ~EV_EXIT);
@@ -1236,12 +1262,38 @@ static int capture(struct sh *sh, void (*child)(struct sh *, void *), void *arg,
 
 static void __attribute__((noreturn)) eval_child(struct sh *sh, void *n)
 {
-	sh_exit(sh, sh_eval(sh, n, EV_EXIT));
+	sh_exit(sh, sh_eval(sh, n,
+			    EV_EXIT | (sh->errexit_ignored ? EV_TESTED : 0)));
 }
 
 static void __attribute__((noreturn)) exec_child(struct sh *sh, void *argv)
 {
 	exec_external(sh, argv);
+}
+
+/* $(<file) (ksh, bash; POSIX leaves a substitution of redirections only
+ * unspecified): one simple command of nothing but `<file`. */
+static bool reads_file(const struct node *n)
+{
+	const struct redir *r = n->redirs;
+
+	return n->type == N_CMD && !n->u.cmd.args && !n->u.cmd.assigns &&
+	       !n->u.cmd.target && r && !r->next && r->type == R_IN &&
+	       r->fd == 0;
+}
+
+/* The file's contents on stdout, as `cat <file` without the fork. */
+static void __attribute__((noreturn)) read_file_child(struct sh *sh, void *n)
+{
+	char buf[16384];
+	ssize_t k;
+
+	if (sh_redirect(sh, ((struct node *)n)->redirs, false) < 0)
+		sh_exit(sh, SH_REDIR_STATUS);
+	while ((k = read(0, buf, sizeof(buf))) > 0)
+		if (cs_write_all(1, buf, k) < 0)
+			break;
+	sh_exit(sh, k < 0);
 }
 
 int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
@@ -1250,7 +1302,8 @@ int sh_cmdsub(struct sh *sh, struct node *n, struct cs_buf *out)
 
 	if (!n)
 		return 0;
-	int st = capture(sh, eval_child, n, out, false, &r);
+	int st = capture(sh, reads_file(n) ? read_file_child : eval_child, n,
+			 out, false, &r);
 	if (r == -E2BIG) {
 		sh_err(sh, "command substitution output larger than %u bytes",
 		       CMDSUB_CAP);

@@ -46,6 +46,15 @@ void src_push_alias(struct sh *sh, struct alias *a)
 	s->lineno = s->prev ? s->prev->lineno : 1;
 }
 
+void src_push_replay(struct sh *sh, char *text, size_t len, int lineno)
+{
+	struct source *s = src_new(sh);
+	s->buf = text;
+	s->len = len;
+	s->replay = true;
+	s->lineno = lineno;
+}
+
 void src_push_fd(struct sh *sh, int fd, bool line_at_a_time)
 {
 	struct source *s = src_new(sh);
@@ -147,9 +156,12 @@ int src_getc(struct sh *sh)
 			unsigned char c = s->buf[s->pos++];
 			if (c == '\n')
 				s->lineno++;
+			/* an alias's text is not: its name is */
+			if (sh->src_record && !s->alias)
+				cs_buf_addc(sh->src_record, c);
 			return c;
 		}
-		if (s->alias) {
+		if (s->alias || s->replay) {
 			/* an alias text ends: continue in what lies beneath */
 			src_pop(sh);
 			s = sh->src;
@@ -169,6 +181,8 @@ void src_ungetc(struct sh *sh, int c)
 	s->pos--;
 	if (c == '\n')
 		s->lineno--;
+	if (sh->src_record && !s->alias && sh->src_record->len)
+		sh->src_record->buf[--sh->src_record->len] = '\0';
 }
 
 const char *src_peek(struct sh *sh, size_t *len)

@@ -16,6 +16,8 @@
 #include "shell/shell_i.h"
 
 #define MAX_DEPTH 1000
+/* "((" read again as "( (" in one command, at most (see arith_replay) */
+#define MAX_REPLAYS 64
 #define WORD_CAP (64u << 20)
 
 enum tok {
@@ -24,6 +26,8 @@ enum tok {
 	T_WORD,
 	T_SEMI,
 	T_DSEMI,
+	T_SEMI_AMP,  /* ;& (POSIX.1-2024): fall through to the next body */
+	T_DSEMI_AMP, /* ;;& (bash): go on matching the next patterns */
 	T_AMP,
 	T_AND,
 	T_PIPE,
@@ -45,6 +49,9 @@ struct parser {
 	struct word *word;
 	char *text; /* plain (unquoted, literal-only) word text */
 	int ionum;
+	bool ionum_given; /* digits before the operator, not its default */
+	char *ionum_var;  /* {name} before the operator (bash), or NULL */
+	bool redir_both;  /* &> or &>> (bash) */
 	enum redir_type rtype;
 	bool strip_tabs;
 	int lineno;
@@ -59,6 +66,9 @@ struct parser {
 	struct alias *blank_alias;
 	/* the lookahead token has been checked for an alias already */
 	bool alias_checked;
+	/* how many times it was wrong: each replay can make inner "$(("
+	 * be tried again, so an unbounded count is exponential time */
+	int replays;
 };
 
 static struct node *parse_list(struct parser *p, bool top);
@@ -79,6 +89,7 @@ synerr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	p->sh->src_record = NULL;
 	while (p->ntmp > 0)
 		cs_buf_release(p->tmp[--p->ntmp]);
 	fflush(stdout);
@@ -296,7 +307,11 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 	tmp_release(p, &s);
 	src_push_string(p->sh, text, strlen(text), line);
 	struct source *mine = p->sh->src;
+	/* a "$((" being read records the backquoted text as it came, once */
+	struct cs_buf *record = p->sh->src_record;
+	p->sh->src_record = NULL;
 	n = parse_sub(p, false);
+	p->sh->src_record = record;
 	if (p->sh->src == mine)
 		src_pop(p->sh);
 	pb_flush(b);
@@ -305,16 +320,60 @@ static void read_backquote(struct parser *p, struct pbuild *b, bool dq)
 	b->plain = false;
 }
 
-/* After "$((": the expression up to the matching "))", or with semi up
- * to a ';' outside parentheses (for ((…; …; …))).  Returns ';' or ')'
- * for what ended it. */
-static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi)
+/* read_arith() took "$( (" for "$((": what it read since goes back to
+ * the input, after a "(" for the second parenthesis. */
+static int arith_replay(struct parser *p, struct cs_buf *record, bool outer,
+			size_t start, int line)
+{
+	size_t n = record->len - start;
+
+	if (++p->replays > MAX_REPLAYS)
+		synerr(p,
+		       "too many '$((' that are '$( (': write '$( (' (line %d)",
+		       line);
+	char *text = xmalloc(n + 2);
+
+	text[0] = '(';
+	memcpy(text + 1, record->buf + start, n);
+	text[n + 1] = '\0';
+	p->depth--;
+	if (outer) {
+		p->sh->src_record = NULL;
+		tmp_release(p, record);
+	} else {
+		/* the outer "$((" reads it all again, the "(" before it too,
+		 * which is in the replay */
+		record->buf[record->len = start - 1] = '\0';
+	}
+	src_push_replay(p->sh, text, n + 1, line);
+	return 0;
+}
+
+/* After "$((" (or the "((" of a command or a for): the expression up to
+ * the matching "))", or with semi up to a ';' outside parentheses (for
+ * ((…; …; …))).  Returns ';' or ')' for what ended it.  With replay (a
+ * "$(("), a ")" at depth 0 followed by anything but ")" means it was
+ * "$( (" (XCU 2.6.4: `$((cmd) 2>&1)` is a command substitution): then
+ * it returns 0, with b untouched and what it read pushed back to be read
+ * again as "(" "(" …. */
+static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi,
+		      bool replay)
 {
 	int end = ')';
 	struct pbuild in;
 	int depth = 0;
 	int line = src_lineno(p->sh);
+	/* what is read from here on, in case it was "( (": the outermost
+	 * "$((" being read records it, inner ones note where they start in
+	 * that */
+	struct cs_buf rec, *record = replay ? p->sh->src_record : NULL;
+	bool outer = replay && !record;
+	size_t start = record ? record->len : 0;
 
+	if (outer) {
+		tmp_init(p, &rec, WORD_CAP);
+		record = p->sh->src_record = &rec;
+	}
 	pb_init(&in, p);
 	enter(p);
 	for (;;) {
@@ -331,11 +390,14 @@ static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi)
 				       MAX_DEPTH);
 		} else if (c == ')') {
 			if (depth == 0) {
-				int d = pgetc(p);
-				if (d != ')')
+				if (pgetc(p) == ')')
+					break;
+				if (!replay)
 					synerr(p,
 					       "expected '))' to close '$(('");
-				break;
+				pb_finish(&in); /* frees its buffer */
+				return arith_replay(p, record, outer, start,
+						    line);
 			}
 			depth--;
 		} else if (c == '$' || c == '`' || c == '"' || c == '\\' ||
@@ -352,6 +414,10 @@ static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi)
 		pb_char(&in, c, true);
 	}
 	p->depth--;
+	if (outer) {
+		p->sh->src_record = NULL;
+		tmp_release(p, &rec);
+	}
 	pb_flush(b);
 	struct wpart *w = pb_new(b, WP_ARITH, dq);
 	w->u.arith = pb_finish(&in);
@@ -664,14 +730,17 @@ static void read_dollar(struct parser *p, struct pbuild *b, bool dq)
 
 	if (c == '\'' && !dq) {
 		read_dsq(p, b);
+	} else if (c == '"' && !dq) {
+		/* $"…" (bash's translated string, unspecified by POSIX):
+		 * no catalog, so just "…" */
+		ungetc_(p, c);
 	} else if (c == '{') {
 		read_braced(p, b, dq);
 	} else if (c == '(') {
 		int d = pgetc(p);
-		if (d == '(') {
-			read_arith(p, b, dq, false);
-		} else {
-			ungetc_(p, d);
+		if (d != '(' || !read_arith(p, b, dq, false, true)) {
+			if (d != '(')
+				ungetc_(p, d);
 			struct node *n = parse_sub(p, true);
 			pb_flush(b);
 			struct wpart *w = pb_new(b, WP_CMDSUB, dq);
@@ -819,6 +888,23 @@ static struct wpart *read_word_parts(struct parser *p, int endc, bool dq,
 /* ------------------------------------------------------------------ */
 /* Tokens */
 
+/* {name} right before < or > (bash's named fd; an extension, as in POSIX
+ * it is a word): the name, else NULL. */
+static char *fd_var_name(struct parser *p)
+{
+	const char *s = p->text;
+	size_t n = strlen(s);
+
+	if (n < 3 || s[0] != '{' || s[n - 1] != '}' || !sh_extensions(p->sh))
+		return NULL;
+	char *name = arena_strndup(p->a, s + 1, n - 2);
+	if (!sh_isname(name))
+		return NULL;
+	int d = pgetc(p);
+	ungetc_(p, d);
+	return d == '<' || d == '>' ? name : NULL;
+}
+
 static enum tok next_token(struct parser *p)
 {
 	int c;
@@ -846,13 +932,31 @@ static enum tok next_token(struct parser *p)
 			read_heredocs(p);
 		return T_NEWLINE;
 	case ';':
-		if ((c = pgetc(p)) == ';')
+		if ((c = pgetc(p)) == '&')
+			return T_SEMI_AMP;
+		if (c == ';') {
+			/* ;;& (bash) is `;;` and `&`, an error, in POSIX */
+			if ((c = pgetc(p)) == '&')
+				return T_DSEMI_AMP;
+			ungetc_(p, c);
 			return T_DSEMI;
+		}
 		ungetc_(p, c);
 		return T_SEMI;
 	case '&':
 		if ((c = pgetc(p)) == '&')
 			return T_AND;
+		/* &> (bash) is `&` then `>` in POSIX: an extension */
+		if (c == '>' && sh_extensions(p->sh)) {
+			if ((c = pgetc(p)) != '>')
+				ungetc_(p, c);
+			p->rtype = c == '>' ? R_APPEND : R_OUT;
+			p->ionum = 1;
+			p->ionum_given = false;
+			p->ionum_var = NULL;
+			p->redir_both = true;
+			return T_REDIR;
+		}
 		ungetc_(p, c);
 		return T_AMP;
 	case '|':
@@ -868,12 +972,19 @@ static enum tok next_token(struct parser *p)
 		return T_RPAREN;
 	case '<':
 		p->ionum = 0;
+		p->ionum_given = false;
+		p->ionum_var = NULL;
+		p->redir_both = false;
 		c = pgetc(p);
 		if (c == '<') {
 			int d = pgetc(p);
 			p->rtype = R_HEREDOC;
 			p->strip_tabs = d == '-';
-			if (d != '-')
+			/* <<< (bash's here-string) is a syntax error in
+			 * POSIX: `<<` then `<` */
+			if (d == '<')
+				p->rtype = R_HERESTR;
+			else if (d != '-')
 				ungetc_(p, d);
 		} else if (c == '&') {
 			p->rtype = R_DUPIN;
@@ -886,6 +997,9 @@ static enum tok next_token(struct parser *p)
 		return T_REDIR;
 	case '>':
 		p->ionum = 1;
+		p->ionum_given = false;
+		p->ionum_var = NULL;
+		p->redir_both = false;
 		c = pgetc(p);
 		if (c == '>')
 			p->rtype = R_APPEND;
@@ -919,8 +1033,15 @@ static enum tok next_token(struct parser *p)
 				int fd = atoi(p->text);
 				enum tok t = next_token(p);
 				p->ionum = fd;
+				p->ionum_given = true;
 				return t;
 			}
+		}
+		char *var = fd_var_name(p);
+		if (var) {
+			enum tok t = next_token(p);
+			p->ionum_var = var;
+			return t;
 		}
 	}
 	return T_WORD;
@@ -983,6 +1104,10 @@ static const char *tok_desc(struct parser *p)
 		return "';'";
 	case T_DSEMI:
 		return "';;'";
+	case T_SEMI_AMP:
+		return "';&'";
+	case T_DSEMI_AMP:
+		return "';;&'";
 	case T_AMP:
 		return "'&'";
 	case T_AND:
@@ -1043,6 +1168,9 @@ static struct wpart *parse_dq_text(struct parser *p, const char *text,
 	pb_init(&b, p);
 	src_push_string(p->sh, text, len, start);
 	struct source *mine = p->sh->src;
+	/* as for backquotes: not recorded twice */
+	struct cs_buf *record = p->sh->src_record;
+	p->sh->src_record = NULL;
 	for (;;) {
 		int c = rawc(p);
 		if (c == EOF)
@@ -1063,6 +1191,7 @@ static struct wpart *parse_dq_text(struct parser *p, const char *text,
 			pb_char(&b, c, true);
 		}
 	}
+	p->sh->src_record = record;
 	if (p->sh->src == mine)
 		src_pop(p->sh);
 	return pb_finish(&b);
@@ -1218,6 +1347,9 @@ static struct redir *parse_redir(struct parser *p)
 
 	r->type = p->rtype;
 	r->fd = p->ionum;
+	r->fd_given = p->ionum_given;
+	r->fdvar = p->ionum_var;
+	r->both = p->redir_both;
 	r->strip_tabs = p->strip_tabs;
 	consume(p);
 	if (r->type == R_HEREDOC) {
@@ -1343,7 +1475,7 @@ static struct node *parse_arith_command(struct parser *p)
 	consume(p);
 	rawc(p); /* the second '(' */
 	pb_init(&b, p);
-	read_arith(p, &b, false, false);
+	read_arith(p, &b, false, false, false);
 	n->u.arith = pb_finish(&b);
 	return n;
 }
@@ -1410,7 +1542,7 @@ static void parse_for_arith(struct parser *p, struct node *n, int line)
 	for (int i = 0; i < 3; i++) {
 		struct pbuild b;
 		pb_init(&b, p);
-		if (read_arith(p, &b, false, i < 2) != ends[i])
+		if (read_arith(p, &b, false, i < 2, false) != ends[i])
 			synerr(p, "'for ((' needs three expressions (line %d)",
 			       line);
 		n->u.fors.arith[i] = pb_finish(&b);
@@ -1520,7 +1652,11 @@ static struct node *parse_case(struct parser *p)
 		ci->body = parse_compound_list(p);
 		*tail = ci;
 		tail = &ci->next;
-		if (peek_tok(p, false) == T_DSEMI) {
+		enum tok t = peek_tok(p, false);
+		if (t == T_DSEMI || t == T_SEMI_AMP || t == T_DSEMI_AMP) {
+			ci->term = t == T_DSEMI	   ? CASE_END :
+				   t == T_SEMI_AMP ? CASE_FALL :
+						     CASE_RETEST;
 			consume(p);
 			continue;
 		}
@@ -2046,6 +2182,9 @@ enum parse_result sh_parse_command(struct sh *sh, struct node **out,
 	struct arena *a = arena_new();
 
 	parser_init(&p, sh, a);
+	/* a parse left by a jump (^C at a continuation prompt) may have
+	 * been recording into a buffer that is gone */
+	sh->src_record = NULL;
 	sh->continuation = false;
 	*out = NULL;
 	*arena = NULL;

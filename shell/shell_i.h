@@ -114,12 +114,16 @@ enum redir_type {
 	R_DUPIN,   /* <& */
 	R_DUPOUT,  /* >& */
 	R_HEREDOC, /* << and <<- */
+	R_HERESTR, /* <<< word (bash): word and a newline on stdin */
 };
 
 struct redir {
 	struct redir *next;
 	enum redir_type type;
 	int fd;
+	bool fd_given;	     /* `2>`, not `>`: bash's >&file needs this */
+	char *fdvar;	     /* {name}> (bash): fd picked, put in name */
+	bool both;	     /* &> &>> (bash): stdout and stderr */
 	struct word *target; /* file, fd word, or NULL for here-docs */
 	struct wpart *body;  /* here-doc body (parts, expanded unless quoted) */
 	bool body_quoted;    /* delimiter was quoted: no expansion */
@@ -165,10 +169,18 @@ struct dbtok {
 	bool regex; /* the word after =~ */
 };
 
+/* What ends a case item's body: ;; (or esac), ;& or ;;& */
+enum case_term {
+	CASE_END,    /* the case command ends */
+	CASE_FALL,   /* ;& (POSIX.1-2024): the next body runs too */
+	CASE_RETEST, /* ;;& (bash): the next items' patterns are tried */
+};
+
 struct case_item {
 	struct case_item *next;
 	struct word *patterns;
 	struct node *body; /* may be NULL */
+	enum case_term term;
 };
 
 struct node {
@@ -200,7 +212,7 @@ struct node {
 		struct node *sub; /* BG NOT SUBSHELL GROUP */
 		struct {
 			struct node *cond, *then, *els;
-		} ifs; /* IF WHILE UNTIL (els unused for loops) */
+		} ifs; /* IF WHILE UNTIL (els: the step of for ((…))) */
 		struct {
 			char *var;	   /* NULL: for ((init; cond; step)) */
 			struct word *list; /* NULL with have_in false: "$@" */
@@ -240,6 +252,7 @@ struct source {
 	bool interactive;    /* refill via readline */
 	bool eof;
 	struct alias *alias; /* in use while this source is on the stack */
+	bool replay;	     /* read again: popped when read, as an alias */
 	int lineno;
 };
 
@@ -413,6 +426,12 @@ struct sh {
 
 	/* input */
 	struct source *src;
+	/* while set, every character src_getc gives is appended to it
+	 * (and src_ungetc takes it back): the lexer's tentative reads */
+	struct cs_buf *src_record;
+	/* set -e is ignored where the command being evaluated runs (a
+	 * condition, not the last of && ||): so in its substitutions too */
+	bool errexit_ignored;
 	bool continuation; /* PS2: the command being read goes on */
 
 	/* per-command scratch */
@@ -440,6 +459,9 @@ struct sh *sh_new(void);
 /* input.c */
 void src_push_string(struct sh *sh, const char *s, size_t len, int lineno);
 void src_push_alias(struct sh *sh, struct alias *a);
+/* text (len bytes, malloc'ed, taken) is read again, starting on line
+ * lineno, before what follows it: the lexer read it the wrong way. */
+void src_push_replay(struct sh *sh, char *text, size_t len, int lineno);
 void src_push_fd(struct sh *sh, int fd, bool line_at_a_time);
 void src_push_interactive(struct sh *sh);
 void src_pop(struct sh *sh);
@@ -569,6 +591,9 @@ int sh_parse_set_options(struct sh *sh, int argc, char **argv, int i,
 const char *sh_builtin_name(size_t i);
 
 /* redir.c */
+/* The status of a command whose redirection failed: POSIX asks for 1 to
+ * 125 (XCU 2.8.2), bash gives 1 (dash 2). */
+#define SH_REDIR_STATUS 1
 int sh_redirect(struct sh *sh, struct redir *r, bool save);
 void sh_redirect_undo(struct sh *sh, struct savedfd *upto);
 int sh_heredoc_fd(struct sh *sh, struct redir *r);

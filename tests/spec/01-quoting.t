@@ -260,3 +260,8 @@ printf '%s|' $'\u03bc' $'\U0001F600' $'a\u0041b' $'\ug' $'x\U0yz' | od -An -tx1 
 echo
 --- stdout
  ce bc 7c f0 9f 98 80 7c 61 41 62 7c 5c 75 67 7c 78 7c 
+### dollar-double-quote-is-double-quote
+x=v
+echo $"a $x" "b$" "$"
+--- stdout
+a v b$ $

@@ -245,3 +245,33 @@ echo "${#s} ${s#?}"
 --- stdout
 2 ab
 1 
+
+### redirect-only-reads-file
+printf 'a\nb\n\n' > f
+x=$(< f)
+echo "[$x]"
+y=`<f`
+echo "[$y]"
+z=$(< nonexistent) 2>/dev/null
+echo "status $?"
+--- stdout
+[a
+b]
+[a
+b]
+status 1
+
+### dollar-double-paren-subshell
+x=$((echo a; echo b) | tr ab xy)
+echo $x
+y="$((false || echo c
+) 2>/dev/null)"
+echo "$y" $((1 + (2) ))
+z=$((echo $((echo d
+) )
+) )
+echo "$z" $LINENO
+--- stdout
+x y
+c 3
+d 9

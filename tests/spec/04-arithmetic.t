@@ -419,3 +419,22 @@ j=11
 [ $? -ne 0 ] && echo failed
 --- stdout
 failed
+### arith-command
+i=0
+(( i++ )); echo "$? $i"
+((i > 0)) && echo positive
+((echo a) ); ((echo b); echo c)
+--- stdout
+1 1
+positive
+a
+b
+c
+
+### arith-command-errexit
+set -e
+n=0
+(( n ))
+echo not-reached
+--- stdout
+--- status 1

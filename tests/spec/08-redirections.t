@@ -157,7 +157,7 @@ echo new > f 2>/dev/null
 echo status $?
 cat f
 --- stdout
-status 2
+status 1
 old
 
 ### noclobber-override
@@ -348,7 +348,7 @@ echo not-reached
 echo x > /nonexistent/dir/file 2>/dev/null
 echo continued $?
 --- stdout
-continued 2
+continued 1
 
 ### redirect-error-external-continues
 cat < /nonexistent/file 2>/dev/null
@@ -397,3 +397,69 @@ to-99
 via-12
 in-g
 closed
+
+### dup-move-fd
+exec 5>f
+echo one >&5
+exec 6>&5-
+echo two >&5 2>/dev/null || echo 5-closed
+echo three >&6
+exec 6>&-
+cat f
+--- stdout
+5-closed
+one
+three
+
+### dup-move-fd-temporary
+exec 5>f
+{ echo in >&6; } 6>&5-
+echo back >&5
+exec 5>&-
+cat f
+--- stdout
+in
+back
+
+### dup-move-same-fd
+: 3>&3-
+echo ok
+--- stdout
+ok
+
+### dup-out-to-file-word
+sh_out() { echo out; echo err >&2; }
+sh_out >&f
+cat f
+--- stdout
+out
+err
+
+### dup-numbered-to-file-word-fails
+echo x 1>&f 2>/dev/null
+echo status $?
+--- stdout
+status 1
+
+### redirect-to-empty-name-fails
+f=
+echo x > "$f" 2>/dev/null
+echo status $?
+--- stdout
+status 1
+
+### here-string
+cat <<< 'a b'
+x='one  two'
+cat <<<$x
+cat <<< "$x"
+--- stdout
+a b
+one  two
+one  two
+
+### here-string-fd
+read -r a 3<<<'on three' <&3
+echo "$a"
+--- stdout
+on three

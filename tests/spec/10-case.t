@@ -252,3 +252,40 @@ escaped-a
 bracket
 backslash
 trailing
+
+### fallthrough-semi-amp
+for x in a b c; do
+	case $x in
+	a) echo A ;&
+	b) echo B ;&
+	c) echo C ;;
+	*) echo no ;;
+	esac
+done
+--- stdout
+A
+B
+C
+B
+C
+C
+
+### fallthrough-last-item
+case a in a) echo A ;& esac
+echo $?
+--- stdout
+A
+0
+
+### retest-dsemi-amp
+case ab in
+a*) echo one ;;&
+x*) echo no ;;&
+*b) echo two ;;&
+*) echo three ;;
+*) echo not-reached ;;
+esac
+--- stdout
+one
+two
+three

@@ -439,3 +439,20 @@ f
 echo $?
 --- stdout
 5
+
+### arith-for-loop
+for ((i = 0; i < 5; i++)); do
+	[ $i = 1 ] && continue
+	[ $i = 3 ] && break
+	echo "i$i"
+done > out
+cat out
+for ((;;))
+do echo once; break; done
+for (( n=0; n<(3-(1)); n++ )); do echo $n; done
+--- stdout
+i0
+i2
+once
+0
+1

@@ -310,3 +310,39 @@ set -e
 echo "ok $x"
 --- stdout
 ok 1
+
+### errexit-brace-group-redirect-failure
+set -e
+{ echo no; } < nonexistent 2>/dev/null
+echo not-reached
+--- stdout
+--- status 1
+
+### errexit-while-redirect-failure
+set -e
+while read -r l; do echo "$l"; done < nonexistent 2>/dev/null
+echo not-reached
+--- stdout
+--- status 1
+
+### errexit-assignment-redirect-failure
+set -e
+x=1 > /nonexistent/f 2>/dev/null
+echo not-reached
+--- stdout
+--- status 1
+
+### errexit-redirect-failure-in-condition
+set -e
+if { :; } < nonexistent 2>/dev/null; then echo yes; else echo no; fi
+--- stdout
+no
+
+### errexit-ignored-in-condition-substitution
+set -e
+if echo $(echo 1; false; echo 2); then echo A; fi
+echo $(echo 3; false; echo 4)
+--- stdout
+1 2
+A
+3

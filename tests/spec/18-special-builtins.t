@@ -402,7 +402,7 @@ shown hidden
 command exec 9<nonexistent 2>/dev/null
 echo "survived $?"
 --- stdout
-survived 2
+survived 1
 
 ### eval-keeps-status
 false

@@ -454,3 +454,51 @@ printf '%s\n' $'[\u03bc]' $'\U0001F600' $'a\u' $'\u41\u00e9' $'x\u0000y' | od -A
 --- stdout
  [ 316 274 ] \n 360 237 230 200 \n a \ u \n A 303
  251 \n x \n
+### named-fd-redirection
+set +o posix
+exec {fd}>f
+[ "$fd" -ge 10 ] && echo high
+echo one >&$fd
+exec {fd}>&-
+echo two >&$fd 2>/dev/null || echo closed
+cat f
+echo x= {w}>&1
+[ "$w" -ge 10 ] && echo w-set
+--- stdout
+high
+closed
+one
+x=
+w-set
+
+### named-fd-off-in-posix-mode
+echo {v}>f
+cat f
+echo "[$v]"
+--- stdout
+{v}
+[]
+
+### and-greater-redirects-both
+set +o posix
+f() { echo out; echo err >&2; }
+f &> log
+f &>> log
+cat log
+set -C
+echo x &> /dev/null && echo devnull-ok
+--- stdout
+out
+err
+out
+err
+devnull-ok
+
+### and-greater-is-background-in-posix-mode
+echo bg &> f
+wait
+cat f
+echo "[$(cat f)]"
+--- stdout
+bg
+[]

@@ -253,8 +253,9 @@ static void test_deep_nesting_is_an_error(void **st)
 {
 	(void)st;
 	struct cs_buf b = CS_BUF_INIT;
+	/* "( (", as "((" would start an arithmetic command */
 	for (int i = 0; i < 10000; i++)
-		cs_buf_addc(&b, '(');
+		cs_buf_adds(&b, "( ");
 	cs_buf_adds(&b, "true");
 	for (int i = 0; i < 10000; i++)
 		cs_buf_addc(&b, ')');
