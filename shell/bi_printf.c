@@ -437,6 +437,10 @@ int bi_printf(struct sh *sh, int argc, char **argv)
 	const char *var = NULL;
 	int i = 1;
 
+	if (argc == 2 && !strcmp(argv[1], "-v")) {
+		sh_err(sh, "printf: -v: needs a variable name");
+		return 2;
+	}
 	if (argc > 2 && !strcmp(argv[1], "-v")) {
 		var = argv[2];
 		i = 3;

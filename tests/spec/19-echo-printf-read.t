@@ -312,9 +312,12 @@ printf -v out '%s-%d' a 5
 echo "$out"
 printf -v 'bad name' %s x 2>/dev/null
 echo "bad $?"
+printf -v 2>/dev/null
+echo "no name $?"
 --- stdout
 a-5
 bad 2
+no name 2
 
 ### printf-q-quotes-for-reuse
 v='"quoted" with spaces and \'
