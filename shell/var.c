@@ -369,6 +369,9 @@ void var_list(struct sh *sh, int flag, const char *prefix)
 	qsort(all, n, sizeof(*all), cmp_var);
 	struct cs_buf b = CS_BUF_INIT;
 	for (int i = 0; i < n; i++) {
+		/* RANDOM, SECONDS, BASHPID listed as a read would give them */
+		if ((all[i]->flags & VAR_DYNAMIC) && all[i]->value)
+			dyn_refresh(all[i]);
 		cs_buf_reset(&b);
 		if (prefix)
 			cs_buf_addf(&b, "%s ", prefix);

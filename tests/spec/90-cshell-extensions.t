@@ -502,3 +502,8 @@ echo "[$(cat f)]"
 --- stdout
 bg
 []
+
+### set-lists-dynamic-variables-current
+set | grep -c "^BASHPID=$$\$"
+--- stdout
+1
