@@ -504,6 +504,7 @@ bg
 []
 
 ### set-lists-dynamic-variables-current
-set | grep -c "^BASHPID=$$\$"
+set >vars
+grep -c "^BASHPID=$$\$" vars
 --- stdout
 1
