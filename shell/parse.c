@@ -390,8 +390,16 @@ static int read_arith(struct parser *p, struct pbuild *b, bool dq, bool semi,
 				       MAX_DEPTH);
 		} else if (c == ')') {
 			if (depth == 0) {
-				if (pgetc(p) == ')')
+				int d = pgetc(p);
+				if (d == ')')
 					break;
+				/* at the end of input, as bash and the
+				 * rationale of XCU 2.6.3: an error */
+				if (d == EOF)
+					synerr(p,
+					       "unterminated '$((' (opened on "
+					       "line %d)",
+					       line);
 				if (!replay)
 					synerr(p,
 					       "expected '))' to close '$(('");

@@ -275,3 +275,13 @@ echo "$z" $LINENO
 x y
 c 3
 d 9
+
+### dollar-double-paren-unclosed-at-end-of-input
+self=$(readlink /proc/$$/exe)
+"$self" -c 'echo $((cat <<EOF
++(
+EOF
+))' 2>/dev/null
+echo "status $?"
+--- stdout
+status 2
