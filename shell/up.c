@@ -848,6 +848,12 @@ static int resolve_kernel(struct build *b)
 		      "remove 'user'";
 	else if (u->net_set && u->spec.net != SBX_NET_NONE)
 		why = "a VM has no network: remove 'net' or make it 'net none'";
+	/* cshell-vm takes a mount as SRC:DST[:ro] */
+	for (size_t k = 0; !why && k < u->spec.nmounts; k++)
+		if (strchr(u->spec.mounts[k].src, ':') ||
+		    strchr(u->spec.mounts[k].dst, ':'))
+			why = "a VM cannot mount a path with ':' in it: "
+			      "rename it or mount a directory above it";
 	if (why) {
 		sh_err(b->sh, "kernel: %s", why);
 		return -1;

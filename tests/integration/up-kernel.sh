@@ -97,5 +97,18 @@ else
 	fail user-refused "status $rc, printed '$out'"
 fi
 
+# a mount path with ':' cannot go to cshell-vm's SRC:DST: one sentence
+# before anything is built
+mkdir -p "$P/a:b"
+printf 'kernel %s\nmount a:b /ab\nrun "echo built >/x"\n' "$deb" >"$P/Cshellfile"
+out=$(up -- true 2>&1)
+rc=$?
+if [ $rc != 0 ] && [[ $out == *"Cshellfile:1: kernel: a VM cannot mount a path with ':' in it"* ]] &&
+	[ "$(ls "$CSHELL_DATA_DIR/build-cache" 2>/dev/null | wc -l)" = "$n" ]; then
+	pass colon-mount-refused
+else
+	fail colon-mount-refused "status $rc, printed '$out'"
+fi
+
 out=$(cd "$P" && "$csh" -c 'down --rm' 2>&1)
 check down-rm test $? = 0 -a ! -e "$CSHELL_DATA_DIR/vm/kproj"
