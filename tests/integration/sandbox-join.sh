@@ -146,6 +146,8 @@ check sandbox-join-pipe-status test $? = 0
 # library starts: between the two execve, its prctl alone (init.c); a
 # command looked up in PATH, or one that cannot run, takes the full path
 init=$sbx_bin/cshell-init
+out=$("$init" --exec /bin/true 2>&1)
+check sandbox-init-exec-usage test $? = 2 -a "$out" = "usage: cshell-init --exec FILE ARG0 [ARG...]"
 if command -v strace >/dev/null; then
 	calls=$(strace -f -qq "$init" --exec /bin/true true 2>&1 >/dev/null |
 		sed -n '2,/^execve/p' | grep -vc '^execve')
