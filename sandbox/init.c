@@ -281,8 +281,8 @@ int main(int argc, char **argv)
 		exec_command(argv[2], argv + 3);
 	if (argc >= 4 && !strcmp(argv[1], "--exec-tty"))
 		exec_tty(argv[2], argv + 3);
-	if (argc >= 2 && (!strcmp(argv[1], "--exec") ||
-			  !strcmp(argv[1], "--exec-tty"))) {
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--exec") || !strcmp(argv[1], "--exec-tty"))) {
 		fprintf(stderr, "usage: cshell-init %s FILE ARG0 [ARG...]\n",
 			argv[1]);
 		return 2;

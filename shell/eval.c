@@ -1416,18 +1416,25 @@ int sh_eval_string(struct sh *sh, const char *s, const char *name)
 	return status;
 }
 
-char *sh_helper_path(struct sh *sh, const char *name)
+char *sh_helper_path_dup(const char *name)
 {
 	char *slash = strrchr(self_exe, '/');
 
 	if (slash) {
-		char *p = arena_alloc(sh->stack,
-				      (slash - self_exe) + strlen(name) + 2);
-		sprintf(p, "%.*s/%s", (int)(slash - self_exe), self_exe, name);
+		char *p = xasprintf("%.*s/%s", (int)(slash - self_exe),
+				    self_exe, name);
 		if (access(p, X_OK) == 0)
 			return p;
+		free(p);
 	}
-	return arena_strdup(sh->stack, name);
+	return xstrdup(name);
+}
+
+char *sh_helper_path(struct sh *sh, const char *name)
+{
+	_cleanup_free_ char *p = sh_helper_path_dup(name);
+
+	return arena_strdup(sh->stack, p);
 }
 
 void sh_init_self_exe(void)

@@ -111,4 +111,9 @@ char *sh_target_host_path(const char *spec, const char *path);
 /* Whether a word is a glob (then it may match none or many). */
 bool sh_target_is_glob(const char *word);
 
+/* eval.c: the helper program name (cshell-hosts…) next to this cshell,
+ * else name itself for a PATH search; malloc'd (a backend's forked
+ * child has none of the shell's arenas). */
+char *sh_helper_path_dup(const char *name);
+
 #endif

@@ -151,32 +151,11 @@ static int ssh_resolve(const char *word, struct sh_targets *out,
 	return n;
 }
 
-/* cshell-hosts next to this cshell, else on the PATH. */
-static char *hosts_helper(void)
-{
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash, *p;
-
-	if (len > 0) {
-		self[len] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			p = xasprintf("%s/cshell-hosts", self);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return xstrdup("cshell-hosts");
-}
-
 /* `@any`: the first host of `cshell-hosts place --probe` (every host
  * probed now, least allocated first).  Fills t->host; 0 or -1 + err. */
 static int pick_any(struct ssh_target *t, struct cs_error *err)
 {
-	_cleanup_free_ char *helper = hosts_helper();
+	_cleanup_free_ char *helper = sh_helper_path_dup("cshell-hosts");
 	char *argv[] = { helper, "place", "--probe", NULL };
 	char buf[SCH_NAME_MAX + 64] = "";
 	struct sch_inventory inv;
