@@ -8,8 +8,8 @@ set -u
 BIN=${CSHELL_BIN:-$(cd "$(dirname "$0")/../../build/bin" && pwd)}
 CSH=$BIN/cshell
 T=$(mktemp -d)
-SOCK=$T/tmux.sock
-TM() { tmux -S "$SOCK" "$@"; }
+SOCK=$T/tmux.sock TM_SESSION=sh
+. "$(dirname "$0")/../tmux-common.sh"
 cleanup() {
 	TM kill-server 2>/dev/null
 	[ -n "${SBX:-}" ] && "$CSH" sandbox rm -f "$SBX" >/dev/null 2>&1
@@ -49,15 +49,6 @@ start() {
 		 CSHELL_FS=$FS \
 		 PS1='cs% ' $CSH $*"
 	wait_for '^cs% *$' || true
-}
-screen() { TM capture-pane -p -t sh; }
-# wait_for REGEX: until the screen matches (5 s at most)
-wait_for() {
-	for _ in $(seq 50); do
-		screen | grep -Eq "$1" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 keys() { TM send-keys -t sh "$@"; sleep 0.15; }
 clear_screen() { keys C-l; TM clear-history -t sh; }

@@ -95,16 +95,8 @@ if ! command -v tmux >/dev/null; then
 	skip shell-targets-job-control "tmux is not installed"
 	exit 0
 fi
-SOCK=$work/tmux.sock
-TM() { tmux -S "$SOCK" "$@"; }
-screen() { TM capture-pane -p -t t; }
-wait_for() {
-	for _ in $(seq 80); do
-		screen | grep -Eq "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+SOCK=$work/tmux.sock TM_SESSION=t TM_WAIT=80
+. "$sbx_repo/tests/tmux-common.sh"
 TM new-session -d -s t -x 150 -y 40 \
 	"env CSHELL_RUNTIME_DIR=$CSHELL_RUNTIME_DIR CSHELL_DATA_DIR=$CSHELL_DATA_DIR CSHELL_CONFIG_DIR=$CSHELL_CONFIG_DIR PS1='ft% ' $sbx_bin/cshell -i"
 wait_for '^ft% *$'

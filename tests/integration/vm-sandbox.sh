@@ -121,16 +121,8 @@ sh_ 'sandbox logs old' | grep -q cshell-log-marker && pass vm-sandbox-logs ||
 if ! command -v tmux >/dev/null; then
 	skip vm-sandbox-tty "tmux is not installed"
 else
-	SOCK=$work/tmux.sock
-	TM() { tmux -S "$SOCK" "$@"; }
-	screen() { TM capture-pane -p -t t; }
-	wait_for() {
-		for _ in $(seq 150); do
-			screen | grep -Eq "$1" && return 0
-			sleep 0.1
-		done
-		return 1
-	}
+	SOCK=$work/tmux.sock TM_SESSION=t TM_WAIT=150
+	. "$repo/tests/tmux-common.sh"
 	vm_extra_cleanup+='; tmux -S "$SOCK" kill-server 2>/dev/null'
 	TM new-session -d -s t -x 120 -y 30 \
 		"env CSHELL_RUNTIME_DIR=$CSHELL_RUNTIME_DIR CSHELL_DATA_DIR=$CSHELL_DATA_DIR CSHELL_CONFIG_DIR=$CSHELL_CONFIG_DIR TERM=xterm PS1='vt% ' $csh -i"
