@@ -42,7 +42,11 @@ struct exec {
 	uint32_t credit[3];
 	uint32_t owed;	   /* stdin bytes written, not yet granted back */
 	struct cs_buf inq; /* stdin bytes not yet written */
-	int in_eof;	   /* close in once inq drained */
+	/* DATA frames of one port read, written with one writev: they
+	 * point into the port's input, valid until its next fill */
+	struct iovec pend[64];
+	int npend;
+	int in_eof; /* close in once inq drained */
 	int exited, status;
 	struct exec *next;
 };
@@ -542,21 +546,50 @@ static void flush_stdin(struct exec *e)
 	}
 }
 
-/* Writes a DATA frame's bytes straight to the command's stdin, queueing
- * what the pipe does not take. */
-static void write_stdin(struct exec *e, const uint8_t *p, size_t len)
+/* Writes the DATA frames gathered from one port read straight to the
+ * command's stdin, in one writev (a producer writing 4 KiB at a time
+ * sends as many frames, and under TCG a syscall each cost more than the
+ * bytes), queueing what the pipe does not take. */
+static void write_pending(struct exec *e)
 {
-	ssize_t n = e->tty ? 0 : write(e->in, p, len);
+	ssize_t n;
+	size_t done;
+	int k = e->npend;
 
+	if (!k)
+		return;
+	e->npend = 0;
+	n = writev(e->in, e->pend, k);
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
 		close_in(e); /* the command closed its stdin */
 		return;
 	}
-	if (n < 0)
-		n = 0;
-	if (n)
+	if (n > 0)
 		grant_stdin(e, (uint32_t)n);
-	cs_buf_add(&e->inq, p + n, len - (size_t)n);
+	done = n > 0 ? (size_t)n : 0;
+	for (int i = 0; i < k; i++) {
+		size_t len = e->pend[i].iov_len;
+
+		if (done >= len) {
+			done -= len;
+			continue;
+		}
+		cs_buf_add(&e->inq, (const char *)e->pend[i].iov_base + done,
+			   len - done);
+		done = 0;
+	}
+}
+
+/* A DATA frame's bytes for the command's stdin: gathered for
+ * write_pending while nothing is queued before them. */
+static void write_stdin(struct exec *e, const uint8_t *p, size_t len)
+{
+	if (e->npend == (int)CS_ARRAY_SIZE(e->pend))
+		write_pending(e);
+	if (e->in < 0)
+		return;
+	e->pend[e->npend].iov_base = (void *)p;
+	e->pend[e->npend++].iov_len = len;
 }
 
 static void free_exec(struct exec *e)
@@ -566,6 +599,7 @@ static void free_exec(struct exec *e)
 	for (pp = &execs; *pp != e; pp = &(*pp)->next)
 		;
 	*pp = e->next;
+	e->npend = 0; /* stdin for a command that is gone */
 	close_in(e);
 	for (int i = 1; i < 3; i++)
 		if (e->out[i] >= 0)
@@ -698,12 +732,15 @@ static void handle(const struct vm_hdr *h, const uint8_t *p)
 	case VM_MSG_DATA:
 		if (!e || h->stream != VM_STDIN || e->in < 0 || e->in_eof)
 			break;
-		if (!h->len)
+		if (!h->len) {
+			write_pending(e);
 			e->in_eof = 1;
-		else if (!e->inq.len)
+		} else if (!e->inq.len && !e->tty) {
 			write_stdin(e, p, h->len);
-		else if (e->inq.len + h->len <= 2 * VM_WINDOW)
+			break; /* written after this port read */
+		} else if (e->inq.len + h->len <= 2 * VM_WINDOW) {
 			cs_buf_add(&e->inq, p, h->len);
+		}
 		flush_stdin(e);
 		break;
 	case VM_MSG_WINDOW:
@@ -807,6 +844,9 @@ static void serve(void)
 			while (r > 0 &&
 			       (r = vm_conn_next(&port, &h, &p, &err)) == 1)
 				handle(&h, p);
+			/* before the next fill moves what they point to */
+			for (struct exec *e = execs; e; e = e->next)
+				write_pending(e);
 			if (r < 0 && r != -EAGAIN) {
 				/* a garbled stream cannot be resynced: drop
 				 * what we have and wait for the next hello */

@@ -152,7 +152,8 @@ void vm_conn_drop_input(struct vm_conn *c);
 int vm_conn_flush(struct vm_conn *c);
 int vm_conn_pending(const struct vm_conn *c);
 /* Takes the next whole frame out of in: 1, 0 (need more), -1 + err.
- * *payload stays valid until the next vm_conn_* call on c. */
+ * *payload stays valid until the next vm_conn_fill on c (later frames
+ * taken meanwhile do not move it: the agent writes them all at once). */
 int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
 		 struct cs_error *err);
 /* Writes all queued bytes, blocking (poll) up to timeout_ms. */
