@@ -322,8 +322,10 @@ deps-runtime:
 		scripts/deps.sh --runtime
 
 # Everything make check needs, built with -Werror.
-# the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on it
-check-build: all unit-bins test-backend $(ABUILD)/bin/cshell-fs
+# the ASan+UBSan cshell-fs: tests/integration/fs-asan.sh runs the fs suite on
+# it; the ASan+UBSan cshell: tests/run runs the spec suite on it too
+check-build: all unit-bins test-backend $(ABUILD)/bin/cshell-fs \
+	$(ABUILD)/bin/cshell
 
 # The build step holds a lock so that two `make check` runs sharing one
 # tree (several people, or CI plus a person) do not write the same objects.

@@ -47,7 +47,8 @@ static void bseq_add(struct sh *sh, struct bseq *s, size_t *cap,
 		s->v = v;
 		*cap = nc;
 	}
-	memcpy(s->v + s->n, it, n * sizeof(*it));
+	if (n) /* it may be NULL then */
+		memcpy(s->v + s->n, it, n * sizeof(*it));
 	s->n += n;
 }
 

@@ -1069,19 +1069,40 @@ char *sh_expand_word(struct sh *sh, struct word *w, int flags)
 	return sh_expand_parts(sh, w->parts, flags);
 }
 
+/* PS1, PS4 (sh->recover: an error there does not end a script) and the
+ * like: an expansion error frees what this expansion holds before it
+ * goes on up, as a shell that goes on would otherwise leak it each time. */
 char *sh_expand_string(struct sh *sh, const char *s)
 {
 	struct arena *a = arena_new();
 	struct arena_mark m;
+	struct xbuf x;
+	jmp_buf jb, *up = sh->jmp;
 	bool err;
 	char *r = NULL;
 
 	struct wpart *p = sh_parse_dq(sh, a, s, &err);
-	if (!err) {
-		arena_mark(sh->stack, &m);
-		r = xstrdup(sh_expand_parts(sh, p, 0));
-		arena_release(sh->stack, &m);
+	if (err) {
+		arena_unref(a);
+		return NULL;
 	}
+	arena_mark(sh->stack, &m);
+	xb_init(&x);
+	if (setjmp(jb)) {
+		sh->jmp = up;
+		xb_release(&x);
+		arena_release(sh->stack, &m);
+		arena_unref(a);
+		if (!up)
+			sh_exit(sh, sh->status);
+		longjmp(*up, 1);
+	}
+	sh->jmp = &jb;
+	expand_parts(sh, &x, p, 0, false);
+	r = xstrdup(xb_flatten(sh, &x, 0));
+	sh->jmp = up;
+	xb_release(&x);
+	arena_release(sh->stack, &m);
 	arena_unref(a);
 	return r;
 }
