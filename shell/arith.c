@@ -379,9 +379,15 @@ static const char *peek_op(struct ar *a, int *prec)
 {
 	skip_ws(a);
 	const char *p = a->p;
+	/* every expression ends here: most often at no operator at all */
+	if (!*p || !strchr("|&^=!<>+-*/%", *p))
+		return NULL;
 	/* longest match first: && || << >> <= >= == != */
 	for (size_t i = 0; i < CS_ARRAY_SIZE(ops); i++) {
-		size_t n = strlen(ops[i].op);
+		size_t n;
+		if (ops[i].op[0] != p[0])
+			continue;
+		n = strlen(ops[i].op);
 		if (strncmp(p, ops[i].op, n))
 			continue;
 		if (n == 1) {
