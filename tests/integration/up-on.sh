@@ -219,3 +219,15 @@ want='. ./keep ./sub ./sub/made-here.o ./swap '
 	[ "$(cat "$H/keep")" = 2 ] && [ -L "$H/swap" ] && [ -e "$R/victim/f" ] &&
 	pass receive-removes-unsent ||
 	fail receive-removes-unsent "printed '$out' '$out2'; left: $left; victim: $(ls "$R/victim")"
+
+# root in a sandbox that mounts the host's copy plants a symlink where
+# the project has a directory: the next send replaces it, and writes
+# nothing through it
+mkdir -p "$R/victim2"
+rm -rf "$H/sub" && ln -s "$R/victim2" "$H/sub"
+echo 3 >"$S/sub/new-file"
+out3=$(send)
+[ "$out3" = "$H" ] && [ -d "$H/sub" ] && [ ! -L "$H/sub" ] &&
+	[ "$(cat "$H/sub/new-file")" = 3 ] && [ -z "$(ls -A "$R/victim2")" ] &&
+	pass receive-planted-symlink ||
+	fail receive-planted-symlink "printed '$out3'; sub: $(ls -ld "$H/sub"); victim2: $(ls -A "$R/victim2")"
