@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -547,19 +548,26 @@ static int is_deb(const char *path)
 	       !memcmp(magic, "!<arch>\n", 8);
 }
 
-/* The newest /boot/vmlinuz-V* for a version prefix. */
-static char *installed(const char *ver)
+/*
+ * The newest entry of dir named PREFIX + V (V compared by strverscmp)
+ * where V starts with the version prefix ver at a component boundary
+ * ('.' or '-' after it, or the end when whole_ok) and ok(V) holds;
+ * that V, malloc'd, or NULL.
+ */
+static char *newest_named(const char *dir, const char *prefix, const char *ver,
+			  bool whole_ok, bool (*ok)(const char *v))
 {
-	DIR *d = opendir("/boot");
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	char *best = NULL;
-	size_t n = strlen(ver);
+	size_t n = strlen(ver), pn = strlen(prefix);
 
 	while (d && (e = readdir(d))) {
-		const char *v = e->d_name + 8;
+		const char *v = e->d_name + pn;
 
-		if (strncmp(e->d_name, "vmlinuz-", 8) || strncmp(v, ver, n) ||
-		    (v[n] && v[n] != '.' && v[n] != '-'))
+		if (strncmp(e->d_name, prefix, pn) || strncmp(v, ver, n) ||
+		    !(v[n] == '.' || v[n] == '-' || (whole_ok && !v[n])) ||
+		    (ok && !ok(v)))
 			continue;
 		if (!best || strverscmp(v, best) > 0) {
 			free(best);
@@ -571,35 +579,33 @@ static char *installed(const char *ver)
 	return best;
 }
 
+/* The newest /boot/vmlinuz-V* for a version prefix. */
+static char *installed(const char *ver)
+{
+	return newest_named("/boot", "vmlinuz-", ver, true, NULL);
+}
+
+/* A kernel image package to boot: not debug symbols, not the unsigned
+ * variant, a .deb. */
+static bool bootable_deb(const char *v)
+{
+	size_t l = strlen(v);
+
+	return !strstr(v, "-dbg") && !strstr(v, "-unsigned") && l >= 4 &&
+	       !strcmp(v + l - 4, ".deb");
+}
+
 /*
  * The newest Debian kernel package for a version prefix in apt's cache
  * (`apt-get install --download-only linux-image-amd64` puts it there
- * without installing it), as a path; NULL when none.  Debug-symbol and
- * unsigned-variant packages are not kernels to boot.
+ * without installing it), as a path; NULL when none.
  */
 static char *cached_deb(const char *ver)
 {
 	static const char dir[] = "/var/cache/apt/archives";
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char *best = NULL;
-	size_t n = strlen(ver);
+	char *best =
+		newest_named(dir, "linux-image-", ver, false, bootable_deb);
 
-	while (d && (e = readdir(d))) {
-		const char *v = e->d_name + 12;
-
-		if (strncmp(e->d_name, "linux-image-", 12) ||
-		    strncmp(v, ver, n) || (v[n] != '.' && v[n] != '-') ||
-		    strstr(v, "-dbg") || strstr(v, "-unsigned") ||
-		    strlen(v) < 4 || strcmp(v + strlen(v) - 4, ".deb"))
-			continue;
-		if (!best || strverscmp(v, best) > 0) {
-			free(best);
-			best = xstrdup(v);
-		}
-	}
-	if (d)
-		closedir(d);
 	if (!best)
 		return NULL;
 	char *path = xasprintf("%s/linux-image-%s", dir, best);
