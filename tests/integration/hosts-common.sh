@@ -202,9 +202,31 @@ hb_procs() {
 	done
 }
 
+# The sandboxes the hosts made: their inits live in namespaces of their
+# own (not the hosts' network namespaces emptied below), so they are
+# killed from their records, their cgroups removed.
+hb_kill_sandboxes() {
+	local st pid cg
+	for st in "$hb_work"/host*/run/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		pid=$(sed -n 's/^init_pid=//p' "$st")
+		[ -n "$pid" ] && [ "$pid" -gt 1 ] &&
+			grep -q cshell-init "/proc/$pid/cmdline" 2>/dev/null &&
+			kill -9 "$pid"
+	done
+	sleep 0.2
+	for st in "$hb_work"/host*/run/sandboxes/*/state; do
+		[ -f "$st" ] || continue
+		for cg in $(sed -n 's/^cgroup_v[12]=//p' "$st" | tr ':' ' '); do
+			case $cg in /sys/fs/cgroup/*cshell/*) rmdir "$cg" 2>/dev/null ;; esac
+		done
+	done
+}
+
 hb_cleanup() {
 	local i s p
 	[ -n "$hb_work" ] || return 0
+	hb_kill_sandboxes
 	# the masters first: they are ssh processes this test started
 	for s in "$CSHELL_RUNTIME_DIR"/ssh/*.sock; do
 		[ -S "$s" ] && timeout 5 ssh -F "$hb_work/ssh_config" -o ControlPath="$s" \

@@ -18,32 +18,8 @@
 
 . "$(dirname "$0")/hosts-common.sh"
 
-# The sandboxes' inits live in namespaces of their own (not the host's
-# network namespace that hb_cleanup empties): killed from their records,
-# their cgroups removed, before the bed goes.
-hp_cleanup() {
-	local i st pid cg
-	for i in $(seq 1 "$HB_N"); do
-		for st in "$(hb_state "$i")"/run/sandboxes/*/state; do
-			[ -f "$st" ] || continue
-			pid=$(sed -n 's/^init_pid=//p' "$st")
-			[ -n "$pid" ] && [ "$pid" -gt 1 ] &&
-				grep -q cshell-init "/proc/$pid/cmdline" 2>/dev/null &&
-				kill -9 "$pid"
-		done
-	done
-	sleep 0.1
-	for i in $(seq 1 "$HB_N"); do
-		for st in "$(hb_state "$i")"/run/sandboxes/*/state; do
-			[ -f "$st" ] || continue
-			for cg in $(sed -n 's/^cgroup_v[12]=//p' "$st" | tr ':' ' '); do
-				case $cg in /sys/fs/cgroup/*cshell/*) rmdir "$cg" 2>/dev/null ;; esac
-			done
-		done
-	done
-	hb_cleanup
-}
-trap hp_cleanup EXIT
+# hb_cleanup kills the sandboxes the hosts made, then the bed
+trap hb_cleanup EXIT
 
 if ! hb_setup 3; then
 	skip hosts-place "$HB_SKIP"

@@ -18,26 +18,10 @@
 
 C=$hb_bin/cshell
 mon_pids=()
-# the sandboxes of the hosts (their init is in a network namespace of
-# its own, out of reach of hb_cleanup), then the test bed
+# the monitors, then (hb_cleanup) the hosts' sandboxes and the bed
 mh_cleanup() {
-	local st pid cg p
+	local p
 	for p in "${mon_pids[@]}"; do kill -KILL -- -"$p" 2>/dev/null; done
-	[ -n "$hb_work" ] || return 0
-	for st in "$hb_work"/host*/run/sandboxes/*/state; do
-		[ -f "$st" ] || continue
-		pid=$(sed -n 's/^init_pid=//p' "$st")
-		[ -n "$pid" ] && [ "$pid" -gt 1 ] &&
-			grep -q cshell-init "/proc/$pid/cmdline" 2>/dev/null &&
-			kill -9 "$pid"
-	done
-	sleep 0.2
-	for st in "$hb_work"/host*/run/sandboxes/*/state; do
-		[ -f "$st" ] || continue
-		for cg in $(sed -n 's/^cgroup_v[12]=//p' "$st" | tr ':' ' '); do
-			case $cg in /sys/fs/cgroup/*cshell/*) rmdir "$cg" 2>/dev/null ;; esac
-		done
-	done
 	hb_cleanup
 }
 trap mh_cleanup EXIT
