@@ -12,7 +12,7 @@ _cshell()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local cmd=${COMP_WORDS[1]-} sub=${COMP_WORDS[2]-}
-	local opts='-c -i -s -e -u -x -f -n -v -C -a -o --norc --help --version'
+	local opts='-c -i -s -e -u -x -f -n -v -C -a -o -O --norc --rcfile --posix --help --version'
 	local subcommands='sandbox sb image monitor up down'
 	local sb_subs='create ls inspect exec stop start rm logs diff commit run stats'
 	local sb_flags='--image --layer --mount --env --workdir --hostname --user --cpus --memory --pids --net --cap-add --cap-drop --seccomp --read-only --insecure --trace --json -f --on --label --spread --binpack --replicas'

@@ -44,7 +44,7 @@ void sh_err(struct sh *sh, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: cshell [-abCefimnuvx] [-o OPTION] [-c STRING [NAME [ARG...]]]\n"
+		"usage: cshell [-abCefimnuvx] [-o OPTION] [-O SHOPT] [-c STRING [NAME [ARG...]]]\n"
 		"       cshell [OPTIONS] FILE [ARG...]\n"
 		"       cshell [OPTIONS] -s [ARG...]\n"
 		"       cshell [--norc] [--rcfile FILE] [--posix] [--enter TARGET] [...]  (runs in TARGET)\n"
@@ -160,8 +160,15 @@ int sh_main(int argc, char **argv)
 			norc = true;
 			continue;
 		}
-		if ((!strcmp(a, "-O") || !strcmp(a, "+O")) && i + 1 < argc) {
+		if (!strcmp(a, "-O") || !strcmp(a, "+O")) {
 			/* bash's shopt options: -O nullglob */
+			if (i + 1 == argc) {
+				fprintf(stderr,
+					"cshell: %s needs a shopt option name "
+					"(nullglob, failglob, ...)\n",
+					a);
+				return 2;
+			}
 			if (sh_shopt_set(sh, argv[++i], a[0] == '-') < 0) {
 				fprintf(stderr,
 					"cshell: %s: invalid shell option name\n",

@@ -60,6 +60,11 @@ check shebang 0 "shebang $T/shebang arg" -- env PATH="$BIN:$PATH" "$T/shebang" a
 # a script read from stdin leaves the rest of stdin to the commands it runs
 check stdin-shared 0 'got: second line' -- sh -c "printf 'read x\nsecond line\necho \"got: \$x\"\n' | '$CSH'"
 
+check shopt-option 0 '' -- "$CSH" -O nullglob -c 'echo no_such_file_xyz*'
+check shopt-option-unknown 2 '' -- "$CSH" -O nosuch -c true
+errcheck shopt-option-unknown 'nosuch: invalid shell option name'
+check shopt-option-missing 2 '' -- "$CSH" -O
+errcheck shopt-option-missing 'O needs a shopt option name'
 check not-found 127 '' -- "$CSH" -c 'no_such_command_xyz'
 errcheck not-found 'no_such_command_xyz: not found'
 printf 'echo x\n' >"$T/noexec"
