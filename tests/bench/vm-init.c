@@ -8,9 +8,15 @@
  *   in:N      read N bytes from the virtio-serial port named "bench",
  *             then write one byte back;
  *   out:N     write N bytes into the file /big first, then copy that
- *             file to the port as cat does (128 KiB reads): "the
- *             guest's cat straight to the port";
- * a port mode first writes one byte, once the port is open.
+ *             file to the port as cat does (128 KiB reads);
+ *   cat:N     the same with the guest's own cat (/usr/bin/cat /big, its
+ *             stdout the port): "the guest's cat straight to the port";
+ *   wc:N      the guest's own `wc -l`, its stdin the port, until EOF;
+ *             prints the count and "bench-ms=T" on the console, T the ms from the
+ *             port's first byte written to wc's exit (after EOF the host
+ *             is gone from the port: it cannot time the end itself);
+ * a port mode first writes one byte, once the port is open.  For cat and
+ * wc the initramfs also holds those programs and their libraries.
  * The ports need the modules /cshell.conf lists (the bench reuses the
  * initramfs cshell-vm wrote, with this /init in place of the agent).
  */
@@ -24,6 +30,7 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void load_modules(void)
@@ -83,6 +90,7 @@ int main(int argc, char **argv)
 {
 	static char buf[1 << 17];
 	char cmdline[4096] = "", *mode;
+	struct timespec t0, t1;
 	int fd, src = -1;
 
 	(void)argc;
@@ -110,7 +118,7 @@ int main(int argc, char **argv)
 		mount("sysfs", "/sys", "sysfs", 0, NULL);
 		mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 		load_modules();
-		if (mode[0] == 'o') {
+		if (mode[0] == 'o' || mode[0] == 'c') {
 			src = open("/big", O_RDWR | O_CREAT | O_TRUNC, 0600);
 			for (long long w = 0; src >= 0 && w < n;)
 				w += write(src, buf,
@@ -121,9 +129,37 @@ int main(int argc, char **argv)
 				lseek(src, 0, SEEK_SET);
 		}
 		fd = open_port();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		/* the host starts its clock once the port is open */
 		if (fd >= 0)
 			(void)!write(fd, "r", 1);
+		if (fd >= 0 && (mode[0] == 'c' || mode[0] == 'w')) {
+			int con = open("/dev/console", O_WRONLY | O_CLOEXEC);
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				/* wc's count goes to the console too */
+				if (con >= 0)
+					dup2(con, 1);
+				dup2(fd, mode[0] == 'c' ? 1 : 0);
+				if (mode[0] == 'c')
+					execl("/usr/bin/cat", "cat", "/big",
+					      (char *)NULL);
+				else
+					execl("/usr/bin/wc", "wc", "-l",
+					      (char *)NULL);
+				_exit(127);
+			}
+			waitpid(pid, NULL, 0);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (mode[0] == 'w' && con >= 0)
+				dprintf(con, "bench-ms=%ld\n",
+					(t1.tv_sec - t0.tv_sec) * 1000 +
+						(t1.tv_nsec - t0.tv_nsec) /
+							1000000);
+			fsync(fd);
+			reboot(RB_AUTOBOOT);
+		}
 		while (fd >= 0 && done < n) {
 			size_t want = n - done < (long long)sizeof(buf) ?
 					      (size_t)(n - done) :

@@ -11,9 +11,12 @@
 #   3. `seq 10000000 | @old wc -l` and `@old cat BIGFILE | wc -c` (64 MiB
 #      in the guest's /dev/shm), against the same bytes through a raw
 #      virtio-serial port of a bare QEMU (tests/bench/vm-init.c as /init,
-#      with the modules of cshell's initramfs): read from the port and
-#      dropped, or a 64 MiB file of its own copied to the port as cat
-#      does.
+#      with the modules of cshell's initramfs): the guest's own `wc -l`
+#      reading the port, the guest's own `cat` of a 64 MiB file straight
+#      to the port (both started by /init, the port their stdin or
+#      stdout); and, with no program to start and nothing to count,
+#      the port read and dropped, or the file copied to it by /init
+#      itself (128 KiB reads, as cat does).
 # Kernel: Debian's 6.1 .deb as in tests/integration/vm-basic.sh (the
 # kernel cache warm after one run).  Needs root, gcc -static, python3.
 
@@ -29,7 +32,7 @@ if ! gcc -static -O2 -o "$work/init" "$repo/tests/bench/vm-init.c" 2>"$work/cc.l
 fi
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
-ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+ratio() { python3 -c "print('%.2f' % ($1 / $2) if $2 else '?')"; }
 
 # ---------------------------------------------------------------- 1. boot
 cd "$work" || exit 1
@@ -80,7 +83,26 @@ def write(path, extra):
     blob += entry("TRAILER!!!", 0, b"", 0)
     open(path, "wb").write(blob + b"\0" * (-len(blob) % 512))
 write(out + "/true.cpio", [])
-write(out + "/port.cpio", [(n, m, d) for n, m, d in parse(open(src, "rb").read()) if n not in ("init", "true")])
+# the guest's cat and wc, and what they load, at their paths (the VM's
+# root is the host's own)
+import os, subprocess
+files, dirs = [], []
+for p in ("/usr/bin/cat", "/usr/bin/wc"):
+    files.append(p)
+    for l in subprocess.run(["ldd", p], capture_output=True, text=True).stdout.splitlines():
+        w = [x for x in l.split() if x.startswith("/")]
+        if w:
+            files.append(w[0])
+progs = []
+for f in dict.fromkeys(files):
+    parts = f.strip("/").split("/")
+    for i in range(1, len(parts)):
+        d = "/".join(parts[:i])
+        if d not in dirs:
+            dirs.append(d)
+            progs.append((d, 0o40755, b""))
+    progs.append((f.strip("/"), 0o100755, open(f, "rb").read()))
+write(out + "/port.cpio", [(n, m, d) for n, m, d in parse(open(src, "rb").read()) if n not in ("init", "true")] + progs)
 PY
 
 # a bare QEMU as cshell runs it (machine, accelerator, CPU model, kernel,
@@ -119,13 +141,14 @@ echo "bench-vm: @old true round trip: $((($(ms $t0 $t1)) / N)) ms ($N in one she
 
 # ---------------------------------------------------------------- 3. throughput
 # the host side of the raw port: waits for the guest's "r", then sends
-# (in) or takes (out) N bytes; prints the ms from "r" to the end
-raw() { # in|out N
+# (in, wc) or takes (out, cat) N bytes; prints the ms from "r" to the end
+# (wc: the guest's own count of them, as it ends after the host left)
+raw() { # in|out|cat|wc N
 	local sock=$work/b-$1.sock
 	rm -f "$sock"
 	bare "$work/port.cpio" "$1:$2" "$sock"
 	python3 - "$sock" "$1" "$2" <<'PY'
-import socket, sys, time
+import socket, subprocess, sys, time
 path, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = socket.socket(socket.AF_UNIX)
 for _ in range(600):
@@ -141,6 +164,14 @@ if mode == "in":
         left -= s.send(chunk[:min(left, 65536)])
     while s.recv(1) != b"k":
         pass
+elif mode == "wc":
+    # seq's bytes; a half close is the guest's EOF (a whole close would
+    # let QEMU drop what it has not read yet)
+    data = subprocess.run(["seq", "10000000"], capture_output=True).stdout[:n]
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.recv(1)
+    sys.exit(0)
 else:
     left = n
     while left > 0:
@@ -150,6 +181,11 @@ else:
 print(int((time.monotonic() - t) * 1000))
 PY
 	wait $bare_pid
+	if [ "$1" = wc ]; then
+		# the count, then the time, each on its own line
+		grep -q '^10000000' "$work/bare.log" &&
+			sed -n 's/^bench-ms=\([0-9]*\).*/\1/p' "$work/bare.log"
+	fi
 }
 seq_bytes=$(seq 10000000 | wc -c)
 t0=$(now)
@@ -158,6 +194,8 @@ t1=$(now)
 [ "$out" = 10000000 ] || fail bench-vm "wc -l in the guest printed '$out'"
 in_ms=$(ms $t0 $t1)
 raw_in=$(raw in "$seq_bytes")
+raw_wc=$(raw wc "$seq_bytes")
+[ -n "$raw_wc" ] || fail bench-vm "the bare guest's wc -l of the raw port did not count 10000000"
 big=$((64 << 20))
 "$csh" -c "@old sh -c 'head -c $big /dev/zero >/dev/shm/big'"
 t0=$(now)
@@ -166,9 +204,10 @@ t1=$(now)
 [ "$out" = $big ] || fail bench-vm "wc -c of the guest's file printed '$out'"
 out_ms=$(ms $t0 $t1)
 raw_out=$(raw out $big)
+raw_cat=$(raw cat $big)
 mbs() { python3 -c "print('%.1f MB/s' % ($1 / 1e6 / max($2, 1) * 1000))"; }
-echo "bench-vm: seq 10000000 | @old wc -l ($seq_bytes bytes in): $in_ms ms, $(mbs $seq_bytes $in_ms); raw virtio-serial port: $raw_in ms, $(mbs $seq_bytes $raw_in); ratio $(ratio $in_ms $raw_in)"
-echo "bench-vm: @old cat 64MiB | wc -c (out): $out_ms ms, $(mbs $big $out_ms); raw virtio-serial port: $raw_out ms, $(mbs $big $raw_out); ratio $(ratio $out_ms $raw_out)"
+echo "bench-vm: seq 10000000 | @old wc -l ($seq_bytes bytes in): $in_ms ms, $(mbs $seq_bytes $in_ms); the guest's wc -l on a raw virtio-serial port: ${raw_wc:-?} ms, $(mbs $seq_bytes ${raw_wc:-0}); ratio $(ratio $in_ms ${raw_wc:-0}) (the port read and dropped: $raw_in ms, $(mbs $seq_bytes $raw_in), ratio $(ratio $in_ms $raw_in))"
+echo "bench-vm: @old cat 64MiB | wc -c (out): $out_ms ms, $(mbs $big $out_ms); the guest's cat straight to a raw virtio-serial port: $raw_cat ms, $(mbs $big $raw_cat); ratio $(ratio $out_ms $raw_cat) (a file copied to the port by /init: $raw_out ms, $(mbs $big $raw_out), ratio $(ratio $out_ms $raw_out))"
 echo "bench-vm: accelerator $accel, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$csh" -c 'sandbox rm -f old'
 exit 0
