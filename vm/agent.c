@@ -48,6 +48,11 @@ struct exec {
 	int npend;
 	int in_eof; /* close in once inq drained */
 	int exited, status;
+	/* the stream port that is its stdout (-1: a pipe), its byte count
+	 * when the exec got it; waiting: EXIT waits for a process the
+	 * command left behind to let go of it */
+	int oport, waiting;
+	unsigned long long obase;
 	struct exec *next;
 };
 
@@ -57,6 +62,11 @@ static char **conf_env;
 static size_t conf_nenv;
 static char *conf_workdir = "/";
 static int port_hup;
+/* the stream ports (VM_NPORTS): their debugfs files (-1: not usable),
+ * and which are given to an exec whose EXIT is not sent yet */
+static int sport_dbg[VM_NPORTS];
+static char sport_dev[VM_NPORTS][32];
+static int sport_busy[VM_NPORTS];
 
 static void say(const char *fmt, ...) CS_PRINTF(1, 2);
 static void say(const char *fmt, ...)
@@ -242,6 +252,8 @@ static void setup(void)
 	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mnt("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666,mode=0620");
 	mnt("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
+	/* the stream ports' counters (find_ports()) */
+	mnt("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (root_ro) {
 		/* a read-only root still needs somewhere to write */
 		mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
@@ -262,39 +274,117 @@ static void setup(void)
 	cs_buf_release(&hide);
 }
 
-/* The port's device: /dev/vportNpM whose sysfs name is cshell.agent. */
+/* The device name (vportNpM) of the port called name into dev; 0, or -1
+ * when there is none (yet). */
+static int port_dev(const char *name, char *dev, size_t size)
+{
+	DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *e;
+	int r = -1;
+
+	while (d && r < 0 && (e = readdir(d))) {
+		char p[512], got[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name",
+			 e->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		if (!fgets(got, sizeof(got), f))
+			got[0] = 0;
+		fclose(f);
+		got[strcspn(got, "\n")] = 0;
+		if (!strcmp(got, name) &&
+		    (size_t)snprintf(dev, size, "%s", e->d_name) < size)
+			r = 0;
+	}
+	if (d)
+		closedir(d);
+	return r;
+}
+
+/* The agent's port, /dev/vportNpM whose name is cshell.agent, waiting
+ * for the driver to list it. */
 static int open_port(void)
 {
+	char dev[64], p[128];
+
 	for (int i = 0; i < 500; i++) {
-		DIR *d = opendir("/sys/class/virtio-ports");
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char p[512], name[64] = "";
-			FILE *f;
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p),
-				 "/sys/class/virtio-ports/%s/name", e->d_name);
-			f = fopen(p, "re");
-			if (!f)
-				continue;
-			if (!fgets(name, sizeof(name), f))
-				name[0] = 0;
-			fclose(f);
-			name[strcspn(name, "\n")] = 0;
-			if (strcmp(name, "cshell.agent"))
-				continue;
-			snprintf(p, sizeof(p), "/dev/%s", e->d_name);
-			closedir(d);
+		if (port_dev("cshell.agent", dev, sizeof(dev)) == 0) {
+			snprintf(p, sizeof(p), "/dev/%s", dev);
 			return open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		}
-		if (d)
-			closedir(d);
 		usleep(10000);
 	}
 	errno = ENOENT;
+	return -1;
+}
+
+/* The stream ports the host made, each with its debugfs file open for
+ * good (a command may unmount debugfs); without one a port stays unused
+ * and stdout goes through a pipe. */
+static void find_ports(void)
+{
+	for (int k = 0; k < VM_NPORTS; k++) {
+		char name[32], p[128];
+
+		sport_dbg[k] = -1;
+		snprintf(name, sizeof(name), "cshell.p%d", k);
+		if (port_dev(name, sport_dev[k], sizeof(sport_dev[k])) < 0)
+			continue;
+		snprintf(p, sizeof(p), "/sys/kernel/debug/virtio-ports/%s",
+			 sport_dev[k]);
+		sport_dbg[k] = open(p, O_RDONLY | O_CLOEXEC);
+	}
+}
+
+/* A counter of port k's debugfs file ("bytes_sent: 123"); -1 when it
+ * cannot be read. */
+static long long port_stat(int k, const char *key)
+{
+	char b[512], *l;
+	ssize_t n = pread(sport_dbg[k], b, sizeof(b) - 1, 0);
+	size_t kl = strlen(key);
+
+	if (n <= 0)
+		return -1;
+	b[n] = 0;
+	for (l = b; l; l = strchr(l, '\n'), l += !!l)
+		if (!strncmp(l, key, kl) && l[kl] == ':')
+			return strtoll(l + kl + 1, NULL, 10);
+	return -1;
+}
+
+/* A free stream port, opened for writing (blocking, as a command's
+ * stdout is), in *fd with its count so far in *base; its index, or -1
+ * when none is free (stdout is then a pipe).  Free: no exec holds it and
+ * no process has it open (the driver lets one open at a time); the host
+ * end is connected for the VM's life. */
+static int claim_port(int *fd, unsigned long long *base)
+{
+	for (int k = 0; k < VM_NPORTS; k++) {
+		char p[128];
+		long long b;
+
+		if (sport_dbg[k] < 0 || sport_busy[k] ||
+		    port_stat(k, "host_connected") != 1)
+			continue;
+		snprintf(p, sizeof(p), "/dev/%s", sport_dev[k]);
+		*fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			continue;
+		b = port_stat(k, "bytes_sent");
+		if (b < 0) {
+			close(*fd);
+			continue;
+		}
+		*base = (unsigned long long)b;
+		sport_busy[k] = 1;
+		return k;
+	}
 	return -1;
 }
 
@@ -410,6 +500,8 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	struct cs_error err = CS_ERROR_INIT;
 	struct vm_exec_msg m;
 	int fds[3] = { -1, -1, -1 }, mine[3] = { -1, -1, -1 }, ep[2], ce = 0;
+	int oport = -1;
+	unsigned long long obase = 0;
 	char *pts = NULL;
 	struct exec *e;
 	pid_t pid;
@@ -434,7 +526,10 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	} else {
 		int pp[2];
 
+		oport = claim_port(&fds[1], &obase);
 		for (int i = 0; i < 3; i++) {
+			if (i == 1 && oport >= 0)
+				continue;
 			if (pipe2(pp, O_CLOEXEC) < 0)
 				goto sys_fail;
 			/* the command and the agent take turns less often
@@ -471,6 +566,12 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	e->out[1] = mine[1];
 	e->out[2] = e->tty ? -1 : mine[2];
 	e->credit[1] = e->credit[2] = VM_WINDOW;
+	e->oport = oport;
+	e->obase = obase;
+	if (oport >= 0)
+		/* before the command's bytes can matter: the host reads the
+		 * port for this exec from now on */
+		send_u32s(VM_MSG_PORT, id, (uint32_t)oport, 0, 0);
 	cs_buf_init(&e->inq, 0);
 	for (int i = 0; i < 3; i++)
 		if (mine[i] >= 0)
@@ -487,6 +588,8 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	return;
 sys_fail:
 	ce = errno;
+	if (oport >= 0)
+		sport_busy[oport] = 0; /* its fd is closed with fds[] */
 	for (int i = 0; i < 3; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -608,11 +711,30 @@ static void free_exec(struct exec *e)
 	free(e);
 }
 
-/* EXIT once the command ended and its output is all sent. */
+/* EXIT once the command ended and its output is all sent; with a stream
+ * port, once nothing has that open any more, after OUTLEN, the count of
+ * bytes it took (the host then knows where this exec's stdout ends). */
 static void maybe_finish(struct exec *e)
 {
 	if (!e->exited || e->out[1] >= 0 || e->out[2] >= 0)
 		return;
+	if (e->oport >= 0) {
+		struct cs_buf m = CS_BUF_INIT;
+		long long sent;
+
+		/* a process the command left behind still writes there */
+		e->waiting = port_stat(e->oport, "guest_connected") == 1;
+		if (e->waiting)
+			return;
+		sent = port_stat(e->oport, "bytes_sent");
+		vm_put_u64(&m, sent >= (long long)e->obase ?
+				       (unsigned long long)sent - e->obase :
+				       0);
+		send_frame(VM_MSG_OUTLEN, 0, e->id, m.buf, m.len);
+		cs_buf_release(&m);
+		sport_busy[e->oport] = 0;
+		e->oport = -1;
+	}
 	if (WIFSIGNALED(e->status))
 		send_u32s(VM_MSG_EXIT, e->id, 1, (uint32_t)WTERMSIG(e->status),
 			  1);
@@ -637,6 +759,111 @@ static void send_raw(const uint8_t *b, size_t n)
 	cs_buf_add(&port.out, b + w, n - (size_t)w);
 }
 
+/* The agent's own pipe a DATA frame's payload passes through on its way
+ * from a command's pipe to the port (splice_out). */
+static int mid[2] = { -1, -1 };
+
+/* Waits until the port takes more; 0, or -1 when the host is gone. */
+static int wait_port(void)
+{
+	struct pollfd pf = { .fd = port.fd, .events = POLLOUT };
+
+	if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+		return -1;
+	return pf.revents & (POLLHUP | POLLERR) ? -1 : 0;
+}
+
+/* Writes all of b[0..n) to the port, waiting while it is full (a spliced
+ * frame must go out whole before any other frame); 0, or -1 when the host
+ * is gone. */
+static int port_write_all(const void *b, size_t n)
+{
+	while (n) {
+		ssize_t k = write(port.fd, b, n);
+
+		if (k > 0) {
+			b = (const char *)b + k;
+			n -= (size_t)k;
+		} else if (k < 0 && errno == EAGAIN) {
+			if (wait_port() < 0)
+				return -1;
+		} else if (k < 0 && errno != EINTR) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Empties the agent's pipe by reading it (copying): what a splice to the
+ * port did not take.  Its bytes go to the port when send, else nowhere. */
+static int mid_copy(int send)
+{
+	static uint8_t b[VM_MAX_PAYLOAD];
+	ssize_t k;
+
+	while ((k = read(mid[0], b, sizeof(b))) > 0)
+		if (send && port_write_all(b, (size_t)k) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * One DATA frame of up to want bytes from stream s without copying them:
+ * spliced from the command's pipe into the agent's own, whose content is
+ * then exact for the header, and from there to the port, whose driver
+ * hands the pipe's pages to the host.  A splice straight from the
+ * command's pipe oopsed Debian's 6.1 guest (virtqueue_add_split): its
+ * driver sizes the scatter list for every buffer the pipe holds, more
+ * than a splice that leaves some behind fills (docs/vm.md).  So the
+ * second splice always takes all the agent's pipe holds, and only that
+ * pipe, which no command writes, feeds it.
+ * A driver without splice (EINVAL) gets the bytes copied, and splice is
+ * not tried again.  Returns the bytes sent, 0 at EOF, -1 with errno
+ * (EAGAIN: the pipe is empty; ENOSYS: splice is off, copy instead).
+ */
+static ssize_t splice_out(struct exec *e, int s, size_t want)
+{
+	uint8_t h[VM_HDR_LEN];
+	ssize_t n, k;
+	size_t left;
+
+	if (mid[0] < 0)
+		return errno = ENOSYS, -1;
+	n = splice(e->out[s], NULL, mid[1], NULL, want, SPLICE_F_NONBLOCK);
+	if (n <= 0)
+		return n;
+	vm_hdr_encode(h, VM_MSG_DATA, (uint8_t)s, e->id, (uint32_t)n);
+	if (port_write_all(h, sizeof(h)) < 0)
+		goto lost;
+	for (left = (size_t)n; left;) {
+		k = splice(mid[0], NULL, port.fd, NULL, left,
+			   SPLICE_F_NONBLOCK);
+		if (k > 0) {
+			left -= (size_t)k;
+		} else if (k < 0 && errno == EAGAIN) {
+			if (wait_port() < 0)
+				goto lost;
+		} else if (k < 0 && errno == EINVAL) {
+			/* no splice_write in this driver */
+			if (mid_copy(1) < 0)
+				goto lost;
+			close(mid[0]);
+			close(mid[1]);
+			mid[0] = mid[1] = -1;
+			return n;
+		} else if (k == 0 || errno != EINTR) {
+			goto lost;
+		}
+	}
+	return n;
+lost:
+	/* the host went away mid-frame: the stream restarts with its next
+	 * hello, and the agent's pipe must be empty for the next frame */
+	port_hup = 1;
+	mid_copy(0);
+	return n;
+}
+
 /* Sends what the command wrote to stream s, as long as the credit lasts,
  * the pipe has bytes and the port's queue is short: one readv of up to 128
  * KiB (as cat reads) straight into the payloads of four frames, each then
@@ -645,6 +872,25 @@ static void read_out(struct exec *e, int s)
 {
 	static uint8_t fr[4][VM_HDR_LEN + VM_CHUNK];
 
+	while (!e->tty && e->credit[s] && !vm_conn_pending(&port)) {
+		ssize_t n = splice_out(e, s,
+				       e->credit[s] < VM_MAX_PAYLOAD ?
+					       e->credit[s] :
+					       VM_MAX_PAYLOAD);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			send_frame(VM_MSG_DATA, (uint8_t)s, e->id, NULL, 0);
+			close(e->out[s]);
+			e->out[s] = -1;
+			maybe_finish(e);
+			return;
+		}
+		e->credit[s] -= (uint32_t)n;
+	}
 	while (e->credit[s] && port.out.len - port.out_off < VM_WINDOW) {
 		size_t want = e->credit[s] < CS_ARRAY_SIZE(fr) * VM_CHUNK ?
 				      e->credit[s] :
@@ -793,7 +1039,7 @@ static void serve(void)
 	for (;;) {
 		struct pollfd pf[2 + 3 * 64];
 		struct exec *who[2 + 3 * 64];
-		int what[2 + 3 * 64], n = 0;
+		int what[2 + 3 * 64], n = 0, waiting;
 		struct vm_hdr h;
 		const uint8_t *p;
 		int r;
@@ -829,8 +1075,17 @@ static void serve(void)
 					what[n++] = s;
 				}
 		}
-		if (poll(pf, (nfds_t)n, port_hup ? 200 : -1) < 0)
+		waiting = 0;
+		for (struct exec *e = execs; e; e = e->next)
+			waiting |= e->waiting;
+		/* a port still held is looked at again every 20 ms */
+		if (poll(pf, (nfds_t)n, port_hup ? 200 : waiting ? 20 : -1) < 0)
 			continue;
+		for (struct exec *e = execs, *next; waiting && e; e = next) {
+			next = e->next;
+			if (e->waiting)
+				maybe_finish(e);
+		}
 		if (pf[0].revents) {
 			struct signalfd_siginfo si;
 
@@ -885,6 +1140,9 @@ int main(void)
 	if (port.fd < 0)
 		die("no virtio port named cshell.agent");
 	vm_conn_init(&port, port.fd);
+	find_ports();
+	if (pipe2(mid, O_CLOEXEC | O_NONBLOCK) == 0)
+		fcntl(mid[0], F_SETPIPE_SZ, 4 * VM_MAX_PAYLOAD);
 	serve();
 	return 0;
 }

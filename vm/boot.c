@@ -369,6 +369,17 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xasprintf("socket,id=agent,fd=%d,server=off", AGENT_FD));
 	add(&a, &n, xstrdup("-device"));
 	add(&a, &n, xstrdup("virtserialport,chardev=agent,name=cshell.agent"));
+	/* the stream ports, connected like the agent's (supervise()) */
+	for (int i = 0; i < VM_NPORTS; i++) {
+		add(&a, &n, xstrdup("-chardev"));
+		add(&a, &n,
+		    xasprintf("socket,id=p%d,fd=%d,server=off", i,
+			      AGENT_FD + 1 + i));
+		add(&a, &n, xstrdup("-device"));
+		add(&a, &n,
+		    xasprintf("virtserialport,chardev=p%d,name=cshell.p%d", i,
+			      i));
+	}
 	share(&a, &n, cfg, "cshroot", cfg->root, cfg->root_ro, dir, sec);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		char *tag = xasprintf("m%zu", i);
@@ -392,16 +403,32 @@ struct chan {
 	uint32_t gid, lid;
 	struct client *cl; /* NULL: its client left, output is discarded */
 	int ping;
+	/* its EXIT, held while its stream port has bytes still to come */
+	int held_exit;
+	uint8_t exitp[8];
 	/* stdout/stderr bytes relayed to cl and not yet given back by its
 	 * WINDOWs: the agent may not go past VM_WINDOW (a guest that does
 	 * would grow cl's queue here without end) */
 	uint32_t unacked[3];
 };
 
+/* A stream port (VM_NPORTS): the execs whose stdout it carried or
+ * carries, in the order the agent gave it to them; what arrives belongs
+ * to the first until its OUTLEN count is reached. */
+struct sport {
+	int fd;
+	struct pentry {
+		uint32_t gid;
+		uint64_t got, total; /* total: UINT64_MAX until OUTLEN */
+	} * q;
+	size_t nq;
+};
+
 struct sup {
 	const char *name, *dir;
 	pid_t qemu;
 	struct vm_conn agent;
+	struct sport sp[VM_NPORTS];
 	int lfd;
 	struct client **cl;
 	size_t ncl;
@@ -480,10 +507,114 @@ static void from_client(struct sup *s, struct client *cl,
 		to_agent(s, h, c->gid, p);
 }
 
-/* 0, or -1 when the agent sent more than its window (the VM is killed) */
+static struct pentry *pentry_by_gid(struct sup *s, uint32_t gid, int *port)
+{
+	for (int k = 0; k < VM_NPORTS; k++)
+		for (size_t i = 0; i < s->sp[k].nq; i++)
+			if (s->sp[k].q[i].gid == gid) {
+				*port = k;
+				return &s->sp[k].q[i];
+			}
+	return NULL;
+}
+
+/* Ends the execs at the head of port k whose bytes all came: their held
+ * EXITs go out. */
+static void port_check(struct sup *s, int k)
+{
+	struct sport *sp = &s->sp[k];
+
+	while (sp->nq && sp->q[0].got == sp->q[0].total) {
+		struct chan *c = chan_by_gid(s, sp->q[0].gid);
+
+		memmove(sp->q, sp->q + 1, --sp->nq * sizeof(*sp->q));
+		if (c && c->held_exit) {
+			if (c->cl)
+				vm_frame_put(&c->cl->c.out, VM_MSG_EXIT, 0,
+					     c->lid, c->exitp, 8);
+			chan_drop(s, c);
+		}
+	}
+}
+
+/* PORT and OUTLEN; 0, or -1 for one that breaks the protocol. */
+static int port_msg(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
+{
+	struct pentry *e;
+	int k;
+
+	if (h->type == VM_MSG_PORT) {
+		struct sport *sp;
+
+		if (h->len != 4 || vm_get_u32(p) >= VM_NPORTS || !h->id ||
+		    pentry_by_gid(s, h->id, &k))
+			return -1;
+		sp = &s->sp[vm_get_u32(p)];
+		if (sp->fd < 0 || sp->nq >= 1024)
+			return -1;
+		sp->q = xrealloc(sp->q, (sp->nq + 1) * sizeof(*sp->q));
+		sp->q[sp->nq++] = (struct pentry){ h->id, 0, UINT64_MAX };
+		return 0;
+	}
+	if (h->len != 8 || !(e = pentry_by_gid(s, h->id, &k)) ||
+	    e->total != UINT64_MAX || vm_get_u64(p) == UINT64_MAX ||
+	    e->got > vm_get_u64(p))
+		return -1;
+	e->total = vm_get_u64(p);
+	port_check(s, k);
+	return 0;
+}
+
+/* Port k has bytes: for the exec at its head, as far as its client's
+ * queue allows.  0, or -1 when QEMU closed it. */
+static int port_read(struct sup *s, int k)
+{
+	static uint8_t buf[VM_MAX_PAYLOAD];
+	struct sport *sp = &s->sp[k];
+	struct pentry *e = sp->nq ? &sp->q[0] : NULL;
+	struct chan *c;
+	size_t want = sizeof(buf);
+	ssize_t n;
+
+	if (!e)
+		return 0;
+	if (e->total - e->got < want)
+		want = (size_t)(e->total - e->got);
+	n = read(sp->fd, buf, want);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	e->got += (uint64_t)n;
+	c = chan_by_gid(s, e->gid);
+	if (c && c->cl)
+		vm_frame_put(&c->cl->c.out, VM_MSG_DATA, VM_STDOUT, c->lid, buf,
+			     (size_t)n);
+	port_check(s, k);
+	return 0;
+}
+
+/* Whether port k's head may be read now: its client takes what comes
+ * (or it has none, and the bytes are dropped). */
+static int port_wanted(struct sup *s, int k)
+{
+	struct chan *c;
+
+	if (!s->sp[k].nq)
+		return 0;
+	c = chan_by_gid(s, s->sp[k].q[0].gid);
+	return !c || !c->cl || c->cl->c.out.len - c->cl->c.out_off < VM_WINDOW;
+}
+
+/* 0, or -1 when the agent sent more than its window or broke the stream
+ * ports' rules (the VM is killed) */
 static int from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 {
 	struct chan *c;
+	int k;
+
+	if (h->type == VM_MSG_PORT || h->type == VM_MSG_OUTLEN)
+		return port_msg(s, h, p);
 
 	if (h->type == VM_MSG_PONG && h->id == 0) {
 		s->last_pong = now_ms();
@@ -495,6 +626,13 @@ static int from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 	c = chan_by_gid(s, h->id);
 	if (!c)
 		return 0;
+	if (h->type == VM_MSG_EXIT && h->len == 8 &&
+	    pentry_by_gid(s, c->gid, &k)) {
+		/* its stdout is still on the way through its port */
+		c->held_exit = 1;
+		memcpy(c->exitp, p, 8);
+		return 0;
+	}
 	if (!c->cl) {
 		/* an orphan's output: keep the command from blocking */
 		if (h->type == VM_MSG_DATA && h->len && h->stream != VM_STDIN) {
@@ -577,8 +715,8 @@ static int listen_ctl(const char *dir)
 static void serve(struct sup *s, int pidfd, const char *release)
 {
 	for (;;) {
-		struct pollfd pf[3 + 256];
-		struct client *who[3 + 256];
+		struct pollfd pf[3 + VM_NPORTS + 256];
+		struct client *who[3 + VM_NPORTS + 256];
 		long t = now_ms(), wait = PING_EVERY_MS;
 		int n = 0, take;
 		struct vm_hdr h;
@@ -594,6 +732,13 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		who[n++] = NULL;
 		pf[n] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		who[n++] = NULL;
+		for (int k = 0; k < VM_NPORTS; k++) {
+			pf[n] = (struct pollfd){ .fd = s->sp[k].fd,
+						 .events = port_wanted(s, k) ?
+								   POLLIN :
+								   0 };
+			who[n++] = NULL;
+		}
 		/* a guest that does not read its port must not have the
 		 * clients' frames queued here without end */
 		take = s->agent.out.len - s->agent.out_off < 2 * VM_WINDOW;
@@ -648,7 +793,9 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			while ((k = vm_conn_next(&s->agent, &h, &p, &err)) == 1)
 				if (from_agent(s, &h, p) < 0) {
 					cs_error_set(&err, 0,
-						     "sent past its window");
+						     "sent past its window "
+						     "or misused a stream "
+						     "port");
 					k = -1;
 					break;
 				}
@@ -675,7 +822,13 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				s->cl[s->ncl++] = cl;
 			}
 		}
-		for (int i = 3; i < n; i++) {
+		for (int k = 0; k < VM_NPORTS; k++)
+			if (pf[3 + k].revents && port_read(s, k) < 0) {
+				sup_log(s->dir, "cshell: stream port closed");
+				kill(s->qemu, SIGKILL);
+				return;
+			}
+		for (int i = 3 + VM_NPORTS; i < n; i++) {
 			struct client *cl = who[i];
 			struct cs_error err = CS_ERROR_INIT;
 			ssize_t r;
@@ -959,9 +1112,12 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	size_t nfsd = 0;
 	char *p, *release = NULL, *msg, *cg2, *cg1;
 	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd, qfd;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd;
+	int qfd[1 + VM_NPORTS];
 	sigset_t none;
 
+	for (int k = 0; k < VM_NPORTS; k++)
+		s.sp[k].fd = -1;
 	/* 0-2 become /dev/null below: the status pipe must not be one */
 	if (status_fd < 3)
 		status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
@@ -996,8 +1152,11 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		goto kill_fail;
 	}
 	vm_cgroup_create(dir, cfg->name, &cg2, &cg1);
-	if (agent_pair(&s.agent.fd, &qfd) < 0)
+	if (agent_pair(&s.agent.fd, &qfd[0]) < 0)
 		goto fail;
+	for (int k = 0; k < VM_NPORTS; k++)
+		if (agent_pair(&s.sp[k].fd, &qfd[1 + k]) < 0)
+			goto fail;
 	s.qemu = fork();
 	if (s.qemu == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1006,16 +1165,20 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 			dup2(logfd, 1);
 			dup2(logfd, 2);
 		}
-		if (qfd == AGENT_FD)
-			fcntl(qfd, F_SETFD, 0);
-		else
-			dup2(qfd, AGENT_FD);
+		/* QEMU's ends to AGENT_FD and on, by way of fds above
+		 * them all, so that no dup2 overwrites one still to move */
+		for (int k = 0; k < 1 + VM_NPORTS; k++)
+			qfd[k] = fcntl(qfd[k], F_DUPFD,
+				       AGENT_FD + 1 + VM_NPORTS);
+		for (int k = 0; k < 1 + VM_NPORTS; k++)
+			dup2(qfd[k], AGENT_FD + k);
 		/* nothing the caller left open reaches QEMU */
-		syscall(SYS_close_range, AGENT_FD + 1, ~0U, 0);
+		syscall(SYS_close_range, AGENT_FD + 1 + VM_NPORTS, ~0U, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	close(qfd);
+	for (int k = 0; k < 1 + VM_NPORTS; k++)
+		close(qfd[k]);
 	if (s.qemu < 0)
 		goto fail;
 	pidfd = (int)syscall(SYS_pidfd_open, s.qemu, 0);

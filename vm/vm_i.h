@@ -12,7 +12,7 @@
 #include "lib/lib.h"
 #include "vm/vm.h"
 
-#define VM_PROTO_VERSION 3
+#define VM_PROTO_VERSION 4
 #define VM_HDR_LEN 12
 /* No frame carries more; a larger length is a protocol error. */
 #define VM_MAX_PAYLOAD (64 * 1024)
@@ -36,6 +36,11 @@
 #define VM_HOST_CHUNK VM_MAX_PAYLOAD
 /* vm_conn_fill reads at most this much per call. */
 #define VM_FILL_MAX (1024 * 1024)
+/* Stream ports: virtio-serial ports beside the agent's, "cshell.pN",
+ * each a socketpair of the supervisor's that stays connected for the
+ * VM's life.  The agent gives one, while it is free, to a command as its
+ * stdout (no copy through the agent: docs/vm.md, "Stream ports"). */
+#define VM_NPORTS 4
 /* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
 #define VM_MAX_ARGS 4096
 #define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)
@@ -53,7 +58,10 @@ enum vm_msg_type {
 	VM_MSG_PONG = 10,     /* u64 cookie */
 	VM_MSG_POWEROFF = 11, /* no payload */
 	VM_MSG_ERROR = 12,    /* u32 errno, str message */
-	VM_MSG_MAX = VM_MSG_ERROR,
+	/* agent -> supervisor only: */
+	VM_MSG_PORT = 13,   /* u32 stream port: the exec's stdout */
+	VM_MSG_OUTLEN = 14, /* u64 bytes the exec wrote to its port */
+	VM_MSG_MAX = VM_MSG_OUTLEN,
 };
 
 enum vm_stream {

@@ -191,6 +191,36 @@ out=$(seq 100000 | x wc -l)
 out=$(x seq 200000 | md5sum)
 [ "$out" = "$(seq 200000 | md5sum)" ] && pass vm-stdout-flow || fail vm-stdout-flow "output differs"
 
+# stdout through a stream port of its own (docs/vm.md), and through a
+# pipe when all are taken: six at once, each the same bytes
+out=$(x readlink /proc/self/fd/1)
+[[ $out == /dev/vport* ]] && pass vm-stdout-port || fail vm-stdout-port "stdout is '$out'"
+want=$(seq 300000 | md5sum)
+for i in 1 2 3 4 5 6; do
+	x seq 300000 </dev/null | md5sum >"$work/sum$i" &
+done
+wait
+bad=$(cat "$work"/sum? | grep -vcxF -- "$want")
+[ "$bad" = 0 ] && pass vm-stdout-ports-taken || fail vm-stdout-ports-taken "$bad of 6 outputs differ"
+# what a command leaves behind still writes there: its exit waits
+out=$(x sh -c 'echo a; (sleep 1; echo late) &' </dev/null)
+[ "$out" = "$(printf 'a\nlate')" ] && pass vm-stdout-port-held || fail vm-stdout-port-held "printed '$out'"
+# clients killed mid-stream, one on each port: the ports come back
+pids=
+for i in 1 2 3 4; do
+	"$vm" exec main cat /dev/zero </dev/null >/dev/null &
+	pids="$pids $!"
+done
+sleep 2
+kill -9 $pids
+wait $pids 2>/dev/null
+for i in 1 2 3 4; do
+	x sh -c 'sleep 1; readlink /proc/self/fd/1' </dev/null >"$work/port$i" &
+done
+wait
+out=$(cat "$work"/port? | grep -c '^/dev/vport')
+[ "$out" = 4 ] && pass vm-stdout-port-orphan || fail vm-stdout-port-orphan "$out of 4 execs after the killed ones got a port: $(cat "$work"/port? | tr '\n' ' ')"
+
 out=$(x seq 50000 | x wc -l)
 [ "$out" = 50000 ] && pass vm-concurrent-execs || fail vm-concurrent-execs "printed '$out'"
 

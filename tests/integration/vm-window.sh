@@ -3,11 +3,13 @@
 #
 # tests/integration/vm-window.sh — a malicious guest against the host's
 # supervisor, without a real VM: a fake QEMU (CSHELL_QEMU) speaks the
-# agent's side of protocol 3 on fd 3, then sends an exec's stdout past the
+# agent's side of protocol 4 on fd 3, then sends an exec's stdout past the
 # window it was given.  The supervisor must kill it rather than queue what
 # it sends without end; a guest that gives stdin credit and stops reading
 # must not make the supervisor or the client queue stdin; QEMU gets none
-# of the caller's fds.  Needs a kernel .deb in apt's cache only to pass
+# of the caller's fds.  The stream ports (fds 4 and on): an exec's EXIT
+# waits for the bytes its OUTLEN counts, bytes on a port no exec owns are
+# not read (nor queued), and a PORT outside the ports kills the guest.  Needs a kernel .deb in apt's cache only to pass
 # boot's checks; the kernel never runs.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +33,7 @@ mkdir -p "$cache" "$CSHELL_DATA_DIR/vm" && ln -s "$cache" "$CSHELL_DATA_DIR/vm/k
 cleanup() {
 	timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
 	timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+	timeout 15 "$vm" stop w3 --timeout 3000 >/dev/null 2>&1
 	kill -9 $(cat "$CSHELL_RUNTIME_DIR"/vm/w*/*.pid 2>/dev/null) 2>/dev/null
 	umount -l "$CSHELL_RUNTIME_DIR"/vm/w*/rootfs 2>/dev/null
 	rm -rf "$work"
@@ -50,15 +53,7 @@ def read(n):
             raise SystemExit
         b += c
     return b
-frame(1, 0, 0, struct.pack("<II", 3, 4) + b"fake")
-PY
-cat >"$work/qemu" <<PY
-#!/usr/bin/python3
-import os, struct, sys, time
-sys.path.insert(0, "$work")
-from fake import frame, read
-if os.path.exists("/proc/self/fd/9"):
-    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
+# the next EXEC's id, after its STARTED
 def exec_id():
     while True:
         ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
@@ -66,6 +61,15 @@ def exec_id():
         if t == 2:
             frame(3, 0, i, struct.pack("<I", 4242))
             return i
+frame(1, 0, 0, struct.pack("<II", 4, 4) + b"fake")
+PY
+cat >"$work/qemu" <<PY
+#!/usr/bin/python3
+import os, struct, sys, time
+sys.path.insert(0, "$work")
+from fake import exec_id, frame, read
+if os.path.exists("/proc/self/fd/9"):
+    open("$work/leak", "w").write(os.readlink("/proc/self/fd/9"))
 # the first exec keeps to its window: 8 MiB, then ends
 i = exec_id()
 for _ in range(8 * 1024 * 1024 // 65536):
@@ -97,7 +101,36 @@ frame(3, 0, i, struct.pack("<I", 4242))
 frame(5, 0, i, struct.pack("<I", 0x7fffffff))
 time.sleep(60)
 PY
-chmod +x "$work/qemu" "$work/qemu2"
+cat >"$work/qemu3" <<PY
+#!/usr/bin/python3
+import os, struct, sys, threading, time
+sys.path.insert(0, "$work")
+from fake import exec_id, frame, read
+# 300 MiB on port 2, which no exec owns: nobody may read (and queue) them
+def flood():
+    try:
+        for _ in range(300 * 16):
+            os.write(6, b"f" * 65536)
+    except OSError:
+        pass
+threading.Thread(target=flood, daemon=True).start()
+# an exec whose stdout is port 1: its OUTLEN and EXIT come first, its
+# bytes half a second later
+i = exec_id()
+n = 3 * 65536 + 5
+frame(13, 0, i, struct.pack("<I", 1))
+frame(14, 0, i, struct.pack("<Q", n))
+frame(4, 1, i)
+frame(8, 0, i, struct.pack("<II", 0, 9))
+time.sleep(0.5)
+os.write(5, b"p" * n)
+# then a port that does not exist
+i = exec_id()
+time.sleep(6)
+frame(13, 0, i, struct.pack("<I", 4))
+time.sleep(60)
+PY
+chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3"
 
 # fd 9: something of the caller's QEMU must not get
 out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
@@ -141,4 +174,37 @@ if [ "${rss:-0}" -gt 65536 ] || [ "${cl:-0}" -gt 65536 ]; then
 	fail vm-window-stdin "peak RSS: supervisor ${rss}k, client ${cl}k"
 else
 	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
+fi
+
+# the stream ports
+timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
+out=$(CSHELL_QEMU=$work/qemu3 timeout 120 "$vm" boot w3 --kernel "$deb" --timeout 60 2>&1) ||
+	fail vm-port-boot "$out"
+timeout 30 "$vm" exec w3 cat </dev/null >"$work/out" 2>"$work/err"
+rc=$?
+n=$(wc -c <"$work/out")
+if [ "$n" = 196613 ] && [ "$rc" = 9 ]; then
+	pass vm-port-exit-after-bytes
+else
+	fail vm-port-exit-after-bytes "printed $n bytes (not 196613), status $rc (not 9): $(cat "$work/err")"
+fi
+sup=$(cat "$CSHELL_RUNTIME_DIR/vm/w3/supervisor.pid" 2>/dev/null)
+rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status" 2>/dev/null)
+# its CPU time in ticks: not woken again and again by what it leaves
+cpu=$(awk '{print $14 + $15}' "/proc/$sup/stat" 2>/dev/null)
+if [ -n "$rss" ] && [ "$rss" -le 65536 ] && [ "${cpu:-999}" -lt 100 ]; then
+	pass "vm-port-unowned (supervisor peak RSS ${rss}k, ${cpu} ticks)"
+else
+	fail vm-port-unowned "supervisor peak RSS ${rss:-?}k, ${cpu:-?} ticks of CPU with 300 MiB offered on a port no exec owns"
+fi
+timeout 30 "$vm" exec w3 true </dev/null >/dev/null 2>&1
+for _ in $(seq 100); do
+	[ -e "$CSHELL_RUNTIME_DIR/vm/w3" ] || break
+	sleep 0.1
+done
+if [ -e "$CSHELL_RUNTIME_DIR/vm/w3" ]; then
+	fail vm-port-bad-index "the supervisor kept a guest that named stream port 4 of 4"
+	timeout 15 "$vm" stop w3 --timeout 3000 >/dev/null 2>&1
+else
+	pass vm-port-bad-index
 fi
