@@ -50,8 +50,9 @@ struct exec {
 	int exited, status;
 	/* the stream port that is its stdout (-1: a pipe), its byte count
 	 * when the exec got it; waiting: EXIT waits for a process the
-	 * command left behind to let go of it */
-	int oport, waiting;
+	 * command left behind to let go of it; iport: the stream port that
+	 * is its stdin (-1: a pipe), an index of sport[] */
+	int oport, waiting, iport;
 	unsigned long long obase;
 	struct exec *next;
 };
@@ -62,11 +63,15 @@ static char **conf_env;
 static size_t conf_nenv;
 static char *conf_workdir = "/";
 static int port_hup;
-/* the stream ports (VM_NPORTS): their debugfs files (-1: not usable),
- * and which are given to an exec whose EXIT is not sent yet */
-static int sport_dbg[VM_NPORTS];
-static char sport_dev[VM_NPORTS][32];
-static int sport_busy[VM_NPORTS];
+/* The stream ports: [0, VM_NPORTS) stdout ports cshell.pK, then as many
+ * stdin ports cshell.iK.  dbg: its debugfs file (-1: not usable); busy:
+ * given to an exec whose EXIT is not sent yet; dirty (stdin): that EXIT
+ * went, and the port is not free again before the agent has read it to
+ * its end (the host's old connection gone), drain its fd for that. */
+static struct sport {
+	int dbg, busy, dirty, drain;
+	char dev[32];
+} sport[2 * VM_NPORTS];
 
 static void say(const char *fmt, ...) CS_PRINTF(1, 2);
 static void say(const char *fmt, ...)
@@ -328,16 +333,18 @@ static int open_port(void)
  * and stdout goes through a pipe. */
 static void find_ports(void)
 {
-	for (int k = 0; k < VM_NPORTS; k++) {
+	for (int k = 0; k < 2 * VM_NPORTS; k++) {
+		struct sport *sp = &sport[k];
 		char name[32], p[128];
 
-		sport_dbg[k] = -1;
-		snprintf(name, sizeof(name), "cshell.p%d", k);
-		if (port_dev(name, sport_dev[k], sizeof(sport_dev[k])) < 0)
+		sp->dbg = sp->drain = -1;
+		snprintf(name, sizeof(name), "cshell.%c%d",
+			 k < VM_NPORTS ? 'p' : 'i', k % VM_NPORTS);
+		if (port_dev(name, sp->dev, sizeof(sp->dev)) < 0)
 			continue;
 		snprintf(p, sizeof(p), "/sys/kernel/debug/virtio-ports/%s",
-			 sport_dev[k]);
-		sport_dbg[k] = open(p, O_RDONLY | O_CLOEXEC);
+			 sp->dev);
+		sp->dbg = open(p, O_RDONLY | O_CLOEXEC);
 	}
 }
 
@@ -346,7 +353,7 @@ static void find_ports(void)
 static long long port_stat(int k, const char *key)
 {
 	char b[512], *l;
-	ssize_t n = pread(sport_dbg[k], b, sizeof(b) - 1, 0);
+	ssize_t n = pread(sport[k].dbg, b, sizeof(b) - 1, 0);
 	size_t kl = strlen(key);
 
 	if (n <= 0)
@@ -358,31 +365,34 @@ static long long port_stat(int k, const char *key)
 	return -1;
 }
 
-/* A free stream port, opened for writing (blocking, as a command's
- * stdout is), in *fd with its count so far in *base; its index, or -1
- * when none is free (stdout is then a pipe).  Free: no exec holds it and
- * no process has it open (the driver lets one open at a time); the host
- * end is connected for the VM's life. */
-static int claim_port(int *fd, unsigned long long *base)
+/* A free stream port for a command's stdout (out) or stdin, opened
+ * (blocking, as a command's stdio is) in *fd, with for stdout its count
+ * so far in *base; its index in sport[], or -1 when none is free (the
+ * stream is then a pipe).  Free: no exec holds it, no process has it open
+ * (the driver lets one open at a time), the host is connected, and for
+ * stdin the connection is a new one: the port was read to the end of
+ * the last (drained, below) before the host connected again. */
+static int claim_port(int out, int *fd, unsigned long long *base)
 {
-	for (int k = 0; k < VM_NPORTS; k++) {
+	for (int k = out ? 0 : VM_NPORTS; k < (out ? 1 : 2) * VM_NPORTS; k++) {
+		struct sport *sp = &sport[k];
 		char p[128];
-		long long b;
+		long long b = 0;
 
-		if (sport_dbg[k] < 0 || sport_busy[k] ||
+		if (sp->dbg < 0 || sp->busy || sp->dirty ||
 		    port_stat(k, "host_connected") != 1)
 			continue;
-		snprintf(p, sizeof(p), "/dev/%s", sport_dev[k]);
-		*fd = open(p, O_WRONLY | O_CLOEXEC);
+		snprintf(p, sizeof(p), "/dev/%s", sp->dev);
+		*fd = open(p, (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 		if (*fd < 0)
 			continue;
-		b = port_stat(k, "bytes_sent");
-		if (b < 0) {
+		if (out && (b = port_stat(k, "bytes_sent")) < 0) {
 			close(*fd);
 			continue;
 		}
-		*base = (unsigned long long)b;
-		sport_busy[k] = 1;
+		if (base)
+			*base = (unsigned long long)b;
+		sp->busy = 1;
 		return k;
 	}
 	return -1;
@@ -404,6 +414,14 @@ static void send_u32s(uint8_t type, uint32_t id, uint32_t a, uint32_t b,
 		vm_put_u32(&m, b);
 	send_frame(type, 0, id, m.buf, m.len);
 	cs_buf_release(&m);
+}
+
+/* PORT: stream port k (of that stream's) is the exec's stdin or stdout */
+static void send_port(uint8_t stream, uint32_t id, int k)
+{
+	uint8_t b[4] = { (uint8_t)k, 0, 0, 0 };
+
+	send_frame(VM_MSG_PORT, stream, id, b, 4);
 }
 
 static struct exec *find_exec(uint32_t id)
@@ -500,7 +518,7 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	struct cs_error err = CS_ERROR_INIT;
 	struct vm_exec_msg m;
 	int fds[3] = { -1, -1, -1 }, mine[3] = { -1, -1, -1 }, ep[2], ce = 0;
-	int oport = -1;
+	int oport = -1, iport = -1;
 	unsigned long long obase = 0;
 	char *pts = NULL;
 	struct exec *e;
@@ -526,9 +544,10 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	} else {
 		int pp[2];
 
-		oport = claim_port(&fds[1], &obase);
+		oport = claim_port(1, &fds[1], &obase);
+		iport = claim_port(0, &fds[0], NULL);
 		for (int i = 0; i < 3; i++) {
-			if (i == 1 && oport >= 0)
+			if ((i == 1 && oport >= 0) || (i == 0 && iport >= 0))
 				continue;
 			if (pipe2(pp, O_CLOEXEC) < 0)
 				goto sys_fail;
@@ -568,10 +587,13 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	e->credit[1] = e->credit[2] = VM_WINDOW;
 	e->oport = oport;
 	e->obase = obase;
+	e->iport = iport;
+	/* before STARTED: the host reads the stdout port for this exec from
+	 * now on, and sends its stdin there, not here */
 	if (oport >= 0)
-		/* before the command's bytes can matter: the host reads the
-		 * port for this exec from now on */
-		send_u32s(VM_MSG_PORT, id, (uint32_t)oport, 0, 0);
+		send_port(VM_STDOUT, id, oport);
+	if (iport >= 0)
+		send_port(VM_STDIN, id, iport - VM_NPORTS);
 	cs_buf_init(&e->inq, 0);
 	for (int i = 0; i < 3; i++)
 		if (mine[i] >= 0)
@@ -588,8 +610,11 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	return;
 sys_fail:
 	ce = errno;
+	/* their fds are closed with fds[] */
 	if (oport >= 0)
-		sport_busy[oport] = 0; /* its fd is closed with fds[] */
+		sport[oport].busy = 0;
+	if (iport >= 0)
+		sport[iport].busy = 0;
 	for (int i = 0; i < 3; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -711,11 +736,42 @@ static void free_exec(struct exec *e)
 	free(e);
 }
 
+/* Reads stdin port k, once its exec is done, to the end of the host's
+ * connection (the supervisor closes it at EXIT), dropping what the
+ * command left; then it is free for a new connection, and CLEAN tells
+ * the supervisor to make one.  While a process the command left behind
+ * still has it open, it is tried again (serve(): every 20 ms). */
+static void drain_port(int k)
+{
+	static char b[4096];
+	struct sport *sp = &sport[k];
+	ssize_t n;
+
+	if (sp->drain < 0) {
+		char p[128];
+
+		snprintf(p, sizeof(p), "/dev/%s", sp->dev);
+		sp->drain = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (sp->drain < 0)
+			return;
+	}
+	while ((n = read(sp->drain, b, sizeof(b))) > 0)
+		;
+	if (n < 0)
+		return; /* EAGAIN: the host has not closed it yet */
+	close(sp->drain);
+	sp->drain = -1;
+	sp->dirty = 0;
+	send_u32s(VM_MSG_CLEAN, 0, (uint32_t)(k - VM_NPORTS), 0, 0);
+}
+
 /* EXIT once the command ended and its output is all sent; with a stream
  * port, once nothing has that open any more, after OUTLEN, the count of
  * bytes it took (the host then knows where this exec's stdout ends). */
 static void maybe_finish(struct exec *e)
 {
+	int k = -1;
+
 	if (!e->exited || e->out[1] >= 0 || e->out[2] >= 0)
 		return;
 	if (e->oport >= 0) {
@@ -732,8 +788,15 @@ static void maybe_finish(struct exec *e)
 				       0);
 		send_frame(VM_MSG_OUTLEN, 0, e->id, m.buf, m.len);
 		cs_buf_release(&m);
-		sport_busy[e->oport] = 0;
+		sport[e->oport].busy = 0;
 		e->oport = -1;
+	}
+	if (e->iport >= 0) {
+		/* read to its end once the host closed it, after EXIT */
+		sport[e->iport].busy = 0;
+		sport[e->iport].dirty = 1;
+		k = e->iport;
+		e->iport = -1;
 	}
 	if (WIFSIGNALED(e->status))
 		send_u32s(VM_MSG_EXIT, e->id, 1, (uint32_t)WTERMSIG(e->status),
@@ -742,6 +805,8 @@ static void maybe_finish(struct exec *e)
 		send_u32s(VM_MSG_EXIT, e->id, 0,
 			  (uint32_t)WEXITSTATUS(e->status), 1);
 	free_exec(e);
+	if (k >= 0)
+		drain_port(k);
 }
 
 /* Bytes of whole frames: written to the port at once when nothing is
@@ -1037,9 +1102,9 @@ static void serve(void)
 	signal(SIGPIPE, SIG_IGN);
 
 	for (;;) {
-		struct pollfd pf[2 + 3 * 64];
-		struct exec *who[2 + 3 * 64];
-		int what[2 + 3 * 64], n = 0, waiting;
+		struct pollfd pf[2 + 2 * VM_NPORTS + 3 * 64];
+		struct exec *who[2 + 2 * VM_NPORTS + 3 * 64];
+		int what[2 + 2 * VM_NPORTS + 3 * 64], n = 0, waiting, d0;
 		struct vm_hdr h;
 		const uint8_t *p;
 		int r;
@@ -1052,6 +1117,13 @@ static void serve(void)
 				POLLIN | (vm_conn_pending(&port) ? POLLOUT : 0)
 		};
 		who[n++] = NULL;
+		/* stdin ports read to their end (drain_port) */
+		for (int k = 0; k < 2 * VM_NPORTS; k++) {
+			pf[n] = (struct pollfd){ .fd = sport[k].drain,
+						 .events = POLLIN };
+			who[n++] = NULL;
+		}
+		d0 = n;
 		for (struct exec *e = execs;
 		     e && n + 3 <= (int)CS_ARRAY_SIZE(pf); e = e->next) {
 			if (e->in >= 0 && e->inq.len && !e->tty) {
@@ -1078,6 +1150,8 @@ static void serve(void)
 		waiting = 0;
 		for (struct exec *e = execs; e; e = e->next)
 			waiting |= e->waiting;
+		for (int k = 0; k < 2 * VM_NPORTS; k++)
+			waiting |= sport[k].dirty && sport[k].drain < 0;
 		/* a port still held is looked at again every 20 ms */
 		if (poll(pf, (nfds_t)n, port_hup ? 200 : waiting ? 20 : -1) < 0)
 			continue;
@@ -1086,6 +1160,10 @@ static void serve(void)
 			if (e->waiting)
 				maybe_finish(e);
 		}
+		for (int k = 0; k < 2 * VM_NPORTS; k++)
+			if (sport[k].dirty &&
+			    (sport[k].drain < 0 || pf[2 + k].revents))
+				drain_port(k);
 		if (pf[0].revents) {
 			struct signalfd_siginfo si;
 
@@ -1112,7 +1190,7 @@ static void serve(void)
 		} else if (pf[1].revents & POLLHUP) {
 			port_hup = 1; /* host not connected: poll slowly */
 		}
-		for (int i = 2; i < n; i++) {
+		for (int i = d0; i < n; i++) {
 			struct exec *e = who[i];
 
 			if (!pf[i].revents || !find_exec_ptr(e))

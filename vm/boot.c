@@ -369,7 +369,21 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xasprintf("socket,id=agent,fd=%d,server=off", AGENT_FD));
 	add(&a, &n, xstrdup("-device"));
 	add(&a, &n, xstrdup("virtserialport,chardev=agent,name=cshell.agent"));
-	/* the stream ports, connected like the agent's (supervise()) */
+	/* the stream ports: stdout ones connected like the agent's
+	 * (supervise()), stdin ones listening for the supervisor, which
+	 * connects to each anew after every exec (the end of a stdin is the
+	 * end of its connection) */
+	for (int i = 0; i < VM_NPORTS; i++) {
+		add(&a, &n, xstrdup("-chardev"));
+		add(&a, &n,
+		    xasprintf("socket,id=i%d,path=%s/i%d.sock,server=on,"
+			      "wait=off",
+			      i, dir, i));
+		add(&a, &n, xstrdup("-device"));
+		add(&a, &n,
+		    xasprintf("virtserialport,chardev=i%d,name=cshell.i%d", i,
+			      i));
+	}
 	for (int i = 0; i < VM_NPORTS; i++) {
 		add(&a, &n, xstrdup("-chardev"));
 		add(&a, &n,
@@ -410,6 +424,25 @@ struct chan {
 	 * WINDOWs: the agent may not go past VM_WINDOW (a guest that does
 	 * would grow cl's queue here without end) */
 	uint32_t unacked[3];
+	/* where its stdin goes: undecided (its frames wait in early) until
+	 * the agent says PORT (a stdin port: inport, the bytes not yet
+	 * written there in inq, credit owed to the client in owed, in_eof
+	 * once the client's EOF came) or STARTED (the agent) */
+	enum {
+		ROUTE_WAIT,
+		ROUTE_AGENT,
+		ROUTE_PORT
+	} route;
+	int inport, in_eof;
+	uint32_t owed;
+	struct cs_buf early, inq;
+};
+
+/* A stdin port: its connection (-1: none, until the agent's CLEAN), the
+ * exec it is given to (0: none). */
+struct iport {
+	int fd;
+	uint32_t gid;
 };
 
 /* A stream port (VM_NPORTS): the execs whose stdout it carried or
@@ -429,6 +462,7 @@ struct sup {
 	pid_t qemu;
 	struct vm_conn agent;
 	struct sport sp[VM_NPORTS];
+	struct iport ip[VM_NPORTS];
 	int lfd;
 	struct client **cl;
 	size_t ncl;
@@ -454,9 +488,128 @@ static struct chan *chan_by_lid(struct sup *s, struct client *cl, uint32_t lid)
 	return NULL;
 }
 
+/* Ends c's use of its stdin port: the connection closes (EOF, and the
+ * agent then reads the port to that end and says CLEAN). */
+static void stdin_port_end(struct sup *s, struct chan *c)
+{
+	if (c->route == ROUTE_PORT && c->inport >= 0) {
+		struct iport *ip = &s->ip[c->inport];
+
+		if (ip->fd >= 0)
+			close(ip->fd);
+		ip->fd = -1;
+		ip->gid = 0;
+	}
+	c->inport = -1;
+	cs_buf_release(&c->inq);
+}
+
 static void chan_drop(struct sup *s, struct chan *c)
 {
+	stdin_port_end(s, c);
+	cs_buf_release(&c->early);
 	*c = s->ch[--s->nch];
+}
+
+/* A new connection to stdin port k (QEMU listens on <dir>/iK.sock); the
+ * port stays without one when that fails. */
+static void stdin_port_connect(struct sup *s, int k)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/i%d.sock", s->dir, k);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		vm_sock_buffer(fd, AGENT_SOCK_BUF);
+	s->ip[k].fd = fd;
+	s->ip[k].gid = 0;
+}
+
+/* Writes what c's stdin port may take; the client gets its credit back
+ * as the bytes go, and the connection's write side is shut at the
+ * client's EOF (a whole close would let QEMU drop what it has not read
+ * yet). */
+static void stdin_port_flush(struct sup *s, struct chan *c)
+{
+	struct iport *ip = &s->ip[c->inport];
+	ssize_t n = 0;
+
+	if (ip->fd < 0)
+		return;
+	if (c->inq.len) {
+		n = write(ip->fd, c->inq.buf, c->inq.len);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			/* QEMU let go of it: the command's stdin ended */
+			cs_buf_reset(&c->inq);
+			return;
+		}
+		if (n > 0) {
+			memmove(c->inq.buf, c->inq.buf + n, c->inq.len - n);
+			cs_buf_truncate(&c->inq, c->inq.len - (size_t)n);
+			c->owed += (uint32_t)n;
+		}
+	}
+	if (c->cl && c->owed && (c->owed >= VM_WINDOW_BATCH || !c->inq.len)) {
+		uint8_t b[4] = { (uint8_t)c->owed, (uint8_t)(c->owed >> 8),
+				 (uint8_t)(c->owed >> 16),
+				 (uint8_t)(c->owed >> 24) };
+
+		vm_frame_put(&c->cl->c.out, VM_MSG_WINDOW, VM_STDIN, c->lid, b,
+			     4);
+		c->owed = 0;
+	}
+	if (!c->inq.len && c->in_eof == 1) {
+		shutdown(ip->fd, SHUT_WR);
+		c->in_eof = 2;
+	}
+}
+
+/* A stdin DATA frame (or EOF, empty) of c's, by its route. */
+static void stdin_frame(struct sup *s, struct chan *c, const uint8_t *p,
+			size_t len)
+{
+	if (c->route == ROUTE_WAIT) {
+		vm_frame_put(&c->early, VM_MSG_DATA, VM_STDIN, c->gid, p, len);
+	} else if (c->route == ROUTE_AGENT) {
+		vm_frame_put(&s->agent.out, VM_MSG_DATA, VM_STDIN, c->gid, p,
+			     len);
+	} else if (!c->in_eof && c->inport >= 0) {
+		if (!len)
+			c->in_eof = 1;
+		/* the client keeps to its window: this is bounded */
+		cs_buf_add(&c->inq, p, len);
+		stdin_port_flush(s, c);
+	}
+}
+
+/* The agent decided where c's stdin goes: the frames that waited follow
+ * it. */
+static void stdin_route(struct sup *s, struct chan *c, int route)
+{
+	struct cs_buf early = c->early;
+	size_t off = 0;
+
+	if (c->route != ROUTE_WAIT)
+		return;
+	c->route = route;
+	cs_buf_init(&c->early, 0);
+	while (off + VM_HDR_LEN <= early.len) {
+		struct vm_hdr h;
+		const uint8_t *pl;
+		size_t used;
+
+		if (vm_frame_parse((const uint8_t *)early.buf + off,
+				   early.len - off, &h, &pl, &used, NULL) != 1)
+			break;
+		stdin_frame(s, c, pl, h.len);
+		off += used;
+	}
+	cs_buf_release(&early);
 }
 
 static void to_agent(struct sup *s, const struct vm_hdr *h, uint32_t gid,
@@ -492,6 +645,14 @@ static void from_client(struct sup *s, struct client *cl,
 		c->lid = h->id;
 		c->cl = cl;
 		c->ping = h->type == VM_MSG_PING;
+		c->inport = -1;
+		cs_buf_init(&c->early, 0);
+		cs_buf_init(&c->inq, 0);
+		/* a tty's stdin is the agent's pty, never a port */
+		c->route =
+			c->ping || h->len < 4 || (vm_get_u32(p) & VM_EXEC_TTY) ?
+				ROUTE_AGENT :
+				ROUTE_WAIT;
 	}
 	if (!c)
 		return;
@@ -501,9 +662,11 @@ static void from_client(struct sup *s, struct client *cl,
 		c->unacked[h->stream] -=
 			v < c->unacked[h->stream] ? v : c->unacked[h->stream];
 	}
-	if (h->type == VM_MSG_DATA || h->type == VM_MSG_WINDOW ||
-	    h->type == VM_MSG_SIGNAL || h->type == VM_MSG_WINSIZE ||
-	    h->type == VM_MSG_EXEC || h->type == VM_MSG_PING)
+	if (h->type == VM_MSG_DATA && h->stream == VM_STDIN)
+		stdin_frame(s, c, p, h->len);
+	else if (h->type == VM_MSG_DATA || h->type == VM_MSG_WINDOW ||
+		 h->type == VM_MSG_SIGNAL || h->type == VM_MSG_WINSIZE ||
+		 h->type == VM_MSG_EXEC || h->type == VM_MSG_PING)
 		to_agent(s, h, c->gid, p);
 }
 
@@ -537,16 +700,54 @@ static void port_check(struct sup *s, int k)
 	}
 }
 
+/* PORT for a stdin port and CLEAN; 0, or -1 for one that breaks the
+ * protocol. */
+static int stdin_port_msg(struct sup *s, const struct vm_hdr *h,
+			  const uint8_t *p)
+{
+	uint32_t k = h->len == 4 ? vm_get_u32(p) : VM_NPORTS;
+	struct chan *c;
+
+	if (k >= VM_NPORTS)
+		return -1;
+	if (h->type == VM_MSG_CLEAN) {
+		/* read to the end of its last connection: a new one */
+		if (s->ip[k].fd >= 0)
+			return -1;
+		stdin_port_connect(s, (int)k);
+		return 0;
+	}
+	if (s->ip[k].fd < 0 || s->ip[k].gid)
+		return -1;
+	c = chan_by_gid(s, h->id);
+	if (!c) {
+		/* its client and channel are gone: EOF at once */
+		close(s->ip[k].fd);
+		s->ip[k].fd = -1;
+		return 0;
+	}
+	if (c->route != ROUTE_WAIT)
+		return -1;
+	s->ip[k].gid = c->gid;
+	c->inport = (int)k;
+	stdin_route(s, c, ROUTE_PORT);
+	return 0;
+}
+
 /* PORT and OUTLEN; 0, or -1 for one that breaks the protocol. */
 static int port_msg(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 {
 	struct pentry *e;
 	int k;
 
+	if (h->type == VM_MSG_CLEAN ||
+	    (h->type == VM_MSG_PORT && h->stream == VM_STDIN))
+		return stdin_port_msg(s, h, p);
 	if (h->type == VM_MSG_PORT) {
 		struct sport *sp;
 
-		if (h->len != 4 || vm_get_u32(p) >= VM_NPORTS || !h->id ||
+		if (h->stream != VM_STDOUT || h->len != 4 ||
+		    vm_get_u32(p) >= VM_NPORTS || !h->id ||
 		    pentry_by_gid(s, h->id, &k))
 			return -1;
 		sp = &s->sp[vm_get_u32(p)];
@@ -613,7 +814,8 @@ static int from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 	struct chan *c;
 	int k;
 
-	if (h->type == VM_MSG_PORT || h->type == VM_MSG_OUTLEN)
+	if (h->type == VM_MSG_PORT || h->type == VM_MSG_OUTLEN ||
+	    h->type == VM_MSG_CLEAN)
 		return port_msg(s, h, p);
 
 	if (h->type == VM_MSG_PONG && h->id == 0) {
@@ -626,6 +828,12 @@ static int from_agent(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 	c = chan_by_gid(s, h->id);
 	if (!c)
 		return 0;
+	/* no PORT before these: its stdin is the agent's */
+	if (h->type == VM_MSG_STARTED || h->type == VM_MSG_ERROR ||
+	    h->type == VM_MSG_EXIT)
+		stdin_route(s, c, ROUTE_AGENT);
+	if (h->type == VM_MSG_EXIT)
+		stdin_port_end(s, c);
 	if (h->type == VM_MSG_EXIT && h->len == 8 &&
 	    pentry_by_gid(s, c->gid, &k)) {
 		/* its stdout is still on the way through its port */
@@ -660,6 +868,9 @@ static void client_gone(struct sup *s, struct client *cl)
 		if (s->ch[i].cl != cl)
 			continue;
 		s->ch[i].cl = NULL;
+		/* as a terminal hang-up would: EOF on a stdin port too */
+		if (s->ch[i].route != ROUTE_AGENT && !s->ch[i].in_eof)
+			stdin_frame(s, &s->ch[i], NULL, 0);
 		if (s->ch[i].ping) {
 			s->ch[i].gid = 0;
 			continue;
@@ -715,8 +926,8 @@ static int listen_ctl(const char *dir)
 static void serve(struct sup *s, int pidfd, const char *release)
 {
 	for (;;) {
-		struct pollfd pf[3 + VM_NPORTS + 256];
-		struct client *who[3 + VM_NPORTS + 256];
+		struct pollfd pf[3 + 2 * VM_NPORTS + 256];
+		struct client *who[3 + 2 * VM_NPORTS + 256];
 		long t = now_ms(), wait = PING_EVERY_MS;
 		int n = 0, take;
 		struct vm_hdr h;
@@ -737,6 +948,18 @@ static void serve(struct sup *s, int pidfd, const char *release)
 						 .events = port_wanted(s, k) ?
 								   POLLIN :
 								   0 };
+			who[n++] = NULL;
+		}
+		/* stdin ports with bytes to write */
+		for (int k = 0; k < VM_NPORTS; k++) {
+			struct chan *c = s->ip[k].gid ?
+						 chan_by_gid(s, s->ip[k].gid) :
+						 NULL;
+
+			pf[n] = (struct pollfd){ .fd = c && c->inq.len ?
+							       s->ip[k].fd :
+							       -1,
+						 .events = POLLOUT };
 			who[n++] = NULL;
 		}
 		/* a guest that does not read its port must not have the
@@ -828,7 +1051,15 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				kill(s->qemu, SIGKILL);
 				return;
 			}
-		for (int i = 3 + VM_NPORTS; i < n; i++) {
+		for (int k = 0; k < VM_NPORTS; k++) {
+			struct chan *c = s->ip[k].gid ?
+						 chan_by_gid(s, s->ip[k].gid) :
+						 NULL;
+
+			if (c && pf[3 + VM_NPORTS + k].revents)
+				stdin_port_flush(s, c);
+		}
+		for (int i = 3 + 2 * VM_NPORTS; i < n; i++) {
 			struct client *cl = who[i];
 			struct cs_error err = CS_ERROR_INIT;
 			ssize_t r;
@@ -1117,7 +1348,7 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	sigset_t none;
 
 	for (int k = 0; k < VM_NPORTS; k++)
-		s.sp[k].fd = -1;
+		s.sp[k].fd = s.ip[k].fd = -1;
 	/* 0-2 become /dev/null below: the status pipe must not be one */
 	if (status_fd < 3)
 		status_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 3);
@@ -1232,6 +1463,9 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	p = xasprintf("%s/release", dir);
 	cs_write_file_atomic(p, release, strlen(release), 0644, NULL);
 	free(p);
+	/* QEMU listens on them since before the guest booted */
+	for (int k = 0; k < VM_NPORTS; k++)
+		stdin_port_connect(&s, k);
 	s.lfd = listen_ctl(dir);
 	if (s.lfd < 0) {
 		msg = xasprintf("cannot listen on %s/ctl.sock: %s", dir,

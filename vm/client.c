@@ -311,12 +311,14 @@ void vm_state_remove(const char *dir, int all)
 		unlink(p);
 		free(p);
 	}
-	/* virtiofsd sockets, one per writable share */
+	/* virtiofsd sockets, one per writable share; QEMU's of the stdin
+	 * ports, iN.sock */
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
 	while (d && (e = readdir(d)))
-		if (!strncmp(e->d_name, "fs-", 3)) {
+		if (!strncmp(e->d_name, "fs-", 3) ||
+		    (e->d_name[0] == 'i' && strstr(e->d_name, ".sock"))) {
 			char *p = xasprintf("%s/%s", dir, e->d_name);
 
 			unlink(p);

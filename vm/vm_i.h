@@ -36,10 +36,13 @@
 #define VM_HOST_CHUNK VM_MAX_PAYLOAD
 /* vm_conn_fill reads at most this much per call. */
 #define VM_FILL_MAX (1024 * 1024)
-/* Stream ports: virtio-serial ports beside the agent's, "cshell.pN",
- * each a socketpair of the supervisor's that stays connected for the
- * VM's life.  The agent gives one, while it is free, to a command as its
- * stdout (no copy through the agent: docs/vm.md, "Stream ports"). */
+/* Stream ports: virtio-serial ports beside the agent's.  stdout ports
+ * "cshell.pN", each a socketpair of the supervisor's that stays
+ * connected for the VM's life; stdin ports "cshell.iN", each a socket
+ * <dir>/iN.sock of QEMU's the supervisor connects to anew for every exec
+ * (the end of stdin is the end of a connection).  The agent gives free
+ * ones to a command as its stdout and stdin (no copy through the agent:
+ * docs/vm.md, "Stream ports"); VM_NPORTS of each. */
 #define VM_NPORTS 4
 /* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
 #define VM_MAX_ARGS 4096
@@ -59,9 +62,11 @@ enum vm_msg_type {
 	VM_MSG_POWEROFF = 11, /* no payload */
 	VM_MSG_ERROR = 12,    /* u32 errno, str message */
 	/* agent -> supervisor only: */
-	VM_MSG_PORT = 13,   /* u32 stream port: the exec's stdout */
-	VM_MSG_OUTLEN = 14, /* u64 bytes the exec wrote to its port */
-	VM_MSG_MAX = VM_MSG_OUTLEN,
+	VM_MSG_PORT = 13,   /* stream in hdr; u32 stream port of that stream */
+	VM_MSG_OUTLEN = 14, /* u64 bytes the exec wrote to its stdout port */
+	VM_MSG_CLEAN = 15,  /* u32 stdin port read to the end of its last
+			     * connection: the host may connect again */
+	VM_MSG_MAX = VM_MSG_CLEAN,
 };
 
 enum vm_stream {

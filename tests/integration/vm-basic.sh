@@ -214,12 +214,41 @@ done
 sleep 2
 kill -9 $pids
 wait $pids 2>/dev/null
-for i in 1 2 3 4; do
-	x sh -c 'sleep 1; readlink /proc/self/fd/1' </dev/null >"$work/port$i" &
+# (their commands end once the guest had their SIGHUP and the host
+# dropped what they wrote: a few tries)
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	for i in 1 2 3 4; do
+		x sh -c 'sleep 1; readlink /proc/self/fd/1' </dev/null >"$work/port$i" &
+	done
+	wait
+	out=$(cat "$work"/port? | grep -c '^/dev/vport')
+	[ "$out" = 4 ] && break
 done
-wait
-out=$(cat "$work"/port? | grep -c '^/dev/vport')
 [ "$out" = 4 ] && pass vm-stdout-port-orphan || fail vm-stdout-port-orphan "$out of 4 execs after the killed ones got a port: $(cat "$work"/port? | tr '\n' ' ')"
+
+# stdin through a stream port: the end of its connection is the
+# command's EOF, what a command left unread does not reach the next one
+# on that port, and a port a left-behind process still reads is skipped
+out=$(x readlink /proc/self/fd/0 </dev/null)
+[[ $out == /dev/vport* ]] && pass vm-stdin-port || fail vm-stdin-port "stdin is '$out'"
+head -c 20000000 /dev/urandom >"$work/rnd"
+out=$(x sha256sum <"$work/rnd")
+[ "${out%% *}" = "$(sha256sum <"$work/rnd" | cut -d' ' -f1)" ] &&
+	pass vm-stdin-port-bytes || fail vm-stdin-port-bytes "the guest's sum differs"
+out=
+for i in 1 2 3 4 5 6; do
+	yes | head -c 5000000 | x head -c 1 >/dev/null
+	out="$out$(echo "n$i" | x cat)"
+done
+[ "$out" = n1n2n3n4n5n6 ] && pass vm-stdin-port-leftover || fail vm-stdin-port-leftover "printed '$out'"
+h=$(echo x | x sh -c 'readlink /proc/self/fd/0; exec 3<&0; sleep 4 <&3 >/dev/null 2>&1 3<&- &')
+a=$(echo a | x sh -c 'cat; readlink /proc/self/fd/0')
+if [[ $h == /dev/vport* ]] && [ "$a" = "a
+${a#*$'\n'}" ] && [[ ${a#*$'\n'} == /dev/vport* ]] && [ "${a#*$'\n'}" != "$h" ]; then
+	pass vm-stdin-port-held
+else
+	fail vm-stdin-port-held "the holder had '$h', the next exec printed '$a'"
+fi
 
 out=$(x seq 50000 | x wc -l)
 [ "$out" = 50000 ] && pass vm-concurrent-execs || fail vm-concurrent-execs "printed '$out'"

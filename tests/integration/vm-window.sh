@@ -9,7 +9,8 @@
 # must not make the supervisor or the client queue stdin; QEMU gets none
 # of the caller's fds.  The stream ports (fds 4 and on): an exec's EXIT
 # waits for the bytes its OUTLEN counts, bytes on a port no exec owns are
-# not read (nor queued), and a PORT outside the ports kills the guest.  Needs a kernel .deb in apt's cache only to pass
+# not read (nor queued), and a PORT or CLEAN outside the ports kills the
+# guest.  Needs a kernel .deb in apt's cache only to pass
 # boot's checks; the kernel never runs.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -34,6 +35,9 @@ cleanup() {
 	timeout 15 "$vm" stop w --timeout 3000 >/dev/null 2>&1
 	timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
 	timeout 15 "$vm" stop w3 --timeout 3000 >/dev/null 2>&1
+	for d in "$CSHELL_RUNTIME_DIR"/vm/w4-*; do
+		[ -d "$d" ] && timeout 15 "$vm" stop "${d##*/}" --timeout 3000 >/dev/null 2>&1
+	done
 	kill -9 $(cat "$CSHELL_RUNTIME_DIR"/vm/w*/*.pid 2>/dev/null) 2>/dev/null
 	umount -l "$CSHELL_RUNTIME_DIR"/vm/w*/rootfs 2>/dev/null
 	rm -rf "$work"
@@ -118,7 +122,7 @@ threading.Thread(target=flood, daemon=True).start()
 # bytes half a second later
 i = exec_id()
 n = 3 * 65536 + 5
-frame(13, 0, i, struct.pack("<I", 1))
+frame(13, 1, i, struct.pack("<I", 1))
 frame(14, 0, i, struct.pack("<Q", n))
 frame(4, 1, i)
 frame(8, 0, i, struct.pack("<II", 0, 9))
@@ -127,10 +131,22 @@ os.write(5, b"p" * n)
 # then a port that does not exist
 i = exec_id()
 time.sleep(6)
-frame(13, 0, i, struct.pack("<I", 4))
+frame(13, 1, i, struct.pack("<I", 4))
 time.sleep(60)
 PY
-chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3"
+# a PORT or CLEAN naming a stdin port that does not exist, right after
+# the first exec: $BAD is "type stream"
+cat >"$work/qemu4" <<PY
+#!/usr/bin/python3
+import os, struct, sys, time
+sys.path.insert(0, "$work")
+from fake import exec_id, frame, read
+i = exec_id()
+t, s = map(int, os.environ["BAD"].split())
+frame(t, s, i if t == 13 else 0, struct.pack("<I", 4))
+time.sleep(60)
+PY
+chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4"
 
 # fd 9: something of the caller's QEMU must not get
 out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
@@ -208,3 +224,19 @@ if [ -e "$CSHELL_RUNTIME_DIR/vm/w3" ]; then
 else
 	pass vm-port-bad-index
 fi
+for bad in "13 0" "15 0"; do
+	name=w4-${bad// /-}
+	out=$(BAD=$bad CSHELL_QEMU=$work/qemu4 timeout 120 "$vm" boot "$name" --kernel "$deb" --timeout 60 2>&1) ||
+		fail vm-port-bad-stdin "$out"
+	timeout 30 "$vm" exec "$name" true </dev/null >/dev/null 2>&1
+	for _ in $(seq 100); do
+		[ -e "$CSHELL_RUNTIME_DIR/vm/$name" ] || break
+		sleep 0.1
+	done
+	if [ -e "$CSHELL_RUNTIME_DIR/vm/$name" ]; then
+		fail "vm-port-bad-stdin ($bad)" "the supervisor kept a guest that named stdin port 4 of 4"
+		timeout 15 "$vm" stop "$name" --timeout 3000 >/dev/null 2>&1
+	else
+		pass "vm-port-bad-stdin ($bad)"
+	fi
+done
