@@ -470,6 +470,8 @@ struct sup {
 	size_t nch;
 	uint32_t next_gid;
 	long ping_sent, last_pong, poweroff_at;
+	/* why the supervisor killed QEMU (vm_dead_reason()'s words) */
+	const char *why;
 };
 
 static struct chan *chan_by_gid(struct sup *s, uint32_t gid)
@@ -923,6 +925,15 @@ static int listen_ctl(const char *dir)
 	return fd;
 }
 
+/* Whether QEMU exits within a second: its sockets close as it ends, a
+ * little before its exit shows (then its status says why it ended). */
+static int qemu_ending(int pidfd)
+{
+	struct pollfd q = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&q, 1, 1000) == 1;
+}
+
 static void serve(struct sup *s, int pidfd, const char *release)
 {
 	for (;;) {
@@ -1000,6 +1011,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				"cshell: agent did not answer a ping for %d s, "
 				"killing qemu",
 				PING_TIMEOUT_MS / 1000);
+			s->why = "hung";
 			kill(s->qemu, SIGKILL);
 			s->ping_sent = t + 3600000;
 		}
@@ -1009,7 +1021,10 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			int k;
 
 			if (r == 0 || (r < 0 && r != -EAGAIN)) {
+				if (qemu_ending(pidfd))
+					return;
 				sup_log(s->dir, "cshell: agent port closed");
+				s->why = "agent";
 				kill(s->qemu, SIGKILL);
 				return;
 			}
@@ -1024,6 +1039,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				}
 			if (k < 0) {
 				sup_log(s->dir, "cshell: agent: %s", err.msg);
+				s->why = "agent";
 				kill(s->qemu, SIGKILL);
 				return;
 			}
@@ -1047,7 +1063,10 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		}
 		for (int k = 0; k < VM_NPORTS; k++)
 			if (pf[3 + k].revents && port_read(s, k) < 0) {
+				if (qemu_ending(pidfd))
+					return;
 				sup_log(s->dir, "cshell: stream port closed");
+				s->why = "agent";
 				kill(s->qemu, SIGKILL);
 				return;
 			}
@@ -1087,6 +1106,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			}
 		}
 		if (vm_conn_flush(&s->agent) < 0) {
+			s->why = "agent";
 			kill(s->qemu, SIGKILL);
 			return;
 		}
@@ -1334,6 +1354,21 @@ static void close_except(int keep)
 	syscall(SYS_close_range, keep + 1, ~0U, 0);
 }
 
+/* The VM ended without being asked: <data>/dead says why in a word
+ * vm_dead_reason() knows; NULL why: a new boot, no longer dead. */
+static void mark_dead(const char *name, const char *why)
+{
+	_cleanup_free_ char *data = vm_data_dir(name, 0, NULL), *p = NULL;
+
+	if (!data)
+		return;
+	p = xasprintf("%s/dead", data);
+	if (why)
+		cs_write_file_atomic(p, why, strlen(why), 0644, NULL);
+	else
+		unlink(p);
+}
+
 /* Runs in the daemonised grandchild; never returns. */
 static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		      int status_fd)
@@ -1343,7 +1378,7 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	size_t nfsd = 0;
 	char *p, *release = NULL, *msg, *cg2, *cg1;
 	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd, st;
 	int qfd[1 + VM_NPORTS];
 	sigset_t none;
 
@@ -1368,6 +1403,7 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	free(p);
 	free(msg);
 
+	mark_dead(cfg->name, NULL);
 	p = xasprintf("%s/qemu.log", dir);
 	logfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 		     0644);
@@ -1476,8 +1512,14 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	report(status_fd, "ok");
 	serve(&s, pidfd, release);
 	kill(s.qemu, SIGKILL);
-	waitpid(s.qemu, NULL, 0);
+	waitpid(s.qemu, &st, 0);
 	sup_log(dir, "cshell: qemu exited");
+	/* not asked to stop, not powered off by the guest: dead, and
+	 * `sandbox ls` says so until the next start */
+	if (!s.poweroff_at && (s.why || !WIFEXITED(st) || WEXITSTATUS(st)))
+		mark_dead(cfg->name, s.why	     ? s.why :
+				     WIFSIGNALED(st) ? "killed" :
+						       "exit");
 	for (size_t i = 0; i < s.ncl; i++)
 		vm_conn_release(&s.cl[i]->c);
 	close(s.lfd);

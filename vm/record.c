@@ -377,6 +377,33 @@ static char *read_line(const char *dir, const char *file)
 	return cs_buf_detach(&b, NULL);
 }
 
+/* Why a VM that is not running died (static text), or NULL: it was
+ * stopped, or its guest powered off.  The supervisor leaves a word in
+ * <data>/dead (boot.c); a supervisor that is gone itself leaves its pid
+ * file. */
+static const char *dead_reason(const char *data, const char *state)
+{
+	static const struct {
+		const char *word, *text;
+	} why[] = {
+		{ "killed", "its QEMU was killed" },
+		{ "exit", "its QEMU exited with an error" },
+		{ "hung", "its guest stopped answering pings" },
+		{ "agent", "its agent's port closed or broke the protocol" },
+	};
+	_cleanup_free_ char *w = read_line(data, "dead"), *sp = NULL;
+
+	for (size_t i = 0; w && i < CS_ARRAY_SIZE(why); i++)
+		if (!strcmp(w, why[i].word))
+			return why[i].text;
+	if (w)
+		return "its QEMU ended";
+	sp = state ? read_line(state, "supervisor.pid") : NULL;
+	if (sp && atoi(sp) > 0 && kill(atoi(sp), 0) < 0 && errno == ESRCH)
+		return "its supervisor is gone";
+	return NULL;
+}
+
 int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 {
 	_cleanup_free_ char *qp = NULL, *sp = NULL, *acc = NULL;
@@ -401,6 +428,7 @@ int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 		/* what the last boot said, kept by stop */
 		vi->release = read_line(vi->data_dir, "release");
 		acc = read_line(vi->data_dir, "accel");
+		vi->dead_reason = dead_reason(vi->data_dir, vi->state_dir);
 	}
 	if (acc && (tab = strchr(acc, '\t'))) {
 		*tab = 0;
@@ -463,7 +491,10 @@ void vm_info_sbx(const struct vm_info *vi, struct sbx_info *out)
 	/* the guest kernel filters no syscalls of its own */
 	s->seccomp = SBX_SECCOMP_UNCONFINED;
 	s->read_only = c->root_ro;
-	out->state = vi->running ? SBX_STATE_RUNNING : SBX_STATE_STOPPED;
+	out->state = vi->running     ? SBX_STATE_RUNNING :
+		     vi->dead_reason ? SBX_STATE_DEAD :
+				       SBX_STATE_STOPPED;
+	out->dead_reason = vi->dead_reason;
 	out->init_pid = vi->qemu_pid;
 	out->rootfs = vi->rootfs ? xstrdup(vi->rootfs) : NULL;
 	out->upper = vi->upper ? xstrdup(vi->upper) : NULL;

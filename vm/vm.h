@@ -177,6 +177,8 @@ struct vm_info {
 	 * ':'-separated v1 ones, NULL when stopped or there are none */
 	char *cgroup_v2, *cgroup_v1;
 	long long created; /* unix time */
+	/* not running, and not because it was stopped: why (static text) */
+	const char *dead_reason;
 };
 
 /* 0 or -1 + err (ENOENT: no such VM). */

@@ -8,7 +8,7 @@
 # every exec case (uname, statuses, signals, stdin/stdout flow control,
 # concurrent execs, tty, cwd/env); a hung guest fails a ping, stop powers
 # off, a kernel that cannot boot in time fails with the console's tail,
-# and a killed QEMU is noticed.
+# and a killed QEMU is noticed (`sandbox ls` calls the VM dead).
 #
 # The .deb comes from apt's cache (`apt-get install --download-only`, as
 # root, when missing); the kernel cache (decompressed vmlinux + modules)
@@ -421,6 +421,22 @@ if timeout 90 "$csh" -c "sandbox create dead --kernel '$deb' --read-only" >/dev/
 		fail vm-qemu-killed "the shell said '$sh_out'"
 	else
 		pass vm-qemu-killed
+	fi
+	# `ls` calls it dead, with why, until it is started again
+	ls_out=$(timeout 10 "$csh" -c 'sandbox ls' 2>&1)
+	js=$(timeout 10 "$csh" -c 'sandbox inspect dead --json' 2>&1)
+	if [[ $ls_out != *dead*"is dead: its QEMU was killed"* ]]; then
+		fail vm-dead-ls "sandbox ls said: $ls_out"
+	elif [[ $js != *'"state":"dead"'* ]] || [[ $js != *'"dead_reason":"its QEMU was killed"'* ]]; then
+		fail vm-dead-ls "inspect said: $js"
+	elif ! timeout 90 "$csh" -c 'sandbox start dead' >/dev/null 2>&1 ||
+		[[ $(timeout 10 "$csh" -c 'sandbox ls' 2>&1) != *running* ]]; then
+		fail vm-dead-ls "sandbox start did not bring it back"
+	elif ! timeout 30 "$csh" -c 'sandbox rm -f dead' || [ -e "$CSHELL_DATA_DIR/vm/dead" ] ||
+		[[ $(timeout 10 "$csh" -c 'sandbox ls' 2>&1) == *dead* ]]; then
+		fail vm-dead-ls "sandbox rm -f left it behind"
+	else
+		pass vm-dead-ls
 	fi
 else
 	fail vm-qemu-killed "sandbox create --kernel did not boot a VM"
