@@ -310,8 +310,8 @@ echo "    exec round trip: $(((($(date +%s%N) - t1) / 5) / 1000000)) ms"
 
 # the shell: `@main` goes through the vm target backend
 if [ -x "$csh" ]; then
-	out=$(timeout 30 "$csh" -c '@main uname -r; @main sh -c "exit 3"; echo st=$?; seq 5 | @main wc -l; @main seq 3 | tac' 2>&1)
-	exp=$(printf '%s\nst=3\n5\n3\n2\n1' "$(x uname -r)")
+	out=$(timeout 30 "$csh" -c '@main uname -r; @main sh -c "exit 3"; echo st=$?; seq 5 | @main wc -l; @main seq 3 | tac; @main cat /etc/os-release | grep ^ID=' 2>&1)
+	exp=$(printf '%s\nst=3\n5\n3\n2\n1\n%s' "$(x uname -r)" "$(grep ^ID= /etc/os-release)")
 	[ "$out" = "$exp" ] && pass vm-shell-route || fail vm-shell-route "printed '$out'"
 	out=$(timeout 30 "$csh" -c '@ma* hostname' 2>&1)
 	[ "$out" = main ] && pass vm-shell-glob || fail vm-shell-glob "printed '$out'"
