@@ -805,8 +805,11 @@ static void maybe_finish(struct exec *e)
 		send_u32s(VM_MSG_EXIT, e->id, 0,
 			  (uint32_t)WEXITSTATUS(e->status), 1);
 	free_exec(e);
-	if (k >= 0)
+	if (k >= 0) {
+		/* the EXIT first: the drain is nobody's wait */
+		vm_conn_flush(&port);
 		drain_port(k);
+	}
 }
 
 /* Bytes of whole frames: written to the port at once when nothing is
