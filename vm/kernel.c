@@ -59,6 +59,44 @@ static int sha256_file(const char *path, char hex[65], struct cs_error *err)
 	return 0;
 }
 
+/*
+ * The sha256 of the kernel the user named, which names its cache entry.
+ * Hashing a 60 MB .deb costs ~0.2 s at every boot, so the digest is kept
+ * in <kroot>/stat/ under the file's device, inode, size, mtime and ctime:
+ * any change to the file changes its ctime, which no one can set back.
+ */
+static int input_digest(const char *kroot, const char *file, char hex[65],
+			struct cs_error *err)
+{
+	_cleanup_free_ char *key = NULL, *dir = NULL;
+	struct cs_buf b = CS_BUF_INIT;
+	struct stat st;
+
+	if (stat(file, &st) == 0) {
+		dir = xasprintf("%s/stat", kroot);
+		key = xasprintf(
+			"%s/%llx-%llx-%llx-%lld.%09ld-%lld.%09ld", dir,
+			(unsigned long long)st.st_dev,
+			(unsigned long long)st.st_ino,
+			(unsigned long long)st.st_size,
+			(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			(long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+		if (cs_read_file(key, &b, 128, NULL) == 0 && b.len == 64 &&
+		    strspn(b.buf, "0123456789abcdef") == 64) {
+			memcpy(hex, b.buf, 65);
+			cs_buf_release(&b);
+			return 0;
+		}
+		cs_buf_release(&b);
+	}
+	if (sha256_file(file, hex, err) < 0)
+		return -1;
+	/* a cache of a cache: when it cannot be written, hash next time */
+	if (key && cs_mkdir_p(dir, 0755) == 0)
+		cs_write_file_atomic(key, hex, 64, 0644, NULL);
+	return 0;
+}
+
 /* A complete 64-bit ELF: headers and section table inside the data. */
 static int elf_ok(const uint8_t *p, size_t n)
 {
@@ -509,10 +547,15 @@ done:
 	k->release = xstrdup(dep.buf);
 	k->modules = xasprintf("%s/modules/%s", cache, k->release);
 	free(p);
-	p = xasprintf("%s/vmlinuz", cache);
-	{
+	/* decompressed by an earlier boot: no need to read vmlinuz again */
+	p = xasprintf("%s/vmlinux", cache);
+	if (access(p, R_OK) == 0) {
+		k->vmlinux = steal_ptr(&p);
+	} else {
 		char *rel = NULL;
 
+		free(p);
+		p = xasprintf("%s/vmlinuz", cache);
 		if (kernel_file(p, cache, &k->vmlinux, &rel, err) < 0)
 			goto out;
 		free(rel);
@@ -656,10 +699,8 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 	}
 	if (access(file, R_OK) < 0)
 		return cs_error_errno(err, "cannot read kernel %s", file);
-	if (sha256_file(file, hex, err) < 0)
-		return -1;
 	kroot = cs_root_subdir(CS_ROOT_DATA, "vm/kernels", 0, err);
-	if (!kroot)
+	if (!kroot || input_digest(kroot, file, hex, err) < 0)
 		return -1;
 	cache = xasprintf("%s/%.32s", kroot, hex);
 

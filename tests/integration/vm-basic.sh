@@ -98,6 +98,20 @@ else
 	skip vm-deb-without-kernel "dpkg-deb cannot build a package"
 fi
 
+# the digest that names a kernel's cache entry is kept by the file's
+# identity, ctime among it: the same size and mtime with other bytes is
+# hashed anew
+printf AAAA >"$work/k"
+CSHELL_DATA_DIR=$work/d2 timeout 30 "$vm" boot bad --kernel "$work/k" >/dev/null 2>&1
+m=$(stat -c %y "$work/k")
+sleep 0.1
+printf BBBB >"$work/k"
+touch -d "$m" "$work/k"
+CSHELL_DATA_DIR=$work/d2 timeout 30 "$vm" boot bad --kernel "$work/k" >/dev/null 2>&1
+out=$(for f in "$work"/d2/vm/kernels/stat/*; do cat "$f" && echo; done 2>/dev/null | sort | tr '\n' ' ')
+exp=$( (printf AAAA | sha256sum; printf BBBB | sha256sum) | cut -d' ' -f1 | sort | tr '\n' ' ')
+[ "$out" = "$exp" ] && pass vm-kernel-digest-kept || fail vm-kernel-digest-kept "kept '$out', not '$exp'"
+
 # ---------------------------------------------------------------- kernel
 
 deb=$(ls /var/cache/apt/archives/linux-image-6.1*-amd64_*.deb 2>/dev/null | sort -V | tail -1)
