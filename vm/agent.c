@@ -330,14 +330,22 @@ static int open_port(void)
 
 /* The stream ports the host made, each with its debugfs file open for
  * good (a command may unmount debugfs); without one a port stays unused
- * and stdout goes through a pipe. */
+ * and its stream goes through a pipe.  The driver names its ports as the
+ * host's control messages come, after the agent's own maybe: those still
+ * missing are looked for again at the next exec, a few hundred times at
+ * most (a kernel without debugfs never has them). */
 static void find_ports(void)
 {
+	static int tries;
+
+	if (tries++ > 300)
+		return;
 	for (int k = 0; k < 2 * VM_NPORTS; k++) {
 		struct sport *sp = &sport[k];
 		char name[32], p[128];
 
-		sp->dbg = sp->drain = -1;
+		if (sp->dbg >= 0)
+			continue;
 		snprintf(name, sizeof(name), "cshell.%c%d",
 			 k < VM_NPORTS ? 'p' : 'i', k % VM_NPORTS);
 		if (port_dev(name, sp->dev, sizeof(sp->dev)) < 0)
@@ -374,6 +382,11 @@ static long long port_stat(int k, const char *key)
  * the last (drained, below) before the host connected again. */
 static int claim_port(int out, int *fd, unsigned long long *base)
 {
+	for (int k = 0; k < 2 * VM_NPORTS; k++)
+		if (sport[k].dbg < 0) {
+			find_ports();
+			break;
+		}
 	for (int k = out ? 0 : VM_NPORTS; k < (out ? 1 : 2) * VM_NPORTS; k++) {
 		struct sport *sp = &sport[k];
 		char p[128];
@@ -1221,6 +1234,8 @@ int main(void)
 	if (port.fd < 0)
 		die("no virtio port named cshell.agent");
 	vm_conn_init(&port, port.fd);
+	for (int k = 0; k < 2 * VM_NPORTS; k++)
+		sport[k].dbg = sport[k].drain = -1;
 	find_ports();
 	if (pipe2(mid, O_CLOEXEC | O_NONBLOCK) == 0)
 		fcntl(mid[0], F_SETPIPE_SZ, 4 * VM_MAX_PAYLOAD);

@@ -768,35 +768,6 @@ static int port_msg(struct sup *s, const struct vm_hdr *h, const uint8_t *p)
 	return 0;
 }
 
-/* Port k has bytes: for the exec at its head, as far as its client's
- * queue allows.  0, or -1 when QEMU closed it. */
-static int port_read(struct sup *s, int k)
-{
-	static uint8_t buf[VM_MAX_PAYLOAD];
-	struct sport *sp = &s->sp[k];
-	struct pentry *e = sp->nq ? &sp->q[0] : NULL;
-	struct chan *c;
-	size_t want = sizeof(buf);
-	ssize_t n;
-
-	if (!e)
-		return 0;
-	if (e->total - e->got < want)
-		want = (size_t)(e->total - e->got);
-	n = read(sp->fd, buf, want);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0)
-		return -1;
-	e->got += (uint64_t)n;
-	c = chan_by_gid(s, e->gid);
-	if (c && c->cl)
-		vm_frame_put(&c->cl->c.out, VM_MSG_DATA, VM_STDOUT, c->lid, buf,
-			     (size_t)n);
-	port_check(s, k);
-	return 0;
-}
-
 /* Whether port k's head may be read now: its client takes what comes
  * (or it has none, and the bytes are dropped). */
 static int port_wanted(struct sup *s, int k)
@@ -807,6 +778,39 @@ static int port_wanted(struct sup *s, int k)
 		return 0;
 	c = chan_by_gid(s, s->sp[k].q[0].gid);
 	return !c || !c->cl || c->cl->c.out.len - c->cl->c.out_off < VM_WINDOW;
+}
+
+/* Port k has bytes: for the exec at its head, as far as its client's
+ * queue allows, up to 1 MiB per wake-up (a poll round each 64 KiB would
+ * leave QEMU waiting on a full socket).  0, or -1 when QEMU closed it. */
+static int port_read(struct sup *s, int k)
+{
+	static uint8_t buf[VM_MAX_PAYLOAD];
+	struct sport *sp = &s->sp[k];
+
+	for (int i = 0; i < 16 && port_wanted(s, k); i++) {
+		struct pentry *e = &sp->q[0];
+		size_t want = sizeof(buf);
+		struct chan *c;
+		ssize_t n;
+
+		if (e->total - e->got < want)
+			want = (size_t)(e->total - e->got);
+		n = read(sp->fd, buf, want);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (n == 0)
+			return -1;
+		e->got += (uint64_t)n;
+		c = chan_by_gid(s, e->gid);
+		if (c && c->cl)
+			vm_frame_put(&c->cl->c.out, VM_MSG_DATA, VM_STDOUT,
+				     c->lid, buf, (size_t)n);
+		port_check(s, k);
+		if ((size_t)n < want)
+			break;
+	}
+	return 0;
 }
 
 /* 0, or -1 when the agent sent more than its window or broke the stream
