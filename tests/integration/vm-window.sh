@@ -9,8 +9,9 @@
 # must not make the supervisor or the client queue stdin; QEMU gets none
 # of the caller's fds.  The stream ports (fds 4 and on): an exec's EXIT
 # waits for the bytes its OUTLEN counts, bytes on a port no exec owns are
-# not read (nor queued), and a PORT or CLEAN outside the ports kills the
-# guest.  Needs a kernel .deb in apt's cache only to pass
+# not read (nor queued), and a PORT or CLEAN outside the ports, a CLEAN
+# for a connected stdin port or a second stdin port for one exec kills
+# the guest.  Needs a kernel .deb in apt's cache only to pass
 # boot's checks; the kernel never runs.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -134,16 +135,32 @@ time.sleep(6)
 frame(13, 1, i, struct.pack("<I", 4))
 time.sleep(60)
 PY
-# a PORT or CLEAN naming a stdin port that does not exist, right after
-# the first exec: $BAD is "type stream"
+# stdin ports misused right after the first exec: $BAD is frames
+# "type stream port", ";"-separated; QEMU's stdin sockets listen, so
+# the supervisor is connected to each
 cat >"$work/qemu4" <<PY
 #!/usr/bin/python3
-import os, struct, sys, time
+import os, socket, struct, sys, time
 sys.path.insert(0, "$work")
-from fake import exec_id, frame, read
-i = exec_id()
-t, s = map(int, os.environ["BAD"].split())
-frame(t, s, i if t == 13 else 0, struct.pack("<I", 4))
+socks = []
+for a in sys.argv:
+    if a.startswith("socket,id=i"):
+        path = [f[5:] for f in a.split(",") if f.startswith("path=")][0]
+        l = socket.socket(socket.AF_UNIX)
+        l.bind(path)
+        l.listen(4)
+        socks.append(l)
+from fake import frame, read
+while True:
+    ln, t, s, _, i = struct.unpack("<IBBHI", read(12))
+    read(ln)
+    if t == 2:
+        break
+# before STARTED, as the agent sends its PORTs
+for f in os.environ["BAD"].split(";"):
+    t, s, k = map(int, f.split())
+    frame(t, s, i if t == 13 else 0, struct.pack("<I", k))
+frame(3, 0, i, struct.pack("<I", 4242))
 time.sleep(60)
 PY
 chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4"
@@ -224,17 +241,21 @@ if [ -e "$CSHELL_RUNTIME_DIR/vm/w3" ]; then
 else
 	pass vm-port-bad-index
 fi
-for bad in "13 0" "15 0"; do
-	name=w4-${bad// /-}
+# a port that does not exist; a CLEAN while the host is connected; two
+# stdin ports for one exec
+for bad in "13 0 4" "15 0 4" "15 0 1" "13 0 2;13 0 3"; do
+	name=w4-$(echo "$bad" | tr ' ;' '-_')
 	out=$(BAD=$bad CSHELL_QEMU=$work/qemu4 timeout 120 "$vm" boot "$name" --kernel "$deb" --timeout 60 2>&1) ||
 		fail vm-port-bad-stdin "$out"
-	timeout 30 "$vm" exec "$name" true </dev/null >/dev/null 2>&1
-	for _ in $(seq 100); do
+	# gone within 6 s: before the fake's unanswered pings (20 s) would
+	timeout 8 "$vm" exec "$name" true </dev/null >/dev/null 2>&1 &
+	for _ in $(seq 60); do
 		[ -e "$CSHELL_RUNTIME_DIR/vm/$name" ] || break
 		sleep 0.1
 	done
+	wait $!
 	if [ -e "$CSHELL_RUNTIME_DIR/vm/$name" ]; then
-		fail "vm-port-bad-stdin ($bad)" "the supervisor kept a guest that named stdin port 4 of 4"
+		fail "vm-port-bad-stdin ($bad)" "the supervisor kept a guest that sent '$bad'"
 		timeout 15 "$vm" stop "$name" --timeout 3000 >/dev/null 2>&1
 	else
 		pass "vm-port-bad-stdin ($bad)"
