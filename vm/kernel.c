@@ -66,7 +66,7 @@ static int sha256_file(const char *path, char hex[65], struct cs_error *err)
  * any change to the file changes its ctime, which no one can set back.
  */
 static int input_digest(const char *kroot, const char *file, char hex[65],
-			struct cs_error *err)
+			char **keep, struct cs_error *err)
 {
 	_cleanup_free_ char *key = NULL, *dir = NULL;
 	struct cs_buf b = CS_BUF_INIT;
@@ -91,10 +91,25 @@ static int input_digest(const char *kroot, const char *file, char hex[65],
 	}
 	if (sha256_file(file, hex, err) < 0)
 		return -1;
-	/* a cache of a cache: when it cannot be written, hash next time */
-	if (key && cs_mkdir_p(dir, 0755) == 0)
-		cs_write_file_atomic(key, hex, 64, 0644, NULL);
+	*keep = steal_ptr(&key);
 	return 0;
+}
+
+/* Keeps the digest input_digest() computed under its key, once the file
+ * proved a kernel (a typo's file leaves nothing); a cache of a cache:
+ * when it cannot be written, the file is hashed next time. */
+static void keep_digest(char *key, const char hex[65])
+{
+	char *sl = key ? strrchr(key, '/') : NULL;
+
+	if (!sl)
+		return;
+	*sl = 0;
+	if (cs_mkdir_p(key, 0755) == 0) {
+		*sl = '/';
+		cs_write_file_atomic(key, hex, 64, 0644, NULL);
+	}
+	free(key);
 }
 
 /* A complete 64-bit ELF: headers and section table inside the data. */
@@ -660,7 +675,7 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 		      struct cs_error *err)
 {
 	_cleanup_free_ char *file = NULL, *moddir = NULL, *kroot = NULL,
-			    *cache = NULL, *ver = NULL;
+			    *cache = NULL, *ver = NULL, *keep = NULL;
 	char hex[65];
 	const char *colon;
 	int r;
@@ -700,16 +715,18 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 	if (access(file, R_OK) < 0)
 		return cs_error_errno(err, "cannot read kernel %s", file);
 	kroot = cs_root_subdir(CS_ROOT_DATA, "vm/kernels", 0, err);
-	if (!kroot || input_digest(kroot, file, hex, err) < 0)
+	if (!kroot || input_digest(kroot, file, hex, &keep, err) < 0)
 		return -1;
 	cache = xasprintf("%s/%.32s", kroot, hex);
 
 	if (is_deb(file)) {
 		r = kernel_deb(file, cache, k, err);
-		if (r < 0)
+		if (r < 0) {
 			vm_kernel_release(k);
-		else
+		} else {
 			k->digest = xasprintf("sha256:%s", hex);
+			keep_digest(steal_ptr(&keep), hex);
+		}
 		return r;
 	}
 	if (kernel_file(file, cache, &k->vmlinux, &k->release, err) < 0)
@@ -730,5 +747,6 @@ int vm_kernel_resolve(const char *spec, struct vm_kernel *k,
 	}
 	k->modules = steal_ptr(&moddir);
 	k->digest = xasprintf("sha256:%s", hex);
+	keep_digest(steal_ptr(&keep), hex);
 	return 0;
 }
