@@ -325,6 +325,17 @@ else
 fi
 bgpid=
 
+# the agent's PATH search keeps directories' names (vm/agent.c): a
+# command made, shadowed or removed in the guest is seen at once
+out=$(x sh -c 'printf "#!/bin/sh\necho made\n" >/usr/local/bin/cshvm-new; chmod +x /usr/local/bin/cshvm-new' </dev/null
+	x cshvm-new </dev/null
+	x sh -c 'printf "#!/bin/sh\necho shadow\n" >/usr/local/bin/true; chmod +x /usr/local/bin/true' </dev/null
+	x true </dev/null
+	x rm /usr/local/bin/true /usr/local/bin/cshvm-new </dev/null
+	x true </dev/null; echo "st=$?"
+	x cshvm-new </dev/null 2>/dev/null; echo "st=$?")
+[ "$out" = "$(printf 'made\nshadow\nst=0\nst=127')" ] && pass vm-path-search || fail vm-path-search "printed '$out'"
+
 # `@ true` round trip, for the note
 t1=$(date +%s%N)
 for _ in 1 2 3 4 5; do x true; done
