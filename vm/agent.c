@@ -484,63 +484,48 @@ static char **make_env(const struct vm_exec_msg *m)
 }
 
 /*
- * execvp's search of PATH, with the names of its directories kept: each
- * name execvp tries in a directory that lacks it is a lookup through 9p
- * and the host's layered fs, which caches no negative entries (v9fs keeps
- * none): `@vm true` spent 2-7 ms there, a third of its round trip.  A
- * directory's list is read again when its mtime (or ctime) changed, as it
- * does when a file is made or removed there.  Only for a name without a
- * slash under a PATH of absolute directories; anything else is
- * execvp's.
+ * execvp's search of PATH, with its misses kept: each name execvp tries
+ * in a directory that lacks it is a lookup through 9p and the host's
+ * layered fs, which caches no negative entries (v9fs keeps none): `@vm
+ * true` spent 2-7 ms there, a third of its round trip.  A miss (this
+ * directory has no such name) is kept while the directory's mtime and
+ * ctime stay the same: a file made or removed there moves them.  Only
+ * for a name without a slash under a PATH of absolute directories;
+ * anything else is execvp's.
  */
-static struct pdir {
-	char *path;
+static struct pmiss {
+	char dir[256], name[128];
 	struct timespec mtime, ctime;
-	char *names; /* NUL-separated */
-	size_t len;
-} pdirs[32];
+} pmiss[64];
+static unsigned pmiss_next;
 
-static struct pdir *pdir_get(const char *dir)
+static int same_time(const struct timespec *a, const struct timespec *b)
 {
-	struct pdir *pd = NULL;
-	struct stat st;
-	struct cs_buf b = CS_BUF_INIT;
-	DIR *d;
-	struct dirent *e;
-
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return NULL;
-	for (size_t i = 0; i < CS_ARRAY_SIZE(pdirs) && !pd; i++)
-		if (!pdirs[i].path || !strcmp(pdirs[i].path, dir))
-			pd = &pdirs[i];
-	if (!pd)
-		return NULL; /* more directories than kept: execvp's */
-	if (pd->path && pd->mtime.tv_sec == st.st_mtim.tv_sec &&
-	    pd->mtime.tv_nsec == st.st_mtim.tv_nsec &&
-	    pd->ctime.tv_sec == st.st_ctim.tv_sec &&
-	    pd->ctime.tv_nsec == st.st_ctim.tv_nsec)
-		return pd;
-	d = opendir(dir);
-	if (!d)
-		return NULL;
-	while ((e = readdir(d)))
-		cs_buf_add(&b, e->d_name, strlen(e->d_name) + 1);
-	closedir(d);
-	free(pd->path);
-	free(pd->names);
-	pd->path = xstrdup(dir);
-	pd->mtime = st.st_mtim;
-	pd->ctime = st.st_ctim;
-	pd->names = cs_buf_detach(&b, &pd->len);
-	return pd;
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-static int pdir_has(const struct pdir *pd, const char *name)
+/* Whether dir (as st) is known to lack name; with add, it is now. */
+static int pmiss_known(const char *dir, const struct stat *st, const char *name,
+		       int add)
 {
-	for (size_t off = 0; off < pd->len; off += strlen(pd->names + off) + 1)
-		if (!strcmp(pd->names + off, name))
+	struct pmiss *m;
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(pmiss); i++) {
+		m = &pmiss[i];
+		if (!strcmp(m->dir, dir) && !strcmp(m->name, name) &&
+		    same_time(&m->mtime, &st->st_mtim) &&
+		    same_time(&m->ctime, &st->st_ctim))
 			return 1;
-	return 0;
+	}
+	if (!add || strlen(dir) >= sizeof(m->dir) ||
+	    strlen(name) >= sizeof(m->name))
+		return 0;
+	m = &pmiss[pmiss_next++ % CS_ARRAY_SIZE(pmiss)];
+	strcpy(m->dir, dir);
+	strcpy(m->name, name);
+	m->mtime = st->st_mtim;
+	m->ctime = st->st_ctim;
+	return 1;
 }
 
 /* The first PATH directory holding name, as dir/name in out; 0 when the
@@ -554,17 +539,22 @@ static int path_find(const char *name, const char *path, char *out, size_t size)
 	while (*p) {
 		size_t n = strcspn(p, ":");
 		char dir[1024];
-		struct pdir *pd;
+		struct stat st, f;
 
 		if (!n || *p != '/' || n >= sizeof(dir))
 			return 0; /* the cwd, or relative: execvp's */
 		memcpy(dir, p, n);
 		dir[n] = 0;
-		pd = pdir_get(dir);
-		if (pd && pdir_has(pd, name))
-			return (size_t)snprintf(out, size, "%s/%s", dir, name) <
-			       size;
 		p += n + (p[n] == ':');
+		if (stat(dir, &st) < 0 || pmiss_known(dir, &st, name, 0))
+			continue;
+		if ((size_t)snprintf(out, size, "%s/%s", dir, name) >= size)
+			return 0;
+		if (stat(out, &f) == 0)
+			return 1;
+		if (errno != ENOENT)
+			return 0;
+		pmiss_known(dir, &st, name, 1);
 	}
 	return 0;
 }
