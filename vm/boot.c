@@ -938,6 +938,17 @@ static int qemu_ending(int pidfd)
 	return poll(&q, 1, 1000) == 1;
 }
 
+/* A socket of QEMU's closed: QEMU's own end, or else the guest's fault
+ * (its ports are QEMU's to close), and QEMU is killed. */
+static void socket_closed(struct sup *s, int pidfd, const char *what)
+{
+	if (qemu_ending(pidfd))
+		return;
+	sup_log(s->dir, "cshell: %s closed", what);
+	s->why = "agent";
+	kill(s->qemu, SIGKILL);
+}
+
 static void serve(struct sup *s, int pidfd, const char *release)
 {
 	for (;;) {
@@ -1025,11 +1036,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			int k;
 
 			if (r == 0 || (r < 0 && r != -EAGAIN)) {
-				if (qemu_ending(pidfd))
-					return;
-				sup_log(s->dir, "cshell: agent port closed");
-				s->why = "agent";
-				kill(s->qemu, SIGKILL);
+				socket_closed(s, pidfd, "agent port");
 				return;
 			}
 			while ((k = vm_conn_next(&s->agent, &h, &p, &err)) == 1)
@@ -1067,11 +1074,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 		}
 		for (int k = 0; k < VM_NPORTS; k++)
 			if (pf[3 + k].revents && port_read(s, k) < 0) {
-				if (qemu_ending(pidfd))
-					return;
-				sup_log(s->dir, "cshell: stream port closed");
-				s->why = "agent";
-				kill(s->qemu, SIGKILL);
+				socket_closed(s, pidfd, "stream port");
 				return;
 			}
 		for (int k = 0; k < VM_NPORTS; k++) {

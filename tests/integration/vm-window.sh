@@ -209,6 +209,19 @@ else
 	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
 fi
 
+# killed_within VM SECONDS: an exec started on VM, the VM's state is
+# gone within SECONDS (the supervisor ended the guest)
+killed_within() {
+	local i=0
+	timeout $(($2 + 2)) "$vm" exec "$1" true </dev/null >/dev/null 2>&1 &
+	while [ -e "$CSHELL_RUNTIME_DIR/vm/$1" ] && [ $i -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait $!
+	[ ! -e "$CSHELL_RUNTIME_DIR/vm/$1" ]
+}
+
 # the stream ports
 timeout 15 "$vm" stop w2 --timeout 3000 >/dev/null 2>&1
 out=$(CSHELL_QEMU=$work/qemu3 timeout 120 "$vm" boot w3 --kernel "$deb" --timeout 60 2>&1) ||
@@ -232,13 +245,7 @@ else
 fi
 # its PORT comes 6 s after this exec starts: gone within 12 s, before
 # the fake's unanswered pings (20 s) would end it anyway
-timeout 14 "$vm" exec w3 true </dev/null >/dev/null 2>&1 &
-for _ in $(seq 120); do
-	[ -e "$CSHELL_RUNTIME_DIR/vm/w3" ] || break
-	sleep 0.1
-done
-wait $!
-if [ -e "$CSHELL_RUNTIME_DIR/vm/w3" ]; then
+if ! killed_within w3 12; then
 	fail vm-port-bad-index "the supervisor kept a guest that named stream port 4 of 4"
 	timeout 15 "$vm" stop w3 --timeout 3000 >/dev/null 2>&1
 else
@@ -251,13 +258,7 @@ for bad in "13 0 4" "15 0 4" "15 0 1" "13 0 2;13 0 3"; do
 	out=$(BAD=$bad CSHELL_QEMU=$work/qemu4 timeout 120 "$vm" boot "$name" --kernel "$deb" --timeout 60 2>&1) ||
 		fail vm-port-bad-stdin "$out"
 	# gone within 6 s: before the fake's unanswered pings (20 s) would
-	timeout 8 "$vm" exec "$name" true </dev/null >/dev/null 2>&1 &
-	for _ in $(seq 60); do
-		[ -e "$CSHELL_RUNTIME_DIR/vm/$name" ] || break
-		sleep 0.1
-	done
-	wait $!
-	if [ -e "$CSHELL_RUNTIME_DIR/vm/$name" ]; then
+	if ! killed_within "$name" 6; then
 		fail "vm-port-bad-stdin ($bad)" "the supervisor kept a guest that sent '$bad'"
 		timeout 15 "$vm" stop "$name" --timeout 3000 >/dev/null 2>&1
 	else
