@@ -12,6 +12,7 @@
  * every orphan, and it must never exit: the kernel would panic.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -177,6 +178,69 @@ static int mount_share(const char *fs, const char *tag, const char *dst, int ro,
 	return -1;
 }
 
+/* The dynamic loader /bin/sh names (its PT_INTERP) in buf; -1 when
+ * there is none. */
+static int interp_of_sh(char *buf, size_t size)
+{
+	Elf64_Ehdr eh;
+	int fd = open("/bin/sh", O_RDONLY | O_CLOEXEC), r = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    eh.e_phentsize == sizeof(Elf64_Phdr))
+		for (unsigned i = 0; i < eh.e_phnum && r < 0; i++) {
+			Elf64_Phdr ph;
+
+			if (pread(fd, &ph, sizeof(ph),
+				  (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type != PT_INTERP || ph.p_filesz >= size)
+				continue;
+			if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) ==
+			    (ssize_t)ph.p_filesz) {
+				buf[ph.p_filesz] = 0;
+				r = 0;
+			}
+		}
+	close(fd);
+	return r;
+}
+
+/* Nearly every command maps the dynamic loader, the C library beside it
+ * and the loader's cache.  The first to run would fault them in through
+ * 9p a few pages at a time, ~60 ms under TCG; read here in 256 KiB reads
+ * by a child (reaped as an orphan is) while the host is told the VM is
+ * up, the first command finds them in the page cache (docs/vm.md). */
+static void prefetch(void)
+{
+	char interp[256], real[4096], *files[3] = { "/etc/ld.so.cache" };
+	char *buf;
+	int n = 1;
+
+	if (fork() != 0)
+		return;
+	if (interp_of_sh(interp, sizeof(interp)) == 0 &&
+	    realpath(interp, real)) {
+		files[n++] = xstrdup(real);
+		*strrchr(real, '/') = 0;
+		files[n++] = xasprintf("%s/libc.so.6", real);
+	}
+	buf = xmalloc(256 << 10);
+	for (int i = 0; i < n; i++) {
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+
+		while (fd >= 0 && read(fd, buf, 256 << 10) > 0)
+			;
+		if (fd >= 0)
+			close(fd);
+	}
+	_exit(0);
+}
+
 static void setup(void)
 {
 	char line[4096], root_fs[16] = "9p", root_tag[256] = "cshroot";
@@ -252,6 +316,7 @@ static void setup(void)
 	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
 	    chroot(".") < 0 || chdir("/") < 0)
 		die("switch root");
+	prefetch();
 	mnt("proc", "/proc", "proc", 0, NULL);
 	mnt("sysfs", "/sys", "sysfs", 0, NULL);
 	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);

@@ -43,7 +43,7 @@
  * (the end of stdin is the end of a connection).  The agent gives free
  * ones to a command as its stdout and stdin (no copy through the agent:
  * docs/vm.md, "Stream ports"); VM_NPORTS of each. */
-#define VM_NPORTS 4
+#define VM_NPORTS 2
 /* Caps of an EXEC: so a malformed one cannot exhaust the guest. */
 #define VM_MAX_ARGS 4096
 #define VM_MAX_EXEC_BYTES (VM_MAX_PAYLOAD)

@@ -176,6 +176,23 @@ done
 
 x() { timeout 30 "$vm" exec main "$@"; }
 
+# the agent reads the dynamic loader and the C library ahead while the
+# host is told the VM is up (docs/vm.md, "The agent"): the whole of libc
+# is in the guest's page cache, where a command's own page faults leave
+# part of it out (94% here); a few tries, the read may still be going on
+libc=$(dirname "$(readlink -f /lib64/ld-linux-x86-64.so.2)")/libc.so.6
+if ! command -v fincore >/dev/null; then
+	skip vm-prefetch "no fincore (util-linux) to look at the page cache with"
+else
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		read -r res size < <(x fincore -b -n -r -o RES,SIZE "$libc")
+		[ "${res:-0}" -ge "${size:-1}" ] && break
+		sleep 0.3
+	done
+	[ "${res:-0}" -ge "${size:-1}" ] && pass vm-prefetch ||
+		fail vm-prefetch "$libc: ${res:-?} of ${size:-?} bytes in the guest's page cache"
+fi
+
 out=$(x uname -r)
 [[ $out == 6.1.* ]] && pass "vm-uname ($out)" || fail vm-uname "printed '$out'"
 
@@ -227,9 +244,10 @@ bad=$(cat "$work"/sum? | grep -vcxF -- "$want")
 # what a command leaves behind still writes there: its exit waits
 out=$(x sh -c 'echo a; (sleep 1; echo late) &' </dev/null)
 [ "$out" = "$(printf 'a\nlate')" ] && pass vm-stdout-port-held || fail vm-stdout-port-held "printed '$out'"
-# clients killed mid-stream, one on each port: the ports come back
+# clients killed mid-stream, one on each port (VM_NPORTS, two): the
+# ports come back
 pids=
-for i in 1 2 3 4; do
+for i in 1 2; do
 	"$vm" exec main cat /dev/zero </dev/null >/dev/null &
 	pids="$pids $!"
 done
@@ -239,14 +257,14 @@ wait $pids 2>/dev/null
 # (their commands end once the guest had their SIGHUP and the host
 # dropped what they wrote: a few tries)
 for _ in 1 2 3 4 5 6 7 8 9 10; do
-	for i in 1 2 3 4; do
+	for i in 1 2; do
 		x sh -c 'sleep 1; readlink /proc/self/fd/1' </dev/null >"$work/port$i" &
 	done
 	wait
 	out=$(cat "$work"/port? | grep -c '^/dev/vport')
-	[ "$out" = 4 ] && break
+	[ "$out" = 2 ] && break
 done
-[ "$out" = 4 ] && pass vm-stdout-port-orphan || fail vm-stdout-port-orphan "$out of 4 execs after the killed ones got a port: $(cat "$work"/port? | tr '\n' ' ')"
+[ "$out" = 2 ] && pass vm-stdout-port-orphan || fail vm-stdout-port-orphan "$out of 2 execs after the killed ones got a port: $(cat "$work"/port? | tr '\n' ' ')"
 
 # stdin through a stream port: the end of its connection is the
 # command's EOF, what a command left unread does not reach the next one

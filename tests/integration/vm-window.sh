@@ -111,11 +111,11 @@ cat >"$work/qemu3" <<PY
 import os, struct, sys, threading, time
 sys.path.insert(0, "$work")
 from fake import exec_id, frame, read
-# 300 MiB on port 2, which no exec owns: nobody may read (and queue) them
+# 300 MiB on port 0, which no exec owns: nobody may read (and queue) them
 def flood():
     try:
         for _ in range(300 * 16):
-            os.write(6, b"f" * 65536)
+            os.write(4, b"f" * 65536)
     except OSError:
         pass
 threading.Thread(target=flood, daemon=True).start()
@@ -129,10 +129,10 @@ frame(4, 1, i)
 frame(8, 0, i, struct.pack("<II", 0, 9))
 time.sleep(0.5)
 os.write(5, b"p" * n)
-# then a port that does not exist
+# then a port that does not exist (there are two of each kind)
 i = exec_id()
 time.sleep(6)
-frame(13, 1, i, struct.pack("<I", 4))
+frame(13, 1, i, struct.pack("<I", 2))
 time.sleep(60)
 PY
 # stdin ports misused right after the first exec: $BAD is frames
@@ -253,7 +253,7 @@ else
 fi
 # a port that does not exist; a CLEAN while the host is connected; two
 # stdin ports for one exec
-for bad in "13 0 4" "15 0 4" "15 0 1" "13 0 2;13 0 3"; do
+for bad in "13 0 2" "15 0 2" "15 0 1" "13 0 0;13 0 1"; do
 	name=w4-$(echo "$bad" | tr ' ;' '-_')
 	out=$(BAD=$bad CSHELL_QEMU=$work/qemu4 timeout 120 "$vm" boot "$name" --kernel "$deb" --timeout 60 2>&1) ||
 		fail vm-port-bad-stdin "$out"
