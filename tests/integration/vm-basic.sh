@@ -223,6 +223,20 @@ if [ $rc = 127 ] && grep -q "No such file" "$work/err"; then
 else
 	fail vm-not-found "status $rc: $(cat "$work/err")"
 fi
+# what else the agent's (vfork) child meets at its exec: a file it may
+# not run (126), a script without #! (run by sh, as execvp does), found
+# by path and through PATH; the environment and cwd it was given
+x sh -c 'printf "echo nobang \$CSHVM_E \$PWD\n" >/tmp/cshvm-nobang; chmod +x /tmp/cshvm-nobang; : >/tmp/cshvm-noexec' </dev/null
+x /tmp/cshvm-noexec 2>"$work/err"
+rc=$?
+if [ $rc = 126 ] && grep -q "Permission denied" "$work/err"; then
+	pass vm-not-executable
+else
+	fail vm-not-executable "status $rc: $(cat "$work/err")"
+fi
+out=$(x /tmp/cshvm-nobang </dev/null; CSHVM_E=e PATH=/tmp:$PATH timeout 30 "$vm" exec main -C /tmp cshvm-nobang </dev/null)
+[ "$out" = "$(printf 'nobang /\nnobang e /tmp')" ] && pass vm-exec-script-without-shebang ||
+	fail vm-exec-script-without-shebang "printed '$out'"
 
 out=$(seq 100000 | x wc -l)
 [ "$out" = 100000 ] && pass vm-stdin-flow || fail vm-stdin-flow "wc printed '$out'"
