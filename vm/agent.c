@@ -667,8 +667,9 @@ static void child(const struct vm_exec_msg *m, int fds[3], const char *pts,
 		for (int i = 0; i < 3; i++)
 			dup2(fds[i], i);
 	}
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
+	/* the agent ignores SIGPIPE alone (serve()), which an exec would
+	 * keep; it catches none (what it takes comes by signalfd, blocked) */
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (chdir(m->cwd[0] ? m->cwd : conf_workdir) < 0 && chdir("/") < 0)

@@ -34,6 +34,12 @@ if ! gcc -static -O2 -o "$work/init" "$repo/tests/bench/vm-init.c" 2>"$work/cc.l
 	skip bench-vm "cannot build a static /init: $(head -c 200 "$work/cc.log")"
 	exit 0
 fi
+# The bare guest's programs run in the C locale (the kernel gives /init no
+# LANG, and its initramfs has no locale files); the agent's get the
+# caller's environment, and a UTF-8 locale costs every program start in
+# the guest ~30 ms of file lookups through 9p (docs/vm.md): the same C
+# locale on both sides
+export LC_ALL=C
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
 ratio() { python3 -c "print('%.2f' % ($1 / $2) if $2 else '?')"; }
