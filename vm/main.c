@@ -164,46 +164,6 @@ static void booted(const struct vm_config *cfg, double t0)
 	free(reason);
 }
 
-/* boot NAME [options]: a new VM, recorded, then booted; a failed boot
- * leaves nothing. */
-static int boot(int argc, char **argv, struct cs_error *err)
-{
-	struct vm_config cfg;
-	double t0 = now();
-	int i = 1, r;
-
-	vm_config_init(&cfg);
-	r = parse_opts(argc, argv, &i, 0, &cfg, err);
-	cfg.name = xstrdup(argv[0]);
-	if (r == 0)
-		r = vm_record_create(&cfg, err);
-	if (r == 0) {
-		r = vm_boot(&cfg, err);
-		if (r < 0)
-			vm_remove(cfg.name, 1, NULL);
-	}
-	if (r == 0)
-		booted(&cfg, t0);
-	vm_config_release(&cfg);
-	return r < 0 ? 1 : 0;
-}
-
-/* start NAME: boots a stopped VM again from its record. */
-static int start(const char *name, struct cs_error *err)
-{
-	struct vm_config cfg;
-	double t0 = now();
-	int r;
-
-	if (vm_record_load(name, &cfg, err) < 0)
-		return 1;
-	r = vm_boot(&cfg, err);
-	if (r == 0)
-		booted(&cfg, t0);
-	vm_config_release(&cfg);
-	return r < 0 ? 1 : 0;
-}
-
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
@@ -211,13 +171,87 @@ static void on_interrupt(int sig)
 	interrupted = sig;
 }
 
+/* A ^C (or TERM, HUP) while a VM boots must not leave it half made or
+ * running against the user's wish: the signal is noted, and acted on
+ * once the boot is over (boot, start and run undo it). */
+static const int boot_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void catch_interrupts(struct sigaction old[3])
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+
+	for (size_t s = 0; s < CS_ARRAY_SIZE(boot_sigs); s++)
+		sigaction(boot_sigs[s], &sa, &old[s]);
+}
+
+static void restore_interrupts(const struct sigaction old[3])
+{
+	for (size_t s = 0; s < CS_ARRAY_SIZE(boot_sigs); s++)
+		sigaction(boot_sigs[s], &old[s], NULL);
+}
+
+/* boot NAME [options]: a new VM, recorded, then booted; a failed boot
+ * leaves nothing, nor does one interrupted. */
+static int boot(int argc, char **argv, struct cs_error *err)
+{
+	struct vm_config cfg;
+	struct sigaction old[3];
+	double t0 = now();
+	int i = 1, r;
+
+	vm_config_init(&cfg);
+	r = parse_opts(argc, argv, &i, 0, &cfg, err);
+	cfg.name = xstrdup(argv[0]);
+	catch_interrupts(old);
+	if (r == 0)
+		r = vm_record_create(&cfg, err);
+	if (r == 0) {
+		r = vm_boot(&cfg, err);
+		if (r < 0 || interrupted)
+			vm_remove(cfg.name, 1, NULL);
+	}
+	restore_interrupts(old);
+	if (r == 0 && interrupted) {
+		cs_error_set(err, 0, "interrupted: VM %s removed", cfg.name);
+		r = 128 + interrupted;
+	} else if (r == 0) {
+		booted(&cfg, t0);
+	}
+	vm_config_release(&cfg);
+	return r < 0 ? 1 : r;
+}
+
+/* start NAME: boots a stopped VM again from its record. */
+static int start(const char *name, struct cs_error *err)
+{
+	struct vm_config cfg;
+	struct sigaction old[3];
+	double t0 = now();
+	int r;
+
+	if (vm_record_load(name, &cfg, err) < 0)
+		return 1;
+	catch_interrupts(old);
+	r = vm_boot(&cfg, err);
+	if (r == 0 && interrupted)
+		vm_stop(name, 3000, NULL);
+	restore_interrupts(old);
+	if (r == 0 && interrupted) {
+		cs_error_set(err, 0, "interrupted: VM %s stopped again", name);
+		r = 128 + interrupted;
+	} else if (r == 0) {
+		booted(&cfg, t0);
+	}
+	vm_config_release(&cfg);
+	return r < 0 ? 1 : r;
+}
+
 /* run [options] [--] CMD [ARG...]: an ephemeral VM for one command,
  * removed after it; the command's status. */
 static int run(int argc, char **argv, struct cs_error *err)
 {
 	struct vm_config cfg;
-	struct sigaction sa = { .sa_handler = on_interrupt }, old[3];
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction old[3];
 	int i = 0, r;
 
 	vm_config_init(&cfg);
@@ -230,15 +264,11 @@ static int run(int argc, char **argv, struct cs_error *err)
 	}
 	cfg.name = xasprintf("run-%d", (int)getpid());
 	cfg.ephemeral = 1;
-	/* a ^C while it boots must not leave a VM behind: noted, and acted
-	 * on once the boot is over */
-	for (size_t s = 0; s < CS_ARRAY_SIZE(sigs); s++)
-		sigaction(sigs[s], &sa, &old[s]);
+	catch_interrupts(old);
 	r = vm_record_create(&cfg, err);
 	if (r == 0)
 		r = vm_boot(&cfg, err);
-	for (size_t s = 0; s < CS_ARRAY_SIZE(sigs); s++)
-		sigaction(sigs[s], &old[s], NULL);
+	restore_interrupts(old);
 	if (r == 0 && !interrupted) {
 		struct vm_exec_opts o = {
 			.argv = argv + i, .tty = -1, .out = 1, .errfd = 2
@@ -345,7 +375,8 @@ int main(int argc, char **argv)
 	} else {
 		return usage();
 	}
-	if (r == 1)
+	/* 1: failed; 128 + N: interrupted by signal N, and undone */
+	if (r == 1 || (r > 128 && err.msg))
 		cs_error_print(&err, "cshell-vm");
 	cs_error_release(&err);
 	return r;

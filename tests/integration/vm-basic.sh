@@ -149,6 +149,45 @@ else
 	exit 0
 fi
 
+# ^C while a VM boots (a terminal's SIGINT to the foreground process
+# group): the boot is finished and then undone, status 130 and one line;
+# a new VM leaves nothing, a stopped one started is stopped again
+intr() { # SECONDS COMMAND...: its status, then its stderr
+	python3 - "$@" <<'PY'
+import os, signal, subprocess, sys, time
+p = subprocess.Popen(sys.argv[2:], start_new_session=True, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.PIPE, text=True)
+time.sleep(float(sys.argv[1]))
+os.killpg(p.pid, signal.SIGINT)
+err = p.communicate(timeout=120)[1]
+print(p.returncode)
+sys.stdout.write(err)
+PY
+}
+out=$(intr 0.5 "$vm" boot intr --kernel "$deb" --timeout 60)
+left=$(ls -d "$CSHELL_RUNTIME_DIR/vm/intr" "$CSHELL_DATA_DIR/vm/intr" 2>/dev/null)
+if [ "$out" = "130
+cshell-vm: interrupted: VM intr removed" ] && [ -z "$left" ]; then
+	pass vm-boot-interrupted
+else
+	fail vm-boot-interrupted "printed '$out', left '$left'"
+	timeout 30 "$vm" rm intr >/dev/null 2>&1
+fi
+if timeout 90 "$vm" boot intr --kernel "$deb" --timeout 60 >/dev/null 2>&1 &&
+	timeout 30 "$vm" stop intr >/dev/null 2>&1; then
+	out=$(intr 0.5 "$vm" start intr)
+	st=$("$csh" -c 'sandbox ls' 2>&1 | awk '$1 == "intr" { print $2 }')
+	if [ "$out" = "130
+cshell-vm: interrupted: VM intr stopped again" ] && [ "$st" = stopped ]; then
+		pass vm-start-interrupted
+	else
+		fail vm-start-interrupted "printed '$out', the VM is '$st'"
+	fi
+else
+	fail vm-start-interrupted "could not boot and stop a VM to start"
+fi
+timeout 30 "$vm" rm intr >/dev/null 2>&1
+
 # ---------------------------------------------------------------- one VM
 
 # a writable layered root: a layer of our own over the host root, and a
