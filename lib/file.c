@@ -61,8 +61,11 @@ static int fill_tmp(int fd, const void *data, size_t len, mode_t mode)
 	return 0;
 }
 
-int cs_write_file_atomic(const char *path, const void *data, size_t len,
-			 mode_t mode, struct cs_error *err)
+/* cs_write_file_atomic and cs_write_file_new: the new file is linked to
+ * path (failing with EEXIST when there is one) instead of renamed over
+ * it when excl. */
+static int write_file(const char *path, const void *data, size_t len,
+		      mode_t mode, int excl, struct cs_error *err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	_cleanup_close_ int fd = -1;
@@ -77,10 +80,11 @@ int cs_write_file_atomic(const char *path, const void *data, size_t len,
 	r = fill_tmp(fd, data, len, mode);
 	if (r == 0 && close(steal_fd(&fd)) < 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && (excl ? link(tmp, path) : rename(tmp, path)) < 0)
 		r = -errno;
-	if (r < 0) {
+	if (r < 0 || excl)
 		unlink(tmp);
+	if (r < 0) {
 		cs_error_set(err, -r, "cannot write '%s'", path);
 		return -1;
 	}
@@ -91,6 +95,18 @@ int cs_write_file_atomic(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int cs_write_file_atomic(const char *path, const void *data, size_t len,
+			 mode_t mode, struct cs_error *err)
+{
+	return write_file(path, data, len, mode, 0, err);
+}
+
+int cs_write_file_new(const char *path, const void *data, size_t len,
+		      mode_t mode, struct cs_error *err)
+{
+	return write_file(path, data, len, mode, 1, err);
 }
 
 int cs_read_file(const char *path, struct cs_buf *out, size_t cap,

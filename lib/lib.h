@@ -205,6 +205,11 @@ int cs_remove_children(int fd);
  * rename, fsync of the directory.  Returns 0 or -1 with err set. */
 int cs_write_file_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode, struct cs_error *err);
+/* The same for a file that must not exist yet: of two writers of one
+ * path, one fails, with err's code EEXIST (a hard link, not a rename,
+ * puts it in place). */
+int cs_write_file_new(const char *path, const void *data, size_t len,
+		      mode_t mode, struct cs_error *err);
 /* Reads a whole file, at most cap bytes (0: no cap).  Returns 0 or -1. */
 int cs_read_file(const char *path, struct cs_buf *out, size_t cap,
 		 struct cs_error *err);

@@ -105,6 +105,18 @@ static void put(struct cs_buf *b, const char *key, const char *val)
 	cs_buf_addc(b, '\n');
 }
 
+/* EEXIST, without its strerror: the sentence says it */
+static int exists(const char *name, struct cs_error *err)
+{
+	cs_error_set(err, 0,
+		     "VM '%s' already exists ('sandbox start %s' starts it, "
+		     "'sandbox rm %s' removes it)",
+		     name, name, name);
+	if (err)
+		err->code = EEXIST;
+	return -1;
+}
+
 int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 {
 	_cleanup_free_ char *path = record_path(cfg->name, 1, err);
@@ -121,11 +133,7 @@ int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 				    "kernel cache has that name); choose "
 				    "another");
 	if (stat(path, &st) == 0)
-		return cs_error_set(
-			err, EEXIST,
-			"VM '%s' already exists ('sandbox start "
-			"%s' starts it, 'sandbox rm %s' removes it)",
-			cfg->name, cfg->name, cfg->name);
+		return exists(cfg->name, err);
 	cs_buf_addf(&b, "version=%d\nname=%s\n", RECORD_VERSION, cfg->name);
 	put(&b, "kernel", cfg->kernel);
 	put(&b, "root", cfg->root);
@@ -157,8 +165,13 @@ int vm_record_create(const struct vm_config *cfg, struct cs_error *err)
 		    "virtiofs=%d\nephemeral=%d\ncreated=%lld\n",
 		    cfg->root_ro, cfg->cpus, cfg->memory, cfg->boot_timeout,
 		    cfg->virtiofs, cfg->ephemeral, (long long)time(NULL));
-	if (r == 0)
-		r = cs_write_file_atomic(path, b.buf, b.len, 0644, err);
+	/* new, not replaced: of two creates of one name at once, one
+	 * fails here (the stat above leaves them both through) */
+	if (r == 0) {
+		r = cs_write_file_new(path, b.buf, b.len, 0644, err);
+		if (r < 0 && err && err->code == EEXIST)
+			exists(cfg->name, err);
+	}
 	cs_buf_release(&b);
 	return r < 0 ? -1 : 0;
 }

@@ -188,6 +188,21 @@ else
 fi
 timeout 30 "$vm" rm intr >/dev/null 2>&1
 
+# two creates of one name at once (two shells): one boots, the other
+# is told the name is taken, and takes nothing of the first with it
+(timeout 90 "$vm" boot twin --kernel "$deb" --timeout 60 >"$work/twin1" 2>&1; echo "st=$?" >>"$work/twin1") &
+(timeout 90 "$vm" boot twin --kernel "$deb" --timeout 60 >"$work/twin2" 2>&1; echo "st=$?" >>"$work/twin2") &
+wait
+sts=$(cat "$work/twin1" "$work/twin2" | grep -c '^st=0$')
+taken=$(cat "$work/twin1" "$work/twin2" | grep -c "VM 'twin' already exists")
+out=$(timeout 30 "$vm" exec twin uname -r 2>&1)
+if [ "$sts" = 1 ] && [ "$taken" = 1 ] && [[ $out == 6.1.* ]]; then
+	pass vm-create-race
+else
+	fail vm-create-race "$(cat "$work/twin1" "$work/twin2" | tr '\n' ' '); exec: $out"
+fi
+timeout 30 "$vm" rm twin >/dev/null 2>&1
+
 # ---------------------------------------------------------------- one VM
 
 # a writable layered root: a layer of our own over the host root, and a

@@ -104,6 +104,28 @@ static void test_atomic_write_error(void **state)
 	cs_error_release(&err);
 }
 
+/* A file that must be new: written once, then refused with EEXIST,
+ * the first content kept and no temp file left beside it. */
+static void test_write_new(void **state)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/nw", tmpdir);
+	_cleanup_free_ char *path = xasprintf("%s/nw/config", tmpdir);
+	struct cs_error err = CS_ERROR_INIT;
+	struct cs_buf b = CS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(cs_mkdir_p(dir, 0755), 0);
+	assert_int_equal(cs_write_file_new(path, "one", 3, 0644, &err), 0);
+	assert_null(err.msg);
+	assert_true(cs_write_file_new(path, "two", 3, 0644, &err) < 0);
+	assert_int_equal(err.code, EEXIST);
+	cs_error_release(&err);
+	assert_int_equal(cs_read_file(path, &b, 0, &err), 0);
+	assert_string_equal(b.buf, "one");
+	assert_int_equal(count_entries(dir), 1);
+	cs_buf_release(&b);
+}
+
 static void test_read_file_cap(void **state)
 {
 	_cleanup_free_ char *path = xasprintf("%s/hundred", tmpdir);
@@ -247,6 +269,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_atomic_write_error),
+		cmocka_unit_test(test_write_new),
 		cmocka_unit_test(test_read_file_cap),
 		cmocka_unit_test(test_lock_contention),
 		cmocka_unit_test(test_lock_wait),
