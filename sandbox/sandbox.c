@@ -942,8 +942,15 @@ static int rm_locked(const char *name, int force, int quiet,
 	if (ddir && sbx_rm_tree(ddir) < 0)
 		cs_warn("cannot remove '%s' completely: %s", ddir,
 			strerror(errno));
-	if (sbx_rm_tree(dir) < 0)
-		return cs_error_errno(err, "remove '%s'", dir);
+	/* a concurrent rm -f waiting for the lock file this removes makes
+	 * it anew (lock_sandbox()), then finds the sandbox gone and removes
+	 * its lock again: meanwhile the directory is not empty (seen once
+	 * in CI, sandbox-rm-f-concurrent) */
+	for (int i = 0; sbx_rm_tree(dir) < 0; i++) {
+		if (errno != ENOTEMPTY || i == 50)
+			return cs_error_errno(err, "remove '%s'", dir);
+		usleep(20000);
+	}
 	return 0;
 }
 
