@@ -82,6 +82,20 @@ static void reserve(struct cs_buf *b, size_t n)
 	b->alloc = want;
 }
 
+char *cs_buf_space(struct cs_buf *b, size_t n)
+{
+	if (fits(b, n) < 0)
+		return NULL;
+	reserve(b, n);
+	return b->buf + b->len;
+}
+
+void cs_buf_commit(struct cs_buf *b, size_t m)
+{
+	b->len += m;
+	b->buf[b->len] = '\0';
+}
+
 int cs_buf_add(struct cs_buf *b, const void *data, size_t n)
 {
 	int r = fits(b, n);

@@ -122,6 +122,11 @@ void cs_buf_release(struct cs_buf *b);
 char *cs_buf_detach(struct cs_buf *b, size_t *len);
 void cs_buf_reset(struct cs_buf *b); /* len = 0, keeps storage */
 void cs_buf_truncate(struct cs_buf *b, size_t len);
+/* Room for n more bytes after the end, for a read() straight into the
+ * buffer (the length unchanged): a pointer to it, NULL past the cap;
+ * cs_buf_commit() then adds the m <= n bytes that came. */
+char *cs_buf_space(struct cs_buf *b, size_t n);
+void cs_buf_commit(struct cs_buf *b, size_t m);
 /* Appenders return 0, or -E2BIG past the cap. */
 int cs_buf_add(struct cs_buf *b, const void *data, size_t n);
 int cs_buf_addc(struct cs_buf *b, int c);

@@ -780,6 +780,35 @@ static int port_wanted(struct sup *s, int k)
 	return !c || !c->cl || c->cl->c.out.len - c->cl->c.out_off < VM_WINDOW;
 }
 
+/* Reads up to want bytes of fd straight into a DATA frame (stdout, id)
+ * at the end of out: no copy of them between the port and the client's
+ * queue (under TCG here the host's cores are short, and every copy of a
+ * stream's bytes there slows the guest's).  read()'s result; nothing
+ * is added when it is <= 0. */
+static ssize_t read_frame(int fd, struct cs_buf *out, uint32_t id, size_t want)
+{
+	size_t at = out->len;
+	uint8_t *dst;
+	ssize_t n;
+
+	vm_frame_put(out, VM_MSG_DATA, VM_STDOUT, id, NULL, 0);
+	dst = (uint8_t *)cs_buf_space(out, want);
+	n = dst ? read(fd, dst, want) : -1;
+	if (!dst)
+		errno = ENOBUFS;
+	if (n <= 0) {
+		int e = errno;
+
+		cs_buf_truncate(out, at);
+		errno = e;
+		return n;
+	}
+	cs_buf_commit(out, (size_t)n);
+	vm_hdr_encode((uint8_t *)out->buf + at, VM_MSG_DATA, VM_STDOUT, id,
+		      (size_t)n);
+	return n;
+}
+
 /* Port k has bytes: for the exec at its head, as far as its client's
  * queue allows, up to 1 MiB per wake-up (a poll round each 64 KiB would
  * leave QEMU waiting on a full socket).  0, or -1 when QEMU closed it. */
@@ -796,16 +825,15 @@ static int port_read(struct sup *s, int k)
 
 		if (e->total - e->got < want)
 			want = (size_t)(e->total - e->got);
-		n = read(sp->fd, buf, want);
+		c = chan_by_gid(s, e->gid);
+		n = c && c->cl ?
+			    read_frame(sp->fd, &c->cl->c.out, c->lid, want) :
+			    read(sp->fd, buf, want);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0)
 			return -1;
 		e->got += (uint64_t)n;
-		c = chan_by_gid(s, e->gid);
-		if (c && c->cl)
-			vm_frame_put(&c->cl->c.out, VM_MSG_DATA, VM_STDOUT,
-				     c->lid, buf, (size_t)n);
 		port_check(s, k);
 		if ((size_t)n < want)
 			break;

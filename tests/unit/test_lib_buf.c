@@ -59,6 +59,32 @@ static void test_add_and_nul(void **state)
 	assert_string_equal(cs_buf_empty, "");
 }
 
+/* Room after the end: the length moves only by what is committed, the
+ * NUL follows it; past the cap there is none. */
+static void test_space_commit(void **state)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	char *p;
+
+	(void)state;
+	assert_int_equal(cs_buf_add(&b, "ab", 2), 0);
+	p = cs_buf_space(&b, 100000);
+	assert_non_null(p);
+	assert_int_equal(b.len, 2);
+	memcpy(p, "cdef", 4);
+	cs_buf_commit(&b, 3);
+	assert_int_equal(b.len, 5);
+	assert_string_equal(b.buf, "abcde");
+	cs_buf_release(&b);
+
+	cs_buf_init(&b, 8);
+	assert_int_equal(cs_buf_add(&b, "abcd", 4), 0);
+	assert_null(cs_buf_space(&b, 5));
+	assert_non_null(cs_buf_space(&b, 4));
+	assert_int_equal(b.len, 4);
+	cs_buf_release(&b);
+}
+
 static void test_addf_growth(void **state)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -299,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_empty),
 		cmocka_unit_test(test_add_and_nul),
+		cmocka_unit_test(test_space_commit),
 		cmocka_unit_test(test_addf_growth),
 		cmocka_unit_test(test_add_self),
 		cmocka_unit_test(test_cap_add),
