@@ -624,20 +624,13 @@ static int path_find(const char *name, const char *path, char *out, size_t size)
 	return 0;
 }
 
-/* The PATH a command gets (make_env's choice). */
-static const char *exec_path(const struct vm_exec_msg *m)
+/* The PATH execvp would search under env (its first PATH=), or NULL. */
+static const char *env_path(char **env)
 {
-	const char *path = m->envc ? NULL :
-				     "/usr/local/sbin:/usr/local/bin:"
-				     "/usr/sbin:/usr/bin:/sbin:/bin";
-
-	for (size_t i = 0; i < m->envc; i++)
-		if (!strncmp(m->env[i], "PATH=", 5))
-			path = m->env[i] + 5;
-	for (size_t i = 0; i < conf_nenv; i++)
-		if (!strncmp(conf_env[i], "PATH=", 5))
-			path = conf_env[i] + 5;
-	return path;
+	for (; *env; env++)
+		if (!strncmp(*env, "PATH=", 5))
+			return *env + 5;
+	return NULL;
 }
 
 static void child(const struct vm_exec_msg *m, int fds[3], const char *pts,
@@ -694,18 +687,19 @@ fail:
 /* The child, by vfork: it runs on the agent's memory until its exec, so
  * nothing of the agent's is copied for a process that execs at once
  * (under TCG, fork's copy of the page tables and the copy-on-write
- * faults after it were ~5 of the ~10 ms from EXEC to the exec); the child changes only its
- * fds, session, signal state and cwd (the environment is built here, the
- * path found before), and the agent goes on once it has exec'd or
- * failed. */
+ * faults after it were ~5 of the ~10 ms from EXEC to the exec).  The
+ * child changes only its fds, session, signal state and cwd: the
+ * environment is built and the command's path found here, and the
+ * agent goes on once the child has exec'd or failed. */
 static pid_t spawn(const struct vm_exec_msg *m, int fds[3], const char *pts,
-		   int errpipe, const char *found)
+		   int errpipe)
 {
-	char **env = make_env(m), **own = environ;
+	char **env = make_env(m), **own = environ, found[4096];
+	int known = path_find(m->argv[0], env_path(env), found, sizeof(found));
 	pid_t pid = vfork();
 
 	if (pid == 0)
-		child(m, fds, pts, errpipe, found, env);
+		child(m, fds, pts, errpipe, known ? found : NULL, env);
 	/* the child's execvp set the environ both share */
 	environ = own;
 	free(env);
@@ -719,7 +713,6 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 	int fds[3] = { -1, -1, -1 }, mine[3] = { -1, -1, -1 }, ep[2], ce = 0;
 	int oport = -1, iport = -1;
 	unsigned long long obase = 0;
-	char found[4096];
 	char *pts = NULL;
 	struct exec *e;
 	pid_t pid;
@@ -758,11 +751,9 @@ static void start_exec(uint32_t id, const uint8_t *p, size_t len)
 			mine[i] = i ? pp[0] : pp[1];
 		}
 	}
-	if (!path_find(m.argv[0], exec_path(&m), found, sizeof(found)))
-		found[0] = 0;
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		goto sys_fail;
-	pid = spawn(&m, fds, pts, ep[1], *found ? found : NULL);
+	pid = spawn(&m, fds, pts, ep[1]);
 	close(ep[1]);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
