@@ -220,14 +220,25 @@ static int is_dir(const char *p)
 }
 
 /* Decompresses file into dir/vmlinux (or uses it as it is when it is an
- * ELF already).  *release from the bzImage header. */
+ * ELF already).  *release from the bzImage header; with release NULL
+ * (the caller knows it), a vmlinux an earlier boot decompressed is used
+ * without reading file. */
 static int kernel_file(const char *file, const char *cache, char **vmlinux,
 		       char **release, struct cs_error *err)
 {
 	struct cs_buf data = CS_BUF_INIT, out = CS_BUF_INIT;
-	char *path;
+	char *path, *rel = NULL;
 	int r = -1;
 
+	if (!release) {
+		path = xasprintf("%s/vmlinux", cache);
+		if (access(path, R_OK) == 0) {
+			*vmlinux = path;
+			return 0;
+		}
+		free(path);
+		release = &rel;
+	}
 	*release = NULL;
 	if (cs_read_file(file, &data, KERNEL_CAP, err) < 0)
 		return -1;
@@ -267,6 +278,7 @@ out:
 		free(*release);
 		*release = NULL;
 	}
+	free(rel); /* nobody asked for it */
 	cs_buf_release(&data);
 	cs_buf_release(&out);
 	return r;
@@ -562,19 +574,9 @@ done:
 	k->release = xstrdup(dep.buf);
 	k->modules = xasprintf("%s/modules/%s", cache, k->release);
 	free(p);
-	/* decompressed by an earlier boot: no need to read vmlinuz again */
-	p = xasprintf("%s/vmlinux", cache);
-	if (access(p, R_OK) == 0) {
-		k->vmlinux = steal_ptr(&p);
-	} else {
-		char *rel = NULL;
-
-		free(p);
-		p = xasprintf("%s/vmlinuz", cache);
-		if (kernel_file(p, cache, &k->vmlinux, &rel, err) < 0)
-			goto out;
-		free(rel);
-	}
+	p = xasprintf("%s/vmlinuz", cache);
+	if (kernel_file(p, cache, &k->vmlinux, NULL, err) < 0)
+		goto out;
 	r = 0;
 out:
 	if (r < 0 && stage)
