@@ -450,7 +450,7 @@ struct iport {
  * to the first until its OUTLEN count is reached. */
 struct sport {
 	int fd;
-	/* splice_frame()'s pipe, empty between calls (-1: none yet) */
+	/* port_to_client()'s pipe, empty between calls */
 	int mid[2];
 	struct pentry {
 		uint32_t gid;
@@ -782,35 +782,6 @@ static int port_wanted(struct sup *s, int k)
 	return !c || !c->cl || c->cl->c.out.len - c->cl->c.out_off < VM_WINDOW;
 }
 
-/* Reads up to want bytes of fd straight into a DATA frame (stdout, id)
- * at the end of out: no copy of them between the port and the client's
- * queue (under TCG here the host's cores are short, and every copy of a
- * stream's bytes there slows the guest's).  read()'s result; nothing
- * is added when it is <= 0. */
-static ssize_t read_frame(int fd, struct cs_buf *out, uint32_t id, size_t want)
-{
-	size_t at = out->len;
-	uint8_t *dst;
-	ssize_t n;
-
-	vm_frame_put(out, VM_MSG_DATA, VM_STDOUT, id, NULL, 0);
-	dst = (uint8_t *)cs_buf_space(out, want);
-	n = dst ? read(fd, dst, want) : -1;
-	if (!dst)
-		errno = ENOBUFS;
-	if (n <= 0) {
-		int e = errno;
-
-		cs_buf_truncate(out, at);
-		errno = e;
-		return n;
-	}
-	cs_buf_commit(out, (size_t)n);
-	vm_hdr_encode((uint8_t *)out->buf + at, VM_MSG_DATA, VM_STDOUT, id,
-		      (size_t)n);
-	return n;
-}
-
 /* Reads exactly n bytes (which are there) from the pipe fd onto out. */
 static int pipe_to_queue(int fd, struct cs_buf *out, size_t n)
 {
@@ -828,42 +799,34 @@ static int pipe_to_queue(int fd, struct cs_buf *out, size_t n)
 	return 0;
 }
 
-/* The same as read_frame() when nothing is queued for the client: the
- * bytes go from QEMU's socket through a pipe into the client's socket
- * (splice), never through this process's memory, which takes about a
- * third of the CPU of a read and a write of them.  What the client's
- * socket does not take at once (its header's rest, its payload's) is
- * queued behind, as read_frame() would have it. */
-static ssize_t splice_frame(struct sport *sp, struct vm_conn *cl, uint32_t id,
-			    size_t want)
+/* Up to want bytes of port sp as a DATA frame (stdout, id) for the
+ * client cl: spliced from QEMU's socket into sp's pipe and, when nothing
+ * is queued for the client, from there into its socket, never through
+ * this process's memory (under TCG here the host's cores are short, and
+ * each copy of a stream's bytes there slows the guest: a third of the
+ * CPU of a read and a write).  What the socket does not take at once,
+ * or all of it behind a queue, is queued.  splice()'s result. */
+static ssize_t port_to_client(struct sport *sp, struct vm_conn *cl, uint32_t id,
+			      size_t want)
 {
 	uint8_t h[VM_HDR_LEN];
-	ssize_t n, w, m = 0;
+	ssize_t n, w = 0, m = 0;
 
-	if (sp->mid[0] < 0) {
-		if (pipe2(sp->mid, O_CLOEXEC | O_NONBLOCK) < 0) {
-			sp->mid[0] = sp->mid[1] = -1;
-			return read_frame(sp->fd, &cl->out, id, want);
-		}
-		/* a frame's payload whole, however the socket's buffers
-		 * fall into pages */
-		fcntl(sp->mid[1], F_SETPIPE_SZ, 4 * VM_MAX_PAYLOAD);
-	}
 	n = splice(sp->fd, NULL, sp->mid[1], NULL, want,
 		   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	if (n <= 0)
 		return n;
 	vm_hdr_encode(h, VM_MSG_DATA, VM_STDOUT, id, (size_t)n);
-	w = write(cl->fd, h, sizeof(h));
-	if (w < 0)
-		w = 0;
+	if (!vm_conn_pending(cl)) {
+		w = write(cl->fd, h, sizeof(h));
+		if (w == (ssize_t)sizeof(h))
+			m = splice(sp->mid[0], NULL, cl->fd, NULL, (size_t)n,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		w = w < 0 ? 0 : w;
+		m = m < 0 ? 0 : m;
+	}
 	if (w < (ssize_t)sizeof(h))
 		cs_buf_add(&cl->out, h + w, sizeof(h) - (size_t)w);
-	else
-		m = splice(sp->mid[0], NULL, cl->fd, NULL, (size_t)n,
-			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (m < 0)
-		m = 0;
 	if (m < n && pipe_to_queue(sp->mid[0], &cl->out, (size_t)(n - m)) < 0) {
 		errno = EIO;
 		return -1;
@@ -888,12 +851,9 @@ static int port_read(struct sup *s, int k)
 		if (e->total - e->got < want)
 			want = (size_t)(e->total - e->got);
 		c = chan_by_gid(s, e->gid);
-		if (c && c->cl && !vm_conn_pending(&c->cl->c))
-			n = splice_frame(sp, &c->cl->c, c->lid, want);
-		else if (c && c->cl)
-			n = read_frame(sp->fd, &c->cl->c.out, c->lid, want);
-		else
-			n = read(sp->fd, buf, want);
+		/* a client's, or dropped (it is gone) */
+		n = c && c->cl ? port_to_client(sp, &c->cl->c, c->lid, want) :
+				 read(sp->fd, buf, want);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0)
@@ -1440,6 +1400,16 @@ static int agent_pair(int *mine, int *qemu)
 	return 0;
 }
 
+/* A stream port's pipe for port_to_client(): room for a frame's payload
+ * whole, however the socket's buffers fall into pages.  0 or -1. */
+static int port_pipe(int mid[2])
+{
+	if (pipe2(mid, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	fcntl(mid[1], F_SETPIPE_SZ, 4 * VM_MAX_PAYLOAD);
+	return 0;
+}
+
 static void report(int fd, const char *msg)
 {
 	(void)!write(fd, msg, strlen(msg));
@@ -1524,7 +1494,8 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	if (agent_pair(&s.agent.fd, &qfd[0]) < 0)
 		goto fail;
 	for (int k = 0; k < VM_NPORTS; k++)
-		if (agent_pair(&s.sp[k].fd, &qfd[1 + k]) < 0)
+		if (agent_pair(&s.sp[k].fd, &qfd[1 + k]) < 0 ||
+		    port_pipe(s.sp[k].mid) < 0)
 			goto fail;
 	s.qemu = fork();
 	if (s.qemu == 0) {
