@@ -411,8 +411,8 @@ else
 fi
 bgpid=
 
-# the agent's PATH search keeps directories' names (vm/agent.c): a
-# command made, shadowed or removed in the guest is seen at once
+# the agent's PATH search keeps its misses (vm/agent.c): a command
+# made, shadowed or removed in the guest is seen at once
 out=$(x sh -c 'printf "#!/bin/sh\necho made\n" >/usr/local/bin/cshvm-new; chmod +x /usr/local/bin/cshvm-new' </dev/null
 	x cshvm-new </dev/null
 	x sh -c 'printf "#!/bin/sh\necho shadow\n" >/usr/local/bin/true; chmod +x /usr/local/bin/true' </dev/null

@@ -163,7 +163,33 @@ for f in os.environ["BAD"].split(";"):
 frame(3, 0, i, struct.pack("<I", 4242))
 time.sleep(60)
 PY
-chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4"
+# an exec whose stdout is port 0 and which says it wrote 300 MiB, then
+# floods it: the client reads nothing, and the supervisor, which sends a
+# port's bytes on (spliced) while the client's socket takes them, must
+# queue no more than its window of the rest
+cat >"$work/qemu5" <<PY
+#!/usr/bin/python3
+import os, struct, sys, threading, time
+sys.path.insert(0, "$work")
+from fake import exec_id, frame, read
+i = exec_id()
+frame(13, 1, i, struct.pack("<I", 0))
+frame(14, 0, i, struct.pack("<Q", 300 << 20))
+def flood():
+    try:
+        for _ in range(300 * 16):
+            os.write(4, b"f" * 65536)
+    except OSError:
+        pass
+threading.Thread(target=flood, daemon=True).start()
+# the supervisor's pings answered: it has no reason to end this guest
+while True:
+    ln, t, s, _, k = struct.unpack("<IBBHI", read(12))
+    p = read(ln)
+    if t == 9:
+        frame(10, 0, 0, p)
+PY
+chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4" "$work/qemu5"
 
 # fd 9: something of the caller's QEMU must not get
 out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
@@ -207,6 +233,20 @@ if [ "${rss:-0}" -gt 65536 ] || [ "${cl:-0}" -gt 65536 ]; then
 	fail vm-window-stdin "peak RSS: supervisor ${rss}k, client ${cl}k"
 else
 	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
+fi
+
+out=$(CSHELL_QEMU=$work/qemu5 timeout 120 "$vm" boot w5 --kernel "$deb" --timeout 60 2>&1) ||
+	fail vm-window-boot5 "$out"
+sup=$(cat "$CSHELL_RUNTIME_DIR/vm/w5/supervisor.pid" 2>/dev/null)
+timeout -k 2 8 "$vm" exec w5 cat </dev/null 2>/dev/null | sleep 7 &
+sleep 5
+rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status" 2>/dev/null)
+wait
+timeout 15 "$vm" stop w5 --timeout 3000 >/dev/null 2>&1
+if [ -n "$rss" ] && [ "$rss" -le 65536 ]; then
+	pass "vm-port-window (supervisor peak RSS ${rss}k)"
+else
+	fail vm-port-window "supervisor peak RSS ${rss:-?}k with 300 MiB on an owned port its client does not read"
 fi
 
 # killed_within VM SECONDS: an exec started on VM, the VM's state is
