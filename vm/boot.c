@@ -436,6 +436,11 @@ struct chan {
 	int inport, in_eof;
 	uint32_t owed;
 	struct cs_buf early, inq;
+	/* the client's stdout pipe (VM_EXEC_OUTFD), -1: none; its stream
+	 * port's bytes are spliced into it, never through the client.
+	 * out_blocked: it was full (polled for room); out_gone: its reader
+	 * left (EPIPE), what follows is dropped */
+	int outfd, out_blocked, out_gone;
 };
 
 /* A stdin port: its connection (-1: none, until the agent's CLEAN), the
@@ -508,8 +513,19 @@ static void stdin_port_end(struct sup *s, struct chan *c)
 	cs_buf_release(&c->inq);
 }
 
+/* Closes c's stdout pipe: the reader's EOF, once the client's copy closes
+ * too. */
+static void chan_out_close(struct chan *c)
+{
+	if (c->outfd >= 0)
+		close(c->outfd);
+	c->outfd = -1;
+	c->out_blocked = 0;
+}
+
 static void chan_drop(struct sup *s, struct chan *c)
 {
+	chan_out_close(c);
 	stdin_port_end(s, c);
 	cs_buf_release(&c->early);
 	*c = s->ch[--s->nch];
@@ -622,6 +638,31 @@ static void to_agent(struct sup *s, const struct vm_hdr *h, uint32_t gid,
 	vm_frame_put(&s->agent.out, h->type, h->stream, gid, p, h->len);
 }
 
+/* An EXEC whose client passed its stdout pipe with it: c keeps the pipe,
+ * the agent gets the EXEC without the flag (it is the supervisor's). */
+static void exec_with_pipe(struct sup *s, struct client *cl, struct chan *c,
+			   const struct vm_hdr *h, const uint8_t *p)
+{
+	uint8_t *q;
+	uint32_t f = vm_get_u32(p) & ~VM_EXEC_OUTFD;
+	struct stat st;
+
+	c->outfd = cl->c.rfd;
+	cl->c.rfd = -1;
+	if (c->outfd < 0 || fstat(c->outfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		vm_u32_str_frame(&cl->c.out, VM_MSG_ERROR, h->id, EBADF,
+				 "no stdout pipe came with the command");
+		chan_drop(s, c);
+		return;
+	}
+	q = xmalloc(h->len);
+	memcpy(q, p, h->len);
+	for (int i = 0; i < 4; i++)
+		q[i] = (uint8_t)(f >> (8 * i));
+	to_agent(s, h, c->gid, q);
+	free(q);
+}
+
 static void from_client(struct sup *s, struct client *cl,
 			const struct vm_hdr *h, const uint8_t *p)
 {
@@ -650,6 +691,7 @@ static void from_client(struct sup *s, struct client *cl,
 		c->cl = cl;
 		c->ping = h->type == VM_MSG_PING;
 		c->inport = -1;
+		c->outfd = -1;
 		cs_buf_init(&c->early, 0);
 		cs_buf_init(&c->inq, 0);
 		/* a tty's stdin is the agent's pty, never a port */
@@ -665,6 +707,11 @@ static void from_client(struct sup *s, struct client *cl,
 
 		c->unacked[h->stream] -=
 			v < c->unacked[h->stream] ? v : c->unacked[h->stream];
+	}
+	if (h->type == VM_MSG_EXEC && h->len >= 4 &&
+	    (vm_get_u32(p) & VM_EXEC_OUTFD)) {
+		exec_with_pipe(s, cl, c, h, p);
+		return;
 	}
 	if (h->type == VM_MSG_DATA && h->stream == VM_STDIN)
 		stdin_frame(s, c, p, h->len);
@@ -695,6 +742,8 @@ static void port_check(struct sup *s, int k)
 		struct chan *c = chan_by_gid(s, sp->q[0].gid);
 
 		memmove(sp->q, sp->q + 1, --sp->nq * sizeof(*sp->q));
+		if (c)
+			chan_out_close(c);
 		if (c && c->held_exit) {
 			if (c->cl)
 				vm_frame_put(&c->cl->c.out, VM_MSG_EXIT, 0,
@@ -779,6 +828,8 @@ static int port_wanted(struct sup *s, int k)
 	if (!s->sp[k].nq)
 		return 0;
 	c = chan_by_gid(s, s->sp[k].q[0].gid);
+	if (c && c->outfd >= 0)
+		return !c->out_blocked;
 	return !c || !c->cl || c->cl->c.out.len - c->cl->c.out_off < VM_WINDOW;
 }
 
@@ -834,6 +885,32 @@ static ssize_t port_to_client(struct sport *sp, struct vm_conn *cl, uint32_t id,
 	return n;
 }
 
+/* Up to want bytes of port sp spliced into c's stdout pipe.  splice()'s
+ * result; a full pipe marks c blocked (its room is polled for), a pipe
+ * whose reader left gets what a local writer would: SIGPIPE for the
+ * command, and its output is dropped from then on. */
+static ssize_t port_to_pipe(struct sup *s, struct sport *sp, struct chan *c,
+			    size_t want)
+{
+	ssize_t n = splice(sp->fd, NULL, c->outfd, NULL, want,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	struct pollfd pf = { .fd = c->outfd, .events = POLLOUT };
+
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN && poll(&pf, 1, 0) == 0) {
+		c->out_blocked = 1;
+	} else if (errno == EPIPE) {
+		uint8_t b[4] = { SIGPIPE, 0, 0, 0 };
+
+		vm_frame_put(&s->agent.out, VM_MSG_SIGNAL, 0, c->gid, b, 4);
+		chan_out_close(c);
+		c->out_gone = 1;
+		errno = EAGAIN;
+	}
+	return -1;
+}
+
 /* Port k has bytes: for the exec at its head, as far as its client's
  * queue allows, up to 1 MiB per wake-up (a poll round each 64 KiB would
  * leave QEMU waiting on a full socket).  0, or -1 when QEMU closed it. */
@@ -851,9 +928,14 @@ static int port_read(struct sup *s, int k)
 		if (e->total - e->got < want)
 			want = (size_t)(e->total - e->got);
 		c = chan_by_gid(s, e->gid);
-		/* a client's, or dropped (it is gone) */
-		n = c && c->cl ? port_to_client(sp, &c->cl->c, c->lid, want) :
-				 read(sp->fd, buf, want);
+		/* into the client's pipe, to the client, or dropped (it or
+		 * its reader is gone) */
+		if (c && c->outfd >= 0)
+			n = port_to_pipe(s, sp, c, want);
+		else if (c && c->cl && !c->out_gone)
+			n = port_to_client(sp, &c->cl->c, c->lid, want);
+		else
+			n = read(sp->fd, buf, want);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (n == 0)
@@ -927,6 +1009,8 @@ static void client_gone(struct sup *s, struct client *cl)
 		if (s->ch[i].cl != cl)
 			continue;
 		s->ch[i].cl = NULL;
+		/* its output is dropped now, as before a pipe was passed */
+		chan_out_close(&s->ch[i]);
 		/* as a terminal hang-up would: EOF on a stdin port too */
 		if (s->ch[i].route != ROUTE_AGENT && !s->ch[i].in_eof)
 			stdin_frame(s, &s->ch[i], NULL, 0);
@@ -1005,10 +1089,11 @@ static void socket_closed(struct sup *s, int pidfd, const char *what)
 static void serve(struct sup *s, int pidfd, const char *release)
 {
 	for (;;) {
-		struct pollfd pf[3 + 2 * VM_NPORTS + 256];
-		struct client *who[3 + 2 * VM_NPORTS + 256];
+		struct pollfd pf[3 + 3 * VM_NPORTS + 256];
+		struct client *who[3 + 3 * VM_NPORTS + 256];
+		uint32_t blocked[VM_NPORTS];
 		long t = now_ms(), wait = PING_EVERY_MS;
-		int n = 0, take;
+		int n = 0, take, kick[VM_NPORTS] = { 0 };
 		struct vm_hdr h;
 		const uint8_t *p;
 
@@ -1041,6 +1126,21 @@ static void serve(struct sup *s, int pidfd, const char *release)
 						 .events = POLLOUT };
 			who[n++] = NULL;
 		}
+		/* stdout pipes that were full, at the ports' heads */
+		for (int k = 0; k < VM_NPORTS; k++) {
+			struct chan *c =
+				s->sp[k].nq ?
+					chan_by_gid(s, s->sp[k].q[0].gid) :
+					NULL;
+
+			blocked[k] = c && c->outfd >= 0 && c->out_blocked ?
+					     c->gid :
+					     0;
+			pf[n] = (struct pollfd){ .fd = blocked[k] ? c->outfd :
+								    -1,
+						 .events = POLLOUT };
+			who[n++] = NULL;
+		}
 		/* a guest that does not read its port must not have the
 		 * clients' frames queued here without end */
 		take = s->agent.out.len - s->agent.out_off < 2 * VM_WINDOW;
@@ -1062,6 +1162,15 @@ static void serve(struct sup *s, int pidfd, const char *release)
 
 		if (pf[0].revents) /* QEMU is gone */
 			return;
+		for (int k = 0; k < VM_NPORTS; k++) {
+			struct chan *c =
+				blocked[k] ? chan_by_gid(s, blocked[k]) : NULL;
+
+			if (c && pf[3 + 2 * VM_NPORTS + k].revents) {
+				c->out_blocked = 0;
+				kick[k] = 1;
+			}
+		}
 		if (s->poweroff_at && t >= s->poweroff_at) {
 			sup_log(s->dir, "cshell: guest did not power off, "
 					"killing qemu");
@@ -1118,6 +1227,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 				vm_sock_buffer(fd, AGENT_SOCK_BUF);
 
 				vm_conn_init(&cl->c, fd);
+				cl->c.take_fds = 1;
 				vm_u32_str_frame(&cl->c.out, VM_MSG_HELLO, 0,
 						 VM_PROTO_VERSION, release);
 				s->cl = xrealloc(s->cl,
@@ -1126,7 +1236,8 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			}
 		}
 		for (int k = 0; k < VM_NPORTS; k++)
-			if (pf[3 + k].revents && port_read(s, k) < 0) {
+			if ((pf[3 + k].revents || kick[k]) &&
+			    port_read(s, k) < 0) {
 				socket_closed(s, pidfd, "stream port");
 				return;
 			}
@@ -1138,7 +1249,7 @@ static void serve(struct sup *s, int pidfd, const char *release)
 			if (c && pf[3 + VM_NPORTS + k].revents)
 				stdin_port_flush(s, c);
 		}
-		for (int i = 3 + 2 * VM_NPORTS; i < n; i++) {
+		for (int i = 3 + 3 * VM_NPORTS; i < n; i++) {
 			struct client *cl = who[i];
 			struct cs_error err = CS_ERROR_INIT;
 			ssize_t r;

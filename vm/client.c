@@ -493,7 +493,9 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	struct winsize ws = { 0 };
 	struct vm_conn c;
 	struct cs_buf msg = CS_BUF_INIT;
-	int tty, raw = 0, status = -1, in_open = 1, out_ok[3] = { 1, 1, 1 };
+	int tty, pass, raw = 0, status = -1, in_open = 1,
+		       out_ok[3] = { 1, 1, 1 };
+	struct stat st;
 	uint32_t credit = VM_WINDOW, owed[3] = { 0 };
 
 	if (!o->argv || !o->argv[0])
@@ -503,8 +505,13 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	tty = o->tty >= 0 ? o->tty : isatty(o->in) && isatty(o->out);
 	if (tty)
 		ioctl(o->in, TIOCGWINSZ, &ws);
-	vm_exec_encode(&msg, tty ? VM_EXEC_TTY : 0, ws.ws_row, ws.ws_col, cwd,
-		       o->argv, o->env ? o->env : environ);
+	/* stdout a pipe: the supervisor writes the command's stream port
+	 * into it, and its bytes never pass through this process (one copy
+	 * and a process fewer on their way) */
+	pass = !tty && fstat(o->out, &st) == 0 && S_ISFIFO(st.st_mode);
+	vm_exec_encode(
+		&msg, (tty ? VM_EXEC_TTY : 0) | (pass ? VM_EXEC_OUTFD : 0),
+		ws.ws_row, ws.ws_col, cwd, o->argv, o->env ? o->env : environ);
 	if (msg.len > VM_MAX_PAYLOAD) {
 		cs_buf_release(&msg);
 		vm_conn_release(&c);
@@ -513,6 +520,11 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	}
 	vm_frame_put(&c.out, VM_MSG_EXEC, 0, 1, msg.buf, msg.len);
 	cs_buf_release(&msg);
+	if (pass && vm_conn_send_fd(&c, o->out) < 0) {
+		vm_conn_release(&c);
+		return cs_error_set(err, EIO, "VM %s does not take a command",
+				    name);
+	}
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		vm_conn_release(&c);

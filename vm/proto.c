@@ -282,6 +282,7 @@ void vm_conn_init(struct vm_conn *c, int fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->rfd = -1;
 	cs_buf_init(&c->out, 0);
 }
 
@@ -290,6 +291,9 @@ void vm_conn_release(struct vm_conn *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->rfd = -1;
 	free(c->in);
 	c->in = NULL;
 	c->in_len = c->in_off = c->in_cap = c->in_used = 0;
@@ -300,6 +304,40 @@ void vm_conn_release(struct vm_conn *c)
 void vm_conn_drop_input(struct vm_conn *c)
 {
 	c->in_len = c->in_off = c->in_used = 0;
+}
+
+/* read() for a connection that takes fds: the first one that came (in
+ * any message) is kept in c->rfd until taken, others are closed. */
+static ssize_t recv_fds(struct vm_conn *c, void *buf, size_t len)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.b,
+			    .msg_controllen = sizeof(u.b) };
+	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+
+	for (struct cmsghdr *h = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; h;
+	     h = CMSG_NXTHDR(&m, h)) {
+		size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (c->rfd < 0)
+				c->rfd = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
 }
 
 ssize_t vm_conn_fill(struct vm_conn *c)
@@ -322,7 +360,10 @@ ssize_t vm_conn_fill(struct vm_conn *c)
 			c->in_cap = c->in_cap ? 2 * c->in_cap : 262144;
 			c->in = xrealloc(c->in, c->in_cap);
 		}
-		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+		n = c->take_fds ? recv_fds(c, c->in + c->in_len,
+					   c->in_cap - c->in_len) :
+				  read(c->fd, c->in + c->in_len,
+				       c->in_cap - c->in_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && got)
@@ -367,6 +408,43 @@ int vm_conn_flush(struct vm_conn *c)
 		cs_buf_truncate(&c->out, c->out.len - c->out_off);
 		c->out_off = 0;
 	}
+	return 0;
+}
+
+int vm_conn_send_fd(struct vm_conn *c, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = c->out.buf + c->out_off,
+			     .iov_len = c->out.len - c->out_off };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.b,
+			    .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	ssize_t n;
+
+	if (!vm_conn_pending(c))
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(fd));
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+
+		n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		if (n >= 0)
+			break;
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+		if (errno == EAGAIN && poll(&p, 1, 5000) == 0)
+			return -ETIMEDOUT;
+	}
+	c->out_off += (size_t)n;
 	return 0;
 }
 

@@ -84,6 +84,9 @@ struct vm_hdr {
 };
 
 #define VM_EXEC_TTY 1u
+/* client → supervisor only: the client's stdout, a pipe, came with the
+ * EXEC (SCM_RIGHTS); an exec's stream port is spliced into it */
+#define VM_EXEC_OUTFD 2u
 
 /* A decoded EXEC; the strings point into the payload copy in buf. */
 struct vm_exec_msg {
@@ -146,6 +149,9 @@ struct vm_conn {
 	size_t in_used; /* bytes of the frame vm_conn_next handed out */
 	struct cs_buf out;
 	size_t out_off;
+	/* take_fds: reads keep an fd the peer passes (SCM_RIGHTS) in rfd
+	 * (-1: none) until taken; a second one meanwhile is closed */
+	int take_fds, rfd;
 };
 
 /* Lets a socket queue that many bytes it sends (past the system's cap
@@ -169,6 +175,9 @@ int vm_conn_pending(const struct vm_conn *c);
  * taken meanwhile do not move it: the agent writes them all at once). */
 int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
 		 struct cs_error *err);
+/* Writes queued bytes (at least one) with fd attached, waiting up to 5 s
+ * for room: 0 or -errno.  The rest, if any, goes with vm_conn_flush. */
+int vm_conn_send_fd(struct vm_conn *c, int fd);
 /* Writes all queued bytes, blocking (poll) up to timeout_ms. */
 int vm_conn_flush_wait(struct vm_conn *c, int timeout_ms);
 

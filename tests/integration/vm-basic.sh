@@ -334,6 +334,85 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 [ "$out" = 2 ] && pass vm-stdout-port-orphan || fail vm-stdout-port-orphan "$out of 2 execs after the killed ones got a port: $(cat "$work"/port? | tr '\n' ' ')"
 
+# stdout a pipe: the client passes it to the supervisor with the EXEC,
+# which splices the port's bytes into it (docs/vm.md, "Stream ports"):
+# they arrive while the client is stopped; a killed client's reader sees
+# EOF at once, even while its command (which ignores the SIGHUP) runs on
+mkfifo "$work/direct"
+"$vm" exec main sh -c 'trap "" HUP; echo start; sleep 1; echo direct
+	i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; echo late' cshvm-direct \
+	</dev/null >"$work/direct" &
+rp=$!
+exec 8<"$work/direct"
+l1= l2= rc=
+# (bash's "Killed" for that job goes nowhere)
+exec 9>&2 2>/dev/null
+if read -r -t 30 -u 8 l1; then
+	kill -STOP $rp
+	read -r -t 10 -u 8 l2
+	kill -KILL $rp
+	kill -CONT $rp
+	read -r -t 5 -u 8 l3
+	rc=$?
+fi
+exec 8<&-
+kill -KILL $rp 2>/dev/null
+wait $rp
+x pkill -f cshvm-direct </dev/null
+exec 2>&9 9>&-
+if [ "$l1 $l2" = "start direct" ] && [ "$rc" = 1 ]; then
+	pass vm-stdout-pipe-direct
+else
+	fail vm-stdout-pipe-direct "read '$l1' then '$l2' (the client stopped), then status ${rc:-?} after it was killed (1: EOF)"
+fi
+# its reader gone, the command gets SIGPIPE, as a local writer would
+x yes </dev/null | head -1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" = 141 ] && pass vm-stdout-pipe-sigpipe || fail vm-stdout-pipe-sigpipe "yes ended with status $rc, not 141"
+# a client that says it passed a pipe and did not, or passed something
+# else, is told so; the supervisor serves on
+out=$(python3 - "$CSHELL_RUNTIME_DIR/vm/main/ctl.sock" <<'PY'
+import os, socket, struct, sys
+
+def frame(t, i, p):
+    return struct.pack("<IBBHI", len(p), t, 0, 0, i) + p
+
+def s(b):
+    return struct.pack("<I", len(b)) + b
+
+exec_ = struct.pack("<IHH", 2, 0, 0) + s(b"") + struct.pack("<II", 1, 0) + s(b"true")
+for fd in (None, os.open("/dev/null", os.O_WRONLY)):
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(10)
+    c.connect(sys.argv[1])
+    if fd is None:
+        c.sendall(frame(2, 1, exec_))
+    else:
+        socket.send_fds(c, [frame(2, 1, exec_)], [fd])
+    buf, said = b"", "closed"
+    while said == "closed":
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+        while len(buf) >= 12:
+            n, t = struct.unpack("<IB", buf[:5])
+            if len(buf) < 12 + n:
+                break
+            if t == 12:  # ERROR: u32 errno, u32 length, message
+                said = buf[20:12 + n].decode()
+            buf = buf[12 + n:]
+    print(said)
+    c.close()
+PY
+)
+want="no stdout pipe came with the command"
+if [ "$out" = "$(printf '%s\n%s' "$want" "$want")" ] && [ "$(x echo ok </dev/null)" = ok ]; then
+	pass vm-stdout-pipe-bad-client
+else
+	fail vm-stdout-pipe-bad-client "answers: $out"
+fi
+
 # stdin through a stream port: the end of its connection is the
 # command's EOF, what a command left unread does not reach the next one
 # on that port, and a port a left-behind process still reads is skipped

@@ -165,8 +165,8 @@ time.sleep(60)
 PY
 # an exec whose stdout is port 0 and which says it wrote 300 MiB, then
 # floods it: the client reads nothing, and the supervisor, which sends a
-# port's bytes on (spliced) while the client's socket takes them, must
-# queue no more than its window of the rest
+# port's bytes on (spliced) while the client's pipe or socket takes
+# them, must queue no more than its window of the rest
 cat >"$work/qemu5" <<PY
 #!/usr/bin/python3
 import os, struct, sys, threading, time
@@ -235,19 +235,42 @@ else
 	pass "vm-window-stdin (peak RSS: supervisor ${rss}k, client ${cl:-?}k)"
 fi
 
-out=$(CSHELL_QEMU=$work/qemu5 timeout 120 "$vm" boot w5 --kernel "$deb" --timeout 60 2>&1) ||
-	fail vm-window-boot5 "$out"
-sup=$(cat "$CSHELL_RUNTIME_DIR/vm/w5/supervisor.pid" 2>/dev/null)
-timeout -k 2 8 "$vm" exec w5 cat </dev/null 2>/dev/null | sleep 7 &
-sleep 5
-rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status" 2>/dev/null)
-wait
-timeout 15 "$vm" stop w5 --timeout 3000 >/dev/null 2>&1
-if [ -n "$rss" ] && [ "$rss" -le 65536 ]; then
-	pass "vm-port-window (supervisor peak RSS ${rss}k)"
-else
-	fail vm-port-window "supervisor peak RSS ${rss:-?}k with 300 MiB on an owned port its client does not read"
-fi
+# both ways to a client: its stdout a pipe nobody reads (the supervisor
+# splices into the pipe itself, and stops where it is full), and its
+# stdout a socket nobody reads (the client stops reading; the supervisor
+# queues DATA frames for it, up to its window)
+port_window() { # VM pipe|socket
+	local out sup rss
+	out=$(CSHELL_QEMU=$work/qemu5 timeout 120 "$vm" boot $1 --kernel "$deb" --timeout 60 2>&1) ||
+		fail "vm-port-window-$2" "boot: $out"
+	sup=$(cat "$CSHELL_RUNTIME_DIR/vm/$1/supervisor.pid" 2>/dev/null)
+	if [ $2 = pipe ]; then
+		timeout -k 2 8 "$vm" exec $1 cat </dev/null 2>/dev/null | sleep 7 &
+	else
+		python3 - "$vm" $1 <<'PY' &
+import socket, subprocess, sys, time
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "exec", sys.argv[2], "cat"],
+                     stdin=subprocess.DEVNULL, stdout=a,
+                     stderr=subprocess.DEVNULL)
+a.close()
+time.sleep(7)
+p.kill()
+p.wait()
+PY
+	fi
+	sleep 5
+	rss=$(awk '/^VmHWM/ {print $2}' "/proc/$sup/status" 2>/dev/null)
+	wait
+	timeout 15 "$vm" stop $1 --timeout 3000 >/dev/null 2>&1
+	if [ -n "$rss" ] && [ "$rss" -le 65536 ]; then
+		pass "vm-port-window-$2 (supervisor peak RSS ${rss}k)"
+	else
+		fail "vm-port-window-$2" "supervisor peak RSS ${rss:-?}k with 300 MiB on an owned port its client does not read"
+	fi
+}
+port_window w5 pipe
+port_window w6 socket
 
 # killed_within VM SECONDS: an exec started on VM, the VM's state is
 # gone within SECONDS (the supervisor ended the guest)

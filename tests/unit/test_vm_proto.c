@@ -6,12 +6,15 @@
  * pieces (more than one fill's worth), and the cpio writer pads as newc
  * wants.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -209,6 +212,75 @@ static void test_conn_stream(void **state)
 	cs_buf_release(&out);
 }
 
+/* An fd passed with a frame (the client's stdout pipe with its EXEC)
+ * is kept by a connection that takes fds, until taken; one more passed
+ * meanwhile is closed, not kept (the supervisor holds at most one per
+ * client). */
+static void test_conn_fd(void **state)
+{
+	struct vm_conn a, b;
+	struct vm_hdr h;
+	const uint8_t *p;
+	struct stat st;
+	int sv[2], pp[2], kept, k;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX,
+				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0, sv),
+			 0);
+	assert_int_equal(pipe2(pp, O_CLOEXEC), 0);
+	vm_conn_init(&a, sv[0]);
+	vm_conn_init(&b, sv[1]);
+	b.take_fds = 1;
+	assert_int_equal(vm_conn_send_fd(&a, pp[1]), -EINVAL); /* no bytes */
+	vm_frame_put(&a.out, VM_MSG_EXEC, 0, 1, "x", 1);
+	assert_int_equal(vm_conn_send_fd(&a, pp[1]), 0);
+	vm_frame_put(&a.out, VM_MSG_EXEC, 0, 2, "y", 1);
+	assert_int_equal(vm_conn_send_fd(&a, pp[0]), 0);
+	assert_false(vm_conn_pending(&a));
+	assert_true(vm_conn_fill(&b) > 0);
+	for (k = 1; vm_conn_next(&b, &h, &p, NULL) == 1; k++)
+		assert_int_equal(h.id, k);
+	assert_int_equal(k, 3);
+	/* the first: the pipe's write end */
+	kept = b.rfd;
+	assert_true(kept >= 0);
+	assert_int_equal(fstat(kept, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(fcntl(kept, F_GETFL) & O_ACCMODE, O_WRONLY);
+	assert_true(fcntl(kept, F_GETFD) & FD_CLOEXEC);
+	/* the second was closed: the read end's only other copy is pp[0] */
+	close(pp[1]);
+	assert_int_equal(write(kept, "z", 1), 1);
+	close(kept);
+	b.rfd = -1;
+	{
+		char c[2];
+
+		assert_int_equal(read(pp[0], c, 2), 1);
+		assert_int_equal(read(pp[0], c, 2), 0); /* EOF: no copy left */
+	}
+	close(pp[0]);
+	/* a connection that does not take fds reads past them */
+	vm_frame_put(&b.out, VM_MSG_EXEC, 0, 3, "w", 1);
+	assert_int_equal(pipe2(pp, O_CLOEXEC), 0);
+	assert_int_equal(vm_conn_send_fd(&b, pp[1]), 0);
+	close(pp[1]);
+	assert_true(vm_conn_fill(&a) > 0);
+	assert_int_equal(vm_conn_next(&a, &h, &p, NULL), 1);
+	assert_int_equal(h.id, 3);
+	assert_int_equal(a.rfd, -1);
+	{
+		char c;
+
+		assert_int_equal(read(pp[0], &c, 1), 0); /* dropped with it */
+	}
+	close(pp[0]);
+	vm_conn_release(&a);
+	vm_conn_release(&b);
+}
+
 static void test_cpio(void **state)
 {
 	char path[] = "/tmp/test_vm_cpio.XXXXXX";
@@ -242,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_u32_str),
 		cmocka_unit_test(test_line_escape),
 		cmocka_unit_test(test_conn_stream),
+		cmocka_unit_test(test_conn_fd),
 		cmocka_unit_test(test_cpio),
 	};
 
