@@ -292,6 +292,11 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	char **a = NULL;
 	size_t n = 0;
 	const char *sec = geteuid() == 0 ? "passthrough" : "none";
+	/* whole MiB, rounded up; a record from before --memory had a
+	 * floor (QEMU then took "0m" as its default) gets the floor */
+	unsigned long long mib = cfg->memory < VM_MIN_MEMORY ?
+					 VM_MIN_MEMORY >> 20 :
+					 (cfg->memory + (1ull << 20) - 1) >> 20;
 	char *tsc;
 
 	add(&a, &n, xstrdup(qemu));
@@ -310,7 +315,7 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 		add(&a, &n,
 		    xasprintf("memory-backend-memfd,id=mem,size=%llum,"
 			      "share=on",
-			      (unsigned long long)(cfg->memory >> 20)));
+			      (unsigned long long)mib));
 	}
 	add(&a, &n, xstrdup("-accel"));
 	add(&a, &n, xstrdup(accel == VM_ACCEL_KVM ? "kvm" : "tcg"));
@@ -322,8 +327,7 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xstrdup("-smp"));
 	add(&a, &n, xasprintf("%u", cfg->cpus ? cfg->cpus : 1));
 	add(&a, &n, xstrdup("-m"));
-	add(&a, &n,
-	    xasprintf("%llum", (unsigned long long)(cfg->memory >> 20)));
+	add(&a, &n, xasprintf("%llum", (unsigned long long)mib));
 	add(&a, &n, xstrdup("-nodefaults"));
 	add(&a, &n, xstrdup("-no-user-config"));
 	add(&a, &n, xstrdup("-no-reboot"));

@@ -19,6 +19,7 @@
  *   cshell-vm kernel SPEC
  *   cshell-vm accel
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,14 @@ static int parse_opts(int argc, char **argv, int *i, int stop_at_word,
 		} else if (!strcmp(o, "--memory")) {
 			if (sbx_parse_size(v, &cfg->memory, err) < 0)
 				return -1;
+			/* QEMU would take less than a MiB as its default */
+			if (cfg->memory < VM_MIN_MEMORY)
+				return cs_error_set(
+					err, 0,
+					"--memory %s is too little for a VM: "
+					"it needs at least %llum (the default "
+					"is 512m)",
+					v, VM_MIN_MEMORY >> 20);
 		} else if (!strcmp(o, "--mount")) {
 			/* the sandbox's own parser: same syntax, relative
 			 * sources made absolute */

@@ -71,6 +71,11 @@ struct vm_mount {
 	int ro;
 };
 
+/* The least memory a VM is given (--memory): Debian's 6.1 kernel and the
+ * initramfs need ~112 MiB under microvm (96 MiB panics loading modules);
+ * QEMU's own default */
+#define VM_MIN_MEMORY (128ull << 20)
+
 struct vm_config {
 	char *name;   /* [A-Za-z0-9][A-Za-z0-9_.-]* */
 	char *kernel; /* a --kernel spec (vm_kernel_resolve) */
