@@ -92,6 +92,9 @@ run_fail vm-missing-kernel-file "cannot read kernel" bad --kernel /nonexistent/v
 # panics Debian's 6.1 under microvm; QEMU took 64k as "-m 0m", its own
 # default, without a word)
 run_fail vm-memory-too-small "too little for a VM: it needs at least 128m" bad --kernel /nonexistent/vmlinuz --memory 64m
+# more vCPUs than the host has: refused, as docker does (99 did not boot
+# within 30 s under TCG on 2 cores)
+run_fail vm-cpus-too-many "is more than this host's" bad --kernel /nonexistent/vmlinuz --cpus 9999
 mkdir -p "$work/fakedeb/pkg/DEBIAN" "$work/fakedeb/pkg/usr/share/doc/x"
 printf 'Package: fake-kernel\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\nDescription: no kernel\n' \
 	>"$work/fakedeb/pkg/DEBIAN/control"
