@@ -29,9 +29,9 @@
 #include "sandbox/sandbox.h"
 #include "vm/vm.h"
 
-static int usage(void)
+static int usage(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: cshell-vm boot NAME --kernel K [--root DIR | --layer DIR...] "
 		"[--read-only]\n"
 		"                 [--mount S:D[:ro]]\n"
@@ -46,7 +46,7 @@ static int usage(void)
 		"       cshell-vm ping NAME\n"
 		"       cshell-vm kernel SPEC\n"
 		"       cshell-vm accel\n");
-	return 2;
+	return status;
 }
 
 static double now(void)
@@ -323,14 +323,26 @@ static int exec_cmd(int argc, char **argv, struct cs_error *err)
 		} else if (!strcmp(argv[i], "-C") && i + 1 < argc) {
 			o.cwd = argv[++i];
 		} else {
-			return usage();
+			return usage(stderr, 2);
 		}
 	}
 	if (i >= argc)
-		return usage();
+		return usage(stderr, 2);
 	o.argv = argv + i;
 	r = vm_exec(argv[0], &o, err);
 	return r < 0 ? 255 : r;
+}
+
+static int known_command(const char *cmd)
+{
+	static const char *const cmds[] = { "boot", "start",  "run",
+					    "exec", "stop",   "rm",
+					    "ping", "kernel", "accel" };
+
+	for (size_t i = 0; i < CS_ARRAY_SIZE(cmds); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return 1;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -340,6 +352,14 @@ int main(int argc, char **argv)
 	int r = 2;
 
 	cs_log_set_prog("cshell-vm");
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return usage(stdout, 0);
+	if (!known_command(cmd)) {
+		if (*cmd)
+			fprintf(stderr, "cshell-vm: unknown command '%s'\n",
+				cmd);
+		return usage(stderr, 2);
+	}
 	if (!strcmp(cmd, "accel")) {
 		char *reason;
 		enum vm_accel a = vm_accel_detect(&reason);
@@ -349,7 +369,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3)
-		return usage();
+		return usage(stderr, 2);
 	if (!strcmp(cmd, "boot")) {
 		r = boot(argc - 2, argv + 2, &err);
 	} else if (!strcmp(cmd, "start")) {
@@ -392,7 +412,7 @@ int main(int argc, char **argv)
 			vm_kernel_release(&k);
 		}
 	} else {
-		return usage();
+		return usage(stderr, 2);
 	}
 	/* 1: failed; 128 + N: interrupted by signal N, and undone */
 	if (r == 1 || (r > 128 && err.msg))

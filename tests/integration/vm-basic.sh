@@ -85,6 +85,18 @@ kvm:* | tcg:*) pass "vm-accel ($a)" ;;
 *) fail vm-accel "printed '$a'" ;;
 esac
 
+# a mistyped command is named, then the usage, status 2; --help is
+# the usage on stdout, status 0
+err=$("$vm" bogus 2>&1 >/dev/null)
+rc=$?
+out=$("$vm" --help 2>/dev/null)
+rc2=$?
+if [ $rc = 2 ] && [ "${err%%$'\n'*}" = "cshell-vm: unknown command 'bogus'" ] &&
+	[ $rc2 = 0 ] && [[ $out == usage:* ]]; then
+	pass vm-usage
+else
+	fail vm-usage "bogus: status $rc, '${err%%$'\n'*}'; --help: status $rc2"
+fi
 run_fail vm-not-a-kernel "not a Linux kernel" bad --kernel /etc/passwd
 run_fail vm-unknown-version "no installed kernel matches" bad --kernel 9.9.9
 run_fail vm-missing-kernel-file "cannot read kernel" bad --kernel /nonexistent/vmlinuz
