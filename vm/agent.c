@@ -15,6 +15,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/random.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -241,43 +242,76 @@ static void prefetch(void)
 	_exit(0);
 }
 
-static void setup(void)
+/* What the host's configuration says (the initramfs's /cshell.conf: the
+ * modules; the supervisor's CONFIG: the rest), until setup_root(). */
+static struct {
+	char root_fs[16], root_tag[256];
+	int root_ro;
+	struct cs_buf mounts, hide;
+} conf = { .root_fs = "9p",
+	   .root_tag = "cshroot",
+	   .mounts = CS_BUF_INIT,
+	   .hide = CS_BUF_INIT };
+
+/* Fresh randomness from the host, credited: a guest restored from a
+ * snapshot would otherwise draw the same numbers as every other clone
+ * of it. */
+static void reseed(const char *hex)
 {
-	char line[4096], root_fs[16] = "9p", root_tag[256] = "cshroot";
-	struct cs_buf mounts = CS_BUF_INIT, hide = CS_BUF_INIT;
-	int root_ro = 0;
-	FILE *f;
+	struct {
+		int entropy_count, buf_size;
+		unsigned char buf[64];
+	} e = { 0 };
+	size_t n = strlen(hex) / 2;
+	int fd;
 
-	mnt("proc", "/proc", "proc", 0, NULL);
-	mnt("sysfs", "/sys", "sysfs", 0, NULL);
-	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	if (n > sizeof(e.buf))
+		n = sizeof(e.buf);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
 
-	f = fopen("/cshell.conf", "re");
-	if (!f)
-		die("/cshell.conf");
-	while (fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, '=');
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return;
+		e.buf[i] = (unsigned char)v;
+	}
+	e.entropy_count = (int)n * 8;
+	e.buf_size = (int)n;
+	fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &e) < 0 ||
+	    ioctl(fd, RNDRESEEDCRNG) < 0)
+		say("reseed: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
 
-		line[strcspn(line, "\n")] = 0;
+/* "key=value" lines (conf_put()'s escaping undone where it applies) */
+static void conf_apply(char *text)
+{
+	for (char *line = text, *nl; line && *line; line = nl) {
+		char *v;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = 0;
+		v = strchr(line, '=');
 		if (!v)
 			continue;
 		*v++ = 0;
-		/* the values conf_put() wrote are escaped */
 		if (!strcmp(line, "hide") || !strcmp(line, "hostname") ||
 		    !strcmp(line, "workdir") || !strcmp(line, "env"))
 			vm_line_unescape(v);
 		if (!strcmp(line, "module"))
 			load_module(v);
 		else if (!strcmp(line, "root_fs"))
-			snprintf(root_fs, sizeof(root_fs), "%s", v);
+			snprintf(conf.root_fs, sizeof(conf.root_fs), "%s", v);
 		else if (!strcmp(line, "root_tag"))
-			snprintf(root_tag, sizeof(root_tag), "%s", v);
+			snprintf(conf.root_tag, sizeof(conf.root_tag), "%s", v);
 		else if (!strcmp(line, "root_ro"))
-			root_ro = atoi(v);
+			conf.root_ro = atoi(v);
 		else if (!strcmp(line, "mount")) /* tag \t dst \t ro \t fs */
-			cs_buf_addf(&mounts, "%s\n", v);
+			cs_buf_addf(&conf.mounts, "%s\n", v);
 		else if (!strcmp(line, "hide"))
-			cs_buf_addf(&hide, "%s\n", v);
+			cs_buf_addf(&conf.hide, "%s\n", v);
 		else if (!strcmp(line, "hostname"))
 			sethostname(v, strlen(v));
 		else if (!strcmp(line, "workdir"))
@@ -287,9 +321,44 @@ static void setup(void)
 					    (conf_nenv + 2) * sizeof(char *));
 			conf_env[conf_nenv++] = xstrdup(v);
 			conf_env[conf_nenv] = NULL;
+		} else if (!strcmp(line, "time")) {
+			/* a restored guest's clock is the snapshot's */
+			struct timespec t = { 0 };
+			long long sec = 0, nsec = 0;
+
+			if (sscanf(v, "%lld.%lld", &sec, &nsec) == 2) {
+				t.tv_sec = (time_t)sec;
+				t.tv_nsec = nsec;
+				clock_settime(CLOCK_REALTIME, &t);
+			}
+		} else if (!strcmp(line, "seed")) {
+			reseed(v);
 		}
 	}
-	fclose(f);
+}
+
+/* /proc, /sys, /dev and the modules the initramfs's /cshell.conf lists:
+ * what every VM of this kernel and agent does alike (a snapshot may be
+ * taken after it, docs/vm.md). */
+static void early(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	mnt("proc", "/proc", "proc", 0, NULL);
+	mnt("sysfs", "/sys", "sysfs", 0, NULL);
+	mnt("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	if (cs_read_file("/cshell.conf", &b, 1 << 20, NULL) < 0)
+		die("/cshell.conf");
+	conf_apply(b.buf);
+	cs_buf_release(&b);
+}
+
+/* The VM's own root and mounts, from its CONFIG, and the move into it. */
+static void setup_root(void)
+{
+	const char *root_fs = conf.root_fs, *root_tag = conf.root_tag;
+	int root_ro = conf.root_ro;
+	struct cs_buf mounts = conf.mounts, hide = conf.hide;
 
 	if (mount_share(root_fs, root_tag, "/newroot", root_ro, 1) < 0)
 		die("cannot mount the root");
@@ -1400,23 +1469,76 @@ static void serve(void)
 	}
 }
 
+/* Says CONFWAIT and applies the CONFIG that answers it; whether a HELLO
+ * came meanwhile (answered once the VM is set up). */
+static int wait_config(void)
+{
+	struct cs_error err = CS_ERROR_INIT;
+	int hello = 0;
+
+	vm_frame_put(&port.out, VM_MSG_CONFWAIT, 0, 0, NULL, 0);
+	for (;;) {
+		struct pollfd pf = {
+			.fd = port.fd,
+			.events =
+				POLLIN | (vm_conn_pending(&port) ? POLLOUT : 0)
+		};
+		struct vm_hdr h;
+		const uint8_t *p;
+
+		vm_conn_flush(&port);
+		if (poll(&pf, 1, 1000) <= 0)
+			continue;
+		if (!(pf.revents & POLLIN)) {
+			usleep(10000); /* the host not connected yet */
+			continue;
+		}
+		if (vm_conn_fill(&port) == 0)
+			continue; /* the host is not connected yet */
+		while (vm_conn_next(&port, &h, &p, &err) == 1) {
+			if (h.type == VM_MSG_HELLO)
+				hello = 1;
+			if (h.type == VM_MSG_CONFIG) {
+				char *text = xmalloc(h.len + 1);
+
+				memcpy(text, p, h.len);
+				text[h.len] = 0;
+				conf_apply(text);
+				free(text);
+				return hello;
+			}
+		}
+		cs_error_release(&err);
+	}
+}
+
 int main(void)
 {
+	int hello;
+
 	cs_log_set_prog("cshell-agent");
 	if (getpid() != 1) {
 		say("runs as the init of a cshell VM only");
 		return 2;
 	}
-	setup();
+	early();
 	port.fd = open_port();
 	if (port.fd < 0)
 		die("no virtio port named cshell.agent");
 	vm_conn_init(&port, port.fd);
+	/* a snapshot of the VM may be taken while this waits */
+	hello = wait_config();
+	setup_root();
 	for (int k = 0; k < 2 * VM_NPORTS; k++)
 		sport[k].dbg = sport[k].drain = -1;
 	find_ports();
 	if (pipe2(mid, O_CLOEXEC | O_NONBLOCK) == 0)
 		fcntl(mid[0], F_SETPIPE_SZ, 4 * VM_MAX_PAYLOAD);
+	if (hello) {
+		struct vm_hdr h = { .type = VM_MSG_HELLO };
+
+		handle(&h, NULL);
+	}
 	serve();
 	return 0;
 }

@@ -12,6 +12,7 @@
  * socket takes one connection at a time), agent pings notice a hung
  * guest, and QEMU's exit ends everything and removes the runtime state.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -27,6 +29,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include <openssl/sha.h>
 
 #include "sandbox/sandbox.h"
 #include "vm/vm_i.h"
@@ -40,6 +44,10 @@
  * scheduler leaves waiting for a few ms must not stall the guest's port
  * (the default 208 KiB lasts ~2 ms at 100 MB/s) */
 #define AGENT_FD 3
+/* then the stream ports' (AGENT_FD + 1 + k), the monitor's, and the
+ * snapshot a VM is restored from */
+#define MON_FD (AGENT_FD + 1 + VM_NPORTS)
+#define SNAP_FD (MON_FD + 1)
 #define AGENT_SOCK_BUF (8 * 1024 * 1024)
 
 static long now_ms(void)
@@ -285,6 +293,19 @@ static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
 	return 0;
 }
 
+/* s with its commas doubled, for a QEMU option's value (malloc'd) */
+static char *opt_escape(const char *s)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	for (; *s; s++) {
+		if (*s == ',')
+			cs_buf_addc(&b, ',');
+		cs_buf_addc(&b, *s);
+	}
+	return cs_buf_detach(&b, NULL);
+}
+
 static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 			const struct vm_kernel *k, const char *dir,
 			enum vm_accel accel)
@@ -292,6 +313,8 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	char **a = NULL;
 	size_t n = 0;
 	const char *sec = geteuid() == 0 ? "passthrough" : "none";
+	/* a path in a -chardev option: its commas doubled */
+	_cleanup_free_ char *qemu_path = opt_escape(dir);
 	/* whole MiB, rounded up; a record from before --memory had a
 	 * floor (QEMU then took "0m" as its default) gets the floor */
 	unsigned long long mib = cfg->memory < VM_MIN_MEMORY ?
@@ -332,10 +355,22 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	add(&a, &n, xstrdup("-no-user-config"));
 	add(&a, &n, xstrdup("-no-reboot"));
 	add(&a, &n, xstrdup("-nographic"));
+	/* QEMU's human monitor on a socketpair of the supervisor's: it
+	 * saves a snapshot through it (save_snapshot()) */
 	add(&a, &n, xstrdup("-monitor"));
 	add(&a, &n, xstrdup("none"));
+	add(&a, &n, xstrdup("-chardev"));
+	add(&a, &n, xasprintf("socket,id=mon,fd=%d,server=off", MON_FD));
+	add(&a, &n, xstrdup("-mon"));
+	add(&a, &n, xstrdup("chardev=mon,mode=readline"));
+	/* appended to: what the supervisor wrote before QEMU starts (a
+	 * snapshot that did not restore) stays */
+	add(&a, &n, xstrdup("-chardev"));
+	add(&a, &n,
+	    xasprintf("file,id=console,path=%s/console.log,append=on",
+		      qemu_path));
 	add(&a, &n, xstrdup("-serial"));
-	add(&a, &n, xasprintf("file:%s/console.log", dir));
+	add(&a, &n, xstrdup("chardev:console"));
 	add(&a, &n, xstrdup("-kernel"));
 	add(&a, &n, xstrdup(k->vmlinux));
 	add(&a, &n, xstrdup("-initrd"));
@@ -1554,9 +1589,257 @@ static void mark_dead(const char *name, const char *why)
 		unlink(p);
 }
 
-/* Runs in the daemonised grandchild; never returns. */
+/* ------------------------------------------------------------------ */
+/* snapshots: a VM saved while its agent waits for its CONFIG (all alike
+ * so far), restored instead of booted by the next VM that QEMU would run
+ * the same way (docs/vm.md, "Snapshots") */
+
+/* Reads QEMU's monitor until its prompt; 0, or -1 (timeout, EOF). */
+static int hmp_read(int fd, struct cs_buf *out, long deadline)
+{
+	cs_buf_reset(out);
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		char b[4096];
+		long left = deadline - now_ms();
+		ssize_t n;
+
+		if (out->len >= 7 &&
+		    !memcmp(out->buf + out->len - 7, "(qemu) ", 7))
+			return 0;
+		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+			return -1;
+		n = read(fd, b, sizeof(b));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return -1;
+		cs_buf_add(out, b, (size_t)n);
+	}
+}
+
+/* One monitor command (with fd passed along when >= 0), its output. */
+static int hmp(int fd, const char *cmd, int pass, struct cs_buf *out,
+	       long deadline)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { .iov_base = (void *)cmd, .iov_len = strlen(cmd) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass >= 0) {
+		struct cmsghdr *h;
+
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.b;
+		m.msg_controllen = sizeof(u.b);
+		h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &pass, sizeof(pass));
+	}
+	if (sendmsg(fd, &m, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		return -1;
+	return hmp_read(fd, out, deadline);
+}
+
+/* How many snapshots are kept (~75 MB each with 512 MiB of guest RAM):
+ * those used or saved last. */
+#define SNAPSHOTS_KEPT 4
+
+/* Removes all but the SNAPSHOTS_KEPT newest files (by mtime: a restore
+ * touches its snapshot) in path's directory. */
+static void prune_snapshots(const char *path)
+{
+	_cleanup_free_ char *sdir = xstrdup(path);
+	char *slash = strrchr(sdir, '/');
+	DIR *d;
+	struct dirent *e;
+
+	if (!slash)
+		return;
+	*slash = 0;
+	for (;;) {
+		char oldest[256] = "";
+		struct timespec ot = { 0 };
+		int n = 0;
+
+		d = opendir(sdir);
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			struct stat st;
+
+			if (e->d_name[0] == '.' ||
+			    fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+			    !S_ISREG(st.st_mode) || strlen(e->d_name) != 64)
+				continue;
+			n++;
+			if (!*oldest || st.st_mtim.tv_sec < ot.tv_sec ||
+			    (st.st_mtim.tv_sec == ot.tv_sec &&
+			     st.st_mtim.tv_nsec < ot.tv_nsec)) {
+				snprintf(oldest, sizeof(oldest), "%s",
+					 e->d_name);
+				ot = st.st_mtim;
+			}
+		}
+		if (n > SNAPSHOTS_KEPT)
+			unlinkat(dirfd(d), oldest, 0);
+		closedir(d);
+		if (n <= SNAPSHOTS_KEPT)
+			return;
+	}
+}
+
+/* Saves the running guest to path (through a file beside it) and lets
+ * it run on.  0, or -1 with why in the console log. */
+static int save_snapshot(const char *dir, int mon, const char *path)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)getpid());
+	struct cs_buf out = CS_BUF_INIT;
+	long deadline = now_ms() + 30000;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = -1, started = 0;
+
+	if (fd < 0 || hmp_read(mon, &out, deadline) < 0 ||
+	    hmp(mon, "migrate_set_parameter max-bandwidth 100G\n", -1, &out,
+		deadline) < 0 ||
+	    hmp(mon, "getfd cshsnap\n", fd, &out, deadline) < 0)
+		goto out;
+	started = 1;
+	/* detached, and asked about every few ms: without -d the monitor
+	 * looks at the migration once a second */
+	if (hmp(mon, "migrate -d fd:cshsnap\n", -1, &out, deadline) < 0)
+		goto out;
+	do {
+		usleep(5000);
+		if (hmp(mon, "info migrate\n", -1, &out, deadline) < 0)
+			goto out;
+	} while (strstr(out.buf, "Migration status: active") ||
+		 strstr(out.buf, "Migration status: setup"));
+	if (!strstr(out.buf, "Migration status: completed") ||
+	    rename(tmp, path) < 0)
+		goto out;
+	prune_snapshots(path);
+	r = 0;
+out:
+	if (r < 0) {
+		sup_log(dir, "cshell: no snapshot saved: %.200s",
+			out.len ? out.buf : strerror(errno));
+		unlink(tmp);
+	}
+	/* a completed migration leaves the guest paused */
+	if (started && hmp(mon, "cont\n", -1, &out, now_ms() + 5000) < 0)
+		r = -1;
+	if (fd >= 0)
+		close(fd);
+	cs_buf_release(&out);
+	return r;
+}
+
+/* The agent's CONFIG: the VM's own lines, the host's time and fresh
+ * randomness (a restored guest has the snapshot's). */
+static void send_config(struct sup *s, const char *conf)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	struct timespec t;
+	unsigned char seed[32];
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	cs_buf_adds(&b, conf);
+	cs_buf_addf(&b, "time=%lld.%09ld\n", (long long)t.tv_sec, t.tv_nsec);
+	if (getrandom(seed, sizeof(seed), 0) == (ssize_t)sizeof(seed)) {
+		cs_buf_adds(&b, "seed=");
+		for (size_t i = 0; i < sizeof(seed); i++)
+			cs_buf_addf(&b, "%02x", seed[i]);
+		cs_buf_addc(&b, '\n');
+	}
+	vm_frame_put(&s->agent.out, VM_MSG_CONFIG, 0, 0, b.buf, b.len);
+	cs_buf_release(&b);
+}
+
+/* Starts QEMU (restoring snapfd's state when >= 0) with new socketpairs
+ * for the agent, the stdout ports and the monitor (*mon); its pidfd, or
+ * -1. */
+static int start_qemu(struct sup *s, char **argv, const char *dir,
+		      const char *cg2, const char *cg1, int logfd, int snapfd,
+		      int *mon)
+{
+	int qfd[2 + VM_NPORTS], pidfd;
+	char *p, *msg;
+
+	if (agent_pair(&s->agent.fd, &qfd[0]) < 0)
+		return -1;
+	for (int k = 0; k < VM_NPORTS; k++)
+		if (agent_pair(&s->sp[k].fd, &qfd[1 + k]) < 0)
+			return -1;
+	if (agent_pair(mon, &qfd[1 + VM_NPORTS]) < 0)
+		return -1;
+	s->qemu = fork();
+	if (s->qemu == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sbx_cgroup_enter(cg2, cg1, getpid());
+		if (logfd >= 0) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		/* QEMU's ends to AGENT_FD and on, by way of fds above
+		 * them all, so that no dup2 overwrites one still to move */
+		for (int k = 0; k < 2 + VM_NPORTS; k++)
+			qfd[k] = fcntl(qfd[k], F_DUPFD, SNAP_FD + 1);
+		if (snapfd >= 0)
+			snapfd = fcntl(snapfd, F_DUPFD, SNAP_FD + 1);
+		for (int k = 0; k < 2 + VM_NPORTS; k++)
+			dup2(qfd[k], AGENT_FD + k);
+		if (snapfd >= 0)
+			dup2(snapfd, SNAP_FD);
+		/* nothing the caller left open reaches QEMU */
+		syscall(SYS_close_range, snapfd >= 0 ? SNAP_FD + 1 : SNAP_FD,
+			~0U, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (int k = 0; k < 2 + VM_NPORTS; k++)
+		close(qfd[k]);
+	if (s->qemu < 0)
+		return -1;
+	pidfd = (int)syscall(SYS_pidfd_open, s->qemu, 0);
+	p = xasprintf("%s/qemu.pid", dir);
+	msg = xasprintf("%d\n", (int)s->qemu);
+	cs_write_file_atomic(p, msg, strlen(msg), 0644, NULL);
+	free(p);
+	free(msg);
+	vm_conn_init(&s->agent, s->agent.fd);
+	vm_u32_str_frame(&s->agent.out, VM_MSG_HELLO, 0, VM_PROTO_VERSION,
+			 "cshell");
+	return pidfd;
+}
+
+/* Ends a QEMU that did not come up, and its socketpairs. */
+static void end_qemu(struct sup *s, int *pidfd, int *mon)
+{
+	kill(s->qemu, SIGKILL);
+	waitpid(s->qemu, NULL, 0);
+	s->qemu = 0;
+	close(*pidfd);
+	close(*mon);
+	*pidfd = *mon = -1;
+	vm_conn_release(&s->agent);
+	for (int k = 0; k < VM_NPORTS; k++) {
+		close(s->sp[k].fd);
+		s->sp[k].fd = -1;
+	}
+}
+
+/* Runs in the daemonised grandchild; never returns.  conf: the agent's
+ * CONFIG; snap: where this VM's snapshot is or goes (NULL: none), and
+ * restore whether it is there. */
 static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
-		      int status_fd)
+		      int status_fd, const char *conf, const char *snap,
+		      int restore)
 {
 	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
 	pid_t fsd[1 + 64];
@@ -1564,7 +1847,7 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	char *p, *release = NULL, *msg, *cg2, *cg1;
 	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd, st;
-	int qfd[1 + VM_NPORTS];
+	int mon = -1, snapfd = -1, configured = 0;
 	sigset_t none;
 
 	for (int k = 0; k < VM_NPORTS; k++) {
@@ -1606,46 +1889,24 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		goto kill_fail;
 	}
 	vm_cgroup_create(dir, cfg->name, &cg2, &cg1);
-	if (agent_pair(&s.agent.fd, &qfd[0]) < 0)
-		goto fail;
 	for (int k = 0; k < VM_NPORTS; k++)
-		if (agent_pair(&s.sp[k].fd, &qfd[1 + k]) < 0 ||
-		    port_pipe(s.sp[k].mid) < 0)
+		if (port_pipe(s.sp[k].mid) < 0)
 			goto fail;
-	s.qemu = fork();
-	if (s.qemu == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sbx_cgroup_enter(cg2, cg1, getpid());
-		if (logfd >= 0) {
-			dup2(logfd, 1);
-			dup2(logfd, 2);
-		}
-		/* QEMU's ends to AGENT_FD and on, by way of fds above
-		 * them all, so that no dup2 overwrites one still to move */
-		for (int k = 0; k < 1 + VM_NPORTS; k++)
-			qfd[k] = fcntl(qfd[k], F_DUPFD,
-				       AGENT_FD + 1 + VM_NPORTS);
-		for (int k = 0; k < 1 + VM_NPORTS; k++)
-			dup2(qfd[k], AGENT_FD + k);
-		/* nothing the caller left open reaches QEMU */
-		syscall(SYS_close_range, AGENT_FD + 1 + VM_NPORTS, ~0U, 0);
-		execv(argv[0], argv);
-		_exit(127);
+	if (restore) {
+		snapfd = open(snap, O_RDONLY | O_CLOEXEC);
+		/* used last: kept longest (prune_snapshots()) */
+		utimensat(AT_FDCWD, snap, NULL, 0);
 	}
-	for (int k = 0; k < 1 + VM_NPORTS; k++)
-		close(qfd[k]);
-	if (s.qemu < 0)
+	restore = snapfd >= 0;
+again:
+	pidfd = start_qemu(&s, argv, dir, cg2, cg1, logfd, snapfd, &mon);
+	if (pidfd < 0)
 		goto fail;
-	pidfd = (int)syscall(SYS_pidfd_open, s.qemu, 0);
-	p = xasprintf("%s/qemu.pid", dir);
-	msg = xasprintf("%d\n", (int)s.qemu);
-	cs_write_file_atomic(p, msg, strlen(msg), 0644, NULL);
-	free(p);
-	free(msg);
-
-	vm_conn_init(&s.agent, s.agent.fd);
-	vm_u32_str_frame(&s.agent.out, VM_MSG_HELLO, 0, VM_PROTO_VERSION,
-			 "cshell");
+	if (snapfd >= 0) {
+		/* the restored agent is waiting for it already */
+		send_config(&s, conf);
+		configured = 1;
+	}
 	for (;;) {
 		struct pollfd pf[2] = {
 			{ .fd = s.agent.fd,
@@ -1655,24 +1916,45 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 		};
 		struct vm_hdr h;
 		const uint8_t *pl;
-		long left = deadline - now_ms();
+		/* a restore that does not answer soon boots instead */
+		long left = (snapfd >= 0 ? (deadline < now_ms() + 10000 ?
+						    deadline :
+						    now_ms() + 10000) :
+					   deadline) -
+			    now_ms();
 		ssize_t r;
 
+		if (left <= 0 && snapfd >= 0)
+			goto cold;
 		if (left <= 0)
 			goto timeout;
 		poll(pf, 2, (int)left);
+		if (pf[1].revents && snapfd >= 0)
+			goto cold;
 		if (pf[1].revents)
 			goto died;
 		vm_conn_flush(&s.agent);
 		if (!(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		r = vm_conn_fill(&s.agent);
+		if (r == 0 && snapfd >= 0)
+			goto cold;
 		if (r == 0)
 			goto died;
-		if (vm_conn_next(&s.agent, &h, &pl, NULL) == 1 &&
-		    h.type == VM_MSG_HELLO) {
+		while (vm_conn_next(&s.agent, &h, &pl, NULL) == 1) {
 			uint32_t ver;
 
+			if (h.type == VM_MSG_CONFWAIT && !configured) {
+				/* all alike so far: saved for the next */
+				if (snap)
+					save_snapshot(dir, mon, snap);
+				send_config(&s, conf);
+				configured = 1;
+				vm_conn_flush(&s.agent);
+				continue;
+			}
+			if (h.type != VM_MSG_HELLO)
+				continue;
 			if (vm_u32_str_decode(pl, h.len, &ver, &release, NULL) <
 				    0 ||
 			    ver != VM_PROTO_VERSION) {
@@ -1681,9 +1963,36 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 						cfg->name);
 				goto kill_fail;
 			}
-			break;
+			goto up;
 		}
 	}
+cold:
+	/* the snapshot did not restore (QEMU or the kernel changed in a
+	 * way its key missed, or the file is damaged): dropped, and this
+	 * VM boots as it would have without it */
+	sup_log(dir, "cshell: the snapshot did not restore; booting");
+	end_qemu(&s, &pidfd, &mon);
+	close(snapfd);
+	snapfd = -1;
+	unlink(snap);
+	snap = NULL;
+	configured = restore = 0;
+	for (size_t i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "-incoming")) {
+			free(argv[i]);
+			free(argv[i + 1]);
+			argv[i] = NULL;
+			break;
+		}
+	goto again;
+up:
+	close(mon);
+	if (snapfd >= 0)
+		close(snapfd);
+	p = xasprintf("%s/boot", dir);
+	cs_write_file_atomic(p, restore ? "restored" : "booted",
+			     restore ? 8 : 6, 0644, NULL);
+	free(p);
 	p = xasprintf("%s/release", dir);
 	cs_write_file_atomic(p, release, strlen(release), 0644, NULL);
 	free(p);
@@ -1754,17 +2063,69 @@ fail:
 	_exit(1);
 }
 
+/* Where the snapshot of a VM that QEMU runs as argv would be: data/vm/
+ * snapshots/<sha256 of what QEMU checks when it loads one: the command
+ * line, the per-VM paths in it left out (the state dir, the shares'
+ * sources), the initramfs, QEMU's binary>.  NULL when a VM has none: a
+ * virtiofs share (vhost-user-fs cannot be saved), or
+ * CSHELL_VM_SNAPSHOTS=0. */
+static char *snapshot_path(const struct vm_config *cfg, char **argv,
+			   const char *dir, const char *initrd)
+{
+	const char *env = getenv("CSHELL_VM_SNAPSHOTS");
+	struct cs_buf b = CS_BUF_INIT, img = CS_BUF_INIT;
+	unsigned char md[32];
+	char hex[65], *sdir, *path = NULL;
+	struct stat st;
+
+	if (cfg->virtiofs || (env && !strcmp(env, "0")))
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i], *d = strstr(a, dir), *pp;
+
+		if (d) /* the state dir's paths: "@" and what follows */
+			cs_buf_addf(&b, "%.*s@%s", (int)(d - a), a,
+				    d + strlen(dir));
+		else if ((pp = strstr(a, "path=")))
+			cs_buf_addf(&b, "%.*s@%s", (int)(pp + 5 - a), a,
+				    pp + strcspn(pp, ","));
+		else
+			cs_buf_adds(&b, a);
+		cs_buf_addc(&b, '\0');
+	}
+	if (stat(argv[0], &st) < 0 ||
+	    cs_read_file(initrd, &img, 256 << 20, NULL) < 0) {
+		cs_buf_release(&b);
+		return NULL;
+	}
+	cs_buf_addf(&b, "qemu %llu %lld.%09ld", (unsigned long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	cs_buf_add(&b, img.buf, img.len);
+	SHA256((const unsigned char *)b.buf, b.len, md);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	cs_buf_release(&b);
+	cs_buf_release(&img);
+	sdir = cs_root_subdir(CS_ROOT_DATA, "vm/snapshots", 1, NULL);
+	if (sdir)
+		path = xasprintf("%s/%s", sdir, hex);
+	free(sdir);
+	return path;
+}
+
 int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *qemu = NULL, *initrd = NULL,
-			    *reason = NULL, *lock = NULL, *root = NULL;
+			    *reason = NULL, *lock = NULL, *root = NULL,
+			    *snap = NULL;
+	struct cs_buf conf = CS_BUF_INIT;
 	struct vm_kernel k = { 0 };
 	struct vm_config c = *cfg;
 	struct cs_buf st = CS_BUF_INIT;
 	_cleanup_close_ int lockfd = -1;
 	enum vm_accel accel;
 	char **argv = NULL;
-	int pp[2], r = -1, made = 0;
+	int pp[2], r = -1, made = 0, restore;
 	pid_t pid;
 	struct stat sb;
 
@@ -1834,7 +2195,7 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	initrd = xasprintf("%s/initramfs", dir);
 	if (vm_initramfs_build(initrd, &k, &c, "cshroot",
 			       c.virtiofs && !c.root_ro ? "virtiofs" : "9p",
-			       err) < 0)
+			       &conf, err) < 0)
 		goto out;
 	if (!c.hostname)
 		c.hostname = c.name;
@@ -1852,6 +2213,18 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 		cs_write_file_atomic(p, t, strlen(t), 0644, NULL);
 	}
 	argv = qemu_argv(&c, qemu, &k, dir, accel);
+	snap = snapshot_path(&c, argv, dir, initrd);
+	restore = snap && access(snap, R_OK) == 0;
+	if (restore) {
+		size_t n = 0;
+
+		while (argv[n])
+			n++;
+		argv = xrealloc(argv, (n + 3) * sizeof(*argv));
+		argv[n] = xstrdup("-incoming");
+		argv[n + 1] = xasprintf("fd:%d", SNAP_FD);
+		argv[n + 2] = NULL;
+	}
 
 	if (pipe2(pp, O_CLOEXEC) < 0) {
 		cs_error_errno(err, "pipe");
@@ -1861,7 +2234,8 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	if (pid == 0) {
 		close(pp[0]);
 		if (fork() == 0)
-			supervise(&c, argv, dir, pp[1]);
+			supervise(&c, argv, dir, pp[1], conf.buf, snap,
+				  restore);
 		_exit(0);
 	}
 	close(pp[1]);
@@ -1888,6 +2262,7 @@ out:
 		free(argv[i]);
 	free(argv);
 	cs_buf_release(&st);
+	cs_buf_release(&conf);
 	vm_kernel_release(&k);
 	return r;
 }

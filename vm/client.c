@@ -300,7 +300,7 @@ void vm_state_remove(const char *dir, int all)
 	static const char *const files[] = {
 		"ctl.sock", "console.log",    "initramfs", "initramfs.tmp",
 		"qemu.pid", "supervisor.pid", "release",   "qemu.log",
-		"mounts",   "accel",	      "lock",
+		"mounts",   "accel",	      "boot",	   "lock",
 	};
 
 	keep_last_boot(dir);

@@ -280,9 +280,10 @@ static void conf_put(struct cs_buf *b, const char *k, const char *v)
 
 int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 		       const struct vm_config *cfg, const char *root_tag,
-		       const char *root_fs, struct cs_error *err)
+		       const char *root_fs, struct cs_buf *vmconf,
+		       struct cs_error *err)
 {
-	struct cs_buf mods = CS_BUF_INIT, conf = CS_BUF_INIT,
+	struct cs_buf mods = CS_BUF_INIT, modconf = CS_BUF_INIT,
 		      data = CS_BUF_INIT, plain = CS_BUF_INIT;
 	_cleanup_free_ char *agent = NULL, *tmp = NULL;
 	_cleanup_close_ int fd = -1;
@@ -346,15 +347,20 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 			vm_cpio_file(&c, sig, 0644, plain.buf, plain.len);
 			free(sig);
 		}
-		cs_buf_addf(&conf, "module=/%s\n", dst);
+		cs_buf_addf(&modconf, "module=/%s\n", dst);
 		free(dst);
 	}
-	cs_buf_addf(&conf, "root_fs=%s\nroot_tag=%s\nroot_ro=%d\n", root_fs,
+	/* the rest is the VM's own: its CONFIG (the supervisor's), not
+	 * the initramfs, which is then the same for every VM of the
+	 * kernel and agent (a snapshot's) */
+	struct cs_buf *conf = vmconf;
+
+	cs_buf_addf(conf, "root_fs=%s\nroot_tag=%s\nroot_ro=%d\n", root_fs,
 		    root_tag, cfg->root_ro);
 	for (size_t i = 0; i < cfg->nmounts; i++)
 		if (!strchr(cfg->mounts[i].dst, '\n') &&
 		    !strchr(cfg->mounts[i].dst, '\t'))
-			cs_buf_addf(&conf, "mount=m%zu\t%s\t%d\t%s\n", i,
+			cs_buf_addf(conf, "mount=m%zu\t%s\t%d\t%s\n", i,
 				    cfg->mounts[i].dst, cfg->mounts[i].ro,
 				    cfg->virtiofs && !cfg->mounts[i].ro ?
 					    "virtiofs" :
@@ -370,14 +376,14 @@ int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 	     rt++) {
 		char *p = cs_root_path((enum cs_root)rt);
 
-		conf_put(&conf, "hide", p);
+		conf_put(conf, "hide", p);
 		free(p);
 	}
-	conf_put(&conf, "hostname", cfg->hostname ? cfg->hostname : cfg->name);
-	conf_put(&conf, "workdir", cfg->workdir);
+	conf_put(conf, "hostname", cfg->hostname ? cfg->hostname : cfg->name);
+	conf_put(conf, "workdir", cfg->workdir);
 	for (size_t i = 0; i < cfg->nenv; i++)
-		conf_put(&conf, "env", cfg->env[i]);
-	vm_cpio_file(&c, "cshell.conf", 0644, conf.buf, conf.len);
+		conf_put(conf, "env", cfg->env[i]);
+	vm_cpio_file(&c, "cshell.conf", 0644, modconf.buf, modconf.len);
 	if (vm_cpio_finish(&c) < 0) {
 		cs_error_errno(err, "cannot write %s", tmp);
 		goto out;
@@ -391,7 +397,7 @@ out:
 	if (r < 0 && tmp)
 		unlink(tmp);
 	cs_buf_release(&mods);
-	cs_buf_release(&conf);
+	cs_buf_release(&modconf);
 	cs_buf_release(&data);
 	cs_buf_release(&plain);
 	return r;

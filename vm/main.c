@@ -28,6 +28,7 @@
 
 #include "sandbox/sandbox.h"
 #include "vm/vm.h"
+#include "vm/vm_i.h"
 
 static int usage(FILE *f, int status)
 {
@@ -170,6 +171,21 @@ static int parse_opts(int argc, char **argv, int *i, int stop_at_word,
 	return 0;
 }
 
+/* whether the supervisor restored the VM from a snapshot (its "boot") */
+static int restored(const char *name)
+{
+	_cleanup_free_ char *dir = vm_state_dir(name, 0, NULL), *p = NULL;
+	struct cs_buf b = CS_BUF_INIT;
+	int r;
+
+	if (!dir)
+		return 0;
+	p = xasprintf("%s/boot", dir);
+	r = cs_read_file(p, &b, 64, NULL) == 0 && !strcmp(b.buf, "restored");
+	cs_buf_release(&b);
+	return r;
+}
+
 static void booted(const struct vm_config *cfg, double t0)
 {
 	char *reason = NULL;
@@ -178,8 +194,9 @@ static void booted(const struct vm_config *cfg, double t0)
 	if (getenv("CSHELL_VM_QUIET"))
 		return;
 	a = vm_accel_detect(&reason);
-	printf("%s booted in %.2f s (%s: %s)\n", cfg->name, now() - t0,
-	       a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
+	printf("%s %s in %.2f s (%s: %s)\n", cfg->name,
+	       restored(cfg->name) ? "restored from a snapshot" : "booted",
+	       now() - t0, a == VM_ACCEL_KVM ? "kvm" : "tcg", reason);
 	free(reason);
 }
 

@@ -66,7 +66,10 @@ enum vm_msg_type {
 	VM_MSG_OUTLEN = 14, /* u64 bytes the exec wrote to its stdout port */
 	VM_MSG_CLEAN = 15,  /* u32 stdin port read to the end of its last
 			     * connection: the host may connect again */
-	VM_MSG_MAX = VM_MSG_CLEAN,
+	VM_MSG_CONFWAIT = 16, /* none: set up alike so far, waits for CONFIG */
+	/* supervisor -> agent only: */
+	VM_MSG_CONFIG = 17, /* "key=value" lines: the VM's own setup */
+	VM_MSG_MAX = VM_MSG_CONFIG,
 };
 
 enum vm_stream {
@@ -198,10 +201,13 @@ int vm_cpio_finish(struct vm_cpio *c);
 
 /* Builds the initramfs of kernel k for cfg at path: the agent as /init,
  * the modules the guest needs (with their dependencies from modules.dep,
- * decompressed) and /cshell.conf.  0 or -1 + err. */
+ * decompressed) and /cshell.conf (those modules); the VM's own setup
+ * (root, mounts, hostname, workdir, env: the agent's CONFIG) is added to
+ * vmconf.  0 or -1 + err. */
 int vm_initramfs_build(const char *path, const struct vm_kernel *k,
 		       const struct vm_config *cfg, const char *root_tag,
-		       const char *root_fs, struct cs_error *err);
+		       const char *root_fs, struct cs_buf *vmconf,
+		       struct cs_error *err);
 /* The module name of a path: basename without extensions, '-' as '_'. */
 char *vm_module_name(const char *path);
 /* Decompresses a whole .xz/.zst/.gz buffer (or copies a plain one). */

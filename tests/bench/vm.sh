@@ -8,7 +8,8 @@
 #   1. `sandbox create old --kernel 6.1` + the first `@old true`, against
 #      qemu-system-x86_64 -M microvm with the same kernel and command line
 #      and a minimal initramfs whose /init runs /true and powers off
-#      (five of each in turns, the medians);
+#      (five of each in turns, the medians); beside them, five creates
+#      restored from a snapshot (the issue's stretch: <= 0.5x);
 #   2. the round trip of `@old true` on the running VM (ms), beside what
 #      a fork + exec of true costs inside the guest (its floor);
 #   3. `seq 10000000 | @old wc -l` and `@old cat BIGFILE | wc -c` (64 MiB
@@ -133,27 +134,38 @@ bare() { # INITRD BENCH-MODE [port socket]
 		-kernel "$vmlinux" -initrd "$1" -append "$append bench=$2" &
 	bare_pid=$!
 }
-# Then five pairs, each a bare boot and a create + first `@old true`
-# (after `sandbox rm`), one after the other: a boot under TCG here varies
-# by a fifth from the next, and in turns both sides see the same drift.
-# The medians are the figures, every time printed.
+# Then five rounds, each a bare boot, a create + first `@old true` that
+# boots (CSHELL_VM_SNAPSHOTS=0) and one restored from the snapshot the
+# first create saved (after `sandbox rm` each), one after the other: a
+# boot under TCG here varies by a fifth from the next, and in turns all
+# see the same drift.  The medians are the figures, every time printed.
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
-bares=() creates=()
+create_ms() { # create + first `@old true`: its ms in last
+	local t0 t1
+	"$csh" -c 'sandbox rm -f old' || { fail bench-vm "rm failed"; exit 0; }
+	t0=$(now)
+	"$csh" -c "sandbox create old --kernel '$deb'" >/dev/null || { fail bench-vm "create failed"; exit 0; }
+	"$csh" -c '@old true' || { fail bench-vm "@old true failed"; exit 0; }
+	t1=$(now)
+	last=$(ms $t0 $t1)
+}
+bares=() creates=() restores=()
 for _ in 1 2 3 4 5; do
 	t0=$(now)
 	bare "$work/true.cpio" true
 	wait $bare_pid
 	t1=$(now)
 	bares+=("$(ms $t0 $t1)")
-	"$csh" -c 'sandbox rm -f old' || { fail bench-vm "rm failed"; exit 0; }
-	t0=$(now)
-	"$csh" -c "sandbox create old --kernel '$deb'" >/dev/null || { fail bench-vm "create failed"; exit 0; }
-	"$csh" -c '@old true' || { fail bench-vm "@old true failed"; exit 0; }
-	t1=$(now)
-	creates+=("$(ms $t0 $t1)")
+	CSHELL_VM_SNAPSHOTS=0 create_ms
+	creates+=("$last")
+	create_ms
+	restores+=("$last")
 done
+grep -q restored "$CSHELL_RUNTIME_DIR/vm/old/boot" || fail bench-vm "the last create was not restored from a snapshot"
 create_ms=$(median "${creates[@]}") bare_ms=$(median "${bares[@]}")
-echo "bench-vm: create + first @old true: $create_ms ms (${creates[*]}); bare microvm /init running true + power off: $bare_ms ms (${bares[*]}); ratio $(ratio $create_ms $bare_ms) (the run's first create + @old true, before any bare boot: $first_ms ms)"
+restore_ms=$(median "${restores[@]}")
+echo "bench-vm: create + first @old true: $create_ms ms (${creates[*]}); bare microvm /init running true + power off: $bare_ms ms (${bares[*]}); ratio $(ratio $create_ms $bare_ms) (the run's first create + @old true, before any bare boot, which saves the snapshot: $first_ms ms)"
+echo "bench-vm: create restored from a snapshot + first @old true: $restore_ms ms (${restores[*]}); ratio to the create that boots $(ratio $restore_ms $create_ms), to the bare microvm $(ratio $restore_ms $bare_ms)"
 
 # ---------------------------------------------------------------- 2. round trip
 N=20
