@@ -1174,6 +1174,8 @@ static int inspect_vm(struct sh *sh, const char *name, int json)
 	       vi.release ? vi.release : "?");
 	if (vi.accel)
 		printf("accel:    %s (%s)\n", vi.accel, vi.accel_reason);
+	if (vi.boot)
+		printf("boot:     %s\n", vi.boot);
 	printf("pid:      %d (qemu), %d (supervisor)\n", (int)vi.qemu_pid,
 	       (int)vi.supervisor_pid);
 	if (c->image)

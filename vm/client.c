@@ -274,8 +274,8 @@ static void remove_rootfs(const char *dir)
  * `inspect` of the stopped VM. */
 static void keep_last_boot(const char *dir)
 {
-	static const char *const files[] = { "console.log", "release",
-					     "accel" };
+	static const char *const files[] = { "console.log", "release", "accel",
+					     "boot" };
 	const char *name = strrchr(dir, '/');
 	_cleanup_free_ char *data = NULL, *cfg = NULL;
 	struct stat st;

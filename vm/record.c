@@ -435,12 +435,14 @@ int vm_inspect(const char *name, struct vm_info *vi, struct cs_error *err)
 		vi->supervisor_pid = sp ? (pid_t)atoi(sp) : 0;
 		vi->release = read_line(vi->state_dir, "release");
 		acc = read_line(vi->state_dir, "accel");
+		vi->boot = read_line(vi->state_dir, "boot");
 		vi->ctl_sock = xasprintf("%s/ctl.sock", vi->state_dir);
 		vm_cgroup_read(vi->state_dir, &vi->cgroup_v2, &vi->cgroup_v1);
 	} else if (vi->data_dir) {
 		/* what the last boot said, kept by stop */
 		vi->release = read_line(vi->data_dir, "release");
 		acc = read_line(vi->data_dir, "accel");
+		vi->boot = read_line(vi->data_dir, "boot");
 		vi->dead_reason = dead_reason(vi->data_dir, vi->state_dir);
 	}
 	if (acc && (tab = strchr(acc, '\t'))) {
@@ -467,6 +469,7 @@ void vm_info_release(struct vm_info *vi)
 	free(vi->release);
 	free(vi->accel);
 	free(vi->accel_reason);
+	free(vi->boot);
 	free(vi->state_dir);
 	free(vi->data_dir);
 	free(vi->ctl_sock);
@@ -555,6 +558,7 @@ void vm_info_json(const struct vm_info *vi, struct cs_buf *out)
 	json_str(out, "release", vi->release);
 	json_str(out, "accelerator", vi->accel);
 	json_str(out, "accelerator_reason", vi->accel_reason);
+	json_str(out, "boot", vi->boot);
 	cs_buf_addf(out, ",\"cpus\":%u", vi->cfg.cpus);
 	json_str(out, "state_dir", vi->running ? vi->state_dir : NULL);
 	json_str(out, "control_socket", vi->ctl_sock);

@@ -172,6 +172,8 @@ struct vm_info {
 	char *release;	    /* the guest's `uname -r` (last boot) or NULL */
 	char *accel;	    /* "kvm", "tcg" (last boot) or NULL */
 	char *accel_reason; /* why that one */
+	char *boot;	    /* "booted", "restored" (from a snapshot; the
+			     * last boot) or NULL */
 	char *state_dir;    /* runtime/vm/<name> */
 	char *data_dir;	    /* data/vm/<name> */
 	char *ctl_sock;	    /* NULL when stopped */

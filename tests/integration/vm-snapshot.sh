@@ -7,7 +7,8 @@
 # its own setup (docs/vm.md, "Snapshots"): the restored VMs each get
 # their own --mount, hostname and env, the host's clock, and randomness
 # of their own; a damaged snapshot boots instead (and is dropped);
-# CSHELL_VM_SNAPSHOTS=0 boots; the snapshots kept are the newest four.
+# CSHELL_VM_SNAPSHOTS=0 boots; the snapshots kept are the newest four;
+# `sandbox inspect` says which VM was restored.
 # Three boots and four restores.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -56,6 +57,18 @@ if [[ $out_b == "b restored from a snapshot in "* ]] &&
 	pass vm-snapshot-restore
 else
 	fail vm-snapshot-restore "printed '$out_b' and '$out_c'"
+fi
+
+# inspect says which (text and JSON), and keeps it once stopped
+ib=$(sh_ 'sandbox inspect b' | grep '^boot:')
+ja=$(sh_ 'sandbox inspect a --json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["vm"]["boot"])')
+sh_ 'sandbox stop c' >/dev/null 2>&1
+jc=$(sh_ 'sandbox inspect c --json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["vm"]["boot"])')
+sh_ 'sandbox start c' >/dev/null 2>&1
+if [ "$ib" = "boot:     restored" ] && [ "$ja" = booted ] && [ "$jc" = restored ]; then
+	pass vm-snapshot-inspect
+else
+	fail vm-snapshot-inspect "b: '$ib', a: '$ja', c stopped: '$jc'"
 fi
 
 # each its own: what CONFIG brought after the restore
