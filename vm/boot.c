@@ -191,16 +191,32 @@ static void add(char ***argv, size_t *n, char *s)
 	(*argv)[*n] = NULL;
 }
 
+/* s with its commas doubled, for a QEMU option's value (malloc'd) */
+static char *opt_escape(const char *s)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	for (; *s; s++) {
+		if (*s == ',')
+			cs_buf_addc(&b, ',');
+		cs_buf_addc(&b, *s);
+	}
+	return cs_buf_detach(&b, NULL);
+}
+
 /* One shared directory: virtiofs (its virtiofsd listening on
  * <dir>/fs-<tag>.sock) when writable and asked for, else 9p. */
 static void share(char ***a, size_t *n, const struct vm_config *cfg,
 		  const char *tag, const char *path, int ro, const char *dir,
 		  const char *sec)
 {
+	/* paths in QEMU's options: commas doubled */
+	_cleanup_free_ char *qdir = opt_escape(dir), *qpath = opt_escape(path);
+
 	if (cfg->virtiofs && !ro) {
 		add(a, n, xstrdup("-chardev"));
 		add(a, n,
-		    xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag, dir,
+		    xasprintf("socket,id=fs%s,path=%s/fs-%s.sock", tag, qdir,
 			      tag));
 		add(a, n, xstrdup("-device"));
 		add(a, n,
@@ -212,7 +228,7 @@ static void share(char ***a, size_t *n, const struct vm_config *cfg,
 	add(a, n,
 	    xasprintf("local,id=%s,path=%s,security_model=%s,"
 		      "multidevs=remap%s",
-		      tag, path, sec, ro ? ",readonly=on" : ""));
+		      tag, qpath, sec, ro ? ",readonly=on" : ""));
 	add(a, n, xstrdup("-device"));
 	add(a, n,
 	    xasprintf("virtio-9p-device,fsdev=%s,mount_tag=%s", tag, tag));
@@ -247,8 +263,18 @@ static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
 		int ro = i ? cfg->mounts[i - 1].ro : cfg->root_ro;
 		char *tag = i ? xasprintf("m%zu", i - 1) : xstrdup("cshroot");
 		char *sock = xasprintf("%s/fs-%s.sock", dir, tag);
-		char *srcopt = xasprintf("source=%s", src);
+		struct cs_buf so = CS_BUF_INIT;
+		char *srcopt;
 		pid_t pid;
+
+		/* a FUSE option: ',' and '\\' escaped with '\\' */
+		cs_buf_adds(&so, "source=");
+		for (const char *c = src; *c; c++) {
+			if (*c == ',' || *c == '\\')
+				cs_buf_addc(&so, '\\');
+			cs_buf_addc(&so, *c);
+		}
+		srcopt = cs_buf_detach(&so, NULL);
 
 		free(tag);
 		if (ro) {
@@ -293,19 +319,6 @@ static int start_virtiofsd(const struct vm_config *cfg, const char *dir,
 	return 0;
 }
 
-/* s with its commas doubled, for a QEMU option's value (malloc'd) */
-static char *opt_escape(const char *s)
-{
-	struct cs_buf b = CS_BUF_INIT;
-
-	for (; *s; s++) {
-		if (*s == ',')
-			cs_buf_addc(&b, ',');
-		cs_buf_addc(&b, *s);
-	}
-	return cs_buf_detach(&b, NULL);
-}
-
 static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 			const struct vm_kernel *k, const char *dir,
 			enum vm_accel accel)
@@ -313,7 +326,7 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 	char **a = NULL;
 	size_t n = 0;
 	const char *sec = geteuid() == 0 ? "passthrough" : "none";
-	/* a path in a -chardev option: its commas doubled */
+	/* the state dir in QEMU's options: its commas doubled */
 	_cleanup_free_ char *qemu_path = opt_escape(dir);
 	/* whole MiB, rounded up; a record from before --memory had a
 	 * floor (QEMU then took "0m" as its default) gets the floor */
@@ -417,7 +430,7 @@ static char **qemu_argv(const struct vm_config *cfg, const char *qemu,
 		add(&a, &n,
 		    xasprintf("socket,id=i%d,path=%s/i%d.sock,server=on,"
 			      "wait=off",
-			      i, dir, i));
+			      i, qemu_path, i));
 		add(&a, &n, xstrdup("-device"));
 		add(&a, &n,
 		    xasprintf("virtserialport,chardev=i%d,name=cshell.i%d", i,
@@ -1622,26 +1635,10 @@ static int hmp_read(int fd, struct cs_buf *out, long deadline)
 static int hmp(int fd, const char *cmd, int pass, struct cs_buf *out,
 	       long deadline)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov = { .iov_base = (void *)cmd, .iov_len = strlen(cmd) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = pass >= 0 ? vm_send_fd(fd, cmd, strlen(cmd), pass) :
+				send(fd, cmd, strlen(cmd), MSG_NOSIGNAL);
 
-	if (pass >= 0) {
-		struct cmsghdr *h;
-
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.b;
-		m.msg_controllen = sizeof(u.b);
-		h = CMSG_FIRSTHDR(&m);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &pass, sizeof(pass));
-	}
-	if (sendmsg(fd, &m, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+	if (n != (ssize_t)strlen(cmd))
 		return -1;
 	return hmp_read(fd, out, deadline);
 }
@@ -1694,16 +1691,20 @@ static void prune_snapshots(const char *path)
 	}
 }
 
-/* Saves the running guest to path (through a file beside it) and lets
- * it run on.  0, or -1 with why in the console log. */
+/* Saves the running guest to path and lets it run on: QEMU writes an
+ * unnamed file in path's directory, linked there once complete (a
+ * supervisor killed meanwhile leaves nothing; of two saving one kind at
+ * once, the second finds it there).  0, or -1 with why in the console
+ * log. */
 static int save_snapshot(const char *dir, int mon, const char *path)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)getpid());
+	_cleanup_free_ char *sdir = xstrdup(path), *self = NULL;
 	struct cs_buf out = CS_BUF_INIT;
 	long deadline = now_ms() + 30000;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = -1, started = 0;
+	int fd, r = -1, started = 0;
 
+	*strrchr(sdir, '/') = 0;
+	fd = open(sdir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0 || hmp_read(mon, &out, deadline) < 0 ||
 	    hmp(mon, "migrate_set_parameter max-bandwidth 100G\n", -1, &out,
 		deadline) < 0 ||
@@ -1720,17 +1721,17 @@ static int save_snapshot(const char *dir, int mon, const char *path)
 			goto out;
 	} while (strstr(out.buf, "Migration status: active") ||
 		 strstr(out.buf, "Migration status: setup"));
+	self = xasprintf("/proc/self/fd/%d", fd);
 	if (!strstr(out.buf, "Migration status: completed") ||
-	    rename(tmp, path) < 0)
+	    (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0 &&
+	     errno != EEXIST))
 		goto out;
 	prune_snapshots(path);
 	r = 0;
 out:
-	if (r < 0) {
+	if (r < 0)
 		sup_log(dir, "cshell: no snapshot saved: %.200s",
 			out.len ? out.buf : strerror(errno));
-		unlink(tmp);
-	}
 	/* a completed migration leaves the guest paused */
 	if (started && hmp(mon, "cont\n", -1, &out, now_ms() + 5000) < 0)
 		r = -1;
@@ -1759,6 +1760,21 @@ static void send_config(struct sup *s, const char *conf)
 	}
 	vm_frame_put(&s->agent.out, VM_MSG_CONFIG, 0, 0, b.buf, b.len);
 	cs_buf_release(&b);
+}
+
+/* argv and "-incoming fd:SNAP_FD" (a restore) */
+static char **with_incoming(char **argv)
+{
+	size_t n = 0;
+	char **a;
+
+	while (argv[n])
+		n++;
+	a = xcalloc(n + 3, sizeof(*a));
+	memcpy(a, argv, n * sizeof(*a));
+	a[n] = xstrdup("-incoming");
+	a[n + 1] = xasprintf("fd:%d", SNAP_FD);
+	return a;
 }
 
 /* Starts QEMU (restoring snapfd's state when >= 0) with new socketpairs
@@ -1799,6 +1815,8 @@ static int start_qemu(struct sup *s, char **argv, const char *dir,
 		/* nothing the caller left open reaches QEMU */
 		syscall(SYS_close_range, snapfd >= 0 ? SNAP_FD + 1 : SNAP_FD,
 			~0U, 0);
+		if (snapfd >= 0)
+			argv = with_incoming(argv);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -1835,17 +1853,17 @@ static void end_qemu(struct sup *s, int *pidfd, int *mon)
 }
 
 /* Runs in the daemonised grandchild; never returns.  conf: the agent's
- * CONFIG; snap: where this VM's snapshot is or goes (NULL: none), and
- * restore whether it is there. */
+ * CONFIG; snap: where this VM's kind's snapshot is, restored from when
+ * it is there, else saved (NULL: none). */
 static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
-		      int status_fd, const char *conf, const char *snap,
-		      int restore)
+		      int status_fd, const char *conf, const char *snap)
 {
 	struct sup s = { .name = cfg->name, .dir = dir, .lfd = -1 };
 	pid_t fsd[1 + 64];
 	size_t nfsd = 0;
 	char *p, *release = NULL, *msg, *cg2, *cg1;
-	long deadline = now_ms() + (long)cfg->boot_timeout * 1000;
+	long deadline = now_ms() + (long)cfg->boot_timeout * 1000, end;
+	int up = 0, timed_out = 0;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), pidfd, logfd, st;
 	int mon = -1, snapfd = -1, configured = 0;
 	sigset_t none;
@@ -1892,12 +1910,10 @@ static void supervise(const struct vm_config *cfg, char **argv, const char *dir,
 	for (int k = 0; k < VM_NPORTS; k++)
 		if (port_pipe(s.sp[k].mid) < 0)
 			goto fail;
-	if (restore) {
-		snapfd = open(snap, O_RDONLY | O_CLOEXEC);
-		/* used last: kept longest (prune_snapshots()) */
-		utimensat(AT_FDCWD, snap, NULL, 0);
-	}
-	restore = snapfd >= 0;
+	snapfd = snap ? open(snap, O_RDONLY | O_CLOEXEC) : -1;
+	/* used last: kept longest (prune_snapshots()) */
+	if (snapfd >= 0)
+		futimens(snapfd, NULL);
 again:
 	pidfd = start_qemu(&s, argv, dir, cg2, cg1, logfd, snapfd, &mon);
 	if (pidfd < 0)
@@ -1907,7 +1923,10 @@ again:
 		send_config(&s, conf);
 		configured = 1;
 	}
-	for (;;) {
+	/* a restore that does not answer soon boots instead */
+	end = snapfd >= 0 && now_ms() + 10000 < deadline ? now_ms() + 10000 :
+							   deadline;
+	while (!up) {
 		struct pollfd pf[2] = {
 			{ .fd = s.agent.fd,
 			  .events = POLLIN |
@@ -1916,32 +1935,21 @@ again:
 		};
 		struct vm_hdr h;
 		const uint8_t *pl;
-		/* a restore that does not answer soon boots instead */
-		long left = (snapfd >= 0 ? (deadline < now_ms() + 10000 ?
-						    deadline :
-						    now_ms() + 10000) :
-					   deadline) -
-			    now_ms();
-		ssize_t r;
+		long left = end - now_ms();
 
-		if (left <= 0 && snapfd >= 0)
-			goto cold;
-		if (left <= 0)
-			goto timeout;
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
 		poll(pf, 2, (int)left);
-		if (pf[1].revents && snapfd >= 0)
-			goto cold;
 		if (pf[1].revents)
-			goto died;
+			break;
 		vm_conn_flush(&s.agent);
 		if (!(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
-		r = vm_conn_fill(&s.agent);
-		if (r == 0 && snapfd >= 0)
-			goto cold;
-		if (r == 0)
-			goto died;
-		while (vm_conn_next(&s.agent, &h, &pl, NULL) == 1) {
+		if (vm_conn_fill(&s.agent) == 0)
+			break;
+		while (!up && vm_conn_next(&s.agent, &h, &pl, NULL) == 1) {
 			uint32_t ver;
 
 			if (h.type == VM_MSG_CONFWAIT && !configured) {
@@ -1951,48 +1959,47 @@ again:
 				send_config(&s, conf);
 				configured = 1;
 				vm_conn_flush(&s.agent);
-				continue;
+			} else if (h.type == VM_MSG_HELLO) {
+				if (vm_u32_str_decode(pl, h.len, &ver, &release,
+						      NULL) < 0 ||
+				    ver != VM_PROTO_VERSION) {
+					msg = xasprintf("the agent of VM %s "
+							"speaks another "
+							"protocol",
+							cfg->name);
+					goto kill_fail;
+				}
+				up = 1;
 			}
-			if (h.type != VM_MSG_HELLO)
-				continue;
-			if (vm_u32_str_decode(pl, h.len, &ver, &release, NULL) <
-				    0 ||
-			    ver != VM_PROTO_VERSION) {
-				msg = xasprintf("the agent of VM %s speaks "
-						"another protocol",
-						cfg->name);
-				goto kill_fail;
-			}
-			goto up;
 		}
 	}
-cold:
-	/* the snapshot did not restore (QEMU or the kernel changed in a
-	 * way its key missed, or the file is damaged): dropped, and this
-	 * VM boots as it would have without it */
-	sup_log(dir, "cshell: the snapshot did not restore; booting");
-	end_qemu(&s, &pidfd, &mon);
-	close(snapfd);
-	snapfd = -1;
-	unlink(snap);
-	snap = NULL;
-	configured = restore = 0;
-	for (size_t i = 0; argv[i]; i++)
-		if (!strcmp(argv[i], "-incoming")) {
-			free(argv[i]);
-			free(argv[i + 1]);
-			argv[i] = NULL;
-			break;
-		}
-	goto again;
-up:
+	if (!up && snapfd >= 0) {
+		/* the snapshot did not restore (QEMU or the kernel changed
+		 * in a way its key missed, or the file is damaged):
+		 * dropped, and this VM boots as it would have without it */
+		sup_log(dir, "cshell: the snapshot did not restore; booting");
+		end_qemu(&s, &pidfd, &mon);
+		close(snapfd);
+		snapfd = -1;
+		unlink(snap);
+		snap = NULL;
+		configured = timed_out = 0;
+		goto again;
+	}
+	if (!up && timed_out)
+		goto timeout;
+	if (!up)
+		goto died;
+	{ /* for `sandbox inspect` */
+		const char *kind = snapfd >= 0 ? "restored" : "booted";
+
+		p = xasprintf("%s/boot", dir);
+		cs_write_file_atomic(p, kind, strlen(kind), 0644, NULL);
+		free(p);
+	}
 	close(mon);
 	if (snapfd >= 0)
 		close(snapfd);
-	p = xasprintf("%s/boot", dir);
-	cs_write_file_atomic(p, restore ? "restored" : "booted",
-			     restore ? 8 : 6, 0644, NULL);
-	free(p);
 	p = xasprintf("%s/release", dir);
 	cs_write_file_atomic(p, release, strlen(release), 0644, NULL);
 	free(p);
@@ -2125,7 +2132,7 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	_cleanup_close_ int lockfd = -1;
 	enum vm_accel accel;
 	char **argv = NULL;
-	int pp[2], r = -1, made = 0, restore;
+	int pp[2], r = -1, made = 0;
 	pid_t pid;
 	struct stat sb;
 
@@ -2214,17 +2221,6 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	}
 	argv = qemu_argv(&c, qemu, &k, dir, accel);
 	snap = snapshot_path(&c, argv, dir, initrd);
-	restore = snap && access(snap, R_OK) == 0;
-	if (restore) {
-		size_t n = 0;
-
-		while (argv[n])
-			n++;
-		argv = xrealloc(argv, (n + 3) * sizeof(*argv));
-		argv[n] = xstrdup("-incoming");
-		argv[n + 1] = xasprintf("fd:%d", SNAP_FD);
-		argv[n + 2] = NULL;
-	}
 
 	if (pipe2(pp, O_CLOEXEC) < 0) {
 		cs_error_errno(err, "pipe");
@@ -2234,8 +2230,7 @@ int vm_boot(const struct vm_config *cfg, struct cs_error *err)
 	if (pid == 0) {
 		close(pp[0]);
 		if (fork() == 0)
-			supervise(&c, argv, dir, pp[1], conf.buf, snap,
-				  restore);
+			supervise(&c, argv, dir, pp[1], conf.buf, snap);
 		_exit(0);
 	}
 	close(pp[1]);

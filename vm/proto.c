@@ -411,32 +411,38 @@ int vm_conn_flush(struct vm_conn *c)
 	return 0;
 }
 
-int vm_conn_send_fd(struct vm_conn *c, int fd)
+ssize_t vm_send_fd(int sock, const void *buf, size_t len, int fd)
 {
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct iovec iov = { .iov_base = c->out.buf + c->out_off,
-			     .iov_len = c->out.len - c->out_off };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr m = { .msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = u.b,
 			    .msg_controllen = sizeof(u.b) };
 	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-	ssize_t n;
 
-	if (!vm_conn_pending(c))
-		return -EINVAL;
 	memset(&u, 0, sizeof(u));
 	h->cmsg_level = SOL_SOCKET;
 	h->cmsg_type = SCM_RIGHTS;
 	h->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(h), &fd, sizeof(fd));
+	return sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
+int vm_conn_send_fd(struct vm_conn *c, int fd)
+{
+	ssize_t n;
+
+	if (!vm_conn_pending(c))
+		return -EINVAL;
 	for (;;) {
 		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
 
-		n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
+		n = vm_send_fd(c->fd, c->out.buf + c->out_off,
+			       c->out.len - c->out_off, fd);
 		if (n >= 0)
 			break;
 		if (errno != EINTR && errno != EAGAIN)

@@ -178,6 +178,8 @@ int vm_conn_pending(const struct vm_conn *c);
  * taken meanwhile do not move it: the agent writes them all at once). */
 int vm_conn_next(struct vm_conn *c, struct vm_hdr *hdr, const uint8_t **payload,
 		 struct cs_error *err);
+/* send() of len bytes with fd attached (SCM_RIGHTS): sendmsg()'s result. */
+ssize_t vm_send_fd(int sock, const void *buf, size_t len, int fd);
 /* Writes queued bytes (at least one) with fd attached, waiting up to 5 s
  * for room: 0 or -errno.  The rest, if any, goes with vm_conn_flush. */
 int vm_conn_send_fd(struct vm_conn *c, int fd);

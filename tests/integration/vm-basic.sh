@@ -227,10 +227,10 @@ timeout 30 "$vm" rm twin >/dev/null 2>&1
 
 # a writable layered root: a layer of our own over the host root, and a
 # --mount
-mkdir -p "$work/layer/etc" "$work/share"
+mkdir -p "$work/layer/etc" "$work/sha,re"
 echo top >"$work/layer/etc/cshell-layer-test"
 out=$(timeout 90 "$vm" boot main --kernel "$deb" --layer "$work/layer" --layer / \
-	--mount "$work/share:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1 7>"$work/fd-marker")
+	--mount "$work/sha,re:/share" --timeout 60 --env CSHELL_VM_TEST=1 2>&1 7>"$work/fd-marker")
 rc=$?
 if [ $rc != 0 ]; then
 	fail vm-boot "$out"
@@ -481,11 +481,11 @@ else
 	fail vm-layered-root "printed '$out', or the write reached the host or missed the upper layer"
 fi
 
-out=$(cd "$work/share" && x sh -c 'pwd; echo m >f')
-if [ "$out" = /share ] && [ "$(cat "$work/share/f" 2>/dev/null)" = m ]; then
+out=$(cd "$work/sha,re" && x sh -c 'pwd; echo m >f')
+if [ "$out" = /share ] && [ "$(cat "$work/sha,re/f" 2>/dev/null)" = m ]; then
 	pass vm-mount-cwd
 else
-	fail vm-mount-cwd "pwd '$out', host file '$(cat "$work/share/f" 2>/dev/null)'"
+	fail vm-mount-cwd "pwd '$out', host file '$(cat "$work/sha,re/f" 2>/dev/null)'"
 fi
 
 out=$(x sh -c "ls -A '$CSHELL_RUNTIME_DIR' '$CSHELL_DATA_DIR' | grep -v :; true")
@@ -666,7 +666,7 @@ fi
 # virtiofs for the writable shares, when QEMU's virtiofsd is there
 if ! [ -x /usr/lib/qemu/virtiofsd ]; then
 	skip vm-virtiofs "no /usr/lib/qemu/virtiofsd"
-elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/share:/share" \
+elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/sha,re:/share" \
 	--timeout 60 >"$work/vfs.log" 2>&1; then
 	out=$(timeout 30 "$vm" exec vfs sh -c 'grep -c " virtiofs " /proc/mounts; echo v >/share/v; uname -r')
 	fsd=$(pgrep -f "fs-cshroot.sock" | wc -l)
@@ -674,7 +674,7 @@ elif timeout 90 "$vm" boot vfs --kernel "$deb" --virtiofs --mount "$work/share:/
 	sleep 0.5
 	if [[ $out != "2"$'\n'6.1.* ]]; then
 		fail vm-virtiofs "printed '$out'"
-	elif [ "$(cat "$work/share/v" 2>/dev/null)" != v ]; then
+	elif [ "$(cat "$work/sha,re/v" 2>/dev/null)" != v ]; then
 		fail vm-virtiofs "a write to the virtiofs --mount did not reach the host"
 	elif [ "$fsd" = 0 ] || pgrep -f "$CSHELL_RUNTIME_DIR/vm/vfs" >/dev/null; then
 		fail vm-virtiofs "virtiofsd not running while booted, or left after stop"

@@ -47,7 +47,7 @@ trap cleanup EXIT
 
 # the agent's side: frames on fd 3, and its HELLO
 cat >"$work/fake.py" <<'PY'
-import os, struct
+import os, struct, threading
 def frame(t, s, i, p=b""):
     os.write(3, struct.pack("<IBBHI", len(p), t, s, 0, i) + p)
 def read(n):
@@ -58,6 +58,15 @@ def read(n):
             raise SystemExit
         b += c
     return b
+# 300 MiB written to stream port 0 (QEMU's fd 4), in the background
+def flood():
+    def write():
+        try:
+            for _ in range(300 * 16):
+                os.write(4, b"f" * 65536)
+        except OSError:
+            pass
+    threading.Thread(target=write, daemon=True).start()
 # the next EXEC's id, after its STARTED
 def exec_id():
     while True:
@@ -110,15 +119,9 @@ cat >"$work/qemu3" <<PY
 #!/usr/bin/python3
 import os, struct, sys, threading, time
 sys.path.insert(0, "$work")
-from fake import exec_id, frame, read
+from fake import exec_id, flood, frame, read
 # 300 MiB on port 0, which no exec owns: nobody may read (and queue) them
-def flood():
-    try:
-        for _ in range(300 * 16):
-            os.write(4, b"f" * 65536)
-    except OSError:
-        pass
-threading.Thread(target=flood, daemon=True).start()
+flood()
 # an exec whose stdout is port 1: its OUTLEN and EXIT come first, its
 # bytes half a second later
 i = exec_id()
@@ -171,17 +174,11 @@ cat >"$work/qemu5" <<PY
 #!/usr/bin/python3
 import os, struct, sys, threading, time
 sys.path.insert(0, "$work")
-from fake import exec_id, frame, read
+from fake import exec_id, flood, frame, read
 i = exec_id()
 frame(13, 1, i, struct.pack("<I", 0))
 frame(14, 0, i, struct.pack("<Q", 300 << 20))
-def flood():
-    try:
-        for _ in range(300 * 16):
-            os.write(4, b"f" * 65536)
-    except OSError:
-        pass
-threading.Thread(target=flood, daemon=True).start()
+flood()
 # the supervisor's pings answered: it has no reason to end this guest
 while True:
     ln, t, s, _, k = struct.unpack("<IBBHI", read(12))
@@ -189,7 +186,28 @@ while True:
     if t == 9:
         frame(10, 0, 0, p)
 PY
-chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4" "$work/qemu5"
+# root in a running guest says CONFWAIT, as its agent does before its
+# setup: were that honoured, the host would save the guest's memory as
+# the snapshot other VMs of its kind restore (docs/vm.md, "Snapshots")
+# and send a CONFIG; neither may happen once a VM is up
+cat >"$work/qemu6" <<PY
+#!/usr/bin/python3
+import os, select, struct, sys, time
+sys.path.insert(0, "$work")
+from fake import frame, read
+frame(16, 0, 0)
+end = time.time() + 30
+while time.time() < end:
+    if not select.select([3], [], [], 1)[0]:
+        continue
+    ln, t, s, _, k = struct.unpack("<IBBHI", read(12))
+    p = read(ln)
+    if t == 17:
+        open("$work/reconfigured", "w").close()
+    if t == 9:
+        frame(10, 0, k, p)
+PY
+chmod +x "$work/qemu" "$work/qemu2" "$work/qemu3" "$work/qemu4" "$work/qemu5" "$work/qemu6"
 
 # fd 9: something of the caller's QEMU must not get
 out=$(CSHELL_QEMU=$work/qemu timeout 120 "$vm" boot w --kernel "$deb" --timeout 60 2>&1 9<"$deb")
@@ -271,6 +289,18 @@ PY
 }
 port_window w5 pipe
 port_window w6 socket
+
+out=$(CSHELL_QEMU=$work/qemu6 timeout 120 "$vm" boot w7 --kernel "$deb" --timeout 60 2>&1) ||
+	fail vm-confwait-after-boot "boot: $out"
+sleep 2
+pong=$(timeout 10 "$vm" ping w7 2>&1)
+snaps=$(ls "$CSHELL_DATA_DIR/vm/snapshots" 2>/dev/null)
+if [ ! -e "$work/reconfigured" ] && [ -z "$snaps" ] && [[ $pong == *answered* ]]; then
+	pass vm-confwait-after-boot
+else
+	fail vm-confwait-after-boot "CONFIG sent again: $([ -e "$work/reconfigured" ] && echo yes || echo no); snapshots: '$snaps'; ping: $pong"
+fi
+timeout 15 "$vm" stop w7 --timeout 3000 >/dev/null 2>&1
 
 # killed_within VM SECONDS: an exec started on VM, the VM's state is
 # gone within SECONDS (the supervisor ended the guest)
