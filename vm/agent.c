@@ -356,13 +356,10 @@ static void early(void)
 /* The VM's own root and mounts, from its CONFIG, and the move into it. */
 static void setup_root(void)
 {
-	const char *root_fs = conf.root_fs, *root_tag = conf.root_tag;
-	int root_ro = conf.root_ro;
-	struct cs_buf mounts = conf.mounts, hide = conf.hide;
-
-	if (mount_share(root_fs, root_tag, "/newroot", root_ro, 1) < 0)
+	if (mount_share(conf.root_fs, conf.root_tag, "/newroot", conf.root_ro,
+			1) < 0)
 		die("cannot mount the root");
-	for (char *l = mounts.buf, *nl; *l; l = nl + 1) {
+	for (char *l = conf.mounts.buf, *nl; *l; l = nl + 1) {
 		char *dst, *ro, *fs, path[4096];
 
 		nl = strchr(l, '\n');
@@ -379,7 +376,7 @@ static void setup_root(void)
 		mkdir_p(path);
 		mount_share(fs, l, path, atoi(ro), 0);
 	}
-	cs_buf_release(&mounts);
+	cs_buf_release(&conf.mounts);
 
 	/* the classic switch_root: the initramfs cannot be pivoted away */
 	if (chdir("/newroot") < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 ||
@@ -393,13 +390,13 @@ static void setup_root(void)
 	mnt("tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777");
 	/* the stream ports' counters (find_ports()) */
 	mnt("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (root_ro) {
+	if (conf.root_ro) {
 		/* a read-only root still needs somewhere to write */
 		mnt("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
 		mnt("tmpfs", "/run", "tmpfs", 0, "mode=0755");
 	}
 	/* after /tmp and /run: a state root may lie below them */
-	for (char *l = hide.buf, *nl; *l; l = nl + 1) {
+	for (char *l = conf.hide.buf, *nl; *l; l = nl + 1) {
 		struct stat st;
 
 		nl = strchr(l, '\n');
@@ -410,7 +407,7 @@ static void setup_root(void)
 			  "size=0,mode=0755") < 0)
 			say("hide %s: %s", l, strerror(errno));
 	}
-	cs_buf_release(&hide);
+	cs_buf_release(&conf.hide);
 }
 
 /* The device name (vportNpM) of the port called name into dev; 0, or -1

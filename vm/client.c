@@ -522,8 +522,7 @@ int vm_exec(const char *name, const struct vm_exec_opts *o,
 	cs_buf_release(&msg);
 	if (pass && vm_conn_send_fd(&c, o->out) < 0) {
 		vm_conn_release(&c);
-		return cs_error_set(err, EIO, "VM %s does not take a command",
-				    name);
+		return cs_error_set(err, 0, "VM %s went away", name);
 	}
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {

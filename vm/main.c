@@ -28,7 +28,6 @@
 
 #include "sandbox/sandbox.h"
 #include "vm/vm.h"
-#include "vm/vm_i.h"
 
 static int usage(FILE *f, int status)
 {
@@ -171,18 +170,17 @@ static int parse_opts(int argc, char **argv, int *i, int stop_at_word,
 	return 0;
 }
 
-/* whether the supervisor restored the VM from a snapshot (its "boot") */
+/* whether the supervisor restored the VM from a snapshot (inspect's
+ * "boot") */
 static int restored(const char *name)
 {
-	_cleanup_free_ char *dir = vm_state_dir(name, 0, NULL), *p = NULL;
-	struct cs_buf b = CS_BUF_INIT;
+	struct vm_info vi;
 	int r;
 
-	if (!dir)
+	if (vm_inspect(name, &vi, NULL) < 0)
 		return 0;
-	p = xasprintf("%s/boot", dir);
-	r = cs_read_file(p, &b, 64, NULL) == 0 && !strcmp(b.buf, "restored");
-	cs_buf_release(&b);
+	r = vi.boot && !strcmp(vi.boot, "restored");
+	vm_info_release(&vi);
 	return r;
 }
 
